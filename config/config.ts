@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import type { CountryCode } from 'libphonenumber-js';
+import { isSupportedCountry } from 'libphonenumber-js';
+
+export type { RouteCode } from '../stasis/call-types';
+import type { RouteCode } from '../stasis/call-types';
+
+export interface Config {
+  telegram: {
+    botToken: string;
+    apiRoot: string;
+    superAdminIds: readonly string[];
+    webhook?: { url: string; secret: string; port: number };
+  };
+  databaseUrl: string;
+  ari: {
+    url: string;
+    username: string;
+    password: string;
+    app: string;
+    requestTimeoutMs: number;
+  };
+  routes: Record<RouteCode, { endpointTemplate: string }>;
+  defaultCallerId?: string;
+  defaultRegion: CountryCode;
+  allowedCountries: readonly CountryCode[];
+  agentRingTimeoutS: number;
+  targetRingTimeoutS: number;
+  agentConfirmDigit?: string;
+  agentConfirmTimeoutS: number;
+  maxConcurrentCalls: number;
+  log: { level: string; format: 'json' | 'pretty' };
+}
+
+/** Thrown (never printed with values) when the environment does not describe a runnable service. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+const TELEGRAM_ID = /^[1-9]\d{0,19}$/;
+
+const required = (what: string) =>
+  z.string({ required_error: `required: ${what}` }).trim().min(1, `required: ${what}`);
+const countryCode = (v: string) => isSupportedCountry(v);
+const httpUrl = (example: string) =>
+  z.string().trim().refine((v) => /^https?:\/\/[^\s/]+/.test(v) && URL.canParse(v), { message: `expects an http(s) URL such as ${example}` });
+const oneOf = <T extends string>(values: readonly [T, ...T[]]) =>
+  z.enum(values, { errorMap: () => ({ message: `expects one of ${values.join(', ')}` }) });
+const wholeNumber = (min: number, max: number, what: string) =>
+  z.coerce.number({ invalid_type_error: `expects ${what}` })
+    .int(`expects ${what}`).min(min, `expects ${what} from ${min} to ${max}`).max(max, `expects ${what} from ${min} to ${max}`);
+const seconds = (dflt: number, max: number) => wholeNumber(1, max, 'a whole number of seconds').default(dflt);
+const dialTemplate = (dflt: string) =>
+  z.string().trim().default(dflt).refine((v) => v.includes('{number}') && /^[A-Za-z]+\//.test(v), {
+    message: 'expects a dial string template such as PJSIP/{number}@trunk-main',
+  });
+
+const schema = z.object({
+  TELEGRAM_BOT_TOKEN: required('the bot token from @BotFather').regex(/^\d+:[\w-]+$/, 'expects a token like 123456:ABC-def'),
+  TELEGRAM_API_ROOT: httpUrl('https://api.telegram.org').default('https://api.telegram.org'),
+  SUPER_ADMIN_IDS: required('comma-separated Telegram user ids of super admins').transform((v, ctx) => {
+    const ids = v.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = ids.filter((id) => !TELEGRAM_ID.test(id));
+    if (ids.length === 0 || bad.length > 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'expects comma-separated numeric Telegram user ids' });
+      return z.NEVER;
+    }
+    return ids;
+  }),
+  TELEGRAM_WEBHOOK_URL: httpUrl('https://bot.example.com/telegram').optional(),
+  TELEGRAM_WEBHOOK_SECRET: z.string().trim().regex(/^[A-Za-z0-9_-]{16,256}$/, 'expects 16-256 characters of A-Z a-z 0-9 _ -').optional(),
+  WEBHOOK_PORT: wholeNumber(1, 65535, 'a TCP port').default(8443),
+  DATABASE_URL: z.string().trim().default('sqlite:data/callbot.sqlite').refine(
+    (v) => /^sqlite:.+/.test(v) || /^postgres(ql)?:\/\/.+/.test(v),
+    { message: 'expects sqlite:<path> or postgres://user:pass@host:port/db' },
+  ),
+  ARI_URL: httpUrl('http://127.0.0.1:8088').default('http://127.0.0.1:8088'),
+  ARI_USERNAME: required('the ARI user from ari.conf'),
+  ARI_PASSWORD: required('the ARI password from ari.conf'),
+  ARI_APP: z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expects a Stasis application name').default('callbot'),
+  ARI_REQUEST_TIMEOUT_MS: wholeNumber(100, 60000, 'milliseconds').default(5000),
+  ROUTE_MAIN_ENDPOINT: dialTemplate('PJSIP/{number}@trunk-main'),
+  ROUTE_DEV_ENDPOINT: dialTemplate('PJSIP/{number}@trunk-dev'),
+  DEFAULT_CALLER_ID: z.string().trim().regex(E164, 'expects an E.164 number such as +15551234567').optional(),
+  DEFAULT_REGION: z.string().trim().toUpperCase().default('US').refine(countryCode, 'expects an ISO region code such as US'),
+  ALLOWED_COUNTRIES: z.string().trim().default('US,CA').transform((v, ctx) => {
+    const codes = v.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+    if (codes.length === 0 || !codes.every(countryCode)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'expects comma-separated ISO region codes such as US,CA' });
+      return z.NEVER;
+    }
+    return codes as CountryCode[];
+  }),
+  AGENT_RING_TIMEOUT_S: seconds(30, 300),
+  TARGET_RING_TIMEOUT_S: seconds(45, 300),
+  AGENT_CONFIRM_DIGIT: z.string().trim().regex(/^[0-9*#]$/, 'expects one DTMF digit (0-9, * or #)').optional(),
+  AGENT_CONFIRM_TIMEOUT_S: seconds(5, 60),
+  MAX_CONCURRENT_CALLS: wholeNumber(1, 100000, 'a number of calls').default(50),
+  LOG_LEVEL: oneOf(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+  LOG_FORMAT: oneOf(['json', 'pretty']).default('json'),
+}).superRefine((v, ctx) => {
+  if (v.TELEGRAM_WEBHOOK_URL && !v.TELEGRAM_WEBHOOK_SECRET) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['TELEGRAM_WEBHOOK_SECRET'], message: 'required when TELEGRAM_WEBHOOK_URL is set' });
+  }
+});
+
+type Env = Record<string, string | undefined>;
+
+/** Empty strings mean "not set", as they do in a .env file with `NAME=`. */
+function withoutBlanks(env: Env): Env {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+}
+
+/** Builds the typed configuration or throws a ConfigError naming every bad variable (never its value). */
+export function loadConfig(env: Env): Config {
+  const parsed = schema.safeParse(withoutBlanks(env));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${String(i.path[0] ?? '?')}: ${i.message}`);
+    throw new ConfigError([...new Set(problems)]);
+  }
+  const v = parsed.data;
+  return {
+    telegram: {
+      botToken: v.TELEGRAM_BOT_TOKEN,
+      apiRoot: v.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
+      superAdminIds: v.SUPER_ADMIN_IDS,
+      webhook: v.TELEGRAM_WEBHOOK_URL && v.TELEGRAM_WEBHOOK_SECRET
+        ? { url: v.TELEGRAM_WEBHOOK_URL, secret: v.TELEGRAM_WEBHOOK_SECRET, port: v.WEBHOOK_PORT }
+        : undefined,
+    },
+    databaseUrl: v.DATABASE_URL,
+    ari: {
+      url: v.ARI_URL.replace(/\/+$/, ''),
+      username: v.ARI_USERNAME,
+      password: v.ARI_PASSWORD,
+      app: v.ARI_APP,
+      requestTimeoutMs: v.ARI_REQUEST_TIMEOUT_MS,
+    },
+    routes: { M: { endpointTemplate: v.ROUTE_MAIN_ENDPOINT }, D: { endpointTemplate: v.ROUTE_DEV_ENDPOINT } },
+    defaultCallerId: v.DEFAULT_CALLER_ID,
+    defaultRegion: v.DEFAULT_REGION as CountryCode,
+    allowedCountries: v.ALLOWED_COUNTRIES,
+    agentRingTimeoutS: v.AGENT_RING_TIMEOUT_S,
+    targetRingTimeoutS: v.TARGET_RING_TIMEOUT_S,
+    agentConfirmDigit: v.AGENT_CONFIRM_DIGIT,
+    agentConfirmTimeoutS: v.AGENT_CONFIRM_TIMEOUT_S,
+    maxConcurrentCalls: v.MAX_CONCURRENT_CALLS,
+    log: { level: v.LOG_LEVEL, format: v.LOG_FORMAT },
+  };
+}

@@ -1,0 +1,136 @@
+import type { DataSource } from 'typeorm';
+import { openDatabase } from '../../ormconfig';
+import { createStores, type Stores } from '../../store';
+import { closeDatabase, freshDatabaseUrl, testDatabaseKind } from '../support/test-database';
+
+const kind = testDatabaseKind();
+
+describe(`data layer on ${kind}`, () => {
+  let url: string;
+  let dataSource: DataSource;
+  let stores: Stores;
+
+  beforeAll(() => {
+    // Printed on purpose: the test log must show which database really ran.
+    process.stdout.write(`data layer spec running on ${kind}\n`);
+  });
+
+  beforeEach(async () => {
+    url = await freshDatabaseUrl();
+    ({ dataSource } = await openDatabase(url));
+    stores = createStores(dataSource);
+  });
+
+  afterEach(() => closeDatabase(dataSource));
+
+  describe('migrations', () => {
+    it('given an empty database, when opened again, then no migration is pending the second time', async () => {
+      await closeDatabase(dataSource);
+      const reopened = await openDatabase(url);
+      dataSource = reopened.dataSource;
+      expect(reopened.applied).toEqual([]);
+      expect(await dataSource.showMigrations()).toBe(false);
+    });
+
+    it('given the migrations applied, then the schema matches the entities exactly', async () => {
+      const pending = await dataSource.driver.createSchemaBuilder().log();
+      expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+    });
+
+    it('given the migrations applied, when reverted, then the tables are gone and can be rebuilt', async () => {
+      await dataSource.undoLastMigration();
+      const tables = await dataSource.createQueryRunner().getTables(['agents', 'calls', 'audit_events']);
+      expect(tables).toHaveLength(0);
+      await dataSource.runMigrations();
+      expect(await dataSource.createQueryRunner().hasTable('calls')).toBe(true);
+    });
+  });
+
+  describe('agents', () => {
+    it('given an unknown user, when they ask for access, then they become a pending agent with no route', async () => {
+      const { agent, isNew } = await stores.agents.requestAccess({ telegramId: '42', username: 'ann', displayName: 'Ann' });
+      expect(isNew).toBe(true);
+      expect(agent).toMatchObject({ status: 'pending', route: null, phone: null });
+      expect((await stores.agents.requestAccess({ telegramId: '42' })).isNew).toBe(false);
+      expect(await stores.agents.activeAgentByTelegramId('42')).toBeNull();
+    });
+
+    it('given Telegram ids beyond 2^31 and 2^53, then they are stored and found exactly', async () => {
+      for (const id of ['2147483649', '9007199254740993']) {
+        await stores.agents.authorize({ telegramId: id, phone: '+12025550101', by: '1' });
+        expect((await stores.agents.activeAgentByTelegramId(id))?.telegramId).toBe(id);
+      }
+    });
+
+    it('given an agent, when authorized, revoked and re-authorized, then status and route follow', async () => {
+      await stores.agents.authorize({ telegramId: '7', phone: '+12025550101', callerId: '+15551234567', by: '1' });
+      await stores.agents.setRoute('7', 'D');
+      await stores.agents.revoke('7');
+      expect(await stores.agents.activeAgentByTelegramId('7')).toBeNull();
+      const back = await stores.agents.authorize({ telegramId: '7', phone: '+12025550102', by: '1' });
+      expect(back).toMatchObject({ status: 'active', route: 'D', phone: '+12025550102', callerId: '+15551234567', authorizedBy: '1' });
+    });
+
+    it('given a route choice, then it survives a restart of the database connection', async () => {
+      await stores.agents.authorize({ telegramId: '8', phone: '+12025550101', by: '1' });
+      await stores.agents.setRoute('8', 'M');
+      await closeDatabase(dataSource);
+      ({ dataSource } = await openDatabase(url));
+      expect((await createStores(dataSource).agents.byTelegramId('8'))?.route).toBe('M');
+    });
+
+    it('given a Telegram id already stored, then a second row for it is refused by the database', async () => {
+      await stores.agents.requestAccess({ telegramId: '9' });
+      await expect(dataSource.getRepository('Agent').insert({ telegramId: '9', displayName: '' })).rejects.toThrow();
+    });
+  });
+
+  describe('calls', () => {
+    async function agentId(): Promise<number> {
+      return (await stores.agents.authorize({ telegramId: '100', phone: '+12025550101', by: '1' })).id;
+    }
+
+    it('given a request, when it moves through its stages, then every transition is on the row', async () => {
+      const id = await agentId();
+      const t0 = new Date('2026-11-24T10:00:00.123Z');
+      await stores.calls.recordCallRequest({ id: 'c-1', agentId: id, targetInput: '202-555-0123', stage: 'requested', requestedAt: t0 });
+      expect((await stores.calls.liveCallOfAgent(id))?.id).toBe('c-1');
+      await stores.calls.recordCallTransition('c-1', { stage: 'agent_ringing', agentRingingAt: new Date(t0.getTime() + 500) });
+      await stores.calls.recordCallTransition('c-1', { stage: 'ended', outcome: 'agent_busy', hangupCause: 17, endedAt: new Date(t0.getTime() + 900) });
+      const row = await stores.calls.byId('c-1');
+      expect(row).toMatchObject({ stage: 'ended', outcome: 'agent_busy', hangupCause: 17 });
+      expect(row?.requestedAt.toISOString()).toBe(t0.toISOString());
+      expect(row?.agentRingingAt?.getTime()).toBe(t0.getTime() + 500);
+      expect(await stores.calls.liveCallOfAgent(id)).toBeNull();
+      expect(await stores.calls.liveCalls()).toEqual([]);
+    });
+
+    it('given refused and placed calls, then history lists the placed ones newest first, at most ten', async () => {
+      const id = await agentId();
+      for (let i = 0; i < 12; i += 1) {
+        await stores.calls.recordCallRequest({
+          id: `c-${i}`, agentId: id, targetInput: 'x', stage: 'ended', outcome: i === 11 ? 'refused' : 'completed',
+          requestedAt: new Date(Date.UTC(2026, 10, 24, 10, i)),
+        });
+      }
+      const history = await stores.calls.recentCallsOfAgent(id);
+      expect(history.map((c) => c.id)).toEqual(['c-10', 'c-9', 'c-8', 'c-7', 'c-6', 'c-5', 'c-4', 'c-3', 'c-2', 'c-1']);
+    });
+
+    it('given a call for an agent that does not exist, then the database refuses it', async () => {
+      await expect(stores.calls.recordCallRequest({ id: 'orphan', agentId: 999, targetInput: 'x', stage: 'requested', requestedAt: new Date() }))
+        .rejects.toThrow();
+    });
+  });
+
+  describe('audit log', () => {
+    it('given several events, then the latest come first and long fields are capped', async () => {
+      await stores.audit.record({ actor: '1', action: 'authorize', subject: '42', details: 'phone +12025550101' });
+      await stores.audit.record({ actor: '1', action: 'revoke', subject: '42', details: 'x'.repeat(5000) });
+      const [last, first] = await stores.audit.latest(20);
+      expect(last).toMatchObject({ action: 'revoke', subject: '42' });
+      expect(last?.details).toHaveLength(1024);
+      expect(first).toMatchObject({ action: 'authorize', actor: '1' });
+    });
+  });
+});

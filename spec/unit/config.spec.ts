@@ -1,0 +1,90 @@
+import { ConfigError, loadConfig } from '../../config/config';
+
+const minimal = {
+  TELEGRAM_BOT_TOKEN: '123456:ABC-def_ghi',
+  SUPER_ADMIN_IDS: '1001, 1002',
+  ARI_USERNAME: 'callbot',
+  ARI_PASSWORD: 's3cret-pass',
+};
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('given only the required variables, then every default of the documented table applies', () => {
+    const config = loadConfig(minimal);
+    expect(config).toMatchObject({
+      telegram: { apiRoot: 'https://api.telegram.org', superAdminIds: ['1001', '1002'], webhook: undefined },
+      databaseUrl: 'sqlite:data/callbot.sqlite',
+      ari: { url: 'http://127.0.0.1:8088', app: 'callbot' },
+      routes: { M: { endpointTemplate: 'PJSIP/{number}@trunk-main' }, D: { endpointTemplate: 'PJSIP/{number}@trunk-dev' } },
+      defaultRegion: 'US',
+      allowedCountries: ['US', 'CA'],
+      agentRingTimeoutS: 30,
+      targetRingTimeoutS: 45,
+      maxConcurrentCalls: 50,
+      log: { level: 'info', format: 'json' },
+    });
+    expect(config.defaultCallerId).toBeUndefined();
+    expect(config.agentConfirmDigit).toBeUndefined();
+  });
+
+  it('given nothing at all, then every required variable is named and no value is echoed', () => {
+    const problems = problemsOf({});
+    for (const name of ['TELEGRAM_BOT_TOKEN', 'SUPER_ADMIN_IDS', 'ARI_USERNAME', 'ARI_PASSWORD']) {
+      expect(problems.some((p) => p.startsWith(`${name}:`))).toBe(true);
+    }
+  });
+
+  it('given blank values as a .env file writes them, then they count as missing', () => {
+    expect(problemsOf({ ...minimal, ARI_PASSWORD: '   ' })).toEqual(['ARI_PASSWORD: required: the ARI password from ari.conf']);
+  });
+
+  it.each([
+    ['TELEGRAM_BOT_TOKEN', 'not a token'],
+    ['SUPER_ADMIN_IDS', 'alice,bob'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['ARI_URL', 'localhost:8088'],
+    ['ROUTE_MAIN_ENDPOINT', 'PJSIP/trunk-main'],
+    ['DEFAULT_CALLER_ID', '99-99'],
+    ['DEFAULT_REGION', 'XX'],
+    ['ALLOWED_COUNTRIES', 'US,ZZ'],
+    ['AGENT_RING_TIMEOUT_S', 'soon'],
+    ['TARGET_RING_TIMEOUT_S', '-7'],
+    ['MAX_CONCURRENT_CALLS', '-1'],
+    ['LOG_LEVEL', 'loud'],
+    ['LOG_FORMAT', 'xml'],
+    ['AGENT_CONFIRM_DIGIT', '12'],
+  ])('given %s=%p, then the problem names that variable', (name, value) => {
+    const problems = problemsOf({ ...minimal, [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${name}: expects`));
+    expect(problems[0]).not.toContain(value);
+  });
+
+  it('given several bad variables, then all of them are reported at once', () => {
+    const problems = problemsOf({ ...minimal, LOG_FORMAT: 'xml', ARI_URL: 'nope', MAX_CONCURRENT_CALLS: 'many' });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['ARI_URL', 'LOG_FORMAT', 'MAX_CONCURRENT_CALLS']);
+  });
+
+  it('given a webhook URL without a secret, then the secret is required', () => {
+    expect(problemsOf({ ...minimal, TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/hook' }))
+      .toEqual(['TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_WEBHOOK_URL is set']);
+    const config = loadConfig({ ...minimal, TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/hook', TELEGRAM_WEBHOOK_SECRET: 'a'.repeat(24) });
+    expect(config.telegram.webhook).toEqual({ url: 'https://bot.example.com/hook', secret: 'a'.repeat(24), port: 8443 });
+  });
+
+  it('given answer confirmation and custom routes, then they are typed values', () => {
+    const config = loadConfig({ ...minimal, AGENT_CONFIRM_DIGIT: '1', ROUTE_DEV_ENDPOINT: 'PJSIP/{number}@other', ALLOWED_COUNTRIES: 'us' });
+    expect(config.agentConfirmDigit).toBe('1');
+    expect(config.routes.D.endpointTemplate).toBe('PJSIP/{number}@other');
+    expect(config.allowedCountries).toEqual(['US']);
+  });
+});

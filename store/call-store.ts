@@ -1,0 +1,49 @@
+import { DataSource, In, Not, Repository } from 'typeorm';
+import { Call } from '../entities';
+import { LIVE_STAGES } from '../stasis/call-types';
+
+export type NewCall = Pick<Call, 'id' | 'agentId' | 'targetInput' | 'stage' | 'requestedAt'> & Partial<Call>;
+export type CallPatch = Partial<Omit<Call, 'id' | 'agentId' | 'agent'>>;
+
+/** The Call rows: written at the first step of every request and at every transition after it. */
+export class CallStore {
+  private readonly calls: Repository<Call>;
+
+  constructor(dataSource: DataSource) {
+    this.calls = dataSource.getRepository(Call);
+  }
+
+  async recordCallRequest(call: NewCall): Promise<Call> {
+    return this.calls.save(this.calls.create(call));
+  }
+
+  async recordCallTransition(id: string, patch: CallPatch): Promise<void> {
+    if (Object.keys(patch).length === 0) return;
+    await this.calls.update({ id }, patch);
+  }
+
+  byId(id: string): Promise<Call | null> {
+    return this.calls.findOneBy({ id });
+  }
+
+  liveCalls(): Promise<Call[]> {
+    return this.calls.find({ where: { stage: In([...LIVE_STAGES]) }, order: { requestedAt: 'ASC' } });
+  }
+
+  liveCallOfAgent(agentId: number): Promise<Call | null> {
+    return this.calls.findOne({ where: { agentId, stage: In([...LIVE_STAGES]) }, order: { requestedAt: 'DESC' } });
+  }
+
+  /** The agent's latest calls that were placed (refused requests are audit, not history). */
+  recentCallsOfAgent(agentId: number, limit = 10): Promise<Call[]> {
+    return this.calls.find({
+      where: { agentId, outcome: Not('refused') },
+      order: { requestedAt: 'DESC' },
+      take: limit,
+    });
+  }
+
+  recentRequestsOfAgent(agentId: number, limit = 10): Promise<Call[]> {
+    return this.calls.find({ where: { agentId }, order: { requestedAt: 'DESC' }, take: limit });
+  }
+}

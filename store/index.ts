@@ -1,0 +1,16 @@
+import type { DataSource } from 'typeorm';
+import { AgentStore } from './agent-store';
+import { AuditLog } from './audit-log';
+import { CallStore } from './call-store';
+
+export { AgentStore, AuditLog, CallStore };
+
+export interface Stores {
+  agents: AgentStore;
+  calls: CallStore;
+  audit: AuditLog;
+}
+
+export function createStores(dataSource: DataSource): Stores {
+  return { agents: new AgentStore(dataSource), calls: new CallStore(dataSource), audit: new AuditLog(dataSource) };
+}
