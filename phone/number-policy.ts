@@ -1,0 +1,129 @@
+/**
+ * The one place where callbot decides whether a typed phone number may be dialed.
+ * Every caller (bot commands, stasis app, scripts) goes through checkDialableNumber.
+ */
+import {
+  ParseError,
+  parsePhoneNumberFromString,
+  parsePhoneNumberWithError,
+  validatePhoneNumberLength,
+  type PhoneNumber,
+} from 'libphonenumber-js/max';
+
+export type CountryCode = import('libphonenumber-js').CountryCode;
+
+export interface NumberPolicy {
+  defaultRegion: CountryCode;
+  allowedCountries: readonly CountryCode[];
+}
+
+export type NumberRefusal =
+  | 'not_a_number'
+  | 'too_short'
+  | 'too_long'
+  | 'invalid'
+  | 'extension'
+  | 'emergency_or_service'
+  | 'premium_or_shared_cost'
+  | 'country_not_allowed';
+
+export type NumberCheck =
+  | { ok: true; e164: string; country: CountryCode }
+  | { ok: false; refusal: NumberRefusal; reason: string };
+
+export const REFUSAL_TEXT: Record<NumberRefusal, string> = {
+  not_a_number: 'That is not a phone number. Use digits, spaces and + ( ) - . only.',
+  too_short: 'That number is too short.',
+  too_long: 'That number is too long.',
+  invalid: 'That number does not exist in its country or region.',
+  extension: 'Extensions cannot be dialed. Send the main number only.',
+  emergency_or_service: 'Emergency and service numbers (911, 311, …) can never be dialed.',
+  premium_or_shared_cost: 'Premium-rate and shared-cost numbers (900, 976, …) can never be dialed.',
+  country_not_allowed: 'Calls to that country are not allowed.',
+};
+
+/** Checked on the raw input, before any regex or parsing, so hostile input costs nothing. */
+const MAX_INPUT_LENGTH = 64;
+
+/** Only ASCII digits, spaces and + ( ) - . ; a + may only come first. */
+const PLAIN_NUMBER = /^\+?[0-9 ().-]*[0-9][0-9 ().-]*$/;
+
+/** A plain number followed by an extension marker (x, ext., extension, ;ext=, #, comma pause) and digits. */
+const WITH_EXTENSION = /^\+?[0-9 ().-]*[0-9][0-9 ().-]*(?:;\s*ext=|,+|#|(?:extension|extn|ext|x)\.?[:=]?)\s*[0-9]+#?$/i;
+
+/** Dialed bare, or behind a 1 / +1 prefix. libphonenumber only calls these "too short". */
+const EMERGENCY_OR_SERVICE = new Set(['911', '112', '999', '000', '933', '211', '311', '411', '511', '611', '711', '811']);
+
+/** Historic NANP pay-per-call: area code 900 (and unassigned 976), and exchange ("prefix") 976 in any area code. */
+const NANP_PREMIUM = /^(?:900|976)|^\d{3}976/;
+
+function refuse(refusal: NumberRefusal, reason: string = REFUSAL_TEXT[refusal]): NumberCheck {
+  return { ok: false, refusal, reason };
+}
+
+/** Maps libphonenumber's ParseError / validatePhoneNumberLength codes onto our refusals. */
+function refusalForCode(code: string): NumberRefusal {
+  switch (code) {
+    case 'TOO_SHORT':
+      return 'too_short';
+    case 'TOO_LONG':
+      return 'too_long';
+    case 'NOT_A_NUMBER':
+      return 'not_a_number';
+    default: // INVALID_COUNTRY (unknown calling code), INVALID_LENGTH
+      return 'invalid';
+  }
+}
+
+export function checkDialableNumber(input: string, policy: NumberPolicy): NumberCheck {
+  if (typeof input !== 'string') return refuse('not_a_number');
+  if (input.length > MAX_INPUT_LENGTH) {
+    return refuse('not_a_number', `${REFUSAL_TEXT.not_a_number} (Input is too long: at most ${MAX_INPUT_LENGTH} characters.)`);
+  }
+  const text = input.trim();
+  if (WITH_EXTENSION.test(text)) return refuse('extension');
+  // Stricter than libphonenumber, which would happily read vanity letters, full-width or
+  // Arabic-Indic digits and skip zero-width/RTL marks: what is dialed must be what was seen.
+  if (!PLAIN_NUMBER.test(text)) return refuse('not_a_number');
+
+  const digits = text.replace(/[^0-9]/g, '');
+  if (EMERGENCY_OR_SERVICE.has(digits) || (digits.length === 4 && digits.startsWith('1') && EMERGENCY_OR_SERVICE.has(digits.slice(1)))) {
+    return refuse('emergency_or_service');
+  }
+
+  let phone: PhoneNumber;
+  try {
+    phone = parsePhoneNumberWithError(text, policy.defaultRegion);
+  } catch (error) {
+    return refuse(error instanceof ParseError ? refusalForCode(error.message) : 'not_a_number');
+  }
+  const lengthProblem = validatePhoneNumberLength(text, policy.defaultRegion);
+  if (lengthProblem) return refuse(refusalForCode(lengthProblem));
+  if (phone.ext) return refuse('extension');
+
+  // Before isValid(): area code 976 is unassigned, so it would otherwise only say "invalid".
+  if (phone.countryCallingCode === '1' && NANP_PREMIUM.test(phone.nationalNumber)) return refuse('premium_or_shared_cost');
+  if (!phone.isValid()) return refuse('invalid');
+  const type = phone.getType();
+  if (type === 'PREMIUM_RATE' || type === 'SHARED_COST') return refuse('premium_or_shared_cost');
+
+  // All of NANP shares +1, but +1 876 is Jamaica, +1 809 the Dominican Republic, +1 242 the
+  // Bahamas…: those are international (and often costly) calls. Only the country tells them apart.
+  const country = phone.country;
+  if (!country || !policy.allowedCountries.includes(country)) {
+    const where = country ?? `+${phone.countryCallingCode}`;
+    return refuse('country_not_allowed', `Calls to ${where} are not allowed (allowed: ${policy.allowedCountries.join(', ')}).`);
+  }
+  return { ok: true, e164: phone.number, country };
+}
+
+/** '+1 202-555-0123' for NANP (the style US/CA agents read), formatInternational otherwise; never throws. */
+export function formatForDisplay(e164: string): string {
+  const phone = parsePhoneNumberFromString(e164);
+  if (!phone) return e164;
+  const national = phone.nationalNumber;
+  if (phone.countryCallingCode === '1' && national.length === 10) {
+    return `+1 ${national.slice(0, 3)}-${national.slice(3, 6)}-${national.slice(6)}`;
+  }
+  return phone.formatInternational();
+}
