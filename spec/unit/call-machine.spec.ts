@@ -1,0 +1,248 @@
+import {
+  type CallEffect, type CallEvent, type CallPlan, type CallState, TIMER_GRACE_MS,
+  initialCallState, talkSeconds, transition,
+} from '../../stasis/call-machine';
+import type { CallStage, LegName } from '../../stasis/call-types';
+
+const plan: CallPlan = {
+  callId: 'c1',
+  route: 'M',
+  agentEndpoint: 'PJSIP/+15551230001@trunk-main',
+  targetEndpoint: 'PJSIP/+12025550123@trunk-main',
+  callerId: '+15550001111',
+  agentRingTimeoutS: 30,
+  targetRingTimeoutS: 45,
+  confirmTimeoutS: 5,
+};
+const confirmPlan: CallPlan = { ...plan, confirmDigit: '1' };
+
+const at = () => 0;
+const ev = {
+  started: (): CallEvent => ({ type: 'CallStarted', at: at() }),
+  ringing: (leg: LegName): CallEvent => ({ type: 'LegRinging', leg, at: at() }),
+  answered: (leg: LegName): CallEvent => ({ type: 'LegAnswered', leg, at: at() }),
+  stasis: (leg: LegName): CallEvent => ({ type: 'LegEnteredStasis', leg, at: at() }),
+  ended: (leg: LegName, cause: number | null): CallEvent => ({ type: 'LegEnded', leg, cause, causeText: null, at: at() }),
+  dtmf: (digit: string): CallEvent => ({ type: 'DtmfReceived', leg: 'agent', digit, at: at() }),
+  cancel: (): CallEvent => ({ type: 'CancelRequested', by: 'agent', at: at() }),
+};
+
+function run(events: CallEvent[], p: CallPlan = plan): { state: CallState; effects: CallEffect[]; last: CallEffect[] } {
+  let state = initialCallState(p, 0);
+  const effects: CallEffect[] = [];
+  let last: CallEffect[] = [];
+  // Events are stamped one second apart in the order they are applied.
+  events.forEach((event, i) => {
+    ({ state, effects: last } = transition(state, { ...event, at: (i + 1) * 1000 }));
+    effects.push(...last);
+  });
+  return { state, effects, last };
+}
+
+const types = (effects: CallEffect[]) => effects.map((e) => (e.type === 'OriginateLeg' ? `Originate:${e.leg}` : e.type));
+const hungUp = (effects: CallEffect[]) => effects.flatMap((e) => (e.type === 'HangupLeg' ? [e.channelId] : []));
+
+/** Event sequences that bring a call to each live stage. */
+const toStage: Record<Exclude<CallStage, 'ended'>, CallEvent[]> = {
+  requested: [],
+  agent_dialing: [ev.started()],
+  agent_ringing: [ev.started(), ev.ringing('agent')],
+  agent_answered: [ev.started(), ev.ringing('agent'), ev.answered('agent'), ev.stasis('agent')],
+  target_dialing: [ev.started(), ev.ringing('agent'), ev.answered('agent'), ev.stasis('agent')],
+  target_ringing: [ev.started(), ev.ringing('agent'), ev.answered('agent'), ev.stasis('agent'), ev.ringing('target')],
+  connected: [ev.started(), ev.ringing('agent'), ev.answered('agent'), ev.stasis('agent'), ev.ringing('target'), ev.answered('target'), ev.stasis('target')],
+};
+
+describe('call state machine', () => {
+  describe('the happy path, agent first', () => {
+    it('given a requested call, when started, then only the agent leg is originated, with its timeout and a safety timer', () => {
+      const { state, last } = run([ev.started()]);
+      expect(state.stage).toBe('agent_dialing');
+      expect(last[0]).toEqual({
+        type: 'OriginateLeg', leg: 'agent', channelId: 'c1-agent', endpoint: plan.agentEndpoint,
+        callerId: '+15550001111', timeoutS: 30, appArgs: 'agent,c1',
+      });
+      expect(last).toContainEqual({ type: 'StartTimer', timer: 'agent_ring', ms: 30_000 + TIMER_GRACE_MS });
+      expect(last).toContainEqual({ type: 'PersistCall', patch: { stage: 'agent_dialing' } });
+    });
+
+    it('given the agent rings, then the stage and its time are recorded', () => {
+      const { state, last } = run([ev.started(), ev.ringing('agent')]);
+      expect(state.stage).toBe('agent_ringing');
+      expect(last).toEqual([{ type: 'PersistCall', patch: { stage: 'agent_ringing', agentRingingAt: new Date(2000) } }]);
+    });
+
+    it('given the agent answers, then the target is originated first, through the same route, before any bridge work', () => {
+      const { state, last } = run([ev.started(), ev.ringing('agent'), ev.answered('agent')]);
+      expect(state.stage).toBe('target_dialing');
+      expect(types(last)).toEqual(['Originate:target', 'CreateBridge', 'CancelTimer', 'StartTimer', 'PersistCall']);
+      expect(last[0]).toEqual({
+        type: 'OriginateLeg', leg: 'target', channelId: 'c1-target', endpoint: plan.targetEndpoint,
+        callerId: '+15550001111', timeoutS: 45, appArgs: 'target,c1', originatorId: 'c1-agent',
+      });
+    });
+
+    it('given the answered agent enters Stasis, then it joins the bridge and hears ringback', () => {
+      const { last } = run([ev.started(), ev.answered('agent'), ev.stasis('agent')]);
+      expect(last).toEqual([
+        { type: 'AddToBridge', bridgeId: 'c1-bridge', channelId: 'c1-agent' },
+        { type: 'StartRingback', channelId: 'c1-agent', playbackId: 'c1-ringback' },
+      ]);
+    });
+
+    it('given the target answers and enters Stasis, then ringback stops, it joins the bridge and the call is connected', () => {
+      const { state, last } = run(toStage.connected);
+      expect(state.stage).toBe('connected');
+      expect(types(last)).toEqual(['AddToBridge', 'StopRingback', 'CancelTimer', 'PersistCall']);
+      expect(last[0]).toEqual({ type: 'AddToBridge', bridgeId: 'c1-bridge', channelId: 'c1-target' });
+    });
+
+    it.each<[LegName, LegName]>([['agent', 'target'], ['target', 'agent']])(
+      'given a connected call, when the %s hangs up, then the %s is hung up, the bridge destroyed and the talk time kept',
+      (leaver, other) => {
+        const { state, last } = run([...toStage.connected, ev.ended(leaver, 16)]);
+        expect(state).toMatchObject({ stage: 'ended', outcome: 'completed', endedBy: leaver, hangupCause: 16 });
+        expect(hungUp(last)).toEqual([`c1-${other}`]);
+        expect(last).toContainEqual({ type: 'DestroyBridge', bridgeId: 'c1-bridge' });
+        expect(talkSeconds(state)).toBe(1);
+      },
+    );
+
+    it('given duplicate answer signals (Dial ANSWER and ChannelStateChange Up), then the target is dialed once', () => {
+      const { effects } = run([ev.started(), ev.answered('agent'), ev.answered('agent'), ev.stasis('agent'), ev.stasis('agent')]);
+      expect(types(effects).filter((t) => t === 'Originate:target')).toHaveLength(1);
+      expect(types(effects).filter((t) => t === 'StartRingback')).toHaveLength(1);
+    });
+
+    it('given the answer event was lost, when the agent enters Stasis, then that counts as the answer', () => {
+      const { state, effects } = run([ev.started(), ev.stasis('agent')]);
+      expect(state.stage).toBe('target_dialing');
+      expect(types(effects)).toContain('Originate:target');
+      expect(types(effects)).toContain('AddToBridge');
+    });
+  });
+
+  describe('outcomes of a leg that ends unanswered: decided by how far it got, then the cause', () => {
+    const agentDialing = [ev.started()];
+    const agentRinging = [ev.started(), ev.ringing('agent')];
+    const targetDialing = toStage.target_dialing;
+    const targetRinging = toStage.target_ringing;
+    it.each([
+      ['agent', 'dialing', agentDialing, 17, 'agent_busy'],
+      ['agent', 'ringing', agentRinging, 17, 'agent_busy'],
+      ['agent', 'ringing', agentRinging, 21, 'agent_busy'],
+      ['agent', 'ringing', agentRinging, 0, 'agent_no_answer'],
+      ['agent', 'ringing', agentRinging, 16, 'agent_no_answer'],
+      ['agent', 'dialing', agentDialing, 19, 'agent_no_answer'],
+      ['agent', 'dialing', agentDialing, 0, 'agent_unreachable'],
+      ['agent', 'dialing', agentDialing, 34, 'agent_unreachable'],
+      ['agent', 'dialing', agentDialing, null, 'agent_unreachable'],
+      ['target', 'ringing', targetRinging, 16, 'target_no_answer'],
+      ['target', 'ringing', targetRinging, 0, 'target_no_answer'],
+      ['target', 'dialing', targetDialing, 17, 'target_busy'],
+      ['target', 'ringing', targetRinging, 17, 'target_busy'],
+      ['target', 'dialing', targetDialing, 21, 'target_rejected'],
+      ['target', 'dialing', targetDialing, 1, 'target_invalid_number'],
+      ['target', 'dialing', targetDialing, 28, 'target_invalid_number'],
+      ['target', 'dialing', targetDialing, 3, 'target_unreachable'],
+      ['target', 'dialing', targetDialing, 38, 'target_unreachable'],
+      ['target', 'dialing', targetDialing, 16, 'target_unreachable'],
+    ] as const)('given the %s leg %s, when it ends with cause %p, then the outcome is %s', (leg, _reach, events, cause, outcome) => {
+      const { state, last } = run([...events, ev.ended(leg, cause)]);
+      expect(state).toMatchObject({ stage: 'ended', outcome, endedBy: leg, hangupCause: cause });
+      expect(hungUp(last)).not.toContain(`c1-${leg}`);
+      if (leg === 'target') expect(hungUp(last)).toEqual(['c1-agent']);
+    });
+
+    it('given the agent answered and hangs up while the target rings, then the target is cancelled at once', () => {
+      const { state, last } = run([...toStage.target_ringing, ev.ended('agent', 16)]);
+      expect(state).toMatchObject({ outcome: 'agent_hung_up', endedBy: 'agent' });
+      expect(hungUp(last)).toEqual(['c1-target']);
+      expect(last).toContainEqual({ type: 'DestroyBridge', bridgeId: 'c1-bridge' });
+    });
+  });
+
+  describe('cancel from outside works at every stage', () => {
+    it.each(Object.keys(toStage) as Array<Exclude<CallStage, 'ended'>>)('given a call at %s, when cancelled, then it ends and every leg that exists is hung up', (stage) => {
+      const before = run(toStage[stage]).state;
+      const { state, last } = run([...toStage[stage], ev.cancel()]);
+      expect(state.stage).toBe('ended');
+      expect(state.outcome).toBe(stage === 'connected' ? 'completed' : 'cancelled');
+      const expected = (['agent', 'target'] as const).filter((l) => before[l].status !== 'idle').map((l) => `c1-${l}`);
+      expect(hungUp(last)).toEqual(expected);
+      expect(last.some((e) => e.type === 'DestroyBridge')).toBe(before.bridgeRequested);
+      expect(last.filter((e) => e.type === 'CancelTimer')).toHaveLength(3);
+    });
+
+    it('given the call has ended, then any later event changes nothing', () => {
+      const ended = run([...toStage.connected, ev.cancel()]);
+      for (const event of [ev.ended('agent', 16), ev.cancel(), ev.stasis('target'), ev.dtmf('1')]) {
+        const next = transition(ended.state, event);
+        expect(next.state).toBe(ended.state);
+        expect(next.effects).toEqual([]);
+      }
+    });
+  });
+
+  describe('our own timers, a safety net behind Asterisk', () => {
+    it('given the agent still rings, when the agent timer fires, then the call ends as no answer and the agent leg is hung up', () => {
+      const { state, last } = run([ev.started(), ev.ringing('agent'), { type: 'TimerExpired', timer: 'agent_ring', at: 99 }]);
+      expect(state.outcome).toBe('agent_no_answer');
+      expect(hungUp(last)).toEqual(['c1-agent']);
+    });
+
+    it('given the target still rings, when the target timer fires, then both legs are hung up and the outcome is no answer', () => {
+      const { state, last } = run([...toStage.target_ringing, { type: 'TimerExpired', timer: 'target_ring', at: 99 }]);
+      expect(state.outcome).toBe('target_no_answer');
+      expect(hungUp(last)).toEqual(['c1-agent', 'c1-target']);
+    });
+
+    it('given a timer for a stage already passed, when it fires, then nothing happens', () => {
+      const { state, last } = run([...toStage.connected, { type: 'TimerExpired', timer: 'target_ring', at: 99 }]);
+      expect(state.stage).toBe('connected');
+      expect(last).toEqual([]);
+    });
+  });
+
+  describe('answer confirmation (AGENT_CONFIRM_DIGIT)', () => {
+    const answered = [ev.started(), ev.ringing('agent'), ev.answered('agent'), ev.stasis('agent')];
+
+    it('given confirmation is on, when the agent answers, then the target is not dialed until the digit comes', () => {
+      const { state, effects } = run(answered, confirmPlan);
+      expect(state.stage).toBe('agent_answered');
+      expect(types(effects)).not.toContain('Originate:target');
+      expect(effects).toContainEqual({ type: 'StartTimer', timer: 'confirm', ms: 5000 });
+    });
+
+    it('given a wrong digit, then nothing happens; given the right one, then the target is dialed with ringback', () => {
+      const wrong = run([...answered, ev.dtmf('2')], confirmPlan);
+      expect(wrong.last).toEqual([]);
+      const right = run([...answered, ev.dtmf('1')], confirmPlan);
+      expect(right.state.stage).toBe('target_dialing');
+      expect(types(right.last)).toEqual(['Originate:target', 'StartTimer', 'StartRingback', 'CancelTimer', 'PersistCall']);
+    });
+
+    it('given no digit in time, then the call ends as not confirmed and the customer is never dialed', () => {
+      const { state, effects } = run([...answered, { type: 'TimerExpired', timer: 'confirm', at: 99 }], confirmPlan);
+      expect(state.outcome).toBe('agent_not_confirmed');
+      expect(types(effects)).not.toContain('Originate:target');
+      expect(hungUp(effects)).toEqual(['c1-agent']);
+    });
+  });
+
+  describe('failures', () => {
+    it('given an ARI request fails, then the call ends as failed with the error and every leg is hung up', () => {
+      const { state, last } = run([...toStage.target_ringing, { type: 'RequestFailed', request: 'add to bridge', error: 'timeout after 5000 ms', at: 9 }]);
+      expect(state).toMatchObject({ outcome: 'failed', detail: 'add to bridge: timeout after 5000 ms' });
+      expect(hungUp(last)).toEqual(['c1-agent', 'c1-target']);
+    });
+
+    it('given the ending, then the final write carries the outcome, who ended it and the cause', () => {
+      const { last } = run([...toStage.connected, ev.ended('target', 16)]);
+      expect(last.at(-1)).toEqual({
+        type: 'PersistCall',
+        patch: { stage: 'ended', outcome: 'completed', endedBy: 'target', hangupCause: 16, hangupCauseText: null, endedAt: new Date(8000) },
+      });
+    });
+  });
+});

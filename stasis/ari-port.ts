@@ -1,0 +1,76 @@
+/**
+ * The narrow interface the call engine needs from Asterisk. The ari-client adapter implements it
+ * over real ARI; the in-memory fake (spec/support) implements it for the pure call logic.
+ * Event names stay ARI's own; only the fields the engine reads are kept.
+ */
+import type { Observable } from 'rxjs';
+
+export type ChannelState = 'Down' | 'Rsrvd' | 'OffHook' | 'Dialing' | 'Ring' | 'Ringing' | 'Up' | 'Busy' | 'Dialing Offhook' | 'Pre-ring' | 'Unknown';
+
+export type AriEvent =
+  | { type: 'StasisStart'; channelId: string; channelState: ChannelState; args: string[] }
+  | { type: 'StasisEnd'; channelId: string }
+  | { type: 'ChannelStateChange'; channelId: string; channelState: ChannelState }
+  | { type: 'Dial'; channelId: string; dialstatus: string }
+  | { type: 'ChannelHangupRequest'; channelId: string; cause: number | null; soft: boolean }
+  | { type: 'ChannelDestroyed'; channelId: string; cause: number | null; causeText: string | null }
+  | { type: 'ChannelDtmfReceived'; channelId: string; digit: string };
+
+export type AriConnectionState = 'connecting' | 'connected' | 'disconnected';
+
+export interface ChannelSnapshot {
+  id: string;
+  state: ChannelState;
+  /** `Stasis` while the channel is inside a Stasis application, with `appData` = `app,args…`. */
+  appName: string;
+  appData: string;
+}
+
+export interface BridgeSnapshot {
+  id: string;
+  channelIds: string[];
+}
+
+export interface OriginateRequest {
+  channelId: string;
+  endpoint: string;
+  app: string;
+  appArgs: string;
+  callerId: string | null;
+  timeoutS: number;
+  originatorId?: string;
+}
+
+export interface AriPort {
+  /** Every event of our application, from whichever WebSocket connection is current. */
+  readonly events: Observable<AriEvent>;
+  /** The WebSocket's state; replays the current value to new subscribers. */
+  readonly connection: Observable<AriConnectionState>;
+  isConnected(): boolean;
+
+  originate(request: OriginateRequest): Promise<void>;
+  createChannel(request: Omit<OriginateRequest, 'timeoutS' | 'callerId'>): Promise<void>;
+  dial(channelId: string, timeoutS: number, callerChannelId?: string): Promise<void>;
+  /** Resolves when the channel is gone, including when it was gone already (404). */
+  hangup(channelId: string): Promise<void>;
+  createBridge(bridgeId: string, name: string): Promise<void>;
+  addToBridge(bridgeId: string, channelId: string): Promise<void>;
+  /** Resolves when the bridge is gone, including when it was gone already (404). */
+  destroyBridge(bridgeId: string): Promise<void>;
+  play(channelId: string, playbackId: string, media: string): Promise<void>;
+  /** Resolves when the playback has stopped, including when it had finished already (404). */
+  stopPlayback(playbackId: string): Promise<void>;
+  getChannel(channelId: string): Promise<ChannelSnapshot | null>;
+  listChannels(): Promise<ChannelSnapshot[]>;
+  getBridge(bridgeId: string): Promise<BridgeSnapshot | null>;
+  listBridges(): Promise<BridgeSnapshot[]>;
+  close(): Promise<void>;
+}
+
+/** A request that did not succeed; `status` is the HTTP status when Asterisk answered at all. */
+export class AriRequestError extends Error {
+  constructor(readonly request: string, message: string, readonly status?: number, options?: { cause?: unknown }) {
+    super(`${request}: ${message}`, options);
+    this.name = 'AriRequestError';
+  }
+}

@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import type { Observable, Subscription } from 'rxjs';
+import type { Config } from '../config/config';
+import type { Logger } from '../config/logger';
+import type { Agent } from '../entities';
+import { checkDialableNumber, type NumberPolicy } from '../phone/number-policy';
+import type { AgentStore, AuditLog, CallStore } from '../store';
+import type { AriPort } from './ari-port';
+import type { CallPlan, CancelSource } from './call-machine';
+import { CallRegistry, type LiveCall } from './call-registry';
+import { CallRunner } from './call-runner';
+import type { RouteCode } from './call-types';
+import type { CallContext, CallUpdate } from './call-update';
+import { reconcileOnStartup, resyncAfterReconnect, sweepOrphans } from './reconcile';
+
+export type CallRefusal =
+  | 'not_authorized'
+  | 'no_route'
+  | 'no_phone'
+  | 'invalid_number'
+  | 'live_call_exists'
+  | 'capacity'
+  | 'telephony_offline';
+
+export type PlaceCallResult =
+  | { ok: true; callId: string; context: CallContext; updates: Observable<CallUpdate> }
+  | { ok: false; refusal: CallRefusal; reason: string; liveCallId?: string };
+
+export interface CallRequest {
+  agentTelegramId: string;
+  targetInput: string;
+  telegramChatId?: string;
+}
+
+export interface CallEngineDeps {
+  config: Pick<Config, 'ari' | 'routes' | 'defaultCallerId' | 'defaultRegion' | 'allowedCountries'
+    | 'agentRingTimeoutS' | 'targetRingTimeoutS' | 'agentConfirmDigit' | 'agentConfirmTimeoutS' | 'maxConcurrentCalls'>;
+  ari: AriPort;
+  agents: AgentStore;
+  calls: CallStore;
+  audit: AuditLog;
+  logger: Logger;
+}
+
+const REFUSAL_TEXT: Record<Exclude<CallRefusal, 'invalid_number'>, string> = {
+  not_authorized: 'You are not authorized to place calls.',
+  no_route: 'Choose a route first.',
+  no_phone: 'You have no registered phone yet. Ask an admin to set it.',
+  live_call_exists: 'You already have a call in progress.',
+  capacity: 'All lines are busy right now. Try again in a minute.',
+  telephony_offline: 'Telephony is offline right now. Try again shortly.',
+};
+
+/**
+ * The engine's front door: checks and records a call request, then hands it to the runner.
+ * Every request leaves a trace before anything is dialed: a Call row for a known agent (refused
+ * ones included) and an audit event for every refusal.
+ */
+export class CallEngine {
+  readonly registry = new CallRegistry();
+  private readonly runner: CallRunner;
+  private readonly policy: NumberPolicy;
+  private subscriptions: Subscription[] = [];
+  private wasConnected = false;
+
+  constructor(private readonly deps: CallEngineDeps) {
+    this.runner = new CallRunner({
+      ari: deps.ari, registry: this.registry, recorder: deps.calls, app: deps.config.ari.app, logger: deps.logger,
+    });
+    this.policy = { defaultRegion: deps.config.defaultRegion, allowedCountries: deps.config.allowedCountries };
+  }
+
+  /** The stream of every call's updates. */
+  get updates(): Observable<CallUpdate> {
+    return this.registry.allUpdates;
+  }
+
+  isTelephonyOnline(): boolean {
+    return this.deps.ari.isConnected();
+  }
+
+  /** Ends rows a previous process left live, then follows ARI events and reconnects. */
+  async start(): Promise<void> {
+    await reconcileOnStartup(this.deps.calls, this.deps.logger);
+    this.subscriptions.push(this.deps.ari.events.subscribe((event) => this.runner.handleAriEvent(event)));
+    this.subscriptions.push(this.deps.ari.connection.subscribe((state) => {
+      if (state !== 'connected') return;
+      const reconnect = this.wasConnected;
+      this.wasConnected = true;
+      void this.afterConnect(reconnect);
+    }));
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.subscriptions) s.unsubscribe();
+    this.subscriptions = [];
+    await this.runner.settled();
+  }
+
+  async placeCall(request: CallRequest): Promise<PlaceCallResult> {
+    const { agents } = this.deps;
+    const agent = await agents.activeAgentByTelegramId(request.agentTelegramId);
+    if (!agent) {
+      await this.deps.audit.record({ actor: request.agentTelegramId, action: 'call_refused', subject: null, details: 'not_authorized' });
+      return { ok: false, refusal: 'not_authorized', reason: REFUSAL_TEXT.not_authorized };
+    }
+    const live = this.registry.liveCallOfAgent(agent.id);
+    if (live) return this.refuse(agent, request, 'live_call_exists', REFUSAL_TEXT.live_call_exists, live.context.callId);
+    if (!agent.route) return this.refuse(agent, request, 'no_route', REFUSAL_TEXT.no_route);
+    if (!agent.phone) return this.refuse(agent, request, 'no_phone', REFUSAL_TEXT.no_phone);
+    const number = checkDialableNumber(request.targetInput, this.policy);
+    if (!number.ok) return this.refuse(agent, request, 'invalid_number', number.reason);
+    if (!this.deps.ari.isConnected()) return this.refuse(agent, request, 'telephony_offline', REFUSAL_TEXT.telephony_offline);
+    if (this.registry.size >= this.deps.config.maxConcurrentCalls) return this.refuse(agent, request, 'capacity', REFUSAL_TEXT.capacity);
+    if (!this.registry.reserveAgent(agent.id)) {
+      return this.refuse(agent, request, 'live_call_exists', REFUSAL_TEXT.live_call_exists, this.registry.liveCallOfAgent(agent.id)?.context.callId);
+    }
+    try {
+      return await this.launch(agent, agent.route, agent.phone, number.e164, request);
+    } finally {
+      this.registry.releaseAgent(agent.id);
+    }
+  }
+
+  /** Ends a live call at whatever stage it is; false when there is no such live call. */
+  cancelCall(callId: string, by: CancelSource): boolean {
+    const live = this.registry.get(callId);
+    if (!live || live.state.stage === 'ended') return false;
+    this.runner.dispatch(live, { type: 'CancelRequested', by, at: Date.now() });
+    return true;
+  }
+
+  liveCallOfAgent(agentId: number): LiveCall | undefined {
+    const live = this.registry.liveCallOfAgent(agentId);
+    return live && live.state.stage !== 'ended' ? live : undefined;
+  }
+
+  liveCalls(): LiveCall[] {
+    return this.registry.list().filter((c) => c.state.stage !== 'ended');
+  }
+
+  callUpdates(callId: string): Observable<CallUpdate> | undefined {
+    return this.registry.get(callId)?.updates.asObservable();
+  }
+
+  /** Waits for in-flight teardown requests and writes (tests and shutdown). */
+  settled(): Promise<void> {
+    return this.runner.settled();
+  }
+
+  private async launch(agent: Agent, route: RouteCode, agentPhone: string, target: string, request: CallRequest): Promise<PlaceCallResult> {
+    const { config } = this.deps;
+    const callId = randomUUID();
+    const callerId = agent.callerId ?? config.defaultCallerId ?? null;
+    const template = config.routes[route].endpointTemplate;
+    const plan: CallPlan = {
+      callId,
+      route,
+      agentEndpoint: template.replace('{number}', agentPhone),
+      targetEndpoint: template.replace('{number}', target),
+      callerId,
+      agentRingTimeoutS: config.agentRingTimeoutS,
+      targetRingTimeoutS: config.targetRingTimeoutS,
+      confirmDigit: config.agentConfirmDigit,
+      confirmTimeoutS: config.agentConfirmTimeoutS,
+    };
+    await this.deps.calls.recordCallRequest({
+      id: callId, agentId: agent.id, agentPhone, targetInput: request.targetInput.slice(0, 64), target, callerId, route,
+      agentEndpoint: plan.agentEndpoint, targetEndpoint: plan.targetEndpoint, stage: 'requested', requestedAt: new Date(),
+      telegramChatId: request.telegramChatId ?? null,
+    });
+    const context: CallContext = { callId, agentId: agent.id, agentTelegramId: agent.telegramId, agentPhone, target, route, callerId };
+    const live = this.runner.start(context, plan);
+    return { ok: true, callId, context, updates: live.updates.asObservable() };
+  }
+
+  private async refuse(agent: Agent, request: CallRequest, refusal: CallRefusal, reason: string, liveCallId?: string): Promise<PlaceCallResult> {
+    const now = new Date();
+    await this.deps.calls.recordCallRequest({
+      id: randomUUID(), agentId: agent.id, agentPhone: agent.phone, targetInput: request.targetInput.slice(0, 64),
+      route: agent.route, callerId: agent.callerId, stage: 'ended', outcome: 'refused', detail: `${refusal}: ${reason}`.slice(0, 512),
+      requestedAt: now, endedAt: now, telegramChatId: request.telegramChatId ?? null,
+    });
+    await this.deps.audit.record({ actor: agent.telegramId, action: 'call_refused', subject: agent.telegramId, details: `${refusal}: ${reason}` });
+    return { ok: false, refusal, reason, ...(liveCallId ? { liveCallId } : {}) };
+  }
+
+  private async afterConnect(reconnect: boolean): Promise<void> {
+    try {
+      if (reconnect) await resyncAfterReconnect(this.deps.ari, this.registry, this.runner, this.deps.logger);
+      await sweepOrphans(this.deps.ari, this.registry, this.deps.logger, this.deps.config.ari.app);
+    } catch (err) {
+      this.deps.logger.warn('reconciliation after connect failed; will retry on the next connect', { err });
+    }
+  }
+}

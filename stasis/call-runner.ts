@@ -1,0 +1,205 @@
+import type { Logger } from '../config/logger';
+import type { AriEvent, AriPort } from './ari-port';
+import {
+  type CallEffect, type CallEvent, type CallPlan, type CallRecordPatch, type TimerName,
+  initialCallState, transition,
+} from './call-machine';
+import type { CallRegistry, LiveCall } from './call-registry';
+import type { LegName } from './call-types';
+import { type CallContext, toCallUpdate } from './call-update';
+
+/** Where transitions are written; the CallStore satisfies it. */
+export interface CallRecorder {
+  recordCallTransition(callId: string, patch: CallRecordPatch): Promise<void>;
+}
+
+export interface CallRunnerDeps {
+  ari: AriPort;
+  registry: CallRegistry;
+  recorder: CallRecorder;
+  app: string;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** Requests still in flight for one call, so dependent requests wait for what they need. */
+interface Pending {
+  originated: Map<string, Promise<unknown>>;
+  bridgeReady?: Promise<unknown>;
+  joined: Map<string, Promise<unknown>>;
+  ringback?: Promise<unknown>;
+  teardown: Promise<unknown>[];
+  timers: Map<TimerName, NodeJS.Timeout>;
+  persisted: Promise<void>;
+}
+
+/**
+ * Executes the machine's effects and feeds what happens back in as events. It holds no call logic:
+ * every decision is the machine's. ARI requests go out at once, in the order the machine lists
+ * them; only requests that need an earlier one (adding to a bridge being created) wait for it.
+ */
+export class CallRunner {
+  private readonly pending = new Map<string, Pending>();
+  private readonly now: () => number;
+
+  constructor(private readonly deps: CallRunnerDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  start(context: CallContext, plan: CallPlan): LiveCall {
+    const at = this.now();
+    const live = this.deps.registry.add(context, initialCallState(plan, at));
+    this.pending.set(context.callId, {
+      originated: new Map(), joined: new Map(), teardown: [], timers: new Map(), persisted: Promise.resolve(),
+    });
+    this.deps.registry.publish(live, toCallUpdate(context, live.state, at));
+    this.dispatch(live, { type: 'CallStarted', at });
+    return live;
+  }
+
+  /** Routes one ARI event to the call owning its channel; events of unknown channels are ignored. */
+  handleAriEvent(event: AriEvent): void {
+    const owner = this.deps.registry.byChannelId(event.channelId);
+    if (!owner) return;
+    const callEvent = toCallEvent(event, owner.leg, this.now());
+    if (callEvent) this.dispatch(owner.call, callEvent);
+  }
+
+  dispatch(live: LiveCall, event: CallEvent): void {
+    const before = live.state;
+    const { state, effects } = transition(before, event);
+    if (state === before) return;
+    live.state = state;
+    for (const effect of effects) this.execute(live, effect);
+    if (state.stage !== before.stage || state.target.status !== before.target.status) {
+      this.deps.registry.publish(live, toCallUpdate(live.context, state, event.at));
+    }
+    if (state.stage === 'ended') this.finish(live);
+  }
+
+  /** Waits until every call's teardown requests and writes have settled (for shutdown and tests). */
+  async settled(): Promise<void> {
+    const all = [...this.pending.values()].flatMap((p) => [...p.teardown, p.persisted]);
+    await Promise.allSettled(all);
+  }
+
+  private execute(live: LiveCall, effect: CallEffect): void {
+    const p = this.pending.get(live.context.callId);
+    if (!p) return;
+    const { ari } = this.deps;
+    switch (effect.type) {
+      case 'OriginateLeg': {
+        const request = ari.originate({
+          channelId: effect.channelId, endpoint: effect.endpoint, app: this.deps.app, appArgs: effect.appArgs,
+          callerId: effect.callerId, timeoutS: effect.timeoutS, originatorId: effect.originatorId,
+        });
+        p.originated.set(effect.channelId, request);
+        this.failCallOnError(live, `originate ${effect.leg}`, request);
+        return;
+      }
+      case 'CreateBridge':
+        p.bridgeReady = ari.createBridge(effect.bridgeId, live.context.callId);
+        this.failCallOnError(live, 'create bridge', p.bridgeReady);
+        return;
+      case 'AddToBridge': {
+        const joined = after(p.bridgeReady, () => ari.addToBridge(effect.bridgeId, effect.channelId));
+        p.joined.set(effect.channelId, joined);
+        this.failCallOnError(live, 'add to bridge', joined);
+        return;
+      }
+      case 'StartRingback':
+        p.ringback = after(p.joined.get(effect.channelId), () => ari.play(effect.channelId, effect.playbackId, 'tone:ring'));
+        this.warnOnError(live, 'start ringback', p.ringback);
+        return;
+      case 'StopRingback':
+        this.warnOnError(live, 'stop ringback', after(p.ringback, () => ari.stopPlayback(effect.playbackId)));
+        return;
+      case 'HangupLeg': {
+        // A hangup racing its own originate would find nothing and leave the new channel behind.
+        const done = after(p.originated.get(effect.channelId), () => ari.hangup(effect.channelId));
+        p.teardown.push(done);
+        this.warnOnError(live, 'hang up', done);
+        return;
+      }
+      case 'DestroyBridge': {
+        const done = after(p.bridgeReady, () => ari.destroyBridge(effect.bridgeId));
+        p.teardown.push(done);
+        this.warnOnError(live, 'destroy bridge', done);
+        return;
+      }
+      case 'StartTimer': {
+        clearTimeout(p.timers.get(effect.timer));
+        const timer = effect.timer;
+        p.timers.set(timer, setTimeout(() => {
+          p.timers.delete(timer);
+          this.dispatch(live, { type: 'TimerExpired', timer, at: this.now() });
+        }, effect.ms));
+        return;
+      }
+      case 'CancelTimer':
+        clearTimeout(p.timers.get(effect.timer));
+        p.timers.delete(effect.timer);
+        return;
+      case 'PersistCall': {
+        // Writes of one call are chained so they land in the order they happened.
+        const { callId } = live.context;
+        p.persisted = p.persisted
+          .then(() => this.deps.recorder.recordCallTransition(callId, effect.patch))
+          .catch((err: unknown) => {
+            this.deps.logger.error('call transition not recorded', { callId, patch: effect.patch, err });
+          });
+        return;
+      }
+    }
+  }
+
+  private finish(live: LiveCall): void {
+    const { callId } = live.context;
+    const p = this.pending.get(callId);
+    if (!p) return;
+    for (const timer of p.timers.values()) clearTimeout(timer);
+    p.timers.clear();
+    void Promise.allSettled([...p.teardown, p.persisted]).then(() => {
+      this.pending.delete(callId);
+      this.deps.registry.remove(callId);
+    });
+  }
+
+  private failCallOnError(live: LiveCall, request: string, promise: Promise<unknown>): void {
+    promise.catch((err: unknown) => {
+      this.deps.logger.warn('ARI request failed; ending the call', { callId: live.context.callId, request, err });
+      this.dispatch(live, { type: 'RequestFailed', request, error: err instanceof Error ? err.message : String(err), at: this.now() });
+    });
+  }
+
+  private warnOnError(live: LiveCall, request: string, promise: Promise<unknown>): void {
+    promise.catch((err: unknown) => this.deps.logger.warn('ARI request failed', { callId: live.context.callId, request, err }));
+  }
+}
+
+/** Runs `next` once `first` has settled (succeeded or not): the dependent request decides for itself. */
+function after<T>(first: Promise<unknown> | undefined, next: () => Promise<T>): Promise<T> {
+  return first ? first.then(next, next) : next();
+}
+
+function toCallEvent(event: AriEvent, leg: LegName, at: number): CallEvent | undefined {
+  switch (event.type) {
+    case 'StasisStart':
+      return { type: 'LegEnteredStasis', leg, at };
+    case 'ChannelStateChange':
+      if (event.channelState === 'Up') return { type: 'LegAnswered', leg, at };
+      if (event.channelState === 'Ringing' || event.channelState === 'Ring') return { type: 'LegRinging', leg, at };
+      return undefined;
+    case 'Dial':
+      if (event.dialstatus === 'ANSWER') return { type: 'LegAnswered', leg, at };
+      if (event.dialstatus === 'RINGING' || event.dialstatus === 'PROGRESS') return { type: 'LegRinging', leg, at };
+      return undefined;
+    case 'ChannelDestroyed':
+      return { type: 'LegEnded', leg, cause: event.cause, causeText: event.causeText, at };
+    case 'ChannelDtmfReceived':
+      return { type: 'DtmfReceived', leg, digit: event.digit, at };
+    case 'ChannelHangupRequest':
+    case 'StasisEnd':
+      return undefined;
+  }
+}

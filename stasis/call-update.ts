@@ -1,0 +1,52 @@
+import type { CallState } from './call-machine';
+import { talkSeconds } from './call-machine';
+import type { CallOutcome, CallStage, LegName, RouteCode } from './call-types';
+import { describeOutcome } from './outcomes';
+
+/** Who and what a call is about; fixed when the call is placed. */
+export interface CallContext {
+  callId: string;
+  agentId: number;
+  agentTelegramId: string;
+  agentPhone: string;
+  target: string;
+  route: RouteCode;
+  callerId: string | null;
+}
+
+/** What subscribers (the bot, metrics, the admin view) see of a call after each transition. */
+export interface CallUpdate {
+  context: CallContext;
+  stage: CallStage;
+  /** The target's phone is ringing (not just being dialed). */
+  targetRinging: boolean;
+  outcome?: CallOutcome;
+  outcomeText?: string;
+  endedBy?: LegName | 'app';
+  talkSeconds?: number | null;
+  hangupCause?: number | null;
+  detail?: string;
+  at: number;
+  final: boolean;
+}
+
+export function toCallUpdate(context: CallContext, state: CallState, at: number): CallUpdate {
+  const final = state.stage === 'ended';
+  const update: CallUpdate = {
+    context,
+    stage: state.stage,
+    targetRinging: state.target.status === 'ringing',
+    at,
+    final,
+  };
+  if (final && state.outcome) {
+    const talk = talkSeconds(state);
+    update.outcome = state.outcome;
+    update.endedBy = state.endedBy;
+    update.talkSeconds = talk;
+    update.hangupCause = state.hangupCause ?? null;
+    update.detail = state.detail;
+    update.outcomeText = describeOutcome(state.outcome, { endedBy: state.endedBy, talkSeconds: talk, detail: state.detail });
+  }
+  return update;
+}

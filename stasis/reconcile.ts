@@ -1,0 +1,65 @@
+import type { Logger } from '../config/logger';
+import type { CallStore } from '../store';
+import type { AriPort } from './ari-port';
+import type { CallRegistry } from './call-registry';
+import type { CallRunner } from './call-runner';
+
+/** Ids the engine gives channels and bridges: `<call uuid>-agent|-target|-bridge`. */
+const OUR_CHANNEL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-(agent|target)$/;
+const OUR_BRIDGE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-bridge$/;
+
+/**
+ * A new process owns no call: every row a previous one left live is ended as interrupted, so no
+ * row stays live forever. Their channels are hung up by the orphan sweep once ARI is reachable.
+ */
+export async function reconcileOnStartup(calls: CallStore, logger: Logger): Promise<number> {
+  const stale = await calls.liveCalls();
+  const endedAt = new Date();
+  for (const call of stale) {
+    await calls.recordCallTransition(call.id, {
+      stage: 'ended', outcome: 'interrupted', endedBy: 'app', endedAt, detail: `interrupted at stage ${call.stage} by a restart`,
+    });
+  }
+  if (stale.length > 0) logger.warn('ended calls left live by a previous run', { count: stale.length, callIds: stale.map((c) => c.id) });
+  return stale.length;
+}
+
+/** Hangs up our channels and destroys our bridges that no live call owns. */
+export async function sweepOrphans(ari: AriPort, registry: CallRegistry, logger: Logger, app?: string): Promise<{ channels: string[]; bridges: string[] }> {
+  const owned = registry.ownedIds();
+  const [channels, bridges] = await Promise.all([ari.listChannels(), ari.listBridges()]);
+  const isOurs = (appData: string, id: string) => OUR_CHANNEL.test(id) || (app !== undefined && appData.startsWith(`${app},`));
+  const orphanChannels = channels.filter((c) => isOurs(c.appData, c.id) && !owned.has(c.id)).map((c) => c.id);
+  const orphanBridges = bridges.filter((b) => OUR_BRIDGE.test(b.id) && !owned.has(b.id)).map((b) => b.id);
+  await Promise.all([...orphanChannels.map((id) => ari.hangup(id)), ...orphanBridges.map((id) => ari.destroyBridge(id))]);
+  if (orphanChannels.length + orphanBridges.length > 0) {
+    logger.warn('cleaned up orphan channels and bridges', { channels: orphanChannels, bridges: orphanBridges });
+  }
+  return { channels: orphanChannels, bridges: orphanBridges };
+}
+
+/**
+ * Events sent while the WebSocket was down are lost: re-read every live call's channels and bridge
+ * and feed what changed to the machine as if the events had arrived.
+ */
+export async function resyncAfterReconnect(ari: AriPort, registry: CallRegistry, runner: CallRunner, logger: Logger): Promise<void> {
+  await Promise.all(registry.list().map(async (live) => {
+    for (const leg of ['agent', 'target'] as const) {
+      const status = live.state[leg].status;
+      if (status === 'idle' || status === 'ended') continue;
+      const channelId = leg === 'agent' ? live.state.ids.agentChannelId : live.state.ids.targetChannelId;
+      const channel = await ari.getChannel(channelId);
+      const at = Date.now();
+      if (!channel) {
+        runner.dispatch(live, { type: 'LegEnded', leg, cause: null, causeText: 'gone while ARI was disconnected', at });
+        continue;
+      }
+      if (channel.state === 'Up') runner.dispatch(live, { type: 'LegAnswered', leg, at });
+      if (channel.appName === 'Stasis') runner.dispatch(live, { type: 'LegEnteredStasis', leg, at });
+    }
+    if (live.state.stage === 'connected' && !(await ari.getBridge(live.state.ids.bridgeId))) {
+      runner.dispatch(live, { type: 'RequestFailed', request: 'bridge', error: 'the bridge is gone', at: Date.now() });
+    }
+  }));
+  logger.info('resynchronised live calls after reconnect', { calls: registry.list().length });
+}
