@@ -71,7 +71,7 @@ export class CallRunner {
     if (state === before) return;
     live.state = state;
     for (const effect of effects) this.execute(live, effect);
-    if (state.stage !== before.stage || state.target.status !== before.target.status) {
+    if (state.stage !== before.stage) {
       this.deps.registry.publish(live, toCallUpdate(live.context, state, event.at));
     }
     if (state.stage === 'ended') this.finish(live);

@@ -18,8 +18,6 @@ export interface CallContext {
 export interface CallUpdate {
   context: CallContext;
   stage: CallStage;
-  /** The target's phone is ringing (not just being dialed). */
-  targetRinging: boolean;
   outcome?: CallOutcome;
   outcomeText?: string;
   endedBy?: LegName | 'app';
@@ -35,7 +33,6 @@ export function toCallUpdate(context: CallContext, state: CallState, at: number)
   const update: CallUpdate = {
     context,
     stage: state.stage,
-    targetRinging: state.target.status === 'ringing',
     at,
     final,
   };

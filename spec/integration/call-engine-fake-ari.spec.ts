@@ -1,0 +1,193 @@
+import { firstValueFrom, toArray } from 'rxjs';
+import type { CallUpdate } from '../../stasis/call-update';
+import { addAgent, type EngineHarness, startEngine } from '../support/engine-harness';
+import { FakeAri } from '../support/fake-ari';
+import { waitFor } from '../support/wait-for';
+
+describe('call engine on an in-memory ARI', () => {
+  let ari: FakeAri;
+  let h: EngineHarness;
+
+  beforeEach(async () => {
+    ari = new FakeAri();
+    h = await startEngine(ari);
+    await h.engine.start();
+  });
+
+  afterEach(() => h.close());
+
+  /** Emits an event, then lets the requests it causes go out, as a network would. */
+  async function send(event: Parameters<FakeAri['emit']>[0]): Promise<void> {
+    ari.emit(event);
+    await new Promise((r) => setImmediate(r));
+  }
+
+  async function place(target = '202-555-0123', telegramId = '2001') {
+    const result = await h.engine.placeCall({ agentTelegramId: telegramId, targetInput: target, telegramChatId: telegramId });
+    if (!result.ok) throw new Error(`refused: ${result.reason}`);
+    return result;
+  }
+
+  describe('checks before anything is dialed', () => {
+    it.each([
+      ['an unknown user', null, '202-555-0123', 'not_authorized'],
+      ['an agent with no route', 'none', '202-555-0123', 'no_route'],
+      ['an emergency number', 'M', '911', 'invalid_number'],
+      ['a premium number', 'M', '+1 900 555 0123', 'invalid_number'],
+      ['a look-alike country', 'M', '+1 876 555 0123', 'invalid_number'],
+    ] as const)('given %s, then the request is refused, recorded and nothing is dialed', async (_what, route, target, refusal) => {
+      if (route) await addAgent(h.stores, '2001', route === 'none' ? null : route);
+      const result = await h.engine.placeCall({ agentTelegramId: '2001', targetInput: target });
+      expect(result).toMatchObject({ ok: false, refusal });
+      expect(ari.commands()).toEqual([]);
+      const audit = await h.stores.audit.latest(1);
+      expect(audit[0]).toMatchObject({ action: 'call_refused', actor: '2001' });
+      expect(audit[0]?.details).toContain(refusal);
+      if (route) {
+        const agent = await h.stores.agents.byTelegramId('2001');
+        const [row] = await h.stores.calls.recentRequestsOfAgent(agent!.id);
+        expect(row).toMatchObject({ stage: 'ended', outcome: 'refused', targetInput: target });
+      }
+    });
+
+    it('given telephony is offline, then the request is refused as offline', async () => {
+      await addAgent(h.stores);
+      ari.setConnection('disconnected');
+      expect(await h.engine.placeCall({ agentTelegramId: '2001', targetInput: '2025550123' }))
+        .toMatchObject({ ok: false, refusal: 'telephony_offline', reason: expect.stringMatching(/offline/) });
+    });
+
+    it('given a live call, when the agent asks for another (even at the same instant), then only one is placed', async () => {
+      await addAgent(h.stores);
+      const [a, b] = await Promise.all([
+        h.engine.placeCall({ agentTelegramId: '2001', targetInput: '2025550123' }),
+        h.engine.placeCall({ agentTelegramId: '2001', targetInput: '2025550124' }),
+      ]);
+      expect([a.ok, b.ok].sort()).toEqual([false, true]);
+      const refused = a.ok ? b : a;
+      expect(refused).toMatchObject({ refusal: 'live_call_exists' });
+      expect(ari.ops().filter((op) => op === 'originate')).toHaveLength(1);
+    });
+
+    it('given MAX_CONCURRENT_CALLS calls live, then the next agent is refused for capacity', async () => {
+      await h.close();
+      ari = new FakeAri();
+      h = await startEngine(ari, { MAX_CONCURRENT_CALLS: '1' });
+      await h.engine.start();
+      await addAgent(h.stores, '2001');
+      await addAgent(h.stores, '2002');
+      await place('2025550123', '2001');
+      expect(await h.engine.placeCall({ agentTelegramId: '2002', targetInput: '2025550124' })).toMatchObject({ ok: false, refusal: 'capacity' });
+    });
+  });
+
+  describe('a call', () => {
+    it('given an agent on the Development route, when the call connects and the target hangs up, then every stage is streamed and recorded', async () => {
+      await addAgent(h.stores, '2001', 'D');
+      const call = await place('(202) 555-0123');
+      const updates = firstValueFrom(call.updates.pipe(toArray()));
+      const agentId = `${call.callId}-agent`;
+      const targetId = `${call.callId}-target`;
+
+      expect(ari.commandRequests()[0]).toEqual({
+        op: 'originate',
+        args: {
+          channelId: agentId, endpoint: 'PJSIP/+15551230001@trunk-dev', app: 'callbot', appArgs: `agent,${call.callId}`,
+          callerId: '+15550001111', timeoutS: 20, originatorId: undefined,
+        },
+      });
+      await send({ type: 'ChannelStateChange', channelId: agentId, channelState: 'Ringing' });
+      await send({ type: 'ChannelStateChange', channelId: agentId, channelState: 'Up' });
+      expect(ari.commandRequests()[1]).toMatchObject({ op: 'originate', args: { channelId: targetId, endpoint: 'PJSIP/+12025550123@trunk-dev', callerId: '+15550001111' } });
+      await send({ type: 'StasisStart', channelId: agentId, channelState: 'Up', args: ['agent', call.callId] });
+      await send({ type: 'Dial', channelId: targetId, dialstatus: 'RINGING' });
+      await send({ type: 'ChannelStateChange', channelId: targetId, channelState: 'Up' });
+      await send({ type: 'StasisStart', channelId: targetId, channelState: 'Up', args: ['target', call.callId] });
+      await send({ type: 'ChannelDestroyed', channelId: targetId, cause: 16, causeText: 'Normal Clearing' });
+
+      const stages = (await updates).map((u: CallUpdate) => u.stage);
+      expect(stages).toEqual(['requested', 'agent_dialing', 'agent_ringing', 'target_dialing', 'target_ringing', 'connected', 'ended']);
+      await h.engine.settled();
+      await waitFor(() => ari.ops().includes('destroyBridge'));
+      expect(ari.commands()).toEqual(['originate', 'originate', 'createBridge', 'addToBridge', 'play', 'addToBridge', 'stopPlayback', 'hangup', 'destroyBridge']);
+      expect(ari.requests.find((r) => r.op === 'hangup')?.args).toEqual({ channelId: agentId });
+      const row = await waitFor(async () => {
+        const r = await h.stores.calls.byId(call.callId);
+        return r?.stage === 'ended' ? r : null;
+      });
+      expect(row).toMatchObject({ route: 'D', target: '+12025550123', outcome: 'completed', endedBy: 'target', hangupCause: 16, hangupCauseText: 'Normal Clearing' });
+      for (const stamp of ['requestedAt', 'agentRingingAt', 'agentAnsweredAt', 'targetRingingAt', 'connectedAt', 'endedAt'] as const) {
+        expect(row[stamp]).toBeInstanceOf(Date);
+      }
+    });
+
+    it('given a live call, when cancelled from outside, then both legs are hung up and the stream completes with cancelled', async () => {
+      await addAgent(h.stores);
+      const call = await place();
+      const last = firstValueFrom(call.updates.pipe(toArray()));
+      ari.emit({ type: 'ChannelStateChange', channelId: `${call.callId}-agent`, channelState: 'Up' });
+      expect(h.engine.cancelCall(call.callId, 'admin')).toBe(true);
+      const updates = await last;
+      expect(updates.at(-1)).toMatchObject({ final: true, outcome: 'cancelled', outcomeText: 'Cancelled' });
+      await h.engine.settled();
+      expect(ari.requests.filter((r) => r.op === 'hangup').map((r) => r.args.channelId).sort())
+        .toEqual([`${call.callId}-agent`, `${call.callId}-target`]);
+      expect(h.engine.cancelCall(call.callId, 'admin')).toBe(false);
+    });
+
+    it('given originating the target fails, then the call ends as failed and the agent is hung up', async () => {
+      await addAgent(h.stores);
+      const call = await place();
+      ari.failNext('originate', 'Allocation failed');
+      ari.emit({ type: 'ChannelStateChange', channelId: `${call.callId}-agent`, channelState: 'Up' });
+      const last = await firstValueFrom(call.updates.pipe(toArray()));
+      expect(last.at(-1)).toMatchObject({ outcome: 'failed', detail: expect.stringContaining('Allocation failed') });
+      await h.engine.settled();
+      expect(ari.requests.filter((r) => r.op === 'hangup').map((r) => r.args.channelId)).toContain(`${call.callId}-agent`);
+    });
+
+    it('given the call ended, then the agent can place the next call at once', async () => {
+      await addAgent(h.stores);
+      const first = await place();
+      ari.emit({ type: 'ChannelDestroyed', channelId: `${first.callId}-agent`, cause: 17, causeText: 'User busy' });
+      expect((await firstValueFrom(first.updates.pipe(toArray()))).at(-1)).toMatchObject({ outcome: 'agent_busy' });
+      expect((await h.engine.placeCall({ agentTelegramId: '2001', targetInput: '2025550123' })).ok).toBe(true);
+    });
+  });
+
+  describe('reconciliation', () => {
+    it('given rows a crashed process left live, when the engine starts, then they end as interrupted', async () => {
+      const agent = await addAgent(h.stores);
+      await h.stores.calls.recordCallRequest({ id: 'stale-1', agentId: agent.id, targetInput: 'x', stage: 'connected', requestedAt: new Date() });
+      await h.engine.stop();
+      await h.engine.start();
+      expect(await h.stores.calls.byId('stale-1')).toMatchObject({ stage: 'ended', outcome: 'interrupted' });
+      expect(await h.stores.calls.liveCalls()).toEqual([]);
+    });
+
+    it('given channels and bridges of ours that no live call owns, when ARI connects, then they are hung up and destroyed', async () => {
+      await addAgent(h.stores);
+      const live = await place();
+      const orphan = '0b5ad9c3-1111-4222-8333-944445555666';
+      ari.channels.set(`${orphan}-target`, { id: `${orphan}-target`, state: 'Up', appName: 'Stasis', appData: `callbot,target,${orphan}` });
+      ari.channels.set('someone-else', { id: 'someone-else', state: 'Up', appName: 'Dial', appData: '' });
+      ari.bridges.set(`${orphan}-bridge`, { id: `${orphan}-bridge`, channelIds: [] });
+      ari.setConnection('disconnected');
+      ari.setConnection('connected');
+      await waitFor(() => ari.ops().includes('destroyBridge'));
+      expect(ari.requests.filter((r) => r.op === 'hangup').map((r) => r.args.channelId)).toEqual([`${orphan}-target`]);
+      expect(ari.channels.has('someone-else')).toBe(true);
+      expect(ari.channels.has(`${live.callId}-agent`)).toBe(true);
+    });
+
+    it('given the agent leg vanished while ARI was disconnected, when it reconnects, then the call ends', async () => {
+      await addAgent(h.stores);
+      const call = await place();
+      ari.setConnection('disconnected');
+      ari.channels.delete(`${call.callId}-agent`);
+      ari.setConnection('connected');
+      const updates = await firstValueFrom(call.updates.pipe(toArray()));
+      expect(updates.at(-1)).toMatchObject({ final: true, outcome: 'agent_unreachable' });
+    });
+  });
+});

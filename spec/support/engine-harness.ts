@@ -1,0 +1,46 @@
+import type { DataSource } from 'typeorm';
+import { type Config, loadConfig } from '../../config/config';
+import { silentLogger } from '../../config/logger';
+import { openDatabase } from '../../ormconfig';
+import type { AriPort } from '../../stasis/ari-port';
+import { CallEngine } from '../../stasis/call-engine';
+import { type Stores, createStores } from '../../store';
+import { closeDatabase, freshDatabaseUrl } from './test-database';
+
+export const TEST_ENV = {
+  TELEGRAM_BOT_TOKEN: '123456:TEST-token_value',
+  SUPER_ADMIN_IDS: '1000',
+  ARI_USERNAME: 'callbot',
+  ARI_PASSWORD: 'test-password',
+  AGENT_RING_TIMEOUT_S: '20',
+  TARGET_RING_TIMEOUT_S: '20',
+};
+
+export interface EngineHarness {
+  config: Config;
+  dataSource: DataSource;
+  stores: Stores;
+  engine: CallEngine;
+  close(): Promise<void>;
+}
+
+/** A call engine on a fresh database (SQLite unless TEST_DATABASE_URL names PostgreSQL). */
+export async function startEngine(ari: AriPort, env: Record<string, string> = {}): Promise<EngineHarness> {
+  const config = loadConfig({ ...TEST_ENV, ...env });
+  const { dataSource } = await openDatabase(await freshDatabaseUrl());
+  const stores = createStores(dataSource);
+  const engine = new CallEngine({ config, ari, ...stores, logger: silentLogger() });
+  return {
+    config, dataSource, stores, engine,
+    async close() {
+      await engine.stop();
+      await closeDatabase(dataSource);
+    },
+  };
+}
+
+export async function addAgent(stores: Stores, telegramId = '2001', route: 'M' | 'D' | null = 'M') {
+  await stores.agents.authorize({ telegramId, phone: '+15551230001', callerId: '+15550001111', by: '1000', displayName: 'Ann Agent' });
+  if (route) await stores.agents.setRoute(telegramId, route);
+  return (await stores.agents.byTelegramId(telegramId))!;
+}

@@ -1,0 +1,131 @@
+import { BehaviorSubject, Subject } from 'rxjs';
+import type {
+  AriConnectionState, AriEvent, AriPort, BridgeSnapshot, ChannelSnapshot, OriginateRequest,
+} from '../../stasis/ari-port';
+import { AriRequestError } from '../../stasis/ari-port';
+
+export interface FakeRequest {
+  op: string;
+  args: Record<string, unknown>;
+}
+
+/**
+ * An in-memory AriPort for the engine's logic: it records every request, keeps a minimal model of
+ * channels and bridges for the read operations, and lets a spec push events and make requests fail.
+ */
+export class FakeAri implements AriPort {
+  readonly requests: FakeRequest[] = [];
+  readonly channels = new Map<string, ChannelSnapshot>();
+  readonly bridges = new Map<string, BridgeSnapshot>();
+  private readonly eventSubject = new Subject<AriEvent>();
+  private readonly state = new BehaviorSubject<AriConnectionState>('connected');
+  private readonly failures = new Map<string, string>();
+
+  readonly events = this.eventSubject.asObservable();
+  readonly connection = this.state.asObservable();
+
+  isConnected(): boolean {
+    return this.state.value === 'connected';
+  }
+
+  setConnection(state: AriConnectionState): void {
+    this.state.next(state);
+  }
+
+  emit(event: AriEvent): void {
+    this.eventSubject.next(event);
+  }
+
+  /** The next request of that kind rejects with this message. */
+  failNext(op: string, message: string): void {
+    this.failures.set(op, message);
+  }
+
+  ops(): string[] {
+    return this.requests.map((r) => r.op);
+  }
+
+  /** Requests that change something in Asterisk (reads left out). */
+  commandRequests(): FakeRequest[] {
+    return this.requests.filter((r) => !/^(get|list)/.test(r.op));
+  }
+
+  commands(): string[] {
+    return this.commandRequests().map((r) => r.op);
+  }
+
+  async originate(request: OriginateRequest): Promise<void> {
+    this.record('originate', { ...request });
+    this.channels.set(request.channelId, { id: request.channelId, state: 'Down', appName: 'AppDial2', appData: '' });
+  }
+
+  async createChannel(request: Omit<OriginateRequest, 'timeoutS' | 'callerId'>): Promise<void> {
+    this.record('createChannel', { ...request });
+  }
+
+  async dial(channelId: string, timeoutS: number, callerChannelId?: string): Promise<void> {
+    this.record('dial', { channelId, timeoutS, callerChannelId });
+  }
+
+  async hangup(channelId: string): Promise<void> {
+    this.record('hangup', { channelId });
+    this.channels.delete(channelId);
+  }
+
+  async createBridge(bridgeId: string, name: string): Promise<void> {
+    this.record('createBridge', { bridgeId, name });
+    this.bridges.set(bridgeId, { id: bridgeId, channelIds: [] });
+  }
+
+  async addToBridge(bridgeId: string, channelId: string): Promise<void> {
+    this.record('addToBridge', { bridgeId, channelId });
+    this.bridges.get(bridgeId)?.channelIds.push(channelId);
+  }
+
+  async destroyBridge(bridgeId: string): Promise<void> {
+    this.record('destroyBridge', { bridgeId });
+    this.bridges.delete(bridgeId);
+  }
+
+  async play(channelId: string, playbackId: string, media: string): Promise<void> {
+    this.record('play', { channelId, playbackId, media });
+  }
+
+  async stopPlayback(playbackId: string): Promise<void> {
+    this.record('stopPlayback', { playbackId });
+  }
+
+  async getChannel(channelId: string): Promise<ChannelSnapshot | null> {
+    this.record('getChannel', { channelId });
+    return this.channels.get(channelId) ?? null;
+  }
+
+  async listChannels(): Promise<ChannelSnapshot[]> {
+    this.record('listChannels', {});
+    return [...this.channels.values()];
+  }
+
+  async getBridge(bridgeId: string): Promise<BridgeSnapshot | null> {
+    this.record('getBridge', { bridgeId });
+    return this.bridges.get(bridgeId) ?? null;
+  }
+
+  async listBridges(): Promise<BridgeSnapshot[]> {
+    this.record('listBridges', {});
+    return [...this.bridges.values()];
+  }
+
+  async close(): Promise<void> {
+    this.state.complete();
+    this.eventSubject.complete();
+  }
+
+  private record(op: string, args: Record<string, unknown>): void {
+    this.requests.push({ op, args });
+    const failure = this.failures.get(op);
+    if (failure !== undefined) {
+      this.failures.delete(op);
+      throw new AriRequestError(op, failure);
+    }
+  }
+}

@@ -1,0 +1,346 @@
+import ari, { type AriClient } from 'ari-client';
+import { BehaviorSubject, Observable, Subject, distinctUntilChanged } from 'rxjs';
+import type { Logger } from '../config/logger';
+import {
+  type AriConnectionState, type AriEvent, type AriPort, type BridgeSnapshot, type ChannelSnapshot, type ChannelState,
+  type OriginateRequest, AriRequestError,
+} from './ari-port';
+
+export interface AriClientAdapterOptions {
+  url: string;
+  username: string;
+  password: string;
+  app: string;
+  logger: Logger;
+  requestTimeoutMs?: number;
+  keepaliveMs?: number;
+  /** Our own reconnect: first delay and cap; it never gives up. */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+}
+
+/**
+ * ari-client 2.2.0 behind the AriPort, with its known defects defended against:
+ * - REST promises that never settle once the socket is gone: every request has a timeout.
+ * - bad credentials at connect throw an uncatchable error: a plain GET /ari/asterisk/info with the
+ *   same credentials goes first, and only a 200 lets `connect` run.
+ * - 404 on hangup/destroy/stop races with Asterisk's own teardown: "not found" there means done.
+ * - per-instance listeners leak: one global `*` listener feeds one event stream.
+ * - its reconnect gives up after about a minute: when it does, a fresh client is built, with capped
+ *   backoff, forever.
+ * - no keepalive: the socket is pinged and terminated when pongs stop, which starts a reconnect.
+ */
+export class AriClientAdapter implements AriPort {
+  private readonly eventSubject = new Subject<AriEvent>();
+  private readonly state = new BehaviorSubject<AriConnectionState>('connecting');
+  private client?: AriClient;
+  private closed = false;
+  private attempt = 0;
+  private reconnectTimer?: NodeJS.Timeout;
+  private keepaliveTimer?: NodeJS.Timeout;
+  private lastPong = 0;
+  private readonly timeoutMs: number;
+
+  readonly events: Observable<AriEvent> = this.eventSubject.asObservable();
+  readonly connection: Observable<AriConnectionState> = this.state.pipe(distinctUntilChanged());
+
+  constructor(private readonly options: AriClientAdapterOptions) {
+    this.timeoutMs = options.requestTimeoutMs ?? 5000;
+  }
+
+  isConnected(): boolean {
+    return this.state.value === 'connected';
+  }
+
+  /** Starts connecting in the background; resolves once the first attempt has finished either way. */
+  async start(): Promise<void> {
+    await this.connectOnce();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    this.disposeClient();
+    this.state.next('disconnected');
+    this.state.complete();
+    this.eventSubject.complete();
+  }
+
+  // ---- REST -------------------------------------------------------------------------------
+
+  async originate(r: OriginateRequest): Promise<void> {
+    await this.request('originate', (c) => c.channels.originate({
+      channelId: r.channelId, endpoint: r.endpoint, app: r.app, appArgs: r.appArgs, timeout: r.timeoutS,
+      ...(r.callerId ? { callerId: r.callerId } : {}),
+      ...(r.originatorId ? { originator: r.originatorId } : {}),
+    }));
+  }
+
+  async createChannel(r: Omit<OriginateRequest, 'timeoutS' | 'callerId'>): Promise<void> {
+    await this.request('create channel', (c) => c.channels.create({
+      channelId: r.channelId, endpoint: r.endpoint, app: r.app, appArgs: r.appArgs,
+      ...(r.originatorId ? { originator: r.originatorId } : {}),
+    }));
+  }
+
+  async dial(channelId: string, timeoutS: number, callerChannelId?: string): Promise<void> {
+    await this.request('dial', (c) => c.channels.dial({ channelId, timeout: timeoutS, ...(callerChannelId ? { caller: callerChannelId } : {}) }));
+  }
+
+  hangup(channelId: string): Promise<void> {
+    return this.requestUntilGone('hangup', (c) => c.channels.hangup({ channelId }));
+  }
+
+  async createBridge(bridgeId: string, name: string): Promise<void> {
+    await this.request('create bridge', (c) => c.bridges.create({ bridgeId, type: 'mixing', name }));
+  }
+
+  async addToBridge(bridgeId: string, channelId: string): Promise<void> {
+    await this.request('add to bridge', (c) => c.bridges.addChannel({ bridgeId, channel: channelId }));
+  }
+
+  destroyBridge(bridgeId: string): Promise<void> {
+    return this.requestUntilGone('destroy bridge', (c) => c.bridges.destroy({ bridgeId }));
+  }
+
+  async play(channelId: string, playbackId: string, media: string): Promise<void> {
+    await this.request('play', (c) => c.channels.play({ channelId, playbackId, media }));
+  }
+
+  stopPlayback(playbackId: string): Promise<void> {
+    return this.requestUntilGone('stop playback', (c) => c.playbacks.stop({ playbackId }));
+  }
+
+  async getChannel(channelId: string): Promise<ChannelSnapshot | null> {
+    try {
+      return toChannel(await this.request('get channel', (c) => c.channels.get({ channelId })));
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async listChannels(): Promise<ChannelSnapshot[]> {
+    return (await this.request('list channels', (c) => c.channels.list())).map(toChannel);
+  }
+
+  async getBridge(bridgeId: string): Promise<BridgeSnapshot | null> {
+    try {
+      const b = await this.request('get bridge', (c) => c.bridges.get({ bridgeId }));
+      return { id: b.id, channelIds: [...b.channels] };
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async listBridges(): Promise<BridgeSnapshot[]> {
+    return (await this.request('list bridges', (c) => c.bridges.list())).map((b) => ({ id: b.id, channelIds: [...b.channels] }));
+  }
+
+  private async request<T>(name: string, call: (client: AriClient) => Promise<T>): Promise<T> {
+    const client = this.client;
+    if (!client || !this.isConnected()) throw new AriRequestError(name, 'ARI is not connected');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new AriRequestError(name, `no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
+    try {
+      return await Promise.race([call(client), timeout]);
+    } catch (err) {
+      if (err instanceof AriRequestError) throw err;
+      throw new AriRequestError(name, describeAriError(err), isNotFound(err) ? 404 : undefined, { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async requestUntilGone(name: string, call: (client: AriClient) => Promise<unknown>): Promise<void> {
+    try {
+      await this.request(name, call);
+    } catch (err) {
+      if (err instanceof AriRequestError && err.status === 404) return;
+      throw err;
+    }
+  }
+
+  // ---- connection ----------------------------------------------------------------------------
+
+  private async connectOnce(): Promise<void> {
+    if (this.closed) return;
+    this.state.next('connecting');
+    const { url, username, password, app, logger } = this.options;
+    try {
+      await this.checkCredentials();
+      const client = await withTimeout(ari.connect(url, username, password), this.timeoutMs * 2, 'ARI connect');
+      if (this.closed) return;
+      this.client = client;
+      client.on('*', (raw: unknown) => this.onRawEvent(raw));
+      client.on('WebSocketConnected', () => this.onSocketUp());
+      client.on('WebSocketReconnecting', () => this.state.next('disconnected'));
+      client.on('WebSocketMaxRetries', () => {
+        logger.warn('ari-client gave up reconnecting; building a new client');
+        this.disposeClient();
+        this.scheduleReconnect();
+      });
+      client.on('pong', () => { this.lastPong = Date.now(); });
+      await withTimeout(client.start(app), this.timeoutMs * 2, 'ARI WebSocket');
+      this.onSocketUp();
+      logger.info('ARI connected', { url, app });
+    } catch (err) {
+      logger.warn('ARI unavailable; retrying', { url, attempt: this.attempt + 1, err });
+      this.disposeClient();
+      this.state.next('disconnected');
+      this.scheduleReconnect();
+    }
+  }
+
+  private onSocketUp(): void {
+    this.attempt = 0;
+    this.lastPong = Date.now();
+    this.startKeepalive();
+    this.state.next('connected');
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed) return;
+    const min = this.options.reconnectMinMs ?? 500;
+    const max = this.options.reconnectMaxMs ?? 30_000;
+    const delay = Math.min(max, min * 2 ** Math.min(this.attempt, 16));
+    this.attempt += 1;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => void this.connectOnce(), delay);
+  }
+
+  private async checkCredentials(): Promise<void> {
+    const { url, username, password } = this.options;
+    const auth = Buffer.from(`${username}:${password}`).toString('base64');
+    let response: Response;
+    try {
+      response = await fetch(`${url}/ari/asterisk/info`, {
+        headers: { authorization: `Basic ${auth}` },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      await response.arrayBuffer();
+    } catch (err) {
+      throw new Error(`Asterisk HTTP server unreachable at ${url}`, { cause: err });
+    }
+    if (response.status === 401) throw new Error('ARI rejected the username or password (check ARI_USERNAME / ARI_PASSWORD and ari.conf)');
+    if (!response.ok) throw new Error(`ARI answered ${response.status} to GET /ari/asterisk/info`);
+  }
+
+  private startKeepalive(): void {
+    clearInterval(this.keepaliveTimer);
+    const every = this.options.keepaliveMs ?? 10_000;
+    this.keepaliveTimer = setInterval(() => {
+      const client = this.client;
+      if (!client) return;
+      if (Date.now() - this.lastPong > every * 2.5) {
+        this.options.logger.warn('ARI WebSocket silent; forcing a reconnect');
+        this.lastPong = Date.now();
+        terminateSocket(client);
+        return;
+      }
+      try {
+        client.ping();
+      } catch (err) {
+        this.options.logger.debug('ARI ping failed', { err });
+      }
+    }, every);
+  }
+
+  private disposeClient(): void {
+    clearInterval(this.keepaliveTimer);
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    client.removeAllListeners();
+    // ari-client may still have a reconnect scheduled that would open a socket nobody listens to,
+    // and a second socket for the app would take its events away from ours: close any that opens.
+    client.on('WebSocketConnected', () => closeForGood(client));
+    closeForGood(client);
+  }
+
+  private onRawEvent(raw: unknown): void {
+    const event = toAriEvent(raw);
+    if (event) this.eventSubject.next(event);
+  }
+}
+
+interface RawEvent {
+  type?: string;
+  channel?: { id?: string; state?: string };
+  peer?: { id?: string };
+  args?: string[];
+  dialstatus?: string;
+  cause?: number;
+  cause_txt?: string;
+  soft?: boolean;
+  digit?: string;
+}
+
+/** Keeps only the events and fields the engine reads. */
+export function toAriEvent(raw: unknown): AriEvent | undefined {
+  const e = raw as RawEvent;
+  const channelId = e.channel?.id;
+  switch (e.type) {
+    case 'StasisStart':
+      return channelId ? { type: 'StasisStart', channelId, channelState: (e.channel?.state ?? 'Unknown') as ChannelState, args: e.args ?? [] } : undefined;
+    case 'StasisEnd':
+      return channelId ? { type: 'StasisEnd', channelId } : undefined;
+    case 'ChannelStateChange':
+      return channelId ? { type: 'ChannelStateChange', channelId, channelState: (e.channel?.state ?? 'Unknown') as ChannelState } : undefined;
+    case 'Dial':
+      return e.peer?.id ? { type: 'Dial', channelId: e.peer.id, dialstatus: e.dialstatus ?? '' } : undefined;
+    case 'ChannelHangupRequest':
+      return channelId ? { type: 'ChannelHangupRequest', channelId, cause: e.cause ?? null, soft: e.soft === true } : undefined;
+    case 'ChannelDestroyed':
+      return channelId ? { type: 'ChannelDestroyed', channelId, cause: e.cause ?? null, causeText: e.cause_txt ?? null } : undefined;
+    case 'ChannelDtmfReceived':
+      return channelId && e.digit ? { type: 'ChannelDtmfReceived', channelId, digit: e.digit } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function toChannel(c: { id: string; state: string; dialplan?: { app_name?: string; app_data?: string } }): ChannelSnapshot {
+  return { id: c.id, state: c.state as ChannelState, appName: c.dialplan?.app_name ?? '', appData: c.dialplan?.app_data ?? '' };
+}
+
+/** ari-client turns an error response into `new Error(<body>)`, the body being `{"message": "..."}`. */
+function describeAriError(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  try {
+    const body = JSON.parse(text) as { message?: string };
+    return body.message ?? text;
+  } catch {
+    return text;
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  if (err instanceof AriRequestError) return err.status === 404;
+  return /not found/i.test(describeAriError(err));
+}
+
+function closeForGood(client: AriClient): void {
+  (client as unknown as { _wsClosed: boolean })._wsClosed = true;
+  terminateSocket(client);
+}
+
+function terminateSocket(client: AriClient): void {
+  const socket = (client as unknown as { _ws?: { terminate(): void } })._ws;
+  socket?.terminate();
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms); }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
