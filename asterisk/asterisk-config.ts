@@ -66,6 +66,7 @@ function ariUsername(env: Env, problems: Problems): string | undefined {
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(value)) {
     return problems.error('ARI_USERNAME', 'expects 1-64 characters of A-Z a-z 0-9 _ . - (it becomes a section name in ari.conf)');
   }
+  if (value.toLowerCase() === 'general') return problems.error('ARI_USERNAME', 'must not be "general": ari.conf already has a [general] section');
   return value;
 }
 
@@ -134,6 +135,18 @@ function refuseOverlap(main: Provider, dev: Provider, problems: Problems): void 
   }
 }
 
+/** A provider at this server's own transport would have Asterisk send every INVITE to itself. */
+function refuseSelf(trunk: Trunk, target: Provider | undefined, bind: IpAddress, bindPort: number, problems: Problems): void {
+  if (!target || target.port !== bindPort) return;
+  const same = target.host.address === bind.address || (isUnspecified(bind) && isLoopback(target.host));
+  if (same) {
+    problems.errors.push(
+      `PROVIDER_${trunk}_HOST and PROVIDER_${trunk}_PORT: point at this server's own SIP transport (SIP_BIND, SIP_PORT); ` +
+      'calls would loop back into Asterisk',
+    );
+  }
+}
+
 function templateDir(): string {
   // ts-node runs this file from asterisk/; a compiled copy in dist/asterisk/ reads the sources.
   return existsSync(join(__dirname, 'pjsip.conf')) ? __dirname : resolve(__dirname, '..', '..', 'asterisk');
@@ -176,6 +189,9 @@ export function renderAsteriskConfig(env: Env, templates: Templates = bundledTem
   const sipPort = port(env, 'SIP_PORT', 5060, problems);
   const [main, dev] = TRUNKS.map((trunk) => provider(env, trunk, sipBind?.family, problems));
   if (main && dev) refuseOverlap(main, dev, problems);
+  if (sipBind && sipPort !== undefined) {
+    TRUNKS.forEach((trunk, i) => refuseSelf(trunk, [main, dev][i], sipBind, sipPort, problems));
+  }
 
   if (httpBind && !isLoopback(httpBind)) {
     problems.warnings.push(

@@ -143,6 +143,7 @@ describe('bundled Asterisk configuration', () => {
       ['port 0', { SIP_PORT: '0' }, 'SIP_PORT', /1 to 65535/],
       ['port 65536', { ASTERISK_HTTP_PORT: '65536' }, 'ASTERISK_HTTP_PORT', /1 to 65535/],
       ['a port that is not a number', { PROVIDER_DEV_PORT: '50a' }, 'PROVIDER_DEV_PORT', /1 to 65535/],
+      ['"general" as the ARI user', { ARI_USERNAME: 'General' }, 'ARI_USERNAME', /\[general\]/],
       ['an IPv6 provider on an IPv4 transport', { PROVIDER_DEV_HOST: '2001:db8::1', PROVIDER_DEV_MATCH: undefined }, 'PROVIDER_DEV_HOST', /IPv4/],
     ])('when given %s, then it is refused naming the variable', (_, change, variable, expectation) => {
       const errors = errorsOf({ ...valid, ...change });
@@ -158,6 +159,12 @@ describe('bundled Asterisk configuration', () => {
         expect.stringMatching(/^PROVIDER_MAIN_MATCH and PROVIDER_DEV_MATCH overlap \(127\.0\.0\.0\/16 and 127\.0\.1\.0\/24\)/),
       ]);
       expect(errorsOf({ ...valid, PROVIDER_MAIN_MATCH: '127.0.2.0/24' })).toEqual([]);
+    });
+
+    it('when a provider is this server\'s own SIP transport, then the loop is refused', () => {
+      expect(errorsOf({ ...valid, PROVIDER_MAIN_PORT: '5060' })).toEqual([
+        expect.stringMatching(/^PROVIDER_MAIN_HOST and PROVIDER_MAIN_PORT: point at this server's own SIP transport/),
+      ]);
     });
 
     it('when several variables are bad at once, then every one is named and the password never appears', () => {
