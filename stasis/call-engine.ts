@@ -24,7 +24,7 @@ export type CallRefusal =
 
 export type PlaceCallResult =
   | { ok: true; callId: string; context: CallContext; updates: Observable<CallUpdate> }
-  | { ok: false; refusal: CallRefusal; reason: string; liveCallId?: string };
+  | { ok: false; refusal: CallRefusal; reason: string; liveCallId?: string; /** the checked number, when it was valid */ target?: string };
 
 export interface CallRequest {
   agentTelegramId: string;
@@ -106,10 +106,10 @@ export class CallEngine {
     }
     const live = this.registry.liveCallOfAgent(agent.id);
     if (live) return this.refuse(agent, request, 'live_call_exists', REFUSAL_TEXT.live_call_exists, live.context.callId);
-    if (!agent.route) return this.refuse(agent, request, 'no_route', REFUSAL_TEXT.no_route);
-    if (!agent.phone) return this.refuse(agent, request, 'no_phone', REFUSAL_TEXT.no_phone);
     const number = checkDialableNumber(request.targetInput, this.policy);
     if (!number.ok) return this.refuse(agent, request, 'invalid_number', number.reason);
+    if (!agent.route) return this.refuse(agent, request, 'no_route', REFUSAL_TEXT.no_route, undefined, number.e164);
+    if (!agent.phone) return this.refuse(agent, request, 'no_phone', REFUSAL_TEXT.no_phone);
     if (!this.deps.ari.isConnected()) return this.refuse(agent, request, 'telephony_offline', REFUSAL_TEXT.telephony_offline);
     if (this.registry.size >= this.deps.config.maxConcurrentCalls) return this.refuse(agent, request, 'capacity', REFUSAL_TEXT.capacity);
     if (!this.registry.reserveAgent(agent.id)) {
@@ -174,15 +174,17 @@ export class CallEngine {
     return { ok: true, callId, context, updates: live.updates.asObservable() };
   }
 
-  private async refuse(agent: Agent, request: CallRequest, refusal: CallRefusal, reason: string, liveCallId?: string): Promise<PlaceCallResult> {
+  private async refuse(
+    agent: Agent, request: CallRequest, refusal: CallRefusal, reason: string, liveCallId?: string, target?: string,
+  ): Promise<PlaceCallResult> {
     const now = new Date();
     await this.deps.calls.recordCallRequest({
-      id: randomUUID(), agentId: agent.id, agentPhone: agent.phone, targetInput: request.targetInput.slice(0, 64),
+      id: randomUUID(), agentId: agent.id, agentPhone: agent.phone, targetInput: request.targetInput.slice(0, 64), target: target ?? null,
       route: agent.route, callerId: agent.callerId, stage: 'ended', outcome: 'refused', detail: `${refusal}: ${reason}`.slice(0, 512),
       requestedAt: now, endedAt: now, telegramChatId: request.telegramChatId ?? null,
     });
     await this.deps.audit.record({ actor: agent.telegramId, action: 'call_refused', subject: agent.telegramId, details: `${refusal}: ${reason}` });
-    return { ok: false, refusal, reason, ...(liveCallId ? { liveCallId } : {}) };
+    return { ok: false, refusal, reason, ...(liveCallId ? { liveCallId } : {}), ...(target ? { target } : {}) };
   }
 
   private async afterConnect(reconnect: boolean): Promise<void> {

@@ -1,0 +1,235 @@
+import http from 'node:http';
+import { Bot } from 'node-telegram-bot-api';
+import { createWebhookServer } from 'node-telegram-bot-api/node';
+import type { CallbackQuery, Message, Update } from 'node-telegram-bot-api/types';
+import * as admin from './commands/admin';
+import { onCall, onHangup, placeCall } from './commands/call';
+import { onHistory } from './commands/history';
+import { onCancelRoute, onConfirmRoute, onPickRoute, onRoute, onRouteThenCall, onSelectRoute, onSettings } from './commands/route';
+import { onHelp, onStart } from './commands/start';
+import type { BotDeps, Incoming } from './handler-context';
+import { type CallbackAction, decodeCallback } from './menus/callback-data';
+import { pollUpdates } from './polling';
+import { activeAgent, roleOf, type Role } from './roles';
+import { T } from './texts';
+
+type CommandHandler = (m: Incoming) => Promise<void>;
+
+/** Who may use a command: anyone (they get a role-aware answer), active agents, or super admins. */
+const COMMANDS: Record<string, { who: 'anyone' | 'agent' | 'admin'; run: CommandHandler; noArgs?: boolean }> = {
+  start: { who: 'anyone', run: onStart },
+  help: { who: 'anyone', run: onHelp, noArgs: true },
+  call: { who: 'agent', run: onCall },
+  hangup: { who: 'agent', run: onHangup, noArgs: true },
+  history: { who: 'agent', run: onHistory, noArgs: true },
+  settings: { who: 'agent', run: onSettings, noArgs: true },
+  route: { who: 'agent', run: onRoute },
+  authorize: { who: 'admin', run: admin.onAuthorize },
+  revoke: { who: 'admin', run: admin.onRevoke },
+  setphone: { who: 'admin', run: admin.onSetPhone },
+  setcallerid: { who: 'admin', run: admin.onSetCallerId },
+  agents: { who: 'admin', run: admin.onAgents, noArgs: true },
+  calls: { who: 'admin', run: admin.onCalls, noArgs: true },
+  audit: { who: 'admin', run: admin.onAudit, noArgs: true },
+};
+
+/** Longer than any command needs; anything beyond is refused before it is parsed. */
+const MAX_COMMAND_TEXT = 512;
+const COMMAND = /^\/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+([\s\S]*))?$/;
+
+/**
+ * The bot: routing, access checks and the single error boundary. Every update is handled in its
+ * chat's order (a tap never overtakes the command before it); different chats run concurrently.
+ */
+export class CallBot {
+  readonly bot: Bot;
+  private readonly chatQueues = new Map<number, Promise<void>>();
+  private webhookServer?: http.Server;
+  private stopPolling?: AbortController;
+
+  constructor(private readonly deps: BotDeps, bot: Bot) {
+    this.bot = bot;
+    this.bot.use(async (ctx) => this.inChatOrder(ctx.update));
+    this.bot.catch((err) => this.deps.logger.error('update handler failed', { err }));
+  }
+
+  /** Registers the command menus; a Bot API server without `setMyCommands` only earns a warning. */
+  async registerCommands(): Promise<void> {
+    const agentCommands = ['call', 'hangup', 'history', 'settings', 'route', 'help'].map((command) => ({ command, description: describe(command) }));
+    const adminCommands = [...agentCommands, ...['authorize', 'revoke', 'setphone', 'setcallerid', 'agents', 'calls', 'audit'].map((command) => ({ command, description: describe(command) }))];
+    try {
+      await this.bot.api.setMyCommands({ commands: agentCommands, scope: { type: 'all_private_chats' } });
+      for (const id of this.deps.config.telegram.superAdminIds) {
+        await this.bot.api.setMyCommands({ commands: adminCommands, scope: { type: 'chat', chat_id: Number(id) } });
+      }
+    } catch (err) {
+      this.deps.logger.warn('setMyCommands is not available on this Bot API server; command menus not registered', { err });
+    }
+  }
+
+  /** Long polling (default) or, with a webhook configured, an HTTP server that checks the secret. */
+  async start(): Promise<void> {
+    const webhook = this.deps.config.telegram.webhook;
+    if (webhook) {
+      this.webhookServer = createWebhookServer(this.bot, { secretToken: webhook.secret });
+      await new Promise<void>((resolve) => this.webhookServer!.listen(webhook.port, resolve));
+      await this.bot.api.setWebhook({ url: webhook.url, secret_token: webhook.secret });
+      this.deps.logger.info('webhook listening', { port: webhook.port });
+      return;
+    }
+    this.stopPolling = new AbortController();
+    void this.bot.startPolling(pollUpdates(this.bot.api, this.deps.logger, this.stopPolling.signal)).catch((err: unknown) => {
+      if (!this.stopPolling?.signal.aborted) this.deps.logger.error('polling stopped', { err });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopPolling?.abort();
+    this.bot.stop();
+    if (this.webhookServer) await new Promise<void>((resolve) => this.webhookServer!.close(() => resolve()));
+    await Promise.allSettled([...this.chatQueues.values()]);
+  }
+
+  private inChatOrder(update: Update): Promise<void> {
+    const { message, callbackQuery } = partsOf(update);
+    const chatId = message?.chat.id ?? callbackQuery?.message?.chat.id ?? callbackQuery?.from.id ?? 0;
+    const previous = this.chatQueues.get(chatId) ?? Promise.resolve();
+    const next = previous.then(() => this.handle(update)).catch((err: unknown) => {
+      this.deps.logger.error('update handler failed', { updateId: update.update_id, err });
+    });
+    this.chatQueues.set(chatId, next);
+    void next.then(() => {
+      if (this.chatQueues.get(chatId) === next) this.chatQueues.delete(chatId);
+    });
+    return Promise.resolve();
+  }
+
+  private async handle(update: Update): Promise<void> {
+    const { message, callbackQuery } = partsOf(update);
+    if (message) return this.onMessage(message);
+    if (callbackQuery) return this.onCallbackQuery(callbackQuery);
+  }
+
+  private async onMessage(message: Message): Promise<void> {
+    const from = message.from;
+    if (!from || from.is_bot) return;
+    const chatId = message.chat.id;
+    const reply = (text: string, markup?: Parameters<Incoming['reply']>[1]) => this.deps.out.send(chatId, text, markup);
+    if (message.chat.type !== 'private') {
+      if (message.text?.startsWith('/')) await reply(T.privateOnly);
+      return;
+    }
+    const text = message.text;
+    if (typeof text !== 'string') return void (await reply(T.notText));
+    if (text.length > MAX_COMMAND_TEXT) return void (await reply(T.tooLong));
+    const userId = String(from.id);
+    const role = await roleOf(userId, this.deps.config.telegram.superAdminIds, this.deps.stores.agents);
+    const base: Omit<Incoming, 'args'> = { deps: this.deps, chatId, from, userId, role, reply };
+
+    const replied = message.reply_to_message;
+    if (role.kind === 'admin' && replied?.from?.is_bot && replied.text && !text.startsWith('/')) {
+      if (await admin.onApprovalReply({ ...base, args: text }, replied.text)) return;
+    }
+    const match = text.trim().match(COMMAND);
+    if (!match) return void (await reply(T.notText));
+    const name = match[1]!.toLowerCase();
+    const args = (match[2] ?? '').trim();
+    const command = COMMANDS[name];
+    if (!command) return void (await reply(T.unknownCommand));
+    if (!allowed(role, command.who)) return void (await reply(deniedText(role)));
+    if (command.noArgs && args) return void (await reply(T.usage.noArgs(name)));
+    await command.run({ ...base, args });
+  }
+
+  private async onCallbackQuery(query: CallbackQuery): Promise<void> {
+    const { out } = this.deps;
+    const action = decodeCallback(query.data);
+    // The local Bot API server sends callback queries without a message: fall back to the sender.
+    const chatId = query.message?.chat.id ?? query.from.id;
+    if (!action || (query.message && query.message.chat.type !== 'private')) {
+      await out.answer(query.id, T.staleButton, true);
+      return;
+    }
+    const userId = String(query.from.id);
+    const role = await roleOf(userId, this.deps.config.telegram.superAdminIds, this.deps.stores.agents);
+    const m: Incoming = {
+      deps: this.deps, chatId, from: query.from, userId, role, args: '', messageId: query.message?.message_id,
+      reply: (text, markup) => out.send(chatId, text, markup),
+    };
+    const refusal = await this.refuseCallback(m, action);
+    if (refusal) {
+      await out.answer(query.id, refusal, true);
+      return;
+    }
+    await out.answer(query.id);
+    await runCallback(m, action);
+  }
+
+  /** Checks who may press what; returns the alert text when they may not. */
+  private async refuseCallback(m: Incoming, action: CallbackAction): Promise<string | undefined> {
+    const agent = activeAgent(m.role);
+    switch (action.kind) {
+      case 'approve':
+      case 'deny':
+        return m.role.kind === 'admin' ? undefined : T.notAllowed;
+      case 'hangup': {
+        const live = this.deps.engine.registry.get(action.callId);
+        if (!live || live.state.stage === 'ended') return T.staleButton;
+        if (m.role.kind === 'admin' || live.context.agentId === agent?.id) return undefined;
+        return T.notYourCall;
+      }
+      default:
+        return agent ? undefined : T.notAllowed;
+    }
+  }
+}
+
+async function runCallback(m: Incoming, action: CallbackAction): Promise<void> {
+  switch (action.kind) {
+    case 'menu':
+      if (action.menu === 'settings') return onSettings(m);
+      if (action.menu === 'history') return onHistory(m);
+      return onSelectRoute(m);
+    case 'pickRoute': return onPickRoute(m, action.route);
+    case 'confirmRoute': return onConfirmRoute(m, action.route);
+    case 'cancelRoute': return onCancelRoute(m);
+    case 'routeThenCall': return onRouteThenCall(m, action.route, action.number);
+    case 'call': return placeCall(m, action.number);
+    case 'hangup':
+      m.deps.engine.cancelCall(action.callId, m.role.kind === 'admin' && activeAgent(m.role)?.id !== m.deps.engine.registry.get(action.callId)?.context.agentId ? 'admin' : 'agent');
+      return;
+    case 'approve': return admin.onApprove(m, action.telegramId);
+    case 'deny': return admin.onDeny(m, action.telegramId);
+  }
+}
+
+/** The two kinds of update the bot handles; everything else (edits, channel posts…) is ignored. */
+function partsOf(update: Update): { message?: Message; callbackQuery?: CallbackQuery } {
+  if ('message' in update) return { message: update.message };
+  if ('callback_query' in update) return { callbackQuery: update.callback_query };
+  return {};
+}
+
+function allowed(role: Role, who: 'anyone' | 'agent' | 'admin'): boolean {
+  if (who === 'anyone') return true;
+  if (who === 'admin') return role.kind === 'admin';
+  return activeAgent(role) !== null;
+}
+
+function deniedText(role: Role): string {
+  switch (role.kind) {
+    case 'unknown': return `${T.noAccess} Send /start to ask for access.`;
+    case 'pending': return T.accessPending;
+    case 'revoked': return T.noAccess;
+    default: return T.notAllowed;
+  }
+}
+
+function describe(command: string): string {
+  const descriptions: Record<string, string> = {
+    call: 'Call a number', hangup: 'End your live call', history: 'Your last 10 calls', settings: 'Caller ID, route, phone',
+    route: 'Show or switch your route', help: 'What I can do', authorize: 'Authorize an agent', revoke: 'Revoke an agent',
+    setphone: "Set an agent's phone", setcallerid: "Set an agent's caller ID", agents: 'List agents', calls: 'Live calls', audit: 'Audit log',
+  };
+  return descriptions[command] ?? command;
+}

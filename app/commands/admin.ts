@@ -1,0 +1,151 @@
+import { checkDialableNumber, formatForDisplay } from '../../phone/number-policy';
+import type { Incoming } from '../handler-context';
+import { liveCallsForAdmin } from '../menus/keyboards';
+import { callerIdLine, T } from '../texts';
+
+const USER_ID = /^[1-9]\d{0,19}$/;
+
+/** The admin commands all take whitespace-separated words; phones are written without spaces. */
+function words(m: Incoming): string[] {
+  return m.args.split(/\s+/).filter(Boolean);
+}
+
+function checkNumber(m: Incoming, input: string) {
+  const { defaultRegion, allowedCountries } = m.deps.config;
+  return checkDialableNumber(input, { defaultRegion, allowedCountries });
+}
+
+async function audit(m: Incoming, action: string, subject: string, details = ''): Promise<void> {
+  await m.deps.stores.audit.record({ actor: m.userId, action, subject, details });
+}
+
+/** /authorize <telegram_user_id> <phone> [caller_id] */
+export async function onAuthorize(m: Incoming): Promise<void> {
+  const [id, phoneInput, callerInput, ...rest] = words(m);
+  if (!id || !phoneInput || rest.length > 0) return void (await m.reply(T.usage.authorize));
+  if (!USER_ID.test(id)) return void (await m.reply(T.invalidUserId));
+  await activate(m, id, phoneInput, callerInput);
+}
+
+async function activate(m: Incoming, id: string, phoneInput: string, callerInput?: string): Promise<void> {
+  const phone = checkNumber(m, phoneInput);
+  if (!phone.ok) return void (await m.reply(T.fieldRefused('Phone', phone.reason)));
+  let callerId: string | undefined;
+  if (callerInput !== undefined) {
+    const checked = checkNumber(m, callerInput);
+    if (!checked.ok) return void (await m.reply(T.fieldRefused('Caller ID', checked.reason)));
+    callerId = checked.e164;
+  }
+  const agent = await m.deps.stores.agents.authorize({ telegramId: id, phone: phone.e164, callerId, by: m.userId });
+  await audit(m, 'authorize', id, `phone ${phone.e164}${callerId ? `, caller ID ${callerId}` : ''}`);
+  await m.reply(T.authorized(id, phone.e164, agent.callerId));
+  await m.deps.out.send(id, T.youAreAuthorized);
+}
+
+/** /revoke <telegram_user_id>: also ends the agent's live call. */
+export async function onRevoke(m: Incoming): Promise<void> {
+  const [id, ...rest] = words(m);
+  if (!id || rest.length > 0) return void (await m.reply(T.usage.revoke));
+  if (!USER_ID.test(id)) return void (await m.reply(T.invalidUserId));
+  const agent = await m.deps.stores.agents.revoke(id);
+  if (!agent) return void (await m.reply(T.unknownAgent(id)));
+  const live = m.deps.engine.liveCallOfAgent(agent.id);
+  if (live) m.deps.engine.cancelCall(live.context.callId, 'admin');
+  await audit(m, 'revoke', id, live ? `ended live call ${live.context.callId}` : '');
+  await m.reply(T.revoked(id, Boolean(live)));
+  await m.deps.out.send(id, T.youAreRevoked);
+}
+
+/** /setphone <telegram_user_id> <phone> */
+export async function onSetPhone(m: Incoming): Promise<void> {
+  const [id, input, ...rest] = words(m);
+  if (!id || !input || rest.length > 0) return void (await m.reply(T.usage.setphone));
+  if (!USER_ID.test(id)) return void (await m.reply(T.invalidUserId));
+  const phone = checkNumber(m, input);
+  if (!phone.ok) return void (await m.reply(T.fieldRefused('Phone', phone.reason)));
+  const agent = await m.deps.stores.agents.setPhone(id, phone.e164);
+  if (!agent) return void (await m.reply(T.unknownAgent(id)));
+  await audit(m, 'set_phone', id, phone.e164);
+  await m.reply(T.phoneSet(id, phone.e164));
+}
+
+/** /setcallerid <telegram_user_id> <number> */
+export async function onSetCallerId(m: Incoming): Promise<void> {
+  const [id, input, ...rest] = words(m);
+  if (!id || !input || rest.length > 0) return void (await m.reply(T.usage.setcallerid));
+  if (!USER_ID.test(id)) return void (await m.reply(T.invalidUserId));
+  const number = checkNumber(m, input);
+  if (!number.ok) return void (await m.reply(T.fieldRefused('Caller ID', number.reason)));
+  const agent = await m.deps.stores.agents.setCallerId(id, number.e164);
+  if (!agent) return void (await m.reply(T.unknownAgent(id)));
+  await audit(m, 'set_caller_id', id, number.e164);
+  await m.reply(T.callerIdSet(id, number.e164, agent.route));
+}
+
+/** /agents */
+export async function onAgents(m: Incoming): Promise<void> {
+  const agents = await m.deps.stores.agents.list();
+  if (agents.length === 0) return void (await m.reply(T.noAgents));
+  const lines = agents.map((a) => {
+    const live = m.deps.engine.liveCallOfAgent(a.id);
+    const liveText = live ? ` · 📞 live call to ${formatForDisplay(live.context.target)} (${live.state.stage})` : '';
+    return `${a.displayName || '—'} (${a.username ? `@${a.username}, ` : ''}id ${a.telegramId}) · ${a.status}\n`
+      + `  phone ${a.phone ?? '—'} · ${callerIdLine(a.callerId ?? m.deps.config.defaultCallerId ?? null, a.route)}${liveText}`;
+  });
+  await m.reply(lines.join('\n'));
+}
+
+/** /calls: live calls, each with its own hang-up button. */
+export async function onCalls(m: Incoming): Promise<void> {
+  const calls = m.deps.engine.liveCalls();
+  if (calls.length === 0) return void (await m.reply(T.noLiveCalls));
+  const labelled = calls.map((c) => ({
+    callId: c.context.callId,
+    label: `${c.context.agentTelegramId} → ${formatForDisplay(c.context.target)} [${c.context.route}] · ${c.state.stage}`,
+  }));
+  await m.reply(`Live calls (${calls.length}):\n${labelled.map((c) => c.label).join('\n')}`, liveCallsForAdmin(labelled));
+}
+
+/** /audit: the last 20 audit events. */
+export async function onAudit(m: Incoming): Promise<void> {
+  const events = await m.deps.stores.audit.latest(20);
+  if (events.length === 0) return void (await m.reply(T.auditEmpty));
+  const lines = events.map((e) => `${e.createdAt.toISOString().slice(0, 19).replace('T', ' ')} · ${e.actor} · ${e.action}${e.subject ? ` · ${e.subject}` : ''}${e.details ? ` · ${e.details.slice(0, 120)}` : ''}`);
+  await m.reply(lines.join('\n'));
+}
+
+/** ✅ Approve on an access request: asks the admin for the agent's phone as a reply. */
+export async function onApprove(m: Incoming, id: string): Promise<void> {
+  const agent = await m.deps.stores.agents.byTelegramId(id);
+  if (!agent || agent.status !== 'pending') {
+    return void (await m.reply(T.alreadyHandled(id, agent?.status ?? 'unknown')));
+  }
+  await m.reply(T.askPhone(agent.displayName || id, id), { force_reply: true, input_field_placeholder: '+12025550123' });
+}
+
+/** ❌ Deny on an access request. */
+export async function onDeny(m: Incoming, id: string): Promise<void> {
+  const agent = await m.deps.stores.agents.byTelegramId(id);
+  if (!agent || agent.status !== 'pending') {
+    return void (await m.reply(T.alreadyHandled(id, agent?.status ?? 'unknown')));
+  }
+  await m.deps.stores.agents.revoke(id);
+  await audit(m, 'deny', id);
+  await m.reply(T.denied(id));
+  await m.deps.out.send(id, T.youAreDenied);
+}
+
+const ASK_PHONE = /\(id ([1-9]\d{0,19})\)\.$/;
+
+/** The admin's reply to "Reply to this message with the phone number for … (id N)." */
+export async function onApprovalReply(m: Incoming, repliedText: string): Promise<boolean> {
+  const id = repliedText.match(ASK_PHONE)?.[1];
+  if (!id) return false;
+  const phoneInput = m.args.trim();
+  if (!phoneInput) {
+    await m.reply(T.approvalNeedsReply);
+    return true;
+  }
+  await activate(m, id, phoneInput);
+  return true;
+}

@@ -1,0 +1,60 @@
+import type { RouteCode } from '../../stasis/call-types';
+import type { Incoming } from '../handler-context';
+import { routeChoice, routeConfirmation, settingsMenu } from '../menus/keyboards';
+import { activeAgent } from '../roles';
+import { T } from '../texts';
+import { placeCall } from './call';
+
+/** /route, /route M, /route D. */
+export async function onRoute(m: Incoming): Promise<void> {
+  const agent = activeAgent(m.role);
+  if (!agent) return void (await m.reply(T.notAllowed));
+  const arg = m.args.toUpperCase();
+  if (arg === '') {
+    await m.reply(`${T.currentRoute(agent.route)}\n${T.selectRoute}`, routeChoice());
+    return;
+  }
+  if (arg !== 'M' && arg !== 'D') return void (await m.reply(T.usage.route));
+  await switchRoute(m, arg);
+}
+
+/** /settings and the Settings button. */
+export async function onSettings(m: Incoming): Promise<void> {
+  const agent = activeAgent(m.role);
+  if (!agent) return void (await m.reply(T.notAllowed));
+  await m.reply(T.settings(agent.callerId ?? m.deps.config.defaultCallerId ?? null, agent.route, agent.phone), settingsMenu());
+}
+
+/** The `Select Route 🌐` button. */
+export async function onSelectRoute(m: Incoming): Promise<void> {
+  await m.reply(T.selectRoute, routeChoice());
+}
+
+/** A route button: asks to confirm before anything changes. */
+export async function onPickRoute(m: Incoming, route: RouteCode): Promise<void> {
+  await m.reply(T.confirmRoute(route), routeConfirmation(route));
+}
+
+export async function onConfirmRoute(m: Incoming, route: RouteCode): Promise<void> {
+  await switchRoute(m, route);
+}
+
+export async function onCancelRoute(m: Incoming): Promise<void> {
+  await m.reply(T.routeUnchanged(activeAgent(m.role)?.route ?? null));
+}
+
+/** A route button under "Choose a route first": sets the first route, then places the waiting call. */
+export async function onRouteThenCall(m: Incoming, route: RouteCode, number: string): Promise<void> {
+  const agent = await switchRoute(m, route);
+  if (!agent) return;
+  await placeCall({ ...m, role: { kind: m.role.kind === 'admin' ? 'admin' : 'agent', agent } as Incoming['role'] }, number);
+}
+
+async function switchRoute(m: Incoming, route: RouteCode) {
+  const agent = activeAgent(m.role);
+  if (!agent) return void (await m.reply(T.notAllowed));
+  const updated = await m.deps.stores.agents.setRoute(agent.telegramId, route);
+  await m.deps.stores.audit.record({ actor: m.userId, action: 'route_changed', subject: m.userId, details: `${agent.route ?? '–'} -> ${route}` });
+  await m.reply(T.routeChanged(route));
+  return updated;
+}

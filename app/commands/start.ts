@@ -1,0 +1,36 @@
+import { accessRequest, mainMenu } from '../menus/keyboards';
+import { displayName, type Incoming } from '../handler-context';
+import { T } from '../texts';
+
+/** /start: greets agents, and turns an unknown user into an access request for every super admin. */
+export async function onStart(m: Incoming): Promise<void> {
+  const { role, deps } = m;
+  switch (role.kind) {
+    case 'admin':
+      await m.reply(T.adminGreeting(m.from.first_name), role.agent ? mainMenu() : undefined);
+      return;
+    case 'agent':
+      await m.reply(T.greeting(m.from.first_name), mainMenu());
+      return;
+    case 'pending':
+      await m.reply(T.accessPending);
+      return;
+    case 'revoked':
+      await m.reply(T.noAccess);
+      return;
+    case 'unknown': {
+      const name = displayName(m.from);
+      const { isNew } = await deps.stores.agents.requestAccess({ telegramId: m.userId, username: m.from.username ?? null, displayName: name });
+      await m.reply(isNew ? T.accessRequested : T.accessPending);
+      if (!isNew) return;
+      await deps.stores.audit.record({ actor: m.userId, action: 'access_requested', subject: m.userId, details: name });
+      for (const adminId of deps.config.telegram.superAdminIds) {
+        await deps.out.send(adminId, T.accessRequestForAdmin(name, m.from.username ?? null, m.userId), accessRequest(m.userId));
+      }
+    }
+  }
+}
+
+export async function onHelp(m: Incoming): Promise<void> {
+  await m.reply(m.role.kind === 'admin' ? `${T.help}\n${T.adminHelp}` : T.help);
+}

@@ -1,0 +1,35 @@
+import type { User } from 'node-telegram-bot-api/types';
+import type { Config } from '../config/config';
+import type { Logger } from '../config/logger';
+import type { CallEngine } from '../stasis/call-engine';
+import type { Stores } from '../store';
+import type { Role } from './roles';
+import type { TelegramOut } from './telegram-out';
+
+export interface BotDeps {
+  config: Config;
+  engine: CallEngine;
+  stores: Stores;
+  out: TelegramOut;
+  logger: Logger;
+  /** Minimum time between two edits of one status message. */
+  statusEditIntervalMs: number;
+}
+
+/** One incoming command or button tap, with who sent it. */
+export interface Incoming {
+  deps: BotDeps;
+  chatId: number;
+  from: User;
+  userId: string;
+  role: Role;
+  /** The command's argument text (after the command), trimmed. */
+  args: string;
+  /** The message a tapped button sits on. */
+  messageId?: number;
+  reply(text: string, markup?: Parameters<TelegramOut['send']>[2]): Promise<number | undefined>;
+}
+
+export function displayName(user: User): string {
+  return [user.first_name, user.last_name].filter(Boolean).join(' ').slice(0, 128) || `user ${user.id}`;
+}

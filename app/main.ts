@@ -1,0 +1,71 @@
+import 'reflect-metadata';
+import dotenv from 'dotenv';
+import { Bot } from 'node-telegram-bot-api';
+import { ConfigError, loadConfig } from '../config/config';
+import { createLogger } from '../config/logger';
+import { databasePassword } from '../config/redact';
+import { openDatabase } from '../ormconfig';
+import { AriClientAdapter } from '../stasis/ari-client-adapter';
+import { CallEngine } from '../stasis/call-engine';
+import { createStores } from '../store';
+import { CallBot } from './bot';
+import { TelegramOut } from './telegram-out';
+
+/** The composition root: configuration, database, ARI, engine and bot, and a clean shutdown. */
+async function main(): Promise<void> {
+  dotenv.config({ quiet: true });
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\nSee .env.example for every variable.\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger({
+    level: config.log.level,
+    format: config.log.format,
+    secrets: [config.telegram.botToken, config.ari.password, databasePassword(config.databaseUrl), config.telegram.webhook?.secret],
+  });
+  process.on('unhandledRejection', (err) => logger.error('unhandled rejection', { err }));
+
+  const { dataSource, applied } = await openDatabase(config.databaseUrl);
+  logger.info('database ready', { type: dataSource.options.type, migrationsApplied: applied });
+  const stores = createStores(dataSource);
+
+  const ari = new AriClientAdapter({
+    url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app,
+    requestTimeoutMs: config.ari.requestTimeoutMs, logger,
+  });
+  const engine = new CallEngine({ config, ari, ...stores, logger });
+  await engine.start();
+  void ari.start();
+
+  const bot = new Bot(config.telegram.botToken, { apiRoot: config.telegram.apiRoot, rateLimit: { global: 25 } });
+  const callBot = new CallBot({ config, engine, stores, out: new TelegramOut(bot.api, logger), logger, statusEditIntervalMs: 1000 }, bot);
+  await callBot.start();
+  void callBot.registerCommands();
+  logger.info('callbot started', { mode: config.telegram.webhook ? 'webhook' : 'polling', ariApp: config.ari.app });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down: ending live calls', { signal, liveCalls: engine.liveCalls().length });
+    for (const call of engine.liveCalls()) engine.cancelCall(call.context.callId, 'system');
+    await callBot.stop();
+    await engine.stop();
+    await ari.close();
+    await dataSource.destroy();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`callbot failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

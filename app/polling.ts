@@ -1,0 +1,50 @@
+import type { Api } from 'node-telegram-bot-api';
+import type { Update } from 'node-telegram-bot-api/types';
+import type { Logger } from '../config/logger';
+
+/** How long Telegram holds a getUpdates open when there is nothing to deliver. */
+const LONG_POLL_S = 25;
+/**
+ * A server that ignores `timeout` (the local test server answers at once) would turn long polling
+ * into a busy loop; an empty answer that came back quicker than this waits out the rest.
+ */
+const MIN_EMPTY_POLL_MS = 100;
+
+/** Long polling as an async stream of updates; retries forever with capped backoff on errors. */
+export async function* pollUpdates(api: Api, logger: Logger, signal: AbortSignal): AsyncGenerator<Update> {
+  let offset: number | undefined;
+  let failures = 0;
+  while (!signal.aborted) {
+    const started = Date.now();
+    let updates: Update[];
+    try {
+      updates = await api.getUpdates({ timeout: LONG_POLL_S, allowed_updates: ['message', 'callback_query'], ...(offset !== undefined ? { offset } : {}) }, signal);
+      failures = 0;
+    } catch (err) {
+      if (signal.aborted) return;
+      failures += 1;
+      const wait = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
+      logger.warn('getUpdates failed; retrying', { inMs: wait, err });
+      await sleep(wait, signal);
+      continue;
+    }
+    for (const update of updates) {
+      offset = update.update_id + 1;
+      yield update;
+    }
+    if (updates.length === 0) await sleep(MIN_EMPTY_POLL_MS - (Date.now() - started), signal);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}
