@@ -1,0 +1,114 @@
+import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
+import { waitFor } from '../support/wait-for';
+
+/** The agent's and the admin's experience, through the local Bot API server and the ARI simulator. */
+describe('bot: access, routes and settings', () => {
+  let h: BotHarness;
+  let admin: TestUser;
+
+  beforeEach(async () => {
+    h = await BotHarness.start();
+    admin = h.user(ADMIN_ID, 'Ada', 'ada_admin');
+  });
+
+  afterEach(() => h.stop());
+
+  async function agentWithRoute(id: number, route: 'M' | 'D' | null): Promise<TestUser> {
+    await h.stores.agents.authorize({ telegramId: String(id), phone: '+15551230001', callerId: '+15551234567', by: String(ADMIN_ID), displayName: 'Ann' });
+    if (route) await h.stores.agents.setRoute(String(id), route);
+    return h.user(id, 'Ann', 'ann');
+  }
+
+  it('given an unknown user, when they /start and the admin approves with the buttons and replies with a phone, then they become an agent', async () => {
+    const newcomer = h.user(3001, 'Nina', 'nina');
+    await newcomer.send('/start');
+    await newcomer.waitFor(/access request went to the admins/);
+    const request = await admin.waitFor(/Access request/);
+    expect(request.text).toContain('Name: Nina');
+    expect(request.text).toContain('@nina');
+    expect(request.text).toContain('User id: 3001');
+    expect(request.buttons.map((b) => b.text)).toEqual(['✅ Approve', '❌ Deny']);
+
+    await newcomer.send('/start');
+    await waitFor(() => newcomer.messages().filter((m) => /still pending/.test(m.text)).length === 1);
+
+    await admin.tap('✅ Approve');
+    const ask = await admin.waitFor(/Reply to this message with the phone number for Nina \(id 3001\)/);
+    await admin.replyTo(ask, '+1 (202) 555-0199');
+    await admin.waitFor(/Agent 3001 is authorized. Phone \+12025550199/);
+    await newcomer.waitFor(/You are now authorized/);
+    expect(await h.stores.agents.activeAgentByTelegramId('3001')).toMatchObject({ phone: '+12025550199', route: null, authorizedBy: String(ADMIN_ID) });
+    expect((await h.stores.audit.latest(5)).map((e) => e.action)).toContain('authorize');
+
+    await newcomer.send('/start');
+    await newcomer.waitFor(/Hi Nina!/);
+  });
+
+  it('given an access request, when the admin denies it, then the user has no access', async () => {
+    const newcomer = h.user(3002, 'Ned');
+    await newcomer.send('/start');
+    await admin.waitFor(/User id: 3002/);
+    await admin.tap('❌ Deny');
+    await newcomer.waitFor(/denied/);
+    await newcomer.send('/start');
+    await newcomer.waitFor(/You have no access to this bot/);
+  });
+
+  it('given an agent, when they select a route through the menu and confirm, then it is saved and shown with the caller ID', async () => {
+    const agent = await agentWithRoute(2001, null);
+    await agent.send('/settings');
+    const settings = await agent.waitFor(/Settings/);
+    expect(settings.text).toContain('Caller ID: +15551234567 [–]');
+    await agent.tap('Select Route 🌐');
+    const choice = await agent.waitFor(/Select the route/);
+    expect(choice.buttons.map((b) => b.text)).toEqual(['[Main Route] 🌍', '[Development Route] 🛠️']);
+    await agent.tap('[Development Route] 🛠️');
+    const confirm = await agent.waitFor(/Are you sure/);
+    expect(confirm.text).toBe('Are you sure you want to switch to the Development route?\nAll outbound calls will now go through this route.');
+    expect(confirm.buttons.map((b) => b.text)).toEqual(['✅ Yes, Switch Route', '❌ Cancel']);
+    await agent.tap('✅ Yes, Switch Route');
+    await agent.waitFor(/^✅ Your route has been successfully changed to \[Development\]!$/);
+    expect((await h.stores.agents.byTelegramId('2001'))?.route).toBe('D');
+    const before = agent.messages().length;
+    await agent.send('/settings');
+    expect((await agent.waitForNew(before)).text).toContain('Caller ID: +15551234567 [D]');
+  });
+
+  it('given the confirmation, when the agent cancels, then the route is unchanged and they are told so', async () => {
+    const agent = await agentWithRoute(2002, 'M');
+    await agent.send('/route');
+    await agent.waitFor(/Your route: \[Main\] \[M\]/);
+    await agent.tap('[Development Route] 🛠️');
+    await agent.waitFor(/Are you sure/);
+    await agent.tap('❌ Cancel');
+    await agent.waitFor(/Route unchanged: still \[Main\]/);
+    expect((await h.stores.agents.byTelegramId('2002'))?.route).toBe('M');
+  });
+
+  it.each([['/route D', 'D', 'Development'], ['/route m', 'M', 'Main']] as const)(
+    'given %s, then the route switches directly and persists', async (command, route, name) => {
+      const agent = await agentWithRoute(2003, null);
+      await agent.send(command);
+      await agent.waitFor(new RegExp(`changed to \\[${name}\\]`));
+      expect((await h.stores.agents.byTelegramId('2003'))?.route).toBe(route);
+    },
+  );
+
+  it('given a bad /route argument, then the agent gets the usage', async () => {
+    const agent = await agentWithRoute(2004, 'M');
+    await agent.send('/route X');
+    await agent.waitFor(/Usage: \/route M \(Main\) or \/route D/);
+  });
+
+  it('given no route, when the agent calls, then they choose a route first and one tap places the call', async () => {
+    const agent = await agentWithRoute(2005, null);
+    await agent.send('/call 202-555-0123');
+    const prompt = await agent.waitFor(/Choose a route first/);
+    expect(prompt.buttons.map((b) => b.text)).toEqual(['[Main Route] 🌍', '[Development Route] 🛠️']);
+    expect(h.sim.requests().filter((r) => r.method === 'POST' && r.path.startsWith('/ari/channels'))).toEqual([]);
+    await agent.tap('[Main Route] 🌍');
+    await agent.waitFor(/changed to \[Main\]/);
+    await agent.waitFor(/Calling your phone \+1 555-123-0001/);
+    expect(h.sim.requests().some((r) => r.method === 'POST' && r.path === '/ari/channels' && /-agent$/.test(String(r.query.channelId)))).toBe(true);
+  });
+});

@@ -1,0 +1,195 @@
+import net from 'node:net';
+import { Bot } from 'node-telegram-bot-api';
+import TelegramServer from 'telegram-test-api';
+import type { DataSource } from 'typeorm';
+import { CallBot } from '../../app/bot';
+import { TelegramOut } from '../../app/telegram-out';
+import { type Config, loadConfig } from '../../config/config';
+import { silentLogger } from '../../config/logger';
+import { openDatabase } from '../../ormconfig';
+import { AriClientAdapter } from '../../stasis/ari-client-adapter';
+import { CallEngine } from '../../stasis/call-engine';
+import { type Stores, createStores } from '../../store';
+import { AriSimulator, type AriSimulatorOptions } from './ari-simulator';
+import { closeDatabase, freshDatabaseUrl } from './test-database';
+import { waitFor } from './wait-for';
+
+export const BOT_TOKEN = '123456789:AAtest-token_for_the_local_bot_api';
+export const ADMIN_ID = 1000;
+
+/** One message the bot sent, as the local Bot API server holds it now (edits applied). */
+export interface BotMessage {
+  chatId: number;
+  messageId: number;
+  text: string;
+  buttons: Array<{ text: string; data: string }>;
+  /** Every text this message has shown, first to last. */
+  history: string[];
+}
+
+interface StoredBotMessage {
+  messageId: number;
+  message: { chat_id: number | string; text: string; reply_markup?: { inline_keyboard?: Array<Array<{ text: string; callback_data?: string }>> } };
+}
+
+/**
+ * The real product on loopback: the local Bot API server (telegram-test-api), the ARI simulator,
+ * the real ari-client adapter, the engine on a fresh database, and the bot polling over HTTP.
+ * Users talk to it exactly as Telegram clients would: messages, commands and callback queries.
+ */
+export class BotHarness {
+  private readonly history = new Map<number, string[]>();
+
+  private constructor(
+    readonly server: TelegramServer,
+    readonly sim: AriSimulator,
+    readonly config: Config,
+    readonly stores: Stores,
+    readonly engine: CallEngine,
+    readonly callBot: CallBot,
+    private readonly ari: AriClientAdapter,
+    private readonly dataSource: DataSource,
+  ) {
+    // Record every text a message shows, so specs can check the whole life of a status message.
+    const add = server.addBotMessage.bind(server);
+    server.addBotMessage = (raw, token) => {
+      const sent = add(raw, token);
+      this.history.set(sent.message_id, [raw.text]);
+      return sent;
+    };
+    const edit = server.editMessageText.bind(server);
+    server.editMessageText = (raw) => {
+      edit(raw);
+      if (raw.message_id !== undefined) this.history.get(Number(raw.message_id))?.push(raw.text);
+    };
+  }
+
+  static async start(opts: { env?: Record<string, string>; sim?: Partial<AriSimulatorOptions>; statusEditIntervalMs?: number } = {}): Promise<BotHarness> {
+    const port = await freePort();
+    // storeTimeout is raised: the server forgets messages after it (60 s by default).
+    const server = new TelegramServer({ port, host: '127.0.0.1', storeTimeout: 3600 });
+    await server.start();
+    const sim = await AriSimulator.start({ username: 'callbot', password: 'sim-secret', ringMs: 50, ...opts.sim });
+    const config = loadConfig({
+      TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+      TELEGRAM_API_ROOT: server.config.apiURL,
+      SUPER_ADMIN_IDS: String(ADMIN_ID),
+      ARI_URL: sim.url,
+      ARI_USERNAME: 'callbot',
+      ARI_PASSWORD: 'sim-secret',
+      ARI_REQUEST_TIMEOUT_MS: '2000',
+      AGENT_RING_TIMEOUT_S: '5',
+      TARGET_RING_TIMEOUT_S: '5',
+      DEFAULT_CALLER_ID: '+15550001111',
+      ...opts.env,
+    });
+    const { dataSource } = await openDatabase(await freshDatabaseUrl());
+    const stores = createStores(dataSource);
+    const logger = silentLogger();
+    const ari = new AriClientAdapter({
+      url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app,
+      requestTimeoutMs: config.ari.requestTimeoutMs, logger, reconnectMinMs: 50, reconnectMaxMs: 500, keepaliveMs: 1000,
+    });
+    const engine = new CallEngine({ config, ari, ...stores, logger });
+    await engine.start();
+    await ari.start();
+    const bot = new Bot(config.telegram.botToken, { apiRoot: config.telegram.apiRoot, maxRetries: 0 });
+    const callBot = new CallBot({
+      config, engine, stores, out: new TelegramOut(bot.api, logger), logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000,
+    }, bot);
+    await callBot.start();
+    return new BotHarness(server, sim, config, stores, engine, callBot, ari, dataSource);
+  }
+
+  user(id: number, name = `User${id}`, username: string | undefined = `user${id}`): TestUser {
+    return new TestUser(this, id, name, username);
+  }
+
+  /** Every message the bot sent to a chat, oldest first, as it reads now. */
+  messagesTo(chatId: number): BotMessage[] {
+    const stored = this.server.storage.botMessages as unknown as StoredBotMessage[];
+    return stored
+      .filter((m) => Number(m.message.chat_id) === chatId)
+      .map((m) => ({
+        chatId,
+        messageId: m.messageId,
+        text: m.message.text,
+        buttons: (m.message.reply_markup?.inline_keyboard ?? []).flat().map((b) => ({ text: b.text, data: b.callback_data ?? '' })),
+        history: this.history.get(m.messageId) ?? [m.message.text],
+      }));
+  }
+
+  async stop(): Promise<void> {
+    for (const call of this.engine.liveCalls()) this.engine.cancelCall(call.context.callId, 'system');
+    await this.engine.settled();
+    await this.callBot.stop();
+    await this.engine.stop();
+    await this.ari.close();
+    await this.sim.stop();
+    await this.server.stop();
+    await closeDatabase(this.dataSource);
+  }
+}
+
+export class TestUser {
+  constructor(private readonly h: BotHarness, readonly id: number, readonly name: string, readonly username?: string) {}
+
+  private client() {
+    return this.h.server.getClient(BOT_TOKEN, { userId: this.id, chatId: this.id, firstName: this.name, userName: this.username ?? '' });
+  }
+
+  /** Sends text as this user; a leading `/` makes it a command, as Telegram marks it. */
+  async send(text: string, extra: Record<string, unknown> = {}): Promise<void> {
+    const client = this.client();
+    if (text.startsWith('/')) await client.sendCommand(client.makeCommand(text, extra));
+    else await client.sendMessage(client.makeMessage(text, extra));
+  }
+
+  /** Replies to one of the bot's messages (as the admin does with the phone of a new agent). */
+  async replyTo(message: BotMessage, text: string): Promise<void> {
+    await this.send(text, { reply_to_message: { message_id: message.messageId, text: message.text, from: { id: 1, is_bot: true, first_name: 'callbot' } } });
+  }
+
+  /** Taps the newest button with this label. The local server sets no message on callback queries: we pass it. */
+  async tap(label: string | RegExp): Promise<void> {
+    const match = (t: string) => (typeof label === 'string' ? t === label : label.test(t));
+    const message = [...this.messages()].reverse().find((m) => m.buttons.some((b) => match(b.text)));
+    if (!message) throw new Error(`no button ${String(label)} in chat ${this.id}`);
+    await this.tapData(message.buttons.find((b) => match(b.text))!.data, message.messageId);
+  }
+
+  /** Sends a callback query with any data at all (forged ones included). */
+  async tapData(data: string, messageId = 1): Promise<void> {
+    const client = this.client();
+    await client.sendCallback(client.makeCallbackQuery(data, { message: { message_id: messageId, chat: { id: this.id, type: 'private' } } }));
+  }
+
+  messages(): BotMessage[] {
+    return this.h.messagesTo(this.id);
+  }
+
+  last(): BotMessage | undefined {
+    return this.messages().at(-1);
+  }
+
+  /** Waits for a message to this user whose current text matches. */
+  async waitFor(pattern: RegExp, timeoutMs = 8000): Promise<BotMessage> {
+    return waitFor(() => this.messages().find((m) => pattern.test(m.text)), { timeoutMs, what: `a message matching ${pattern} to ${this.id}` });
+  }
+
+  /** Waits until `count` more messages than `before` have arrived and returns the newest. */
+  async waitForNew(before: number, timeoutMs = 8000): Promise<BotMessage> {
+    return waitFor(() => (this.messages().length > before ? this.messages().at(-1) : undefined), { timeoutMs, what: `a new message to ${this.id}` });
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
