@@ -1,0 +1,221 @@
+import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
+import { waitFor } from '../support/wait-for';
+
+/** Calls placed from Telegram, through the local Bot API server, the real adapter and the ARI simulator. */
+describe('bot: calls', () => {
+  let h: BotHarness;
+  let agent: TestUser;
+
+  async function startWith(opts: Parameters<typeof BotHarness.start>[0] = {}) {
+    h = await BotHarness.start(opts);
+    await h.stores.agents.authorize({ telegramId: '2001', phone: '+15551230001', callerId: '+15551234567', by: String(ADMIN_ID), displayName: 'Ann' });
+    await h.stores.agents.setRoute('2001', 'M');
+    agent = h.user(2001, 'Ann', 'ann');
+  }
+
+  afterEach(() => h.stop());
+
+  const originates = () => h.sim.requests().filter((r) => r.method === 'POST' && r.path.startsWith('/ari/channels') && !r.path.includes('/play'));
+
+  async function callRow() {
+    const a = await h.stores.agents.byTelegramId('2001');
+    return (await h.stores.calls.recentRequestsOfAgent(a!.id, 1))[0];
+  }
+
+  it('given an agent on Main, when the call rings, connects and the customer hangs up, then one status message shows every stage', async () => {
+    // Far ends ring 1.2 s: longer than the 1 s edit interval, so no stage is coalesced away.
+    await startWith({ sim: { ringMs: 1200 } });
+    h.sim.setFarEnd((endpoint) => (endpoint.includes('+12025550123') ? { kind: 'answer', ringMs: 1200, hangupAfterMs: 1500 } : undefined));
+    await agent.send('/call (202) 555-0123');
+    const status = await agent.waitFor(/Call ended/, 15000);
+    expect(status.history).toEqual([
+      expect.stringMatching(/^📞 Calling your phone \+1 555-123-0001…/),
+      expect.stringMatching(/^📞 Your phone \+1 555-123-0001 is ringing/),
+      expect.stringMatching(/^✅ You answered — dialing \+1 202-555-0123 \[M\]…/),
+      expect.stringMatching(/^🔔 Ringing…/),
+      expect.stringMatching(/^🟢 Connected/),
+      expect.stringMatching(/^📴 Call ended — 0:0[12] — they hung up/),
+    ]);
+    expect(status.text).toContain('Caller ID: +15551234567 [M]');
+    expect(status.buttons.map((b) => b.text)).toEqual(['🔁 Call again']);
+    expect(agent.messages().filter((m) => /Calling your phone|Call ended/.test(m.history.join()))).toHaveLength(1);
+    const [agentLeg, targetLeg] = originates();
+    expect(agentLeg?.query).toMatchObject({ endpoint: 'PJSIP/+15551230001@trunk-main', callerId: '+15551234567' });
+    expect(targetLeg?.query).toMatchObject({ endpoint: 'PJSIP/+12025550123@trunk-main', callerId: '+15551234567' });
+    await waitFor(() => h.sim.channels().length === 0 && h.sim.bridges().length === 0, { what: 'no channel or bridge left' });
+    expect(await callRow()).toMatchObject({ stage: 'ended', outcome: 'completed', endedBy: 'target', statusMessageId: status.messageId });
+
+    const before = agent.messages().length;
+    await agent.send('/history');
+    expect((await agent.waitForNew(before)).text).toMatch(/\+1 202-555-0123 \[M\] · Call ended · 0:0[12]/);
+  }, 30000);
+
+  it.each([
+    ['the customer is busy', '+12025550486', /❌ Busy/, 'target_busy'],
+    ['the number does not exist', '+12025550404', /⚠️ Invalid number/, 'target_invalid_number'],
+    ['the provider refuses the call', '+12025550503', /⚠️ Number unreachable/, 'target_unreachable'],
+  ])('given %s, then the status ends with the reason and nothing is left in Asterisk', async (_what, target, text, outcome) => {
+    await startWith();
+    await agent.send(`/call ${target}`);
+    await agent.waitFor(text);
+    await waitFor(() => h.sim.channels().length === 0 && h.sim.bridges().length === 0, { what: 'cleanup' });
+    expect(await callRow()).toMatchObject({ outcome });
+  });
+
+  it('given the customer never answers, then the status says no answer after the ring timeout', async () => {
+    await startWith({ env: { TARGET_RING_TIMEOUT_S: '1' } });
+    await agent.send('/call +12025550480');
+    await agent.waitFor(/❌ No answer/, 10000);
+    await waitFor(() => h.sim.channels().length === 0, { what: 'cleanup' });
+    expect(await callRow()).toMatchObject({ outcome: 'target_no_answer' });
+  });
+
+  it.each([
+    ['busy', { kind: 'busy' as const }, /Your phone was busy/, 'agent_busy'],
+    ['unreachable', { kind: 'unreachable' as const }, /Your phone could not be reached/, 'agent_unreachable'],
+  ])('given the agent phone is %s, then the customer is never dialed', async (_what, script, text, outcome) => {
+    await startWith();
+    h.sim.setFarEnd((endpoint) => (endpoint.includes('+15551230001') ? script : undefined));
+    await agent.send('/call +12025550123');
+    await agent.waitFor(text);
+    expect(originates()).toHaveLength(1);
+    expect(await callRow()).toMatchObject({ outcome });
+  });
+
+  it('given the agent does not answer, then the status says so after the agent ring timeout', async () => {
+    await startWith({ env: { AGENT_RING_TIMEOUT_S: '1' } });
+    h.sim.setFarEnd((endpoint) => (endpoint.includes('+15551230001') ? { kind: 'ring-forever' } : undefined));
+    await agent.send('/call +12025550123');
+    await agent.waitFor(/You did not answer your phone/, 10000);
+    expect(await callRow()).toMatchObject({ outcome: 'agent_no_answer' });
+  });
+
+  it('given a connected call, when the agent taps Hang up, then both legs end and the bridge is destroyed', async () => {
+    await startWith({ statusEditIntervalMs: 100 });
+    h.sim.setFarEnd((endpoint) => (endpoint.includes('+12025550123') ? { kind: 'answer', ringMs: 50 } : undefined));
+    await agent.send('/call +12025550123');
+    await agent.waitFor(/🟢 Connected/);
+    await agent.tap('⏹ Hang up');
+    const ended = await agent.waitFor(/Call ended/);
+    expect(ended.text).toMatch(/hung up from Telegram|you hung up/);
+    await waitFor(() => h.sim.channels().length === 0 && h.sim.bridges().length === 0, { what: 'cleanup' });
+    expect(await callRow()).toMatchObject({ outcome: 'completed' });
+  });
+
+  it('given a live call, when the agent sends /call again, then it is refused and points at the live call; /hangup ends it', async () => {
+    await startWith({ statusEditIntervalMs: 100 });
+    h.sim.setFarEnd(() => ({ kind: 'ring-forever' }));
+    await agent.send('/call +12025550123');
+    await agent.waitFor(/Calling your phone/);
+    await agent.send('/call +12025550124');
+    await agent.waitFor(/already have a call in progress/);
+    expect(originates()).toHaveLength(1);
+    await agent.send('/hangup');
+    await agent.waitFor(/⏹ Cancelled/);
+    await waitFor(() => h.sim.channels().length === 0, { what: 'cleanup' });
+  });
+
+  it('given a live call, when the admin revokes the agent, then the call ends and the agent is told', async () => {
+    await startWith({ statusEditIntervalMs: 100 });
+    h.sim.setFarEnd(() => ({ kind: 'answer', ringMs: 20 }));
+    await agent.send('/call +12025550123');
+    await agent.waitFor(/🟢 Connected/);
+    const admin = h.user(ADMIN_ID, 'Ada');
+    await admin.send('/revoke 2001');
+    await admin.waitFor(/Agent 2001 is revoked. Their live call was ended./);
+    await agent.waitFor(/Call ended/);
+    await agent.waitFor(/has been revoked/);
+    await waitFor(() => h.sim.channels().length === 0 && h.sim.bridges().length === 0, { what: 'cleanup' });
+    const before = originates().length;
+    await agent.send('/call +12025550123');
+    await agent.waitFor(/You have no access/);
+    expect(originates()).toHaveLength(before);
+  });
+
+  it('given the admin, when they list live calls and tap a hang-up button, then that call ends', async () => {
+    await startWith({ statusEditIntervalMs: 100 });
+    h.sim.setFarEnd(() => ({ kind: 'ring-forever' }));
+    await agent.send('/call +12025550123');
+    await agent.waitFor(/Calling your phone/);
+    const admin = h.user(ADMIN_ID, 'Ada');
+    await admin.send('/calls');
+    const list = await admin.waitFor(/Live calls \(1\)/);
+    expect(list.text).toContain('2001 → +1 202-555-0123 [M]');
+    await admin.tap(/^⏹ 2001/);
+    await agent.waitFor(/Cancelled/);
+    await admin.send('/agents');
+    await admin.waitFor(/Ann \(id 2001\) · active\n {2}phone \+15551230001 · Caller ID: \+15551234567 \[M\]/);
+  });
+
+  describe('never a dial from bad input', () => {
+    beforeEach(() => startWith());
+
+    it.each([
+      ['an emergency number', '/call 911', /Emergency and service numbers/],
+      ['a premium number', '/call 1-900-555-0123', /Premium-rate/],
+      ['a look-alike country', '/call +1 876 555 0123', /not allowed/],
+      ['letters', '/call call-me-maybe', /not a phone number/],
+      ['no number', '/call', /Usage: \/call <number>/],
+    ])('given %s, then the agent gets a clear reason and nothing is dialed', async (_what, text, reply) => {
+      await agent.send(text);
+      await agent.waitFor(reply);
+      expect(originates()).toEqual([]);
+    });
+
+    it('given a stranger, when they try to call, tap a forged call button or a forged hang-up, then nothing is dialed', async () => {
+      const stranger = h.user(6666, 'Mallory');
+      await stranger.send('/call +12025550123');
+      await stranger.waitFor(/You have no access/);
+      await stranger.tapData('ca:+12025550123');
+      await stranger.tapData('rc:M:+12025550123');
+      await stranger.tapData('hu:00000000-0000-4000-8000-000000000000');
+      await stranger.tapData('ap:6666');
+      await stranger.send('/authorize 6666 +12025550123');
+      await stranger.waitFor(/You have no access/);
+      await waitFor(() => stranger.messages().length >= 2);
+      expect(originates()).toEqual([]);
+      expect(await h.stores.agents.activeAgentByTelegramId('6666')).toBeNull();
+    });
+
+    it('given forged or stale callback data from an agent, then nothing happens', async () => {
+      for (const data of ['ca:911', 'ca:+1900', 'xx:1', '', 'hu:not-a-uuid', `ca:+1${'9'.repeat(80)}`, 'rp:Z', 'ap:2001']) {
+        await agent.tapData(data);
+      }
+      await agent.send('/help');
+      await agent.waitFor(/Commands:/);
+      expect(originates()).toEqual([]);
+      expect((await h.stores.agents.byTelegramId('2001'))?.route).toBe('M');
+    });
+
+    it.each([
+      ['an unknown command', '/dance', /do not know that command.*\/help/],
+      ['plain text', 'hello there', /Send me a command/],
+      ['a huge message', `/call ${'9'.repeat(5000)}`, /too long/],
+      ['odd Unicode', '/call ２０２５５５０１２３', /not a phone number/],
+      ['right-to-left and zero-width marks', '/call \u202e+1202\u200b5550123', /not a phone number/],
+      ['arguments where none are taken', '/history please', /Usage: \/history \(no arguments\)/],
+    ])('given %s, then the agent gets a clear reply and nothing crashes', async (_what, text, reply) => {
+      await agent.send(text);
+      await agent.waitFor(reply);
+      expect(originates()).toEqual([]);
+    });
+
+    it('given a message from a group chat, then the bot says it works in private chats only', async () => {
+      const client = h.server.getClient('123456789:AAtest-token_for_the_local_bot_api', { userId: 2001, chatId: -500, type: 'group', firstName: 'Ann' });
+      await client.sendCommand(client.makeCommand('/call +12025550123'));
+      await waitFor(() => h.messagesTo(-500).some((m) => /private chats only/.test(m.text)), { what: 'private-only reply' });
+      expect(originates()).toEqual([]);
+    });
+  });
+
+  it('given telephony is offline, then /call says so and the bot still answers', async () => {
+    await startWith();
+    h.sim.refuseConnections(true);
+    h.sim.dropWebSockets();
+    await waitFor(() => !h.engine.isTelephonyOnline(), { what: 'offline' });
+    await agent.send('/call +12025550123');
+    await agent.waitFor(/Telephony is offline/);
+    h.sim.refuseConnections(false);
+    await waitFor(() => h.engine.isTelephonyOnline(), { what: 'back online', timeoutMs: 10000 });
+  });
+});
