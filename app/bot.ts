@@ -71,9 +71,14 @@ export class CallBot {
   async start(): Promise<void> {
     const webhook = this.deps.config.telegram.webhook;
     if (webhook) {
-      this.webhookServer = createWebhookServer(this.bot, { secretToken: webhook.secret });
+      // Updates without the secret Telegram was given in setWebhook are answered 401 by the library.
+      this.webhookServer = createWebhookServer(this.bot, { secretToken: webhook.secret, path: new URL(webhook.url).pathname });
       await new Promise<void>((resolve) => this.webhookServer!.listen(webhook.port, resolve));
-      await this.bot.api.setWebhook({ url: webhook.url, secret_token: webhook.secret });
+      try {
+        await this.bot.api.setWebhook({ url: webhook.url, secret_token: webhook.secret, allowed_updates: ['message', 'callback_query'] });
+      } catch (err) {
+        this.deps.logger.error('setWebhook failed; updates arrive only if the webhook was set before', { err });
+      }
       this.deps.logger.info('webhook listening', { port: webhook.port });
       return;
     }

@@ -19,6 +19,12 @@ describe('bot: access, routes and settings', () => {
     return h.user(id, 'Ann', 'ann');
   }
 
+  it('given a Bot API server without setMyCommands, when commands are registered, then start-up goes on and the bot answers', async () => {
+    await expect(h.callBot.registerCommands()).resolves.toBeUndefined();
+    await admin.send('/help');
+    await admin.waitFor(/Admin commands/);
+  });
+
   it('given an unknown user, when they /start and the admin approves with the buttons and replies with a phone, then they become an agent', async () => {
     const newcomer = h.user(3001, 'Nina', 'nina');
     await newcomer.send('/start');

@@ -1,0 +1,47 @@
+import net from 'node:net';
+import { ADMIN_ID, BotHarness } from '../support/bot-harness';
+import { waitFor } from '../support/wait-for';
+
+const SECRET = 'webhook-secret_0123456789';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('bot: webhook mode', () => {
+  let h: BotHarness;
+  let url: string;
+
+  beforeEach(async () => {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}/telegram`;
+    h = await BotHarness.start({ env: { TELEGRAM_WEBHOOK_URL: url, TELEGRAM_WEBHOOK_SECRET: SECRET, WEBHOOK_PORT: String(port) } });
+  });
+
+  afterEach(() => h.stop());
+
+  const update = (text: string) => JSON.stringify({
+    update_id: 1,
+    message: { message_id: 7, date: 0, text, chat: { id: ADMIN_ID, type: 'private' }, from: { id: ADMIN_ID, is_bot: false, first_name: 'Ada' }, entities: [{ type: 'bot_command', offset: 0, length: text.length }] },
+  });
+
+  it.each([
+    ['no secret header', {}],
+    ['a wrong secret', { 'x-telegram-bot-api-secret-token': 'not-the-secret-123' }],
+  ])('given %s, then the update is rejected with 401 and not handled', async (_what, headers) => {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: update('/help') });
+    expect(response.status).toBe(401);
+    expect(h.messagesTo(ADMIN_ID)).toEqual([]);
+  });
+
+  it('given the right secret, then the update is handled', async () => {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET }, body: update('/help') });
+    expect(response.status).toBe(200);
+    await waitFor(() => h.messagesTo(ADMIN_ID).some((m) => /Admin commands/.test(m.text)), { what: 'the help reply' });
+  });
+});

@@ -1,0 +1,829 @@
+/**
+ * The simulated Asterisk 18.9: what happens to channels, bridges and playbacks on each ARI
+ * operation and each far-end reaction, emitting the events in the order the captures in
+ * /work/shared/asterisk-reference/captures-18.9-cert4 show. Transport-free: REST and WebSocket
+ * live in rest.ts and server.ts.
+ */
+import { randomUUID } from 'node:crypto';
+
+import { CAUSE, causeText, dialStatusForCause, hangupReasonCause } from './causes';
+import { defaultFarEnd, planFor, type FarEndChooser, type FarEndDefaults, type FarEndPlan } from './far-end';
+import {
+  ASTERISK_ID,
+  ASTERISK_VERSION,
+  NO_CALLER,
+  SimApplication,
+  SimBridge,
+  SimChannel,
+  SimPlayback,
+  asteriskTime,
+  parseCallerId,
+  type AriApplication,
+  type AriBridge,
+  type AriChannel,
+  type AriEvent,
+  type AriPlayback,
+  type CallerId,
+  type LegKind,
+} from './model';
+import { TimerSet } from './timers';
+
+/** An ARI error answer: the HTTP status and the `message` Asterisk puts in its JSON body. */
+export class AriError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AriError';
+  }
+}
+
+export interface CoreOptions extends FarEndDefaults {
+  /** Asterisk 18.9's Stasis loop period for a channel without media; 0 = commands run at once. */
+  stasisLoopMs: number;
+  /** How long a non-tone media plays before PlaybackFinished. */
+  playbackMs: number;
+  /** Applications registered up front, active with or without a WebSocket. */
+  apps: readonly string[];
+}
+
+export type EventSink = (app: string, event: AriEvent) => void;
+
+export interface OriginateParams {
+  endpoint: string | undefined;
+  extension: string | undefined;
+  app: string | undefined;
+  appArgs: string | undefined;
+  callerId: string | undefined;
+  timeout: number | undefined;
+  channelId: string | undefined;
+  originator: string | undefined;
+  formats: string | undefined;
+}
+
+export interface CreateParams {
+  endpoint: string | undefined;
+  app: string | undefined;
+  appArgs: string | undefined;
+  channelId: string | undefined;
+  originator: string | undefined;
+  formats: string | undefined;
+}
+
+/** A channel as the test control API shows it: the ARI JSON plus the simulator's own view. */
+export interface SimChannelSnapshot extends AriChannel {
+  app: string;
+  inStasis: boolean;
+  bridgeId: string | undefined;
+  endpoint: string;
+  playbackIds: string[];
+  variables: Record<string, string>;
+}
+
+export type SimBridgeSnapshot = AriBridge;
+
+/** The provider answered each INVITE (180, 486, 404, 503) about 2 ms after it left Asterisk. */
+const SIGNALLING_MS = 1;
+/** An RFC 4733 digit from the provider lasts about this long. */
+const DTMF_DURATION_MS = 100;
+const MAX_UNIQUEID = 128;
+
+interface HangupPlan {
+  /** ChannelHangupRequest to publish; omitted when the channel is torn down without one. */
+  request?: { cause: number; soft?: true };
+  destroyCause: number;
+  /** Final Dial status, only for an originated leg that never answered. */
+  dialStatus?: string;
+}
+
+export class AriCore {
+  private readonly channelsById = new Map<string, SimChannel>();
+  private readonly bridgesById = new Map<string, SimBridge>();
+  private readonly playbacksById = new Map<string, SimPlayback>();
+  private readonly appsByName = new Map<string, SimApplication>();
+  private readonly timers = new TimerSet();
+  private channelSeq = 0;
+  private farEndChooser: FarEndChooser | undefined;
+  private startupTime = asteriskTime();
+
+  constructor(
+    private readonly opts: CoreOptions,
+    private readonly sink: EventSink,
+  ) {
+    for (const name of opts.apps) this.appsByName.set(name, new SimApplication(name, true));
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  /** Forget every channel, bridge and playback and cancel all timers, like a restart. */
+  reset(): void {
+    this.timers.clear();
+    this.channelsById.clear();
+    this.bridgesById.clear();
+    this.playbacksById.clear();
+    for (const [name, app] of this.appsByName) {
+      if (!app.active) this.appsByName.delete(name);
+      app.channelIds.clear();
+      app.bridgeIds.clear();
+    }
+    this.channelSeq = 0;
+    this.startupTime = asteriskTime();
+  }
+
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  setFarEnd(chooser: FarEndChooser | undefined): void {
+    this.farEndChooser = chooser;
+  }
+
+  // ---- applications ----------------------------------------------------------------------
+
+  appConnected(name: string): void {
+    let app = this.appsByName.get(name);
+    if (app === undefined) {
+      app = new SimApplication(name, false);
+      this.appsByName.set(name, app);
+    }
+    app.sockets += 1;
+  }
+
+  /** The app stays registered (and keeps its channels) while it has no socket, as 18.9 does. */
+  appDisconnected(name: string): void {
+    const app = this.appsByName.get(name);
+    if (app !== undefined) app.sockets = Math.max(0, app.sockets - 1);
+  }
+
+  forgetSockets(): void {
+    for (const app of this.appsByName.values()) app.sockets = 0;
+  }
+
+  listApplications(): AriApplication[] {
+    return Array.from(this.appsByName.values(), (app) => app.toJson());
+  }
+
+  getApplication(name: string): AriApplication {
+    const app = this.appsByName.get(name);
+    if (app === undefined) throw new AriError(404, 'Application not found');
+    return app.toJson();
+  }
+
+  asteriskInfo(only: readonly string[]): Record<string, object> {
+    const all: Record<string, object> = {
+      build: { os: 'Linux', kernel: 'simulated', machine: 'x86_64', options: 'BUILD_NATIVE, OPTIONAL_API', date: '2022-01-01 00:00:00 UTC', user: 'sim' },
+      system: { version: ASTERISK_VERSION, entity_id: ASTERISK_ID },
+      config: { name: '', default_language: 'en', setid: { user: '', group: '' } },
+      status: { startup_time: this.startupTime, last_reload_time: this.startupTime },
+    };
+    if (only.length === 0) return all;
+    const picked: Record<string, object> = {};
+    for (const key of only) {
+      const part = all[key];
+      if (part !== undefined) picked[key] = part;
+    }
+    return picked;
+  }
+
+  // ---- channels --------------------------------------------------------------------------
+
+  listChannels(): AriChannel[] {
+    return Array.from(this.channelsById.values(), (ch) => ch.toJson());
+  }
+
+  getChannel(id: string): AriChannel {
+    return this.channelOr404(id).toJson();
+  }
+
+  channelSnapshots(): SimChannelSnapshot[] {
+    return Array.from(this.channelsById.values(), (ch) => ({
+      ...ch.toJson(),
+      app: ch.app,
+      inStasis: ch.inStasis,
+      bridgeId: ch.bridge?.id,
+      endpoint: ch.endpoint,
+      playbackIds: playbacksOf(ch).map((pb) => pb.id),
+      variables: Object.fromEntries(ch.vars),
+    }));
+  }
+
+  /** POST /channels and /channels/{id}: dial the far end now; Stasis only once it answers. */
+  originate(p: OriginateParams): AriChannel {
+    if (!p.endpoint) throw new AriError(400, 'Endpoint must be specified');
+    if (p.originator && p.formats) throw new AriError(400, "Originator and formats can't both be specified");
+    const endpoint = splitEndpoint(p.endpoint);
+    if (endpoint === undefined) throw new AriError(400, 'Invalid endpoint specified');
+    if (!p.app) {
+      // Real Asterisk would run the dialplan; the simulator only models Stasis legs.
+      throw new AriError(400, p.extension ? 'Dialplan originate (extension without app) is not simulated' : 'Application or extension must be specified');
+    }
+    if (p.originator && !this.channelsById.has(p.originator)) throw new AriError(400, 'Provided originator channel was not found');
+    const id = this.claimId(p.channelId);
+
+    const ch = this.newChannel(id, 'originated', p.endpoint, endpoint, p.app, p.appArgs ?? '');
+    if (p.callerId) {
+      const cid = parseCallerId(p.callerId);
+      // ARI's originate sets both caller and connected line to the given Caller ID.
+      if (cid.name !== '' || cid.number !== '') {
+        ch.caller = cid;
+        ch.connected = cid;
+      }
+    }
+    const body = ch.toJson();
+    ch.dialling = true;
+    this.emitDial(ch, '', ch.dialstring);
+    const timeoutS = p.timeout === undefined || p.timeout === 0 ? 30 : p.timeout;
+    if (timeoutS > 0) ch.originateTimer = this.after(ch, timeoutS * 1000, () => this.originateTimedOut(ch));
+    this.startFarEnd(ch);
+    return body;
+  }
+
+  /** POST /channels/create: a Down channel, in Stasis at once; /dial sends the INVITE later. */
+  create(p: CreateParams): AriChannel {
+    if (!p.endpoint) throw new AriError(400, 'Endpoint must be specified');
+    if (!p.app) throw new AriError(400, 'Application name is required');
+    if (p.originator && p.formats) throw new AriError(400, "Originator and formats can't both be specified");
+    const endpoint = splitEndpoint(p.endpoint);
+    if (endpoint === undefined) throw new AriError(400, 'Invalid endpoint specified');
+    const id = this.claimId(p.channelId);
+
+    const ch = this.newChannel(id, 'created', p.endpoint, endpoint, p.app, p.appArgs ?? '');
+    const body = ch.toJson();
+    this.enterStasis(ch);
+    return body;
+  }
+
+  /** DELETE /channels/{id}: a soft hangup; `reason`/`reason_code` set the cause ChannelDestroyed shows. */
+  hangup(id: string, reason: string | undefined, reasonCode: string | undefined): void {
+    const ch = this.channelOr404(id);
+    let cause: number = CAUSE.NORMAL_CLEARING;
+    if (reason && reasonCode) throw new AriError(400, "The reason and reason_code can't both be specified");
+    if (reasonCode) {
+      const parsed = Number.parseInt(reasonCode, 10);
+      if (!Number.isFinite(parsed)) throw new AriError(400, 'Invalid reason_code specified');
+      cause = parsed;
+    } else if (reason) {
+      const mapped = hangupReasonCause(reason);
+      if (mapped === undefined) throw new AriError(400, 'Invalid reason for hangup provided');
+      cause = mapped;
+    }
+    this.tearDown(ch, {
+      request: { cause: CAUSE.SOFTHANGUP_EXPLICIT, soft: true },
+      destroyCause: cause,
+      ...this.finalDialStatus(ch, cause),
+    });
+  }
+
+  /**
+   * POST /channels/{id}/dial. Asterisk queues the dial to the channel's Stasis thread and answers
+   * 204 at once (stasis_app_send_command_async); the INVITE and the Dial event follow when that
+   * thread runs it — after up to `stasisLoopMs` for a channel sitting alone in Stasis.
+   */
+  dial(id: string, callerId: string | undefined, timeoutS: number): void {
+    const ch = this.channelOr404(id);
+    if (!ch.inStasis) throw new AriError(409, 'Channel not in Stasis application');
+    if (ch.state !== 'Down' || ch.dialling) throw new AriError(409, "Channel is not in the 'Down' state");
+    if (ch.kind !== 'created') throw new AriError(409, 'Dialing a channel not created by ARI');
+    const caller = callerId ? this.channelsById.get(callerId) : undefined;
+    if (caller !== undefined) {
+      // ast_ari_channels_dial copies these from the caller without publishing anything.
+      ch.connected = caller.caller;
+      ch.language = caller.language;
+    }
+    ch.dialling = true;
+    this.queueCommand(ch, () => this.runDial(ch, timeoutS));
+  }
+
+  answer(id: string): void {
+    this.controllable(id);
+  }
+
+  ring(id: string): void {
+    this.controllable(id);
+  }
+
+  // ---- playbacks -------------------------------------------------------------------------
+
+  /** POST /channels/{id}/play[/{playbackId}]: 201 with the playback still `queued`. */
+  play(channelId: string, media: readonly string[], lang: string | undefined, playbackId: string | undefined): AriPlayback {
+    const ch = this.controllable(channelId);
+    if (media.length === 0) throw new AriError(400, 'Missing parameter media');
+    const id = playbackId || randomUUID();
+    if (this.playbacksById.has(id)) throw new AriError(409, 'A playback with the given ID already exists');
+    const pb = new SimPlayback(id, ch, media, lang || ch.language);
+    this.playbacksById.set(id, pb);
+    const body = pb.toJson();
+    if (ch.activePlayback === undefined) this.startPlayback(pb);
+    else ch.playQueue.push(pb);
+    return body;
+  }
+
+  getPlayback(id: string): AriPlayback {
+    return this.playbackOr404(id).toJson();
+  }
+
+  /** DELETE /playbacks/{id}: PlaybackFinished with state `done`, as the captures show. */
+  stopPlayback(id: string): void {
+    this.finishPlayback(this.playbackOr404(id), 'done');
+  }
+
+  // ---- bridges ---------------------------------------------------------------------------
+
+  listBridges(): AriBridge[] {
+    return Array.from(this.bridgesById.values(), (b) => b.toJson());
+  }
+
+  getBridge(id: string): AriBridge {
+    return this.bridgeOr404(id).toJson();
+  }
+
+  /**
+   * POST /bridges and /bridges/{id}. For an existing id Asterisk 18.9 treats the call as an
+   * update: a different name or any type is refused with 500, otherwise the bridge comes back.
+   */
+  createBridge(id: string | undefined, type: string | undefined, name: string | undefined): AriBridge {
+    const existing = id ? this.bridgesById.get(id) : undefined;
+    if (existing !== undefined) {
+      if (name && name !== existing.name) throw new AriError(500, 'Changing bridge name is not implemented');
+      if (type) throw new AriError(500, 'Supplying a bridge type when updating a bridge is not allowed.');
+      return existing.toJson();
+    }
+    if (id !== undefined && id.length > MAX_UNIQUEID) throw new AriError(400, `Uniqueid length exceeds maximum of ${MAX_UNIQUEID}`);
+    const words = (type || 'mixing').split(',').map((w) => w.trim()).filter((w) => w !== '');
+    const known = new Set(['mixing', 'holding', 'dtmf_events', 'proxy_media', 'video_sfu', 'video_single']);
+    if (words.some((w) => !known.has(w))) throw new AriError(500, 'Unable to create bridge');
+    const bridge = new SimBridge(id || randomUUID(), words.includes('holding') ? 'holding' : 'mixing', name ?? '', asteriskTime());
+    this.bridgesById.set(bridge.id, bridge);
+    return bridge.toJson();
+  }
+
+  /** DELETE /bridges/{id}: members go back to plain Stasis, then BridgeDestroyed. */
+  destroyBridge(id: string): void {
+    const bridge = this.bridgeOr404(id);
+    this.bridgesById.delete(id);
+    for (const ch of Array.from(bridge.channels.values())) this.leaveBridge(ch, bridge, false);
+    const json = bridge.toJson();
+    const timestamp = asteriskTime();
+    for (const app of bridge.apps) {
+      this.sink(app, { type: 'BridgeDestroyed', timestamp, bridge: json, asterisk_id: ASTERISK_ID, application: app });
+      this.appsByName.get(app)?.bridgeIds.delete(id);
+    }
+  }
+
+  /**
+   * POST /bridges/{id}/addChannel. Synchronous in Asterisk (stasis_app_send_command): the 204
+   * comes after the channel's Stasis thread ran it, which for a channel alone in Stasis without
+   * media is its next ~200 ms wake-up.
+   */
+  addChannel(bridgeId: string, channelIds: readonly string[]): Promise<void> {
+    const bridge = this.bridgeOr404(bridgeId);
+    const members = this.stasisChannels(channelIds);
+    return this.runOnEach(members, (ch) => {
+      if (!ch.gone && this.bridgesById.get(bridge.id) === bridge) this.enterBridge(ch, bridge);
+    });
+  }
+
+  removeChannel(bridgeId: string, channelIds: readonly string[]): Promise<void> {
+    const bridge = this.bridgeOr404(bridgeId);
+    const members = this.stasisChannels(channelIds);
+    if (members.some((ch) => ch.bridge !== bridge)) throw new AriError(422, 'Channel not in this bridge');
+    return this.runOnEach(members, (ch) => {
+      if (!ch.gone && ch.bridge === bridge) this.leaveBridge(ch, bridge, true);
+    });
+  }
+
+  bridgeSnapshots(): SimBridgeSnapshot[] {
+    return this.listBridges();
+  }
+
+  // ---- the provider side (test control) --------------------------------------------------
+
+  /** The provider sends BYE (or, before answer, a final failure with this cause). */
+  farEndHangup(channelId: string, cause: number = CAUSE.NORMAL_CLEARING): void {
+    const ch = this.channelsById.get(channelId);
+    if (ch === undefined) throw new Error(`farEndHangup: no channel ${channelId}`);
+    if (!ch.dialling) throw new Error(`farEndHangup: channel ${channelId} was never dialled, so it has no far end`);
+    this.tearDown(ch, { request: { cause }, destroyCause: cause, ...this.finalDialStatus(ch, cause) });
+  }
+
+  farEndDtmf(channelId: string, digit: string): void {
+    const ch = this.channelsById.get(channelId);
+    if (ch === undefined) throw new Error(`farEndDtmf: no channel ${channelId}`);
+    if (!ch.answered) throw new Error(`farEndDtmf: channel ${channelId} has not answered`);
+    this.sink(ch.app, {
+      type: 'ChannelDtmfReceived',
+      timestamp: asteriskTime(),
+      digit,
+      duration_ms: DTMF_DURATION_MS,
+      channel: ch.toJson(),
+      asterisk_id: ASTERISK_ID,
+      application: ch.app,
+    });
+  }
+
+  // ---- internals: channel life -----------------------------------------------------------
+
+  private newChannel(id: string, kind: LegKind, endpoint: string, parts: EndpointParts, app: string, appArgs: string): SimChannel {
+    const seq = (this.channelSeq++).toString(16).padStart(8, '0');
+    const ch = new SimChannel(id, `${parts.tech}/${parts.peer}-${seq}`, kind, endpoint, parts.resource, app, appArgs, randomUUID(), asteriskTime());
+    this.channelsById.set(id, ch);
+    this.appsByName.get(app)?.channelIds.add(id);
+    return ch;
+  }
+
+  private claimId(requested: string | undefined): string {
+    if (requested && requested.length > MAX_UNIQUEID) throw new AriError(400, `Uniqueid length exceeds maximum of ${MAX_UNIQUEID}`);
+    const id = requested || randomUUID();
+    if (this.channelsById.has(id)) throw new AriError(409, 'Channel with given unique ID already exists');
+    return id;
+  }
+
+  private enterStasis(ch: SimChannel): void {
+    const app = this.appsByName.get(ch.app);
+    if (app === undefined || !app.active) {
+      // stasis_app_exec refuses an app nobody registered (or whose socket is gone): the leg hangs up.
+      this.tearDown(ch, { destroyCause: CAUSE.UNKNOWN });
+      return;
+    }
+    const appData = ch.stasisAppData();
+    ch.dialplan = { ...ch.dialplan, app_name: 'Stasis', app_data: appData };
+    if (ch.kind === 'created') {
+      this.sink(ch.app, {
+        type: 'ChannelDialplan',
+        timestamp: asteriskTime(),
+        dialplan_app: 'Stasis',
+        dialplan_app_data: appData,
+        channel: ch.toJson(),
+        asterisk_id: ASTERISK_ID,
+        application: ch.app,
+      });
+    }
+    ch.inStasis = true;
+    this.setVar(ch, 'STASISSTATUS', '');
+    this.sink(ch.app, { type: 'StasisStart', timestamp: asteriskTime(), args: ch.stasisArgs(), channel: ch.toJson(), asterisk_id: ASTERISK_ID, application: ch.app });
+  }
+
+  /** Only an originated leg that never answered gets a final Dial (from main/dial.c). */
+  private finalDialStatus(ch: SimChannel, cause: number): { dialStatus?: string } {
+    return ch.kind === 'originated' && !ch.answered ? { dialStatus: dialStatusForCause(cause) } : {};
+  }
+
+  /**
+   * Every way a channel ends, in the captures' order: ChannelHangupRequest, failed playbacks,
+   * the originate's final Dial, BRIDGEPEER cleared + ChannelLeftBridge, StasisEnd +
+   * STASISSTATUS, ChannelDestroyed. The other leg of a call is never touched.
+   */
+  private tearDown(ch: SimChannel, plan: HangupPlan): void {
+    if (ch.gone) return;
+    ch.gone = true;
+    for (const handle of ch.timers) this.timers.cancel(handle);
+    ch.timers.clear();
+    if (plan.request !== undefined) {
+      this.sink(ch.app, {
+        cause: plan.request.cause,
+        ...(plan.request.soft ? { soft: true } : {}),
+        type: 'ChannelHangupRequest',
+        timestamp: asteriskTime(),
+        channel: ch.toJson(),
+        asterisk_id: ASTERISK_ID,
+        application: ch.app,
+      });
+    }
+    ch.deferred.length = 0;
+    for (const pb of playbacksOf(ch)) this.finishPlayback(pb, 'failed');
+    if (plan.dialStatus !== undefined) this.emitDial(ch, plan.dialStatus, ch.dialstring);
+    if (ch.bridge !== undefined) this.leaveBridge(ch, ch.bridge, true);
+    if (ch.inStasis) {
+      this.sink(ch.app, { type: 'StasisEnd', timestamp: asteriskTime(), channel: ch.toJson(), asterisk_id: ASTERISK_ID, application: ch.app });
+      this.setVar(ch, 'STASISSTATUS', 'SUCCESS');
+      ch.inStasis = false;
+    }
+    ch.dialplan = SimChannel.restingDialplan(ch.kind);
+    this.sink(ch.app, {
+      type: 'ChannelDestroyed',
+      timestamp: asteriskTime(),
+      cause: plan.destroyCause,
+      cause_txt: causeText(plan.destroyCause),
+      channel: ch.toJson(),
+      asterisk_id: ASTERISK_ID,
+      application: ch.app,
+    });
+    this.channelsById.delete(ch.id);
+    this.appsByName.get(ch.app)?.channelIds.delete(ch.id);
+    // Commands still queued for the Stasis loop see a gone channel and finish as no-ops.
+    const pending = ch.pending;
+    ch.pending = undefined;
+    if (pending !== undefined) for (const run of pending) run();
+  }
+
+  private originateTimedOut(ch: SimChannel): void {
+    // main/dial.c hangs the leg up itself: no ChannelHangupRequest, no Dial, cause 0.
+    if (!ch.answered) this.tearDown(ch, { destroyCause: CAUSE.UNKNOWN });
+  }
+
+  private runDial(ch: SimChannel, timeoutS: number): void {
+    if (ch.gone) return;
+    // app_control_dial parks a lone channel in Stasis' hidden dial bridge (no events for it).
+    if (ch.bridge === undefined) ch.inDialBridge = true;
+    this.emitDial(ch, '', ch.dialstring);
+    if (ch.bridge !== undefined && ch.bridge.channels.size >= 2) this.refreshPeerVars(ch.bridge);
+    if (timeoutS > 0) {
+      ch.dialTimer = this.after(ch, timeoutS * 1000, () => {
+        if (!ch.answered) this.tearDown(ch, { request: { cause: CAUSE.SOFTHANGUP_EXPLICIT, soft: true }, destroyCause: CAUSE.NORMAL_CLEARING });
+      });
+    }
+    this.startFarEnd(ch);
+  }
+
+  // ---- internals: the far end ------------------------------------------------------------
+
+  private startFarEnd(ch: SimChannel): void {
+    const defaults: FarEndDefaults = { ringMs: this.opts.ringMs, hangupAfterMs: this.opts.hangupAfterMs, dtmfAfterMs: this.opts.dtmfAfterMs };
+    const script = this.farEndChooser?.(ch.endpoint) ?? defaultFarEnd(ch.endpoint, defaults);
+    const plan = planFor(script, defaults);
+    this.after(ch, SIGNALLING_MS, () => {
+      if (plan.rings) this.farEndRinging(ch);
+      if (plan.outcome.kind === 'none') return;
+      const outcome = plan.outcome;
+      const settle = (): void => this.farEndSettles(ch, outcome);
+      if (plan.rings && plan.ringMs > 0) this.after(ch, plan.ringMs, settle);
+      else settle();
+    });
+  }
+
+  private farEndRinging(ch: SimChannel): void {
+    if (ch.gone || ch.answered) return;
+    ch.state = 'Ringing';
+    this.sink(ch.app, { type: 'ChannelStateChange', timestamp: asteriskTime(), channel: ch.toJson(), asterisk_id: ASTERISK_ID, application: ch.app });
+    this.emitDial(ch, 'RINGING', ch.kind === 'originated' ? ch.dialstring : '');
+  }
+
+  private farEndSettles(ch: SimChannel, outcome: Exclude<FarEndPlan['outcome'], { kind: 'none' }>): void {
+    if (ch.gone) return;
+    if (outcome.kind === 'fail') {
+      this.tearDown(ch, { request: { cause: outcome.cause }, destroyCause: outcome.cause, ...this.finalDialStatus(ch, outcome.cause) });
+      return;
+    }
+    ch.answered = true;
+    const bridge = ch.bridge;
+    if (ch.kind === 'created' && bridge !== undefined && bridge.channels.size >= 2) this.refreshPeerVars(bridge);
+    ch.state = 'Up';
+    this.sink(ch.app, { type: 'ChannelStateChange', timestamp: asteriskTime(), channel: ch.toJson(), asterisk_id: ASTERISK_ID, application: ch.app });
+    this.emitDial(ch, 'ANSWER', ch.kind === 'originated' ? ch.dialstring : '');
+    if (ch.kind === 'originated') {
+      this.cancel(ch, ch.originateTimer);
+      this.enterStasis(ch);
+    } else {
+      this.cancel(ch, ch.dialTimer);
+      // The callee's connected-line identity reaches its bridge peers (empty: the provider sends none).
+      if (bridge !== undefined) for (const peer of bridge.channels.values()) if (peer !== ch) this.updateConnected(peer, NO_CALLER);
+    }
+    if (outcome.hangupAfterMs !== undefined) {
+      this.after(ch, outcome.hangupAfterMs, () => this.tearDown(ch, { request: { cause: CAUSE.NORMAL_CLEARING }, destroyCause: CAUSE.NORMAL_CLEARING }));
+    }
+    const dtmf = outcome.dtmf;
+    if (dtmf !== undefined) this.after(ch, dtmf.afterMs, () => this.farEndDtmf(ch.id, dtmf.digit));
+  }
+
+  // ---- internals: bridges ----------------------------------------------------------------
+
+  private enterBridge(ch: SimChannel, bridge: SimBridge): void {
+    if (ch.bridge === bridge) return;
+    if (ch.bridge !== undefined) this.leaveBridge(ch, ch.bridge, true);
+    ch.inDialBridge = false;
+    bridge.channels.set(ch.id, ch);
+    ch.bridge = bridge;
+    if (!bridge.apps.has(ch.app)) {
+      bridge.apps.add(ch.app);
+      this.appsByName.get(ch.app)?.bridgeIds.add(bridge.id);
+    }
+    bridge.retune();
+    this.emitBridgeMove('ChannelEnteredBridge', ch, bridge);
+    if (bridge.channels.size >= 2) {
+      this.refreshPeerVars(bridge);
+      // A leg that has not answered takes its bridge peer's identity as connected line.
+      if (ch.state !== 'Up') {
+        for (const peer of bridge.channels.values()) {
+          if (peer !== ch) {
+            this.updateConnected(ch, peer.caller);
+            break;
+          }
+        }
+      }
+    }
+  }
+
+  private leaveBridge(ch: SimChannel, bridge: SimBridge, refreshPeers: boolean): void {
+    for (const name of ['BRIDGEPEER', 'BRIDGEPVTCALLID']) if (ch.vars.has(name)) this.setVar(ch, name, '');
+    bridge.channels.delete(ch.id);
+    ch.bridge = undefined;
+    bridge.retune();
+    this.emitBridgeMove('ChannelLeftBridge', ch, bridge);
+    if (refreshPeers && bridge.channels.size >= 2) this.refreshPeerVars(bridge);
+  }
+
+  /** set_bridge_peer_vars(): two parties see each other's name and Call-ID; more see a name list. */
+  private refreshPeerVars(bridge: SimBridge): void {
+    const members = Array.from(bridge.channels.values());
+    for (const ch of members) {
+      const others = members.filter((o) => o !== ch);
+      const only = others.length === 1 ? others[0] : undefined;
+      if (only !== undefined) {
+        this.setVar(ch, 'BRIDGEPEER', only.name);
+        this.setVar(ch, 'BRIDGEPVTCALLID', only.sipCallId);
+      } else {
+        this.setVar(ch, 'BRIDGEPEER', others.map((o) => o.name).join(','));
+      }
+    }
+  }
+
+  private updateConnected(ch: SimChannel, identity: CallerId): void {
+    const apply = (): void => {
+      if (ch.gone || (ch.connected.name === identity.name && ch.connected.number === identity.number)) return;
+      ch.connected = identity;
+      this.sink(ch.app, { type: 'ChannelConnectedLine', timestamp: asteriskTime(), channel: ch.toJson(), asterisk_id: ASTERISK_ID, application: ch.app });
+    };
+    // A playing channel's thread is busy streaming: the update waits until the playback ends.
+    if (ch.activePlayback !== undefined) ch.deferred.push(apply);
+    else apply();
+  }
+
+  // ---- internals: playbacks --------------------------------------------------------------
+
+  private startPlayback(pb: SimPlayback): void {
+    pb.channel.activePlayback = pb;
+    pb.state = 'playing';
+    this.emitPlayback('PlaybackStarted', pb);
+    this.scheduleMedia(pb);
+  }
+
+  /** `tone:` media plays until stopped; anything else lasts `playbackMs`. */
+  private scheduleMedia(pb: SimPlayback): void {
+    if (pb.mediaUri.startsWith('tone:')) return;
+    pb.timer = this.after(pb.channel, this.opts.playbackMs, () => {
+      pb.timer = undefined;
+      if (pb.index + 1 < pb.media.length) {
+        pb.index += 1;
+        pb.state = 'continuing';
+        this.emitPlayback('PlaybackContinuing', pb);
+        pb.state = 'playing';
+        this.scheduleMedia(pb);
+      } else {
+        this.finishPlayback(pb, 'done');
+      }
+    });
+  }
+
+  private finishPlayback(pb: SimPlayback, state: 'done' | 'failed'): void {
+    if (pb.state === 'done' || pb.state === 'failed') return;
+    const ch = pb.channel;
+    this.cancel(ch, pb.timer);
+    pb.timer = undefined;
+    pb.state = state;
+    this.playbacksById.delete(pb.id);
+    const queued = ch.playQueue.indexOf(pb);
+    if (queued >= 0) ch.playQueue.splice(queued, 1);
+    this.emitPlayback('PlaybackFinished', pb);
+    if (ch.activePlayback !== pb) return;
+    ch.activePlayback = undefined;
+    if (ch.gone) return;
+    const held = ch.deferred.splice(0);
+    for (const apply of held) apply();
+    const next = ch.playQueue.shift();
+    if (next !== undefined) this.startPlayback(next);
+  }
+
+  // ---- internals: Stasis command queue ---------------------------------------------------
+
+  /**
+   * Run a command on the channel's Stasis thread. With stasisLoopMs > 0 a channel that is in no
+   * bridge sleeps in ast_waitfor() and picks queued commands up only on its next wake-up; every
+   * command queued until then runs in order at that wake-up. A bridged channel runs them at once.
+   */
+  private queueCommand(ch: SimChannel, run: () => void): void {
+    if (ch.pending !== undefined) {
+      ch.pending.push(run);
+      return;
+    }
+    if (this.opts.stasisLoopMs > 0 && ch.bridge === undefined && !ch.inDialBridge) {
+      ch.pending = [run];
+      ch.wakeTimer = this.after(ch, this.opts.stasisLoopMs, () => {
+        const queued = ch.pending ?? [];
+        ch.pending = undefined;
+        ch.wakeTimer = undefined;
+        for (const command of queued) command();
+      });
+      return;
+    }
+    run();
+  }
+
+  private runOnEach(members: readonly SimChannel[], command: (ch: SimChannel) => void): Promise<void> {
+    return Promise.all(members.map((ch) => new Promise<void>((resolve) => this.queueCommand(ch, () => {
+      command(ch);
+      resolve();
+    })))).then(() => undefined);
+  }
+
+  // ---- internals: lookups and emitters ---------------------------------------------------
+
+  private channelOr404(id: string): SimChannel {
+    const ch = this.channelsById.get(id);
+    if (ch === undefined) throw new AriError(404, 'Channel not found');
+    return ch;
+  }
+
+  private bridgeOr404(id: string): SimBridge {
+    const bridge = this.bridgesById.get(id);
+    if (bridge === undefined) throw new AriError(404, 'Bridge not found');
+    return bridge;
+  }
+
+  private playbackOr404(id: string): SimPlayback {
+    const pb = this.playbacksById.get(id);
+    if (pb === undefined) throw new AriError(404, 'Playback not found');
+    return pb;
+  }
+
+  /** find_control() + channel_state_invalid(): in Stasis and neither Down nor Ringing. */
+  private controllable(id: string): SimChannel {
+    const ch = this.channelOr404(id);
+    if (!ch.inStasis) throw new AriError(409, 'Channel not in Stasis application');
+    if (ch.state !== 'Up') throw new AriError(412, 'Channel in invalid state');
+    return ch;
+  }
+
+  /** The bridges resource's channel lookup: 400 for an unknown channel, 422 outside Stasis. */
+  private stasisChannels(ids: readonly string[]): SimChannel[] {
+    const wanted = ids.filter((id) => id !== '');
+    if (wanted.length === 0) throw new AriError(400, 'Missing parameter channel');
+    return wanted.map((id) => {
+      const ch = this.channelsById.get(id);
+      if (ch === undefined) throw new AriError(400, 'Channel not found');
+      if (!ch.inStasis) throw new AriError(422, 'Channel not in Stasis application');
+      return ch;
+    });
+  }
+
+  private after(ch: SimChannel, ms: number, fn: () => void): NodeJS.Timeout {
+    const handle = this.timers.after(ms, () => {
+      ch.timers.delete(handle);
+      fn();
+    });
+    ch.timers.add(handle);
+    return handle;
+  }
+
+  private cancel(ch: SimChannel, handle: NodeJS.Timeout | undefined): void {
+    if (handle === undefined) return;
+    this.timers.cancel(handle);
+    ch.timers.delete(handle);
+  }
+
+  private setVar(ch: SimChannel, variable: string, value: string): void {
+    if (value === '') ch.vars.delete(variable);
+    else ch.vars.set(variable, value);
+    this.sink(ch.app, { variable, value, type: 'ChannelVarset', timestamp: asteriskTime(), channel: ch.toJson(), asterisk_id: ASTERISK_ID, application: ch.app });
+  }
+
+  private emitDial(ch: SimChannel, dialstatus: string, dialstring: string): void {
+    this.sink(ch.app, { type: 'Dial', timestamp: asteriskTime(), dialstatus, forward: '', dialstring, peer: ch.toJson(), asterisk_id: ASTERISK_ID, application: ch.app });
+  }
+
+  private emitBridgeMove(type: 'ChannelEnteredBridge' | 'ChannelLeftBridge', ch: SimChannel, bridge: SimBridge): void {
+    const timestamp = asteriskTime();
+    const bridgeJson = bridge.toJson();
+    const channel = ch.toJson();
+    for (const app of new Set([ch.app, ...bridge.apps])) {
+      this.sink(app, { type, timestamp, bridge: bridgeJson, channel, asterisk_id: ASTERISK_ID, application: app });
+    }
+  }
+
+  private emitPlayback(type: 'PlaybackStarted' | 'PlaybackContinuing' | 'PlaybackFinished', pb: SimPlayback): void {
+    this.sink(pb.channel.app, { type, timestamp: asteriskTime(), playback: pb.toJson(), asterisk_id: ASTERISK_ID, application: pb.channel.app });
+  }
+}
+
+/** The playing one first, then the queued ones. */
+function playbacksOf(ch: SimChannel): SimPlayback[] {
+  return ch.activePlayback === undefined ? [...ch.playQueue] : [ch.activePlayback, ...ch.playQueue];
+}
+
+interface EndpointParts {
+  tech: string;
+  /** What follows the technology: `+15551230001@trunk-main`, the Dial event's dialstring. */
+  resource: string;
+  /** The SIP endpoint the channel is named after: `trunk-main`. */
+  peer: string;
+}
+
+function splitEndpoint(endpoint: string): EndpointParts | undefined {
+  const slash = endpoint.indexOf('/');
+  if (slash <= 0 || slash === endpoint.length - 1) return undefined;
+  const tech = endpoint.slice(0, slash);
+  const resource = endpoint.slice(slash + 1);
+  const at = resource.lastIndexOf('@');
+  return { tech, resource, peer: at >= 0 ? resource.slice(at + 1) : resource };
+}

@@ -1,0 +1,241 @@
+/**
+ * The wire: an HTTP server on 127.0.0.1 for /ari (basic auth or api_key, JSON in and out) and the
+ * /ari/events WebSocket that carries each application's events. Nothing here knows telephony.
+ */
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+
+import { WebSocket, WebSocketServer } from 'ws';
+
+import { ASTERISK_ID, ASTERISK_VERSION, asteriskTime, type ApplicationReplacedEvent } from './model';
+import type { Params, RestResult } from './rest';
+
+export interface RecordedRequest {
+  /** performance.now() when the request arrived. */
+  t: number;
+  method: string;
+  /** The URL path as sent, e.g. `/ari/channels/abc`. */
+  path: string;
+  /** The decoded query string (without api_key); repeated keys joined with commas. */
+  query: Record<string, string>;
+  /** Scalar fields of a JSON body, when there was one. */
+  body?: Record<string, string>;
+  /** The HTTP status it was answered with (101 for an accepted WebSocket); set when answered. */
+  status?: number;
+}
+
+export interface ServerHandlers {
+  username: string;
+  password: string;
+  rest(method: string, pathname: string, params: Params, host: string): Promise<RestResult>;
+  requested(r: RecordedRequest): void;
+  appConnected(app: string): void;
+  appDisconnected(app: string): void;
+}
+
+const LOOPBACK = '127.0.0.1';
+const MAX_BODY_BYTES = 1 << 20;
+
+export class AriServer {
+  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  /** The socket each app's events go to: the newest one subscribed, as in Asterisk. */
+  private readonly subscribers = new Map<string, WebSocket>();
+  private refusing = false;
+  private closed = false;
+
+  private constructor(
+    private readonly httpServer: http.Server,
+    private readonly handlers: ServerHandlers,
+    readonly port: number,
+  ) {}
+
+  /** Listen on 127.0.0.1 only; port 0 picks an ephemeral one. */
+  static listen(port: number, handlers: ServerHandlers): Promise<AriServer> {
+    const httpServer = http.createServer();
+    return new Promise<AriServer>((resolve, reject) => {
+      const onError = (err: Error): void => reject(new Error(`ARI simulator could not listen on ${LOOPBACK}:${port}`, { cause: err }));
+      httpServer.once('error', onError);
+      httpServer.listen(port, LOOPBACK, () => {
+        httpServer.off('error', onError);
+        const address = httpServer.address();
+        if (address === null || typeof address === 'string') {
+          reject(new Error(`ARI simulator got an unexpected address ${String(address)}`));
+          return;
+        }
+        const server = new AriServer(httpServer, handlers, address.port);
+        httpServer.on('request', (req, res) => server.onRequest(req, res));
+        httpServer.on('upgrade', (req, socket, head) => server.onUpgrade(req, socket, head));
+        resolve(server);
+      });
+    });
+  }
+
+  /** Send one serialised event to the app's socket; false when no open socket took it. */
+  send(app: string, data: string): boolean {
+    const ws = this.subscribers.get(app);
+    if (ws === undefined || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(data);
+    return true;
+  }
+
+  setRefusing(on: boolean): void {
+    this.refusing = on;
+  }
+
+  /** Cut every events socket at once, as a network drop would; no close handshake to wait for. */
+  dropSockets(): void {
+    for (const ws of this.wss.clients) ws.terminate();
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    this.refusing = true;
+    this.dropSockets();
+    return new Promise<void>((resolve, reject) => {
+      this.wss.close();
+      this.httpServer.close((err) => (err ? reject(new Error('ARI simulator HTTP server did not close cleanly', { cause: err })) : resolve()));
+      this.httpServer.closeAllConnections();
+    });
+  }
+
+  // ---- HTTP ------------------------------------------------------------------------------
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? '/', `http://${LOOPBACK}`);
+    const record: RecordedRequest = { t: performance.now(), method: req.method ?? 'GET', path: url.pathname, query: queryOf(url) };
+    this.handlers.requested(record);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      this.answer(req, url, record, Buffer.concat(chunks).toString('utf8'))
+        .then((result) => write(res, record, result))
+        .catch((err: unknown) => write(res, record, { status: 500, body: { message: describe(err) } }));
+    });
+    req.on('error', () => res.destroy());
+  }
+
+  private async answer(req: http.IncomingMessage, url: URL, record: RecordedRequest, rawBody: string): Promise<RestResult> {
+    if (this.refusing) return { status: 503, body: { message: 'Service Unavailable' } };
+    if (!url.pathname.startsWith('/ari/')) return { status: 404, body: { message: 'Resource not found' } };
+    if (!this.authorized(req, url)) {
+      return { status: 401, body: { message: 'Authentication required' }, headers: { 'WWW-Authenticate': 'Basic realm="Asterisk REST Interface"' } };
+    }
+    const params: Record<string, string> = { ...record.query };
+    if (rawBody.trim() !== '') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(rawBody);
+      } catch {
+        return { status: 400, body: { message: 'Error parsing request body' } };
+      }
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        // Asterisk reads each parameter from the JSON body too, after the query string.
+        const fields: Record<string, string> = {};
+        for (const [key, value] of Object.entries(parsed)) {
+          if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') fields[key] = String(value);
+          else if (Array.isArray(value)) fields[key] = value.map(String).join(',');
+        }
+        record.body = fields;
+        Object.assign(params, fields);
+      }
+    }
+    return this.handlers.rest(record.method, url.pathname.slice('/ari'.length), params, req.headers.host ?? `${LOOPBACK}:${this.port}`);
+  }
+
+  private authorized(req: http.IncomingMessage, url: URL): boolean {
+    const header = req.headers.authorization;
+    let pair: string | undefined;
+    if (header !== undefined && header.startsWith('Basic ')) pair = Buffer.from(header.slice('Basic '.length), 'base64').toString('utf8');
+    else pair = url.searchParams.get('api_key') ?? undefined;
+    if (pair === undefined) return false;
+    const colon = pair.indexOf(':');
+    return colon >= 0 && pair.slice(0, colon) === this.handlers.username && pair.slice(colon + 1) === this.handlers.password;
+  }
+
+  // ---- WebSocket -------------------------------------------------------------------------
+
+  private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', `http://${LOOPBACK}`);
+    const record: RecordedRequest = { t: performance.now(), method: req.method ?? 'GET', path: url.pathname, query: queryOf(url) };
+    this.handlers.requested(record);
+    socket.on('error', () => socket.destroy());
+    const refuse = (status: number, text: string, message: string): void => {
+      record.status = status;
+      const body = JSON.stringify({ message });
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    };
+    if (this.refusing) return refuse(503, 'Service Unavailable', 'Service Unavailable');
+    if (url.pathname !== '/ari/events') return refuse(404, 'Not Found', 'Resource not found');
+    if (!this.authorized(req, url)) return refuse(401, 'Unauthorized', 'Authentication required');
+    const apps = (record.query['app'] ?? '').split(',').filter((a) => a !== '');
+    if (apps.length === 0) return refuse(400, 'Bad Request', "Missing parameter 'app'");
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      record.status = 101;
+      this.attach(ws, apps);
+    });
+  }
+
+  private attach(ws: WebSocket, apps: readonly string[]): void {
+    for (const app of apps) {
+      const previous = this.subscribers.get(app);
+      if (previous !== undefined && previous.readyState === WebSocket.OPEN) {
+        // Asterisk tells the old connection it lost the app; it stays open but gets nothing more.
+        const replaced: ApplicationReplacedEvent = { type: 'ApplicationReplaced', timestamp: asteriskTime(), asterisk_id: ASTERISK_ID, application: app };
+        previous.send(JSON.stringify(replaced));
+      }
+      this.subscribers.set(app, ws);
+      this.handlers.appConnected(app);
+    }
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => {
+      for (const app of apps) {
+        if (this.subscribers.get(app) === ws) this.subscribers.delete(app);
+        // After close() the simulator has already forgotten this server's sockets.
+        if (!this.closed) this.handlers.appDisconnected(app);
+      }
+    });
+  }
+}
+
+function queryOf(url: URL): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const key of new Set(url.searchParams.keys())) {
+    if (key !== 'api_key') query[key] = url.searchParams.getAll(key).join(',');
+  }
+  return query;
+}
+
+function write(res: http.ServerResponse, record: RecordedRequest, result: RestResult): void {
+  record.status = result.status;
+  const headers: Record<string, string | number> = { Server: `Asterisk/${ASTERISK_VERSION}`, ...result.headers };
+  if (result.body === undefined) {
+    res.writeHead(result.status, headers);
+    res.end();
+    return;
+  }
+  const data = JSON.stringify(result.body);
+  res.writeHead(result.status, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });
+  res.end(data);
+}
+
+/** The whole cause chain, so a simulator bug shows up in the 500's message. */
+function describe(err: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = err;
+  while (current !== undefined && parts.length < 5) {
+    if (current instanceof Error) {
+      parts.push(current.message);
+      current = current.cause;
+    } else {
+      parts.push(String(current));
+      current = undefined;
+    }
+  }
+  return parts.join(' <- ');
+}

@@ -1,0 +1,222 @@
+/**
+ * AriSimulator: the control surface tests and benchmarks use. It wires the Asterisk model (core)
+ * to the wire (server + rest), keeps the request and event logs, and plays the provider's part.
+ */
+import { performance } from 'node:perf_hooks';
+
+import { AriCore, type SimBridgeSnapshot, type SimChannelSnapshot } from './core';
+import type { FarEndChooser } from './far-end';
+import type { AriEvent } from './model';
+import { RestApi } from './rest';
+import { AriServer, type RecordedRequest } from './server';
+
+export interface AriSimulatorOptions {
+  username: string;
+  password: string;
+  /** Applications registered from the start and active without a WebSocket (others register when a socket subscribes). */
+  apps?: string[];
+  /** How long a normal far end rings before answering; default 1000, like the lab provider. */
+  ringMs?: number;
+  /** Asterisk 18.9's Stasis wake-up period for a channel without media (~200); default 0 = no such delay. */
+  stasisLoopMs?: number;
+  /** Default 0: an ephemeral port. Always on 127.0.0.1. */
+  port?: number;
+  /** How long a `…0777` far end stays up after answering; default 3000. */
+  hangupAfterMs?: number;
+  /** When a `…0151` far end sends DTMF '1' after answering; default 300. */
+  dtmfAfterMs?: number;
+  /** How long a non-`tone:` media plays; default 1000. */
+  playbackMs?: number;
+}
+
+export interface SentEvent {
+  /** performance.now() when it was written to the socket. */
+  t: number;
+  app: string;
+  event: AriEvent;
+}
+
+type Listener<T> = (value: T) => void;
+
+interface Waiter {
+  predicate: (e: SentEvent) => boolean;
+  resolve: (e: SentEvent) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class AriSimulator {
+  private server: AriServer | undefined;
+  private boundPort = 0;
+  private readonly core: AriCore;
+  private readonly rest: RestApi;
+  private readonly requestLog: RecordedRequest[] = [];
+  private readonly eventLog: SentEvent[] = [];
+  private readonly requestListeners = new Set<Listener<RecordedRequest>>();
+  private readonly eventListeners = new Set<Listener<SentEvent>>();
+  private readonly waiters = new Set<Waiter>();
+  private stopped = false;
+
+  private constructor(private readonly opts: AriSimulatorOptions) {
+    this.core = new AriCore(
+      {
+        ringMs: opts.ringMs ?? 1000,
+        hangupAfterMs: opts.hangupAfterMs ?? 3000,
+        dtmfAfterMs: opts.dtmfAfterMs ?? 300,
+        stasisLoopMs: opts.stasisLoopMs ?? 0,
+        playbackMs: opts.playbackMs ?? 1000,
+        apps: opts.apps ?? [],
+      },
+      (app, event) => this.deliver(app, event),
+    );
+    this.rest = new RestApi(this.core);
+  }
+
+  static async start(opts: AriSimulatorOptions): Promise<AriSimulator> {
+    const sim = new AriSimulator(opts);
+    await sim.listen(opts.port ?? 0);
+    return sim;
+  }
+
+  /** `http://127.0.0.1:<port>`: what ari.connect() takes. */
+  get url(): string {
+    return `http://127.0.0.1:${this.boundPort}`;
+  }
+
+  /** The port chosen at start; restart() listens on it again. */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Choose each INVITE's far end; return undefined to fall back to the last-four-digits default. */
+  setFarEnd(fn: FarEndChooser): void {
+    this.core.setFarEnd(fn);
+  }
+
+  /** The provider sends BYE (cause 16 by default); before answer, a final failure with that cause. */
+  farEndHangup(channelId: string, cause?: number): void {
+    this.core.farEndHangup(channelId, cause);
+  }
+
+  farEndDtmf(channelId: string, digit: string): void {
+    this.core.farEndDtmf(channelId, digit);
+  }
+
+  channels(): SimChannelSnapshot[] {
+    return this.core.channelSnapshots();
+  }
+
+  bridges(): SimBridgeSnapshot[] {
+    return this.core.bridgeSnapshots();
+  }
+
+  requests(): RecordedRequest[] {
+    return this.requestLog.slice();
+  }
+
+  /** Fires as each request arrives (before it is handled); returns the unsubscribe function. */
+  onRequest(listener: Listener<RecordedRequest>): () => void {
+    this.requestListeners.add(listener);
+    return () => this.requestListeners.delete(listener);
+  }
+
+  /** Every event written to a socket (events nobody was connected for are lost, as in Asterisk). */
+  events(): SentEvent[] {
+    return this.eventLog.slice();
+  }
+
+  onEvent(listener: Listener<SentEvent>): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  /** The first sent event (already logged or still to come) that matches. */
+  waitForEvent(predicate: (e: SentEvent) => boolean, timeoutMs = 5000): Promise<SentEvent> {
+    const past = this.eventLog.find(predicate);
+    if (past !== undefined) return Promise.resolve(past);
+    return new Promise<SentEvent>((resolve, reject) => {
+      const waiter: Waiter = {
+        predicate,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters.delete(waiter);
+          reject(new Error(`ARI simulator: no matching event within ${timeoutMs} ms`));
+        }, timeoutMs),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  dropWebSockets(): void {
+    this.wire().dropSockets();
+  }
+
+  /** While on, new WebSocket upgrades and HTTP requests are answered 503; open sockets stay. */
+  refuseConnections(on: boolean): void {
+    this.wire().setRefusing(on);
+  }
+
+  /** Forget every channel, bridge, playback, timer and log; sockets stay connected. */
+  reset(): void {
+    this.core.reset();
+    this.requestLog.length = 0;
+    this.eventLog.length = 0;
+  }
+
+  /** Like an Asterisk restart: sockets cut, all state gone, then listening again on the same port. */
+  async restart(): Promise<void> {
+    await this.wire().close();
+    this.core.forgetSockets();
+    this.reset();
+    await this.listen(this.boundPort);
+  }
+
+  /** Close everything and cancel every timer: nothing is left to keep the process alive. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.core.reset();
+    for (const waiter of this.waiters) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new Error('ARI simulator stopped'));
+    }
+    this.waiters.clear();
+    await this.server?.close();
+  }
+
+  private async listen(port: number): Promise<void> {
+    this.server = await AriServer.listen(port, {
+      username: this.opts.username,
+      password: this.opts.password,
+      rest: (method, pathname, params, host) => this.rest.handle(method, pathname, params, host),
+      requested: (r) => {
+        this.requestLog.push(r);
+        for (const listener of this.requestListeners) listener(r);
+      },
+      appConnected: (app) => this.core.appConnected(app),
+      appDisconnected: (app) => this.core.appDisconnected(app),
+    });
+    this.boundPort = this.server.port;
+  }
+
+  private wire(): AriServer {
+    if (this.server === undefined) throw new Error('ARI simulator is not listening');
+    return this.server;
+  }
+
+  private deliver(app: string, event: AriEvent): void {
+    // Serialised once; the log keeps the object, which nothing mutates after this.
+    if (this.server === undefined || !this.server.send(app, JSON.stringify(event))) return;
+    const sent: SentEvent = { t: performance.now(), app, event };
+    this.eventLog.push(sent);
+    for (const listener of this.eventListeners) listener(sent);
+    for (const waiter of this.waiters) {
+      if (waiter.predicate(sent)) {
+        clearTimeout(waiter.timer);
+        this.waiters.delete(waiter);
+        waiter.resolve(sent);
+      }
+    }
+  }
+}
