@@ -1,0 +1,211 @@
+import { firstValueFrom, last, toArray } from 'rxjs';
+import { silentLogger } from '../../config/logger';
+import { AriClientAdapter } from '../../stasis/ari-client-adapter';
+import type { CallUpdate } from '../../stasis/call-update';
+import { AriSimulator } from '../support/ari-simulator';
+import { addAgent, type EngineHarness, startEngine } from '../support/engine-harness';
+import { waitFor } from '../support/wait-for';
+
+/**
+ * The engine through the real ari-client adapter against the protocol-level ARI simulator:
+ * real HTTP, real WebSocket, Asterisk 18.9's event order.
+ */
+describe('call engine on the ARI simulator through ari-client', () => {
+  let sim: AriSimulator;
+  let ari: AriClientAdapter;
+  let h: EngineHarness;
+
+  async function setUp(env: Record<string, string> = {}, stasisLoopMs = 0) {
+    sim = await AriSimulator.start({ username: 'callbot', password: 'test-password', ringMs: 30, stasisLoopMs });
+    ari = new AriClientAdapter({
+      url: sim.url, username: 'callbot', password: 'test-password', app: 'callbot', logger: silentLogger(),
+      requestTimeoutMs: 1000, reconnectMinMs: 50, reconnectMaxMs: 400, keepaliveMs: 500,
+    });
+    h = await startEngine(ari, { ARI_URL: sim.url, ...env });
+    await h.engine.start();
+    await ari.start();
+    await waitFor(() => ari.isConnected(), { what: 'ARI connected' });
+  }
+
+  afterEach(async () => {
+    for (const call of h.engine.liveCalls()) h.engine.cancelCall(call.context.callId, 'system');
+    await h.engine.settled();
+    await h.close();
+    await ari.close();
+    await sim.stop();
+  });
+
+  async function call(target: string, telegramId = '2001') {
+    const result = await h.engine.placeCall({ agentTelegramId: telegramId, targetInput: target });
+    if (!result.ok) throw new Error(`refused: ${result.reason}`);
+    return result;
+  }
+
+  const finalOf = (updates: ReturnType<typeof call> extends Promise<infer R> ? R : never) =>
+    firstValueFrom(updates.updates.pipe(last()));
+
+  /** Connected and settled: both legs sit in the bridge, no request in flight. */
+  const bridged = () => waitFor(() => sim.bridges().some((b) => b.channels.length === 2), { what: 'both legs bridged' });
+
+  const asteriskIsClean = () => waitFor(() => sim.channels().length === 0 && sim.bridges().length === 0, { what: 'no channel or bridge left' });
+
+  describe('outcomes', () => {
+    beforeEach(() => setUp({ TARGET_RING_TIMEOUT_S: '1', AGENT_RING_TIMEOUT_S: '1' }));
+
+    it.each([
+      ['both answer and the customer hangs up', 'completed', '+12025550777'],
+      ['the customer is busy', 'target_busy', '+12025550486'],
+      ['the number does not exist', 'target_invalid_number', '+12025550404'],
+      ['the provider is congested', 'target_unreachable', '+12025550503'],
+      ['the customer never answers', 'target_no_answer', '+12025550480'],
+    ])('given %s, then the outcome is %s and nothing is left in Asterisk', async (_what, outcome, target) => {
+      await addAgent(h.stores);
+      if (outcome === 'completed') sim.setFarEnd((e) => (e.includes(target) ? { kind: 'answer', ringMs: 20, hangupAfterMs: 200 } : undefined));
+      const placed = await call(target);
+      const final = await finalOf(placed);
+      expect(final).toMatchObject({ final: true, outcome });
+      await asteriskIsClean();
+      // Rows are written in order but off the hot path: wait for the last write to land.
+      const row = await waitFor(async () => {
+        const r = await h.stores.calls.byId(placed.callId);
+        return r?.stage === 'ended' ? r : null;
+      });
+      expect(row).toMatchObject({ outcome });
+    });
+
+    it.each([
+      ['busy', 'agent_busy', { kind: 'busy' as const }],
+      ['unreachable', 'agent_unreachable', { kind: 'unreachable' as const }],
+      ['not answering', 'agent_no_answer', { kind: 'ring-forever' as const }],
+    ])('given the agent phone is %s, then the outcome is %s and the customer is never dialed', async (_what, outcome, script) => {
+      await addAgent(h.stores);
+      sim.setFarEnd((e) => (e.includes('+15551230001') ? script : undefined));
+      const placed = await call('+12025550123');
+      expect(await finalOf(placed)).toMatchObject({ outcome });
+      expect(sim.requests().some((r) => String(r.query.channelId ?? '').endsWith('-target'))).toBe(false);
+      await asteriskIsClean();
+    });
+
+    it('given the agent answered, when they hang up while the customer rings, then the customer leg is cancelled at once', async () => {
+      await addAgent(h.stores);
+      sim.setFarEnd((e) => (e.includes('+12025550123') ? { kind: 'ring-forever' } : undefined));
+      const placed = await call('+12025550123');
+      const targetId = `${placed.callId}-target`;
+      await waitFor(() => sim.channels().find((c) => c.id === targetId && c.state === 'Ringing'), { what: 'target ringing' });
+      const hungUpAt = performance.now();
+      sim.farEndHangup(`${placed.callId}-agent`);
+      expect(await finalOf(placed)).toMatchObject({ outcome: 'agent_hung_up', endedBy: 'agent' });
+      const deleted = await waitFor(() => sim.requests().find((r) => r.method === 'DELETE' && r.path === `/ari/channels/${targetId}`));
+      expect(deleted.t - hungUpAt).toBeLessThan(500);
+      await asteriskIsClean();
+    });
+  });
+
+  describe('cancel from outside', () => {
+    beforeEach(() => setUp());
+
+    it.each(['agent_ringing', 'target_ringing', 'connected'] as const)('given a call at %s, when cancelled, then both legs are gone and the bridge destroyed', async (stage) => {
+      await addAgent(h.stores);
+      sim.setFarEnd((e) => (stage === 'agent_ringing' || (stage === 'target_ringing' && e.includes('+12025550123')) ? { kind: 'ring-forever' } : { kind: 'answer', ringMs: 10 }));
+      const placed = await call('+12025550123');
+      const seen: CallUpdate[] = [];
+      placed.updates.subscribe((u) => seen.push(u));
+      await waitFor(() => seen.some((u) => u.stage === stage), { what: stage });
+      h.engine.cancelCall(placed.callId, 'agent');
+      expect(await finalOf(placed)).toMatchObject({ outcome: stage === 'connected' ? 'completed' : 'cancelled' });
+      await asteriskIsClean();
+    });
+  });
+
+  describe('reliability', () => {
+    beforeEach(() => setUp());
+
+    it('given a connected call, when the WebSocket drops and comes back, then the call carries on and still ends cleanly', async () => {
+      await addAgent(h.stores);
+      sim.setFarEnd(() => ({ kind: 'answer', ringMs: 10 }));
+      const placed = await call('+12025550123');
+      const stages = firstValueFrom(placed.updates.pipe(toArray()));
+      await bridged();
+      sim.dropWebSockets();
+      await waitFor(() => !ari.isConnected(), { what: 'disconnect noticed' });
+      await waitFor(() => ari.isConnected(), { what: 'reconnected' });
+      expect(h.engine.liveCalls()[0]?.state.stage).toBe('connected');
+      sim.farEndHangup(`${placed.callId}-target`);
+      expect((await stages).at(-1)).toMatchObject({ outcome: 'completed', endedBy: 'target' });
+      await asteriskIsClean();
+    });
+
+    it('given the customer hung up while the WebSocket was down, when it reconnects, then the lost event is made good by re-reading', async () => {
+      await addAgent(h.stores);
+      sim.setFarEnd(() => ({ kind: 'answer', ringMs: 10 }));
+      const placed = await call('+12025550123');
+      await bridged();
+      sim.refuseConnections(true);
+      sim.dropWebSockets();
+      await waitFor(() => !ari.isConnected(), { what: 'disconnect noticed' });
+      sim.farEndHangup(`${placed.callId}-target`);
+      sim.refuseConnections(false);
+      expect(await finalOf(placed)).toMatchObject({ outcome: 'completed' });
+      await asteriskIsClean();
+    });
+
+    it('given Asterisk restarts mid-call, then the call ends as ended-by-the-network and new calls work again', async () => {
+      await addAgent(h.stores);
+      sim.setFarEnd(() => ({ kind: 'answer', ringMs: 10 }));
+      const placed = await call('+12025550123');
+      await bridged();
+      await sim.restart();
+      const final = await finalOf(placed);
+      expect(final.final).toBe(true);
+      await waitFor(async () => (await h.stores.calls.liveCalls()).length === 0, { what: 'no live row' });
+      await waitFor(() => ari.isConnected(), { what: 'reconnected' });
+      const again = await call('+12025550777');
+      sim.setFarEnd(() => ({ kind: 'answer', ringMs: 10, hangupAfterMs: 50 }));
+      expect(await finalOf(again)).toMatchObject({ outcome: 'completed' });
+    });
+
+    it('given ARI starts refusing requests mid-call, then the call fails cleanly and is cleaned up once ARI is back', async () => {
+      await addAgent(h.stores);
+      sim.setFarEnd(() => ({ kind: 'answer', ringMs: 10 }));
+      const placed = await call('+12025550123');
+      sim.refuseConnections(true);
+      const final = await finalOf(placed);
+      expect(final).toMatchObject({ final: true, outcome: 'failed' });
+      sim.refuseConnections(false);
+      await waitFor(() => ari.isConnected(), { what: 'reconnected', timeoutMs: 5000 });
+      await asteriskIsClean();
+    });
+  });
+
+  describe('request timeouts', () => {
+    // Asterisk 18.9 answers addChannel only on the channel's next 200 ms media tick; here 3 s.
+    beforeEach(() => setUp({}, 3000));
+
+    it('given an ARI request that does not answer in time, then the call ends as failed and both legs are hung up', async () => {
+      await addAgent(h.stores);
+      sim.setFarEnd(() => ({ kind: 'answer', ringMs: 10 }));
+      const placed = await call('+12025550123');
+      const final = await finalOf(placed);
+      expect(final).toMatchObject({ outcome: 'failed', detail: expect.stringMatching(/add to bridge: .*no answer within 1000 ms/) });
+      await asteriskIsClean();
+    });
+  });
+
+  describe('load', () => {
+    beforeEach(() => setUp({ MAX_CONCURRENT_CALLS: '100' }));
+
+    it('given 50 agents calling at once, then all 50 connect, each in its own bridge, and end cleanly', async () => {
+      const agents = Array.from({ length: 50 }, (_, i) => String(3000 + i));
+      for (const id of agents) await addAgent(h.stores, id);
+      sim.setFarEnd(() => ({ kind: 'answer', ringMs: 20 }));
+      const placed = await Promise.all(agents.map((id, i) => call(`+1202555${String(1000 + i).padStart(4, '0')}`, id)));
+      await waitFor(() => h.engine.liveCalls().filter((c) => c.state.stage === 'connected').length === 50, { what: '50 connected calls' });
+      await waitFor(() => sim.bridges().filter((b) => b.channels.length === 2).length === 50, { what: '50 bridges of two legs' });
+      for (const p of placed) sim.farEndHangup(`${p.callId}-target`);
+      const finals = await Promise.all(placed.map(finalOf));
+      expect(finals.map((f) => f.outcome)).toEqual(Array(50).fill('completed'));
+      await asteriskIsClean();
+      await waitFor(async () => (await h.stores.calls.liveCalls()).length === 0, { what: 'no live row' });
+    });
+  });
+});
