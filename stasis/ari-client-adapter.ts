@@ -6,6 +6,14 @@ import {
   type OriginateRequest, AriRequestError,
 } from './ari-port';
 
+/**
+ * swagger-client (inside ari-client) logs through an implicit global `log` that prints a deprecation
+ * warning to stdout on every connect and keeps every message it ever logged in `log.history`.
+ * Replacing that global once silences the noise and the leak; our own logger reports connects.
+ */
+const swaggerGlobals = globalThis as unknown as { log?: unknown };
+if (typeof swaggerGlobals.log === 'function') swaggerGlobals.log = () => undefined;
+
 export interface AriClientAdapterOptions {
   url: string;
   username: string;

@@ -37,8 +37,11 @@ interface StoredBotMessage {
  * the real ari-client adapter, the engine on a fresh database, and the bot polling over HTTP.
  * Users talk to it exactly as Telegram clients would: messages, commands and callback queries.
  */
+export type TranscriptListener = (entry: { kind: 'sent' | 'edited'; chatId: number; messageId: number; text: string; buttons: string[] }) => void;
+
 export class BotHarness {
   private readonly history = new Map<number, string[]>();
+  private readonly listeners = new Set<TranscriptListener>();
 
   private constructor(
     readonly server: TelegramServer,
@@ -55,12 +58,14 @@ export class BotHarness {
     server.addBotMessage = (raw, token) => {
       const sent = add(raw, token);
       this.history.set(sent.message_id, [raw.text]);
+      this.tell('sent', Number(raw.chat_id), sent.message_id, raw.text, raw.reply_markup);
       return sent;
     };
     const edit = server.editMessageText.bind(server);
     server.editMessageText = (raw) => {
       edit(raw);
       if (raw.message_id !== undefined) this.history.get(Number(raw.message_id))?.push(raw.text);
+      this.tell('edited', Number(raw.chat_id), Number(raw.message_id), raw.text, raw.reply_markup);
     };
   }
 
@@ -99,6 +104,17 @@ export class BotHarness {
     }, bot);
     await callBot.start();
     return new BotHarness(server, sim, config, stores, engine, callBot, ari, dataSource);
+  }
+
+  /** Follows every message the bot sends or edits (the demo prints them as a chat transcript). */
+  onTranscript(listener: TranscriptListener): void {
+    this.listeners.add(listener);
+  }
+
+  private tell(kind: 'sent' | 'edited', chatId: number, messageId: number, text: string, markup: unknown): void {
+    const keyboard = (markup as StoredBotMessage['message']['reply_markup'])?.inline_keyboard ?? [];
+    const buttons = keyboard.flat().map((b) => b.text);
+    for (const listener of this.listeners) listener({ kind, chatId, messageId, text, buttons });
   }
 
   user(id: number, name = `User${id}`, username: string | undefined = `user${id}`): TestUser {

@@ -1,0 +1,77 @@
+/**
+ * `npm run demo`: the whole product with no Telegram account and no Asterisk. It starts the ARI
+ * simulator, a local Bot API server and the real bot, then plays a scripted session (an admin
+ * authorizes an agent, the agent picks a route and places a call that connects and ends) and prints
+ * it as a chat transcript. Everything listens on 127.0.0.1 only.
+ */
+import { BotHarness, ADMIN_ID } from '../spec/support/bot-harness';
+
+const AGENT_ID = 2001;
+const names = new Map<number, string>([[ADMIN_ID, 'Ada (admin)'], [AGENT_ID, 'Ann (agent)']]);
+
+function print(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((l, i) => (i === 0 ? l : `      ${l}`)).join('\n');
+}
+
+async function main(): Promise<void> {
+  print('callbot demo: ARI simulator + local Bot API server + the real bot, all on 127.0.0.1\n');
+  const h = await BotHarness.start({ sim: { ringMs: 1500 }, env: { AGENT_RING_TIMEOUT_S: '20', TARGET_RING_TIMEOUT_S: '20' } });
+  // The customer answers after 1.5 s and hangs up after 3 s of talk.
+  h.sim.setFarEnd((endpoint) => (endpoint.includes('+12025550123') ? { kind: 'answer', ringMs: 1500, hangupAfterMs: 3000 } : undefined));
+  const started = Date.now();
+  const clock = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
+  h.onTranscript(({ kind, chatId, text, buttons }) => {
+    const who = names.get(chatId) ?? String(chatId);
+    const keys = buttons.length ? `\n      ${buttons.map((b) => `[${b}]`).join(' ')}` : '';
+    print(`${clock()}  🤖 ${kind === 'edited' ? '✎ edits the status for' : '→'} ${who}: ${indent(text)}${keys}`);
+  });
+  const admin = h.user(ADMIN_ID, 'Ada', 'ada');
+  const agent = h.user(AGENT_ID, 'Ann', 'ann');
+  const say = async (user: typeof admin, text: string) => {
+    print(`${clock()}  👤 ${names.get(user.id)}: ${text}`);
+    await user.send(text);
+  };
+  const tap = async (user: typeof admin, label: string) => {
+    print(`${clock()}  👆 ${names.get(user.id)} taps [${label}]`);
+    await user.tap(label);
+  };
+
+  try {
+    await say(agent, '/start');
+    await admin.waitFor(/Access request/);
+    await tap(admin, '✅ Approve');
+    const ask = await admin.waitFor(/Reply to this message/);
+    print(`${clock()}  👤 ${names.get(ADMIN_ID)} replies: +1 202-555-0101`);
+    await admin.replyTo(ask, '+1 202-555-0101');
+    await agent.waitFor(/You are now authorized/);
+    await say(admin, '/setcallerid 2001 +12025550100');
+    await admin.waitFor(/Caller ID: \+12025550100/);
+    await say(agent, '/settings');
+    await agent.waitFor(/Settings/);
+    await tap(agent, 'Select Route 🌐');
+    await agent.waitFor(/Select the route/);
+    await tap(agent, '[Main Route] 🌍');
+    await agent.waitFor(/Are you sure/);
+    await tap(agent, '✅ Yes, Switch Route');
+    await agent.waitFor(/successfully changed/);
+    await say(agent, '/call (202) 555-0123');
+    await agent.waitFor(/Call ended/, 20000);
+    await say(agent, '/history');
+    await agent.waitFor(/Your last calls/);
+    print('\nThe call was placed through the real engine and ari-client against the ARI simulator;');
+    print('its row in the database says:');
+    const row = (await h.stores.calls.recentCallsOfAgent((await h.stores.agents.byTelegramId(String(AGENT_ID)))!.id, 1))[0];
+    print(`  stage=${row?.stage} outcome=${row?.outcome} endedBy=${row?.endedBy} route=${row?.route} target=${row?.target}`);
+  } finally {
+    await h.stop();
+  }
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  process.stderr.write(`demo failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

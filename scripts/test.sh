@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test run behind `npm test`:
+#   1. the strict type check,
+#   2. every spec on SQLite (unit, data layer, engine on the fake and on the ARI simulator, the bot
+#      through the local Bot API server),
+#   3. the data layer, migrations and engine again on a real, throwaway PostgreSQL server,
+#   4. the end-to-end suite on a real Asterisk when ASTERISK_BIN is set (it says loudly when it skips).
+# Ends with one line: "callbot tests: N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+results=$(mktemp -d "${TMPDIR:-/tmp}/callbot-results.XXXXXX")
+trap 'rm -rf "$results"' EXIT
+
+echo "== type check (tsc --strict)"
+npx tsc --noEmit -p tsconfig.json
+
+echo "== all specs on SQLite"
+sqlite_status=0
+npx jest --json --outputFile="$results/sqlite.json" || sqlite_status=$?
+
+echo "== data layer, migrations and engine on PostgreSQL"
+pg_status=0
+scripts/with-postgres.sh npx jest --json --outputFile="$results/postgres.json" \
+  spec/integration/data-layer.spec.ts spec/integration/call-engine-fake-ari.spec.ts || pg_status=$?
+
+echo "== end-to-end on a real Asterisk"
+e2e_status=0
+if node -e "process.exit(require('./package.json').scripts['test:e2e'] ? 0 : 1)"; then
+  npm run --silent test:e2e || e2e_status=$?
+else
+  echo "E2E SKIPPED: no test:e2e script in package.json"
+fi
+
+node scripts/test-summary.js "$results"/*.json
+[ $sqlite_status -eq 0 ] && [ $pg_status -eq 0 ] && [ $e2e_status -eq 0 ]
