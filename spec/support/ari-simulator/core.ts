@@ -120,6 +120,13 @@ export class AriCore {
   /** Forget every channel, bridge and playback and cancel all timers, like a restart. */
   reset(): void {
     this.timers.clear();
+    for (const ch of this.channelsById.values()) {
+      // A request waiting on the Stasis loop (addChannel) still gets its answer.
+      ch.gone = true;
+      const pending = ch.pending;
+      ch.pending = undefined;
+      if (pending !== undefined) for (const run of pending) run();
+    }
     this.channelsById.clear();
     this.bridgesById.clear();
     this.playbacksById.clear();
@@ -448,7 +455,7 @@ export class AriCore {
       return;
     }
     const appData = ch.stasisAppData();
-    ch.dialplan = { ...ch.dialplan, app_name: 'Stasis', app_data: appData };
+    ch.dialplan = Object.freeze({ ...ch.dialplan, app_name: 'Stasis', app_data: appData });
     if (ch.kind === 'created') {
       this.sink(ch.app, {
         type: 'ChannelDialplan',

@@ -131,6 +131,10 @@ export function parseCallerId(text: string): CallerId {
 /** How a leg got its far end: originated (AppDial2 until Stasis) or created and then dialled. */
 export type LegKind = 'originated' | 'created';
 
+// Shared by every snapshot, so frozen: a consumer of events() cannot change a channel through them.
+const ORIGINATED_DIALPLAN: DialplanCep = Object.freeze({ context: TRUNK_CONTEXT, exten: 's', priority: 1, app_name: 'AppDial2', app_data: '(Outgoing Line)' });
+const CREATED_DIALPLAN: DialplanCep = Object.freeze({ context: TRUNK_CONTEXT, exten: 's', priority: 1, app_name: '', app_data: '' });
+
 export class SimChannel {
   state: ChannelState = 'Down';
   caller: CallerId = NO_CALLER;
@@ -176,9 +180,7 @@ export class SimChannel {
 
   /** Where the channel sits outside Stasis: an originated leg in AppDial2, a created one nowhere. */
   static restingDialplan(kind: LegKind): DialplanCep {
-    return kind === 'originated'
-      ? { context: TRUNK_CONTEXT, exten: 's', priority: 1, app_name: 'AppDial2', app_data: '(Outgoing Line)' }
-      : { context: TRUNK_CONTEXT, exten: 's', priority: 1, app_name: '', app_data: '' };
+    return kind === 'originated' ? ORIGINATED_DIALPLAN : CREATED_DIALPLAN;
   }
 
   stasisAppData(): string {

@@ -2,7 +2,7 @@
  * ARI's REST surface: matches a request to an operation of the api-docs table, turns its
  * parameters into a call on the core, and the result (or AriError) into an HTTP answer.
  */
-import { OPERATIONS, apiDeclaration, isResourceName, resourceListing, type HttpMethod, type OperationSpec } from './api-docs';
+import { OPERATIONS, apiDeclaration, isResourceName, resourceListing, type OperationSpec } from './api-docs';
 import { AriError, type AriCore, type CreateParams, type OriginateParams } from './core';
 
 /** Decoded request parameters: the query string merged with a JSON body's scalar fields. */
@@ -163,7 +163,7 @@ export class RestApi {
   }
 
   private match(method: string, segments: readonly string[]): { route: Route; pathParams: Params } | undefined {
-    const bucket = this.routes.get(`${method as HttpMethod} ${segments.length}`);
+    const bucket = this.routes.get(`${method} ${segments.length}`);
     if (bucket === undefined) return undefined;
     for (const route of bucket) {
       const pathParams: Record<string, string> = {};

@@ -130,6 +130,11 @@ export class AriSimulator {
     return () => this.eventListeners.delete(listener);
   }
 
+  /** Far-end, timeout and Stasis-loop timers still scheduled (0 after stop() or reset()). */
+  get pendingTimers(): number {
+    return this.core.pendingTimers;
+  }
+
   /** The first sent event (already logged or still to come) that matches. */
   waitForEvent(predicate: (e: SentEvent) => boolean, timeoutMs = 5000): Promise<SentEvent> {
     const past = this.eventLog.find(predicate);
