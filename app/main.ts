@@ -10,6 +10,7 @@ import { CallEngine } from '../stasis/call-engine';
 import { createStores } from '../store';
 import { CallBot } from './bot';
 import { TelegramOut } from './telegram-out';
+import { T } from './texts';
 
 /** The composition root: configuration, database, ARI, engine and bot, and a clean shutdown. */
 async function main(): Promise<void> {
@@ -40,11 +41,16 @@ async function main(): Promise<void> {
     requestTimeoutMs: config.ari.requestTimeoutMs, logger,
   });
   const engine = new CallEngine({ config, ari, ...stores, logger });
-  await engine.start();
+  const interrupted = await engine.start();
   void ari.start();
 
   const bot = new Bot(config.telegram.botToken, { apiRoot: config.telegram.apiRoot, rateLimit: { global: 25 } });
-  const callBot = new CallBot({ config, engine, stores, out: new TelegramOut(bot.api, logger), logger, statusEditIntervalMs: 1000 }, bot);
+  const out = new TelegramOut(bot.api, logger);
+  // A status message of a call the last run left behind would otherwise show "live" forever.
+  for (const call of interrupted) {
+    if (call.telegramChatId && call.statusMessageId) void out.edit(call.telegramChatId, call.statusMessageId, T.interrupted);
+  }
+  const callBot = new CallBot({ config, engine, stores, out, logger, statusEditIntervalMs: 1000 }, bot);
   await callBot.start();
   void callBot.registerCommands();
   logger.info('callbot started', { mode: config.telegram.webhook ? 'webhook' : 'polling', ariApp: config.ari.app });

@@ -82,7 +82,7 @@ export const T = {
   notAllowed: 'You are not allowed to do that.',
 
   // admin
-  authorized: (id: string, phone: string, callerId: string | null) => `✅ Agent ${id} is authorized. Phone ${phone}, caller ID ${callerId ?? 'default'}.`,
+  authorized: (id: string, phone: string, callerId: string | null) => `✅ Agent ${id} is authorized. Phone ${phone}, caller ID ${callerId ?? 'the default one'}.`,
   youAreAuthorized: 'You are now authorized to place calls. Choose a route in /settings, then /call <number>.',
   revoked: (id: string, endedCall: boolean) => `🚫 Agent ${id} is revoked.${endedCall ? ' Their live call was ended.' : ''}`,
   youAreRevoked: 'Your access to this bot has been revoked.',
@@ -99,5 +99,5 @@ export const T = {
   noAgents: 'No agents yet.',
   noLiveCalls: 'No live calls.',
   auditEmpty: 'The audit log is empty.',
-  callEndedByAdmin: 'Call ended.',
+  interrupted: '⚠️ Interrupted: the service restarted during this call.',
 } as const;

@@ -11,7 +11,7 @@ import { CallRegistry, type LiveCall } from './call-registry';
 import { CallRunner } from './call-runner';
 import type { RouteCode } from './call-types';
 import type { CallContext, CallUpdate } from './call-update';
-import { reconcileOnStartup, resyncAfterReconnect, sweepOrphans } from './reconcile';
+import { type InterruptedCall, reconcileOnStartup, resyncAfterReconnect, sweepOrphans } from './reconcile';
 
 export type CallRefusal =
   | 'not_authorized'
@@ -79,9 +79,12 @@ export class CallEngine {
     return this.deps.ari.isConnected();
   }
 
-  /** Ends rows a previous process left live, then follows ARI events and reconnects. */
-  async start(): Promise<void> {
-    await reconcileOnStartup(this.deps.calls, this.deps.logger);
+  /**
+   * Ends rows a previous process left live, then follows ARI events and reconnects. Returns the
+   * calls it ended, so the bot can tell their agents.
+   */
+  async start(): Promise<InterruptedCall[]> {
+    const interrupted = await reconcileOnStartup(this.deps.calls, this.deps.logger);
     this.subscriptions.push(this.deps.ari.events.subscribe((event) => this.runner.handleAriEvent(event)));
     this.subscriptions.push(this.deps.ari.connection.subscribe((state) => {
       if (state !== 'connected') return;
@@ -89,6 +92,7 @@ export class CallEngine {
       this.wasConnected = true;
       void this.afterConnect(reconnect);
     }));
+    return interrupted;
   }
 
   async stop(): Promise<void> {

@@ -12,7 +12,13 @@ const OUR_BRIDGE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
  * A new process owns no call: every row a previous one left live is ended as interrupted, so no
  * row stays live forever. Their channels are hung up by the orphan sweep once ARI is reachable.
  */
-export async function reconcileOnStartup(calls: CallStore, logger: Logger): Promise<number> {
+export interface InterruptedCall {
+  callId: string;
+  telegramChatId: string | null;
+  statusMessageId: number | null;
+}
+
+export async function reconcileOnStartup(calls: CallStore, logger: Logger): Promise<InterruptedCall[]> {
   const stale = await calls.liveCalls();
   const endedAt = new Date();
   for (const call of stale) {
@@ -21,7 +27,7 @@ export async function reconcileOnStartup(calls: CallStore, logger: Logger): Prom
     });
   }
   if (stale.length > 0) logger.warn('ended calls left live by a previous run', { count: stale.length, callIds: stale.map((c) => c.id) });
-  return stale.length;
+  return stale.map((c) => ({ callId: c.id, telegramChatId: c.telegramChatId, statusMessageId: c.statusMessageId }));
 }
 
 /** Hangs up our channels and destroys our bridges that no live call owns. */

@@ -158,9 +158,11 @@ describe('call engine on an in-memory ARI', () => {
   describe('reconciliation', () => {
     it('given rows a crashed process left live, when the engine starts, then they end as interrupted', async () => {
       const agent = await addAgent(h.stores);
-      await h.stores.calls.recordCallRequest({ id: 'stale-1', agentId: agent.id, targetInput: 'x', stage: 'connected', requestedAt: new Date() });
+      await h.stores.calls.recordCallRequest({
+        id: 'stale-1', agentId: agent.id, targetInput: 'x', stage: 'connected', requestedAt: new Date(), telegramChatId: '2001', statusMessageId: 41,
+      });
       await h.engine.stop();
-      await h.engine.start();
+      expect(await h.engine.start()).toEqual([{ callId: 'stale-1', telegramChatId: '2001', statusMessageId: 41 }]);
       expect(await h.stores.calls.byId('stale-1')).toMatchObject({ stage: 'ended', outcome: 'interrupted' });
       expect(await h.stores.calls.liveCalls()).toEqual([]);
     });
