@@ -1,7 +1,8 @@
 import type { RouteCode } from '../../stasis/call-types';
 import type { Incoming } from '../handler-context';
 import { routeChoice, routeConfirmation, settingsMenu } from '../menus/keyboards';
-import { activeAgent } from '../roles';
+import type { Agent } from '../../entities';
+import { activeAgent, type Role } from '../roles';
 import { T } from '../texts';
 import { placeCall } from './call';
 
@@ -47,10 +48,15 @@ export async function onCancelRoute(m: Incoming): Promise<void> {
 export async function onRouteThenCall(m: Incoming, route: RouteCode, number: string): Promise<void> {
   const agent = await switchRoute(m, route);
   if (!agent) return;
-  await placeCall({ ...m, role: { kind: m.role.kind === 'admin' ? 'admin' : 'agent', agent } as Incoming['role'] }, number);
+  await placeCall({ ...m, role: withAgent(m.role, agent) }, number);
 }
 
-async function switchRoute(m: Incoming, route: RouteCode) {
+/** The same person, with their agent record as it is after a change. */
+function withAgent(role: Role, agent: Agent): Role {
+  return role.kind === 'admin' ? { kind: 'admin', agent } : { kind: 'agent', agent };
+}
+
+async function switchRoute(m: Incoming, route: RouteCode): Promise<Agent | null | undefined> {
   const agent = activeAgent(m.role);
   if (!agent) return void (await m.reply(T.notAllowed));
   const updated = await m.deps.stores.agents.setRoute(agent.telegramId, route);
