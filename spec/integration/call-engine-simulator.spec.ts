@@ -101,6 +101,27 @@ describe('call engine on the ARI simulator through ari-client', () => {
     });
   });
 
+  describe('answer confirmation (AGENT_CONFIRM_DIGIT=1)', () => {
+    beforeEach(() => setUp({ AGENT_CONFIRM_DIGIT: '1', AGENT_CONFIRM_TIMEOUT_S: '1' }));
+
+    it('given the agent presses 1 after answering, then the customer is dialed and the call connects', async () => {
+      await addAgent(h.stores);
+      sim.setFarEnd((e) => (e.includes('+15551230001') ? { kind: 'answer', ringMs: 10, dtmf: { digit: '1', afterMs: 50 } } : { kind: 'answer', ringMs: 10, hangupAfterMs: 100 }));
+      const placed = await call('+12025550123');
+      expect(await finalOf(placed)).toMatchObject({ outcome: 'completed', endedBy: 'target' });
+      await asteriskIsClean();
+    });
+
+    it('given a voicemail picks up and nobody presses 1, then the call ends as not confirmed and the customer is never dialed', async () => {
+      await addAgent(h.stores);
+      sim.setFarEnd(() => ({ kind: 'answer', ringMs: 10 }));
+      const placed = await call('+12025550123');
+      expect(await finalOf(placed)).toMatchObject({ outcome: 'agent_not_confirmed' });
+      expect(sim.requests().some((r) => String(r.query.channelId ?? '').endsWith('-target'))).toBe(false);
+      await asteriskIsClean();
+    });
+  });
+
   describe('cancel from outside', () => {
     beforeEach(() => setUp());
 
