@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import ari, { type AriClient } from 'ari-client';
 import { BehaviorSubject, Observable, Subject, distinctUntilChanged } from 'rxjs';
 import type { Logger } from '../config/logger';
@@ -193,6 +195,8 @@ export class AriClientAdapter implements AriPort {
       });
       client.on('pong', () => { this.lastPong = Date.now(); });
       await withTimeout(client.start(app), this.timeoutMs * 2, 'ARI WebSocket');
+      // Closed (or replaced) while the socket was opening: leave it to the dispose that did it.
+      if (this.closed || this.client !== client) return;
       this.onSocketUp();
       logger.info('ARI connected', { url, app });
     } catch (err) {
@@ -204,6 +208,7 @@ export class AriClientAdapter implements AriPort {
   }
 
   private onSocketUp(): void {
+    if (this.closed) return;
     this.attempt = 0;
     this.lastPong = Date.now();
     this.startKeepalive();
@@ -222,19 +227,14 @@ export class AriClientAdapter implements AriPort {
 
   private async checkCredentials(): Promise<void> {
     const { url, username, password } = this.options;
-    const auth = Buffer.from(`${username}:${password}`).toString('base64');
-    let response: Response;
+    let status: number;
     try {
-      response = await fetch(`${url}/ari/asterisk/info`, {
-        headers: { authorization: `Basic ${auth}` },
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      await response.arrayBuffer();
+      status = await getStatus(`${url}/ari/asterisk/info`, `${username}:${password}`, this.timeoutMs);
     } catch (err) {
       throw new Error(`Asterisk HTTP server unreachable at ${url}`, { cause: err });
     }
-    if (response.status === 401) throw new Error('ARI rejected the username or password (check ARI_USERNAME / ARI_PASSWORD and ari.conf)');
-    if (!response.ok) throw new Error(`ARI answered ${response.status} to GET /ari/asterisk/info`);
+    if (status === 401) throw new Error('ARI rejected the username or password (check ARI_USERNAME / ARI_PASSWORD and ari.conf)');
+    if (status < 200 || status >= 300) throw new Error(`ARI answered ${status} to GET /ari/asterisk/info`);
   }
 
   private startKeepalive(): void {
@@ -339,6 +339,22 @@ function closeForGood(client: AriClient): void {
 function terminateSocket(client: AriClient): void {
   const socket = (client as unknown as { _ws?: { terminate(): void } })._ws;
   socket?.terminate();
+}
+
+/** One plain GET with basic auth and no connection reuse: nothing of it outlives the answer. */
+function getStatus(target: string, auth: string, timeoutMs: number): Promise<number> {
+  const url = new URL(target);
+  const request = url.protocol === 'https:' ? https.request : http.request;
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', auth, agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

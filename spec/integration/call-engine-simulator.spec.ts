@@ -156,6 +156,21 @@ describe('call engine on the ARI simulator through ari-client', () => {
       await asteriskIsClean();
     });
 
+    it('given the WebSocket goes silent without closing, then the keepalive notices, reconnects, and the call carries on', async () => {
+      await addAgent(h.stores);
+      sim.setFarEnd(() => ({ kind: 'answer', ringMs: 10 }));
+      const placed = await call('+12025550123');
+      await bridged();
+      const sockets = () => sim.requests().filter((r) => r.path === '/ari/events').length;
+      const before = sockets();
+      sim.silenceWebSockets();
+      await waitFor(() => !ari.isConnected(), { what: 'silence detected', timeoutMs: 4000 });
+      await waitFor(() => ari.isConnected() && sockets() > before, { what: 'a new socket', timeoutMs: 4000 });
+      sim.farEndHangup(`${placed.callId}-target`);
+      expect(await finalOf(placed)).toMatchObject({ outcome: 'completed', endedBy: 'target' });
+      await asteriskIsClean();
+    });
+
     it('given the customer hung up while the WebSocket was down, when it reconnects, then the lost event is made good by re-reading', async () => {
       await addAgent(h.stores);
       sim.setFarEnd(() => ({ kind: 'answer', ringMs: 10 }));

@@ -84,6 +84,15 @@ export class AriServer {
   }
 
   /** Cut every events socket at once, as a network drop would; no close handshake to wait for. */
+  /**
+   * Stops reading from every open event socket: it stays open but answers no ping, like a peer
+   * behind a NAT that forgot the connection. ws has no public switch for its automatic pongs, so
+   * the underlying TCP socket is paused.
+   */
+  silenceSockets(): void {
+    for (const ws of this.wss.clients) (ws as unknown as { _socket?: { pause(): void } })._socket?.pause();
+  }
+
   dropSockets(): void {
     for (const ws of this.wss.clients) ws.terminate();
   }

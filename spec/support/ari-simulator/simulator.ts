@@ -157,6 +157,11 @@ export class AriSimulator {
     this.wire().dropSockets();
   }
 
+  /** Open event sockets stay open but go silent: no pong to a ping (a dead path the client must detect). */
+  silenceWebSockets(): void {
+    this.wire().silenceSockets();
+  }
+
   /** While on, new WebSocket upgrades and HTTP requests are answered 503; open sockets stay. */
   refuseConnections(on: boolean): void {
     this.wire().setRefusing(on);
