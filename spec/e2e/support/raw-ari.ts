@@ -1,0 +1,82 @@
+import http from 'node:http';
+import WebSocket from 'ws';
+
+/**
+ * The leanest ARI app possible, as a floor for the answer-to-dial measurement: its own Stasis
+ * application, the event WebSocket read with `ws`, REST over a keep-alive agent, and the target
+ * originated as the very first thing on the agent's first "Up" event. No ari-client, no engine.
+ */
+export class RawAriApp {
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  private readonly handlers = new Set<(event: RawEvent) => void>();
+
+  private constructor(private readonly ws: WebSocket, private readonly base: string, private readonly auth: string) {
+    ws.on('message', (data) => {
+      const event = JSON.parse(data.toString()) as RawEvent;
+      for (const h of this.handlers) h(event);
+    });
+  }
+
+  static async connect(ariUrl: string, username: string, password: string, app: string): Promise<RawAriApp> {
+    const ws = new WebSocket(`${ariUrl.replace(/^http/, 'ws')}/ari/events?app=${encodeURIComponent(app)}&api_key=${encodeURIComponent(`${username}:${password}`)}`);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    return new RawAriApp(ws, ariUrl, `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`);
+  }
+
+  /** Sends a REST request; resolves with the status once the answer is in. */
+  request(method: string, pathAndQuery: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(`${this.base}/ari${pathAndQuery}`, { method, agent: this.agent, headers: { authorization: this.auth } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  /**
+   * Originates `agentEndpoint` into the app and, on its first Up (ChannelStateChange or Dial
+   * ANSWER), originates `targetEndpoint`; hangs the agent up once the target is gone.
+   */
+  async call(app: string, id: string, agentEndpoint: string, targetEndpoint: string, callerId: string): Promise<void> {
+    const agentId = `${id}-agent`;
+    const targetId = `${id}-target`;
+    const q = (v: string) => encodeURIComponent(v);
+    let dialed = false;
+    const done = new Promise<void>((resolve) => {
+      const handler = (e: RawEvent) => {
+        const channel = e.channel?.id ?? e.peer?.id;
+        const up = (e.type === 'ChannelStateChange' && e.channel?.state === 'Up') || (e.type === 'Dial' && e.dialstatus === 'ANSWER');
+        if (channel === agentId && up && !dialed) {
+          dialed = true;
+          void this.request('POST', `/channels?endpoint=${q(targetEndpoint)}&app=${q(app)}&appArgs=target&channelId=${q(targetId)}&callerId=${q(callerId)}&timeout=5`);
+        }
+        if (channel === targetId && e.type === 'ChannelDestroyed') void this.request('DELETE', `/channels/${q(agentId)}`);
+        if (channel === agentId && e.type === 'ChannelDestroyed') {
+          this.handlers.delete(handler);
+          resolve();
+        }
+      };
+      this.handlers.add(handler);
+    });
+    const status = await this.request('POST', `/channels?endpoint=${q(agentEndpoint)}&app=${q(app)}&appArgs=agent&channelId=${q(agentId)}&callerId=${q(callerId)}&timeout=5`);
+    if (status !== 200) throw new Error(`raw ARI originate answered ${status}`);
+    await done;
+  }
+
+  close(): void {
+    this.ws.close();
+    this.agent.destroy();
+  }
+}
+
+interface RawEvent {
+  type: string;
+  channel?: { id: string; state: string };
+  peer?: { id: string };
+  dialstatus?: string;
+}
