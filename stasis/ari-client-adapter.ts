@@ -7,6 +7,7 @@ import {
   type AriConnectionState, type AriEvent, type AriPort, type BridgeSnapshot, type ChannelSnapshot, type ChannelState,
   type OriginateRequest, AriRequestError,
 } from './ari-port';
+import { AriRest, type QueryValue } from './ari-rest';
 
 /**
  * swagger-client (inside ari-client) logs through an implicit global `log` that prints a deprecation
@@ -30,15 +31,18 @@ export interface AriClientAdapterOptions {
 }
 
 /**
- * ari-client 2.2.0 behind the AriPort, with its known defects defended against:
- * - REST promises that never settle once the socket is gone: every request has a timeout.
+ * ARI behind the AriPort. ari-client 2.2.0 loads the API documents and carries the event
+ * WebSocket; REST calls go through AriRest (see there why). ari-client's known defects are
+ * defended against:
  * - bad credentials at connect throw an uncatchable error: a plain GET /ari/asterisk/info with the
- *   same credentials goes first, and only a 200 lets `connect` run.
- * - 404 on hangup/destroy/stop races with Asterisk's own teardown: "not found" there means done.
+ *   same credentials goes first, and only a 2xx lets `connect` run.
  * - per-instance listeners leak: one global `*` listener feeds one event stream.
  * - its reconnect gives up after about a minute: when it does, a fresh client is built, with capped
- *   backoff, forever.
+ *   backoff, forever; a socket it opens after being disposed of is closed at once.
  * - no keepalive: the socket is pinged and terminated when pongs stop, which starts a reconnect.
+ * - its swagger logger prints on every connect and keeps every line (see below).
+ * Every request has a timeout, and 404 on hangup/destroy/stop (Asterisk's own teardown won the
+ * race) counts as done.
  */
 export class AriClientAdapter implements AriPort {
   private readonly eventSubject = new Subject<AriEvent>();
@@ -50,12 +54,14 @@ export class AriClientAdapter implements AriPort {
   private keepaliveTimer?: NodeJS.Timeout;
   private lastPong = 0;
   private readonly timeoutMs: number;
+  private readonly rest: AriRest;
 
   readonly events: Observable<AriEvent> = this.eventSubject.asObservable();
   readonly connection: Observable<AriConnectionState> = this.state.pipe(distinctUntilChanged());
 
   constructor(private readonly options: AriClientAdapterOptions) {
     this.timeoutMs = options.requestTimeoutMs ?? 5000;
+    this.rest = new AriRest(options.url, options.username, options.password, this.timeoutMs);
   }
 
   isConnected(): boolean {
@@ -71,6 +77,7 @@ export class AriClientAdapter implements AriPort {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
     this.disposeClient();
+    this.rest.close();
     this.state.next('disconnected');
     this.state.complete();
     this.eventSubject.complete();
@@ -79,51 +86,49 @@ export class AriClientAdapter implements AriPort {
   // ---- REST -------------------------------------------------------------------------------
 
   async originate(r: OriginateRequest): Promise<void> {
-    await this.request('originate', (c) => c.channels.originate({
+    await this.request('originate', 'POST', '/channels', {
       channelId: r.channelId, endpoint: r.endpoint, app: r.app, appArgs: r.appArgs, timeout: r.timeoutS,
-      ...(r.callerId ? { callerId: r.callerId } : {}),
-      ...(r.originatorId ? { originator: r.originatorId } : {}),
-    }));
+      callerId: r.callerId, originator: r.originatorId,
+    });
   }
 
   async createChannel(r: Omit<OriginateRequest, 'timeoutS' | 'callerId'>): Promise<void> {
-    await this.request('create channel', (c) => c.channels.create({
-      channelId: r.channelId, endpoint: r.endpoint, app: r.app, appArgs: r.appArgs,
-      ...(r.originatorId ? { originator: r.originatorId } : {}),
-    }));
+    await this.request('create channel', 'POST', '/channels/create', {
+      channelId: r.channelId, endpoint: r.endpoint, app: r.app, appArgs: r.appArgs, originator: r.originatorId,
+    });
   }
 
   async dial(channelId: string, timeoutS: number, callerChannelId?: string): Promise<void> {
-    await this.request('dial', (c) => c.channels.dial({ channelId, timeout: timeoutS, ...(callerChannelId ? { caller: callerChannelId } : {}) }));
+    await this.request('dial', 'POST', `/channels/${enc(channelId)}/dial`, { timeout: timeoutS, caller: callerChannelId });
   }
 
   hangup(channelId: string): Promise<void> {
-    return this.requestUntilGone('hangup', (c) => c.channels.hangup({ channelId }));
+    return this.requestUntilGone('hangup', 'DELETE', `/channels/${enc(channelId)}`);
   }
 
   async createBridge(bridgeId: string, name: string): Promise<void> {
-    await this.request('create bridge', (c) => c.bridges.create({ bridgeId, type: 'mixing', name }));
+    await this.request('create bridge', 'POST', '/bridges', { bridgeId, type: 'mixing', name });
   }
 
   async addToBridge(bridgeId: string, channelId: string): Promise<void> {
-    await this.request('add to bridge', (c) => c.bridges.addChannel({ bridgeId, channel: channelId }));
+    await this.request('add to bridge', 'POST', `/bridges/${enc(bridgeId)}/addChannel`, { channel: channelId });
   }
 
   destroyBridge(bridgeId: string): Promise<void> {
-    return this.requestUntilGone('destroy bridge', (c) => c.bridges.destroy({ bridgeId }));
+    return this.requestUntilGone('destroy bridge', 'DELETE', `/bridges/${enc(bridgeId)}`);
   }
 
   async play(channelId: string, playbackId: string, media: string): Promise<void> {
-    await this.request('play', (c) => c.channels.play({ channelId, playbackId, media }));
+    await this.request('play', 'POST', `/channels/${enc(channelId)}/play`, { media, playbackId });
   }
 
   stopPlayback(playbackId: string): Promise<void> {
-    return this.requestUntilGone('stop playback', (c) => c.playbacks.stop({ playbackId }));
+    return this.requestUntilGone('stop playback', 'DELETE', `/playbacks/${enc(playbackId)}`);
   }
 
   async getChannel(channelId: string): Promise<ChannelSnapshot | null> {
     try {
-      return toChannel(await this.request('get channel', (c) => c.channels.get({ channelId })));
+      return toChannel(await this.request<RawChannel>('get channel', 'GET', `/channels/${enc(channelId)}`));
     } catch (err) {
       if (isNotFound(err)) return null;
       throw err;
@@ -131,12 +136,12 @@ export class AriClientAdapter implements AriPort {
   }
 
   async listChannels(): Promise<ChannelSnapshot[]> {
-    return (await this.request('list channels', (c) => c.channels.list())).map(toChannel);
+    return (await this.request<RawChannel[]>('list channels', 'GET', '/channels')).map(toChannel);
   }
 
   async getBridge(bridgeId: string): Promise<BridgeSnapshot | null> {
     try {
-      const b = await this.request('get bridge', (c) => c.bridges.get({ bridgeId }));
+      const b = await this.request<RawBridge>('get bridge', 'GET', `/bridges/${enc(bridgeId)}`);
       return { id: b.id, channelIds: [...b.channels] };
     } catch (err) {
       if (isNotFound(err)) return null;
@@ -145,31 +150,19 @@ export class AriClientAdapter implements AriPort {
   }
 
   async listBridges(): Promise<BridgeSnapshot[]> {
-    return (await this.request('list bridges', (c) => c.bridges.list())).map((b) => ({ id: b.id, channelIds: [...b.channels] }));
+    return (await this.request<RawBridge[]>('list bridges', 'GET', '/bridges')).map((b) => ({ id: b.id, channelIds: [...b.channels] }));
   }
 
-  private async request<T>(name: string, call: (client: AriClient) => Promise<T>): Promise<T> {
-    const client = this.client;
-    if (!client || !this.isConnected()) throw new AriRequestError(name, 'ARI is not connected');
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new AriRequestError(name, `no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
-    try {
-      return await Promise.race([call(client), timeout]);
-    } catch (err) {
-      if (err instanceof AriRequestError) throw err;
-      throw new AriRequestError(name, describeAriError(err), isNotFound(err) ? 404 : undefined, { cause: err });
-    } finally {
-      clearTimeout(timer);
-    }
+  private async request<T = unknown>(name: string, method: 'GET' | 'POST' | 'DELETE', path: string, query?: Record<string, QueryValue>): Promise<T> {
+    if (!this.client || !this.isConnected()) throw new AriRequestError(name, 'ARI is not connected');
+    return this.rest.call<T>(name, method, path, query);
   }
 
-  private async requestUntilGone(name: string, call: (client: AriClient) => Promise<unknown>): Promise<void> {
+  private async requestUntilGone(name: string, method: 'DELETE', path: string): Promise<void> {
     try {
-      await this.request(name, call);
+      await this.request(name, method, path);
     } catch (err) {
-      if (err instanceof AriRequestError && err.status === 404) return;
+      if (isNotFound(err)) return;
       throw err;
     }
   }
@@ -311,24 +304,19 @@ export function toAriEvent(raw: unknown): AriEvent | undefined {
   }
 }
 
-function toChannel(c: { id: string; state: string; dialplan?: { app_name?: string; app_data?: string } }): ChannelSnapshot {
+interface RawChannel { id: string; state: string; dialplan?: { app_name?: string; app_data?: string } }
+interface RawBridge { id: string; channels: string[] }
+
+function toChannel(c: RawChannel): ChannelSnapshot {
   return { id: c.id, state: c.state as ChannelState, appName: c.dialplan?.app_name ?? '', appData: c.dialplan?.app_data ?? '' };
 }
 
-/** ari-client turns an error response into `new Error(<body>)`, the body being `{"message": "..."}`. */
-function describeAriError(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  try {
-    const body = JSON.parse(text) as { message?: string };
-    return body.message ?? text;
-  } catch {
-    return text;
-  }
+function isNotFound(err: unknown): boolean {
+  return err instanceof AriRequestError && err.status === 404;
 }
 
-function isNotFound(err: unknown): boolean {
-  if (err instanceof AriRequestError) return err.status === 404;
-  return /not found/i.test(describeAriError(err));
+function enc(id: string): string {
+  return encodeURIComponent(id);
 }
 
 function closeForGood(client: AriClient): void {

@@ -69,8 +69,8 @@ export interface AriPort {
 
 /** A request that did not succeed; `status` is the HTTP status when Asterisk answered at all. */
 export class AriRequestError extends Error {
-  constructor(readonly request: string, message: string, readonly status?: number, options?: { cause?: unknown }) {
-    super(`${request}: ${message}`, options);
+  constructor(readonly request: string, readonly detail: string, readonly status?: number, options?: { cause?: unknown }) {
+    super(`${request}: ${detail}`, options);
     this.name = 'AriRequestError';
   }
 }

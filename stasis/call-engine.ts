@@ -98,6 +98,7 @@ export class CallEngine {
   async stop(): Promise<void> {
     for (const s of this.subscriptions) s.unsubscribe();
     this.subscriptions = [];
+    this.runner.stopTimers();
     await this.runner.settled();
   }
 

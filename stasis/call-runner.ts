@@ -1,5 +1,5 @@
 import type { Logger } from '../config/logger';
-import type { AriEvent, AriPort } from './ari-port';
+import { type AriEvent, type AriPort, AriRequestError } from './ari-port';
 import {
   type CallEffect, type CallEvent, type CallPlan, type CallRecordPatch, type TimerName,
   initialCallState, transition,
@@ -75,6 +75,14 @@ export class CallRunner {
       this.deps.registry.publish(live, toCallUpdate(live.context, state, event.at));
     }
     if (state.stage === 'ended') this.finish(live);
+  }
+
+  /** Stops every timer: after this no call changes by itself (shutdown; live calls were cancelled first). */
+  stopTimers(): void {
+    for (const p of this.pending.values()) {
+      for (const timer of p.timers.values()) clearTimeout(timer);
+      p.timers.clear();
+    }
   }
 
   /** Waits until every call's teardown requests and writes have settled (for shutdown and tests). */
@@ -168,7 +176,8 @@ export class CallRunner {
   private failCallOnError(live: LiveCall, request: string, promise: Promise<unknown>): void {
     promise.catch((err: unknown) => {
       this.deps.logger.warn('ARI request failed; ending the call', { callId: live.context.callId, request, err });
-      this.dispatch(live, { type: 'RequestFailed', request, error: err instanceof Error ? err.message : String(err), at: this.now() });
+      const error = err instanceof AriRequestError ? err.detail : err instanceof Error ? err.message : String(err);
+      this.dispatch(live, { type: 'RequestFailed', request, error, at: this.now() });
     });
   }
 

@@ -1,0 +1,74 @@
+import http from 'node:http';
+import https from 'node:https';
+import { AriRequestError } from './ari-port';
+
+export type QueryValue = string | number | boolean | undefined | null;
+
+/**
+ * ARI's REST calls over Node's own HTTP client with keep-alive connections. ari-client sends them
+ * through swagger-client and `request`, which write the request a tick or more later (1-2 ms per
+ * request on the real Asterisk, measured in spec/e2e) and turn every error response into a bare
+ * message without its status. Here the request is on the socket in the same tick, and a 404 is a
+ * 404. ari-client still loads the API documents and carries the event WebSocket.
+ */
+export class AriRest {
+  private readonly agent: http.Agent;
+  private readonly base: URL;
+  private readonly auth: string;
+  private readonly send: typeof http.request;
+
+  constructor(url: string, username: string, password: string, private readonly timeoutMs: number) {
+    this.base = new URL(url);
+    const secure = this.base.protocol === 'https:';
+    this.send = secure ? https.request : http.request;
+    this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 64 }) : new http.Agent({ keepAlive: true, maxSockets: 64 });
+    this.auth = `${username}:${password}`;
+  }
+
+  /** Resolves to the parsed JSON body (undefined for 204); rejects with the HTTP status when there is one. */
+  call<T = unknown>(name: string, method: 'GET' | 'POST' | 'DELETE', path: string, query: Record<string, QueryValue> = {}): Promise<T> {
+    const search = Object.entries(query)
+      .filter(([, v]) => v !== undefined && v !== null)
+      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+      .join('&');
+    return new Promise<T>((resolve, reject) => {
+      const req = this.send({
+        protocol: this.base.protocol, hostname: this.base.hostname, port: this.base.port,
+        path: `/ari${path}${search ? `?${search}` : ''}`, method, auth: this.auth, agent: this.agent,
+        headers: { accept: 'application/json', 'content-length': 0 },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => reject(new AriRequestError(name, 'response broken off', undefined, { cause: err })));
+        res.on('end', () => {
+          clearTimeout(timer);
+          const status = res.statusCode ?? 0;
+          const text = Buffer.concat(chunks).toString('utf8');
+          const body = parseJson(text);
+          if (status >= 200 && status < 300) return resolve(body as T);
+          const message = (body as { message?: string } | undefined)?.message ?? (text || `HTTP ${status}`);
+          reject(new AriRequestError(name, message, status));
+        });
+      });
+      const timer = setTimeout(() => req.destroy(new AriRequestError(name, `no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err instanceof AriRequestError ? err : new AriRequestError(name, err.message, undefined, { cause: err }));
+      });
+      req.end();
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
