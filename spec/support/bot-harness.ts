@@ -5,9 +5,9 @@ import type { DataSource } from 'typeorm';
 import { CallBot } from '../../app/bot';
 import { TelegramOut } from '../../app/telegram-out';
 import { type Config, loadConfig } from '../../config/config';
-import { silentLogger } from '../../config/logger';
+import { type Logger, silentLogger } from '../../config/logger';
 import { openDatabase } from '../../ormconfig';
-import { AriClientAdapter } from '../../stasis/ari-client-adapter';
+import { AriClientAdapter, type AriClientAdapterOptions } from '../../stasis/ari-client-adapter';
 import { CallEngine } from '../../stasis/call-engine';
 import { type Stores, createStores } from '../../store';
 import { AriSimulator, type AriSimulatorOptions } from './ari-simulator';
@@ -37,6 +37,16 @@ interface StoredBotMessage {
  * the real ari-client adapter, the engine on a fresh database, and the bot polling over HTTP.
  * Users talk to it exactly as Telegram clients would: messages, commands and callback queries.
  */
+export interface BotHarnessOptions {
+  env?: Record<string, string>;
+  sim?: Partial<AriSimulatorOptions>;
+  statusEditIntervalMs?: number;
+  /** A real Asterisk's ARI instead of the simulator. */
+  ari?: { url: string; username: string; password: string };
+  logger?: Logger;
+  adapter?: Partial<Pick<AriClientAdapterOptions, 'reconnectMinMs' | 'reconnectMaxMs' | 'keepaliveMs'>>;
+}
+
 export type TranscriptListener = (entry: { kind: 'sent' | 'edited'; chatId: number; messageId: number; text: string; buttons: string[] }) => void;
 
 export class BotHarness {
@@ -45,12 +55,12 @@ export class BotHarness {
 
   private constructor(
     readonly server: TelegramServer,
-    readonly sim: AriSimulator,
+    private readonly simulator: AriSimulator | undefined,
     readonly config: Config,
     readonly stores: Stores,
     readonly engine: CallEngine,
     readonly callBot: CallBot,
-    private readonly ari: AriClientAdapter,
+    readonly ari: AriClientAdapter,
     private readonly dataSource: DataSource,
   ) {
     // Record every text a message shows, so specs can check the whole life of a status message.
@@ -69,19 +79,24 @@ export class BotHarness {
     };
   }
 
-  static async start(opts: { env?: Record<string, string>; sim?: Partial<AriSimulatorOptions>; statusEditIntervalMs?: number } = {}): Promise<BotHarness> {
+  /**
+   * Starts the Bot API server, the app and, unless `ari` names a real Asterisk (the e2e suite),
+   * the ARI simulator.
+   */
+  static async start(opts: BotHarnessOptions = {}): Promise<BotHarness> {
     const port = await freePort();
     // storeTimeout is raised: the server forgets messages after it (60 s by default).
     const server = new TelegramServer({ port, host: '127.0.0.1', storeTimeout: 3600 });
     await server.start();
-    const sim = await AriSimulator.start({ username: 'callbot', password: 'sim-secret', ringMs: 50, ...opts.sim });
+    const sim = opts.ari ? undefined : await AriSimulator.start({ username: 'callbot', password: 'sim-secret', ringMs: 50, ...opts.sim });
+    const ariTarget = opts.ari ?? { url: sim!.url, username: 'callbot', password: 'sim-secret' };
     const config = loadConfig({
       TELEGRAM_BOT_TOKEN: BOT_TOKEN,
       TELEGRAM_API_ROOT: server.config.apiURL,
       SUPER_ADMIN_IDS: String(ADMIN_ID),
-      ARI_URL: sim.url,
-      ARI_USERNAME: 'callbot',
-      ARI_PASSWORD: 'sim-secret',
+      ARI_URL: ariTarget.url,
+      ARI_USERNAME: ariTarget.username,
+      ARI_PASSWORD: ariTarget.password,
       ARI_REQUEST_TIMEOUT_MS: '2000',
       AGENT_RING_TIMEOUT_S: '5',
       TARGET_RING_TIMEOUT_S: '5',
@@ -90,10 +105,10 @@ export class BotHarness {
     });
     const { dataSource } = await openDatabase(await freshDatabaseUrl());
     const stores = createStores(dataSource);
-    const logger = silentLogger();
+    const logger = opts.logger ?? silentLogger();
     const ari = new AriClientAdapter({
       url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app,
-      requestTimeoutMs: config.ari.requestTimeoutMs, logger, reconnectMinMs: 50, reconnectMaxMs: 500, keepaliveMs: 1000,
+      requestTimeoutMs: config.ari.requestTimeoutMs, logger, reconnectMinMs: 50, reconnectMaxMs: 500, keepaliveMs: 1000, ...opts.adapter,
     });
     const engine = new CallEngine({ config, ari, ...stores, logger });
     await engine.start();
@@ -104,6 +119,12 @@ export class BotHarness {
     }, bot);
     await callBot.start();
     return new BotHarness(server, sim, config, stores, engine, callBot, ari, dataSource);
+  }
+
+  /** The ARI simulator (not there when the harness runs against a real Asterisk). */
+  get sim(): AriSimulator {
+    if (!this.simulator) throw new Error('this harness runs against a real Asterisk, not the simulator');
+    return this.simulator;
   }
 
   /** Follows every message the bot sends or edits (the demo prints them as a chat transcript). */
@@ -141,7 +162,7 @@ export class BotHarness {
     await this.callBot.stop();
     await this.engine.stop();
     await this.ari.close();
-    await this.sim.stop();
+    await this.simulator?.stop();
     await this.server.stop();
     await closeDatabase(this.dataSource);
   }
@@ -188,9 +209,16 @@ export class TestUser {
     return this.messages().at(-1);
   }
 
-  /** Waits for a message to this user whose current text matches. */
-  async waitFor(pattern: RegExp, timeoutMs = 8000): Promise<BotMessage> {
-    return waitFor(() => this.messages().find((m) => pattern.test(m.text)), { timeoutMs, what: `a message matching ${pattern} to ${this.id}` });
+  /** Waits for a message to this user whose current text matches, among those after the first `after`. */
+  async waitFor(pattern: RegExp, timeoutMs = 8000, after = 0): Promise<BotMessage> {
+    try {
+      return await waitFor(() => this.messages().slice(after).find((m) => pattern.test(m.text)), {
+        timeoutMs, what: `a message matching ${pattern} to ${this.id}`,
+      });
+    } catch (err) {
+      const seen = this.messages().slice(after).map((m) => m.history);
+      throw new Error(`${(err as Error).message}; messages so far (each with its edits): ${JSON.stringify(seen)}`, { cause: err });
+    }
   }
 
   /** Waits until `count` more messages than `before` have arrived and returns the newest. */
