@@ -183,8 +183,15 @@ function onLegRinging(state: CallState, leg: LegName, at: number): Transition {
   if (current.status !== 'dialing') return unchanged(state);
   const next = { ...state, [leg]: { ...current, status: 'ringing' } };
   if (leg === 'agent' && state.stage === 'agent_dialing') {
-    return persisting({ ...next, stage: 'agent_ringing', times: { ...state.times, agentRingingAt: at } },
-      { stage: 'agent_ringing', agentRingingAt: new Date(at) });
+    // The bridge is made while the phone rings, so that on answer adding the agent is one request.
+    const ringing: CallState = { ...next, stage: 'agent_ringing', bridgeRequested: true, times: { ...state.times, agentRingingAt: at } };
+    return {
+      state: ringing,
+      effects: [
+        ...(state.bridgeRequested ? [] : [{ type: 'CreateBridge', bridgeId: state.ids.bridgeId } as const]),
+        { type: 'PersistCall', patch: { stage: 'agent_ringing', agentRingingAt: new Date(at) } },
+      ],
+    };
   }
   if (leg === 'target' && state.stage === 'target_dialing') {
     return persisting({ ...next, stage: 'target_ringing', times: { ...state.times, targetRingingAt: at } },
@@ -200,8 +207,9 @@ function onLegAnswered(state: CallState, leg: LegName, at: number): Transition {
   if (leg === 'target') return { state: answered, effects: [] }; // connected once it is in Stasis and can be bridged
 
   const times = { ...state.times, agentAnsweredAt: at };
-  // The bridge is created now, while the agent's channel is still on its way into Stasis.
-  const bridge: CallEffect[] = [{ type: 'CreateBridge', bridgeId: state.ids.bridgeId }];
+  // Normally made while the agent rang; if no ringing was reported, now, while the channel is
+  // still on its way into Stasis.
+  const bridge: CallEffect[] = state.bridgeRequested ? [] : [{ type: 'CreateBridge', bridgeId: state.ids.bridgeId }];
   const common: CallEffect[] = [{ type: 'CancelTimer', timer: 'agent_ring' }];
   if (state.plan.confirmDigit) {
     return {

@@ -30,8 +30,13 @@ interface Pending {
   ringback?: Promise<unknown>;
   teardown: Promise<unknown>[];
   timers: Map<TimerName, NodeJS.Timeout>;
+  /** Waits for the event that explains a 404 (see failCallOnError). */
+  graceTimers: Set<NodeJS.Timeout>;
   persisted: Promise<void>;
 }
+
+/** How long a 404 on a call's request waits for the ChannelDestroyed that usually explains it. */
+const NOT_FOUND_GRACE_MS = 1000;
 
 /**
  * Executes the machine's effects and feeds what happens back in as events. It holds no call logic:
@@ -50,7 +55,7 @@ export class CallRunner {
     const at = this.now();
     const live = this.deps.registry.add(context, initialCallState(plan, at));
     this.pending.set(context.callId, {
-      originated: new Map(), joined: new Map(), teardown: [], timers: new Map(), persisted: Promise.resolve(),
+      originated: new Map(), joined: new Map(), teardown: [], timers: new Map(), graceTimers: new Set(), persisted: Promise.resolve(),
     });
     this.deps.registry.publish(live, toCallUpdate(context, live.state, at));
     this.dispatch(live, { type: 'CallStarted', at });
@@ -80,8 +85,9 @@ export class CallRunner {
   /** Stops every timer: after this no call changes by itself (shutdown; live calls were cancelled first). */
   stopTimers(): void {
     for (const p of this.pending.values()) {
-      for (const timer of p.timers.values()) clearTimeout(timer);
+      for (const timer of [...p.timers.values(), ...p.graceTimers]) clearTimeout(timer);
       p.timers.clear();
+      p.graceTimers.clear();
     }
   }
 
@@ -171,6 +177,8 @@ export class CallRunner {
     if (!p) return;
     for (const timer of p.timers.values()) clearTimeout(timer);
     p.timers.clear();
+    for (const timer of p.graceTimers) clearTimeout(timer);
+    p.graceTimers.clear();
     void Promise.allSettled([...p.teardown, p.persisted]).then(() => {
       this.pending.delete(callId);
       this.deps.registry.remove(callId);
@@ -179,9 +187,22 @@ export class CallRunner {
 
   private failCallOnError(live: LiveCall, request: string, promise: Promise<unknown>): void {
     promise.catch((err: unknown) => {
-      this.deps.logger.warn('ARI request failed; ending the call', { callId: live.context.callId, request, err });
       const error = err instanceof AriRequestError ? err.detail : err instanceof Error ? err.message : String(err);
-      this.dispatch(live, { type: 'RequestFailed', request, error, at: this.now() });
+      const fail = () => this.dispatch(live, { type: 'RequestFailed', request, error, at: this.now() });
+      // "Channel not found" usually means the far end hung up a moment before our request: the
+      // ChannelDestroyed on its way decides the outcome. Only if it never comes is the call failed.
+      if (err instanceof AriRequestError && err.status === 404) {
+        const p = this.pending.get(live.context.callId);
+        if (!p) return;
+        const timer = setTimeout(() => {
+          p.graceTimers.delete(timer);
+          fail();
+        }, NOT_FOUND_GRACE_MS);
+        p.graceTimers.add(timer);
+        return;
+      }
+      this.deps.logger.warn('ARI request failed; ending the call', { callId: live.context.callId, request, err });
+      fail();
     });
   }
 

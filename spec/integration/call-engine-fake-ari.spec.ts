@@ -98,7 +98,8 @@ describe('call engine on an in-memory ARI', () => {
       });
       await send({ type: 'ChannelStateChange', channelId: agentId, channelState: 'Ringing' });
       await send({ type: 'ChannelStateChange', channelId: agentId, channelState: 'Up' });
-      expect(ari.commandRequests()[1]).toMatchObject({ op: 'originate', args: { channelId: targetId, endpoint: 'PJSIP/+12025550123@trunk-dev', callerId: '+15550001111' } });
+      expect(ari.commandRequests()[1]).toMatchObject({ op: 'createBridge' });
+      expect(ari.commandRequests()[2]).toMatchObject({ op: 'originate', args: { channelId: targetId, endpoint: 'PJSIP/+12025550123@trunk-dev', callerId: '+15550001111' } });
       await send({ type: 'StasisStart', channelId: agentId, channelState: 'Up', args: ['agent', call.callId] });
       await send({ type: 'Dial', channelId: targetId, dialstatus: 'RINGING' });
       await send({ type: 'ChannelStateChange', channelId: targetId, channelState: 'Up' });
@@ -109,7 +110,7 @@ describe('call engine on an in-memory ARI', () => {
       expect(stages).toEqual(['requested', 'agent_dialing', 'agent_ringing', 'target_dialing', 'target_ringing', 'connected', 'ended']);
       await h.engine.settled();
       await waitFor(() => ari.ops().includes('destroyBridge'));
-      expect(ari.commands()).toEqual(['originate', 'originate', 'createBridge', 'addToBridge', 'play', 'addToBridge', 'stopPlayback', 'hangup', 'destroyBridge']);
+      expect(ari.commands()).toEqual(['originate', 'createBridge', 'originate', 'addToBridge', 'play', 'addToBridge', 'stopPlayback', 'hangup', 'destroyBridge']);
       expect(ari.requests.find((r) => r.op === 'hangup')?.args).toEqual({ channelId: agentId });
       const row = await waitFor(async () => {
         const r = await h.stores.calls.byId(call.callId);

@@ -66,16 +66,24 @@ describe('call state machine', () => {
       expect(last).toContainEqual({ type: 'PersistCall', patch: { stage: 'agent_dialing' } });
     });
 
-    it('given the agent rings, then the stage and its time are recorded', () => {
+    it('given the agent rings, then the bridge is made while it rings, and the stage and its time are recorded', () => {
       const { state, last } = run([ev.started(), ev.ringing('agent')]);
       expect(state.stage).toBe('agent_ringing');
-      expect(last).toEqual([{ type: 'PersistCall', patch: { stage: 'agent_ringing', agentRingingAt: new Date(2000) } }]);
+      expect(last).toEqual([
+        { type: 'CreateBridge', bridgeId: 'c1-bridge' },
+        { type: 'PersistCall', patch: { stage: 'agent_ringing', agentRingingAt: new Date(2000) } },
+      ]);
     });
 
-    it('given the agent answers, then the target is originated first, through the same route, before any bridge work', () => {
+    it('given the agent answers without having been reported ringing, then the bridge is made on the answer, after the target', () => {
+      const { last } = run([ev.started(), ev.answered('agent')]);
+      expect(types(last)).toEqual(['Originate:target', 'CreateBridge', 'CancelTimer', 'StartTimer', 'PersistCall']);
+    });
+
+    it('given the agent answers, then the target is originated first, through the same route', () => {
       const { state, last } = run([ev.started(), ev.ringing('agent'), ev.answered('agent')]);
       expect(state.stage).toBe('target_dialing');
-      expect(types(last)).toEqual(['Originate:target', 'CreateBridge', 'CancelTimer', 'StartTimer', 'PersistCall']);
+      expect(types(last)).toEqual(['Originate:target', 'CancelTimer', 'StartTimer', 'PersistCall']);
       expect(last[0]).toEqual({
         type: 'OriginateLeg', leg: 'target', channelId: 'c1-target', endpoint: plan.targetEndpoint,
         callerId: '+15550001111', timeoutS: 45, appArgs: 'target,c1', originatorId: 'c1-agent',
