@@ -56,30 +56,34 @@ export async function onRevoke(m: Incoming): Promise<void> {
   await m.deps.out.send(id, T.youAreRevoked);
 }
 
-/** /setphone <telegram_user_id> <phone> */
-export async function onSetPhone(m: Incoming): Promise<void> {
+/** The two "set a number of an agent" commands differ only in the field, its label and the reply. */
+const NUMBER_FIELDS = {
+  phone: { usage: T.usage.setphone, label: 'Phone', action: 'set_phone' },
+  callerId: { usage: T.usage.setcallerid, label: 'Caller ID', action: 'set_caller_id' },
+} as const;
+
+async function setAgentNumber(m: Incoming, field: keyof typeof NUMBER_FIELDS): Promise<void> {
+  const { usage, label, action } = NUMBER_FIELDS[field];
   const [id, input, ...rest] = words(m);
-  if (!id || !input || rest.length > 0) return void (await m.reply(T.usage.setphone));
+  if (!id || !input || rest.length > 0) return void (await m.reply(usage));
   if (!USER_ID.test(id)) return void (await m.reply(T.invalidUserId));
-  const phone = checkNumber(m, input);
-  if (!phone.ok) return void (await m.reply(T.fieldRefused('Phone', phone.reason)));
-  const agent = await m.deps.stores.agents.setPhone(id, phone.e164);
+  const number = checkNumber(m, input);
+  if (!number.ok) return void (await m.reply(T.fieldRefused(label, number.reason)));
+  const { agents } = m.deps.stores;
+  const agent = field === 'phone' ? await agents.setPhone(id, number.e164) : await agents.setCallerId(id, number.e164);
   if (!agent) return void (await m.reply(T.unknownAgent(id)));
-  await audit(m, 'set_phone', id, phone.e164);
-  await m.reply(T.phoneSet(id, phone.e164));
+  await audit(m, action, id, number.e164);
+  await m.reply(field === 'phone' ? T.phoneSet(id, number.e164) : T.callerIdSet(id, number.e164, agent.route));
+}
+
+/** /setphone <telegram_user_id> <phone> */
+export function onSetPhone(m: Incoming): Promise<void> {
+  return setAgentNumber(m, 'phone');
 }
 
 /** /setcallerid <telegram_user_id> <number> */
-export async function onSetCallerId(m: Incoming): Promise<void> {
-  const [id, input, ...rest] = words(m);
-  if (!id || !input || rest.length > 0) return void (await m.reply(T.usage.setcallerid));
-  if (!USER_ID.test(id)) return void (await m.reply(T.invalidUserId));
-  const number = checkNumber(m, input);
-  if (!number.ok) return void (await m.reply(T.fieldRefused('Caller ID', number.reason)));
-  const agent = await m.deps.stores.agents.setCallerId(id, number.e164);
-  if (!agent) return void (await m.reply(T.unknownAgent(id)));
-  await audit(m, 'set_caller_id', id, number.e164);
-  await m.reply(T.callerIdSet(id, number.e164, agent.route));
+export function onSetCallerId(m: Incoming): Promise<void> {
+  return setAgentNumber(m, 'callerId');
 }
 
 /** /agents */

@@ -106,6 +106,30 @@ describe('bot: access, routes and settings', () => {
     await agent.waitFor(/Usage: \/route M \(Main\) or \/route D/);
   });
 
+  it('given the admin, when they set an agent\'s phone and caller ID, then bad input gets usage or a reason and good input is stored', async () => {
+    await agentWithRoute(2006, 'D');
+    for (const [command, reply] of [
+      ['/setphone 2006', /Usage: \/setphone/],
+      ['/setphone abc +12025550111', /user id must be a number/],
+      ['/setphone 2006 911', /Phone: Emergency and service numbers/],
+      ['/setphone 4242 +12025550111', /No agent with user id 4242/],
+      ['/setcallerid 2006 +1 876 555 0123', /Usage: \/setcallerid/],
+      ['/setcallerid 2006 +18765550123', /Caller ID: Calls to JM are not allowed/],
+    ] as const) {
+      const before = admin.messages().length;
+      await admin.send(command);
+      await admin.waitFor(reply, 8000, before);
+    }
+    await admin.send('/setphone 2006 +12025550111');
+    await admin.waitFor(/Phone of 2006 is now \+12025550111/);
+    await admin.send('/setcallerid 2006 (202) 555-0112');
+    await admin.waitFor(/Usage: \/setcallerid/, 8000, admin.messages().length - 1);
+    await admin.send('/setcallerid 2006 202-555-0112');
+    await admin.waitFor(/2006: Caller ID: \+12025550112 \[D\]/);
+    expect(await h.stores.agents.byTelegramId('2006')).toMatchObject({ phone: '+12025550111', callerId: '+12025550112' });
+    expect((await h.stores.audit.latest(2)).map((e) => e.action)).toEqual(['set_caller_id', 'set_phone']);
+  });
+
   it('given no route, when the agent calls, then they choose a route first and one tap places the call', async () => {
     const agent = await agentWithRoute(2005, null);
     await agent.send('/call 202-555-0123');
