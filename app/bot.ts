@@ -73,7 +73,11 @@ export class CallBot {
     if (webhook) {
       // Updates without the secret Telegram was given in setWebhook are answered 401 by the library.
       this.webhookServer = createWebhookServer(this.bot, { secretToken: webhook.secret, path: new URL(webhook.url).pathname });
-      await new Promise<void>((resolve) => this.webhookServer!.listen(webhook.port, resolve));
+      const server = this.webhookServer;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', (err) => reject(new Error(`webhook server cannot listen on port ${webhook.port}`, { cause: err })));
+        server.listen(webhook.port, resolve);
+      });
       try {
         await this.bot.api.setWebhook({ url: webhook.url, secret_token: webhook.secret, allowed_updates: ['message', 'callback_query'] });
       } catch (err) {
@@ -91,7 +95,7 @@ export class CallBot {
   async stop(): Promise<void> {
     this.stopPolling?.abort();
     this.bot.stop();
-    if (this.webhookServer) await new Promise<void>((resolve) => this.webhookServer!.close(() => resolve()));
+    if (this.webhookServer?.listening) await new Promise<void>((resolve) => this.webhookServer!.close(() => resolve()));
     await Promise.allSettled([...this.chatQueues.values()]);
   }
 

@@ -16,11 +16,12 @@ npx tsc --noEmit -p tsconfig.json
 
 echo "== all specs on SQLite"
 sqlite_status=0
-npx jest --json --outputFile="$results/sqlite.json" || sqlite_status=$?
+# Bounded: a test that leaves a handle open must fail the run, not hang it.
+timeout 900 npx jest --json --outputFile="$results/sqlite.json" || sqlite_status=$?
 
 echo "== data layer, migrations and engine on PostgreSQL"
 pg_status=0
-scripts/with-postgres.sh npx jest --json --outputFile="$results/postgres.json" \
+timeout 600 scripts/with-postgres.sh npx jest --json --outputFile="$results/postgres.json" \
   spec/integration/data-layer.spec.ts spec/integration/call-engine-fake-ari.spec.ts || pg_status=$?
 
 echo "== end-to-end on a real Asterisk"

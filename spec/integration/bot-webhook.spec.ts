@@ -18,9 +18,17 @@ describe('bot: webhook mode', () => {
   let url: string;
 
   beforeEach(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}/telegram`;
-    h = await BotHarness.start({ env: { TELEGRAM_WEBHOOK_URL: url, TELEGRAM_WEBHOOK_SECRET: SECRET, WEBHOOK_PORT: String(port) } });
+    // A free port can be taken by another test process before the bot binds it: try another.
+    for (let attempt = 1; ; attempt += 1) {
+      const port = await freePort();
+      url = `http://127.0.0.1:${port}/telegram`;
+      try {
+        h = await BotHarness.start({ env: { TELEGRAM_WEBHOOK_URL: url, TELEGRAM_WEBHOOK_SECRET: SECRET, WEBHOOK_PORT: String(port) } });
+        return;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+      }
+    }
   });
 
   afterEach(() => h.stop());
@@ -43,5 +51,18 @@ describe('bot: webhook mode', () => {
     const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET }, body: update('/help') });
     expect(response.status).toBe(200);
     await waitFor(() => h.messagesTo(ADMIN_ID).some((m) => /Admin commands/.test(m.text)), { what: 'the help reply' });
+  });
+
+  it('given the webhook port is taken, then start-up fails with a clear error instead of hanging', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, resolve));
+    const { port } = blocker.address() as net.AddressInfo;
+    try {
+      await expect(BotHarness.start({
+        env: { TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram`, TELEGRAM_WEBHOOK_SECRET: SECRET, WEBHOOK_PORT: String(port) },
+      })).rejects.toThrow(`webhook server cannot listen on port ${port}`);
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
   });
 });

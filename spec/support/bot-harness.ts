@@ -111,14 +111,21 @@ export class BotHarness {
       requestTimeoutMs: config.ari.requestTimeoutMs, logger, reconnectMinMs: 50, reconnectMaxMs: 500, keepaliveMs: 1000, ...opts.adapter,
     });
     const engine = new CallEngine({ config, ari, ...stores, logger });
-    await engine.start();
-    await ari.start();
     const bot = new Bot(config.telegram.botToken, { apiRoot: config.telegram.apiRoot, maxRetries: 0 });
     const callBot = new CallBot({
       config, engine, stores, out: new TelegramOut(bot.api, logger), logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000,
     }, bot);
-    await callBot.start();
-    return new BotHarness(server, sim, config, stores, engine, callBot, ari, dataSource);
+    const harness = new BotHarness(server, sim, config, stores, engine, callBot, ari, dataSource);
+    try {
+      await engine.start();
+      await ari.start();
+      await callBot.start();
+    } catch (err) {
+      // Whatever started must stop, or the test runner never exits.
+      await harness.stop();
+      throw err;
+    }
+    return harness;
   }
 
   /** The ARI simulator (not there when the harness runs against a real Asterisk). */
