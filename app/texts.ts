@@ -69,7 +69,6 @@ export const T = {
   confirmRoute: (route: RouteCode) => `Are you sure you want to switch to the ${ROUTE_NAME[route]} route?\nAll outbound calls will now go through this route.`,
   routeChanged: (route: RouteCode) => `✅ Your route has been successfully changed to [${ROUTE_NAME[route]}]!`,
   routeUnchanged: (route: RouteCode | null) => `Route unchanged${route ? `: still [${ROUTE_NAME[route]}]` : ''}.`,
-  callNowButton: (display: string) => `📞 Call ${display}`,
 
   settings: (callerId: string | null, route: RouteCode | null, phone: string | null) =>
     `⚙️ Settings\n${callerIdLine(callerId, route)}\nYour phone: ${phone ?? 'not set'}`,

@@ -142,10 +142,6 @@ export function initialCallState(plan: CallPlan, requestedAt: number): CallState
   };
 }
 
-export function isLive(state: CallState): boolean {
-  return state.stage !== 'ended';
-}
-
 export function transition(state: CallState, event: CallEvent): Transition {
   if (state.stage === 'ended') return unchanged(state);
   switch (event.type) {

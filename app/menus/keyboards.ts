@@ -1,7 +1,5 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'node-telegram-bot-api/types';
-import { formatForDisplay } from '../../phone/number-policy';
 import type { RouteCode } from '../../stasis/call-types';
-import { T } from '../texts';
 import { type CallbackAction, encodeCallback } from './callback-data';
 
 const button = (text: string, action: CallbackAction): InlineKeyboardButton => ({ text, callback_data: encodeCallback(action) });
@@ -28,8 +26,6 @@ export const routeChoiceThenCall = (number: string): InlineKeyboardMarkup => key
   [button('[Main Route] 🌍', { kind: 'routeThenCall', route: 'M', number })],
   [button('[Development Route] 🛠️', { kind: 'routeThenCall', route: 'D', number })],
 );
-
-export const callNow = (number: string): InlineKeyboardMarkup => keyboard([button(T.callNowButton(formatForDisplay(number)), { kind: 'call', number })]);
 
 export const liveCall = (callId: string): InlineKeyboardMarkup => keyboard([button('⏹ Hang up', { kind: 'hangup', callId })]);
 
