@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../config/config';
 import { createLogger } from '../config/logger';
 import { databasePassword } from '../config/redact';
 import { openDatabase } from '../ormconfig';
-import { AriClientAdapter } from '../stasis/ari-client-adapter';
+import { AriAdapter } from '../stasis/ari-adapter';
 import { CallEngine } from '../stasis/call-engine';
 import { createStores } from '../store';
 import { CallBot } from './bot';
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   logger.info('database ready', { type: dataSource.options.type, migrationsApplied: applied });
   const stores = createStores(dataSource);
 
-  const ari = new AriClientAdapter({
+  const ari = new AriAdapter({
     url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app,
     requestTimeoutMs: config.ari.requestTimeoutMs, logger,
   });

@@ -1,5 +1,5 @@
 /**
- * Call-engine benchmark: the real CallEngine and AriClientAdapter (ari-client underneath) on a
+ * Call-engine benchmark: the real CallEngine and AriAdapter (ws events, keep-alive HTTP) on a
  * fresh SQLite database, driving the ARI simulator over loopback. The simulator runs in a child process
  * (sim-process.ts), so this process holds only the app: its RSS, CPU and event-loop figures are the
  * app's own. Latencies are measured at the simulator, from an event leaving it to the request the
@@ -22,12 +22,13 @@ import winston from 'winston';
 import { loadConfig } from '../config/config';
 import type { Logger } from '../config/logger';
 import { openDatabase } from '../ormconfig';
-import { AriClientAdapter } from '../stasis/ari-client-adapter';
+import { AriAdapter } from '../stasis/ari-adapter';
 import { CallEngine } from '../stasis/call-engine';
 import type { CallOutcome } from '../stasis/call-types';
 import type { CallUpdate } from '../stasis/call-update';
 import { CallStore, createStores, type Stores } from '../store';
 import { AGENT_PHONE_PREFIX, type LegBehaviour, type MarkPairs, type SimCommand, type SimMarks, type SimMessage, type SimResult } from './sim-protocol';
+import { AppTap } from './app-tap';
 import { intervals, ms, summarize, type Summary, table } from './stats';
 
 // ---- knobs -------------------------------------------------------------------------------------
@@ -54,7 +55,6 @@ const RESOLUTION_MS = 1;
 const SETTLE_MS = 200;
 /**
  * BENCH_EXPERIMENT: diagnostics, never the product configuration (the run says so at the top):
- * - `sqlite-no-trace`: sqlite3's verbose mode (which TypeORM always turns on) made a no-op;
  * - `no-transition-writes`: the call's per-transition UPDATEs skipped (the request INSERT stays);
  * - `sqlite-sync-normal`: PRAGMA synchronous = NORMAL (WAL stays; commits stop waiting for fsync).
  */
@@ -85,7 +85,7 @@ class SimProcess {
   static start(): Promise<SimProcess> {
     const ext = path.extname(__filename);
     const child = fork(path.join(__dirname, `sim-process${ext}`), [], {
-      execArgv: ext === '.ts' ? ['-r', 'ts-node/register/transpile-only'] : [],
+      execArgv: [...(ext === '.ts' ? ['-r', 'ts-node/register/transpile-only'] : []), ...(process.env.SIM_NODE_ARGS ?? '').split(' ').filter(Boolean)],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return new Promise((resolve, reject) => {
@@ -237,13 +237,14 @@ class Tracker {
 
 interface App {
   engine: CallEngine;
-  ari: AriClientAdapter;
+  ari: AriAdapter;
   stores: Stores;
   dataSource: DataSource;
   tracker: Tracker;
   logCounts: Map<string, number>;
   refusals: Map<string, number>;
   dbDir: string;
+  tap?: AppTap;
 }
 
 /** Drops every line, but counts warnings and errors by message so failures show in the report. */
@@ -267,11 +268,6 @@ class UnrecordedCallStore extends CallStore {
 }
 
 async function startApp(sim: SimProcess): Promise<App> {
-  if (EXPERIMENT === 'sqlite-no-trace') {
-    // TypeORM calls sqlite3.verbose(), which wraps every query in a stack capture and util.inspect of its arguments.
-    const sqlite3: { verbose: () => unknown } = require('sqlite3');
-    sqlite3.verbose = () => sqlite3;
-  }
   const config = loadConfig({
     TELEGRAM_BOT_TOKEN: '123456:BENCH-token_value',
     SUPER_ADMIN_IDS: '1000',
@@ -290,16 +286,17 @@ async function startApp(sim: SimProcess): Promise<App> {
   const stores = createStores(dataSource);
   const logCounts = new Map<string, number>();
   const logger = countingLogger(logCounts);
-  const ari = new AriClientAdapter({
+  const ari = new AriAdapter({
     url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app,
     requestTimeoutMs: 5000, logger,
   });
   const calls = EXPERIMENT === 'no-transition-writes' ? new UnrecordedCallStore(dataSource) : stores.calls;
   const engine = new CallEngine({ config, ari, ...stores, calls, logger });
+  const tap = process.env.BENCH_SPLIT ? new AppTap(ari) : undefined;
   await engine.start();
   await ari.start();
   if (!ari.isConnected()) throw new Error('the adapter did not connect to the simulator');
-  return { engine, ari, stores, dataSource, tracker: new Tracker(engine), logCounts, refusals: new Map(), dbDir };
+  return { engine, ari, stores, dataSource, tracker: new Tracker(engine), logCounts, refusals: new Map(), dbDir, tap };
 }
 
 const agentTelegramId = (i: number): string => String(100_000 + i);
@@ -411,6 +408,11 @@ function reaction(name: string, from: MarkPairs, to: MarkPairs, key?: (id: strin
 
 /** ChannelDestroyed of the leg that ended first (not by the app's own DELETE) → DELETE of the other leg. */
 function teardownReaction(marks: SimMarks): Reaction {
+  return reaction('ChannelDestroyed (one leg) → DELETE other leg', firstGoneByFarEnd(marks), marks.deleteChannel, otherLeg);
+}
+
+/** Per call, the ChannelDestroyed of the leg that ended first, if the app did not end it itself. */
+function firstGoneByFarEnd(marks: SimMarks): MarkPairs {
   const deleted = new Map(marks.deleteChannel);
   const firstGone = new Map<string, [string, number]>();
   for (const [channelId, t] of marks.channelDestroyed) {
@@ -418,10 +420,10 @@ function teardownReaction(marks: SimMarks): Reaction {
     const seen = firstGone.get(call);
     if (seen === undefined || t < seen[1]) firstGone.set(call, [channelId, t]);
   }
-  const from: MarkPairs = [...firstGone.values()].filter(([channelId]) => !deleted.has(channelId));
-  const other = (channelId: string): string => (channelId.endsWith('-agent') ? `${callOf(channelId)}-target` : `${callOf(channelId)}-agent`);
-  return reaction('ChannelDestroyed (one leg) → DELETE other leg', from, marks.deleteChannel, other);
+  return [...firstGone.values()].filter(([channelId]) => !deleted.has(channelId));
 }
+
+const otherLeg = (channelId: string): string => (channelId.endsWith('-agent') ? `${callOf(channelId)}-target` : `${callOf(channelId)}-agent`);
 
 function setupReactions(marks: SimMarks): Reaction[] {
   return [
@@ -462,6 +464,16 @@ function phaseNote(name: string, sim: SimMarks, load: LoadFigures): void {
     + `simulator loop delay p99/max ${ms(Math.max(0, sim.sim.loopDelayP99Ms - RESOLUTION_MS))}/${ms(Math.max(0, sim.sim.loopDelayMaxMs - RESOLUTION_MS))} ms; `
     + `${sim.eventsSent} events, ${sim.requestsReceived} requests${sim.lateAnswers > 0 ? `; ${sim.lateAnswers} far ends answered late` : ''}`,
   );
+}
+
+/** BENCH_SPLIT: the teardown reaction of the last window, split by the app's own marks (see app-tap.ts). */
+function splitRows(app: App, marks: SimMarks, label: string): void {
+  if (!app.tap) return;
+  const from = firstGoneByFarEnd(marks);
+  const parts = app.tap.split(from, marks.deleteChannel, otherLeg);
+  latencyRow(`    split: event sent → handed to the engine, ${label}`, parts.inbound);
+  latencyRow(`    split: handed to the engine → DELETE written, ${label}`, parts.inApp);
+  latencyRow(`    split: DELETE written → parsed by the simulator, ${label}`, parts.outbound);
 }
 
 /** (a) at 1 call: one call at a time, each torn down before the next. */
@@ -572,6 +584,7 @@ async function loadLevels(app: App, sim: SimProcess): Promise<LevelFigures[]> {
   for (const r of [...setupReactions(probeMarks), teardownReaction(probeMarks)]) {
     latencyRow(`(b) ${r.name}, +${PROBE_RATE}/s over ${LOAD_CALLS} connected`, r.summary, { p: 'p99', below: 5 }, r.unpaired);
   }
+  splitRows(app, probeMarks, `+${PROBE_RATE}/s over ${LOAD_CALLS} connected`);
   phaseNote(`(b) ${PROBE_CALLS} new calls at ${PROBE_RATE}/s over ${LOAD_CALLS} connected`, probeMarks, probeFigures);
 
   // (b) all 1,000 hang up from the far end, half on each leg, spread evenly.
@@ -584,6 +597,7 @@ async function loadLevels(app: App, sim: SimProcess): Promise<LevelFigures[]> {
   const teardownMarks = await sim.marks();
   const teardown = teardownReaction(teardownMarks);
   latencyRow(`(b) ${teardown.name}, ${LOAD_CALLS} hang up over ${TEARDOWN_SPREAD_MS / 1000} s`, teardown.summary, { p: 'p99', below: 5 }, teardown.unpaired);
+  splitRows(app, teardownMarks, `${LOAD_CALLS} hang up over ${TEARDOWN_SPREAD_MS / 1000} s`);
   phaseNote(`(b) ${LOAD_CALLS} far-end hangups over ${TEARDOWN_SPREAD_MS} ms`, teardownMarks, teardownFigures);
   return levels;
 }

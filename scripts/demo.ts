@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     await agent.waitFor(/Call ended/, 20000);
     await say(agent, '/history');
     await agent.waitFor(/Your last calls/);
-    print('\nThe call was placed through the real engine and ari-client against the ARI simulator;');
+    print('\nThe call was placed through the real engine and ARI adapter against the ARI simulator;');
     print('its row in the database says:');
     const row = (await h.stores.calls.recentCallsOfAgent((await h.stores.agents.byTelegramId(String(AGENT_ID)))!.id, 1))[0];
     print(`  stage=${row?.stage} outcome=${row?.outcome} endedBy=${row?.endedBy} route=${row?.route} target=${row?.target}`);

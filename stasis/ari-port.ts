@@ -1,5 +1,5 @@
 /**
- * The narrow interface the call engine needs from Asterisk. The ari-client adapter implements it
+ * The narrow interface the call engine needs from Asterisk. AriAdapter (ari-adapter.ts) implements it
  * over real ARI; the in-memory fake (spec/support) implements it for the pure call logic.
  * Event names stay ARI's own; only the fields the engine reads are kept.
  */

@@ -5,17 +5,17 @@ import { AriRequestError } from './ari-port';
 export type QueryValue = string | number | boolean | undefined | null;
 
 /**
- * ARI's REST calls over Node's own HTTP client with keep-alive connections. ari-client sends them
- * through swagger-client and `request`, which write the request a tick or more later (1-2 ms per
- * request on the real Asterisk, measured in spec/e2e) and turn every error response into a bare
- * message without its status. Here the request is on the socket in the same tick, and a 404 is a
- * 404. ari-client still loads the API documents and carries the event WebSocket.
+ * ARI's REST calls over Node's own HTTP client with keep-alive connections. (ari-client sent them
+ * through swagger-client and `request`, which wrote each request 1-2 ms later on the real Asterisk
+ * and turned every error response into a bare message without its status.) A 404 stays a 404.
  */
 export class AriRest {
   private readonly agent: http.Agent;
   private readonly base: URL;
   private readonly auth: string;
   private readonly send: typeof http.request;
+  /** Requests started so far; lets the event reader see that handling an event asked for one. */
+  started = 0;
 
   constructor(url: string, username: string, password: string, private readonly timeoutMs: number) {
     this.base = new URL(url);
@@ -31,6 +31,7 @@ export class AriRest {
       .filter(([, v]) => v !== undefined && v !== null)
       .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
       .join('&');
+    this.started += 1;
     return new Promise<T>((resolve, reject) => {
       const req = this.send({
         protocol: this.base.protocol, hostname: this.base.hostname, port: this.base.port,

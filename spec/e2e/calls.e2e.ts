@@ -9,7 +9,7 @@ import { invitesIn } from './support/sip-trace';
 import { TcpProxy } from './support/tcp-proxy';
 
 /**
- * Calls placed from Telegram (local Bot API server) through the real bot, engine and ari-client
+ * Calls placed from Telegram (local Bot API server) through the real bot, engine and ARI adapter
  * adapter, a real Asterisk 18.9+ and sipp providers, all on loopback. Ring timeouts are 3 s.
  * After every scenario Asterisk must hold no channel and no bridge, and the Call row must have
  * ended with the right outcome.

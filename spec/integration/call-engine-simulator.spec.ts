@@ -1,23 +1,23 @@
 import { firstValueFrom, last, toArray } from 'rxjs';
 import { silentLogger } from '../../config/logger';
-import { AriClientAdapter } from '../../stasis/ari-client-adapter';
+import { AriAdapter } from '../../stasis/ari-adapter';
 import type { CallUpdate } from '../../stasis/call-update';
 import { AriSimulator } from '../support/ari-simulator';
 import { addAgent, type EngineHarness, startEngine } from '../support/engine-harness';
 import { waitFor } from '../support/wait-for';
 
 /**
- * The engine through the real ari-client adapter against the protocol-level ARI simulator:
+ * The engine through the real ARI adapter against the protocol-level ARI simulator:
  * real HTTP, real WebSocket, Asterisk 18.9's event order.
  */
-describe('call engine on the ARI simulator through ari-client', () => {
+describe('call engine on the ARI simulator through the ARI adapter', () => {
   let sim: AriSimulator;
-  let ari: AriClientAdapter;
+  let ari: AriAdapter;
   let h: EngineHarness;
 
   async function setUp(env: Record<string, string> = {}, stasisLoopMs = 0) {
     sim = await AriSimulator.start({ username: 'callbot', password: 'test-password', ringMs: 30, stasisLoopMs });
-    ari = new AriClientAdapter({
+    ari = new AriAdapter({
       url: sim.url, username: 'callbot', password: 'test-password', app: 'callbot', logger: silentLogger(),
       requestTimeoutMs: 1000, reconnectMinMs: 50, reconnectMaxMs: 400, keepaliveMs: 500,
     });

@@ -7,7 +7,7 @@ import { TelegramOut } from '../../app/telegram-out';
 import { type Config, loadConfig } from '../../config/config';
 import { type Logger, silentLogger } from '../../config/logger';
 import { openDatabase } from '../../ormconfig';
-import { AriClientAdapter, type AriClientAdapterOptions } from '../../stasis/ari-client-adapter';
+import { AriAdapter, type AriAdapterOptions } from '../../stasis/ari-adapter';
 import { CallEngine } from '../../stasis/call-engine';
 import { type Stores, createStores } from '../../store';
 import { AriSimulator, type AriSimulatorOptions } from './ari-simulator';
@@ -34,7 +34,7 @@ interface StoredBotMessage {
 
 /**
  * The real product on loopback: the local Bot API server (telegram-test-api), the ARI simulator,
- * the real ari-client adapter, the engine on a fresh database, and the bot polling over HTTP.
+ * the real ARI adapter, the engine on a fresh database, and the bot polling over HTTP.
  * Users talk to it exactly as Telegram clients would: messages, commands and callback queries.
  */
 export interface BotHarnessOptions {
@@ -44,7 +44,7 @@ export interface BotHarnessOptions {
   /** A real Asterisk's ARI instead of the simulator. */
   ari?: { url: string; username: string; password: string };
   logger?: Logger;
-  adapter?: Partial<Pick<AriClientAdapterOptions, 'reconnectMinMs' | 'reconnectMaxMs' | 'keepaliveMs'>>;
+  adapter?: Partial<Pick<AriAdapterOptions, 'reconnectMinMs' | 'reconnectMaxMs' | 'keepaliveMs'>>;
 }
 
 export type TranscriptListener = (entry: { kind: 'sent' | 'edited'; chatId: number; messageId: number; text: string; buttons: string[] }) => void;
@@ -60,7 +60,7 @@ export class BotHarness {
     readonly stores: Stores,
     readonly engine: CallEngine,
     readonly callBot: CallBot,
-    readonly ari: AriClientAdapter,
+    readonly ari: AriAdapter,
     private readonly dataSource: DataSource,
   ) {
     // Record every text a message shows, so specs can check the whole life of a status message.
@@ -106,7 +106,7 @@ export class BotHarness {
     const { dataSource } = await openDatabase(await freshDatabaseUrl());
     const stores = createStores(dataSource);
     const logger = opts.logger ?? silentLogger();
-    const ari = new AriClientAdapter({
+    const ari = new AriAdapter({
       url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app,
       requestTimeoutMs: config.ari.requestTimeoutMs, logger, reconnectMinMs: 50, reconnectMaxMs: 500, keepaliveMs: 1000, ...opts.adapter,
     });

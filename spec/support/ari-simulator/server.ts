@@ -23,6 +23,8 @@ export interface RecordedRequest {
   body?: Record<string, string>;
   /** The HTTP status it was answered with (101 for an accepted WebSocket); set when answered. */
   status?: number;
+  /** How the client sent its credentials: an Authorization header, an api_key in the URL, or not at all. */
+  credentials: 'header' | 'api_key' | 'none';
 }
 
 export interface ServerHandlers {
@@ -113,7 +115,7 @@ export class AriServer {
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = new URL(req.url ?? '/', `http://${LOOPBACK}`);
-    const record: RecordedRequest = { t: performance.now(), method: req.method ?? 'GET', path: url.pathname, query: queryOf(url) };
+    const record: RecordedRequest = { t: performance.now(), method: req.method ?? 'GET', path: url.pathname, query: queryOf(url), credentials: credentialsOf(req, url) };
     this.handlers.requested(record);
     const chunks: Buffer[] = [];
     let size = 0;
@@ -171,7 +173,7 @@ export class AriServer {
 
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', `http://${LOOPBACK}`);
-    const record: RecordedRequest = { t: performance.now(), method: req.method ?? 'GET', path: url.pathname, query: queryOf(url) };
+    const record: RecordedRequest = { t: performance.now(), method: req.method ?? 'GET', path: url.pathname, query: queryOf(url), credentials: credentialsOf(req, url) };
     this.handlers.requested(record);
     socket.on('error', () => socket.destroy());
     const refuse = (status: number, text: string, message: string): void => {
@@ -210,6 +212,11 @@ export class AriServer {
       }
     });
   }
+}
+
+function credentialsOf(req: http.IncomingMessage, url: URL): RecordedRequest['credentials'] {
+  if (req.headers.authorization !== undefined) return 'header';
+  return url.searchParams.has('api_key') ? 'api_key' : 'none';
 }
 
 function queryOf(url: URL): Record<string, string> {

@@ -157,6 +157,11 @@ export class AriSimulator {
     this.wire().dropSockets();
   }
 
+  /** Writes `data` as it is to the app's event socket (to see how a client copes with a malformed message). */
+  sendRaw(app: string, data: string): boolean {
+    return this.wire().send(app, data);
+  }
+
   /** Open event sockets stay open but go silent: no pong to a ping (a dead path the client must detect). */
   silenceWebSockets(): void {
     this.wire().silenceSockets();
@@ -165,6 +170,12 @@ export class AriSimulator {
   /** While on, new WebSocket upgrades and HTTP requests are answered 503; open sockets stay. */
   refuseConnections(on: boolean): void {
     this.wire().setRefusing(on);
+  }
+
+  /** Forget the request and event logs only (a long benchmark would otherwise keep every event it ever sent). */
+  clearLogs(): void {
+    this.requestLog.length = 0;
+    this.eventLog.length = 0;
   }
 
   /** Forget every channel, bridge, playback, timer and log; sockets stay connected. */

@@ -1,23 +1,15 @@
 import http from 'node:http';
 import https from 'node:https';
-import ari, { type AriClient } from 'ari-client';
 import { BehaviorSubject, Observable, Subject, distinctUntilChanged } from 'rxjs';
 import type { Logger } from '../config/logger';
+import { AriEventSocket, readAriEvent } from './ari-event-socket';
 import {
   type AriConnectionState, type AriEvent, type AriPort, type BridgeSnapshot, type ChannelSnapshot, type ChannelState,
   type OriginateRequest, AriRequestError,
 } from './ari-port';
 import { AriRest, type QueryValue } from './ari-rest';
 
-/**
- * swagger-client (inside ari-client) logs through an implicit global `log` that prints a deprecation
- * warning to stdout on every connect and keeps every message it ever logged in `log.history`.
- * Replacing that global once silences the noise and the leak; our own logger reports connects.
- */
-const swaggerGlobals = globalThis as unknown as { log?: unknown };
-if (typeof swaggerGlobals.log === 'function') swaggerGlobals.log = () => undefined;
-
-export interface AriClientAdapterOptions {
+export interface AriAdapterOptions {
   url: string;
   username: string;
   password: string;
@@ -25,29 +17,27 @@ export interface AriClientAdapterOptions {
   logger: Logger;
   requestTimeoutMs?: number;
   keepaliveMs?: number;
-  /** Our own reconnect: first delay and cap; it never gives up. */
+  /** Reconnect backoff: first delay and cap; it never gives up. */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
 }
 
 /**
- * ARI behind the AriPort. ari-client 2.2.0 loads the API documents and carries the event
- * WebSocket; REST calls go through AriRest (see there why). ari-client's known defects are
- * defended against:
- * - bad credentials at connect throw an uncatchable error: a plain GET /ari/asterisk/info with the
- *   same credentials goes first, and only a 2xx lets `connect` run.
- * - per-instance listeners leak: one global `*` listener feeds one event stream.
- * - its reconnect gives up after about a minute: when it does, a fresh client is built, with capped
- *   backoff, forever; a socket it opens after being disposed of is closed at once.
- * - no keepalive: the socket is pinged and terminated when pongs stop, which starts a reconnect.
- * - its swagger logger prints on every connect and keeps every line (see below).
- * Every request has a timeout, and 404 on hangup/destroy/stop (Asterisk's own teardown won the
- * race) counts as done.
+ * ARI behind the AriPort: REST through AriRest (keep-alive HTTP), events through AriEventSocket
+ * (one WebSocket, one event stream). What a long-running ARI app needs from its connection:
+ * - credentials checked with a plain GET /ari/asterisk/info first, so a wrong password is reported
+ *   as such (and retried slowly) instead of as a failed upgrade;
+ * - reconnect with capped backoff, forever; calls in progress are re-read by the engine on
+ *   `connected` (see reconcile.ts);
+ * - keepalive: the socket is pinged, and dropped when pongs stop, which starts a reconnect;
+ * - every request has a timeout, and 404 on hangup/destroy/stop (Asterisk's own teardown won the
+ *   race) counts as done.
+ * ari-client 2.2.0 did this job before; why it no longer does: README.md, "ARI client".
  */
-export class AriClientAdapter implements AriPort {
+export class AriAdapter implements AriPort {
   private readonly eventSubject = new Subject<AriEvent>();
   private readonly state = new BehaviorSubject<AriConnectionState>('connecting');
-  private client?: AriClient;
+  private socket?: AriEventSocket;
   private closed = false;
   private attempt = 0;
   private reconnectTimer?: NodeJS.Timeout;
@@ -55,11 +45,14 @@ export class AriClientAdapter implements AriPort {
   private lastPong = 0;
   private readonly timeoutMs: number;
   private readonly rest: AriRest;
+  /** Event messages received but not yet parsed and handed to the engine (see deliver). */
+  private readonly backlog: Buffer[] = [];
+  private delivering = false;
 
   readonly events: Observable<AriEvent> = this.eventSubject.asObservable();
   readonly connection: Observable<AriConnectionState> = this.state.pipe(distinctUntilChanged());
 
-  constructor(private readonly options: AriClientAdapterOptions) {
+  constructor(private readonly options: AriAdapterOptions) {
     this.timeoutMs = options.requestTimeoutMs ?? 5000;
     this.rest = new AriRest(options.url, options.username, options.password, this.timeoutMs);
   }
@@ -76,7 +69,7 @@ export class AriClientAdapter implements AriPort {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
-    this.disposeClient();
+    this.dropSocket();
     this.rest.close();
     this.state.next('disconnected');
     this.state.complete();
@@ -154,7 +147,7 @@ export class AriClientAdapter implements AriPort {
   }
 
   private async request<T = unknown>(name: string, method: 'GET' | 'POST' | 'DELETE', path: string, query?: Record<string, QueryValue>): Promise<T> {
-    if (!this.client || !this.isConnected()) throw new AriRequestError(name, 'ARI is not connected');
+    if (!this.isConnected()) throw new AriRequestError(name, 'ARI is not connected');
     return this.rest.call<T>(name, method, path, query);
   }
 
@@ -174,38 +167,38 @@ export class AriClientAdapter implements AriPort {
     this.state.next('connecting');
     const { url, username, password, app, logger } = this.options;
     try {
-      await this.checkCredentials();
-      const client = await withTimeout(ari.connect(url, username, password), this.timeoutMs * 2, 'ARI connect');
-      if (this.closed) return;
-      this.client = client;
-      client.on('*', (raw: unknown) => this.onRawEvent(raw));
-      client.on('WebSocketConnected', () => this.onSocketUp());
-      client.on('WebSocketReconnecting', () => this.state.next('disconnected'));
-      client.on('WebSocketMaxRetries', () => {
-        logger.warn('ari-client gave up reconnecting; building a new client');
-        this.disposeClient();
-        this.scheduleReconnect();
+      const version = await this.checkCredentials();
+      const socket = await AriEventSocket.open({ url, username, password, app, openTimeoutMs: this.timeoutMs * 2 }, {
+        onMessage: (data) => this.receive(data),
+        onBadMessage: (reason) => this.unreadable(reason),
+        onPong: () => { this.lastPong = Date.now(); },
+        onClose: (closed, code) => this.onSocketClosed(closed, code),
       });
-      client.on('pong', () => { this.lastPong = Date.now(); });
-      await withTimeout(client.start(app), this.timeoutMs * 2, 'ARI WebSocket');
-      // Closed (or replaced) while the socket was opening: leave it to the dispose that did it.
-      if (this.closed || this.client !== client) return;
-      this.onSocketUp();
-      logger.info('ARI connected', { url, app });
+      if (this.closed) {
+        socket.terminate();
+        return;
+      }
+      this.socket = socket;
+      this.attempt = 0;
+      this.lastPong = Date.now();
+      this.startKeepalive();
+      this.state.next('connected');
+      logger.info('ARI connected', { url, app, asterisk: version });
     } catch (err) {
       logger.warn('ARI unavailable; retrying', { url, attempt: this.attempt + 1, err });
-      this.disposeClient();
       this.state.next('disconnected');
       this.scheduleReconnect();
     }
   }
 
-  private onSocketUp(): void {
+  private onSocketClosed(socket: AriEventSocket, code: number): void {
+    if (this.socket !== socket) return;
+    this.socket = undefined;
+    clearInterval(this.keepaliveTimer);
     if (this.closed) return;
-    this.attempt = 0;
-    this.lastPong = Date.now();
-    this.startKeepalive();
-    this.state.next('connected');
+    this.options.logger.warn('ARI event WebSocket closed; reconnecting', { code });
+    this.state.next('disconnected');
+    this.scheduleReconnect();
   }
 
   private scheduleReconnect(): void {
@@ -218,53 +211,91 @@ export class AriClientAdapter implements AriPort {
     this.reconnectTimer = setTimeout(() => void this.connectOnce(), delay);
   }
 
-  private async checkCredentials(): Promise<void> {
+  /** GET /ari/asterisk/info with the same credentials; resolves to Asterisk's version when it says one. */
+  private async checkCredentials(): Promise<string | undefined> {
     const { url, username, password } = this.options;
-    let status: number;
+    let answer: { status: number; body: string };
     try {
-      status = await getStatus(`${url}/ari/asterisk/info`, `${username}:${password}`, this.timeoutMs);
+      answer = await getOnce(`${url}/ari/asterisk/info`, `${username}:${password}`, this.timeoutMs);
     } catch (err) {
       throw new Error(`Asterisk HTTP server unreachable at ${url}`, { cause: err });
     }
-    if (status === 401) throw new Error('ARI rejected the username or password (check ARI_USERNAME / ARI_PASSWORD and ari.conf)');
-    if (status < 200 || status >= 300) throw new Error(`ARI answered ${status} to GET /ari/asterisk/info`);
+    if (answer.status === 401) throw new Error('ARI rejected the username or password (check ARI_USERNAME / ARI_PASSWORD and ari.conf)');
+    if (answer.status < 200 || answer.status >= 300) throw new Error(`ARI answered ${answer.status} to GET /ari/asterisk/info`);
+    try {
+      const version = (JSON.parse(answer.body) as { system?: { version?: unknown } }).system?.version;
+      return typeof version === 'string' ? version : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private startKeepalive(): void {
     clearInterval(this.keepaliveTimer);
     const every = this.options.keepaliveMs ?? 10_000;
     this.keepaliveTimer = setInterval(() => {
-      const client = this.client;
-      if (!client) return;
+      const socket = this.socket;
+      if (!socket) return;
       if (Date.now() - this.lastPong > every * 2.5) {
         this.options.logger.warn('ARI WebSocket silent; forcing a reconnect');
-        this.lastPong = Date.now();
-        terminateSocket(client);
+        socket.terminate();
         return;
       }
-      try {
-        client.ping();
-      } catch (err) {
-        this.options.logger.debug('ARI ping failed', { err });
-      }
+      socket.ping();
     }, every);
   }
 
-  private disposeClient(): void {
+  private dropSocket(): void {
     clearInterval(this.keepaliveTimer);
-    const client = this.client;
-    this.client = undefined;
-    if (!client) return;
-    client.removeAllListeners();
-    // ari-client may still have a reconnect scheduled that would open a socket nobody listens to,
-    // and a second socket for the app would take its events away from ours: close any that opens.
-    client.on('WebSocketConnected', () => closeForGood(client));
-    closeForGood(client);
+    const socket = this.socket;
+    this.socket = undefined;
+    socket?.terminate();
+  }
+
+  private receive(data: Buffer): void {
+    this.backlog.push(data);
+    if (!this.delivering) this.deliver();
+  }
+
+  /**
+   * Hands the backlog to the engine in order. Once an event has made the engine send a request,
+   * later events wait for one process.nextTick: Node writes an HTTP request in a nextTick callback,
+   * and the events that came in the same TCP read (Asterisk sends a leg's ChannelStateChange, Dial
+   * and StasisStart together; ws hands them over one after another in the same turn) would
+   * otherwise all be handled (even parsed) before the request left. Events that ask for nothing
+   * cost no tick.
+   */
+  private readonly deliver = (): void => {
+    this.delivering = true;
+    try {
+      for (let data = this.backlog.shift(); data !== undefined; data = this.backlog.shift()) {
+        const before = this.rest.started;
+        const read = readAriEvent(data);
+        if ('event' in read) this.onRawEvent(read.event);
+        else this.unreadable(read.unreadable);
+        if (this.rest.started !== before) {
+          process.nextTick(this.deliver);
+          return;
+        }
+      }
+      this.delivering = false;
+    } catch (err) {
+      this.delivering = false;
+      throw err;
+    }
+  };
+
+  private unreadable(reason: string): void {
+    this.options.logger.warn('ARI sent an unreadable event; ignored', { reason });
   }
 
   private onRawEvent(raw: unknown): void {
     const event = toAriEvent(raw);
     if (event) this.eventSubject.next(event);
+    else if ((raw as RawEvent).type === 'ApplicationReplaced') {
+      // Another client subscribed to our app name: Asterisk now sends it our events, not us.
+      this.options.logger.error('another ARI client took over the Stasis app; this instance receives no more events', { app: this.options.app });
+    }
   }
 }
 
@@ -319,40 +350,19 @@ function enc(id: string): string {
   return encodeURIComponent(id);
 }
 
-function closeForGood(client: AriClient): void {
-  (client as unknown as { _wsClosed: boolean })._wsClosed = true;
-  terminateSocket(client);
-}
-
-function terminateSocket(client: AriClient): void {
-  const socket = (client as unknown as { _ws?: { terminate(): void } })._ws;
-  socket?.terminate();
-}
-
 /** One plain GET with basic auth and no connection reuse: nothing of it outlives the answer. */
-function getStatus(target: string, auth: string, timeoutMs: number): Promise<number> {
+function getOnce(target: string, auth: string, timeoutMs: number): Promise<{ status: number; body: string }> {
   const url = new URL(target);
   const request = url.protocol === 'https:' ? https.request : http.request;
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'GET', auth, agent: false, timeout: timeoutMs }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end();
   });
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms); }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

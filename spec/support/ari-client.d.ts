@@ -1,6 +1,7 @@
 /**
- * The part of ari-client 2.2.0 the adapter uses (connect, the event WebSocket, ping). The package
- * ships no types, so they are declared here by hand.
+ * The part of ari-client 2.2.0 the simulator spec uses (connect, the event WebSocket, ping): it
+ * proves the simulator speaks ARI to the client the product's owner named. The package ships no
+ * types, so they are declared here by hand.
  */
 declare module 'ari-client' {
   import { EventEmitter } from 'node:events';
