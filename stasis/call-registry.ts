@@ -67,15 +67,23 @@ export class CallRegistry {
     return [...this.calls.values()];
   }
 
+  /**
+   * Observers (the bot, metrics, tests) hear of a transition one process.nextTick later, in order:
+   * Node writes the HTTP requests the transition made in nextTick callbacks queued before this one,
+   * so rendering a status message never holds back the request that dials a phone. The agent's
+   * slot is freed at once.
+   */
   publish(live: LiveCall, update: CallUpdate): void {
-    live.updates.next(update);
-    this.all.next(update);
-    if (update.final) {
-      live.updates.complete();
+    if (update.final && this.byAgent.get(live.context.agentId) === live.context.callId) {
       // The agent may place the next call at once; the call itself stays findable by its channels
       // until its teardown has finished (remove()).
-      if (this.byAgent.get(live.context.agentId) === live.context.callId) this.byAgent.delete(live.context.agentId);
+      this.byAgent.delete(live.context.agentId);
     }
+    process.nextTick(() => {
+      live.updates.next(update);
+      this.all.next(update);
+      if (update.final) live.updates.complete();
+    });
   }
 
   remove(callId: string): void {

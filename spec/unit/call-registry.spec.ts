@@ -1,0 +1,61 @@
+import { type CallPlan, initialCallState } from '../../stasis/call-machine';
+import { CallRegistry } from '../../stasis/call-registry';
+import type { CallContext, CallUpdate } from '../../stasis/call-update';
+
+const plan: CallPlan = {
+  callId: 'c1',
+  route: 'M',
+  agentEndpoint: 'PJSIP/+15551230001@trunk-main',
+  targetEndpoint: 'PJSIP/+12025550123@trunk-main',
+  callerId: '+15550001111',
+  agentRingTimeoutS: 30,
+  targetRingTimeoutS: 45,
+  confirmTimeoutS: 5,
+};
+const context: CallContext = {
+  callId: 'c1', agentId: 7, agentTelegramId: '2001', agentPhone: '+15551230001', target: '+12025550123', route: 'M', callerId: '+15550001111',
+};
+const update = (stage: CallUpdate['stage'], final = false): CallUpdate => ({ context, stage, at: 0, final });
+const nextTick = () => new Promise<void>((resolve) => process.nextTick(resolve));
+
+describe('call registry streams', () => {
+  it('given a transition, then its observers hear of it one tick later (after the requests it made are written), in order', async () => {
+    const registry = new CallRegistry();
+    const live = registry.add(context, initialCallState(plan, 0));
+    const perCall: string[] = [];
+    const all: string[] = [];
+    live.updates.subscribe((u) => perCall.push(u.stage));
+    registry.allUpdates.subscribe((u) => all.push(u.stage));
+    registry.publish(live, update('agent_dialing'));
+    registry.publish(live, update('agent_ringing'));
+    expect(perCall).toEqual([]);
+    await nextTick();
+    expect(perCall).toEqual(['agent_dialing', 'agent_ringing']);
+    expect(all).toEqual(['agent_dialing', 'agent_ringing']);
+  });
+
+  it('given the final update, then the agent is free at once and the call stream completes after delivering it', async () => {
+    const registry = new CallRegistry();
+    const live = registry.add(context, initialCallState(plan, 0));
+    const seen: string[] = [];
+    let completed = false;
+    live.updates.subscribe({ next: (u) => seen.push(u.stage), complete: () => { completed = true; } });
+    registry.publish(live, update('ended', true));
+    expect(registry.liveCallOfAgent(7)).toBeUndefined();
+    expect(completed).toBe(false);
+    await nextTick();
+    expect(seen).toEqual(['ended']);
+    expect(completed).toBe(true);
+  });
+
+  it('given a late subscriber, then it gets the whole history of the call', async () => {
+    const registry = new CallRegistry();
+    const live = registry.add(context, initialCallState(plan, 0));
+    registry.publish(live, update('agent_dialing'));
+    registry.publish(live, update('ended', true));
+    await nextTick();
+    const seen: string[] = [];
+    live.updates.subscribe((u) => seen.push(u.stage));
+    expect(seen).toEqual(['agent_dialing', 'ended']);
+  });
+});
