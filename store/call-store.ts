@@ -13,8 +13,11 @@ export class CallStore {
     this.calls = dataSource.getRepository(Call);
   }
 
+  /** One INSERT: the id is new by construction (save() would SELECT it first, in a transaction). */
   async recordCallRequest(call: NewCall): Promise<Call> {
-    return this.calls.save(this.calls.create(call));
+    const row = this.calls.create(call);
+    await this.calls.insert(row);
+    return row;
   }
 
   async recordCallTransition(id: string, patch: CallPatch): Promise<void> {
