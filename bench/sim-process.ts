@@ -172,6 +172,7 @@ async function main(): Promise<void> {
       }
       case 'marks': {
         const closed = marks.close();
+        sim.clearLogs();
         marks = new MarkWindow(loop);
         return { kind: 'marks', marks: closed };
       }
