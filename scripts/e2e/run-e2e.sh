@@ -64,6 +64,9 @@ if ! unshare "${ns_flags[@]}" true 2>/dev/null; then
 fi
 
 # ---- run -------------------------------------------------------------------------------------
+# The answer-gap scenario also runs the app as deployed (node dist/app/main.js): build it first.
+(cd "$root" && ./node_modules/.bin/tsc -p tsconfig.build.json) || { echo "E2E: 0 passed, 1 failed (the app did not build)"; exit 1; }
+
 run_dir=$(mktemp -d "${TMPDIR:-/tmp}/callbot-e2e.XXXXXX")
 echo "nameserver 127.0.0.1" > "$run_dir/resolv.conf"
 : > "$run_dir/pids"

@@ -1,0 +1,140 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import TelegramServer from 'telegram-test-api';
+import { openDatabase } from '../../../ormconfig';
+import { createStores } from '../../../store';
+import { ADMIN_ID, BOT_TOKEN } from '../../support/bot-harness';
+import { closeDatabase } from '../../support/test-database';
+import { waitFor } from '../../support/wait-for';
+import type { AsteriskLab } from './lab';
+import type { AgentProfile } from './scenario';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const MAIN = path.join(ROOT, 'dist', 'app', 'main.js');
+
+/**
+ * callbot as it is deployed: `node dist/app/main.js` in its own process, configured only through
+ * its environment, with its own Bot API server, SQLite file and Stasis app name. Nothing of the test
+ * runner shares its event loop, so what it measures is the product's own speed (the in-process
+ * harness shares one loop with jest, the Bot API server and the test's bookkeeping).
+ */
+export class AppProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly server: TelegramServer,
+    readonly logFile: string,
+  ) {}
+
+  /** Agents are written to the database before the app starts, as an admin would have authorized them. */
+  static async start(lab: AsteriskLab, name: string, agents: ReadonlyArray<AgentProfile & { phone: string }>): Promise<AppProcess> {
+    if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: build the app first (npm run build; scripts/e2e/run-e2e.sh does)`);
+    const databaseUrl = `sqlite:${path.join(lab.dir, `app-${name}.sqlite`)}`;
+    const { dataSource } = await openDatabase(databaseUrl);
+    try {
+      const { agents: store } = createStores(dataSource);
+      for (const a of agents) {
+        await store.authorize({ telegramId: a.telegramId, phone: a.phone, callerId: a.callerId, by: String(ADMIN_ID), displayName: a.name });
+        await store.setRoute(a.telegramId, a.route);
+      }
+    } finally {
+      await closeDatabase(dataSource);
+    }
+
+    const server = new TelegramServer({ port: await freePort(), host: '127.0.0.1', storeTimeout: 3600 });
+    await server.start();
+    const logFile = path.join(lab.dir, `app-${name}.log`);
+    const log = fs.openSync(logFile, 'a');
+    const child = spawn(process.execPath, [MAIN], {
+      cwd: lab.dir, // no .env of the developer's is read
+      env: {
+        PATH: process.env.PATH ?? '',
+        TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+        TELEGRAM_API_ROOT: server.config.apiURL,
+        SUPER_ADMIN_IDS: String(ADMIN_ID),
+        ARI_URL: lab.ariUrl,
+        ARI_USERNAME: lab.ari.username,
+        ARI_PASSWORD: lab.ari.password,
+        ARI_APP: `callbot-${name}`,
+        DATABASE_URL: databaseUrl,
+        AGENT_RING_TIMEOUT_S: '3',
+        TARGET_RING_TIMEOUT_S: '3',
+        LOG_FORMAT: 'json',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', log, log],
+    });
+    fs.closeSync(log);
+    const app = new AppProcess(child, server, logFile);
+    try {
+      await waitFor(() => {
+        if (child.exitCode !== null) throw new Error(`the app exited (${child.exitCode}):\n${app.logTail()}`);
+        return app.logLines().some((l) => l.message === 'ARI connected') && app.logLines().some((l) => l.message === 'callbot started');
+      }, { timeoutMs: 20000, what: `the app process (${name}) to start and connect to ARI` });
+    } catch (err) {
+      await app.stop();
+      throw err;
+    }
+    return app;
+  }
+
+  /** Sends a command as this Telegram user. */
+  async send(userId: number, name: string, text: string): Promise<void> {
+    const client = this.server.getClient(BOT_TOKEN, { userId, chatId: userId, firstName: name, userName: name.toLowerCase() });
+    await client.sendCommand(client.makeCommand(text));
+  }
+
+  /** The texts of every message the bot has sent to a chat (as they read now, after edits). */
+  textsTo(chatId: number): string[] {
+    const stored = this.server.storage.botMessages as unknown as Array<{ message: { chat_id: number | string; text: string } }>;
+    return stored.filter((m) => Number(m.message.chat_id) === chatId).map((m) => m.message.text);
+  }
+
+  logLines(): Array<{ level: string; message: string } & Record<string, unknown>> {
+    let text = '';
+    try {
+      text = fs.readFileSync(this.logFile, 'utf8');
+    } catch {
+      return [];
+    }
+    return text.split('\n').flatMap((line) => {
+      try {
+        return [JSON.parse(line) as { level: string; message: string }];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  private logTail(): string {
+    try {
+      return fs.readFileSync(this.logFile, 'utf8').split('\n').slice(-20).join('\n');
+    } catch {
+      return '';
+    }
+  }
+
+  /** SIGTERM (the app ends its live calls and closes cleanly), then the Bot API server. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await this.server.stop();
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
