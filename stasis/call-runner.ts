@@ -30,12 +30,12 @@ interface Pending {
   ringback?: Promise<unknown>;
   teardown: Promise<unknown>[];
   timers: Map<TimerName, NodeJS.Timeout>;
-  /** Waits for the event that explains a 404 (see failCallOnError). */
+  /** Waits for the event that explains a "channel not found" (see failCallOnError). */
   graceTimers: Set<NodeJS.Timeout>;
   persisted: Promise<void>;
 }
 
-/** How long a 404 on a call's request waits for the ChannelDestroyed that usually explains it. */
+/** How long a "channel not found" on a call's request waits for the ChannelDestroyed that explains it. */
 const NOT_FOUND_GRACE_MS = 1000;
 
 /**
@@ -118,7 +118,7 @@ export class CallRunner {
       case 'AddToBridge': {
         const joined = after(p.bridgeReady, () => ari.addToBridge(effect.bridgeId, effect.channelId));
         p.joined.set(effect.channelId, joined);
-        this.failCallOnError(live, 'add to bridge', joined);
+        this.failCallOnError(live, 'add to bridge', joined, effect.channelId === live.state.ids.agentChannelId ? 'agent' : 'target');
         return;
       }
       case 'StartRingback':
@@ -185,30 +185,45 @@ export class CallRunner {
     });
   }
 
-  private failCallOnError(live: LiveCall, request: string, promise: Promise<unknown>): void {
+  /**
+   * A failed request ends the call as failed, except when Asterisk says the channel is gone: the
+   * far end usually hung up a moment before the request, and that leg's ChannelDestroyed, on its
+   * way, decides the outcome. If it has not come within the grace (a lost event, or an app so busy
+   * that its events lag), the leg the request was about counts as ended, its cause unknown.
+   */
+  private failCallOnError(live: LiveCall, request: string, promise: Promise<unknown>, leg?: LegName): void {
     promise.catch((err: unknown) => {
       const error = err instanceof AriRequestError ? err.detail : err instanceof Error ? err.message : String(err);
       const fail = () => this.dispatch(live, { type: 'RequestFailed', request, error, at: this.now() });
-      // "Channel not found" usually means the far end hung up a moment before our request: the
-      // ChannelDestroyed on its way decides the outcome. Only if it never comes is the call failed.
-      if (err instanceof AriRequestError && err.status === 404) {
-        const p = this.pending.get(live.context.callId);
-        if (!p) return;
-        const timer = setTimeout(() => {
-          p.graceTimers.delete(timer);
-          fail();
-        }, NOT_FOUND_GRACE_MS);
-        p.graceTimers.add(timer);
+      if (!channelGone(err)) {
+        this.deps.logger.warn('ARI request failed; ending the call', { callId: live.context.callId, request, err });
+        fail();
         return;
       }
-      this.deps.logger.warn('ARI request failed; ending the call', { callId: live.context.callId, request, err });
-      fail();
+      const p = this.pending.get(live.context.callId);
+      if (!p) return;
+      const timer = setTimeout(() => {
+        p.graceTimers.delete(timer);
+        if (!leg) return fail();
+        this.deps.logger.info('channel gone without a ChannelDestroyed; its leg counts as ended', { callId: live.context.callId, request, leg });
+        this.dispatch(live, { type: 'LegEnded', leg, cause: null, causeText: null, at: this.now() });
+      }, NOT_FOUND_GRACE_MS);
+      p.graceTimers.add(timer);
     });
   }
 
   private warnOnError(live: LiveCall, request: string, promise: Promise<unknown>): void {
     promise.catch((err: unknown) => this.deps.logger.warn('ARI request failed', { callId: live.context.callId, request, err }));
   }
+}
+
+/**
+ * Asterisk's answers for "that channel is no longer there": 404 from most operations, 400
+ * "Channel not found" and 422 "Channel not in Stasis application" from a bridge's addChannel.
+ */
+function channelGone(err: unknown): boolean {
+  if (!(err instanceof AriRequestError)) return false;
+  return err.status === 404 || err.status === 422 || (err.status === 400 && /not found/i.test(err.detail));
 }
 
 /** Resolves after the process.nextTick callbacks queued so far (pending HTTP request writes among them). */

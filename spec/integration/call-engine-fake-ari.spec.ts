@@ -147,6 +147,54 @@ describe('call engine on an in-memory ARI', () => {
       expect(ari.requests.filter((r) => r.op === 'hangup').map((r) => r.args.channelId)).toContain(`${call.callId}-agent`);
     });
 
+    /** Drives a call to the target's StasisStart (the moment the target is added to the bridge). */
+    async function connect(call: { callId: string }): Promise<void> {
+      const agentId = `${call.callId}-agent`;
+      const targetId = `${call.callId}-target`;
+      await send({ type: 'ChannelStateChange', channelId: agentId, channelState: 'Up' });
+      await send({ type: 'StasisStart', channelId: agentId, channelState: 'Up', args: ['agent', call.callId] });
+      await send({ type: 'ChannelStateChange', channelId: targetId, channelState: 'Up' });
+      await send({ type: 'StasisStart', channelId: targetId, channelState: 'Up', args: ['target', call.callId] });
+    }
+
+    it.each([
+      ['400 Channel not found', 400],
+      ['422 Channel not in Stasis application', 422],
+    ])('given adding the target answers %s and its ChannelDestroyed follows, then the hang-up decides the outcome, not the error', async (message, status) => {
+      await addAgent(h.stores);
+      const call = await place();
+      const updates = firstValueFrom(call.updates.pipe(toArray()));
+      await send({ type: 'ChannelStateChange', channelId: `${call.callId}-agent`, channelState: 'Up' });
+      await send({ type: 'StasisStart', channelId: `${call.callId}-agent`, channelState: 'Up', args: ['agent', call.callId] });
+      ari.failNext('addToBridge', message.replace(/^\d+ /, ''), status);
+      await send({ type: 'ChannelStateChange', channelId: `${call.callId}-target`, channelState: 'Up' });
+      await send({ type: 'StasisStart', channelId: `${call.callId}-target`, channelState: 'Up', args: ['target', call.callId] });
+      await send({ type: 'ChannelDestroyed', channelId: `${call.callId}-target`, cause: 16, causeText: 'Normal Clearing' });
+      expect((await updates).at(-1)).toMatchObject({ outcome: 'completed', endedBy: 'target', hangupCause: 16 });
+    });
+
+    it('given adding the agent answers 400 Channel not found and no ChannelDestroyed ever comes, then after a grace the agent counts as gone (not "failed")', async () => {
+      await addAgent(h.stores);
+      const call = await place();
+      const updates = firstValueFrom(call.updates.pipe(toArray()));
+      await send({ type: 'ChannelStateChange', channelId: `${call.callId}-agent`, channelState: 'Up' });
+      ari.failNext('addToBridge', 'Channel not found', 400);
+      await send({ type: 'StasisStart', channelId: `${call.callId}-agent`, channelState: 'Up', args: ['agent', call.callId] });
+      const last = (await updates).at(-1);
+      expect(last).toMatchObject({ outcome: 'agent_hung_up', endedBy: 'agent', hangupCause: null });
+      await h.engine.settled();
+      expect(ari.requests.filter((r) => r.op === 'hangup').map((r) => r.args.channelId)).toContain(`${call.callId}-target`);
+    });
+
+    it('given adding to the bridge fails for another reason, then the call ends as failed at once, with the error', async () => {
+      await addAgent(h.stores);
+      const call = await place();
+      const updates = firstValueFrom(call.updates.pipe(toArray()));
+      ari.failNext('addToBridge', 'Bridge not in Stasis application', 409);
+      await connect(call);
+      expect((await updates).at(-1)).toMatchObject({ outcome: 'failed', detail: expect.stringContaining('Bridge not in Stasis application') });
+    });
+
     it('given the call ended, then the agent can place the next call at once', async () => {
       await addAgent(h.stores);
       const first = await place();

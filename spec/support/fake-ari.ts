@@ -19,7 +19,7 @@ export class FakeAri implements AriPort {
   readonly bridges = new Map<string, BridgeSnapshot>();
   private readonly eventSubject = new Subject<AriEvent>();
   private readonly state = new BehaviorSubject<AriConnectionState>('connected');
-  private readonly failures = new Map<string, string>();
+  private readonly failures = new Map<string, { message: string; status: number | undefined }>();
 
   readonly events = this.eventSubject.asObservable();
   readonly connection = this.state.asObservable();
@@ -36,9 +36,9 @@ export class FakeAri implements AriPort {
     this.eventSubject.next(event);
   }
 
-  /** The next request of that kind rejects with this message. */
-  failNext(op: string, message: string): void {
-    this.failures.set(op, message);
+  /** The next request of that kind rejects with this message (and HTTP status, as Asterisk would answer). */
+  failNext(op: string, message: string, status?: number): void {
+    this.failures.set(op, { message, status });
   }
 
   ops(): string[] {
@@ -125,7 +125,7 @@ export class FakeAri implements AriPort {
     const failure = this.failures.get(op);
     if (failure !== undefined) {
       this.failures.delete(op);
-      throw new AriRequestError(op, failure);
+      throw new AriRequestError(op, failure.message, failure.status);
     }
   }
 }
