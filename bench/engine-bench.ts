@@ -28,7 +28,7 @@ import type { CallOutcome } from '../stasis/call-types';
 import type { CallUpdate } from '../stasis/call-update';
 import { CallStore, createStores, type Stores } from '../store';
 import { AGENT_PHONE_PREFIX, type LegBehaviour, type MarkPairs, type SimCommand, type SimMarks, type SimMessage, type SimResult } from './sim-protocol';
-import { AppTap } from './app-tap';
+import { AppTap, type HandedKey, type ReactionPath, type WrittenKey } from './app-tap';
 import { intervals, ms, summarize, type Summary, table } from './stats';
 
 // ---- knobs -------------------------------------------------------------------------------------
@@ -399,16 +399,31 @@ interface Reaction {
   name: string;
   summary: Summary;
   unpaired: number;
+  /** Each paired interval with the app's keys for it, for BENCH_SPLIT. */
+  paths: ReactionPath[];
 }
 
-function reaction(name: string, from: MarkPairs, to: MarkPairs, key?: (id: string) => string | undefined): Reaction {
+/** The app-side marks between a `from` id and its `to` key (see app-tap.ts). */
+type AppKeys = (fromId: string, toKey: string) => { handed: HandedKey; written: WrittenKey };
+
+function reaction(name: string, from: MarkPairs, to: MarkPairs, key: (id: string) => string | undefined, appKeys: AppKeys): Reaction {
   const r = intervals(from, to, key);
-  return { name, summary: summarize(r.values), unpaired: r.unpaired + r.negative };
+  const later = new Map(to);
+  const paths: ReactionPath[] = [];
+  for (const [id, sentAt] of from) {
+    const toKey = key(id);
+    const parsedAt = toKey === undefined ? undefined : later.get(toKey);
+    if (toKey !== undefined && parsedAt !== undefined && parsedAt >= sentAt) paths.push({ sentAt, parsedAt, ...appKeys(id, toKey) });
+  }
+  return { name, summary: summarize(r.values), unpaired: r.unpaired + r.negative, paths };
 }
+
+const same = (id: string): string => id;
 
 /** ChannelDestroyed of the leg that ended first (not by the app's own DELETE) → DELETE of the other leg. */
 function teardownReaction(marks: SimMarks): Reaction {
-  return reaction('ChannelDestroyed (one leg) → DELETE other leg', firstGoneByFarEnd(marks), marks.deleteChannel, otherLeg);
+  return reaction('ChannelDestroyed (one leg) → DELETE other leg', firstGoneByFarEnd(marks), marks.deleteChannel, otherLeg,
+    (gone, other) => ({ handed: `ChannelDestroyed:${gone}`, written: `hangup:${other}` }));
 }
 
 /** Per call, the ChannelDestroyed of the leg that ended first, if the app did not end it itself. */
@@ -426,11 +441,14 @@ function firstGoneByFarEnd(marks: SimMarks): MarkPairs {
 const otherLeg = (channelId: string): string => (channelId.endsWith('-agent') ? `${callOf(channelId)}-target` : `${callOf(channelId)}-agent`);
 
 function setupReactions(marks: SimMarks): Reaction[] {
+  const stasisToAdd: AppKeys = (channel) => ({ handed: `StasisStart:${channel}`, written: `addChannel:${channel}` });
   return [
-    reaction('agent answer → POST target originate', marks.agentAnswer, marks.targetOriginate),
-    reaction('agent StasisStart → addChannel(agent)', onlyLeg(marks.stasisStart, 'agent'), marks.addChannel),
-    reaction('target StasisStart → addChannel(target)', onlyLeg(marks.stasisStart, 'target'), marks.addChannel),
-    reaction('target StasisStart → DELETE ringback playback', onlyLeg(marks.stasisStart, 'target'), marks.stopPlayback, callOf),
+    reaction('agent answer → POST target originate', marks.agentAnswer, marks.targetOriginate, same,
+      (call) => ({ handed: `answer:${call}-agent`, written: `originate:${call}-target` })),
+    reaction('agent StasisStart → addChannel(agent)', onlyLeg(marks.stasisStart, 'agent'), marks.addChannel, same, stasisToAdd),
+    reaction('target StasisStart → addChannel(target)', onlyLeg(marks.stasisStart, 'target'), marks.addChannel, same, stasisToAdd),
+    reaction('target StasisStart → DELETE ringback playback', onlyLeg(marks.stasisStart, 'target'), marks.stopPlayback, callOf,
+      (channel, call) => ({ handed: `StasisStart:${channel}`, written: `stopPlayback:${call}-ringback` })),
   ];
 }
 
@@ -466,14 +484,14 @@ function phaseNote(name: string, sim: SimMarks, load: LoadFigures): void {
   );
 }
 
-/** BENCH_SPLIT: the teardown reaction of the last window, split by the app's own marks (see app-tap.ts). */
-function splitRows(app: App, marks: SimMarks, label: string): void {
+/** A reaction's row and, with BENCH_SPLIT, the three parts of it under it (see app-tap.ts). */
+function reactionRows(app: App, r: Reaction, metric: string, target?: { p: 'p50' | 'p99'; below: number }): void {
+  latencyRow(metric, r.summary, target, r.unpaired);
   if (!app.tap) return;
-  const from = firstGoneByFarEnd(marks);
-  const parts = app.tap.split(from, marks.deleteChannel, otherLeg);
-  latencyRow(`    split: event sent → handed to the engine, ${label}`, parts.inbound);
-  latencyRow(`    split: handed to the engine → DELETE written, ${label}`, parts.inApp);
-  latencyRow(`    split: DELETE written → parsed by the simulator, ${label}`, parts.outbound);
+  const parts = app.tap.split(r.paths);
+  latencyRow('      in: event sent → handed to the engine', parts.inbound);
+  latencyRow('      app: handed to the engine → request written', parts.inApp);
+  latencyRow('      out: request written → parsed by the simulator', parts.outbound);
 }
 
 /** (a) at 1 call: one call at a time, each torn down before the next. */
@@ -497,10 +515,11 @@ async function sequentialCalls(app: App, sim: SimProcess): Promise<void> {
   await sleep(SETTLE_MS);
   const marks = await sim.marks();
   const [gap, ...others] = setupReactions(marks);
-  if (gap) latencyRow(`(a) answer→dial gap, 1 call (${SEQUENTIAL_CALLS} sequential)`, gap.summary, { p: 'p50', below: 3 }, gap.unpaired);
-  for (const r of others) latencyRow(`    ${r.name}, 1 call`, r.summary, undefined, r.unpaired);
+  if (gap) reactionRows(app, gap, `(a) answer→dial gap, 1 call (${SEQUENTIAL_CALLS} sequential)`, { p: 'p50', below: 3 });
+  for (const r of others) reactionRows(app, r, `    ${r.name}, 1 call`);
   const teardown = teardownReaction(marks);
-  if (teardown.summary.n > 0) latencyRow(`    ${teardown.name}, 1 call`, teardown.summary, undefined, teardown.unpaired);
+  if (teardown.summary.n > 0) reactionRows(app, teardown, `    ${teardown.name}, 1 call`);
+  app.tap?.clear();
   phaseNote(`(a) ${SEQUENTIAL_CALLS} sequential calls (after ${SEQUENTIAL_WARMUP} warm-up calls)`, marks, figures);
 }
 
@@ -523,8 +542,8 @@ async function burstAnswers(app: App, sim: SimProcess): Promise<void> {
   await sleep(SETTLE_MS);
   const marks = await sim.marks();
   const [gap, ...others] = setupReactions(marks);
-  if (gap) latencyRow(`(a) answer→dial gap, ${BURST_CALLS} calls answering within ${BURST_WINDOW_MS} ms`, gap.summary, { p: 'p99', below: 10 }, gap.unpaired);
-  for (const r of others) latencyRow(`    ${r.name}, ${BURST_CALLS}-call burst`, r.summary, undefined, r.unpaired);
+  if (gap) reactionRows(app, gap, `(a) answer→dial gap, ${BURST_CALLS} calls answering within ${BURST_WINDOW_MS} ms`, { p: 'p99', below: 10 });
+  for (const r of others) reactionRows(app, r, `    ${r.name}, ${BURST_CALLS}-call burst`);
   phaseNote(`(a) ${BURST_CALLS}-call answer burst (placed at ${placeRate}/s, answers ${BURST_WINDOW_MS / BURST_CALLS} ms apart)`, marks, figures);
 
   // The same 500, all hanging up in the same instant: a stress figure, no target.
@@ -536,7 +555,8 @@ async function burstAnswers(app: App, sim: SimProcess): Promise<void> {
   await sleep(SETTLE_MS);
   const hangMarks = await sim.marks();
   const teardown = teardownReaction(hangMarks);
-  latencyRow(`    ${teardown.name}, ${connected.length} hang up at once (stress)`, teardown.summary, undefined, teardown.unpaired);
+  reactionRows(app, teardown, `    ${teardown.name}, ${connected.length} hang up at once (stress)`);
+  app.tap?.clear();
   phaseNote(`(a) ${connected.length} simultaneous far-end hangups`, hangMarks, hangFigures);
 }
 
@@ -582,9 +602,8 @@ async function loadLevels(app: App, sim: SimProcess): Promise<LevelFigures[]> {
   await sleep(SETTLE_MS);
   const probeMarks = await sim.marks();
   for (const r of [...setupReactions(probeMarks), teardownReaction(probeMarks)]) {
-    latencyRow(`(b) ${r.name}, +${PROBE_RATE}/s over ${LOAD_CALLS} connected`, r.summary, { p: 'p99', below: 5 }, r.unpaired);
+    reactionRows(app, r, `(b) ${r.name}, +${PROBE_RATE}/s over ${LOAD_CALLS} connected`, { p: 'p99', below: 5 });
   }
-  splitRows(app, probeMarks, `+${PROBE_RATE}/s over ${LOAD_CALLS} connected`);
   phaseNote(`(b) ${PROBE_CALLS} new calls at ${PROBE_RATE}/s over ${LOAD_CALLS} connected`, probeMarks, probeFigures);
 
   // (b) all 1,000 hang up from the far end, half on each leg, spread evenly.
@@ -596,8 +615,8 @@ async function loadLevels(app: App, sim: SimProcess): Promise<LevelFigures[]> {
   await sleep(SETTLE_MS);
   const teardownMarks = await sim.marks();
   const teardown = teardownReaction(teardownMarks);
-  latencyRow(`(b) ${teardown.name}, ${LOAD_CALLS} hang up over ${TEARDOWN_SPREAD_MS / 1000} s`, teardown.summary, { p: 'p99', below: 5 }, teardown.unpaired);
-  splitRows(app, teardownMarks, `${LOAD_CALLS} hang up over ${TEARDOWN_SPREAD_MS / 1000} s`);
+  reactionRows(app, teardown, `(b) ${teardown.name}, ${LOAD_CALLS} hang up over ${TEARDOWN_SPREAD_MS / 1000} s`, { p: 'p99', below: 5 });
+  app.tap?.clear();
   phaseNote(`(b) ${LOAD_CALLS} far-end hangups over ${TEARDOWN_SPREAD_MS} ms`, teardownMarks, teardownFigures);
   return levels;
 }
