@@ -24,10 +24,10 @@ export interface CallRunnerDeps {
 
 /** Requests still in flight for one call, so dependent requests wait for what they need. */
 interface Pending {
-  originated: Map<string, Promise<unknown>>;
-  bridgeReady?: Promise<unknown>;
-  joined: Map<string, Promise<unknown>>;
-  ringback?: Promise<unknown>;
+  originated: Map<string, Request>;
+  bridgeReady?: Request;
+  joined: Map<string, Request>;
+  ringback?: Request;
   teardown: Promise<unknown>[];
   timers: Map<TimerName, NodeJS.Timeout>;
   /** Waits for the event that explains a "channel not found" (see failCallOnError). */
@@ -107,23 +107,25 @@ export class CallRunner {
           channelId: effect.channelId, endpoint: effect.endpoint, app: this.deps.app, appArgs: effect.appArgs,
           callerId: effect.callerId, timeoutS: effect.timeoutS, originatorId: effect.originatorId,
         });
-        p.originated.set(effect.channelId, request);
+        p.originated.set(effect.channelId, tracked(request));
         this.failCallOnError(live, `originate ${effect.leg}`, request);
         return;
       }
       case 'CreateBridge':
-        p.bridgeReady = ari.createBridge(effect.bridgeId, live.context.callId);
-        this.failCallOnError(live, 'create bridge', p.bridgeReady);
+        const created = ari.createBridge(effect.bridgeId, live.context.callId);
+        p.bridgeReady = tracked(created);
+        this.failCallOnError(live, 'create bridge', created);
         return;
       case 'AddToBridge': {
         const joined = after(p.bridgeReady, () => ari.addToBridge(effect.bridgeId, effect.channelId));
-        p.joined.set(effect.channelId, joined);
+        p.joined.set(effect.channelId, tracked(joined));
         this.failCallOnError(live, 'add to bridge', joined, effect.channelId === live.state.ids.agentChannelId ? 'agent' : 'target');
         return;
       }
       case 'StartRingback':
-        p.ringback = after(p.joined.get(effect.channelId), () => ari.play(effect.channelId, effect.playbackId, 'tone:ring'));
-        this.warnOnError(live, 'start ringback', p.ringback);
+        const playing = after(p.joined.get(effect.channelId), () => ari.play(effect.channelId, effect.playbackId, 'tone:ring'));
+        p.ringback = tracked(playing);
+        this.warnOnError(live, 'start ringback', playing);
         return;
       case 'StopRingback':
         this.warnOnError(live, 'stop ringback', after(p.ringback, () => ari.stopPlayback(effect.playbackId)));
@@ -231,9 +233,27 @@ function afterPendingTicks(): Promise<void> {
   return new Promise((resolve) => process.nextTick(resolve));
 }
 
-/** Runs `next` once `first` has settled (succeeded or not): the dependent request decides for itself. */
-function after<T>(first: Promise<unknown> | undefined, next: () => Promise<T>): Promise<T> {
-  return first ? first.then(next, next) : next();
+/** A request in flight, and whether it has settled yet. */
+interface Request {
+  promise: Promise<unknown>;
+  settled: boolean;
+}
+
+function tracked(promise: Promise<unknown>): Request {
+  const request: Request = { promise, settled: false };
+  const settle = (): void => { request.settled = true; };
+  promise.then(settle, settle);
+  return request;
+}
+
+/**
+ * Runs `next` once `first` has settled (succeeded or not): the dependent request decides for
+ * itself. When `first` has long settled (the usual case: the bridge was made while the agent
+ * rang) `next` runs now, in the same turn as the event that asked for it, so its request is
+ * written before the call's observers hear of the transition (see CallRegistry.publish).
+ */
+function after<T>(first: Request | undefined, next: () => Promise<T>): Promise<T> {
+  return first && !first.settled ? first.promise.then(next, next) : next();
 }
 
 function toCallEvent(event: AriEvent, leg: LegName, at: number): CallEvent | undefined {
