@@ -5,15 +5,9 @@ import WebSocket from 'ws';
 import { createLogger, silentLogger } from '../../config/logger';
 import { AriAdapter } from '../../stasis/ari-adapter';
 import { AriSimulator } from '../support/ari-simulator';
+import { freePort } from '../support/free-port';
 import { waitFor } from '../support/wait-for';
 
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 describe('ARI adapter', () => {
   let sim: AriSimulator;

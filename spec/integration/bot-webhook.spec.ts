@@ -1,17 +1,10 @@
 import net from 'node:net';
 import { ADMIN_ID, BotHarness } from '../support/bot-harness';
+import { freePort } from '../support/free-port';
 import { waitFor } from '../support/wait-for';
 
 const SECRET = 'webhook-secret_0123456789';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('bot: webhook mode', () => {
   let h: BotHarness;

@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { Bot } from 'node-telegram-bot-api';
 import TelegramServer from 'telegram-test-api';
 import type { DataSource } from 'typeorm';
@@ -10,6 +9,7 @@ import { openDatabase } from '../../ormconfig';
 import { AriAdapter, type AriAdapterOptions } from '../../stasis/ari-adapter';
 import { CallEngine } from '../../stasis/call-engine';
 import { type Stores, createStores } from '../../store';
+import { freePort } from './free-port';
 import { AriSimulator, type AriSimulatorOptions } from './ari-simulator';
 import { closeDatabase, freshDatabaseUrl } from './test-database';
 import { waitFor } from './wait-for';
@@ -232,15 +232,4 @@ export class TestUser {
   async waitForNew(before: number, timeoutMs = 8000): Promise<BotMessage> {
     return waitFor(() => (this.messages().length > before ? this.messages().at(-1) : undefined), { timeoutMs, what: `a new message to ${this.id}` });
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }

@@ -3,17 +3,9 @@ import {
   initialCallState, talkSeconds, transition,
 } from '../../stasis/call-machine';
 import type { CallStage, LegName } from '../../stasis/call-types';
+import { TEST_PLAN } from '../support/call-plan';
 
-const plan: CallPlan = {
-  callId: 'c1',
-  route: 'M',
-  agentEndpoint: 'PJSIP/+15551230001@trunk-main',
-  targetEndpoint: 'PJSIP/+12025550123@trunk-main',
-  callerId: '+15550001111',
-  agentRingTimeoutS: 30,
-  targetRingTimeoutS: 45,
-  confirmTimeoutS: 5,
-};
+const plan: CallPlan = TEST_PLAN;
 const confirmPlan: CallPlan = { ...plan, confirmDigit: '1' };
 
 const at = () => 0;

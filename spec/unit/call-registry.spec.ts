@@ -1,17 +1,8 @@
-import { type CallPlan, initialCallState } from '../../stasis/call-machine';
+import { initialCallState } from '../../stasis/call-machine';
 import { CallRegistry } from '../../stasis/call-registry';
 import type { CallContext, CallUpdate } from '../../stasis/call-update';
+import { TEST_PLAN as plan } from '../support/call-plan';
 
-const plan: CallPlan = {
-  callId: 'c1',
-  route: 'M',
-  agentEndpoint: 'PJSIP/+15551230001@trunk-main',
-  targetEndpoint: 'PJSIP/+12025550123@trunk-main',
-  callerId: '+15550001111',
-  agentRingTimeoutS: 30,
-  targetRingTimeoutS: 45,
-  confirmTimeoutS: 5,
-};
 const context: CallContext = {
   callId: 'c1', agentId: 7, agentTelegramId: '2001', agentPhone: '+15551230001', target: '+12025550123', route: 'M', callerId: '+15550001111',
 };

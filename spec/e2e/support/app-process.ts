@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import TelegramServer from 'telegram-test-api';
 import { openDatabase } from '../../../ormconfig';
 import { createStores } from '../../../store';
 import { ADMIN_ID, BOT_TOKEN } from '../../support/bot-harness';
+import { freePort } from '../../support/free-port';
 import { closeDatabase } from '../../support/test-database';
 import { waitFor } from '../../support/wait-for';
 import type { AsteriskLab } from './lab';
@@ -126,15 +126,4 @@ export class AppProcess {
     }
     await this.server.stop();
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../support/free-port';
 import { waitFor } from '../../support/wait-for';
 import { SipTrace } from './sip-trace';
 
@@ -67,16 +67,6 @@ export function assertLoopbackOnly(): void {
   }
 }
 
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Children are recorded so the runner can end them by PID should this process die first. */
 function recordPid(runDir: string, child: ChildProcess, what: string): void {
