@@ -111,22 +111,24 @@ export class CallRunner {
         this.failCallOnError(live, `originate ${effect.leg}`, request);
         return;
       }
-      case 'CreateBridge':
+      case 'CreateBridge': {
         const created = ari.createBridge(effect.bridgeId, live.context.callId);
         p.bridgeReady = tracked(created);
         this.failCallOnError(live, 'create bridge', created);
         return;
+      }
       case 'AddToBridge': {
         const joined = after(p.bridgeReady, () => ari.addToBridge(effect.bridgeId, effect.channelId));
         p.joined.set(effect.channelId, tracked(joined));
-        this.failCallOnError(live, 'add to bridge', joined, effect.channelId === live.state.ids.agentChannelId ? 'agent' : 'target');
+        this.failCallOnError(live, 'add to bridge', joined, { leg: effect.channelId === live.state.ids.agentChannelId ? 'agent' : 'target', addChannel: true });
         return;
       }
-      case 'StartRingback':
+      case 'StartRingback': {
         const playing = after(p.joined.get(effect.channelId), () => ari.play(effect.channelId, effect.playbackId, 'tone:ring'));
         p.ringback = tracked(playing);
         this.warnOnError(live, 'start ringback', playing);
         return;
+      }
       case 'StopRingback':
         this.warnOnError(live, 'stop ringback', after(p.ringback, () => ari.stopPlayback(effect.playbackId)));
         return;
@@ -193,11 +195,11 @@ export class CallRunner {
    * way, decides the outcome. If it has not come within the grace (a lost event, or an app so busy
    * that its events lag), the leg the request was about counts as ended, its cause unknown.
    */
-  private failCallOnError(live: LiveCall, request: string, promise: Promise<unknown>, leg?: LegName): void {
+  private failCallOnError(live: LiveCall, request: string, promise: Promise<unknown>, about?: { leg: LegName; addChannel: boolean }): void {
     promise.catch((err: unknown) => {
       const error = err instanceof AriRequestError ? err.detail : err instanceof Error ? err.message : String(err);
       const fail = () => this.dispatch(live, { type: 'RequestFailed', request, error, at: this.now() });
-      if (!channelGone(err)) {
+      if (!channelGone(err, about?.addChannel ?? false)) {
         this.deps.logger.warn('ARI request failed; ending the call', { callId: live.context.callId, request, err });
         fail();
         return;
@@ -206,9 +208,9 @@ export class CallRunner {
       if (!p) return;
       const timer = setTimeout(() => {
         p.graceTimers.delete(timer);
-        if (!leg) return fail();
-        this.deps.logger.info('channel gone without a ChannelDestroyed; its leg counts as ended', { callId: live.context.callId, request, leg });
-        this.dispatch(live, { type: 'LegEnded', leg, cause: null, causeText: null, at: this.now() });
+        if (!about) return fail();
+        this.deps.logger.info('channel gone without a ChannelDestroyed; its leg counts as ended', { callId: live.context.callId, request, leg: about.leg });
+        this.dispatch(live, { type: 'LegEnded', leg: about.leg, cause: null, causeText: null, at: this.now() });
       }, NOT_FOUND_GRACE_MS);
       p.graceTimers.add(timer);
     });
@@ -220,12 +222,14 @@ export class CallRunner {
 }
 
 /**
- * Asterisk's answers for "that channel is no longer there": 404 from most operations, 400
- * "Channel not found" and 422 "Channel not in Stasis application" from a bridge's addChannel.
+ * Asterisk's answers for "that channel is no longer there": 404 from channel operations; from a
+ * bridge's addChannel, 400 "Channel not found" and 422 "Channel not in Stasis application" (there
+ * 404 means the bridge is gone, which is a failure).
  */
-function channelGone(err: unknown): boolean {
+function channelGone(err: unknown, addChannel: boolean): boolean {
   if (!(err instanceof AriRequestError)) return false;
-  return err.status === 404 || err.status === 422 || (err.status === 400 && /not found/i.test(err.detail));
+  if (!addChannel) return err.status === 404;
+  return err.status === 422 || (err.status === 400 && /channel not found/i.test(err.detail));
 }
 
 /** Resolves after the process.nextTick callbacks queued so far (pending HTTP request writes among them). */

@@ -186,13 +186,16 @@ describe('call engine on an in-memory ARI', () => {
       expect(ari.requests.filter((r) => r.op === 'hangup').map((r) => r.args.channelId)).toContain(`${call.callId}-target`);
     });
 
-    it('given adding to the bridge fails for another reason, then the call ends as failed at once, with the error', async () => {
+    it.each([
+      ['409 Bridge not in Stasis application', 409],
+      ['404 Bridge not found', 404],
+    ])('given adding to the bridge answers %s, then the call ends as failed at once, with the error', async (message, status) => {
       await addAgent(h.stores);
       const call = await place();
       const updates = firstValueFrom(call.updates.pipe(toArray()));
-      ari.failNext('addToBridge', 'Bridge not in Stasis application', 409);
+      ari.failNext('addToBridge', message.replace(/^\d+ /, ''), status);
       await connect(call);
-      expect((await updates).at(-1)).toMatchObject({ outcome: 'failed', detail: expect.stringContaining('Bridge not in Stasis application') });
+      expect((await updates).at(-1)).toMatchObject({ outcome: 'failed', detail: expect.stringContaining(message.replace(/^\d+ /, '')) });
     });
 
     it('given the call ended, then the agent can place the next call at once', async () => {
