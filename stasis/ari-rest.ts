@@ -17,11 +17,17 @@ export class AriRest {
   /** Requests started so far; lets the event reader see that handling an event asked for one. */
   started = 0;
 
-  constructor(url: string, username: string, password: string, private readonly timeoutMs: number) {
+  /**
+   * `idleMs`: a kept-alive connection idle this long is closed by us. Asterisk closes one idle for
+   * its session_keep_alive (15 s, asterisk/http.conf); a request written onto a connection at the
+   * moment Asterisk closes it fails with ECONNRESET and would end a call, so ours closes first.
+   */
+  constructor(url: string, username: string, password: string, private readonly timeoutMs: number, idleMs = 10_000) {
     this.base = new URL(url);
     const secure = this.base.protocol === 'https:';
     this.send = secure ? https.request : http.request;
-    this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 64 }) : new http.Agent({ keepAlive: true, maxSockets: 64 });
+    const options = { keepAlive: true, maxSockets: 64, timeout: idleMs };
+    this.agent = secure ? new https.Agent(options) : new http.Agent(options);
     this.auth = `${username}:${password}`;
   }
 

@@ -45,6 +45,8 @@ export class AriServer {
   private readonly subscribers = new Map<string, WebSocket>();
   private refusing = false;
   private closed = false;
+  /** TCP connections accepted so far (HTTP keep-alive reuse shows as requests without new ones). */
+  connectionsAccepted = 0;
 
   private constructor(
     private readonly httpServer: http.Server,
@@ -66,6 +68,7 @@ export class AriServer {
           return;
         }
         const server = new AriServer(httpServer, handlers, address.port);
+        httpServer.on('connection', () => { server.connectionsAccepted += 1; });
         httpServer.on('request', (req, res) => server.onRequest(req, res));
         httpServer.on('upgrade', (req, socket, head) => server.onUpgrade(req, socket, head));
         resolve(server);

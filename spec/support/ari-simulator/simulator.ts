@@ -153,6 +153,11 @@ export class AriSimulator {
     });
   }
 
+  /** TCP connections the HTTP server has accepted (REST and WebSocket). */
+  connectionsAccepted(): number {
+    return this.wire().connectionsAccepted;
+  }
+
   dropWebSockets(): void {
     this.wire().dropSockets();
   }
