@@ -101,6 +101,10 @@ describe(`data layer on ${kind}`, () => {
       expect(row).toMatchObject({ stage: 'ended', outcome: 'agent_busy', hangupCause: 17 });
       expect(row?.requestedAt.toISOString()).toBe(t0.toISOString());
       expect(row?.agentRingingAt?.getTime()).toBe(t0.getTime() + 500);
+      expect(row?.endedAt?.getTime()).toBe(t0.getTime() + 900);
+      await stores.calls.recordCallTransition('c-1', { detail: 'x', hangupCauseText: null });
+      expect(await stores.calls.byId('c-1')).toMatchObject({ detail: 'x', hangupCauseText: null, hangupCause: 17, outcome: 'agent_busy' });
+      await expect(stores.calls.recordCallTransition('c-1', { nope: 1 } as never)).rejects.toThrow(/nope/);
       expect(await stores.calls.liveCallOfAgent(id)).toBeNull();
       expect(await stores.calls.liveCalls()).toEqual([]);
     });
