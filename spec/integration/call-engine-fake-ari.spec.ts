@@ -147,28 +147,22 @@ describe('call engine on an in-memory ARI', () => {
       expect(ari.requests.filter((r) => r.op === 'hangup').map((r) => r.args.channelId)).toContain(`${call.callId}-agent`);
     });
 
-    /** Drives a call to the target's StasisStart (the moment the target is added to the bridge). */
-    async function connect(call: { callId: string }): Promise<void> {
-      const agentId = `${call.callId}-agent`;
-      const targetId = `${call.callId}-target`;
-      await send({ type: 'ChannelStateChange', channelId: agentId, channelState: 'Up' });
-      await send({ type: 'StasisStart', channelId: agentId, channelState: 'Up', args: ['agent', call.callId] });
-      await send({ type: 'ChannelStateChange', channelId: targetId, channelState: 'Up' });
-      await send({ type: 'StasisStart', channelId: targetId, channelState: 'Up', args: ['target', call.callId] });
+    /** A leg answers and enters Stasis (the moment the engine adds it to the bridge). */
+    async function legUp(call: { callId: string }, leg: 'agent' | 'target'): Promise<void> {
+      await send({ type: 'ChannelStateChange', channelId: `${call.callId}-${leg}`, channelState: 'Up' });
+      await send({ type: 'StasisStart', channelId: `${call.callId}-${leg}`, channelState: 'Up', args: [leg, call.callId] });
     }
 
     it.each([
-      ['400 Channel not found', 400],
-      ['422 Channel not in Stasis application', 422],
-    ])('given adding the target answers %s and its ChannelDestroyed follows, then the hang-up decides the outcome, not the error', async (message, status) => {
+      [400, 'Channel not found'],
+      [422, 'Channel not in Stasis application'],
+    ])('given adding the target answers %i %s and its ChannelDestroyed follows, then the hang-up decides the outcome, not the error', async (status, message) => {
       await addAgent(h.stores);
       const call = await place();
       const updates = firstValueFrom(call.updates.pipe(toArray()));
-      await send({ type: 'ChannelStateChange', channelId: `${call.callId}-agent`, channelState: 'Up' });
-      await send({ type: 'StasisStart', channelId: `${call.callId}-agent`, channelState: 'Up', args: ['agent', call.callId] });
-      ari.failNext('addToBridge', message.replace(/^\d+ /, ''), status);
-      await send({ type: 'ChannelStateChange', channelId: `${call.callId}-target`, channelState: 'Up' });
-      await send({ type: 'StasisStart', channelId: `${call.callId}-target`, channelState: 'Up', args: ['target', call.callId] });
+      await legUp(call, 'agent');
+      ari.failNext('addToBridge', message, status);
+      await legUp(call, 'target');
       await send({ type: 'ChannelDestroyed', channelId: `${call.callId}-target`, cause: 16, causeText: 'Normal Clearing' });
       expect((await updates).at(-1)).toMatchObject({ outcome: 'completed', endedBy: 'target', hangupCause: 16 });
     });
@@ -177,9 +171,8 @@ describe('call engine on an in-memory ARI', () => {
       await addAgent(h.stores);
       const call = await place();
       const updates = firstValueFrom(call.updates.pipe(toArray()));
-      await send({ type: 'ChannelStateChange', channelId: `${call.callId}-agent`, channelState: 'Up' });
       ari.failNext('addToBridge', 'Channel not found', 400);
-      await send({ type: 'StasisStart', channelId: `${call.callId}-agent`, channelState: 'Up', args: ['agent', call.callId] });
+      await legUp(call, 'agent');
       const last = (await updates).at(-1);
       expect(last).toMatchObject({ outcome: 'agent_hung_up', endedBy: 'agent', hangupCause: null });
       await h.engine.settled();
@@ -187,15 +180,15 @@ describe('call engine on an in-memory ARI', () => {
     });
 
     it.each([
-      ['409 Bridge not in Stasis application', 409],
-      ['404 Bridge not found', 404],
-    ])('given adding to the bridge answers %s, then the call ends as failed at once, with the error', async (message, status) => {
+      [409, 'Bridge not in Stasis application'],
+      [404, 'Bridge not found'],
+    ])('given adding to the bridge answers %i %s, then the call ends as failed at once, with the error', async (status, message) => {
       await addAgent(h.stores);
       const call = await place();
       const updates = firstValueFrom(call.updates.pipe(toArray()));
-      ari.failNext('addToBridge', message.replace(/^\d+ /, ''), status);
-      await connect(call);
-      expect((await updates).at(-1)).toMatchObject({ outcome: 'failed', detail: expect.stringContaining(message.replace(/^\d+ /, '')) });
+      ari.failNext('addToBridge', message, status);
+      await legUp(call, 'agent');
+      expect((await updates).at(-1)).toMatchObject({ outcome: 'failed', detail: expect.stringContaining(message) });
     });
 
     it('given the call ended, then the agent can place the next call at once', async () => {
