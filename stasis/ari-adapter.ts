@@ -81,13 +81,13 @@ export class AriAdapter implements AriPort {
   async originate(r: OriginateRequest): Promise<void> {
     await this.request('originate', 'POST', '/channels', {
       channelId: r.channelId, endpoint: r.endpoint, app: r.app, appArgs: r.appArgs, timeout: r.timeoutS,
-      callerId: r.callerId, originator: r.originatorId,
+      callerId: r.callerId,
     });
   }
 
   async createChannel(r: Omit<OriginateRequest, 'timeoutS' | 'callerId'>): Promise<void> {
     await this.request('create channel', 'POST', '/channels/create', {
-      channelId: r.channelId, endpoint: r.endpoint, app: r.app, appArgs: r.appArgs, originator: r.originatorId,
+      channelId: r.channelId, endpoint: r.endpoint, app: r.app, appArgs: r.appArgs,
     });
   }
 

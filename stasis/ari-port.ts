@@ -38,7 +38,6 @@ export interface OriginateRequest {
   appArgs: string;
   callerId: string | null;
   timeoutS: number;
-  originatorId?: string;
 }
 
 export interface AriPort {

@@ -4,9 +4,12 @@
  * runner (call-runner.ts) does it and feeds the results back in as events.
  *
  * The flow, agent first:
- *   requested ─OriginateLeg(agent)→ agent_dialing ─ringing→ agent_ringing ─answered→
- *   agent_answered (only while waiting for the confirmation digit) → target_dialing ─ringing→
- *   target_ringing ─target in Stasis→ connected ─either leg ends→ ended
+ *   requested ─OriginateLeg(agent), CreateBridge, CreateLeg(target)→ agent_dialing ─ringing→
+ *   agent_ringing ─answered→ agent_answered (only while waiting for the confirmation digit) →
+ *   target_dialing (DialLeg) ─ringing→ target_ringing ─target answered→ connected ─either leg ends→ ended
+ * The target's channel is made, and put in the bridge, while the agent's phone rings: on the
+ * agent's answer, dialing the target is then a single request that Asterisk runs at once (see
+ * onCallStarted).
  * Any leg ending, a timer, a cancel or a failed request ends the call from any live stage; ending
  * always hangs up every leg still up and destroys the bridge, because Asterisk does neither.
  */
@@ -46,7 +49,8 @@ export function callIds(callId: string): CallIds {
 /** Ours own timers are a safety net behind Asterisk's: they fire a little after Asterisk's should. */
 export const TIMER_GRACE_MS = 5000;
 
-export type LegStatus = 'idle' | 'dialing' | 'ringing' | 'up' | 'ended';
+/** `created`: the target's channel exists in Asterisk (or is being made) but has not been dialed. */
+export type LegStatus = 'idle' | 'created' | 'dialing' | 'ringing' | 'up' | 'ended';
 
 export interface LegState {
   status: LegStatus;
@@ -70,7 +74,7 @@ export interface CallState {
   target: LegState;
   bridgeRequested: boolean;
   ringbackPlaying: boolean;
-  /** The target leg has been asked to ring (it may not be ringing yet). */
+  /** The target should ring: dialed, or to be dialed as soon as its channel is in the bridge. */
   targetDialed: boolean;
   times: CallTimes;
   outcome?: CallOutcome;
@@ -110,7 +114,10 @@ export interface CallRecordPatch {
 }
 
 export type CallEffect =
-  | { type: 'OriginateLeg'; leg: LegName; channelId: string; endpoint: string; callerId: string | null; timeoutS: number; appArgs: string; originatorId?: string }
+  | { type: 'OriginateLeg'; leg: LegName; channelId: string; endpoint: string; callerId: string | null; timeoutS: number; appArgs: string }
+  | { type: 'CreateLeg'; leg: LegName; channelId: string; endpoint: string; appArgs: string }
+  /** Dials a created leg; Asterisk gives it the caller's Caller ID (the INVITE's From). */
+  | { type: 'DialLeg'; leg: LegName; channelId: string; timeoutS: number; callerChannelId: string }
   | { type: 'CreateBridge'; bridgeId: string }
   | { type: 'AddToBridge'; bridgeId: string; channelId: string }
   | { type: 'StartRingback'; channelId: string; playbackId: string }
@@ -158,16 +165,28 @@ export function transition(state: CallState, event: CallEvent): Transition {
   }
 }
 
+/**
+ * The agent's phone is called first. The bridge and the target's channel are made at the same
+ * time, while it rings: a channel made with /channels/create sends nothing to the provider until
+ * it is dialed, and once it waits in a bridge Asterisk runs a dial for it at once. On Asterisk
+ * 18.9 a created channel alone in Stasis picks a dial up only on its 200 ms loop, and originating
+ * the target on the answer costs Asterisk a channel set-up and a thread on the critical path.
+ */
 function onCallStarted(state: CallState): Transition {
   if (state.stage !== 'requested') return unchanged(state);
   const { plan, ids } = state;
   return {
-    state: { ...state, stage: 'agent_dialing', agent: { status: 'dialing', inStasis: false } },
+    state: {
+      ...state, stage: 'agent_dialing', bridgeRequested: true,
+      agent: { status: 'dialing', inStasis: false }, target: { status: 'created', inStasis: false },
+    },
     effects: [
       {
         type: 'OriginateLeg', leg: 'agent', channelId: ids.agentChannelId, endpoint: plan.agentEndpoint,
         callerId: plan.callerId, timeoutS: plan.agentRingTimeoutS, appArgs: `agent,${plan.callId}`,
       },
+      { type: 'CreateBridge', bridgeId: ids.bridgeId },
+      { type: 'CreateLeg', leg: 'target', channelId: ids.targetChannelId, endpoint: plan.targetEndpoint, appArgs: `target,${plan.callId}` },
       { type: 'StartTimer', timer: 'agent_ring', ms: plan.agentRingTimeoutS * 1000 + TIMER_GRACE_MS },
       { type: 'PersistCall', patch: { stage: 'agent_dialing' } },
     ],
@@ -179,15 +198,8 @@ function onLegRinging(state: CallState, leg: LegName, at: number): Transition {
   if (current.status !== 'dialing') return unchanged(state);
   const next = { ...state, [leg]: { ...current, status: 'ringing' } };
   if (leg === 'agent' && state.stage === 'agent_dialing') {
-    // The bridge is made while the phone rings, so that on answer adding the agent is one request.
-    const ringing: CallState = { ...next, stage: 'agent_ringing', bridgeRequested: true, times: { ...state.times, agentRingingAt: at } };
-    return {
-      state: ringing,
-      effects: [
-        ...(state.bridgeRequested ? [] : [{ type: 'CreateBridge', bridgeId: state.ids.bridgeId } as const]),
-        { type: 'PersistCall', patch: { stage: 'agent_ringing', agentRingingAt: new Date(at) } },
-      ],
-    };
+    return persisting({ ...next, stage: 'agent_ringing', times: { ...state.times, agentRingingAt: at } },
+      { stage: 'agent_ringing', agentRingingAt: new Date(at) });
   }
   if (leg === 'target' && state.stage === 'target_dialing') {
     return persisting({ ...next, stage: 'target_ringing', times: { ...state.times, targetRingingAt: at } },
@@ -198,46 +210,51 @@ function onLegRinging(state: CallState, leg: LegName, at: number): Transition {
 
 function onLegAnswered(state: CallState, leg: LegName, at: number): Transition {
   const current = state[leg];
-  if (current.status === 'up' || current.status === 'ended' || current.status === 'idle') return unchanged(state);
+  if (current.status !== 'dialing' && current.status !== 'ringing') return unchanged(state);
   const answered = { ...state, [leg]: { ...current, status: 'up' as const } };
-  if (leg === 'target') return { state: answered, effects: [] }; // connected once it is in Stasis and can be bridged
+  if (leg === 'target') {
+    // It was dialed only once it was in the bridge, so answering connects it.
+    const connected: CallState = { ...answered, stage: 'connected', ringbackPlaying: false, times: { ...state.times, connectedAt: at } };
+    return {
+      state: connected,
+      effects: [
+        ...(state.ringbackPlaying ? [{ type: 'StopRingback', playbackId: state.ids.ringbackId } as const] : []),
+        { type: 'CancelTimer', timer: 'target_ring' },
+        { type: 'PersistCall', patch: { stage: 'connected', connectedAt: new Date(at) } },
+      ],
+    };
+  }
 
   const times = { ...state.times, agentAnsweredAt: at };
-  // Normally made while the agent rang; if no ringing was reported, now, while the channel is
-  // still on its way into Stasis.
-  const bridge: CallEffect[] = state.bridgeRequested ? [] : [{ type: 'CreateBridge', bridgeId: state.ids.bridgeId }];
   const common: CallEffect[] = [{ type: 'CancelTimer', timer: 'agent_ring' }];
   if (state.plan.confirmDigit) {
     return {
-      state: { ...answered, stage: 'agent_answered', bridgeRequested: true, times },
+      state: { ...answered, stage: 'agent_answered', times },
       effects: [
-        ...bridge, ...common,
+        ...common,
         { type: 'StartTimer', timer: 'confirm', ms: state.plan.confirmTimeoutS * 1000 },
         { type: 'PersistCall', patch: { stage: 'agent_answered', agentAnsweredAt: new Date(at) } },
       ],
     };
   }
   // Dial the target first: every other request can wait, the customer's phone should not.
-  const dialed = dialTarget({ ...answered, bridgeRequested: true, times });
+  const dialed = dialTarget({ ...answered, times });
   return {
     state: dialed.state,
     effects: [
-      dialed.effects[0]!, ...bridge, ...common, ...dialed.effects.slice(1),
+      ...dialed.effects, ...common,
       { type: 'PersistCall', patch: { stage: 'target_dialing', agentAnsweredAt: new Date(at) } },
     ],
   };
 }
 
+/** The target should ring now: dialed at once if its channel is in the bridge, else as soon as it is. */
 function dialTarget(state: CallState): Transition {
   const { plan, ids } = state;
-  const effects: CallEffect[] = [
-    {
-      type: 'OriginateLeg', leg: 'target', channelId: ids.targetChannelId, endpoint: plan.targetEndpoint,
-      callerId: plan.callerId, timeoutS: plan.targetRingTimeoutS, appArgs: `target,${plan.callId}`, originatorId: ids.agentChannelId,
-    },
-    { type: 'StartTimer', timer: 'target_ring', ms: plan.targetRingTimeoutS * 1000 + TIMER_GRACE_MS },
-  ];
-  let next: CallState = { ...state, stage: 'target_dialing', target: { status: 'dialing', inStasis: false }, targetDialed: true };
+  let next: CallState = { ...state, stage: 'target_dialing', targetDialed: true };
+  const effects: CallEffect[] = [];
+  if (next.target.inStasis) next = withDial(next, effects);
+  effects.push({ type: 'StartTimer', timer: 'target_ring', ms: plan.targetRingTimeoutS * 1000 + TIMER_GRACE_MS });
   if (state.agent.inStasis && !state.ringbackPlaying) {
     effects.push({ type: 'StartRingback', channelId: ids.agentChannelId, playbackId: ids.ringbackId });
     next = { ...next, ringbackPlaying: true };
@@ -245,34 +262,38 @@ function dialTarget(state: CallState): Transition {
   return { state: next, effects };
 }
 
+/** Appends the target's dial (its Caller ID copied from the agent's channel) to `effects`. */
+function withDial(state: CallState, effects: CallEffect[]): CallState {
+  const { plan, ids } = state;
+  effects.push({
+    type: 'DialLeg', leg: 'target', channelId: ids.targetChannelId, timeoutS: plan.targetRingTimeoutS, callerChannelId: ids.agentChannelId,
+  });
+  return { ...state, target: { ...state.target, status: 'dialing' } };
+}
+
 function onLegEnteredStasis(state: CallState, leg: LegName, at: number): Transition {
   const current = state[leg];
   if (current.inStasis || current.status === 'ended') return unchanged(state);
-  // StasisStart only follows an answer; if the answer event was lost (a reconnect), take it as one.
+  if (leg === 'target') {
+    // The created target is in Stasis (still Down): into the bridge, and dialed if it is time.
+    if (current.status !== 'created') return unchanged(state);
+    const effects: CallEffect[] = [{ type: 'AddToBridge', bridgeId: state.ids.bridgeId, channelId: state.ids.targetChannelId }];
+    const inStasis: CallState = { ...state, target: { status: 'created', inStasis: true } };
+    return { state: state.targetDialed ? withDial(inStasis, effects) : inStasis, effects };
+  }
+  // The agent's StasisStart only follows an answer; if the answer event was lost (a reconnect), take it as one.
+  if (current.status === 'idle' || current.status === 'created') return unchanged(state);
   let next: CallState = state;
   let effects: CallEffect[] = [];
   if (current.status !== 'up') ({ state: next, effects } = onLegAnswered(state, leg, at));
-  next = { ...next, [leg]: { status: 'up', inStasis: true } };
+  next = { ...next, agent: { status: 'up', inStasis: true } };
   const { ids } = next;
-  if (leg === 'agent') {
-    effects = [...effects, { type: 'AddToBridge', bridgeId: ids.bridgeId, channelId: ids.agentChannelId }];
-    if (next.targetDialed && !next.ringbackPlaying) {
-      effects.push({ type: 'StartRingback', channelId: ids.agentChannelId, playbackId: ids.ringbackId });
-      next = { ...next, ringbackPlaying: true };
-    }
-    return { state: next, effects };
+  effects = [...effects, { type: 'AddToBridge', bridgeId: ids.bridgeId, channelId: ids.agentChannelId }];
+  if (next.targetDialed && !next.ringbackPlaying && next.stage !== 'connected') {
+    effects.push({ type: 'StartRingback', channelId: ids.agentChannelId, playbackId: ids.ringbackId });
+    next = { ...next, ringbackPlaying: true };
   }
-  const connected: CallState = { ...next, stage: 'connected', ringbackPlaying: false, times: { ...next.times, connectedAt: at } };
-  return {
-    state: connected,
-    effects: [
-      ...effects,
-      { type: 'AddToBridge', bridgeId: ids.bridgeId, channelId: ids.targetChannelId },
-      ...(next.ringbackPlaying ? [{ type: 'StopRingback', playbackId: ids.ringbackId } as const] : []),
-      { type: 'CancelTimer', timer: 'target_ring' },
-      { type: 'PersistCall', patch: { stage: 'connected', connectedAt: new Date(at) } },
-    ],
-  };
+  return { state: next, effects };
 }
 
 function onDtmf(state: CallState, leg: LegName, digit: string): Transition {
@@ -293,6 +314,10 @@ function onLegEnded(state: CallState, leg: LegName, cause: number | null, causeT
   if (current.status === 'ended' || current.status === 'idle') return unchanged(state);
   const ended: CallState = { ...state, [leg]: { status: 'ended', inStasis: false } };
   const hangup = { hangupCause: cause, hangupCauseText: causeText };
+  if (current.status === 'created') {
+    // Nothing dialed it: it was hung up or lost on Asterisk's side.
+    return endCall(ended, at, { outcome: 'failed', endedBy: leg, ...hangup, detail: `the ${leg} channel ended before it was dialed` });
+  }
   if (state.stage === 'connected') return endCall(ended, at, { outcome: 'completed', endedBy: leg, ...hangup });
   if (current.status === 'up') {
     // The agent gave up before the target answered, or the target hung up on answering.
@@ -309,6 +334,9 @@ function onTimer(state: CallState, timer: TimerName, at: number): Transition {
       if (state.agent.status !== 'dialing' && state.agent.status !== 'ringing') return unchanged(state);
       return endCall(state, at, { outcome: 'agent_no_answer', endedBy: 'app', detail: 'no answer within the ring timeout' });
     case 'target_ring':
+      if (state.target.status === 'created' && state.targetDialed) {
+        return endCall(state, at, { outcome: 'failed', endedBy: 'app', detail: 'the target channel never became ready to dial' });
+      }
       if (state.target.status !== 'dialing' && state.target.status !== 'ringing') return unchanged(state);
       return endCall(state, at, { outcome: 'target_no_answer', endedBy: 'app', detail: 'no answer within the ring timeout' });
     case 'confirm':

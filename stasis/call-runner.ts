@@ -105,10 +105,23 @@ export class CallRunner {
       case 'OriginateLeg': {
         const request = ari.originate({
           channelId: effect.channelId, endpoint: effect.endpoint, app: this.deps.app, appArgs: effect.appArgs,
-          callerId: effect.callerId, timeoutS: effect.timeoutS, originatorId: effect.originatorId,
+          callerId: effect.callerId, timeoutS: effect.timeoutS,
         });
         p.originated.set(effect.channelId, tracked(request));
         this.failCallOnError(live, `originate ${effect.leg}`, request);
+        return;
+      }
+      case 'CreateLeg': {
+        const request = ari.createChannel({ channelId: effect.channelId, endpoint: effect.endpoint, app: this.deps.app, appArgs: effect.appArgs });
+        p.originated.set(effect.channelId, tracked(request));
+        this.failCallOnError(live, `create ${effect.leg} channel`, request);
+        return;
+      }
+      case 'DialLeg': {
+        // Only once the channel is in the bridge: there Asterisk runs the dial at once. If joining
+        // failed, that request's own error decides the call.
+        const dialed = afterSuccess(p.joined.get(effect.channelId), () => ari.dial(effect.channelId, effect.timeoutS, effect.callerChannelId));
+        this.failCallOnError(live, `dial ${effect.leg}`, dialed, { leg: effect.leg, addChannel: false });
         return;
       }
       case 'CreateBridge': {
@@ -241,12 +254,12 @@ function afterPendingTicks(): Promise<void> {
 interface Request {
   promise: Promise<unknown>;
   settled: boolean;
+  failed: boolean;
 }
 
 function tracked(promise: Promise<unknown>): Request {
-  const request: Request = { promise, settled: false };
-  const settle = (): void => { request.settled = true; };
-  promise.then(settle, settle);
+  const request: Request = { promise, settled: false, failed: false };
+  promise.then(() => { request.settled = true; }, () => { request.settled = true; request.failed = true; });
   return request;
 }
 
@@ -258,6 +271,12 @@ function tracked(promise: Promise<unknown>): Request {
  */
 function after<T>(first: Request | undefined, next: () => Promise<T>): Promise<T> {
   return first && !first.settled ? first.promise.then(next, next) : next();
+}
+
+/** Like `after`, but `next` is skipped when `first` failed. */
+function afterSuccess(first: Request | undefined, next: () => Promise<void>): Promise<void> {
+  if (!first || (first.settled && !first.failed)) return next();
+  return first.promise.then(next, () => undefined);
 }
 
 function toCallEvent(event: AriEvent, leg: LegName, at: number): CallEvent | undefined {

@@ -1,7 +1,6 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import type { OriginateRequest } from '../../stasis/ari-port';
 import { waitFor } from '../support/wait-for';
 import { AmiClient } from './support/ami';
 import { AppProcess } from './support/app-process';
@@ -98,15 +97,15 @@ describe('e2e: answer-to-dial gap on a real Asterisk', () => {
       return emit.call(this, event, ...args);
     };
     restoreEmit = () => { WebSocket.prototype.emit = emit; };
-    const originate = bot.ari.originate.bind(bot.ari);
-    bot.ari.originate = (r: OriginateRequest) => {
-      if (!node.originateAt && r.channelId.endsWith('-target')) node.originateAt = wallClock();
-      return originate(r);
+    const dial = bot.ari.dial.bind(bot.ari);
+    bot.ari.dial = (channelId: string, timeoutS: number, callerChannelId?: string) => {
+      if (!node.originateAt && channelId.endsWith('-target')) node.originateAt = wallClock();
+      return dial(channelId, timeoutS, callerChannelId);
     };
     net.Socket.prototype.write = function write(this: net.Socket, chunk: unknown, ...rest: unknown[]) {
       if (!node.wireAt && node.originateAt && (typeof chunk === 'string' || Buffer.isBuffer(chunk))) {
         const head = typeof chunk === 'string' ? chunk.slice(0, 400) : chunk.toString('latin1', 0, 400);
-        if (head.startsWith('POST /ari/channels?') && /-target[&\s]/.test(head)) node.wireAt = wallClock();
+        if (/^POST \/ari\/channels\/[^/?\s]+-target\/dial[?\s]/.test(head)) node.wireAt = wallClock();
       }
       return (socketWrite as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
     } as typeof socketWrite;
@@ -149,6 +148,14 @@ describe('e2e: answer-to-dial gap on a real Asterisk', () => {
     return gapMs(lab.main.trace.since(mark));
   }
 
+  async function throughPrecreated(): Promise<number> {
+    const mark = lab.main.trace.mark();
+    rawCalls += 1;
+    await raw.callPrecreated('e2e-raw', `pre-${rawCalls}`, `PJSIP/${PHONE.answers}@trunk-main`, `PJSIP/${TARGET.busy}@trunk-main`, ANN.callerId);
+    await lab.expectNothingLeft();
+    return gapMs(lab.main.trace.since(mark));
+  }
+
   async function throughDialplan(): Promise<number> {
     const mark = lab.main.trace.mark();
     const response = await ami.action({
@@ -173,6 +180,7 @@ describe('e2e: answer-to-dial gap on a real Asterisk', () => {
     const deployed: number[] = [];
     const dialplan: number[] = [];
     const rawAri: number[] = [];
+    const precreated: number[] = [];
     const toRequest: number[] = [];
     const toWire: number[] = [];
     const toNode: number[] = [];
@@ -182,11 +190,13 @@ describe('e2e: answer-to-dial gap on a real Asterisk', () => {
       const d = await throughDialplan();
       const a = await throughApp();
       const r = await throughRawAri();
+      const p = await throughPrecreated();
       if (round < WARM_UP) continue;
       callbot.push(c.gap);
       deployed.push(a);
       dialplan.push(d);
       rawAri.push(r);
+      precreated.push(p);
       if (c.toRequest !== undefined) toRequest.push(c.toRequest);
       if (c.toWire !== undefined) toWire.push(c.toWire);
       if (c.toNode !== undefined) toNode.push(c.toNode);
@@ -212,6 +222,8 @@ describe('e2e: answer-to-dial gap on a real Asterisk', () => {
           ['ratio callbot in jest / dialplan', inJestRatio.toFixed(2), '', '', ''],
           row('for reference: bare ARI client, same originate', rawAri),
           ['ratio bare ARI / dialplan', rawRatio.toFixed(2), '', '', ''],
+          row('bare ARI client, target created in the bridge, dial', precreated),
+          ['ratio pre-created / dialplan', (median(precreated) / median(dialplan)).toFixed(2), '', '', ''],
           ...(toWire.length ? [
             row('callbot in Node: answer event in -> originate asked', toRequest),
             row('callbot in Node: answer event in -> originate sent', toWire),

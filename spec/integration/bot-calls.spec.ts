@@ -15,7 +15,10 @@ describe('bot: calls', () => {
 
   afterEach(() => h.stop());
 
-  const originates = () => h.sim.requests().filter((r) => r.method === 'POST' && r.path.startsWith('/ari/channels') && !r.path.includes('/play'));
+  /** Every request that makes or dials a channel (originate, create, dial). */
+  const legRequests = () => h.sim.requests().filter((r) => r.method === 'POST' && r.path.startsWith('/ari/channels') && !r.path.includes('/play'));
+  /** The numbers the provider was sent INVITEs for (the simulator's far end), in order. */
+  const invited = () => h.sim.invites().map((i) => i.endpoint);
 
   async function callRow() {
     const a = await h.stores.agents.byTelegramId('2001');
@@ -39,9 +42,11 @@ describe('bot: calls', () => {
     expect(status.text).toContain('Caller ID: +15551234567 [M]');
     expect(status.buttons.map((b) => b.text)).toEqual(['🔁 Call again']);
     expect(agent.messages().filter((m) => /Calling your phone|Call ended/.test(m.history.join()))).toHaveLength(1);
-    const [agentLeg, targetLeg] = originates();
-    expect(agentLeg?.query).toMatchObject({ endpoint: 'PJSIP/+15551230001@trunk-main', callerId: '+15551234567' });
-    expect(targetLeg?.query).toMatchObject({ endpoint: 'PJSIP/+12025550123@trunk-main', callerId: '+15551234567' });
+    // Both INVITEs go out through Main, From the agent's caller ID.
+    expect(h.sim.invites().map(({ endpoint, fromNumber }) => ({ endpoint, fromNumber }))).toEqual([
+      { endpoint: 'PJSIP/+15551230001@trunk-main', fromNumber: '+15551234567' },
+      { endpoint: 'PJSIP/+12025550123@trunk-main', fromNumber: '+15551234567' },
+    ]);
     await waitFor(() => h.sim.channels().length === 0 && h.sim.bridges().length === 0, { what: 'no channel or bridge left' });
     expect(await callRow()).toMatchObject({ stage: 'ended', outcome: 'completed', endedBy: 'target', statusMessageId: status.messageId });
 
@@ -78,7 +83,7 @@ describe('bot: calls', () => {
     h.sim.setFarEnd((endpoint) => (endpoint.includes('+15551230001') ? script : undefined));
     await agent.send('/call +12025550123');
     await agent.waitFor(text);
-    expect(originates()).toHaveLength(1);
+    expect(invited()).toEqual(['PJSIP/+15551230001@trunk-main']);
     expect(await callRow()).toMatchObject({ outcome });
   });
 
@@ -109,7 +114,7 @@ describe('bot: calls', () => {
     await agent.waitFor(/Calling your phone/);
     await agent.send('/call +12025550124');
     await agent.waitFor(/already have a call in progress/);
-    expect(originates()).toHaveLength(1);
+    expect(invited()).toEqual(['PJSIP/+15551230001@trunk-main']);
     await agent.send('/hangup');
     await agent.waitFor(/⏹ Cancelled/);
     await waitFor(() => h.sim.channels().length === 0, { what: 'cleanup' });
@@ -126,10 +131,10 @@ describe('bot: calls', () => {
     await agent.waitFor(/Call ended/);
     await agent.waitFor(/has been revoked/);
     await waitFor(() => h.sim.channels().length === 0 && h.sim.bridges().length === 0, { what: 'cleanup' });
-    const before = originates().length;
+    const before = invited().length;
     await agent.send('/call +12025550123');
     await agent.waitFor(/You have no access/);
-    expect(originates()).toHaveLength(before);
+    expect(invited()).toHaveLength(before);
   });
 
   it('given the admin, when they list live calls and tap a hang-up button, then that call ends', async () => {
@@ -159,7 +164,7 @@ describe('bot: calls', () => {
     ])('given %s, then the agent gets a clear reason and nothing is dialed', async (_what, text, reply) => {
       await agent.send(text);
       await agent.waitFor(reply);
-      expect(originates()).toEqual([]);
+      expect(legRequests()).toEqual([]);
     });
 
     it('given a stranger, when they try to call, tap a forged call button or a forged hang-up, then nothing is dialed', async () => {
@@ -173,7 +178,7 @@ describe('bot: calls', () => {
       await stranger.send('/authorize 6666 +12025550123');
       await stranger.waitFor(/You have no access/);
       await waitFor(() => stranger.messages().length >= 2);
-      expect(originates()).toEqual([]);
+      expect(legRequests()).toEqual([]);
       expect(await h.stores.agents.activeAgentByTelegramId('6666')).toBeNull();
     });
 
@@ -183,7 +188,7 @@ describe('bot: calls', () => {
       }
       await agent.send('/help');
       await agent.waitFor(/Commands:/);
-      expect(originates()).toEqual([]);
+      expect(legRequests()).toEqual([]);
       expect((await h.stores.agents.byTelegramId('2001'))?.route).toBe('M');
     });
 
@@ -197,14 +202,14 @@ describe('bot: calls', () => {
     ])('given %s, then the agent gets a clear reply and nothing crashes', async (_what, text, reply) => {
       await agent.send(text);
       await agent.waitFor(reply);
-      expect(originates()).toEqual([]);
+      expect(legRequests()).toEqual([]);
     });
 
     it('given a message from a group chat, then the bot says it works in private chats only', async () => {
       const client = h.server.getClient('123456789:AAtest-token_for_the_local_bot_api', { userId: 2001, chatId: -500, type: 'group', firstName: 'Ann' });
       await client.sendCommand(client.makeCommand('/call +12025550123'));
       await waitFor(() => h.messagesTo(-500).some((m) => /private chats only/.test(m.text)), { what: 'private-only reply' });
-      expect(originates()).toEqual([]);
+      expect(legRequests()).toEqual([]);
     });
   });
 

@@ -22,6 +22,11 @@ describe('call engine on an in-memory ARI', () => {
     await new Promise((r) => setImmediate(r));
   }
 
+  /** The target's channel, made at the call's start, has entered Stasis (Down, not dialed). */
+  async function targetReady(call: { callId: string }): Promise<void> {
+    await send({ type: 'StasisStart', channelId: `${call.callId}-target`, channelState: 'Down', args: ['target', call.callId] });
+  }
+
   async function place(target = '202-555-0123', telegramId = '2001') {
     const result = await h.engine.placeCall({ agentTelegramId: telegramId, targetInput: target, telegramChatId: telegramId });
     if (!result.ok) throw new Error(`refused: ${result.reason}`);
@@ -89,28 +94,35 @@ describe('call engine on an in-memory ARI', () => {
       const agentId = `${call.callId}-agent`;
       const targetId = `${call.callId}-target`;
 
-      expect(ari.commandRequests()[0]).toEqual({
-        op: 'originate',
-        args: {
-          channelId: agentId, endpoint: 'PJSIP/+15551230001@trunk-dev', app: 'callbot', appArgs: `agent,${call.callId}`,
-          callerId: '+15550001111', timeoutS: 20, originatorId: undefined,
+      expect(ari.commandRequests().slice(0, 3)).toEqual([
+        {
+          op: 'originate',
+          args: {
+            channelId: agentId, endpoint: 'PJSIP/+15551230001@trunk-dev', app: 'callbot', appArgs: `agent,${call.callId}`,
+            callerId: '+15550001111', timeoutS: 20,
+          },
         },
-      });
+        { op: 'createBridge', args: { bridgeId: `${call.callId}-bridge`, name: call.callId } },
+        { op: 'createChannel', args: { channelId: targetId, endpoint: 'PJSIP/+12025550123@trunk-dev', app: 'callbot', appArgs: `target,${call.callId}` } },
+      ]);
+      await targetReady(call);
+      expect(ari.commandRequests()[3]).toEqual({ op: 'addToBridge', args: { bridgeId: `${call.callId}-bridge`, channelId: targetId } });
       await send({ type: 'ChannelStateChange', channelId: agentId, channelState: 'Ringing' });
       await send({ type: 'ChannelStateChange', channelId: agentId, channelState: 'Up' });
-      expect(ari.commandRequests()[1]).toMatchObject({ op: 'createBridge' });
-      expect(ari.commandRequests()[2]).toMatchObject({ op: 'originate', args: { channelId: targetId, endpoint: 'PJSIP/+12025550123@trunk-dev', callerId: '+15550001111' } });
+      // Dialed with the agent as the caller: Asterisk gives the target the agent's Caller ID.
+      expect(ari.commandRequests()[4]).toEqual({ op: 'dial', args: { channelId: targetId, timeoutS: 20, callerChannelId: agentId } });
       await send({ type: 'StasisStart', channelId: agentId, channelState: 'Up', args: ['agent', call.callId] });
       await send({ type: 'Dial', channelId: targetId, dialstatus: 'RINGING' });
       await send({ type: 'ChannelStateChange', channelId: targetId, channelState: 'Up' });
-      await send({ type: 'StasisStart', channelId: targetId, channelState: 'Up', args: ['target', call.callId] });
       await send({ type: 'ChannelDestroyed', channelId: targetId, cause: 16, causeText: 'Normal Clearing' });
 
       const stages = (await updates).map((u: CallUpdate) => u.stage);
       expect(stages).toEqual(['requested', 'agent_dialing', 'agent_ringing', 'target_dialing', 'target_ringing', 'connected', 'ended']);
       await h.engine.settled();
       await waitFor(() => ari.ops().includes('destroyBridge'));
-      expect(ari.commands()).toEqual(['originate', 'createBridge', 'originate', 'addToBridge', 'play', 'addToBridge', 'stopPlayback', 'hangup', 'destroyBridge']);
+      expect(ari.commands()).toEqual([
+        'originate', 'createBridge', 'createChannel', 'addToBridge', 'dial', 'addToBridge', 'play', 'stopPlayback', 'hangup', 'destroyBridge',
+      ]);
       expect(ari.requests.find((r) => r.op === 'hangup')?.args).toEqual({ channelId: agentId });
       const row = await waitFor(async () => {
         const r = await h.stores.calls.byId(call.callId);
@@ -120,6 +132,15 @@ describe('call engine on an in-memory ARI', () => {
       for (const stamp of ['requestedAt', 'agentRingingAt', 'agentAnsweredAt', 'targetRingingAt', 'connectedAt', 'endedAt'] as const) {
         expect(row[stamp]).toBeInstanceOf(Date);
       }
+    });
+
+    it('given the agent answers before the target channel is in Stasis, then the target is dialed once it has joined the bridge', async () => {
+      await addAgent(h.stores);
+      const call = await place();
+      await send({ type: 'ChannelStateChange', channelId: `${call.callId}-agent`, channelState: 'Up' });
+      expect(ari.ops()).not.toContain('dial');
+      await targetReady(call);
+      expect(ari.commands().slice(-2)).toEqual(['addToBridge', 'dial']);
     });
 
     it('given a live call, when cancelled from outside, then both legs are hung up and the stream completes with cancelled', async () => {
@@ -136,15 +157,45 @@ describe('call engine on an in-memory ARI', () => {
       expect(h.engine.cancelCall(call.callId, 'admin')).toBe(false);
     });
 
-    it('given originating the target fails, then the call ends as failed and the agent is hung up', async () => {
+    it.each([
+      ['createChannel', 'making the target channel'],
+      ['dial', 'dialing the target'],
+    ])('given %s fails (%s), then the call ends as failed with the error and every leg is hung up', async (op) => {
+      await addAgent(h.stores);
+      ari.failNext(op, 'Allocation failed', 500);
+      const call = await place();
+      const updates = firstValueFrom(call.updates.pipe(toArray()));
+      if (op === 'dial') {
+        await targetReady(call);
+        await send({ type: 'ChannelStateChange', channelId: `${call.callId}-agent`, channelState: 'Up' });
+      }
+      expect((await updates).at(-1)).toMatchObject({ outcome: 'failed', detail: expect.stringContaining('Allocation failed') });
+      await h.engine.settled();
+      expect(ari.requests.filter((r) => r.op === 'hangup').map((r) => r.args.channelId).sort()).toEqual([`${call.callId}-agent`, `${call.callId}-target`]);
+      expect(ari.ops()).toContain('destroyBridge');
+    });
+
+    it('given joining the target to the bridge fails, then it is never dialed', async () => {
       await addAgent(h.stores);
       const call = await place();
-      ari.failNext('originate', 'Allocation failed');
-      ari.emit({ type: 'ChannelStateChange', channelId: `${call.callId}-agent`, channelState: 'Up' });
-      const last = await firstValueFrom(call.updates.pipe(toArray()));
-      expect(last.at(-1)).toMatchObject({ outcome: 'failed', detail: expect.stringContaining('Allocation failed') });
+      const updates = firstValueFrom(call.updates.pipe(toArray()));
+      ari.failNext('addToBridge', 'Bridge not in Stasis application', 409);
+      await send({ type: 'ChannelStateChange', channelId: `${call.callId}-agent`, channelState: 'Up' });
+      await targetReady(call);
+      expect((await updates).at(-1)).toMatchObject({ outcome: 'failed', detail: expect.stringContaining('Bridge not in Stasis application') });
       await h.engine.settled();
-      expect(ari.requests.filter((r) => r.op === 'hangup').map((r) => r.args.channelId)).toContain(`${call.callId}-agent`);
+      expect(ari.ops()).not.toContain('dial');
+    });
+
+    it('given the target channel is destroyed before it was dialed, then the call fails and says so', async () => {
+      await addAgent(h.stores);
+      const call = await place();
+      const updates = firstValueFrom(call.updates.pipe(toArray()));
+      await targetReady(call);
+      await send({ type: 'ChannelDestroyed', channelId: `${call.callId}-target`, cause: 16, causeText: 'Normal Clearing' });
+      expect((await updates).at(-1)).toMatchObject({ outcome: 'failed', detail: 'the target channel ended before it was dialed' });
+      await h.engine.settled();
+      expect(ari.requests.filter((r) => r.op === 'hangup').map((r) => r.args.channelId)).toEqual([`${call.callId}-agent`]);
     });
 
     /** A leg answers and enters Stasis (the moment the engine adds it to the bridge). */
@@ -156,15 +207,25 @@ describe('call engine on an in-memory ARI', () => {
     it.each([
       [400, 'Channel not found'],
       [422, 'Channel not in Stasis application'],
-    ])('given adding the target answers %i %s and its ChannelDestroyed follows, then the hang-up decides the outcome, not the error', async (status, message) => {
+    ])('given adding the agent answers %i %s and its ChannelDestroyed follows, then the hang-up decides the outcome, not the error', async (status, message) => {
       await addAgent(h.stores);
       const call = await place();
       const updates = firstValueFrom(call.updates.pipe(toArray()));
-      await legUp(call, 'agent');
       ari.failNext('addToBridge', message, status);
-      await legUp(call, 'target');
-      await send({ type: 'ChannelDestroyed', channelId: `${call.callId}-target`, cause: 16, causeText: 'Normal Clearing' });
-      expect((await updates).at(-1)).toMatchObject({ outcome: 'completed', endedBy: 'target', hangupCause: 16 });
+      await legUp(call, 'agent');
+      await send({ type: 'ChannelDestroyed', channelId: `${call.callId}-agent`, cause: 16, causeText: 'Normal Clearing' });
+      expect((await updates).at(-1)).toMatchObject({ outcome: 'agent_hung_up', endedBy: 'agent', hangupCause: 16 });
+    });
+
+    it('given dialing the target answers 404 and its ChannelDestroyed follows, then the hang-up decides the outcome, not the error', async () => {
+      await addAgent(h.stores);
+      const call = await place();
+      const updates = firstValueFrom(call.updates.pipe(toArray()));
+      await targetReady(call);
+      ari.failNext('dial', 'Channel not found', 404);
+      await legUp(call, 'agent');
+      await send({ type: 'ChannelDestroyed', channelId: `${call.callId}-target`, cause: 34, causeText: 'Circuit/channel congestion' });
+      expect((await updates).at(-1)).toMatchObject({ outcome: 'target_unreachable', endedBy: 'target', hangupCause: 34 });
     });
 
     it('given adding the agent answers 400 Channel not found and no ChannelDestroyed ever comes, then after a grace the agent counts as gone (not "failed")', async () => {

@@ -61,6 +61,7 @@ export class FakeAri implements AriPort {
 
   async createChannel(request: Omit<OriginateRequest, 'timeoutS' | 'callerId'>): Promise<void> {
     this.record('createChannel', { ...request });
+    this.channels.set(request.channelId, { id: request.channelId, state: 'Down', appName: 'Stasis', appData: `${request.app},${request.appArgs}` });
   }
 
   async dial(channelId: string, timeoutS: number, callerChannelId?: string): Promise<void> {

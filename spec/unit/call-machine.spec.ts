@@ -31,70 +31,87 @@ function run(events: CallEvent[], p: CallPlan = plan): { state: CallState; effec
   return { state, effects, last };
 }
 
-const types = (effects: CallEffect[]) => effects.map((e) => (e.type === 'OriginateLeg' ? `Originate:${e.leg}` : e.type));
+const LEG_EFFECTS: Partial<Record<CallEffect['type'], string>> = { OriginateLeg: 'Originate', CreateLeg: 'Create', DialLeg: 'Dial' };
+const types = (effects: CallEffect[]) => effects.map((e) => ('leg' in e ? `${LEG_EFFECTS[e.type]}:${e.leg}` : e.type));
 const hungUp = (effects: CallEffect[]) => effects.flatMap((e) => (e.type === 'HangupLeg' ? [e.channelId] : []));
 
-/** Event sequences that bring a call to each live stage. */
+/** The target's channel, made at the start, has entered Stasis (it is Down, not dialed). */
+const targetReady = ev.stasis('target');
+const agentUp = [ev.started(), targetReady, ev.ringing('agent'), ev.answered('agent'), ev.stasis('agent')];
+
+/** Event sequences that bring a call to each live stage (agent_answered needs confirmPlan). */
 const toStage: Record<Exclude<CallStage, 'ended'>, CallEvent[]> = {
   requested: [],
   agent_dialing: [ev.started()],
-  agent_ringing: [ev.started(), ev.ringing('agent')],
-  agent_answered: [ev.started(), ev.ringing('agent'), ev.answered('agent'), ev.stasis('agent')],
-  target_dialing: [ev.started(), ev.ringing('agent'), ev.answered('agent'), ev.stasis('agent')],
-  target_ringing: [ev.started(), ev.ringing('agent'), ev.answered('agent'), ev.stasis('agent'), ev.ringing('target')],
-  connected: [ev.started(), ev.ringing('agent'), ev.answered('agent'), ev.stasis('agent'), ev.ringing('target'), ev.answered('target'), ev.stasis('target')],
+  agent_ringing: [ev.started(), targetReady, ev.ringing('agent')],
+  agent_answered: agentUp,
+  target_dialing: agentUp,
+  target_ringing: [...agentUp, ev.ringing('target')],
+  connected: [...agentUp, ev.ringing('target'), ev.answered('target')],
 };
 
 describe('call state machine', () => {
   describe('the happy path, agent first', () => {
-    it('given a requested call, when started, then only the agent leg is originated, with its timeout and a safety timer', () => {
+    it('given a requested call, when started, then the agent is originated first, and the bridge and the target channel are made while it rings', () => {
       const { state, last } = run([ev.started()]);
       expect(state.stage).toBe('agent_dialing');
+      expect(types(last)).toEqual(['Originate:agent', 'CreateBridge', 'Create:target', 'StartTimer', 'PersistCall']);
       expect(last[0]).toEqual({
         type: 'OriginateLeg', leg: 'agent', channelId: 'c1-agent', endpoint: plan.agentEndpoint,
         callerId: '+15550001111', timeoutS: 30, appArgs: 'agent,c1',
       });
+      expect(last[1]).toEqual({ type: 'CreateBridge', bridgeId: 'c1-bridge' });
+      // Made, not dialed: nothing reaches the customer's provider yet.
+      expect(last[2]).toEqual({ type: 'CreateLeg', leg: 'target', channelId: 'c1-target', endpoint: plan.targetEndpoint, appArgs: 'target,c1' });
       expect(last).toContainEqual({ type: 'StartTimer', timer: 'agent_ring', ms: 30_000 + TIMER_GRACE_MS });
       expect(last).toContainEqual({ type: 'PersistCall', patch: { stage: 'agent_dialing' } });
     });
 
-    it('given the agent rings, then the bridge is made while it rings, and the stage and its time are recorded', () => {
-      const { state, last } = run([ev.started(), ev.ringing('agent')]);
+    it('given the target channel enters Stasis, then it joins the bridge, still undialed', () => {
+      const { state, last } = run([ev.started(), targetReady]);
+      expect(last).toEqual([{ type: 'AddToBridge', bridgeId: 'c1-bridge', channelId: 'c1-target' }]);
+      expect(state.target).toEqual({ status: 'created', inStasis: true });
+    });
+
+    it('given the agent rings, then the stage and its time are recorded', () => {
+      const { state, last } = run([ev.started(), targetReady, ev.ringing('agent')]);
       expect(state.stage).toBe('agent_ringing');
-      expect(last).toEqual([
-        { type: 'CreateBridge', bridgeId: 'c1-bridge' },
-        { type: 'PersistCall', patch: { stage: 'agent_ringing', agentRingingAt: new Date(2000) } },
-      ]);
+      expect(last).toEqual([{ type: 'PersistCall', patch: { stage: 'agent_ringing', agentRingingAt: new Date(3000) } }]);
     });
 
-    it('given the agent answers without having been reported ringing, then the bridge is made on the answer, after the target', () => {
-      const { last } = run([ev.started(), ev.answered('agent')]);
-      expect(types(last)).toEqual(['Originate:target', 'CreateBridge', 'CancelTimer', 'StartTimer', 'PersistCall']);
-    });
-
-    it('given the agent answers, then the target is originated first, through the same route', () => {
-      const { state, last } = run([ev.started(), ev.ringing('agent'), ev.answered('agent')]);
+    it('given the agent answers, then dialing the target is the first and only request, through the same route, with the agent as the caller', () => {
+      const { state, last } = run([ev.started(), targetReady, ev.ringing('agent'), ev.answered('agent')]);
       expect(state.stage).toBe('target_dialing');
-      expect(types(last)).toEqual(['Originate:target', 'CancelTimer', 'StartTimer', 'PersistCall']);
-      expect(last[0]).toEqual({
-        type: 'OriginateLeg', leg: 'target', channelId: 'c1-target', endpoint: plan.targetEndpoint,
-        callerId: '+15550001111', timeoutS: 45, appArgs: 'target,c1', originatorId: 'c1-agent',
-      });
+      expect(types(last)).toEqual(['Dial:target', 'StartTimer', 'CancelTimer', 'PersistCall']);
+      expect(last[0]).toEqual({ type: 'DialLeg', leg: 'target', channelId: 'c1-target', timeoutS: 45, callerChannelId: 'c1-agent' });
+      expect(last[1]).toEqual({ type: 'StartTimer', timer: 'target_ring', ms: 45_000 + TIMER_GRACE_MS });
+    });
+
+    it('given the agent answers before the target channel is in Stasis, then the target is dialed as soon as it has joined the bridge', () => {
+      const answered = run([ev.started(), ev.answered('agent')]);
+      expect(answered.state.stage).toBe('target_dialing');
+      expect(types(answered.last)).not.toContain('Dial:target');
+      const { state, last } = run([ev.started(), ev.answered('agent'), targetReady]);
+      expect(types(last)).toEqual(['AddToBridge', 'Dial:target']);
+      expect(state.target.status).toBe('dialing');
     });
 
     it('given the answered agent enters Stasis, then it joins the bridge and hears ringback', () => {
-      const { last } = run([ev.started(), ev.answered('agent'), ev.stasis('agent')]);
+      const { last } = run([ev.started(), targetReady, ev.answered('agent'), ev.stasis('agent')]);
       expect(last).toEqual([
         { type: 'AddToBridge', bridgeId: 'c1-bridge', channelId: 'c1-agent' },
         { type: 'StartRingback', channelId: 'c1-agent', playbackId: 'c1-ringback' },
       ]);
     });
 
-    it('given the target answers and enters Stasis, then ringback stops, it joins the bridge and the call is connected', () => {
+    it('given the target answers, then ringback stops and the call is connected: it is in the bridge already', () => {
       const { state, last } = run(toStage.connected);
       expect(state.stage).toBe('connected');
-      expect(types(last)).toEqual(['AddToBridge', 'StopRingback', 'CancelTimer', 'PersistCall']);
-      expect(last[0]).toEqual({ type: 'AddToBridge', bridgeId: 'c1-bridge', channelId: 'c1-target' });
+      expect(last).toEqual([
+        { type: 'StopRingback', playbackId: 'c1-ringback' },
+        { type: 'CancelTimer', timer: 'target_ring' },
+        { type: 'PersistCall', patch: { stage: 'connected', connectedAt: new Date(7000) } },
+      ]);
     });
 
     it.each<[LegName, LegName]>([['agent', 'target'], ['target', 'agent']])(
@@ -108,17 +125,26 @@ describe('call state machine', () => {
       },
     );
 
-    it('given duplicate answer signals (Dial ANSWER and ChannelStateChange Up), then the target is dialed once', () => {
-      const { effects } = run([ev.started(), ev.answered('agent'), ev.answered('agent'), ev.stasis('agent'), ev.stasis('agent')]);
-      expect(types(effects).filter((t) => t === 'Originate:target')).toHaveLength(1);
-      expect(types(effects).filter((t) => t === 'StartRingback')).toHaveLength(1);
+    it('given duplicate signals (Dial ANSWER and ChannelStateChange Up, a repeated StasisStart), then each request is made once', () => {
+      const { effects } = run([
+        ev.started(), targetReady, targetReady, ev.answered('agent'), ev.answered('agent'), ev.stasis('agent'), ev.stasis('agent'),
+        ev.answered('target'), ev.answered('target'),
+      ]);
+      const counts = types(effects).reduce<Record<string, number>>((n, t) => ({ ...n, [t]: (n[t] ?? 0) + 1 }), {});
+      expect(counts).toMatchObject({ 'Dial:target': 1, 'Create:target': 1, AddToBridge: 2, StartRingback: 1, StopRingback: 1 });
     });
 
     it('given the answer event was lost, when the agent enters Stasis, then that counts as the answer', () => {
-      const { state, effects } = run([ev.started(), ev.stasis('agent')]);
+      const { state, effects } = run([ev.started(), targetReady, ev.stasis('agent')]);
       expect(state.stage).toBe('target_dialing');
-      expect(types(effects)).toContain('Originate:target');
-      expect(types(effects)).toContain('AddToBridge');
+      expect(types(effects)).toContain('Dial:target');
+      expect(types(effects).filter((t) => t === 'AddToBridge')).toHaveLength(2);
+    });
+
+    it('given the target channel is not yet in Stasis, then a target answer or ringing cannot come first and changes nothing', () => {
+      const before = run([ev.started(), ev.answered('agent')]).state;
+      expect(transition(before, ev.answered('target')).state).toBe(before);
+      expect(transition(before, ev.ringing('target')).state).toBe(before);
     });
   });
 
@@ -154,6 +180,18 @@ describe('call state machine', () => {
       if (leg === 'target') expect(hungUp(last)).toEqual(['c1-agent']);
     });
 
+    it('given the target channel ends before it was dialed, then the call fails and says so', () => {
+      const { state, last } = run([ev.started(), targetReady, ev.ringing('agent'), ev.ended('target', 16)]);
+      expect(state).toMatchObject({ stage: 'ended', outcome: 'failed', endedBy: 'target', detail: 'the target channel ended before it was dialed' });
+      expect(hungUp(last)).toEqual(['c1-agent']);
+    });
+
+    it('given the agent ends unanswered, then the undialed target channel is hung up with it and the bridge destroyed', () => {
+      const { last } = run([ev.started(), targetReady, ev.ringing('agent'), ev.ended('agent', 17)]);
+      expect(hungUp(last)).toEqual(['c1-target']);
+      expect(last).toContainEqual({ type: 'DestroyBridge', bridgeId: 'c1-bridge' });
+    });
+
     it('given the agent answered and hangs up while the target rings, then the target is cancelled at once', () => {
       const { state, last } = run([...toStage.target_ringing, ev.ended('agent', 16)]);
       expect(state).toMatchObject({ outcome: 'agent_hung_up', endedBy: 'agent' });
@@ -185,15 +223,21 @@ describe('call state machine', () => {
   });
 
   describe('our own timers, a safety net behind Asterisk', () => {
-    it('given the agent still rings, when the agent timer fires, then the call ends as no answer and the agent leg is hung up', () => {
+    it('given the agent still rings, when the agent timer fires, then the call ends as no answer and both channels are hung up', () => {
       const { state, last } = run([ev.started(), ev.ringing('agent'), { type: 'TimerExpired', timer: 'agent_ring', at: 99 }]);
       expect(state.outcome).toBe('agent_no_answer');
-      expect(hungUp(last)).toEqual(['c1-agent']);
+      expect(hungUp(last)).toEqual(['c1-agent', 'c1-target']);
     });
 
     it('given the target still rings, when the target timer fires, then both legs are hung up and the outcome is no answer', () => {
       const { state, last } = run([...toStage.target_ringing, { type: 'TimerExpired', timer: 'target_ring', at: 99 }]);
       expect(state.outcome).toBe('target_no_answer');
+      expect(hungUp(last)).toEqual(['c1-agent', 'c1-target']);
+    });
+
+    it('given the target was due to be dialed but its channel never entered Stasis, when the target timer fires, then the call fails', () => {
+      const { state, last } = run([ev.started(), ev.answered('agent'), { type: 'TimerExpired', timer: 'target_ring', at: 99 }]);
+      expect(state).toMatchObject({ outcome: 'failed', detail: 'the target channel never became ready to dial' });
       expect(hungUp(last)).toEqual(['c1-agent', 'c1-target']);
     });
 
@@ -205,12 +249,12 @@ describe('call state machine', () => {
   });
 
   describe('answer confirmation (AGENT_CONFIRM_DIGIT)', () => {
-    const answered = [ev.started(), ev.ringing('agent'), ev.answered('agent'), ev.stasis('agent')];
+    const answered = agentUp;
 
     it('given confirmation is on, when the agent answers, then the target is not dialed until the digit comes', () => {
       const { state, effects } = run(answered, confirmPlan);
       expect(state.stage).toBe('agent_answered');
-      expect(types(effects)).not.toContain('Originate:target');
+      expect(types(effects)).not.toContain('Dial:target');
       expect(effects).toContainEqual({ type: 'StartTimer', timer: 'confirm', ms: 5000 });
     });
 
@@ -219,14 +263,14 @@ describe('call state machine', () => {
       expect(wrong.last).toEqual([]);
       const right = run([...answered, ev.dtmf('1')], confirmPlan);
       expect(right.state.stage).toBe('target_dialing');
-      expect(types(right.last)).toEqual(['Originate:target', 'StartTimer', 'StartRingback', 'CancelTimer', 'PersistCall']);
+      expect(types(right.last)).toEqual(['Dial:target', 'StartTimer', 'StartRingback', 'CancelTimer', 'PersistCall']);
     });
 
     it('given no digit in time, then the call ends as not confirmed and the customer is never dialed', () => {
       const { state, effects } = run([...answered, { type: 'TimerExpired', timer: 'confirm', at: 99 }], confirmPlan);
       expect(state.outcome).toBe('agent_not_confirmed');
-      expect(types(effects)).not.toContain('Originate:target');
-      expect(hungUp(effects)).toEqual(['c1-agent']);
+      expect(types(effects)).not.toContain('Dial:target');
+      expect(hungUp(effects)).toEqual(['c1-agent', 'c1-target']);
     });
   });
 

@@ -68,6 +68,55 @@ export class RawAriApp {
     await done;
   }
 
+  /**
+   * The same call with the target leg made before the agent answers: a mixing bridge, the target
+   * created (`/channels/create`) and added to it while the agent rings, and on the agent's first Up
+   * only `POST /channels/{id}/dial`. A created channel that sits in a bridge waits on its control
+   * queue's condition, so the dial runs at once (outside a bridge it waits for the 200 ms loop).
+   */
+  async callPrecreated(app: string, id: string, agentEndpoint: string, targetEndpoint: string, callerId: string): Promise<void> {
+    const agentId = `${id}-agent`;
+    const targetId = `${id}-target`;
+    const bridgeId = `${id}-bridge`;
+    const q = (v: string) => encodeURIComponent(v);
+    let dialed = false;
+    const expect200 = async (what: string, p: Promise<number>) => {
+      const status = await p;
+      if (status !== 200 && status !== 204) throw new Error(`raw ARI ${what} answered ${status}`);
+    };
+    await expect200('bridge', this.request('POST', `/bridges/${q(bridgeId)}?type=mixing`));
+    const inStasis = new Promise<void>((resolve) => {
+      const handler = (e: RawEvent) => {
+        if (e.type === 'StasisStart' && e.channel?.id === targetId) {
+          this.handlers.delete(handler);
+          resolve();
+        }
+      };
+      this.handlers.add(handler);
+    });
+    await expect200('create', this.request('POST', `/channels/create?endpoint=${q(targetEndpoint)}&app=${q(app)}&appArgs=target&channelId=${q(targetId)}`));
+    await inStasis; // addChannel answers 422 until the created channel's thread has entered Stasis
+    await expect200('addChannel', this.request('POST', `/bridges/${q(bridgeId)}/addChannel?channel=${q(targetId)}`));
+    const done = new Promise<void>((resolve) => {
+      const handler = (e: RawEvent) => {
+        const channel = e.channel?.id ?? e.peer?.id;
+        const up = (e.type === 'ChannelStateChange' && e.channel?.state === 'Up') || (e.type === 'Dial' && e.dialstatus === 'ANSWER');
+        if (channel === agentId && up && !dialed) {
+          dialed = true;
+          void this.request('POST', `/channels/${q(targetId)}/dial?caller=${q(agentId)}&timeout=5`);
+        }
+        if (channel === targetId && e.type === 'ChannelDestroyed') void this.request('DELETE', `/channels/${q(agentId)}`);
+        if (channel === agentId && e.type === 'ChannelDestroyed') {
+          this.handlers.delete(handler);
+          void this.request('DELETE', `/bridges/${q(bridgeId)}`).then(() => resolve());
+        }
+      };
+      this.handlers.add(handler);
+    });
+    await expect200('originate', this.request('POST', `/channels?endpoint=${q(agentEndpoint)}&app=${q(app)}&appArgs=agent&channelId=${q(agentId)}&callerId=${q(callerId)}&timeout=5`));
+    await done;
+  }
+
   close(): void {
     this.ws.close();
     this.agent.destroy();

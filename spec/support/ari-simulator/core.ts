@@ -49,6 +49,12 @@ export interface CoreOptions extends FarEndDefaults {
   apps: readonly string[];
 }
 
+export interface SimInvite {
+  channelId: string;
+  endpoint: string;
+  fromNumber: string;
+}
+
 export type EventSink = (app: string, event: AriEvent) => void;
 
 export interface OriginateParams {
@@ -106,6 +112,8 @@ export class AriCore {
   private readonly timers = new TimerSet();
   private channelSeq = 0;
   private farEndChooser: FarEndChooser | undefined;
+  /** What the providers were sent: one entry per INVITE, with the From number (the connected line). */
+  readonly invites: SimInvite[] = [];
   private startupTime = asteriskTime();
 
   constructor(
@@ -120,6 +128,7 @@ export class AriCore {
   /** Forget every channel, bridge and playback and cancel all timers, like a restart. */
   reset(): void {
     this.timers.clear();
+    this.invites.length = 0;
     for (const ch of this.channelsById.values()) {
       // A request waiting on the Stasis loop (addChannel) still gets its answer.
       ch.gone = true;
@@ -548,6 +557,8 @@ export class AriCore {
 
   private startFarEnd(ch: SimChannel): void {
     const defaults: FarEndDefaults = { ringMs: this.opts.ringMs, hangupAfterMs: this.opts.hangupAfterMs, dtmfAfterMs: this.opts.dtmfAfterMs };
+    // chan_pjsip puts the connected line in the INVITE's From (res_pjsip_session.c set_from_header).
+    this.invites.push({ channelId: ch.id, endpoint: ch.endpoint, fromNumber: ch.connected.number });
     const script = this.farEndChooser?.(ch.endpoint) ?? defaultFarEnd(ch.endpoint, defaults);
     const plan = planFor(script, defaults);
     this.after(ch, SIGNALLING_MS, () => {

@@ -4,7 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 
-import { AriCore, type SimBridgeSnapshot, type SimChannelSnapshot } from './core';
+import { AriCore, type SimBridgeSnapshot, type SimChannelSnapshot, type SimInvite } from './core';
 import type { FarEndChooser } from './far-end';
 import type { AriEvent } from './model';
 import { RestApi } from './rest';
@@ -114,6 +114,11 @@ export class AriSimulator {
     return this.requestLog.slice();
   }
 
+  /** Every INVITE sent to a provider (an originate, or the dial of a created channel), in order. */
+  invites(): SimInvite[] {
+    return this.core.invites.slice();
+  }
+
   /** Fires as each request arrives (before it is handled); returns the unsubscribe function. */
   onRequest(listener: Listener<RecordedRequest>): () => void {
     this.requestListeners.add(listener);
@@ -179,6 +184,7 @@ export class AriSimulator {
 
   /** Forget the request and event logs only (a long benchmark would otherwise keep every event it ever sent). */
   clearLogs(): void {
+    this.core.invites.length = 0;
     this.requestLog.length = 0;
     this.eventLog.length = 0;
   }
