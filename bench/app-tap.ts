@@ -17,8 +17,8 @@ const epochNow = (): number => performance.timeOrigin + performance.now();
 
 /** What the engine was handed, by `answer:<channel>`, `StasisStart:<channel>`, `ChannelDestroyed:<channel>`. */
 export type HandedKey = `${'answer' | 'StasisStart' | 'ChannelDestroyed'}:${string}`;
-/** What the app wrote, by `originate:<channel>`, `addChannel:<channel>`, `stopPlayback:<playback>`, `hangup:<channel>`. */
-export type WrittenKey = `${'originate' | 'addChannel' | 'stopPlayback' | 'hangup'}:${string}`;
+/** What the app wrote, by `dial:<channel>`, `addChannel:<channel>`, `stopPlayback:<playback>`, `hangup:<channel>`. */
+export type WrittenKey = `${'dial' | 'addChannel' | 'stopPlayback' | 'hangup'}:${string}`;
 
 /** One reaction of one call: the simulator's two marks and the app's keys between them. */
 export interface ReactionPath {
@@ -87,10 +87,7 @@ function writtenKey(head: string): WrittenKey | undefined {
   const url = new URL(target, 'http://app');
   const parts = url.pathname.split('/').map((s) => decodeURIComponent(s)); // ['', 'ari', resource, id?, action?]
   const [, , resource, id, action] = parts;
-  if (method === 'POST' && resource === 'channels' && id === undefined) {
-    const channelId = url.searchParams.get('channelId');
-    return channelId ? `originate:${channelId}` : undefined;
-  }
+  if (method === 'POST' && resource === 'channels' && id !== undefined && action === 'dial') return `dial:${id}`;
   if (method === 'POST' && resource === 'bridges' && action === 'addChannel') {
     const channel = url.searchParams.get('channel');
     return channel ? `addChannel:${channel}` : undefined;

@@ -443,12 +443,12 @@ const otherLeg = (channelId: string): string => (channelId.endsWith('-agent') ? 
 function setupReactions(marks: SimMarks): Reaction[] {
   const stasisToAdd: AppKeys = (channel) => ({ handed: `StasisStart:${channel}`, written: `addChannel:${channel}` });
   return [
-    reaction('agent answer → POST target originate', marks.agentAnswer, marks.targetOriginate, same,
-      (call) => ({ handed: `answer:${call}-agent`, written: `originate:${call}-target` })),
+    reaction('agent answer → POST target dial', marks.agentAnswer, marks.targetDial, same,
+      (call) => ({ handed: `answer:${call}-agent`, written: `dial:${call}-target` })),
     reaction('agent StasisStart → addChannel(agent)', onlyLeg(marks.stasisStart, 'agent'), marks.addChannel, same, stasisToAdd),
     reaction('target StasisStart → addChannel(target)', onlyLeg(marks.stasisStart, 'target'), marks.addChannel, same, stasisToAdd),
-    reaction('target StasisStart → DELETE ringback playback', onlyLeg(marks.stasisStart, 'target'), marks.stopPlayback, callOf,
-      (channel, call) => ({ handed: `StasisStart:${channel}`, written: `stopPlayback:${call}-ringback` })),
+    reaction('target answer → DELETE ringback playback', marks.targetAnswer, marks.stopPlayback, same,
+      (call) => ({ handed: `answer:${call}-target`, written: `stopPlayback:${call}-ringback` })),
   ];
 }
 

@@ -16,13 +16,22 @@ const PASSWORD = 'bench-secret';
 
 type Leg = 'agent' | 'target';
 
+/** A leg's first answer signal (ChannelStateChange Up or Dial ANSWER), by call id. */
+function answered(w: MarkWindow, channelId: string, t: number): void {
+  const agentCall = withoutSuffix(channelId, '-agent');
+  if (agentCall !== undefined) first(w.agentAnswer, agentCall, t);
+  const targetCall = withoutSuffix(channelId, '-target');
+  if (targetCall !== undefined) first(w.targetAnswer, targetCall, t);
+}
+
 const epochNow = (): number => performance.timeOrigin + performance.now();
 
 class MarkWindow {
   readonly agentAnswer = new Map<string, number>();
+  readonly targetAnswer = new Map<string, number>();
   readonly stasisStart = new Map<string, number>();
   readonly channelDestroyed = new Map<string, number>();
-  readonly targetOriginate = new Map<string, number>();
+  readonly targetDial = new Map<string, number>();
   readonly addChannel = new Map<string, number>();
   readonly stopPlayback = new Map<string, number>();
   readonly deleteChannel = new Map<string, number>();
@@ -41,9 +50,10 @@ class MarkWindow {
     const pairs = (m: Map<string, number>): MarkPairs => [...m.entries()];
     return {
       agentAnswer: pairs(this.agentAnswer),
+      targetAnswer: pairs(this.targetAnswer),
       stasisStart: pairs(this.stasisStart),
       channelDestroyed: pairs(this.channelDestroyed),
-      targetOriginate: pairs(this.targetOriginate),
+      targetDial: pairs(this.targetDial),
       addChannel: pairs(this.addChannel),
       stopPlayback: pairs(this.stopPlayback),
       deleteChannel: pairs(this.deleteChannel),
@@ -99,16 +109,12 @@ async function main(): Promise<void> {
     w.eventsSent += 1;
     const e = sent.event;
     switch (e.type) {
-      case 'ChannelStateChange': {
-        const call = e.channel.state === 'Up' ? withoutSuffix(e.channel.id, '-agent') : undefined;
-        if (call !== undefined) first(w.agentAnswer, call, sent.t);
+      case 'ChannelStateChange':
+        if (e.channel.state === 'Up') answered(w, e.channel.id, sent.t);
         return;
-      }
-      case 'Dial': {
-        const call = e.dialstatus === 'ANSWER' ? withoutSuffix(e.peer.id, '-agent') : undefined;
-        if (call !== undefined) first(w.agentAnswer, call, sent.t);
+      case 'Dial':
+        if (e.dialstatus === 'ANSWER') answered(w, e.peer.id, sent.t);
         return;
-      }
       case 'StasisStart':
         first(w.stasisStart, e.channel.id, sent.t);
         return;
@@ -125,11 +131,9 @@ async function main(): Promise<void> {
     w.requestsReceived += 1;
     const parts = r.path.split('/').map((s) => decodeURIComponent(s)); // ['', 'ari', resource, id?, action?]
     const [, , resource, id, action] = parts;
-    if (r.method === 'POST' && resource === 'channels' && action === undefined) {
-      // POST /ari/channels?channelId=… or POST /ari/channels/{channelId}
-      const channelId = id ?? r.query['channelId'];
-      const call = channelId !== undefined ? withoutSuffix(channelId, '-target') : undefined;
-      if (call !== undefined && channelId !== 'create') first(w.targetOriginate, call, r.t);
+    if (r.method === 'POST' && resource === 'channels' && id !== undefined && action === 'dial') {
+      const call = withoutSuffix(id, '-target');
+      if (call !== undefined) first(w.targetDial, call, r.t);
     } else if (r.method === 'POST' && resource === 'bridges' && action === 'addChannel') {
       for (const channelId of (r.query['channel'] ?? '').split(',')) if (channelId !== '') first(w.addChannel, channelId, r.t);
     } else if (r.method === 'DELETE' && resource === 'playbacks' && id !== undefined) {

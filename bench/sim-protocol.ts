@@ -34,12 +34,14 @@ export type MarkPairs = Array<[id: string, t: number]>;
 export interface SimMarks {
   /** By call id: the first of the agent leg's ChannelStateChange Up and Dial ANSWER, as sent. */
   agentAnswer: MarkPairs;
+  /** By call id: the same for the target leg. */
+  targetAnswer: MarkPairs;
   /** By channel id: StasisStart as sent. */
   stasisStart: MarkPairs;
   /** By channel id: ChannelDestroyed as sent. */
   channelDestroyed: MarkPairs;
-  /** By call id: the target's originate (POST /ari/channels, channelId `<call>-target`) as it arrived. */
-  targetOriginate: MarkPairs;
+  /** By call id: the target's dial (POST /ari/channels/<call>-target/dial) as it arrived. */
+  targetDial: MarkPairs;
   /** By channel id: POST /ari/bridges/{id}/addChannel as it arrived. */
   addChannel: MarkPairs;
   /** By call id: DELETE /ari/playbacks/<call>-ringback as it arrived. */
