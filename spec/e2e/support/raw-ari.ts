@@ -46,23 +46,9 @@ export class RawAriApp {
     const agentId = `${id}-agent`;
     const targetId = `${id}-target`;
     const q = (v: string) => encodeURIComponent(v);
-    let dialed = false;
-    const done = new Promise<void>((resolve) => {
-      const handler = (e: RawEvent) => {
-        const channel = e.channel?.id ?? e.peer?.id;
-        const up = (e.type === 'ChannelStateChange' && e.channel?.state === 'Up') || (e.type === 'Dial' && e.dialstatus === 'ANSWER');
-        if (channel === agentId && up && !dialed) {
-          dialed = true;
-          void this.request('POST', `/channels?endpoint=${q(targetEndpoint)}&app=${q(app)}&appArgs=target&channelId=${q(targetId)}&callerId=${q(callerId)}&timeout=5`);
-        }
-        if (channel === targetId && e.type === 'ChannelDestroyed') void this.request('DELETE', `/channels/${q(agentId)}`);
-        if (channel === agentId && e.type === 'ChannelDestroyed') {
-          this.handlers.delete(handler);
-          resolve();
-        }
-      };
-      this.handlers.add(handler);
-    });
+    const done = this.followCall(agentId, targetId,
+      () => this.request('POST', `/channels?endpoint=${q(targetEndpoint)}&app=${q(app)}&appArgs=target&channelId=${q(targetId)}&callerId=${q(callerId)}&timeout=5`),
+      async () => undefined);
     const status = await this.request('POST', `/channels?endpoint=${q(agentEndpoint)}&app=${q(app)}&appArgs=agent&channelId=${q(agentId)}&callerId=${q(callerId)}&timeout=5`);
     if (status !== 200) throw new Error(`raw ARI originate answered ${status}`);
     await done;
@@ -79,7 +65,6 @@ export class RawAriApp {
     const targetId = `${id}-target`;
     const bridgeId = `${id}-bridge`;
     const q = (v: string) => encodeURIComponent(v);
-    let dialed = false;
     const expect200 = async (what: string, p: Promise<number>) => {
       const status = await p;
       if (status !== 200 && status !== 204) throw new Error(`raw ARI ${what} answered ${status}`);
@@ -97,24 +82,35 @@ export class RawAriApp {
     await expect200('create', this.request('POST', `/channels/create?endpoint=${q(targetEndpoint)}&app=${q(app)}&appArgs=target&channelId=${q(targetId)}`));
     await inStasis; // addChannel answers 422 until the created channel's thread has entered Stasis
     await expect200('addChannel', this.request('POST', `/bridges/${q(bridgeId)}/addChannel?channel=${q(targetId)}`));
-    const done = new Promise<void>((resolve) => {
+    const done = this.followCall(agentId, targetId,
+      () => this.request('POST', `/channels/${q(targetId)}/dial?caller=${q(agentId)}&timeout=5`),
+      () => this.request('DELETE', `/bridges/${q(bridgeId)}`));
+    await expect200('originate', this.request('POST', `/channels?endpoint=${q(agentEndpoint)}&app=${q(app)}&appArgs=agent&channelId=${q(agentId)}&callerId=${q(callerId)}&timeout=5`));
+    await done;
+  }
+
+  /**
+   * Starts the target (`startTarget`) on the agent's first Up (ChannelStateChange or Dial ANSWER),
+   * hangs the agent up once the target is gone, and resolves after `cleanUp` once the agent is gone.
+   */
+  private followCall(agentId: string, targetId: string, startTarget: () => Promise<number>, cleanUp: () => Promise<unknown>): Promise<void> {
+    let started = false;
+    return new Promise<void>((resolve) => {
       const handler = (e: RawEvent) => {
         const channel = e.channel?.id ?? e.peer?.id;
         const up = (e.type === 'ChannelStateChange' && e.channel?.state === 'Up') || (e.type === 'Dial' && e.dialstatus === 'ANSWER');
-        if (channel === agentId && up && !dialed) {
-          dialed = true;
-          void this.request('POST', `/channels/${q(targetId)}/dial?caller=${q(agentId)}&timeout=5`);
+        if (channel === agentId && up && !started) {
+          started = true;
+          void startTarget();
         }
-        if (channel === targetId && e.type === 'ChannelDestroyed') void this.request('DELETE', `/channels/${q(agentId)}`);
+        if (channel === targetId && e.type === 'ChannelDestroyed') void this.request('DELETE', `/channels/${encodeURIComponent(agentId)}`);
         if (channel === agentId && e.type === 'ChannelDestroyed') {
           this.handlers.delete(handler);
-          void this.request('DELETE', `/bridges/${q(bridgeId)}`).then(() => resolve());
+          void cleanUp().then(() => resolve());
         }
       };
       this.handlers.add(handler);
     });
-    await expect200('originate', this.request('POST', `/channels?endpoint=${q(agentEndpoint)}&app=${q(app)}&appArgs=agent&channelId=${q(agentId)}&callerId=${q(callerId)}&timeout=5`));
-    await done;
   }
 
   close(): void {
