@@ -72,7 +72,6 @@ export interface CallState {
   stage: CallStage;
   agent: LegState;
   target: LegState;
-  bridgeRequested: boolean;
   ringbackPlaying: boolean;
   /** The target should ring: dialed, or to be dialed as soon as its channel is in the bridge. */
   targetDialed: boolean;
@@ -142,7 +141,6 @@ export function initialCallState(plan: CallPlan, requestedAt: number): CallState
     stage: 'requested',
     agent: IDLE_LEG,
     target: IDLE_LEG,
-    bridgeRequested: false,
     ringbackPlaying: false,
     targetDialed: false,
     times: { requestedAt },
@@ -177,7 +175,7 @@ function onCallStarted(state: CallState): Transition {
   const { plan, ids } = state;
   return {
     state: {
-      ...state, stage: 'agent_dialing', bridgeRequested: true,
+      ...state, stage: 'agent_dialing',
       agent: { status: 'dialing', inStasis: false }, target: { status: 'created', inStasis: false },
     },
     effects: [
@@ -370,7 +368,8 @@ function endCall(state: CallState, at: number, ending: Ending): Transition {
       effects.push({ type: 'HangupLeg', channelId: leg === 'agent' ? ids.agentChannelId : ids.targetChannelId });
     }
   }
-  if (state.bridgeRequested) effects.push({ type: 'DestroyBridge', bridgeId: ids.bridgeId });
+  // The bridge is asked for when the call starts.
+  if (state.stage !== 'requested') effects.push({ type: 'DestroyBridge', bridgeId: ids.bridgeId });
   for (const timer of ['agent_ring', 'target_ring', 'confirm'] as const) effects.push({ type: 'CancelTimer', timer });
   const next: CallState = {
     ...state,

@@ -208,7 +208,7 @@ describe('call state machine', () => {
       expect(state.outcome).toBe(stage === 'connected' ? 'completed' : 'cancelled');
       const expected = (['agent', 'target'] as const).filter((l) => before[l].status !== 'idle').map((l) => `c1-${l}`);
       expect(hungUp(last)).toEqual(expected);
-      expect(last.some((e) => e.type === 'DestroyBridge')).toBe(before.bridgeRequested);
+      expect(last.some((e) => e.type === 'DestroyBridge')).toBe(before.stage !== 'requested');
       expect(last.filter((e) => e.type === 'CancelTimer')).toHaveLength(3);
     });
 
