@@ -142,18 +142,11 @@ describe('e2e: answer-to-dial gap on a real Asterisk', () => {
   }
 
   let rawCalls = 0;
-  async function throughRawAri(): Promise<number> {
+  /** The bare ARI client's call: the target originated on the answer, or created in the bridge and dialed. */
+  async function throughRawAri(shape: 'call' | 'callPrecreated'): Promise<number> {
     const mark = lab.main.trace.mark();
     rawCalls += 1;
-    await raw.call('e2e-raw', `raw-${rawCalls}`, `PJSIP/${PHONE.answers}@trunk-main`, `PJSIP/${TARGET.busy}@trunk-main`, ANN.callerId);
-    await lab.expectNothingLeft();
-    return gapMs(lab.main.trace.since(mark));
-  }
-
-  async function throughPrecreated(): Promise<number> {
-    const mark = lab.main.trace.mark();
-    rawCalls += 1;
-    await raw.callPrecreated('e2e-raw', `pre-${rawCalls}`, `PJSIP/${PHONE.answers}@trunk-main`, `PJSIP/${TARGET.busy}@trunk-main`, ANN.callerId);
+    await raw[shape]('e2e-raw', `raw-${rawCalls}`, `PJSIP/${PHONE.answers}@trunk-main`, `PJSIP/${TARGET.busy}@trunk-main`, ANN.callerId);
     await lab.expectNothingLeft();
     return gapMs(lab.main.trace.since(mark));
   }
@@ -191,8 +184,8 @@ describe('e2e: answer-to-dial gap on a real Asterisk', () => {
       const c = await throughCallbot();
       const d = await throughDialplan();
       const a = await throughApp();
-      const r = await throughRawAri();
-      const p = await throughPrecreated();
+      const r = await throughRawAri('call');
+      const p = await throughRawAri('callPrecreated');
       if (round < WARM_UP) continue;
       callbot.push(c.gap);
       deployed.push(a);
