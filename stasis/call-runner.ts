@@ -33,10 +33,22 @@ interface Pending {
   /** Waits for the event that explains a "channel not found" (see failCallOnError). */
   graceTimers: Set<NodeJS.Timeout>;
   persisted: Promise<void>;
+  /** Set while the call holds its other work back for its target's dial (see DIAL_QUIET_MS). */
+  quiet?: { held: (() => void)[]; timer: NodeJS.Timeout };
 }
 
 /** How long a "channel not found" on a call's request waits for the ChannelDestroyed that explains it. */
 const NOT_FOUND_GRACE_MS = 1000;
+
+/**
+ * After asking Asterisk to dial the target, a call sends nothing else (the agent's join and
+ * ringback, its database write, its status update) until Asterisk reports the dial begun (an event
+ * on the target's channel: `Dial`, in 18.9 emitted once the INVITE is handed to chan_pjsip) or
+ * this long has passed. On a host where the app and Asterisk share a few CPUs, that work otherwise
+ * competes with the dial's threads: on the real 18.9 it stretched "dial sent → INVITE on the wire"
+ * from 0.6-1.3 ms to up to 5 ms (spec/e2e answer-gap, BENCHMARKS.md). Timers and teardown never wait.
+ */
+const DIAL_QUIET_MS = 10;
 
 /**
  * Executes the machine's effects and feeds what happens back in as events. It holds no call logic:
@@ -66,6 +78,7 @@ export class CallRunner {
   handleAriEvent(event: AriEvent): void {
     const owner = this.deps.registry.byChannelId(event.channelId);
     if (!owner) return;
+    if (owner.leg === 'target') this.endQuiet(owner.call.context.callId);
     const callEvent = toCallEvent(event, owner.leg, this.now());
     if (callEvent) this.dispatch(owner.call, callEvent);
   }
@@ -75,15 +88,24 @@ export class CallRunner {
     const { state, effects } = transition(before, event);
     if (state === before) return;
     live.state = state;
-    for (const effect of effects) this.execute(live, effect);
+    const p = this.pending.get(live.context.callId);
+    if (state.stage === 'ended') this.endQuiet(live.context.callId);
+    for (const effect of effects) {
+      if (p?.quiet && effect.type !== 'StartTimer' && effect.type !== 'CancelTimer') p.quiet.held.push(() => this.execute(live, effect));
+      else this.execute(live, effect);
+      if (effect.type === 'DialLeg' && p) this.beginQuiet(live.context.callId, p);
+    }
     if (state.stage !== before.stage) {
-      this.deps.registry.publish(live, toCallUpdate(live.context, state, event.at));
+      const update = toCallUpdate(live.context, state, event.at);
+      if (p?.quiet) p.quiet.held.push(() => this.deps.registry.publish(live, update));
+      else this.deps.registry.publish(live, update);
     }
     if (state.stage === 'ended') this.finish(live);
   }
 
   /** Stops every timer: after this no call changes by itself (shutdown; live calls were cancelled first). */
   stopTimers(): void {
+    for (const callId of this.pending.keys()) this.endQuiet(callId);
     for (const p of this.pending.values()) {
       for (const timer of [...p.timers.values(), ...p.graceTimers]) clearTimeout(timer);
       p.timers.clear();
@@ -186,6 +208,21 @@ export class CallRunner {
         return;
       }
     }
+  }
+
+  private beginQuiet(callId: string, p: Pending): void {
+    if (p.quiet) return;
+    p.quiet = { held: [], timer: setTimeout(() => this.endQuiet(callId), DIAL_QUIET_MS) };
+  }
+
+  /** Runs what the call held back for its dial, in the order it was asked for. */
+  private endQuiet(callId: string): void {
+    const p = this.pending.get(callId);
+    const quiet = p?.quiet;
+    if (!p || !quiet) return;
+    p.quiet = undefined;
+    clearTimeout(quiet.timer);
+    for (const run of quiet.held) run();
   }
 
   private finish(live: LiveCall): void {

@@ -261,6 +261,53 @@ describe('call engine on an in-memory ARI', () => {
     });
   });
 
+  describe('the dial goes out alone', () => {
+    /** A call whose target is in the bridge and whose agent has just answered and entered Stasis. */
+    async function answered() {
+      await addAgent(h.stores);
+      const call = await place();
+      const stages: string[] = [];
+      call.updates.subscribe((u) => stages.push(u.stage));
+      await targetReady(call);
+      await send({ type: 'ChannelStateChange', channelId: `${call.callId}-agent`, channelState: 'Up' });
+      await send({ type: 'StasisStart', channelId: `${call.callId}-agent`, channelState: 'Up', args: ['agent', call.callId] });
+      return { call, stages };
+    }
+
+    it('given the agent answers, then nothing else of the call goes to Asterisk, the database or the stream until the target\'s Dial event says the dial has begun', async () => {
+      const { call, stages } = await answered();
+      expect(ari.commands().slice(3)).toEqual(['addToBridge', 'dial']);
+      expect(stages).toEqual(['requested', 'agent_dialing']);
+      expect(await h.stores.calls.byId(call.callId)).toMatchObject({ stage: 'agent_dialing' });
+
+      await send({ type: 'Dial', channelId: `${call.callId}-target`, dialstatus: '' });
+      expect(ari.commandRequests().slice(5)).toEqual([
+        { op: 'addToBridge', args: { bridgeId: `${call.callId}-bridge`, channelId: `${call.callId}-agent` } },
+        { op: 'play', args: { channelId: `${call.callId}-agent`, playbackId: `${call.callId}-ringback`, media: 'tone:ring' } },
+      ]);
+      expect(stages).toEqual(['requested', 'agent_dialing', 'target_dialing']);
+      await h.engine.settled();
+      expect(await h.stores.calls.byId(call.callId)).toMatchObject({ stage: 'target_dialing' });
+    });
+
+    it('given Asterisk never reports the dial, then what was held goes out 10 ms later anyway', async () => {
+      const { stages } = await answered();
+      expect(ari.commands()).not.toContain('play');
+      await new Promise((r) => setTimeout(r, 30));
+      expect(ari.commands().slice(5)).toEqual(['addToBridge', 'play']);
+      expect(stages).toEqual(['requested', 'agent_dialing', 'target_dialing']);
+    });
+
+    it('given the agent hangs up while the dial is starting, then the target is hung up and the bridge destroyed at once', async () => {
+      const { call } = await answered();
+      const last = firstValueFrom(call.updates.pipe(toArray()));
+      await send({ type: 'ChannelDestroyed', channelId: `${call.callId}-agent`, cause: 16, causeText: 'Normal Clearing' });
+      expect(ari.commands()).toEqual(expect.arrayContaining(['hangup', 'destroyBridge']));
+      expect(ari.requests.filter((r) => r.op === 'hangup').map((r) => r.args.channelId)).toEqual([`${call.callId}-target`]);
+      expect((await last).map((u) => u.stage)).toEqual(['requested', 'agent_dialing', 'target_dialing', 'ended']);
+    });
+  });
+
   describe('reconciliation', () => {
     it('given rows a crashed process left live, when the engine starts, then they end as interrupted', async () => {
       const agent = await addAgent(h.stores);
