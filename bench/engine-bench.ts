@@ -440,12 +440,37 @@ function firstGoneByFarEnd(marks: SimMarks): MarkPairs {
 
 const otherLeg = (channelId: string): string => (channelId.endsWith('-agent') ? `${callOf(channelId)}-target` : `${callOf(channelId)}-agent`);
 
+/**
+ * Per agent channel, the later of its StasisStart and its target's first Dial event: the agent is
+ * added once it is in Stasis and the call's dial has begun (the call holds its other work until
+ * then, stasis/call-runner.ts DIAL_QUIET_MS), so that is the event its addChannel reacts to.
+ */
+function agentJoinTriggers(marks: SimMarks): { pairs: MarkPairs; keys: AppKeys } {
+  const dialBegun = new Map(marks.targetDialBegun);
+  const handed = new Map<string, HandedKey>();
+  const pairs: MarkPairs = onlyLeg(marks.stasisStart, 'agent').map(([channel, inStasisAt]) => {
+    const target = `${callOf(channel)}-target`;
+    const begunAt = dialBegun.get(callOf(channel));
+    const dialLater = begunAt !== undefined && begunAt > inStasisAt;
+    handed.set(channel, dialLater ? `dialBegun:${target}` : `StasisStart:${channel}`);
+    return [channel, dialLater ? begunAt : inStasisAt];
+  });
+  return { pairs, keys: (channel) => ({ handed: handed.get(channel) ?? `StasisStart:${channel}`, written: `addChannel:${channel}` }) };
+}
+
+/** The agent's addChannel from its StasisStart alone: it includes the call's hold for the dial. */
+function agentJoinFromStasis(marks: SimMarks): Reaction {
+  return reaction('agent StasisStart → addChannel(agent), with the hold for the dial', onlyLeg(marks.stasisStart, 'agent'), marks.addChannel, same,
+    (channel) => ({ handed: `StasisStart:${channel}`, written: `addChannel:${channel}` }));
+}
+
 function setupReactions(marks: SimMarks): Reaction[] {
   const stasisToAdd: AppKeys = (channel) => ({ handed: `StasisStart:${channel}`, written: `addChannel:${channel}` });
+  const agentJoin = agentJoinTriggers(marks);
   return [
     reaction('agent answer → POST target dial', marks.agentAnswer, marks.targetDial, same,
       (call) => ({ handed: `answer:${call}-agent`, written: `dial:${call}-target` })),
-    reaction('agent StasisStart → addChannel(agent)', onlyLeg(marks.stasisStart, 'agent'), marks.addChannel, same, stasisToAdd),
+    reaction('agent StasisStart + target Dial → addChannel(agent)', agentJoin.pairs, marks.addChannel, same, agentJoin.keys),
     reaction('target StasisStart → addChannel(target)', onlyLeg(marks.stasisStart, 'target'), marks.addChannel, same, stasisToAdd),
     reaction('target answer → DELETE ringback playback', marks.targetAnswer, marks.stopPlayback, same,
       (call) => ({ handed: `answer:${call}-target`, written: `stopPlayback:${call}-ringback` })),
@@ -604,6 +629,8 @@ async function loadLevels(app: App, sim: SimProcess): Promise<LevelFigures[]> {
   for (const r of [...setupReactions(probeMarks), teardownReaction(probeMarks)]) {
     reactionRows(app, r, `(b) ${r.name}, +${PROBE_RATE}/s over ${LOAD_CALLS} connected`, { p: 'p99', below: 5 });
   }
+  const held = agentJoinFromStasis(probeMarks);
+  reactionRows(app, held, `    ${held.name}, +${PROBE_RATE}/s`);
   phaseNote(`(b) ${PROBE_CALLS} new calls at ${PROBE_RATE}/s over ${LOAD_CALLS} connected`, probeMarks, probeFigures);
 
   // (b) all 1,000 hang up from the far end, half on each leg, spread evenly.

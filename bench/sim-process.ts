@@ -32,6 +32,7 @@ class MarkWindow {
   readonly stasisStart = new Map<string, number>();
   readonly channelDestroyed = new Map<string, number>();
   readonly targetDial = new Map<string, number>();
+  readonly targetDialBegun = new Map<string, number>();
   readonly addChannel = new Map<string, number>();
   readonly stopPlayback = new Map<string, number>();
   readonly deleteChannel = new Map<string, number>();
@@ -54,6 +55,7 @@ class MarkWindow {
       stasisStart: pairs(this.stasisStart),
       channelDestroyed: pairs(this.channelDestroyed),
       targetDial: pairs(this.targetDial),
+      targetDialBegun: pairs(this.targetDialBegun),
       addChannel: pairs(this.addChannel),
       stopPlayback: pairs(this.stopPlayback),
       deleteChannel: pairs(this.deleteChannel),
@@ -112,9 +114,12 @@ async function main(): Promise<void> {
       case 'ChannelStateChange':
         if (e.channel.state === 'Up') answered(w, e.channel.id, sent.t);
         return;
-      case 'Dial':
+      case 'Dial': {
         if (e.dialstatus === 'ANSWER') answered(w, e.peer.id, sent.t);
+        const call = withoutSuffix(e.peer.id, '-target');
+        if (e.dialstatus === '' && call !== undefined) first(w.targetDialBegun, call, sent.t);
         return;
+      }
       case 'StasisStart':
         first(w.stasisStart, e.channel.id, sent.t);
         return;
