@@ -15,8 +15,8 @@ import { type Summary, summarize } from './stats';
 
 const epochNow = (): number => performance.timeOrigin + performance.now();
 
-/** What the engine was handed, by `answer:<channel>`, `StasisStart:<channel>`, `ChannelDestroyed:<channel>`, `dialBegun:<channel>`. */
-export type HandedKey = `${'answer' | 'StasisStart' | 'ChannelDestroyed' | 'dialBegun'}:${string}`;
+/** What the engine was handed, by `answer:<channel>`, `StasisStart:<channel>`, `ChannelDestroyed:<channel>`. */
+export type HandedKey = `${'answer' | 'StasisStart' | 'ChannelDestroyed'}:${string}`;
 /** What the app wrote, by `dial:<channel>`, `addChannel:<channel>`, `stopPlayback:<playback>`, `hangup:<channel>`. */
 export type WrittenKey = `${'dial' | 'addChannel' | 'stopPlayback' | 'hangup'}:${string}`;
 
@@ -43,7 +43,6 @@ export class AppTap {
       const answer = (e.type === 'ChannelStateChange' && e.channelState === 'Up') || (e.type === 'Dial' && e.dialstatus === 'ANSWER');
       if (answer) first(this.handed, `answer:${e.channelId}`);
       if (e.type === 'StasisStart' || e.type === 'ChannelDestroyed') first(this.handed, `${e.type}:${e.channelId}`);
-      if (e.type === 'Dial' && e.dialstatus === '') first(this.handed, `dialBegun:${e.channelId}`);
     });
     const write = net.Socket.prototype.write;
     const written = this.written;

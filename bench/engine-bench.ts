@@ -24,6 +24,7 @@ import type { Logger } from '../config/logger';
 import { openDatabase } from '../ormconfig';
 import { AriAdapter } from '../stasis/ari-adapter';
 import { CallEngine } from '../stasis/call-engine';
+import { DIAL_QUIET_MS } from '../stasis/call-runner';
 import type { CallOutcome } from '../stasis/call-types';
 import type { CallUpdate } from '../stasis/call-update';
 import { CallStore, createStores, type Stores } from '../store';
@@ -441,21 +442,19 @@ function firstGoneByFarEnd(marks: SimMarks): MarkPairs {
 const otherLeg = (channelId: string): string => (channelId.endsWith('-agent') ? `${callOf(channelId)}-target` : `${callOf(channelId)}-agent`);
 
 /**
- * Per agent channel, the later of its StasisStart and its target's first Dial event: the agent is
- * added once it is in Stasis and the call's dial has begun (the call holds its other work until
- * then, stasis/call-runner.ts DIAL_QUIET_MS), so that is the event its addChannel reacts to.
+ * Per agent channel, when the app may add it: once it is in Stasis and the call's hold for the
+ * target's dial is over (DIAL_QUIET_MS after the dial was asked, or the target's first progress if
+ * sooner; stasis/call-runner.ts). The dial is asked on the agent's answer, so "answer sent + hold"
+ * is a lower bound of when the hold ends: the reaction measured from it is never flattered.
  */
-function agentJoinTriggers(marks: SimMarks): { pairs: MarkPairs; keys: AppKeys } {
-  const dialBegun = new Map(marks.targetDialBegun);
-  const handed = new Map<string, HandedKey>();
-  const pairs: MarkPairs = onlyLeg(marks.stasisStart, 'agent').map(([channel, inStasisAt]) => {
-    const target = `${callOf(channel)}-target`;
-    const begunAt = dialBegun.get(callOf(channel));
-    const dialLater = begunAt !== undefined && begunAt > inStasisAt;
-    handed.set(channel, dialLater ? `dialBegun:${target}` : `StasisStart:${channel}`);
-    return [channel, dialLater ? begunAt : inStasisAt];
+function agentJoinTriggers(marks: SimMarks): MarkPairs {
+  const answeredAt = new Map(marks.agentAnswer);
+  const progressAt = new Map(marks.targetProgress);
+  return onlyLeg(marks.stasisStart, 'agent').map(([channel, inStasisAt]) => {
+    const call = callOf(channel);
+    const holdEnds = Math.min((answeredAt.get(call) ?? -Infinity) + DIAL_QUIET_MS, progressAt.get(call) ?? Infinity);
+    return [channel, Math.max(inStasisAt, holdEnds)];
   });
-  return { pairs, keys: (channel) => ({ handed: handed.get(channel) ?? `StasisStart:${channel}`, written: `addChannel:${channel}` }) };
 }
 
 /** The agent's addChannel from its StasisStart alone: it includes the call's hold for the dial. */
@@ -466,11 +465,11 @@ function agentJoinFromStasis(marks: SimMarks): Reaction {
 
 function setupReactions(marks: SimMarks): Reaction[] {
   const stasisToAdd: AppKeys = (channel) => ({ handed: `StasisStart:${channel}`, written: `addChannel:${channel}` });
-  const agentJoin = agentJoinTriggers(marks);
   return [
     reaction('agent answer → POST target dial', marks.agentAnswer, marks.targetDial, same,
       (call) => ({ handed: `answer:${call}-agent`, written: `dial:${call}-target` })),
-    reaction('agent StasisStart + target Dial → addChannel(agent)', agentJoin.pairs, marks.addChannel, same, agentJoin.keys),
+    // BENCH_SPLIT's "in" for this row runs from the StasisStart, so it includes the hold.
+    reaction('agent in Stasis, hold over → addChannel(agent)', agentJoinTriggers(marks), marks.addChannel, same, stasisToAdd),
     reaction('target StasisStart → addChannel(target)', onlyLeg(marks.stasisStart, 'target'), marks.addChannel, same, stasisToAdd),
     reaction('target answer → DELETE ringback playback', marks.targetAnswer, marks.stopPlayback, same,
       (call) => ({ handed: `answer:${call}-target`, written: `stopPlayback:${call}-ringback` })),

@@ -24,6 +24,12 @@ function answered(w: MarkWindow, channelId: string, t: number): void {
   if (targetCall !== undefined) first(w.targetAnswer, targetCall, t);
 }
 
+/** The target's first progress after its dial arrived: what ends the call's hold for the dial early. */
+function progressed(w: MarkWindow, channelId: string, t: number): void {
+  const call = withoutSuffix(channelId, '-target');
+  if (call !== undefined && w.targetDial.has(call)) first(w.targetProgress, call, t);
+}
+
 const epochNow = (): number => performance.timeOrigin + performance.now();
 
 class MarkWindow {
@@ -32,7 +38,7 @@ class MarkWindow {
   readonly stasisStart = new Map<string, number>();
   readonly channelDestroyed = new Map<string, number>();
   readonly targetDial = new Map<string, number>();
-  readonly targetDialBegun = new Map<string, number>();
+  readonly targetProgress = new Map<string, number>();
   readonly addChannel = new Map<string, number>();
   readonly stopPlayback = new Map<string, number>();
   readonly deleteChannel = new Map<string, number>();
@@ -55,7 +61,7 @@ class MarkWindow {
       stasisStart: pairs(this.stasisStart),
       channelDestroyed: pairs(this.channelDestroyed),
       targetDial: pairs(this.targetDial),
-      targetDialBegun: pairs(this.targetDialBegun),
+      targetProgress: pairs(this.targetProgress),
       addChannel: pairs(this.addChannel),
       stopPlayback: pairs(this.stopPlayback),
       deleteChannel: pairs(this.deleteChannel),
@@ -113,18 +119,18 @@ async function main(): Promise<void> {
     switch (e.type) {
       case 'ChannelStateChange':
         if (e.channel.state === 'Up') answered(w, e.channel.id, sent.t);
+        if (['Up', 'Ringing', 'Ring'].includes(e.channel.state)) progressed(w, e.channel.id, sent.t);
         return;
-      case 'Dial': {
+      case 'Dial':
         if (e.dialstatus === 'ANSWER') answered(w, e.peer.id, sent.t);
-        const call = withoutSuffix(e.peer.id, '-target');
-        if (e.dialstatus === '' && call !== undefined) first(w.targetDialBegun, call, sent.t);
+        if (['ANSWER', 'RINGING', 'PROGRESS'].includes(e.dialstatus)) progressed(w, e.peer.id, sent.t);
         return;
-      }
       case 'StasisStart':
         first(w.stasisStart, e.channel.id, sent.t);
         return;
       case 'ChannelDestroyed':
         first(w.channelDestroyed, e.channel.id, sent.t);
+        progressed(w, e.channel.id, sent.t);
         return;
       default:
         return;

@@ -42,8 +42,8 @@ export interface SimMarks {
   channelDestroyed: MarkPairs;
   /** By call id: the target's dial (POST /ari/channels/<call>-target/dial) as it arrived. */
   targetDial: MarkPairs;
-  /** By call id: the target's first `Dial` event (dialstatus "", the dial has begun) as sent. */
-  targetDialBegun: MarkPairs;
+  /** By call id: the target's first progress event after its dial (ringing, answer or ChannelDestroyed) as sent. */
+  targetProgress: MarkPairs;
   /** By channel id: POST /ari/bridges/{id}/addChannel as it arrived. */
   addChannel: MarkPairs;
   /** By call id: DELETE /ari/playbacks/<call>-ringback as it arrived. */

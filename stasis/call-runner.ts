@@ -42,13 +42,18 @@ const NOT_FOUND_GRACE_MS = 1000;
 
 /**
  * After asking Asterisk to dial the target, a call sends nothing else (the agent's join and
- * ringback, its database write, its status update) until Asterisk reports the dial begun (an event
- * on the target's channel: `Dial`, in 18.9 emitted once the INVITE is handed to chan_pjsip) or
- * this long has passed. On a host where the app and Asterisk share a few CPUs, that work otherwise
- * competes with the dial's threads: on the real 18.9 it stretched "dial sent → INVITE on the wire"
- * from 0.6-1.3 ms to up to 5 ms (spec/e2e answer-gap, BENCHMARKS.md). Timers and teardown never wait.
+ * ringback, its database write, its stream's update, hence the status message) for this long, or until the target's channel
+ * reports progress (ringing, answer, hang-up). On a host where the app and Asterisk share a few
+ * CPUs that work otherwise competes with the threads sending the INVITE: on the real 18.9 "dial
+ * sent → INVITE on the wire" stretched from 0.6-1.3 ms to up to 5 ms (spec/e2e answer-gap,
+ * BENCHMARKS.md). ARI has no event for "INVITE sent": the target's first `Dial` event (dialstatus
+ * "") is published when the INVITE is only queued to chan_pjsip, and ending the hold there still
+ * left the slow INVITEs. 8 ms covers the fast path several times over and is inaudible in the
+ * agent's ringback. Timers and teardown never wait. (A target that rings within the hold makes
+ * "dialing" and "ringing" reach the stream together; the status message then shows only the
+ * latter, as it does for any two updates within its edit interval.)
  */
-const DIAL_QUIET_MS = 10;
+export const DIAL_QUIET_MS = 8;
 
 /**
  * Executes the machine's effects and feeds what happens back in as events. It holds no call logic:
@@ -78,9 +83,10 @@ export class CallRunner {
   handleAriEvent(event: AriEvent): void {
     const owner = this.deps.registry.byChannelId(event.channelId);
     if (!owner) return;
-    if (owner.leg === 'target') this.endQuiet(owner.call.context.callId);
     const callEvent = toCallEvent(event, owner.leg, this.now());
-    if (callEvent) this.dispatch(owner.call, callEvent);
+    if (!callEvent) return;
+    if (owner.leg === 'target') this.endQuiet(owner.call.context.callId);
+    this.dispatch(owner.call, callEvent);
   }
 
   dispatch(live: LiveCall, event: CallEvent): void {

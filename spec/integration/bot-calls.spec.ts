@@ -26,9 +26,11 @@ describe('bot: calls', () => {
   }
 
   it('given an agent on Main, when the call rings, connects and the customer hangs up, then one status message shows every stage', async () => {
-    // Far ends ring 1.2 s: longer than the 1 s edit interval, so no stage is coalesced away.
+    // Far ends ring 1.2 s: longer than the 1 s edit interval, so no stage is coalesced away. The
+    // customer's phone rings 50 ms after the INVITE, as across the PSTN, not within the call's
+    // 8 ms hold after the dial (which would show "dialing" and "ringing" as one edit).
     await startWith({ sim: { ringMs: 1200 } });
-    h.sim.setFarEnd((endpoint) => (endpoint.includes('+12025550123') ? { kind: 'answer', ringMs: 1200, hangupAfterMs: 1500 } : undefined));
+    h.sim.setFarEnd((endpoint) => (endpoint.includes('+12025550123') ? { kind: 'answer', ringMs: 1200, hangupAfterMs: 1500, ringingAfterMs: 50 } : undefined));
     await agent.send('/call (202) 555-0123');
     const status = await agent.waitFor(/Call ended/, 15000);
     expect(status.history).toEqual([

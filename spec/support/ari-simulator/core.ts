@@ -561,7 +561,7 @@ export class AriCore {
     this.invites.push({ channelId: ch.id, endpoint: ch.endpoint, fromNumber: ch.connected.number });
     const script = this.farEndChooser?.(ch.endpoint) ?? defaultFarEnd(ch.endpoint, defaults);
     const plan = planFor(script, defaults);
-    this.after(ch, SIGNALLING_MS, () => {
+    this.after(ch, SIGNALLING_MS + (plan.ringingAfterMs ?? 0), () => {
       if (plan.rings) this.farEndRinging(ch);
       if (plan.outcome.kind === 'none') return;
       const outcome = plan.outcome;

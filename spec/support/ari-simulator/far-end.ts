@@ -6,7 +6,7 @@
 import { CAUSE } from './causes';
 
 export type FarEndScript =
-  | { kind: 'answer'; ringMs?: number; hangupAfterMs?: number; dtmf?: { digit: string; afterMs: number } }
+  | { kind: 'answer'; ringMs?: number; hangupAfterMs?: number; dtmf?: { digit: string; afterMs: number }; ringingAfterMs?: number }
   | { kind: 'busy'; ringMs?: number }
   | { kind: 'notfound' }
   | { kind: 'unreachable' }
@@ -30,6 +30,8 @@ export interface FarEndDefaults {
 export interface FarEndPlan {
   rings: boolean;
   ringMs: number;
+  /** How long after the INVITE the 180 comes (a phone somewhere on the PSTN: tens of ms or more). */
+  ringingAfterMs?: number;
   outcome: { kind: 'answer'; hangupAfterMs?: number; dtmf?: { digit: string; afterMs: number } } | { kind: 'fail'; cause: number } | { kind: 'none' };
 }
 
@@ -78,7 +80,7 @@ export function planFor(script: FarEndScript, defaults: FarEndDefaults): FarEndP
       if (script.hangupAfterMs !== undefined) outcome.hangupAfterMs = script.hangupAfterMs;
       if (script.dtmf !== undefined) outcome.dtmf = script.dtmf;
       // The provider always sends 180 before its 200, as sipp does.
-      return { rings: true, ringMs: script.ringMs ?? defaults.ringMs, outcome };
+      return { rings: true, ringMs: script.ringMs ?? defaults.ringMs, ...(script.ringingAfterMs !== undefined ? { ringingAfterMs: script.ringingAfterMs } : {}), outcome };
     }
     case 'busy': {
       const ringMs = script.ringMs ?? 0;
