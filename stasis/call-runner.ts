@@ -42,8 +42,8 @@ const NOT_FOUND_GRACE_MS = 1000;
 
 /**
  * After asking Asterisk to dial the target, a call sends nothing else (the agent's join and
- * ringback, its database write, its stream's update, hence the status message) for this long, or until the target's channel
- * reports progress (ringing, answer, hang-up). On a host where the app and Asterisk share a few
+ * ringback, its database write, its stream's update, hence the status message) for this long, or
+ * until the target's channel reports progress (ringing, answer, hang-up). On a host where the app and Asterisk share a few
  * CPUs that work otherwise competes with the threads sending the INVITE: on the real 18.9 "dial
  * sent → INVITE on the wire" stretched from 0.6-1.3 ms to up to 5 ms (spec/e2e answer-gap,
  * BENCHMARKS.md). ARI has no event for "INVITE sent": the target's first `Dial` event (dialstatus
