@@ -457,14 +457,15 @@ function agentJoinTriggers(marks: SimMarks): MarkPairs {
   });
 }
 
+const stasisToAdd: AppKeys = (channel) => ({ handed: `StasisStart:${channel}`, written: `addChannel:${channel}` });
+
 /** The agent's addChannel from its StasisStart alone: it includes the call's hold for the dial. */
 function agentJoinFromStasis(marks: SimMarks): Reaction {
   return reaction('agent StasisStart → addChannel(agent), with the hold for the dial', onlyLeg(marks.stasisStart, 'agent'), marks.addChannel, same,
-    (channel) => ({ handed: `StasisStart:${channel}`, written: `addChannel:${channel}` }));
+    stasisToAdd);
 }
 
 function setupReactions(marks: SimMarks): Reaction[] {
-  const stasisToAdd: AppKeys = (channel) => ({ handed: `StasisStart:${channel}`, written: `addChannel:${channel}` });
   return [
     reaction('agent answer → POST target dial', marks.agentAnswer, marks.targetDial, same,
       (call) => ({ handed: `answer:${call}-agent`, written: `dial:${call}-target` })),

@@ -28,6 +28,12 @@ describe('call engine on an in-memory ARI', () => {
     await send({ type: 'StasisStart', channelId: `${call.callId}-target`, channelState: 'Down', args: ['target', call.callId] });
   }
 
+  /** A leg answers and enters Stasis (the moment the engine adds it to the bridge). */
+  async function legUp(call: { callId: string }, leg: 'agent' | 'target'): Promise<void> {
+    await send({ type: 'ChannelStateChange', channelId: `${call.callId}-${leg}`, channelState: 'Up' });
+    await send({ type: 'StasisStart', channelId: `${call.callId}-${leg}`, channelState: 'Up', args: [leg, call.callId] });
+  }
+
   async function place(target = '202-555-0123', telegramId = '2001') {
     const result = await h.engine.placeCall({ agentTelegramId: telegramId, targetInput: target, telegramChatId: telegramId });
     if (!result.ok) throw new Error(`refused: ${result.reason}`);
@@ -199,12 +205,6 @@ describe('call engine on an in-memory ARI', () => {
       expect(ari.requests.filter((r) => r.op === 'hangup').map((r) => r.args.channelId)).toEqual([`${call.callId}-agent`]);
     });
 
-    /** A leg answers and enters Stasis (the moment the engine adds it to the bridge). */
-    async function legUp(call: { callId: string }, leg: 'agent' | 'target'): Promise<void> {
-      await send({ type: 'ChannelStateChange', channelId: `${call.callId}-${leg}`, channelState: 'Up' });
-      await send({ type: 'StasisStart', channelId: `${call.callId}-${leg}`, channelState: 'Up', args: [leg, call.callId] });
-    }
-
     it.each([
       [400, 'Channel not found'],
       [422, 'Channel not in Stasis application'],
@@ -274,8 +274,7 @@ describe('call engine on an in-memory ARI', () => {
       const stages: string[] = [];
       call.updates.subscribe((u) => stages.push(u.stage));
       await targetReady(call);
-      await send({ type: 'ChannelStateChange', channelId: `${call.callId}-agent`, channelState: 'Up' });
-      await send({ type: 'StasisStart', channelId: `${call.callId}-agent`, channelState: 'Up', args: ['agent', call.callId] });
+      await legUp(call, 'agent');
       return { call, stages };
     }
 
