@@ -33,6 +33,8 @@ interface Pending {
   /** Waits for the event that explains a "channel not found" (see failCallOnError). */
   graceTimers: Set<NodeJS.Timeout>;
   persisted: Promise<void>;
+  /** The next write's patch, while it waits for the call's write before it; later transitions merge into it. */
+  unwritten?: CallRecordPatch;
   /** Set while the call holds its other work back for its target's dial (see DIAL_QUIET_MS). */
   quiet?: { held: (() => void)[]; timer: NodeJS.Timeout };
 }
@@ -200,16 +202,27 @@ export class CallRunner {
         p.timers.delete(effect.timer);
         return;
       case 'PersistCall': {
-        // Writes of one call are chained so they land in the order they happened. Each starts
-        // once the process.nextTick callbacks queued so far have run: that is where Node writes
-        // the HTTP requests this transition has just made, and building the SQL statement
-        // (TypeORM, a few tenths of a millisecond) would otherwise hold them back.
+        // Writes of one call are chained so they land in the order they happened. Transitions
+        // that come while the call's last write is still waiting or in flight join the next
+        // write, so a busy database falls at most one write behind per call, and the row still
+        // gets every field (each stage has its own timestamp column). Each write starts once the
+        // process.nextTick callbacks queued so far have run: that is where Node writes the HTTP
+        // requests this transition has just made, and the database call would otherwise hold them back.
+        if (p.unwritten) {
+          Object.assign(p.unwritten, effect.patch);
+          return;
+        }
         const { callId } = live.context;
+        const patch: CallRecordPatch = { ...effect.patch };
+        p.unwritten = patch;
         p.persisted = p.persisted
           .then(afterPendingTicks)
-          .then(() => this.deps.recorder.recordCallTransition(callId, effect.patch))
+          .then(() => {
+            if (p.unwritten === patch) p.unwritten = undefined;
+            return this.deps.recorder.recordCallTransition(callId, patch);
+          })
           .catch((err: unknown) => {
-            this.deps.logger.error('call transition not recorded', { callId, patch: effect.patch, err });
+            this.deps.logger.error('call transition not recorded', { callId, patch, err });
           });
         return;
       }

@@ -1,6 +1,7 @@
 import { DataSource, In, Not, Repository } from 'typeorm';
 import { Call } from '../entities';
 import { LIVE_STAGES } from '../stasis/call-types';
+import { CallRowSql } from './call-row-sql';
 
 export type NewCall = Pick<Call, 'id' | 'agentId' | 'targetInput' | 'stage' | 'requestedAt'> & Partial<Call>;
 export type CallPatch = Partial<Omit<Call, 'id' | 'agentId' | 'agent'>>;
@@ -8,21 +9,24 @@ export type CallPatch = Partial<Omit<Call, 'id' | 'agentId' | 'agent'>>;
 /** The Call rows: written at the first step of every request and at every transition after it. */
 export class CallStore {
   private readonly calls: Repository<Call>;
+  private readonly writes: CallRowSql;
 
-  constructor(dataSource: DataSource) {
+  constructor(private readonly dataSource: DataSource) {
     this.calls = dataSource.getRepository(Call);
+    this.writes = new CallRowSql(dataSource);
   }
 
   /** One INSERT: the id is new by construction (save() would SELECT it first, in a transaction). */
   async recordCallRequest(call: NewCall): Promise<Call> {
     const row = this.calls.create(call);
-    await this.calls.insert(row);
+    const { sql, parameters } = this.writes.insert(call);
+    await this.dataSource.query(sql, parameters);
     return row;
   }
 
   async recordCallTransition(id: string, patch: CallPatch): Promise<void> {
-    if (Object.keys(patch).length === 0) return;
-    await this.calls.update({ id }, patch);
+    const update = this.writes.update(id, patch);
+    if (update) await this.dataSource.query(update.sql, update.parameters);
   }
 
   byId(id: string): Promise<Call | null> {

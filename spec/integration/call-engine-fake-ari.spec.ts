@@ -141,6 +141,46 @@ describe('call engine on an in-memory ARI', () => {
       }
     });
 
+    it('given a slow database, when transitions come while a write is in flight, then they go in one write after it and the row misses nothing', async () => {
+      await addAgent(h.stores);
+      const calls = h.stores.calls;
+      const real = calls.recordCallTransition.bind(calls);
+      const writes: string[][] = [];
+      let release!: () => void;
+      const slow = new Promise<void>((r) => { release = r; });
+      calls.recordCallTransition = async (id, patch) => {
+        writes.push(Object.keys(patch));
+        if (writes.length === 1) await slow;
+        return real(id, patch);
+      };
+      const call = await place();
+      await waitFor(() => writes.length === 1);
+      const agentId = `${call.callId}-agent`;
+      await targetReady(call);
+      await send({ type: 'ChannelStateChange', channelId: agentId, channelState: 'Ringing' });
+      await send({ type: 'ChannelStateChange', channelId: agentId, channelState: 'Up' });
+      await send({ type: 'StasisStart', channelId: agentId, channelState: 'Up', args: ['agent', call.callId] });
+      await send({ type: 'Dial', channelId: `${call.callId}-target`, dialstatus: 'RINGING' });
+      await send({ type: 'ChannelStateChange', channelId: `${call.callId}-target`, channelState: 'Up' });
+      expect(writes).toHaveLength(1);
+
+      release();
+      await h.engine.settled();
+      expect(writes).toEqual([
+        ['stage'],
+        ['stage', 'agentRingingAt', 'agentAnsweredAt', 'targetRingingAt', 'connectedAt'],
+      ]);
+      const row = await h.stores.calls.byId(call.callId);
+      expect(row).toMatchObject({ stage: 'connected' });
+      for (const stamp of ['agentRingingAt', 'agentAnsweredAt', 'targetRingingAt', 'connectedAt'] as const) expect(row?.[stamp]).toBeInstanceOf(Date);
+
+      // With the database keeping up, each transition is its own write again.
+      await send({ type: 'ChannelDestroyed', channelId: `${call.callId}-target`, cause: 16, causeText: 'Normal Clearing' });
+      await h.engine.settled();
+      expect(writes).toHaveLength(3);
+      expect(await h.stores.calls.byId(call.callId)).toMatchObject({ stage: 'ended', outcome: 'completed', endedBy: 'target' });
+    });
+
     it('given the agent answers before the target channel is in Stasis, then the target is dialed once it has joined the bridge', async () => {
       await addAgent(h.stores);
       const call = await place();

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { openDatabase } from '../../ormconfig';
+import { Call } from '../../entities';
 import { createStores, type Stores } from '../../store';
 import { closeDatabase, freshDatabaseUrl, testDatabaseKind } from '../support/test-database';
 
@@ -107,6 +108,36 @@ describe(`data layer on ${kind}`, () => {
       await expect(stores.calls.recordCallTransition('c-1', { nope: 1 } as never)).rejects.toThrow(/nope/);
       expect(await stores.calls.liveCallOfAgent(id)).toBeNull();
       expect(await stores.calls.liveCalls()).toEqual([]);
+    });
+
+    it('given every kind of field, when written through the cached statements, then the row reads back as TypeORM itself would write it', async () => {
+      const id = await agentId();
+      const at = (ms: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, 0, ms));
+      const fields = {
+        agentId: id, targetInput: "O'Brien \"x\" ☎️ 𝟚𝟘𝟚", target: '+12025550123', callerId: '+15551234567', route: 'D' as const,
+        agentEndpoint: 'PJSIP/{number}@dev', targetEndpoint: null, stage: 'ended' as const, outcome: 'completed' as const,
+        detail: 'line 1\nline 2; DROP TABLE calls; --', hangupCause: 16, hangupCauseText: 'Normal Clearing', endedBy: 'target' as const,
+        requestedAt: at(1), agentRingingAt: at(2), agentAnsweredAt: at(3), targetRingingAt: at(4), connectedAt: at(5), endedAt: at(999),
+        telegramChatId: '-1001234567890', statusMessageId: 2147483647,
+      };
+      await dataSource.getRepository(Call).insert({ id: 'by-typeorm', ...fields });
+      await stores.calls.recordCallRequest({ id: 'cached', agentId: id, targetInput: fields.targetInput, stage: 'requested', requestedAt: at(1) });
+      const { agentId: _a, targetInput: _t, requestedAt: _r, ...rest } = fields;
+      await stores.calls.recordCallTransition('cached', rest);
+      // The same columns again, other values: the cached statement must not keep the first ones.
+      await stores.calls.recordCallRequest({ id: 'again', agentId: id, targetInput: 'y', stage: 'requested', requestedAt: at(7) });
+      await stores.calls.recordCallTransition('again', { ...rest, detail: null, endedAt: at(8) });
+
+      const { id: _1, ...viaTypeorm } = (await stores.calls.byId('by-typeorm'))!;
+      const { id: _2, ...viaCache } = (await stores.calls.byId('cached'))!;
+      expect(viaCache).toEqual(viaTypeorm);
+      // Stored alike too, not only read alike: SQLite compares the stored date text when sorting.
+      const raw = await dataSource.query(`SELECT * FROM calls WHERE id IN ('by-typeorm', 'cached') ORDER BY id`) as Record<string, unknown>[];
+      expect({ ...raw[0], id: 'x' }).toEqual({ ...raw[1], id: 'x' });
+      expect(viaCache.endedAt?.getTime()).toBe(at(999).getTime());
+      expect(await stores.calls.byId('again')).toMatchObject({ targetInput: 'y', detail: null, requestedAt: at(7), endedAt: at(8), outcome: 'completed' });
+      expect(await stores.calls.byId('by-typeorm')).toMatchObject({ detail: fields.detail });
+      expect(await dataSource.getRepository(Call).count()).toBe(3);
     });
 
     it('given refused and placed calls, then history lists the placed ones newest first, at most ten', async () => {
