@@ -1,17 +1,9 @@
 import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
-import sqlite3 from 'sqlite3';
 import { DataSource } from 'typeorm';
 import { ENTITIES, MIGRATIONS } from './entities';
-
-/**
- * sqlite3 as TypeORM gets it. TypeORM calls `verbose()` on the driver module, which wraps every
- * statement in a stack capture plus util.inspect of its SQL and parameters, only to lengthen the
- * stack of a failed query; that was about a sixth of the app's CPU while calls were ending (see
- * BENCHMARKS.md). A failed query still carries SQLite's message and TypeORM's query text.
- */
-const sqlite3WithoutTraces = { verbose: (): typeof sqlite3 => sqlite3 };
+import { sqlite3ForTypeorm } from './store/sqlite-connection';
 
 /**
  * One DataSource for both databases, chosen by DATABASE_URL (`sqlite:<path>` or `postgres://…`).
@@ -22,7 +14,7 @@ export function createDataSource(databaseUrl: string): DataSource {
   if (file !== undefined) {
     return new DataSource({
       type: 'sqlite',
-      driver: sqlite3WithoutTraces,
+      driver: sqlite3ForTypeorm,
       database: file,
       entities: ENTITIES,
       migrations: MIGRATIONS,

@@ -1,7 +1,9 @@
 import { DataSource, In, Not, Repository } from 'typeorm';
+import { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
 import { Call } from '../entities';
 import { LIVE_STAGES } from '../stasis/call-types';
-import { CallRowSql } from './call-row-sql';
+import { CallRowSql, type CallRowQuery } from './call-row-sql';
+import { SqliteConnection } from './sqlite-connection';
 
 export type NewCall = Pick<Call, 'id' | 'agentId' | 'targetInput' | 'stage' | 'requestedAt'> & Partial<Call>;
 export type CallPatch = Partial<Omit<Call, 'id' | 'agentId' | 'agent'>>;
@@ -19,14 +21,22 @@ export class CallStore {
   /** One INSERT: the id is new by construction (save() would SELECT it first, in a transaction). */
   async recordCallRequest(call: NewCall): Promise<Call> {
     const row = this.calls.create(call);
-    const { sql, parameters } = this.writes.insert(call);
-    await this.dataSource.query(sql, parameters);
+    await this.write(this.writes.insert(call));
     return row;
   }
 
   async recordCallTransition(id: string, patch: CallPatch): Promise<void> {
     const update = this.writes.update(id, patch);
-    if (update) await this.dataSource.query(update.sql, update.parameters);
+    if (update) await this.write(update);
+  }
+
+  /** On SQLite through statements the connection keeps (see SqliteConnection); on PostgreSQL through the pool. */
+  private write({ sql, parameters }: CallRowQuery): Promise<unknown> {
+    const { driver } = this.dataSource;
+    if (driver instanceof SqliteDriver && driver.databaseConnection instanceof SqliteConnection) {
+      return driver.databaseConnection.runPrepared(sql, parameters);
+    }
+    return this.dataSource.query(sql, parameters);
   }
 
   byId(id: string): Promise<Call | null> {

@@ -1,7 +1,9 @@
 import type { DataSource } from 'typeorm';
 import { openDatabase } from '../../ormconfig';
+import type { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
 import { Call } from '../../entities';
 import { createStores, type Stores } from '../../store';
+import { SqliteConnection } from '../../store/sqlite-connection';
 import { closeDatabase, freshDatabaseUrl, testDatabaseKind } from '../support/test-database';
 
 const kind = testDatabaseKind();
@@ -138,6 +140,26 @@ describe(`data layer on ${kind}`, () => {
       expect(await stores.calls.byId('again')).toMatchObject({ targetInput: 'y', detail: null, requestedAt: at(7), endedAt: at(8), outcome: 'completed' });
       expect(await stores.calls.byId('by-typeorm')).toMatchObject({ detail: fields.detail });
       expect(await dataSource.getRepository(Call).count()).toBe(3);
+    });
+
+    const onSqlite = kind === 'sqlite' ? it : it.skip;
+    onSqlite('given SQLite, then a call write prepares its statement once per set of columns, and the connection still closes', async () => {
+      const id = await agentId();
+      const driver = dataSource.driver as SqliteDriver;
+      const connection = driver.databaseConnection as SqliteConnection;
+      expect(connection).toBeInstanceOf(SqliteConnection);
+      const prepare = jest.spyOn(connection, 'prepare');
+      for (const callId of ['p-1', 'p-2', 'p-3']) {
+        await stores.calls.recordCallRequest({ id: callId, agentId: id, targetInput: 'x', stage: 'requested', requestedAt: new Date() });
+        await stores.calls.recordCallTransition(callId, { stage: 'agent_ringing', agentRingingAt: new Date() });
+      }
+      await Promise.all(['p-1', 'p-2', 'p-3'].map((callId) => stores.calls.recordCallTransition(callId, { stage: 'ended', outcome: 'agent_busy' })));
+      expect(prepare).toHaveBeenCalledTimes(3);
+      expect((await stores.calls.byId('p-3'))?.stage).toBe('ended');
+      await dataSource.destroy();
+      expect(dataSource.isInitialized).toBe(false);
+      ({ dataSource } = await openDatabase(url));
+      expect((await createStores(dataSource).calls.byId('p-2'))?.outcome).toBe('agent_busy');
     });
 
     it('given refused and placed calls, then history lists the placed ones newest first, at most ten', async () => {
