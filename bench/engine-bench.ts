@@ -60,6 +60,11 @@ const SETTLE_MS = 200;
  * - `sqlite-sync-normal`: PRAGMA synchronous = NORMAL (WAL stays; commits stop waiting for fsync).
  */
 const EXPERIMENT = process.env.BENCH_EXPERIMENT ?? '';
+/**
+ * BENCH_TAIL=1 prints each reaction's six slowest samples with the epoch ms their event was sent:
+ * samples of several rows at the same moment are one stall (a GC pause, the VM), not the app's handling.
+ */
+const TAIL = process.env.BENCH_TAIL === '1';
 /** BENCH_PHASES=levels,sequential,burst,sustained (the default: all, in this order) runs only some, e.g. to profile one. */
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'levels,sequential,burst,sustained').split(',').map((p) => p.trim()));
 
@@ -415,6 +420,10 @@ function reaction(name: string, from: MarkPairs, to: MarkPairs, key: (id: string
     const toKey = key(id);
     const parsedAt = toKey === undefined ? undefined : later.get(toKey);
     if (toKey !== undefined && parsedAt !== undefined && parsedAt >= sentAt) paths.push({ sentAt, parsedAt, ...appKeys(id, toKey) });
+  }
+  if (TAIL) {
+    const slowest = paths.map((x) => [x.parsedAt - x.sentAt, x.sentAt] as const).sort((a, b) => b[0] - a[0]).slice(0, 6);
+    process.stdout.write(`slowest of ${name}: ${slowest.map(([v, t]) => `${ms(v)} ms at ${t.toFixed(0)}`).join(', ')}\n`);
   }
   return { name, summary: summarize(r.values), unpaired: r.unpaired + r.negative, paths };
 }

@@ -87,7 +87,7 @@ function withoutSuffix(id: string, suffix: string): string | undefined {
 }
 
 async function main(): Promise<void> {
-  const sim = await AriSimulator.start({ username: USERNAME, password: PASSWORD, ringMs: 10, stasisLoopMs: 0 });
+  const sim = await AriSimulator.start({ username: USERNAME, password: PASSWORD, ringMs: 10, stasisLoopMs: 0, keepLogs: false });
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   let marks = new MarkWindow(loop);

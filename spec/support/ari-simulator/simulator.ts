@@ -21,6 +21,12 @@ export interface AriSimulatorOptions {
   stasisLoopMs?: number;
   /** Default 0: an ephemeral port. Always on 127.0.0.1. */
   port?: number;
+  /**
+   * Default true: keep every request and event for requests() and events(). The benchmark turns it
+   * off and listens instead: each kept event outlives the young generation, which makes the
+   * simulator's own GC pauses several milliseconds long, and the app would be charged for them.
+   */
+  keepLogs?: boolean;
   /** How long a `…0777` far end stays up after answering; default 3000. */
   hangupAfterMs?: number;
   /** When a `…0151` far end sends DTMF '1' after answering; default 300. */
@@ -56,8 +62,10 @@ export class AriSimulator {
   private readonly eventListeners = new Set<Listener<SentEvent>>();
   private readonly waiters = new Set<Waiter>();
   private stopped = false;
+  private readonly keepLogs: boolean;
 
   private constructor(private readonly opts: AriSimulatorOptions) {
+    this.keepLogs = opts.keepLogs ?? true;
     this.core = new AriCore(
       {
         ringMs: opts.ringMs ?? 1000,
@@ -223,7 +231,7 @@ export class AriSimulator {
       password: this.opts.password,
       rest: (method, pathname, params, host) => this.rest.handle(method, pathname, params, host),
       requested: (r) => {
-        this.requestLog.push(r);
+        if (this.keepLogs) this.requestLog.push(r);
         for (const listener of this.requestListeners) listener(r);
       },
       appConnected: (app) => this.core.appConnected(app),
@@ -241,7 +249,7 @@ export class AriSimulator {
     // Serialised once; the log keeps the object, which nothing mutates after this.
     if (this.server === undefined || !this.server.send(app, JSON.stringify(event))) return;
     const sent: SentEvent = { t: performance.now(), app, event };
-    this.eventLog.push(sent);
+    if (this.keepLogs) this.eventLog.push(sent);
     for (const listener of this.eventListeners) listener(sent);
     for (const waiter of this.waiters) {
       if (waiter.predicate(sent)) {
