@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { Call } from '../entities';
 
-/** An INSERT or UPDATE of the calls table, ready for `dataSource.query`. */
+/** An INSERT or UPDATE of the calls table in the database's own SQL dialect, with its parameters. */
 export interface CallRowQuery {
   sql: string;
   parameters: unknown[];

@@ -3,9 +3,10 @@ import sqlite3 from 'sqlite3';
 /**
  * The SQLite connection TypeORM opens (ormconfig hands it this class), with statements that are
  * prepared once and kept for the connection's life. `dataSource.query` prepares, runs and
- * finalizes a statement each time: three trips through libuv's thread pool, each waking a thread,
- * which on a small VM costs more than the write itself. A kept statement takes one trip. SQLite
- * will not close a connection while statements are open, so `close` finalizes them first.
+ * finalizes a statement each time: two trips through libuv's thread pool (prepare, run), each
+ * waking a thread, which on a small VM costs about as much as the write itself. A kept statement
+ * takes one trip. SQLite will not close a connection while statements are open, so `close`
+ * finalizes them first.
  */
 export class SqliteConnection extends sqlite3.Database {
   private readonly statements = new Map<string, sqlite3.Statement>();
