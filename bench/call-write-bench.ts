@@ -1,8 +1,8 @@
 /**
  * What one Call row write costs the app: TypeORM's `repository.update` against CallStore's kept
  * statement (store/call-row-sql.ts, store/sqlite-connection.ts), on a fresh SQLite file in WAL mode
- * with SQLite's default synchronous setting (printed). Prints CPU (this process, main thread and libuv's pool together),
- * garbage and wall time per write, each way twice, interleaved.
+ * with SQLite's default synchronous setting (printed). Prints CPU (this process: main thread and
+ * libuv's pool together), garbage and wall time per write, each way twice, interleaved.
  *
  *   npm run bench:writes
  */

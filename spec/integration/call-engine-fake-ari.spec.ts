@@ -155,11 +155,9 @@ describe('call engine on an in-memory ARI', () => {
       };
       const call = await place();
       await waitFor(() => writes.length === 1);
-      const agentId = `${call.callId}-agent`;
       await targetReady(call);
-      await send({ type: 'ChannelStateChange', channelId: agentId, channelState: 'Ringing' });
-      await send({ type: 'ChannelStateChange', channelId: agentId, channelState: 'Up' });
-      await send({ type: 'StasisStart', channelId: agentId, channelState: 'Up', args: ['agent', call.callId] });
+      await send({ type: 'ChannelStateChange', channelId: `${call.callId}-agent`, channelState: 'Ringing' });
+      await legUp(call, 'agent');
       await send({ type: 'Dial', channelId: `${call.callId}-target`, dialstatus: 'RINGING' });
       await send({ type: 'ChannelStateChange', channelId: `${call.callId}-target`, channelState: 'Up' });
       expect(writes).toHaveLength(1);
