@@ -321,12 +321,15 @@ describe('call engine on an in-memory ARI', () => {
       const { call, stages } = await answered();
       expect(ari.commands().slice(3)).toEqual(['addToBridge', 'dial']);
       expect(stages).toEqual(['requested', 'agent_dialing']);
+      // Writes already asked for land; the held ones are not asked for yet, so settling does not wait on them.
+      await h.engine.settled();
       expect(await h.stores.calls.byId(call.callId)).toMatchObject({ stage: 'agent_dialing' });
 
       // Asterisk's first Dial event comes when the INVITE is only queued: it does not end the hold.
       await send({ type: 'Dial', channelId: `${call.callId}-target`, dialstatus: '' });
       expect(ari.commands().slice(5)).toEqual([]);
       expect(stages).toEqual(['requested', 'agent_dialing']);
+      await h.engine.settled();
       expect(await h.stores.calls.byId(call.callId)).toMatchObject({ stage: 'agent_dialing' });
       await send({ type: 'Dial', channelId: `${call.callId}-target`, dialstatus: 'RINGING' });
       expect(ari.commandRequests().slice(5)).toEqual([
