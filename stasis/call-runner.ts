@@ -218,7 +218,8 @@ export class CallRunner {
         p.persisted = p.persisted
           .then(afterPendingTicks)
           .then(() => {
-            if (p.unwritten === patch) p.unwritten = undefined;
+            // From here on the patch is being written: later transitions start the next one.
+            p.unwritten = undefined;
             return this.deps.recorder.recordCallTransition(callId, patch);
           })
           .catch((err: unknown) => {
