@@ -1,6 +1,7 @@
 /** A protocol-level Asterisk 18.9 ARI stand-in for tests and benchmarks; see simulator.ts. */
 export { AriSimulator, type AriSimulatorOptions, type SentEvent } from './simulator';
 export type { RecordedRequest } from './server';
+export type { FaultRule, InjectedFault } from './faults';
 export type { SimBridgeSnapshot, SimChannelSnapshot, SimInvite } from './core';
 export { defaultFarEnd, dialledNumber, type FarEndScript } from './far-end';
 export { CAUSE, causeText } from './causes';

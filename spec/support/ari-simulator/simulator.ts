@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 
 import { AriCore, type SimBridgeSnapshot, type SimChannelSnapshot, type SimInvite } from './core';
+import { FaultInjector, type FaultRule, type InjectedFault } from './faults';
 import type { FarEndChooser } from './far-end';
 import type { AriEvent } from './model';
 import { RestApi } from './rest';
@@ -63,6 +64,7 @@ export class AriSimulator {
   private readonly waiters = new Set<Waiter>();
   private stopped = false;
   private readonly keepLogs: boolean;
+  private readonly faults = new FaultInjector();
 
   private constructor(private readonly opts: AriSimulatorOptions) {
     this.keepLogs = opts.keepLogs ?? true;
@@ -185,6 +187,23 @@ export class AriSimulator {
     this.wire().silenceSockets();
   }
 
+  /**
+   * From now on a share of matching requests is answered with an error (500 by default) and not
+   * acted on; `clearFaults()` ends it. The same seed gives the same failures.
+   */
+  injectFaults(rules: readonly FaultRule[], seed?: number): void {
+    this.faults.set(rules, seed);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  /** Every request answered with an injected error so far. */
+  injectedFaults(): InjectedFault[] {
+    return this.faults.injected.slice();
+  }
+
   /** While on, new WebSocket upgrades and HTTP requests are answered 503; open sockets stay. */
   refuseConnections(on: boolean): void {
     this.wire().setRefusing(on);
@@ -229,7 +248,11 @@ export class AriSimulator {
     this.server = await AriServer.listen(port, {
       username: this.opts.username,
       password: this.opts.password,
-      rest: (method, pathname, params, host) => this.rest.handle(method, pathname, params, host),
+      rest: (method, pathname, params, host) => {
+        const fault = this.faults.draw(method, pathname);
+        if (fault !== undefined) return Promise.resolve({ status: fault, body: { message: 'Internal Server Error' } });
+        return this.rest.handle(method, pathname, params, host);
+      },
       requested: (r) => {
         if (this.keepLogs) this.requestLog.push(r);
         for (const listener of this.requestListeners) listener(r);
