@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     logger.info('shutting down: ending live calls', { signal, liveCalls: engine.liveCalls().length });
     for (const call of engine.liveCalls()) engine.cancelCall(call.context.callId, 'system');
     await callBot.stop();
-    await engine.stop();
+    await engine.stop(5_000);
     await ari.close();
     await dataSource.destroy();
     process.exit(0);

@@ -19,6 +19,8 @@ export interface Config {
     password: string;
     app: string;
     requestTimeoutMs: number;
+    /** How often channels and bridges of the app that no live call owns are cleaned up (also on every connect). */
+    orphanSweepIntervalS: number;
   };
   routes: Record<RouteCode, { endpointTemplate: string }>;
   defaultCallerId?: string;
@@ -83,6 +85,7 @@ const schema = z.object({
   ARI_PASSWORD: required('the ARI password from ari.conf'),
   ARI_APP: z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expects a Stasis application name').default('callbot'),
   ARI_REQUEST_TIMEOUT_MS: wholeNumber(100, 60000, 'milliseconds').default(5000),
+  ORPHAN_SWEEP_INTERVAL_S: seconds(60, 86400),
   ROUTE_MAIN_ENDPOINT: dialTemplate('PJSIP/{number}@trunk-main'),
   ROUTE_DEV_ENDPOINT: dialTemplate('PJSIP/{number}@trunk-dev'),
   DEFAULT_CALLER_ID: z.string().trim().regex(E164, 'expects an E.164 number such as +15551234567').optional(),
@@ -139,6 +142,7 @@ export function loadConfig(env: Env): Config {
       password: v.ARI_PASSWORD,
       app: v.ARI_APP,
       requestTimeoutMs: v.ARI_REQUEST_TIMEOUT_MS,
+      orphanSweepIntervalS: v.ORPHAN_SWEEP_INTERVAL_S,
     },
     routes: { M: { endpointTemplate: v.ROUTE_MAIN_ENDPOINT }, D: { endpointTemplate: v.ROUTE_DEV_ENDPOINT } },
     defaultCallerId: v.DEFAULT_CALLER_ID,

@@ -12,6 +12,7 @@ import { CallRunner } from './call-runner';
 import type { RouteCode } from './call-types';
 import type { CallContext, CallUpdate } from './call-update';
 import { type InterruptedCall, reconcileOnStartup, resyncAfterReconnect, sweepOrphans } from './reconcile';
+import type { TeardownRetryPolicy } from './teardown-retry';
 
 export type CallRefusal =
   | 'not_authorized'
@@ -40,6 +41,16 @@ export interface CallEngineDeps {
   calls: CallStore;
   audit: AuditLog;
   logger: Logger;
+  /** Default: DEFAULT_TEARDOWN_RETRY. */
+  teardownRetry?: TeardownRetryPolicy;
+}
+
+/** What the orphan sweeps have cleaned since the engine started. */
+export interface SweepCounts {
+  sweeps: number;
+  channels: number;
+  bridges: number;
+  failed: number;
 }
 
 const REFUSAL_TEXT: Record<Exclude<CallRefusal, 'invalid_number'>, string> = {
@@ -62,10 +73,14 @@ export class CallEngine {
   private readonly policy: NumberPolicy;
   private subscriptions: Subscription[] = [];
   private wasConnected = false;
+  private sweepTimer?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
+  private readonly swept: SweepCounts = { sweeps: 0, channels: 0, bridges: 0, failed: 0 };
 
   constructor(private readonly deps: CallEngineDeps) {
     this.runner = new CallRunner({
       ari: deps.ari, registry: this.registry, recorder: deps.calls, app: deps.config.ari.app, logger: deps.logger,
+      ...(deps.teardownRetry ? { teardownRetry: deps.teardownRetry } : {}),
     });
     this.policy = { defaultRegion: deps.config.defaultRegion, allowedCountries: deps.config.allowedCountries };
   }
@@ -92,10 +107,26 @@ export class CallEngine {
       this.wasConnected = true;
       void this.afterConnect(reconnect);
     }));
+    // Teardown that failed past its retries, or channels Asterisk made after a request timed out,
+    // are found here without waiting for a reconnect.
+    this.sweepTimer = setInterval(() => {
+      if (this.deps.ari.isConnected()) void this.sweepOrphans();
+    }, this.deps.config.ari.orphanSweepIntervalS * 1000);
     return interrupted;
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops following ARI. Teardown still being retried gets up to `teardownGraceMs` to finish (the
+   * calls a shutdown has just cancelled); whatever is left then is the next start's orphan sweep's.
+   */
+  async stop(teardownGraceMs = 0): Promise<void> {
+    clearInterval(this.sweepTimer);
+    await this.sweeping;
+    if (teardownGraceMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.runner.settled(), new Promise((resolve) => { timer = setTimeout(resolve, teardownGraceMs); })]);
+      clearTimeout(timer);
+    }
     for (const s of this.subscriptions) s.unsubscribe();
     this.subscriptions = [];
     this.runner.stopTimers();
@@ -148,6 +179,10 @@ export class CallEngine {
     return this.registry.get(callId)?.updates.asObservable();
   }
 
+  sweepCounts(): SweepCounts {
+    return { ...this.swept };
+  }
+
   /** Waits for in-flight teardown requests and writes (tests and shutdown). */
   settled(): Promise<void> {
     return this.runner.settled();
@@ -195,9 +230,25 @@ export class CallEngine {
   private async afterConnect(reconnect: boolean): Promise<void> {
     try {
       if (reconnect) await resyncAfterReconnect(this.deps.ari, this.registry, this.runner, this.deps.logger);
-      await sweepOrphans(this.deps.ari, this.registry, this.deps.logger, this.deps.config.ari.app);
     } catch (err) {
-      this.deps.logger.warn('reconciliation after connect failed; will retry on the next connect', { err });
+      this.deps.logger.warn('resynchronising live calls after reconnect failed; will retry on the next connect', { err });
     }
+    await this.sweepOrphans();
+  }
+
+  /** One sweep at a time; a failed one is logged and the next period tries again. */
+  private sweepOrphans(): Promise<void> {
+    this.sweeping ??= sweepOrphans(this.deps.ari, this.registry, this.deps.logger, this.deps.config.ari.app)
+      .then((result) => {
+        this.swept.sweeps += 1;
+        this.swept.channels += result.channels.length;
+        this.swept.bridges += result.bridges.length;
+        this.swept.failed += result.failed.length;
+      })
+      .catch((err: unknown) => {
+        this.deps.logger.warn('orphan sweep failed; the next one tries again', { inS: this.deps.config.ari.orphanSweepIntervalS, err });
+      })
+      .finally(() => { this.sweeping = undefined; });
+    return this.sweeping;
   }
 }

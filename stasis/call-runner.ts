@@ -7,6 +7,7 @@ import {
 import type { CallRegistry, LiveCall } from './call-registry';
 import type { LegName } from './call-types';
 import { type CallContext, toCallUpdate } from './call-update';
+import { DEFAULT_TEARDOWN_RETRY, type TeardownRetryPolicy, retryTeardown } from './teardown-retry';
 
 /** Where transitions are written; the CallStore satisfies it. */
 export interface CallRecorder {
@@ -20,6 +21,7 @@ export interface CallRunnerDeps {
   app: string;
   logger: Logger;
   now?: () => number;
+  teardownRetry?: TeardownRetryPolicy;
 }
 
 /** Requests still in flight for one call, so dependent requests wait for what they need. */
@@ -65,6 +67,8 @@ export const DIAL_QUIET_MS = 8;
 export class CallRunner {
   private readonly pending = new Map<string, Pending>();
   private readonly now: () => number;
+  /** Aborted at shutdown: teardown still failing then is left to the next start's orphan sweep. */
+  private stopping = new AbortController();
 
   constructor(private readonly deps: CallRunnerDeps) {
     this.now = deps.now ?? Date.now;
@@ -113,6 +117,8 @@ export class CallRunner {
 
   /** Stops every timer: after this no call changes by itself (shutdown; live calls were cancelled first). */
   stopTimers(): void {
+    this.stopping.abort();
+    this.stopping = new AbortController();
     for (const callId of this.pending.keys()) this.endQuiet(callId);
     for (const p of this.pending.values()) {
       for (const timer of [...p.timers.values(), ...p.graceTimers]) clearTimeout(timer);
@@ -173,21 +179,15 @@ export class CallRunner {
         return;
       }
       case 'StopRingback':
-        this.warnOnError(live, 'stop ringback', after(p.ringback, () => ari.stopPlayback(effect.playbackId)));
+        p.teardown.push(after(p.ringback, () => this.tearDown(live, 'stop ringback', () => ari.stopPlayback(effect.playbackId))));
         return;
-      case 'HangupLeg': {
+      case 'HangupLeg':
         // A hangup racing its own originate would find nothing and leave the new channel behind.
-        const done = after(p.originated.get(effect.channelId), () => ari.hangup(effect.channelId));
-        p.teardown.push(done);
-        this.warnOnError(live, 'hang up', done);
+        p.teardown.push(after(p.originated.get(effect.channelId), () => this.tearDown(live, `hang up ${effect.channelId}`, () => ari.hangup(effect.channelId))));
         return;
-      }
-      case 'DestroyBridge': {
-        const done = after(p.bridgeReady, () => ari.destroyBridge(effect.bridgeId));
-        p.teardown.push(done);
-        this.warnOnError(live, 'destroy bridge', done);
+      case 'DestroyBridge':
+        p.teardown.push(after(p.bridgeReady, () => this.tearDown(live, 'destroy bridge', () => ari.destroyBridge(effect.bridgeId))));
         return;
-      }
       case 'StartTimer': {
         clearTimeout(p.timers.get(effect.timer));
         const timer = effect.timer;
@@ -284,6 +284,19 @@ export class CallRunner {
       }, NOT_FOUND_GRACE_MS);
       p.graceTimers.add(timer);
     });
+  }
+
+  /** A teardown request, retried until Asterisk confirms it (see teardown-retry.ts). */
+  private tearDown(live: LiveCall, request: string, send: () => Promise<void>): Promise<unknown> {
+    const { callId } = live.context;
+    const { logger } = this.deps;
+    return retryTeardown(send, this.deps.teardownRetry ?? DEFAULT_TEARDOWN_RETRY, this.stopping.signal, {
+      retrying: (attempt, err, inMs) => {
+        const log = attempt === 1 ? logger.warn.bind(logger) : logger.debug.bind(logger);
+        log('ARI teardown request failed; retrying', { callId, request, attempt, inMs, err });
+      },
+      gaveUp: (attempts, err) => logger.warn('ARI teardown request still failing; the orphan sweep will clean up', { callId, request, attempts, err }),
+    }, this.now);
   }
 
   private warnOnError(live: LiveCall, request: string, promise: Promise<unknown>): void {

@@ -30,18 +30,35 @@ export async function reconcileOnStartup(calls: CallStore, logger: Logger): Prom
   return stale.map((c) => ({ callId: c.id, telegramChatId: c.telegramChatId, statusMessageId: c.statusMessageId }));
 }
 
+export interface SweepResult {
+  channels: string[];
+  bridges: string[];
+  /** Ids whose hang-up or destroy failed this time; the next sweep tries them again. */
+  failed: string[];
+}
+
 /** Hangs up our channels and destroys our bridges that no live call owns. */
-export async function sweepOrphans(ari: AriPort, registry: CallRegistry, logger: Logger, app?: string): Promise<{ channels: string[]; bridges: string[] }> {
-  const owned = registry.ownedIds();
+export async function sweepOrphans(ari: AriPort, registry: CallRegistry, logger: Logger, app?: string): Promise<SweepResult> {
   const [channels, bridges] = await Promise.all([ari.listChannels(), ari.listBridges()]);
+  // Read after the lists: a call started while they were in flight owns its ids by now.
+  const owned = registry.ownedIds();
   const isOurs = (appData: string, id: string) => OUR_CHANNEL.test(id) || (app !== undefined && appData.startsWith(`${app},`));
   const orphanChannels = channels.filter((c) => isOurs(c.appData, c.id) && !owned.has(c.id)).map((c) => c.id);
   const orphanBridges = bridges.filter((b) => OUR_BRIDGE.test(b.id) && !owned.has(b.id)).map((b) => b.id);
-  await Promise.all([...orphanChannels.map((id) => ari.hangup(id)), ...orphanBridges.map((id) => ari.destroyBridge(id))]);
-  if (orphanChannels.length + orphanBridges.length > 0) {
-    logger.warn('cleaned up orphan channels and bridges', { channels: orphanChannels, bridges: orphanBridges });
+  const results = await Promise.allSettled([...orphanChannels.map((id) => ari.hangup(id)), ...orphanBridges.map((id) => ari.destroyBridge(id))]);
+  const ids = [...orphanChannels, ...orphanBridges];
+  const failed = ids.filter((_, i) => results[i]?.status === 'rejected');
+  const result: SweepResult = {
+    channels: orphanChannels.filter((id) => !failed.includes(id)),
+    bridges: orphanBridges.filter((id) => !failed.includes(id)),
+    failed,
+  };
+  if (ids.length > 0) {
+    logger.warn('cleaned up orphan channels and bridges', {
+      channels: result.channels.length, bridges: result.bridges.length, failed: failed.length, ids,
+    });
   }
-  return { channels: orphanChannels, bridges: orphanBridges };
+  return result;
 }
 
 /**

@@ -3,7 +3,7 @@ import { type Config, loadConfig } from '../../config/config';
 import { silentLogger } from '../../config/logger';
 import { openDatabase } from '../../ormconfig';
 import type { AriPort } from '../../stasis/ari-port';
-import { CallEngine } from '../../stasis/call-engine';
+import { CallEngine, type CallEngineDeps } from '../../stasis/call-engine';
 import { type Stores, createStores } from '../../store';
 import { closeDatabase, freshDatabaseUrl } from './test-database';
 
@@ -25,11 +25,13 @@ export interface EngineHarness {
 }
 
 /** A call engine on a fresh database (SQLite unless TEST_DATABASE_URL names PostgreSQL). */
-export async function startEngine(ari: AriPort, env: Record<string, string> = {}): Promise<EngineHarness> {
+export async function startEngine(
+  ari: AriPort, env: Record<string, string> = {}, options: Pick<CallEngineDeps, 'teardownRetry'> = {},
+): Promise<EngineHarness> {
   const config = loadConfig({ ...TEST_ENV, ...env });
   const { dataSource } = await openDatabase(await freshDatabaseUrl());
   const stores = createStores(dataSource);
-  const engine = new CallEngine({ config, ari, ...stores, logger: silentLogger() });
+  const engine = new CallEngine({ config, ari, ...stores, logger: silentLogger(), ...options });
   return {
     config, dataSource, stores, engine,
     async close() {

@@ -19,7 +19,7 @@ export class FakeAri implements AriPort {
   readonly bridges = new Map<string, BridgeSnapshot>();
   private readonly eventSubject = new Subject<AriEvent>();
   private readonly state = new BehaviorSubject<AriConnectionState>('connected');
-  private readonly failures = new Map<string, { message: string; status: number | undefined }>();
+  private readonly failures = new Map<string, { message: string; status: number | undefined; times: number }>();
 
   readonly events = this.eventSubject.asObservable();
   readonly connection = this.state.asObservable();
@@ -36,9 +36,9 @@ export class FakeAri implements AriPort {
     this.eventSubject.next(event);
   }
 
-  /** The next request of that kind rejects with this message (and HTTP status, as Asterisk would answer). */
-  failNext(op: string, message: string, status?: number): void {
-    this.failures.set(op, { message, status });
+  /** The next request (or `times` requests) of that kind rejects with this message (and HTTP status, as Asterisk would answer). */
+  failNext(op: string, message: string, status?: number, times = 1): void {
+    this.failures.set(op, { message, status, times });
   }
 
   ops(): string[] {
@@ -69,7 +69,7 @@ export class FakeAri implements AriPort {
   }
 
   async hangup(channelId: string): Promise<void> {
-    this.record('hangup', { channelId });
+    if (!this.recordTeardown('hangup', { channelId })) return;
     this.channels.delete(channelId);
   }
 
@@ -84,7 +84,7 @@ export class FakeAri implements AriPort {
   }
 
   async destroyBridge(bridgeId: string): Promise<void> {
-    this.record('destroyBridge', { bridgeId });
+    if (!this.recordTeardown('destroyBridge', { bridgeId })) return;
     this.bridges.delete(bridgeId);
   }
 
@@ -93,7 +93,7 @@ export class FakeAri implements AriPort {
   }
 
   async stopPlayback(playbackId: string): Promise<void> {
-    this.record('stopPlayback', { playbackId });
+    this.recordTeardown('stopPlayback', { playbackId });
   }
 
   async getChannel(channelId: string): Promise<ChannelSnapshot | null> {
@@ -121,11 +121,23 @@ export class FakeAri implements AriPort {
     this.eventSubject.complete();
   }
 
+  /** As the port promises for teardown: a 404 means already gone, which is done. False when it was. */
+  private recordTeardown(op: string, args: Record<string, unknown>): boolean {
+    try {
+      this.record(op, args);
+      return true;
+    } catch (err) {
+      if (err instanceof AriRequestError && err.status === 404) return false;
+      throw err;
+    }
+  }
+
   private record(op: string, args: Record<string, unknown>): void {
     this.requests.push({ op, args });
     const failure = this.failures.get(op);
     if (failure !== undefined) {
-      this.failures.delete(op);
+      failure.times -= 1;
+      if (failure.times <= 0) this.failures.delete(op);
       throw new AriRequestError(op, failure.message, failure.status);
     }
   }
