@@ -24,7 +24,7 @@ import type { Logger } from '../config/logger';
 import { openDatabase } from '../ormconfig';
 import { AriAdapter } from '../stasis/ari-adapter';
 import { CallEngine } from '../stasis/call-engine';
-import { DIAL_QUIET_MS } from '../stasis/call-runner';
+import { DIAL_HOLD_MS } from '../stasis/call-machine';
 import type { CallOutcome } from '../stasis/call-types';
 import type { CallUpdate } from '../stasis/call-update';
 import { CallStore, createStores, type Stores } from '../store';
@@ -452,7 +452,7 @@ const otherLeg = (channelId: string): string => (channelId.endsWith('-agent') ? 
 
 /**
  * Per agent channel, when the app may add it: once it is in Stasis and the call's hold for the
- * target's dial is over (DIAL_QUIET_MS after the dial was asked, or the target's first progress if
+ * target's dial is over (DIAL_HOLD_MS after the dial was asked, or the target's first progress if
  * sooner; stasis/call-runner.ts). The dial is asked on the agent's answer, so "answer sent + hold"
  * is a lower bound of when the hold ends: the reaction measured from it is never flattered.
  */
@@ -461,7 +461,7 @@ function agentJoinTriggers(marks: SimMarks): MarkPairs {
   const progressAt = new Map(marks.targetProgress);
   return onlyLeg(marks.stasisStart, 'agent').map(([channel, inStasisAt]) => {
     const call = callOf(channel);
-    const holdEnds = Math.min((answeredAt.get(call) ?? -Infinity) + DIAL_QUIET_MS, progressAt.get(call) ?? Infinity);
+    const holdEnds = Math.min((answeredAt.get(call) ?? -Infinity) + DIAL_HOLD_MS, progressAt.get(call) ?? Infinity);
     return [channel, Math.max(inStasisAt, holdEnds)];
   });
 }

@@ -49,6 +49,17 @@ export function callIds(callId: string): CallIds {
 /** Ours own timers are a safety net behind Asterisk's: they fire a little after Asterisk's should. */
 export const TIMER_GRACE_MS = 5000;
 
+/**
+ * After the target's dial is asked for, the call's other work (joins, ringback, writes, stream
+ * updates) waits this long, or until the target's channel reports progress: on a host where the app
+ * and Asterisk share a few CPUs, that work competes with the threads sending the INVITE. Why a
+ * fixed time and why this one: docs/dial-goes-out-alone.md.
+ */
+export const DIAL_HOLD_MS = 8;
+
+/** How long a request that found its channel gone waits for the ChannelDestroyed that explains it. */
+export const CHANNEL_GONE_GRACE_MS = 1000;
+
 /** `created`: the target's channel exists in Asterisk (or is being made) but has not been dialed. */
 export type LegStatus = 'idle' | 'created' | 'dialing' | 'ringing' | 'up' | 'ended';
 
@@ -81,9 +92,13 @@ export interface CallState {
   hangupCause?: number | null;
   hangupCauseText?: string | null;
   detail?: string;
+  /** Set while the target's dial goes out alone: the effects held back, in order (see holdAfterDial). */
+  held?: readonly CallEffect[];
+  /** A request that found its channel gone and named no leg, waiting out CHANNEL_GONE_GRACE_MS. */
+  goneRequest?: { request: string; error: string };
 }
 
-export type TimerName = 'agent_ring' | 'target_ring' | 'confirm';
+export type TimerName = 'agent_ring' | 'target_ring' | 'confirm' | 'dial_hold' | 'agent_gone' | 'target_gone' | 'request_gone';
 export type CancelSource = 'agent' | 'admin' | 'system';
 
 export type CallEvent =
@@ -95,7 +110,11 @@ export type CallEvent =
   | { type: 'DtmfReceived'; leg: LegName; digit: string; at: number }
   | { type: 'TimerExpired'; timer: TimerName; at: number }
   | { type: 'CancelRequested'; by: CancelSource; at: number }
-  | { type: 'RequestFailed'; request: string; error: string; at: number };
+  /**
+   * `channelGone`: Asterisk said the channel is no longer there (the far end usually hung up a
+   * moment before); `leg`: the leg the request was about, when it was about one.
+   */
+  | { type: 'RequestFailed'; request: string; error: string; at: number; channelGone?: boolean; leg?: LegName };
 
 /** The Call row fields a transition changes; the runner hands them to the store as they are. */
 export interface CallRecordPatch {
@@ -125,7 +144,9 @@ export type CallEffect =
   | { type: 'DestroyBridge'; bridgeId: string }
   | { type: 'StartTimer'; timer: TimerName; ms: number }
   | { type: 'CancelTimer'; timer: TimerName }
-  | { type: 'PersistCall'; patch: CallRecordPatch };
+  | { type: 'PersistCall'; patch: CallRecordPatch }
+  /** The call reached `stage` at `at`: its observers (the status message, metrics) hear of it. */
+  | { type: 'PublishUpdate'; stage: CallStage; at: number };
 
 export interface Transition {
   state: CallState;
@@ -149,6 +170,17 @@ export function initialCallState(plan: CallPlan, requestedAt: number): CallState
 
 export function transition(state: CallState, event: CallEvent): Transition {
   if (state.stage === 'ended') return unchanged(state);
+  const decided = decide(state, event);
+  const releases = state.held !== undefined && releasesHold(event);
+  if (decided.state === state && !releases) return decided;
+  const effects = decided.state.stage === state.stage
+    ? decided.effects
+    : [...decided.effects, { type: 'PublishUpdate', stage: decided.state.stage, at: event.at } as const];
+  const holdTimerFired = event.type === 'TimerExpired' && event.timer === 'dial_hold';
+  return holdAfterDial(state, { state: decided.state, effects }, releases, holdTimerFired);
+}
+
+function decide(state: CallState, event: CallEvent): Transition {
   switch (event.type) {
     case 'CallStarted': return onCallStarted(state);
     case 'LegRinging': return onLegRinging(state, event.leg, event.at);
@@ -158,9 +190,45 @@ export function transition(state: CallState, event: CallEvent): Transition {
     case 'DtmfReceived': return onDtmf(state, event.leg, event.digit);
     case 'TimerExpired': return onTimer(state, event.timer, event.at);
     case 'CancelRequested': return onCancel(state, event.by, event.at);
-    case 'RequestFailed':
-      return endCall(state, event.at, { outcome: 'failed', endedBy: 'app', detail: `${event.request}: ${event.error}` });
+    case 'RequestFailed': return onRequestFailed(state, event);
   }
+}
+
+/**
+ * The target's dial goes out alone: once a transition asks for it, every later effect but timers
+ * is held in the state, until the hold's timer fires, the target's channel reports anything, or
+ * the call ends. Then the held effects go first, in the order they were asked for.
+ */
+function holdAfterDial(before: CallState, decided: Transition, releases: boolean, holdTimerFired: boolean): Transition {
+  const ending = decided.state.stage === 'ended';
+  if (before.held === undefined && !decided.effects.some((e) => e.type === 'DialLeg')) return decided;
+  let held: CallEffect[] | undefined;
+  const effects: CallEffect[] = [];
+  if (before.held !== undefined && !releases && !ending) {
+    held = [...before.held];
+  } else if (before.held !== undefined) {
+    if (!holdTimerFired) effects.push({ type: 'CancelTimer', timer: 'dial_hold' });
+    effects.push(...before.held);
+  }
+  for (const effect of decided.effects) {
+    if (held !== undefined && effect.type !== 'StartTimer' && effect.type !== 'CancelTimer') {
+      held.push(effect);
+      continue;
+    }
+    effects.push(effect);
+    if (effect.type === 'DialLeg' && !ending) {
+      held = [];
+      effects.push({ type: 'StartTimer', timer: 'dial_hold', ms: DIAL_HOLD_MS });
+    }
+  }
+  const { held: _previous, ...rest } = decided.state;
+  return { state: held === undefined ? rest : { ...rest, held }, effects };
+}
+
+/** Anything from the target's channel means Asterisk has done the dial's work; so does the hold's own timer. */
+function releasesHold(event: CallEvent): boolean {
+  if (event.type === 'TimerExpired') return event.timer === 'dial_hold';
+  return 'leg' in event && event.leg === 'target' && event.type !== 'RequestFailed';
 }
 
 /**
@@ -340,7 +408,37 @@ function onTimer(state: CallState, timer: TimerName, at: number): Transition {
     case 'confirm':
       if (state.stage !== 'agent_answered') return unchanged(state);
       return endCall(state, at, { outcome: 'agent_not_confirmed', endedBy: 'app' });
+    case 'dial_hold':
+      return unchanged(state);
+    case 'agent_gone':
+    case 'target_gone': {
+      // The event that would have explained it was lost, or is late: the leg counts as ended, cause unknown.
+      const leg = timer === 'agent_gone' ? 'agent' : 'target';
+      return onLegEnded(state, leg, null, null, at);
+    }
+    case 'request_gone': {
+      const gone = state.goneRequest;
+      return endCall(state, at, { outcome: 'failed', endedBy: 'app', ...(gone ? { detail: `${gone.request}: ${gone.error}` } : {}) });
+    }
   }
+}
+
+/**
+ * A failed request ends the call as failed, unless Asterisk said the channel is gone: then the
+ * leg's ChannelDestroyed, usually on its way, decides the outcome, and a timer stands in for it.
+ */
+function onRequestFailed(state: CallState, event: Extract<CallEvent, { type: 'RequestFailed' }>): Transition {
+  if (!event.channelGone) {
+    return endCall(state, event.at, { outcome: 'failed', endedBy: 'app', detail: `${event.request}: ${event.error}` });
+  }
+  if (event.leg) {
+    return { state, effects: [{ type: 'StartTimer', timer: `${event.leg}_gone`, ms: CHANNEL_GONE_GRACE_MS }] };
+  }
+  if (state.goneRequest) return unchanged(state);
+  return {
+    state: { ...state, goneRequest: { request: event.request, error: event.error } },
+    effects: [{ type: 'StartTimer', timer: 'request_gone', ms: CHANNEL_GONE_GRACE_MS }],
+  };
 }
 
 function onCancel(state: CallState, by: CancelSource, at: number): Transition {
@@ -349,6 +447,9 @@ function onCancel(state: CallState, by: CancelSource, at: number): Transition {
   }
   return endCall(state, at, { outcome: 'cancelled', endedBy: by === 'agent' ? 'agent' : 'app', detail: `cancelled by ${by}` });
 }
+
+/** The timers an ending cancels (the dial hold is ended by holdAfterDial). */
+const CALL_TIMERS = ['agent_ring', 'target_ring', 'confirm', 'agent_gone', 'target_gone', 'request_gone'] as const;
 
 interface Ending {
   outcome: CallOutcome;
@@ -370,7 +471,7 @@ function endCall(state: CallState, at: number, ending: Ending): Transition {
   }
   // The bridge is asked for when the call starts.
   if (state.stage !== 'requested') effects.push({ type: 'DestroyBridge', bridgeId: ids.bridgeId });
-  for (const timer of ['agent_ring', 'target_ring', 'confirm'] as const) effects.push({ type: 'CancelTimer', timer });
+  for (const timer of CALL_TIMERS) effects.push({ type: 'CancelTimer', timer });
   const next: CallState = {
     ...state,
     stage: 'ended',

@@ -32,32 +32,10 @@ interface Pending {
   ringback?: Request;
   teardown: Promise<unknown>[];
   timers: Map<TimerName, NodeJS.Timeout>;
-  /** Waits for the event that explains a "channel not found" (see failCallOnError). */
-  graceTimers: Set<NodeJS.Timeout>;
   persisted: Promise<void>;
   /** The next write's patch, while it waits for the call's write before it; later transitions merge into it. */
   unwritten?: CallRecordPatch;
-  /** Set while the call holds its other work back for its target's dial (see DIAL_QUIET_MS). */
-  quiet?: { held: (() => void)[]; timer: NodeJS.Timeout };
 }
-
-/** How long a "channel not found" on a call's request waits for the ChannelDestroyed that explains it. */
-const NOT_FOUND_GRACE_MS = 1000;
-
-/**
- * After asking Asterisk to dial the target, a call sends nothing else (the agent's join and
- * ringback, its database write, its stream's update, hence the status message) for this long, or
- * until the target's channel reports progress (ringing, answer, hang-up). On a host where the app and Asterisk share a few
- * CPUs that work otherwise competes with the threads sending the INVITE: on the real 18.9 "dial
- * sent → INVITE on the wire" stretched from 0.6-1.3 ms to up to 5 ms (spec/e2e answer-gap,
- * BENCHMARKS.md). ARI has no event for "INVITE sent": the target's first `Dial` event (dialstatus
- * "") is published when the INVITE is only queued to chan_pjsip, and ending the hold there still
- * left the slow INVITEs. 8 ms covers the fast path several times over and is inaudible in the
- * agent's ringback. Timers and teardown never wait. (A target that rings within the hold makes
- * "dialing" and "ringing" reach the stream together; the status message then shows only the
- * latter, as it does for any two updates within its edit interval.)
- */
-export const DIAL_QUIET_MS = 8;
 
 /**
  * Executes the machine's effects and feeds what happens back in as events. It holds no call logic:
@@ -78,9 +56,9 @@ export class CallRunner {
     const at = this.now();
     const live = this.deps.registry.add(context, initialCallState(plan, at));
     this.pending.set(context.callId, {
-      originated: new Map(), joined: new Map(), teardown: [], timers: new Map(), graceTimers: new Set(), persisted: Promise.resolve(),
+      originated: new Map(), joined: new Map(), teardown: [], timers: new Map(), persisted: Promise.resolve(),
     });
-    this.deps.registry.publish(live, toCallUpdate(context, live.state, at));
+    this.deps.registry.publish(live, toCallUpdate(context, live.state.stage, live.state, at));
     this.dispatch(live, { type: 'CallStarted', at });
     return live;
   }
@@ -90,40 +68,25 @@ export class CallRunner {
     const owner = this.deps.registry.byChannelId(event.channelId);
     if (!owner) return;
     const callEvent = toCallEvent(event, owner.leg, this.now());
-    if (!callEvent) return;
-    if (owner.leg === 'target') this.endQuiet(owner.call.context.callId);
-    this.dispatch(owner.call, callEvent);
+    if (callEvent) this.dispatch(owner.call, callEvent);
   }
 
   dispatch(live: LiveCall, event: CallEvent): void {
     const before = live.state;
     const { state, effects } = transition(before, event);
-    if (state === before) return;
+    if (state === before && effects.length === 0) return;
     live.state = state;
-    const p = this.pending.get(live.context.callId);
-    if (state.stage === 'ended') this.endQuiet(live.context.callId);
-    for (const effect of effects) {
-      if (p?.quiet && effect.type !== 'StartTimer' && effect.type !== 'CancelTimer') p.quiet.held.push(() => this.execute(live, effect));
-      else this.execute(live, effect);
-      if (effect.type === 'DialLeg' && p) this.beginQuiet(live.context.callId, p);
-    }
-    if (state.stage !== before.stage) {
-      const update = toCallUpdate(live.context, state, event.at);
-      if (p?.quiet) p.quiet.held.push(() => this.deps.registry.publish(live, update));
-      else this.deps.registry.publish(live, update);
-    }
-    if (state.stage === 'ended') this.finish(live);
+    for (const effect of effects) this.execute(live, effect);
+    if (state.stage === 'ended' && before.stage !== 'ended') this.finish(live);
   }
 
   /** Stops every timer: after this no call changes by itself (shutdown; live calls were cancelled first). */
   stopTimers(): void {
     this.stopping.abort();
     this.stopping = new AbortController();
-    for (const callId of this.pending.keys()) this.endQuiet(callId);
     for (const p of this.pending.values()) {
-      for (const timer of [...p.timers.values(), ...p.graceTimers]) clearTimeout(timer);
+      for (const timer of p.timers.values()) clearTimeout(timer);
       p.timers.clear();
-      p.graceTimers.clear();
     }
   }
 
@@ -201,6 +164,9 @@ export class CallRunner {
         clearTimeout(p.timers.get(effect.timer));
         p.timers.delete(effect.timer);
         return;
+      case 'PublishUpdate':
+        this.deps.registry.publish(live, toCallUpdate(live.context, effect.stage, live.state, effect.at));
+        return;
       case 'PersistCall': {
         // Writes of one call are chained so they land in the order they happened. Transitions
         // that come while the call's last write is still waiting or in flight join the next
@@ -230,59 +196,27 @@ export class CallRunner {
     }
   }
 
-  private beginQuiet(callId: string, p: Pending): void {
-    if (p.quiet) return;
-    p.quiet = { held: [], timer: setTimeout(() => this.endQuiet(callId), DIAL_QUIET_MS) };
-  }
-
-  /** Runs what the call held back for its dial, in the order it was asked for. */
-  private endQuiet(callId: string): void {
-    const p = this.pending.get(callId);
-    const quiet = p?.quiet;
-    if (!p || !quiet) return;
-    p.quiet = undefined;
-    clearTimeout(quiet.timer);
-    for (const run of quiet.held) run();
-  }
-
   private finish(live: LiveCall): void {
     const { callId } = live.context;
     const p = this.pending.get(callId);
     if (!p) return;
     for (const timer of p.timers.values()) clearTimeout(timer);
     p.timers.clear();
-    for (const timer of p.graceTimers) clearTimeout(timer);
-    p.graceTimers.clear();
     void Promise.allSettled([...p.teardown, p.persisted]).then(() => {
       this.pending.delete(callId);
       this.deps.registry.remove(callId);
     });
   }
 
-  /**
-   * A failed request ends the call as failed, except when Asterisk says the channel is gone: the
-   * far end usually hung up a moment before the request, and that leg's ChannelDestroyed, on its
-   * way, decides the outcome. If it has not come within the grace (a lost event, or an app so busy
-   * that its events lag), the leg the request was about counts as ended, its cause unknown.
-   */
+  /** A failed request is an event for the machine; Asterisk's answer says whether the channel was gone. */
   private failCallOnError(live: LiveCall, request: string, promise: Promise<unknown>, about?: { leg: LegName; addChannel: boolean }): void {
     promise.catch((err: unknown) => {
       const error = err instanceof AriRequestError ? err.detail : err instanceof Error ? err.message : String(err);
-      const fail = () => this.dispatch(live, { type: 'RequestFailed', request, error, at: this.now() });
-      if (!channelGone(err, about?.addChannel ?? false)) {
-        this.deps.logger.warn('ARI request failed; ending the call', { callId: live.context.callId, request, err });
-        fail();
-        return;
-      }
-      const p = this.pending.get(live.context.callId);
-      if (!p) return;
-      const timer = setTimeout(() => {
-        p.graceTimers.delete(timer);
-        if (!about) return fail();
-        this.deps.logger.info('channel gone without a ChannelDestroyed; its leg counts as ended', { callId: live.context.callId, request, leg: about.leg });
-        this.dispatch(live, { type: 'LegEnded', leg: about.leg, cause: null, causeText: null, at: this.now() });
-      }, NOT_FOUND_GRACE_MS);
-      p.graceTimers.add(timer);
+      const gone = channelGone(err, about?.addChannel ?? false);
+      if (!gone) this.deps.logger.warn('ARI request failed; ending the call', { callId: live.context.callId, request, err });
+      this.dispatch(live, {
+        type: 'RequestFailed', request, error, at: this.now(), ...(gone ? { channelGone: true } : {}), ...(about ? { leg: about.leg } : {}),
+      });
     });
   }
 

@@ -28,11 +28,12 @@ export interface CallUpdate {
   final: boolean;
 }
 
-export function toCallUpdate(context: CallContext, state: CallState, at: number): CallUpdate {
-  const final = state.stage === 'ended';
+/** The update for `stage`, reached at `at`; a final one carries the ended call's outcome from `state`. */
+export function toCallUpdate(context: CallContext, stage: CallStage, state: CallState, at: number): CallUpdate {
+  const final = stage === 'ended';
   const update: CallUpdate = {
     context,
-    stage: state.stage,
+    stage,
     at,
     final,
   };

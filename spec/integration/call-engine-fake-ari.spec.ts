@@ -1,6 +1,6 @@
 import { firstValueFrom, toArray } from 'rxjs';
 import type { CallUpdate } from '../../stasis/call-update';
-import { DIAL_QUIET_MS } from '../../stasis/call-runner';
+import { DIAL_HOLD_MS } from '../../stasis/call-machine';
 import { addAgent, type EngineHarness, startEngine } from '../support/engine-harness';
 import { FakeAri } from '../support/fake-ari';
 import { waitFor } from '../support/wait-for';
@@ -349,7 +349,7 @@ describe('call engine on an in-memory ARI', () => {
       }
       const { stages } = await answered();
       await waitFor(() => at.play, { timeoutMs: 1000, what: 'the ringback' });
-      expect(at.play! - at.dial!).toBeGreaterThanOrEqual(DIAL_QUIET_MS - 1);
+      expect(at.play! - at.dial!).toBeGreaterThanOrEqual(DIAL_HOLD_MS - 1);
       expect(ari.commands().slice(5)).toEqual(['addToBridge', 'play']);
       expect(stages).toEqual(['requested', 'agent_dialing', 'target_dialing']);
     });

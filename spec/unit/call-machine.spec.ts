@@ -1,5 +1,5 @@
 import {
-  type CallEffect, type CallEvent, type CallPlan, type CallState, TIMER_GRACE_MS,
+  type CallEffect, type CallEvent, type CallPlan, type CallState, CHANNEL_GONE_GRACE_MS, DIAL_HOLD_MS, TIMER_GRACE_MS,
   initialCallState, talkSeconds, transition,
 } from '../../stasis/call-machine';
 import type { CallStage, LegName } from '../../stasis/call-types';
@@ -17,6 +17,7 @@ const ev = {
   ended: (leg: LegName, cause: number | null): CallEvent => ({ type: 'LegEnded', leg, cause, causeText: null, at: at() }),
   dtmf: (digit: string): CallEvent => ({ type: 'DtmfReceived', leg: 'agent', digit, at: at() }),
   cancel: (): CallEvent => ({ type: 'CancelRequested', by: 'agent', at: at() }),
+  holdOver: (): CallEvent => ({ type: 'TimerExpired', timer: 'dial_hold', at: at() }),
 };
 
 function run(events: CallEvent[], p: CallPlan = plan): { state: CallState; effects: CallEffect[]; last: CallEffect[] } {
@@ -32,7 +33,7 @@ function run(events: CallEvent[], p: CallPlan = plan): { state: CallState; effec
 }
 
 const LEG_EFFECTS: Partial<Record<CallEffect['type'], string>> = { OriginateLeg: 'Originate', CreateLeg: 'Create', DialLeg: 'Dial' };
-const types = (effects: CallEffect[]) => effects.map((e) => ('leg' in e ? `${LEG_EFFECTS[e.type]}:${e.leg}` : e.type));
+const types = (effects: readonly CallEffect[]) => effects.map((e) => ('leg' in e ? `${LEG_EFFECTS[e.type]}:${e.leg}` : e.type));
 const hungUp = (effects: CallEffect[]) => effects.flatMap((e) => (e.type === 'HangupLeg' ? [e.channelId] : []));
 
 /** The target's channel, made at the start, has entered Stasis (it is Down, not dialed). */
@@ -55,7 +56,7 @@ describe('call state machine', () => {
     it('given a requested call, when started, then the agent is originated first, and the bridge and the target channel are made while it rings', () => {
       const { state, last } = run([ev.started()]);
       expect(state.stage).toBe('agent_dialing');
-      expect(types(last)).toEqual(['Originate:agent', 'CreateBridge', 'Create:target', 'StartTimer', 'PersistCall']);
+      expect(types(last)).toEqual(['Originate:agent', 'CreateBridge', 'Create:target', 'StartTimer', 'PersistCall', 'PublishUpdate']);
       expect(last[0]).toEqual({
         type: 'OriginateLeg', leg: 'agent', channelId: 'c1-agent', endpoint: plan.agentEndpoint,
         callerId: '+15550001111', timeoutS: 30, appArgs: 'agent,c1',
@@ -76,15 +77,20 @@ describe('call state machine', () => {
     it('given the agent rings, then the stage and its time are recorded', () => {
       const { state, last } = run([ev.started(), targetReady, ev.ringing('agent')]);
       expect(state.stage).toBe('agent_ringing');
-      expect(last).toEqual([{ type: 'PersistCall', patch: { stage: 'agent_ringing', agentRingingAt: new Date(3000) } }]);
+      expect(last).toEqual([
+        { type: 'PersistCall', patch: { stage: 'agent_ringing', agentRingingAt: new Date(3000) } },
+        { type: 'PublishUpdate', stage: 'agent_ringing', at: 3000 },
+      ]);
     });
 
     it('given the agent answers, then dialing the target is the first and only request, through the same route, with the agent as the caller', () => {
       const { state, last } = run([ev.started(), targetReady, ev.ringing('agent'), ev.answered('agent')]);
       expect(state.stage).toBe('target_dialing');
-      expect(types(last)).toEqual(['Dial:target', 'StartTimer', 'CancelTimer', 'PersistCall']);
+      expect(types(last)).toEqual(['Dial:target', 'StartTimer', 'StartTimer', 'CancelTimer']);
       expect(last[0]).toEqual({ type: 'DialLeg', leg: 'target', channelId: 'c1-target', timeoutS: 45, callerChannelId: 'c1-agent' });
-      expect(last[1]).toEqual({ type: 'StartTimer', timer: 'target_ring', ms: 45_000 + TIMER_GRACE_MS });
+      expect(last[2]).toEqual({ type: 'StartTimer', timer: 'target_ring', ms: 45_000 + TIMER_GRACE_MS });
+      // The write and the stream's update wait for the dial's hold (see 'the dial goes out alone').
+      expect(types(state.held ?? [])).toEqual(['PersistCall', 'PublishUpdate']);
     });
 
     it('given the agent answers before the target channel is in Stasis, then the target is dialed as soon as it has joined the bridge', () => {
@@ -92,13 +98,15 @@ describe('call state machine', () => {
       expect(answered.state.stage).toBe('target_dialing');
       expect(types(answered.last)).not.toContain('Dial:target');
       const { state, last } = run([ev.started(), ev.answered('agent'), targetReady]);
-      expect(types(last)).toEqual(['AddToBridge', 'Dial:target']);
+      expect(types(last)).toEqual(['AddToBridge', 'Dial:target', 'StartTimer']);
       expect(state.target.status).toBe('dialing');
     });
 
-    it('given the answered agent enters Stasis, then it joins the bridge and hears ringback', () => {
-      const { last } = run([ev.started(), targetReady, ev.answered('agent'), ev.stasis('agent')]);
+    it('given the answered agent enters Stasis, then it joins the bridge and hears ringback, once the dial has gone out alone', () => {
+      const { last } = run([ev.started(), targetReady, ev.answered('agent'), ev.stasis('agent'), ev.holdOver()]);
       expect(last).toEqual([
+        { type: 'PersistCall', patch: { stage: 'target_dialing', agentAnsweredAt: new Date(3000) } },
+        { type: 'PublishUpdate', stage: 'target_dialing', at: 3000 },
         { type: 'AddToBridge', bridgeId: 'c1-bridge', channelId: 'c1-agent' },
         { type: 'StartRingback', channelId: 'c1-agent', playbackId: 'c1-ringback' },
       ]);
@@ -111,6 +119,7 @@ describe('call state machine', () => {
         { type: 'StopRingback', playbackId: 'c1-ringback' },
         { type: 'CancelTimer', timer: 'target_ring' },
         { type: 'PersistCall', patch: { stage: 'connected', connectedAt: new Date(7000) } },
+        { type: 'PublishUpdate', stage: 'connected', at: 7000 },
       ]);
     });
 
@@ -135,7 +144,7 @@ describe('call state machine', () => {
     });
 
     it('given the answer event was lost, when the agent enters Stasis, then that counts as the answer', () => {
-      const { state, effects } = run([ev.started(), targetReady, ev.stasis('agent')]);
+      const { state, effects } = run([ev.started(), targetReady, ev.stasis('agent'), ev.holdOver()]);
       expect(state.stage).toBe('target_dialing');
       expect(types(effects)).toContain('Dial:target');
       expect(types(effects).filter((t) => t === 'AddToBridge')).toHaveLength(2);
@@ -209,7 +218,8 @@ describe('call state machine', () => {
       const expected = (['agent', 'target'] as const).filter((l) => before[l].status !== 'idle').map((l) => `c1-${l}`);
       expect(hungUp(last)).toEqual(expected);
       expect(last.some((e) => e.type === 'DestroyBridge')).toBe(before.stage !== 'requested');
-      expect(last.filter((e) => e.type === 'CancelTimer')).toHaveLength(3);
+      const cancelled = last.flatMap((e) => (e.type === 'CancelTimer' ? [e.timer] : []));
+      expect(cancelled).toEqual(expect.arrayContaining(['agent_ring', 'target_ring', 'confirm', 'agent_gone', 'target_gone', 'request_gone']));
     });
 
     it('given the call has ended, then any later event changes nothing', () => {
@@ -263,7 +273,8 @@ describe('call state machine', () => {
       expect(wrong.last).toEqual([]);
       const right = run([...answered, ev.dtmf('1')], confirmPlan);
       expect(right.state.stage).toBe('target_dialing');
-      expect(types(right.last)).toEqual(['Dial:target', 'StartTimer', 'StartRingback', 'CancelTimer', 'PersistCall']);
+      expect(types(right.last)).toEqual(['Dial:target', 'StartTimer', 'StartTimer', 'CancelTimer']);
+      expect(types(right.state.held ?? [])).toEqual(['StartRingback', 'PersistCall', 'PublishUpdate']);
     });
 
     it('given no digit in time, then the call ends as not confirmed and the customer is never dialed', () => {
@@ -283,10 +294,86 @@ describe('call state machine', () => {
 
     it('given the ending, then the final write carries the outcome, who ended it and the cause', () => {
       const { last } = run([...toStage.connected, ev.ended('target', 16)]);
-      expect(last.at(-1)).toEqual({
+      expect(last.filter((e) => e.type === 'PersistCall').at(-1)).toEqual({
         type: 'PersistCall',
         patch: { stage: 'ended', outcome: 'completed', endedBy: 'target', hangupCause: 16, hangupCauseText: null, endedAt: new Date(8000) },
       });
+    });
+  });
+  describe('the dial goes out alone', () => {
+    const answered = [ev.started(), targetReady, ev.ringing('agent'), ev.answered('agent')];
+    const requests = (effects: CallEffect[]) => types(effects).filter((t) => t !== 'StartTimer' && t !== 'CancelTimer');
+
+    it('given the agent answers, then the target dial is the only effect besides timers, and the hold has its own timer', () => {
+      const { last, state } = run(answered);
+      expect(requests(last)).toEqual(['Dial:target']);
+      expect(last).toContainEqual({ type: 'StartTimer', timer: 'dial_hold', ms: DIAL_HOLD_MS });
+      expect(state.held).toBeDefined();
+    });
+
+    it('given the hold, when the agent enters Stasis meanwhile, then its join and ringback are held too, in order', () => {
+      const { last, state } = run([...answered, ev.stasis('agent')]);
+      expect(last).toEqual([]);
+      expect(types(state.held ?? [])).toEqual(['PersistCall', 'PublishUpdate', 'AddToBridge', 'StartRingback']);
+    });
+
+    it('given the hold, when its timer fires, then the held effects go out in the order they were asked for and the hold is over', () => {
+      const { last, state } = run([...answered, ev.stasis('agent'), ev.holdOver()]);
+      expect(types(last)).toEqual(['PersistCall', 'PublishUpdate', 'AddToBridge', 'StartRingback']);
+      expect(state.held).toBeUndefined();
+      const after = transition(state, ev.holdOver());
+      expect(after.effects).toEqual([]);
+    });
+
+    it('given the hold, when the target reports progress first, then the held effects go out before that progress is handled', () => {
+      const { last, state } = run([...answered, ev.ringing('target')]);
+      expect(types(last)).toEqual(['CancelTimer', 'PersistCall', 'PublishUpdate', 'PersistCall', 'PublishUpdate']);
+      expect(last[0]).toEqual({ type: 'CancelTimer', timer: 'dial_hold' });
+      expect(last.filter((e) => e.type === 'PublishUpdate').map((e) => 'stage' in e && e.stage)).toEqual(['target_dialing', 'target_ringing']);
+      expect(state.held).toBeUndefined();
+    });
+
+    it('given the hold, when the agent hangs up, then the held effects go out and the teardown follows at once', () => {
+      const { last, state } = run([...answered, ev.ended('agent', 16)]);
+      expect(state).toMatchObject({ stage: 'ended', outcome: 'agent_hung_up' });
+      expect(state.held).toBeUndefined();
+      const kinds = types(last);
+      expect(kinds.slice(0, 3)).toEqual(['CancelTimer', 'PersistCall', 'PublishUpdate']);
+      expect(hungUp(last)).toEqual(['c1-target']);
+      expect(kinds.at(-1)).toBe('PublishUpdate');
+    });
+  });
+
+  describe('a request that finds its channel gone', () => {
+    type RequestFailed = Extract<CallEvent, { type: 'RequestFailed' }>;
+    const gone = (leg?: LegName): RequestFailed => ({
+      type: 'RequestFailed', request: 'dial target', error: 'Channel not found', at: 0, channelGone: true, ...(leg ? { leg } : {}),
+    });
+
+    it('given a request about a leg finds its channel gone, then the call waits for the event that explains it', () => {
+      const { state, last } = run([...toStage.target_dialing, gone('target')]);
+      expect(state.stage).toBe('target_dialing');
+      expect(last).toEqual([{ type: 'StartTimer', timer: 'target_gone', ms: CHANNEL_GONE_GRACE_MS }]);
+    });
+
+    it('given the ChannelDestroyed comes within the grace, then its cause decides the outcome', () => {
+      const { state } = run([...toStage.target_dialing, gone('target'), ev.ended('target', 17)]);
+      expect(state).toMatchObject({ stage: 'ended', outcome: 'target_busy', hangupCause: 17 });
+    });
+
+    it('given nothing comes within the grace, then that leg counts as ended with its cause unknown', () => {
+      const { state } = run([...toStage.target_dialing, gone('target'), { type: 'TimerExpired', timer: 'target_gone', at: 0 }]);
+      expect(state).toMatchObject({ stage: 'ended', outcome: 'target_unreachable', endedBy: 'target', hangupCause: null });
+    });
+
+    it('given a request about no leg finds its channel gone and nothing explains it, then the call fails with that request', () => {
+      const { state } = run([ev.started(), { ...gone(), request: 'originate agent' }, { type: 'TimerExpired', timer: 'request_gone', at: 0 }]);
+      expect(state).toMatchObject({ stage: 'ended', outcome: 'failed', detail: 'originate agent: Channel not found' });
+    });
+
+    it('given the request failed for another reason, then the call ends as failed at once', () => {
+      const { state } = run([...toStage.target_dialing, { ...gone('target'), channelGone: false, error: 'Internal Server Error' }]);
+      expect(state).toMatchObject({ stage: 'ended', outcome: 'failed', detail: 'dial target: Internal Server Error' });
     });
   });
 });
