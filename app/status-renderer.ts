@@ -1,8 +1,8 @@
 import type { InlineKeyboardMarkup } from 'node-telegram-bot-api/types';
 import type { Observable } from 'rxjs';
 import { formatForDisplay } from '../phone/number-policy';
-import type { CallOutcome } from '../stasis/call-types';
-import type { CallUpdate } from '../stasis/call-update';
+import type { CallOutcome } from '../call/call-types';
+import type { CallUpdate } from '../call/call-update';
 import { endedCall, liveCall } from './menus/keyboards';
 import type { TelegramOut } from './telegram-out';
 import { callerIdLine, routeTag } from './texts';

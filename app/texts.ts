@@ -1,5 +1,5 @@
 /** Every user-facing string of the bot, in one place. */
-import type { RouteCode } from '../stasis/call-types';
+import type { RouteCode } from '../call/call-types';
 
 export const ROUTE_NAME: Record<RouteCode, string> = { M: 'Main', D: 'Development' };
 

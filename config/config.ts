@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
 import { isSupportedCountry } from 'libphonenumber-js';
 
-export type { RouteCode } from '../stasis/call-types';
-import type { RouteCode } from '../stasis/call-types';
+export type { RouteCode } from '../call/call-types';
+import type { RouteCode } from '../call/call-types';
 
 export interface Config {
   telegram: {

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { RouteCode } from '../stasis/call-types';
+import type { RouteCode } from '../call/call-types';
 
 export type AgentStatus = 'pending' | 'active' | 'revoked';
 

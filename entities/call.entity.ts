@@ -1,6 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import type { RouteCode } from '../stasis/call-types';
-import type { CallOutcome, CallStage, LegName } from '../stasis/call-types';
+import type { RouteCode } from '../call/call-types';
+import type { CallOutcome, CallStage, LegName } from '../call/call-types';
 import { Agent } from './agent.entity';
 
 /**

@@ -6,11 +6,11 @@ import type { Agent } from '../entities';
 import { checkDialableNumber, type NumberPolicy } from '../phone/number-policy';
 import type { AgentStore, AuditLog, CallStore } from '../store';
 import type { AriPort } from './ari-port';
-import type { CallPlan, CancelSource } from './call-machine';
+import type { CallPlan, CancelSource } from '../call/call-machine';
 import { CallRegistry, type LiveCall } from './call-registry';
 import { CallRunner } from './call-runner';
-import type { RouteCode } from './call-types';
-import type { CallContext, CallUpdate } from './call-update';
+import type { RouteCode } from '../call/call-types';
+import type { CallContext, CallUpdate } from '../call/call-update';
 import { type InterruptedCall, reconcileOnStartup, resyncAfterReconnect, sweepOrphans } from './reconcile';
 import type { TeardownRetryPolicy } from './teardown-retry';
 

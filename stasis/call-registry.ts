@@ -1,7 +1,7 @@
 import { Observable, ReplaySubject, Subject } from 'rxjs';
-import type { CallState } from './call-machine';
-import type { LegName } from './call-types';
-import type { CallContext, CallUpdate } from './call-update';
+import type { CallState } from '../call/call-machine';
+import type { LegName } from '../call/call-types';
+import type { CallContext, CallUpdate } from '../call/call-update';
 
 export interface LiveCall {
   context: CallContext;

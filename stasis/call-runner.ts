@@ -3,10 +3,11 @@ import { type AriEvent, type AriPort, AriRequestError } from './ari-port';
 import {
   type CallEffect, type CallEvent, type CallPlan, type CallRecordPatch, type TimerName,
   initialCallState, transition,
-} from './call-machine';
+} from '../call/call-machine';
+import { legOfChannel } from '../call/call-ids';
 import type { CallRegistry, LiveCall } from './call-registry';
-import type { LegName } from './call-types';
-import { type CallContext, toCallUpdate } from './call-update';
+import type { LegName } from '../call/call-types';
+import { type CallContext, toCallUpdate } from '../call/call-update';
 import { DEFAULT_TEARDOWN_RETRY, type TeardownRetryPolicy, retryTeardown } from './teardown-retry';
 
 /** Where transitions are written; the CallStore satisfies it. */
@@ -132,7 +133,7 @@ export class CallRunner {
       case 'AddToBridge': {
         const joined = after(p.bridgeReady, () => ari.addToBridge(effect.bridgeId, effect.channelId));
         p.joined.set(effect.channelId, tracked(joined));
-        this.failCallOnError(live, 'add to bridge', joined, { leg: effect.channelId === live.state.ids.agentChannelId ? 'agent' : 'target', addChannel: true });
+        this.failCallOnError(live, 'add to bridge', joined, { leg: legOfChannel(live.state.ids, effect.channelId) ?? 'target', addChannel: true });
         return;
       }
       case 'StartRingback': {

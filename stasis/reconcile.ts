@@ -1,12 +1,10 @@
+import { CALL_BRIDGE_ID, CALL_CHANNEL_ID, channelOfLeg } from '../call/call-ids';
 import type { Logger } from '../config/logger';
 import type { CallStore } from '../store';
 import type { AriPort } from './ari-port';
 import type { CallRegistry } from './call-registry';
 import type { CallRunner } from './call-runner';
 
-/** Ids the engine gives channels and bridges: `<call uuid>-agent|-target|-bridge`. */
-const OUR_CHANNEL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-(agent|target)$/;
-const OUR_BRIDGE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-bridge$/;
 
 /**
  * A new process owns no call: every row a previous one left live is ended as interrupted, so no
@@ -42,9 +40,9 @@ export async function sweepOrphans(ari: AriPort, registry: CallRegistry, logger:
   const [channels, bridges] = await Promise.all([ari.listChannels(), ari.listBridges()]);
   // Read after the lists: a call started while they were in flight owns its ids by now.
   const owned = registry.ownedIds();
-  const isOurs = (appData: string, id: string) => OUR_CHANNEL.test(id) || (app !== undefined && appData.startsWith(`${app},`));
+  const isOurs = (appData: string, id: string) => CALL_CHANNEL_ID.test(id) || (app !== undefined && appData.startsWith(`${app},`));
   const orphanChannels = channels.filter((c) => isOurs(c.appData, c.id) && !owned.has(c.id)).map((c) => c.id);
-  const orphanBridges = bridges.filter((b) => OUR_BRIDGE.test(b.id) && !owned.has(b.id)).map((b) => b.id);
+  const orphanBridges = bridges.filter((b) => CALL_BRIDGE_ID.test(b.id) && !owned.has(b.id)).map((b) => b.id);
   const results = await Promise.allSettled([...orphanChannels.map((id) => ari.hangup(id)), ...orphanBridges.map((id) => ari.destroyBridge(id))]);
   const ids = [...orphanChannels, ...orphanBridges];
   const failed = ids.filter((_, i) => results[i]?.status === 'rejected');
@@ -70,7 +68,7 @@ export async function resyncAfterReconnect(ari: AriPort, registry: CallRegistry,
     for (const leg of ['agent', 'target'] as const) {
       const status = live.state[leg].status;
       if (status === 'idle' || status === 'ended') continue;
-      const channelId = leg === 'agent' ? live.state.ids.agentChannelId : live.state.ids.targetChannelId;
+      const channelId = channelOfLeg(live.state.ids, leg);
       const channel = await ari.getChannel(channelId);
       const at = Date.now();
       if (!channel) {

@@ -1,6 +1,6 @@
 import { DataSource, Repository } from 'typeorm';
 import { Agent } from '../entities';
-import type { RouteCode } from '../stasis/call-types';
+import type { RouteCode } from '../call/call-types';
 
 export interface TelegramIdentity {
   telegramId: string;

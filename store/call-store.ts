@@ -1,7 +1,7 @@
 import { DataSource, In, Not, Repository } from 'typeorm';
 import { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
 import { Call } from '../entities';
-import { LIVE_STAGES } from '../stasis/call-types';
+import { LIVE_STAGES } from '../call/call-types';
 import { CallRowSql, type CallRowQuery } from './call-row-sql';
 import { SqliteConnection } from './sqlite-connection';
 

@@ -1,5 +1,5 @@
 import { formatForDisplay } from '../../phone/number-policy';
-import { formatDuration, OUTCOME_TEXT } from '../../stasis/outcomes';
+import { formatDuration, OUTCOME_TEXT } from '../../call/outcomes';
 import type { Incoming } from '../handler-context';
 import { activeAgent } from '../roles';
 import { routeTag, T } from '../texts';

@@ -1,4 +1,4 @@
-import type { RouteCode } from '../../stasis/call-types';
+import type { RouteCode } from '../../call/call-types';
 import type { Incoming } from '../handler-context';
 import { routeChoice, routeConfirmation, settingsMenu } from '../menus/keyboards';
 import type { Agent } from '../../entities';

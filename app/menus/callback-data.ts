@@ -2,7 +2,7 @@
  * Callback data of every inline button: short (Telegram allows 64 bytes), typed, and validated on
  * the way back in. Anything that does not decode is forged or stale and does nothing.
  */
-import type { RouteCode } from '../../stasis/call-types';
+import type { RouteCode } from '../../call/call-types';
 
 export type CallbackAction =
   | { kind: 'menu'; menu: 'settings' | 'route' | 'history' }

@@ -1,5 +1,5 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'node-telegram-bot-api/types';
-import type { RouteCode } from '../../stasis/call-types';
+import type { RouteCode } from '../../call/call-types';
 import { type CallbackAction, encodeCallback } from './callback-data';
 
 const button = (text: string, action: CallbackAction): InlineKeyboardButton => ({ text, callback_data: encodeCallback(action) });

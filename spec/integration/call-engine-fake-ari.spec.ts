@@ -1,6 +1,6 @@
 import { firstValueFrom, toArray } from 'rxjs';
-import type { CallUpdate } from '../../stasis/call-update';
-import { DIAL_HOLD_MS } from '../../stasis/call-machine';
+import type { CallUpdate } from '../../call/call-update';
+import { DIAL_HOLD_MS } from '../../call/call-machine';
 import { addAgent, type EngineHarness, startEngine } from '../support/engine-harness';
 import { FakeAri } from '../support/fake-ari';
 import { waitFor } from '../support/wait-for';

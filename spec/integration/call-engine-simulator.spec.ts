@@ -1,7 +1,7 @@
 import { firstValueFrom, last, toArray } from 'rxjs';
 import { silentLogger } from '../../config/logger';
 import { AriAdapter } from '../../stasis/ari-adapter';
-import type { CallUpdate } from '../../stasis/call-update';
+import type { CallUpdate } from '../../call/call-update';
 import { AriSimulator } from '../support/ari-simulator';
 import { addAgent, type EngineHarness, startEngine } from '../support/engine-harness';
 import { waitFor } from '../support/wait-for';

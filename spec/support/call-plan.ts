@@ -1,4 +1,4 @@
-import type { CallPlan } from '../../stasis/call-machine';
+import type { CallPlan } from '../../call/call-machine';
 
 /** A call on the Main route with no answer confirmation, as the engine would plan it. */
 export const TEST_PLAN: CallPlan = {

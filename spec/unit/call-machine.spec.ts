@@ -1,8 +1,8 @@
 import {
   type CallEffect, type CallEvent, type CallPlan, type CallState, CHANNEL_GONE_GRACE_MS, DIAL_HOLD_MS, TIMER_GRACE_MS,
   initialCallState, talkSeconds, transition,
-} from '../../stasis/call-machine';
-import type { CallStage, LegName } from '../../stasis/call-types';
+} from '../../call/call-machine';
+import type { CallStage, LegName } from '../../call/call-types';
 import { TEST_PLAN } from '../support/call-plan';
 
 const plan: CallPlan = TEST_PLAN;

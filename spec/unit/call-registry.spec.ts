@@ -1,6 +1,6 @@
-import { initialCallState } from '../../stasis/call-machine';
+import { initialCallState } from '../../call/call-machine';
 import { CallRegistry } from '../../stasis/call-registry';
-import type { CallContext, CallUpdate } from '../../stasis/call-update';
+import type { CallContext, CallUpdate } from '../../call/call-update';
 import { TEST_PLAN as plan } from '../support/call-plan';
 
 const context: CallContext = {

@@ -5,8 +5,8 @@ import { Subject } from 'rxjs';
 import { StatusMessage } from '../../app/status-renderer';
 import { TelegramOut } from '../../app/telegram-out';
 import { silentLogger } from '../../config/logger';
-import type { CallStage } from '../../stasis/call-types';
-import type { CallUpdate } from '../../stasis/call-update';
+import type { CallStage } from '../../call/call-types';
+import type { CallUpdate } from '../../call/call-update';
 import { waitFor } from '../support/wait-for';
 
 const context = { callId: '6f1c0f3e-0000-4000-8000-000000000001', agentId: 1, agentTelegramId: '2001', agentPhone: '+15551230001', target: '+12025550123', route: 'M' as const, callerId: '+15551234567' };

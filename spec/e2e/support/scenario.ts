@@ -1,5 +1,5 @@
 import type { Call } from '../../../entities';
-import type { RouteCode } from '../../../stasis/call-types';
+import type { RouteCode } from '../../../call/call-types';
 import { waitFor } from '../../support/wait-for';
 import { ADMIN_ID, type BotMessage, type E2eBot, type E2eUser } from './e2e-bot';
 import type { AsteriskLab, ProviderName } from './lab';

@@ -13,6 +13,7 @@
  * Any leg ending, a timer, a cancel or a failed request ends the call from any live stage; ending
  * always hangs up every leg still up and destroys the bridge, because Asterisk does neither.
  */
+import { type CallIds, callIds, channelOfLeg } from './call-ids';
 import type { CallOutcome, CallStage, LegName, RouteCode } from './call-types';
 import { unansweredLegOutcome } from './outcomes';
 
@@ -27,23 +28,6 @@ export interface CallPlan {
   /** When set, the agent must press this digit after answering before the target is dialed. */
   confirmDigit?: string;
   confirmTimeoutS: number;
-}
-
-export interface CallIds {
-  agentChannelId: string;
-  targetChannelId: string;
-  bridgeId: string;
-  ringbackId: string;
-}
-
-/** Ids are derived from the call id so events can be matched before Asterisk confirms anything. */
-export function callIds(callId: string): CallIds {
-  return {
-    agentChannelId: `${callId}-agent`,
-    targetChannelId: `${callId}-target`,
-    bridgeId: `${callId}-bridge`,
-    ringbackId: `${callId}-ringback`,
-  };
 }
 
 /** Ours own timers are a safety net behind Asterisk's: they fire a little after Asterisk's should. */
@@ -466,7 +450,7 @@ function endCall(state: CallState, at: number, ending: Ending): Transition {
   for (const leg of ['agent', 'target'] as const) {
     const status = state[leg].status;
     if (status !== 'idle' && status !== 'ended') {
-      effects.push({ type: 'HangupLeg', channelId: leg === 'agent' ? ids.agentChannelId : ids.targetChannelId });
+      effects.push({ type: 'HangupLeg', channelId: channelOfLeg(ids, leg) });
     }
   }
   // The bridge is asked for when the call starts.
