@@ -8,6 +8,7 @@ import {
   type OriginateRequest, AriRequestError,
 } from './ari-port';
 import { AriRest, type QueryValue } from './ari-rest';
+import { afterRequestsWritten } from './request-first';
 
 export interface AriAdapterOptions {
   url: string;
@@ -259,11 +260,9 @@ export class AriAdapter implements AriPort {
 
   /**
    * Hands the backlog to the engine in order. Once an event has made the engine send a request,
-   * later events wait for one process.nextTick: Node writes an HTTP request in a nextTick callback,
-   * and the events that came in the same TCP read (Asterisk sends a leg's ChannelStateChange, Dial
-   * and StasisStart together; ws hands them over one after another in the same turn) would
-   * otherwise all be handled (even parsed) before the request left. Events that ask for nothing
-   * cost no tick.
+   * the events after it wait until that request is written (request-first.ts): Asterisk sends a
+   * leg's ChannelStateChange, Dial and StasisStart together, and ws hands them over in one turn.
+   * Events that ask for nothing cost no wait.
    */
   private readonly deliver = (): void => {
     this.delivering = true;
@@ -271,12 +270,12 @@ export class AriAdapter implements AriPort {
       for (let data = this.backlog.shift(); data !== undefined; data = this.backlog.shift()) {
         const type = peekEventType(data);
         if (type !== undefined && !READ_EVENTS.has(type)) continue;
-        const before = this.rest.started;
+        const before = this.rest.requests.started;
         const read = readAriEvent(data);
         if ('event' in read) this.onRawEvent(read.event);
         else this.unreadable(read.unreadable);
-        if (this.rest.started !== before) {
-          process.nextTick(this.deliver);
+        if (this.rest.requests.started !== before) {
+          afterRequestsWritten(this.deliver);
           return;
         }
       }

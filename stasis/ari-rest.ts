@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { AriRequestError } from './ari-port';
+import { RequestCounter } from './request-first';
 
 export type QueryValue = string | number | boolean | undefined | null;
 
@@ -14,8 +15,8 @@ export class AriRest {
   private readonly base: URL;
   private readonly auth: string;
   private readonly send: typeof http.request;
-  /** Requests started so far; lets the event reader see that handling an event asked for one. */
-  started = 0;
+  /** Lets the event reader see that handling an event asked for a request (see request-first.ts). */
+  readonly requests = new RequestCounter();
 
   /**
    * `idleMs`: a kept-alive connection idle this long is closed by us. Asterisk closes one idle for
@@ -37,7 +38,7 @@ export class AriRest {
       .filter(([, v]) => v !== undefined && v !== null)
       .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
       .join('&');
-    this.started += 1;
+    this.requests.count();
     return new Promise<T>((resolve, reject) => {
       const req = this.send({
         protocol: this.base.protocol, hostname: this.base.hostname, port: this.base.port,

@@ -8,6 +8,7 @@ import type { AgentStore, AuditLog, CallStore } from '../store';
 import type { AriPort } from './ari-port';
 import type { CallPlan, CancelSource } from '../call/call-machine';
 import { CallRegistry, type LiveCall } from './call-registry';
+import { CallRowWriter } from './call-row-writer';
 import { CallRunner } from './call-runner';
 import type { RouteCode } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
@@ -70,6 +71,7 @@ const REFUSAL_TEXT: Record<Exclude<CallRefusal, 'invalid_number'>, string> = {
 export class CallEngine {
   readonly registry = new CallRegistry();
   private readonly runner: CallRunner;
+  private readonly writer: CallRowWriter;
   private readonly policy: NumberPolicy;
   private subscriptions: Subscription[] = [];
   private wasConnected = false;
@@ -78,8 +80,9 @@ export class CallEngine {
   private readonly swept: SweepCounts = { sweeps: 0, channels: 0, bridges: 0, failed: 0 };
 
   constructor(private readonly deps: CallEngineDeps) {
+    this.writer = new CallRowWriter(deps.calls, deps.logger);
     this.runner = new CallRunner({
-      ari: deps.ari, registry: this.registry, recorder: deps.calls, app: deps.config.ari.app, logger: deps.logger,
+      ari: deps.ari, registry: this.registry, writer: this.writer, app: deps.config.ari.app, logger: deps.logger,
       ...(deps.teardownRetry ? { teardownRetry: deps.teardownRetry } : {}),
     });
     this.policy = { defaultRegion: deps.config.defaultRegion, allowedCountries: deps.config.allowedCountries };

@@ -1,4 +1,5 @@
 import { Observable, ReplaySubject, Subject } from 'rxjs';
+import { afterRequestsWritten } from './request-first';
 import type { CallState } from '../call/call-machine';
 import type { LegName } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
@@ -68,10 +69,9 @@ export class CallRegistry {
   }
 
   /**
-   * Observers (the bot, metrics, tests) hear of a transition one process.nextTick later, in order:
-   * Node writes the HTTP requests the transition made in nextTick callbacks queued before this one,
-   * so rendering a status message never holds back the request that dials a phone. The agent's
-   * slot is freed at once.
+   * Observers (the bot, metrics, tests) hear of a transition, in order, once the requests it made
+   * have been written (request-first.ts): rendering a status message never holds back the request
+   * that dials a phone. The agent's slot is freed at once.
    */
   publish(live: LiveCall, update: CallUpdate): void {
     if (update.final && this.byAgent.get(live.context.agentId) === live.context.callId) {
@@ -79,7 +79,7 @@ export class CallRegistry {
       // until its teardown has finished (remove()).
       this.byAgent.delete(live.context.agentId);
     }
-    process.nextTick(() => {
+    afterRequestsWritten(() => {
       live.updates.next(update);
       this.all.next(update);
       if (update.final) live.updates.complete();

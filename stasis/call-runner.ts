@@ -1,24 +1,20 @@
 import type { Logger } from '../config/logger';
 import { type AriEvent, type AriPort, AriRequestError } from './ari-port';
 import {
-  type CallEffect, type CallEvent, type CallPlan, type CallRecordPatch, type TimerName,
+  type CallEffect, type CallEvent, type CallPlan, type TimerName,
   initialCallState, transition,
 } from '../call/call-machine';
 import { legOfChannel } from '../call/call-ids';
 import type { CallRegistry, LiveCall } from './call-registry';
 import type { LegName } from '../call/call-types';
 import { type CallContext, toCallUpdate } from '../call/call-update';
+import type { CallRowWriter } from './call-row-writer';
 import { DEFAULT_TEARDOWN_RETRY, type TeardownRetryPolicy, retryTeardown } from './teardown-retry';
-
-/** Where transitions are written; the CallStore satisfies it. */
-export interface CallRecorder {
-  recordCallTransition(callId: string, patch: CallRecordPatch): Promise<void>;
-}
 
 export interface CallRunnerDeps {
   ari: AriPort;
   registry: CallRegistry;
-  recorder: CallRecorder;
+  writer: CallRowWriter;
   app: string;
   logger: Logger;
   now?: () => number;
@@ -33,9 +29,6 @@ interface Pending {
   ringback?: Request;
   teardown: Promise<unknown>[];
   timers: Map<TimerName, NodeJS.Timeout>;
-  persisted: Promise<void>;
-  /** The next write's patch, while it waits for the call's write before it; later transitions merge into it. */
-  unwritten?: CallRecordPatch;
 }
 
 /**
@@ -57,7 +50,7 @@ export class CallRunner {
     const at = this.now();
     const live = this.deps.registry.add(context, initialCallState(plan, at));
     this.pending.set(context.callId, {
-      originated: new Map(), joined: new Map(), teardown: [], timers: new Map(), persisted: Promise.resolve(),
+      originated: new Map(), joined: new Map(), teardown: [], timers: new Map(),
     });
     this.deps.registry.publish(live, toCallUpdate(context, live.state.stage, live.state, at));
     this.dispatch(live, { type: 'CallStarted', at });
@@ -93,8 +86,8 @@ export class CallRunner {
 
   /** Waits until every call's teardown requests and writes have settled (for shutdown and tests). */
   async settled(): Promise<void> {
-    const all = [...this.pending.values()].flatMap((p) => [...p.teardown, p.persisted]);
-    await Promise.allSettled(all);
+    await Promise.allSettled([...this.pending.values()].flatMap((p) => p.teardown));
+    await this.deps.writer.allSettled();
   }
 
   private execute(live: LiveCall, effect: CallEffect): void {
@@ -168,32 +161,9 @@ export class CallRunner {
       case 'PublishUpdate':
         this.deps.registry.publish(live, toCallUpdate(live.context, effect.stage, live.state, effect.at));
         return;
-      case 'PersistCall': {
-        // Writes of one call are chained so they land in the order they happened. Transitions
-        // that come while the call's last write is still waiting or in flight join the next
-        // write, so a busy database falls at most one write behind per call, and the row still
-        // gets every field (each stage has its own timestamp column). Each write starts once the
-        // process.nextTick callbacks queued so far have run: that is where Node writes the HTTP
-        // requests this transition has just made, and the database call would otherwise hold them back.
-        if (p.unwritten) {
-          Object.assign(p.unwritten, effect.patch);
-          return;
-        }
-        const { callId } = live.context;
-        const patch: CallRecordPatch = { ...effect.patch };
-        p.unwritten = patch;
-        p.persisted = p.persisted
-          .then(afterPendingTicks)
-          .then(() => {
-            // From here on the patch is being written: later transitions start the next one.
-            p.unwritten = undefined;
-            return this.deps.recorder.recordCallTransition(callId, patch);
-          })
-          .catch((err: unknown) => {
-            this.deps.logger.error('call transition not recorded', { callId, patch, err });
-          });
+      case 'PersistCall':
+        this.deps.writer.write(live.context.callId, effect.patch);
         return;
-      }
     }
   }
 
@@ -203,9 +173,10 @@ export class CallRunner {
     if (!p) return;
     for (const timer of p.timers.values()) clearTimeout(timer);
     p.timers.clear();
-    void Promise.allSettled([...p.teardown, p.persisted]).then(() => {
+    void Promise.allSettled([...p.teardown, this.deps.writer.settled(callId)]).then(() => {
       this.pending.delete(callId);
       this.deps.registry.remove(callId);
+      this.deps.writer.forget(callId);
     });
   }
 
@@ -248,11 +219,6 @@ function channelGone(err: unknown, addChannel: boolean): boolean {
   if (!(err instanceof AriRequestError)) return false;
   if (!addChannel) return err.status === 404;
   return err.status === 422 || (err.status === 400 && /channel not found/i.test(err.detail));
-}
-
-/** Resolves after the process.nextTick callbacks queued so far (pending HTTP request writes among them). */
-function afterPendingTicks(): Promise<void> {
-  return new Promise((resolve) => process.nextTick(resolve));
 }
 
 /** A request in flight, and whether it has settled yet. */
