@@ -79,35 +79,3 @@ export class AriEventSocket {
     this.ws.terminate();
   }
 }
-
-/** One ARI event from a WebSocket message: a JSON object, or why it is not one. */
-export function readAriEvent(data: Buffer): { event: Record<string, unknown> } | { unreadable: string } {
-  let event: unknown;
-  try {
-    event = JSON.parse(data.toString('utf8'));
-  } catch {
-    return { unreadable: 'message is not JSON' };
-  }
-  if (event === null || typeof event !== 'object' || Array.isArray(event)) return { unreadable: 'message is not a JSON object' };
-  return { event: event as Record<string, unknown> };
-}
-
-const TYPE_KEY = Buffer.from('"type":');
-const QUOTE = 0x22;
-const SPACE = 0x20;
-
-/**
- * An event's type read from its raw text without parsing it, or undefined when it cannot be seen.
- * No object inside an ARI event has a "type" key (bridges say bridge_type), and a quote inside a
- * JSON string is escaped, so the first `"type":` in the text is the event's own.
- */
-export function peekEventType(data: Buffer): string | undefined {
-  const key = data.indexOf(TYPE_KEY);
-  if (key < 0) return undefined;
-  let start = key + TYPE_KEY.length;
-  while (data[start] === SPACE) start += 1;
-  if (data[start] !== QUOTE) return undefined;
-  const end = data.indexOf(QUOTE, start + 1);
-  if (end < 0 || end - start > 64) return undefined;
-  return data.toString('latin1', start + 1, end);
-}

@@ -1,4 +1,5 @@
 import type { Logger } from '../config/logger';
+import { toCallEvent } from './ari-events';
 import { type AriEvent, type AriPort, AriRequestError } from './ari-port';
 import {
   type CallEffect, type CallEvent, type CallPlan, type TimerName,
@@ -248,26 +249,4 @@ function after<T>(first: Request | undefined, next: () => Promise<T>): Promise<T
 function afterSuccess(first: Request | undefined, next: () => Promise<void>): Promise<void> {
   if (!first || (first.settled && !first.failed)) return next();
   return first.promise.then(next, () => undefined);
-}
-
-function toCallEvent(event: AriEvent, leg: LegName, at: number): CallEvent | undefined {
-  switch (event.type) {
-    case 'StasisStart':
-      return { type: 'LegEnteredStasis', leg, at };
-    case 'ChannelStateChange':
-      if (event.channelState === 'Up') return { type: 'LegAnswered', leg, at };
-      if (event.channelState === 'Ringing' || event.channelState === 'Ring') return { type: 'LegRinging', leg, at };
-      return undefined;
-    case 'Dial':
-      if (event.dialstatus === 'ANSWER') return { type: 'LegAnswered', leg, at };
-      if (event.dialstatus === 'RINGING' || event.dialstatus === 'PROGRESS') return { type: 'LegRinging', leg, at };
-      return undefined;
-    case 'ChannelDestroyed':
-      return { type: 'LegEnded', leg, cause: event.cause, causeText: event.causeText, at };
-    case 'ChannelDtmfReceived':
-      return { type: 'DtmfReceived', leg, digit: event.digit, at };
-    case 'ChannelHangupRequest':
-    case 'StasisEnd':
-      return undefined;
-  }
 }

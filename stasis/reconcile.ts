@@ -1,6 +1,7 @@
 import { CALL_BRIDGE_ID, CALL_CHANNEL_ID, channelOfLeg } from '../call/call-ids';
 import type { Logger } from '../config/logger';
 import type { CallStore } from '../store';
+import { callEventsOfChannel } from './ari-events';
 import type { AriPort } from './ari-port';
 import type { CallRegistry } from './call-registry';
 import type { CallRunner } from './call-runner';
@@ -70,13 +71,7 @@ export async function resyncAfterReconnect(ari: AriPort, registry: CallRegistry,
       if (status === 'idle' || status === 'ended') continue;
       const channelId = channelOfLeg(live.state.ids, leg);
       const channel = await ari.getChannel(channelId);
-      const at = Date.now();
-      if (!channel) {
-        runner.dispatch(live, { type: 'LegEnded', leg, cause: null, causeText: 'gone while ARI was disconnected', at });
-        continue;
-      }
-      if (channel.state === 'Up') runner.dispatch(live, { type: 'LegAnswered', leg, at });
-      if (channel.appName === 'Stasis') runner.dispatch(live, { type: 'LegEnteredStasis', leg, at });
+      for (const event of callEventsOfChannel(channel, leg, Date.now())) runner.dispatch(live, event);
     }
     if (live.state.stage === 'connected' && !(await ari.getBridge(live.state.ids.bridgeId))) {
       runner.dispatch(live, { type: 'RequestFailed', request: 'bridge', error: 'the bridge is gone', at: Date.now() });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { peekEventType, readAriEvent } from '../../stasis/ari-event-socket';
+import { peekEventType, readAriEvent } from '../../stasis/ari-events';
 
 const CAPTURE_DIR = path.resolve(__dirname, '../../../shared/asterisk-reference/captures-18.9-cert4');
 

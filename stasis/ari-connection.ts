@@ -1,0 +1,173 @@
+import http from 'node:http';
+import https from 'node:https';
+import { BehaviorSubject, type Observable, distinctUntilChanged } from 'rxjs';
+import type { Logger } from '../config/logger';
+import { AriEventSocket } from './ari-event-socket';
+import type { AriConnectionState } from './ari-port';
+
+export interface AriConnectionOptions {
+  url: string;
+  username: string;
+  password: string;
+  app: string;
+  logger: Logger;
+  timeoutMs: number;
+  keepaliveMs?: number;
+  /** Reconnect backoff: first delay and cap; it never gives up. */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+}
+
+export interface AriConnectionHandlers {
+  onMessage(data: Buffer): void;
+  onBadMessage(reason: string): void;
+}
+
+/**
+ * The life of the event connection, what a long-running ARI app needs from it:
+ * - credentials checked with a plain GET /ari/asterisk/info first, so a wrong password is reported
+ *   as such (and retried slowly) instead of as a failed upgrade;
+ * - reconnect with capped backoff, forever; calls in progress are re-read by the engine on
+ *   `connected` (see reconcile.ts);
+ * - keepalive: the socket is pinged, and dropped when pongs stop, which starts a reconnect.
+ */
+export class AriConnection {
+  private readonly current = new BehaviorSubject<AriConnectionState>('connecting');
+  private socket?: AriEventSocket;
+  private closed = false;
+  private attempt = 0;
+  private reconnectTimer?: NodeJS.Timeout;
+  private keepaliveTimer?: NodeJS.Timeout;
+  private lastPong = 0;
+  private readonly timeoutMs: number;
+
+  /** Replays the current state to new subscribers. */
+  readonly state: Observable<AriConnectionState> = this.current.pipe(distinctUntilChanged());
+
+  constructor(private readonly options: AriConnectionOptions, private readonly handlers: AriConnectionHandlers) {
+    this.timeoutMs = options.timeoutMs;
+  }
+
+  isConnected(): boolean {
+    return this.current.value === 'connected';
+  }
+
+  start(): Promise<void> {
+    return this.connectOnce();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    this.dropSocket();
+    this.current.next('disconnected');
+    this.current.complete();
+  }
+
+  private async connectOnce(): Promise<void> {
+    if (this.closed) return;
+    this.current.next('connecting');
+    const { url, username, password, app, logger } = this.options;
+    try {
+      const version = await this.checkCredentials();
+      const socket = await AriEventSocket.open({ url, username, password, app, openTimeoutMs: this.timeoutMs * 2 }, {
+        onMessage: (data) => this.handlers.onMessage(data),
+        onBadMessage: (reason) => this.handlers.onBadMessage(reason),
+        onPong: () => { this.lastPong = Date.now(); },
+        onClose: (closed, code) => this.onSocketClosed(closed, code),
+      });
+      if (this.closed) {
+        socket.terminate();
+        return;
+      }
+      this.socket = socket;
+      this.attempt = 0;
+      this.lastPong = Date.now();
+      this.startKeepalive();
+      this.current.next('connected');
+      logger.info('ARI connected', { url, app, asterisk: version });
+    } catch (err) {
+      logger.warn('ARI unavailable; retrying', { url, attempt: this.attempt + 1, err });
+      this.current.next('disconnected');
+      this.scheduleReconnect();
+    }
+  }
+
+  private onSocketClosed(socket: AriEventSocket, code: number): void {
+    if (this.socket !== socket) return;
+    this.socket = undefined;
+    clearInterval(this.keepaliveTimer);
+    if (this.closed) return;
+    this.options.logger.warn('ARI event WebSocket closed; reconnecting', { code });
+    this.current.next('disconnected');
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed) return;
+    const min = this.options.reconnectMinMs ?? 500;
+    const max = this.options.reconnectMaxMs ?? 30_000;
+    const delay = Math.min(max, min * 2 ** Math.min(this.attempt, 16));
+    this.attempt += 1;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => void this.connectOnce(), delay);
+  }
+
+  /** GET /ari/asterisk/info with the same credentials; resolves to Asterisk's version when it says one. */
+  private async checkCredentials(): Promise<string | undefined> {
+    const { url, username, password } = this.options;
+    let answer: { status: number; body: string };
+    try {
+      answer = await getOnce(`${url}/ari/asterisk/info`, `${username}:${password}`, this.timeoutMs);
+    } catch (err) {
+      throw new Error(`Asterisk HTTP server unreachable at ${url}`, { cause: err });
+    }
+    if (answer.status === 401) throw new Error('ARI rejected the username or password (check ARI_USERNAME / ARI_PASSWORD and ari.conf)');
+    if (answer.status < 200 || answer.status >= 300) throw new Error(`ARI answered ${answer.status} to GET /ari/asterisk/info`);
+    try {
+      const version = (JSON.parse(answer.body) as { system?: { version?: unknown } }).system?.version;
+      return typeof version === 'string' ? version : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private startKeepalive(): void {
+    clearInterval(this.keepaliveTimer);
+    const every = this.options.keepaliveMs ?? 10_000;
+    this.keepaliveTimer = setInterval(() => {
+      const socket = this.socket;
+      if (!socket) return;
+      if (Date.now() - this.lastPong > every * 2.5) {
+        this.options.logger.warn('ARI WebSocket silent; forcing a reconnect');
+        socket.terminate();
+        return;
+      }
+      socket.ping();
+    }, every);
+  }
+
+  private dropSocket(): void {
+    clearInterval(this.keepaliveTimer);
+    const socket = this.socket;
+    this.socket = undefined;
+    socket?.terminate();
+  }
+}
+
+/** One plain GET with basic auth and no connection reuse: nothing of it outlives the answer. */
+function getOnce(target: string, auth: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  const url = new URL(target);
+  const request = url.protocol === 'https:' ? https.request : http.request;
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', auth, agent: false, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
