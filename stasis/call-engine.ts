@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Observable, Subscription } from 'rxjs';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
-import type { Agent } from '../entities';
 import { checkDialableNumber, type NumberPolicy } from '../phone/number-policy';
-import type { AgentStore, AuditLog, CallStore } from '../store';
 import type { AriPort } from './ari-port';
+import type { AgentDirectory, AgentRecord, AuditTrail, CallRecords } from './call-engine-ports';
 import type { CallPlan, CancelSource } from '../call/call-machine';
 import { CallRegistry, type LiveCall } from './call-registry';
 import { CallRowWriter } from './call-row-writer';
@@ -38,12 +37,13 @@ export interface CallEngineDeps {
   config: Pick<Config, 'ari' | 'routes' | 'defaultCallerId' | 'defaultRegion' | 'allowedCountries'
     | 'agentRingTimeoutS' | 'targetRingTimeoutS' | 'agentConfirmDigit' | 'agentConfirmTimeoutS' | 'maxConcurrentCalls'>;
   ari: AriPort;
-  agents: AgentStore;
-  calls: CallStore;
-  audit: AuditLog;
+  agents: AgentDirectory;
+  calls: CallRecords;
+  audit: AuditTrail;
   logger: Logger;
   /** Default: DEFAULT_TEARDOWN_RETRY. */
   teardownRetry?: TeardownRetryPolicy;
+  now?: () => number;
 }
 
 /** What the orphan sweeps have cleaned since the engine started. */
@@ -72,6 +72,7 @@ export class CallEngine {
   readonly registry = new CallRegistry();
   private readonly runner: CallRunner;
   private readonly writer: CallRowWriter;
+  private readonly now: () => number;
   private readonly policy: NumberPolicy;
   private subscriptions: Subscription[] = [];
   private wasConnected = false;
@@ -80,9 +81,11 @@ export class CallEngine {
   private readonly swept: SweepCounts = { sweeps: 0, channels: 0, bridges: 0, failed: 0 };
 
   constructor(private readonly deps: CallEngineDeps) {
+    this.now = deps.now ?? Date.now;
     this.writer = new CallRowWriter(deps.calls, deps.logger);
     this.runner = new CallRunner({
       ari: deps.ari, registry: this.registry, writer: this.writer, app: deps.config.ari.app, logger: deps.logger,
+      now: this.now,
       ...(deps.teardownRetry ? { teardownRetry: deps.teardownRetry } : {}),
     });
     this.policy = { defaultRegion: deps.config.defaultRegion, allowedCountries: deps.config.allowedCountries };
@@ -165,7 +168,7 @@ export class CallEngine {
   cancelCall(callId: string, by: CancelSource): boolean {
     const live = this.registry.get(callId);
     if (!live || live.state.stage === 'ended') return false;
-    this.runner.dispatch(live, { type: 'CancelRequested', by, at: Date.now() });
+    this.runner.dispatch(live, { type: 'CancelRequested', by, at: this.now() });
     return true;
   }
 
@@ -178,10 +181,6 @@ export class CallEngine {
     return this.registry.list().filter((c) => c.state.stage !== 'ended');
   }
 
-  callUpdates(callId: string): Observable<CallUpdate> | undefined {
-    return this.registry.get(callId)?.updates.asObservable();
-  }
-
   sweepCounts(): SweepCounts {
     return { ...this.swept };
   }
@@ -191,7 +190,7 @@ export class CallEngine {
     return this.runner.settled();
   }
 
-  private async launch(agent: Agent, route: RouteCode, agentPhone: string, target: string, request: CallRequest): Promise<PlaceCallResult> {
+  private async launch(agent: AgentRecord, route: RouteCode, agentPhone: string, target: string, request: CallRequest): Promise<PlaceCallResult> {
     const { config } = this.deps;
     const callId = randomUUID();
     const callerId = agent.callerId ?? config.defaultCallerId ?? null;
@@ -209,7 +208,7 @@ export class CallEngine {
     };
     await this.deps.calls.recordCallRequest({
       id: callId, agentId: agent.id, agentPhone, targetInput: request.targetInput.slice(0, 64), target, callerId, route,
-      agentEndpoint: plan.agentEndpoint, targetEndpoint: plan.targetEndpoint, stage: 'requested', requestedAt: new Date(),
+      agentEndpoint: plan.agentEndpoint, targetEndpoint: plan.targetEndpoint, stage: 'requested', requestedAt: new Date(this.now()),
       telegramChatId: request.telegramChatId ?? null,
     });
     const context: CallContext = { callId, agentId: agent.id, agentTelegramId: agent.telegramId, agentPhone, target, route, callerId };
@@ -218,9 +217,9 @@ export class CallEngine {
   }
 
   private async refuse(
-    agent: Agent, request: CallRequest, refusal: CallRefusal, reason: string, liveCallId?: string, target?: string,
+    agent: AgentRecord, request: CallRequest, refusal: CallRefusal, reason: string, liveCallId?: string, target?: string,
   ): Promise<PlaceCallResult> {
-    const now = new Date();
+    const now = new Date(this.now());
     await this.deps.calls.recordCallRequest({
       id: randomUUID(), agentId: agent.id, agentPhone: agent.phone, targetInput: request.targetInput.slice(0, 64), target: target ?? null,
       route: agent.route, callerId: agent.callerId, stage: 'ended', outcome: 'refused', detail: `${refusal}: ${reason}`.slice(0, 512),

@@ -8,7 +8,7 @@ export interface CallRecorder {
 }
 
 /** A transition's fields, plus what the bot attaches to the call (its status message). */
-export type CallRowPatch = CallRecordPatch & { telegramChatId?: string; statusMessageId?: number };
+export type CallRowPatch = CallRecordPatch & { telegramChatId?: string | null; statusMessageId?: number | null };
 
 interface CallWrites {
   /** The last write asked for; the next one starts after it. */

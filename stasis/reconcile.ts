@@ -1,6 +1,6 @@
 import { CALL_BRIDGE_ID, CALL_CHANNEL_ID, channelOfLeg } from '../call/call-ids';
 import type { Logger } from '../config/logger';
-import type { CallStore } from '../store';
+import type { CallRecords } from './call-engine-ports';
 import { callEventsOfChannel } from './ari-events';
 import type { AriPort } from './ari-port';
 import type { CallRegistry } from './call-registry';
@@ -17,7 +17,7 @@ export interface InterruptedCall {
   statusMessageId: number | null;
 }
 
-export async function reconcileOnStartup(calls: CallStore, logger: Logger): Promise<InterruptedCall[]> {
+export async function reconcileOnStartup(calls: CallRecords, logger: Logger): Promise<InterruptedCall[]> {
   const stale = await calls.liveCalls();
   const endedAt = new Date();
   for (const call of stale) {

@@ -24,10 +24,6 @@ export class AgentStore {
     return this.agents.findOneBy({ telegramId, status: 'active' });
   }
 
-  byId(id: number): Promise<Agent | null> {
-    return this.agents.findOneBy({ id });
-  }
-
   /** An unknown user asking for access becomes a pending agent; anyone else is returned as they are. */
   async requestAccess(who: TelegramIdentity): Promise<{ agent: Agent; isNew: boolean }> {
     const existing = await this.byTelegramId(who.telegramId);

@@ -47,10 +47,6 @@ export class CallStore {
     return this.calls.find({ where: { stage: In([...LIVE_STAGES]) }, order: { requestedAt: 'ASC' } });
   }
 
-  liveCallOfAgent(agentId: number): Promise<Call | null> {
-    return this.calls.findOne({ where: { agentId, stage: In([...LIVE_STAGES]) }, order: { requestedAt: 'DESC' } });
-  }
-
   /** The agent's latest calls that were placed (refused requests are audit, not history). */
   recentCallsOfAgent(agentId: number, limit = 10): Promise<Call[]> {
     return this.calls.find({

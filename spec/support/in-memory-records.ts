@@ -1,0 +1,39 @@
+import type { CallRowPatch } from '../../stasis/call-row-writer';
+import type {
+  AgentDirectory, AgentRecord, AuditTrail, CallRecords, CallRequestRecord, LeftLiveCall,
+} from '../../stasis/call-engine-ports';
+import { LIVE_STAGES } from '../../call/call-types';
+
+type CallRow = CallRequestRecord & CallRowPatch;
+
+/** The engine's storage ports as plain objects: what the engine needs, with no database behind it. */
+export class InMemoryRecords implements AgentDirectory, CallRecords, AuditTrail {
+  readonly agents = new Map<string, AgentRecord>();
+  readonly calls = new Map<string, CallRow>();
+  readonly audit: { actor: string; action: string; subject?: string | null; details?: string }[] = [];
+
+  async activeAgentByTelegramId(telegramId: string): Promise<AgentRecord | null> {
+    return this.agents.get(telegramId) ?? null;
+  }
+
+  async recordCallRequest(call: CallRequestRecord): Promise<void> {
+    if (this.calls.has(call.id)) throw new Error(`call ${call.id} recorded twice`);
+    this.calls.set(call.id, { ...call });
+  }
+
+  async recordCallTransition(callId: string, patch: CallRowPatch): Promise<void> {
+    const row = this.calls.get(callId);
+    if (!row) throw new Error(`no call ${callId}`);
+    Object.assign(row, patch);
+  }
+
+  async liveCalls(): Promise<LeftLiveCall[]> {
+    return [...this.calls.values()]
+      .filter((c) => LIVE_STAGES.includes(c.stage))
+      .map((c) => ({ id: c.id, stage: c.stage, telegramChatId: c.telegramChatId ?? null, statusMessageId: c.statusMessageId ?? null }));
+  }
+
+  async record(entry: { actor: string; action: string; subject?: string | null; details?: string }): Promise<void> {
+    this.audit.push(entry);
+  }
+}

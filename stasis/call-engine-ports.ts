@@ -1,0 +1,52 @@
+/**
+ * What the call engine needs from storage, declared here so the engine depends on these and not on
+ * TypeORM: store/ implements them on SQLite and PostgreSQL, and a spec can use plain objects.
+ */
+import type { CallStage, RouteCode } from '../call/call-types';
+import type { CallRecorder, CallRowPatch } from './call-row-writer';
+
+export interface AgentRecord {
+  id: number;
+  telegramId: string;
+  phone: string | null;
+  callerId: string | null;
+  route: RouteCode | null;
+}
+
+export interface AgentDirectory {
+  /** The agent with this Telegram id, only while authorized. */
+  activeAgentByTelegramId(telegramId: string): Promise<AgentRecord | null>;
+}
+
+/** The first record of a call request: written before anything is dialed, refused requests included. */
+export interface CallRequestRecord extends CallRowPatch {
+  id: string;
+  stage: CallStage;
+  agentId: number;
+  targetInput: string;
+  requestedAt: Date;
+  agentPhone?: string | null;
+  target?: string | null;
+  callerId?: string | null;
+  route?: RouteCode | null;
+  agentEndpoint?: string | null;
+  targetEndpoint?: string | null;
+  telegramChatId?: string | null;
+}
+
+/** A call row a previous process left live. */
+export interface LeftLiveCall {
+  id: string;
+  stage: CallStage;
+  telegramChatId: string | null;
+  statusMessageId: number | null;
+}
+
+export interface CallRecords extends CallRecorder {
+  recordCallRequest(call: CallRequestRecord): Promise<unknown>;
+  liveCalls(): Promise<LeftLiveCall[]>;
+}
+
+export interface AuditTrail {
+  record(entry: { actor: string; action: string; subject?: string | null; details?: string }): Promise<void>;
+}
