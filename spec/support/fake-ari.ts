@@ -66,6 +66,7 @@ export class FakeAri implements AriPort {
 
   async dial(channelId: string, timeoutS: number, callerChannelId?: string): Promise<void> {
     this.record('dial', { channelId, timeoutS, callerChannelId });
+    if (!this.channels.has(channelId)) throw new AriRequestError('dial', 'Channel not found', 404);
   }
 
   async hangup(channelId: string): Promise<void> {
@@ -80,7 +81,11 @@ export class FakeAri implements AriPort {
 
   async addToBridge(bridgeId: string, channelId: string): Promise<void> {
     this.record('addToBridge', { bridgeId, channelId });
-    this.bridges.get(bridgeId)?.channelIds.push(channelId);
+    const bridge = this.bridges.get(bridgeId);
+    // Asterisk's answers: the bridge is the path (404), the channel a parameter (400).
+    if (!bridge) throw new AriRequestError('add to bridge', 'Bridge not found', 404);
+    if (!this.channels.has(channelId)) throw new AriRequestError('add to bridge', 'Channel not found', 400);
+    bridge.channelIds.push(channelId);
   }
 
   async destroyBridge(bridgeId: string): Promise<void> {

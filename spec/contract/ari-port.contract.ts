@@ -1,0 +1,93 @@
+import { AriRequestError, type AriPort } from '../../stasis/ari-port';
+import { waitFor } from '../support/wait-for';
+
+export interface PortUnderTest {
+  port: AriPort;
+  close(): Promise<void>;
+}
+
+const ID = '0b5ad9c3-1111-4222-8333-944445555666';
+const AGENT = `${ID}-agent`;
+const TARGET = `${ID}-target`;
+const BRIDGE = `${ID}-bridge`;
+
+/**
+ * What the call engine relies on from any AriPort, run against every implementation: the in-memory
+ * fake the engine's specs use, and the real adapter on the ARI simulator. A behaviour the fake
+ * lacks fails here, not in production.
+ */
+export function describeAriPortContract(name: string, open: () => Promise<PortUnderTest>): void {
+  describe(`AriPort contract: ${name}`, () => {
+    let subject: PortUnderTest;
+    let ari: AriPort;
+
+    beforeEach(async () => {
+      subject = await open();
+      ari = subject.port;
+    });
+
+    afterEach(() => subject.close());
+
+    const failure = async (promise: Promise<unknown>) => {
+      const err = await promise.then(() => undefined, (e: unknown) => e);
+      if (!(err instanceof AriRequestError)) throw new Error(`expected an AriRequestError, got ${String(err)}`);
+      return { status: err.status, detail: err.detail };
+    };
+
+    it('given a leg originated into the app, then it is listed and not yet in Stasis (it enters only when answered)', async () => {
+      await ari.originate({ channelId: AGENT, endpoint: 'PJSIP/+15551230480@trunk-main', app: 'callbot', appArgs: `agent,${ID}`, callerId: '+15550001111', timeoutS: 30 });
+      const channel = await ari.getChannel(AGENT);
+      expect(channel).toMatchObject({ id: AGENT });
+      expect(channel?.appName).not.toBe('Stasis');
+      expect((await ari.listChannels()).map((c) => c.id)).toContain(AGENT);
+    });
+
+    it('given a channel created, then it is in Stasis with the app and its arguments', async () => {
+      await ari.createChannel({ channelId: TARGET, endpoint: 'PJSIP/+12025550123@trunk-main', app: 'callbot', appArgs: `target,${ID}` });
+      expect(await ari.getChannel(TARGET)).toMatchObject({ id: TARGET, state: 'Down', appName: 'Stasis', appData: `callbot,target,${ID}` });
+    });
+
+    it('given a bridge created, then it reads back empty; given a created channel added, then the bridge lists it', async () => {
+      await ari.createBridge(BRIDGE, ID);
+      expect(await ari.getBridge(BRIDGE)).toEqual({ id: BRIDGE, channelIds: [] });
+      await ari.createChannel({ channelId: TARGET, endpoint: 'PJSIP/+12025550123@trunk-main', app: 'callbot', appArgs: `target,${ID}` });
+      await ari.addToBridge(BRIDGE, TARGET);
+      expect(await ari.getBridge(BRIDGE)).toEqual({ id: BRIDGE, channelIds: [TARGET] });
+      expect((await ari.listBridges()).map((b) => b.id)).toContain(BRIDGE);
+    });
+
+    it('given a channel hung up, then it is gone, and hanging it up again still resolves', async () => {
+      await ari.createChannel({ channelId: TARGET, endpoint: 'PJSIP/+12025550123@trunk-main', app: 'callbot', appArgs: `target,${ID}` });
+      await ari.hangup(TARGET);
+      await waitFor(async () => (await ari.getChannel(TARGET)) === null, { what: 'the channel gone' });
+      await expect(ari.hangup(TARGET)).resolves.toBeUndefined();
+    });
+
+    it('given a bridge destroyed, then it is gone, and destroying it again still resolves', async () => {
+      await ari.createBridge(BRIDGE, ID);
+      await ari.destroyBridge(BRIDGE);
+      expect(await ari.getBridge(BRIDGE)).toBeNull();
+      await expect(ari.destroyBridge(BRIDGE)).resolves.toBeUndefined();
+    });
+
+    it('given a playback that does not exist, then stopping it resolves', async () => {
+      await expect(ari.stopPlayback(`${ID}-ringback`)).resolves.toBeUndefined();
+    });
+
+    it('given a channel that does not exist, then dialing it is a 404 and adding it to a bridge a 400 "Channel not found"', async () => {
+      await ari.createBridge(BRIDGE, ID);
+      expect(await failure(ari.dial(TARGET, 30, AGENT))).toMatchObject({ status: 404 });
+      expect(await failure(ari.addToBridge(BRIDGE, TARGET))).toEqual({ status: 400, detail: 'Channel not found' });
+    });
+
+    it('given a bridge that does not exist, then adding to it is a 404', async () => {
+      await ari.createChannel({ channelId: TARGET, endpoint: 'PJSIP/+12025550123@trunk-main', app: 'callbot', appArgs: `target,${ID}` });
+      expect(await failure(ari.addToBridge(BRIDGE, TARGET))).toMatchObject({ status: 404 });
+    });
+
+    it('given nothing of that id, then reading a channel or a bridge gives null', async () => {
+      expect(await ari.getChannel(TARGET)).toBeNull();
+      expect(await ari.getBridge(BRIDGE)).toBeNull();
+    });
+  });
+}
