@@ -182,8 +182,8 @@ export class CallBot {
       case 'deny':
         return m.role.kind === 'admin' ? undefined : T.notAllowed;
       case 'hangup': {
-        const live = this.deps.engine.registry.get(action.callId);
-        if (!live || live.state.stage === 'ended') return T.staleButton;
+        const live = this.deps.engine.liveCall(action.callId);
+        if (!live) return T.staleButton;
         if (m.role.kind === 'admin' || live.context.agentId === agent?.id) return undefined;
         return T.notYourCall;
       }
@@ -205,7 +205,7 @@ async function runCallback(m: Incoming, action: CallbackAction): Promise<void> {
     case 'routeThenCall': return onRouteThenCall(m, action.route, action.number);
     case 'call': return placeCall(m, action.number);
     case 'hangup':
-      m.deps.engine.cancelCall(action.callId, m.role.kind === 'admin' && activeAgent(m.role)?.id !== m.deps.engine.registry.get(action.callId)?.context.agentId ? 'admin' : 'agent');
+      m.deps.engine.cancelCallAs(action.callId, { agentId: activeAgent(m.role)?.id ?? null, isAdmin: m.role.kind === 'admin' });
       return;
     case 'approve': return admin.onApprove(m, action.telegramId);
     case 'deny': return admin.onDeny(m, action.telegramId);

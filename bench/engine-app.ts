@@ -129,6 +129,6 @@ export async function placeAtRate(app: App, agents: readonly number[], perSecond
 export async function drained(app: App, ids: readonly string[], timeoutMs: number, what: string): Promise<void> {
   await app.tracker.waitFor(ids, 'ended', timeoutMs, what);
   const deadline = performance.now() + timeoutMs;
-  while (app.engine.registry.size > 0 && performance.now() < deadline) await sleep(5);
+  while (app.engine.callsInFlight() > 0 && performance.now() < deadline) await sleep(5);
   await app.engine.settled();
 }

@@ -117,7 +117,7 @@ export async function loadLevels(app: App, sim: SimProcess): Promise<LevelFigure
     all.push(...await placeAtRate(app, agents, RAMP_RATE));
     await app.tracker.waitFor(all, 'connected', 30_000, `${level} calls to connect`);
     const rampFigures = ramp.stop();
-    const live = app.engine.liveCalls().filter((c) => c.state.stage === 'connected').length;
+    const live = app.engine.liveCalls().filter((c) => c.stage === 'connected').length;
     const hold = new LoadMeter();
     await sleep(HOLD_MS);
     const holdFigures = hold.stop();

@@ -9,7 +9,7 @@ import type { CallPlan, CancelSource } from '../call/call-machine';
 import { CallRegistry, type LiveCall } from './call-registry';
 import { CallRowWriter } from './call-row-writer';
 import { CallRunner } from './call-runner';
-import type { RouteCode } from '../call/call-types';
+import type { CallStage, RouteCode } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
 import { type InterruptedCall, reconcileOnStartup, resyncAfterReconnect, sweepOrphans } from './reconcile';
 import type { TeardownRetryPolicy } from './teardown-retry';
@@ -26,6 +26,19 @@ export type CallRefusal =
 export type PlaceCallResult =
   | { ok: true; callId: string; context: CallContext; updates: Observable<CallUpdate> }
   | { ok: false; refusal: CallRefusal; reason: string; liveCallId?: string; /** the checked number, when it was valid */ target?: string };
+
+/** What the app may see of a live call: who, what, where it is, and its stream. */
+export interface LiveCallView {
+  readonly context: CallContext;
+  readonly stage: CallStage;
+  readonly updates: Observable<CallUpdate>;
+}
+
+export type CancelAnswer = 'cancelled' | 'no_such_call' | 'not_yours';
+
+function viewOf(live: LiveCall): LiveCallView {
+  return { context: live.context, stage: live.state.stage, updates: live.updates.asObservable() };
+}
 
 export interface CallRequest {
   agentTelegramId: string;
@@ -69,7 +82,7 @@ const REFUSAL_TEXT: Record<Exclude<CallRefusal, 'invalid_number'>, string> = {
  * ones included) and an audit event for every refusal.
  */
 export class CallEngine {
-  readonly registry = new CallRegistry();
+  private readonly registry = new CallRegistry();
   private readonly runner: CallRunner;
   private readonly writer: CallRowWriter;
   private readonly now: () => number;
@@ -172,13 +185,42 @@ export class CallEngine {
     return true;
   }
 
-  liveCallOfAgent(agentId: number): LiveCall | undefined {
-    const live = this.registry.liveCallOfAgent(agentId);
-    return live && live.state.stage !== 'ended' ? live : undefined;
+  /**
+   * A person asks to end a call (the hang-up button, /hangup, an admin): the call's own agent may,
+   * an admin may end anyone's; the engine records which of them it was.
+   */
+  cancelCallAs(callId: string, who: { agentId: number | null; isAdmin: boolean }): CancelAnswer {
+    const live = this.registry.get(callId);
+    if (!live || live.state.stage === 'ended') return 'no_such_call';
+    const own = who.agentId !== null && who.agentId === live.context.agentId;
+    if (!own && !who.isAdmin) return 'not_yours';
+    this.runner.dispatch(live, { type: 'CancelRequested', by: own ? 'agent' : 'admin', at: this.now() });
+    return 'cancelled';
   }
 
-  liveCalls(): LiveCall[] {
-    return this.registry.list().filter((c) => c.state.stage !== 'ended');
+  /** A read-only view of a live call, or undefined once it has ended. */
+  liveCall(callId: string): LiveCallView | undefined {
+    const live = this.registry.get(callId);
+    return live && live.state.stage !== 'ended' ? viewOf(live) : undefined;
+  }
+
+  liveCallOfAgent(agentId: number): LiveCallView | undefined {
+    const live = this.registry.liveCallOfAgent(agentId);
+    return live && live.state.stage !== 'ended' ? viewOf(live) : undefined;
+  }
+
+  liveCalls(): LiveCallView[] {
+    return this.registry.list().filter((c) => c.state.stage !== 'ended').map(viewOf);
+  }
+
+  /** Calls still owned by the engine: live ones and ended ones whose teardown is still going on. */
+  callsInFlight(): number {
+    return this.registry.size;
+  }
+
+  /** Records the call's status message on its row, in order with the call's own writes. */
+  attachStatusMessage(callId: string, telegramChatId: string, statusMessageId: number): void {
+    this.writer.write(callId, { telegramChatId, statusMessageId });
   }
 
   sweepCounts(): SweepCounts {

@@ -92,7 +92,7 @@ export async function onAgents(m: Incoming): Promise<void> {
   if (agents.length === 0) return void (await m.reply(T.noAgents));
   const lines = agents.map((a) => {
     const live = m.deps.engine.liveCallOfAgent(a.id);
-    const liveText = live ? ` · 📞 live call to ${formatForDisplay(live.context.target)} (${live.state.stage})` : '';
+    const liveText = live ? ` · 📞 live call to ${formatForDisplay(live.context.target)} (${live.stage})` : '';
     return `${a.displayName || '—'} (${a.username ? `@${a.username}, ` : ''}id ${a.telegramId}) · ${a.status}\n`
       + `  phone ${a.phone ?? '—'} · ${callerIdLine(a.callerId ?? m.deps.config.defaultCallerId ?? null, a.route)}${liveText}`;
   });
@@ -105,7 +105,7 @@ export async function onCalls(m: Incoming): Promise<void> {
   if (calls.length === 0) return void (await m.reply(T.noLiveCalls));
   const labelled = calls.map((c) => ({
     callId: c.context.callId,
-    label: `${c.context.agentTelegramId} → ${formatForDisplay(c.context.target)} [${c.context.route}] · ${c.state.stage}`,
+    label: `${c.context.agentTelegramId} → ${formatForDisplay(c.context.target)} [${c.context.route}] · ${c.stage}`,
   }));
   await m.reply(`Live calls (${calls.length}):\n${labelled.map((c) => c.label).join('\n')}`, liveCallsForAdmin(labelled));
 }

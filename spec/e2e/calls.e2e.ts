@@ -260,7 +260,7 @@ describe('e2e: calls through a real Asterisk', () => {
 
     it('the adapter reconnects, notices the customer hung up while it was cut off, and ends and cleans up the call', async () => {
       const call = await PlacedCall.place(bot, lab, ANN, PHONE.answers, TARGET.hangsUpAfter2s);
-      await waitFor(() => bot.engine.liveCalls()[0]?.state.stage === 'connected', { timeoutMs: 10000, what: 'the call to connect' });
+      await waitFor(() => bot.engine.liveCalls()[0]?.stage === 'connected', { timeoutMs: 10000, what: 'the call to connect' });
       // Mid-call, not mid-request: both legs in the bridge (on 18.9 each addChannel takes ~200 ms
       // without RTP) and the ringback stopped. A drop that cuts a REST request in flight fails the
       // call instead (see the report), which is another scenario.

@@ -203,6 +203,23 @@ describe('call engine on an in-memory ARI', () => {
     });
 
     it.each([
+      ['its own agent', 'cancelled', { isAdmin: false, own: true }, 'agent'],
+      ['an admin', 'cancelled', { isAdmin: true, own: false }, 'app'],
+      ['another agent', 'not_yours', { isAdmin: false, own: false }, undefined],
+    ] as const)('given a live call, when %s asks to end it, then the engine answers %s', async (_who, answer, who, endedBy) => {
+      const agent = await addAgent(h.stores);
+      const call = await place();
+      const updates = firstValueFrom(call.updates.pipe(toArray()));
+      expect(h.engine.cancelCallAs(call.callId, { agentId: who.own ? agent.id : agent.id + 1, isAdmin: who.isAdmin })).toBe(answer);
+      if (endedBy === undefined) {
+        expect(h.engine.liveCall(call.callId)?.stage).toBe('agent_dialing');
+        return;
+      }
+      expect((await updates).at(-1)).toMatchObject({ final: true, endedBy });
+      expect(h.engine.cancelCallAs(call.callId, { agentId: agent.id, isAdmin: true })).toBe('no_such_call');
+    });
+
+    it.each([
       ['createChannel', 'making the target channel'],
       ['dial', 'dialing the target'],
     ])('given %s fails (%s), then the call ends as failed with the error and every leg is hung up', async (op) => {

@@ -157,7 +157,7 @@ describe('call engine on the ARI simulator through the ARI adapter', () => {
       sim.dropWebSockets();
       await waitFor(() => !ari.isConnected(), { what: 'disconnect noticed' });
       await waitFor(() => ari.isConnected(), { what: 'reconnected' });
-      expect(h.engine.liveCalls()[0]?.state.stage).toBe('connected');
+      expect(h.engine.liveCalls()[0]?.stage).toBe('connected');
       sim.farEndHangup(`${placed.callId}-target`);
       expect((await stages).at(-1)).toMatchObject({ outcome: 'completed', endedBy: 'target' });
       await asteriskIsClean();
@@ -242,7 +242,7 @@ describe('call engine on the ARI simulator through the ARI adapter', () => {
       for (const id of agents) await addAgent(h.stores, id);
       sim.setFarEnd(() => ({ kind: 'answer', ringMs: 20 }));
       const placed = await Promise.all(agents.map((id, i) => call(`+1202555${String(1000 + i).padStart(4, '0')}`, id)));
-      await waitFor(() => h.engine.liveCalls().filter((c) => c.state.stage === 'connected').length === 50, { what: '50 connected calls' });
+      await waitFor(() => h.engine.liveCalls().filter((c) => c.stage === 'connected').length === 50, { what: '50 connected calls' });
       await waitFor(() => sim.bridges().filter((b) => b.channels.length === 2).length === 50, { what: '50 bridges of two legs' });
       for (const p of placed) sim.farEndHangup(`${p.callId}-target`);
       const finals = await Promise.all(placed.map(finalOf));
