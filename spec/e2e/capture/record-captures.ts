@@ -372,7 +372,8 @@ async function header(lab: AsteriskLab): Promise<JsonObject> {
   const versionLine = spawnSync(asteriskBin, ['-V'], { encoding: 'utf8' }).stdout.trim();
   const info = await lab.rest('GET', '/asterisk/info');
   const infoBody = info.body as Json;
-  const pjproject = lab.cli('pjsip show version').trim();
+  // The CLI prints start-up notices too; only the version line is wanted.
+  const pjproject = lab.cli('pjsip show version').split('\n').find((l) => /PJPROJECT version/i.test(l))?.trim() ?? 'unknown';
   return {
     asterisk: versionLine,
     ariAsteriskInfo: { system: obj(infoBody, 'system') ?? null, build: obj(infoBody, 'build') ?? null },
