@@ -4,8 +4,10 @@
 #   2. every spec on SQLite (unit, data layer, engine on the fake and on the ARI simulator, the bot
 #      through the local Bot API server),
 #   3. the data layer, migrations and engine again on a real, throwaway PostgreSQL server,
-#   4. the end-to-end suite on a real Asterisk when ASTERISK_BIN is set (it says loudly when it skips).
-# Ends with one line: "callbot tests: N passed, N failed, N skipped".
+#   4. the end-to-end suite on a real Asterisk when ASTERISK_BIN is set (it says loudly when it skips,
+#      and its tests then count as skipped).
+# Ends with one line: "callbot tests: N passed, N failed, N skipped"; a report that is missing counts
+# as a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 results=$(mktemp -d "${TMPDIR:-/tmp}/callbot-results.XXXXXX")
@@ -27,10 +29,11 @@ timeout 600 scripts/with-postgres.sh npx jest --json --outputFile="$results/post
 echo "== end-to-end on a real Asterisk"
 e2e_status=0
 if node -e "process.exit(require('./package.json').scripts['test:e2e'] ? 0 : 1)"; then
-  npm run --silent test:e2e || e2e_status=$?
+  E2E_REPORT="$results/e2e.json" npm run --silent test:e2e || e2e_status=$?
 else
   echo "E2E SKIPPED: no test:e2e script in package.json"
+  echo '{"passed":0,"failed":0,"skipped":1}' > "$results/e2e.json"
 fi
 
-node scripts/test-summary.js "$results"/*.json
+node scripts/test-summary.js "$results/sqlite.json" "$results/postgres.json" "$results/e2e.json"
 [ $sqlite_status -eq 0 ] && [ $pg_status -eq 0 ] && [ $e2e_status -eq 0 ]

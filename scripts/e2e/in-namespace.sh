@@ -3,23 +3,9 @@
 # new network and mount namespace): loopback only, a private resolv.conf, then jest.
 set -uo pipefail
 
-mount --bind "$E2E_RUN_DIR/resolv.conf" /etc/resolv.conf || { echo "e2e: could not mount a private /etc/resolv.conf" >&2; exit 1; }
-ip link set lo up || { echo "e2e: could not bring loopback up" >&2; exit 1; }
-links=$(ip -o link show | awk -F': ' '{print $2}' | tr '\n' ' ')
-if [ "$links" != "lo " ]; then
-  echo "e2e: refusing to run: this namespace has interfaces besides lo: $links" >&2
-  exit 1
-fi
-servers=$(grep -E '^\s*nameserver' /etc/resolv.conf || true)
-if [ -z "$servers" ] || grep -vqE '^\s*nameserver\s+127\.0\.0\.1\s*$' <<<"$servers"; then
-  echo "e2e: refusing to run: /etc/resolv.conf is not the private one" >&2
-  exit 1
-fi
-# 127.0.0.2 and 127.0.0.3 (the providers) and 127.0.0.9 (a stranger) are on lo through 127.0.0.0/8.
-local_routes=$(ip route show table local)
-grep -q '^local 127.0.0.0/8 dev lo' <<<"$local_routes" || { echo "e2e: 127.0.0.0/8 is not local on lo" >&2; exit 1; }
+# shellcheck source=scripts/e2e/loopback-only.sh
+source "$E2E_ROOT/scripts/e2e/loopback-only.sh"
 
-export E2E_NETNS=1
 cd "$E2E_ROOT" || exit 1
 "$E2E_ROOT/node_modules/.bin/jest" --config "$E2E_ROOT/spec/e2e/jest.e2e.config.js" "$@" &
 jest_pid=$!
@@ -42,13 +28,5 @@ if [ "$after_summary" -ge 100 ]; then
   grep -q ' 0 failed$' "$E2E_RUN_DIR/summary" && status=0 || status=1
 fi
 
-# End, by PID, whatever a spec started and did not stop (the PID namespace ends the rest with us).
-while read -r pid what; do
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    echo "e2e: stopping leftover $what (pid $pid)" >&2
-    kill -TERM "$pid" 2>/dev/null
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null
-  fi
-done < "$E2E_RUN_DIR/pids"
+stop_recorded_children
 exit "$status"

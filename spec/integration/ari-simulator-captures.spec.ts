@@ -1,11 +1,13 @@
 /**
- * Replays every capture of real Asterisk 18.9-cert4 traffic against the simulator and compares,
- * channel by channel, the events the simulator sends with the ones Asterisk sent.
+ * Replays every capture of real Asterisk 18.9-cert4 traffic (the fixtures in
+ * spec/fixtures/asterisk-18.9-cert4, recorded by `npm run capture:asterisk`) against the simulator
+ * and compares, channel by channel, the events the simulator sends with the ones Asterisk sent.
  *
  * Replay: the capture's REST calls go out in order, as raw HTTP (protocol level, no client
  * library), each one only after the simulator has sent every event that the capture shows
  * before it — except the request's own effects (see ownEffect()). So timing comes from events,
- * not clocks; far ends ring 40 ms instead of 1 s and `…0777` hangs up after 800 ms instead of 3 s.
+ * not clocks; far ends ring 40 ms instead of the provider's 300 ms and `…0777` hangs up after 800 ms
+ * instead of 2 s.
  * The only rewritten request is the 30 s dial timeout of agent-hangs-up-while-target-rings
  * (→ 2 s, still well after the agent's hang-up), to keep the file under 20 s; the 4 s timeouts
  * stay as captured. Scenarios run concurrently, each against its own simulator.
@@ -18,7 +20,7 @@ import { WebSocket } from 'ws';
 
 import { AriSimulator } from '../support/ari-simulator';
 
-const CAPTURE_DIR = path.resolve(__dirname, '../../../shared/asterisk-reference/captures-18.9-cert4');
+const CAPTURE_DIR = path.resolve(__dirname, '../fixtures/asterisk-18.9-cert4');
 const USER = 'callbot';
 const PASS = 'capture-secret';
 const APP = 'callbot';
@@ -488,9 +490,14 @@ const captureFiles = fs.existsSync(CAPTURE_DIR) ? fs.readdirSync(CAPTURE_DIR).fi
 describe('ARI simulator against real Asterisk 18.9 captures', () => {
   test('the capture directory is there', () => {
     if (!fs.existsSync(CAPTURE_DIR)) {
-      throw new Error(`Asterisk capture directory missing: ${CAPTURE_DIR} (expected the shared asterisk-reference checkout next to the repository); the capture comparison cannot run`);
+      throw new Error(`Asterisk capture fixtures missing: ${CAPTURE_DIR}; record them on certified/18.9-cert4 with \`ASTERISK_BIN=<its sbin/asterisk> npm run capture:asterisk\` (see spec/e2e/README.md)`);
     }
     expect(captureFiles.length).toBeGreaterThan(0);
+    // Each fixture's header names the build that recorded it: these must all be 18.9-cert4.
+    for (const file of captureFiles) {
+      const capture = JSON.parse(fs.readFileSync(path.join(CAPTURE_DIR, file), 'utf8')) as Json;
+      expect({ file, asterisk: text(obj(capture, 'recorded'), 'asterisk') }).toEqual({ file, asterisk: 'Asterisk certified/18.9-cert4' });
+    }
   });
 
   if (captureFiles.length > 0) {

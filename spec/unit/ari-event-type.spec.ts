@@ -2,11 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { peekEventType, readAriEvent } from '../../stasis/ari-events';
 
-const CAPTURE_DIR = path.resolve(__dirname, '../../../shared/asterisk-reference/captures-18.9-cert4');
+/** Real Asterisk 18.9 events, recorded by `npm run capture:asterisk`. */
+const CAPTURE_DIR = path.resolve(__dirname, '../fixtures/asterisk-18.9-cert4');
 
 describe('reading an ARI event type without parsing the event', () => {
   it('given every event a real Asterisk 18.9 sent in the captures, compact as ari.conf pretty=no sends it, then the type seen is the type parsed', () => {
-    if (!fs.existsSync(CAPTURE_DIR)) throw new Error(`Asterisk capture directory missing: ${CAPTURE_DIR}`);
+    if (!fs.existsSync(CAPTURE_DIR)) {
+      throw new Error(`Asterisk capture fixtures missing: ${CAPTURE_DIR}; record them with \`ASTERISK_BIN=<certified/18.9-cert4 sbin/asterisk> npm run capture:asterisk\` (see spec/e2e/README.md)`);
+    }
     let checked = 0;
     for (const file of fs.readdirSync(CAPTURE_DIR).filter((f) => f.endsWith('.json'))) {
       const capture = JSON.parse(fs.readFileSync(path.join(CAPTURE_DIR, file), 'utf8')) as Record<string, unknown>;

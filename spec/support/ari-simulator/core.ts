@@ -1,8 +1,8 @@
 /**
  * The simulated Asterisk 18.9: what happens to channels, bridges and playbacks on each ARI
- * operation and each far-end reaction, emitting the events in the order the captures in
- * /work/shared/asterisk-reference/captures-18.9-cert4 show. Transport-free: REST and WebSocket
- * live in rest.ts and server.ts.
+ * operation and each far-end reaction, emitting the events in the order the real-Asterisk captures
+ * in spec/fixtures/asterisk-18.9-cert4 show (recorded by `npm run capture:asterisk`). Transport-free:
+ * REST and WebSocket live in rest.ts and server.ts.
  */
 import { randomUUID } from 'node:crypto';
 

@@ -6,8 +6,11 @@
 /** The Asterisk system identity the captures show in every event. */
 export const ASTERISK_ID = '02:fc:00:00:00:01';
 export const ASTERISK_VERSION = '18.9-cert4';
-/** The context of the lab's `trunk-main` endpoint: where an outbound channel sits before Stasis. */
-export const TRUNK_CONTEXT = 'from-trunk';
+/**
+ * The context of the bundle's `trunk-main` endpoint (asterisk/pjsip.conf), where an outbound
+ * channel sits before Stasis; the recorded fixtures show it in every channel snapshot.
+ */
+export const TRUNK_CONTEXT = 'from-provider';
 
 /** Asterisk's event clock: `2026-11-24T00:16:10.206+0000`. */
 export function asteriskTime(ms: number = Date.now()): string {

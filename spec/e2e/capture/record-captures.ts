@@ -1,0 +1,428 @@
+/**
+ * `npm run capture:asterisk`: records what a real Asterisk sends an ARI app in the call scenarios
+ * the simulator specs replay, and writes one fixture per scenario to
+ * spec/fixtures/asterisk-<version>/<scenario>.json. Run only through scripts/e2e/capture-asterisk.sh,
+ * which puts it in the e2e suite's loopback-only namespace; it uses the suite's lab (the callbot
+ * bundle, sipp providers running spec/e2e/sipp/provider-uas.xml).
+ *
+ * Each fixture keeps the REST calls made (`rest`: answer time, method, path, query, status, body)
+ * and every event the app's WebSocket received, unmodified and in arrival order, under a header
+ * (`recorded`) saying which build recorded it. Usage: `… capture-asterisk.sh [scenario …]`.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+
+import { WebSocket } from 'ws';
+
+import { AsteriskLab } from '../support/lab';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+const APP = 'callbot';
+const CALLER_ID = '"Callbot" <+15550001111>';
+/** Longer than any wait a scenario has (agent-hangs-up-while-target-rings waits 30 s for its dial timeout). */
+const EVENT_WAIT_MS = 40_000;
+/** Events still trickle in after the last request answers; a scenario ends after this much silence. */
+const QUIET_MS = 600;
+
+function isObject(v: Json | undefined): v is JsonObject {
+  return v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v);
+}
+function text(o: Json | undefined, key: string): string {
+  const v = isObject(o) ? o[key] : undefined;
+  return typeof v === 'string' ? v : '';
+}
+function obj(o: Json | undefined, key: string): JsonObject | undefined {
+  const v = isObject(o) ? o[key] : undefined;
+  return isObject(v) ? v : undefined;
+}
+/** The channel an event is about: `channel`, or a Dial's `peer`. */
+function channelOf(e: JsonObject): string {
+  return text(obj(e, 'channel') ?? obj(e, 'peer'), 'id');
+}
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface RestRecord {
+  t: string;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status: number;
+  body: Json;
+}
+
+/** The app's side of one scenario: an events socket and raw REST, both recorded. */
+class AppConnection {
+  readonly rest: RestRecord[] = [];
+  events: JsonObject[] = [];
+  private lastEventAt = Date.now();
+  private ws?: WebSocket;
+
+  constructor(private readonly lab: AsteriskLab) {}
+
+  async open(): Promise<void> {
+    const { username, password } = this.lab.ari;
+    const ws = new WebSocket(`${this.lab.ariUrl.replace(/^http/, 'ws')}/ari/events?app=${APP}&api_key=${encodeURIComponent(`${username}:${password}`)}`);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', (err) => reject(new Error('the ARI events socket did not open', { cause: err })));
+    });
+    ws.on('message', (data: Buffer) => {
+      const parsed = JSON.parse(data.toString('utf8')) as Json;
+      if (isObject(parsed)) this.events.push(parsed);
+      this.lastEventAt = Date.now();
+    });
+    this.ws = ws;
+  }
+
+  /** Closes the socket and waits until it is closed; the events received so far stay. */
+  async close(): Promise<void> {
+    const ws = this.ws;
+    if (ws === undefined || ws.readyState === WebSocket.CLOSED) return;
+    const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+    ws.close();
+    await closed;
+  }
+
+  /** One REST request; `t` is when its answer was complete, the moment the replay orders by. */
+  call(method: string, urlPath: string, query: Record<string, string> = {}): Promise<{ status: number; body: Json }> {
+    const qs = Object.entries(query).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+    const { username, password } = this.lab.ari;
+    return new Promise((resolve, reject) => {
+      const req = http.request(`${this.lab.ariUrl}/ari${urlPath}${qs ? `?${qs}` : ''}`, {
+        method,
+        agent: false,
+        headers: { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const t = new Date().toISOString();
+          const raw = Buffer.concat(chunks).toString('utf8');
+          const body = raw === '' ? null : (JSON.parse(raw) as Json);
+          const status = res.statusCode ?? 0;
+          this.rest.push({ t, method, path: urlPath, query, status, body });
+          resolve({ status, body });
+        });
+      });
+      req.on('error', (err) => reject(new Error(`${method} ${urlPath} failed`, { cause: err })));
+      req.end();
+    });
+  }
+
+  /** Like call(), but the status must be one of `ok`. */
+  async expect(ok: number[], method: string, urlPath: string, query: Record<string, string> = {}): Promise<Json> {
+    const { status, body } = await this.call(method, urlPath, query);
+    if (!ok.includes(status)) throw new Error(`${method} ${urlPath} answered ${status} (expected ${ok.join(' or ')}): ${JSON.stringify(body)}`);
+    return body;
+  }
+
+  /** Waits until an event for which `match` holds has arrived (checking those already in). */
+  async event(what: string, match: (e: JsonObject) => boolean, timeoutMs = EVENT_WAIT_MS): Promise<JsonObject> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.events.find(match);
+      if (found !== undefined) return found;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; events: ${this.events.map((e) => `${text(e, 'type')}(${channelOf(e)})`).join(' ')}`);
+      await sleep(5);
+    }
+  }
+
+  /** Waits until no event has come for QUIET_MS. */
+  async quiet(): Promise<void> {
+    while (Date.now() - this.lastEventAt < QUIET_MS) await sleep(50);
+  }
+}
+
+const is = (type: string, channel: string) => (e: JsonObject): boolean => text(e, 'type') === type && channelOf(e) === channel;
+const answered = (channel: string) => (e: JsonObject): boolean =>
+  channelOf(e) === channel && ((text(e, 'type') === 'Dial' && text(e, 'dialstatus') === 'ANSWER') || (text(e, 'type') === 'ChannelStateChange' && text(obj(e, 'channel'), 'state') === 'Up'));
+
+/** The ids of one call, named after its scenario, as the specs expect them. */
+class Call {
+  readonly agent: string;
+  readonly target: string;
+  readonly bridge: string;
+  readonly ringback: string;
+
+  constructor(readonly app: AppConnection, readonly name: string) {
+    this.agent = `${name}-agent`;
+    this.target = `${name}-target`;
+    this.bridge = `${name}-bridge`;
+    this.ringback = `${name}-ringback`;
+  }
+
+  /** Originates the agent leg into the app; resolves on its StasisStart, or false if it ended first. */
+  async originateAgent(number: string, timeoutS: number, withCallerId = true): Promise<boolean> {
+    await this.app.expect([200], 'POST', `/channels/${this.agent}`, {
+      endpoint: `PJSIP/${number}@trunk-main`, app: APP, appArgs: `agent,${this.name}`,
+      ...(withCallerId ? { callerId: CALLER_ID } : {}),
+      timeout: String(timeoutS),
+    });
+    const first = await this.app.event(`StasisStart or ChannelDestroyed of ${this.agent}`, (e) => is('StasisStart', this.agent)(e) || is('ChannelDestroyed', this.agent)(e));
+    return text(first, 'type') === 'StasisStart';
+  }
+
+  /** The agent into a mixing bridge (with ringback), the target created, added and dialled. */
+  async dialTarget(number: string, dialTimeoutS: number, { ringback = true, bridgeName = true } = {}): Promise<void> {
+    await this.app.expect([200], 'POST', `/bridges/${this.bridge}`, { type: 'mixing', ...(bridgeName ? { name: this.name } : {}) });
+    await this.app.expect([204], 'POST', `/bridges/${this.bridge}/addChannel`, { channel: this.agent });
+    if (ringback) await this.app.expect([201], 'POST', `/channels/${this.agent}/play/${this.ringback}`, { media: 'tone:ring;tonezone=us' });
+    await this.app.expect([200], 'POST', '/channels/create', {
+      endpoint: `PJSIP/${number}@trunk-main`, app: APP, appArgs: `target,${this.name}`, channelId: this.target, originator: this.agent,
+    });
+    // addChannel answers 422 until the created channel's thread has entered Stasis.
+    await this.app.event(`StasisStart of ${this.target}`, is('StasisStart', this.target));
+    await this.app.expect([204], 'POST', `/bridges/${this.bridge}/addChannel`, { channel: this.target });
+    await this.app.expect([204], 'POST', `/channels/${this.target}/dial`, { caller: this.agent, timeout: String(dialTimeoutS) });
+  }
+
+  gone(channel: string): Promise<JsonObject> {
+    return this.app.event(`ChannelDestroyed of ${channel}`, is('ChannelDestroyed', channel));
+  }
+
+  /** Hangs up each leg the app still believes in (404 once gone), then destroys the bridge. */
+  async cleanUp(legs: string[]): Promise<void> {
+    for (const leg of legs) await this.app.expect([204, 404], 'DELETE', `/channels/${leg}`);
+    await Promise.all([this.gone(this.agent), this.gone(this.target)]);
+    // The bridge outlives its channels; it goes last, once their events are in.
+    await sleep(500);
+    await this.app.expect([204], 'DELETE', `/bridges/${this.bridge}`);
+    await this.app.event(`BridgeDestroyed of ${this.bridge}`, (e) => text(e, 'type') === 'BridgeDestroyed' && text(obj(e, 'bridge'), 'id') === this.bridge);
+  }
+}
+
+// ---- the scenarios -------------------------------------------------------------------------
+// Numbers follow spec/e2e/sipp/provider-uas.xml: …0486 busy, …0404 not found, …0480 rings until
+// CANCEL, …0777 answers and hangs up 2 s after the ACK, anything else rings 300 ms and answers.
+
+const AGENT = { answers: '+15551230001', busy: '+15551230486', ringsForever: '+15551230480', hangsUpAfter2s: '+15551230777' } as const;
+const TARGET = { answers: '+12025550123', busy: '+12025550486', notFound: '+12025550404', ringsForever: '+12025550480', hangsUpAfter2s: '+12025550777' } as const;
+
+interface RestScenario {
+  kind: 'rest';
+  name: string;
+  agent: string;
+  target: string;
+  what: string;
+  run(call: Call): Promise<void>;
+}
+
+/** A target that ends on its own (busy, not found, dial timeout): the app then hangs up both legs. */
+const targetEnds = async (call: Call, number: string, dialTimeoutS: number): Promise<void> => {
+  if (!(await call.originateAgent(AGENT.answers, 20))) throw new Error('the agent leg did not answer');
+  await call.dialTarget(number, dialTimeoutS);
+  await call.gone(call.target);
+  await call.cleanUp([call.agent, call.target]);
+};
+
+const REST_SCENARIOS: RestScenario[] = [
+  {
+    kind: 'rest', name: 'happy', agent: AGENT.answers, target: TARGET.answers,
+    what: 'both answer, talk 2 s, agent leg hung up by the app, then target, bridge destroyed',
+    async run(call) {
+      if (!(await call.originateAgent(this.agent, 20))) throw new Error('the agent leg did not answer');
+      await call.dialTarget(this.target, 20);
+      await call.app.event('the target answering', answered(call.target));
+      await call.app.expect([204], 'DELETE', `/playbacks/${call.ringback}`);
+      await sleep(2000);
+      await call.cleanUp([call.agent, call.target]);
+    },
+  },
+  {
+    kind: 'rest', name: 'agent-busy', agent: AGENT.busy, target: TARGET.answers,
+    what: 'agent leg gets 486',
+    async run(call) {
+      if (await call.originateAgent(this.agent, 20)) throw new Error('the busy agent leg entered Stasis');
+    },
+  },
+  {
+    kind: 'rest', name: 'agent-noanswer', agent: AGENT.ringsForever, target: TARGET.answers,
+    what: 'agent leg rings past its originate timeout (4 s)',
+    async run(call) {
+      if (await call.originateAgent(this.agent, 4)) throw new Error('the ringing agent leg entered Stasis');
+    },
+  },
+  {
+    kind: 'rest', name: 'target-busy', agent: AGENT.answers, target: TARGET.busy,
+    what: 'target leg gets 486', run: (call) => targetEnds(call, TARGET.busy, 20),
+  },
+  {
+    kind: 'rest', name: 'target-notfound', agent: AGENT.answers, target: TARGET.notFound,
+    what: 'target leg gets 404', run: (call) => targetEnds(call, TARGET.notFound, 20),
+  },
+  {
+    kind: 'rest', name: 'target-noanswer', agent: AGENT.answers, target: TARGET.ringsForever,
+    what: 'target rings past its dial timeout (4 s)', run: (call) => targetEnds(call, TARGET.ringsForever, 4),
+  },
+  {
+    kind: 'rest', name: 'target-hangs-up', agent: AGENT.answers, target: TARGET.hangsUpAfter2s,
+    what: 'target answers, then hangs up (BYE from the provider)',
+    async run(call) {
+      if (!(await call.originateAgent(this.agent, 20))) throw new Error('the agent leg did not answer');
+      await call.dialTarget(this.target, 20);
+      await call.app.event('the target answering', answered(call.target));
+      await call.app.expect([204], 'DELETE', `/playbacks/${call.ringback}`);
+      await call.gone(call.target);
+      await call.cleanUp([call.agent]);
+    },
+  },
+  {
+    kind: 'rest', name: 'agent-hangs-up-while-target-rings', agent: AGENT.hangsUpAfter2s, target: TARGET.ringsForever,
+    what: 'agent answers and hangs up while the target still rings; the app does nothing until the target\'s 30 s dial timeout',
+    async run(call) {
+      if (!(await call.originateAgent(this.agent, 20))) throw new Error('the agent leg did not answer');
+      await call.dialTarget(this.target, 30);
+      await call.gone(call.agent);
+      await call.gone(call.target);
+      await call.cleanUp([call.agent, call.target]);
+    },
+  },
+];
+
+const WS_DROP = {
+  name: 'ws-drop', agent: AGENT.answers, target: TARGET.answers,
+  what: 'connected call; the app\'s WebSocket is closed for 3 s and reopened, then the app hangs up',
+} as const;
+const SCENARIO_NAMES = [...REST_SCENARIOS.map((s) => s.name), WS_DROP.name];
+
+async function recordRest(lab: AsteriskLab, scenario: RestScenario): Promise<JsonObject> {
+  const app = new AppConnection(lab);
+  await app.open();
+  try {
+    await scenario.run(new Call(app, scenario.name));
+    await app.quiet();
+  } finally {
+    await app.close();
+  }
+  await lab.expectNothingLeft();
+  return {
+    scenario: scenario.name, what: scenario.what, agent: scenario.agent, target: scenario.target,
+    rest: app.rest.map((r) => ({ ...r })), events: app.events,
+  };
+}
+
+/** GET /channels as [{id, state}] and the bridge as [{id, channels}]: what the replay compares. */
+async function stateOf(app: AppConnection, bridge: string): Promise<JsonObject> {
+  const channels = await app.expect([200], 'GET', '/channels');
+  const b = await app.expect([200], 'GET', `/bridges/${bridge}`);
+  return {
+    channels: (Array.isArray(channels) ? channels.filter(isObject) : []).map((c) => ({ id: text(c, 'id'), state: text(c, 'state') })),
+    bridges: [{ id: text(b, 'id'), channels: isObject(b) ? b['channels'] ?? [] : [] }],
+  };
+}
+
+async function recordWsDrop(lab: AsteriskLab): Promise<JsonObject> {
+  const app = new AppConnection(lab);
+  await app.open();
+  const call = new Call(app, 'wsdrop');
+  let eventsBeforeDrop: JsonObject[] = [];
+  let stateWhileDisconnected: JsonObject = {};
+  let stateAfterAgentHangup: JsonObject = {};
+  try {
+    if (!(await call.originateAgent(WS_DROP.agent, 20, false))) throw new Error('the agent leg did not answer');
+    await call.dialTarget(WS_DROP.target, 20, { ringback: false, bridgeName: false });
+    await app.event('the target answering', (e) => text(e, 'type') === 'Dial' && text(e, 'dialstatus') === 'ANSWER' && channelOf(e) === call.target);
+    await app.quiet();
+
+    // The drop: Asterisk keeps the call, the bridge and the app's hold on them while no socket is open.
+    await app.close();
+    eventsBeforeDrop = app.events;
+    app.events = [];
+    await sleep(3000);
+    const apps = await app.expect([200], 'GET', '/applications');
+    stateWhileDisconnected = { ...(await stateOf(app, call.bridge)), apps };
+
+    await app.open();
+    await app.expect([204], 'DELETE', `/channels/${call.agent}`);
+    await call.gone(call.agent);
+    await app.quiet();
+    stateAfterAgentHangup = await stateOf(app, call.bridge);
+    await sleep(1000);
+    await app.expect([204], 'DELETE', `/channels/${call.target}`);
+    await app.expect([204], 'DELETE', `/bridges/${call.bridge}`);
+    await call.gone(call.target);
+    await app.quiet();
+  } finally {
+    await app.close();
+  }
+  await lab.expectNothingLeft();
+  return {
+    scenario: WS_DROP.name, what: WS_DROP.what, agent: WS_DROP.agent, target: WS_DROP.target,
+    rest: app.rest.map((r) => ({ ...r })),
+    eventsBeforeDrop, stateWhileDisconnected, eventsAfterReconnect: app.events, stateAfterAgentHangup,
+  };
+}
+
+// ---- the header and the files ----------------------------------------------------------------
+
+function need(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the recorder with \`npm run capture:asterisk\` (scripts/e2e/capture-asterisk.sh sets it)`);
+  return value;
+}
+
+/** Which build recorded the fixtures: the binary's own version, ARI's build info, sipp, the date. */
+async function header(lab: AsteriskLab): Promise<JsonObject> {
+  const asteriskBin = need('ASTERISK_BIN');
+  const versionLine = spawnSync(asteriskBin, ['-V'], { encoding: 'utf8' }).stdout.trim();
+  const info = await lab.rest('GET', '/asterisk/info');
+  const infoBody = info.body as Json;
+  // The CLI prints start-up notices too; only the version line is wanted.
+  const pjproject = lab.cli('pjsip show version').split('\n').find((l) => /PJPROJECT version/i.test(l))?.trim() ?? 'unknown';
+  return {
+    asterisk: versionLine,
+    ariAsteriskInfo: { system: obj(infoBody, 'system') ?? null, build: obj(infoBody, 'build') ?? null },
+    pjproject,
+    build: process.env.ASTERISK_BUILD_NOTE || `not described (set ASTERISK_BUILD_NOTE to say how ${asteriskBin} was built)`,
+    sipp: need('CAPTURE_SIPP_VERSION'),
+    provider: 'spec/e2e/sipp/provider-uas.xml, as trunk-main (127.0.0.2)',
+    asteriskConfig: 'the callbot bundle (npm run asterisk:config) plus the e2e lab\'s own files (spec/e2e/support/lab.ts)',
+    recordedAt: new Date().toISOString(),
+    recordedBy: 'npm run capture:asterisk (scripts/e2e/capture-asterisk.sh → spec/e2e/capture/record-captures.ts)',
+  };
+}
+
+/** "Asterisk certified/18.9-cert4" → "18.9-cert4"; "Asterisk 22.10.1" → "22.10.1". */
+function versionSlug(versionLine: string): string {
+  const m = /(\d+\.\d+(?:\.\d+)?(?:-cert\d+)?)/.exec(versionLine);
+  if (m?.[1] === undefined) throw new Error(`cannot read a version from "${versionLine}"`);
+  return m[1];
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((n) => !SCENARIO_NAMES.includes(n));
+  if (unknown.length > 0) throw new Error(`unknown scenario(s): ${unknown.join(', ')}; known: ${SCENARIO_NAMES.join(', ')}`);
+  const chosen = (name: string): boolean => wanted.length === 0 || wanted.includes(name);
+
+  const lab = await AsteriskLab.start('capture');
+  try {
+    const recorded = await header(lab);
+    const outDir = process.env.CAPTURE_OUT_DIR || path.join(REPO, 'spec', 'fixtures', `asterisk-${versionSlug(text(recorded, 'asterisk'))}`);
+    const staged: Array<[string, JsonObject]> = [];
+    for (const scenario of REST_SCENARIOS.filter((s) => chosen(s.name))) {
+      console.log(`capture: ${scenario.name}`);
+      staged.push([scenario.name, { recorded, ...(await recordRest(lab, scenario)) }]);
+    }
+    if (chosen(WS_DROP.name)) {
+      console.log(`capture: ${WS_DROP.name}`);
+      staged.push([WS_DROP.name, { recorded, ...(await recordWsDrop(lab)) }]);
+    }
+    // Written only once every scenario asked for has been recorded: never a half-new set.
+    fs.mkdirSync(outDir, { recursive: true });
+    for (const [name, fixture] of staged) fs.writeFileSync(path.join(outDir, `${name}.json`), `${JSON.stringify(fixture, null, 1)}\n`);
+    console.log(`capture: wrote ${staged.length} fixture(s) to ${path.relative(REPO, outDir) || outDir} (${text(recorded, 'asterisk')})`);
+  } finally {
+    await lab.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`capture: FAILED: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  process.exit(1);
+});
