@@ -1,8 +1,16 @@
 import { performance } from 'node:perf_hooks';
 
-import type { CallOutcome } from '../call/call-types';
-import type { CallUpdate } from '../call/call-update';
-import type { CallEngine } from '../stasis/call-engine';
+import type { Observable } from 'rxjs';
+
+import type { CallOutcome, CallStage } from '../call/call-types';
+
+/** What the tracker reads of a call's update (a CallUpdate is one). */
+export interface TrackedUpdate {
+  context: { callId: string; agentTelegramId: string };
+  stage: CallStage;
+  final: boolean;
+  outcome?: CallOutcome;
+}
 
 export interface TrackedCall {
   placedAt: number;
@@ -29,8 +37,8 @@ export class Tracker {
   private readonly placedAtByAgent = new Map<string, number>();
   private readonly waiters = new Map<string, Waiter[]>();
 
-  constructor(engine: CallEngine) {
-    engine.updates.subscribe((u) => this.onUpdate(u));
+  constructor(updates: Observable<TrackedUpdate>) {
+    updates.subscribe((u) => this.onUpdate(u));
   }
 
   willPlace(agentTelegramId: string): void {
@@ -73,7 +81,7 @@ export class Tracker {
     });
   }
 
-  private onUpdate(u: CallUpdate): void {
+  private onUpdate(u: TrackedUpdate): void {
     const callId = u.context.callId;
     let call = this.calls.get(callId);
     if (call === undefined) {

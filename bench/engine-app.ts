@@ -28,7 +28,19 @@ export const EXPERIMENT = process.env.BENCH_EXPERIMENT ?? '';
 
 const TARGET_INPUT = '2025550123';
 
-export interface App {
+/** What the phases drive: callbot itself, or the bare reactor it is measured against (bare-reactor.ts). */
+export interface Driver {
+  readonly tracker: Tracker;
+  readonly refusals: Map<string, number>;
+  readonly tap?: AppTap;
+  placeCall(agentTelegramId: string, targetInput: string): Promise<{ ok: true; callId: string } | { ok: false; refusal: string }>;
+  connectedCalls(): number;
+  /** Calls not yet torn down to the end. */
+  callsInFlight(): number;
+  settled(): Promise<void>;
+}
+
+export interface App extends Driver {
   engine: CallEngine;
   ari: AriAdapter;
   stores: Stores;
@@ -89,31 +101,40 @@ export async function startApp(sim: SimProcess): Promise<App> {
   await engine.start();
   await ari.start();
   if (!ari.isConnected()) throw new Error('the adapter did not connect to the simulator');
-  return { engine, ari, stores, dataSource, tracker: new Tracker(engine), logCounts, refusals: new Map(), dbDir, tap };
+  return {
+    engine, ari, stores, dataSource, tracker: new Tracker(engine.updates), logCounts, refusals: new Map(), dbDir, tap,
+    placeCall: (agentTelegramId, targetInput) => engine.placeCall({ agentTelegramId, targetInput }),
+    connectedCalls: () => engine.liveCalls().filter((c) => c.stage === 'connected').length,
+    callsInFlight: () => engine.callsInFlight(),
+    settled: () => engine.settled(),
+  };
 }
 
 export const agentTelegramId = (i: number): string => String(100_000 + i);
 
+/** Agent i's phone; the simulator tells the legs apart by AGENT_PHONE_PREFIX. */
+export const agentPhone = (telegramId: string): string => `${AGENT_PHONE_PREFIX}${2_000_000 + Number(telegramId) - 100_000}`;
+
 export async function addAgents(stores: Stores, n: number): Promise<void> {
   const one = async (i: number): Promise<void> => {
     const telegramId = agentTelegramId(i);
-    await stores.agents.authorize({ telegramId, phone: `${AGENT_PHONE_PREFIX}${2_000_000 + i}`, by: '1000', displayName: `Agent ${i}` });
+    await stores.agents.authorize({ telegramId, phone: agentPhone(telegramId), by: '1000', displayName: `Agent ${i}` });
     await stores.agents.setRoute(telegramId, 'M');
   };
   for (let i = 0; i < n; i += 25) await Promise.all(Array.from({ length: Math.min(25, n - i) }, (_, k) => one(i + k)));
 }
 
-export async function place(app: App, agent: number): Promise<string | undefined> {
+export async function place(app: Driver, agent: number): Promise<string | undefined> {
   const telegramId = agentTelegramId(agent);
   app.tracker.willPlace(telegramId);
-  const result = await app.engine.placeCall({ agentTelegramId: telegramId, targetInput: TARGET_INPUT });
+  const result = await app.placeCall(telegramId, TARGET_INPUT);
   if (result.ok) return result.callId;
   app.refusals.set(result.refusal, (app.refusals.get(result.refusal) ?? 0) + 1);
   return undefined;
 }
 
 /** Places one call per agent, the i-th at i / perSecond seconds from now; resolves with the call ids. */
-export async function placeAtRate(app: App, agents: readonly number[], perSecond: number): Promise<string[]> {
+export async function placeAtRate(app: Driver, agents: readonly number[], perSecond: number): Promise<string[]> {
   const start = performance.now();
   const placed: Array<Promise<string | undefined>> = [];
   for (let i = 0; i < agents.length; i += 1) {
@@ -126,9 +147,9 @@ export async function placeAtRate(app: App, agents: readonly number[], perSecond
 }
 
 /** Resolves when every call in `ids` has ended and the engine has finished tearing it down. */
-export async function drained(app: App, ids: readonly string[], timeoutMs: number, what: string): Promise<void> {
+export async function drained(app: Driver, ids: readonly string[], timeoutMs: number, what: string): Promise<void> {
   await app.tracker.waitFor(ids, 'ended', timeoutMs, what);
   const deadline = performance.now() + timeoutMs;
-  while (app.engine.callsInFlight() > 0 && performance.now() < deadline) await sleep(5);
-  await app.engine.settled();
+  while (app.callsInFlight() > 0 && performance.now() < deadline) await sleep(5);
+  await app.settled();
 }

@@ -14,17 +14,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 
-import { EXPERIMENT, addAgents, startApp, type App } from './engine-app';
+import { BareReactor } from './bare-reactor';
+import { EXPERIMENT, addAgents, agentPhone, startApp, type App } from './engine-app';
 import {
   AGENTS, LOAD_CALLS, RAMP_RATE, SUSTAINED_AGENTS, SUSTAINED_MS, SUSTAINED_TALK_MS, burstAnswers, loadLevels, sequentialCalls, sustained,
-  type LevelFigures, type SustainedFigures,
+  type LevelFigures, type LevelReaction, type SustainedFigures,
 } from './engine-phases';
 import { type LoadFigures, memoryMb } from './load-meter';
-import { notes, rows } from './report';
+import { notes, ratioTable, rows } from './report';
 import { SimProcess } from './sim-client';
 import { ms, table } from './stats';
 
 /** BENCH_PHASES=levels,sequential,burst,sustained (the default: all, in this order) runs only some, e.g. to profile one. */
+/** BENCH_BARE=0 skips the bare reactor's run of the levels phase (and so the ratio table). */
+const BARE = process.env.BENCH_BARE !== '0';
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'levels,sequential,burst,sustained').split(',').map((p) => p.trim()));
 
 function machine(): string {
@@ -50,9 +53,10 @@ async function main(): Promise<void> {
 
     // The levels go first, so the RSS growth from 1 to 1,000 calls is not hidden by earlier peaks.
     let levels: LevelFigures[] = [];
+    let levelReactions: LevelReaction[] = [];
     if (PHASES.has('levels')) {
       console.log('(b)(c) 1 → 100 → 1,000 connected calls…');
-      levels = await loadLevels(app, sim);
+      ({ levels, reactions: levelReactions } = await loadLevels(app, sim));
       await sim.request({ kind: 'reset' });
     }
     if (PHASES.has('sequential')) {
@@ -72,9 +76,25 @@ async function main(): Promise<void> {
       await sim.request({ kind: 'reset' });
     }
     const end = await memoryMb();
+    let bareReactions: LevelReaction[] = [];
+    if (PHASES.has('levels') && BARE) {
+      console.log('(b) the same 1,000 connected calls, driven by the bare reactor…');
+      const bare = await BareReactor.start(sim, agentPhone);
+      try {
+        ({ reactions: bareReactions } = await loadLevels(bare, sim, false));
+      } finally {
+        bare.close();
+      }
+      await sim.request({ kind: 'reset' });
+    }
 
     console.log('\nLatency, measured at the simulator (ms): event sent → the app\'s request arrived\n');
     console.log(table(['metric', 'n', 'p50', 'p99', 'max', 'target', ''], rows.map((r) => [r.metric, r.n, r.p50, r.p99, r.max, r.target, r.verdict])));
+
+    if (bareReactions.length > 0) {
+      console.log('\n(b) The app\'s own cost: callbot / bare reactor (same simulator, same run; bench/bare-reactor.ts)\n');
+      console.log(ratioTable(levelReactions, bareReactions));
+    }
 
     if (levels.length > 0) {
       console.log(`\n(c) The app process at N connected calls, ramped up at ${RAMP_RATE} calls/s (RSS after a full GC; loop delay from monitorEventLoopDelay, 1 ms resolution)\n`);

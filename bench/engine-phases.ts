@@ -2,9 +2,9 @@
 import { performance } from 'node:perf_hooks';
 
 import type { TrackedCall } from './call-tracker';
-import { type App, drained, place, placeAtRate } from './engine-app';
+import { type App, type Driver, drained, place, placeAtRate } from './engine-app';
 import { LoadMeter, type LoadFigures, memoryMb } from './load-meter';
-import { agentJoinFromStasis, setupReactions, teardownReaction } from './reactions';
+import { type Reaction, agentJoinFromStasis, setupReactions, teardownReaction } from './reactions';
 import { notes, phaseNote, reactionRows } from './report';
 import type { SimProcess } from './sim-client';
 import { sleep } from './sleep';
@@ -104,8 +104,25 @@ export interface LevelFigures {
   hold: LoadFigures;
 }
 
-/** (b) and (c): ramp to 1, 100 and 1,000 connected calls; probe reactions at 1,000; tear all down. */
-export async function loadLevels(app: App, sim: SimProcess): Promise<LevelFigures[]> {
+/** A (b) reaction at 1,000 connected calls, under the name its row is printed with. */
+export interface LevelReaction {
+  metric: string;
+  reaction: Reaction;
+}
+
+/**
+ * (b) and (c): ramp to 1, 100 and 1,000 connected calls; probe reactions at 1,000; tear all down.
+ * `report` false runs it silently for the bare reactor, whose reactions are only compared.
+ */
+export async function loadLevels(app: Driver, sim: SimProcess, report = true): Promise<{ levels: LevelFigures[]; reactions: LevelReaction[] }> {
+  const reactions: LevelReaction[] = [];
+  const row = (r: Reaction, metric: string, target?: { p: 'p50' | 'p99'; below: number }): void => {
+    reactions.push({ metric, reaction: r });
+    if (report) reactionRows(app, r, metric, target);
+  };
+  const note = (...args: Parameters<typeof phaseNote>): void => {
+    if (report) phaseNote(...args);
+  };
   await sim.farEnd({ kind: 'answer', ringMs: 20 }, { kind: 'answer', ringMs: 20 });
   const levels: LevelFigures[] = [];
   const all: string[] = [];
@@ -117,7 +134,7 @@ export async function loadLevels(app: App, sim: SimProcess): Promise<LevelFigure
     all.push(...await placeAtRate(app, agents, RAMP_RATE));
     await app.tracker.waitFor(all, 'connected', 30_000, `${level} calls to connect`);
     const rampFigures = ramp.stop();
-    const live = app.engine.liveCalls().filter((c) => c.stage === 'connected').length;
+    const live = app.connectedCalls();
     const hold = new LoadMeter();
     await sleep(HOLD_MS);
     const holdFigures = hold.stop();
@@ -125,7 +142,7 @@ export async function loadLevels(app: App, sim: SimProcess): Promise<LevelFigure
     levels.push({ calls: live, rssMb: mem.rss, heapMb: mem.heap, heapTotalMb: mem.heapTotal, externalMb: mem.external, ramp: rampFigures, hold: holdFigures });
   }
   const rampMarks = await sim.marks();
-  notes.push(`(c) ramp to ${LOAD_CALLS} connected at ${RAMP_RATE} calls/s: ${rampMarks.eventsSent} events, ${rampMarks.requestsReceived} requests; simulator reports ${await sim.channelCount()} channels up`);
+  if (report) notes.push(`(c) ramp to ${LOAD_CALLS} connected at ${RAMP_RATE} calls/s: ${rampMarks.eventsSent} events, ${rampMarks.requestsReceived} requests; simulator reports ${await sim.channelCount()} channels up`);
 
   // (b) a stream of new calls while the 1,000 stay connected; each target hangs up after 300 ms.
   await sim.farEnd({ kind: 'answer', ringMs: 20 }, { kind: 'answer', ringMs: 20, hangupAfterMs: 300 });
@@ -136,11 +153,11 @@ export async function loadLevels(app: App, sim: SimProcess): Promise<LevelFigure
   await sleep(SETTLE_MS);
   const probeMarks = await sim.marks();
   for (const r of [...setupReactions(probeMarks), teardownReaction(probeMarks)]) {
-    reactionRows(app, r, `(b) ${r.name}, +${PROBE_RATE}/s over ${LOAD_CALLS} connected`, { p: 'p99', below: 5 });
+    row(r, `(b) ${r.name}, +${PROBE_RATE}/s over ${LOAD_CALLS} connected`, { p: 'p99', below: 5 });
   }
   const held = agentJoinFromStasis(probeMarks);
-  reactionRows(app, held, `    ${held.name}, +${PROBE_RATE}/s`);
-  phaseNote(`(b) ${PROBE_CALLS} new calls at ${PROBE_RATE}/s over ${LOAD_CALLS} connected`, probeMarks, probeFigures);
+  row(held, `    ${held.name}, +${PROBE_RATE}/s`);
+  note(`(b) ${PROBE_CALLS} new calls at ${PROBE_RATE}/s over ${LOAD_CALLS} connected`, probeMarks, probeFigures);
 
   // (b) all 1,000 hang up from the far end, half on each leg, spread evenly.
   const teardownLoad = new LoadMeter();
@@ -151,10 +168,10 @@ export async function loadLevels(app: App, sim: SimProcess): Promise<LevelFigure
   await sleep(SETTLE_MS);
   const teardownMarks = await sim.marks();
   const teardown = teardownReaction(teardownMarks);
-  reactionRows(app, teardown, `(b) ${teardown.name}, ${LOAD_CALLS} hang up over ${TEARDOWN_SPREAD_MS / 1000} s`, { p: 'p99', below: 5 });
+  row(teardown, `(b) ${teardown.name}, ${LOAD_CALLS} hang up over ${TEARDOWN_SPREAD_MS / 1000} s`, { p: 'p99', below: 5 });
   app.tap?.clear();
-  phaseNote(`(b) ${LOAD_CALLS} far-end hangups over ${TEARDOWN_SPREAD_MS} ms`, teardownMarks, teardownFigures);
-  return levels;
+  note(`(b) ${LOAD_CALLS} far-end hangups over ${TEARDOWN_SPREAD_MS} ms`, teardownMarks, teardownFigures);
+  return { levels, reactions };
 }
 
 export interface SustainedFigures {

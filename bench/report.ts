@@ -4,7 +4,7 @@ import type { LoadFigures } from './load-meter';
 import { RESOLUTION_MS } from './load-meter';
 import type { Reaction } from './reactions';
 import type { SimMarks } from './sim-protocol';
-import { ms, type Summary } from './stats';
+import { ms, type Summary, table } from './stats';
 
 interface Row {
   metric: string;
@@ -37,11 +37,28 @@ export function phaseNote(name: string, sim: SimMarks, load: LoadFigures): void 
 }
 
 /** A reaction's row and, with BENCH_SPLIT, the three parts of it under it (see app-tap.ts). */
-export function reactionRows(app: { tap?: AppTap }, r: Reaction, metric: string, target?: { p: 'p50' | 'p99'; below: number }): void {
+export function reactionRows(app: { readonly tap?: AppTap }, r: Reaction, metric: string, target?: { p: 'p50' | 'p99'; below: number }): void {
   latencyRow(metric, r.summary, target, r.unpaired);
   if (!app.tap) return;
   const parts = app.tap.split(r.paths);
   latencyRow('      in: event sent → handed to the engine', parts.inbound);
   latencyRow('      app: handed to the engine → request written', parts.inApp);
   latencyRow('      out: request written → parsed by the simulator', parts.outbound);
+}
+
+/**
+ * Each (b) row as callbot / bare reactor: the same reaction, same simulator, same run, the app's
+ * own cost as a ratio that carries from one machine to another.
+ */
+export function ratioTable(callbot: readonly { metric: string; reaction: Reaction }[], bare: readonly { metric: string; reaction: Reaction }[]): string {
+  const floor = new Map(bare.map((b) => [b.metric, b.reaction.summary]));
+  return table(['metric', 'callbot p50/p99', 'bare p50/p99', 'ratio p50', 'ratio p99', 'target', ''], callbot.map(({ metric, reaction }) => {
+    const b = floor.get(metric);
+    const s = reaction.summary;
+    if (!b || b.n === 0) return [metric, `${ms(s.p50)}/${ms(s.p99)}`, '-', '-', '-', '', ''];
+    const r50 = s.p50 / b.p50;
+    const r99 = s.p99 / b.p99;
+    const target = metric.startsWith('(b)');
+    return [metric, `${ms(s.p50)}/${ms(s.p99)}`, `${ms(b.p50)}/${ms(b.p99)}`, r50.toFixed(2), r99.toFixed(2), target ? 'p99 ratio ≤ 1.5' : '', target ? (r99 <= 1.5 ? 'PASS' : 'MISS') : ''];
+  }));
 }
