@@ -3,7 +3,6 @@ import dotenv from 'dotenv';
 import { Bot } from 'node-telegram-bot-api';
 import { ConfigError, loadConfig } from '../config/config';
 import { createLogger } from '../config/logger';
-import { databasePassword } from '../config/redact';
 import { openDatabase } from '../ormconfig';
 import { AriAdapter } from '../stasis/ari-adapter';
 import { CallEngine } from '../stasis/call-engine';
@@ -28,7 +27,7 @@ async function main(): Promise<void> {
   const logger = createLogger({
     level: config.log.level,
     format: config.log.format,
-    secrets: [config.telegram.botToken, config.ari.password, databasePassword(config.databaseUrl), config.telegram.webhook?.secret],
+    secrets: config.secrets,
   });
   process.on('unhandledRejection', (err) => logger.error('unhandled rejection', { err }));
 
