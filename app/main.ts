@@ -8,7 +8,7 @@ import { AriAdapter } from '../stasis/ari-adapter';
 import { CallEngine } from '../stasis/call-engine';
 import { createStores } from '../store';
 import { CallBot } from './bot';
-import { TelegramOut } from './telegram-out';
+import { TelegramOut, botOptions } from './telegram-out';
 import { T } from './texts';
 
 /** The composition root: configuration, database, ARI, engine and bot, and a clean shutdown. */
@@ -43,11 +43,11 @@ async function main(): Promise<void> {
   const interrupted = await engine.start();
   void ari.start();
 
-  const bot = new Bot(config.telegram.botToken, { apiRoot: config.telegram.apiRoot, rateLimit: { global: 25 } });
+  const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot));
   const out = new TelegramOut(bot.api, logger);
   // A status message of a call the last run left behind would otherwise show "live" forever.
   for (const call of interrupted) {
-    if (call.telegramChatId && call.statusMessageId) void out.edit(call.telegramChatId, call.statusMessageId, T.interrupted);
+    if (call.telegramChatId && call.statusMessageId) void out.edit(call.telegramChatId, call.statusMessageId, T.interrupted, undefined, 'final');
   }
   const callBot = new CallBot({ config, engine, stores, out, logger, statusEditIntervalMs: 1000 }, bot);
   await callBot.start();

@@ -2,7 +2,7 @@ import { Bot } from 'node-telegram-bot-api';
 import TelegramServer from 'telegram-test-api';
 import type { DataSource } from 'typeorm';
 import { CallBot } from '../../app/bot';
-import { TelegramOut } from '../../app/telegram-out';
+import { TelegramOut, botOptions } from '../../app/telegram-out';
 import { type Config, loadConfig } from '../../config/config';
 import { type Logger, silentLogger } from '../../config/logger';
 import { openDatabase } from '../../ormconfig';
@@ -111,7 +111,7 @@ export class BotHarness {
       requestTimeoutMs: config.ari.requestTimeoutMs, logger, reconnectMinMs: 50, reconnectMaxMs: 500, keepaliveMs: 1000, ...opts.adapter,
     });
     const engine = new CallEngine({ config, ari, ...stores, logger });
-    const bot = new Bot(config.telegram.botToken, { apiRoot: config.telegram.apiRoot, maxRetries: 0 });
+    const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot));
     const callBot = new CallBot({
       config, engine, stores, out: new TelegramOut(bot.api, logger), logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000,
     }, bot);
