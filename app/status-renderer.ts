@@ -87,6 +87,7 @@ export type FinalDelivery = 'edited' | 'sent' | 'lost';
 export class CallStatusMessage {
   private live: CallUpdate;
   private final?: CallUpdate;
+  private finalAt = 0;
   private messageId?: number;
   private firstPending = true;
   private shown?: string;
@@ -114,6 +115,7 @@ export class CallStatusMessage {
     if (this.final) return;
     if (update.final) {
       this.final = update;
+      this.finalAt = this.now();
       // A waiting intermediate edit is superseded; one already on the wire is waited for.
       if (this.edit?.cancel()) this.edit = undefined;
     } else {
@@ -185,12 +187,12 @@ export class CallStatusMessage {
   private async deliverFinal(final: CallUpdate): Promise<FinalDelivery> {
     const rendered = this.render(final);
     if (this.messageId !== undefined) {
-      const edited = await this.out.queueEdit(this.chatId, this.messageId, () => rendered, { priority: 'final', maxAttempts: FINAL_ATTEMPTS }).done;
+      const edited = await this.out.queueEdit(this.chatId, this.messageId, () => rendered, { priority: 'final', maxAttempts: FINAL_ATTEMPTS, since: this.finalAt }).done;
       if (edited === 'shown') return 'edited';
       // Still there but Telegram kept failing: a new message could duplicate it once it recovers.
       if (edited !== 'gone') return 'lost';
     }
-    const sent = await this.out.queueSend(this.chatId, () => rendered, { priority: 'final', maxAttempts: FINAL_ATTEMPTS }).done;
+    const sent = await this.out.queueSend(this.chatId, () => rendered, { priority: 'final', maxAttempts: FINAL_ATTEMPTS, since: this.finalAt }).done;
     return sent.ok ? 'sent' : 'lost';
   }
 }

@@ -2,7 +2,7 @@ import type { Api } from 'node-telegram-bot-api';
 import { TelegramApiError } from 'node-telegram-bot-api';
 import type { InlineKeyboardMarkup, ReplyMarkup } from 'node-telegram-bot-api/types';
 import type { Logger } from '../config/logger';
-import { type OutboxPriority, type QueuedJob, TelegramOutbox } from './telegram-outbox';
+import { type OutboxJob, type OutboxPriority, type QueuedJob, TelegramOutbox } from './telegram-outbox';
 
 /** Telegram caps a message at 4096 characters. */
 const MAX_TEXT = 4096;
@@ -24,6 +24,8 @@ export interface OutgoingText {
   text: string;
   markup?: ReplyMarkup;
 }
+
+type JobOptions = Pick<OutboxJob<unknown>, 'priority' | 'maxAttempts' | 'notBefore' | 'since'>;
 
 /** How an edit ended: shown (or already showing that text), impossible (the message is gone or not editable), or failed. */
 export type EditResult = 'shown' | 'gone' | 'failed';
@@ -52,7 +54,7 @@ export class TelegramOut {
   /** Queues a sendMessage whose text is read when it goes out; the job's result is the message id. */
   queueSend(
     chatId: number | string, content: () => OutgoingText,
-    options: { priority: OutboxPriority | (() => OutboxPriority); maxAttempts: number },
+    options: JobOptions,
   ): { done: Promise<{ ok: true; value: number } | { ok: false }>; cancel(): boolean } {
     const job = this.outbox.enqueue({
       chatId, ...options,
@@ -75,7 +77,7 @@ export class TelegramOut {
   /** Queues an editMessageText whose text is read when it goes out. */
   queueEdit(
     chatId: number | string, messageId: number, content: () => { text: string; markup?: InlineKeyboardMarkup },
-    options: { priority: OutboxPriority; maxAttempts: number; notBefore?: number },
+    options: JobOptions,
   ): { done: Promise<EditResult | 'cancelled'>; cancel(): boolean } {
     const job: QueuedJob<void> = this.outbox.enqueue({
       chatId, ...options,

@@ -6,6 +6,13 @@ import { NetworkError, ParseError, TelegramApiError, TimeoutError } from 'node-t
  */
 export type OutboxPriority = 'reply' | 'final' | 'first' | 'edit';
 const RANK: Record<OutboxPriority, number> = { reply: 0, final: 1, first: 2, edit: 3 };
+/**
+ * Tokens a job must leave in the chat's and the bot's buckets: an intermediate edit never takes the
+ * token a final status or a reply would need a moment later, and a first status leaves one for them.
+ */
+const RESERVE: Record<OutboxPriority, { chat: number; global: number }> = {
+  reply: { chat: 0, global: 0 }, final: { chat: 0, global: 0 }, first: { chat: 0, global: 1 }, edit: { chat: 1, global: 2 },
+};
 
 export interface OutboxClock {
   now(): number;
@@ -53,6 +60,11 @@ export interface OutboxJob<T> {
   maxAttempts: number;
   /** Not sent before this time (the clock's ms). */
   notBefore?: number;
+  /**
+   * When what it shows happened (the clock's ms; default: when queued). Jobs of one priority go
+   * oldest first by this, so a final edit that had to wait for its first message keeps its place.
+   */
+  since?: number;
 }
 
 /** How a job ended: its result, refused or given up (the last error), or taken out before it went. */
@@ -72,6 +84,7 @@ export interface OutboxCounters {
 
 interface Entry {
   seq: number;
+  since: number;
   job: OutboxJob<unknown>;
   attempts: number;
   notBefore: number;
@@ -115,7 +128,7 @@ export class TelegramOutbox {
     }
     let settle!: (result: OutboxResult<unknown>) => void;
     const done = new Promise<OutboxResult<unknown>>((resolve) => { settle = resolve; });
-    const entry: Entry = { seq: this.seq++, job: job as OutboxJob<unknown>, attempts: 0, notBefore: job.notBefore ?? 0, settle };
+    const entry: Entry = { seq: this.seq++, since: job.since ?? this.clock.now(), job: job as OutboxJob<unknown>, attempts: 0, notBefore: job.notBefore ?? 0, settle };
     lane.entries.push(entry);
     this.pump();
     const owner = lane;
@@ -156,21 +169,22 @@ export class TelegramOutbox {
           continue;
         }
         const entry = head(lane.entries);
-        const ready = Math.max(lane.pausedUntil, entry.notBefore, now + lane.bucket.msUntilToken());
+        const priority = priorityOf(entry.job);
+        const ready = Math.max(lane.pausedUntil, entry.notBefore, now + lane.bucket.msUntilTokens(1 + RESERVE[priority].chat));
         if (ready > now) {
           wake = Math.min(wake, ready);
           continue;
         }
-        const rank = RANK[priorityOf(entry.job)];
-        if (!best || rank < best.rank || (rank === best.rank && entry.seq < best.entry.seq)) best = { key, lane, entry, rank };
+        const rank = RANK[priority];
+        if (!best || rank < best.rank || (rank === best.rank && before(entry, best.entry))) best = { key, lane, entry, rank };
       }
       if (!best) {
         this.sleepUntil(wake);
         return;
       }
-      const globalWait = this.global.msUntilToken();
+      const globalWait = this.global.msUntilTokens(1 + RESERVE[priorityOf(best.entry.job)].global);
       if (globalWait > 0) {
-        this.sleepUntil(now + globalWait);
+        this.sleepUntil(Math.min(wake, now + globalWait));
         return;
       }
       this.global.take();
@@ -254,9 +268,13 @@ function head(entries: Entry[]): Entry {
   for (const entry of entries) {
     const rank = RANK[priorityOf(entry.job)];
     const bestRank = RANK[priorityOf(best.job)];
-    if (rank < bestRank || (rank === bestRank && entry.seq < best.seq)) best = entry;
+    if (rank < bestRank || (rank === bestRank && before(entry, best))) best = entry;
   }
   return best;
+}
+
+function before(a: Entry, b: Entry): boolean {
+  return a.since < b.since || (a.since === b.since && a.seq < b.seq);
 }
 
 function priorityOf(job: OutboxJob<unknown>): OutboxPriority {
@@ -286,8 +304,14 @@ export class TokenBucket {
   }
 
   msUntilToken(): number {
+    return this.msUntilTokens(1);
+  }
+
+  /** Until `n` tokens are there (never more than the burst). */
+  msUntilTokens(n: number): number {
     this.refill();
-    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) / this.ratePerSec) * 1000);
+    const want = Math.min(n, this.burst);
+    return this.tokens >= want ? 0 : Math.ceil(((want - this.tokens) / this.ratePerSec) * 1000);
   }
 
   take(): void {

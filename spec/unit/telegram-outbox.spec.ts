@@ -60,6 +60,18 @@ describe('the Telegram outbox', () => {
     expect(sent.at(-1)!.at).toBeLessThan(7500);
   });
 
+  it('given a chat with one token left, then an intermediate edit waits for a second one while a final status goes at once', async () => {
+    const { clock, job, sent } = outboxWith({ perChatBurst: 2 });
+    job(1, 'first', 'first');
+    await clock.advance(10);
+    job(1, 'edit', 'edit');
+    await clock.advance(10);
+    job(2, 'other-first', 'first');
+    job(1, 'final', 'final');
+    await clock.advance(3000);
+    expect(sent).toEqual([{ what: 'first', at: 0 }, { what: 'other-first', at: 20 }, { what: 'final', at: 20 }, { what: 'edit', at: 2000 }]);
+  });
+
   it('given one request per chat on the wire at a time, then a chat sees its messages in the order they were queued', async () => {
     const { clock, outbox, sent } = outboxWith({ perChatBurst: 10 });
     let release!: () => void;
