@@ -82,7 +82,9 @@ export type FinalDelivery = 'edited' | 'sent' | 'lost';
  * and is dropped when the final state supersedes it. The final state is one job per call, and it
  * is shown by editing the status message, since an edit retried after a lost answer cannot
  * duplicate. Only if the first message never got an id, or Telegram says it is gone, is the final
- * state sent as a new message, once.
+ * state sent as a new message, once. A call that ends before its first message's turn still gets
+ * the first (live) message, then the edit: a final sent as a new message and retried after a lost
+ * answer could arrive twice.
  */
 export class CallStatusMessage {
   private live: CallUpdate;

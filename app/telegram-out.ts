@@ -55,7 +55,7 @@ export class TelegramOut {
   queueSend(
     chatId: number | string, content: () => OutgoingText,
     options: JobOptions,
-  ): { done: Promise<{ ok: true; value: number } | { ok: false }>; cancel(): boolean } {
+  ): { done: Promise<{ ok: true; value: number } | { ok: false; cancelled: boolean }>; cancel(): boolean } {
     const job = this.outbox.enqueue({
       chatId, ...options,
       request: async () => {
@@ -68,8 +68,9 @@ export class TelegramOut {
       cancel: () => job.cancel(),
       done: job.done.then((result) => {
         if (result.ok) return result;
-        if (!('cancelled' in result)) this.logger.warn('sendMessage failed', { chatId, err: result.error });
-        return { ok: false as const };
+        const cancelled = 'cancelled' in result;
+        if (!cancelled) this.logger.warn('sendMessage failed', { chatId, err: result.error });
+        return { ok: false as const, cancelled };
       }),
     };
   }

@@ -80,7 +80,10 @@ export interface OutboxCounters {
   requests: number;
   retried: number;
   tooManyRequests: number;
+  /** 5xx, timeouts and network errors: answers that do not say whether the request was carried out. */
+  lostAnswers: number;
 }
+
 
 interface Entry {
   seq: number;
@@ -113,7 +116,7 @@ export class TelegramOutbox {
   private seq = 0;
   private cancelWake?: () => void;
   private wakeAt = Infinity;
-  readonly counters: OutboxCounters = { requests: 0, retried: 0, tooManyRequests: 0 };
+  readonly counters: OutboxCounters = { requests: 0, retried: 0, tooManyRequests: 0, lostAnswers: 0 };
 
   constructor(private readonly limits: OutboxLimits = TELEGRAM_LIMITS, private readonly clock: OutboxClock = systemClock) {
     this.global = new TokenBucket(limits.globalRate, limits.globalBurst, clock);
@@ -223,6 +226,7 @@ export class TelegramOutbox {
       this.lastTooMany = { chat: key, at: now };
       return this.retry(lane, entry);
     }
+    if (failure.kind === 'transient') this.counters.lostAnswers += 1;
     if (failure.kind === 'transient' && entry.attempts < entry.job.maxAttempts) {
       entry.notBefore = now + Math.min(this.limits.retryMaxMs, this.limits.retryMinMs * 2 ** (entry.attempts - 1));
       return this.retry(lane, entry);

@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     `last call ended at ${ms(lastEnd / 1000, 1)} s, last final status at ${ms(lastFinal / 1000, 1)} s (run ${ms(elapsed / 1000, 1)} s)`,
     `max per-chat rate: ${ms(sustained, 2)} messages/s over any ${SUSTAINED_WINDOW_MS / 1000} s (target <= 1 sustained), ${burst} in the busiest second`,
     `429 from the limits proxy: ${h.proxy.counts.limitsTooManyRequests} (target 0); requests forwarded: ${h.proxy.counts.forwarded}`,
-    `outbox: ${h.out.outbox.counters.requests} requests, ${h.out.outbox.counters.retried} retried`,
+    `outbox: ${h.out.outbox.counters.requests} requests, ${h.out.outbox.counters.retried} retried, ${h.out.outbox.counters.tooManyRequests} answered 429`,
     '',
   ].join('\n'));
   await h.stop();

@@ -153,14 +153,16 @@ describe('Telegram limits: the call status message', () => {
     expect(delivered()).toBe('sent');
   });
 
-  it('given a 429 on the first status, then it waits retry_after and the call still gets exactly one message with the final state', async () => {
-    const { clock, api, updates } = statusWith();
+  it('given a 429 holds the first status until after the call ended, then the first still goes (live) and is edited to the final', async () => {
+    const { clock, api, updates, delivered } = statusWith();
     api.faults.sendMessage = ['429'];
     await clock.advance(500);
     updates.next(update('connected'));
     updates.next(update('ended', true));
     await clock.advance(10_000);
+    // Sent as a new message, a final retried after a lost answer could arrive twice; edited, it cannot.
     expect(api.headlines()).toEqual([['🟢 Connected', FINAL]]);
     expect(api.requests.filter((r) => r.method === 'sendMessage').map((r) => r.at)).toEqual([0, 2000]);
+    expect(delivered()).toBe('edited');
   });
 });

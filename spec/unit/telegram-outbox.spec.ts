@@ -109,12 +109,13 @@ describe('the Telegram outbox', () => {
   });
 
   it('given 5xx answers, then the job is retried with doubling backoff and given up after its attempts', async () => {
-    const { clock, job, sent } = outboxWith();
+    const { clock, outbox, job, sent } = outboxWith();
     const server = new TelegramApiError(502, 'Bad Gateway');
     const failing = job(1, 'x', 'final', [server, new NetworkError('socket hang up'), server], 3);
     await clock.advance(10_000);
     expect(sent.map((s) => s.at)).toEqual([0, 500, 1500]);
     expect(await failing.done).toEqual({ ok: false, error: server });
+    expect(outbox.counters.lostAnswers).toBe(3);
   });
 
   it('given a 4xx answer (not 429), then the job is not retried', async () => {
