@@ -47,7 +47,7 @@ export interface OutboxLimits {
  * overall; the global rate leaves headroom under 30 so a burst of retries cannot cross it.
  */
 export const TELEGRAM_LIMITS: OutboxLimits = {
-  perChatRate: 1, perChatBurst: 2, globalRate: 28, globalBurst: 5, retryMinMs: 500, retryMaxMs: 8000,
+  perChatRate: 1, perChatBurst: 3, globalRate: 28, globalBurst: 5, retryMinMs: 500, retryMaxMs: 8000,
 };
 
 export interface OutboxJob<T> {
