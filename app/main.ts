@@ -11,6 +11,9 @@ import { CallBot } from './bot';
 import { TelegramOut, botOptions } from './telegram-out';
 import { T } from './texts';
 
+/** How long a stopping process waits for queued Telegram messages. */
+const SHUTDOWN_DRAIN_MS = 5000;
+
 /** The composition root: configuration, database, ARI, engine and bot, and a clean shutdown. */
 async function main(): Promise<void> {
   dotenv.config({ quiet: true });
@@ -62,6 +65,8 @@ async function main(): Promise<void> {
     for (const call of engine.liveCalls()) engine.cancelCall(call.context.callId, 'system');
     await callBot.stop();
     await engine.stop();
+    // The ended calls' final statuses are in the outbox: give them a moment to reach the agents.
+    await out.outbox.drained(SHUTDOWN_DRAIN_MS);
     await ari.close();
     await dataSource.destroy();
     process.exit(0);

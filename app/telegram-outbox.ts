@@ -114,6 +114,7 @@ export class TelegramOutbox {
   private globalPausedUntil = 0;
   private lastTooMany?: { chat: string; at: number };
   private seq = 0;
+  private readonly idleWaiters = new Set<() => void>();
   private cancelWake?: () => void;
   private wakeAt = Infinity;
   readonly counters: OutboxCounters = { requests: 0, retried: 0, tooManyRequests: 0, lostAnswers: 0 };
@@ -143,9 +144,26 @@ export class TelegramOutbox {
         owner.entries.splice(at, 1);
         entry.settle({ ok: false, cancelled: true });
         this.forget(key, owner);
+        this.tellIfIdle();
         return true;
       },
     };
+  }
+
+  /** Resolves true once nothing waits or is on the wire, false if that takes longer than `timeoutMs`. */
+  drained(timeoutMs: number): Promise<boolean> {
+    if (this.pending === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const cancel = this.clock.setTimer(() => {
+        this.idleWaiters.delete(done);
+        resolve(false);
+      }, timeoutMs);
+      const done = () => {
+        cancel();
+        resolve(true);
+      };
+      this.idleWaiters.add(done);
+    });
   }
 
   /** Jobs waiting or on the wire. */
@@ -247,6 +265,13 @@ export class TelegramOutbox {
     entry.settle(result);
     this.forget(key, lane);
     this.pump();
+    this.tellIfIdle();
+  }
+
+  private tellIfIdle(): void {
+    if (this.idleWaiters.size === 0 || this.pending > 0) return;
+    for (const waiter of this.idleWaiters) waiter();
+    this.idleWaiters.clear();
   }
 
   /** A chat with nothing waiting and a full bucket holds no state worth keeping. */

@@ -137,6 +137,18 @@ describe('the Telegram outbox', () => {
     expect(await second.done).toEqual({ ok: false, cancelled: true });
   });
 
+  it('given messages waiting, then drained() resolves once the last one is sent, or false at its timeout', async () => {
+    const { clock, outbox, job } = outboxWith();
+    for (let i = 0; i < 5; i += 1) job(1, `m${i}`);
+    const early = outbox.drained(500);
+    const late = outbox.drained(5000);
+    await clock.advance(5000);
+    expect(await early).toBe(false);
+    expect(await late).toBe(true);
+    expect(outbox.pending).toBe(0);
+    expect(await outbox.drained(1)).toBe(true);
+  });
+
   it('given a waiting job whose priority rises, then it overtakes jobs queued before it', async () => {
     const { clock, job, order } = outboxWith({ globalRate: 1, globalBurst: 1 });
     let urgent = false;
