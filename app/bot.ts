@@ -1,4 +1,5 @@
-import http from 'node:http';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Bot } from 'node-telegram-bot-api';
 import { createWebhookServer } from 'node-telegram-bot-api/node';
 import type { CallbackQuery, Message, Update } from 'node-telegram-bot-api/types';
@@ -76,20 +77,26 @@ export class CallBot {
       const server = this.webhookServer;
       await new Promise<void>((resolve, reject) => {
         server.once('error', (err) => reject(new Error(`webhook server cannot listen on port ${webhook.port}`, { cause: err })));
-        server.listen(webhook.port, resolve);
+        server.listen(webhook.port, webhook.host, resolve);
       });
       try {
         await this.bot.api.setWebhook({ url: webhook.url, secret_token: webhook.secret, allowed_updates: ['message', 'callback_query'] });
       } catch (err) {
         this.deps.logger.error('setWebhook failed; updates arrive only if the webhook was set before', { err });
       }
-      this.deps.logger.info('webhook listening', { port: webhook.port });
+      this.deps.logger.info('webhook listening', { host: webhook.host, port: webhook.port });
       return;
     }
     this.stopPolling = new AbortController();
     void this.bot.startPolling(pollUpdates(this.bot.api, this.deps.logger, this.stopPolling.signal)).catch((err: unknown) => {
       if (!this.stopPolling?.signal.aborted) this.deps.logger.error('polling stopped', { err });
     });
+  }
+
+  /** Where the webhook server listens, once started in webhook mode. */
+  get webhookAddress(): AddressInfo | undefined {
+    const address = this.webhookServer?.address();
+    return address && typeof address === 'object' ? address : undefined;
   }
 
   async stop(): Promise<void> {

@@ -3,14 +3,16 @@ import dotenv from 'dotenv';
 import { Bot } from 'node-telegram-bot-api';
 import { ConfigError, loadConfig } from '../config/config';
 import { createLogger } from '../config/logger';
-import { databasePassword } from '../config/redact';
 import { openDatabase } from '../ormconfig';
 import { AriAdapter } from '../stasis/ari-adapter';
 import { CallEngine } from '../stasis/call-engine';
 import { createStores } from '../store';
 import { CallBot } from './bot';
-import { TelegramOut } from './telegram-out';
+import { TelegramOut, botOptions } from './telegram-out';
 import { T } from './texts';
+
+/** How long a stopping process waits for queued Telegram messages. */
+const SHUTDOWN_DRAIN_MS = 5000;
 
 /** The composition root: configuration, database, ARI, engine and bot, and a clean shutdown. */
 async function main(): Promise<void> {
@@ -28,7 +30,7 @@ async function main(): Promise<void> {
   const logger = createLogger({
     level: config.log.level,
     format: config.log.format,
-    secrets: [config.telegram.botToken, config.ari.password, databasePassword(config.databaseUrl), config.telegram.webhook?.secret],
+    secrets: config.secrets,
   });
   process.on('unhandledRejection', (err) => logger.error('unhandled rejection', { err }));
 
@@ -44,11 +46,11 @@ async function main(): Promise<void> {
   const interrupted = await engine.start();
   void ari.start();
 
-  const bot = new Bot(config.telegram.botToken, { apiRoot: config.telegram.apiRoot, rateLimit: { global: 25 } });
+  const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot));
   const out = new TelegramOut(bot.api, logger);
   // A status message of a call the last run left behind would otherwise show "live" forever.
   for (const call of interrupted) {
-    if (call.telegramChatId && call.statusMessageId) void out.edit(call.telegramChatId, call.statusMessageId, T.interrupted);
+    if (call.telegramChatId && call.statusMessageId) void out.edit(call.telegramChatId, call.statusMessageId, T.interrupted, undefined, 'final');
   }
   const callBot = new CallBot({ config, engine, stores, out, logger, statusEditIntervalMs: 1000 }, bot);
   await callBot.start();
@@ -63,6 +65,8 @@ async function main(): Promise<void> {
     for (const call of engine.liveCalls()) engine.cancelCall(call.context.callId, 'system');
     await callBot.stop();
     await engine.stop(5_000);
+    // The ended calls' final statuses are in the outbox: give them a moment to reach the agents.
+    await out.outbox.drained(SHUTDOWN_DRAIN_MS);
     await ari.close();
     await dataSource.destroy();
     process.exit(0);

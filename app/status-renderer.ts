@@ -58,76 +58,143 @@ export function renderStatus(update: CallUpdate, confirmDigit?: string): { text:
 }
 
 export interface StatusMessageOptions {
-  /** At most one edit per this many ms (Telegram throttles edits of one message at about 1/s). */
+  /** At most one intermediate edit per this many ms (Telegram throttles edits of one message at about 1/s). */
   minEditIntervalMs: number;
   confirmDigit?: string;
+  /** Told the status message's id once Telegram has given it (the call's row keeps it). */
+  onMessageId?: (messageId: number) => Promise<void> | void;
+  now?: () => number;
 }
 
-/**
- * One live status message per call. Updates are coalesced: an edit goes out at most once per
- * interval, intermediate states may be skipped, the final one never is. If the final edit fails,
- * the final state is sent as a new message so the agent always learns how the call ended.
- */
-export class StatusMessage {
-  private pending?: CallUpdate;
-  private lastEditAt = 0;
-  private timer?: NodeJS.Timeout;
-  private busy = false;
-  private shown?: string;
-  private readonly done: Promise<void>;
-  private resolveDone!: () => void;
+/** A first status message is retried this often on 5xx and timeouts before the call goes without one. */
+const FIRST_ATTEMPTS = 5;
+/** The final state is the one thing the agent must see: its edit gets more tries. */
+const FINAL_ATTEMPTS = 8;
+/** Intermediate edits are superseded soon anyway. */
+const EDIT_ATTEMPTS = 2;
 
-  constructor(
-    private readonly out: TelegramOut,
-    private readonly chatId: number | string,
-    private readonly messageId: number,
-    private readonly options: StatusMessageOptions,
-    private readonly now: () => number = Date.now,
-  ) {
+/** How the final state reached the agent: by editing the status message, as a new message, or not at all. */
+export type FinalDelivery = 'edited' | 'sent' | 'lost';
+
+/**
+ * One call's status in its agent's chat. The first message is sent (and retried) with the newest
+ * live text; intermediate edits are coalesced into one waiting edit that carries the newest text
+ * and is dropped when the final state supersedes it. The final state is one job per call, and it
+ * is shown by editing the status message, since an edit retried after a lost answer cannot
+ * duplicate. Only if the first message never got an id, or Telegram says it is gone, is the final
+ * state sent as a new message, once. A call that ends before its first message's turn still gets
+ * the first (live) message, then the edit: a final sent as a new message and retried after a lost
+ * answer could arrive twice.
+ */
+export class CallStatusMessage {
+  private live: CallUpdate;
+  private final?: CallUpdate;
+  private finalAt = 0;
+  private messageId?: number;
+  private firstPending = true;
+  private shown?: string;
+  private lastEditAt = -Infinity;
+  private edit?: { cancel(): boolean };
+  private finalStarted = false;
+  private readonly done: Promise<FinalDelivery>;
+  private resolveDone!: (delivery: FinalDelivery) => void;
+  private readonly now: () => number;
+
+  constructor(private readonly out: TelegramOut, private readonly chatId: number | string, private readonly options: StatusMessageOptions, initial: CallUpdate) {
+    this.live = initial;
+    this.now = options.now ?? Date.now;
     this.done = new Promise((resolve) => { this.resolveDone = resolve; });
   }
 
-  /** Follows a call's stream until its final update has been shown. */
-  follow(updates: Observable<CallUpdate>, initial?: CallUpdate): Promise<void> {
-    if (initial) {
-      this.shown = renderStatus(initial, this.options.confirmDigit).text;
-      this.lastEditAt = this.now();
-    }
+  /** Sends the first message and follows the call's stream; resolves once the final state was delivered (or could not be). */
+  follow(updates: Observable<CallUpdate>): Promise<FinalDelivery> {
+    this.sendFirst();
     updates.subscribe({ next: (u) => this.offer(u) });
     return this.done;
   }
 
   offer(update: CallUpdate): void {
-    if (this.pending?.final) return;
-    this.pending = update;
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.busy || this.timer || !this.pending) return;
-    const wait = Math.max(0, this.lastEditAt + this.options.minEditIntervalMs - this.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, wait);
-  }
-
-  private async flush(): Promise<void> {
-    const update = this.pending;
-    if (!update) return;
-    this.pending = undefined;
-    const { text, markup } = renderStatus(update, this.options.confirmDigit);
-    if (text === this.shown && !update.final) return this.schedule();
-    this.busy = true;
-    this.lastEditAt = this.now();
-    const ok = await this.out.edit(this.chatId, this.messageId, text, markup);
-    if (!ok && update.final) await this.out.send(this.chatId, text, markup);
-    this.shown = text;
-    this.busy = false;
+    if (this.final) return;
     if (update.final) {
-      this.resolveDone();
+      this.final = update;
+      this.finalAt = this.now();
+      // A waiting intermediate edit is superseded; one already on the wire is waited for.
+      if (this.edit?.cancel()) this.edit = undefined;
+    } else {
+      this.live = update;
+    }
+    this.pump();
+  }
+
+  private render(update: CallUpdate) {
+    return renderStatus(update, this.options.confirmDigit);
+  }
+
+  /** The live text, read when a request goes out; `sent` learns what it was. */
+  private liveContent(sent: (text: string) => void) {
+    return () => {
+      const rendered = this.render(this.live);
+      sent(rendered.text);
+      return rendered;
+    };
+  }
+
+  private sendFirst(): void {
+    let sentText: string | undefined;
+    // Always a live text, even if the call has ended meanwhile: a retried send may duplicate this
+    // message, and a duplicate must never be a second final status.
+    const first = this.out.queueSend(this.chatId, this.liveContent((t) => { sentText = t; }), {
+      // Once the call has ended, its final edit waits for this message.
+      priority: () => (this.final ? 'final' : 'first'), maxAttempts: FIRST_ATTEMPTS,
+    });
+    void first.done.then(async (result) => {
+      if (result.ok) {
+        this.messageId = result.value;
+        this.shown = sentText;
+        try {
+          await this.options.onMessageId?.(result.value);
+        } catch {
+          // The row misses the id; the agent still sees the status. The caller logs it.
+        }
+      }
+      this.firstPending = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.firstPending || this.edit || this.finalStarted) return;
+    if (this.final) {
+      this.finalStarted = true;
+      void this.deliverFinal(this.final).then((delivery) => this.resolveDone(delivery));
       return;
     }
-    this.schedule();
+    if (this.messageId === undefined || this.render(this.live).text === this.shown) return;
+    let sentText: string | undefined;
+    const edit = this.out.queueEdit(this.chatId, this.messageId, this.liveContent((t) => { sentText = t; }), {
+      priority: 'edit', maxAttempts: EDIT_ATTEMPTS, notBefore: this.lastEditAt + this.options.minEditIntervalMs,
+    });
+    this.edit = edit;
+    void edit.done.then((result) => {
+      if (result === 'cancelled') return;
+      this.edit = undefined;
+      if (result === 'shown') this.shown = sentText;
+      // Deleted by the agent: no more edits, and the final state comes as a new message.
+      if (result === 'gone') this.messageId = undefined;
+      this.lastEditAt = this.now();
+      this.pump();
+    });
+  }
+
+  private async deliverFinal(final: CallUpdate): Promise<FinalDelivery> {
+    const rendered = this.render(final);
+    if (this.messageId !== undefined) {
+      const edited = await this.out.queueEdit(this.chatId, this.messageId, () => rendered, { priority: 'final', maxAttempts: FINAL_ATTEMPTS, since: this.finalAt }).done;
+      if (edited === 'shown') return 'edited';
+      // Still there but Telegram kept failing: a new message could duplicate it once it recovers.
+      if (edited !== 'gone') return 'lost';
+    }
+    const sent = await this.out.queueSend(this.chatId, () => rendered, { priority: 'final', maxAttempts: FINAL_ATTEMPTS, since: this.finalAt }).done;
+    return sent.ok ? 'sent' : 'lost';
   }
 }

@@ -2,42 +2,109 @@ import type { Api } from 'node-telegram-bot-api';
 import { TelegramApiError } from 'node-telegram-bot-api';
 import type { InlineKeyboardMarkup, ReplyMarkup } from 'node-telegram-bot-api/types';
 import type { Logger } from '../config/logger';
+import { type OutboxJob, type OutboxPriority, type QueuedJob, TelegramOutbox } from './telegram-outbox';
 
 /** Telegram caps a message at 4096 characters. */
 const MAX_TEXT = 4096;
+/** A reply lost to a 5xx is worse than the rare duplicate a retry of a delivered one makes. */
+const SEND_ATTEMPTS = 3;
+
+/** A Bot API request that has not answered by then is treated as lost; long polls get their own, longer timeout. */
+const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
- * Every message the bot sends or edits goes through here. Rate limits and 429 `retry_after` are
- * the transport's (configured in bot.ts); this adds what Telegram's rules need on top: texts cut to
- * size, "message is not modified" treated as success, and errors that never escape to a handler.
+ * The bot's transport: no limiter and no retries of its own. Long polling must not spend the
+ * message budget, and the outbox decides what is retried, when, and in which order.
+ */
+export function botOptions(apiRoot: string): { apiRoot: string; maxRetries: number; timeoutMs: number } {
+  return { apiRoot, maxRetries: 0, timeoutMs: REQUEST_TIMEOUT_MS };
+}
+
+export interface OutgoingText {
+  text: string;
+  markup?: ReplyMarkup;
+}
+
+type JobOptions = Pick<OutboxJob<unknown>, 'priority' | 'maxAttempts' | 'notBefore' | 'since'>;
+
+/** How an edit ended: shown (or already showing that text), impossible (the message is gone or not editable), or failed. */
+export type EditResult = 'shown' | 'gone' | 'failed';
+
+/**
+ * Every message the bot sends or edits goes through the outbox (priorities, Telegram's per-chat
+ * and global limits, retries); callback queries are answered at once, outside it. This adds what
+ * Telegram's rules need on top: texts cut to size, "message is not modified" treated as success,
+ * and errors that never escape to a handler.
  */
 export class TelegramOut {
-  constructor(private readonly api: Api, private readonly logger: Logger) {}
+  constructor(private readonly api: Api, private readonly logger: Logger, readonly outbox = new TelegramOutbox()) {}
 
-  /** Sends a message; resolves to its id, or undefined when Telegram refused it. */
-  async send(chatId: number | string, text: string, markup?: ReplyMarkup): Promise<number | undefined> {
-    try {
-      const message = await this.api.sendMessage({ chat_id: chatId, text: clip(text), ...(markup ? { reply_markup: markup } : {}) });
-      return message.message_id;
-    } catch (err) {
-      this.logger.warn('sendMessage failed', { chatId, err });
-      return undefined;
-    }
+  /** Sends a message; resolves to its id, or undefined when Telegram refused it or never answered. */
+  async send(chatId: number | string, text: string, markup?: ReplyMarkup, priority: OutboxPriority = 'reply'): Promise<number | undefined> {
+    const result = await this.queueSend(chatId, () => ({ text, markup }), { priority, maxAttempts: SEND_ATTEMPTS }).done;
+    return result.ok ? result.value : undefined;
   }
 
-  /** Edits a message; false when the edit did not happen (the caller may send a new one). */
-  async edit(chatId: number | string, messageId: number, text: string, markup?: InlineKeyboardMarkup): Promise<boolean> {
-    try {
-      await this.api.editMessageText({ chat_id: chatId, message_id: messageId, text: clip(text), ...(markup ? { reply_markup: markup } : {}) });
-      return true;
-    } catch (err) {
-      if (err instanceof TelegramApiError && /message is not modified/i.test(err.description)) return true;
-      this.logger.warn('editMessageText failed', { chatId, messageId, err });
-      return false;
-    }
+  /** Edits a message; false when the edit did not happen. */
+  async edit(chatId: number | string, messageId: number, text: string, markup?: InlineKeyboardMarkup, priority: OutboxPriority = 'edit'): Promise<boolean> {
+    const result = await this.queueEdit(chatId, messageId, () => ({ text, markup }), { priority, maxAttempts: SEND_ATTEMPTS }).done;
+    return result === 'shown';
   }
 
-  /** Answers a callback query; a failure (too late, already answered) only matters to the log. */
+  /** Queues a sendMessage whose text is read when it goes out; the job's result is the message id. */
+  queueSend(
+    chatId: number | string, content: () => OutgoingText,
+    options: JobOptions,
+  ): { done: Promise<{ ok: true; value: number } | { ok: false; cancelled: boolean }>; cancel(): boolean } {
+    const job = this.outbox.enqueue({
+      chatId, ...options,
+      request: async () => {
+        const { text, markup } = content();
+        const message = await this.api.sendMessage({ chat_id: chatId, text: clip(text), ...(markup ? { reply_markup: markup } : {}) });
+        return message.message_id;
+      },
+    });
+    return {
+      cancel: () => job.cancel(),
+      done: job.done.then((result) => {
+        if (result.ok) return result;
+        const cancelled = 'cancelled' in result;
+        if (!cancelled) this.logger.warn('sendMessage failed', { chatId, err: result.error });
+        return { ok: false as const, cancelled };
+      }),
+    };
+  }
+
+  /** Queues an editMessageText whose text is read when it goes out. */
+  queueEdit(
+    chatId: number | string, messageId: number, content: () => { text: string; markup?: InlineKeyboardMarkup },
+    options: JobOptions,
+  ): { done: Promise<EditResult | 'cancelled'>; cancel(): boolean } {
+    const job: QueuedJob<void> = this.outbox.enqueue({
+      chatId, ...options,
+      request: async () => {
+        const { text, markup } = content();
+        try {
+          await this.api.editMessageText({ chat_id: chatId, message_id: messageId, text: clip(text), ...(markup ? { reply_markup: markup } : {}) });
+        } catch (err) {
+          // A retried edit whose first try did land gets this answer: the message shows the text.
+          if (err instanceof TelegramApiError && /message is not modified/i.test(err.description)) return;
+          throw err;
+        }
+      },
+    });
+    return {
+      cancel: () => job.cancel(),
+      done: job.done.then((result) => {
+        if (result.ok) return 'shown';
+        if ('cancelled' in result) return 'cancelled';
+        this.logger.warn('editMessageText failed', { chatId, messageId, err: result.error });
+        return isGone(result.error) ? 'gone' : 'failed';
+      }),
+    };
+  }
+
+  /** Answers a callback query at once (the button spins until then); a failure only matters to the log. */
   async answer(callbackQueryId: string, text?: string, alert = false): Promise<void> {
     try {
       await this.api.answerCallbackQuery({ callback_query_id: callbackQueryId, ...(text ? { text, show_alert: alert } : {}) });
@@ -45,6 +112,12 @@ export class TelegramOut {
       this.logger.debug('answerCallbackQuery failed', { err });
     }
   }
+}
+
+/** Telegram's answers for a message that no longer exists or can no longer be edited by the bot. */
+function isGone(error: unknown): boolean {
+  return error instanceof TelegramApiError && error.errorCode === 400
+    && /message to edit not found|message can't be edited|message can not be edited|MESSAGE_ID_INVALID/i.test(error.description);
 }
 
 function clip(text: string): string {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
 import { isSupportedCountry } from 'libphonenumber-js';
+import { databasePassword } from './redact';
 
 export type { RouteCode } from '../call/call-types';
 import type { RouteCode } from '../call/call-types';
@@ -10,7 +11,7 @@ export interface Config {
     botToken: string;
     apiRoot: string;
     superAdminIds: readonly string[];
-    webhook?: { url: string; secret: string; port: number };
+    webhook?: { url: string; secret: string; host: string; port: number };
   };
   databaseUrl: string;
   ari: {
@@ -32,6 +33,8 @@ export interface Config {
   agentConfirmTimeoutS: number;
   maxConcurrentCalls: number;
   log: { level: string; format: 'json' | 'pretty' };
+  /** Every secret value the environment holds, used or not in this mode, for the log scrubber. */
+  secrets: readonly string[];
 }
 
 /** Thrown (never printed with values) when the environment does not describe a runnable service. */
@@ -75,6 +78,8 @@ const schema = z.object({
   }),
   TELEGRAM_WEBHOOK_URL: httpUrl('https://bot.example.com/telegram').optional(),
   TELEGRAM_WEBHOOK_SECRET: z.string().trim().regex(/^[A-Za-z0-9_-]{16,256}$/, 'expects 16-256 characters of A-Z a-z 0-9 _ -').optional(),
+  // Loopback by default: the webhook is meant to sit behind a TLS-terminating reverse proxy.
+  WEBHOOK_HOST: z.string().trim().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'expects an IP address or host name such as 127.0.0.1').default('127.0.0.1'),
   WEBHOOK_PORT: wholeNumber(1, 65535, 'a TCP port').default(8443),
   DATABASE_URL: z.string().trim().default('sqlite:data/callbot.sqlite').refine(
     (v) => /^sqlite:.+/.test(v) || /^postgres(ql)?:\/\/.+/.test(v),
@@ -132,7 +137,7 @@ export function loadConfig(env: Env): Config {
       apiRoot: v.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
       superAdminIds: v.SUPER_ADMIN_IDS,
       webhook: v.TELEGRAM_WEBHOOK_URL && v.TELEGRAM_WEBHOOK_SECRET
-        ? { url: v.TELEGRAM_WEBHOOK_URL, secret: v.TELEGRAM_WEBHOOK_SECRET, port: v.WEBHOOK_PORT }
+        ? { url: v.TELEGRAM_WEBHOOK_URL, secret: v.TELEGRAM_WEBHOOK_SECRET, host: v.WEBHOOK_HOST, port: v.WEBHOOK_PORT }
         : undefined,
     },
     databaseUrl: v.DATABASE_URL,
@@ -154,5 +159,7 @@ export function loadConfig(env: Env): Config {
     agentConfirmTimeoutS: v.AGENT_CONFIRM_TIMEOUT_S,
     maxConcurrentCalls: v.MAX_CONCURRENT_CALLS,
     log: { level: v.LOG_LEVEL, format: v.LOG_FORMAT },
+    secrets: [v.TELEGRAM_BOT_TOKEN, v.ARI_PASSWORD, databasePassword(v.DATABASE_URL), v.TELEGRAM_WEBHOOK_SECRET]
+      .filter((secret): secret is string => secret !== undefined),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Secret scrubbing for anything that may reach a log line. Two layers: the exact secret values
- * the process knows (bot token, ARI password, database password), and patterns that catch secrets
- * we were never told about (a token inside a Bot API URL, `api_key=` query strings, URL userinfo).
+ * the process knows (`Config.secrets`: bot token, ARI password, database password, webhook secret),
+ * and patterns that catch secrets we were never told about (a token inside a Bot API URL,
+ * `api_key=` query strings, URL userinfo).
  */
 const REDACTED = '[redacted]';
 

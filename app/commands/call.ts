@@ -3,7 +3,7 @@ import type { PlaceCallResult } from '../../stasis/call-engine';
 import { routeChoiceThenCall } from '../menus/keyboards';
 import type { Incoming } from '../handler-context';
 import { activeAgent } from '../roles';
-import { StatusMessage, renderStatus } from '../status-renderer';
+import { CallStatusMessage } from '../status-renderer';
 import { T } from '../texts';
 
 /** /call <number>: the checks the bot can answer at once, then the engine. */
@@ -32,18 +32,20 @@ export async function placeCall(m: Incoming, targetInput: string): Promise<void>
     await m.reply(refusalText(result));
     return;
   }
-  await showLiveStatus(m, result);
+  showLiveStatus(m, result);
 }
 
-async function showLiveStatus(m: Incoming, result: Extract<PlaceCallResult, { ok: true }>): Promise<void> {
+function showLiveStatus(m: Incoming, result: Extract<PlaceCallResult, { ok: true }>): void {
   const { deps } = m;
-  const confirmDigit = deps.config.agentConfirmDigit;
-  const first = renderStatus({ context: result.context, stage: 'requested', at: Date.now(), final: false }, confirmDigit);
-  const messageId = await m.reply(first.text, first.markup);
-  if (messageId === undefined) return;
-  await deps.stores.calls.recordCallTransition(result.callId, { telegramChatId: String(m.chatId), statusMessageId: messageId });
-  const status = new StatusMessage(deps.out, m.chatId, messageId, { minEditIntervalMs: deps.statusEditIntervalMs, confirmDigit });
-  void status.follow(result.updates).catch((err: unknown) => deps.logger.warn('status message stopped', { callId: result.callId, err }));
+  const status = new CallStatusMessage(deps.out, m.chatId, {
+    minEditIntervalMs: deps.statusEditIntervalMs,
+    confirmDigit: deps.config.agentConfirmDigit,
+    onMessageId: (messageId) => deps.engine.attachStatusMessage(result.callId, String(m.chatId), messageId),
+  }, { context: result.context, stage: 'requested', at: Date.now(), final: false });
+  // The handler does not wait: the chat's next update (a tap on Hang up) must not queue behind the call.
+  void status.follow(result.updates).then((delivery) => {
+    if (delivery === 'lost') deps.logger.error('the final status of a call never reached its agent', { callId: result.callId });
+  });
 }
 
 function refusalText(result: Extract<PlaceCallResult, { ok: false }>): string {

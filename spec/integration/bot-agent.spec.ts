@@ -138,7 +138,10 @@ describe('bot: access, routes and settings', () => {
     expect(h.sim.requests().filter((r) => r.method === 'POST' && r.path.startsWith('/ari/channels'))).toEqual([]);
     await agent.tap('[Main Route] 🌍');
     await agent.waitFor(/changed to \[Main\]/);
-    await agent.waitFor(/Calling your phone \+1 555-123-0001/);
+    // The status message shows the call's newest state when it goes out (three messages within a
+    // second wait for the chat's budget, and the simulated call moves on meanwhile).
+    const status = await agent.waitFor(/To: \+1 202-555-0123 \[M\]/);
+    expect(status.history[0]).toMatch(/^(📞 Calling your phone \+1 555-123-0001|📞 Your phone|✅ You answered|🔔 Ringing|🟢 Connected)/);
     expect(h.sim.requests().some((r) => r.method === 'POST' && r.path === '/ari/channels' && /-agent$/.test(String(r.query.channelId)))).toBe(true);
   });
 });

@@ -40,6 +40,10 @@ describe('bot: webhook mode', () => {
     expect(h.messagesTo(ADMIN_ID)).toEqual([]);
   });
 
+  it('given no WEBHOOK_HOST, then the webhook server listens on loopback only', () => {
+    expect(h.callBot.webhookAddress?.address).toBe('127.0.0.1');
+  });
+
   it('given the right secret, then the update is handled', async () => {
     const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET }, body: update('/help') });
     expect(response.status).toBe(200);

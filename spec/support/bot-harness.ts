@@ -2,7 +2,7 @@ import { Bot } from 'node-telegram-bot-api';
 import TelegramServer from 'telegram-test-api';
 import type { DataSource } from 'typeorm';
 import { CallBot } from '../../app/bot';
-import { TelegramOut } from '../../app/telegram-out';
+import { TelegramOut, botOptions } from '../../app/telegram-out';
 import { type Config, loadConfig } from '../../config/config';
 import { type Logger, silentLogger } from '../../config/logger';
 import { openDatabase } from '../../ormconfig';
@@ -11,6 +11,7 @@ import { CallEngine } from '../../stasis/call-engine';
 import { type Stores, createStores } from '../../store';
 import { freePort } from './free-port';
 import { AriSimulator, type AriSimulatorOptions } from './ari-simulator';
+import { TelegramFaultProxy } from './telegram-fault-proxy';
 import { closeDatabase, freshDatabaseUrl } from './test-database';
 import { waitFor } from './wait-for';
 
@@ -45,6 +46,8 @@ export interface BotHarnessOptions {
   ari?: { url: string; username: string; password: string };
   logger?: Logger;
   adapter?: Partial<Pick<AriAdapterOptions, 'reconnectMinMs' | 'reconnectMaxMs' | 'keepaliveMs'>>;
+  /** Puts a fault-injecting proxy between the bot and the local Bot API server (users still talk to the server). */
+  faultProxy?: boolean;
 }
 
 export type TranscriptListener = (entry: { kind: 'sent' | 'edited'; chatId: number; messageId: number; text: string; buttons: string[] }) => void;
@@ -62,6 +65,9 @@ export class BotHarness {
     readonly callBot: CallBot,
     readonly ari: AriAdapter,
     private readonly dataSource: DataSource,
+    private readonly faultProxy: TelegramFaultProxy | undefined,
+    /** Everything the bot sends goes through here (specs wait for its outbox to drain). */
+    readonly out: TelegramOut,
   ) {
     // Record every text a message shows, so specs can check the whole life of a status message.
     const add = server.addBotMessage.bind(server);
@@ -88,11 +94,12 @@ export class BotHarness {
     // storeTimeout is raised: the server forgets messages after it (60 s by default).
     const server = new TelegramServer({ port, host: '127.0.0.1', storeTimeout: 3600 });
     await server.start();
+    const proxy = opts.faultProxy ? await TelegramFaultProxy.start(server.config.apiURL) : undefined;
     const sim = opts.ari ? undefined : await AriSimulator.start({ username: 'callbot', password: 'sim-secret', ringMs: 50, ...opts.sim });
     const ariTarget = opts.ari ?? { url: sim!.url, username: 'callbot', password: 'sim-secret' };
     const config = loadConfig({
       TELEGRAM_BOT_TOKEN: BOT_TOKEN,
-      TELEGRAM_API_ROOT: server.config.apiURL,
+      TELEGRAM_API_ROOT: proxy?.apiRoot ?? server.config.apiURL,
       SUPER_ADMIN_IDS: String(ADMIN_ID),
       ARI_URL: ariTarget.url,
       ARI_USERNAME: ariTarget.username,
@@ -111,11 +118,10 @@ export class BotHarness {
       requestTimeoutMs: config.ari.requestTimeoutMs, logger, reconnectMinMs: 50, reconnectMaxMs: 500, keepaliveMs: 1000, ...opts.adapter,
     });
     const engine = new CallEngine({ config, ari, ...stores, logger });
-    const bot = new Bot(config.telegram.botToken, { apiRoot: config.telegram.apiRoot, maxRetries: 0 });
-    const callBot = new CallBot({
-      config, engine, stores, out: new TelegramOut(bot.api, logger), logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000,
-    }, bot);
-    const harness = new BotHarness(server, sim, config, stores, engine, callBot, ari, dataSource);
+    const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot));
+    const out = new TelegramOut(bot.api, logger);
+    const callBot = new CallBot({ config, engine, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000 }, bot);
+    const harness = new BotHarness(server, sim, config, stores, engine, callBot, ari, dataSource, proxy, out);
     try {
       await engine.start();
       await ari.start();
@@ -132,6 +138,12 @@ export class BotHarness {
   get sim(): AriSimulator {
     if (!this.simulator) throw new Error('this harness runs against a real Asterisk, not the simulator');
     return this.simulator;
+  }
+
+  /** The proxy between the bot and the Bot API server (with `faultProxy: true`). */
+  get proxy(): TelegramFaultProxy {
+    if (!this.faultProxy) throw new Error('this harness has no fault proxy: start it with faultProxy: true');
+    return this.faultProxy;
   }
 
   /** Follows every message the bot sends or edits (the demo prints them as a chat transcript). */
@@ -170,6 +182,7 @@ export class BotHarness {
     await this.engine.stop();
     await this.ari.close();
     await this.simulator?.stop();
+    await this.faultProxy?.stop();
     await this.server.stop();
     await closeDatabase(this.dataSource);
   }

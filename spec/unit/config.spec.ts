@@ -78,7 +78,19 @@ describe('configuration', () => {
     expect(problemsOf({ ...minimal, TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/hook' }))
       .toEqual(['TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_WEBHOOK_URL is set']);
     const config = loadConfig({ ...minimal, TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/hook', TELEGRAM_WEBHOOK_SECRET: 'a'.repeat(24) });
-    expect(config.telegram.webhook).toEqual({ url: 'https://bot.example.com/hook', secret: 'a'.repeat(24), port: 8443 });
+    expect(config.telegram.webhook).toEqual({ url: 'https://bot.example.com/hook', secret: 'a'.repeat(24), host: '127.0.0.1', port: 8443 });
+  });
+
+  it('given WEBHOOK_HOST, then the webhook listens there; given a malformed one, then it is refused', () => {
+    const env = { ...minimal, TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/hook', TELEGRAM_WEBHOOK_SECRET: 'a'.repeat(24) };
+    expect(loadConfig({ ...env, WEBHOOK_HOST: '0.0.0.0' }).telegram.webhook?.host).toBe('0.0.0.0');
+    expect(problemsOf({ ...env, WEBHOOK_HOST: 'two words' })).toEqual([expect.stringMatching(/^WEBHOOK_HOST: expects/)]);
+  });
+
+  it('given a webhook secret but long polling, then the secret is still among the secrets to scrub', () => {
+    const config = loadConfig({ ...minimal, TELEGRAM_WEBHOOK_SECRET: 'b'.repeat(24) });
+    expect(config.telegram.webhook).toBeUndefined();
+    expect(config.secrets).toContain('b'.repeat(24));
   });
 
   it('given answer confirmation and custom routes, then they are typed values', () => {

@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import { loadConfig } from '../../config/config';
 import { createLogger } from '../../config/logger';
 import { databasePassword } from '../../config/redact';
 
@@ -42,5 +43,23 @@ describe('logging never leaks secrets', () => {
     const line = JSON.parse(text().trim()) as { err: { message: string; cause: { message: string } } };
     expect(line.err.message).toBe('originate failed');
     expect(line.err.cause.message).toBe('timeout after 5000 ms');
+  });
+
+  it('given a webhook secret configured while the bot long-polls, then the secret never reaches the output', async () => {
+    const webhookSecret = 'hook-secret_0123456789abcdef';
+    const config = loadConfig({
+      TELEGRAM_BOT_TOKEN: TOKEN, SUPER_ADMIN_IDS: '1000', ARI_USERNAME: 'callbot', ARI_PASSWORD, DATABASE_URL,
+      TELEGRAM_WEBHOOK_SECRET: webhookSecret,
+    });
+    expect(config.telegram.webhook).toBeUndefined();
+    const stream = new PassThrough();
+    const chunks: string[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c.toString('utf8')));
+    const logger = createLogger({ level: 'debug', format: 'json', stream, secrets: config.secrets });
+    logger.warn(`left over from webhook mode: ${webhookSecret}`, { value: webhookSecret, ari: ARI_PASSWORD, db: 'db@pass' });
+    await new Promise((r) => setImmediate(r));
+    const out = chunks.join('');
+    expect(out).toContain('left over from webhook mode');
+    for (const secret of [webhookSecret, ARI_PASSWORD, 'db@pass']) expect(out).not.toContain(secret);
   });
 });
