@@ -5,7 +5,7 @@ import type { CallOutcome } from '../call/call-types';
 import type { CallUpdate } from '../call/call-update';
 import { endedCall, liveCall } from './menus/keyboards';
 import type { TelegramOut } from './telegram-out';
-import { callerIdLine, routeTag } from './texts';
+import { callerIdLine, routeTag, outcomeText } from './texts';
 
 const OUTCOME_ICON: Partial<Record<CallOutcome, string>> = {
   completed: '📴',
@@ -50,7 +50,7 @@ export function renderStatus(update: CallUpdate, confirmDigit?: string): { text:
       headline = '🟢 Connected';
       break;
     case 'ended':
-      headline = `${OUTCOME_ICON[update.outcome ?? 'failed'] ?? '📴'} ${update.outcomeText ?? 'Call ended'}`;
+      headline = `${OUTCOME_ICON[update.outcome ?? 'failed'] ?? '📴'} ${outcomeText(update.outcome ?? 'failed', { endedBy: update.endedBy, talkSeconds: update.talkSeconds, detail: update.detail })}`;
       break;
   }
   const text = `${headline}\nTo: ${target}\n${callerIdLine(context.callerId, context.route)}`;

@@ -1,5 +1,93 @@
-/** Every user-facing string of the bot, in one place. */
-import type { RouteCode } from '../call/call-types';
+/** Every user-facing string of the bot, in one place: the core and the engine return codes and facts. */
+import type { CallOutcome, LegName, RouteCode } from '../call/call-types';
+import type { NumberCheck, NumberRefusal } from '../phone/number-policy';
+import type { CallRefusal } from '../stasis/call-engine';
+
+const NUMBER_REFUSAL: Record<NumberRefusal, string> = {
+  not_a_number: 'That is not a phone number. Use digits, spaces and + ( ) - . only.',
+  too_short: 'That number is too short.',
+  too_long: 'That number is too long.',
+  invalid: 'That number does not exist in its country or region.',
+  extension: 'Extensions cannot be dialed. Send the main number only.',
+  emergency_or_service: 'Emergency and service numbers (911, 311, …) can never be dialed.',
+  premium_or_shared_cost: 'Premium-rate and shared-cost numbers (900, 976, …) can never be dialed.',
+  country_not_allowed: 'Calls to that country are not allowed.',
+};
+
+/** Why a number was refused, in one sentence for the person who typed it. */
+export function numberRefusalText(check: Extract<NumberCheck, { ok: false }>): string {
+  const { facts } = check;
+  if (check.refusal === 'country_not_allowed' && facts?.country) {
+    return `Calls to ${facts.country} are not allowed (allowed: ${(facts.allowed ?? []).join(', ')}).`;
+  }
+  if (check.refusal === 'not_a_number' && facts?.maxLength) {
+    return `${NUMBER_REFUSAL.not_a_number} (Input is too long: at most ${facts.maxLength} characters.)`;
+  }
+  return NUMBER_REFUSAL[check.refusal];
+}
+
+/** The sentence of each kind of number refusal (for specs that check they are distinct). */
+export const NUMBER_REFUSAL_TEXTS: readonly string[] = Object.values(NUMBER_REFUSAL);
+
+const CALL_REFUSAL: Record<Exclude<CallRefusal, 'invalid_number' | 'live_call_exists'>, string> = {
+  not_authorized: 'You are not authorized to place calls.',
+  no_route: 'Choose a route first.',
+  no_phone: 'You have no registered phone yet. Ask an admin to set it.',
+  capacity: 'All lines are busy right now. Try again in a minute.',
+  telephony_offline: 'Telephony is offline right now. Try again shortly.',
+};
+
+const OUTCOME: Record<CallOutcome, string> = {
+  completed: 'Call ended',
+  agent_busy: 'Your phone was busy',
+  agent_no_answer: 'You did not answer your phone',
+  agent_unreachable: 'Your phone could not be reached',
+  agent_not_confirmed: 'Not confirmed: the answer was not confirmed with the key press in time',
+  agent_hung_up: 'You hung up before they answered',
+  target_busy: 'Busy',
+  target_no_answer: 'No answer',
+  target_rejected: 'Call rejected',
+  target_invalid_number: 'Invalid number',
+  target_unreachable: 'Number unreachable',
+  cancelled: 'Cancelled',
+  failed: 'Call failed',
+  interrupted: 'Interrupted: the service restarted during the call',
+  refused: 'Refused',
+};
+
+/** An outcome's name alone, e.g. in /history. */
+export function outcomeName(outcome: CallOutcome): string {
+  return OUTCOME[outcome];
+}
+
+/** A short sentence for how a call ended, e.g. "Call ended — 2:13 — they hung up". */
+export function outcomeText(outcome: CallOutcome, opts: { endedBy?: LegName | 'app' | null; talkSeconds?: number | null; detail?: string | null } = {}): string {
+  if (outcome === 'completed') {
+    const parts = [OUTCOME.completed];
+    if (opts.talkSeconds != null) parts.push(formatDuration(opts.talkSeconds));
+    if (opts.endedBy === 'target') parts.push('they hung up');
+    else if (opts.endedBy === 'agent') parts.push('you hung up');
+    else if (opts.endedBy === 'app') parts.push('hung up from Telegram');
+    return parts.join(' — ');
+  }
+  if ((outcome === 'failed' || outcome === 'refused') && opts.detail) return `${OUTCOME[outcome]}: ${opts.detail}`;
+  return OUTCOME[outcome];
+}
+
+export function formatDuration(totalSeconds: number): string {
+  const s = Math.max(0, Math.round(totalSeconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}
+
+/** Why a call request was refused; a refused number says why the number was. */
+export function callRefusalText(refusal: CallRefusal, number?: Extract<NumberCheck, { ok: false }>): string {
+  if (refusal === 'invalid_number') return `❌ ${number ? numberRefusalText(number) : NUMBER_REFUSAL.invalid}`;
+  if (refusal === 'live_call_exists') return T.liveCallExists;
+  return `❌ ${CALL_REFUSAL[refusal]}`;
+}
 
 export const ROUTE_NAME: Record<RouteCode, string> = { M: 'Main', D: 'Development' };
 

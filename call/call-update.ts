@@ -1,7 +1,6 @@
 import type { CallState } from './call-machine';
 import { talkSeconds } from './call-machine';
 import type { CallOutcome, CallStage, LegName, RouteCode } from './call-types';
-import { describeOutcome } from './outcomes';
 
 /** Who and what a call is about; fixed when the call is placed. */
 export interface CallContext {
@@ -19,7 +18,6 @@ export interface CallUpdate {
   context: CallContext;
   stage: CallStage;
   outcome?: CallOutcome;
-  outcomeText?: string;
   endedBy?: LegName | 'app';
   talkSeconds?: number | null;
   hangupCause?: number | null;
@@ -44,7 +42,6 @@ export function toCallUpdate(context: CallContext, stage: CallStage, state: Call
     update.talkSeconds = talk;
     update.hangupCause = state.hangupCause ?? null;
     update.detail = state.detail;
-    update.outcomeText = describeOutcome(state.outcome, { endedBy: state.endedBy, talkSeconds: talk, detail: state.detail });
   }
   return update;
 }

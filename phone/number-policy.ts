@@ -27,20 +27,18 @@ export type NumberRefusal =
   | 'premium_or_shared_cost'
   | 'country_not_allowed';
 
+/** What a refusal's wording needs beyond its kind. */
+export interface NumberRefusalFacts {
+  /** not_a_number: the input was longer than this many characters. */
+  maxLength?: number;
+  /** country_not_allowed: the number's country (or +calling code), and the countries that are allowed. */
+  country?: string;
+  allowed?: readonly string[];
+}
+
 export type NumberCheck =
   | { ok: true; e164: string; country: CountryCode }
-  | { ok: false; refusal: NumberRefusal; reason: string };
-
-export const REFUSAL_TEXT: Record<NumberRefusal, string> = {
-  not_a_number: 'That is not a phone number. Use digits, spaces and + ( ) - . only.',
-  too_short: 'That number is too short.',
-  too_long: 'That number is too long.',
-  invalid: 'That number does not exist in its country or region.',
-  extension: 'Extensions cannot be dialed. Send the main number only.',
-  emergency_or_service: 'Emergency and service numbers (911, 311, …) can never be dialed.',
-  premium_or_shared_cost: 'Premium-rate and shared-cost numbers (900, 976, …) can never be dialed.',
-  country_not_allowed: 'Calls to that country are not allowed.',
-};
+  | { ok: false; refusal: NumberRefusal; facts?: NumberRefusalFacts };
 
 /** Checked on the raw input, before any regex or parsing, so hostile input costs nothing. */
 const MAX_INPUT_LENGTH = 64;
@@ -57,8 +55,8 @@ const EMERGENCY_OR_SERVICE = new Set(['911', '112', '999', '000', '933', '211', 
 /** Historic NANP pay-per-call: area code 900 (and unassigned 976), and exchange ("prefix") 976 in any area code. */
 const NANP_PREMIUM = /^(?:900|976)|^\d{3}976/;
 
-function refuse(refusal: NumberRefusal, reason: string = REFUSAL_TEXT[refusal]): NumberCheck {
-  return { ok: false, refusal, reason };
+function refuse(refusal: NumberRefusal, facts?: NumberRefusalFacts): NumberCheck {
+  return facts ? { ok: false, refusal, facts } : { ok: false, refusal };
 }
 
 /** Maps libphonenumber's ParseError / validatePhoneNumberLength codes onto our refusals. */
@@ -78,7 +76,7 @@ function refusalForCode(code: string): NumberRefusal {
 export function checkDialableNumber(input: string, policy: NumberPolicy): NumberCheck {
   if (typeof input !== 'string') return refuse('not_a_number');
   if (input.length > MAX_INPUT_LENGTH) {
-    return refuse('not_a_number', `${REFUSAL_TEXT.not_a_number} (Input is too long: at most ${MAX_INPUT_LENGTH} characters.)`);
+    return refuse('not_a_number', { maxLength: MAX_INPUT_LENGTH });
   }
   const text = input.trim();
   if (WITH_EXTENSION.test(text)) return refuse('extension');
@@ -111,8 +109,7 @@ export function checkDialableNumber(input: string, policy: NumberPolicy): Number
   // Bahamas…: those are international (and often costly) calls. Only the country tells them apart.
   const country = phone.country;
   if (!country || !policy.allowedCountries.includes(country)) {
-    const where = country ?? `+${phone.countryCallingCode}`;
-    return refuse('country_not_allowed', `Calls to ${where} are not allowed (allowed: ${policy.allowedCountries.join(', ')}).`);
+    return refuse('country_not_allowed', { country: country ?? `+${phone.countryCallingCode}`, allowed: policy.allowedCountries });
   }
   return { ok: true, e164: phone.number, country };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Observable, Subscription } from 'rxjs';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
-import { checkDialableNumber, type NumberPolicy } from '../phone/number-policy';
+import { type NumberCheck, type NumberPolicy, checkDialableNumber } from '../phone/number-policy';
 import type { AriPort } from './ari-port';
 import type { AgentDirectory, AgentRecord, AuditTrail, CallRecords } from './call-engine-ports';
 import type { CallPlan, CancelSource } from '../call/call-machine';
@@ -25,7 +25,15 @@ export type CallRefusal =
 
 export type PlaceCallResult =
   | { ok: true; callId: string; context: CallContext; updates: Observable<CallUpdate> }
-  | { ok: false; refusal: CallRefusal; reason: string; liveCallId?: string; /** the checked number, when it was valid */ target?: string };
+  | {
+    ok: false;
+    refusal: CallRefusal;
+    /** invalid_number: why the number was refused. */
+    number?: Extract<NumberCheck, { ok: false }>;
+    liveCallId?: string;
+    /** The checked number, when it was valid. */
+    target?: string;
+  };
 
 /** What the app may see of a live call: who, what, where it is, and its stream. */
 export interface LiveCallView {
@@ -67,14 +75,6 @@ export interface SweepCounts {
   failed: number;
 }
 
-const REFUSAL_TEXT: Record<Exclude<CallRefusal, 'invalid_number'>, string> = {
-  not_authorized: 'You are not authorized to place calls.',
-  no_route: 'Choose a route first.',
-  no_phone: 'You have no registered phone yet. Ask an admin to set it.',
-  live_call_exists: 'You already have a call in progress.',
-  capacity: 'All lines are busy right now. Try again in a minute.',
-  telephony_offline: 'Telephony is offline right now. Try again shortly.',
-};
 
 /**
  * The engine's front door: checks and records a call request, then hands it to the runner.
@@ -157,18 +157,18 @@ export class CallEngine {
     const agent = await agents.activeAgentByTelegramId(request.agentTelegramId);
     if (!agent) {
       await this.deps.audit.record({ actor: request.agentTelegramId, action: 'call_refused', subject: null, details: 'not_authorized' });
-      return { ok: false, refusal: 'not_authorized', reason: REFUSAL_TEXT.not_authorized };
+      return { ok: false, refusal: 'not_authorized' };
     }
     const live = this.registry.liveCallOfAgent(agent.id);
-    if (live) return this.refuse(agent, request, 'live_call_exists', REFUSAL_TEXT.live_call_exists, live.context.callId);
+    if (live) return this.refuse(agent, request, 'live_call_exists', { liveCallId: live.context.callId });
     const number = checkDialableNumber(request.targetInput, this.policy);
-    if (!number.ok) return this.refuse(agent, request, 'invalid_number', number.reason);
-    if (!agent.route) return this.refuse(agent, request, 'no_route', REFUSAL_TEXT.no_route, undefined, number.e164);
-    if (!agent.phone) return this.refuse(agent, request, 'no_phone', REFUSAL_TEXT.no_phone);
-    if (!this.deps.ari.isConnected()) return this.refuse(agent, request, 'telephony_offline', REFUSAL_TEXT.telephony_offline);
-    if (this.registry.size >= this.deps.config.maxConcurrentCalls) return this.refuse(agent, request, 'capacity', REFUSAL_TEXT.capacity);
+    if (!number.ok) return this.refuse(agent, request, 'invalid_number', { number });
+    if (!agent.route) return this.refuse(agent, request, 'no_route', { target: number.e164 });
+    if (!agent.phone) return this.refuse(agent, request, 'no_phone');
+    if (!this.deps.ari.isConnected()) return this.refuse(agent, request, 'telephony_offline');
+    if (this.registry.size >= this.deps.config.maxConcurrentCalls) return this.refuse(agent, request, 'capacity');
     if (!this.registry.reserveAgent(agent.id)) {
-      return this.refuse(agent, request, 'live_call_exists', REFUSAL_TEXT.live_call_exists, this.registry.liveCallOfAgent(agent.id)?.context.callId);
+      return this.refuse(agent, request, 'live_call_exists', { liveCallId: this.registry.liveCallOfAgent(agent.id)?.context.callId });
     }
     try {
       return await this.launch(agent, agent.route, agent.phone, number.e164, request);
@@ -259,16 +259,21 @@ export class CallEngine {
   }
 
   private async refuse(
-    agent: AgentRecord, request: CallRequest, refusal: CallRefusal, reason: string, liveCallId?: string, target?: string,
+    agent: AgentRecord, request: CallRequest, refusal: CallRefusal,
+    facts: { number?: Extract<NumberCheck, { ok: false }>; liveCallId?: string; target?: string } = {},
   ): Promise<PlaceCallResult> {
     const now = new Date(this.now());
+    const rule = refusalRecord(refusal, facts.number);
     await this.deps.calls.recordCallRequest({
-      id: randomUUID(), agentId: agent.id, agentPhone: agent.phone, targetInput: request.targetInput.slice(0, 64), target: target ?? null,
-      route: agent.route, callerId: agent.callerId, stage: 'ended', outcome: 'refused', detail: `${refusal}: ${reason}`.slice(0, 512),
+      id: randomUUID(), agentId: agent.id, agentPhone: agent.phone, targetInput: request.targetInput.slice(0, 64), target: facts.target ?? null,
+      route: agent.route, callerId: agent.callerId, stage: 'ended', outcome: 'refused', detail: rule.slice(0, 512),
       requestedAt: now, endedAt: now, telegramChatId: request.telegramChatId ?? null,
     });
-    await this.deps.audit.record({ actor: agent.telegramId, action: 'call_refused', subject: agent.telegramId, details: `${refusal}: ${reason}` });
-    return { ok: false, refusal, reason, ...(liveCallId ? { liveCallId } : {}), ...(target ? { target } : {}) };
+    await this.deps.audit.record({ actor: agent.telegramId, action: 'call_refused', subject: agent.telegramId, details: rule });
+    return {
+      ok: false, refusal,
+      ...(facts.number ? { number: facts.number } : {}), ...(facts.liveCallId ? { liveCallId: facts.liveCallId } : {}), ...(facts.target ? { target: facts.target } : {}),
+    };
   }
 
   private async afterConnect(reconnect: boolean): Promise<void> {
@@ -295,4 +300,11 @@ export class CallEngine {
       .finally(() => { this.sweeping = undefined; });
     return this.sweeping;
   }
+}
+
+/** The rule that refused a request, as the audit log and the Call row keep it: codes and facts, no wording. */
+function refusalRecord(refusal: CallRefusal, number?: Extract<NumberCheck, { ok: false }>): string {
+  if (!number) return refusal;
+  const facts = number.facts ? Object.entries(number.facts).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join(' ') : '';
+  return `${refusal}: ${number.refusal}${facts ? ` (${facts})` : ''}`;
 }

@@ -1,7 +1,7 @@
 import { checkDialableNumber, formatForDisplay } from '../../phone/number-policy';
 import type { Incoming } from '../handler-context';
 import { liveCallsForAdmin } from '../menus/keyboards';
-import { callerIdLine, T } from '../texts';
+import { callerIdLine, T, numberRefusalText } from '../texts';
 
 const USER_ID = /^[1-9]\d{0,19}$/;
 
@@ -29,11 +29,11 @@ export async function onAuthorize(m: Incoming): Promise<void> {
 
 async function activate(m: Incoming, id: string, phoneInput: string, callerInput?: string): Promise<void> {
   const phone = checkNumber(m, phoneInput);
-  if (!phone.ok) return void (await m.reply(T.fieldRefused('Phone', phone.reason)));
+  if (!phone.ok) return void (await m.reply(T.fieldRefused('Phone', numberRefusalText(phone))));
   let callerId: string | undefined;
   if (callerInput !== undefined) {
     const checked = checkNumber(m, callerInput);
-    if (!checked.ok) return void (await m.reply(T.fieldRefused('Caller ID', checked.reason)));
+    if (!checked.ok) return void (await m.reply(T.fieldRefused('Caller ID', numberRefusalText(checked))));
     callerId = checked.e164;
   }
   const agent = await m.deps.stores.agents.authorize({ telegramId: id, phone: phone.e164, callerId, by: m.userId });
@@ -68,7 +68,7 @@ async function setAgentNumber(m: Incoming, field: keyof typeof NUMBER_FIELDS): P
   if (!id || !input || rest.length > 0) return void (await m.reply(usage));
   if (!USER_ID.test(id)) return void (await m.reply(T.invalidUserId));
   const number = checkNumber(m, input);
-  if (!number.ok) return void (await m.reply(T.fieldRefused(label, number.reason)));
+  if (!number.ok) return void (await m.reply(T.fieldRefused(label, numberRefusalText(number))));
   const { agents } = m.deps.stores;
   const agent = field === 'phone' ? await agents.setPhone(id, number.e164) : await agents.setCallerId(id, number.e164);
   if (!agent) return void (await m.reply(T.unknownAgent(id)));

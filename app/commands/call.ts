@@ -4,7 +4,7 @@ import { routeChoiceThenCall } from '../menus/keyboards';
 import type { Incoming } from '../handler-context';
 import { activeAgent } from '../roles';
 import { CallStatusMessage } from '../status-renderer';
-import { T } from '../texts';
+import { T, callRefusalText } from '../texts';
 
 /** /call <number>: the checks the bot can answer at once, then the engine. */
 export async function onCall(m: Incoming): Promise<void> {
@@ -29,7 +29,7 @@ export async function placeCall(m: Incoming, targetInput: string): Promise<void>
       await m.reply(`${T.chooseRouteFirst}\n${formatForDisplay(result.target)}`, routeChoiceThenCall(result.target));
       return;
     }
-    await m.reply(refusalText(result));
+    await m.reply(callRefusalText(result.refusal, result.number));
     return;
   }
   showLiveStatus(m, result);
@@ -48,13 +48,6 @@ function showLiveStatus(m: Incoming, result: Extract<PlaceCallResult, { ok: true
   });
 }
 
-function refusalText(result: Extract<PlaceCallResult, { ok: false }>): string {
-  switch (result.refusal) {
-    case 'invalid_number': return T.numberRefused(result.reason);
-    case 'live_call_exists': return T.liveCallExists;
-    default: return `❌ ${result.reason}`;
-  }
-}
 
 /** /hangup: ends the agent's own live call. */
 export async function onHangup(m: Incoming): Promise<void> {

@@ -1,8 +1,7 @@
 import { formatForDisplay } from '../../phone/number-policy';
-import { formatDuration, OUTCOME_TEXT } from '../../call/outcomes';
 import type { Incoming } from '../handler-context';
 import { activeAgent } from '../roles';
-import { routeTag, T } from '../texts';
+import { formatDuration, outcomeName, routeTag, T } from '../texts';
 
 /** /history: the agent's last 10 calls. */
 export async function onHistory(m: Incoming): Promise<void> {
@@ -13,7 +12,7 @@ export async function onHistory(m: Incoming): Promise<void> {
   const lines = calls.map((c) => {
     const when = c.requestedAt.toISOString().slice(0, 16).replace('T', ' ');
     const target = c.target ? formatForDisplay(c.target) : c.targetInput;
-    const outcome = c.outcome ? OUTCOME_TEXT[c.outcome] : 'in progress';
+    const outcome = c.outcome ? outcomeName(c.outcome) : 'in progress';
     const talk = c.connectedAt && c.endedAt ? ` · ${formatDuration((c.endedAt.getTime() - c.connectedAt.getTime()) / 1000)}` : '';
     return `${when} UTC · ${target} ${routeTag(c.route)} · ${outcome}${talk}`;
   });

@@ -37,7 +37,7 @@ describe('call engine on the ARI simulator through the ARI adapter', () => {
 
   async function call(target: string, telegramId = '2001') {
     const result = await h.engine.placeCall({ agentTelegramId: telegramId, targetInput: target });
-    if (!result.ok) throw new Error(`refused: ${result.reason}`);
+    if (!result.ok) throw new Error(`refused: ${result.refusal}`);
     return result;
   }
 

@@ -71,7 +71,7 @@ describe.each([
   it('given an agent places a call and it is cancelled, then the row is written from its first step to its end', async () => {
     await storage.addAgent();
     const placed = await engine.placeCall({ agentTelegramId: '2001', targetInput: '202-555-0123' });
-    if (!placed.ok) throw new Error(placed.reason);
+    if (!placed.ok) throw new Error(placed.refusal);
     // Written before the request returned; the first transition's write may already have landed too.
     expect(['requested', 'agent_dialing']).toContain((await storage.row(placed.callId))?.stage);
     engine.cancelCall(placed.callId, 'agent');

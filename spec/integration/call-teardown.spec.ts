@@ -14,7 +14,7 @@ const ORPHAN = '0b5ad9c3-1111-4222-8333-944445555666';
 
 async function place(h: EngineHarness, target = '202-555-0123', telegramId = '2001') {
   const result = await h.engine.placeCall({ agentTelegramId: telegramId, targetInput: target, telegramChatId: telegramId });
-  if (!result.ok) throw new Error(`refused: ${result.reason}`);
+  if (!result.ok) throw new Error(`refused: ${result.refusal}`);
   return result;
 }
 

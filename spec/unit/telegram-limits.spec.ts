@@ -10,7 +10,7 @@ import { ManualClock } from '../support/manual-clock';
 
 const context = { callId: '6f1c0f3e-0000-4000-8000-000000000001', agentId: 1, agentTelegramId: '2001', agentPhone: '+15551230001', target: '+12025550123', route: 'M' as const, callerId: '+15551234567' };
 const update = (stage: CallStage, final = false): CallUpdate => ({
-  context, stage, at: 0, final, ...(final ? { outcome: 'completed' as const, outcomeText: 'Call ended — 0:05 — they hung up' } : {}),
+  context, stage, at: 0, final, ...(final ? { outcome: 'completed' as const, talkSeconds: 5, endedBy: 'target' as const } : {}),
 });
 const FINAL = '📴 Call ended — 0:05 — they hung up';
 
