@@ -4,35 +4,16 @@ import { Bot } from 'node-telegram-bot-api';
 import { createWebhookServer } from 'node-telegram-bot-api/node';
 import type { CallbackQuery, Message, Update } from 'node-telegram-bot-api/types';
 import * as admin from './commands/admin';
-import { onCall, onHangup, placeCall } from './commands/call';
+import { placeCall } from './commands/call';
 import { onHistory } from './commands/history';
-import { onCancelRoute, onConfirmRoute, onPickRoute, onRoute, onRouteThenCall, onSelectRoute, onSettings } from './commands/route';
-import { onHelp, onStart } from './commands/start';
+import { onCancelRoute, onConfirmRoute, onPickRoute, onRouteThenCall, onSelectRoute, onSettings } from './commands/route';
+import { commandMenus, commandNamed } from './command-table';
 import type { BotDeps, Incoming } from './handler-context';
 import { type CallbackAction, decodeCallback } from './menus/callback-data';
 import { pollUpdates } from './polling';
 import { activeAgent, roleOf, type Role } from './roles';
 import { T } from './texts';
 
-type CommandHandler = (m: Incoming) => Promise<void>;
-
-/** Who may use a command: anyone (they get a role-aware answer), active agents, or super admins. */
-const COMMANDS: Record<string, { who: 'anyone' | 'agent' | 'admin'; run: CommandHandler; noArgs?: boolean }> = {
-  start: { who: 'anyone', run: onStart },
-  help: { who: 'anyone', run: onHelp, noArgs: true },
-  call: { who: 'agent', run: onCall },
-  hangup: { who: 'agent', run: onHangup, noArgs: true },
-  history: { who: 'agent', run: onHistory, noArgs: true },
-  settings: { who: 'agent', run: onSettings, noArgs: true },
-  route: { who: 'agent', run: onRoute },
-  authorize: { who: 'admin', run: admin.onAuthorize },
-  revoke: { who: 'admin', run: admin.onRevoke },
-  setphone: { who: 'admin', run: admin.onSetPhone },
-  setcallerid: { who: 'admin', run: admin.onSetCallerId },
-  agents: { who: 'admin', run: admin.onAgents, noArgs: true },
-  calls: { who: 'admin', run: admin.onCalls, noArgs: true },
-  audit: { who: 'admin', run: admin.onAudit, noArgs: true },
-};
 
 /** Longer than any command needs; anything beyond is refused before it is parsed. */
 const MAX_COMMAND_TEXT = 512;
@@ -56,8 +37,7 @@ export class CallBot {
 
   /** Registers the command menus; a Bot API server without `setMyCommands` only earns a warning. */
   async registerCommands(): Promise<void> {
-    const agentCommands = ['call', 'hangup', 'history', 'settings', 'route', 'help'].map((command) => ({ command, description: describe(command) }));
-    const adminCommands = [...agentCommands, ...['authorize', 'revoke', 'setphone', 'setcallerid', 'agents', 'calls', 'audit'].map((command) => ({ command, description: describe(command) }))];
+    const { agent: agentCommands, admin: adminCommands } = commandMenus();
     try {
       await this.bot.api.setMyCommands({ commands: agentCommands, scope: { type: 'all_private_chats' } });
       for (const id of this.deps.config.telegram.superAdminIds) {
@@ -150,7 +130,7 @@ export class CallBot {
     if (!match) return void (await reply(T.notText));
     const name = match[1]!.toLowerCase();
     const args = (match[2] ?? '').trim();
-    const command = COMMANDS[name];
+    const command = commandNamed(name);
     if (!command) return void (await reply(T.unknownCommand));
     if (!allowed(role, command.who)) return void (await reply(deniedText(role)));
     if (command.noArgs && args) return void (await reply(T.usage.noArgs(name)));
@@ -241,11 +221,3 @@ function deniedText(role: Role): string {
   }
 }
 
-function describe(command: string): string {
-  const descriptions: Record<string, string> = {
-    call: 'Call a number', hangup: 'End your live call', history: 'Your last 10 calls', settings: 'Caller ID, route, phone',
-    route: 'Show or switch your route', help: 'What I can do', authorize: 'Authorize an agent', revoke: 'Revoke an agent',
-    setphone: "Set an agent's phone", setcallerid: "Set an agent's caller ID", agents: 'List agents', calls: 'Live calls', audit: 'Audit log',
-  };
-  return descriptions[command] ?? command;
-}

@@ -100,6 +100,23 @@ export function callerIdLine(callerId: string | null | undefined, route: RouteCo
   return `Caller ID: ${callerId ?? 'not set'} ${routeTag(route)}`;
 }
 
+/** Each command's line in /help and its description in Telegram's command menu. */
+export const COMMAND_TEXT = {
+  call: { help: '/call <number> — call a number, e.g. /call +12025550123 or /call (202) 555-0123', menu: 'Call a number' },
+  hangup: { help: '/hangup — end your live call', menu: 'End your live call' },
+  history: { help: '/history — your last 10 calls', menu: 'Your last 10 calls' },
+  settings: { help: '/settings — your caller ID, route and phone', menu: 'Caller ID, route, phone' },
+  route: { help: '/route — show or switch your route (/route M or /route D)', menu: 'Show or switch your route' },
+  help: { help: '/help — this list', menu: 'What I can do' },
+  authorize: { help: '/authorize <telegram_user_id> <phone> [caller_id]', menu: 'Authorize an agent' },
+  revoke: { help: '/revoke <telegram_user_id>', menu: 'Revoke an agent' },
+  setphone: { help: '/setphone <telegram_user_id> <phone>', menu: "Set an agent's phone" },
+  setcallerid: { help: '/setcallerid <telegram_user_id> <number>', menu: "Set an agent's caller ID" },
+  agents: { help: '/agents — every agent', menu: 'List agents' },
+  calls: { help: '/calls — live calls', menu: 'Live calls' },
+  audit: { help: '/audit — the last 20 audit events', menu: 'Audit log' },
+} as const;
+
 export const T = {
   privateOnly: 'This bot works in private chats only. Message me directly.',
   unknownCommand: 'I do not know that command. Send /help to see what I can do.',
@@ -115,26 +132,8 @@ export const T = {
   accessRequestForAdmin: (name: string, username: string | null, id: string) =>
     `🆕 Access request\nName: ${name}\nUsername: ${username ? `@${username}` : '—'}\nUser id: ${id}`,
 
-  help: [
-    'Commands:',
-    '/call <number> — call a number, e.g. /call +12025550123 or /call (202) 555-0123',
-    '/hangup — end your live call',
-    '/history — your last 10 calls',
-    '/settings — your caller ID, route and phone',
-    '/route — show or switch your route (/route M or /route D)',
-    '/help — this list',
-  ].join('\n'),
-  adminHelp: [
-    '',
-    'Admin commands:',
-    '/authorize <telegram_user_id> <phone> [caller_id]',
-    '/revoke <telegram_user_id>',
-    '/setphone <telegram_user_id> <phone>',
-    '/setcallerid <telegram_user_id> <number>',
-    '/agents — every agent',
-    '/calls — live calls',
-    '/audit — the last 20 audit events',
-  ].join('\n'),
+  helpTitle: 'Commands:',
+  adminHelpTitle: 'Admin commands:',
 
   usage: {
     call: 'Usage: /call <number>, e.g. /call +12025550123',

@@ -30,7 +30,3 @@ export async function onStart(m: Incoming): Promise<void> {
     }
   }
 }
-
-export async function onHelp(m: Incoming): Promise<void> {
-  await m.reply(m.role.kind === 'admin' ? `${T.help}\n${T.adminHelp}` : T.help);
-}

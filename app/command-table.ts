@@ -1,0 +1,60 @@
+import * as admin from './commands/admin';
+import { onCall, onHangup } from './commands/call';
+import { onHistory } from './commands/history';
+import { onRoute, onSettings } from './commands/route';
+import { onStart } from './commands/start';
+import type { Incoming } from './handler-context';
+import { COMMAND_TEXT, T } from './texts';
+
+export type CommandAudience = 'anyone' | 'agent' | 'admin';
+
+export interface Command {
+  name: string;
+  /** Who may use it: anyone (they get a role-aware answer), active agents, or super admins. */
+  who: CommandAudience;
+  run: (m: Incoming) => Promise<void>;
+  /** Refused with a usage line when sent with arguments. */
+  noArgs?: boolean;
+  /** Listed in /help and Telegram's command menu (under COMMAND_TEXT), or not at all. */
+  listed: boolean;
+}
+
+/** Every command, once: routing, /help and the command menus are all read from here. */
+export const COMMANDS: readonly Command[] = [
+  { name: 'start', who: 'anyone', run: onStart, listed: false },
+  { name: 'call', who: 'agent', run: onCall, listed: true },
+  { name: 'hangup', who: 'agent', run: onHangup, noArgs: true, listed: true },
+  { name: 'history', who: 'agent', run: onHistory, noArgs: true, listed: true },
+  { name: 'settings', who: 'agent', run: onSettings, noArgs: true, listed: true },
+  { name: 'route', who: 'agent', run: onRoute, listed: true },
+  { name: 'help', who: 'anyone', run: onHelp, noArgs: true, listed: true },
+  { name: 'authorize', who: 'admin', run: admin.onAuthorize, listed: true },
+  { name: 'revoke', who: 'admin', run: admin.onRevoke, listed: true },
+  { name: 'setphone', who: 'admin', run: admin.onSetPhone, listed: true },
+  { name: 'setcallerid', who: 'admin', run: admin.onSetCallerId, listed: true },
+  { name: 'agents', who: 'admin', run: admin.onAgents, noArgs: true, listed: true },
+  { name: 'calls', who: 'admin', run: admin.onCalls, noArgs: true, listed: true },
+  { name: 'audit', who: 'admin', run: admin.onAudit, noArgs: true, listed: true },
+];
+
+const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));
+
+export function commandNamed(name: string): Command | undefined {
+  return BY_NAME.get(name);
+}
+
+const listed = (admins: boolean): Command[] => COMMANDS.filter((c) => c.listed && (admins ? c.who === 'admin' : c.who !== 'admin'));
+const textOf = (c: Command) => COMMAND_TEXT[c.name as keyof typeof COMMAND_TEXT];
+
+/** The command menus: agents see theirs; super admins see theirs and the admin ones. */
+export function commandMenus(): { agent: { command: string; description: string }[]; admin: { command: string; description: string }[] } {
+  const entry = (c: Command) => ({ command: c.name, description: textOf(c).menu });
+  const agent = listed(false).map(entry);
+  return { agent, admin: [...agent, ...listed(true).map(entry)] };
+}
+
+export async function onHelp(m: Incoming): Promise<void> {
+  const lines: string[] = [T.helpTitle, ...listed(false).map((c) => textOf(c).help)];
+  if (m.role.kind === 'admin') lines.push('', T.adminHelpTitle, ...listed(true).map((c) => textOf(c).help));
+  await m.reply(lines.join('\n'));
+}
