@@ -218,9 +218,9 @@ function releasesHold(event: CallEvent): boolean {
 /**
  * The agent's phone is called first. The bridge and the target's channel are made at the same
  * time, while it rings: a channel made with /channels/create sends nothing to the provider until
- * it is dialed, and once it waits in a bridge Asterisk runs a dial for it at once. On Asterisk
- * 18.9 a created channel alone in Stasis picks a dial up only on its 200 ms loop, and originating
- * the target on the answer costs Asterisk a channel set-up and a thread on the critical path.
+ * it is dialed, and once it waits in a bridge Asterisk runs a dial for it at once, where a created
+ * channel alone in Stasis would pick it up only on its loop's next turn, and an originate costs a
+ * channel set-up on the critical path (docs/target-created-in-bridge.md).
  */
 function onCallStarted(state: CallState): Transition {
   if (state.stage !== 'requested') return unchanged(state);

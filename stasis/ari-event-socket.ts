@@ -22,10 +22,8 @@ export interface AriEventSocketHandlers {
 /**
  * ARI's event WebSocket (`/ari/events?app=…`), read with `ws`: each message is one JSON event.
  * Credentials go in the Authorization header, never in the URL (URLs end up in logs and proxies).
- * Messages that arrive together are handed over in one go (ws's default): a request made for the
- * first is written only after the last is handled (Node writes HTTP requests on the next tick), but
- * handing over one message per event-loop turn instead cost 40 % of the call rate at saturation
- * (BENCHMARKS.md), and handling an event here takes tens of microseconds.
+ * Messages that arrive together are handed over in one go (ws's default); the adapter lets a
+ * request made for one leave before the next is handled (docs/request-first.md).
  */
 export class AriEventSocket {
   private constructor(private readonly ws: WebSocket) {}

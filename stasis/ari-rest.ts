@@ -6,9 +6,8 @@ import { RequestCounter } from './request-first';
 export type QueryValue = string | number | boolean | undefined | null;
 
 /**
- * ARI's REST calls over Node's own HTTP client with keep-alive connections. (ari-client sent them
- * through swagger-client and `request`, which wrote each request 1-2 ms later on the real Asterisk
- * and turned every error response into a bare message without its status.) A 404 stays a 404.
+ * ARI's REST calls over Node's own HTTP client with keep-alive connections; a 404 stays a 404
+ * (why not ari-client's REST: docs/why-not-ari-client.md).
  */
 export class AriRest {
   private readonly agent: http.Agent;

@@ -9,12 +9,10 @@ export interface CallRowQuery {
 }
 
 /**
- * The Call row's INSERT and UPDATE statements, built once per set of columns and then reused.
- * Every call writes its row six or seven times, so this is the app's hottest database path:
- * TypeORM's query builder spent about 0.35 ms of CPU and 44 KB of garbage per UPDATE rebuilding
- * the same statement; with the statement kept (CallStore) it is about 0.12 ms and 3.5 KB
- * (`npm run bench:writes`). Values still go through the driver's own conversion, so rows are
- * stored and read back exactly as TypeORM writes them, on SQLite and PostgreSQL alike.
+ * The Call row's INSERT and UPDATE statements, built once per set of columns and then reused:
+ * every call writes its row several times, the app's hottest database path, and TypeORM's query
+ * builder rebuilt the same statement each time (docs/call-row-writes.md). Values still go through
+ * the driver's own conversion, so rows are stored exactly as TypeORM writes them, on both databases.
  */
 export class CallRowSql {
   private readonly inserts = new Map<string, string>();

@@ -2,11 +2,10 @@ import sqlite3 from 'sqlite3';
 
 /**
  * The SQLite connection TypeORM opens (ormconfig hands it this class), with statements that are
- * prepared once and kept for the connection's life. `dataSource.query` prepares, runs and
- * finalizes a statement each time: two trips through libuv's thread pool (prepare, run), each
- * waking a thread, which on a small VM costs about as much as the write itself. A kept statement
- * takes one trip. SQLite will not close a connection while statements are open, so `close`
- * finalizes them first.
+ * prepared once and kept for the connection's life: `dataSource.query` prepares, runs and finalizes
+ * a statement each time, two trips through libuv's thread pool where a kept statement takes one
+ * (docs/call-row-writes.md). SQLite will not close a connection while statements are open, so
+ * `close` finalizes them first.
  */
 export class SqliteConnection extends sqlite3.Database {
   private readonly statements = new Map<string, sqlite3.Statement>();
@@ -41,9 +40,9 @@ export class SqliteConnection extends sqlite3.Database {
 /**
  * sqlite3 as TypeORM gets it: connections are SqliteConnections, and `verbose()` is a no-op.
  * TypeORM calls `verbose()` on the driver module, which wraps every statement in a stack capture
- * plus util.inspect of its SQL and parameters, only to lengthen the stack of a failed query; that
- * was about a sixth of the app's CPU while calls were ending (see BENCHMARKS.md). A failed query
- * still carries SQLite's message and TypeORM's query text.
+ * plus util.inspect of its SQL and parameters, only to lengthen the stack of a failed query: a
+ * large share of the app's CPU while calls end (docs/benchmark-history.md, findings). A failed
+ * query still carries SQLite's message and TypeORM's query text.
  */
 export const sqlite3ForTypeorm = {
   verbose: (): typeof sqlite3 => Object.assign(Object.create(sqlite3) as typeof sqlite3, { Database: SqliteConnection }),
