@@ -8,7 +8,7 @@ import { Subject } from 'rxjs';
 
 import { DIAL_HOLD_MS } from '../call/call-machine';
 import type { CallStage } from '../call/call-types';
-import { readAriEvent } from '../stasis/ari-events';
+import { READ_EVENTS, peekEventType, readAriEvent } from '../stasis/ari-events';
 import { AriEventSocket } from '../stasis/ari-event-socket';
 import { AriRest } from '../stasis/ari-rest';
 import { type TrackedUpdate, Tracker } from './call-tracker';
@@ -103,6 +103,9 @@ export class BareReactor implements Driver {
   }
 
   private receive(data: Buffer): void {
+    // The events nobody reads are dropped unparsed, as the adapter drops them.
+    const type = peekEventType(data);
+    if (type !== undefined && !READ_EVENTS.has(type)) return;
     const read = readAriEvent(data);
     if (!('event' in read)) return;
     const e = read.event as RawEvent;
