@@ -122,8 +122,15 @@ export class CallStatusMessage {
       if (this.edit?.cancel()) this.edit = undefined;
     } else {
       this.live = update;
+      // A prompt the agent must act on goes out now, not after the edit interval.
+      if (this.asksAgentToAct(update) && this.edit?.cancel()) this.edit = undefined;
     }
     this.pump();
+  }
+
+  /** "Press 1 to confirm": the call waits for the agent, so the agent must see it at once. */
+  private asksAgentToAct(update: CallUpdate): boolean {
+    return update.stage === 'agent_answered' && this.options.confirmDigit !== undefined;
   }
 
   private render(update: CallUpdate) {
@@ -172,7 +179,10 @@ export class CallStatusMessage {
     if (this.messageId === undefined || this.render(this.live).text === this.shown) return;
     let sentText: string | undefined;
     const edit = this.out.queueEdit(this.chatId, this.messageId, this.liveContent((t) => { sentText = t; }), {
-      priority: 'edit', maxAttempts: EDIT_ATTEMPTS, notBefore: this.lastEditAt + this.options.minEditIntervalMs,
+      // A prompt is what the agent is waiting for, as much as a reply is.
+      ...(this.asksAgentToAct(this.live)
+        ? { priority: 'reply' as const, maxAttempts: EDIT_ATTEMPTS, notBefore: 0 }
+        : { priority: 'edit' as const, maxAttempts: EDIT_ATTEMPTS, notBefore: this.lastEditAt + this.options.minEditIntervalMs }),
     });
     this.edit = edit;
     void edit.done.then((result) => {

@@ -62,14 +62,14 @@ function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
-function statusWith(minEditIntervalMs = 1000) {
+function statusWith(minEditIntervalMs = 1000, confirmDigit?: string) {
   const clock = new ManualClock();
   const api = new FakeBotApi(clock);
   const out = new TelegramOut(new Api('1:x', { apiRoot: 'http://bot-api.invalid', fetch: api.fetch, maxRetries: 0 }), silentLogger(), new TelegramOutbox(TELEGRAM_LIMITS, clock));
   const updates = new Subject<CallUpdate>();
   const recorded: number[] = [];
   let delivery: FinalDelivery | undefined;
-  const status = new CallStatusMessage(out, 1, { minEditIntervalMs, now: () => clock.now(), onMessageId: (id) => { recorded.push(id); } }, update('requested'));
+  const status = new CallStatusMessage(out, 1, { minEditIntervalMs, now: () => clock.now(), onMessageId: (id) => { recorded.push(id); }, ...(confirmDigit ? { confirmDigit } : {}) }, update('requested'));
   void status.follow(updates).then((d) => { delivery = d; });
   return { clock, api, updates, recorded, delivered: () => delivery };
 }
@@ -87,6 +87,16 @@ describe('Telegram limits: the call status message', () => {
     await clock.advance(5000);
     expect(api.headlines()).toEqual([['📞 Calling your phone +1 555-123-0001…', '📞 Your phone +1 555-123-0001 is ringing — answer it…', FINAL]]);
     expect(delivered()).toBe('edited');
+  });
+
+  it('given the agent must press the confirmation digit, then that prompt is shown at once, not after the edit interval', async () => {
+    const { clock, api, updates } = statusWith(1000, '1');
+    await clock.advance(10);
+    updates.next(update('agent_ringing'));
+    await clock.advance(200);
+    updates.next(update('agent_answered'));
+    await clock.advance(50);
+    expect(api.headlines()[0]?.at(-1)).toBe('✅ You answered — press 1 to confirm…');
   });
 
   it('given updates spread out, then each is shown with at most one edit per interval, then the final', async () => {
