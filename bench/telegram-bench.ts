@@ -9,7 +9,7 @@
  * Loopback only; bounded in time; stops by itself. Figures are printed, never asserted.
  */
 import { ADMIN_ID, BotHarness, type TestUser } from '../spec/support/bot-harness';
-import { seededRandom } from '../spec/support/telegram-fault-proxy';
+import { seededRandom } from '../spec/support/seeded-random';
 import { ms, summarize, table } from './stats';
 
 const CALLERS = Number(process.env.BENCH_CALLERS ?? 200);

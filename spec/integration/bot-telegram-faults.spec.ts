@@ -1,5 +1,6 @@
 import { ADMIN_ID, BotHarness, type BotMessage, type TestUser } from '../support/bot-harness';
-import { type FaultAction, seededRandom } from '../support/telegram-fault-proxy';
+import { seededRandom } from '../support/seeded-random';
+import type { FaultAction } from '../support/telegram-fault-proxy';
 import { waitFor } from '../support/wait-for';
 
 const AGENTS = 40;

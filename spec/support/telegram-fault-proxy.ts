@@ -162,14 +162,3 @@ function badGateway(res: http.ServerResponse): void {
   res.end('<html><body>502 Bad Gateway</body></html>');
 }
 
-/** A small seeded generator, so a fault mix is the same mix on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -4,6 +4,8 @@
  * generator, so a spec sees the same failures on every run.
  */
 
+import { seededRandom as seeded } from '../seeded-random';
+
 export interface FaultRule {
   /** HTTP methods it applies to; default POST and DELETE (the requests that change something). */
   methods?: readonly string[];
@@ -53,16 +55,4 @@ export class FaultInjector {
     }
     return undefined;
   }
-}
-
-/** mulberry32: small, fast and good enough to spread failures over requests. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
