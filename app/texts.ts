@@ -122,7 +122,6 @@ export const T = {
   unknownCommand: 'I do not know that command. Send /help to see what I can do.',
   notText: 'Send me a command, for example /call +12025550123. /help lists them all.',
   tooLong: 'That message is too long for me. Send /help to see the commands.',
-  internalError: 'Something went wrong on our side. Please try again.',
 
   greeting: (name: string) => `Hi ${name}! Place a call with /call <number>, or use the menu below.`,
   adminGreeting: (name: string) => `Hi ${name}! You are a super admin. /help lists the admin commands.`,
@@ -148,8 +147,6 @@ export const T = {
   chooseRouteFirst: 'Choose a route first:',
   liveCallExists: 'You already have a call in progress — see the status message above, or /hangup to end it.',
   noLiveCall: 'You have no call in progress.',
-  hangingUp: 'Hanging up…',
-  numberRefused: (reason: string) => `❌ ${reason}`,
 
   currentRoute: (route: RouteCode | null) => (route ? `Your route: [${ROUTE_NAME[route]}] ${routeTag(route)}` : 'You have not chosen a route yet.'),
   selectRoute: 'Select the route for your outbound calls:',
