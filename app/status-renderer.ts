@@ -50,7 +50,7 @@ export function renderStatus(update: CallUpdate, confirmDigit?: string): { text:
       headline = '🟢 Connected';
       break;
     case 'ended':
-      headline = `${OUTCOME_ICON[update.outcome ?? 'failed'] ?? '📴'} ${outcomeText(update.outcome ?? 'failed', { endedBy: update.endedBy, talkSeconds: update.talkSeconds, detail: update.detail })}`;
+      headline = `${OUTCOME_ICON[update.outcome ?? 'failed'] ?? '📴'} ${outcomeText(update.outcome ?? 'failed', { endedBy: update.endedBy, talkSeconds: update.talkSeconds, ...(update.failure ? { failure: update.failure } : {}) })}`;
       break;
   }
   const text = `${headline}\nTo: ${target}\n${callerIdLine(context.callerId, context.route)}`;

@@ -1,5 +1,5 @@
 /** Every user-facing string of the bot, in one place: the core and the engine return codes and facts. */
-import type { CallOutcome, LegName, RouteCode } from '../call/call-types';
+import type { CallFailure, CallOutcome, LegName, RouteCode } from '../call/call-types';
 import type { NumberCheck, NumberRefusal } from '../phone/number-policy';
 import type { CallRefusal } from '../stasis/call-engine';
 
@@ -61,7 +61,17 @@ export function outcomeName(outcome: CallOutcome): string {
 }
 
 /** A short sentence for how a call ended, e.g. "Call ended — 2:13 — they hung up". */
-export function outcomeText(outcome: CallOutcome, opts: { endedBy?: LegName | 'app' | null; talkSeconds?: number | null; detail?: string | null } = {}): string {
+const FAILURE: Record<Exclude<CallFailure['kind'], 'request'>, string> = {
+  target_lost_before_dial: 'the target channel ended before it was dialed',
+  target_never_ready: 'the target channel never became ready to dial',
+};
+
+/** Why a call failed: a refused request is shown with Asterisk's own answer. */
+function failureText(failure: CallFailure): string {
+  return failure.kind === 'request' ? `${failure.request}: ${failure.error}` : FAILURE[failure.kind];
+}
+
+export function outcomeText(outcome: CallOutcome, opts: { endedBy?: LegName | 'app' | null; talkSeconds?: number | null; failure?: CallFailure } = {}): string {
   if (outcome === 'completed') {
     const parts = [OUTCOME.completed];
     if (opts.talkSeconds != null) parts.push(formatDuration(opts.talkSeconds));
@@ -70,7 +80,7 @@ export function outcomeText(outcome: CallOutcome, opts: { endedBy?: LegName | 'a
     else if (opts.endedBy === 'app') parts.push('hung up from Telegram');
     return parts.join(' — ');
   }
-  if ((outcome === 'failed' || outcome === 'refused') && opts.detail) return `${OUTCOME[outcome]}: ${opts.detail}`;
+  if (outcome === 'failed' && opts.failure) return `${OUTCOME.failed}: ${failureText(opts.failure)}`;
   return OUTCOME[outcome];
 }
 

@@ -14,7 +14,7 @@
  * always hangs up every leg still up and destroys the bridge, because Asterisk does neither.
  */
 import { type CallIds, callIds, channelOfLeg } from './call-ids';
-import type { CallOutcome, CallStage, LegName, RouteCode } from './call-types';
+import type { CallFailure, CallOutcome, CallStage, LegName, RouteCode } from './call-types';
 import { unansweredLegOutcome } from './outcomes';
 
 export interface CallPlan {
@@ -75,7 +75,9 @@ export interface CallState {
   endedBy?: LegName | 'app';
   hangupCause?: number | null;
   hangupCauseText?: string | null;
+  /** The Call row's diagnostic: what happened, for the record. */
   detail?: string;
+  failure?: CallFailure;
   /** Set while the target's dial goes out alone: the effects held back, in order (see holdAfterDial). */
   held?: readonly CallEffect[];
   /** A request that found its channel gone and named no leg, waiting out CHANNEL_GONE_GRACE_MS. */
@@ -366,7 +368,9 @@ function onLegEnded(state: CallState, leg: LegName, cause: number | null, causeT
   const hangup = { hangupCause: cause, hangupCauseText: causeText };
   if (current.status === 'created') {
     // Nothing dialed it: it was hung up or lost on Asterisk's side.
-    return endCall(ended, at, { outcome: 'failed', endedBy: leg, ...hangup, detail: `the ${leg} channel ended before it was dialed` });
+    return endCall(ended, at, {
+      outcome: 'failed', endedBy: leg, ...hangup, detail: `the ${leg} channel ended before it was dialed`, failure: { kind: 'target_lost_before_dial' },
+    });
   }
   if (state.stage === 'connected') return endCall(ended, at, { outcome: 'completed', endedBy: leg, ...hangup });
   if (current.status === 'up') {
@@ -385,7 +389,7 @@ function onTimer(state: CallState, timer: TimerName, at: number): Transition {
       return endCall(state, at, { outcome: 'agent_no_answer', endedBy: 'app', detail: 'no answer within the ring timeout' });
     case 'target_ring':
       if (state.target.status === 'created' && state.targetDialed) {
-        return endCall(state, at, { outcome: 'failed', endedBy: 'app', detail: 'the target channel never became ready to dial' });
+        return endCall(state, at, { outcome: 'failed', endedBy: 'app', detail: 'the target channel never became ready to dial', failure: { kind: 'target_never_ready' } });
       }
       if (state.target.status !== 'dialing' && state.target.status !== 'ringing') return unchanged(state);
       return endCall(state, at, { outcome: 'target_no_answer', endedBy: 'app', detail: 'no answer within the ring timeout' });
@@ -402,7 +406,9 @@ function onTimer(state: CallState, timer: TimerName, at: number): Transition {
     }
     case 'request_gone': {
       const gone = state.goneRequest;
-      return endCall(state, at, { outcome: 'failed', endedBy: 'app', ...(gone ? { detail: `${gone.request}: ${gone.error}` } : {}) });
+      return endCall(state, at, {
+        outcome: 'failed', endedBy: 'app', ...(gone ? { detail: `${gone.request}: ${gone.error}`, failure: { kind: 'request', ...gone } } : {}),
+      });
     }
   }
 }
@@ -413,7 +419,9 @@ function onTimer(state: CallState, timer: TimerName, at: number): Transition {
  */
 function onRequestFailed(state: CallState, event: Extract<CallEvent, { type: 'RequestFailed' }>): Transition {
   if (!event.channelGone) {
-    return endCall(state, event.at, { outcome: 'failed', endedBy: 'app', detail: `${event.request}: ${event.error}` });
+    return endCall(state, event.at, {
+      outcome: 'failed', endedBy: 'app', detail: `${event.request}: ${event.error}`, failure: { kind: 'request', request: event.request, error: event.error },
+    });
   }
   if (event.leg) {
     return { state, effects: [{ type: 'StartTimer', timer: `${event.leg}_gone`, ms: CHANNEL_GONE_GRACE_MS }] };
@@ -441,6 +449,7 @@ interface Ending {
   hangupCause?: number | null;
   hangupCauseText?: string | null;
   detail?: string;
+  failure?: CallFailure;
 }
 
 /** Ends the call from any live stage: every leg still up is hung up, the bridge destroyed. */
@@ -465,6 +474,7 @@ function endCall(state: CallState, at: number, ending: Ending): Transition {
     hangupCause: ending.hangupCause ?? null,
     hangupCauseText: ending.hangupCauseText ?? null,
     detail: ending.detail,
+    ...(ending.failure ? { failure: ending.failure } : {}),
     times: { ...state.times, endedAt: at },
   };
   effects.push({

@@ -38,3 +38,9 @@ export type CallOutcome =
   | 'refused';
 
 export type RouteCode = 'M' | 'D';
+
+/** Why a call ended `failed`: a request Asterisk refused (with its answer), or a leg lost before it could be used. */
+export type CallFailure =
+  | { kind: 'request'; request: string; error: string }
+  | { kind: 'target_lost_before_dial' }
+  | { kind: 'target_never_ready' };

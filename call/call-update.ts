@@ -1,6 +1,6 @@
 import type { CallState } from './call-machine';
 import { talkSeconds } from './call-machine';
-import type { CallOutcome, CallStage, LegName, RouteCode } from './call-types';
+import type { CallOutcome, CallStage, LegName, RouteCode, CallFailure } from './call-types';
 
 /** Who and what a call is about; fixed when the call is placed. */
 export interface CallContext {
@@ -21,7 +21,7 @@ export interface CallUpdate {
   endedBy?: LegName | 'app';
   talkSeconds?: number | null;
   hangupCause?: number | null;
-  detail?: string;
+  failure?: CallFailure;
   at: number;
   final: boolean;
 }
@@ -41,7 +41,7 @@ export function toCallUpdate(context: CallContext, stage: CallStage, state: Call
     update.endedBy = state.endedBy;
     update.talkSeconds = talk;
     update.hangupCause = state.hangupCause ?? null;
-    update.detail = state.detail;
+    if (state.failure) update.failure = state.failure;
   }
   return update;
 }

@@ -233,7 +233,7 @@ describe('call engine on an in-memory ARI', () => {
         await targetReady(call);
         await send({ type: 'ChannelStateChange', channelId: `${call.callId}-agent`, channelState: 'Up' });
       }
-      expect((await updates).at(-1)).toMatchObject({ outcome: 'failed', detail: expect.stringContaining('Allocation failed') });
+      expect((await updates).at(-1)).toMatchObject({ outcome: 'failed', failure: { kind: 'request', error: expect.stringContaining('Allocation failed') } });
       await h.engine.settled();
       expect(ari.requests.filter((r) => r.op === 'hangup').map((r) => r.args.channelId).sort()).toEqual([`${call.callId}-agent`, `${call.callId}-target`]);
       expect(ari.ops()).toContain('destroyBridge');
@@ -246,7 +246,7 @@ describe('call engine on an in-memory ARI', () => {
       ari.failNext('addToBridge', 'Bridge not in Stasis application', 409);
       await send({ type: 'ChannelStateChange', channelId: `${call.callId}-agent`, channelState: 'Up' });
       await targetReady(call);
-      expect((await updates).at(-1)).toMatchObject({ outcome: 'failed', detail: expect.stringContaining('Bridge not in Stasis application') });
+      expect((await updates).at(-1)).toMatchObject({ outcome: 'failed', failure: { kind: 'request', error: expect.stringContaining('Bridge not in Stasis application') } });
       await h.engine.settled();
       expect(ari.ops()).not.toContain('dial');
     });
@@ -257,7 +257,7 @@ describe('call engine on an in-memory ARI', () => {
       const updates = firstValueFrom(call.updates.pipe(toArray()));
       await targetReady(call);
       await send({ type: 'ChannelDestroyed', channelId: `${call.callId}-target`, cause: 16, causeText: 'Normal Clearing' });
-      expect((await updates).at(-1)).toMatchObject({ outcome: 'failed', detail: 'the target channel ended before it was dialed' });
+      expect((await updates).at(-1)).toMatchObject({ outcome: 'failed', failure: { kind: 'target_lost_before_dial' } });
       await h.engine.settled();
       expect(ari.requests.filter((r) => r.op === 'hangup').map((r) => r.args.channelId)).toEqual([`${call.callId}-agent`]);
     });
@@ -307,7 +307,7 @@ describe('call engine on an in-memory ARI', () => {
       const updates = firstValueFrom(call.updates.pipe(toArray()));
       ari.failNext('addToBridge', message, status);
       await legUp(call, 'agent');
-      expect((await updates).at(-1)).toMatchObject({ outcome: 'failed', detail: expect.stringContaining(message) });
+      expect((await updates).at(-1)).toMatchObject({ outcome: 'failed', failure: { kind: 'request', error: expect.stringContaining(message) } });
     });
 
     it('given the call ended, then the agent can place the next call at once', async () => {

@@ -229,7 +229,7 @@ describe('call engine on the ARI simulator through the ARI adapter', () => {
       sim.setFarEnd(() => ({ kind: 'answer', ringMs: 10 }));
       const placed = await call('+12025550123');
       const final = await finalOf(placed);
-      expect(final).toMatchObject({ outcome: 'failed', detail: expect.stringMatching(/add to bridge: .*no answer within 1000 ms/) });
+      expect(final).toMatchObject({ outcome: 'failed', failure: { kind: 'request', request: 'add to bridge', error: expect.stringMatching(/no answer within 1000 ms/) } });
       await asteriskIsClean();
     });
   });

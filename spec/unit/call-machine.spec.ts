@@ -191,7 +191,7 @@ describe('call state machine', () => {
 
     it('given the target channel ends before it was dialed, then the call fails and says so', () => {
       const { state, last } = run([ev.started(), targetReady, ev.ringing('agent'), ev.ended('target', 16)]);
-      expect(state).toMatchObject({ stage: 'ended', outcome: 'failed', endedBy: 'target', detail: 'the target channel ended before it was dialed' });
+      expect(state).toMatchObject({ stage: 'ended', outcome: 'failed', endedBy: 'target', failure: { kind: 'target_lost_before_dial' } });
       expect(hungUp(last)).toEqual(['c1-agent']);
     });
 
@@ -288,7 +288,10 @@ describe('call state machine', () => {
   describe('failures', () => {
     it('given an ARI request fails, then the call ends as failed with the error and every leg is hung up', () => {
       const { state, last } = run([...toStage.target_ringing, { type: 'RequestFailed', request: 'add to bridge', error: 'timeout after 5000 ms', at: 9 }]);
-      expect(state).toMatchObject({ outcome: 'failed', detail: 'add to bridge: timeout after 5000 ms' });
+      expect(state).toMatchObject({
+        outcome: 'failed', detail: 'add to bridge: timeout after 5000 ms',
+        failure: { kind: 'request', request: 'add to bridge', error: 'timeout after 5000 ms' },
+      });
       expect(hungUp(last)).toEqual(['c1-agent', 'c1-target']);
     });
 
