@@ -20,7 +20,9 @@ describe('bot: calls', () => {
   /** The numbers the provider was sent INVITEs for (the simulator's far end), in order. */
   const invited = () => h.sim.invites().map((i) => i.endpoint);
 
+  /** The agent's last Call row, once the writes already asked for have landed (they run off the hot path). */
   async function callRow() {
+    await h.engine.settled();
     const a = await h.stores.agents.byTelegramId('2001');
     return (await h.stores.calls.recentRequestsOfAgent(a!.id, 1))[0];
   }
