@@ -42,7 +42,7 @@ export class AriAdapter implements AriPort {
   constructor(private readonly options: AriAdapterOptions) {
     const timeoutMs = options.requestTimeoutMs ?? 5000;
     this.rest = new AriRest(options.url, options.username, options.password, timeoutMs);
-    this.link = new AriConnection({ ...options, timeoutMs }, {
+    this.link = new AriConnection({ ...options, timeoutMs }, this.rest, {
       onMessage: (data) => this.receive(data),
       onBadMessage: (reason) => this.unreadable(reason),
     });

@@ -1,9 +1,8 @@
-import http from 'node:http';
-import https from 'node:https';
 import { BehaviorSubject, type Observable, distinctUntilChanged } from 'rxjs';
 import type { Logger } from '../config/logger';
 import { AriEventSocket } from './ari-event-socket';
-import type { AriConnectionState } from './ari-port';
+import { type AriConnectionState, AriRequestError } from './ari-port';
+import type { AriRest } from './ari-rest';
 
 export interface AriConnectionOptions {
   url: string;
@@ -25,7 +24,7 @@ export interface AriConnectionHandlers {
 
 /**
  * The life of the event connection, what a long-running ARI app needs from it:
- * - credentials checked with a plain GET /ari/asterisk/info first, so a wrong password is reported
+ * - credentials checked with a GET /ari/asterisk/info first, so a wrong password is reported
  *   as such (and retried slowly) instead of as a failed upgrade;
  * - reconnect with capped backoff, forever; calls in progress are re-read by the engine on
  *   `connected` (see reconcile.ts);
@@ -44,7 +43,8 @@ export class AriConnection {
   /** Replays the current state to new subscribers. */
   readonly state: Observable<AriConnectionState> = this.current.pipe(distinctUntilChanged());
 
-  constructor(private readonly options: AriConnectionOptions, private readonly handlers: AriConnectionHandlers) {
+  /** `rest`: the app's one HTTP client, also used to check the credentials before each connect. */
+  constructor(private readonly options: AriConnectionOptions, private readonly rest: AriRest, private readonly handlers: AriConnectionHandlers) {
     this.timeoutMs = options.timeoutMs;
   }
 
@@ -115,21 +115,18 @@ export class AriConnection {
 
   /** GET /ari/asterisk/info with the same credentials; resolves to Asterisk's version when it says one. */
   private async checkCredentials(): Promise<string | undefined> {
-    const { url, username, password } = this.options;
-    let answer: { status: number; body: string };
+    const { url } = this.options;
+    let info: { system?: { version?: unknown } } | undefined;
     try {
-      answer = await getOnce(`${url}/ari/asterisk/info`, `${username}:${password}`, this.timeoutMs);
+      info = await this.rest.call<{ system?: { version?: unknown } }>('asterisk info', 'GET', '/asterisk/info');
     } catch (err) {
+      const status = err instanceof AriRequestError ? err.status : undefined;
+      if (status === 401) throw new Error('ARI rejected the username or password (check ARI_USERNAME / ARI_PASSWORD and ari.conf)');
+      if (status !== undefined) throw new Error(`ARI answered ${status} to GET /ari/asterisk/info`);
       throw new Error(`Asterisk HTTP server unreachable at ${url}`, { cause: err });
     }
-    if (answer.status === 401) throw new Error('ARI rejected the username or password (check ARI_USERNAME / ARI_PASSWORD and ari.conf)');
-    if (answer.status < 200 || answer.status >= 300) throw new Error(`ARI answered ${answer.status} to GET /ari/asterisk/info`);
-    try {
-      const version = (JSON.parse(answer.body) as { system?: { version?: unknown } }).system?.version;
-      return typeof version === 'string' ? version : undefined;
-    } catch {
-      return undefined;
-    }
+    const version = typeof info === 'object' ? info.system?.version : undefined;
+    return typeof version === 'string' ? version : undefined;
   }
 
   private startKeepalive(): void {
@@ -153,21 +150,4 @@ export class AriConnection {
     this.socket = undefined;
     socket?.terminate();
   }
-}
-
-/** One plain GET with basic auth and no connection reuse: nothing of it outlives the answer. */
-function getOnce(target: string, auth: string, timeoutMs: number): Promise<{ status: number; body: string }> {
-  const url = new URL(target);
-  const request = url.protocol === 'https:' ? https.request : http.request;
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', auth, agent: false, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
-  });
 }
