@@ -161,7 +161,7 @@ export class CallBot {
     await runCallback(m, action);
   }
 
-  /** Checks who may press what; returns the alert text when they may not. */
+  /** Checks who may press what; returns the alert text when they may not. A permitted hang-up is carried out here. */
   private async refuseCallback(m: Incoming, action: CallbackAction): Promise<string | undefined> {
     const agent = activeAgent(m.role);
     switch (action.kind) {
@@ -169,10 +169,10 @@ export class CallBot {
       case 'deny':
         return m.role.kind === 'admin' ? undefined : T.notAllowed;
       case 'hangup': {
-        const live = this.deps.engine.liveCall(action.callId);
-        if (!live) return T.staleButton;
-        if (m.role.kind === 'admin' || live.context.agentId === agent?.id) return undefined;
-        return T.notYourCall;
+        // The engine decides who may end a call, and ends it when they may.
+        const answer = this.deps.engine.cancelCallAs(action.callId, { agentId: agent?.id ?? null, isAdmin: m.role.kind === 'admin' });
+        if (answer === 'cancelled') return undefined;
+        return answer === 'not_yours' ? T.notYourCall : T.staleButton;
       }
       default:
         return agent ? undefined : T.notAllowed;
@@ -192,8 +192,7 @@ async function runCallback(m: Incoming, action: CallbackAction): Promise<void> {
     case 'routeThenCall': return onRouteThenCall(m, action.route, action.number);
     case 'call': return placeCall(m, action.number);
     case 'hangup':
-      m.deps.engine.cancelCallAs(action.callId, { agentId: activeAgent(m.role)?.id ?? null, isAdmin: m.role.kind === 'admin' });
-      return;
+      return; // ended while the button press was checked (refuseCallback)
     case 'approve': return admin.onApprove(m, action.telegramId);
     case 'deny': return admin.onDeny(m, action.telegramId);
   }
