@@ -6,6 +6,7 @@ import {
   initialCallState, transition,
 } from '../call/call-machine';
 import { legOfChannel } from '../call/call-ids';
+import { type AriRequestEffect, prerequisiteOf, requestKeyName, requestKeyOf } from '../call/request-order';
 import type { CallRegistry, LiveCall } from './call-registry';
 import type { LegName } from '../call/call-types';
 import { type CallContext, toCallUpdate } from '../call/call-update';
@@ -24,18 +25,16 @@ export interface CallRunnerDeps {
 
 /** Requests still in flight for one call, so dependent requests wait for what they need. */
 interface Pending {
-  originated: Map<string, Request>;
-  bridgeReady?: Request;
-  joined: Map<string, Request>;
-  ringback?: Request;
+  /** By requestKeyName: the requests later ones may wait for. */
+  requests: Map<string, Request>;
   teardown: Promise<unknown>[];
   timers: Map<TimerName, NodeJS.Timeout>;
 }
 
 /**
  * Executes the machine's effects and feeds what happens back in as events. It holds no call logic:
- * every decision is the machine's. ARI requests go out at once, in the order the machine lists
- * them; only requests that need an earlier one (adding to a bridge being created) wait for it.
+ * every decision is the machine's, and which request waits for which is call/request-order.ts's.
+ * ARI requests go out at once, in the order the machine lists them.
  */
 export class CallRunner {
   private readonly pending = new Map<string, Pending>();
@@ -51,7 +50,7 @@ export class CallRunner {
     const at = this.now();
     const live = this.deps.registry.add(context, initialCallState(plan, at));
     this.pending.set(context.callId, {
-      originated: new Map(), joined: new Map(), teardown: [], timers: new Map(),
+      requests: new Map(), teardown: [], timers: new Map(),
     });
     this.deps.registry.publish(live, toCallUpdate(context, live.state.stage, live.state, at));
     this.dispatch(live, { type: 'CallStarted', at });
@@ -94,58 +93,7 @@ export class CallRunner {
   private execute(live: LiveCall, effect: CallEffect): void {
     const p = this.pending.get(live.context.callId);
     if (!p) return;
-    const { ari } = this.deps;
     switch (effect.type) {
-      case 'OriginateLeg': {
-        const request = ari.originate({
-          channelId: effect.channelId, endpoint: effect.endpoint, app: this.deps.app, appArgs: effect.appArgs,
-          callerId: effect.callerId, timeoutS: effect.timeoutS,
-        });
-        p.originated.set(effect.channelId, tracked(request));
-        this.failCallOnError(live, `originate ${effect.leg}`, request);
-        return;
-      }
-      case 'CreateLeg': {
-        const request = ari.createChannel({ channelId: effect.channelId, endpoint: effect.endpoint, app: this.deps.app, appArgs: effect.appArgs });
-        p.originated.set(effect.channelId, tracked(request));
-        this.failCallOnError(live, `create ${effect.leg} channel`, request);
-        return;
-      }
-      case 'DialLeg': {
-        // Only once the channel is in the bridge: there Asterisk runs the dial at once. If joining
-        // failed, that request's own error decides the call.
-        const dialed = afterSuccess(p.joined.get(effect.channelId), () => ari.dial(effect.channelId, effect.timeoutS, effect.callerChannelId));
-        this.failCallOnError(live, `dial ${effect.leg}`, dialed, { leg: effect.leg, addChannel: false });
-        return;
-      }
-      case 'CreateBridge': {
-        const created = ari.createBridge(effect.bridgeId, live.context.callId);
-        p.bridgeReady = tracked(created);
-        this.failCallOnError(live, 'create bridge', created);
-        return;
-      }
-      case 'AddToBridge': {
-        const joined = after(p.bridgeReady, () => ari.addToBridge(effect.bridgeId, effect.channelId));
-        p.joined.set(effect.channelId, tracked(joined));
-        this.failCallOnError(live, 'add to bridge', joined, { leg: legOfChannel(live.state.ids, effect.channelId) ?? 'target', addChannel: true });
-        return;
-      }
-      case 'StartRingback': {
-        const playing = after(p.joined.get(effect.channelId), () => ari.play(effect.channelId, effect.playbackId, 'tone:ring'));
-        p.ringback = tracked(playing);
-        this.warnOnError(live, 'start ringback', playing);
-        return;
-      }
-      case 'StopRingback':
-        p.teardown.push(after(p.ringback, () => this.tearDown(live, 'stop ringback', () => ari.stopPlayback(effect.playbackId))));
-        return;
-      case 'HangupLeg':
-        // A hangup racing its own originate would find nothing and leave the new channel behind.
-        p.teardown.push(after(p.originated.get(effect.channelId), () => this.tearDown(live, `hang up ${effect.channelId}`, () => ari.hangup(effect.channelId))));
-        return;
-      case 'DestroyBridge':
-        p.teardown.push(after(p.bridgeReady, () => this.tearDown(live, 'destroy bridge', () => ari.destroyBridge(effect.bridgeId))));
-        return;
       case 'StartTimer': {
         clearTimeout(p.timers.get(effect.timer));
         const timer = effect.timer;
@@ -165,6 +113,69 @@ export class CallRunner {
       case 'PersistCall':
         this.deps.writer.write(live.context.callId, effect.patch);
         return;
+      default:
+        this.request(live, p, effect);
+    }
+  }
+
+  /** Sends one ARI request, after the earlier one it needs (call/request-order.ts), and watches its answer. */
+  private request(live: LiveCall, p: Pending, effect: AriRequestEffect): void {
+    const prerequisite = prerequisiteOf(effect);
+    const first = prerequisite ? p.requests.get(requestKeyName(prerequisite.after)) : undefined;
+    const send = () => this.send(live, effect);
+    const promise = prerequisite?.onFailure === 'skip' ? afterSuccess(first, send) : after(first, send);
+    const key = requestKeyOf(effect);
+    if (key) p.requests.set(requestKeyName(key), tracked(promise));
+    switch (effect.type) {
+      case 'StopRingback':
+      case 'HangupLeg':
+      case 'DestroyBridge':
+        p.teardown.push(promise);
+        return;
+      case 'StartRingback':
+        this.warnOnError(live, 'start ringback', promise);
+        return;
+      case 'OriginateLeg':
+        this.failCallOnError(live, `originate ${effect.leg}`, promise);
+        return;
+      case 'CreateLeg':
+        this.failCallOnError(live, `create ${effect.leg} channel`, promise);
+        return;
+      case 'CreateBridge':
+        this.failCallOnError(live, 'create bridge', promise);
+        return;
+      case 'DialLeg':
+        this.failCallOnError(live, `dial ${effect.leg}`, promise, { leg: effect.leg, addChannel: false });
+        return;
+      case 'AddToBridge':
+        this.failCallOnError(live, 'add to bridge', promise, { leg: legOfChannel(live.state.ids, effect.channelId) ?? 'target', addChannel: true });
+        return;
+    }
+  }
+
+  private send(live: LiveCall, effect: AriRequestEffect): Promise<unknown> {
+    const { ari, app } = this.deps;
+    switch (effect.type) {
+      case 'OriginateLeg':
+        return ari.originate({
+          channelId: effect.channelId, endpoint: effect.endpoint, app, appArgs: effect.appArgs, callerId: effect.callerId, timeoutS: effect.timeoutS,
+        });
+      case 'CreateLeg':
+        return ari.createChannel({ channelId: effect.channelId, endpoint: effect.endpoint, app, appArgs: effect.appArgs });
+      case 'DialLeg':
+        return ari.dial(effect.channelId, effect.timeoutS, effect.callerChannelId);
+      case 'CreateBridge':
+        return ari.createBridge(effect.bridgeId, live.context.callId);
+      case 'AddToBridge':
+        return ari.addToBridge(effect.bridgeId, effect.channelId);
+      case 'StartRingback':
+        return ari.play(effect.channelId, effect.playbackId, 'tone:ring');
+      case 'StopRingback':
+        return this.tearDown(live, 'stop ringback', () => ari.stopPlayback(effect.playbackId));
+      case 'HangupLeg':
+        return this.tearDown(live, `hang up ${effect.channelId}`, () => ari.hangup(effect.channelId));
+      case 'DestroyBridge':
+        return this.tearDown(live, 'destroy bridge', () => ari.destroyBridge(effect.bridgeId));
     }
   }
 
@@ -246,7 +257,7 @@ function after<T>(first: Request | undefined, next: () => Promise<T>): Promise<T
 }
 
 /** Like `after`, but `next` is skipped when `first` failed. */
-function afterSuccess(first: Request | undefined, next: () => Promise<void>): Promise<void> {
+function afterSuccess(first: Request | undefined, next: () => Promise<unknown>): Promise<unknown> {
   if (!first || (first.settled && !first.failed)) return next();
   return first.promise.then(next, () => undefined);
 }

@@ -1,0 +1,58 @@
+/**
+ * The order a call's ARI requests must keep. The runner sends each request as soon as the machine
+ * asks for it, without waiting for earlier answers, except where a request needs an earlier one of
+ * the same call: these rules say which, and what happens when that one failed.
+ */
+import type { CallEffect } from './call-machine';
+
+/** A request of one call that later requests can wait for. */
+export type RequestKey =
+  | { kind: 'make'; channelId: string }
+  | { kind: 'join'; channelId: string }
+  | { kind: 'bridge' }
+  | { kind: 'ringback' };
+
+export type AriRequestEffect = Extract<CallEffect, {
+  type: 'OriginateLeg' | 'CreateLeg' | 'DialLeg' | 'CreateBridge' | 'AddToBridge' | 'StartRingback' | 'StopRingback' | 'HangupLeg' | 'DestroyBridge';
+}>;
+
+/**
+ * `after`: the request goes once that one has settled. `onFailure`: `send` anyway (the later
+ * request's own answer decides), or `skip` it (the earlier failure already decides the call).
+ */
+export interface Prerequisite {
+  after: RequestKey;
+  onFailure: 'send' | 'skip';
+}
+
+/** The key later requests name this request by, if any can wait for it. */
+export function requestKeyOf(effect: AriRequestEffect): RequestKey | undefined {
+  switch (effect.type) {
+    case 'OriginateLeg':
+    case 'CreateLeg': return { kind: 'make', channelId: effect.channelId };
+    case 'CreateBridge': return { kind: 'bridge' };
+    case 'AddToBridge': return { kind: 'join', channelId: effect.channelId };
+    case 'StartRingback': return { kind: 'ringback' };
+    default: return undefined;
+  }
+}
+
+export function prerequisiteOf(effect: AriRequestEffect): Prerequisite | undefined {
+  switch (effect.type) {
+    // A channel can only join a bridge that exists.
+    case 'AddToBridge': return { after: { kind: 'bridge' }, onFailure: 'send' };
+    // Only in the bridge does Asterisk run the dial at once; if the join failed, its error ends the call.
+    case 'DialLeg': return { after: { kind: 'join', channelId: effect.channelId }, onFailure: 'skip' };
+    case 'StartRingback': return { after: { kind: 'join', channelId: effect.channelId }, onFailure: 'send' };
+    case 'StopRingback': return { after: { kind: 'ringback' }, onFailure: 'send' };
+    // A hangup racing its own originate would find nothing and leave the new channel behind.
+    case 'HangupLeg': return { after: { kind: 'make', channelId: effect.channelId }, onFailure: 'send' };
+    case 'DestroyBridge': return { after: { kind: 'bridge' }, onFailure: 'send' };
+    default: return undefined;
+  }
+}
+
+/** One string per key, for the runner's map of requests in flight. */
+export function requestKeyName(key: RequestKey): string {
+  return 'channelId' in key ? `${key.kind}:${key.channelId}` : key.kind;
+}

@@ -1,0 +1,84 @@
+import { type CallEffect, type CallEvent, initialCallState, transition } from '../../call/call-machine';
+import type { LegName } from '../../call/call-types';
+import { type AriRequestEffect, prerequisiteOf, requestKeyName, requestKeyOf } from '../../call/request-order';
+import { TEST_PLAN } from '../support/call-plan';
+
+const REQUESTS = new Set<CallEffect['type']>([
+  'OriginateLeg', 'CreateLeg', 'DialLeg', 'CreateBridge', 'AddToBridge', 'StartRingback', 'StopRingback', 'HangupLeg', 'DestroyBridge',
+]);
+const isRequest = (effect: CallEffect): effect is AriRequestEffect => REQUESTS.has(effect.type);
+
+/** Every ARI request a call asks for, in order, with the hold's timer fired whenever one is started. */
+function requestsOf(events: CallEvent[]): AriRequestEffect[] {
+  let state = initialCallState(TEST_PLAN, 0);
+  const requests: AriRequestEffect[] = [];
+  const apply = (event: CallEvent) => {
+    const next = transition(state, event);
+    state = next.state;
+    requests.push(...next.effects.filter(isRequest));
+    if (next.effects.some((e) => e.type === 'StartTimer' && e.timer === 'dial_hold')) apply({ type: 'TimerExpired', timer: 'dial_hold', at: event.at });
+  };
+  events.forEach(apply);
+  return requests;
+}
+
+const at = 1;
+const ev = {
+  started: (): CallEvent => ({ type: 'CallStarted', at }),
+  stasis: (leg: LegName): CallEvent => ({ type: 'LegEnteredStasis', leg, at }),
+  ringing: (leg: LegName): CallEvent => ({ type: 'LegRinging', leg, at }),
+  answered: (leg: LegName): CallEvent => ({ type: 'LegAnswered', leg, at }),
+  ended: (leg: LegName): CallEvent => ({ type: 'LegEnded', leg, cause: 16, at }),
+  cancel: (): CallEvent => ({ type: 'CancelRequested', by: 'agent', at }),
+};
+
+const ofType = <T extends AriRequestEffect['type']>(requests: AriRequestEffect[], type: T) =>
+  requests.filter((r): r is Extract<AriRequestEffect, { type: T }> => r.type === type);
+
+describe('the order of a call\'s ARI requests', () => {
+  const whole = requestsOf([
+    ev.started(), ev.stasis('target'), ev.ringing('agent'), ev.answered('agent'), ev.stasis('agent'),
+    ev.ringing('target'), ev.answered('target'), ev.ended('target'),
+  ]);
+
+  it('dials the target only once its channel has joined the bridge, and not at all if joining failed', () => {
+    const [dial] = ofType(whole, 'DialLeg');
+    expect(prerequisiteOf(dial)).toEqual({ after: { kind: 'join', channelId: dial.channelId }, onFailure: 'skip' });
+  });
+
+  it('adds a channel to the bridge only once the bridge exists, whatever the bridge request answered', () => {
+    for (const join of ofType(whole, 'AddToBridge')) expect(prerequisiteOf(join)).toEqual({ after: { kind: 'bridge' }, onFailure: 'send' });
+  });
+
+  it('plays ringback to the agent after the agent has joined, and stops it after it started', () => {
+    const [start] = ofType(whole, 'StartRingback');
+    const [stop] = ofType(whole, 'StopRingback');
+    expect(prerequisiteOf(start)?.after).toEqual({ kind: 'join', channelId: start.channelId });
+    expect(prerequisiteOf(stop)?.after).toEqual({ kind: 'ringback' });
+  });
+
+  it('hangs a channel up only after the request that made it, so a hangup cannot race its own originate', () => {
+    const cancelled = requestsOf([ev.started(), ev.cancel()]);
+    const hangups = ofType(cancelled, 'HangupLeg');
+    expect(hangups.map((h) => prerequisiteOf(h))).toEqual(hangups.map((h) => ({ after: { kind: 'make', channelId: h.channelId }, onFailure: 'send' })));
+    expect(prerequisiteOf(ofType(cancelled, 'DestroyBridge')[0])?.after).toEqual({ kind: 'bridge' });
+  });
+
+  it.each([
+    ['a whole call', whole],
+    ['a call cancelled while the agent rings', requestsOf([ev.started(), ev.ringing('agent'), ev.cancel()])],
+    ['a call whose agent hangs up while the target rings', requestsOf([ev.started(), ev.stasis('target'), ev.answered('agent'), ev.stasis('agent'), ev.ringing('target'), ev.ended('agent')])],
+  ])('in %s, every request waited for is one the call asked for earlier', (_name, requests) => {
+    const asked = new Set<string>();
+    for (const request of requests) {
+      const prerequisite = prerequisiteOf(request);
+      if (prerequisite) expect(asked).toContain(requestKeyName(prerequisite.after));
+      const key = requestKeyOf(request);
+      if (key) asked.add(requestKeyName(key));
+    }
+  });
+
+  it('lets nothing wait for the requests that start a call', () => {
+    for (const first of whole.slice(0, 3)) expect(prerequisiteOf(first)).toBeUndefined();
+  });
+});
