@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
-import { ENTITIES, MIGRATIONS } from './entities';
+import { ENTITIES, MIGRATIONS, SnakeCaseNaming } from './entities';
 import { sqlite3ForTypeorm } from './store/sqlite-connection';
 
 /**
@@ -18,6 +18,7 @@ export function createDataSource(databaseUrl: string): DataSource {
       database: file,
       entities: ENTITIES,
       migrations: MIGRATIONS,
+      namingStrategy: new SnakeCaseNaming(),
       synchronize: false,
       // WAL lets the bot read history while the engine writes transitions; busy_timeout absorbs short locks.
       enableWAL: file !== ':memory:',
@@ -30,6 +31,7 @@ export function createDataSource(databaseUrl: string): DataSource {
     url: databaseUrl,
     entities: ENTITIES,
     migrations: MIGRATIONS,
+    namingStrategy: new SnakeCaseNaming(),
     synchronize: false,
     logging: false,
     extra: { max: 10, connectionTimeoutMillis: 10000 },

@@ -19,7 +19,7 @@ export class Call {
   agentId!: number;
 
   @ManyToOne(() => Agent, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'agentId', foreignKeyConstraintName: 'fk_calls_agent' })
+  @JoinColumn({ name: 'agent_id', foreignKeyConstraintName: 'fk_calls_agent' })
   agent?: Agent;
 
   @Column({ type: 'varchar', length: 16, nullable: true })

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { openDatabase } from '../../ormconfig';
 import type { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
-import { Call } from '../../entities';
+import { Call, MIGRATIONS } from '../../entities';
 import { createStores, type Stores } from '../../store';
 import { SqliteConnection } from '../../store/sqlite-connection';
 import { closeDatabase, freshDatabaseUrl, testDatabaseKind } from '../support/test-database';
@@ -41,11 +41,40 @@ describe(`data layer on ${kind}`, () => {
     });
 
     it('given the migrations applied, when reverted, then the tables are gone and can be rebuilt', async () => {
-      await dataSource.undoLastMigration();
+      for (const _migration of MIGRATIONS) await dataSource.undoLastMigration();
       const tables = await dataSource.createQueryRunner().getTables(['agents', 'calls', 'audit_events']);
       expect(tables).toHaveLength(0);
       await dataSource.runMigrations();
       expect(await dataSource.createQueryRunner().hasTable('calls')).toBe(true);
+    });
+    it('given rows written under the first schema\'s camelCase columns, when migrated to snake_case, then every row, index and the foreign key are kept', async () => {
+      for (const _migration of MIGRATIONS.slice(1)) await dataSource.undoLastMigration();
+      const q = (name: string) => dataSource.driver.escape(name);
+      const requestedAt = dataSource.getMetadata(Call).findColumnWithPropertyName('requestedAt');
+      const asStored = (date: Date): unknown => (requestedAt ? dataSource.driver.preparePersistentValue(date, requestedAt) : date);
+      const p = (i: number) => dataSource.driver.createParameter(`p${i}`, i);
+      await dataSource.query(`INSERT INTO agents (${q('telegramId')}, ${q('displayName')}, ${q('callerId')}, status) VALUES (${p(0)}, ${p(1)}, ${p(2)}, 'active')`,
+        ['9007199254740993', 'Ann', '+12025550100']);
+      const [{ id: agentId }] = await dataSource.query(`SELECT id FROM agents`) as { id: number }[];
+      await dataSource.query(
+        `INSERT INTO calls (id, ${q('agentId')}, ${q('targetInput')}, stage, ${q('requestedAt')}, ${q('statusMessageId')}) VALUES (${p(0)}, ${p(1)}, ${p(2)}, 'ended', ${p(3)}, ${p(4)})`,
+        ['call-1', agentId, '202 555 0123', asStored(new Date('2026-01-02T03:04:05Z')), 77],
+      );
+
+      await dataSource.runMigrations();
+
+      const [row] = await dataSource.query('SELECT telegram_id, display_name, caller_id FROM agents') as Record<string, string>[];
+      expect(row).toEqual({ telegram_id: '9007199254740993', display_name: 'Ann', caller_id: '+12025550100' });
+      const call = await dataSource.getRepository(Call).findOneByOrFail({ id: 'call-1' });
+      expect(call).toMatchObject({ agentId, targetInput: '202 555 0123', statusMessageId: 77 });
+      expect(call.requestedAt.toISOString()).toBe('2026-01-02T03:04:05.000Z');
+      expect(await stores.agents.activeAgentByTelegramId('9007199254740993')).toMatchObject({ displayName: 'Ann' });
+      const calls = await dataSource.createQueryRunner().getTable('calls');
+      expect(calls?.indices.find((i) => i.name === 'ix_calls_agent_requested')?.columnNames).toEqual(['agent_id', 'requested_at']);
+      expect(calls?.foreignKeys.map((f) => f.columnNames)).toEqual([['agent_id']]);
+      await expect(dataSource.query(`INSERT INTO calls (id, agent_id, target_input, stage, requested_at) VALUES ('call-2', 999, 'x', 'ended', ${p(0)})`, [asStored(new Date())]))
+        .rejects.toThrow();
+      expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
     });
   });
 
