@@ -2,6 +2,7 @@
 import type { CallFailure, CallOutcome, LegName, RouteCode } from '../call/call-types';
 import type { NumberCheck, NumberRefusal } from '../phone/number-policy';
 import type { CallRefusal } from '../stasis/call-engine';
+import type { RuleRefusal } from '../rules/call-rule';
 
 const NUMBER_REFUSAL: Record<NumberRefusal, string> = {
   not_a_number: 'That is not a phone number. Use digits, spaces and + ( ) - . only.',
@@ -29,7 +30,7 @@ export function numberRefusalText(check: Extract<NumberCheck, { ok: false }>): s
 /** The sentence of each kind of number refusal (for specs that check they are distinct). */
 export const NUMBER_REFUSAL_TEXTS: readonly string[] = Object.values(NUMBER_REFUSAL);
 
-const CALL_REFUSAL: Record<Exclude<CallRefusal, 'invalid_number' | 'live_call_exists'>, string> = {
+const CALL_REFUSAL: Record<Exclude<CallRefusal, 'invalid_number' | 'live_call_exists' | 'rule'>, string> = {
   not_authorized: 'You are not authorized to place calls.',
   no_route: 'Choose a route first.',
   no_phone: 'You have no registered phone yet. Ask an admin to set it.',
@@ -93,8 +94,21 @@ export function formatDuration(totalSeconds: number): string {
 }
 
 /** Why a call request was refused; a refused number says why the number was. */
-export function callRefusalText(refusal: CallRefusal, number?: Extract<NumberCheck, { ok: false }>): string {
+/** The agent's sentence for a compliance rule's refusal. */
+export function ruleRefusalText(refusal: RuleRefusal): string {
+  switch (refusal.rule) {
+    case 'do_not_call': return `This number is on the do-not-call list (since ${dateText(refusal.since)}).`;
+  }
+}
+
+/** 2026-03-04: a date an agent reads the same wherever the server runs. */
+export function dateText(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+export function callRefusalText(refusal: CallRefusal, number?: Extract<NumberCheck, { ok: false }>, rule?: RuleRefusal): string {
   if (refusal === 'invalid_number') return `❌ ${number ? numberRefusalText(number) : NUMBER_REFUSAL.invalid}`;
+  if (refusal === 'rule') return `⛔ ${rule ? ruleRefusalText(rule) : 'A calling rule refused this number.'}`;
   if (refusal === 'live_call_exists') return T.liveCallExists;
   return `❌ ${CALL_REFUSAL[refusal]}`;
 }

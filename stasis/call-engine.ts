@@ -13,6 +13,7 @@ import type { CallStage, RouteCode } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
 import { type InterruptedCall, reconcileOnStartup, resyncAfterReconnect, sweepOrphans } from './reconcile';
 import type { TeardownRetryPolicy } from './teardown-retry';
+import { type CallAttempt, type CallRule, type RuleRefusal, ruleRecord } from '../rules/call-rule';
 
 export type CallRefusal =
   | 'not_authorized'
@@ -21,7 +22,9 @@ export type CallRefusal =
   | 'invalid_number'
   | 'live_call_exists'
   | 'capacity'
-  | 'telephony_offline';
+  | 'telephony_offline'
+  /** A compliance rule refused it (do-not-call, calling hours, caps): `rule` says which and why. */
+  | 'rule';
 
 export type PlaceCallResult =
   | { ok: true; callId: string; context: CallContext; updates: Observable<CallUpdate> }
@@ -33,6 +36,7 @@ export type PlaceCallResult =
     liveCallId?: string;
     /** The checked number, when it was valid. */
     target?: string;
+    rule?: RuleRefusal;
   };
 
 /** What the app may see of a live call: who, what, where it is, and its stream. */
@@ -62,6 +66,8 @@ export interface CallEngineDeps {
   calls: CallRecords;
   audit: AuditTrail;
   logger: Logger;
+  /** Checked in order on every request with a valid number and a route; the first refusal wins. */
+  rules?: readonly CallRule[];
   /** Default: DEFAULT_TEARDOWN_RETRY. */
   teardownRetry?: TeardownRetryPolicy;
   now?: () => number;
@@ -165,6 +171,11 @@ export class CallEngine {
     if (!number.ok) return this.refuse(agent, request, 'invalid_number', { number });
     if (!agent.route) return this.refuse(agent, request, 'no_route', { target: number.e164 });
     if (!agent.phone) return this.refuse(agent, request, 'no_phone');
+    const attempt: CallAttempt = { agentId: agent.id, agentTelegramId: agent.telegramId, target: number.e164, route: agent.route, at: this.now() };
+    for (const rule of this.deps.rules ?? []) {
+      const refused = await rule.check(attempt);
+      if (refused) return this.refuse(agent, request, 'rule', { target: number.e164, rule: refused });
+    }
     if (!this.deps.ari.isConnected()) return this.refuse(agent, request, 'telephony_offline');
     if (this.registry.size >= this.deps.config.maxConcurrentCalls) return this.refuse(agent, request, 'capacity');
     if (!this.registry.reserveAgent(agent.id)) {
@@ -260,10 +271,10 @@ export class CallEngine {
 
   private async refuse(
     agent: AgentRecord, request: CallRequest, refusal: CallRefusal,
-    facts: { number?: Extract<NumberCheck, { ok: false }>; liveCallId?: string; target?: string } = {},
+    facts: { number?: Extract<NumberCheck, { ok: false }>; liveCallId?: string; target?: string; rule?: RuleRefusal } = {},
   ): Promise<PlaceCallResult> {
     const now = new Date(this.now());
-    const rule = refusalRecord(refusal, facts.number);
+    const rule = facts.rule ? `${refusal}: ${ruleRecord(facts.rule)}` : refusalRecord(refusal, facts.number);
     await this.deps.calls.recordCallRequest({
       id: randomUUID(), agentId: agent.id, agentPhone: agent.phone, targetInput: request.targetInput.slice(0, 64), target: facts.target ?? null,
       route: agent.route, callerId: agent.callerId, stage: 'ended', outcome: 'refused', detail: rule.slice(0, 512),
@@ -273,6 +284,7 @@ export class CallEngine {
     return {
       ok: false, refusal,
       ...(facts.number ? { number: facts.number } : {}), ...(facts.liveCallId ? { liveCallId: facts.liveCallId } : {}), ...(facts.target ? { target: facts.target } : {}),
+      ...(facts.rule ? { rule: facts.rule } : {}),
     };
   }
 

@@ -29,7 +29,7 @@ export async function placeCall(m: Incoming, targetInput: string): Promise<void>
       await m.reply(`${T.chooseRouteFirst}\n${formatForDisplay(result.target)}`, routeChoiceThenCall(result.target));
       return;
     }
-    await m.reply(callRefusalText(result.refusal, result.number));
+    await m.reply(callRefusalText(result.refusal, result.number, result.rule));
     return;
   }
   showLiveStatus(m, result);

@@ -5,6 +5,7 @@ import { DIAL_HOLD_MS } from '../../call/call-machine';
 import { addAgent, type EngineHarness, startEngine } from '../support/engine-harness';
 import { FakeAri } from '../support/fake-ari';
 import { waitFor } from '../support/wait-for';
+import type { CallAttempt, CallRule } from '../../rules/call-rule';
 
 describe('call engine on an in-memory ARI', () => {
   let ari: FakeAri;
@@ -61,6 +62,28 @@ describe('call engine on an in-memory ARI', () => {
         const [row] = await h.stores.calls.recentRequestsOfAgent(agent!.id);
         expect(row).toMatchObject({ stage: 'ended', outcome: 'refused', targetInput: target });
       }
+    });
+
+    it('given a compliance rule that refuses the number, then the request is refused with the rule and its facts, recorded, and nothing is dialed', async () => {
+      const since = new Date('2026-03-04T10:00:00Z');
+      const seen: CallAttempt[] = [];
+      const dnc: CallRule = { check: async (attempt) => { seen.push(attempt); return { rule: 'do_not_call', since }; } };
+      const never: CallRule = { check: async () => { throw new Error('a later rule must not run once one has refused'); } };
+      await h.close();
+      h = await startEngine(ari, {}, { rules: [dnc, never] });
+      await h.engine.start();
+      const agent = await addAgent(h.stores);
+
+      const result = await h.engine.placeCall({ agentTelegramId: '2001', targetInput: '(202) 555-0123' });
+
+      expect(result).toMatchObject({ ok: false, refusal: 'rule', rule: { rule: 'do_not_call', since }, target: '+12025550123' });
+      expect(seen).toEqual([{ agentId: agent.id, agentTelegramId: '2001', target: '+12025550123', route: 'M', at: expect.any(Number) }]);
+      expect(ari.commands()).toEqual([]);
+      const [audit] = await h.stores.audit.latest(1);
+      expect(audit).toMatchObject({ action: 'call_refused', details: 'rule: do_not_call (since=2026-03-04T10:00:00.000Z)' });
+      const [row] = await h.stores.calls.recentRequestsOfAgent(agent.id);
+      expect(row).toMatchObject({ stage: 'ended', outcome: 'refused', detail: 'rule: do_not_call (since=2026-03-04T10:00:00.000Z)' });
+      if (!result.ok) expect(callRefusalText(result.refusal, result.number, result.rule)).toBe('⛔ This number is on the do-not-call list (since 2026-03-04).');
     });
 
     it('given telephony is offline, then the request is refused as offline', async () => {
