@@ -7,6 +7,7 @@ import { openDatabase } from '../ormconfig';
 import { AriAdapter } from '../stasis/ari-adapter';
 import { CallEngine } from '../stasis/call-engine';
 import { createStores } from '../store';
+import { createCallRules } from '../rules';
 import { CallBot } from './bot';
 import { TelegramOut, botOptions } from './telegram-out';
 import { T } from './texts';
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
     url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app,
     requestTimeoutMs: config.ari.requestTimeoutMs, logger,
   });
-  const engine = new CallEngine({ config, ari, ...stores, logger });
+  const engine = new CallEngine({ config, ari, ...stores, rules: createCallRules(config, stores), logger });
   const interrupted = await engine.start();
   void ari.start();
 

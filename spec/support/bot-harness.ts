@@ -9,6 +9,7 @@ import { openDatabase } from '../../ormconfig';
 import { AriAdapter, type AriAdapterOptions } from '../../stasis/ari-adapter';
 import { CallEngine } from '../../stasis/call-engine';
 import { type Stores, createStores } from '../../store';
+import { createCallRules } from '../../rules';
 import { freePort } from './free-port';
 import { AriSimulator, type AriSimulatorOptions } from './ari-simulator';
 import { TelegramFaultProxy } from './telegram-fault-proxy';
@@ -117,7 +118,7 @@ export class BotHarness {
       url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app,
       requestTimeoutMs: config.ari.requestTimeoutMs, logger, reconnectMinMs: 50, reconnectMaxMs: 500, keepaliveMs: 1000, ...opts.adapter,
     });
-    const engine = new CallEngine({ config, ari, ...stores, logger });
+    const engine = new CallEngine({ config, ari, ...stores, rules: createCallRules(config, stores), logger });
     const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot));
     const out = new TelegramOut(bot.api, logger);
     const callBot = new CallBot({ config, engine, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000 }, bot);
