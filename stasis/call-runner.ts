@@ -10,6 +10,7 @@ import type { CallRegistry, LiveCall } from './call-registry';
 import type { LegName } from '../call/call-types';
 import { type CallContext, toCallUpdate } from '../call/call-update';
 import type { CallRowWriter } from './call-row-writer';
+import type { CallSetupObserver } from './call-setup-observer';
 import { DEFAULT_TEARDOWN_RETRY, type TeardownRetryPolicy, retryTeardown } from './teardown-retry';
 
 export interface CallRunnerDeps {
@@ -20,6 +21,7 @@ export interface CallRunnerDeps {
   logger: Logger;
   now?: () => number;
   teardownRetry?: TeardownRetryPolicy;
+  setup?: CallSetupObserver;
 }
 
 /** Requests still in flight for one call, so dependent requests wait for what they need. */
@@ -103,6 +105,10 @@ export class CallRunner {
         });
         p.originated.set(effect.channelId, tracked(request));
         this.failCallOnError(live, `originate ${effect.leg}`, request);
+        const { setup } = this.deps;
+        if (setup && effect.leg === 'agent') {
+          request.then(() => setup.agentOriginated(live.context, this.now() - live.state.times.requestedAt), () => undefined);
+        }
         return;
       }
       case 'CreateLeg': {
@@ -114,7 +120,7 @@ export class CallRunner {
       case 'DialLeg': {
         // Only once the channel is in the bridge: there Asterisk runs the dial at once. If joining
         // failed, that request's own error decides the call.
-        const dialed = afterSuccess(p.joined.get(effect.channelId), () => ari.dial(effect.channelId, effect.timeoutS, effect.callerChannelId));
+        const dialed = afterSuccess(p.joined.get(effect.channelId), () => this.timedDial(live, ari.dial(effect.channelId, effect.timeoutS, effect.callerChannelId)));
         this.failCallOnError(live, `dial ${effect.leg}`, dialed, { leg: effect.leg, addChannel: false });
         return;
       }
@@ -166,6 +172,14 @@ export class CallRunner {
         this.deps.writer.write(live.context.callId, effect.patch);
         return;
     }
+  }
+
+  /** Tells the set-up observer when Asterisk answered the target's dial (after it was sent). */
+  private timedDial(live: LiveCall, request: Promise<void>): Promise<void> {
+    const { setup } = this.deps;
+    const answeredAt = live.state.times.agentAnsweredAt;
+    if (setup && answeredAt !== undefined) request.then(() => setup.targetDialed(live.context, this.now() - answeredAt), () => undefined);
+    return request;
   }
 
   private finish(live: LiveCall): void {
