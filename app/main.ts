@@ -8,6 +8,7 @@ import { AriAdapter } from '../stasis/ari-adapter';
 import { CallEngine } from '../stasis/call-engine';
 import { createStores } from '../store';
 import { CallBot } from './bot';
+import { Operations } from './operations';
 import { TelegramOut, botOptions } from './telegram-out';
 import { T } from './texts';
 
@@ -42,11 +43,12 @@ async function main(): Promise<void> {
     url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app,
     requestTimeoutMs: config.ari.requestTimeoutMs, logger,
   });
-  const engine = new CallEngine({ config, ari, ...stores, logger });
+  const ops = new Operations(config.metrics, logger);
+  const engine = new CallEngine({ config, ari, ...stores, ...ops.engineHooks(stores.calls), logger });
   const interrupted = await engine.start();
   void ari.start();
 
-  const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot));
+  const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot, ops.telegramFetch));
   const out = new TelegramOut(bot.api, logger);
   // A status message of a call the last run left behind would otherwise show "live" forever.
   for (const call of interrupted) {
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
   }
   const callBot = new CallBot({ config, engine, stores, out, logger, statusEditIntervalMs: 1000 }, bot);
   await callBot.start();
+  await ops.start({ database: dataSource, ari, engine, outbox: out.outbox });
   void callBot.registerCommands();
   logger.info('callbot started', { mode: config.telegram.webhook ? 'webhook' : 'polling', ariApp: config.ari.app });
 
@@ -67,6 +70,7 @@ async function main(): Promise<void> {
     await engine.stop(5_000);
     // The ended calls' final statuses are in the outbox: give them a moment to reach the agents.
     await out.outbox.drained(SHUTDOWN_DRAIN_MS);
+    await ops.stop();
     await ari.close();
     await dataSource.destroy();
     process.exit(0);
