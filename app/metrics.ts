@@ -6,9 +6,9 @@ import type { CallSetupObserver } from '../stasis/call-setup-observer';
 import type { CallWrite } from './timed-call-records';
 import type { TelegramResult } from './telegram-requests';
 
-/** Set-up steps take milliseconds when all is well and seconds when a trunk or Asterisk struggles. */
+/** Wide enough to tell a healthy set-up step from one where Asterisk or a trunk struggles. */
 const SETUP_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-/** A healthy row write is a millisecond or two; the tail is what matters. */
+/** Finer at the bottom: a row write is short when all is well, and its tail is what matters. */
 const WRITE_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /** What the metrics read at scrape time and the streams they follow. */
