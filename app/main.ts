@@ -9,6 +9,7 @@ import { CallEngine } from '../stasis/call-engine';
 import { createStores } from '../store';
 import { createCallRules } from '../rules';
 import { CallBot } from './bot';
+import { Operations } from './operations';
 import { TelegramOut, botOptions } from './telegram-out';
 import { T } from './texts';
 
@@ -43,11 +44,12 @@ async function main(): Promise<void> {
     url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app,
     requestTimeoutMs: config.ari.requestTimeoutMs, logger,
   });
-  const engine = new CallEngine({ config, ari, ...stores, rules: createCallRules(config, stores), logger });
+  const ops = new Operations(config.metrics, logger);
+  const engine = new CallEngine({ config, ari, ...stores, ...ops.engineHooks(stores.calls), rules: createCallRules(config, stores), logger });
   const interrupted = await engine.start();
   void ari.start();
 
-  const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot));
+  const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot, ops.telegramFetch));
   const out = new TelegramOut(bot.api, logger);
   // A status message of a call the last run left behind would otherwise show "live" forever.
   for (const call of interrupted) {
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
   }
   const callBot = new CallBot({ config, engine, stores, out, logger, statusEditIntervalMs: 1000 }, bot);
   await callBot.start();
+  await ops.start({ database: dataSource, ari, engine, outbox: out.outbox });
   void callBot.registerCommands();
   logger.info('callbot started', { mode: config.telegram.webhook ? 'webhook' : 'polling', ariApp: config.ari.app });
 
@@ -68,6 +71,7 @@ async function main(): Promise<void> {
     await engine.stop(5_000);
     // The ended calls' final statuses are in the outbox: give them a moment to reach the agents.
     await out.outbox.drained(SHUTDOWN_DRAIN_MS);
+    await ops.stop();
     await ari.close();
     await dataSource.destroy();
     process.exit(0);

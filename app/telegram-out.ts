@@ -14,10 +14,11 @@ const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * The bot's transport: no limiter and no retries of its own. Long polling must not spend the
- * message budget, and the outbox decides what is retried, when, and in which order.
+ * message budget, and the outbox decides what is retried, when, and in which order. `watchedFetch`
+ * is the operators' view of every request (telegram-requests.ts).
  */
-export function botOptions(apiRoot: string): { apiRoot: string; maxRetries: number; timeoutMs: number } {
-  return { apiRoot, maxRetries: 0, timeoutMs: REQUEST_TIMEOUT_MS };
+export function botOptions(apiRoot: string, watchedFetch?: typeof fetch): { apiRoot: string; maxRetries: number; timeoutMs: number; fetch?: typeof fetch } {
+  return { apiRoot, maxRetries: 0, timeoutMs: REQUEST_TIMEOUT_MS, ...(watchedFetch ? { fetch: watchedFetch } : {}) };
 }
 
 export interface OutgoingText {

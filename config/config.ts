@@ -33,6 +33,8 @@ export interface Config {
   agentConfirmTimeoutS: number;
   maxConcurrentCalls: number;
   log: { level: string; format: 'json' | 'pretty' };
+  /** The operators' HTTP endpoint (/healthz, /readyz, /metrics); absent unless METRICS_PORT is set. */
+  metrics?: { host: string; port: number };
   /** Every secret value the environment holds, used or not in this mode, for the log scrubber. */
   secrets: readonly string[];
 }
@@ -110,9 +112,15 @@ const schema = z.object({
   MAX_CONCURRENT_CALLS: wholeNumber(1, 100000, 'a number of calls').default(50),
   LOG_LEVEL: oneOf(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
   LOG_FORMAT: oneOf(['json', 'pretty']).default('json'),
+  // Loopback by default: the endpoint tells anyone who can reach it how busy the service is.
+  METRICS_HOST: z.string().trim().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'expects an IP address or host name such as 127.0.0.1').default('127.0.0.1'),
+  METRICS_PORT: wholeNumber(1, 65535, 'a TCP port').optional(),
 }).superRefine((v, ctx) => {
   if (v.TELEGRAM_WEBHOOK_URL && !v.TELEGRAM_WEBHOOK_SECRET) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['TELEGRAM_WEBHOOK_SECRET'], message: 'required when TELEGRAM_WEBHOOK_URL is set' });
+  }
+  if (v.TELEGRAM_WEBHOOK_URL && v.METRICS_PORT === v.WEBHOOK_PORT) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['METRICS_PORT'], message: 'must differ from WEBHOOK_PORT' });
   }
 });
 
@@ -159,6 +167,7 @@ export function loadConfig(env: Env): Config {
     agentConfirmTimeoutS: v.AGENT_CONFIRM_TIMEOUT_S,
     maxConcurrentCalls: v.MAX_CONCURRENT_CALLS,
     log: { level: v.LOG_LEVEL, format: v.LOG_FORMAT },
+    metrics: v.METRICS_PORT !== undefined ? { host: v.METRICS_HOST, port: v.METRICS_PORT } : undefined,
     secrets: [v.TELEGRAM_BOT_TOKEN, v.ARI_PASSWORD, databasePassword(v.DATABASE_URL), v.TELEGRAM_WEBHOOK_SECRET]
       .filter((secret): secret is string => secret !== undefined),
   };

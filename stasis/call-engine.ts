@@ -9,6 +9,7 @@ import type { CallPlan, CancelSource } from '../call/call-machine';
 import { CallRegistry, type LiveCall } from './call-registry';
 import { CallRowWriter } from './call-row-writer';
 import { CallRunner } from './call-runner';
+import type { CallSetupObserver } from './call-setup-observer';
 import type { CallStage, RouteCode } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
 import { type InterruptedCall, reconcileOnStartup, resyncAfterReconnect, sweepOrphans } from './reconcile';
@@ -70,6 +71,8 @@ export interface CallEngineDeps {
   rules?: readonly CallRule[];
   /** Default: DEFAULT_TEARDOWN_RETRY. */
   teardownRetry?: TeardownRetryPolicy;
+  /** Told when Asterisk answers each leg's first request (metrics). */
+  setup?: CallSetupObserver;
   now?: () => number;
 }
 
@@ -106,6 +109,7 @@ export class CallEngine {
       ari: deps.ari, registry: this.registry, writer: this.writer, app: deps.config.ari.app, logger: deps.logger,
       now: this.now,
       ...(deps.teardownRetry ? { teardownRetry: deps.teardownRetry } : {}),
+      ...(deps.setup ? { setup: deps.setup } : {}),
     });
     this.policy = { defaultRegion: deps.config.defaultRegion, allowedCountries: deps.config.allowedCountries };
   }

@@ -11,6 +11,7 @@ import type { CallRegistry, LiveCall } from './call-registry';
 import type { LegName } from '../call/call-types';
 import { type CallContext, toCallUpdate } from '../call/call-update';
 import type { CallRowWriter } from './call-row-writer';
+import type { CallSetupObserver } from './call-setup-observer';
 import { DEFAULT_TEARDOWN_RETRY, type TeardownRetryPolicy, retryTeardown } from './teardown-retry';
 
 export interface CallRunnerDeps {
@@ -21,6 +22,7 @@ export interface CallRunnerDeps {
   logger: Logger;
   now?: () => number;
   teardownRetry?: TeardownRetryPolicy;
+  setup?: CallSetupObserver;
 }
 
 /** Requests still in flight for one call, so dependent requests wait for what they need. */
@@ -126,6 +128,7 @@ export class CallRunner {
     const promise = prerequisite?.onFailure === 'skip' ? afterSuccess(first, send) : after(first, send);
     const key = requestKeyOf(effect);
     if (key) p.requests.set(requestKeyName(key), tracked(promise));
+    this.observeSetup(live, effect, promise);
     switch (effect.type) {
       case 'StopRingback':
       case 'HangupLeg':
@@ -176,6 +179,19 @@ export class CallRunner {
         return this.tearDown(live, `hang up ${effect.channelId}`, () => ari.hangup(effect.channelId));
       case 'DestroyBridge':
         return this.tearDown(live, 'destroy bridge', () => ari.destroyBridge(effect.bridgeId));
+    }
+  }
+
+  /** Tells the set-up observer when Asterisk answered the target's dial (after it was sent). */
+  /** The set-up latencies, taken once Asterisk has answered; nothing waits on them. */
+  private observeSetup(live: LiveCall, effect: AriRequestEffect, request: Promise<unknown>): void {
+    const { setup } = this.deps;
+    if (!setup) return;
+    const { requestedAt, agentAnsweredAt } = live.state.times;
+    if (effect.type === 'OriginateLeg' && effect.leg === 'agent') {
+      request.then(() => setup.agentOriginated(live.context, this.now() - requestedAt), () => undefined);
+    } else if (effect.type === 'DialLeg' && agentAnsweredAt !== undefined) {
+      request.then(() => setup.targetDialed(live.context, this.now() - agentAnsweredAt), () => undefined);
     }
   }
 

@@ -4,6 +4,7 @@ import { silentLogger } from '../../config/logger';
 import { openDatabase } from '../../ormconfig';
 import type { AriPort } from '../../stasis/ari-port';
 import { CallEngine, type CallEngineDeps } from '../../stasis/call-engine';
+import type { CallRecords } from '../../stasis/call-engine-ports';
 import { type Stores, createStores } from '../../store';
 import { closeDatabase, freshDatabaseUrl } from './test-database';
 
@@ -26,12 +27,14 @@ export interface EngineHarness {
 
 /** A call engine on a fresh database (SQLite unless TEST_DATABASE_URL names PostgreSQL). */
 export async function startEngine(
-  ari: AriPort, env: Record<string, string> = {}, options: Pick<CallEngineDeps, 'teardownRetry' | 'rules'> = {},
+  ari: AriPort, env: Record<string, string> = {},
+  options: Pick<CallEngineDeps, 'teardownRetry' | 'rules'> & { hooks?: (calls: CallRecords) => Pick<CallEngineDeps, 'calls' | 'setup'> } = {},
 ): Promise<EngineHarness> {
   const config = loadConfig({ ...TEST_ENV, ...env });
   const { dataSource } = await openDatabase(await freshDatabaseUrl());
   const stores = createStores(dataSource);
-  const engine = new CallEngine({ config, ari, ...stores, logger: silentLogger(), ...options });
+  const { hooks, ...deps } = options;
+  const engine = new CallEngine({ config, ari, ...stores, ...hooks?.(stores.calls), logger: silentLogger(), ...deps });
   return {
     config, dataSource, stores, engine,
     async close() {

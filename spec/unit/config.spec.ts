@@ -62,6 +62,8 @@ describe('configuration', () => {
     ['LOG_LEVEL', 'loud'],
     ['LOG_FORMAT', 'xml'],
     ['AGENT_CONFIRM_DIGIT', '12'],
+    ['METRICS_PORT', '70000'],
+    ['METRICS_HOST', 'two words'],
   ])('given %s=%p, then the problem names that variable', (name, value) => {
     const problems = problemsOf({ ...minimal, [name]: value });
     expect(problems).toHaveLength(1);
@@ -85,6 +87,19 @@ describe('configuration', () => {
     const env = { ...minimal, TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/hook', TELEGRAM_WEBHOOK_SECRET: 'a'.repeat(24) };
     expect(loadConfig({ ...env, WEBHOOK_HOST: '0.0.0.0' }).telegram.webhook?.host).toBe('0.0.0.0');
     expect(problemsOf({ ...env, WEBHOOK_HOST: 'two words' })).toEqual([expect.stringMatching(/^WEBHOOK_HOST: expects/)]);
+  });
+
+  it('given no METRICS_PORT, then the operators\' endpoint is off; given one, then it listens on loopback unless METRICS_HOST says otherwise', () => {
+    expect(loadConfig(minimal).metrics).toBeUndefined();
+    expect(loadConfig({ ...minimal, METRICS_PORT: '', METRICS_HOST: '0.0.0.0' }).metrics).toBeUndefined();
+    expect(loadConfig({ ...minimal, METRICS_PORT: '9464' }).metrics).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(loadConfig({ ...minimal, METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' }).metrics).toEqual({ host: '0.0.0.0', port: 9464 });
+  });
+
+  it('given webhook mode, then the operators\' endpoint may not take the webhook\'s port', () => {
+    const env = { ...minimal, TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/hook', TELEGRAM_WEBHOOK_SECRET: 'a'.repeat(24) };
+    expect(problemsOf({ ...env, METRICS_PORT: '8443' })).toEqual(['METRICS_PORT: must differ from WEBHOOK_PORT']);
+    expect(problemsOf({ ...env, METRICS_PORT: '9464' })).toEqual([]);
   });
 
   it('given a webhook secret but long polling, then the secret is still among the secrets to scrub', () => {

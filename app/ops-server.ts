@@ -1,0 +1,73 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../config/logger';
+import { type ReadinessCheck, readiness } from './readiness';
+
+export interface OpsServerDeps {
+  registry: Registry;
+  checks: Readonly<Record<string, ReadinessCheck>>;
+  logger: Logger;
+}
+
+/**
+ * The operators' HTTP endpoint: /healthz (the process answers), /readyz (every dependency named,
+ * 503 when one is down) and /metrics (Prometheus text). It serves nothing else and reads no body.
+ */
+export class OpsServer {
+  private constructor(private readonly server: http.Server) {}
+
+  static async start(host: string, port: number, deps: OpsServerDeps): Promise<OpsServer> {
+    const server = http.createServer((req, res) => {
+      void answer(req, deps).then(
+        ({ status, type, body }) => {
+          res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
+          res.end(req.method === 'HEAD' ? undefined : body);
+        },
+        (err: unknown) => {
+          deps.logger.warn('operators\' endpoint request failed', { path: req.url, err });
+          res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+          res.end('internal error\n');
+        },
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) => reject(new Error(`operators' endpoint cannot listen on ${host}:${port}`, { cause: err })));
+      server.listen(port, host, resolve);
+    });
+    deps.logger.info('operators\' endpoint listening', { host, port });
+    return new OpsServer(server);
+  }
+
+  get address(): AddressInfo {
+    return this.server.address() as AddressInfo;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+}
+
+interface Answer {
+  status: number;
+  type: string;
+  body: string;
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+
+async function answer(req: http.IncomingMessage, deps: OpsServerDeps): Promise<Answer> {
+  const path = (req.url ?? '/').split('?')[0];
+  const known = path === '/healthz' || path === '/readyz' || path === '/metrics';
+  if (!known) return { status: 404, type: TEXT, body: 'not found\n' };
+  if (req.method !== 'GET' && req.method !== 'HEAD') return { status: 405, type: TEXT, body: 'method not allowed\n' };
+  if (path === '/healthz') return { status: 200, type: TEXT, body: 'ok\n' };
+  if (path === '/readyz') {
+    const result = await readiness(deps.checks);
+    return { status: result.ready ? 200 : 503, type: 'application/json', body: `${JSON.stringify(result)}\n` };
+  }
+  return { status: 200, type: deps.registry.contentType, body: await deps.registry.metrics() };
+}
