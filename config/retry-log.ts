@@ -1,16 +1,22 @@
+import { types } from 'node:util';
 import type { Logger } from './logger';
+
+/** An Error from any realm: errors made by Node's own modules are not `instanceof` a sandbox's Error (jest). */
+export function isError(value: unknown): value is Error & { code?: unknown; errors?: unknown } {
+  return value instanceof Error || types.isNativeError(value);
+}
 
 /** The message of an error and of every cause under it, as one line: "fetch failed: connect ECONNREFUSED 127.0.0.1:9". */
 export function causeText(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
   for (let depth = 0; current !== undefined && current !== null && depth < 6; depth += 1) {
-    if (!(current instanceof Error)) {
+    if (!isError(current)) {
       parts.push(String(current));
       break;
     }
     // Node's fetch to a host with several addresses fails with an AggregateError whose message is empty.
-    const inner = current instanceof AggregateError ? current.errors.map((e: unknown) => causeText(e)).join('; ') : '';
+    const inner = Array.isArray(current.errors) ? current.errors.map((e: unknown) => causeText(e)).join('; ') : '';
     const own = current.message || inner || current.name;
     if (!parts.some((p) => p.includes(own))) parts.push(own);
     current = current.cause;
