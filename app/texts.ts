@@ -175,7 +175,11 @@ export const T = {
   notAllowed: 'You are not allowed to do that.',
 
   // admin
-  authorized: (id: string, phone: string, callerId: string | null) => `✅ Agent ${id} is authorized. Phone ${phone}, caller ID ${callerId ?? 'the default one'}.`,
+  /** What the agent's calls will really show: their own caller ID, the default one, or none (the engine then sends none). */
+  authorized: (id: string, phone: string, callerId: string | null, defaultCallerId: string | undefined) => `✅ Agent ${id} is authorized. Phone ${phone}, ${
+    callerId ? `caller ID ${callerId}.`
+      : defaultCallerId ? `caller ID ${defaultCallerId} (the default).`
+        : `no caller ID: there is no default either, so their calls go out without one (the provider decides what is shown, or refuses them). Set one with /setcallerid ${id} <number>.`}`,
   youAreAuthorized: 'You are now authorized to place calls. Choose a route in /settings, then /call <number>.',
   revoked: (id: string, endedCall: boolean) => `🚫 Agent ${id} is revoked.${endedCall ? ' Their live call was ended.' : ''}`,
   youAreRevoked: 'Your access to this bot has been revoked.',
