@@ -10,7 +10,6 @@ interface FreshBuild {
 
 /** Builds dist/ if a source is newer (the same check `npm start` makes); specs that run the compiled app call it first. */
 export function buildApp(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { ensureBuilt } = require(path.join(ROOT, 'scripts', 'fresh-build.js')) as FreshBuild;
   const outcome = ensureBuilt();
   if (outcome !== 'fresh' && outcome !== 'built') throw new Error(`cannot build the app: ${outcome}`);
