@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
+import { databaseKind, unsupportedDatabase } from './config/database-url';
 import { ENTITIES, MIGRATIONS, SnakeCaseNaming } from './entities';
+import { postgresOpenError, sqliteDirectoryError, sqliteOpenError } from './store/database-errors';
 import { sqlite3ForTypeorm } from './store/sqlite-connection';
 
 /**
@@ -40,17 +42,36 @@ export function createDataSource(databaseUrl: string): DataSource {
 
 /** Opens the database and applies pending migrations; returns the names it applied. */
 export async function openDatabase(databaseUrl: string): Promise<{ dataSource: DataSource; applied: string[] }> {
-  const file = sqliteFile(databaseUrl);
-  if (file && file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const kind = databaseKind(databaseUrl);
+  if (kind.kind === 'unsupported') throw new Error(`cannot open the database: DATABASE_URL ${unsupportedDatabase(kind)}`);
+  if (kind.kind === 'sqlite' && kind.file !== ':memory:') prepareSqliteDirectory(kind.file);
   const dataSource = createDataSource(databaseUrl);
   try {
     await dataSource.initialize();
   } catch (err) {
-    throw new Error(`cannot open the database (${dataSource.options.type})`, { cause: err });
+    throw kind.kind === 'sqlite' ? sqliteOpenError(kind.file, err) : postgresOpenError(databaseUrl, err);
   }
   if (dataSource.options.type === 'sqlite') await dataSource.query('PRAGMA foreign_keys = ON');
   const applied = await dataSource.runMigrations({ transaction: 'each' });
   return { dataSource, applied: applied.map((m) => m.name) };
+}
+
+/** Creates the file's directory, and checks this process may write there before SQLite says only "cannot open". */
+function prepareSqliteDirectory(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (err) {
+    throw sqliteDirectoryError(dir, err);
+  }
+  if (fs.existsSync(file)) {
+    try {
+      fs.accessSync(file, fs.constants.W_OK);
+    } catch (err) {
+      throw sqliteOpenError(file, err);
+    }
+  }
 }
 
 function sqliteFile(databaseUrl: string): string | undefined {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Bot } from 'node-telegram-bot-api';
 import { createWebhookServer } from 'node-telegram-bot-api/node';
 import type { CallbackQuery, Message, Update } from 'node-telegram-bot-api/types';
+import { botApiFailure } from './bot-api-check';
 import * as admin from './commands/admin';
 import { placeCall } from './commands/call';
 import { onHistory } from './commands/history';
@@ -35,7 +36,7 @@ export class CallBot {
     this.bot.catch((err) => this.deps.logger.error('update handler failed', { err }));
   }
 
-  /** Registers the command menus; a Bot API server without `setMyCommands` only earns a warning. */
+  /** Registers the command menus; a failure only earns a warning that says what failed. */
   async registerCommands(): Promise<void> {
     const { agent: agentCommands, admin: adminCommands } = commandMenus();
     try {
@@ -44,7 +45,8 @@ export class CallBot {
         await this.bot.api.setMyCommands({ commands: adminCommands, scope: { type: 'chat', chat_id: Number(id) } });
       }
     } catch (err) {
-      this.deps.logger.warn('setMyCommands is not available on this Bot API server; command menus not registered', { err });
+      const failure = botApiFailure('setMyCommands', err);
+      this.deps.logger.warn(`${failure.message}; command menus not registered`, failure.fields);
     }
   }
 

@@ -3,21 +3,29 @@ import dotenv from 'dotenv';
 import { Bot } from 'node-telegram-bot-api';
 import { ConfigError, loadConfig } from '../config/config';
 import { createLogger } from '../config/logger';
+import { packageVersion } from '../config/version';
 import { openDatabase } from '../ormconfig';
 import { AriAdapter } from '../stasis/ari-adapter';
 import { CallEngine } from '../stasis/call-engine';
 import { createStores } from '../store';
 import { createCallRules } from '../rules';
 import { CallBot } from './bot';
+import { BotTokenRefused, checkBotApi } from './bot-api-check';
+import { answerCommandLine } from './command-line';
 import { Operations } from './operations';
+import { Shutdown } from './shutdown';
 import { TelegramOut, botOptions } from './telegram-out';
-import { T } from './texts';
+import { OPERATOR, T } from './texts';
 
-/** How long a stopping process waits for queued Telegram messages. */
-const SHUTDOWN_DRAIN_MS = 5000;
+/** How long a stopping process gives live calls to end, then queued Telegram messages to leave (within the stop's hard cap). */
+const SHUTDOWN_CALLS_MS = 4000;
+const SHUTDOWN_DRAIN_MS = 3000;
 
 /** The composition root: configuration, database, ARI, engine and bot, and a clean shutdown. */
 async function main(): Promise<void> {
+  const version = packageVersion();
+  const answered = answerCommandLine(process.argv.slice(2), version);
+  if (answered !== undefined) process.exit(answered);
   dotenv.config({ quiet: true });
   let config;
   try {
@@ -35,8 +43,21 @@ async function main(): Promise<void> {
     secrets: config.secrets,
   });
   process.on('unhandledRejection', (err) => logger.error('unhandled rejection', { err }));
+  const shutdown = new Shutdown({ logger });
+  shutdown.listen();
+
+  const ops = new Operations(config.metrics, logger);
+  const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot, ops.telegramFetch));
+  try {
+    await checkBotApi(bot.api, logger);
+  } catch (err) {
+    if (!(err instanceof BotTokenRefused)) throw err;
+    process.stderr.write(`${OPERATOR.tokenRefused(err.status)}\n`);
+    process.exit(2);
+  }
 
   const { dataSource, applied } = await openDatabase(config.databaseUrl);
+  shutdown.add('the database', () => dataSource.destroy());
   logger.info('database ready', { type: dataSource.options.type, migrationsApplied: applied });
   const stores = createStores(dataSource);
 
@@ -44,40 +65,30 @@ async function main(): Promise<void> {
     url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app,
     requestTimeoutMs: config.ari.requestTimeoutMs, logger,
   });
-  const ops = new Operations(config.metrics, logger);
+  shutdown.add('ARI', () => ari.close());
   const engine = new CallEngine({ config, ari, ...stores, ...ops.engineHooks(stores.calls), rules: createCallRules(config, stores), logger });
   const interrupted = await engine.start();
   void ari.start();
 
-  const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot, ops.telegramFetch));
   const out = new TelegramOut(bot.api, logger);
   // A status message of a call the last run left behind would otherwise show "live" forever.
   for (const call of interrupted) {
     if (call.telegramChatId && call.statusMessageId) void out.edit(call.telegramChatId, call.statusMessageId, T.interrupted, undefined, 'final');
   }
   const callBot = new CallBot({ config, engine, stores, out, logger, statusEditIntervalMs: 1000 }, bot);
-  await callBot.start();
-  await ops.start({ database: dataSource, ari, engine, outbox: out.outbox });
-  void callBot.registerCommands();
-  logger.info('callbot started', { mode: config.telegram.webhook ? 'webhook' : 'polling', ariApp: config.ari.app });
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('shutting down: ending live calls', { signal, liveCalls: engine.liveCalls().length });
+  shutdown.add('live calls and Telegram', async () => {
+    logger.info('ending live calls', { liveCalls: engine.liveCalls().length });
     for (const call of engine.liveCalls()) engine.cancelCall(call.context.callId, 'system');
     await callBot.stop();
-    await engine.stop(5_000);
+    await engine.stop(SHUTDOWN_CALLS_MS);
     // The ended calls' final statuses are in the outbox: give them a moment to reach the agents.
     await out.outbox.drained(SHUTDOWN_DRAIN_MS);
-    await ops.stop();
-    await ari.close();
-    await dataSource.destroy();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  });
+  await callBot.start();
+  await ops.start({ database: dataSource, ari, engine, outbox: out.outbox });
+  shutdown.add('the operators\' endpoint', () => ops.stop());
+  void callBot.registerCommands();
+  logger.info('callbot started', { version, mode: config.telegram.webhook ? 'webhook' : 'polling', ariApp: config.ari.app });
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,7 @@
 import type { Api } from 'node-telegram-bot-api';
 import type { Update } from 'node-telegram-bot-api/types';
 import type { Logger } from '../config/logger';
+import { RetryLog } from '../config/retry-log';
 
 /** How long Telegram holds a getUpdates open when there is nothing to deliver. */
 const LONG_POLL_S = 25;
@@ -14,17 +15,19 @@ const MIN_EMPTY_POLL_MS = 100;
 export async function* pollUpdates(api: Api, logger: Logger, signal: AbortSignal): AsyncGenerator<Update> {
   let offset: number | undefined;
   let failures = 0;
+  const retries = new RetryLog(logger, { failing: 'getUpdates failed; retrying', recovered: 'getUpdates works again' });
   while (!signal.aborted) {
     const started = Date.now();
     let updates: Update[];
     try {
       updates = await api.getUpdates({ timeout: LONG_POLL_S, allowed_updates: ['message', 'callback_query'], ...(offset !== undefined ? { offset } : {}) }, signal);
       failures = 0;
+      retries.succeeded();
     } catch (err) {
       if (signal.aborted) return;
       failures += 1;
       const wait = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
-      logger.warn('getUpdates failed; retrying', { inMs: wait, err });
+      retries.failed(err, { inMs: wait });
       await sleep(wait, signal);
       continue;
     }

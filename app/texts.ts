@@ -189,7 +189,11 @@ export const T = {
   notAllowed: 'You are not allowed to do that.',
 
   // admin
-  authorized: (id: string, phone: string, callerId: string | null) => `✅ Agent ${id} is authorized. Phone ${phone}, caller ID ${callerId ?? 'the default one'}.`,
+  /** What the agent's calls will really show: their own caller ID, the default one, or none (the engine then sends none). */
+  authorized: (id: string, phone: string, callerId: string | null, defaultCallerId: string | undefined) => `✅ Agent ${id} is authorized. Phone ${phone}, ${
+    callerId ? `caller ID ${callerId}.`
+      : defaultCallerId ? `caller ID ${defaultCallerId} (the default).`
+        : `no caller ID: there is no default either, so their calls go out without one (the provider decides what is shown, or refuses them). Set one with /setcallerid ${id} <number>.`}`,
   youAreAuthorized: 'You are now authorized to place calls. Choose a route in /settings, then /call <number>.',
   revoked: (id: string, endedCall: boolean) => `🚫 Agent ${id} is revoked.${endedCall ? ' Their live call was ended.' : ''}`,
   youAreRevoked: 'Your access to this bot has been revoked.',
@@ -207,4 +211,35 @@ export const T = {
   noLiveCalls: 'No live calls.',
   auditEmpty: 'The audit log is empty.',
   interrupted: '⚠️ Interrupted: the service restarted during this call.',
+} as const;
+
+/** What the service says to the person who runs it (terminal, journal), not to Telegram users. */
+export const OPERATOR = {
+  usage: (version: string) => `callbot ${version}: outbound phone calls from Telegram through Asterisk ARI
+
+Usage: node dist/app/main.js [--help | --version]      (npm start runs it)
+
+Without options it starts the service. Configuration comes from the environment and from a .env
+file in the current directory; .env.example describes every variable. Required:
+TELEGRAM_BOT_TOKEN, SUPER_ADMIN_IDS, ARI_USERNAME, ARI_PASSWORD.
+
+SIGTERM or SIGINT stops it: live calls are ended, Telegram and ARI are closed, and the process
+is gone within 10 seconds. A second signal exits at once.
+
+Options:
+  --help       print this text and exit
+  --version    print the version and exit
+
+Other commands, from the project directory:
+  npm run migrate                          apply pending database migrations and exit
+  npm run asterisk:config -- --out DIR     write the bundled Asterisk configuration to DIR
+  npm run demo                             the whole product on a simulator, no Telegram or Asterisk
+
+Exit codes: 0 stopped by a signal; 1 failed (the reason is on stderr or in the log);
+2 refused to start (an invalid variable, a bot token Telegram refused, an unknown option);
+130 or 143 a second SIGINT or SIGTERM.
+`,
+  unknownOption: (arg: string) => `unknown option ${JSON.stringify(arg)}; node dist/app/main.js --help lists the options`,
+  tokenRefused: (status: number) =>
+    `The Bot API server refused the bot token (HTTP ${status}): check TELEGRAM_BOT_TOKEN (from @BotFather) and TELEGRAM_API_ROOT.`,
 } as const;

@@ -3,7 +3,7 @@
  * the environment, completed by a `.env` file in the current directory (under npm: the package
  * root, the same .env the app reads; real variables win).
  * Prints the names of the files written, never their content: ari.conf holds the ARI password.
- * Exit codes: 0 written, 2 bad arguments or bad variables (each one named on stderr).
+ * Exit codes: 0 written (or --help), 2 bad arguments or bad variables (each one named on stderr).
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,6 +11,14 @@ import { parse as parseDotenv } from 'dotenv';
 import { renderAsteriskConfig, TEMPLATE_DIR, type Env } from './asterisk-config';
 
 const USAGE = 'usage: npm run asterisk:config -- --out DIR';
+const HELP = `${USAGE}
+
+Writes the bundled Asterisk configuration (asterisk/*.conf templates) to DIR, filled in from the
+environment and a .env file in the current directory. It prints the names of the files written,
+never their content. See asterisk/README.md for the variables and how to load the files.
+
+Exit codes: 0 written (or this help); 2 bad arguments or bad variables, each one named on stderr.
+`;
 const SECRET_FILES = new Set(['ari.conf']);
 
 function outDirFrom(argv: readonly string[]): string | undefined {
@@ -26,6 +34,10 @@ function environment(cwd: string): Env {
 }
 
 export function main(argv: readonly string[], cwd = process.cwd()): number {
+  if (argv[0] === '--help' || argv[0] === '-h') {
+    process.stdout.write(HELP);
+    return 0;
+  }
   const out = outDirFrom(argv);
   if (out === undefined) {
     process.stderr.write(`${USAGE}\n`);

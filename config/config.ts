@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
 import { isSupportedCountry } from 'libphonenumber-js';
+import { databaseKind, unsupportedDatabase } from './database-url';
 import { databasePassword } from './redact';
 
 export type { RouteCode } from '../call/call-types';
@@ -83,10 +84,10 @@ const schema = z.object({
   // Loopback by default: the webhook is meant to sit behind a TLS-terminating reverse proxy.
   WEBHOOK_HOST: z.string().trim().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'expects an IP address or host name such as 127.0.0.1').default('127.0.0.1'),
   WEBHOOK_PORT: wholeNumber(1, 65535, 'a TCP port').default(8443),
-  DATABASE_URL: z.string().trim().default('sqlite:data/callbot.sqlite').refine(
-    (v) => /^sqlite:.+/.test(v) || /^postgres(ql)?:\/\/.+/.test(v),
-    { message: 'expects sqlite:<path> or postgres://user:pass@host:port/db' },
-  ),
+  DATABASE_URL: z.string().trim().default('sqlite:data/callbot.sqlite').superRefine((v, ctx) => {
+    const kind = databaseKind(v);
+    if (kind.kind === 'unsupported') ctx.addIssue({ code: z.ZodIssueCode.custom, message: unsupportedDatabase(kind) });
+  }),
   ARI_URL: httpUrl('http://127.0.0.1:8088').default('http://127.0.0.1:8088'),
   ARI_USERNAME: required('the ARI user from ari.conf'),
   ARI_PASSWORD: required('the ARI password from ari.conf'),

@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { prettyLine, wantsColour } from './pretty-format';
 import { SecretRedactor } from './redact';
 
 export type Logger = winston.Logger;
@@ -9,6 +10,8 @@ export interface LoggerOptions {
   secrets: ReadonlyArray<string | undefined>;
   /** Where lines go; defaults to stdout. Tests pass a stream to read what was written. */
   stream?: NodeJS.WritableStream;
+  /** Colour in the pretty format; by default only on a terminal outside CI (see wantsColour). */
+  colour?: boolean;
 }
 
 /**
@@ -17,12 +20,10 @@ export interface LoggerOptions {
  */
 export function createLogger(options: LoggerOptions): Logger {
   const redactor = new SecretRedactor(options.secrets);
+  const colour = options.colour ?? wantsColour(options.stream ?? process.stdout, process.env);
   const render = options.format === 'json'
     ? winston.format.json()
-    : winston.format.printf(({ level, message, timestamp, ...meta }) => {
-      const rest = Object.keys(meta).length ? ` ${JSON.stringify(meta)}` : '';
-      return `${String(timestamp)} ${level.padEnd(5)} ${String(message)}${rest}`;
-    });
+    : winston.format.printf((info) => prettyLine(info, colour));
   const MESSAGE = Symbol.for('message');
   const scrub = winston.format((info) => {
     const record = info as unknown as Record<symbol, unknown>;

@@ -3,7 +3,7 @@
 #   1. the strict type check,
 #   2. every spec on SQLite (unit, data layer, engine on the fake and on the ARI simulator, the bot
 #      through the local Bot API server),
-#   3. the data layer, migrations and engine again on a real, throwaway PostgreSQL server,
+#   3. the data layer, migrations, engine and database-open errors again on a real, throwaway PostgreSQL server,
 #   4. the end-to-end suite on a real Asterisk when ASTERISK_BIN is set (it says loudly when it skips,
 #      and its tests then count as skipped).
 # Ends with one line: "callbot tests: N passed, N failed, N skipped"; a report that is missing counts
@@ -25,7 +25,7 @@ echo "== data layer, migrations and engine on PostgreSQL"
 pg_status=0
 timeout 600 scripts/with-postgres.sh npx jest --json --outputFile="$results/postgres.json" \
   spec/integration/data-layer.spec.ts spec/integration/call-engine-fake-ari.spec.ts spec/integration/call-engine-storage.spec.ts \
-  spec/integration/call-teardown.spec.ts || pg_status=$?
+  spec/integration/call-teardown.spec.ts spec/integration/database-open-errors.spec.ts || pg_status=$?
 
 echo "== end-to-end on a real Asterisk"
 e2e_status=0

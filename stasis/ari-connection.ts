@@ -1,5 +1,6 @@
 import { BehaviorSubject, type Observable, distinctUntilChanged } from 'rxjs';
 import type { Logger } from '../config/logger';
+import { RetryLog } from '../config/retry-log';
 import { AriEventSocket } from './ari-event-socket';
 import { type AriConnectionState, AriRequestError } from './ari-port';
 import type { AriRest } from './ari-rest';
@@ -39,6 +40,7 @@ export class AriConnection {
   private keepaliveTimer?: NodeJS.Timeout;
   private lastPong = 0;
   private readonly timeoutMs: number;
+  private readonly retries: RetryLog;
 
   /** Replays the current state to new subscribers. */
   readonly state: Observable<AriConnectionState> = this.current.pipe(distinctUntilChanged());
@@ -46,6 +48,7 @@ export class AriConnection {
   /** `rest`: the app's one HTTP client, also used to check the credentials before each connect. */
   constructor(private readonly options: AriConnectionOptions, private readonly rest: AriRest, private readonly handlers: AriConnectionHandlers) {
     this.timeoutMs = options.timeoutMs;
+    this.retries = new RetryLog(options.logger, { failing: 'ARI unavailable; retrying', recovered: 'ARI reachable again' });
   }
 
   isConnected(): boolean {
@@ -85,9 +88,10 @@ export class AriConnection {
       this.lastPong = Date.now();
       this.startKeepalive();
       this.current.next('connected');
+      this.retries.succeeded({ url });
       logger.info('ARI connected', { url, app, asterisk: version });
     } catch (err) {
-      logger.warn('ARI unavailable; retrying', { url, attempt: this.attempt + 1, err });
+      this.retries.failed(err, { url });
       this.current.next('disconnected');
       this.scheduleReconnect();
     }

@@ -38,7 +38,7 @@ async function activate(m: Incoming, id: string, phoneInput: string, callerInput
   }
   const agent = await m.deps.stores.agents.authorize({ telegramId: id, phone: phone.e164, callerId, by: m.userId });
   await audit(m, 'authorize', id, `phone ${phone.e164}${callerId ? `, caller ID ${callerId}` : ''}`);
-  await m.reply(T.authorized(id, phone.e164, agent.callerId));
+  await m.reply(T.authorized(id, phone.e164, agent.callerId, m.deps.config.defaultCallerId));
   await m.deps.out.send(id, T.youAreAuthorized);
 }
 

@@ -50,7 +50,7 @@ describe('configuration', () => {
   it.each([
     ['TELEGRAM_BOT_TOKEN', 'not a token'],
     ['SUPER_ADMIN_IDS', 'alice,bob'],
-    ['DATABASE_URL', 'mysql://x'],
+    ['DATABASE_URL', 'data/callbot.sqlite'],
     ['ARI_URL', 'localhost:8088'],
     ['ROUTE_MAIN_ENDPOINT', 'PJSIP/trunk-main'],
     ['DEFAULT_CALLER_ID', '99-99'],
@@ -70,6 +70,14 @@ describe('configuration', () => {
     expect(problems[0]).toMatch(new RegExp(`^${name}: expects`));
     expect(problems[0]).not.toContain(value);
   });
+
+  it.each(['mysql://callbot:pw@127.0.0.1/callbot', 'mongodb+srv://db.example.com/callbot', 'MariaDB://x'])(
+    'given DATABASE_URL=%p, then its scheme is refused by name (and nothing else of the URL is shown)', (url) => {
+      const problems = problemsOf({ ...minimal, DATABASE_URL: url });
+      const scheme = url.split(':')[0]!.toLowerCase();
+      expect(problems).toEqual([`DATABASE_URL: ${scheme} is not supported; expects sqlite:<path> or postgres://user:pass@host:port/db`]);
+      expect(problems[0]).not.toContain('pw');
+    });
 
   it('given several bad variables, then all of them are reported at once', () => {
     const problems = problemsOf({ ...minimal, LOG_FORMAT: 'xml', ARI_URL: 'nope', MAX_CONCURRENT_CALLS: 'many' });

@@ -1,0 +1,131 @@
+import { spawnSync } from 'node:child_process';
+import { Bot } from 'node-telegram-bot-api';
+import { botApiFailure } from '../../app/bot-api-check';
+import { botOptions } from '../../app/telegram-out';
+import { OPERATOR } from '../../app/texts';
+import { packageVersion } from '../../config/version';
+import { BOT_TOKEN } from '../support/bot-harness';
+import { BotApiStub, ME, ok, refused } from '../support/bot-api-stub';
+import { MAIN, ROOT, buildApp } from '../support/built-app';
+import { freePort } from '../support/free-port';
+import { ServiceProcess, serviceEnv } from '../support/service-process';
+import { waitFor } from '../support/wait-for';
+
+jest.setTimeout(30_000);
+
+/** What the service's entry point does before it runs: its options, and the checks of the Bot API server. */
+describe('starting the service', () => {
+  const started: ServiceProcess[] = [];
+  let closedPort: number;
+
+  beforeAll(() => buildApp(), 180_000);
+  beforeEach(async () => { closedPort = await freePort(); });
+  afterEach(() => { for (const p of started.splice(0)) p.killGroup(); });
+
+  function start(apiRoot: string, extra: Record<string, string> = {}): ServiceProcess {
+    const p = ServiceProcess.start(process.execPath, [MAIN], serviceEnv(apiRoot, { ARI_URL: `http://127.0.0.1:${closedPort}`, ...extra }));
+    started.push(p);
+    return p;
+  }
+
+  function run(args: string[], env: Record<string, string> = { PATH: process.env.PATH ?? '' }) {
+    return spawnSync(process.execPath, [MAIN, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 20_000 });
+  }
+
+  describe('options', () => {
+    it('given --help, then it prints the usage (commands, where the variables are described, exit codes) and exits 0 without starting', () => {
+      const r = run(['--help']);
+      expect(r.status).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe(OPERATOR.usage(packageVersion()));
+      for (const part of ['.env.example', 'TELEGRAM_BOT_TOKEN', 'npm run migrate', 'npm run asterisk:config', 'SIGTERM', 'Exit codes']) expect(r.stdout).toContain(part);
+    });
+
+    it('given --version, then it prints the package version and exits 0 without starting', () => {
+      const r = run(['--version']);
+      expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: `${packageVersion()}\n`, stderr: '' });
+      expect(packageVersion()).toMatch(/^\d+\.\d+\.\d+/);
+    });
+
+    it('given an option it does not know, then it says so, points to --help and exits 2', () => {
+      const r = run(['--verbose']);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(`${OPERATOR.unknownOption('--verbose')}\n`);
+    });
+
+    it('given `npm run asterisk:config -- --help`, then it prints its usage and exits 0', () => {
+      const r = spawnSync('npm', ['run', '--silent', 'asterisk:config', '--', '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^usage: npm run asterisk:config -- --out DIR\n/);
+      expect(r.stdout).toContain('Exit codes');
+    });
+  });
+
+  describe('the Bot API check (getMe)', () => {
+    let stub: BotApiStub | undefined;
+    afterEach(async () => { await stub?.stop(); stub = undefined; });
+
+    it.each([[401, 'Unauthorized'], [404, 'Not Found']])('given the server answers %d to getMe, then it exits 2 saying the token was refused, and never prints the token', async (status, description) => {
+      stub = await BotApiStub.start(() => refused(status, description));
+      const p = start(stub.apiRoot);
+      const exit = await p.exited;
+      expect(exit.code).toBe(2);
+      expect(p.stderr).toBe(`${OPERATOR.tokenRefused(status)}\n`);
+      const secret = BOT_TOKEN.split(':')[1]!;
+      expect(p.stdout + p.stderr).not.toContain(secret);
+      expect(stub.calls).toEqual(['getMe']);
+    });
+
+    it('given no server at TELEGRAM_API_ROOT, then each retry is one short line with the cause and no stack, and SIGTERM still stops it at once', async () => {
+      const p = start(`http://127.0.0.1:${closedPort}`);
+      await waitFor(() => p.logLines().filter((l) => l.message === 'Bot API unreachable; retrying').length >= 2, { timeoutMs: 10_000 });
+      const retries = p.logLines().filter((l) => l.message === 'Bot API unreachable; retrying');
+      expect(retries.map((l) => l.attempt)).toEqual([1, 2]);
+      for (const line of retries) {
+        expect(line.level).toBe('warn');
+        expect(line.cause).toMatch(new RegExp(`^Network request failed: getMe: fetch failed: connect ECONNREFUSED 127\\.0\\.0\\.1:${closedPort}$`));
+      }
+      expect(p.stdout).not.toMatch(/stack|\n\s+at /);
+      expect(p.logLines().map((l) => l.message)).not.toContain('database ready');
+      process.kill(p.pid, 'SIGTERM');
+      expect((await p.exited).code).toBe(0);
+    });
+
+    it('given a server that refuses setMyCommands with 401, then the warning says the token was refused for it, not that the method is missing', async () => {
+      stub = await BotApiStub.start((method) => (method === 'getMe' ? ok(ME) : method === 'setMyCommands' ? refused(401, 'Unauthorized') : 'hold'));
+      const p = start(stub.apiRoot);
+      const warning = await p.waitForLog(/command menus not registered/);
+      expect(warning).toMatchObject({ level: 'warn', message: 'the Bot API server refused the bot token for setMyCommands; command menus not registered', status: 401 });
+    });
+  });
+
+  describe('what a failed Bot API request is said to be', () => {
+    let stub: BotApiStub;
+    beforeAll(async () => {
+      // The first setMyCommands is answered as by a server without the method, the next as a refusal.
+      stub = await BotApiStub.start((_method, n) => (n === 1 ? refused(404, 'Not Found') : refused(400, 'Bad Request: BOT_COMMANDS_TOO_MUCH')));
+    });
+    afterAll(() => stub.stop());
+
+    async function failureOf(apiRoot: string) {
+      const err = await new Bot(BOT_TOKEN, botOptions(apiRoot)).api.setMyCommands({ commands: [] }).then(() => undefined, (e: unknown) => e);
+      return botApiFailure('setMyCommands', err);
+    }
+
+    it('given a 404, then the method is not available on this server', async () => {
+      const failure = await failureOf(stub.apiRoot);
+      expect(failure.message).toBe('setMyCommands is not available on this Bot API server');
+    });
+
+    it('given another refusal, then it is a refusal with Telegram\'s description', async () => {
+      const failure = await failureOf(stub.apiRoot);
+      expect(failure).toEqual({ message: 'the Bot API server refused setMyCommands', fields: { status: 400, description: 'Bad Request: BOT_COMMANDS_TOO_MUCH' } });
+    });
+
+    it('given no server, then it did not answer, with the connection\'s cause', async () => {
+      const failure = await failureOf(`http://127.0.0.1:${closedPort}`);
+      expect(failure.message).toBe('setMyCommands failed: the Bot API server did not answer');
+      expect(failure.fields.cause).toMatch(/ECONNREFUSED/);
+    });
+  });
+});
