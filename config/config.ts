@@ -2,11 +2,13 @@ import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { databasePassword } from './redact';
+import { type ComplianceSettings, complianceEnv, complianceSettings } from './compliance-settings';
 
 export type { RouteCode } from '../call/call-types';
 import type { RouteCode } from '../call/call-types';
 
-export interface Config {
+/** The compliance rules' settings (calling hours, caps, route limits) are in compliance-settings.ts. */
+export interface Config extends ComplianceSettings {
   telegram: {
     botToken: string;
     apiRoot: string;
@@ -110,6 +112,7 @@ const schema = z.object({
   MAX_CONCURRENT_CALLS: wholeNumber(1, 100000, 'a number of calls').default(50),
   LOG_LEVEL: oneOf(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
   LOG_FORMAT: oneOf(['json', 'pretty']).default('json'),
+  ...complianceEnv,
 }).superRefine((v, ctx) => {
   if (v.TELEGRAM_WEBHOOK_URL && !v.TELEGRAM_WEBHOOK_SECRET) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['TELEGRAM_WEBHOOK_SECRET'], message: 'required when TELEGRAM_WEBHOOK_URL is set' });
@@ -159,6 +162,7 @@ export function loadConfig(env: Env): Config {
     agentConfirmTimeoutS: v.AGENT_CONFIRM_TIMEOUT_S,
     maxConcurrentCalls: v.MAX_CONCURRENT_CALLS,
     log: { level: v.LOG_LEVEL, format: v.LOG_FORMAT },
+    ...complianceSettings(v),
     secrets: [v.TELEGRAM_BOT_TOKEN, v.ARI_PASSWORD, databasePassword(v.DATABASE_URL), v.TELEGRAM_WEBHOOK_SECRET]
       .filter((secret): secret is string => secret !== undefined),
   };
