@@ -2,7 +2,7 @@
 import type { CallFailure, CallOutcome, LegName, RouteCode } from '../call/call-types';
 import type { NumberCheck, NumberRefusal } from '../phone/number-policy';
 import type { CallRefusal } from '../stasis/call-engine';
-import type { RuleRefusal } from '../rules/call-rule';
+import type { RuleRefusal, RuleWait } from '../rules/call-rule';
 
 const NUMBER_REFUSAL: Record<NumberRefusal, string> = {
   not_a_number: 'That is not a phone number. Use digits, spaces and + ( ) - . only.',
@@ -98,7 +98,66 @@ export function formatDuration(totalSeconds: number): string {
 export function ruleRefusalText(refusal: RuleRefusal): string {
   switch (refusal.rule) {
     case 'do_not_call': return `This number is on the do-not-call list (since ${dateText(refusal.since)}).`;
+    case 'calling_hours': return callingHoursText(refusal);
+    case 'calling_hours_unknown_zone':
+      return 'The time zone of this number is unknown, so its local time cannot be checked against the calling hours; it is not called.';
+    case 'number_cap':
+      return `This number has already been called ${refusal.placed} times in the last ${CAP_PERIOD[refusal.period]}`
+        + ` (at most ${refusal.limit}, by all agents together); try again later.`;
+    case 'agent_cap':
+      return `You have already placed ${refusal.placed} calls in the last ${CAP_PERIOD[refusal.period]} (at most ${refusal.limit}); try again later.`;
+    case 'route_busy':
+      return `All ${refusal.limit} lines of the ${ROUTE_NAME[refusal.route]} route are in use; try again in a moment.`;
+    case 'route_rate':
+      return `The ${ROUTE_NAME[refusal.route]} route is setting up calls as fast as it may (${refusal.perSecond} a second),`
+        + ` and this call would wait more than ${waitText(refusal.maxWaitMs)}; try again in a moment.`;
   }
+}
+
+const CAP_PERIOD: Record<Extract<RuleRefusal, { rule: 'number_cap' | 'agent_cap' }>['period'], string> = {
+  hour: 'hour', day: '24 hours', '7_days': '7 days',
+};
+
+/** How many zones a calling-hours refusal names before it only counts the rest. */
+const ZONES_NAMED = 3;
+
+/** "It is 22:14 for this number (America/Chicago); calls are allowed 08:00–21:00, opening in 9 h 46 min." */
+function callingHoursText(r: Extract<RuleRefusal, { rule: 'calling_hours' }>): string {
+  const several = r.zones.length > 1;
+  const named = r.zones.slice(0, ZONES_NAMED).map((zone, i) => `${r.localTimes[i] ?? '?'} (${zone})`);
+  const rest = r.zones.length - named.length;
+  const when = several
+    ? `It is ${listText(rest > 0 ? [...named, `${rest} other time zones`] : named)} for this number`
+    : `It is ${r.localTimes[0] ?? '?'} for this number (${r.zones[0] ?? '?'})`;
+  const window = r.hours === 'closed'
+    ? `no calls are allowed on ${r.weekday}${several ? ' in its first time zone' : ''}`
+    : `calls are allowed ${r.hours.replace('-', '–')}${several ? ' in each of its time zones' : ''}`;
+  const opening = r.opensInMinutes !== undefined
+    ? `opening in ${minutesText(r.opensInMinutes)}`
+    : several ? 'and they are not open in all of its time zones at once in the coming week' : 'and they do not open in the coming week';
+  return `${when}; ${window}, ${opening}.`;
+}
+
+function listText(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** "9 h 46 min", "46 min", "2 h". */
+export function minutesText(total: number): string {
+  const h = Math.floor(total / 60);
+  const m = total % 60;
+  if (h === 0) return `${m} min`;
+  return m === 0 ? `${h} h` : `${h} h ${m} min`;
+}
+
+/** "5 s", "0.5 s". */
+function waitText(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}
+
+/** The agent's line while a request waits for its route's set-up slot. */
+export function ruleWaitText(wait: RuleWait): string {
+  return `⏳ Waiting for a free slot on the ${ROUTE_NAME[wait.route]} route (about ${waitText(wait.waitMs)})…`;
 }
 
 /** 2026-03-04: a date an agent reads the same wherever the server runs. */

@@ -3,11 +3,13 @@ import type { CountryCode } from 'libphonenumber-js';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { databaseKind, unsupportedDatabase } from './database-url';
 import { databasePassword } from './redact';
+import { type ComplianceSettings, complianceEnv, complianceSettings } from './compliance-settings';
 
 export type { RouteCode } from '../call/call-types';
 import type { RouteCode } from '../call/call-types';
 
-export interface Config {
+/** The compliance rules' settings (calling hours, caps, route limits) are in compliance-settings.ts. */
+export interface Config extends ComplianceSettings {
   telegram: {
     botToken: string;
     apiRoot: string;
@@ -116,6 +118,7 @@ const schema = z.object({
   // Loopback by default: the endpoint tells anyone who can reach it how busy the service is.
   METRICS_HOST: z.string().trim().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'expects an IP address or host name such as 127.0.0.1').default('127.0.0.1'),
   METRICS_PORT: wholeNumber(1, 65535, 'a TCP port').optional(),
+  ...complianceEnv,
 }).superRefine((v, ctx) => {
   if (v.TELEGRAM_WEBHOOK_URL && !v.TELEGRAM_WEBHOOK_SECRET) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['TELEGRAM_WEBHOOK_SECRET'], message: 'required when TELEGRAM_WEBHOOK_URL is set' });
@@ -169,6 +172,7 @@ export function loadConfig(env: Env): Config {
     maxConcurrentCalls: v.MAX_CONCURRENT_CALLS,
     log: { level: v.LOG_LEVEL, format: v.LOG_FORMAT },
     metrics: v.METRICS_PORT !== undefined ? { host: v.METRICS_HOST, port: v.METRICS_PORT } : undefined,
+    ...complianceSettings(v),
     secrets: [v.TELEGRAM_BOT_TOKEN, v.ARI_PASSWORD, databasePassword(v.DATABASE_URL), v.TELEGRAM_WEBHOOK_SECRET]
       .filter((secret): secret is string => secret !== undefined),
   };

@@ -16,11 +16,34 @@ export interface CallAttempt {
 
 /** Why a rule refused: one member per rule, with the facts its reason needs. */
 export type RuleRefusal =
-  | { rule: 'do_not_call'; since: Date };
+  | { rule: 'do_not_call'; since: Date }
+  /** Outside the hours in one of the number's zones; `hours` is that local day's window or `closed`. */
+  | { rule: 'calling_hours'; zones: string[]; localTimes: string[]; weekday: string; hours: string; opensInMinutes?: number }
+  /** No zone the runtime can read is known for the number, so its local time cannot be judged. */
+  | { rule: 'calling_hours_unknown_zone'; zones: string[] }
+  | { rule: 'number_cap'; period: 'day' | '7_days'; limit: number; placed: number }
+  | { rule: 'agent_cap'; period: 'hour' | 'day'; limit: number; placed: number }
+  | { rule: 'route_busy'; route: RouteCode; limit: number; live: number }
+  | { rule: 'route_rate'; route: RouteCode; perSecond: number; waitMs: number; maxWaitMs: number };
+
+/** A rule that holds a request back for a moment says so, so the agent knows why nothing happens yet. */
+export interface RuleWait {
+  rule: 'route_rate';
+  route: RouteCode;
+  waitMs: number;
+}
+
+/** What the engine tells a rule beyond the attempt itself. */
+export interface RuleContext {
+  /** Calls live on a route now, requests already past every check included. */
+  liveCallsOnRoute(route: RouteCode): number;
+  /** Reports that the request waits before it goes on. */
+  waiting(wait: RuleWait): void;
+}
 
 export interface CallRule {
   /** Undefined when the attempt may go ahead. */
-  check(attempt: CallAttempt): Promise<RuleRefusal | undefined>;
+  check(attempt: CallAttempt, context: RuleContext): Promise<RuleRefusal | undefined>;
 }
 
 /** The refusal as the audit log and the Call row keep it: the rule and its facts, no wording. */

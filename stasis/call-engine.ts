@@ -14,7 +14,7 @@ import type { CallStage, RouteCode } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
 import { type InterruptedCall, reconcileOnStartup, resyncAfterReconnect, sweepOrphans } from './reconcile';
 import type { TeardownRetryPolicy } from './teardown-retry';
-import { type CallAttempt, type CallRule, type RuleRefusal, ruleRecord } from '../rules/call-rule';
+import { type CallAttempt, type CallRule, type RuleContext, type RuleRefusal, type RuleWait, ruleRecord } from '../rules/call-rule';
 
 export type CallRefusal =
   | 'not_authorized'
@@ -57,6 +57,8 @@ export interface CallRequest {
   agentTelegramId: string;
   targetInput: string;
   telegramChatId?: string;
+  /** Told when a rule holds the request back for a moment (a route's set-up rate). */
+  onWaiting?: (wait: RuleWait) => void;
 }
 
 export interface CallEngineDeps {
@@ -176,13 +178,17 @@ export class CallEngine {
     if (!agent.route) return this.refuse(agent, request, 'no_route', { target: number.e164 });
     if (!agent.phone) return this.refuse(agent, request, 'no_phone');
     const attempt: CallAttempt = { agentId: agent.id, agentTelegramId: agent.telegramId, target: number.e164, route: agent.route, at: this.now() };
+    const context: RuleContext = {
+      liveCallsOnRoute: (route) => this.registry.liveOnRoute(route),
+      waiting: (wait) => request.onWaiting?.(wait),
+    };
     for (const rule of this.deps.rules ?? []) {
-      const refused = await rule.check(attempt);
+      const refused = await rule.check(attempt, context);
       if (refused) return this.refuse(agent, request, 'rule', { target: number.e164, rule: refused });
     }
     if (!this.deps.ari.isConnected()) return this.refuse(agent, request, 'telephony_offline');
     if (this.registry.size >= this.deps.config.maxConcurrentCalls) return this.refuse(agent, request, 'capacity');
-    if (!this.registry.reserveAgent(agent.id)) {
+    if (!this.registry.reserveAgent(agent.id, agent.route)) {
       return this.refuse(agent, request, 'live_call_exists', { liveCallId: this.registry.liveCallOfAgent(agent.id)?.context.callId });
     }
     try {
@@ -226,6 +232,11 @@ export class CallEngine {
 
   liveCalls(): LiveCallView[] {
     return this.registry.list().filter((c) => c.state.stage !== 'ended').map(viewOf);
+  }
+
+  /** Calls on a route that have not ended, requests about to be placed on it included. */
+  liveCallsOnRoute(route: RouteCode): number {
+    return this.registry.liveOnRoute(route);
   }
 
   /** Calls still owned by the engine: live ones and ended ones whose teardown is still going on. */

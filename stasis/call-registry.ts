@@ -1,7 +1,7 @@
 import { Observable, ReplaySubject, Subject } from 'rxjs';
 import { afterRequestsWritten } from './request-first';
 import type { CallState } from '../call/call-machine';
-import type { LegName } from '../call/call-types';
+import type { LegName, RouteCode } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
 
 export interface LiveCall {
@@ -19,7 +19,8 @@ export class CallRegistry {
   private readonly calls = new Map<string, LiveCall>();
   private readonly byChannel = new Map<string, { callId: string; leg: LegName }>();
   private readonly byAgent = new Map<number, string>();
-  private readonly reservedAgents = new Set<number>();
+  /** Agents whose request is being recorded, by the route it will take. */
+  private readonly reservedAgents = new Map<number, RouteCode | undefined>();
   private readonly all = new Subject<CallUpdate>();
 
   readonly allUpdates: Observable<CallUpdate> = this.all.asObservable();
@@ -29,10 +30,18 @@ export class CallRegistry {
   }
 
   /** Holds an agent's single live-call slot while their request is checked and recorded. */
-  reserveAgent(agentId: number): boolean {
+  reserveAgent(agentId: number, route?: RouteCode): boolean {
     if (this.byAgent.has(agentId) || this.reservedAgents.has(agentId)) return false;
-    this.reservedAgents.add(agentId);
+    this.reservedAgents.set(agentId, route);
     return true;
+  }
+
+  /** Calls on a route that have not ended, and requests reserved for it. */
+  liveOnRoute(route: RouteCode): number {
+    let count = 0;
+    for (const live of this.calls.values()) if (live.context.route === route && live.state.stage !== 'ended') count += 1;
+    for (const reserved of this.reservedAgents.values()) if (reserved === route) count += 1;
+    return count;
   }
 
   releaseAgent(agentId: number): void {

@@ -1,4 +1,4 @@
-import { DataSource, In, Not, Repository } from 'typeorm';
+import { DataSource, In, IsNull, MoreThan, Not, Or, Repository } from 'typeorm';
 import { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
 import { Call } from '../entities';
 import { LIVE_STAGES } from '../call/call-types';
@@ -58,5 +58,13 @@ export class CallStore {
 
   recentRequestsOfAgent(agentId: number, limit = 10): Promise<Call[]> {
     return this.calls.find({ where: { agentId }, order: { requestedAt: 'DESC' }, take: limit });
+  }
+
+  /**
+   * How many calls were placed since `since` to one number, or by one agent: refused requests are
+   * not calls, every other row is (live ones included).
+   */
+  countPlacedCalls(of: { target: string } | { agentId: number }, since: Date): Promise<number> {
+    return this.calls.count({ where: { ...of, requestedAt: MoreThan(since), outcome: Or(IsNull(), Not('refused')) } });
   }
 }

@@ -4,7 +4,7 @@ import { routeChoiceThenCall } from '../menus/keyboards';
 import type { Incoming } from '../handler-context';
 import { activeAgent } from '../roles';
 import { CallStatusMessage } from '../status-renderer';
-import { T, callRefusalText } from '../texts';
+import { T, callRefusalText, ruleWaitText } from '../texts';
 
 /** /call <number>: the checks the bot can answer at once, then the engine. */
 export async function onCall(m: Incoming): Promise<void> {
@@ -22,7 +22,11 @@ export async function placeCall(m: Incoming, targetInput: string): Promise<void>
     await m.reply(T.notAllowed);
     return;
   }
-  const result = await deps.engine.placeCall({ agentTelegramId: agent.telegramId, targetInput, telegramChatId: String(m.chatId) });
+  const result = await deps.engine.placeCall({
+    agentTelegramId: agent.telegramId, targetInput, telegramChatId: String(m.chatId),
+    // A request held for its route's set-up slot says so at once; the status follows when it goes.
+    onWaiting: (wait) => { void m.reply(ruleWaitText(wait)); },
+  });
   if (!result.ok) {
     // Without a route the agent chooses one first; the checked number rides along in the buttons.
     if (result.refusal === 'no_route' && result.target) {

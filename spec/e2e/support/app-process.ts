@@ -4,7 +4,7 @@ import path from 'node:path';
 import TelegramServer from 'telegram-test-api';
 import { openDatabase } from '../../../ormconfig';
 import { createStores } from '../../../store';
-import { ADMIN_ID, BOT_TOKEN } from '../../support/bot-harness';
+import { ADMIN_ID, BOT_TOKEN, OPEN_RULES_ENV } from '../../support/bot-harness';
 import { freePort } from '../../support/free-port';
 import { closeDatabase } from '../../support/test-database';
 import { waitFor } from '../../support/wait-for';
@@ -60,6 +60,7 @@ export class AppProcess {
         DATABASE_URL: databaseUrl,
         AGENT_RING_TIMEOUT_S: '3',
         TARGET_RING_TIMEOUT_S: '3',
+        ...OPEN_RULES_ENV,
         LOG_FORMAT: 'json',
         LOG_LEVEL: 'info',
       },

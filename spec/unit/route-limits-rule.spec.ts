@@ -1,0 +1,86 @@
+import { ruleRefusalText, ruleWaitText } from '../../app/texts';
+import type { RouteCode } from '../../call/call-types';
+import type { CallAttempt, RuleContext, RuleRefusal, RuleWait } from '../../rules/call-rule';
+import { RouteLimitsRule } from '../../rules/route-limits-rule';
+import { ManualClock } from '../support/manual-clock';
+
+const attempt = (route: RouteCode = 'M'): CallAttempt => ({ agentId: 1, agentTelegramId: '2001', target: '+12025550123', route, at: 0 });
+
+function contextWith(live: Partial<Record<RouteCode, number>>) {
+  const waits: RuleWait[] = [];
+  const context: RuleContext = { liveCallsOnRoute: (route) => live[route] ?? 0, waiting: (wait) => { waits.push(wait); } };
+  return { context, waits, live };
+}
+
+describe('route limits', () => {
+  describe('channels: calls live on the route at once', () => {
+    const rule = () => new RouteLimitsRule({ M: { maxCalls: 2, callsPerS: null }, D: { maxCalls: null, callsPerS: null } }, 5000, new ManualClock());
+
+    it.each([
+      { route: 'M' as const, live: 1, refusal: undefined },
+      { route: 'M' as const, live: 2, refusal: { rule: 'route_busy', route: 'M', limit: 2, live: 2 } },
+      { route: 'M' as const, live: 3, refusal: { rule: 'route_busy', route: 'M', limit: 2, live: 3 } },
+      { route: 'D' as const, live: 40, refusal: undefined },
+    ])('given $live live on $route', async ({ route, live, refusal }) => {
+      expect(await rule().check(attempt(route), contextWith({ [route]: live }).context)).toEqual(refusal);
+    });
+
+    it('words the refusal', () => {
+      expect(ruleRefusalText({ rule: 'route_busy', route: 'M', limit: 2, live: 2 })).toBe('All 2 lines of the Main route are in use; try again in a moment.');
+    });
+  });
+
+  describe('set-up rate: a call over the rate waits its turn, up to the bound', () => {
+    let clock: ManualClock;
+    let rule: RouteLimitsRule;
+
+    beforeEach(() => {
+      clock = new ManualClock();
+      // Two set-ups a second on Main: one every 500 ms; a call waits at most 1.2 s.
+      rule = new RouteLimitsRule({ M: { maxCalls: 3, callsPerS: 2 }, D: { maxCalls: null, callsPerS: null } }, 1200, clock);
+    });
+
+    it('given requests at the same instant, then they go 500 ms apart, each waiting one says so, and one that would wait too long is refused', async () => {
+      const { context, waits } = contextWith({});
+      const settled: Array<{ i: number; at: number; refusal: RuleRefusal | undefined }> = [];
+      for (let i = 0; i < 4; i += 1) {
+        void rule.check(attempt('M'), context).then((refusal) => { settled.push({ i, at: clock.now(), refusal }); });
+      }
+      await clock.advance(2000);
+
+      expect(settled).toEqual([
+        { i: 0, at: 0, refusal: undefined },
+        { i: 3, at: 0, refusal: { rule: 'route_rate', route: 'M', perSecond: 2, waitMs: 1500, maxWaitMs: 1200 } },
+        { i: 1, at: 500, refusal: undefined },
+        { i: 2, at: 1000, refusal: undefined },
+      ]);
+      expect(waits).toEqual([{ rule: 'route_rate', route: 'M', waitMs: 500 }, { rule: 'route_rate', route: 'M', waitMs: 1000 }]);
+      expect(ruleWaitText(waits[0]!)).toBe('⏳ Waiting for a free slot on the Main route (about 0.5 s)…');
+      expect(ruleRefusalText({ rule: 'route_rate', route: 'M', perSecond: 2, waitMs: 1500, maxWaitMs: 1200 }))
+        .toBe('The Main route is setting up calls as fast as it may (2 a second), and this call would wait more than 1.2 s; try again in a moment.');
+    });
+
+    it('given the rate is free again later, then a request goes at once', async () => {
+      const { context, waits } = contextWith({});
+      await rule.check(attempt('M'), context);
+      await clock.advance(500);
+      expect(await rule.check(attempt('M'), context)).toBeUndefined();
+      expect(waits).toEqual([]);
+    });
+
+    it('given the route fills up while a request waits, then it is refused as busy after the wait', async () => {
+      const { context, live } = contextWith({ M: 0 });
+      await rule.check(attempt('M'), context);
+      const waiting = rule.check(attempt('M'), context);
+      live.M = 3;
+      await clock.advance(500);
+      expect(await waiting).toEqual({ rule: 'route_busy', route: 'M', limit: 3, live: 3 });
+    });
+
+    it('given a route with no rate, then its requests never wait', async () => {
+      const { context, waits } = contextWith({});
+      for (let i = 0; i < 5; i += 1) expect(await rule.check(attempt('D'), context)).toBeUndefined();
+      expect(waits).toEqual([]);
+    });
+  });
+});
