@@ -6,6 +6,7 @@ import type { CallbackQuery, Message, Update } from 'node-telegram-bot-api/types
 import { botApiFailure } from './bot-api-check';
 import * as admin from './commands/admin';
 import { placeCall } from './commands/call';
+import { markRefusal, onDncDocument, onMarkDoNotCall } from './commands/dnc';
 import { onHistory } from './commands/history';
 import { onCancelRoute, onConfirmRoute, onPickRoute, onRouteThenCall, onSelectRoute, onSettings } from './commands/route';
 import { commandMenus, commandNamed } from './command-table';
@@ -13,7 +14,7 @@ import type { BotDeps, Incoming } from './handler-context';
 import { type CallbackAction, decodeCallback } from './menus/callback-data';
 import { pollUpdates } from './polling';
 import { activeAgent, roleOf, type Role } from './roles';
-import { T } from './texts';
+import { DNC_TEXT, T } from './texts';
 
 
 /** Longer than any command needs; anything beyond is refused before it is parsed. */
@@ -118,11 +119,16 @@ export class CallBot {
       return;
     }
     const text = message.text;
-    if (typeof text !== 'string') return void (await reply(T.notText));
-    if (text.length > MAX_COMMAND_TEXT) return void (await reply(T.tooLong));
+    if (typeof text !== 'string' && !message.document) return void (await reply(T.notText));
+    if (text && text.length > MAX_COMMAND_TEXT) return void (await reply(T.tooLong));
     const userId = String(from.id);
     const role = await roleOf(userId, this.deps.config.telegram.superAdminIds, this.deps.stores.agents);
     const base: Omit<Incoming, 'args'> = { deps: this.deps, chatId, from, userId, role, reply };
+    if (typeof text !== 'string') {
+      // A document is a do-not-call list to import, from a super admin only.
+      if (role.kind !== 'admin') return void (await reply(DNC_TEXT.importNotAdmin));
+      return onDncDocument({ ...base, args: '' }, message.document!, message.caption);
+    }
 
     const replied = message.reply_to_message;
     if (role.kind === 'admin' && replied?.from?.is_bot && replied.text && !text.startsWith('/')) {
@@ -170,6 +176,8 @@ export class CallBot {
       case 'approve':
       case 'deny':
         return m.role.kind === 'admin' ? undefined : T.notAllowed;
+      case 'dncMark':
+        return markRefusal(m, action.callId, agent?.id ?? null);
       case 'hangup': {
         // The engine decides who may end a call, and ends it when they may.
         const answer = this.deps.engine.cancelCallAs(action.callId, { agentId: agent?.id ?? null, isAdmin: m.role.kind === 'admin' });
@@ -195,6 +203,7 @@ async function runCallback(m: Incoming, action: CallbackAction): Promise<void> {
     case 'call': return placeCall(m, action.number);
     case 'hangup':
       return; // ended while the button press was checked (refuseCallback)
+    case 'dncMark': return onMarkDoNotCall(m, action.callId);
     case 'approve': return admin.onApprove(m, action.telegramId);
     case 'deny': return admin.onDeny(m, action.telegramId);
   }

@@ -54,7 +54,9 @@ export function renderStatus(update: CallUpdate, confirmDigit?: string): { text:
       break;
   }
   const text = `${headline}\nTo: ${target}\n${callerIdLine(context.callerId, context.route)}`;
-  return { text, markup: update.final ? endedCall(context.target) : liveCall(context.callId) };
+  // Only someone who was talked to can ask not to be called again.
+  const markable = update.outcome === 'completed';
+  return { text, markup: update.final ? endedCall(context.target, markable ? context.callId : undefined) : liveCall(context.callId) };
 }
 
 export interface StatusMessageOptions {

@@ -1,5 +1,5 @@
 import type { Api } from 'node-telegram-bot-api';
-import { TelegramApiError } from 'node-telegram-bot-api';
+import { type InputFile, TelegramApiError } from 'node-telegram-bot-api';
 import type { InlineKeyboardMarkup, ReplyMarkup } from 'node-telegram-bot-api/types';
 import type { Logger } from '../config/logger';
 import { type OutboxJob, type OutboxPriority, type QueuedJob, TelegramOutbox } from './telegram-outbox';
@@ -103,6 +103,24 @@ export class TelegramOut {
         return isGone(result.error) ? 'gone' : 'failed';
       }),
     };
+  }
+
+  /** Sends a file as a document, under the same limits as messages; resolves to its id, or undefined. */
+  async sendDocument(chatId: number | string, document: InputFile, caption?: string): Promise<number | undefined> {
+    const job = this.outbox.enqueue({
+      chatId, priority: 'reply', maxAttempts: SEND_ATTEMPTS,
+      request: async () => (await this.api.sendDocument({ chat_id: chatId, document, ...(caption ? { caption: clip(caption) } : {}) })).message_id,
+    });
+    const result = await job.done;
+    if (result.ok) return result.value;
+    if (!('cancelled' in result)) this.logger.warn('sendDocument failed', { chatId, err: result.error });
+    return undefined;
+  }
+
+  /** Where the Bot API server keeps a file a user sent (getFile); it is downloaded from there. */
+  async filePath(fileId: string): Promise<string | undefined> {
+    const file = await this.api.getFile({ file_id: fileId });
+    return file.file_path;
   }
 
   /** Answers a callback query at once (the button spins until then); a failure only matters to the log. */

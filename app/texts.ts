@@ -3,6 +3,8 @@ import type { CallFailure, CallOutcome, LegName, RouteCode } from '../call/call-
 import type { NumberCheck, NumberRefusal } from '../phone/number-policy';
 import type { CallRefusal } from '../stasis/call-engine';
 import type { RuleRefusal, RuleWait } from '../rules/call-rule';
+import type { DncEntry } from '../store/dnc-store';
+import type { DncImportCounts, DncImportSummary } from '../dnc/dnc-import';
 
 const NUMBER_REFUSAL: Record<NumberRefusal, string> = {
   not_a_number: 'That is not a phone number. Use digits, spaces and + ( ) - . only.',
@@ -198,6 +200,44 @@ export const COMMAND_TEXT = {
   agents: { help: '/agents — every agent', menu: 'List agents' },
   calls: { help: '/calls — live calls', menu: 'Live calls' },
   audit: { help: '/audit — the last 20 audit events', menu: 'Audit log' },
+  dnc: {
+    help: '/dnc add <number> [reason] · /dnc remove <number> · /dnc check <number> · /dnc export — the do-not-call list; send a file (one number per line) to import it',
+    menu: 'Do-not-call list',
+  },
+} as const;
+
+const DNC_KIND: Record<DncEntry['kind'], string> = { admin: 'added by', import: 'imported by', agent: 'asked on a call, marked by' };
+
+/** The do-not-call list's replies. */
+export const DNC_TEXT = {
+  usage: 'Usage: /dnc add <number> [reason] · /dnc remove <number> · /dnc check <number> · /dnc export. Send a .csv or .txt file, one number per line, to import numbers.',
+  added: (number: string) => `🚫 ${number} is on the do-not-call list now.`,
+  alreadyListed: (entry: DncEntry) => `${entry.number} was already on the do-not-call list (since ${dateText(entry.since)}).`,
+  removed: (number: string) => `✅ ${number} is off the do-not-call list.`,
+  notListed: (number: string) => `${number} is not on the do-not-call list.`,
+  listed: (entry: DncEntry) =>
+    `🚫 ${entry.number} is on the do-not-call list since ${dateText(entry.since)}, ${DNC_KIND[entry.kind]} ${entry.addedBy}${entry.reason ? `: ${entry.reason}` : ''}.`,
+  importStarted: (file: string) => `⏳ Importing ${file}…`,
+  importProgress: (file: string, c: DncImportCounts) =>
+    `⏳ Importing ${file}: ${c.lines.toLocaleString('en-US')} lines read, ${c.added.toLocaleString('en-US')} added, ${c.alreadyPresent.toLocaleString('en-US')} already present, ${c.invalid.toLocaleString('en-US')} invalid…`,
+  importDone: (file: string, c: DncImportCounts) => `✅ Imported ${file}: ${c.lines.toLocaleString('en-US')} lines read.`,
+  importSummary: (file: string, s: DncImportSummary) => [
+    `Do-not-call import of ${file}:`,
+    `added: ${s.added.toLocaleString('en-US')}`,
+    `already present: ${s.alreadyPresent.toLocaleString('en-US')}`,
+    `invalid lines: ${s.invalid.toLocaleString('en-US')}${s.invalidLines.length ? ` (line ${s.invalidLines.join(', ')}${s.invalid > s.invalidLines.length ? ', …' : ''})` : ''}`,
+  ].join('\n'),
+  importFailed: (file: string, c: DncImportCounts) =>
+    `⚠️ The import of ${file} stopped after ${c.lines.toLocaleString('en-US')} lines (${c.added.toLocaleString('en-US')} numbers added, they stay). Try again: numbers already added count as already present.`,
+  importTooBig: (file: string, maxMb: number) => `❌ ${file} is larger than ${maxMb} MB, the most this Bot API server lets a bot download. Split the file, or run a local Bot API server.`,
+  importNotAdmin: 'Only super admins can import do-not-call lists.',
+  exportEmpty: 'The do-not-call list is empty.',
+  exportCaption: (count: number) => `Do-not-call list: ${count.toLocaleString('en-US')} numbers.`,
+  exportFailed: 'The export could not be sent. Try again.',
+  markButton: '🚫 Asked not to be called',
+  marked: (number: string) => `🚫 ${number} asked not to be called: it is on the do-not-call list now.`,
+  markReason: 'asked not to be called',
+  callNotEnded: 'That call has not ended yet.',
 } as const;
 
 export const T = {
@@ -224,6 +264,7 @@ export const T = {
     revoke: 'Usage: /revoke <telegram_user_id>',
     setphone: 'Usage: /setphone <telegram_user_id> <phone>',
     setcallerid: 'Usage: /setcallerid <telegram_user_id> <number>',
+    dnc: DNC_TEXT.usage,
     noArgs: (command: string) => `Usage: /${command} (no arguments)`,
   },
 

@@ -114,6 +114,31 @@ export function checkDialableNumber(input: string, policy: NumberPolicy): Number
   return { ok: true, e164: phone.number, country };
 }
 
+/**
+ * A number as a do-not-call list keeps it: the same strict reading as checkDialableNumber (national
+ * forms in the default region, no extensions, no look-alike characters) and a valid number, but
+ * none of the dialing limits: a number of a country callbot may not call today may still ask not
+ * to be called once that changes.
+ */
+export function checkListableNumber(input: string, defaultRegion: CountryCode): NumberCheck {
+  if (typeof input !== 'string') return refuse('not_a_number');
+  if (input.length > MAX_INPUT_LENGTH) return refuse('not_a_number', { maxLength: MAX_INPUT_LENGTH });
+  const text = input.trim();
+  if (WITH_EXTENSION.test(text)) return refuse('extension');
+  if (!PLAIN_NUMBER.test(text)) return refuse('not_a_number');
+  let phone: PhoneNumber;
+  try {
+    phone = parsePhoneNumberWithError(text, defaultRegion);
+  } catch (error) {
+    return refuse(error instanceof ParseError ? refusalForCode(error.message) : 'not_a_number');
+  }
+  const lengthProblem = validatePhoneNumberLength(text, defaultRegion);
+  if (lengthProblem) return refuse(refusalForCode(lengthProblem));
+  if (phone.ext) return refuse('extension');
+  if (!phone.isValid() || !phone.country) return refuse('invalid');
+  return { ok: true, e164: phone.number, country: phone.country };
+}
+
 /** '+1 202-555-0123' for NANP (the style US/CA agents read), formatInternational otherwise; never throws. */
 export function formatForDisplay(e164: string): string {
   const phone = parsePhoneNumberFromString(e164);

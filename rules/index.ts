@@ -5,6 +5,7 @@ import { AgentCapsRule } from './agent-caps-rule';
 import { CallingHoursRule } from './calling-hours-rule';
 import { NumberCapsRule } from './number-caps-rule';
 import { REAL_CLOCK, type RuleClock, RouteLimitsRule } from './route-limits-rule';
+import { DoNotCallRule } from './do-not-call-rule';
 
 export type { CallAttempt, CallRule, RuleContext, RuleRefusal, RuleWait } from './call-rule';
 
@@ -12,6 +13,8 @@ export type { CallAttempt, CallRule, RuleContext, RuleRefusal, RuleWait } from '
 export function createCallRules(config: Config, stores: Stores, clock: RuleClock = REAL_CLOCK): CallRule[] {
   const caps = config.callCaps;
   return [
+    // First: a number on the do-not-call list is refused whatever the hour or the counts.
+    new DoNotCallRule(stores.dnc),
     new CallingHoursRule(config.callingHours),
     new NumberCapsRule({ perDay: caps.numberPerDay, per7Days: caps.numberPer7Days }, stores.calls),
     new AgentCapsRule({ perHour: caps.agentPerHour, perDay: caps.agentPerDay }, stores.calls),

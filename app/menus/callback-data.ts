@@ -12,6 +12,8 @@ export type CallbackAction =
   | { kind: 'routeThenCall'; route: RouteCode; number: string }
   | { kind: 'call'; number: string }
   | { kind: 'hangup'; callId: string }
+  /** The number is looked up from the call, server-side: the data names no number to forge. */
+  | { kind: 'dncMark'; callId: string }
   | { kind: 'approve'; telegramId: string }
   | { kind: 'deny'; telegramId: string };
 
@@ -28,6 +30,7 @@ const DECODERS: ReadonlyArray<[RegExp, (m: RegExpMatchArray) => CallbackAction]>
   [new RegExp(`^rc:${ROUTE}:${E164}$`), (m) => ({ kind: 'routeThenCall', route: m[1] as RouteCode, number: m[2]! })],
   [new RegExp(`^ca:${E164}$`), (m) => ({ kind: 'call', number: m[1]! })],
   [new RegExp(`^hu:${UUID}$`), (m) => ({ kind: 'hangup', callId: m[1]! })],
+  [new RegExp(`^nd:${UUID}$`), (m) => ({ kind: 'dncMark', callId: m[1]! })],
   [new RegExp(`^ap:${USER_ID}$`), (m) => ({ kind: 'approve', telegramId: m[1]! })],
   [new RegExp(`^dn:${USER_ID}$`), (m) => ({ kind: 'deny', telegramId: m[1]! })],
 ];
@@ -41,6 +44,7 @@ export function encodeCallback(action: CallbackAction): string {
     case 'routeThenCall': return `rc:${action.route}:${action.number}`;
     case 'call': return `ca:${action.number}`;
     case 'hangup': return `hu:${action.callId}`;
+    case 'dncMark': return `nd:${action.callId}`;
     case 'approve': return `ap:${action.telegramId}`;
     case 'deny': return `dn:${action.telegramId}`;
   }

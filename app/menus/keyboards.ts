@@ -1,5 +1,6 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'node-telegram-bot-api/types';
 import type { RouteCode } from '../../call/call-types';
+import { DNC_TEXT } from '../texts';
 import { type CallbackAction, encodeCallback } from './callback-data';
 
 const button = (text: string, action: CallbackAction): InlineKeyboardButton => ({ text, callback_data: encodeCallback(action) });
@@ -29,7 +30,11 @@ export const routeChoiceThenCall = (number: string): InlineKeyboardMarkup => key
 
 export const liveCall = (callId: string): InlineKeyboardMarkup => keyboard([button('⏹ Hang up', { kind: 'hangup', callId })]);
 
-export const endedCall = (number: string): InlineKeyboardMarkup => keyboard([button('🔁 Call again', { kind: 'call', number })]);
+/** With `markCallId`, the agent can also record that the person asked not to be called again. */
+export const endedCall = (number: string, markCallId?: string): InlineKeyboardMarkup => keyboard(
+  [button('🔁 Call again', { kind: 'call', number })],
+  ...(markCallId ? [[button(DNC_TEXT.markButton, { kind: 'dncMark', callId: markCallId })]] : []),
+);
 
 export const accessRequest = (telegramId: string): InlineKeyboardMarkup => keyboard(
   [button('✅ Approve', { kind: 'approve', telegramId }), button('❌ Deny', { kind: 'deny', telegramId })],

@@ -10,6 +10,7 @@ import { AriAdapter, type AriAdapterOptions } from '../../stasis/ari-adapter';
 import { CallEngine } from '../../stasis/call-engine';
 import { type Stores, createStores } from '../../store';
 import { createCallRules } from '../../rules';
+import { BotApiFiles, type SentDocument } from './bot-api-files';
 import { freePort } from './free-port';
 import { AriSimulator, type AriSimulatorOptions } from './ari-simulator';
 import { TelegramFaultProxy } from './telegram-fault-proxy';
@@ -72,6 +73,8 @@ export class BotHarness {
     private readonly faultProxy: TelegramFaultProxy | undefined,
     /** Everything the bot sends goes through here (specs wait for its outbox to drain). */
     readonly out: TelegramOut,
+    /** Files users send and documents the bot sends (the Bot API's file methods). */
+    readonly files: BotApiFiles,
   ) {
     // Record every text a message shows, so specs can check the whole life of a status message.
     const add = server.addBotMessage.bind(server);
@@ -98,12 +101,14 @@ export class BotHarness {
     // storeTimeout is raised: the server forgets messages after it (60 s by default).
     const server = new TelegramServer({ port, host: '127.0.0.1', storeTimeout: 3600 });
     await server.start();
-    const proxy = opts.faultProxy ? await TelegramFaultProxy.start(server.config.apiURL) : undefined;
+    // telegram-test-api has no getFile, file downloads or sendDocument: a small local server in front adds them.
+    const files = await BotApiFiles.start(server.config.apiURL, BOT_TOKEN);
+    const proxy = opts.faultProxy ? await TelegramFaultProxy.start(files.apiRoot) : undefined;
     const sim = opts.ari ? undefined : await AriSimulator.start({ username: 'callbot', password: 'sim-secret', ringMs: 50, ...opts.sim });
     const ariTarget = opts.ari ?? { url: sim!.url, username: 'callbot', password: 'sim-secret' };
     const config = loadConfig({
       TELEGRAM_BOT_TOKEN: BOT_TOKEN,
-      TELEGRAM_API_ROOT: proxy?.apiRoot ?? server.config.apiURL,
+      TELEGRAM_API_ROOT: proxy?.apiRoot ?? files.apiRoot,
       SUPER_ADMIN_IDS: String(ADMIN_ID),
       ARI_URL: ariTarget.url,
       ARI_USERNAME: ariTarget.username,
@@ -128,7 +133,7 @@ export class BotHarness {
     const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot));
     const out = new TelegramOut(bot.api, logger);
     const callBot = new CallBot({ config, engine, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000 }, bot);
-    const harness = new BotHarness(server, sim, config, stores, engine, callBot, ari, dataSource, proxy, out);
+    const harness = new BotHarness(server, sim, config, stores, engine, callBot, ari, dataSource, proxy, out, files);
     try {
       await engine.start();
       await ari.start();
@@ -182,6 +187,11 @@ export class BotHarness {
       }));
   }
 
+  /** Every document the bot sent to a chat, oldest first. */
+  documentsTo(chatId: number): SentDocument[] {
+    return this.files.documents.filter((d) => d.chatId === chatId);
+  }
+
   async stop(): Promise<void> {
     for (const call of this.engine.liveCalls()) this.engine.cancelCall(call.context.callId, 'system');
     await this.engine.settled();
@@ -190,6 +200,7 @@ export class BotHarness {
     await this.ari.close();
     await this.simulator?.stop();
     await this.faultProxy?.stop();
+    await this.files.stop();
     await this.server.stop();
     await closeDatabase(this.dataSource);
   }
@@ -207,6 +218,13 @@ export class TestUser {
     const client = this.client();
     if (text.startsWith('/')) await client.sendCommand(client.makeCommand(text, extra));
     else await client.sendMessage(client.makeMessage(text, extra));
+  }
+
+  /** Sends a file as this user (a document message), as a Telegram client uploads one. */
+  async sendDocument(fileName: string, content: string | Buffer, caption?: string, download: { bytesPerSecond?: number } = {}): Promise<void> {
+    const client = this.client();
+    const document = this.h.files.register(fileName, content, download);
+    await client.sendMessage(client.makeMessage(undefined as unknown as string, { document, ...(caption ? { caption } : {}) }));
   }
 
   /** Replies to one of the bot's messages (as the admin does with the phone of a new agent). */
