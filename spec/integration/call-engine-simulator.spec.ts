@@ -1,8 +1,8 @@
 import { firstValueFrom, last, toArray } from 'rxjs';
-import { silentLogger } from '../../config/logger';
-import { AriAdapter } from '../../stasis/ari-adapter';
+import type { AriAdapter } from '../../stasis/ari-adapter';
 import type { CallUpdate } from '../../call/call-update';
-import { AriSimulator } from '../support/ari-simulator';
+import type { AriSimulator } from '../support/ari-simulator';
+import { simulatedAri } from '../support/simulated-ari';
 import { addAgent, type EngineHarness, startEngine } from '../support/engine-harness';
 import { waitFor } from '../support/wait-for';
 
@@ -16,11 +16,7 @@ describe('call engine on the ARI simulator through the ARI adapter', () => {
   let h: EngineHarness;
 
   async function setUp(env: Record<string, string> = {}, stasisLoopMs = 0) {
-    sim = await AriSimulator.start({ username: 'callbot', password: 'test-password', ringMs: 30, stasisLoopMs });
-    ari = new AriAdapter({
-      url: sim.url, username: 'callbot', password: 'test-password', app: 'callbot', logger: silentLogger(),
-      requestTimeoutMs: 1000, reconnectMinMs: 50, reconnectMaxMs: 400, keepaliveMs: 500,
-    });
+    ({ sim, ari } = await simulatedAri({ ringMs: 30, stasisLoopMs, reconnectMaxMs: 400 }));
     h = await startEngine(ari, { ARI_URL: sim.url, ...env });
     await h.engine.start();
     await ari.start();

@@ -1,9 +1,9 @@
 import { firstValueFrom, last } from 'rxjs';
-import { silentLogger } from '../../config/logger';
-import { AriAdapter } from '../../stasis/ari-adapter';
+import type { AriAdapter } from '../../stasis/ari-adapter';
 import type { CallPatch } from '../../store/call-store';
 import type { TeardownRetryPolicy } from '../../stasis/teardown-retry';
-import { AriSimulator } from '../support/ari-simulator';
+import type { AriSimulator } from '../support/ari-simulator';
+import { simulatedAri } from '../support/simulated-ari';
 import { addAgent, type EngineHarness, startEngine } from '../support/engine-harness';
 import { FakeAri } from '../support/fake-ari';
 import { waitFor } from '../support/wait-for';
@@ -88,11 +88,7 @@ describe('teardown on the ARI simulator with injected faults', () => {
   let h: EngineHarness;
 
   beforeEach(async () => {
-    sim = await AriSimulator.start({ username: 'callbot', password: 'test-password', ringMs: 30 });
-    ari = new AriAdapter({
-      url: sim.url, username: 'callbot', password: 'test-password', app: 'callbot', logger: silentLogger(),
-      requestTimeoutMs: 1000, reconnectMinMs: 50, reconnectMaxMs: 200, keepaliveMs: 500,
-    });
+    ({ sim, ari } = await simulatedAri({ ringMs: 30 }));
     // No periodic sweep within the spec: what is cleaned up, the calls' own teardown cleaned.
     h = await startEngine(ari, { ARI_URL: sim.url, AGENT_RING_TIMEOUT_S: '2', TARGET_RING_TIMEOUT_S: '2', ORPHAN_SWEEP_INTERVAL_S: '3600' }, { teardownRetry: FAST_RETRY });
     await h.engine.start();

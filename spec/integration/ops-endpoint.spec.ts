@@ -2,8 +2,9 @@ import { Observable, firstValueFrom, last } from 'rxjs';
 import { Operations } from '../../app/operations';
 import { loadConfig } from '../../config/config';
 import { silentLogger } from '../../config/logger';
-import { AriAdapter } from '../../stasis/ari-adapter';
-import { AriSimulator } from '../support/ari-simulator';
+import type { AriAdapter } from '../../stasis/ari-adapter';
+import type { AriSimulator } from '../support/ari-simulator';
+import { simulatedAri } from '../support/simulated-ari';
 import { TEST_ENV, addAgent, type EngineHarness, startEngine } from '../support/engine-harness';
 import { freePort } from '../support/free-port';
 import { waitFor } from '../support/wait-for';
@@ -23,11 +24,7 @@ describe('operators\' endpoint', () => {
   let base: string;
 
   beforeEach(async () => {
-    sim = await AriSimulator.start({ username: 'callbot', password: 'test-password', ringMs: 20 });
-    ari = new AriAdapter({
-      url: sim.url, username: 'callbot', password: 'test-password', app: 'callbot', logger: silentLogger(),
-      requestTimeoutMs: 1000, reconnectMinMs: 50, reconnectMaxMs: 200, keepaliveMs: 500,
-    });
+    ({ sim, ari } = await simulatedAri({ ringMs: 20 }));
     const port = await freePort();
     const config = loadConfig({ ...TEST_ENV, ARI_URL: sim.url, METRICS_PORT: String(port) });
     ops = new Operations(config.metrics, silentLogger(), { processMetrics: false, fetch: telegramUp });

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type net from 'node:net';
+import { closeServer, readBody } from './http-util';
 
 /** A document the bot sent with sendDocument, as a chat would receive it. */
 export interface SentDocument {
@@ -55,14 +56,11 @@ export class BotApiFiles {
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
+    const body = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const download = DOWNLOAD.exec(url.pathname);
     if (download) return this.download(res, download[1]!, decodeURIComponent(download[2]!));

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer } from './http-util';
 
 /** One Bot API method's answer: an HTTP status and a JSON body, or 'hold' to never answer. */
 export type StubAnswer = { status: number; body: unknown } | 'hold';
@@ -40,8 +41,7 @@ export class BotApiStub {
 
   async stop(): Promise<void> {
     for (const res of this.held) res.destroy();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 }
 

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type net from 'node:net';
 import { TokenBucket } from '../../app/telegram-outbox';
+import { closeServer, readBody } from './http-util';
 
 /** What the proxy does with one Bot API request. */
 export type FaultAction =
@@ -64,14 +65,11 @@ export class TelegramFaultProxy {
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
+    const body = await readBody(req);
     const method = (req.url ?? '').split('/').at(-1)?.split('?')[0] ?? '';
     const chatId = chatIdOf(req.headers['content-type'], body);
     const isMessage = MESSAGE_METHODS.has(method);

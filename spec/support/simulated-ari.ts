@@ -1,0 +1,15 @@
+import { silentLogger } from '../../config/logger';
+import { AriAdapter } from '../../stasis/ari-adapter';
+import { AriSimulator } from './ari-simulator';
+
+export const SIM_CREDENTIALS = { username: 'callbot', password: 'test-password' } as const;
+
+/** The ARI simulator and the real adapter pointed at it, reconnecting quickly enough for a spec. */
+export async function simulatedAri(options: { ringMs: number; stasisLoopMs?: number; reconnectMaxMs?: number }): Promise<{ sim: AriSimulator; ari: AriAdapter }> {
+  const sim = await AriSimulator.start({ ...SIM_CREDENTIALS, ringMs: options.ringMs, stasisLoopMs: options.stasisLoopMs ?? 0 });
+  const ari = new AriAdapter({
+    url: sim.url, ...SIM_CREDENTIALS, app: 'callbot', logger: silentLogger(),
+    requestTimeoutMs: 1000, reconnectMinMs: 50, reconnectMaxMs: options.reconnectMaxMs ?? 200, keepaliveMs: 500,
+  });
+  return { sim, ari };
+}
