@@ -5,6 +5,7 @@ import { createWebhookServer } from 'node-telegram-bot-api/node';
 import type { CallbackQuery, Message, Update } from 'node-telegram-bot-api/types';
 import { botApiFailure } from './bot-api-check';
 import * as admin from './commands/admin';
+import * as numbers from './commands/numbers';
 import { placeCall } from './commands/call';
 import { onHistory } from './commands/history';
 import { onCancelRoute, onConfirmRoute, onPickRoute, onRouteThenCall, onSelectRoute, onSettings } from './commands/route';
@@ -169,6 +170,8 @@ export class CallBot {
     switch (action.kind) {
       case 'approve':
       case 'deny':
+      case 'verifyNumber':
+      case 'callNumberAgain':
         return m.role.kind === 'admin' ? undefined : T.notAllowed;
       case 'hangup': {
         // The engine decides who may end a call, and ends it when they may.
@@ -197,6 +200,8 @@ async function runCallback(m: Incoming, action: CallbackAction): Promise<void> {
       return; // ended while the button press was checked (refuseCallback)
     case 'approve': return admin.onApprove(m, action.telegramId);
     case 'deny': return admin.onDeny(m, action.telegramId);
+    case 'verifyNumber': return numbers.verifyNumber(m, action.number, action.route);
+    case 'callNumberAgain': return numbers.callNumberAgain(m, action.number, action.route);
   }
 }
 

@@ -2,6 +2,7 @@ import type { Config } from '../config/config';
 import type { Stores } from '../store';
 import type { CallRule } from './call-rule';
 import { AgentCapsRule } from './agent-caps-rule';
+import { CallerIdRule } from './caller-id-rule';
 import { CallingHoursRule } from './calling-hours-rule';
 import { NumberCapsRule } from './number-caps-rule';
 import { REAL_CLOCK, type RuleClock, RouteLimitsRule } from './route-limits-rule';
@@ -12,6 +13,7 @@ export type { CallAttempt, CallRule, RuleContext, RuleRefusal, RuleWait } from '
 export function createCallRules(config: Config, stores: Stores, clock: RuleClock = REAL_CLOCK): CallRule[] {
   const caps = config.callCaps;
   return [
+    new CallerIdRule(stores.callerIds),
     new CallingHoursRule(config.callingHours),
     new NumberCapsRule({ perDay: caps.numberPerDay, per7Days: caps.numberPer7Days }, stores.calls),
     new AgentCapsRule({ perHour: caps.agentPerHour, perDay: caps.agentPerDay }, stores.calls),

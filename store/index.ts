@@ -2,15 +2,17 @@ import type { DataSource } from 'typeorm';
 import { AgentStore } from './agent-store';
 import { AuditLog } from './audit-log';
 import { CallStore } from './call-store';
+import { CallerIdStore } from './caller-id-store';
 
-export { AgentStore, AuditLog, CallStore };
+export { AgentStore, AuditLog, CallStore, CallerIdStore };
 
 export interface Stores {
   agents: AgentStore;
   calls: CallStore;
   audit: AuditLog;
+  callerIds: CallerIdStore;
 }
 
 export function createStores(dataSource: DataSource): Stores {
-  return { agents: new AgentStore(dataSource), calls: new CallStore(dataSource), audit: new AuditLog(dataSource) };
+  return { agents: new AgentStore(dataSource), calls: new CallStore(dataSource), audit: new AuditLog(dataSource), callerIds: new CallerIdStore(dataSource) };
 }

@@ -13,7 +13,10 @@ export type CallbackAction =
   | { kind: 'call'; number: string }
   | { kind: 'hangup'; callId: string }
   | { kind: 'approve'; telegramId: string }
-  | { kind: 'deny'; telegramId: string };
+  | { kind: 'deny'; telegramId: string }
+  /** Caller-ID pool: verify a number with a new code, or call it again with the code in force. */
+  | { kind: 'verifyNumber'; route: RouteCode; number: string }
+  | { kind: 'callNumberAgain'; route: RouteCode; number: string };
 
 const ROUTE = '([MD])';
 const E164 = '(\\+[1-9]\\d{6,14})';
@@ -30,6 +33,8 @@ const DECODERS: ReadonlyArray<[RegExp, (m: RegExpMatchArray) => CallbackAction]>
   [new RegExp(`^hu:${UUID}$`), (m) => ({ kind: 'hangup', callId: m[1]! })],
   [new RegExp(`^ap:${USER_ID}$`), (m) => ({ kind: 'approve', telegramId: m[1]! })],
   [new RegExp(`^dn:${USER_ID}$`), (m) => ({ kind: 'deny', telegramId: m[1]! })],
+  [new RegExp(`^nv:${ROUTE}:${E164}$`), (m) => ({ kind: 'verifyNumber', route: m[1] as RouteCode, number: m[2]! })],
+  [new RegExp(`^na:${ROUTE}:${E164}$`), (m) => ({ kind: 'callNumberAgain', route: m[1] as RouteCode, number: m[2]! })],
 ];
 
 export function encodeCallback(action: CallbackAction): string {
@@ -43,6 +48,8 @@ export function encodeCallback(action: CallbackAction): string {
     case 'hangup': return `hu:${action.callId}`;
     case 'approve': return `ap:${action.telegramId}`;
     case 'deny': return `dn:${action.telegramId}`;
+    case 'verifyNumber': return `nv:${action.route}:${action.number}`;
+    case 'callNumberAgain': return `na:${action.route}:${action.number}`;
   }
 }
 
