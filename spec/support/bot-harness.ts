@@ -14,6 +14,7 @@ import type { CodeGenerator } from '../../call/verification-code';
 import type { RouteCode } from '../../call/call-types';
 import { type Stores, createStores } from '../../store';
 import { createCallRules } from '../../rules';
+import { seedVerifiedCallerIds } from './caller-id-pool';
 import { freePort } from './free-port';
 import { AriSimulator, type AriSimulatorOptions } from './ari-simulator';
 import { TelegramFaultProxy } from './telegram-fault-proxy';
@@ -215,16 +216,6 @@ export class BotHarness {
     await this.faultProxy?.stop();
     await this.server.stop();
     await closeDatabase(this.dataSource);
-  }
-}
-
-/** The pool entries a spec's agents need, verified (see BotHarness.verifiedCallerIds). */
-export async function seedVerifiedCallerIds(stores: Stores, numbers: readonly string[], routes: readonly RouteCode[] = ['M', 'D']): Promise<void> {
-  for (const number of numbers) {
-    for (const route of routes) {
-      await stores.callerIds.add(number, route, String(ADMIN_ID));
-      await stores.callerIds.markVerified(number, route, String(ADMIN_ID), new Date());
-    }
   }
 }
 
