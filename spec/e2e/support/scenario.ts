@@ -18,6 +18,16 @@ export const PHONE = {
   pressesOne: '+15551230701',
 } as const;
 
+/** Pool numbers whose far ends answer a verification call (provider-uas.xml). */
+export const POOL = {
+  /** Keys 247890 (VERIFICATION_CODE) once answered. */
+  keysTheCode: '+12025550702',
+  busy: '+12025550486',
+} as const;
+
+/** The code the lab's far end keys; the e2e app is given it, where the service makes random ones. */
+export const VERIFICATION_CODE = '247890';
+
 export const TARGET = {
   answers: '+12025550123',
   busy: '+12025550486',
