@@ -48,7 +48,10 @@ export class VerificationRunner {
     this.subscription ??= this.deps.ari.events.subscribe((event) => {
       const live = this.live.get(event.channelId);
       const verificationEvent = live ? toVerificationEvent(event, this.now()) : undefined;
-      if (live && verificationEvent) this.dispatch(live, verificationEvent);
+      if (!live || !verificationEvent) return;
+      // What happened, never which key: the digits are compared, not kept.
+      this.deps.logger.debug('verification call event', { verificationId: live.state.plan.verificationId, event: verificationEvent.type, stage: live.state.stage });
+      this.dispatch(live, verificationEvent);
     });
   }
 

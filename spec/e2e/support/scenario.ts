@@ -20,13 +20,13 @@ export const PHONE = {
 
 /** Pool numbers whose far ends answer a verification call (provider-uas.xml). */
 export const POOL = {
-  /** Keys 247890 (VERIFICATION_CODE) once answered. */
+  /** Keys 245789 (VERIFICATION_CODE) once answered. */
   keysTheCode: '+12025550702',
   busy: '+12025550486',
 } as const;
 
 /** The code the lab's far end keys; the e2e app is given it, where the service makes random ones. */
-export const VERIFICATION_CODE = '247890';
+export const VERIFICATION_CODE = '245789';
 
 export const TARGET = {
   answers: '+12025550123',
