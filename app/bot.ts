@@ -5,6 +5,7 @@ import { createWebhookServer } from 'node-telegram-bot-api/node';
 import type { CallbackQuery, Message, Update } from 'node-telegram-bot-api/types';
 import { botApiFailure } from './bot-api-check';
 import * as admin from './commands/admin';
+import * as numbers from './commands/numbers';
 import { placeCall } from './commands/call';
 import { markRefusal, onDncDocument, onMarkDoNotCall } from './commands/dnc';
 import { onHistory } from './commands/history';
@@ -175,6 +176,8 @@ export class CallBot {
     switch (action.kind) {
       case 'approve':
       case 'deny':
+      case 'verifyNumber':
+      case 'callNumberAgain':
         return m.role.kind === 'admin' ? undefined : T.notAllowed;
       case 'dncMark':
         return markRefusal(m, action.callId, agent?.id ?? null);
@@ -206,6 +209,8 @@ async function runCallback(m: Incoming, action: CallbackAction): Promise<void> {
     case 'dncMark': return onMarkDoNotCall(m, action.callId);
     case 'approve': return admin.onApprove(m, action.telegramId);
     case 'deny': return admin.onDeny(m, action.telegramId);
+    case 'verifyNumber': return numbers.verifyNumber(m, action.number, action.route);
+    case 'callNumberAgain': return numbers.callNumberAgain(m, action.number, action.route);
   }
 }
 

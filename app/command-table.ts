@@ -2,6 +2,7 @@ import * as admin from './commands/admin';
 import { onCall, onHangup } from './commands/call';
 import { onDnc } from './commands/dnc';
 import { onHistory } from './commands/history';
+import { onNumbers } from './commands/numbers';
 import { onRoute, onSettings } from './commands/route';
 import { onStart } from './commands/start';
 import type { Incoming } from './handler-context';
@@ -37,6 +38,7 @@ export const COMMANDS: readonly Command[] = [
   { name: 'calls', who: 'admin', run: admin.onCalls, noArgs: true, listed: true },
   { name: 'audit', who: 'admin', run: admin.onAudit, noArgs: true, listed: true },
   { name: 'dnc', who: 'admin', run: onDnc, listed: true },
+  { name: 'numbers', who: 'admin', run: onNumbers, listed: true },
 ];
 
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));

@@ -2,6 +2,7 @@ import type { User } from 'node-telegram-bot-api/types';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { CallEngine } from '../stasis/call-engine';
+import type { CallerIdVerification } from '../stasis/caller-id-verification';
 import type { Stores } from '../store';
 import type { Role } from './roles';
 import type { TelegramOut } from './telegram-out';
@@ -9,6 +10,8 @@ import type { TelegramOut } from './telegram-out';
 export interface BotDeps {
   config: Config;
   engine: CallEngine;
+  /** Caller-ID verification calls. */
+  verification: CallerIdVerification;
   stores: Stores;
   out: TelegramOut;
   logger: Logger;

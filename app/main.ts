@@ -7,6 +7,8 @@ import { packageVersion } from '../config/version';
 import { openDatabase } from '../ormconfig';
 import { AriAdapter } from '../stasis/ari-adapter';
 import { CallEngine } from '../stasis/call-engine';
+import { CallerIdVerification } from '../stasis/caller-id-verification';
+import { VerificationRunner } from '../stasis/verification-runner';
 import { createStores } from '../store';
 import { createCallRules } from '../rules';
 import { CallBot } from './bot';
@@ -66,7 +68,14 @@ async function main(): Promise<void> {
     requestTimeoutMs: config.ari.requestTimeoutMs, logger,
   });
   shutdown.add('ARI', () => ari.close());
-  const engine = new CallEngine({ config, ari, ...stores, ...ops.engineHooks(stores.calls), rules: createCallRules(config, stores), logger });
+  const verifier = new VerificationRunner({ ari, app: config.ari.app, logger });
+  verifier.start();
+  const verification = new CallerIdVerification({
+    config, runner: verifier, pool: stores.callerIds, audit: stores.audit, logger, isTelephonyOnline: () => ari.isConnected(),
+  });
+  const engine = new CallEngine({
+    config, ari, ...stores, ...ops.engineHooks(stores.calls), rules: createCallRules(config, stores), otherChannels: verifier, logger,
+  });
   const interrupted = await engine.start();
   void ari.start();
 
@@ -75,11 +84,12 @@ async function main(): Promise<void> {
   for (const call of interrupted) {
     if (call.telegramChatId && call.statusMessageId) void out.edit(call.telegramChatId, call.statusMessageId, T.interrupted, undefined, 'final');
   }
-  const callBot = new CallBot({ config, engine, stores, out, logger, statusEditIntervalMs: 1000 }, bot);
+  const callBot = new CallBot({ config, engine, verification, stores, out, logger, statusEditIntervalMs: 1000 }, bot);
   shutdown.add('live calls and Telegram', async () => {
     logger.info('ending live calls', { liveCalls: engine.liveCalls().length });
     for (const call of engine.liveCalls()) engine.cancelCall(call.context.callId, 'system');
     await callBot.stop();
+    await verifier.stop();
     await engine.stop(SHUTDOWN_CALLS_MS);
     // The ended calls' final statuses are in the outbox: give them a moment to reach the agents.
     await out.outbox.drained(SHUTDOWN_DRAIN_MS);

@@ -5,6 +5,8 @@ import type { CallRefusal } from '../stasis/call-engine';
 import type { RuleRefusal, RuleWait } from '../rules/call-rule';
 import type { DncEntry } from '../store/dnc-store';
 import type { DncImportCounts, DncImportSummary } from '../dnc/dnc-import';
+import type { VerificationResult } from '../call/verification-machine';
+import type { PendingVerification, VerifyOutcome, VerifyRefusal } from '../stasis/caller-id-verification';
 
 const NUMBER_REFUSAL: Record<NumberRefusal, string> = {
   not_a_number: 'That is not a phone number. Use digits, spaces and + ( ) - . only.',
@@ -113,6 +115,10 @@ export function ruleRefusalText(refusal: RuleRefusal): string {
     case 'route_rate':
       return `The ${ROUTE_NAME[refusal.route]} route is setting up calls as fast as it may (${refusal.perSecond} a second),`
         + ` and this call would wait more than ${waitText(refusal.maxWaitMs)}; try again in a moment.`;
+    case 'caller_id_not_verified':
+      return `Your caller ID ${refusal.callerId} is not a verified number of the ${ROUTE_NAME[refusal.route]} route`
+        + (refusal.verifiedOn.length > 0 ? ` (it is verified for ${listText(refusal.verifiedOn.map((r) => ROUTE_NAME[r]))} only)` : '')
+        + ', so it cannot be shown. Ask an admin to verify it for this route, or to give you another caller ID.';
   }
 }
 
@@ -200,6 +206,7 @@ export const COMMAND_TEXT = {
   agents: { help: '/agents — every agent', menu: 'List agents' },
   calls: { help: '/calls — live calls', menu: 'Live calls' },
   audit: { help: '/audit — the last 20 audit events', menu: 'Audit log' },
+  numbers: { help: '/numbers — the caller-ID pool (/numbers add|remove|verify <number> [M|D])', menu: 'Caller-ID pool' },
   dnc: {
     help: '/dnc add <number> [reason] · /dnc remove <number> · /dnc check <number> · /dnc export — the do-not-call list; send a file (one number per line) to import it',
     menu: 'Do-not-call list',
@@ -265,6 +272,7 @@ export const T = {
     setphone: 'Usage: /setphone <telegram_user_id> <phone>',
     setcallerid: 'Usage: /setcallerid <telegram_user_id> <number>',
     dnc: DNC_TEXT.usage,
+    numbers: 'Usage: /numbers, /numbers add <number> <M|D>, /numbers remove <number> [M|D], /numbers verify <number> [M|D]',
     noArgs: (command: string) => `Usage: /${command} (no arguments)`,
   },
 
@@ -311,6 +319,77 @@ export const T = {
   noLiveCalls: 'No live calls.',
   auditEmpty: 'The audit log is empty.',
   interrupted: '⚠️ Interrupted: the service restarted during this call.',
+} as const;
+
+/** Digits spaced for reading aloud or keying in: `4 8 2 1 9 3`. */
+function spaced(code: string): string {
+  return code.split('').join(' ');
+}
+
+/** `14:32 UTC`: when a code stops being valid. */
+function clockText(at: number): string {
+  return `${new Date(at).toISOString().slice(11, 16)} UTC`;
+}
+
+const VERIFY_REFUSAL: Record<VerifyRefusal, (number: string, route: RouteCode) => string> = {
+  not_in_pool: (n, r) => `${n} is not in the ${ROUTE_NAME[r]} pool. Add it first: /numbers add ${n} ${r}`,
+  already_verified: (n, r) => `${n} is already verified for the ${ROUTE_NAME[r]} route.`,
+  in_progress: (n) => `A verification call to ${n} is in progress; wait for its result.`,
+  telephony_offline: () => 'Telephony is offline right now, so the number cannot be called. Try again shortly.',
+  no_code: (n, r) => `The code for ${n} is no longer valid (used, expired or entered wrong too often). Send /numbers verify ${n} ${r} for a new one.`,
+};
+
+/** How each verification call ended, for the admin. */
+const VERIFY_RESULT: Record<Exclude<VerificationResult, 'verified'>, string> = {
+  wrong_code: 'the code was keyed in wrong too many times',
+  no_code: 'the call was answered, but the code was not keyed in in time',
+  hung_up: 'the call was answered, but hung up before the right code was keyed in',
+  unanswered: 'nobody answered (busy, no answer or unreachable)',
+  expired: 'the code expired before it was keyed in',
+  cancelled: 'the verification was stopped',
+  failed: 'the call could not be placed',
+};
+
+/** The caller-ID pool and its verification, as the super admins read it. */
+export const POOL = {
+  empty: 'The caller-ID pool is empty. Add a number with /numbers add <number> <M|D>, then verify it.',
+  title: 'Caller-ID pool:',
+  entry: (number: string, route: RouteCode, verifiedAt: Date | null, pending: PendingVerification | undefined) => `${number} ${routeTag(route)} · ${
+    verifiedAt ? `✅ verified ${dateText(verifiedAt)}`
+      : pending?.calling ? '📞 verification call in progress'
+        : pending ? `⏳ unverified, code valid until ${clockText(pending.expiresAt)}`
+          : '⚠️ unverified: agents cannot use it yet'}`,
+  verifyButton: (number: string, route: RouteCode) => `📞 Verify ${number} ${routeTag(route)}`,
+  callAgainButton: '📞 Call again with the same code',
+  invalidRoute: 'The route is M (Main) or D (Development).',
+  whichRoute: (number: string) => `${number} is in both pools: add M or D, e.g. /numbers verify ${number} M`,
+  added: (number: string, route: RouteCode) =>
+    `✅ ${number} is in the ${ROUTE_NAME[route]} pool, unverified. Agents can use it once it is verified: /numbers verify ${number} ${route}`,
+  alreadyInPool: (number: string, route: RouteCode, verified: boolean) =>
+    `${number} is already in the ${ROUTE_NAME[route]} pool (${verified ? 'verified' : 'unverified'}).`,
+  notInPool: (number: string) => `${number} is not in the caller-ID pool.`,
+  removed: (number: string, routes: readonly RouteCode[], agents: readonly string[]) =>
+    `🗑 ${number} is out of the ${listText(routes.map((r) => ROUTE_NAME[r]))} pool${routes.length > 1 ? 's' : ''}: no call uses it from now on.`
+    + (agents.length > 0 ? ` Agents with it as their caller ID (${agents.join(', ')}) are refused until they get another one (/setcallerid).` : ''),
+  refused: (refusal: VerifyRefusal, number: string, route: RouteCode) => `❌ ${VERIFY_REFUSAL[refusal](number, route)}`,
+  calling: (number: string, route: RouteCode, code: string | undefined, expiresAt: number, attemptsLeft: number) =>
+    `📞 Calling ${number} over the ${ROUTE_NAME[route]} route. Whoever answers keys in ${code ? `this code: ${spaced(code)}` : 'the code sent before'}`
+    + ` (valid until ${clockText(expiresAt)}, ${attemptsLeft} wrong ${attemptsLeft === 1 ? 'entry' : 'entries'} allowed). Do not share it otherwise.`,
+  outcome: (o: VerifyOutcome) => {
+    if (o.removed) return `🗑 ${o.number} ${routeTag(o.route)} left the pool during its verification; it is not verified.`;
+    if (o.result === 'verified') return `✅ ${o.number} is verified for the ${ROUTE_NAME[o.route]} route: agents on it may now use it as their caller ID.`;
+    const left = o.codeValid
+      ? ` The code stays valid until ${clockText(o.expiresAt)} (${o.attemptsLeft} wrong ${o.attemptsLeft === 1 ? 'entry' : 'entries'} left): call again, or send /numbers verify ${o.number} ${o.route} for a new code.`
+      : ` The code is no longer valid; send /numbers verify ${o.number} ${o.route} for a new one.`;
+    return `❌ ${o.number} ${routeTag(o.route)} is not verified: ${VERIFY_RESULT[o.result]}`
+      + `${o.wrongEntries > 0 && o.result !== 'wrong_code' ? ` (${o.wrongEntries} wrong ${o.wrongEntries === 1 ? 'entry' : 'entries'})` : ''}.${left}`;
+  },
+  /** Why /authorize or /setcallerid refuses a caller ID. */
+  callerIdNotVerified: (number: string, route: RouteCode | null, verifiedOn: readonly RouteCode[]) => (route
+    ? `${number} is not a verified number of the ${ROUTE_NAME[route]} pool (the agent's route)`
+      + `${verifiedOn.length > 0 ? `; it is verified for ${listText(verifiedOn.map((r) => ROUTE_NAME[r]))} only` : ''}.`
+    : `${number} is not a verified number of the caller-ID pool.`)
+    + ` Add it with /numbers add ${number} ${route ?? 'M'} and verify it with /numbers verify ${number}${route ? ` ${route}` : ''}.`,
 } as const;
 
 /** What the service says to the person who runs it (terminal, journal), not to Telegram users. */

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
 
   const callers: TestUser[] = [];
   const typists: TestUser[] = [];
+  await h.verifiedCallerIds(['+15551234567'], ['M']);
   for (let i = 0; i < CALLERS + TYPISTS; i += 1) {
     const id = 10_000 + i;
     await h.stores.agents.authorize({ telegramId: String(id), phone: `+1555${String(2000000 + i)}`, callerId: '+15551234567', by: String(ADMIN_ID), displayName: `Agent ${id}` });

@@ -3,13 +3,18 @@ import { AuditEvent } from './audit-event.entity';
 import { Call } from './call.entity';
 import { DncListing } from './dnc-listing.entity';
 import { DncNumber } from './dnc-number.entity';
+import { CallerId } from './caller-id.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { SnakeCaseColumns1765000000000 } from './migrations/1765000000000-snake-case-columns';
 import { DoNotCallList1766000000000 } from './migrations/1766000000000-do-not-call-list';
 import { CallsTargetIndex1766100000000 } from './migrations/1766100000000-calls-target-index';
+import { CallerIdPool1766200000000 } from './migrations/1766200000000-caller-id-pool';
 import { SnakeCaseNaming } from './snake-case-naming';
 
-export { Agent, AuditEvent, Call, DncListing, DncNumber, SnakeCaseNaming };
+export { Agent, AuditEvent, Call, CallerId, DncListing, DncNumber, SnakeCaseNaming };
 export type { DncListingKind } from './dnc-listing.entity';
-export const ENTITIES = [Agent, Call, AuditEvent, DncListing, DncNumber];
-export const MIGRATIONS = [InitialSchema1764000000000, SnakeCaseColumns1765000000000, DoNotCallList1766000000000, CallsTargetIndex1766100000000];
+export const ENTITIES = [Agent, Call, AuditEvent, DncListing, DncNumber, CallerId];
+export const MIGRATIONS = [
+  InitialSchema1764000000000, SnakeCaseColumns1765000000000, DoNotCallList1766000000000, CallsTargetIndex1766100000000,
+  CallerIdPool1766200000000,
+];

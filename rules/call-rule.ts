@@ -11,6 +11,11 @@ export interface CallAttempt {
   agentTelegramId: string;
   target: string;
   route: RouteCode;
+  /**
+   * The agent's own caller ID; null when the call presents DEFAULT_CALLER_ID (or none). Optional so
+   * rules that do not read it can be judged without it; the engine always sets it.
+   */
+  callerId?: string | null;
   at: number;
 }
 
@@ -24,7 +29,9 @@ export type RuleRefusal =
   | { rule: 'number_cap'; period: 'day' | '7_days'; limit: number; placed: number }
   | { rule: 'agent_cap'; period: 'hour' | 'day'; limit: number; placed: number }
   | { rule: 'route_busy'; route: RouteCode; limit: number; live: number }
-  | { rule: 'route_rate'; route: RouteCode; perSecond: number; waitMs: number; maxWaitMs: number };
+  | { rule: 'route_rate'; route: RouteCode; perSecond: number; waitMs: number; maxWaitMs: number }
+  /** The agent's caller ID is not a verified pool number of the route; `verifiedOn`: the routes it is verified for. */
+  | { rule: 'caller_id_not_verified'; callerId: string; route: RouteCode; verifiedOn: RouteCode[] };
 
 /** A rule that holds a request back for a moment says so, so the agent knows why nothing happens yet. */
 export interface RuleWait {

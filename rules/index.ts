@@ -2,6 +2,7 @@ import type { Config } from '../config/config';
 import type { Stores } from '../store';
 import type { CallRule } from './call-rule';
 import { AgentCapsRule } from './agent-caps-rule';
+import { CallerIdRule } from './caller-id-rule';
 import { CallingHoursRule } from './calling-hours-rule';
 import { NumberCapsRule } from './number-caps-rule';
 import { REAL_CLOCK, type RuleClock, RouteLimitsRule } from './route-limits-rule';
@@ -13,7 +14,8 @@ export type { CallAttempt, CallRule, RuleContext, RuleRefusal, RuleWait } from '
 export function createCallRules(config: Config, stores: Stores, clock: RuleClock = REAL_CLOCK): CallRule[] {
   const caps = config.callCaps;
   return [
-    // First: a number on the do-not-call list is refused whatever the hour or the counts.
+    // The agent's own settings first, then the customer's do-not-call request, whatever the hour or the counts.
+    new CallerIdRule(stores.callerIds),
     new DoNotCallRule(stores.dnc),
     new CallingHoursRule(config.callingHours),
     new NumberCapsRule({ perDay: caps.numberPerDay, per7Days: caps.numberPer7Days }, stores.calls),

@@ -1,10 +1,11 @@
 /**
  * `npm run demo`: the whole product with no Telegram account and no Asterisk. It starts the ARI
  * simulator, a local Bot API server and the real bot, then plays a scripted session (an admin
- * authorizes an agent, the agent picks a route and places a call that connects and ends) and prints
+ * authorizes an agent and verifies a caller ID for them, the agent picks a route and places a call that connects and ends) and prints
  * it as a chat transcript. Everything listens on 127.0.0.1 only.
  */
 import { BotHarness, ADMIN_ID } from '../spec/support/bot-harness';
+import { waitFor } from '../spec/support/wait-for';
 
 const AGENT_ID = 2001;
 const names = new Map<number, string>([[ADMIN_ID, 'Ada (admin)'], [AGENT_ID, 'Ann (agent)']]);
@@ -48,6 +49,15 @@ async function main(): Promise<void> {
     print(`${clock()}  👤 ${names.get(ADMIN_ID)} replies: +1 202-555-0101`);
     await admin.replyTo(ask, '+1 202-555-0101');
     await agent.waitFor(/You are now authorized/);
+    // The caller ID must be a verified pool number: callbot calls it, and whoever answers keys in the code.
+    await say(admin, '/numbers add +12025550100 M');
+    await admin.waitFor(/is in the Main pool/);
+    await say(admin, '/numbers verify +12025550100');
+    const code = (await admin.waitFor(/this code: /)).text.match(/this code: ((?:\d ?)+\d)/)?.[1]?.replace(/ /g, '') ?? '';
+    const phone = await waitFor(() => h.sim.channels().find((c) => c.id.startsWith('verify-') && c.state === 'Up'), { what: 'the verification call answered' });
+    print(`${clock()}  ☎️  the phone of +12025550100 answers and keys in ${code.split('').join(' ')}`);
+    for (const digit of code) h.sim.farEndDtmf(phone.id, digit);
+    await admin.waitFor(/is verified for the Main route/);
     await say(admin, '/setcallerid 2001 +12025550100');
     await admin.waitFor(/Caller ID: \+12025550100/);
     await say(agent, '/settings');

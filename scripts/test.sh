@@ -26,7 +26,8 @@ pg_status=0
 timeout 600 scripts/with-postgres.sh npx jest --json --outputFile="$results/postgres.json" \
   spec/integration/data-layer.spec.ts spec/integration/call-engine-fake-ari.spec.ts spec/integration/call-engine-storage.spec.ts \
   spec/integration/call-teardown.spec.ts spec/integration/database-open-errors.spec.ts spec/integration/call-counts.spec.ts \
-  spec/integration/call-engine-rules.spec.ts spec/integration/dnc-store.spec.ts || pg_status=$?
+  spec/integration/call-engine-rules.spec.ts spec/integration/dnc-store.spec.ts \
+  spec/integration/caller-id-verification.spec.ts || pg_status=$?
 
 echo "== end-to-end on a real Asterisk"
 e2e_status=0

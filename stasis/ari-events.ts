@@ -1,10 +1,11 @@
 /**
  * Reading ARI's events, in one place: a WebSocket message becomes an AriEvent (only the events and
  * fields the engine reads), and an AriEvent, or a channel re-read after a reconnect, becomes the
- * call machine's event for the leg that owns the channel.
+ * call machine's event for the leg that owns the channel (or a verification call's event).
  */
 import type { CallEvent } from '../call/call-machine';
 import type { LegName } from '../call/call-types';
+import type { VerificationEvent } from '../call/verification-machine';
 import type { AriEvent, ChannelSnapshot, ChannelState } from './ari-port';
 
 /** One ARI event from a WebSocket message: a JSON object, or why it is not one. */
@@ -117,4 +118,27 @@ export function callEventsOfChannel(channel: ChannelSnapshot | null, leg: LegNam
   if (channel.state === 'Up') events.push({ type: 'LegAnswered', leg, at });
   if (channel.appName === 'Stasis') events.push({ type: 'LegEnteredStasis', leg, at });
   return events;
+}
+
+/** The verification machine's event for an ARI event on a verification call's channel. */
+export function toVerificationEvent(event: AriEvent, at: number): VerificationEvent | undefined {
+  switch (event.type) {
+    case 'StasisStart':
+      return { type: 'Answered', at };
+    case 'ChannelStateChange':
+      if (event.channelState === 'Up') return { type: 'Answered', at };
+      if (event.channelState === 'Ringing' || event.channelState === 'Ring') return { type: 'Ringing', at };
+      return undefined;
+    case 'Dial':
+      if (event.dialstatus === 'ANSWER') return { type: 'Answered', at };
+      if (event.dialstatus === 'RINGING' || event.dialstatus === 'PROGRESS') return { type: 'Ringing', at };
+      return undefined;
+    case 'ChannelDestroyed':
+      return { type: 'Ended', cause: event.cause, at };
+    case 'ChannelDtmfReceived':
+      return { type: 'Dtmf', digit: event.digit, at };
+    case 'ChannelHangupRequest':
+    case 'StasisEnd':
+      return undefined;
+  }
 }

@@ -75,6 +75,8 @@ export interface CallEngineDeps {
   teardownRetry?: TeardownRetryPolicy;
   /** Told when Asterisk answers each leg's first request (metrics). */
   setup?: CallSetupObserver;
+  /** Channels of the app that are not calls (caller-ID verification): the orphan sweep leaves them while live. */
+  otherChannels?: { ownedChannelIds(): ReadonlySet<string> };
   now?: () => number;
 }
 
@@ -177,7 +179,9 @@ export class CallEngine {
     if (!number.ok) return this.refuse(agent, request, 'invalid_number', { number });
     if (!agent.route) return this.refuse(agent, request, 'no_route', { target: number.e164 });
     if (!agent.phone) return this.refuse(agent, request, 'no_phone');
-    const attempt: CallAttempt = { agentId: agent.id, agentTelegramId: agent.telegramId, target: number.e164, route: agent.route, at: this.now() };
+    const attempt: CallAttempt = {
+      agentId: agent.id, agentTelegramId: agent.telegramId, target: number.e164, route: agent.route, callerId: agent.callerId, at: this.now(),
+    };
     const context: RuleContext = {
       liveCallsOnRoute: (route) => this.registry.liveOnRoute(route),
       waiting: (wait) => request.onWaiting?.(wait),
@@ -314,7 +318,7 @@ export class CallEngine {
 
   /** One sweep at a time; a failed one is logged and the next period tries again. */
   private sweepOrphans(): Promise<void> {
-    this.sweeping ??= sweepOrphans(this.deps.ari, this.registry, this.deps.logger, this.deps.config.ari.app)
+    this.sweeping ??= sweepOrphans(this.deps.ari, this.registry, this.deps.logger, this.deps.config.ari.app, this.deps.otherChannels)
       .then((result) => {
         this.swept.sweeps += 1;
         this.swept.channels += result.channels.length;

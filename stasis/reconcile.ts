@@ -36,11 +36,17 @@ export interface SweepResult {
   failed: string[];
 }
 
-/** Hangs up our channels and destroys our bridges that no live call owns. */
-export async function sweepOrphans(ari: AriPort, registry: CallRegistry, logger: Logger, app?: string): Promise<SweepResult> {
+/**
+ * Hangs up our channels and destroys our bridges that no live call owns, nor anything else of the
+ * app that places channels (`others`: caller-ID verification calls).
+ */
+export async function sweepOrphans(
+  ari: AriPort, registry: CallRegistry, logger: Logger, app?: string, others?: { ownedChannelIds(): ReadonlySet<string> },
+): Promise<SweepResult> {
   const [channels, bridges] = await Promise.all([ari.listChannels(), ari.listBridges()]);
   // Read after the lists: a call started while they were in flight owns its ids by now.
   const owned = registry.ownedIds();
+  for (const id of others?.ownedChannelIds() ?? []) owned.add(id);
   const isOurs = (appData: string, id: string) => CALL_CHANNEL_ID.test(id) || (app !== undefined && appData.startsWith(`${app},`));
   const orphanChannels = channels.filter((c) => isOurs(c.appData, c.id) && !owned.has(c.id)).map((c) => c.id);
   const orphanBridges = bridges.filter((b) => CALL_BRIDGE_ID.test(b.id) && !owned.has(b.id)).map((b) => b.id);

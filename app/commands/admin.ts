@@ -1,7 +1,7 @@
 import { checkDialableNumber, formatForDisplay } from '../../phone/number-policy';
 import type { Incoming } from '../handler-context';
 import { liveCallsForAdmin } from '../menus/keyboards';
-import { callerIdLine, T, numberRefusalText } from '../texts';
+import { POOL, callerIdLine, T, numberRefusalText } from '../texts';
 
 const USER_ID = /^[1-9]\d{0,19}$/;
 
@@ -34,12 +34,26 @@ async function activate(m: Incoming, id: string, phoneInput: string, callerInput
   if (callerInput !== undefined) {
     const checked = checkNumber(m, callerInput);
     if (!checked.ok) return void (await m.reply(T.fieldRefused('Caller ID', numberRefusalText(checked))));
+    const unverified = await unverifiedCallerId(m, checked.e164, id);
+    if (unverified) return void (await m.reply(T.fieldRefused('Caller ID', unverified)));
     callerId = checked.e164;
   }
   const agent = await m.deps.stores.agents.authorize({ telegramId: id, phone: phone.e164, callerId, by: m.userId });
   await audit(m, 'authorize', id, `phone ${phone.e164}${callerId ? `, caller ID ${callerId}` : ''}`);
   await m.reply(T.authorized(id, phone.e164, agent.callerId, m.deps.config.defaultCallerId));
   await m.deps.out.send(id, T.youAreAuthorized);
+}
+
+/**
+ * Why a number cannot be an agent's caller ID, or undefined when it can: it must be a verified pool
+ * number of the agent's route, or of some route while the agent has none yet. The call rule checks
+ * it again on every call, so a later route switch or removal is caught there.
+ */
+async function unverifiedCallerId(m: Incoming, number: string, telegramId: string): Promise<string | undefined> {
+  const route = (await m.deps.stores.agents.byTelegramId(telegramId))?.route ?? null;
+  const verifiedOn = (await m.deps.stores.callerIds.routesOf(number)).filter((e) => e.status === 'verified').map((e) => e.route);
+  if (route ? verifiedOn.includes(route) : verifiedOn.length > 0) return undefined;
+  return POOL.callerIdNotVerified(number, route, verifiedOn);
 }
 
 /** /revoke <telegram_user_id>: also ends the agent's live call. */
@@ -70,6 +84,11 @@ async function setAgentNumber(m: Incoming, field: keyof typeof NUMBER_FIELDS): P
   const number = checkNumber(m, input);
   if (!number.ok) return void (await m.reply(T.fieldRefused(label, numberRefusalText(number))));
   const { agents } = m.deps.stores;
+  if (field === 'callerId') {
+    if (!(await agents.byTelegramId(id))) return void (await m.reply(T.unknownAgent(id)));
+    const unverified = await unverifiedCallerId(m, number.e164, id);
+    if (unverified) return void (await m.reply(T.fieldRefused(label, unverified)));
+  }
   const agent = field === 'phone' ? await agents.setPhone(id, number.e164) : await agents.setCallerId(id, number.e164);
   if (!agent) return void (await m.reply(T.unknownAgent(id)));
   await audit(m, action, id, number.e164);

@@ -15,7 +15,10 @@ export type CallbackAction =
   /** The number is looked up from the call, server-side: the data names no number to forge. */
   | { kind: 'dncMark'; callId: string }
   | { kind: 'approve'; telegramId: string }
-  | { kind: 'deny'; telegramId: string };
+  | { kind: 'deny'; telegramId: string }
+  /** Caller-ID pool: verify a number with a new code, or call it again with the code in force. */
+  | { kind: 'verifyNumber'; route: RouteCode; number: string }
+  | { kind: 'callNumberAgain'; route: RouteCode; number: string };
 
 const ROUTE = '([MD])';
 const E164 = '(\\+[1-9]\\d{6,14})';
@@ -33,6 +36,8 @@ const DECODERS: ReadonlyArray<[RegExp, (m: RegExpMatchArray) => CallbackAction]>
   [new RegExp(`^nd:${UUID}$`), (m) => ({ kind: 'dncMark', callId: m[1]! })],
   [new RegExp(`^ap:${USER_ID}$`), (m) => ({ kind: 'approve', telegramId: m[1]! })],
   [new RegExp(`^dn:${USER_ID}$`), (m) => ({ kind: 'deny', telegramId: m[1]! })],
+  [new RegExp(`^nv:${ROUTE}:${E164}$`), (m) => ({ kind: 'verifyNumber', route: m[1] as RouteCode, number: m[2]! })],
+  [new RegExp(`^na:${ROUTE}:${E164}$`), (m) => ({ kind: 'callNumberAgain', route: m[1] as RouteCode, number: m[2]! })],
 ];
 
 export function encodeCallback(action: CallbackAction): string {
@@ -47,6 +52,8 @@ export function encodeCallback(action: CallbackAction): string {
     case 'dncMark': return `nd:${action.callId}`;
     case 'approve': return `ap:${action.telegramId}`;
     case 'deny': return `dn:${action.telegramId}`;
+    case 'verifyNumber': return `nv:${action.route}:${action.number}`;
+    case 'callNumberAgain': return `na:${action.route}:${action.number}`;
   }
 }
 

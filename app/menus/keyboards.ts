@@ -42,3 +42,10 @@ export const accessRequest = (telegramId: string): InlineKeyboardMarkup => keybo
 
 export const liveCallsForAdmin = (calls: ReadonlyArray<{ callId: string; label: string }>): InlineKeyboardMarkup =>
   keyboard(...calls.map((c) => [button(`⏹ ${c.label}`, { kind: 'hangup', callId: c.callId })]));
+
+/** The pool list: one verify button for each unverified number. */
+export const unverifiedNumbers = (numbers: ReadonlyArray<{ number: string; route: RouteCode; label: string }>): InlineKeyboardMarkup =>
+  keyboard(...numbers.map((n) => [button(n.label, { kind: 'verifyNumber', route: n.route, number: n.number })]));
+
+export const verifyAgain = (number: string, route: RouteCode, label: string): InlineKeyboardMarkup =>
+  keyboard([button(label, { kind: 'callNumberAgain', route, number })]);

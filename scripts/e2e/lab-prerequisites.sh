@@ -38,9 +38,10 @@ sipp_version=$("$sipp_bin" -v 2>&1 || true)
 pcap_dir=""
 for candidate in "${SIPP_PCAP_DIR:-}" /usr/share/sip-tester /usr/share/sipp /usr/share/sipp/pcap /usr/local/share/sipp \
     /usr/local/share/sipp/pcap "$(dirname "$(dirname "$sipp_bin")")/share/sipp" "$(dirname "$(dirname "$sipp_bin")")/share/sip-tester"; do
-  if [ -n "$candidate" ] && [ -f "$candidate/dtmf_2833_1.pcap" ]; then pcap_dir=$candidate; break; fi
+  # Every digit: the caller-ID verification scenario keys a code of several.
+  if [ -n "$candidate" ] && [ "$(ls "$candidate"/dtmf_2833_[0-9].pcap 2>/dev/null | wc -l)" -eq 10 ]; then pcap_dir=$candidate; break; fi
 done
-[ -n "$pcap_dir" ] || missing "sipp's RTP pcaps (dtmf_2833_1.pcap) not found; set SIPP_PCAP_DIR to the directory holding them"
+[ -n "$pcap_dir" ] || missing "sipp's RTP pcaps (dtmf_2833_0.pcap to dtmf_2833_9.pcap) not found; set SIPP_PCAP_DIR to the directory holding them"
 
 for tool in ip mount; do command -v "$tool" >/dev/null || missing "the '$tool' command is missing (package iproute2 / mount)"; done
 

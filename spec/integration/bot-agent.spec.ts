@@ -8,6 +8,7 @@ describe('bot: access, routes and settings', () => {
 
   beforeEach(async () => {
     h = await BotHarness.start();
+    await h.verifiedCallerIds(['+15551234567']);
     admin = h.user(ADMIN_ID, 'Ada', 'ada_admin');
   });
 
@@ -108,6 +109,7 @@ describe('bot: access, routes and settings', () => {
 
   it('given the admin, when they set an agent\'s phone and caller ID, then bad input gets usage or a reason and good input is stored', async () => {
     await agentWithRoute(2006, 'D');
+    await h.verifiedCallerIds(['+12025550112'], ['D']);
     for (const [command, reply] of [
       ['/setphone 2006', /Usage: \/setphone/],
       ['/setphone abc +12025550111', /user id must be a number/],

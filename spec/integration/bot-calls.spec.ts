@@ -8,6 +8,7 @@ describe('bot: calls', () => {
 
   async function startWith(opts: Parameters<typeof BotHarness.start>[0] = {}) {
     h = await BotHarness.start(opts);
+    await h.verifiedCallerIds(['+15551234567']);
     await h.stores.agents.authorize({ telegramId: '2001', phone: '+15551230001', callerId: '+15551234567', by: String(ADMIN_ID), displayName: 'Ann' });
     await h.stores.agents.setRoute('2001', 'M');
     agent = h.user(2001, 'Ann', 'ann');

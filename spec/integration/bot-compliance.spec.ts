@@ -16,6 +16,7 @@ describe('bot: compliance rules', () => {
   it('given a customer whose local time is outside the calling hours, then /call replies why and when calling opens, and nothing is dialed', async () => {
     const hours = hoursClosedNowInNewYork();
     h = await BotHarness.start({ env: { CALLING_HOURS: hours } });
+    await h.verifiedCallerIds(['+15551234567']);
     await h.stores.agents.authorize({ telegramId: '2001', phone: '+15551230001', callerId: '+15551234567', by: String(ADMIN_ID), displayName: 'Ann' });
     await h.stores.agents.setRoute('2001', 'M');
     const agent = h.user(2001, 'Ann', 'ann');

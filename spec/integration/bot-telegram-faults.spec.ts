@@ -30,6 +30,7 @@ describe('bot: call status when Telegram fails', () => {
 
   it(`given 429s, 502s before and 502s after delivery on a third of the messages, when ${AGENTS} agents each place a call, then every agent gets exactly one final status`, async () => {
     h = await BotHarness.start({ faultProxy: true, statusEditIntervalMs: 300 });
+    await h.verifiedCallerIds(['+15551234567']);
     h.sim.setFarEnd((endpoint) => (endpoint.includes('+1202555') ? { kind: 'answer', ringMs: 300, hangupAfterMs: 1000 } : undefined));
     const random = seededRandom(13);
     h.proxy.rule = (): FaultAction => {
@@ -65,6 +66,7 @@ describe('bot: call status when Telegram fails', () => {
 
   it('given every first sendMessage fails with 502 before delivery, then the call still completes and its final state arrives as one new message', async () => {
     h = await BotHarness.start({ faultProxy: true, statusEditIntervalMs: 300 });
+    await h.verifiedCallerIds(['+15551234567']);
     h.sim.setFarEnd((endpoint) => (endpoint.includes('+1202555') ? { kind: 'answer', ringMs: 100, hangupAfterMs: 300 } : undefined));
     const [agent] = await agents(1);
     let blocking = true;

@@ -77,7 +77,7 @@ describe('call engine on an in-memory ARI', () => {
       const result = await h.engine.placeCall({ agentTelegramId: '2001', targetInput: '(202) 555-0123' });
 
       expect(result).toMatchObject({ ok: false, refusal: 'rule', rule: { rule: 'do_not_call', since }, target: '+12025550123' });
-      expect(seen).toEqual([{ agentId: agent.id, agentTelegramId: '2001', target: '+12025550123', route: 'M', at: expect.any(Number) }]);
+      expect(seen).toEqual([{ agentId: agent.id, agentTelegramId: '2001', target: '+12025550123', route: 'M', callerId: '+15550001111', at: expect.any(Number) }]);
       expect(ari.commands()).toEqual([]);
       const [audit] = await h.stores.audit.latest(1);
       expect(audit).toMatchObject({ action: 'call_refused', details: 'rule: do_not_call (since=2026-03-04T10:00:00.000Z)' });

@@ -3,6 +3,7 @@ import { createCallRules } from '../../rules';
 import type { CallRule, RuleWait } from '../../rules/call-rule';
 import type { PlaceCallResult } from '../../stasis/call-engine';
 import { addAgent, type EngineHarness, startEngine } from '../support/engine-harness';
+import { seedVerifiedCallerIds } from '../support/caller-id-pool';
 import { FakeAri } from '../support/fake-ari';
 import { ManualClock } from '../support/manual-clock';
 import { testDatabaseKind } from '../support/test-database';
@@ -12,6 +13,8 @@ import { waitFor } from '../support/wait-for';
 const NIGHT = Date.parse('2026-06-11T03:14:00Z');
 /** 11:00 in Chicago, noon in New York. */
 const NOON = Date.parse('2026-06-10T16:00:00Z');
+/** The caller ID addAgent gives every agent. */
+const AGENT_CALLER_ID = '+15550001111';
 
 describe(`the compliance rules in the call engine, on an in-memory ARI and ${testDatabaseKind()}`, () => {
   let ari: FakeAri;
@@ -26,6 +29,8 @@ describe(`the compliance rules in the call engine, on an in-memory ARI and ${tes
     const rules: CallRule[] = [];
     h = await startEngine(ari, env, { now: () => now, rules });
     rules.push(...createCallRules(h.config, h.stores, ruleClock));
+    // The engine harness's agents present this caller ID: a verified pool number, unless a spec says otherwise.
+    await seedVerifiedCallerIds(h.stores, [AGENT_CALLER_ID]);
     await h.engine.start();
   }
 
@@ -102,5 +107,43 @@ describe(`the compliance rules in the call engine, on an in-memory ARI and ${tes
 
     expect(await second).toMatchObject({ ok: true });
     expect(ari.ops().filter((op) => op === 'originate')).toHaveLength(2);
+  });
+
+  describe('the caller ID rule', () => {
+    it('given a verified caller ID that is then removed from the pool, then the very next request is refused, audited with its facts, and nothing is dialed', async () => {
+      now = NOON;
+      await start();
+      await addAgent(h.stores);
+      expect(await place('2001', '202-555-0123')).toMatchObject({ ok: true });
+      await waitFor(() => ari.commands().includes('originate'), { what: 'the first call dialed' });
+      h.engine.cancelCall(h.engine.liveCalls()[0]!.context.callId, 'agent');
+      await waitFor(() => h.engine.liveCalls().length === 0, { what: 'the first call ended' });
+      const dialedBefore = ari.commands().filter((c) => c === 'originate').length;
+
+      await h.stores.callerIds.remove(AGENT_CALLER_ID, 'M');
+      const result = await place('2001', '202-555-0124');
+
+      expect(result).toMatchObject({ ok: false, refusal: 'rule', rule: { rule: 'caller_id_not_verified', callerId: AGENT_CALLER_ID, route: 'M', verifiedOn: ['D'] } });
+      expect(ari.commands().filter((c) => c === 'originate')).toHaveLength(dialedBefore);
+      expect((await h.stores.audit.latest(1))[0]).toMatchObject({
+        action: 'call_refused', details: `rule: caller_id_not_verified (callerId=${AGENT_CALLER_ID} route=M verifiedOn=D)`,
+      });
+      if (!result.ok) {
+        expect(callRefusalText(result.refusal, result.number, result.rule)).toBe(`⛔ Your caller ID ${AGENT_CALLER_ID} is not a verified number of the Main route`
+          + ' (it is verified for Development only), so it cannot be shown. Ask an admin to verify it for this route, or to give you another caller ID.');
+      }
+    });
+
+    it('given a caller ID added to the pool but not verified, then calls with it are refused; an agent without one of their own calls with the default', async () => {
+      now = NOON;
+      await start({ DEFAULT_CALLER_ID: '+15559990000' });
+      await addAgent(h.stores);
+      await h.stores.callerIds.add('+12025550100', 'M', '1000');
+      await h.stores.agents.setCallerId('2001', '+12025550100');
+      expect(await place('2001', '202-555-0123')).toMatchObject({ ok: false, rule: { rule: 'caller_id_not_verified', verifiedOn: [] } });
+
+      await h.stores.agents.setCallerId('2001', null);
+      expect(await place('2001', '202-555-0123')).toMatchObject({ ok: true, context: { callerId: '+15559990000' } });
+    });
   });
 });

@@ -8,9 +8,14 @@ import { type Logger, silentLogger } from '../../config/logger';
 import { openDatabase } from '../../ormconfig';
 import { AriAdapter, type AriAdapterOptions } from '../../stasis/ari-adapter';
 import { CallEngine } from '../../stasis/call-engine';
+import { CallerIdVerification } from '../../stasis/caller-id-verification';
+import { VerificationRunner } from '../../stasis/verification-runner';
+import type { CodeGenerator } from '../../call/verification-code';
+import type { RouteCode } from '../../call/call-types';
 import { type Stores, createStores } from '../../store';
 import { createCallRules } from '../../rules';
 import { BotApiFiles, type SentDocument } from './bot-api-files';
+import { seedVerifiedCallerIds } from './caller-id-pool';
 import { freePort } from './free-port';
 import { AriSimulator, type AriSimulatorOptions } from './ari-simulator';
 import { TelegramFaultProxy } from './telegram-fault-proxy';
@@ -53,6 +58,8 @@ export interface BotHarnessOptions {
   adapter?: Partial<Pick<AriAdapterOptions, 'reconnectMinMs' | 'reconnectMaxMs' | 'keepaliveMs'>>;
   /** Puts a fault-injecting proxy between the bot and the local Bot API server (users still talk to the server). */
   faultProxy?: boolean;
+  /** Makes the caller-ID verification codes (the real-Asterisk lab's far end plays fixed digits). */
+  verificationCode?: CodeGenerator;
 }
 
 export type TranscriptListener = (entry: { kind: 'sent' | 'edited'; chatId: number; messageId: number; text: string; buttons: string[] }) => void;
@@ -67,6 +74,8 @@ export class BotHarness {
     readonly config: Config,
     readonly stores: Stores,
     readonly engine: CallEngine,
+    readonly verification: CallerIdVerification,
+    readonly verifier: VerificationRunner,
     readonly callBot: CallBot,
     readonly ari: AriAdapter,
     private readonly dataSource: DataSource,
@@ -129,12 +138,18 @@ export class BotHarness {
       url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app,
       requestTimeoutMs: config.ari.requestTimeoutMs, logger, reconnectMinMs: 50, reconnectMaxMs: 500, keepaliveMs: 1000, ...opts.adapter,
     });
-    const engine = new CallEngine({ config, ari, ...stores, rules: createCallRules(config, stores), logger });
+    const verifier = new VerificationRunner({ ari, app: config.ari.app, logger });
+    const verification = new CallerIdVerification({
+      config, runner: verifier, pool: stores.callerIds, audit: stores.audit, logger, isTelephonyOnline: () => ari.isConnected(),
+      ...(opts.verificationCode ? { generateCode: opts.verificationCode } : {}),
+    });
+    const engine = new CallEngine({ config, ari, ...stores, rules: createCallRules(config, stores), otherChannels: verifier, logger });
     const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot));
     const out = new TelegramOut(bot.api, logger);
-    const callBot = new CallBot({ config, engine, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000 }, bot);
-    const harness = new BotHarness(server, sim, config, stores, engine, callBot, ari, dataSource, proxy, out, files);
+    const callBot = new CallBot({ config, engine, verification, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000 }, bot);
+    const harness = new BotHarness(server, sim, config, stores, engine, verification, verifier, callBot, ari, dataSource, proxy, out, files);
     try {
+      verifier.start();
       await engine.start();
       await ari.start();
       await callBot.start();
@@ -144,6 +159,14 @@ export class BotHarness {
       throw err;
     }
     return harness;
+  }
+
+  /**
+   * Puts numbers in the caller-ID pool as verified, as if their verification calls had succeeded:
+   * for specs about other things whose agents have caller IDs of their own.
+   */
+  async verifiedCallerIds(numbers: readonly string[], routes: readonly RouteCode[] = ['M', 'D']): Promise<void> {
+    await seedVerifiedCallerIds(this.stores, numbers, routes);
   }
 
   /** The ARI simulator (not there when the harness runs against a real Asterisk). */
@@ -196,6 +219,7 @@ export class BotHarness {
     for (const call of this.engine.liveCalls()) this.engine.cancelCall(call.context.callId, 'system');
     await this.engine.settled();
     await this.callBot.stop();
+    await this.verifier.stop();
     await this.engine.stop();
     await this.ari.close();
     await this.simulator?.stop();

@@ -28,7 +28,7 @@ export interface EngineHarness {
 /** A call engine on a fresh database (SQLite unless TEST_DATABASE_URL names PostgreSQL). */
 export async function startEngine(
   ari: AriPort, env: Record<string, string> = {},
-  options: Pick<CallEngineDeps, 'teardownRetry' | 'rules' | 'now'> & { hooks?: (calls: CallRecords) => Pick<CallEngineDeps, 'calls' | 'setup'> } = {},
+  options: Pick<CallEngineDeps, 'teardownRetry' | 'rules' | 'now' | 'otherChannels'> & { hooks?: (calls: CallRecords) => Pick<CallEngineDeps, 'calls' | 'setup'> } = {},
 ): Promise<EngineHarness> {
   const config = loadConfig({ ...TEST_ENV, ...env });
   const { dataSource } = await openDatabase(await freshDatabaseUrl());

@@ -10,6 +10,7 @@ import { closeDatabase } from '../../support/test-database';
 import { waitFor } from '../../support/wait-for';
 import type { AsteriskLab } from './lab';
 import type { AgentProfile } from './scenario';
+import { seedVerifiedCallerIds } from '../../support/caller-id-pool';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const MAIN = path.join(ROOT, 'dist', 'app', 'main.js');
@@ -33,8 +34,10 @@ export class AppProcess {
     const databaseUrl = `sqlite:${path.join(lab.dir, `app-${name}.sqlite`)}`;
     const { dataSource } = await openDatabase(databaseUrl);
     try {
-      const { agents: store } = createStores(dataSource);
+      const stores = createStores(dataSource);
+      const store = stores.agents;
       for (const a of agents) {
+        await seedVerifiedCallerIds(stores, [a.callerId], [a.route]);
         await store.authorize({ telegramId: a.telegramId, phone: a.phone, callerId: a.callerId, by: String(ADMIN_ID), displayName: a.name });
         await store.setRoute(a.telegramId, a.route);
       }

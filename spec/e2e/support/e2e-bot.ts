@@ -14,6 +14,8 @@ export interface E2eBotOptions {
   /** Where the app's ARI client connects; the lab's Asterisk unless a proxy sits in between. */
   ariUrl?: string;
   statusEditIntervalMs?: number;
+  /** The caller-ID verification codes (the lab's far end keys fixed digits). */
+  verificationCode?: () => string;
 }
 
 /**
@@ -34,6 +36,7 @@ export class E2eBot {
       logger,
       statusEditIntervalMs: opts.statusEditIntervalMs ?? 100,
       adapter: { reconnectMinMs: 100, reconnectMaxMs: 1000, keepaliveMs: 1000 },
+      ...(opts.verificationCode ? { verificationCode: opts.verificationCode } : {}),
     });
     await waitFor(() => h.engine.isTelephonyOnline(), { timeoutMs: 10000, what: `the app (${name}) connected to ARI` });
     return new E2eBot(h, logStream, logFile);

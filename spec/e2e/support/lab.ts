@@ -118,7 +118,9 @@ export class Sipp {
     fs.mkdirSync(dir, { recursive: true });
     // sipp looks for play_pcap_audio files next to the scenario: both go into its own directory.
     fs.copyFileSync(path.join(SIPP_DIR, 'provider-uas.xml'), path.join(dir, 'provider-uas.xml'));
-    fs.symlinkSync(path.join(pre.pcapDir, 'dtmf_2833_1.pcap'), path.join(dir, 'dtmf_2833_1.pcap'));
+    for (const digit of '0123456789') {
+      fs.symlinkSync(path.join(pre.pcapDir, `dtmf_2833_${digit}.pcap`), path.join(dir, `dtmf_2833_${digit}.pcap`));
+    }
     const args = [
       '-sf', path.join(dir, 'provider-uas.xml'),
       '-i', ip, '-p', '5060', '-bind_local', '-mi', ip, '-mp', '16000',

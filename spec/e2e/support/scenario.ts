@@ -1,5 +1,6 @@
 import type { Call } from '../../../entities';
 import type { RouteCode } from '../../../call/call-types';
+import { seedVerifiedCallerIds } from '../../support/caller-id-pool';
 import { waitFor } from '../../support/wait-for';
 import { ADMIN_ID, type BotMessage, type E2eBot, type E2eUser } from './e2e-bot';
 import type { AsteriskLab, ProviderName } from './lab';
@@ -16,6 +17,16 @@ export const PHONE = {
   hangsUpAfter2s: '+15551230777',
   pressesOne: '+15551230701',
 } as const;
+
+/** Pool numbers whose far ends answer a verification call (provider-uas.xml). */
+export const POOL = {
+  /** Keys 245789 (VERIFICATION_CODE) once answered. */
+  keysTheCode: '+12025550702',
+  busy: '+12025550486',
+} as const;
+
+/** The code the lab's far end keys; the e2e app is given it, where the service makes random ones. */
+export const VERIFICATION_CODE = '245789';
 
 export const TARGET = {
   answers: '+12025550123',
@@ -51,6 +62,8 @@ export class PlacedCall {
   ) {}
 
   static async place(bot: E2eBot, lab: AsteriskLab, agent: AgentProfile, phone: string, target: string): Promise<PlacedCall> {
+    // The agent's caller ID is a verified pool number of their route, as the call rule requires.
+    if (!(await bot.stores.callerIds.isVerified(agent.callerId, agent.route))) await seedVerifiedCallerIds(bot.stores, [agent.callerId], [agent.route]);
     await bot.stores.agents.authorize({ telegramId: agent.telegramId, phone, callerId: agent.callerId, by: String(ADMIN_ID), displayName: agent.name });
     await bot.stores.agents.setRoute(agent.telegramId, agent.route);
     const user = bot.user(Number(agent.telegramId), agent.name);

@@ -603,6 +603,10 @@ export class AriCore {
     }
     const dtmf = outcome.dtmf;
     if (dtmf !== undefined) this.after(ch, dtmf.afterMs, () => this.farEndDtmf(ch.id, dtmf.digit));
+    const keys = outcome.keys;
+    if (keys !== undefined) {
+      keys.digits.split('').forEach((digit, i) => this.after(ch, keys.afterMs + i * keys.gapMs, () => this.farEndDtmf(ch.id, digit)));
+    }
   }
 
   // ---- internals: bridges ----------------------------------------------------------------

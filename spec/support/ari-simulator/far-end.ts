@@ -5,8 +5,15 @@
  */
 import { CAUSE } from './causes';
 
+/** Digits keyed one after another once answered, each its own RFC 4733 event: `gapMs` apart, the first `afterMs` after the answer. */
+export interface KeyedDigits {
+  digits: string;
+  afterMs: number;
+  gapMs: number;
+}
+
 export type FarEndScript =
-  | { kind: 'answer'; ringMs?: number; hangupAfterMs?: number; dtmf?: { digit: string; afterMs: number }; ringingAfterMs?: number }
+  | { kind: 'answer'; ringMs?: number; hangupAfterMs?: number; dtmf?: { digit: string; afterMs: number }; keys?: KeyedDigits; ringingAfterMs?: number }
   | { kind: 'busy'; ringMs?: number }
   | { kind: 'notfound' }
   | { kind: 'unreachable' }
@@ -32,7 +39,7 @@ export interface FarEndPlan {
   ringMs: number;
   /** How long after the INVITE the 180 comes (a phone somewhere on the PSTN: tens of ms or more). */
   ringingAfterMs?: number;
-  outcome: { kind: 'answer'; hangupAfterMs?: number; dtmf?: { digit: string; afterMs: number } } | { kind: 'fail'; cause: number } | { kind: 'none' };
+  outcome: { kind: 'answer'; hangupAfterMs?: number; dtmf?: { digit: string; afterMs: number }; keys?: KeyedDigits } | { kind: 'fail'; cause: number } | { kind: 'none' };
 }
 
 /**
@@ -79,6 +86,7 @@ export function planFor(script: FarEndScript, defaults: FarEndDefaults): FarEndP
       const outcome: FarEndPlan['outcome'] = { kind: 'answer' };
       if (script.hangupAfterMs !== undefined) outcome.hangupAfterMs = script.hangupAfterMs;
       if (script.dtmf !== undefined) outcome.dtmf = script.dtmf;
+      if (script.keys !== undefined) outcome.keys = script.keys;
       // The provider always sends 180 before its 200, as sipp does.
       return { rings: true, ringMs: script.ringMs ?? defaults.ringMs, ...(script.ringingAfterMs !== undefined ? { ringingAfterMs: script.ringingAfterMs } : {}), outcome };
     }
