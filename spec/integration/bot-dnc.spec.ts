@@ -14,6 +14,7 @@ describe('bot: do-not-call list', () => {
   beforeEach(async () => {
     h = await BotHarness.start();
     admin = h.user(ADMIN_ID, 'Ada', 'ada_admin');
+    await h.verifiedCallerIds(['+15551234567']);
     await h.stores.agents.authorize({ telegramId: '2001', phone: '+15551230001', callerId: '+15551234567', by: String(ADMIN_ID), displayName: 'Ann' });
     await h.stores.agents.setRoute('2001', 'M');
     agent = h.user(2001, 'Ann', 'ann');
