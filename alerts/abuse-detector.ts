@@ -43,6 +43,8 @@ export interface AbuseAlert extends Who {
   /** The threshold it is judged against, and the window for the kinds that have one. */
   limit: number;
   windowMs?: number;
+  /** Short calls: the talk time under which a call is short. */
+  underS?: number;
   /** How many times this storm has fired, this one included. */
   fired: number;
   firstAt: number;
@@ -88,7 +90,7 @@ export class AbuseDetector {
         const short = observation.talkSeconds === null || observation.talkSeconds < shortCalls.underS;
         state.shortRun = short ? state.shortRun + 1 : 0;
         return short && state.shortRun >= shortCalls.inARow
-          ? this.fire(state, observation, 'short_calls', state.shortRun, shortCalls.inARow, at) : undefined;
+          ? { ...this.fire(state, observation, 'short_calls', state.shortRun, shortCalls.inARow, at), underS: shortCalls.underS } : undefined;
       }
       case 'refused': {
         if (!refusals || !observation.rule || !COUNTED_REFUSALS.has(observation.rule)) return undefined;

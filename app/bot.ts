@@ -3,17 +3,19 @@ import type { AddressInfo } from 'node:net';
 import { Bot } from 'node-telegram-bot-api';
 import { createWebhookServer } from 'node-telegram-bot-api/node';
 import type { CallbackQuery, Message, Update } from 'node-telegram-bot-api/types';
+import { AbuseAlerts } from './abuse-alerts';
 import { botApiFailure } from './bot-api-check';
 import * as admin from './commands/admin';
 import { placeCall } from './commands/call';
 import { onHistory } from './commands/history';
+import { onSuspend } from './commands/suspend';
 import { onCancelRoute, onConfirmRoute, onPickRoute, onRouteThenCall, onSelectRoute, onSettings } from './commands/route';
 import { commandMenus, commandNamed } from './command-table';
 import type { BotDeps, Incoming } from './handler-context';
 import { type CallbackAction, decodeCallback } from './menus/callback-data';
 import { pollUpdates } from './polling';
 import { activeAgent, roleOf, type Role } from './roles';
-import { T } from './texts';
+import { ALERT, T } from './texts';
 
 
 /** Longer than any command needs; anything beyond is refused before it is parsed. */
@@ -29,9 +31,12 @@ export class CallBot {
   private readonly chatQueues = new Map<number, Promise<void>>();
   private webhookServer?: http.Server;
   private stopPolling?: AbortController;
+  /** Abuse alerts to the super admins, and the records their Suspend buttons name. */
+  readonly alerts: AbuseAlerts;
 
   constructor(private readonly deps: BotDeps, bot: Bot) {
     this.bot = bot;
+    this.alerts = new AbuseAlerts(deps);
     this.bot.use(async (ctx) => this.inChatOrder(ctx.update));
     this.bot.catch((err) => this.deps.logger.error('update handler failed', { err }));
   }
@@ -52,6 +57,7 @@ export class CallBot {
 
   /** Long polling (default) or, with a webhook configured, an HTTP server that checks the secret. */
   async start(): Promise<void> {
+    this.alerts.start();
     const webhook = this.deps.config.telegram.webhook;
     if (webhook) {
       // Updates without the secret Telegram was given in setWebhook are answered 401 by the library.
@@ -86,6 +92,7 @@ export class CallBot {
     this.bot.stop();
     if (this.webhookServer?.listening) await new Promise<void>((resolve) => this.webhookServer!.close(() => resolve()));
     await Promise.allSettled([...this.chatQueues.values()]);
+    await this.alerts.stop();
   }
 
   private inChatOrder(update: Update): Promise<void> {
@@ -160,6 +167,12 @@ export class CallBot {
       return;
     }
     await out.answer(query.id);
+    if (action.kind === 'suspend') {
+      // Checked just above; gone only if another admin's tap suspended the agent in between.
+      const record = this.alerts.record(action.alertId);
+      await (record ? onSuspend(m, this.alerts, record) : m.reply(ALERT.staleAlert));
+      return;
+    }
     await runCallback(m, action);
   }
 
@@ -170,6 +183,9 @@ export class CallBot {
       case 'approve':
       case 'deny':
         return m.role.kind === 'admin' ? undefined : T.notAllowed;
+      case 'suspend':
+        if (m.role.kind !== 'admin') return T.notAllowed;
+        return this.alerts.record(action.alertId) ? undefined : ALERT.staleAlert;
       case 'hangup': {
         // The engine decides who may end a call, and ends it when they may.
         const answer = this.deps.engine.cancelCallAs(action.callId, { agentId: agent?.id ?? null, isAdmin: m.role.kind === 'admin' });
@@ -197,6 +213,8 @@ async function runCallback(m: Incoming, action: CallbackAction): Promise<void> {
       return; // ended while the button press was checked (refuseCallback)
     case 'approve': return admin.onApprove(m, action.telegramId);
     case 'deny': return admin.onDeny(m, action.telegramId);
+    case 'suspend':
+      return; // handled with the alert records (onCallbackQuery)
   }
 }
 
@@ -218,6 +236,7 @@ function deniedText(role: Role): string {
     case 'unknown': return `${T.noAccess} Send /start to ask for access.`;
     case 'pending': return T.accessPending;
     case 'revoked': return T.noAccess;
+    case 'suspended': return T.youAreSuspended;
     default: return T.notAllowed;
   }
 }

@@ -13,12 +13,14 @@ export type CallbackAction =
   | { kind: 'call'; number: string }
   | { kind: 'hangup'; callId: string }
   | { kind: 'approve'; telegramId: string }
-  | { kind: 'deny'; telegramId: string };
+  | { kind: 'deny'; telegramId: string }
+  | { kind: 'suspend'; alertId: string };
 
 const ROUTE = '([MD])';
 const E164 = '(\\+[1-9]\\d{6,14})';
 const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 const USER_ID = '([1-9]\\d{0,19})';
+const ALERT_ID = '([0-9a-f]{16})';
 
 const DECODERS: ReadonlyArray<[RegExp, (m: RegExpMatchArray) => CallbackAction]> = [
   [/^mn:(settings|route|history)$/, (m) => ({ kind: 'menu', menu: m[1] as 'settings' | 'route' | 'history' })],
@@ -30,6 +32,7 @@ const DECODERS: ReadonlyArray<[RegExp, (m: RegExpMatchArray) => CallbackAction]>
   [new RegExp(`^hu:${UUID}$`), (m) => ({ kind: 'hangup', callId: m[1]! })],
   [new RegExp(`^ap:${USER_ID}$`), (m) => ({ kind: 'approve', telegramId: m[1]! })],
   [new RegExp(`^dn:${USER_ID}$`), (m) => ({ kind: 'deny', telegramId: m[1]! })],
+  [new RegExp(`^sa:${ALERT_ID}$`), (m) => ({ kind: 'suspend', alertId: m[1]! })],
 ];
 
 export function encodeCallback(action: CallbackAction): string {
@@ -43,6 +46,7 @@ export function encodeCallback(action: CallbackAction): string {
     case 'hangup': return `hu:${action.callId}`;
     case 'approve': return `ap:${action.telegramId}`;
     case 'deny': return `dn:${action.telegramId}`;
+    case 'suspend': return `sa:${action.alertId}`;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'node-telegram-bot-api/types';
 import type { RouteCode } from '../../call/call-types';
+import { ALERT } from '../texts';
 import { type CallbackAction, encodeCallback } from './callback-data';
 
 const button = (text: string, action: CallbackAction): InlineKeyboardButton => ({ text, callback_data: encodeCallback(action) });
@@ -37,3 +38,6 @@ export const accessRequest = (telegramId: string): InlineKeyboardMarkup => keybo
 
 export const liveCallsForAdmin = (calls: ReadonlyArray<{ callId: string; label: string }>): InlineKeyboardMarkup =>
   keyboard(...calls.map((c) => [button(`⏹ ${c.label}`, { kind: 'hangup', callId: c.callId })]));
+
+/** Under an abuse alert: the id names the alert record the bot keeps, never the agent. */
+export const suspendAlertButton = (alertId: string): InlineKeyboardMarkup => keyboard([button(ALERT.suspendButton, { kind: 'suspend', alertId })]);
