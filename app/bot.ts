@@ -3,19 +3,21 @@ import type { AddressInfo } from 'node:net';
 import { Bot } from 'node-telegram-bot-api';
 import { createWebhookServer } from 'node-telegram-bot-api/node';
 import type { CallbackQuery, Message, Update } from 'node-telegram-bot-api/types';
+import { AbuseAlerts } from './abuse-alerts';
 import { botApiFailure } from './bot-api-check';
 import * as admin from './commands/admin';
 import * as numbers from './commands/numbers';
 import { placeCall } from './commands/call';
 import { markRefusal, onDncDocument, onMarkDoNotCall } from './commands/dnc';
 import { onHistory } from './commands/history';
+import { onSuspend } from './commands/suspend';
 import { onCancelRoute, onConfirmRoute, onPickRoute, onRouteThenCall, onSelectRoute, onSettings } from './commands/route';
 import { commandMenus, commandNamed } from './command-table';
 import type { BotDeps, Incoming } from './handler-context';
 import { type CallbackAction, decodeCallback } from './menus/callback-data';
 import { pollUpdates } from './polling';
 import { activeAgent, roleOf, type Role } from './roles';
-import { DNC_TEXT, T } from './texts';
+import { ALERT, DNC_TEXT, T } from './texts';
 
 
 /** Longer than any command needs; anything beyond is refused before it is parsed. */
@@ -31,9 +33,12 @@ export class CallBot {
   private readonly chatQueues = new Map<number, Promise<void>>();
   private webhookServer?: http.Server;
   private stopPolling?: AbortController;
+  /** Abuse alerts to the super admins, and the records their Suspend buttons name. */
+  readonly alerts: AbuseAlerts;
 
   constructor(private readonly deps: BotDeps, bot: Bot) {
     this.bot = bot;
+    this.alerts = new AbuseAlerts(deps);
     this.bot.use(async (ctx) => this.inChatOrder(ctx.update));
     this.bot.catch((err) => this.deps.logger.error('update handler failed', { err }));
   }
@@ -54,6 +59,7 @@ export class CallBot {
 
   /** Long polling (default) or, with a webhook configured, an HTTP server that checks the secret. */
   async start(): Promise<void> {
+    this.alerts.start();
     const webhook = this.deps.config.telegram.webhook;
     if (webhook) {
       // Updates without the secret Telegram was given in setWebhook are answered 401 by the library.
@@ -88,6 +94,7 @@ export class CallBot {
     this.bot.stop();
     if (this.webhookServer?.listening) await new Promise<void>((resolve) => this.webhookServer!.close(() => resolve()));
     await Promise.allSettled([...this.chatQueues.values()]);
+    await this.alerts.stop();
   }
 
   private inChatOrder(update: Update): Promise<void> {
@@ -167,6 +174,12 @@ export class CallBot {
       return;
     }
     await out.answer(query.id);
+    if (action.kind === 'suspend') {
+      // Checked just above; gone only if another admin's tap suspended the agent in between.
+      const record = this.alerts.record(action.alertId);
+      await (record ? onSuspend(m, this.alerts, record) : m.reply(ALERT.staleAlert));
+      return;
+    }
     await runCallback(m, action);
   }
 
@@ -181,6 +194,9 @@ export class CallBot {
         return m.role.kind === 'admin' ? undefined : T.notAllowed;
       case 'dncMark':
         return markRefusal(m, action.callId, agent?.id ?? null);
+      case 'suspend':
+        if (m.role.kind !== 'admin') return T.notAllowed;
+        return this.alerts.record(action.alertId) ? undefined : ALERT.staleAlert;
       case 'hangup': {
         // The engine decides who may end a call, and ends it when they may.
         const answer = this.deps.engine.cancelCallAs(action.callId, { agentId: agent?.id ?? null, isAdmin: m.role.kind === 'admin' });
@@ -211,6 +227,8 @@ async function runCallback(m: Incoming, action: CallbackAction): Promise<void> {
     case 'deny': return admin.onDeny(m, action.telegramId);
     case 'verifyNumber': return numbers.verifyNumber(m, action.number, action.route);
     case 'callNumberAgain': return numbers.callNumberAgain(m, action.number, action.route);
+    case 'suspend':
+      return; // handled with the alert records (onCallbackQuery)
   }
 }
 
@@ -232,6 +250,7 @@ function deniedText(role: Role): string {
     case 'unknown': return `${T.noAccess} Send /start to ask for access.`;
     case 'pending': return T.accessPending;
     case 'revoked': return T.noAccess;
+    case 'suspended': return T.youAreSuspended;
     default: return T.notAllowed;
   }
 }

@@ -7,6 +7,7 @@ export type Role =
   | { kind: 'agent'; agent: Agent }
   | { kind: 'pending'; agent: Agent }
   | { kind: 'revoked'; agent: Agent }
+  | { kind: 'suspended'; agent: Agent }
   | { kind: 'unknown' };
 
 export async function roleOf(telegramId: string, superAdminIds: readonly string[], agents: AgentStore): Promise<Role> {
@@ -14,6 +15,7 @@ export async function roleOf(telegramId: string, superAdminIds: readonly string[
   if (superAdminIds.includes(telegramId)) return { kind: 'admin', agent: agent?.status === 'active' ? agent : null };
   if (!agent) return { kind: 'unknown' };
   if (agent.status === 'active') return { kind: 'agent', agent };
+  if (agent.status === 'suspended') return { kind: 'suspended', agent };
   return agent.status === 'pending' ? { kind: 'pending', agent } : { kind: 'revoked', agent };
 }
 

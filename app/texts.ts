@@ -7,6 +7,7 @@ import type { DncEntry } from '../store/dnc-store';
 import type { DncImportCounts, DncImportSummary } from '../dnc/dnc-import';
 import type { VerificationResult } from '../call/verification-machine';
 import type { PendingVerification, VerifyOutcome, VerifyRefusal } from '../stasis/caller-id-verification';
+import type { AbuseAlert, AlertKind } from '../alerts/abuse-detector';
 
 const NUMBER_REFUSAL: Record<NumberRefusal, string> = {
   not_a_number: 'That is not a phone number. Use digits, spaces and + ( ) - . only.',
@@ -305,6 +306,7 @@ export const T = {
   youAreAuthorized: 'You are now authorized to place calls. Choose a route in /settings, then /call <number>.',
   revoked: (id: string, endedCall: boolean) => `🚫 Agent ${id} is revoked.${endedCall ? ' Their live call was ended.' : ''}`,
   youAreRevoked: 'Your access to this bot has been revoked.',
+  youAreSuspended: '⛔ Your access to this bot is suspended after an abuse alert. An admin can restore it.',
   unknownAgent: (id: string) => `No agent with user id ${id}.`,
   phoneSet: (id: string, phone: string) => `✅ Phone of ${id} is now ${phone}.`,
   callerIdSet: (id: string, callerId: string, route: RouteCode | null) => `✅ ${id}: ${callerIdLine(callerId, route)}`,
@@ -326,7 +328,13 @@ function spaced(code: string): string {
   return code.split('').join(' ');
 }
 
-/** `14:32 UTC`: when a code stops being valid. */
+const ALERT_KIND: Record<AlertKind, string> = {
+  call_rate: 'call rate',
+  short_calls: 'short or failed calls',
+  refusals: 'refused calls',
+};
+
+/** "12:03 UTC": alerts are read within the hour they fire. */
 function clockText(at: number): string {
   return `${new Date(at).toISOString().slice(11, 16)} UTC`;
 }
@@ -390,6 +398,33 @@ export const POOL = {
       + `${verifiedOn.length > 0 ? `; it is verified for ${listText(verifiedOn.map((r) => ROUTE_NAME[r]))} only` : ''}.`
     : `${number} is not a verified number of the caller-ID pool.`)
     + ` Add it with /numbers add ${number} ${route ?? 'M'} and verify it with /numbers verify ${number}${route ? ` ${route}` : ''}.`,
+};
+
+function alertMeasure(a: AbuseAlert): string {
+  const window = a.windowMs !== undefined ? minutesText(Math.round(a.windowMs / 60_000)) : '';
+  switch (a.kind) {
+    case 'call_rate': return `${a.count} calls placed in the last ${window} (the alert is for more than ${a.limit}).`;
+    case 'short_calls': return `${a.count} calls in a row ended with less than ${a.underS ?? 0} s of talk, or unanswered (the alert is for ${a.limit}).`;
+    case 'refusals': return `${a.count} calls refused by the do-not-call list or the calling hours in the last ${window} (the alert is for ${a.limit}).`;
+  }
+}
+
+/** What super admins read of abuse alerts and of the suspensions they lead to. */
+export const ALERT = {
+  suspendButton: '⛔ Suspend agent',
+  /** One message per storm, edited as it goes on; `suspended` once an admin acted on it. */
+  message: (a: AbuseAlert, agent: { name: string; username: string | null }, suspended?: { by: string; at: number }) => [
+    `🚨 Abuse alert: ${ALERT_KIND[a.kind]}`,
+    `Agent: ${agent.name || '—'} (${agent.username ? `@${agent.username}, ` : ''}id ${a.agentTelegramId})`,
+    alertMeasure(a),
+    a.fired > 1 ? `Fired ${a.fired} times since ${clockText(a.firstAt)}, last at ${clockText(a.at)}.` : `At ${clockText(a.at)}.`,
+    ...(suspended ? [`⛔ Suspended by ${suspended.by} at ${clockText(suspended.at)}.`] : []),
+  ].join('\n'),
+  suspended: (id: string, endedCall: boolean) =>
+    `⛔ Agent ${id} is suspended.${endedCall ? ' Their live call was ended.' : ''} /authorize ${id} <phone> restores them.`,
+  notActive: (id: string, status: string) => `Agent ${id} is not active (${status}); there is nothing to suspend.`,
+  staleAlert: 'This alert is no longer current. /agents shows the agents; /revoke stops one.',
+  kindName: (kind: AlertKind) => ALERT_KIND[kind],
 } as const;
 
 /** What the service says to the person who runs it (terminal, journal), not to Telegram users. */

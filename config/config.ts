@@ -4,6 +4,8 @@ import { isSupportedCountry } from 'libphonenumber-js';
 import { databaseKind, unsupportedDatabase } from './database-url';
 import { databasePassword } from './redact';
 import { type ComplianceSettings, complianceEnv, complianceSettings } from './compliance-settings';
+import { alertEnv, alertSettings } from './alert-settings';
+import type { AlertThresholds } from '../alerts/abuse-detector';
 
 export type { RouteCode } from '../call/call-types';
 import type { RouteCode } from '../call/call-types';
@@ -38,6 +40,8 @@ export interface Config extends ComplianceSettings {
   log: { level: string; format: 'json' | 'pretty' };
   /** The operators' HTTP endpoint (/healthz, /readyz, /metrics); absent unless METRICS_PORT is set. */
   metrics?: { host: string; port: number };
+  /** The abuse alerts to super admins (alert-settings.ts). */
+  alerts: AlertThresholds;
   /** Every secret value the environment holds, used or not in this mode, for the log scrubber. */
   secrets: readonly string[];
 }
@@ -119,6 +123,7 @@ const schema = z.object({
   METRICS_HOST: z.string().trim().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'expects an IP address or host name such as 127.0.0.1').default('127.0.0.1'),
   METRICS_PORT: wholeNumber(1, 65535, 'a TCP port').optional(),
   ...complianceEnv,
+  ...alertEnv,
 }).superRefine((v, ctx) => {
   if (v.TELEGRAM_WEBHOOK_URL && !v.TELEGRAM_WEBHOOK_SECRET) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['TELEGRAM_WEBHOOK_SECRET'], message: 'required when TELEGRAM_WEBHOOK_URL is set' });
@@ -173,6 +178,7 @@ export function loadConfig(env: Env): Config {
     log: { level: v.LOG_LEVEL, format: v.LOG_FORMAT },
     metrics: v.METRICS_PORT !== undefined ? { host: v.METRICS_HOST, port: v.METRICS_PORT } : undefined,
     ...complianceSettings(v),
+    alerts: alertSettings(v),
     secrets: [v.TELEGRAM_BOT_TOKEN, v.ARI_PASSWORD, databasePassword(v.DATABASE_URL), v.TELEGRAM_WEBHOOK_SECRET]
       .filter((secret): secret is string => secret !== undefined),
   };

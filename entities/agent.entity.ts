@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { RouteCode } from '../call/call-types';
 
-export type AgentStatus = 'pending' | 'active' | 'revoked';
+/** `suspended`: stopped by a super admin from an abuse alert; /authorize restores the agent. */
+export type AgentStatus = 'pending' | 'active' | 'revoked' | 'suspended';
 
 @Entity('agents')
 export class Agent {
@@ -30,7 +31,7 @@ export class Agent {
   @Column({ type: 'varchar', length: 1, nullable: true })
   route!: RouteCode | null;
 
-  @Column({ type: 'varchar', length: 8, default: 'pending' })
+  @Column({ type: 'varchar', length: 16, default: 'pending' })
   status!: AgentStatus;
 
   @Column({ type: 'varchar', length: 20, nullable: true })

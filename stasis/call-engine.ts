@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Observable, Subscription } from 'rxjs';
+import { type Observable, Subject, type Subscription } from 'rxjs';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import { type NumberCheck, type NumberPolicy, checkDialableNumber } from '../phone/number-policy';
@@ -39,6 +39,16 @@ export type PlaceCallResult =
     target?: string;
     rule?: RuleRefusal;
   };
+
+/** A refused request of a known agent, told once its Call row and audit event are written. */
+export interface RefusedRequest {
+  agentId: number;
+  agentTelegramId: string;
+  refusal: CallRefusal;
+  /** The compliance rule that refused it, when one did. */
+  rule?: RuleRefusal;
+  at: number;
+}
 
 /** What the app may see of a live call: who, what, where it is, and its stream. */
 export interface LiveCallView {
@@ -105,6 +115,7 @@ export class CallEngine {
   private sweepTimer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
   private readonly swept: SweepCounts = { sweeps: 0, channels: 0, bridges: 0, failed: 0 };
+  private readonly refused = new Subject<RefusedRequest>();
 
   constructor(private readonly deps: CallEngineDeps) {
     this.now = deps.now ?? Date.now;
@@ -121,6 +132,11 @@ export class CallEngine {
   /** The stream of every call's updates. */
   get updates(): Observable<CallUpdate> {
     return this.registry.allUpdates;
+  }
+
+  /** Every refused request of a known agent, after it is recorded (the abuse alerts count them). */
+  get refusals(): Observable<RefusedRequest> {
+    return this.refused.asObservable();
   }
 
   isTelephonyOnline(): boolean {
@@ -300,6 +316,7 @@ export class CallEngine {
       requestedAt: now, endedAt: now, telegramChatId: request.telegramChatId ?? null,
     });
     await this.deps.audit.record({ actor: agent.telegramId, action: 'call_refused', subject: agent.telegramId, details: rule });
+    this.refused.next({ agentId: agent.id, agentTelegramId: agent.telegramId, refusal, ...(facts.rule ? { rule: facts.rule } : {}), at: now.getTime() });
     return {
       ok: false, refusal,
       ...(facts.number ? { number: facts.number } : {}), ...(facts.liveCallId ? { liveCallId: facts.liveCallId } : {}), ...(facts.target ? { target: facts.target } : {}),

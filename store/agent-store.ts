@@ -58,6 +58,15 @@ export class AgentStore {
     return this.agents.save(agent);
   }
 
+  /**
+   * Stops an active agent (an abuse alert); null when they were not active. One conditional update,
+   * so of two admins tapping at once exactly one suspends. /authorize restores the agent.
+   */
+  async suspend(telegramId: string): Promise<Agent | null> {
+    const result = await this.agents.update({ telegramId, status: 'active' }, { status: 'suspended' });
+    return result.affected ? this.byTelegramId(telegramId) : null;
+  }
+
   async setPhone(telegramId: string, phone: string): Promise<Agent | null> {
     return this.update(telegramId, { phone });
   }

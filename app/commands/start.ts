@@ -18,6 +18,9 @@ export async function onStart(m: Incoming): Promise<void> {
     case 'revoked':
       await m.reply(T.noAccess);
       return;
+    case 'suspended':
+      await m.reply(T.youAreSuspended);
+      return;
     case 'unknown': {
       const name = displayName(m.from);
       const { isNew } = await deps.stores.agents.requestAccess({ telegramId: m.userId, username: m.from.username ?? null, displayName: name });

@@ -18,12 +18,15 @@ export type CallbackAction =
   | { kind: 'deny'; telegramId: string }
   /** Caller-ID pool: verify a number with a new code, or call it again with the code in force. */
   | { kind: 'verifyNumber'; route: RouteCode; number: string }
-  | { kind: 'callNumberAgain'; route: RouteCode; number: string };
+  | { kind: 'callNumberAgain'; route: RouteCode; number: string }
+
+  | { kind: 'suspend'; alertId: string };
 
 const ROUTE = '([MD])';
 const E164 = '(\\+[1-9]\\d{6,14})';
 const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 const USER_ID = '([1-9]\\d{0,19})';
+const ALERT_ID = '([0-9a-f]{16})';
 
 const DECODERS: ReadonlyArray<[RegExp, (m: RegExpMatchArray) => CallbackAction]> = [
   [/^mn:(settings|route|history)$/, (m) => ({ kind: 'menu', menu: m[1] as 'settings' | 'route' | 'history' })],
@@ -38,6 +41,7 @@ const DECODERS: ReadonlyArray<[RegExp, (m: RegExpMatchArray) => CallbackAction]>
   [new RegExp(`^dn:${USER_ID}$`), (m) => ({ kind: 'deny', telegramId: m[1]! })],
   [new RegExp(`^nv:${ROUTE}:${E164}$`), (m) => ({ kind: 'verifyNumber', route: m[1] as RouteCode, number: m[2]! })],
   [new RegExp(`^na:${ROUTE}:${E164}$`), (m) => ({ kind: 'callNumberAgain', route: m[1] as RouteCode, number: m[2]! })],
+  [new RegExp(`^sa:${ALERT_ID}$`), (m) => ({ kind: 'suspend', alertId: m[1]! })],
 ];
 
 export function encodeCallback(action: CallbackAction): string {
@@ -54,6 +58,7 @@ export function encodeCallback(action: CallbackAction): string {
     case 'deny': return `dn:${action.telegramId}`;
     case 'verifyNumber': return `nv:${action.route}:${action.number}`;
     case 'callNumberAgain': return `na:${action.route}:${action.number}`;
+    case 'suspend': return `sa:${action.alertId}`;
   }
 }
 

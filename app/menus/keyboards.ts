@@ -1,6 +1,6 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'node-telegram-bot-api/types';
 import type { RouteCode } from '../../call/call-types';
-import { DNC_TEXT } from '../texts';
+import { ALERT, DNC_TEXT } from '../texts';
 import { type CallbackAction, encodeCallback } from './callback-data';
 
 const button = (text: string, action: CallbackAction): InlineKeyboardButton => ({ text, callback_data: encodeCallback(action) });
@@ -49,3 +49,6 @@ export const unverifiedNumbers = (numbers: ReadonlyArray<{ number: string; route
 
 export const verifyAgain = (number: string, route: RouteCode, label: string): InlineKeyboardMarkup =>
   keyboard([button(label, { kind: 'callNumberAgain', route, number })]);
+
+/** Under an abuse alert: the id names the alert record the bot keeps, never the agent. */
+export const suspendAlertButton = (alertId: string): InlineKeyboardMarkup => keyboard([button(ALERT.suspendButton, { kind: 'suspend', alertId })]);

@@ -57,6 +57,28 @@ describe(`the compliance rules in the call engine, on an in-memory ARI and ${tes
     }
   });
 
+  it('given refused requests, then each is told on the refusals stream once it is audited, with its rule; an unknown user is not', async () => {
+    now = NIGHT;
+    await start();
+    const agent = await addAgent(h.stores);
+    const told: Array<{ refusal: string; rule?: string; at: number; auditedBefore: Promise<string | undefined> }> = [];
+    const subscription = h.engine.refusals.subscribe((r) => {
+      expect(r).toMatchObject({ agentId: agent.id, agentTelegramId: '2001' });
+      // Read when told: the audit event must already be there.
+      told.push({ refusal: r.refusal, ...(r.rule ? { rule: r.rule.rule } : {}), at: r.at, auditedBefore: h.stores.audit.latest(1).then((e) => e[0]?.details) });
+    });
+
+    await place('2001', '(312) 555-0123');
+    await place('2001', 'not a number');
+    await place('9999', '(312) 555-0123');
+    subscription.unsubscribe();
+
+    expect(told.map(({ refusal, rule, at }) => ({ refusal, rule, at }))).toEqual([
+      { refusal: 'rule', rule: 'calling_hours', at: NIGHT }, { refusal: 'invalid_number', rule: undefined, at: NIGHT },
+    ]);
+    expect(await Promise.all(told.map((t) => t.auditedBefore))).toEqual([expect.stringMatching(/^rule: calling_hours/), 'invalid_number: not_a_number']);
+  });
+
   it('given a number already called its daily cap by other agents, then the next request dials nothing; refused requests never count', async () => {
     now = NOON;
     await start({ CAP_NUMBER_PER_DAY: '2' });

@@ -78,6 +78,21 @@ describe(`data layer on ${kind}`, () => {
     });
   });
 
+  describe('the suspended status migration', () => {
+    it('given agents of every status, when reverted and applied again, then every row is kept and a suspended agent becomes revoked', async () => {
+      for (const id of ['1', '2', '3']) await stores.agents.authorize({ telegramId: id, phone: '+12025550101', by: '1' });
+      await stores.agents.suspend('2');
+      await stores.agents.revoke('3');
+      await dataSource.undoLastMigration();
+      await dataSource.runMigrations();
+      expect((await stores.agents.list()).map((a) => [a.telegramId, a.status]).sort()).toEqual([['1', 'active'], ['2', 'revoked'], ['3', 'revoked']]);
+      expect(await stores.agents.suspend('1')).toMatchObject({ status: 'suspended' });
+      expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+      const calls = await dataSource.createQueryRunner().getTable('calls');
+      expect(calls?.foreignKeys.map((f) => f.columnNames)).toEqual([['agent_id']]);
+    });
+  });
+
   describe('agents', () => {
     it('given an unknown user, when they ask for access, then they become a pending agent with no route', async () => {
       const { agent, isNew } = await stores.agents.requestAccess({ telegramId: '42', username: 'ann', displayName: 'Ann' });
@@ -101,6 +116,24 @@ describe(`data layer on ${kind}`, () => {
       expect(await stores.agents.activeAgentByTelegramId('7')).toBeNull();
       const back = await stores.agents.authorize({ telegramId: '7', phone: '+12025550102', by: '1' });
       expect(back).toMatchObject({ status: 'active', route: 'D', phone: '+12025550102', callerId: '+15551234567', authorizedBy: '1' });
+    });
+
+    it('given an active agent, when suspended, then only the first suspension counts, they are not active, and /authorize restores them', async () => {
+      await stores.agents.authorize({ telegramId: '9', phone: '+12025550101', by: '1' });
+      await stores.agents.setRoute('9', 'M');
+      const [first, second] = await Promise.all([stores.agents.suspend('9'), stores.agents.suspend('9')].map((p) => p.then((a) => a?.status ?? null)));
+      expect([first, second].sort()).toEqual([null, 'suspended'].sort());
+      expect(await stores.agents.activeAgentByTelegramId('9')).toBeNull();
+      expect((await stores.agents.byTelegramId('9'))?.status).toBe('suspended');
+      const back = await stores.agents.authorize({ telegramId: '9', phone: '+12025550101', by: '1' });
+      expect(back).toMatchObject({ status: 'active', route: 'M' });
+    });
+
+    it.each(['pending', 'revoked', 'unknown'])('given a %s user, then suspending does nothing', async (status) => {
+      if (status !== 'unknown') await stores.agents.requestAccess({ telegramId: '10' });
+      if (status === 'revoked') await stores.agents.revoke('10');
+      expect(await stores.agents.suspend('10')).toBeNull();
+      expect((await stores.agents.byTelegramId('10'))?.status).toBe(status === 'unknown' ? undefined : status);
     });
 
     it('given a route choice, then it survives a restart of the database connection', async () => {
