@@ -4,10 +4,11 @@ import type { CallOutcome, LegName } from './call-types';
 export type LegReach = 'dialing' | 'ringing' | 'answered';
 
 /**
- * Q.850 causes as Asterisk 18.9 reports them on ChannelDestroyed. They are not reliable on their
- * own: a leg ringing past its originate timeout ends with cause 0, a dialed leg ringing past its
- * timeout with 16 (normal clearing). So "no answer" is decided by the reach, and causes only refine
- * the other cases.
+ * Q.850 causes as Asterisk reports them on ChannelDestroyed. They are not reliable on their own:
+ * on 18.9 a leg ringing past its originate timeout ends with cause 0, a dialed leg ringing past its
+ * timeout (or cancelled while ringing) with 16 (normal clearing); 20 and 22 say 19 (no answer) for
+ * both (spec/fixtures/asterisk-<version>/). So "no answer" is decided by the reach, and causes only
+ * refine the other cases.
  */
 const BUSY = new Set([17]);
 const REJECTED = new Set([21]);

@@ -168,12 +168,14 @@ describe('call state machine', () => {
       ['agent', 'ringing', agentRinging, 21, 'agent_busy'],
       ['agent', 'ringing', agentRinging, 0, 'agent_no_answer'],
       ['agent', 'ringing', agentRinging, 16, 'agent_no_answer'],
+      ['agent', 'ringing', agentRinging, 19, 'agent_no_answer'], // 20/22: originate timeout
       ['agent', 'dialing', agentDialing, 19, 'agent_no_answer'],
       ['agent', 'dialing', agentDialing, 0, 'agent_unreachable'],
       ['agent', 'dialing', agentDialing, 34, 'agent_unreachable'],
       ['agent', 'dialing', agentDialing, null, 'agent_unreachable'],
       ['target', 'ringing', targetRinging, 16, 'target_no_answer'],
       ['target', 'ringing', targetRinging, 0, 'target_no_answer'],
+      ['target', 'ringing', targetRinging, 19, 'target_no_answer'], // 20/22: dial timeout or a CANCEL
       ['target', 'dialing', targetDialing, 17, 'target_busy'],
       ['target', 'ringing', targetRinging, 17, 'target_busy'],
       ['target', 'dialing', targetDialing, 21, 'target_rejected'],

@@ -336,6 +336,7 @@ export class AsteriskLab {
     }
     const ready = spawnSync(this.pre.asteriskBin, ['-C', conf, '-rx', 'core waitfullybooted'], { encoding: 'utf8', timeout: 30000 });
     if (ready.status !== 0) throw new Error(`Asterisk never fully booted:\n${ready.stdout}${ready.stderr}\n${tail(this.consoleLog)}`);
+    if (process.env.E2E_ARI_DEBUG) this.cli('ari set debug all on');
   }
 
   /** Runs an Asterisk CLI command through the control socket. */
