@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
 
 type Row = Record<string, unknown>;
@@ -22,15 +22,18 @@ export async function returningRows(dataSource: DataSource, sql: string, paramet
   return (await structured(dataSource, sql, parameters)).records ?? [];
 }
 
-/** Runs one UPDATE or DELETE and returns how many rows it changed, on both databases. */
-export async function affectedRows(dataSource: DataSource, sql: string, parameters: unknown[]): Promise<number> {
-  return (await structured(dataSource, sql, parameters)).affected ?? 0;
+/** Runs one UPDATE or DELETE and returns how many rows it changed, on both databases; inside `runner`'s transaction when given one. */
+export async function affectedRows(dataSource: DataSource, sql: string, parameters: unknown[], runner?: QueryRunner): Promise<number> {
+  return (await structured(dataSource, sql, parameters, runner)).affected ?? 0;
 }
 
-async function structured(dataSource: DataSource, sql: string, parameters: unknown[]): Promise<{ records?: Row[]; affected?: number }> {
+type Structured = { records?: Row[]; affected?: number };
+
+async function structured(dataSource: DataSource, sql: string, parameters: unknown[], given?: QueryRunner): Promise<Structured> {
+  if (given) return await given.query(sql, parameters, true) as Structured;
   const runner = dataSource.createQueryRunner();
   try {
-    return await runner.query(sql, parameters, true) as { records?: Row[]; affected?: number };
+    return await runner.query(sql, parameters, true) as Structured;
   } finally {
     await runner.release();
   }

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import { fencedUpdate, type Fence } from '../../cluster/fenced-update';
 import { LeaseStore } from '../../cluster/lease-store';
 import { createDataSource, openDatabase } from '../../ormconfig';
@@ -112,9 +112,9 @@ describe(`leases with fencing tokens on ${kind}`, () => {
   });
 
   describe('fenced writes', () => {
-    const renameAgent = (on: DataSource, name: string, fence: Fence) => {
+    const renameAgent = (on: DataSource, name: string, fence: Fence, transaction?: QueryRunner) => {
       const p = (i: number) => on.driver.createParameter(`p${i}`, i);
-      return fencedUpdate(on, `UPDATE agents SET display_name = ${p(0)} WHERE telegram_id = ${p(1)}`, [name, '7'], fence);
+      return fencedUpdate(on, `UPDATE agents SET display_name = ${p(0)} WHERE telegram_id = ${p(1)}`, [name, '7'], fence, transaction);
     };
 
     beforeEach(async () => {
@@ -143,6 +143,26 @@ describe(`leases with fencing tokens on ${kind}`, () => {
       const again = await store.acquire('dispatcher', 'a', LONG_TTL_MS) as bigint;
       expect(await renameAgent(dataSource, 'stale', { name: 'dispatcher', holder: 'a', token: old })).toBe(0);
       expect(await renameAgent(dataSource, 'current', { name: 'dispatcher', holder: 'a', token: again })).toBe(1);
+    });
+
+    it('given a fenced write whose transaction is still open, when another holder takes the lapsed lease over, then the takeover waits for that transaction to end', async () => {
+      const fence: Fence = { name: 'dispatcher', holder: 'a', token: await store.acquire('dispatcher', 'a', SHORT_TTL_MS) as bigint };
+      const transaction = dataSource.createQueryRunner();
+      await transaction.startTransaction();
+      try {
+        expect(await renameAgent(dataSource, 'written by a', fence, transaction)).toBe(1);
+        await sleep(SHORT_TTL_MS + 100);
+        const other = await anotherInstance();
+        let tookOver = false;
+        const takeover = other.acquire('dispatcher', 'b', LONG_TTL_MS).then((token) => { tookOver = true; return token; });
+        await sleep(200);
+        expect(tookOver).toBe(false);
+        await transaction.commitTransaction();
+        expect(await takeover).toBeGreaterThan(fence.token);
+      } finally {
+        await transaction.release();
+      }
+      expect((await createStores(dataSource).agents.byTelegramId('7'))?.displayName).toBe('written by a');
     });
 
     it('given a lease nobody holds, then a fenced write is refused', async () => {
