@@ -12,10 +12,10 @@ export interface Fence {
  * Runs an UPDATE or DELETE only while the fence's holding is still the lease's, and returns the rows
  * it changed: none when another holder has taken the lease since, so a holder that was paused and
  * resumed cannot overwrite its successor's work. `sql` must end with its WHERE clause (any OR in
- * parentheses, since the fence is joined with AND) and use the
- * driver's parameters; the fence's condition and parameters are appended. On PostgreSQL the lease row
- * is read FOR SHARE, so a takeover either waits for the write's transaction (`runner`'s, when given)
- * to commit or is seen by it; SQLite's single writer gives the same order.
+ * parentheses, since the fence is joined with AND) and use the driver's parameters; the fence's
+ * condition and parameters are appended. On PostgreSQL the lease row is read FOR SHARE, so a takeover
+ * either waits for the write's transaction (`runner`'s, when given) to commit or is seen by it;
+ * SQLite's single writer gives the same order.
  */
 export function fencedUpdate(dataSource: DataSource, sql: string, parameters: unknown[], fence: Fence, runner?: QueryRunner): Promise<number> {
   const p = (offset: number) => dataSource.driver.createParameter(`fence${offset}`, parameters.length + offset);
