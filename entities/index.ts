@@ -4,18 +4,20 @@ import { Call } from './call.entity';
 import { DncListing } from './dnc-listing.entity';
 import { DncNumber } from './dnc-number.entity';
 import { CallerId } from './caller-id.entity';
+import { ClusterLease } from './cluster-lease.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { SnakeCaseColumns1765000000000 } from './migrations/1765000000000-snake-case-columns';
 import { DoNotCallList1766000000000 } from './migrations/1766000000000-do-not-call-list';
 import { CallsTargetIndex1766100000000 } from './migrations/1766100000000-calls-target-index';
 import { CallerIdPool1766200000000 } from './migrations/1766200000000-caller-id-pool';
 import { AgentStatusSuspended1766300000000 } from './migrations/1766300000000-agent-status-suspended';
+import { ClusterLeases1766400000000 } from './migrations/1766400000000-cluster-leases';
 import { SnakeCaseNaming } from './snake-case-naming';
 
-export { Agent, AuditEvent, Call, CallerId, DncListing, DncNumber, SnakeCaseNaming };
+export { Agent, AuditEvent, Call, CallerId, ClusterLease, DncListing, DncNumber, SnakeCaseNaming };
 export type { DncListingKind } from './dnc-listing.entity';
-export const ENTITIES = [Agent, Call, AuditEvent, DncListing, DncNumber, CallerId];
+export const ENTITIES = [Agent, Call, AuditEvent, DncListing, DncNumber, CallerId, ClusterLease];
 export const MIGRATIONS = [
   InitialSchema1764000000000, SnakeCaseColumns1765000000000, DoNotCallList1766000000000, CallsTargetIndex1766100000000,
-  CallerIdPool1766200000000, AgentStatusSuspended1766300000000,
+  CallerIdPool1766200000000, AgentStatusSuspended1766300000000, ClusterLeases1766400000000,
 ];

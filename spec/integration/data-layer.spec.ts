@@ -42,7 +42,7 @@ describe(`data layer on ${kind}`, () => {
 
     it('given the migrations applied, when reverted, then the tables are gone and can be rebuilt', async () => {
       for (const _migration of MIGRATIONS) await dataSource.undoLastMigration();
-      const tables = await dataSource.createQueryRunner().getTables(['agents', 'calls', 'audit_events']);
+      const tables = await dataSource.createQueryRunner().getTables(['agents', 'calls', 'audit_events', 'leases']);
       expect(tables).toHaveLength(0);
       await dataSource.runMigrations();
       expect(await dataSource.createQueryRunner().hasTable('calls')).toBe(true);
@@ -83,7 +83,8 @@ describe(`data layer on ${kind}`, () => {
       for (const id of ['1', '2', '3']) await stores.agents.authorize({ telegramId: id, phone: '+12025550101', by: '1' });
       await stores.agents.suspend('2');
       await stores.agents.revoke('3');
-      await dataSource.undoLastMigration();
+      const suspendedAt = MIGRATIONS.findIndex((m) => m.name === 'AgentStatusSuspended1766300000000');
+      for (const _migration of MIGRATIONS.slice(suspendedAt)) await dataSource.undoLastMigration();
       await dataSource.runMigrations();
       expect((await stores.agents.list()).map((a) => [a.telegramId, a.status]).sort()).toEqual([['1', 'active'], ['2', 'revoked'], ['3', 'revoked']]);
       expect(await stores.agents.suspend('1')).toMatchObject({ status: 'suspended' });
