@@ -3,22 +3,14 @@
  * alerts come out. No I/O and no timers; time comes from the injected clock, so a spec can slide
  * the windows by hand. The app decides who hears of an alert and how.
  */
+import type { AlertThresholds } from '../config/alert-settings';
 import type { RuleRefusal } from '../rules/call-rule';
+
+export type { AlertThresholds };
 
 export type AlertKind = 'call_rate' | 'short_calls' | 'refusals';
 
 /** Null turns that alert off. */
-export interface AlertThresholds {
-  /** Raised when an agent has placed more than `calls` calls in the last `windowMs`. */
-  rate: { calls: number; windowMs: number } | null;
-  /** Raised when `inARow` calls in a row ended with less than `underS` seconds of talk, or none. */
-  shortCalls: { inARow: number; underS: number } | null;
-  /** Raised when `count` requests were refused by a counted rule in the last `windowMs`. */
-  refusals: { count: number; windowMs: number } | null;
-  /** A repeat this soon after the last one is the same storm: one message, updated. */
-  repeatWindowMs: number;
-}
-
 /** The rules whose refusals say an agent dials what they must not: do-not-call and calling hours. */
 export const COUNTED_REFUSALS: ReadonlySet<RuleRefusal['rule']> = new Set(['do_not_call', 'calling_hours', 'calling_hours_unknown_zone']);
 

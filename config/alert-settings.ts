@@ -3,7 +3,18 @@
  * and what they become in the Config; config.ts merges them into its schema.
  */
 import { z } from 'zod';
-import type { AlertThresholds } from '../alerts/abuse-detector';
+
+/** When an agent's calling looks like abuse; a null measure is off. */
+export interface AlertThresholds {
+  /** Raised when an agent has placed more than `calls` calls in the last `windowMs`. */
+  rate: { calls: number; windowMs: number } | null;
+  /** Raised when `inARow` calls in a row ended with less than `underS` seconds of talk, or none. */
+  shortCalls: { inARow: number; underS: number } | null;
+  /** Raised when `count` requests were refused by a counted rule in the last `windowMs`. */
+  refusals: { count: number; windowMs: number } | null;
+  /** A repeat this soon after the last one is the same storm: one message, updated. */
+  repeatWindowMs: number;
+}
 
 /** A whole number from 1 up to `max`, or `off` (that alert is not raised). */
 const countOrOff = (dflt: number, what: string, max = 100000) => z.string().trim().toLowerCase()

@@ -4,7 +4,17 @@
  */
 import { z } from 'zod';
 import type { RouteCode } from '../call/call-types';
-import { type DailyHours, MINUTES_PER_DAY, type WeeklyHours } from '../rules/calling-window';
+
+/** One day's window, in minutes after local midnight: open from `open` up to (not at) `close`. */
+export interface DailyHours {
+  open: number;
+  close: number;
+}
+
+/** Indexed by weekday as Date.getDay counts them (Sunday first); null: no calls that day. */
+export type WeeklyHours = readonly (DailyHours | null)[];
+
+export const MINUTES_PER_DAY = 24 * 60;
 
 export interface RouteLimits {
   /** Calls live on the route at once (the trunk's channel limit); null: no limit. */

@@ -5,7 +5,7 @@ import { databaseKind, unsupportedDatabase } from './database-url';
 import { databasePassword } from './redact';
 import { type ComplianceSettings, complianceEnv, complianceSettings } from './compliance-settings';
 import { alertEnv, alertSettings } from './alert-settings';
-import type { AlertThresholds } from '../alerts/abuse-detector';
+import type { AlertThresholds } from './alert-settings';
 
 export type { RouteCode } from '../call/call-types';
 import type { RouteCode } from '../call/call-types';

@@ -3,17 +3,10 @@
  * when they next open. Pure: instants in, instants out; the local time comes from Intl, so daylight
  * saving is the time zone database's, never ours.
  */
+import { type DailyHours, MINUTES_PER_DAY, type WeeklyHours } from '../config/compliance-settings';
 
-/** One day's window, in minutes after local midnight: open from `open` up to (not at) `close`. */
-export interface DailyHours {
-  open: number;
-  close: number;
-}
+export type { DailyHours, WeeklyHours };
 
-/** Indexed by weekday as Date.getDay counts them (Sunday first); null: no calls that day. */
-export type WeeklyHours = readonly (DailyHours | null)[];
-
-export const MINUTES_PER_DAY = 24 * 60;
 const MINUTE_MS = 60_000;
 const DAY_MS = MINUTES_PER_DAY * MINUTE_MS;
 /** How far ahead the next opening is looked for: a week covers every weekday's window once. */
