@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { CallRecords, CallRequestRecord } from '../stasis/call-engine-ports';
+import { AgentHasLiveCall, type CallRecords, type CallRequestRecord } from '../stasis/call-engine-ports';
 import type { CallRowPatch } from '../stasis/call-row-writer';
 
 /** The two writes of a call's row: its first (before anything is dialed) and each later change. */
@@ -16,9 +16,10 @@ export function timedCallRecords(calls: CallRecords, timed: WriteTimer): CallRec
   const time = <T>(write: CallWrite, run: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     const done = run();
+    // The agent's live call refusing the row is the database working as it should, not a failed write.
     done.then(
       () => timed(write, (performance.now() - started) / 1000, true),
-      () => timed(write, (performance.now() - started) / 1000, false),
+      (err: unknown) => timed(write, (performance.now() - started) / 1000, err instanceof AgentHasLiveCall),
     );
     return done;
   };

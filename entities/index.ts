@@ -12,6 +12,7 @@ import { CallsTargetIndex1766100000000 } from './migrations/1766100000000-calls-
 import { CallerIdPool1766200000000 } from './migrations/1766200000000-caller-id-pool';
 import { AgentStatusSuspended1766300000000 } from './migrations/1766300000000-agent-status-suspended';
 import { ClusterLeases1766400000000 } from './migrations/1766400000000-cluster-leases';
+import { CallsOneLivePerAgent1766500000000 } from './migrations/1766500000000-calls-one-live-per-agent';
 import { SnakeCaseNaming } from './snake-case-naming';
 
 export { Agent, AuditEvent, Call, CallerId, ClusterLease, DncListing, DncNumber, SnakeCaseNaming };
@@ -19,5 +20,5 @@ export type { DncListingKind } from './dnc-listing.entity';
 export const ENTITIES = [Agent, Call, AuditEvent, DncListing, DncNumber, CallerId, ClusterLease];
 export const MIGRATIONS = [
   InitialSchema1764000000000, SnakeCaseColumns1765000000000, DoNotCallList1766000000000, CallsTargetIndex1766100000000,
-  CallerIdPool1766200000000, AgentStatusSuspended1766300000000, ClusterLeases1766400000000,
+  CallerIdPool1766200000000, AgentStatusSuspended1766300000000, ClusterLeases1766400000000, CallsOneLivePerAgent1766500000000,
 ];

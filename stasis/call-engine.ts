@@ -4,7 +4,7 @@ import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import { type NumberCheck, type NumberPolicy, checkDialableNumber } from '../phone/number-policy';
 import type { AriPort } from './ari-port';
-import type { AgentDirectory, AgentRecord, AuditTrail, CallRecords } from './call-engine-ports';
+import { type AgentDirectory, AgentHasLiveCall, type AgentRecord, type AuditTrail, type CallRecords } from './call-engine-ports';
 import type { CallPlan, CancelSource } from '../call/call-machine';
 import { CallRegistry, type LiveCall } from './call-registry';
 import { CallRowWriter } from './call-row-writer';
@@ -294,14 +294,30 @@ export class CallEngine {
       confirmDigit: config.agentConfirmDigit,
       confirmTimeoutS: config.agentConfirmTimeoutS,
     };
-    await this.deps.calls.recordCallRequest({
-      id: callId, agentId: agent.id, agentPhone, targetInput: request.targetInput.slice(0, 64), target, callerId, route,
-      agentEndpoint: plan.agentEndpoint, targetEndpoint: plan.targetEndpoint, stage: 'requested', requestedAt: new Date(this.now()),
-      telegramChatId: request.telegramChatId ?? null,
-    });
+    await this.endedCallsWritten(agent.id);
+    try {
+      await this.deps.calls.recordCallRequest({
+        id: callId, agentId: agent.id, agentPhone, targetInput: request.targetInput.slice(0, 64), target, callerId, route,
+        agentEndpoint: plan.agentEndpoint, targetEndpoint: plan.targetEndpoint, stage: 'requested', requestedAt: new Date(this.now()),
+        telegramChatId: request.telegramChatId ?? null,
+      });
+    } catch (err) {
+      // Another process on the same database placed the agent's live call: nothing was written or dialed.
+      if (err instanceof AgentHasLiveCall) return this.refuse(agent, request, 'live_call_exists', { target });
+      throw err;
+    }
     const context: CallContext = { callId, agentId: agent.id, agentTelegramId: agent.telegramId, agentPhone, target, route, callerId };
     const live = this.runner.start(context, plan);
     return { ok: true, callId, context, updates: live.updates.asObservable() };
+  }
+
+  /**
+   * The agent's calls this engine has ended but whose last row write may still be on its way: the
+   * database must see them ended before the next call's row, or it would refuse that one.
+   */
+  private async endedCallsWritten(agentId: number): Promise<void> {
+    const ended = this.registry.list().filter((c) => c.context.agentId === agentId && c.state.stage === 'ended');
+    await Promise.all(ended.map((c) => this.writer.settled(c.context.callId)));
   }
 
   private async refuse(

@@ -4,6 +4,11 @@ import { Call } from '../entities';
 import { LIVE_STAGES } from '../call/call-types';
 import { CallRowSql, type CallRowQuery } from './call-row-sql';
 import { SqliteConnection } from './sqlite-connection';
+import { AgentHasLiveCall } from '../stasis/call-engine-ports';
+import { violatesUniqueIndex } from './unique-violation';
+
+/** The index keeping one live call per agent (entities/call.entity.ts). */
+const ONE_LIVE_CALL_PER_AGENT = { name: 'uq_calls_agent_live', table: 'calls', columns: ['agent_id'] } as const;
 
 export type NewCall = Pick<Call, 'id' | 'agentId' | 'targetInput' | 'stage' | 'requestedAt'> & Partial<Call>;
 export type CallPatch = Partial<Omit<Call, 'id' | 'agentId' | 'agent'>>;
@@ -18,10 +23,18 @@ export class CallStore {
     this.writes = new CallRowSql(dataSource);
   }
 
-  /** One INSERT: the id is new by construction (save() would SELECT it first, in a transaction). */
+  /**
+   * One INSERT: the id is new by construction (save() would SELECT it first, in a transaction).
+   * Rejects with AgentHasLiveCall when the database already holds a live call of the agent.
+   */
   async recordCallRequest(call: NewCall): Promise<Call> {
     const row = this.calls.create(call);
-    await this.write(this.writes.insert(call));
+    try {
+      await this.write(this.writes.insert(call));
+    } catch (err) {
+      if (violatesUniqueIndex(err, ONE_LIVE_CALL_PER_AGENT)) throw new AgentHasLiveCall(call.agentId, { cause: err });
+      throw err;
+    }
     return row;
   }
 

@@ -340,6 +340,28 @@ describe('call engine on an in-memory ARI', () => {
       expect((await firstValueFrom(first.updates.pipe(toArray()))).at(-1)).toMatchObject({ outcome: 'agent_busy' });
       expect((await h.engine.placeCall({ agentTelegramId: '2001', targetInput: '2025550123' })).ok).toBe(true);
     });
+
+    it('given the call ended but a slow database is still writing its end, then the agent\'s next call waits for that write and is placed, not refused', async () => {
+      await addAgent(h.stores);
+      const calls = h.stores.calls;
+      const real = calls.recordCallTransition.bind(calls);
+      let release!: () => void;
+      const slow = new Promise<void>((r) => { release = r; });
+      calls.recordCallTransition = async (id, patch) => {
+        if (patch.stage === 'ended') await slow;
+        return real(id, patch);
+      };
+      const first = await place();
+      ari.emit({ type: 'ChannelDestroyed', channelId: `${first.callId}-agent`, cause: 17, causeText: 'User busy' });
+      await firstValueFrom(first.updates.pipe(toArray()));
+
+      const next = h.engine.placeCall({ agentTelegramId: '2001', targetInput: '2025550123' });
+      await new Promise((r) => setTimeout(r, 20));
+      expect(ari.ops().filter((op) => op === 'originate')).toHaveLength(1);
+      release();
+      expect((await next).ok).toBe(true);
+      expect(ari.ops().filter((op) => op === 'originate')).toHaveLength(2);
+    });
   });
 
   describe('the dial goes out alone', () => {

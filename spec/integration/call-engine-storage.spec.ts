@@ -10,7 +10,8 @@ import { InMemoryRecords } from '../support/in-memory-records';
 /** What the engine reads back from its storage ports, whichever implementation is behind them. */
 interface StorageUnderTest {
   ports: { agents: AgentDirectory; calls: CallRecords; audit: AuditTrail };
-  addAgent(): Promise<void>;
+  /** The agent's id. */
+  addAgent(): Promise<number>;
   row(callId: string): Promise<{ stage: string; outcome?: string | null } | null>;
   audited(): Promise<string[]>;
   close(): Promise<void>;
@@ -22,6 +23,7 @@ async function inMemory(): Promise<StorageUnderTest> {
     ports: { agents: records, calls: records, audit: records },
     async addAgent() {
       records.agents.set('2001', { id: 1, telegramId: '2001', phone: '+15551230001', callerId: '+15550001111', route: 'M' });
+      return 1;
     },
     async row(callId) {
       return records.calls.get(callId) ?? null;
@@ -38,7 +40,7 @@ async function database(): Promise<StorageUnderTest> {
   return {
     ports: h.stores,
     async addAgent() {
-      await addAgent(h.stores);
+      return (await addAgent(h.stores)).id;
     },
     row: (callId) => h.stores.calls.byId(callId),
     async audited() {
@@ -85,5 +87,17 @@ describe.each([
     expect(result).toMatchObject({ ok: false, refusal: 'not_authorized' });
     expect(await storage.audited()).toContain('call_refused');
     expect(ari.commands()).toEqual([]);
+  });
+
+  it('given the agent\'s call is live in another process on the same storage, then the request is refused as live_call_exists, audited, nothing dialed, until that call ends', async () => {
+    const agentId = await storage.addAgent();
+    await storage.ports.calls.recordCallRequest({ id: 'elsewhere', agentId, targetInput: 'x', stage: 'connected', requestedAt: new Date() });
+
+    expect(await engine.placeCall({ agentTelegramId: '2001', targetInput: '202-555-0123' })).toMatchObject({ ok: false, refusal: 'live_call_exists' });
+    expect(await storage.audited()).toContain('call_refused');
+    expect(ari.commands()).toEqual([]);
+
+    await storage.ports.calls.recordCallTransition('elsewhere', { stage: 'ended', outcome: 'completed', endedAt: new Date() });
+    expect((await engine.placeCall({ agentTelegramId: '2001', targetInput: '202-555-0123' })).ok).toBe(true);
   });
 });

@@ -2,6 +2,8 @@ import type { DataSource } from 'typeorm';
 import { openDatabase } from '../../ormconfig';
 import type { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
 import { Call, MIGRATIONS } from '../../entities';
+import { ENDED_BY_MIGRATION } from '../../entities/migrations/1766500000000-calls-one-live-per-agent';
+import { AgentHasLiveCall } from '../../stasis/call-engine-ports';
 import { createStores, type Stores } from '../../store';
 import { SqliteConnection } from '../../store/sqlite-connection';
 import { closeDatabase, freshDatabaseUrl, testDatabaseKind } from '../support/test-database';
@@ -25,6 +27,13 @@ describe(`data layer on ${kind}`, () => {
   });
 
   afterEach(() => closeDatabase(dataSource));
+
+  /** Reverts the latest migrations until the named one is reverted too. */
+  async function undoMigrationsDownTo(name: string): Promise<void> {
+    const index = MIGRATIONS.findIndex((m) => m.name === name);
+    if (index < 0) throw new Error(`no migration ${name}`);
+    for (const _migration of MIGRATIONS.slice(index)) await dataSource.undoLastMigration();
+  }
 
   describe('migrations', () => {
     it('given an empty database, when opened again, then no migration is pending the second time', async () => {
@@ -83,14 +92,73 @@ describe(`data layer on ${kind}`, () => {
       for (const id of ['1', '2', '3']) await stores.agents.authorize({ telegramId: id, phone: '+12025550101', by: '1' });
       await stores.agents.suspend('2');
       await stores.agents.revoke('3');
-      const suspendedAt = MIGRATIONS.findIndex((m) => m.name === 'AgentStatusSuspended1766300000000');
-      for (const _migration of MIGRATIONS.slice(suspendedAt)) await dataSource.undoLastMigration();
+      await undoMigrationsDownTo('AgentStatusSuspended1766300000000');
       await dataSource.runMigrations();
       expect((await stores.agents.list()).map((a) => [a.telegramId, a.status]).sort()).toEqual([['1', 'active'], ['2', 'revoked'], ['3', 'revoked']]);
       expect(await stores.agents.suspend('1')).toMatchObject({ status: 'suspended' });
       expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
       const calls = await dataSource.createQueryRunner().getTable('calls');
       expect(calls?.foreignKeys.map((f) => f.columnNames)).toEqual([['agent_id']]);
+    });
+  });
+
+  describe('the one-live-call-per-agent migration', () => {
+    async function agents(...telegramIds: string[]): Promise<number[]> {
+      const ids: number[] = [];
+      for (const telegramId of telegramIds) ids.push((await stores.agents.authorize({ telegramId, phone: '+12025550101', by: '1' })).id);
+      return ids;
+    }
+    const at = (minute: number) => new Date(Date.UTC(2026, 10, 24, 10, minute));
+
+    it('given ended calls and a live one of different agents, when migrated, then every row is kept as it was', async () => {
+      await undoMigrationsDownTo('CallsOneLivePerAgent1766500000000');
+      const [a, b, c] = await agents('1', '2', '3');
+      await stores.calls.recordCallRequest({ id: 'ended-a', agentId: a!, targetInput: 'x', stage: 'ended', outcome: 'completed', requestedAt: at(1), endedAt: at(2) });
+      await stores.calls.recordCallRequest({ id: 'ended-b', agentId: b!, targetInput: 'x', stage: 'ended', outcome: 'refused', requestedAt: at(3), endedAt: at(3) });
+      await stores.calls.recordCallRequest({ id: 'live-c', agentId: c!, targetInput: 'x', stage: 'connected', requestedAt: at(4) });
+      const before = await dataSource.getRepository(Call).find({ order: { id: 'ASC' } });
+
+      await dataSource.runMigrations();
+
+      expect(await dataSource.getRepository(Call).find({ order: { id: 'ASC' } })).toEqual(before);
+      expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+    });
+
+    it('given an agent with two live calls from before the rule, when migrated, then the older one is ended as interrupted and says why, and the newer one stays live', async () => {
+      await undoMigrationsDownTo('CallsOneLivePerAgent1766500000000');
+      const [a] = await agents('1');
+      await stores.calls.recordCallRequest({ id: 'older', agentId: a!, targetInput: 'x', stage: 'connected', requestedAt: at(1) });
+      await stores.calls.recordCallRequest({ id: 'newer', agentId: a!, targetInput: 'x', stage: 'agent_ringing', requestedAt: at(2) });
+      const warn = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      try {
+        await dataSource.runMigrations();
+        expect(warn).toHaveBeenCalledWith(expect.stringContaining('ended 1 older live call(s)'));
+      } finally {
+        warn.mockRestore();
+      }
+
+      const older = await stores.calls.byId('older');
+      expect(older).toMatchObject({ stage: 'ended', outcome: 'interrupted', endedBy: 'app', detail: ENDED_BY_MIGRATION });
+      expect(older?.endedAt).toBeInstanceOf(Date);
+      expect(Math.abs(older!.endedAt!.getTime() - Date.now())).toBeLessThan(60_000);
+      expect((await stores.calls.liveCalls()).map((c) => c.id)).toEqual(['newer']);
+    });
+
+    it('given an agent with a live call, then a second live row is refused as AgentHasLiveCall, a refused request is still written, and ending the call frees the agent', async () => {
+      const [a, b] = await agents('1', '2');
+      await stores.calls.recordCallRequest({ id: 'live', agentId: a!, targetInput: 'x', stage: 'requested', requestedAt: at(1) });
+      await expect(stores.calls.recordCallRequest({ id: 'second', agentId: a!, targetInput: 'x', stage: 'requested', requestedAt: at(2) }))
+        .rejects.toBeInstanceOf(AgentHasLiveCall);
+      await stores.calls.recordCallRequest({ id: 'refused', agentId: a!, targetInput: 'x', stage: 'ended', outcome: 'refused', requestedAt: at(2), endedAt: at(2) });
+      await stores.calls.recordCallRequest({ id: 'other-agent', agentId: b!, targetInput: 'x', stage: 'requested', requestedAt: at(2) });
+      // Any other refusal of the database stays what it was.
+      await expect(stores.calls.recordCallRequest({ id: 'refused', agentId: b!, targetInput: 'x', stage: 'ended', requestedAt: at(2) }))
+        .rejects.not.toBeInstanceOf(AgentHasLiveCall);
+
+      await stores.calls.recordCallTransition('live', { stage: 'ended', outcome: 'completed', endedAt: at(3) });
+      await stores.calls.recordCallRequest({ id: 'next', agentId: a!, targetInput: 'x', stage: 'requested', requestedAt: at(4) });
+      expect((await stores.calls.liveCalls()).map((c) => c.id).sort()).toEqual(['next', 'other-agent']);
+      expect(await stores.calls.byId('second')).toBeNull();
     });
   });
 
@@ -206,13 +274,14 @@ describe(`data layer on ${kind}`, () => {
 
     // SQLite's own write path; PostgreSQL writes through TypeORM's pool and the other specs here.
     if (kind === 'sqlite') it('given SQLite, then a call write prepares its statement once per set of columns, and the connection still closes', async () => {
-      const id = await agentId();
+      // One agent each: an agent has one live call at a time.
+      const ids = await Promise.all(['101', '102', '103'].map(async (telegramId) => (await stores.agents.authorize({ telegramId, phone: '+12025550101', by: '1' })).id));
       const driver = dataSource.driver as SqliteDriver;
       const connection = driver.databaseConnection as SqliteConnection;
       expect(connection).toBeInstanceOf(SqliteConnection);
       const prepare = jest.spyOn(connection, 'prepare');
-      for (const callId of ['p-1', 'p-2', 'p-3']) {
-        await stores.calls.recordCallRequest({ id: callId, agentId: id, targetInput: 'x', stage: 'requested', requestedAt: new Date() });
+      for (const [i, callId] of ['p-1', 'p-2', 'p-3'].entries()) {
+        await stores.calls.recordCallRequest({ id: callId, agentId: ids[i]!, targetInput: 'x', stage: 'requested', requestedAt: new Date() });
         await stores.calls.recordCallTransition(callId, { stage: 'agent_ringing', agentRingingAt: new Date() });
       }
       await Promise.all(['p-1', 'p-2', 'p-3'].map((callId) => stores.calls.recordCallTransition(callId, { stage: 'ended', outcome: 'agent_busy' })));

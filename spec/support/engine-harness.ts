@@ -18,6 +18,8 @@ export const TEST_ENV = {
 };
 
 export interface EngineHarness {
+  /** Where its database is, for another engine on the same one. */
+  databaseUrl: string;
   config: Config;
   dataSource: DataSource;
   stores: Stores;
@@ -25,18 +27,25 @@ export interface EngineHarness {
   close(): Promise<void>;
 }
 
-/** A call engine on a fresh database (SQLite unless TEST_DATABASE_URL names PostgreSQL). */
+/**
+ * A call engine on a fresh database (SQLite unless TEST_DATABASE_URL names PostgreSQL), or on
+ * `databaseUrl`'s with a connection of its own, as a second process of the app would be.
+ */
 export async function startEngine(
   ari: AriPort, env: Record<string, string> = {},
-  options: Pick<CallEngineDeps, 'teardownRetry' | 'rules' | 'now' | 'otherChannels'> & { hooks?: (calls: CallRecords) => Pick<CallEngineDeps, 'calls' | 'setup'> } = {},
+  options: Pick<CallEngineDeps, 'teardownRetry' | 'rules' | 'now' | 'otherChannels'> & {
+    hooks?: (calls: CallRecords) => Pick<CallEngineDeps, 'calls' | 'setup'>;
+    databaseUrl?: string;
+  } = {},
 ): Promise<EngineHarness> {
   const config = loadConfig({ ...TEST_ENV, ...env });
-  const { dataSource } = await openDatabase(await freshDatabaseUrl());
+  const { hooks, databaseUrl: shared, ...deps } = options;
+  const databaseUrl = shared ?? await freshDatabaseUrl();
+  const { dataSource } = await openDatabase(databaseUrl);
   const stores = createStores(dataSource);
-  const { hooks, ...deps } = options;
   const engine = new CallEngine({ config, ari, ...stores, ...hooks?.(stores.calls), logger: silentLogger(), ...deps });
   return {
-    config, dataSource, stores, engine,
+    databaseUrl, config, dataSource, stores, engine,
     async close() {
       await engine.stop();
       await closeDatabase(dataSource);

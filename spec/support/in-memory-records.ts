@@ -1,6 +1,6 @@
 import type { CallRowPatch } from '../../stasis/call-row-writer';
-import type {
-  AgentDirectory, AgentRecord, AuditTrail, CallRecords, CallRequestRecord, LeftLiveCall,
+import {
+  type AgentDirectory, AgentHasLiveCall, type AgentRecord, type AuditTrail, type CallRecords, type CallRequestRecord, type LeftLiveCall,
 } from '../../stasis/call-engine-ports';
 import { LIVE_STAGES } from '../../call/call-types';
 
@@ -18,6 +18,9 @@ export class InMemoryRecords implements AgentDirectory, CallRecords, AuditTrail 
 
   async recordCallRequest(call: CallRequestRecord): Promise<void> {
     if (this.calls.has(call.id)) throw new Error(`call ${call.id} recorded twice`);
+    // The database's one-live-call-per-agent index, so the engine meets the same refusal here.
+    const live = (c: CallRequestRecord & CallRowPatch) => c.stage !== 'ended';
+    if (live(call) && [...this.calls.values()].some((c) => c.agentId === call.agentId && live(c))) throw new AgentHasLiveCall(call.agentId);
     this.calls.set(call.id, { ...call });
   }
 
