@@ -119,6 +119,11 @@ async function downloadLines(m: Incoming, fileId: string): Promise<AsyncIterable
   const filePath = await m.deps.out.filePath(fileId);
   if (!filePath) throw new Error('getFile returned no file_path');
   const { apiRoot, botToken } = m.deps.config.telegram;
+  // A local Bot API server started with --local (no file size limit) names the file on the disk it
+  // shares with the bot instead of serving it.
+  if (path.isAbsolute(filePath) && !apiRoot.startsWith(CLOUD_API_ROOT)) {
+    return readline.createInterface({ input: fs.createReadStream(filePath), crlfDelay: Infinity });
+  }
   const response = await fetch(`${apiRoot.replace(/\/$/, '')}/file/bot${botToken}/${filePath}`);
   if (!response.ok || !response.body) throw new Error(`file download answered ${response.status}`);
   const input = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);

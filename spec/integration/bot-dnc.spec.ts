@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
 import { waitFor } from '../support/wait-for';
 
@@ -107,6 +110,19 @@ describe('bot: do-not-call list', () => {
     expect(progress.history.at(-1)).toBe('✅ Imported big.txt: 40,000 lines read.');
     expect(await h.stores.dnc.count()).toBe(40_000);
   }, 60_000);
+
+  it('given a local Bot API server started with --local, when the admin sends a document, then it is read from the path getFile names', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callbot-local-bot-api-'));
+    const file = path.join(dir, 'registry.txt');
+    fs.writeFileSync(file, '202,5550161\n202,5550162\n');
+
+    await admin.sendDocument('registry.txt', 'not what is on the disk\n', undefined, { localPath: file });
+
+    await waitFor(() => admin.messages().some((msg) => msg.text.startsWith('Do-not-call import of registry.txt')), { what: 'the import summary' });
+    expect(admin.messages().at(-1)?.text).toContain('added: 2');
+    expect(await h.stores.dnc.lookup('+12025550162')).toMatchObject({ kind: 'import' });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it('given a listed number, when the admin exports, then a CSV document comes back that imports again as already present', async () => {
     await h.stores.dnc.add('+12025550123', { kind: 'admin', addedBy: '1000', reason: 'said "never", twice' });

@@ -47,11 +47,16 @@ export class BotApiFiles {
    * Holds a file as if a user had uploaded it; returns the Document a message carries. With
    * `bytesPerSecond` its download trickles, as a large file's does from a distant server.
    */
-  register(fileName: string, content: Buffer | string, options: { mimeType?: string; bytesPerSecond?: number } = {}): { file_id: string; file_unique_id: string; file_name: string; mime_type: string; file_size: number } {
+  register(
+    fileName: string, content: Buffer | string, options: { mimeType?: string; bytesPerSecond?: number; localPath?: string } = {},
+  ): { file_id: string; file_unique_id: string; file_name: string; mime_type: string; file_size: number } {
     const id = `file-${this.nextId++}`;
     const bytes = typeof content === 'string' ? Buffer.from(content) : content;
     const mimeType = options.mimeType ?? 'text/plain';
-    this.files.set(id, { path: `documents/${id}-${fileName}`, content: bytes, ...(options.bytesPerSecond ? { bytesPerSecond: options.bytesPerSecond } : {}) });
+    // `localPath`: a server started with --local answers getFile with the file's absolute path on its disk.
+    this.files.set(id, {
+      path: options.localPath ?? `documents/${id}-${fileName}`, content: bytes, ...(options.bytesPerSecond ? { bytesPerSecond: options.bytesPerSecond } : {}),
+    });
     return { file_id: id, file_unique_id: `u${id}`, file_name: fileName, mime_type: mimeType, file_size: bytes.length };
   }
 

@@ -245,7 +245,7 @@ export class TestUser {
   }
 
   /** Sends a file as this user (a document message), as a Telegram client uploads one. */
-  async sendDocument(fileName: string, content: string | Buffer, caption?: string, download: { bytesPerSecond?: number } = {}): Promise<void> {
+  async sendDocument(fileName: string, content: string | Buffer, caption?: string, download: { bytesPerSecond?: number; localPath?: string } = {}): Promise<void> {
     const client = this.client();
     const document = this.h.files.register(fileName, content, download);
     await client.sendMessage(client.makeMessage(undefined as unknown as string, { document, ...(caption ? { caption } : {}) }));
