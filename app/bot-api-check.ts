@@ -2,7 +2,7 @@ import type { Api } from 'node-telegram-bot-api';
 import { TelegramApiError } from 'node-telegram-bot-api';
 import type { GetMeResult } from 'node-telegram-bot-api/types';
 import type { Logger } from '../config/logger';
-import { RetryLog, causeText } from '../config/retry-log';
+import { RetryLog, cappedBackoffMs, causeText, sleepUnlessAborted } from '../config/retry-log';
 
 /** Telegram's answers to a token it does not know (401) or cannot even parse (404). */
 const TOKEN_REFUSED = new Set([401, 404]);
@@ -31,12 +31,9 @@ export async function checkBotApi(api: Api, logger: Logger, signal?: AbortSignal
     } catch (err) {
       if (err instanceof TelegramApiError && TOKEN_REFUSED.has(err.errorCode)) throw new BotTokenRefused(err.errorCode, err.description);
       if (signal?.aborted) throw err;
-      const wait = Math.min(retry.maxMs, retry.minMs * 2 ** Math.min(attempt, 16));
+      const wait = cappedBackoffMs(attempt, retry.minMs, retry.maxMs);
       retries.failed(err, { inMs: wait });
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-      });
+      await sleepUnlessAborted(wait, signal);
       if (signal?.aborted) throw new Error('stopped while waiting for the Bot API server');
     }
   }

@@ -1,7 +1,7 @@
 import type { Api } from 'node-telegram-bot-api';
 import type { Update } from 'node-telegram-bot-api/types';
 import type { Logger } from '../config/logger';
-import { RetryLog } from '../config/retry-log';
+import { RetryLog, cappedBackoffMs, sleepUnlessAborted } from '../config/retry-log';
 
 /** How long Telegram holds a getUpdates open when there is nothing to deliver. */
 const LONG_POLL_S = 25;
@@ -26,28 +26,15 @@ export async function* pollUpdates(api: Api, logger: Logger, signal: AbortSignal
     } catch (err) {
       if (signal.aborted) return;
       failures += 1;
-      const wait = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
+      const wait = cappedBackoffMs(failures, 500, 30_000);
       retries.failed(err, { inMs: wait });
-      await sleep(wait, signal);
+      await sleepUnlessAborted(wait, signal);
       continue;
     }
     for (const update of updates) {
       offset = update.update_id + 1;
       yield update;
     }
-    if (updates.length === 0) await sleep(MIN_EMPTY_POLL_MS - (Date.now() - started), signal);
+    if (updates.length === 0) await sleepUnlessAborted(MIN_EMPTY_POLL_MS - (Date.now() - started), signal);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
 }

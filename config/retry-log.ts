@@ -24,6 +24,25 @@ export function causeText(error: unknown): string {
   return parts.join(': ');
 }
 
+/** The wait before retry number `attempt` (from 0): doubling from `minMs`, never more than `maxMs`. */
+export function cappedBackoffMs(attempt: number, minMs: number, maxMs: number): number {
+  return Math.min(maxMs, minMs * 2 ** Math.min(attempt, 16));
+}
+
+/** Waits `ms`, or less if `signal` aborts first. */
+export function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
 export interface RetryLogOptions {
   /** The warning while it fails, e.g. "ARI unavailable; retrying". */
   failing: string;

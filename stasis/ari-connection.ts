@@ -1,6 +1,6 @@
 import { BehaviorSubject, type Observable, distinctUntilChanged } from 'rxjs';
 import type { Logger } from '../config/logger';
-import { RetryLog } from '../config/retry-log';
+import { RetryLog, cappedBackoffMs } from '../config/retry-log';
 import { AriEventSocket } from './ari-event-socket';
 import { type AriConnectionState, AriRequestError } from './ari-port';
 import type { AriRest } from './ari-rest';
@@ -111,7 +111,7 @@ export class AriConnection {
     if (this.closed) return;
     const min = this.options.reconnectMinMs ?? 500;
     const max = this.options.reconnectMaxMs ?? 30_000;
-    const delay = Math.min(max, min * 2 ** Math.min(this.attempt, 16));
+    const delay = cappedBackoffMs(this.attempt, min, max);
     this.attempt += 1;
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(() => void this.connectOnce(), delay);

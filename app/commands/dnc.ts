@@ -11,7 +11,7 @@ import { dncLineReader } from '../../dnc/dnc-line';
 import { checkListableNumber, formatForDisplay } from '../../phone/number-policy';
 import type { DncEntry } from '../../store/dnc-store';
 import type { Incoming } from '../handler-context';
-import { DNC_TEXT, T, numberRefusalText } from '../texts';
+import { DNC_TEXT, T, dateText, numberRefusalText } from '../texts';
 
 /** api.telegram.org lets a bot download files up to 20 MB; a local Bot API server has no such limit. */
 const CLOUD_DOWNLOAD_LIMIT_MB = 20;
@@ -136,7 +136,7 @@ async function exportList(m: Incoming): Promise<void> {
   const count = await dnc.count();
   if (count === 0) return void (await m.reply(DNC_TEXT.exportEmpty));
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'callbot-dnc-export-'));
-  const file = path.join(dir, `do-not-call-${new Date().toISOString().slice(0, 10)}.csv`);
+  const file = path.join(dir, `do-not-call-${dateText(new Date())}.csv`);
   try {
     const stream = fs.createWriteStream(file);
     const write = (text: string) => new Promise<void>((resolve, reject) => stream.write(text, (err) => (err ? reject(err) : resolve())));
