@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
 import { isSupportedCountry } from 'libphonenumber-js';
@@ -6,6 +7,7 @@ import { databasePassword } from './redact';
 import { type ComplianceSettings, complianceEnv, complianceSettings } from './compliance-settings';
 import { alertEnv, alertSettings } from './alert-settings';
 import type { AlertThresholds } from './alert-settings';
+import { type AsteriskServerConfig, type ClusterSettings, asteriskServersSchema } from './cluster-settings';
 
 export type { RouteCode } from '../call/call-types';
 import type { RouteCode } from '../call/call-types';
@@ -29,6 +31,13 @@ export interface Config extends ComplianceSettings {
     orphanSweepIntervalS: number;
   };
   routes: Record<RouteCode, { endpointTemplate: string }>;
+  /**
+   * The Asterisk servers calls run on. A single instance has one, made of the ARI_* variables (id
+   * `default`); cluster mode lists them in ASTERISK_SERVERS.
+   */
+  asteriskServers: readonly AsteriskServerConfig[];
+  /** Several instances on one PostgreSQL database (CLUSTER=on); absent on a single instance. */
+  cluster?: ClusterSettings;
   defaultCallerId?: string;
   defaultRegion: CountryCode;
   allowedCountries: readonly CountryCode[];
@@ -95,8 +104,9 @@ const schema = z.object({
     if (kind.kind === 'unsupported') ctx.addIssue({ code: z.ZodIssueCode.custom, message: unsupportedDatabase(kind) });
   }),
   ARI_URL: httpUrl('http://127.0.0.1:8088').default('http://127.0.0.1:8088'),
-  ARI_USERNAME: required('the ARI user from ari.conf'),
-  ARI_PASSWORD: required('the ARI password from ari.conf'),
+  // Required unless ASTERISK_SERVERS names every server with its own credentials (checked below).
+  ARI_USERNAME: z.string().trim().optional(),
+  ARI_PASSWORD: z.string().trim().optional(),
   ARI_APP: z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expects a Stasis application name').default('callbot'),
   ARI_REQUEST_TIMEOUT_MS: wholeNumber(100, 60000, 'milliseconds').default(5000),
   ORPHAN_SWEEP_INTERVAL_S: seconds(60, 86400),
@@ -122,9 +132,20 @@ const schema = z.object({
   // Loopback by default: the endpoint tells anyone who can reach it how busy the service is.
   METRICS_HOST: z.string().trim().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'expects an IP address or host name such as 127.0.0.1').default('127.0.0.1'),
   METRICS_PORT: wholeNumber(1, 65535, 'a TCP port').optional(),
+  CLUSTER: oneOf(['on', 'off']).default('off'),
+  INSTANCE_ID: z.string().trim().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'expects 1-100 characters of A-Z a-z 0-9 . _ : -').optional(),
+  ASTERISK_SERVERS: asteriskServersSchema.optional(),
+  CLUSTER_LEASE_TTL_MS: wholeNumber(1000, 60000, 'milliseconds').default(6000),
+  ASTERISK_DOWN_AFTER_S: seconds(10, 3600),
   ...complianceEnv,
   ...alertEnv,
 }).superRefine((v, ctx) => {
+  if (v.ASTERISK_SERVERS && v.CLUSTER !== 'on') {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['ASTERISK_SERVERS'], message: 'needs CLUSTER=on (several servers are coordinated through PostgreSQL)' });
+  }
+  if (v.CLUSTER === 'on' && databaseKind(v.DATABASE_URL).kind !== 'postgres') {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['CLUSTER'], message: 'CLUSTER=on needs a postgres:// DATABASE_URL: instances coordinate through PostgreSQL' });
+  }
   if (v.TELEGRAM_WEBHOOK_URL && !v.TELEGRAM_WEBHOOK_SECRET) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['TELEGRAM_WEBHOOK_SECRET'], message: 'required when TELEGRAM_WEBHOOK_URL is set' });
   }
@@ -142,12 +163,19 @@ function withoutBlanks(env: Env): Env {
 
 /** Builds the typed configuration or throws a ConfigError naming every bad variable (never its value). */
 export function loadConfig(env: Env): Config {
-  const parsed = schema.safeParse(withoutBlanks(env));
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${String(i.path[0] ?? '?')}: ${i.message}`);
-    throw new ConfigError([...new Set(problems)]);
+  const given = withoutBlanks(env);
+  const parsed = schema.safeParse(given);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${String(i.path[0] ?? '?')}: ${i.message}`);
+  // Checked beside the schema, not in a refinement, so that they are named even when other variables are wrong too.
+  if (!given.ASTERISK_SERVERS) {
+    if (!given.ARI_USERNAME) problems.push('ARI_USERNAME: required: the ARI user from ari.conf');
+    if (!given.ARI_PASSWORD) problems.push('ARI_PASSWORD: required: the ARI password from ari.conf');
   }
+  if (!parsed.success || problems.length > 0) throw new ConfigError([...new Set(problems)]);
   const v = parsed.data;
+  const servers: AsteriskServerConfig[] = v.ASTERISK_SERVERS ?? [{
+    id: 'default', url: v.ARI_URL.replace(/\/+$/, ''), username: v.ARI_USERNAME ?? '', password: v.ARI_PASSWORD ?? '', routes: ['M', 'D'], weight: 1,
+  }];
   return {
     telegram: {
       botToken: v.TELEGRAM_BOT_TOKEN,
@@ -159,14 +187,18 @@ export function loadConfig(env: Env): Config {
     },
     databaseUrl: v.DATABASE_URL,
     ari: {
-      url: v.ARI_URL.replace(/\/+$/, ''),
-      username: v.ARI_USERNAME,
-      password: v.ARI_PASSWORD,
+      url: servers[0]!.url,
+      username: servers[0]!.username,
+      password: servers[0]!.password,
       app: v.ARI_APP,
       requestTimeoutMs: v.ARI_REQUEST_TIMEOUT_MS,
       orphanSweepIntervalS: v.ORPHAN_SWEEP_INTERVAL_S,
     },
     routes: { M: { endpointTemplate: v.ROUTE_MAIN_ENDPOINT }, D: { endpointTemplate: v.ROUTE_DEV_ENDPOINT } },
+    asteriskServers: servers,
+    cluster: v.CLUSTER === 'on'
+      ? { instanceId: v.INSTANCE_ID ?? `${os.hostname()}-${process.pid}`, leaseTtlMs: v.CLUSTER_LEASE_TTL_MS, serverDownAfterS: v.ASTERISK_DOWN_AFTER_S }
+      : undefined,
     defaultCallerId: v.DEFAULT_CALLER_ID,
     defaultRegion: v.DEFAULT_REGION as CountryCode,
     allowedCountries: v.ALLOWED_COUNTRIES,
@@ -179,7 +211,7 @@ export function loadConfig(env: Env): Config {
     metrics: v.METRICS_PORT !== undefined ? { host: v.METRICS_HOST, port: v.METRICS_PORT } : undefined,
     ...complianceSettings(v),
     alerts: alertSettings(v),
-    secrets: [v.TELEGRAM_BOT_TOKEN, v.ARI_PASSWORD, databasePassword(v.DATABASE_URL), v.TELEGRAM_WEBHOOK_SECRET]
-      .filter((secret): secret is string => secret !== undefined),
+    secrets: [v.TELEGRAM_BOT_TOKEN, v.ARI_PASSWORD, ...servers.map((s) => s.password), databasePassword(v.DATABASE_URL), v.TELEGRAM_WEBHOOK_SECRET]
+      .filter((secret): secret is string => secret !== undefined && secret !== ''),
   };
 }

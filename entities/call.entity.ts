@@ -11,6 +11,7 @@ import { Agent } from './agent.entity';
 @Index('ix_calls_agent_requested', ['agentId', 'requestedAt'])
 @Index('ix_calls_stage', ['stage'])
 @Index('ix_calls_target_requested', ['target', 'requestedAt'])
+@Index('ix_calls_server_stage', ['serverId', 'stage'])
 /** One live call per agent, even with several processes on one database (refused requests are written ended). */
 @Index('uq_calls_agent_live', ['agentId'], { unique: true, where: `stage <> 'ended'` })
 export class Call {
@@ -89,4 +90,19 @@ export class Call {
 
   @Column({ type: 'integer', nullable: true })
   statusMessageId!: number | null;
+
+  /** Several instances (cluster mode): the Asterisk server the call runs on; null on a single instance. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  serverId!: string | null;
+
+  /**
+   * Several instances: the fencing token of the server's lease under which its owner started the
+   * call; null while the request waits for the owner. A bigint (a string from PostgreSQL's driver).
+   */
+  @Column({ type: 'bigint', nullable: true })
+  ownerToken!: string | null;
+
+  /** Several instances: who asked, on another instance, to end the call (agent or admin); its owner acts on it. */
+  @Column({ type: 'varchar', length: 8, nullable: true })
+  cancelRequestedBy!: 'agent' | 'admin' | 'system' | null;
 }

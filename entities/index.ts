@@ -5,6 +5,7 @@ import { DncListing } from './dnc-listing.entity';
 import { DncNumber } from './dnc-number.entity';
 import { CallerId } from './caller-id.entity';
 import { ClusterLease } from './cluster-lease.entity';
+import { AsteriskServerState } from './asterisk-server-state.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { SnakeCaseColumns1765000000000 } from './migrations/1765000000000-snake-case-columns';
 import { DoNotCallList1766000000000 } from './migrations/1766000000000-do-not-call-list';
@@ -13,12 +14,14 @@ import { CallerIdPool1766200000000 } from './migrations/1766200000000-caller-id-
 import { AgentStatusSuspended1766300000000 } from './migrations/1766300000000-agent-status-suspended';
 import { ClusterLeases1766400000000 } from './migrations/1766400000000-cluster-leases';
 import { CallsOneLivePerAgent1766500000000 } from './migrations/1766500000000-calls-one-live-per-agent';
+import { ClusterCalls1766600000000 } from './migrations/1766600000000-cluster-calls';
 import { SnakeCaseNaming } from './snake-case-naming';
 
-export { Agent, AuditEvent, Call, CallerId, ClusterLease, DncListing, DncNumber, SnakeCaseNaming };
+export { Agent, AsteriskServerState, AuditEvent, Call, CallerId, ClusterLease, DncListing, DncNumber, SnakeCaseNaming };
 export type { DncListingKind } from './dnc-listing.entity';
-export const ENTITIES = [Agent, Call, AuditEvent, DncListing, DncNumber, CallerId, ClusterLease];
+export const ENTITIES = [Agent, Call, AuditEvent, DncListing, DncNumber, CallerId, ClusterLease, AsteriskServerState];
 export const MIGRATIONS = [
   InitialSchema1764000000000, SnakeCaseColumns1765000000000, DoNotCallList1766000000000, CallsTargetIndex1766100000000,
   CallerIdPool1766200000000, AgentStatusSuspended1766300000000, ClusterLeases1766400000000, CallsOneLivePerAgent1766500000000,
+  ClusterCalls1766600000000,
 ];

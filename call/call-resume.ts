@@ -1,0 +1,119 @@
+/**
+ * A call taken over from another instance (cluster mode): its owner stopped, and the next owner of
+ * the Asterisk server knows only what the Call row recorded and what Asterisk shows now. This
+ * rebuilds the machine's state from both, then lets the machine decide what follows, so a taken-over
+ * call obeys the same rules as any other: a connected call keeps talking, a leg that went away
+ * meanwhile ends the call with the outcome that leg's state gives, and the ring and confirmation
+ * timers run on from where the first owner started them.
+ */
+import { type CallEffect, type CallEvent, type CallPlan, type CallState, type LegState, TIMER_GRACE_MS, type Transition, initialCallState, transition } from './call-machine';
+import { channelOfLeg } from './call-ids';
+import type { CallStage, LegName } from './call-types';
+
+/** What the Call row says of the call: how far it got, and when. */
+export interface RecordedCall {
+  stage: Exclude<CallStage, 'ended'>;
+  requestedAt: number;
+  agentRingingAt?: number;
+  agentAnsweredAt?: number;
+  targetRingingAt?: number;
+  connectedAt?: number;
+}
+
+/** One of the call's channels as Asterisk lists it now; null when it is gone. */
+export interface ObservedChannel {
+  state: string;
+  inStasis: boolean;
+}
+
+/** What Asterisk shows of the call now. */
+export interface ObservedCall {
+  agent: ObservedChannel | null;
+  target: ObservedChannel | null;
+  /** The channels in the call's bridge; null when the bridge is gone. */
+  bridgeChannelIds: readonly string[] | null;
+}
+
+type LegStatus = LegState['status'];
+
+/** How far each leg had got at each recorded stage (before Asterisk's view is applied). */
+const LEGS_AT: Record<RecordedCall['stage'], { agent: LegStatus; target: LegStatus; targetDialed: boolean }> = {
+  // A claimed request may have sent its originate, or not: Asterisk's view decides.
+  requested: { agent: 'dialing', target: 'created', targetDialed: false },
+  agent_dialing: { agent: 'dialing', target: 'created', targetDialed: false },
+  agent_ringing: { agent: 'ringing', target: 'created', targetDialed: false },
+  agent_answered: { agent: 'up', target: 'created', targetDialed: false },
+  target_dialing: { agent: 'up', target: 'dialing', targetDialed: true },
+  target_ringing: { agent: 'up', target: 'ringing', targetDialed: true },
+  connected: { agent: 'up', target: 'up', targetDialed: true },
+};
+
+export function resumeCall(plan: CallPlan, recorded: RecordedCall, observed: ObservedCall, now: number): Transition {
+  const base = initialCallState(plan, recorded.requestedAt);
+  const legs = LEGS_AT[recorded.stage];
+  const bridged = new Set(observed.bridgeChannelIds ?? []);
+  const legState = (leg: LegName, status: LegStatus): LegState => ({ status, inStasis: bridged.has(channelOfLeg(base.ids, leg)) });
+  let state: CallState = {
+    ...base,
+    stage: recorded.stage === 'requested' ? 'agent_dialing' : recorded.stage,
+    agent: legState('agent', legs.agent),
+    target: legState('target', legs.target),
+    targetDialed: legs.targetDialed,
+    // The ringback plays from the target's dial until the target answers; stopping one that ended is harmless.
+    ringbackPlaying: legs.targetDialed && legs.target !== 'up',
+    times: {
+      requestedAt: recorded.requestedAt,
+      ...(recorded.agentRingingAt !== undefined ? { agentRingingAt: recorded.agentRingingAt } : {}),
+      ...(recorded.agentAnsweredAt !== undefined ? { agentAnsweredAt: recorded.agentAnsweredAt } : {}),
+      ...(recorded.targetRingingAt !== undefined ? { targetRingingAt: recorded.targetRingingAt } : {}),
+      ...(recorded.connectedAt !== undefined ? { connectedAt: recorded.connectedAt } : {}),
+    },
+  };
+  const effects: CallEffect[] = [...timersRunningOn(state, now)];
+  if (state.stage !== recorded.stage) effects.push({ type: 'PersistCall', patch: { stage: state.stage } });
+  // The events Asterisk would have sent while no instance listened, in the order they would have come.
+  for (const event of observedEvents(state, observed, now)) {
+    const next = transition(state, event);
+    state = next.state;
+    effects.push(...next.effects);
+  }
+  if (state.stage !== 'ended' && observed.bridgeChannelIds === null) {
+    const next = transition(state, { type: 'RequestFailed', request: 'bridge', error: 'the bridge was gone when the call was taken over', at: now });
+    state = next.state;
+    effects.push(...next.effects);
+  }
+  return { state, effects };
+}
+
+/** The machine's timers for the stage, with what is left of them since the first owner started them. */
+function timersRunningOn(state: CallState, now: number): CallEffect[] {
+  const { plan, times } = state;
+  const left = (fullMs: number, since: number) => Math.max(0, fullMs - (now - since));
+  const timers: CallEffect[] = [];
+  if (state.agent.status === 'dialing' || state.agent.status === 'ringing') {
+    timers.push({ type: 'StartTimer', timer: 'agent_ring', ms: left(plan.agentRingTimeoutS * 1000 + TIMER_GRACE_MS, times.requestedAt) });
+  }
+  const answeredAt = times.agentAnsweredAt ?? times.requestedAt;
+  if (state.stage === 'agent_answered') {
+    timers.push({ type: 'StartTimer', timer: 'confirm', ms: left(plan.confirmTimeoutS * 1000, answeredAt) });
+  }
+  if (state.targetDialed && state.target.status !== 'up') {
+    timers.push({ type: 'StartTimer', timer: 'target_ring', ms: left(plan.targetRingTimeoutS * 1000 + TIMER_GRACE_MS, answeredAt) });
+  }
+  return timers;
+}
+
+function observedEvents(state: CallState, observed: ObservedCall, at: number): CallEvent[] {
+  const events: CallEvent[] = [];
+  for (const leg of ['agent', 'target'] as const) {
+    const channel = observed[leg];
+    if (!channel) {
+      events.push({ type: 'LegEnded', leg, cause: null, causeText: 'gone while no instance followed the call', at });
+      continue;
+    }
+    if (channel.state === 'Up' && state[leg].status !== 'up') events.push({ type: 'LegAnswered', leg, at });
+    // In Stasis but not in the bridge: the first owner stopped between the two, so the machine adds it now.
+    if (channel.inStasis && !state[leg].inStasis) events.push({ type: 'LegEnteredStasis', leg, at });
+  }
+  return events;
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import type { RouteCode } from '../call/call-types';
+
+/** One Asterisk server calls can run on: where its ARI is, which routes (trunks) it carries, and its share of calls. */
+export interface AsteriskServerConfig {
+  /** Stable across restarts: leases, call rows and metrics name the server by it. */
+  id: string;
+  url: string;
+  username: string;
+  password: string;
+  routes: readonly RouteCode[];
+  /** Calls go to the server with the fewest live calls per unit of weight. */
+  weight: number;
+}
+
+/** Several instances on one PostgreSQL database (CLUSTER=on). */
+export interface ClusterSettings {
+  /** Unique per running process: it names the holder of every lease this process takes. */
+  instanceId: string;
+  /** How long a lease lasts unless renewed; an owner stops acting a third of it before it lapses. */
+  leaseTtlMs: number;
+  /** How long a server's ARI may stay unreachable before the calls on it are ended. */
+  serverDownAfterS: number;
+}
+
+const server = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'each server needs an "id" of 1-64 characters A-Z a-z 0-9 _ -'),
+  url: z.string().refine((v) => /^https?:\/\/[^\s/]+/.test(v) && URL.canParse(v), 'each server needs an http(s) "url" such as http://10.0.0.5:8088'),
+  username: z.string().trim().min(1, 'each server needs the "username" of its ari.conf user'),
+  password: z.string().trim().min(1, 'each server needs the "password" of its ari.conf user'),
+  routes: z.array(z.enum(['M', 'D'], { errorMap: () => ({ message: '"routes" lists M and/or D' }) })).min(1, '"routes" lists M and/or D').default(['M', 'D']),
+  weight: z.number().int('"weight" is a whole number from 1 to 1000').min(1, '"weight" is a whole number from 1 to 1000').max(1000, '"weight" is a whole number from 1 to 1000').default(1),
+}, { invalid_type_error: 'each server is an object with id, url, username, password' });
+
+/**
+ * ASTERISK_SERVERS: a JSON array of servers. Messages name the field that is wrong, never a value
+ * (the passwords are in it).
+ */
+export const asteriskServersSchema = z.string().transform((text, ctx): AsteriskServerConfig[] => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'expects a JSON array such as [{"id":"a1","url":"http://10.0.0.5:8088","username":"callbot","password":"…","routes":["M"]}]' });
+    return z.NEVER;
+  }
+  const servers = z.array(server).min(1, 'expects at least one server').safeParse(parsed);
+  if (!servers.success) {
+    for (const message of new Set(servers.error.issues.map((i) => i.message))) ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+    return z.NEVER;
+  }
+  const ids = servers.data.map((s) => s.id);
+  if (new Set(ids).size !== ids.length) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'each server needs an id of its own' });
+    return z.NEVER;
+  }
+  return servers.data.map((s) => ({ ...s, url: s.url.replace(/\/+$/, '') }));
+});
