@@ -1,11 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { type Observable, Subject, type Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
-import { type NumberCheck, type NumberPolicy, checkDialableNumber } from '../phone/number-policy';
 import type { AriPort } from './ari-port';
-import { type AgentDirectory, AgentHasLiveCall, type AgentRecord, type AuditTrail, type CallRecords } from './call-engine-ports';
-import type { CallPlan, CancelSource } from '../call/call-machine';
+import type { AgentDirectory, AuditTrail, CallRecords } from './call-engine-ports';
+import { type CallPlan, type CancelSource, initialCallState, transition } from '../call/call-machine';
+import { type RecordedCall, resumeCall } from '../call/call-resume';
+import type { ServerCallRow } from '../cluster/cluster-call-store';
+import { CallIntake, type CallPlacement, type CallRequest, type PlaceCallResult, type RefusedRequest } from './call-intake';
 import { CallRegistry, type LiveCall } from './call-registry';
 import { CallRowWriter } from './call-row-writer';
 import { CallRunner } from './call-runner';
@@ -14,41 +15,9 @@ import type { CallStage, RouteCode } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
 import { type InterruptedCall, reconcileOnStartup, resyncAfterReconnect, sweepOrphans } from './reconcile';
 import type { TeardownRetryPolicy } from './teardown-retry';
-import { type CallAttempt, type CallRule, type RuleContext, type RuleRefusal, type RuleWait, ruleRecord } from '../rules/call-rule';
+import type { CallRule } from '../rules/call-rule';
 
-export type CallRefusal =
-  | 'not_authorized'
-  | 'no_route'
-  | 'no_phone'
-  | 'invalid_number'
-  | 'live_call_exists'
-  | 'capacity'
-  | 'telephony_offline'
-  /** A compliance rule refused it (do-not-call, calling hours, caps): `rule` says which and why. */
-  | 'rule';
-
-export type PlaceCallResult =
-  | { ok: true; callId: string; context: CallContext; updates: Observable<CallUpdate> }
-  | {
-    ok: false;
-    refusal: CallRefusal;
-    /** invalid_number: why the number was refused. */
-    number?: Extract<NumberCheck, { ok: false }>;
-    liveCallId?: string;
-    /** The checked number, when it was valid. */
-    target?: string;
-    rule?: RuleRefusal;
-  };
-
-/** A refused request of a known agent, told once its Call row and audit event are written. */
-export interface RefusedRequest {
-  agentId: number;
-  agentTelegramId: string;
-  refusal: CallRefusal;
-  /** The compliance rule that refused it, when one did. */
-  rule?: RuleRefusal;
-  at: number;
-}
+export type { CallRefusal, CallRequest, PlaceCallResult, RefusedRequest } from './call-intake';
 
 /** What the app may see of a live call: who, what, where it is, and its stream. */
 export interface LiveCallView {
@@ -61,14 +30,6 @@ export type CancelAnswer = 'cancelled' | 'no_such_call' | 'not_yours';
 
 function viewOf(live: LiveCall): LiveCallView {
   return { context: live.context, stage: live.state.stage, updates: live.updates.asObservable() };
-}
-
-export interface CallRequest {
-  agentTelegramId: string;
-  targetInput: string;
-  telegramChatId?: string;
-  /** Told when a rule holds the request back for a moment (a route's set-up rate). */
-  onWaiting?: (wait: RuleWait) => void;
 }
 
 export interface CallEngineDeps {
@@ -87,8 +48,17 @@ export interface CallEngineDeps {
   setup?: CallSetupObserver;
   /** Channels of the app that are not calls (caller-ID verification): the orphan sweep leaves them while live. */
   otherChannels?: { ownedChannelIds(): ReadonlySet<string> };
+  /**
+   * Cluster mode: this engine runs the calls of one Asterisk server that several instances share.
+   * It then ends no row on start; on every connect it first takes over the server's calls that it
+   * does not run yet (another owner started them), and only then sweeps orphans.
+   */
+  server?: { id: string; callsToTakeOver(): Promise<readonly ServerCallRow[]> };
   now?: () => number;
 }
+
+/** A claimed request older than this is ended instead of started: an agent should not be rung for a request long past. */
+export const STALE_REQUEST_MS = 15_000;
 
 /** What the orphan sweeps have cleaned since the engine started. */
 export interface SweepCounts {
@@ -100,22 +70,20 @@ export interface SweepCounts {
 
 
 /**
- * The engine's front door: checks and records a call request, then hands it to the runner.
- * Every request leaves a trace before anything is dialed: a Call row for a known agent (refused
- * ones included) and an audit event for every refusal.
+ * One Asterisk server's calls: the intake's checks in front (call-intake.ts), the runner behind,
+ * and reconciliation with Asterisk on start, on every reconnect and periodically.
  */
 export class CallEngine {
   private readonly registry = new CallRegistry();
   private readonly runner: CallRunner;
   private readonly writer: CallRowWriter;
+  private readonly intake: CallIntake;
   private readonly now: () => number;
-  private readonly policy: NumberPolicy;
   private subscriptions: Subscription[] = [];
   private wasConnected = false;
   private sweepTimer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
   private readonly swept: SweepCounts = { sweeps: 0, channels: 0, bridges: 0, failed: 0 };
-  private readonly refused = new Subject<RefusedRequest>();
 
   constructor(private readonly deps: CallEngineDeps) {
     this.now = deps.now ?? Date.now;
@@ -126,7 +94,7 @@ export class CallEngine {
       ...(deps.teardownRetry ? { teardownRetry: deps.teardownRetry } : {}),
       ...(deps.setup ? { setup: deps.setup } : {}),
     });
-    this.policy = { defaultRegion: deps.config.defaultRegion, allowedCountries: deps.config.allowedCountries };
+    this.intake = new CallIntake(deps, this.localPlacement());
   }
 
   /** The stream of every call's updates. */
@@ -136,7 +104,7 @@ export class CallEngine {
 
   /** Every refused request of a known agent, after it is recorded (the abuse alerts count them). */
   get refusals(): Observable<RefusedRequest> {
-    return this.refused.asObservable();
+    return this.intake.refusals;
   }
 
   isTelephonyOnline(): boolean {
@@ -148,7 +116,8 @@ export class CallEngine {
    * calls it ended, so the bot can tell their agents.
    */
   async start(): Promise<InterruptedCall[]> {
-    const interrupted = await reconcileOnStartup(this.deps.calls, this.deps.logger);
+    // Another owner's calls on a shared server are taken over on connect, not ended.
+    const interrupted = this.deps.server ? [] : await reconcileOnStartup(this.deps.calls, this.deps.logger);
     this.subscriptions.push(this.deps.ari.events.subscribe((event) => this.runner.handleAriEvent(event)));
     this.subscriptions.push(this.deps.ari.connection.subscribe((state) => {
       if (state !== 'connected') return;
@@ -182,40 +151,8 @@ export class CallEngine {
     await this.runner.settled();
   }
 
-  async placeCall(request: CallRequest): Promise<PlaceCallResult> {
-    const { agents } = this.deps;
-    const agent = await agents.activeAgentByTelegramId(request.agentTelegramId);
-    if (!agent) {
-      await this.deps.audit.record({ actor: request.agentTelegramId, action: 'call_refused', subject: null, details: 'not_authorized' });
-      return { ok: false, refusal: 'not_authorized' };
-    }
-    const live = this.registry.liveCallOfAgent(agent.id);
-    if (live) return this.refuse(agent, request, 'live_call_exists', { liveCallId: live.context.callId });
-    const number = checkDialableNumber(request.targetInput, this.policy);
-    if (!number.ok) return this.refuse(agent, request, 'invalid_number', { number });
-    if (!agent.route) return this.refuse(agent, request, 'no_route', { target: number.e164 });
-    if (!agent.phone) return this.refuse(agent, request, 'no_phone');
-    const attempt: CallAttempt = {
-      agentId: agent.id, agentTelegramId: agent.telegramId, target: number.e164, route: agent.route, callerId: agent.callerId, at: this.now(),
-    };
-    const context: RuleContext = {
-      liveCallsOnRoute: (route) => this.registry.liveOnRoute(route),
-      waiting: (wait) => request.onWaiting?.(wait),
-    };
-    for (const rule of this.deps.rules ?? []) {
-      const refused = await rule.check(attempt, context);
-      if (refused) return this.refuse(agent, request, 'rule', { target: number.e164, rule: refused });
-    }
-    if (!this.deps.ari.isConnected()) return this.refuse(agent, request, 'telephony_offline');
-    if (this.registry.size >= this.deps.config.maxConcurrentCalls) return this.refuse(agent, request, 'capacity');
-    if (!this.registry.reserveAgent(agent.id, agent.route)) {
-      return this.refuse(agent, request, 'live_call_exists', { liveCallId: this.registry.liveCallOfAgent(agent.id)?.context.callId });
-    }
-    try {
-      return await this.launch(agent, agent.route, agent.phone, number.e164, request);
-    } finally {
-      this.registry.releaseAgent(agent.id);
-    }
+  placeCall(request: CallRequest): Promise<PlaceCallResult> {
+    return this.intake.placeCall(request);
   }
 
   /** Ends a live call at whatever stage it is; false when there is no such live call. */
@@ -278,39 +215,6 @@ export class CallEngine {
     return this.runner.settled();
   }
 
-  private async launch(agent: AgentRecord, route: RouteCode, agentPhone: string, target: string, request: CallRequest): Promise<PlaceCallResult> {
-    const { config } = this.deps;
-    const callId = randomUUID();
-    const callerId = agent.callerId ?? config.defaultCallerId ?? null;
-    const template = config.routes[route].endpointTemplate;
-    const plan: CallPlan = {
-      callId,
-      route,
-      agentEndpoint: template.replace('{number}', agentPhone),
-      targetEndpoint: template.replace('{number}', target),
-      callerId,
-      agentRingTimeoutS: config.agentRingTimeoutS,
-      targetRingTimeoutS: config.targetRingTimeoutS,
-      confirmDigit: config.agentConfirmDigit,
-      confirmTimeoutS: config.agentConfirmTimeoutS,
-    };
-    await this.endedCallsWritten(agent.id);
-    try {
-      await this.deps.calls.recordCallRequest({
-        id: callId, agentId: agent.id, agentPhone, targetInput: request.targetInput.slice(0, 64), target, callerId, route,
-        agentEndpoint: plan.agentEndpoint, targetEndpoint: plan.targetEndpoint, stage: 'requested', requestedAt: new Date(this.now()),
-        telegramChatId: request.telegramChatId ?? null,
-      });
-    } catch (err) {
-      // Another process on the same database placed the agent's live call: nothing was written or dialed.
-      if (err instanceof AgentHasLiveCall) return this.refuse(agent, request, 'live_call_exists', { target });
-      throw err;
-    }
-    const context: CallContext = { callId, agentId: agent.id, agentTelegramId: agent.telegramId, agentPhone, target, route, callerId };
-    const live = this.runner.start(context, plan);
-    return { ok: true, callId, context, updates: live.updates.asObservable() };
-  }
-
   /**
    * The agent's calls this engine has ended but whose last row write may still be on its way: the
    * database must see them ended before the next call's row, or it would refuse that one.
@@ -320,27 +224,82 @@ export class CallEngine {
     await Promise.all(ended.map((c) => this.writer.settled(c.context.callId)));
   }
 
-  private async refuse(
-    agent: AgentRecord, request: CallRequest, refusal: CallRefusal,
-    facts: { number?: Extract<NumberCheck, { ok: false }>; liveCallId?: string; target?: string; rule?: RuleRefusal } = {},
-  ): Promise<PlaceCallResult> {
-    const now = new Date(this.now());
-    const rule = facts.rule ? `${refusal}: ${ruleRecord(facts.rule)}` : refusalRecord(refusal, facts.number);
-    await this.deps.calls.recordCallRequest({
-      id: randomUUID(), agentId: agent.id, agentPhone: agent.phone, targetInput: request.targetInput.slice(0, 64), target: facts.target ?? null,
-      route: agent.route, callerId: agent.callerId, stage: 'ended', outcome: 'refused', detail: rule.slice(0, 512),
-      requestedAt: now, endedAt: now, telegramChatId: request.telegramChatId ?? null,
+  /**
+   * Starts a request recorded for this engine's server by another instance (cluster mode). One
+   * that waited past STALE_REQUEST_MS is ended as failed without dialing: its agent has moved on.
+   */
+  runRequested(row: ServerCallRow): void {
+    if (this.registry.get(row.id)) return;
+    const { context, plan } = this.callOf(row);
+    const waitedMs = this.now() - row.requestedAt.getTime();
+    if (waitedMs <= STALE_REQUEST_MS) {
+      this.runner.start(context, plan);
+      return;
+    }
+    const ended = transition(initialCallState(plan, row.requestedAt.getTime()), {
+      type: 'RequestFailed', request: 'start', error: `the request waited ${Math.round(waitedMs / 1000)} s for its server's owner`, at: this.now(),
     });
-    await this.deps.audit.record({ actor: agent.telegramId, action: 'call_refused', subject: agent.telegramId, details: rule });
-    this.refused.next({ agentId: agent.id, agentTelegramId: agent.telegramId, refusal, ...(facts.rule ? { rule: facts.rule } : {}), at: now.getTime() });
+    this.runner.adopt(context, ended);
+  }
+
+  /** Cancels a call on another instance's behalf (the cancel was recorded on its row). */
+  cancelRequested(row: ServerCallRow): void {
+    if (row.cancelRequestedBy) this.cancelCall(row.id, row.cancelRequestedBy);
+  }
+
+  /** The server's calls another owner started: re-read from Asterisk and carried on (call/call-resume.ts). */
+  private async takeOver(rows: readonly ServerCallRow[]): Promise<void> {
+    const fresh = rows.filter((row): row is ServerCallRow & { stage: RecordedCall['stage'] } => row.stage !== 'ended' && !this.registry.get(row.id));
+    await Promise.all(fresh.map(async (row) => {
+      const { context, plan } = this.callOf(row);
+      const ids = initialCallState(plan, 0).ids;
+      const [agent, target, bridge] = await Promise.all([
+        this.deps.ari.getChannel(ids.agentChannelId), this.deps.ari.getChannel(ids.targetChannelId), this.deps.ari.getBridge(ids.bridgeId),
+      ]);
+      if (this.registry.get(row.id)) return;
+      const observed = (c: typeof agent) => (c ? { state: c.state, inStasis: c.appName === 'Stasis' } : null);
+      const resumed = resumeCall(plan, recordedOf(row), { agent: observed(agent), target: observed(target), bridgeChannelIds: bridge?.channelIds ?? null }, this.now());
+      this.deps.logger.info('took over a call', { callId: row.id, stage: row.stage, now: resumed.state.stage, server: this.deps.server?.id });
+      this.runner.adopt(context, resumed);
+    }));
+  }
+
+  private callOf(row: ServerCallRow): { context: CallContext; plan: CallPlan } {
+    const { config } = this.deps;
     return {
-      ok: false, refusal,
-      ...(facts.number ? { number: facts.number } : {}), ...(facts.liveCallId ? { liveCallId: facts.liveCallId } : {}), ...(facts.target ? { target: facts.target } : {}),
-      ...(facts.rule ? { rule: facts.rule } : {}),
+      context: {
+        callId: row.id, agentId: row.agentId, agentTelegramId: row.agentTelegramId, agentPhone: row.agentPhone, target: row.target, route: row.route, callerId: row.callerId,
+      },
+      plan: {
+        callId: row.id, route: row.route, agentEndpoint: row.agentEndpoint, targetEndpoint: row.targetEndpoint, callerId: row.callerId,
+        agentRingTimeoutS: config.agentRingTimeoutS, targetRingTimeoutS: config.targetRingTimeoutS,
+        confirmDigit: config.agentConfirmDigit, confirmTimeoutS: config.agentConfirmTimeoutS,
+      },
+    };
+  }
+
+  /** A single instance: calls run in this process, on this engine's one server. */
+  private localPlacement(): CallPlacement {
+    return {
+      liveCallOfAgent: (agentId) => this.registry.liveCallOfAgent(agentId)?.context.callId,
+      reserveAgent: (agentId, route) => this.registry.reserveAgent(agentId, route),
+      releaseAgent: (agentId) => this.registry.releaseAgent(agentId),
+      liveCallsOnRoute: (route) => this.registry.liveOnRoute(route),
+      liveCallCount: () => Promise.resolve(this.registry.size),
+      serverFor: () => Promise.resolve(this.deps.ari.isConnected() ? { serverId: null } : undefined),
+      endedCallsWritten: (agentId) => this.endedCallsWritten(agentId),
+      start: (context, plan) => Promise.resolve({ updates: this.runner.start(context, plan).updates.asObservable(), runsHere: true }),
     };
   }
 
   private async afterConnect(reconnect: boolean): Promise<void> {
+    try {
+      if (this.deps.server) await this.takeOver(await this.deps.server.callsToTakeOver());
+    } catch (err) {
+      this.deps.logger.warn('taking over the server\'s calls failed; will retry on the next connect', { server: this.deps.server?.id, err });
+      // Sweeping now would hang up the very calls not yet taken over.
+      return;
+    }
     try {
       if (reconnect) await resyncAfterReconnect(this.deps.ari, this.registry, this.runner, this.deps.logger);
     } catch (err) {
@@ -366,9 +325,11 @@ export class CallEngine {
   }
 }
 
-/** The rule that refused a request, as the audit log and the Call row keep it: codes and facts, no wording. */
-function refusalRecord(refusal: CallRefusal, number?: Extract<NumberCheck, { ok: false }>): string {
-  if (!number) return refusal;
-  const facts = number.facts ? Object.entries(number.facts).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join(' ') : '';
-  return `${refusal}: ${number.refusal}${facts ? ` (${facts})` : ''}`;
+function recordedOf(row: ServerCallRow & { stage: RecordedCall['stage'] }): RecordedCall {
+  const recorded: RecordedCall = { stage: row.stage, requestedAt: row.requestedAt.getTime() };
+  if (row.agentRingingAt) recorded.agentRingingAt = row.agentRingingAt.getTime();
+  if (row.agentAnsweredAt) recorded.agentAnsweredAt = row.agentAnsweredAt.getTime();
+  if (row.targetRingingAt) recorded.targetRingingAt = row.targetRingingAt.getTime();
+  if (row.connectedAt) recorded.connectedAt = row.connectedAt.getTime();
+  return recorded;
 }

@@ -2,7 +2,7 @@ import type { Logger } from '../config/logger';
 import { toCallEvent } from './ari-events';
 import { type AriEvent, type AriPort, AriRequestError } from './ari-port';
 import {
-  type CallEffect, type CallEvent, type CallPlan, type TimerName,
+  type CallEffect, type CallEvent, type CallPlan, type TimerName, type Transition,
   initialCallState, transition,
 } from '../call/call-machine';
 import { legOfChannel } from '../call/call-ids';
@@ -56,6 +56,21 @@ export class CallRunner {
     });
     this.deps.registry.publish(live, toCallUpdate(context, live.state.stage, live.state, at));
     this.dispatch(live, { type: 'CallStarted', at });
+    return live;
+  }
+
+  /**
+   * A call another instance started (cluster take-over): its state and first effects come from
+   * call/call-resume.ts, and from here on it runs like any other.
+   */
+  adopt(context: CallContext, resumed: Transition): LiveCall {
+    const at = this.now();
+    const live = this.deps.registry.add(context, resumed.state);
+    this.pending.set(context.callId, { requests: new Map(), teardown: [], timers: new Map() });
+    // A call that ended while nobody followed it is published once, by the effects' own update.
+    if (live.state.stage !== 'ended') this.deps.registry.publish(live, toCallUpdate(context, live.state.stage, live.state, at));
+    for (const effect of resumed.effects) this.execute(live, effect);
+    if (live.state.stage === 'ended') this.finish(live);
     return live;
   }
 

@@ -6,6 +6,7 @@ import { CallRowSql, type CallRowQuery } from './call-row-sql';
 import { SqliteConnection } from './sqlite-connection';
 import { AgentHasLiveCall } from '../stasis/call-engine-ports';
 import { violatesUniqueIndex } from './unique-violation';
+import { type Fence, fencedUpdate } from '../cluster/fenced-update';
 
 /** The index keeping one live call per agent (entities/call.entity.ts). */
 const ONE_LIVE_CALL_PER_AGENT = { name: 'uq_calls_agent_live', table: 'calls', columns: ['agent_id'] } as const;
@@ -41,6 +42,16 @@ export class CallStore {
   async recordCallTransition(id: string, patch: CallPatch): Promise<void> {
     const update = this.writes.update(id, patch);
     if (update) await this.write(update);
+  }
+
+  /**
+   * The owner of the call's server writes its changes only while it still holds the server's lease
+   * (cluster mode): false when the fence is no longer the lease's, and nothing was written.
+   */
+  async recordFencedTransition(id: string, patch: CallPatch, fence: Fence): Promise<boolean> {
+    const update = this.writes.update(id, patch);
+    if (!update) return true;
+    return (await fencedUpdate(this.dataSource, update.sql, update.parameters, fence)) > 0;
   }
 
   /** On SQLite through statements the connection keeps (see SqliteConnection); on PostgreSQL through the pool. */

@@ -1,0 +1,197 @@
+import type { DataSource } from 'typeorm';
+import type { CallStage, RouteCode } from '../call/call-types';
+import { databaseNowMs } from './database-clock';
+import type { Fence } from './fenced-update';
+import { fencedUpdate } from './fenced-update';
+import { returningRows } from './statement-result';
+
+/** The channel every instance listens on: the payload is the id of the server whose owner should look. */
+export const CALLS_CHANNEL = 'callbot_calls';
+
+/** The lease that makes an instance the owner of one Asterisk server. */
+export function serverLeaseName(serverId: string): string {
+  return `asterisk:${serverId}`;
+}
+
+/** A Call row as the owner of its server needs it to run or take over the call. */
+export interface ServerCallRow {
+  id: string;
+  agentId: number;
+  agentTelegramId: string;
+  agentPhone: string;
+  target: string;
+  route: RouteCode;
+  callerId: string | null;
+  agentEndpoint: string;
+  targetEndpoint: string;
+  stage: CallStage;
+  requestedAt: Date;
+  agentRingingAt: Date | null;
+  agentAnsweredAt: Date | null;
+  targetRingingAt: Date | null;
+  connectedAt: Date | null;
+  telegramChatId: string | null;
+  statusMessageId: number | null;
+  cancelRequestedBy: 'agent' | 'admin' | 'system' | null;
+}
+
+/** A server as every instance sees it: whether an owner holds it and says its ARI is connected, and its live calls. */
+export interface ServerView {
+  id: string;
+  owned: boolean;
+  connected: boolean;
+  liveCalls: number;
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * The statements by which instances hand calls to each other through PostgreSQL: a request is a
+ * Call row with its server and no owner token yet; the server's owner claims it under its lease's
+ * fencing token, so a paused former owner's claim or state write changes nothing. NOTIFY only wakes
+ * the owner up: the rows are the queue, and an owner also looks every second in case a
+ * notification was missed.
+ */
+export class ClusterCallStore {
+  private readonly now: string;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.now = databaseNowMs(dataSource);
+  }
+
+  /** Wakes the owner of `serverId` (a request to start, or a cancel). */
+  async notify(serverId: string): Promise<void> {
+    if (this.dataSource.options.type !== 'postgres') return;
+    await this.dataSource.query('SELECT pg_notify($1, $2)', [CALLS_CHANNEL, serverId]);
+  }
+
+  /** Takes the server's waiting requests for this owner; none when its fence is no longer the lease's. */
+  async claimRequests(serverId: string, fence: Fence): Promise<ServerCallRow[]> {
+    const p = this.parameter;
+    const claimed = await returningRows(this.dataSource,
+      `UPDATE calls SET owner_token = CAST(${p(0)} AS bigint)
+       WHERE server_id = ${p(1)} AND stage = 'requested' AND owner_token IS NULL
+         AND (SELECT token FROM leases WHERE name = ${p(2)} AND holder = ${p(3)}${this.forShare}) = CAST(${p(0)} AS bigint)
+       RETURNING id`,
+      [String(fence.token), serverId, fence.name, fence.holder]);
+    if (claimed.length === 0) return [];
+    return this.rows(`c.id IN (${claimed.map((_, i) => p(i)).join(', ')})`, claimed.map((r) => String(r.id)));
+  }
+
+  /** The server's live calls that an owner started: the ones a new owner takes over. */
+  startedCalls(serverId: string): Promise<ServerCallRow[]> {
+    return this.rows(`c.server_id = ${this.parameter(0)} AND c.stage <> 'ended' AND c.owner_token IS NOT NULL`, [serverId]);
+  }
+
+  /** The server's live calls someone on another instance asked to end. */
+  cancelRequests(serverId: string): Promise<ServerCallRow[]> {
+    return this.rows(`c.server_id = ${this.parameter(0)} AND c.stage <> 'ended' AND c.cancel_requested_by IS NOT NULL`, [serverId]);
+  }
+
+  /** Asks the owner of the call's server to end it; the server's id, or null when the call is not live. */
+  async requestCancel(callId: string, by: 'agent' | 'admin' | 'system'): Promise<string | null> {
+    const p = this.parameter;
+    const rows = await returningRows(this.dataSource,
+      `UPDATE calls SET cancel_requested_by = ${p(0)} WHERE id = ${p(1)} AND stage <> 'ended' AND server_id IS NOT NULL RETURNING server_id`,
+      [by, callId]);
+    const serverId = rows[0]?.server_id;
+    if (typeof serverId !== 'string') return null;
+    await this.notify(serverId);
+    return serverId;
+  }
+
+  /** A live call of any server, by id; null once ended. */
+  async liveCall(callId: string): Promise<ServerCallRow | null> {
+    return (await this.rows(`c.id = ${this.parameter(0)} AND c.stage <> 'ended'`, [callId]))[0] ?? null;
+  }
+
+  /** Every live call of every server (admin listings). */
+  liveCalls(): Promise<ServerCallRow[]> {
+    return this.rows(`c.stage <> 'ended' AND c.server_id IS NOT NULL`, []);
+  }
+
+  /** Records whether the owner's ARI is connected; false when the fence is no longer the lease's. */
+  async setConnected(serverId: string, connected: boolean, fence: Fence): Promise<boolean> {
+    const p = this.parameter;
+    const changed = await fencedUpdate(this.dataSource,
+      `UPDATE asterisk_servers SET connected = ${p(0)}, changed_at = ${this.now} WHERE id = ${p(1)}`,
+      [connected, serverId], fence);
+    if (changed > 0) return true;
+    await returningRows(this.dataSource,
+      `INSERT INTO asterisk_servers (id, connected, changed_at) VALUES (${p(0)}, ${p(1)}, ${this.now}) ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [serverId, connected]);
+    return (await fencedUpdate(this.dataSource,
+      `UPDATE asterisk_servers SET connected = ${p(0)}, changed_at = ${this.now} WHERE id = ${p(1)}`,
+      [connected, serverId], fence)) > 0;
+  }
+
+  /**
+   * Every configured server as the instances see it: owned while its lease is live, connected
+   * while its owner says so, and its live calls (waiting requests included).
+   */
+  async servers(serverIds: readonly string[]): Promise<ServerView[]> {
+    if (serverIds.length === 0) return [];
+    const p = this.parameter;
+    const list = serverIds.map((_, i) => p(i)).join(', ');
+    const [states, counts] = await Promise.all([
+      this.dataSource.query(
+        `SELECT s.id, s.connected, CASE WHEN l.expires_at > ${this.now} THEN 1 ELSE 0 END AS owned
+         FROM asterisk_servers s LEFT JOIN leases l ON l.name = ${this.concatLeaseName('s.id')} WHERE s.id IN (${list})`,
+        [...serverIds]) as Promise<Row[]>,
+      this.dataSource.query(
+        `SELECT server_id, COUNT(*) AS live FROM calls WHERE stage <> 'ended' AND server_id IN (${list}) GROUP BY server_id`,
+        [...serverIds]) as Promise<Row[]>,
+    ]);
+    return serverIds.map((id) => {
+      const state = states.find((s) => s.id === id);
+      const count = counts.find((c) => c.server_id === id);
+      const owned = state !== undefined && Number(state.owned) === 1;
+      return { id, owned, connected: owned && (state.connected === true || Number(state.connected) === 1), liveCalls: Number(count?.live ?? 0) };
+    });
+  }
+
+  private async rows(where: string, parameters: unknown[]): Promise<ServerCallRow[]> {
+    const rows = await this.dataSource.query(
+      `SELECT c.id, c.agent_id, a.telegram_id, c.agent_phone, c.target, c.route, c.caller_id, c.agent_endpoint, c.target_endpoint,
+              c.stage, c.requested_at, c.agent_ringing_at, c.agent_answered_at, c.target_ringing_at, c.connected_at,
+              c.telegram_chat_id, c.status_message_id, c.cancel_requested_by
+       FROM calls c JOIN agents a ON a.id = c.agent_id WHERE ${where} ORDER BY c.requested_at`,
+      parameters) as Row[];
+    return rows.map(toServerCallRow);
+  }
+
+  private concatLeaseName(column: string): string {
+    return `'asterisk:' || ${column}`;
+  }
+
+  private get forShare(): string {
+    return this.dataSource.options.type === 'postgres' ? ' FOR SHARE' : '';
+  }
+
+  private readonly parameter = (index: number): string => this.dataSource.driver.createParameter(`p${index}`, index);
+}
+
+const date = (v: unknown): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
+
+function toServerCallRow(r: Row): ServerCallRow {
+  return {
+    id: String(r.id),
+    agentId: Number(r.agent_id),
+    agentTelegramId: String(r.telegram_id),
+    agentPhone: String(r.agent_phone),
+    target: String(r.target),
+    route: r.route as RouteCode,
+    callerId: r.caller_id === null ? null : String(r.caller_id),
+    agentEndpoint: String(r.agent_endpoint),
+    targetEndpoint: String(r.target_endpoint),
+    stage: r.stage as CallStage,
+    requestedAt: date(r.requested_at)!,
+    agentRingingAt: date(r.agent_ringing_at),
+    agentAnsweredAt: date(r.agent_answered_at),
+    targetRingingAt: date(r.target_ringing_at),
+    connectedAt: date(r.connected_at),
+    telegramChatId: r.telegram_chat_id === null ? null : String(r.telegram_chat_id),
+    statusMessageId: r.status_message_id === null ? null : Number(r.status_message_id),
+    cancelRequestedBy: (r.cancel_requested_by ?? null) as ServerCallRow['cancelRequestedBy'],
+  };
+}
