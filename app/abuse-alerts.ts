@@ -40,10 +40,10 @@ export class AbuseAlerts {
   }
 
   start(): void {
-    const { engine } = this.deps;
+    const { desk } = this.deps;
     this.subscription = merge(
-      engine.updates,
-      engine.refusals,
+      desk.updates,
+      desk.refusals,
     ).subscribe((event) => {
       const who = 'context' in event ? event.context : event;
       const base = { agentId: who.agentId, agentTelegramId: who.agentTelegramId };

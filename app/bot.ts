@@ -199,7 +199,7 @@ export class CallBot {
         return this.alerts.record(action.alertId) ? undefined : ALERT.staleAlert;
       case 'hangup': {
         // The engine decides who may end a call, and ends it when they may.
-        const answer = this.deps.engine.cancelCallAs(action.callId, { agentId: agent?.id ?? null, isAdmin: m.role.kind === 'admin' });
+        const answer = await this.deps.desk.cancelCallAs(action.callId, { agentId: agent?.id ?? null, isAdmin: m.role.kind === 'admin' });
         if (answer === 'cancelled') return undefined;
         return answer === 'not_yours' ? T.notYourCall : T.staleButton;
       }

@@ -1,7 +1,7 @@
 import type { User } from 'node-telegram-bot-api/types';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
-import type { CallEngine } from '../stasis/call-engine';
+import type { CallDesk } from './call-desk';
 import type { CallerIdVerification } from '../stasis/caller-id-verification';
 import type { Stores } from '../store';
 import type { Role } from './roles';
@@ -9,7 +9,8 @@ import type { TelegramOut } from './telegram-out';
 
 export interface BotDeps {
   config: Config;
-  engine: CallEngine;
+  /** Calls: placing, listing and ending them. */
+  desk: CallDesk;
   /** Caller-ID verification calls. */
   verification: CallerIdVerification;
   stores: Stores;

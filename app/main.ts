@@ -12,6 +12,7 @@ import { VerificationRunner } from '../stasis/verification-runner';
 import { createStores } from '../store';
 import { createCallRules } from '../rules';
 import { CallBot } from './bot';
+import { engineDesk } from './call-desk';
 import { BotTokenRefused, checkBotApi } from './bot-api-check';
 import { answerCommandLine } from './command-line';
 import { Operations } from './operations';
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
   for (const call of interrupted) {
     if (call.telegramChatId && call.statusMessageId) void out.edit(call.telegramChatId, call.statusMessageId, T.interrupted, undefined, 'final');
   }
-  const callBot = new CallBot({ config, engine, verification, stores, out, logger, statusEditIntervalMs: 1000 }, bot);
+  const callBot = new CallBot({ config, desk: engineDesk(engine), verification, stores, out, logger, statusEditIntervalMs: 1000 }, bot);
   shutdown.add('live calls and Telegram', async () => {
     logger.info('ending live calls', { liveCalls: engine.liveCalls().length });
     for (const call of engine.liveCalls()) engine.cancelCall(call.context.callId, 'system');

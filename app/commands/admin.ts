@@ -63,8 +63,8 @@ export async function onRevoke(m: Incoming): Promise<void> {
   if (!USER_ID.test(id)) return void (await m.reply(T.invalidUserId));
   const agent = await m.deps.stores.agents.revoke(id);
   if (!agent) return void (await m.reply(T.unknownAgent(id)));
-  const live = m.deps.engine.liveCallOfAgent(agent.id);
-  if (live) m.deps.engine.cancelCall(live.context.callId, 'admin');
+  const live = await m.deps.desk.liveCallOfAgent(agent.id);
+  if (live) await m.deps.desk.cancelCall(live.context.callId, 'admin');
   await audit(m, 'revoke', id, live ? `ended live call ${live.context.callId}` : '');
   await m.reply(T.revoked(id, Boolean(live)));
   await m.deps.out.send(id, T.youAreRevoked);
@@ -109,18 +109,18 @@ export function onSetCallerId(m: Incoming): Promise<void> {
 export async function onAgents(m: Incoming): Promise<void> {
   const agents = await m.deps.stores.agents.list();
   if (agents.length === 0) return void (await m.reply(T.noAgents));
-  const lines = agents.map((a) => {
-    const live = m.deps.engine.liveCallOfAgent(a.id);
+  const lines = await Promise.all(agents.map(async (a) => {
+    const live = await m.deps.desk.liveCallOfAgent(a.id);
     const liveText = live ? ` · 📞 live call to ${formatForDisplay(live.context.target)} (${live.stage})` : '';
     return `${a.displayName || '—'} (${a.username ? `@${a.username}, ` : ''}id ${a.telegramId}) · ${a.status}\n`
       + `  phone ${a.phone ?? '—'} · ${callerIdLine(a.callerId ?? m.deps.config.defaultCallerId ?? null, a.route)}${liveText}`;
-  });
+  }));
   await m.reply(lines.join('\n'));
 }
 
 /** /calls: live calls, each with its own hang-up button. */
 export async function onCalls(m: Incoming): Promise<void> {
-  const calls = m.deps.engine.liveCalls();
+  const calls = await m.deps.desk.liveCalls();
   if (calls.length === 0) return void (await m.reply(T.noLiveCalls));
   const labelled = calls.map((c) => ({
     callId: c.context.callId,

@@ -22,7 +22,7 @@ export async function placeCall(m: Incoming, targetInput: string): Promise<void>
     await m.reply(T.notAllowed);
     return;
   }
-  const result = await deps.engine.placeCall({
+  const result = await deps.desk.placeCall({
     agentTelegramId: agent.telegramId, targetInput, telegramChatId: String(m.chatId),
     // A request held for its route's set-up slot says so at once; the status follows when it goes.
     onWaiting: (wait) => { void m.reply(ruleWaitText(wait)); },
@@ -36,7 +36,8 @@ export async function placeCall(m: Incoming, targetInput: string): Promise<void>
     await m.reply(callRefusalText(result.refusal, result.number, result.rule));
     return;
   }
-  showLiveStatus(m, result);
+  // In cluster mode the owner of the call's Asterisk server runs it and shows its status.
+  if (result.runsHere) showLiveStatus(m, result);
 }
 
 function showLiveStatus(m: Incoming, result: Extract<PlaceCallResult, { ok: true }>): void {
@@ -44,7 +45,7 @@ function showLiveStatus(m: Incoming, result: Extract<PlaceCallResult, { ok: true
   const status = new CallStatusMessage(deps.out, m.chatId, {
     minEditIntervalMs: deps.statusEditIntervalMs,
     confirmDigit: deps.config.agentConfirmDigit,
-    onMessageId: (messageId) => deps.engine.attachStatusMessage(result.callId, String(m.chatId), messageId),
+    onMessageId: (messageId) => deps.desk.attachStatusMessage(result.callId, String(m.chatId), messageId),
   }, { context: result.context, stage: 'requested', at: Date.now(), final: false });
   // The handler does not wait: the chat's next update (a tap on Hang up) must not queue behind the call.
   void status.follow(result.updates).then((delivery) => {
@@ -56,10 +57,10 @@ function showLiveStatus(m: Incoming, result: Extract<PlaceCallResult, { ok: true
 /** /hangup: ends the agent's own live call. */
 export async function onHangup(m: Incoming): Promise<void> {
   const agent = activeAgent(m.role);
-  const live = agent && m.deps.engine.liveCallOfAgent(agent.id);
+  const live = agent && await m.deps.desk.liveCallOfAgent(agent.id);
   if (!live) {
     await m.reply(T.noLiveCall);
     return;
   }
-  m.deps.engine.cancelCall(live.context.callId, 'agent');
+  await m.deps.desk.cancelCall(live.context.callId, 'agent');
 }

@@ -13,8 +13,8 @@ export async function onSuspend(m: Incoming, alerts: AbuseAlerts, record: AlertR
     const now = await m.deps.stores.agents.byTelegramId(id);
     return void (await m.reply(ALERT.notActive(id, now?.status ?? 'unknown')));
   }
-  const live = m.deps.engine.liveCallOfAgent(agent.id);
-  const ended = live !== undefined && m.deps.engine.cancelCallAs(live.context.callId, { agentId: null, isAdmin: true }) === 'cancelled';
+  const live = await m.deps.desk.liveCallOfAgent(agent.id);
+  const ended = live !== undefined && await m.deps.desk.cancelCallAs(live.context.callId, { agentId: null, isAdmin: true }) === 'cancelled';
   const { kind, count } = record.alert;
   await m.deps.stores.audit.record({
     actor: m.userId, action: 'suspend', subject: id,

@@ -8,6 +8,7 @@ import { type Logger, silentLogger } from '../../config/logger';
 import { openDatabase } from '../../ormconfig';
 import { AriAdapter, type AriAdapterOptions } from '../../stasis/ari-adapter';
 import { CallEngine } from '../../stasis/call-engine';
+import { engineDesk } from '../../app/call-desk';
 import { CallerIdVerification } from '../../stasis/caller-id-verification';
 import { VerificationRunner } from '../../stasis/verification-runner';
 import type { CodeGenerator } from '../../call/verification-code';
@@ -146,7 +147,7 @@ export class BotHarness {
     const engine = new CallEngine({ config, ari, ...stores, rules: createCallRules(config, stores), otherChannels: verifier, logger });
     const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot));
     const out = new TelegramOut(bot.api, logger);
-    const callBot = new CallBot({ config, engine, verification, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000 }, bot);
+    const callBot = new CallBot({ config, desk: engineDesk(engine), verification, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000 }, bot);
     const harness = new BotHarness(server, sim, config, stores, engine, verification, verifier, callBot, ari, dataSource, proxy, out, files);
     try {
       verifier.start();
