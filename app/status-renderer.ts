@@ -115,6 +115,17 @@ export class CallStatusMessage {
     return this.done;
   }
 
+  /**
+   * Follows a call whose status message another instance sent (cluster take-over): edits go to
+   * that message, and nothing new is sent unless Telegram says it is gone.
+   */
+  resume(messageId: number, updates: Observable<CallUpdate>): Promise<FinalDelivery> {
+    this.messageId = messageId;
+    this.firstPending = false;
+    updates.subscribe({ next: (u) => this.offer(u) });
+    return this.done;
+  }
+
   offer(update: CallUpdate): void {
     if (this.final) return;
     if (update.final) {

@@ -110,6 +110,20 @@ export class ClusterCallStore {
     return this.rows(`c.stage <> 'ended' AND c.server_id IS NOT NULL`, []);
   }
 
+  /** Live calls of every server (waiting requests included), in all and per route. */
+  async liveCounts(): Promise<{ total: number; byRoute: Partial<Record<RouteCode, number>> }> {
+    const rows = await this.dataSource.query(
+      `SELECT route, COUNT(*) AS live FROM calls WHERE stage <> 'ended' AND server_id IS NOT NULL GROUP BY route`) as Row[];
+    const byRoute: Partial<Record<RouteCode, number>> = {};
+    let total = 0;
+    for (const row of rows) {
+      const live = Number(row.live);
+      total += live;
+      if (row.route === 'M' || row.route === 'D') byRoute[row.route] = live;
+    }
+    return { total, byRoute };
+  }
+
   /** Records whether the owner's ARI is connected; false when the fence is no longer the lease's. */
   async setConnected(serverId: string, connected: boolean, fence: Fence): Promise<boolean> {
     const p = this.parameter;

@@ -53,7 +53,12 @@ export interface CallEngineDeps {
    * It then ends no row on start; on every connect it first takes over the server's calls that it
    * does not run yet (another owner started them), and only then sweeps orphans.
    */
-  server?: { id: string; callsToTakeOver(): Promise<readonly ServerCallRow[]> };
+  server?: {
+    id: string;
+    callsToTakeOver(): Promise<readonly ServerCallRow[]>;
+    /** Told of every call this engine starts or takes over, with its stream (to show its status). */
+    onRun?(row: ServerCallRow, updates: Observable<CallUpdate>): void;
+  };
   now?: () => number;
 }
 
@@ -233,13 +238,29 @@ export class CallEngine {
     const { context, plan } = this.callOf(row);
     const waitedMs = this.now() - row.requestedAt.getTime();
     if (waitedMs <= STALE_REQUEST_MS) {
-      this.runner.start(context, plan);
+      this.ran(row, this.runner.start(context, plan));
       return;
     }
-    const ended = transition(initialCallState(plan, row.requestedAt.getTime()), {
-      type: 'RequestFailed', request: 'start', error: `the request waited ${Math.round(waitedMs / 1000)} s for its server's owner`, at: this.now(),
-    });
-    this.runner.adopt(context, ended);
+    this.failRequested(row, `the request waited ${Math.round(waitedMs / 1000)} s for its server's owner`);
+  }
+
+  /** Ends a request recorded for this server without dialing anything (its server is down, or it waited too long). */
+  failRequested(row: ServerCallRow, why: string): void {
+    if (this.registry.get(row.id)) return;
+    const { context, plan } = this.callOf(row);
+    const ended = transition(initialCallState(plan, row.requestedAt.getTime()), { type: 'RequestFailed', request: 'start', error: why, at: this.now() });
+    this.ran(row, this.runner.adopt(context, ended));
+  }
+
+  /** Ends every live call as failed, saying why (the server has been unreachable too long). */
+  failLiveCalls(why: string): number {
+    const live = this.registry.list().filter((c) => c.state.stage !== 'ended');
+    for (const call of live) this.runner.dispatch(call, { type: 'RequestFailed', request: 'asterisk', error: why, at: this.now() });
+    return live.length;
+  }
+
+  private ran(row: ServerCallRow, live: LiveCall): void {
+    this.deps.server?.onRun?.(row, live.updates.asObservable());
   }
 
   /** Cancels a call on another instance's behalf (the cancel was recorded on its row). */
@@ -260,7 +281,7 @@ export class CallEngine {
       const observed = (c: typeof agent) => (c ? { state: c.state, inStasis: c.appName === 'Stasis' } : null);
       const resumed = resumeCall(plan, recordedOf(row), { agent: observed(agent), target: observed(target), bridgeChannelIds: bridge?.channelIds ?? null }, this.now());
       this.deps.logger.info('took over a call', { callId: row.id, stage: row.stage, now: resumed.state.stage, server: this.deps.server?.id });
-      this.runner.adopt(context, resumed);
+      this.ran(row, this.runner.adopt(context, resumed));
     }));
   }
 

@@ -63,6 +63,8 @@ export interface CallRequest {
  * Asterisk server in cluster mode. The intake asks it the questions whose answers depend on that.
  */
 export interface CallPlacement {
+  /** Reads what the checks below need, once per request (cluster mode: the live calls per route). */
+  beforeChecks?(): Promise<void>;
   /** The agent's live call known to this process: the fast path in front of the database's own rule. */
   liveCallOfAgent(agentId: number): string | undefined;
   /** Holds the agent's slot in this process while the request is recorded; false when taken. */
@@ -127,6 +129,7 @@ export class CallIntake {
     const attempt: CallAttempt = {
       agentId: agent.id, agentTelegramId: agent.telegramId, target: number.e164, route: agent.route, callerId: agent.callerId, at: this.now(),
     };
+    await this.placement.beforeChecks?.();
     const context: RuleContext = {
       liveCallsOnRoute: (route) => this.placement.liveCallsOnRoute(route),
       waiting: (wait) => request.onWaiting?.(wait),
