@@ -15,7 +15,8 @@ describe('the cluster harness (three webhook instances, no cluster mode)', () =>
   let h: ClusterHarness;
 
   beforeAll(() => buildApp(), 180_000);
-  beforeEach(async () => { h = await ClusterHarness.start({ instances: 3, simulators: 1, cluster: false, webhookTimeoutMs: 1000 }); });
+  // A short webhook timeout, for the frozen instance; long enough that a loaded machine's live instances still answer in it.
+  beforeEach(async () => { h = await ClusterHarness.start({ instances: 3, simulators: 1, cluster: false, webhookTimeoutMs: 2000 }); });
   afterEach(() => h.stop());
 
   const USERS = [3001, 3002, 3003];
