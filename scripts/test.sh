@@ -3,7 +3,7 @@
 #   1. the strict type check,
 #   2. every spec on SQLite (unit, data layer, engine on the fake and on the ARI simulator, the bot
 #      through the local Bot API server),
-#   3. the data layer, migrations, engine, database-open errors and leases again on a real, throwaway PostgreSQL server,
+#   3. the data layer, migrations, engine, database-open errors, leases and the multi-process harness again on a real, throwaway PostgreSQL server,
 #   4. the end-to-end suite on a real Asterisk when ASTERISK_BIN is set (it says loudly when it skips,
 #      and its tests then count as skipped).
 # Ends with one line: "callbot tests: N passed, N failed, N skipped"; a report that is missing counts
@@ -21,14 +21,14 @@ sqlite_status=0
 # Bounded: a test that leaves a handle open must fail the run, not hang it.
 timeout 900 npx jest --json --outputFile="$results/sqlite.json" || sqlite_status=$?
 
-echo "== data layer, migrations, engine (two engines on one database too), do-not-call list and leases on PostgreSQL"
+echo "== data layer, migrations, engine (two engines on one database too), do-not-call list, leases and the multi-process harness on PostgreSQL"
 pg_status=0
 timeout 600 scripts/with-postgres.sh npx jest --json --outputFile="$results/postgres.json" \
   spec/integration/data-layer.spec.ts spec/integration/call-engine-fake-ari.spec.ts spec/integration/call-engine-storage.spec.ts \
   spec/integration/call-teardown.spec.ts spec/integration/database-open-errors.spec.ts spec/integration/call-counts.spec.ts \
   spec/integration/call-engine-rules.spec.ts spec/integration/dnc-store.spec.ts \
   spec/integration/caller-id-verification.spec.ts spec/integration/lease-store.spec.ts spec/integration/lease.spec.ts \
-  spec/integration/call-engine-two-instances.spec.ts || pg_status=$?
+  spec/integration/call-engine-two-instances.spec.ts spec/integration/cluster-harness.spec.ts || pg_status=$?
 
 echo "== end-to-end on a real Asterisk"
 e2e_status=0

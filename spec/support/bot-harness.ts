@@ -16,6 +16,7 @@ import type { RouteCode } from '../../call/call-types';
 import { type Stores, createStores } from '../../store';
 import { createCallRules } from '../../rules';
 import { BotApiFiles, type SentDocument } from './bot-api-files';
+import { type BotMessage, BotMessageHistory, type TranscriptListener } from './bot-message-history';
 import { seedVerifiedCallerIds } from './caller-id-pool';
 import { freePort } from './free-port';
 import { AriSimulator, type AriSimulatorOptions } from './ari-simulator';
@@ -28,21 +29,6 @@ export const ADMIN_ID = 1000;
 
 /** Calling hours always open and the number caps off. */
 export const OPEN_RULES_ENV = { CALLING_HOURS: '00:00-24:00', CAP_NUMBER_PER_DAY: 'off', CAP_NUMBER_PER_7_DAYS: 'off' } as const;
-
-/** One message the bot sent, as the local Bot API server holds it now (edits applied). */
-export interface BotMessage {
-  chatId: number;
-  messageId: number;
-  text: string;
-  buttons: Array<{ text: string; data: string }>;
-  /** Every text this message has shown, first to last. */
-  history: string[];
-}
-
-interface StoredBotMessage {
-  messageId: number;
-  message: { chat_id: number | string; text: string; reply_markup?: { inline_keyboard?: Array<Array<{ text: string; callback_data?: string }>> } };
-}
 
 /**
  * The real product on loopback: the local Bot API server (telegram-test-api), the ARI simulator,
@@ -63,11 +49,10 @@ export interface BotHarnessOptions {
   verificationCode?: CodeGenerator;
 }
 
-export type TranscriptListener = (entry: { kind: 'sent' | 'edited'; chatId: number; messageId: number; text: string; buttons: string[] }) => void;
+export type { BotMessage, TranscriptListener } from './bot-message-history';
 
 export class BotHarness {
-  private readonly history = new Map<number, string[]>();
-  private readonly listeners = new Set<TranscriptListener>();
+  private readonly transcript: BotMessageHistory;
 
   private constructor(
     readonly server: TelegramServer,
@@ -86,20 +71,7 @@ export class BotHarness {
     /** Files users send and documents the bot sends (the Bot API's file methods). */
     readonly files: BotApiFiles,
   ) {
-    // Record every text a message shows, so specs can check the whole life of a status message.
-    const add = server.addBotMessage.bind(server);
-    server.addBotMessage = (raw, token) => {
-      const sent = add(raw, token);
-      this.history.set(sent.message_id, [raw.text]);
-      this.tell('sent', Number(raw.chat_id), sent.message_id, raw.text, raw.reply_markup);
-      return sent;
-    };
-    const edit = server.editMessageText.bind(server);
-    server.editMessageText = (raw) => {
-      edit(raw);
-      if (raw.message_id !== undefined) this.history.get(Number(raw.message_id))?.push(raw.text);
-      this.tell('edited', Number(raw.chat_id), Number(raw.message_id), raw.text, raw.reply_markup);
-    };
+    this.transcript = new BotMessageHistory(server);
   }
 
   /**
@@ -184,13 +156,7 @@ export class BotHarness {
 
   /** Follows every message the bot sends or edits (the demo prints them as a chat transcript). */
   onTranscript(listener: TranscriptListener): void {
-    this.listeners.add(listener);
-  }
-
-  private tell(kind: 'sent' | 'edited', chatId: number, messageId: number, text: string, markup: unknown): void {
-    const keyboard = (markup as StoredBotMessage['message']['reply_markup'])?.inline_keyboard ?? [];
-    const buttons = keyboard.flat().map((b) => b.text);
-    for (const listener of this.listeners) listener({ kind, chatId, messageId, text, buttons });
+    this.transcript.onChange(listener);
   }
 
   user(id: number, name = `User${id}`, username: string | undefined = `user${id}`): TestUser {
@@ -199,16 +165,7 @@ export class BotHarness {
 
   /** Every message the bot sent to a chat, oldest first, as it reads now. */
   messagesTo(chatId: number): BotMessage[] {
-    const stored = this.server.storage.botMessages as unknown as StoredBotMessage[];
-    return stored
-      .filter((m) => Number(m.message.chat_id) === chatId)
-      .map((m) => ({
-        chatId,
-        messageId: m.messageId,
-        text: m.message.text,
-        buttons: (m.message.reply_markup?.inline_keyboard ?? []).flat().map((b) => ({ text: b.text, data: b.callback_data ?? '' })),
-        history: this.history.get(m.messageId) ?? [m.message.text],
-      }));
+    return this.transcript.messagesTo(chatId);
   }
 
   /** Every document the bot sent to a chat, oldest first. */
@@ -231,8 +188,15 @@ export class BotHarness {
   }
 }
 
+/** What a test user needs of a harness: the local Bot API server, its file store and the bot's messages. */
+export interface ChatSide {
+  readonly server: TelegramServer;
+  readonly files: BotApiFiles;
+  messagesTo(chatId: number): BotMessage[];
+}
+
 export class TestUser {
-  constructor(private readonly h: BotHarness, readonly id: number, readonly name: string, readonly username?: string) {}
+  constructor(private readonly h: ChatSide, readonly id: number, readonly name: string, readonly username?: string) {}
 
   private client() {
     return this.h.server.getClient(BOT_TOKEN, { userId: this.id, chatId: this.id, firstName: this.name, userName: this.username ?? '' });

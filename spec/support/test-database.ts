@@ -32,3 +32,31 @@ export async function freshDatabaseUrl(): Promise<string> {
 export async function closeDatabase(dataSource: DataSource | undefined): Promise<void> {
   if (dataSource?.isInitialized) await dataSource.destroy();
 }
+
+let throwawayCount = 0;
+
+/**
+ * A PostgreSQL database of its own on TEST_DATABASE_URL's server, for specs whose several
+ * processes share one database: other specs (in other jest workers) reset TEST_DATABASE_URL's
+ * schema, which must not pull the floor from under running processes. `drop` removes it, closing
+ * whatever connections a killed process left.
+ */
+export async function throwawayPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const server = process.env.TEST_DATABASE_URL;
+  if (!server?.startsWith('postgres')) throw new Error('TEST_DATABASE_URL names no PostgreSQL server (run under scripts/with-postgres.sh)');
+  throwawayCount += 1;
+  const name = `callbot_throwaway_${process.pid}_${throwawayCount}`;
+  const onServer = async (sql: string) => {
+    const admin = createDataSource(server);
+    await admin.initialize();
+    try {
+      await admin.query(sql);
+    } finally {
+      await admin.destroy();
+    }
+  };
+  await onServer(`CREATE DATABASE "${name}"`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => onServer(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
