@@ -33,6 +33,7 @@ export class CallBot {
   private readonly chatQueues = new Map<number, Promise<void>>();
   private webhookServer?: http.Server;
   private stopPolling?: AbortController;
+  private pump: Promise<void> = Promise.resolve();
   /** Abuse alerts to the super admins, and the records their Suspend buttons name. */
   readonly alerts: AbuseAlerts;
 
@@ -57,8 +58,12 @@ export class CallBot {
     }
   }
 
-  /** Long polling (default) or, with a webhook configured, an HTTP server that checks the secret. */
-  async start(): Promise<void> {
+  /**
+   * Long polling (default) or, with a webhook configured, an HTTP server that checks the secret.
+   * `polling: 'when-told'` (cluster mode) leaves polling to startPolling, called while this
+   * instance holds the polling lease: Telegram gives updates to one poller at a time.
+   */
+  async start(options: { polling?: 'now' | 'when-told' } = {}): Promise<void> {
     this.alerts.start();
     const webhook = this.deps.config.telegram.webhook;
     if (webhook) {
@@ -77,10 +82,23 @@ export class CallBot {
       this.deps.logger.info('webhook listening', { host: webhook.host, port: webhook.port });
       return;
     }
-    this.stopPolling = new AbortController();
-    void this.bot.startPolling(pollUpdates(this.bot.api, this.deps.logger, this.stopPolling.signal)).catch((err: unknown) => {
-      if (!this.stopPolling?.signal.aborted) this.deps.logger.error('polling stopped', { err });
+    if (options.polling !== 'when-told') this.startPolling();
+  }
+
+  /** Starts long polling, unless it is running. */
+  startPolling(): void {
+    if (this.stopPolling && !this.stopPolling.signal.aborted) return;
+    const stop = new AbortController();
+    this.stopPolling = stop;
+    // The library's pump is not re-entrant: a new one starts once the paused one has returned.
+    this.pump = this.pump.then(() => this.bot.startPolling(pollUpdates(this.bot.api, this.deps.logger, stop.signal))).catch((err: unknown) => {
+      if (!stop.signal.aborted) this.deps.logger.error('polling stopped', { err });
     });
+  }
+
+  /** Stops long polling at once (the polling lease was lost); updates already received are still handled. */
+  pausePolling(): void {
+    this.stopPolling?.abort();
   }
 
   /** Where the webhook server listens, once started in webhook mode. */

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import dotenv from 'dotenv';
 import { Bot } from 'node-telegram-bot-api';
+import { NEVER } from 'rxjs';
 import { ConfigError, loadConfig } from '../config/config';
 import { createLogger } from '../config/logger';
 import { packageVersion } from '../config/version';
@@ -12,6 +13,7 @@ import { VerificationRunner } from '../stasis/verification-runner';
 import { createStores } from '../store';
 import { createCallRules } from '../rules';
 import { CallBot } from './bot';
+import { startClusterNode } from './cluster-node';
 import { engineDesk } from './call-desk';
 import { BotTokenRefused, checkBotApi } from './bot-api-check';
 import { answerCommandLine } from './command-line';
@@ -64,6 +66,36 @@ async function main(): Promise<void> {
   logger.info('database ready', { type: dataSource.options.type, migrationsApplied: applied });
   const stores = createStores(dataSource);
 
+  const out = new TelegramOut(bot.api, logger);
+  const statusEditIntervalMs = 1000;
+  if (config.cluster) {
+    const hooks = ops.engineHooks(stores.calls);
+    const node = await startClusterNode({
+      config, cluster: config.cluster, dataSource, stores, out, logger, statusEditIntervalMs, ...(hooks.setup ? { setup: hooks.setup } : {}),
+    });
+    const callBot = new CallBot({ config, desk: node.desk, verification: node.verification, stores, out, logger, statusEditIntervalMs }, bot);
+    // A stopping instance hands its servers over: their calls go on, and the next owner takes them over.
+    shutdown.add('this instance\'s servers and Telegram', async () => {
+      await callBot.stop();
+      await node.stop();
+      await out.outbox.drained(SHUTDOWN_DRAIN_MS);
+    });
+    await callBot.start({ polling: 'when-told' });
+    if (!config.telegram.webhook) {
+      node.pollingLease.events.subscribe((event) => (event.kind === 'held' ? callBot.startPolling() : callBot.pausePolling()));
+      node.pollingLease.start();
+    }
+    const anyConnected = { isConnected: () => node.owners.some((o) => o.isConnected()), connection: NEVER };
+    await ops.start({ database: dataSource, ari: anyConnected, engine: { updates: node.desk.updates, liveCalls: () => node.owners.flatMap((o) => o.engine?.liveCalls() ?? []) }, outbox: out.outbox, servers: node.servers });
+    shutdown.add('the operators\' endpoint', () => ops.stop());
+    void callBot.registerCommands();
+    logger.info('callbot started', {
+      version, mode: config.telegram.webhook ? 'webhook' : 'polling', ariApp: config.ari.app, cluster: config.cluster.instanceId,
+      servers: config.asteriskServers.map((s) => s.id),
+    });
+    return;
+  }
+
   const ari = new AriAdapter({
     url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app,
     requestTimeoutMs: config.ari.requestTimeoutMs, logger,
@@ -80,12 +112,11 @@ async function main(): Promise<void> {
   const interrupted = await engine.start();
   void ari.start();
 
-  const out = new TelegramOut(bot.api, logger);
   // A status message of a call the last run left behind would otherwise show "live" forever.
   for (const call of interrupted) {
     if (call.telegramChatId && call.statusMessageId) void out.edit(call.telegramChatId, call.statusMessageId, T.interrupted, undefined, 'final');
   }
-  const callBot = new CallBot({ config, desk: engineDesk(engine), verification, stores, out, logger, statusEditIntervalMs: 1000 }, bot);
+  const callBot = new CallBot({ config, desk: engineDesk(engine), verification, stores, out, logger, statusEditIntervalMs }, bot);
   shutdown.add('live calls and Telegram', async () => {
     logger.info('ending live calls', { liveCalls: engine.liveCalls().length });
     for (const call of engine.liveCalls()) engine.cancelCall(call.context.callId, 'system');

@@ -12,10 +12,19 @@ const SETUP_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 const WRITE_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /** What the metrics read at scrape time and the streams they follow. */
+/** One Asterisk server as the metrics show it. */
+export interface ServerState {
+  id: string;
+  connected: boolean;
+  ownedHere: boolean;
+}
+
 export interface MetricSources {
   updates: Observable<CallUpdate>;
   ariConnection: Observable<AriConnectionState>;
   liveCalls(): number;
+  /** Cluster mode: every configured Asterisk server, whether its owner says it is connected, and whether this instance owns it. */
+  servers?(): Promise<readonly ServerState[]>;
   outboxDepth(): number;
 }
 
@@ -27,6 +36,17 @@ export interface MetricSources {
 export class AppMetrics implements CallSetupObserver {
   readonly registry = new Registry();
   private liveCallsNow: () => number = () => 0;
+  private serversNow: () => Promise<readonly ServerState[]> = () => Promise.resolve([]);
+  private readonly serverUp: Gauge = new Gauge({
+    name: 'callbot_asterisk_server_up',
+    help: 'Cluster mode: 1 while an instance owns the Asterisk server and its ARI WebSocket is connected; owned_here says whether that instance is this one.',
+    labelNames: ['server', 'owned_here'],
+    registers: [this.registry],
+    collect: async (): Promise<void> => {
+      this.serverUp.reset();
+      for (const s of await this.serversNow()) this.serverUp.set({ server: s.id, owned_here: s.ownedHere ? 'true' : 'false' }, s.connected ? 1 : 0);
+    },
+  });
   private outboxDepthNow: () => number = () => 0;
   private ariWasConnected = false;
 
@@ -103,6 +123,7 @@ export class AppMetrics implements CallSetupObserver {
   /** Follows the engine's and ARI's streams; the returned subscription ends it. */
   watch(sources: MetricSources): Subscription {
     this.liveCallsNow = sources.liveCalls;
+    if (sources.servers) this.serversNow = sources.servers;
     this.outboxDepthNow = sources.outboxDepth;
     const subscription = sources.updates.subscribe((update) => {
       if (update.final) this.calls.inc({ route: update.context.route, outcome: update.outcome ?? 'unknown' });

@@ -5,9 +5,9 @@ import type { Logger } from '../config/logger';
 import type { AriConnectionState } from '../stasis/ari-port';
 import type { CallRecords } from '../stasis/call-engine-ports';
 import type { CallSetupObserver } from '../stasis/call-setup-observer';
-import { AppMetrics } from './metrics';
+import { AppMetrics, type ServerState } from './metrics';
 import { OpsServer } from './ops-server';
-import { ariCheck, databaseCheck } from './readiness';
+import { ariCheck, databaseCheck, serversCheck } from './readiness';
 import { TelegramRequestWatch } from './telegram-requests';
 import { timedCallRecords } from './timed-call-records';
 
@@ -17,6 +17,8 @@ export interface OperationsSources {
   ari: { isConnected(): boolean; readonly connection: Observable<AriConnectionState> };
   engine: { readonly updates: Observable<CallUpdate>; liveCalls(): readonly unknown[] };
   outbox: { readonly pending: number };
+  /** Cluster mode: the Asterisk servers' states; readiness then needs one connected server, not this instance's own ARI. */
+  servers?: () => Promise<readonly ServerState[]>;
 }
 
 /**
@@ -56,11 +58,16 @@ export class Operations {
       updates: sources.engine.updates,
       ariConnection: sources.ari.connection,
       liveCalls: () => sources.engine.liveCalls().length,
+      ...(sources.servers ? { servers: sources.servers } : {}),
       outboxDepth: () => sources.outbox.pending,
     });
     this.server = await OpsServer.start(this.config.host, this.config.port, {
       registry: this.metrics.registry,
-      checks: { database: databaseCheck(sources.database), ari: ariCheck(sources.ari), telegram: () => this.telegram.reachability() },
+      checks: {
+        database: databaseCheck(sources.database),
+        ...(sources.servers ? { asterisk: serversCheck(sources.servers) } : { ari: ariCheck(sources.ari) }),
+        telegram: () => this.telegram.reachability(),
+      },
       logger: this.logger,
     });
   }

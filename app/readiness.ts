@@ -34,6 +34,18 @@ export function ariCheck(ari: { isConnected(): boolean }): ReadinessCheck {
   return () => (ari.isConnected() ? { ok: true, detail: 'connected' } : { ok: false, detail: 'not connected' });
 }
 
+/**
+ * Cluster mode: calls can be placed while at least one Asterisk server is owned and connected; the
+ * detail names each server's state, so a down server shows here without making the instance unready.
+ */
+export function serversCheck(servers: () => Promise<readonly { id: string; connected: boolean; ownedHere: boolean }[]>): ReadinessCheck {
+  return async () => {
+    const states = await servers();
+    const detail = states.map((s) => `${s.id} ${s.connected ? 'connected' : 'down'}${s.ownedHere ? ' (owned here)' : ''}`).join(', ');
+    return { ok: states.some((s) => s.connected), detail };
+  };
+}
+
 /** Every check's answer, run together; ready only when all of them are. */
 export async function readiness(checks: Readonly<Record<string, ReadinessCheck>>): Promise<{ ready: boolean; checks: Record<string, CheckResult> }> {
   const names = Object.keys(checks);

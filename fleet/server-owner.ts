@@ -159,7 +159,7 @@ export class ServerOwner {
   private serve(owned: Ownership): void {
     if (this.owned !== owned || owned.serving) return;
     owned.serving = this.serveOnce(owned)
-      .catch((err: unknown) => this.deps.logger.warn('serving the server\'s calls failed; the next round tries again', { server: this.serverId, err }))
+      .catch((err: unknown) => { this.deps.logger.warn('serving the server\'s calls failed; the next round tries again', { server: this.serverId, err }); })
       .finally(() => { owned.serving = undefined; });
   }
 
