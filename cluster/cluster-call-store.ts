@@ -71,9 +71,9 @@ export class ClusterCallStore {
     const claimed = await returningRows(this.dataSource,
       `UPDATE calls SET owner_token = CAST(${p(0)} AS bigint)
        WHERE server_id = ${p(1)} AND stage = 'requested' AND owner_token IS NULL
-         AND (SELECT token FROM leases WHERE name = ${p(2)} AND holder = ${p(3)}${this.forShare}) = CAST(${p(0)} AS bigint)
+         AND (SELECT token FROM leases WHERE name = ${p(2)} AND holder = ${p(3)}${this.forShare}) = CAST(${p(4)} AS bigint)
        RETURNING id`,
-      [String(fence.token), serverId, fence.name, fence.holder]);
+      [String(fence.token), serverId, fence.name, fence.holder, String(fence.token)]);
     if (claimed.length === 0) return [];
     return this.rows(`c.id IN (${claimed.map((_, i) => p(i)).join(', ')})`, claimed.map((r) => String(r.id)));
   }

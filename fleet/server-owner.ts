@@ -41,7 +41,8 @@ export interface ServerOwnerDeps {
    */
   follow(row: ServerCallRow, updates: Observable<CallUpdate>, attach: (chatId: string, messageId: number) => void): void;
   setup?: CallSetupObserver;
-  connectAri?: (server: AsteriskServerConfig) => OwnedAri;
+  /** `mayConnect`: whether this holding is still the lease's, asked before each WebSocket is opened. */
+  connectAri?: (server: AsteriskServerConfig, mayConnect: () => boolean) => OwnedAri;
   clock?: LeaseClock;
   now?: () => number;
 }
@@ -120,8 +121,8 @@ export class ServerOwner {
     const { server, logger } = this.deps;
     await this.letGo('taken again');
     const fence: Fence = { name: serverLeaseName(server.id), holder: this.deps.instanceId, token };
-    const raw = (this.deps.connectAri ?? this.adapterFor.bind(this))(server);
     const isOwner = () => this.lease.token === token;
+    const raw = (this.deps.connectAri ?? this.adapterFor.bind(this))(server, isOwner);
     const ari = new FencedAri(raw, isOwner, server.id);
     const engine = new CallEngine({
       config: { ...this.deps.config, ari: { ...this.deps.config.ari, url: server.url, username: server.username, password: server.password } },
@@ -194,10 +195,11 @@ export class ServerOwner {
     await owned.engine.stop();
   }
 
-  private adapterFor(server: AsteriskServerConfig): OwnedAri {
+  private adapterFor(server: AsteriskServerConfig, mayConnect: () => boolean): OwnedAri {
     const { config, logger } = this.deps;
     return new AriAdapter({
       url: server.url, username: server.username, password: server.password, app: config.ari.app, requestTimeoutMs: config.ari.requestTimeoutMs, logger,
+      userAgent: `callbot (${this.deps.instanceId})`, mayConnect,
     });
   }
 

@@ -20,6 +20,10 @@ export interface AriAdapterOptions {
   /** Reconnect backoff: first delay and cap; it never gives up. */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /** The User-Agent of its requests; default `callbot`. */
+  userAgent?: string;
+  /** Asked before each WebSocket is opened; false stops the adapter for good (see AriConnectionOptions). */
+  mayConnect?: () => boolean;
 }
 
 /**
@@ -41,7 +45,7 @@ export class AriAdapter implements AriPort {
 
   constructor(private readonly options: AriAdapterOptions) {
     const timeoutMs = options.requestTimeoutMs ?? 5000;
-    this.rest = new AriRest(options.url, options.username, options.password, timeoutMs);
+    this.rest = new AriRest(options.url, options.username, options.password, timeoutMs, undefined, options.userAgent);
     this.link = new AriConnection({ ...options, timeoutMs }, this.rest, {
       onMessage: (data) => this.receive(data),
       onBadMessage: (reason) => this.unreadable(reason),

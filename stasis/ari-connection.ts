@@ -16,6 +16,13 @@ export interface AriConnectionOptions {
   /** Reconnect backoff: first delay and cap; it never gives up. */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /**
+   * Asked before each WebSocket is opened (cluster mode: while this instance owns the server). A
+   * socket under the app's name takes the app's events from whichever socket had them, so one
+   * opened by an instance that lost its lease would take them from the new owner.
+   */
+  mayConnect?: () => boolean;
+  userAgent?: string;
 }
 
 export interface AriConnectionHandlers {
@@ -73,7 +80,11 @@ export class AriConnection {
     const { url, username, password, app, logger } = this.options;
     try {
       const version = await this.checkCredentials();
-      const socket = await AriEventSocket.open({ url, username, password, app, openTimeoutMs: this.timeoutMs * 2 }, {
+      if (this.options.mayConnect && !this.options.mayConnect()) {
+        this.close();
+        return;
+      }
+      const socket = await AriEventSocket.open({ url, username, password, app, openTimeoutMs: this.timeoutMs * 2, ...(this.options.userAgent ? { userAgent: this.options.userAgent } : {}) }, {
         onMessage: (data) => this.handlers.onMessage(data),
         onBadMessage: (reason) => this.handlers.onBadMessage(reason),
         onPong: () => { this.lastPong = Date.now(); },

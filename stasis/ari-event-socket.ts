@@ -8,6 +8,7 @@ export interface AriEventSocketOptions {
   app: string;
   /** How long the upgrade may take before the attempt counts as failed. */
   openTimeoutMs: number;
+  userAgent?: string;
 }
 
 export interface AriEventSocketHandlers {
@@ -34,7 +35,10 @@ export class AriEventSocket {
     base.pathname = `${base.pathname.replace(/\/$/, '')}/ari/events`;
     base.search = new URLSearchParams({ app: options.app }).toString();
     const ws = new WebSocket(base, {
-      headers: { authorization: `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}` },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`,
+        ...(options.userAgent ? { 'user-agent': options.userAgent } : {}),
+      },
       handshakeTimeout: options.openTimeoutMs,
       perMessageDeflate: false,
       // JSON.parse copes with any bytes (a bad sequence becomes U+FFFD); ws's own pass over each message is not needed.

@@ -22,7 +22,8 @@ export class AriRest {
    * its session_keep_alive (15 s, asterisk/http.conf); a request written onto a connection at the
    * moment Asterisk closes it fails with ECONNRESET and would end a call, so ours closes first.
    */
-  constructor(url: string, username: string, password: string, private readonly timeoutMs: number, idleMs = 10_000) {
+  /** `userAgent`: names this process in Asterisk's view of its clients (cluster mode: the instance). */
+  constructor(url: string, username: string, password: string, private readonly timeoutMs: number, idleMs = 10_000, private readonly userAgent = 'callbot') {
     this.base = new URL(url);
     const secure = this.base.protocol === 'https:';
     this.send = secure ? https.request : http.request;
@@ -42,7 +43,7 @@ export class AriRest {
       const req = this.send({
         protocol: this.base.protocol, hostname: this.base.hostname, port: this.base.port,
         path: `/ari${path}${search ? `?${search}` : ''}`, method, auth: this.auth, agent: this.agent,
-        headers: { accept: 'application/json', 'content-length': 0 },
+        headers: { accept: 'application/json', 'content-length': 0, 'user-agent': this.userAgent },
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import TelegramServer from 'telegram-test-api';
+import type { DataSource } from 'typeorm';
 import type { RouteCode } from '../../call/call-types';
+import { LeaseStore } from '../../cluster/lease-store';
 import { openDatabase } from '../../ormconfig';
 import { createStores } from '../../store';
 import { AriSimulator, type AriSimulatorOptions } from './ari-simulator';
@@ -166,6 +168,29 @@ export class ClusterHarness implements ChatSide {
     return harness;
   }
 
+  /** Cluster mode: the database every instance shares. */
+  databaseUrl?: string;
+
+  /**
+   * Runs `fn` on a connection of its own to the shared database (cluster mode), closed after:
+   * specs read rows and leases as an operator would, never through an instance.
+   */
+  async withDatabase<T>(fn: (db: DataSource) => Promise<T>): Promise<T> {
+    if (!this.databaseUrl) throw new Error('withDatabase needs cluster mode (a shared PostgreSQL database)');
+    const { dataSource } = await openDatabase(this.databaseUrl);
+    try {
+      return await fn(dataSource);
+    } finally {
+      await closeDatabase(dataSource);
+    }
+  }
+
+  /** Which instance holds a lease now (by the database's clock); undefined when nobody does. */
+  async holderOf(lease: string): Promise<ClusterInstance | undefined> {
+    const holding = await this.withDatabase((db) => new LeaseStore(db).current(lease));
+    return holding ? this.instances.find((i) => i.id === holding.holder) : undefined;
+  }
+
   private get clusterMode(): boolean {
     return this.opts.cluster ?? true;
   }
@@ -181,6 +206,7 @@ export class ClusterHarness implements ChatSide {
       const db = await throwawayPostgresDatabase();
       this.dropDatabase = db.drop;
       sharedDatabase = db.url;
+      this.databaseUrl = db.url;
       await this.seed(sharedDatabase);
     }
     const count = this.opts.instances ?? 3;

@@ -15,6 +15,11 @@ export class ManualClock implements OutboxClock {
     return () => { this.timers = this.timers.filter((t) => t !== timer); };
   }
 
+  /** Moves time forward without firing any timer: a process that was paused, resumed before its timers have run. */
+  skip(ms: number): void {
+    this.time += ms;
+  }
+
   /** Moves time forward, firing each timer that falls due at its own moment, with settled promises between. */
   async advance(ms: number): Promise<void> {
     const end = this.time + ms;

@@ -25,6 +25,8 @@ export interface RecordedRequest {
   status?: number;
   /** How the client sent its credentials: an Authorization header, an api_key in the URL, or not at all. */
   credentials: 'header' | 'api_key' | 'none';
+  /** The client's User-Agent header ('' when it sent none): which instance asked, in cluster specs. */
+  userAgent: string;
 }
 
 export interface ServerHandlers {
@@ -118,7 +120,7 @@ export class AriServer {
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = new URL(req.url ?? '/', `http://${LOOPBACK}`);
-    const record: RecordedRequest = { t: performance.now(), method: req.method ?? 'GET', path: url.pathname, query: queryOf(url), credentials: credentialsOf(req, url) };
+    const record: RecordedRequest = { t: performance.now(), method: req.method ?? 'GET', path: url.pathname, query: queryOf(url), credentials: credentialsOf(req, url), userAgent: req.headers['user-agent'] ?? '' };
     this.handlers.requested(record);
     const chunks: Buffer[] = [];
     let size = 0;
@@ -176,7 +178,7 @@ export class AriServer {
 
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', `http://${LOOPBACK}`);
-    const record: RecordedRequest = { t: performance.now(), method: req.method ?? 'GET', path: url.pathname, query: queryOf(url), credentials: credentialsOf(req, url) };
+    const record: RecordedRequest = { t: performance.now(), method: req.method ?? 'GET', path: url.pathname, query: queryOf(url), credentials: credentialsOf(req, url), userAgent: req.headers['user-agent'] ?? '' };
     this.handlers.requested(record);
     socket.on('error', () => socket.destroy());
     const refuse = (status: number, text: string, message: string): void => {
