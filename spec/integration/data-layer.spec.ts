@@ -116,11 +116,13 @@ describe(`data layer on ${kind}`, () => {
       await stores.calls.recordCallRequest({ id: 'ended-a', agentId: a!, targetInput: 'x', stage: 'ended', outcome: 'completed', requestedAt: at(1), endedAt: at(2) });
       await stores.calls.recordCallRequest({ id: 'ended-b', agentId: b!, targetInput: 'x', stage: 'ended', outcome: 'refused', requestedAt: at(3), endedAt: at(3) });
       await stores.calls.recordCallRequest({ id: 'live-c', agentId: c!, targetInput: 'x', stage: 'connected', requestedAt: at(4) });
-      const before = await dataSource.getRepository(Call).find({ order: { id: 'ASC' } });
+      // Read as rows, not entities: later migrations' columns do not exist yet.
+      const rows = () => dataSource.query('SELECT id, agent_id, stage, outcome, requested_at, ended_at, detail FROM calls ORDER BY id') as Promise<unknown[]>;
+      const before = await rows();
 
       await dataSource.runMigrations();
 
-      expect(await dataSource.getRepository(Call).find({ order: { id: 'ASC' } })).toEqual(before);
+      expect(await rows()).toEqual(before);
       expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
     });
 
