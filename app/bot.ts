@@ -119,7 +119,8 @@ export class CallBot {
     const { message, callbackQuery } = partsOf(update);
     const chatId = message?.chat.id ?? callbackQuery?.message?.chat.id ?? callbackQuery?.from.id ?? 0;
     const previous = this.chatQueues.get(chatId) ?? Promise.resolve();
-    const next = previous.then(() => this.handle(update)).catch((err: unknown) => {
+    const turn = this.deps.inChatTurn;
+    const next = previous.then(() => (turn ? turn(chatId, () => this.handle(update)) : this.handle(update))).catch((err: unknown) => {
       this.deps.logger.error('update handler failed', { updateId: update.update_id, err });
     });
     this.chatQueues.set(chatId, next);

@@ -18,6 +18,11 @@ export interface BotDeps {
   logger: Logger;
   /** Minimum time between two edits of one status message. */
   statusEditIntervalMs: number;
+  /**
+   * Cluster mode: runs one chat's update while no other instance handles one of that chat, so a
+   * chat's updates keep their order across instances. This process keeps their order itself.
+   */
+  inChatTurn?: <T>(chatId: number, handle: () => Promise<T>) => Promise<T>;
 }
 
 /** One incoming command or button tap, with who sent it. */

@@ -13,6 +13,7 @@ import { VerificationRunner } from '../stasis/verification-runner';
 import { createStores } from '../store';
 import { createCallRules } from '../rules';
 import { CallBot } from './bot';
+import { ChatLocks } from '../cluster/chat-locks';
 import { startClusterNode } from './cluster-node';
 import { engineDesk } from './call-desk';
 import { BotTokenRefused, checkBotApi } from './bot-api-check';
@@ -73,10 +74,15 @@ async function main(): Promise<void> {
     const node = await startClusterNode({
       config, cluster: config.cluster, dataSource, stores, out, logger, statusEditIntervalMs, ...(hooks.setup ? { setup: hooks.setup } : {}),
     });
-    const callBot = new CallBot({ config, desk: node.desk, verification: node.verification, stores, out, logger, statusEditIntervalMs }, bot);
+    const chatLocks = new ChatLocks(config.databaseUrl);
+    const callBot = new CallBot({
+      config, desk: node.desk, verification: node.verification, stores, out, logger, statusEditIntervalMs,
+      inChatTurn: (chatId, handle) => chatLocks.run(chatId, handle),
+    }, bot);
     // A stopping instance hands its servers over: their calls go on, and the next owner takes them over.
     shutdown.add('this instance\'s servers and Telegram', async () => {
       await callBot.stop();
+      await chatLocks.end();
       await node.stop();
       await out.outbox.drained(SHUTDOWN_DRAIN_MS);
     });

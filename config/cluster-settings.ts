@@ -23,11 +23,14 @@ export interface ClusterSettings {
   serverDownAfterS: number;
 }
 
+/** A required string field of a server: its message names the field, whatever is wrong with it. */
+const field = (message: string) => z.string({ required_error: message, invalid_type_error: message });
+
 const server = z.object({
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'each server needs an "id" of 1-64 characters A-Z a-z 0-9 _ -'),
-  url: z.string().refine((v) => /^https?:\/\/[^\s/]+/.test(v) && URL.canParse(v), 'each server needs an http(s) "url" such as http://10.0.0.5:8088'),
-  username: z.string().trim().min(1, 'each server needs the "username" of its ari.conf user'),
-  password: z.string().trim().min(1, 'each server needs the "password" of its ari.conf user'),
+  id: field('each server needs an "id" of 1-64 characters A-Z a-z 0-9 _ -').regex(/^[A-Za-z0-9_-]{1,64}$/, 'each server needs an "id" of 1-64 characters A-Z a-z 0-9 _ -'),
+  url: field('each server needs an http(s) "url" such as http://10.0.0.5:8088').refine((v) => /^https?:\/\/[^\s/]+/.test(v) && URL.canParse(v), 'each server needs an http(s) "url" such as http://10.0.0.5:8088'),
+  username: field('each server needs the "username" of its ari.conf user').trim().min(1, 'each server needs the "username" of its ari.conf user'),
+  password: field('each server needs the "password" of its ari.conf user').trim().min(1, 'each server needs the "password" of its ari.conf user'),
   routes: z.array(z.enum(['M', 'D'], { errorMap: () => ({ message: '"routes" lists M and/or D' }) })).min(1, '"routes" lists M and/or D').default(['M', 'D']),
   weight: z.number().int('"weight" is a whole number from 1 to 1000').min(1, '"weight" is a whole number from 1 to 1000').max(1000, '"weight" is a whole number from 1 to 1000').default(1),
 }, { invalid_type_error: 'each server is an object with id, url, username, password' });

@@ -123,3 +123,49 @@ describe('configuration', () => {
     expect(config.allowedCountries).toEqual(['US']);
   });
 });
+
+describe('configuration for several instances', () => {
+  const servers = JSON.stringify([
+    { id: 'a1', url: 'http://10.0.0.5:8088/', username: 'callbot', password: 'pw-one-secret', routes: ['M'] },
+    { id: 'a2', url: 'http://10.0.0.6:8088', username: 'callbot', password: 'pw-two-secret', weight: 2 },
+  ]);
+  const pg = 'postgres://callbot:db-secret@127.0.0.1:5432/callbot';
+  const clusterEnv = { ...minimal, ARI_USERNAME: '', ARI_PASSWORD: '', CLUSTER: 'on', DATABASE_URL: pg, ASTERISK_SERVERS: servers, INSTANCE_ID: 'node-1' };
+
+  it('given CLUSTER=on with PostgreSQL and ASTERISK_SERVERS, then every server is typed, with routes and weight defaulted, and the ARI_* credentials are not needed', () => {
+    const config = loadConfig(clusterEnv);
+    expect(config.asteriskServers).toEqual([
+      { id: 'a1', url: 'http://10.0.0.5:8088', username: 'callbot', password: 'pw-one-secret', routes: ['M'], weight: 1 },
+      { id: 'a2', url: 'http://10.0.0.6:8088', username: 'callbot', password: 'pw-two-secret', routes: ['M', 'D'], weight: 2 },
+    ]);
+    expect(config.cluster).toEqual({ instanceId: 'node-1', leaseTtlMs: 6000, serverDownAfterS: 10 });
+    expect(config.secrets).toEqual(expect.arrayContaining(['pw-one-secret', 'pw-two-secret', 'db-secret']));
+  });
+
+  it('given no CLUSTER, then there is one server made of the ARI_* variables, and no cluster settings', () => {
+    const config = loadConfig(minimal);
+    expect(config.asteriskServers).toEqual([{ id: 'default', url: config.ari.url, username: 'callbot', password: 's3cret-pass', routes: ['M', 'D'], weight: 1 }]);
+    expect(config.cluster).toBeUndefined();
+  });
+
+  it('given CLUSTER=on on SQLite, then it is refused: instances coordinate through PostgreSQL', () => {
+    expect(problemsOf({ ...clusterEnv, DATABASE_URL: 'sqlite:data/x.sqlite' })).toEqual([
+      'CLUSTER: CLUSTER=on needs a postgres:// DATABASE_URL: instances coordinate through PostgreSQL',
+    ]);
+  });
+
+  it('given ASTERISK_SERVERS without CLUSTER=on, then it is refused', () => {
+    expect(problemsOf({ ...clusterEnv, CLUSTER: 'off' })).toEqual(['ASTERISK_SERVERS: needs CLUSTER=on (several servers are coordinated through PostgreSQL)']);
+  });
+
+  it.each([
+    ['not JSON', 'a1=http://x', 'expects a JSON array'],
+    ['a server without a password', JSON.stringify([{ id: 'a1', url: 'http://10.0.0.5:8088', username: 'u' }]), 'each server needs the "password" of its ari.conf user'],
+    ['two servers with one id', JSON.stringify([{ id: 'a1', url: 'http://x:1', username: 'u', password: 'p' }, { id: 'a1', url: 'http://y:1', username: 'u', password: 'p' }]), 'each server needs an id of its own'],
+    ['an unknown route', JSON.stringify([{ id: 'a1', url: 'http://x:1', username: 'u', password: 'p', routes: ['X'] }]), '"routes" lists M and/or D'],
+  ])('given ASTERISK_SERVERS with %s, then the problem is named and no value is echoed', (_what, value, message) => {
+    const problems = problemsOf({ ...clusterEnv, ASTERISK_SERVERS: value });
+    expect(problems.some((p) => p.startsWith('ASTERISK_SERVERS: ') && p.includes(message))).toBe(true);
+    expect(problems.join('\n')).not.toMatch(/pw-|http:\/\/x|http:\/\/y/);
+  });
+});
