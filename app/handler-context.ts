@@ -1,7 +1,7 @@
 import type { User } from 'node-telegram-bot-api/types';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
-import type { CallDesk } from './call-desk';
+import type { CallDesk } from '../stasis/call-desk';
 import type { CallerIdVerification } from '../stasis/caller-id-verification';
 import type { Stores } from '../store';
 import type { Role } from './roles';

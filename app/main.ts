@@ -15,7 +15,7 @@ import { createCallRules } from '../rules';
 import { CallBot } from './bot';
 import { ChatLocks } from '../cluster/chat-locks';
 import { startClusterNode } from './cluster-node';
-import { engineDesk } from './call-desk';
+import { engineDesk } from '../stasis/call-desk';
 import { BotTokenRefused, checkBotApi } from './bot-api-check';
 import { answerCommandLine } from './command-line';
 import { Operations } from './operations';

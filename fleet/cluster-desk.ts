@@ -7,7 +7,7 @@ import { chooseServer } from '../cluster/server-choice';
 import type { CancelAnswer } from '../stasis/call-engine';
 import type { CallRecorder } from '../stasis/call-row-writer';
 import { CallIntake, type CallIntakeDeps, type CallPlacement, type CallRequest, type PlaceCallResult, type RefusedRequest } from '../stasis/call-intake';
-import type { CallDesk, LiveCallSummary } from '../app/call-desk';
+import type { CallDesk, LiveCallSummary } from '../stasis/call-desk';
 import type { RouteCode } from '../call/call-types';
 import type { ServerOwner } from './server-owner';
 

@@ -42,16 +42,7 @@ export interface LeftLiveCall {
   statusMessageId: number | null;
 }
 
-/**
- * The database already holds a live call of this agent, perhaps placed by another process on the
- * same database: the request's row was not written.
- */
-export class AgentHasLiveCall extends Error {
-  constructor(readonly agentId: number, options?: { cause?: unknown }) {
-    super(`agent ${agentId} already has a live call`, options);
-    this.name = 'AgentHasLiveCall';
-  }
-}
+export { AgentHasLiveCall } from '../call/agent-has-live-call';
 
 export interface CallRecords extends CallRecorder {
   /** Rejects with AgentHasLiveCall when the row is live and the agent already has a live one. */

@@ -4,7 +4,7 @@ import { Call } from '../entities';
 import { LIVE_STAGES } from '../call/call-types';
 import { CallRowSql, type CallRowQuery } from './call-row-sql';
 import { SqliteConnection } from './sqlite-connection';
-import { AgentHasLiveCall } from '../stasis/call-engine-ports';
+import { AgentHasLiveCall } from '../call/agent-has-live-call';
 import { violatesUniqueIndex } from './unique-violation';
 import { type Fence, fencedUpdate } from '../cluster/fenced-update';
 

@@ -8,7 +8,7 @@ import { type Logger, silentLogger } from '../../config/logger';
 import { openDatabase } from '../../ormconfig';
 import { AriAdapter, type AriAdapterOptions } from '../../stasis/ari-adapter';
 import { CallEngine } from '../../stasis/call-engine';
-import { engineDesk } from '../../app/call-desk';
+import { engineDesk } from '../../stasis/call-desk';
 import { CallerIdVerification } from '../../stasis/caller-id-verification';
 import { VerificationRunner } from '../../stasis/verification-runner';
 import type { CodeGenerator } from '../../call/verification-code';

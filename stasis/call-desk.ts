@@ -2,7 +2,7 @@ import type { Observable } from 'rxjs';
 import type { CancelSource } from '../call/call-machine';
 import type { CallStage } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
-import type { CancelAnswer, CallEngine, CallRequest, PlaceCallResult, RefusedRequest } from '../stasis/call-engine';
+import type { CancelAnswer, CallEngine, CallRequest, PlaceCallResult, RefusedRequest } from './call-engine';
 
 /** A live call as the bot lists it. */
 export interface LiveCallSummary {
