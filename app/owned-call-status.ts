@@ -20,15 +20,12 @@ export interface OwnedCallStatusDeps {
 export function showOwnedCallStatus(
   deps: OwnedCallStatusDeps, row: ServerCallRow, updates: Observable<CallUpdate>, attach: (chatId: string, messageId: number) => void,
 ): void {
-  const chatId = row.telegramChatId ?? row.agentTelegramId;
-  const context = {
-    callId: row.id, agentId: row.agentId, agentTelegramId: row.agentTelegramId, agentPhone: row.agentPhone, target: row.target, route: row.route, callerId: row.callerId,
-  };
+  const chatId = row.telegramChatId ?? row.context.agentTelegramId;
   const status = new CallStatusMessage(deps.out, chatId, {
     minEditIntervalMs: deps.statusEditIntervalMs,
     ...(deps.confirmDigit ? { confirmDigit: deps.confirmDigit } : {}),
     onMessageId: (messageId) => attach(chatId, messageId),
-  }, { context, stage: row.stage, at: Date.now(), final: false });
+  }, { context: row.context, stage: row.stage, at: Date.now(), final: false });
   const delivered = row.statusMessageId !== null ? status.resume(row.statusMessageId, updates) : status.follow(updates);
   void delivered.then((delivery) => {
     if (delivery === 'lost') deps.logger.error('the final status of a call never reached its agent', { callId: row.id });

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { CallStage, RouteCode } from '../call/call-types';
+import type { CallContext } from '../call/call-update';
 import { databaseNowMs } from './database-clock';
 import type { Fence } from './fenced-update';
 import { fencedUpdate } from './fenced-update';
@@ -16,12 +17,8 @@ export function serverLeaseName(serverId: string): string {
 /** A Call row as the owner of its server needs it to run or take over the call. */
 export interface ServerCallRow {
   id: string;
-  agentId: number;
-  agentTelegramId: string;
-  agentPhone: string;
-  target: string;
-  route: RouteCode;
-  callerId: string | null;
+  /** Who calls whom, as the call's observers see it. */
+  context: CallContext;
   agentEndpoint: string;
   targetEndpoint: string;
   stage: CallStage;
@@ -188,14 +185,18 @@ export class ClusterCallStore {
 const date = (v: unknown): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
 
 function toServerCallRow(r: Row): ServerCallRow {
+  const id = String(r.id);
   return {
-    id: String(r.id),
-    agentId: Number(r.agent_id),
-    agentTelegramId: String(r.telegram_id),
-    agentPhone: String(r.agent_phone),
-    target: String(r.target),
-    route: r.route as RouteCode,
-    callerId: r.caller_id === null ? null : String(r.caller_id),
+    id,
+    context: {
+      callId: id,
+      agentId: Number(r.agent_id),
+      agentTelegramId: String(r.telegram_id),
+      agentPhone: String(r.agent_phone),
+      target: String(r.target),
+      route: r.route as RouteCode,
+      callerId: r.caller_id === null ? null : String(r.caller_id),
+    },
     agentEndpoint: String(r.agent_endpoint),
     targetEndpoint: String(r.target_endpoint),
     stage: r.stage as CallStage,

@@ -50,7 +50,7 @@ export class ClusterDesk implements CallDesk {
   async cancelCallAs(callId: string, who: { agentId: number | null; isAdmin: boolean }): Promise<CancelAnswer> {
     const row = await this.deps.clusterCalls.liveCall(callId);
     if (!row) return 'no_such_call';
-    const own = who.agentId !== null && who.agentId === row.agentId;
+    const own = who.agentId !== null && who.agentId === row.context.agentId;
     if (!own && !who.isAdmin) return 'not_yours';
     return (await this.cancelCall(callId, own ? 'agent' : 'admin')) ? 'cancelled' : 'no_such_call';
   }
@@ -64,7 +64,7 @@ export class ClusterDesk implements CallDesk {
 
   async liveCallOfAgent(agentId: number): Promise<LiveCallSummary | undefined> {
     const rows = await this.deps.clusterCalls.liveCalls();
-    const row = rows.find((r) => r.agentId === agentId);
+    const row = rows.find((r) => r.context.agentId === agentId);
     return row ? summaryOf(row) : undefined;
   }
 
@@ -113,10 +113,5 @@ export class ClusterDesk implements CallDesk {
 }
 
 function summaryOf(row: ServerCallRow): LiveCallSummary {
-  return {
-    context: {
-      callId: row.id, agentId: row.agentId, agentTelegramId: row.agentTelegramId, agentPhone: row.agentPhone, target: row.target, route: row.route, callerId: row.callerId,
-    },
-    stage: row.stage,
-  };
+  return { context: row.context, stage: row.stage };
 }

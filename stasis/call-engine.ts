@@ -288,11 +288,9 @@ export class CallEngine {
   private callOf(row: ServerCallRow): { context: CallContext; plan: CallPlan } {
     const { config } = this.deps;
     return {
-      context: {
-        callId: row.id, agentId: row.agentId, agentTelegramId: row.agentTelegramId, agentPhone: row.agentPhone, target: row.target, route: row.route, callerId: row.callerId,
-      },
+      context: row.context,
       plan: {
-        callId: row.id, route: row.route, agentEndpoint: row.agentEndpoint, targetEndpoint: row.targetEndpoint, callerId: row.callerId,
+        callId: row.id, route: row.context.route, agentEndpoint: row.agentEndpoint, targetEndpoint: row.targetEndpoint, callerId: row.context.callerId,
         agentRingTimeoutS: config.agentRingTimeoutS, targetRingTimeoutS: config.targetRingTimeoutS,
         confirmDigit: config.agentConfirmDigit, confirmTimeoutS: config.agentConfirmTimeoutS,
       },
