@@ -2,6 +2,7 @@ import { T } from '../../app/texts';
 import { buildApp } from '../support/built-app';
 import { ClusterHarness, type ClusterInstance, type SeedAgent } from '../support/cluster-harness';
 import { testDatabaseKind } from '../support/test-database';
+import { freePort } from '../support/free-port';
 import { waitFor } from '../support/wait-for';
 
 jest.setTimeout(90_000);
@@ -68,7 +69,11 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
   }
 
   it('given four agents each place a call, then the calls are spread over both servers and each connects', async () => {
-    for (const a of AGENTS) await h.sendCommand(Number(a.telegramId), `/call ${CUSTOMER}`);
+    // One after another: requests at the same instant on two instances may both see the same server as the least busy.
+    for (const a of AGENTS) {
+      await h.sendCommand(Number(a.telegramId), `/call ${CUSTOMER}`);
+      await waitFor(async () => (await callsOf(Number(a.telegramId))).length === 1, { what: `agent ${a.telegramId}'s call recorded` });
+    }
     for (const a of AGENTS) {
       await waitFor(() => /Connected/.test(statusOf(Number(a.telegramId))?.text ?? ''), { what: `agent ${a.telegramId} connected`, timeoutMs: 20_000 });
     }
@@ -148,6 +153,21 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
     expect(statusMessages(ANN)).toHaveLength(1);
   });
 
+  it('given the hang-up button is pressed on an instance that does not own the call, then the owner ends the call', async () => {
+    const call = await connectedCall(ANN);
+    const owner = await ownerOf(call.server_id!);
+    const other = h.instances.find((i) => i.id !== owner.id)!;
+    h.proxy.setUpstreams([other.url]);
+    await h.pressButton(ANN, '⏹ Hang up');
+
+    await waitFor(async () => (await lastCallOf(ANN)).stage === 'ended', { what: 'the call ended by its owner', timeoutMs: 10_000 });
+    const ended = await lastCallOf(ANN);
+    expect(ended.outcome).toBe('completed');
+    expect(ended.ended_by).toBe('agent');
+    expect(h.proxy.handledBy(owner.url)).toBe(0);
+    await waitFor(() => simOf(call.server_id!).channels().filter((c) => c.id.startsWith(call.id)).length === 0, { what: 'both legs hung up' });
+  });
+
   it('given a server\'s owner is paused (SIGSTOP) past its lease, then another takes the server over, and once resumed the paused one neither sends Asterisk anything nor writes the call', async () => {
     const call = await connectedCall(ANN);
     const owner = await ownerOf(call.server_id!);
@@ -170,5 +190,69 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
     expect(ended.ended_by).toBe('target');
     expect(successor.id).not.toBe(owner.id);
     expect(sim.channels().filter((c) => c.id.startsWith(call.id))).toHaveLength(0);
+  });
+});
+
+onPostgres('cluster: the operators\' view of every server', () => {
+  let h: ClusterHarness;
+  const ports: number[] = [];
+
+  beforeAll(() => buildApp(), 180_000);
+  beforeEach(async () => {
+    ports.length = 0;
+    for (let i = 0; i < 2; i += 1) ports.push(await freePort());
+    h = await ClusterHarness.start({
+      instances: 2, simulators: 2, agents: AGENTS, leaseTtlMs: LEASE_TTL_MS, env: { ASTERISK_DOWN_AFTER_S: '2' },
+      envOf: (i) => ({ METRICS_PORT: String(ports[i]) }),
+    });
+  });
+  afterEach(() => h.stop());
+
+  const readyz = async (i: number) => {
+    const response = await fetch(`http://127.0.0.1:${ports[i]}/readyz`);
+    return { status: response.status, body: await response.json() as { checks: Record<string, { ok: boolean; detail: string }> } };
+  };
+
+  it('given both servers owned and connected, then every instance\'s /readyz names each, and which it owns; given one stops, then it shows down while the other keeps the servers\' check ready; given both stop, then the instance is not ready', async () => {
+    await waitFor(async () => /a1 connected.*a2 connected/.test((await readyz(0)).body.checks.asterisk?.detail ?? ''), { what: 'both servers connected', timeoutMs: 10_000 });
+    const details = await Promise.all([0, 1].map(async (i) => (await readyz(i)).body.checks.asterisk!.detail));
+    expect(details.join(' ').match(/owned here/g)).toHaveLength(2);
+
+    await h.stopSimulator(1);
+    await waitFor(async () => /a2 down/.test((await readyz(0)).body.checks.asterisk?.detail ?? ''), { what: 'a2 shown down', timeoutMs: 10_000 });
+    // The local Bot API server refuses setMyCommands, which the telegram check reports: only the servers' check is this spec's.
+    expect((await readyz(0)).body.checks.asterisk).toMatchObject({ ok: true });
+    const metrics = await (await fetch(`http://127.0.0.1:${ports[0]}/metrics`)).text();
+    expect(metrics).toMatch(/callbot_asterisk_server_up\{server="a2",owned_here="(true|false)"\} 0/);
+    expect(metrics).toMatch(/callbot_asterisk_server_up\{server="a1",owned_here="(true|false)"\} 1/);
+    await h.stopSimulator(0);
+    await waitFor(async () => (await readyz(0)).body.checks.asterisk?.ok === false, { what: 'no server left', timeoutMs: 10_000 });
+    expect((await readyz(0)).status).toBe(503);
+  });
+});
+
+onPostgres('cluster: long polling, one poller at a time', () => {
+  let h: ClusterHarness;
+
+  beforeAll(() => buildApp(), 180_000);
+  beforeEach(async () => { h = await ClusterHarness.start({ instances: 3, simulators: 1, agents: AGENTS, leaseTtlMs: LEASE_TTL_MS, telegram: 'polling' }); });
+  afterEach(() => h.stop());
+
+  const replies = (user: number) => h.messagesTo(user).filter((m) => /\/call/.test(m.text)).length;
+
+  it('given three instances in polling mode, then one of them polls and each update is answered once; when it dies, another polls within the lease', async () => {
+    for (const user of [2001, 2002, 2003]) await h.sendCommand(user, '/help');
+    for (const user of [2001, 2002, 2003]) await waitFor(() => replies(user) === 1, { what: `the answer to ${user}` });
+    const poller = await h.holderOf('telegram:polling');
+    expect(poller).toBeDefined();
+
+    h.kill(poller!.index, 'SIGKILL');
+    await h.exited(poller!.index);
+    await h.sendCommand(2004, '/help');
+    await waitFor(() => replies(2004) === 1, { what: 'the answer after the poller died', timeoutMs: LEASE_TTL_MS + 10_000 });
+    const next = await h.holderOf('telegram:polling');
+    expect(next?.id).not.toBe(poller!.id);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    for (const user of [2001, 2002, 2003, 2004]) expect(replies(user)).toBe(1);
   });
 });

@@ -55,6 +55,11 @@ export interface ClusterHarnessOptions {
    * simulators in ASTERISK_SERVERS. False: each instance on its own SQLite file, ARI_URL at simulator 0.
    */
   cluster?: boolean;
+  /**
+   * How Telegram's updates reach the instances: `webhook` (default) through the round-robin proxy,
+   * or `polling`: no webhook is set, and the instances long-poll the Bot API server themselves.
+   */
+  telegram?: 'webhook' | 'polling';
   /** CLUSTER_LEASE_TTL_MS; default 3000. */
   leaseTtlMs?: number;
   agents?: readonly SeedAgent[];
@@ -213,7 +218,7 @@ export class ClusterHarness implements ChatSide {
     this.instances.push(...await Promise.all(Array.from({ length: count }, (_, i) => this.launch(i, sharedDatabase))));
     this.proxy.setUpstreams(this.instances.map((inst) => inst.url));
     // Every instance sets the webhook to the proxy itself; this makes it so even if none does.
-    this.server.setWebhook({ url: this.proxy.url }, BOT_TOKEN);
+    if (this.opts.telegram !== 'polling') this.server.setWebhook({ url: this.proxy.url }, BOT_TOKEN);
   }
 
   /** Starts instance i on a free port, trying another when some other process took it first. */
@@ -247,8 +252,7 @@ export class ClusterHarness implements ChatSide {
       ARI_URL: this.simulators[0]!.url,
       INSTANCE_ID: `callbot-${i + 1}`,
       // Every instance tells the Bot API server the proxy's URL: the proxy, like a load balancer, spreads the updates.
-      TELEGRAM_WEBHOOK_URL: this.proxy.url,
-      TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      ...(this.opts.telegram === 'polling' ? {} : { TELEGRAM_WEBHOOK_URL: this.proxy.url, TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET }),
       WEBHOOK_PORT: String(port),
       ...OPEN_RULES_ENV,
       ...(sharedDatabase ? {
