@@ -7,6 +7,7 @@ import { Lease } from '../cluster/lease';
 import { LeaseStore } from '../cluster/lease-store';
 import { PgNotifications } from '../cluster/pg-notifications';
 import { ClusterDesk } from '../fleet/cluster-desk';
+import { FairShare } from '../fleet/fair-share';
 import { ServerOwner } from '../fleet/server-owner';
 import { createCallRules } from '../rules';
 import { AriAdapter } from '../stasis/ari-adapter';
@@ -54,7 +55,11 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
   const clusterCalls = new ClusterCallStore(dataSource);
   const notifications = new PgNotifications(config.databaseUrl, CALLS_CHANNEL, logger);
   await notifications.start();
-  const owners = config.asteriskServers.map((server) => new ServerOwner({
+  const share = new FairShare({
+    leases, instanceId: cluster.instanceId, ttlMs: cluster.leaseTtlMs, serverCount: config.asteriskServers.length, servers: () => owners, logger,
+  });
+  const owners: ServerOwner[] = config.asteriskServers.map((server) => new ServerOwner({
+    wants: () => share.mayTakeAnother(),
     server, config, instanceId: cluster.instanceId, leaseTtlMs: cluster.leaseTtlMs, serverDownAfterS: cluster.serverDownAfterS,
     leases, clusterCalls, calls: stores.calls, agents: stores.agents, audit: stores.audit, logger, wakeUps: notifications.payloads,
     ...(deps.setup ? { setup: deps.setup } : {}),
@@ -80,6 +85,7 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
   const verification = new CallerIdVerification({
     config, runner: verifier, pool: stores.callerIds, audit: stores.audit, logger, isTelephonyOnline: () => verifyAri.isConnected(),
   });
+  share.start();
   for (const owner of owners) owner.start();
   const pollingLease = new Lease(leases, { name: POLLING_LEASE, holder: cluster.instanceId, ttlMs: cluster.leaseTtlMs });
   const ids = config.asteriskServers.map((s) => s.id);
@@ -90,6 +96,7 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
     })),
     stop: async () => {
       await pollingLease.stop();
+      await share.stop();
       await Promise.all(owners.map((o) => o.stop()));
       await verifier.stop();
       await verifyAri.close();

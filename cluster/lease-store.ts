@@ -67,6 +67,14 @@ export class LeaseStore {
     return rows.length === 1;
   }
 
+  /** How many leases whose name starts with `prefix` are held now (the instances alive, by their own leases). */
+  async countHeld(prefix: string): Promise<number> {
+    const rows = await this.dataSource.query(
+      `SELECT COUNT(*) AS held FROM leases WHERE SUBSTR(name, 1, ${prefix.length}) = ${this.parameter(0)} AND expires_at > ${this.now}`,
+      [prefix]) as { held: string | number }[];
+    return Number(rows[0]?.held ?? 0);
+  }
+
   /** Who holds the lease; null when nobody does (never taken, released or lapsed). */
   async current(name: string): Promise<LeaseHolding | null> {
     const rows = await this.dataSource.query(

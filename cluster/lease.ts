@@ -18,7 +18,7 @@ export const systemLeaseClock: LeaseClock = {
   },
 };
 
-export type LeaseLossReason = 'renewal refused' | 'renewal failed' | 'renewal late' | 'stopped';
+export type LeaseLossReason = 'renewal refused' | 'renewal failed' | 'renewal late' | 'stopped' | 'handed back';
 
 export type LeaseEvent =
   | { kind: 'held'; token: bigint }
@@ -30,6 +30,11 @@ export interface LeaseOptions {
   holder: string;
   ttlMs: number;
   clock?: LeaseClock;
+  /**
+   * Asked before each attempt to take the lease while it is not held: false skips this attempt
+   * (an instance that already holds its share of the servers leaves this one to the others).
+   */
+  wants?: () => Promise<boolean>;
 }
 
 /**
@@ -84,8 +89,26 @@ export class Lease {
     if (holding) await this.store.release(this.options.name, this.options.holder, holding.token);
   }
 
+  /**
+   * Frees the lease at once for another holder and goes on trying for it later (as `wants`
+   * allows): a server handed to an instance that holds fewer.
+   */
+  async handBack(): Promise<void> {
+    const holding = this.holding;
+    if (!this.running || !holding) return;
+    this.lose('handed back');
+    await this.store.release(this.options.name, this.options.holder, holding.token).catch(() => false);
+    this.schedule(() => this.acquire(), this.renewEvery);
+  }
+
   private async acquire(): Promise<void> {
     const generation = this.generation;
+    const wanted = this.options.wants ? await this.options.wants().catch(() => false) : true;
+    if (generation !== this.generation || !this.running) return;
+    if (!wanted) {
+      this.schedule(() => this.acquire(), this.renewEvery);
+      return;
+    }
     const sentAt = this.clock.now();
     let token: bigint | null = null;
     try {

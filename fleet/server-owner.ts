@@ -45,6 +45,8 @@ export interface ServerOwnerDeps {
   connectAri?: (server: AsteriskServerConfig, mayConnect: () => boolean) => OwnedAri;
   clock?: LeaseClock;
   now?: () => number;
+  /** Asked before each attempt to take the server (fair-share.ts); default: always. */
+  wants?: () => Promise<boolean>;
 }
 
 /** While this instance owns the server: its ARI, its engine, and what keeps them going. */
@@ -77,6 +79,7 @@ export class ServerOwner {
     this.now = deps.now ?? Date.now;
     this.lease = new Lease(deps.leases, {
       name: serverLeaseName(deps.server.id), holder: deps.instanceId, ttlMs: deps.leaseTtlMs, ...(deps.clock ? { clock: deps.clock } : {}),
+      ...(deps.wants ? { wants: deps.wants } : {}),
     });
   }
 
@@ -96,6 +99,16 @@ export class ServerOwner {
 
   isOwner(): boolean {
     return this.lease.isHeld();
+  }
+
+  /** The calls this instance runs on the server now. */
+  liveCalls(): number {
+    return this.owned?.engine.liveCalls().length ?? 0;
+  }
+
+  /** Lets the server go to another instance now (its calls go on, for the next owner to take over), and tries for it again later. */
+  handBack(): Promise<void> {
+    return this.lease.handBack();
   }
 
   isConnected(): boolean {
