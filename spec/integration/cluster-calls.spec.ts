@@ -83,6 +83,13 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
     for (const j of [0, 1]) expect(h.sim(j).channels().filter((c) => c.state === 'Up')).toHaveLength(4);
   });
 
+  it('given three instances over two servers, then each server has its own owner: no instance runs every call while others idle', async () => {
+    await waitFor(async () => {
+      const holders = await Promise.all(['a1', 'a2'].map((id) => h.holderOf(`asterisk:${id}`)));
+      return holders.every((o) => o !== undefined) && holders[0]!.id !== holders[1]!.id;
+    }, { what: 'a different owner for each server', timeoutMs: 10_000 });
+  });
+
   it('given the owner of a connected call is killed (SIGKILL), then another instance takes the server over, the call keeps talking, and it ends with its real outcome, its final status shown once', async () => {
     const call = await connectedCall(ANN);
     const owner = await ownerOf(call.server_id!);

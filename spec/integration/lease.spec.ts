@@ -162,4 +162,35 @@ describe(`a kept lease on ${kind}`, () => {
     expect(second.events[0]).toEqual({ kind: 'held', token: 2n });
     expect(second.lease.token).toBe(2n);
   });
+
+  it('given an instance that does not want the lease (it holds its share), then it leaves a free lease alone until it does', async () => {
+    let wants = false;
+    const lease = new Lease(store, { name: 'dispatcher', holder: 'a', ttlMs: TTL_MS, clock, wants: () => Promise.resolve(wants) });
+    leases.push(lease);
+    const events: LeaseEvent[] = [];
+    lease.events.subscribe((event) => events.push(event));
+    lease.start();
+    await clock.advance(THIRD_MS * 2);
+    expect(events).toEqual([]);
+    expect(await store.current('dispatcher')).toBeNull();
+
+    wants = true;
+    await clock.advance(THIRD_MS);
+    await waitFor(() => events.length === 1, { what: 'held once wanted' });
+    expect(events[0]).toEqual({ kind: 'held', token: 1n });
+  });
+
+  it('given a held lease handed back, then it is free at once for another instance, and its former holder tries for it again later', async () => {
+    const first = keep('a', store);
+    await waitFor(() => first.events.length === 1, { what: 'a held' });
+    await first.lease.handBack();
+    expect(first.events[1]).toEqual({ kind: 'lost', token: 1n, reason: 'handed back' });
+    expect(first.lease.isHeld()).toBe(false);
+    expect(await new LeaseStore(dataSource).acquire('dispatcher', 'b', TTL_MS)).toBe(2n);
+
+    await new LeaseStore(dataSource).release('dispatcher', 'b', 2n);
+    await clock.advance(THIRD_MS);
+    await waitFor(() => first.events.length === 3, { what: 'a held again' });
+    expect(first.events[2]).toEqual({ kind: 'held', token: 3n });
+  });
 });
