@@ -80,6 +80,11 @@ export class ClusterCallStore {
     return this.rows(`c.server_id = ${this.parameter(0)} AND c.stage <> 'ended' AND c.owner_token IS NOT NULL`, [serverId]);
   }
 
+  /** The agent's live call on any server; null when there is none. */
+  async liveCallOfAgent(agentId: number): Promise<ServerCallRow | null> {
+    return (await this.rows(`c.agent_id = ${this.parameter(0)} AND c.stage <> 'ended' AND c.server_id IS NOT NULL`, [agentId]))[0] ?? null;
+  }
+
   /** The server's live calls someone on another instance asked to end. */
   cancelRequests(serverId: string): Promise<ServerCallRow[]> {
     return this.rows(`c.server_id = ${this.parameter(0)} AND c.stage <> 'ended' AND c.cancel_requested_by IS NOT NULL`, [serverId]);

@@ -63,8 +63,7 @@ export class ClusterDesk implements CallDesk {
   }
 
   async liveCallOfAgent(agentId: number): Promise<LiveCallSummary | undefined> {
-    const rows = await this.deps.clusterCalls.liveCalls();
-    const row = rows.find((r) => r.context.agentId === agentId);
+    const row = await this.deps.clusterCalls.liveCallOfAgent(agentId);
     return row ? summaryOf(row) : undefined;
   }
 

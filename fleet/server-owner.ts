@@ -189,10 +189,15 @@ export class ServerOwner {
         const ended = owned.engine.failLiveCalls(why);
         logger.error('Asterisk server unreachable; its calls are ended and new calls go to other servers', { server: server.id, ended });
       }
-      for (const row of await clusterCalls.claimRequests(server.id, owned.fence)) owned.engine.failRequested(row, why);
+      await owned.engine.exclusively(async () => {
+        for (const row of await clusterCalls.claimRequests(server.id, owned.fence)) owned.engine.failRequested(row, why);
+      });
       return;
     }
-    for (const row of await clusterCalls.claimRequests(server.id, owned.fence)) owned.engine.runRequested(row);
+    // A claim and its start are one step for the engine: a take-over reading the rows meanwhile would take the claimed row for an abandoned one.
+    await owned.engine.exclusively(async () => {
+      for (const row of await clusterCalls.claimRequests(server.id, owned.fence)) owned.engine.runRequested(row);
+    });
     for (const row of await clusterCalls.cancelRequests(server.id)) owned.engine.cancelRequested(row);
   }
 

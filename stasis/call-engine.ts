@@ -89,6 +89,7 @@ export class CallEngine {
   private sweepTimer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
   private readonly swept: SweepCounts = { sweeps: 0, channels: 0, bridges: 0, failed: 0 };
+  private exclusive: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: CallEngineDeps) {
     this.now = deps.now ?? Date.now;
@@ -263,6 +264,16 @@ export class CallEngine {
     this.deps.server?.onRun?.(row, live.updates.asObservable());
   }
 
+  /**
+   * Runs `step` when no other such step runs: taking the server's calls over, and claiming and
+   * starting its requests, each see the other's work done, never half done.
+   */
+  exclusively<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.exclusive.then(step);
+    this.exclusive = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
   /** Cancels a call on another instance's behalf (the cancel was recorded on its row). */
   cancelRequested(row: ServerCallRow): void {
     if (row.cancelRequestedBy) this.cancelCall(row.id, row.cancelRequestedBy);
@@ -313,7 +324,8 @@ export class CallEngine {
 
   private async afterConnect(reconnect: boolean): Promise<void> {
     try {
-      if (this.deps.server) await this.takeOver(await this.deps.server.callsToTakeOver());
+      const { server } = this.deps;
+      if (server) await this.exclusively(async () => this.takeOver(await server.callsToTakeOver()));
     } catch (err) {
       this.deps.logger.warn('taking over the server\'s calls failed; will retry on the next connect', { server: this.deps.server?.id, err });
       // Sweeping now would hang up the very calls not yet taken over.
