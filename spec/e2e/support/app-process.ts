@@ -29,14 +29,13 @@ export class AppProcess {
 
   /**
    * Agents are written to the database before the app starts, as an admin would have authorized
-   * them. `env` adds to or overrides the app's environment (the load bench lifts the call cap);
-   * `storeTimeoutS` is how long the Bot API server keeps messages.
+   * them. `env` adds to or overrides the app's environment (the load bench lifts the call cap).
    */
   static async start(
     lab: AsteriskLab,
     name: string,
     agents: ReadonlyArray<AgentProfile & { phone: string }>,
-    { env = {}, storeTimeoutS = 3600 }: { env?: Record<string, string>; storeTimeoutS?: number } = {},
+    { env = {} }: { env?: Record<string, string> } = {},
   ): Promise<AppProcess> {
     if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: build the app first (npm run build; scripts/e2e/run-e2e.sh does)`);
     const databaseUrl = `sqlite:${path.join(lab.dir, `app-${name}.sqlite`)}`;
@@ -56,7 +55,7 @@ export class AppProcess {
       await closeDatabase(dataSource);
     }
 
-    const server = new TelegramServer({ port: await freePort(), host: '127.0.0.1', storeTimeout: storeTimeoutS });
+    const server = new TelegramServer({ port: await freePort(), host: '127.0.0.1', storeTimeout: 3600 });
     await server.start();
     const logFile = path.join(lab.dir, `app-${name}.log`);
     const log = fs.openSync(logFile, 'a');
@@ -110,6 +109,12 @@ export class AppProcess {
   textsTo(chatId: number): string[] {
     const stored = this.server.storage.botMessages as unknown as Array<{ message: { chat_id: number | string; text: string } }>;
     return stored.filter((m) => Number(m.message.chat_id) === chatId).map((m) => m.message.text);
+  }
+
+  /** How many of the bot's messages show a call's final state now (the ended call's "Call again" button). */
+  finalStatuses(): number {
+    const stored = this.server.storage.botMessages as unknown as Array<{ message: { reply_markup?: { inline_keyboard?: Array<Array<{ text: string }>> } } }>;
+    return stored.filter((m) => (m.message.reply_markup?.inline_keyboard ?? []).some((row) => row.some((b) => b.text === '🔁 Call again'))).length;
   }
 
   logLines(): Array<{ level: string; message: string } & Record<string, unknown>> {
