@@ -10,7 +10,6 @@ export interface PlacedLoadCall {
   target: string;
   /** Wall clock (Date.now()) when /call was sent to the Bot API server. */
   sentAt: number;
-  sendFailed: boolean;
 }
 
 export interface LoadCallOutcome {

@@ -27,7 +27,7 @@ echo "bench:asterisk-load: $asterisk_version ($ASTERISK_BIN), $sipp_version_word
 export ASTERISK_BIN E2E_RUN_DIR=$run_dir E2E_ASTERISK_MODULES_DIR=$modules E2E_ASTERISK_DATA_DIR=$data \
   E2E_SIPP_BIN=$sipp_bin E2E_SIPP_PCAP_DIR=$pcap_dir E2E_ROOT=$root
 
-# Hard bound: the default steps take about five minutes.
+# Hard bound: the default steps take about ten minutes.
 timeout --kill-after=15 3600 unshare "${ns_flags[@]}" bash "$root/scripts/e2e/load-bench-in-namespace.sh" "$@"
 status=$?
 if [ "$status" -eq 0 ] && [ -z "${BENCH_KEEP_LOGS:-}" ]; then
