@@ -8,12 +8,11 @@ import { ADMIN_ID, BOT_TOKEN, OPEN_RULES_ENV } from '../../support/bot-harness';
 import { freePort } from '../../support/free-port';
 import { closeDatabase } from '../../support/test-database';
 import { waitFor } from '../../support/wait-for';
-import type { AsteriskLab } from './lab';
+import { type AsteriskLab, REPO } from './lab';
 import type { AgentProfile } from './scenario';
 import { seedVerifiedCallerIds } from '../../support/caller-id-pool';
 
-const ROOT = path.resolve(__dirname, '../../..');
-const MAIN = path.join(ROOT, 'dist', 'app', 'main.js');
+const MAIN = path.join(REPO, 'dist', 'app', 'main.js');
 
 /**
  * callbot as it is deployed: `node dist/app/main.js` in its own process, configured only through
@@ -28,16 +27,27 @@ export class AppProcess {
     readonly logFile: string,
   ) {}
 
-  /** Agents are written to the database before the app starts, as an admin would have authorized them. */
-  static async start(lab: AsteriskLab, name: string, agents: ReadonlyArray<AgentProfile & { phone: string }>): Promise<AppProcess> {
+  /**
+   * Agents are written to the database before the app starts, as an admin would have authorized
+   * them. `env` adds to or overrides the app's environment (the load bench lifts the call cap).
+   */
+  static async start(
+    lab: AsteriskLab,
+    name: string,
+    agents: ReadonlyArray<AgentProfile & { phone: string }>,
+    { env = {} }: { env?: Record<string, string> } = {},
+  ): Promise<AppProcess> {
     if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: build the app first (npm run build; scripts/e2e/run-e2e.sh does)`);
     const databaseUrl = `sqlite:${path.join(lab.dir, `app-${name}.sqlite`)}`;
     const { dataSource } = await openDatabase(databaseUrl);
     try {
       const stores = createStores(dataSource);
       const store = stores.agents;
+      // Agents may share a caller ID: each number is put in its route's pool once.
+      const seeded = new Set<string>();
       for (const a of agents) {
-        await seedVerifiedCallerIds(stores, [a.callerId], [a.route]);
+        if (!seeded.has(`${a.route} ${a.callerId}`)) await seedVerifiedCallerIds(stores, [a.callerId], [a.route]);
+        seeded.add(`${a.route} ${a.callerId}`);
         await store.authorize({ telegramId: a.telegramId, phone: a.phone, callerId: a.callerId, by: String(ADMIN_ID), displayName: a.name });
         await store.setRoute(a.telegramId, a.route);
       }
@@ -66,6 +76,7 @@ export class AppProcess {
         ...OPEN_RULES_ENV,
         LOG_FORMAT: 'json',
         LOG_LEVEL: 'info',
+        ...env,
       },
       stdio: ['ignore', log, log],
     });
@@ -83,6 +94,11 @@ export class AppProcess {
     return app;
   }
 
+  /** For the load bench's CPU readings (/proc/<pid>/stat). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Sends a command as this Telegram user. */
   async send(userId: number, name: string, text: string): Promise<void> {
     const client = this.server.getClient(BOT_TOKEN, { userId, chatId: userId, firstName: name, userName: name.toLowerCase() });
@@ -93,6 +109,12 @@ export class AppProcess {
   textsTo(chatId: number): string[] {
     const stored = this.server.storage.botMessages as unknown as Array<{ message: { chat_id: number | string; text: string } }>;
     return stored.filter((m) => Number(m.message.chat_id) === chatId).map((m) => m.message.text);
+  }
+
+  /** How many of the bot's messages show a call's final state now (the ended call's "Call again" button). */
+  finalStatuses(): number {
+    const stored = this.server.storage.botMessages as unknown as Array<{ message: { reply_markup?: { inline_keyboard?: Array<Array<{ text: string }>> } } }>;
+    return stored.filter((m) => (m.message.reply_markup?.inline_keyboard ?? []).some((row) => row.some((b) => b.text === '🔁 Call again'))).length;
   }
 
   logLines(): Array<{ level: string; message: string } & Record<string, unknown>> {

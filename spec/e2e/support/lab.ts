@@ -14,13 +14,39 @@ import { SipTrace } from './sip-trace';
  * outside the network namespace `npm run test:e2e` (scripts/e2e/run-e2e.sh) creates.
  */
 
-const REPO = path.resolve(__dirname, '..', '..', '..');
-const SIPP_DIR = path.resolve(__dirname, '..', 'sipp');
+/**
+ * The repository: E2E_ROOT when a runner sets it (the load bench runs this file compiled, from
+ * dist/), else three levels up from this source file.
+ */
+export const REPO = process.env.E2E_ROOT ?? path.resolve(__dirname, '..', '..', '..');
+export const SIPP_DIR = path.join(REPO, 'spec', 'e2e', 'sipp');
 
 /** Asterisk's SIP transport; the providers sit on other loopback addresses, same port. */
 export const ASTERISK_SIP = { ip: '127.0.0.1', port: 5060 } as const;
 export const PROVIDERS = { main: '127.0.0.2', dev: '127.0.0.3' } as const;
 export type ProviderName = keyof typeof PROVIDERS;
+
+/** What a provider sipp runs: the suite's far ends by default, the load bench's for the bench. */
+export interface ProviderSetup {
+  /** The scenario file, copied into sipp's own directory. */
+  scenario: string;
+  /** Files sipp's scenario names (pcaps, audio), linked next to it: name in sipp's directory -> source path. */
+  files: Record<string, string>;
+  /** More sipp arguments (e.g. -d for the length of a scenario's pauses). */
+  args: string[];
+}
+
+/** provider-uas.xml and the RTP pcap of every digit its DTMF paths play. */
+function suiteProvider(pre: Prerequisites): ProviderSetup {
+  const files: Record<string, string> = {};
+  for (const digit of '0123456789') files[`dtmf_2833_${digit}.pcap`] = path.join(pre.pcapDir, `dtmf_2833_${digit}.pcap`);
+  return { scenario: path.join(SIPP_DIR, 'provider-uas.xml'), files, args: [] };
+}
+
+export interface LabOptions {
+  /** What both providers run (default: spec/e2e/sipp/provider-uas.xml). */
+  provider?: ProviderSetup;
+}
 
 interface Prerequisites {
   runDir: string;
@@ -111,22 +137,22 @@ export class Sipp {
     this.exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  /** A provider: answers INVITEs from Asterisk by the rules of spec/e2e/sipp/provider-uas.xml. */
-  static async provider(pre: Prerequisites, labDir: string, name: ProviderName): Promise<Sipp> {
+  /** A provider: answers INVITEs from Asterisk by its setup's scenario (the suite's: spec/e2e/sipp/provider-uas.xml). */
+  static async provider(pre: Prerequisites, labDir: string, name: ProviderName, setup: ProviderSetup = suiteProvider(pre)): Promise<Sipp> {
     const ip = PROVIDERS[name];
     const dir = path.join(labDir, `sipp-${name}`);
     fs.mkdirSync(dir, { recursive: true });
     // sipp looks for play_pcap_audio files next to the scenario: both go into its own directory.
-    fs.copyFileSync(path.join(SIPP_DIR, 'provider-uas.xml'), path.join(dir, 'provider-uas.xml'));
-    for (const digit of '0123456789') {
-      fs.symlinkSync(path.join(pre.pcapDir, `dtmf_2833_${digit}.pcap`), path.join(dir, `dtmf_2833_${digit}.pcap`));
-    }
+    const scenario = path.join(dir, path.basename(setup.scenario));
+    fs.copyFileSync(setup.scenario, scenario);
+    for (const [file, source] of Object.entries(setup.files)) fs.symlinkSync(source, path.join(dir, file));
     const args = [
-      '-sf', path.join(dir, 'provider-uas.xml'),
+      '-sf', scenario,
       '-i', ip, '-p', '5060', '-bind_local', '-mi', ip, '-mp', '16000',
       '-trace_msg', '-message_file', path.join(dir, 'messages.log'),
       '-trace_err', '-error_file', path.join(dir, 'errors.log'),
       '-nostdin', '-aa',
+      ...setup.args,
     ];
     const sipp = Sipp.spawn(pre, name, ip, 5060, dir, args);
     await waitFor(() => {
@@ -164,6 +190,11 @@ export class Sipp {
     return new Sipp(name, ip, port, dir, child);
   }
 
+  /** For the load bench's CPU readings (/proc/<pid>/stat). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Unexpected messages sipp saw (its -trace_err log). */
   errors(): string {
     try {
@@ -199,6 +230,11 @@ export class AsteriskLab {
     readonly amiPort: number,
   ) {}
 
+  /** For the load bench's CPU readings (/proc/<pid>/stat). */
+  get asteriskPid(): number | undefined {
+    return this.asterisk?.pid;
+  }
+
   get ariUrl(): string {
     return `http://127.0.0.1:${this.httpPort}`;
   }
@@ -207,7 +243,7 @@ export class AsteriskLab {
     return path.join(this.dir, 'asterisk-console.log');
   }
 
-  static async start(name: string): Promise<AsteriskLab> {
+  static async start(name: string, options: LabOptions = {}): Promise<AsteriskLab> {
     assertLoopbackOnly();
     const pre = prerequisites();
     const dir = fs.mkdtempSync(path.join(pre.runDir, `${name}-`));
@@ -215,8 +251,8 @@ export class AsteriskLab {
     try {
       lab.writeConfig();
       await lab.startAsterisk();
-      lab.main = await Sipp.provider(pre, dir, 'main');
-      lab.dev = await Sipp.provider(pre, dir, 'dev');
+      lab.main = await Sipp.provider(pre, dir, 'main', options.provider);
+      lab.dev = await Sipp.provider(pre, dir, 'dev', options.provider);
     } catch (err) {
       await lab.stop();
       throw err;
