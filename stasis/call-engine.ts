@@ -256,7 +256,7 @@ export class CallEngine {
   /** Ends every live call as failed, saying why (the server has been unreachable too long). */
   failLiveCalls(why: string): number {
     const live = this.registry.list().filter((c) => c.state.stage !== 'ended');
-    for (const call of live) this.runner.dispatch(call, { type: 'RequestFailed', request: 'asterisk', error: why, at: this.now() });
+    for (const call of live) this.runner.dispatch(call, { type: 'RequestFailed', request: 'telephony', error: why, at: this.now() });
     return live.length;
   }
 
