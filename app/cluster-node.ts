@@ -8,6 +8,7 @@ import { LeaseStore } from '../cluster/lease-store';
 import { PgNotifications } from '../cluster/pg-notifications';
 import { ClusterDesk } from '../fleet/cluster-desk';
 import { FairShare } from '../fleet/fair-share';
+import { withinGlobalLimits } from '../fleet/global-limits';
 import { ServerOwner } from '../fleet/server-owner';
 import { createCallRules } from '../rules';
 import { AriAdapter } from '../stasis/ari-adapter';
@@ -69,7 +70,7 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
     ),
   }));
   const desk = new ClusterDesk({
-    config, agents: stores.agents, calls: stores.calls, audit: stores.audit, logger, rules: createCallRules(config, stores),
+    config, agents: stores.agents, calls: withinGlobalLimits(config, stores.calls), audit: stores.audit, logger, rules: createCallRules(config, stores),
     servers: config.asteriskServers, clusterCalls, owners, rows: stores.calls,
   });
   // Verification calls have an ARI app of their own per instance: a second connection under the

@@ -7,6 +7,7 @@ import type { CallPlan } from '../call/call-machine';
 import type { RouteCode } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
 import { type CallAttempt, type CallRule, type RuleContext, type RuleRefusal, type RuleWait, ruleRecord } from '../rules/call-rule';
+import { LimitReached, type ReachedLimit } from '../call/limit-reached';
 import { type AgentDirectory, AgentHasLiveCall, type AgentRecord, type AuditTrail, type CallRecords } from './call-engine-ports';
 
 export type CallRefusal =
@@ -179,11 +180,24 @@ export class CallIntake {
     } catch (err) {
       // Another process on the same database placed the agent's live call: nothing was written or dialed.
       if (err instanceof AgentHasLiveCall) return this.refuse(agent, request, 'live_call_exists', { target });
+      // Cluster mode: the database's count, under its lock, says a global limit would be exceeded.
+      if (err instanceof LimitReached) return this.refuseOverLimit(agent, request, target, err.reached);
       throw err;
     }
     const context: CallContext = { callId, agentId: agent.id, agentTelegramId: agent.telegramId, agentPhone, target, route, callerId };
     const started = await this.placement.start(context, plan, serverId);
     return { ok: true, callId, context, ...started };
+  }
+
+  private refuseOverLimit(agent: AgentRecord, request: CallRequest, target: string, reached: ReachedLimit): Promise<PlaceCallResult> {
+    switch (reached.limit) {
+      case 'concurrent_calls':
+        return this.refuse(agent, request, 'capacity', { target });
+      case 'route_calls':
+        return this.refuse(agent, request, 'rule', { target, rule: { rule: 'route_busy', route: reached.route, limit: reached.max, live: reached.live } });
+      case 'number_calls':
+        return this.refuse(agent, request, 'rule', { target, rule: { rule: 'number_cap', period: reached.period, limit: reached.max, placed: reached.placed } });
+    }
   }
 
   private async refuse(

@@ -5,6 +5,9 @@ import { LIVE_STAGES } from '../call/call-types';
 import { CallRowSql, type CallRowQuery } from './call-row-sql';
 import { SqliteConnection } from './sqlite-connection';
 import { AgentHasLiveCall } from '../call/agent-has-live-call';
+import { LimitReached } from '../call/limit-reached';
+import type { RouteCode } from '../call/call-types';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { violatesUniqueIndex } from './unique-violation';
 import { type Fence, fencedUpdate } from '../cluster/fenced-update';
 
@@ -12,6 +15,18 @@ import { type Fence, fencedUpdate } from '../cluster/fenced-update';
 const ONE_LIVE_CALL_PER_AGENT = { name: 'uq_calls_agent_live', table: 'calls', columns: ['agent_id'] } as const;
 
 export type NewCall = Pick<Call, 'id' | 'agentId' | 'targetInput' | 'stage' | 'requestedAt'> & Partial<Call>;
+
+/** The global limits a cluster's recording checks (null: that one is off). */
+export interface PlacementLimits {
+  maxConcurrent: number;
+  routeMax: number | null;
+  numberPerDay: number | null;
+  numberPer7Days: number | null;
+}
+
+/** The advisory lock every cluster recording takes ("plac"). */
+const PLACEMENT_LOCK = 0x706c6163;
+const DAY_MS = 24 * 60 * 60 * 1000;
 export type CallPatch = Partial<Omit<Call, 'id' | 'agentId' | 'agent'>>;
 
 /** The Call rows: written at the first step of every request and at every transition after it. */
@@ -19,9 +34,12 @@ export class CallStore {
   private readonly calls: Repository<Call>;
   private readonly writes: CallRowSql;
 
+  private readonly requestedAtColumn: ColumnMetadata;
+
   constructor(private readonly dataSource: DataSource) {
     this.calls = dataSource.getRepository(Call);
     this.writes = new CallRowSql(dataSource);
+    this.requestedAtColumn = dataSource.getMetadata(Call).findColumnWithPropertyName('requestedAt')!;
   }
 
   /**
@@ -37,6 +55,45 @@ export class CallStore {
       throw err;
     }
     return row;
+  }
+
+  /**
+   * Records a live request only if every global limit still holds with it (cluster mode), counted
+   * and written in one transaction under an advisory lock that every such recording takes, so
+   * concurrent requests on several instances are counted one after another. Rejects with
+   * LimitReached (nothing written) or AgentHasLiveCall.
+   */
+  async recordCallRequestWithinLimits(call: NewCall & { route: RouteCode; target: string }, limits: PlacementLimits): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    const p = (i: number) => this.dataSource.driver.createParameter(`p${i}`, i);
+    const count = async (sql: string, parameters: unknown[]) => Number((await runner.query(sql, parameters) as { n: string | number }[])[0]?.n ?? 0);
+    const placed = `(outcome IS NULL OR outcome <> 'refused')`;
+    try {
+      await runner.startTransaction();
+      if (this.dataSource.options.type === 'postgres') await runner.query('SELECT pg_advisory_xact_lock($1)', [PLACEMENT_LOCK]);
+      const live = await count(`SELECT COUNT(*) AS n FROM calls WHERE stage <> 'ended'`, []);
+      if (live >= limits.maxConcurrent) throw new LimitReached({ limit: 'concurrent_calls', max: limits.maxConcurrent, live });
+      if (limits.routeMax !== null) {
+        const onRoute = await count(`SELECT COUNT(*) AS n FROM calls WHERE stage <> 'ended' AND route = ${p(0)}`, [call.route]);
+        if (onRoute >= limits.routeMax) throw new LimitReached({ limit: 'route_calls', route: call.route, max: limits.routeMax, live: onRoute });
+      }
+      for (const [period, max, windowMs] of [['day', limits.numberPerDay, DAY_MS], ['7_days', limits.numberPer7Days, 7 * DAY_MS]] as const) {
+        if (max === null) continue;
+        const since = this.dataSource.driver.preparePersistentValue(new Date(call.requestedAt.getTime() - windowMs), this.requestedAtColumn);
+        const n = await count(`SELECT COUNT(*) AS n FROM calls WHERE target = ${p(0)} AND requested_at > ${p(1)} AND ${placed}`, [call.target, since]);
+        if (n >= max) throw new LimitReached({ limit: 'number_calls', period, max, placed: n });
+      }
+      const insert = this.writes.insert(call);
+      await runner.query(insert.sql, insert.parameters);
+      await runner.commitTransaction();
+    } catch (err) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      if (violatesUniqueIndex(err, ONE_LIVE_CALL_PER_AGENT)) throw new AgentHasLiveCall(call.agentId, { cause: err });
+      throw err;
+    } finally {
+      await runner.release();
+    }
   }
 
   async recordCallTransition(id: string, patch: CallPatch): Promise<void> {

@@ -1,0 +1,78 @@
+import type { DataSource } from 'typeorm';
+import { loadConfig } from '../../config/config';
+import { silentLogger } from '../../config/logger';
+import { ClusterCallStore, serverLeaseName } from '../../cluster/cluster-call-store';
+import { LeaseStore } from '../../cluster/lease-store';
+import { ClusterDesk } from '../../fleet/cluster-desk';
+import { withinGlobalLimits } from '../../fleet/global-limits';
+import { createDataSource, openDatabase } from '../../ormconfig';
+import { createCallRules } from '../../rules';
+import { createStores } from '../../store';
+import { OPEN_RULES_ENV } from '../support/bot-harness';
+import { seedVerifiedCallerIds } from '../support/caller-id-pool';
+import { closeDatabase, freshDatabaseUrl, testDatabaseKind } from '../support/test-database';
+
+const onPostgres = testDatabaseKind() === 'postgres' ? describe : describe.skip;
+const SERVER = { id: 'a1', url: 'http://127.0.0.1:1', username: 'callbot', password: 'x', routes: ['M' as const, 'D' as const], weight: 1 };
+const AGENTS = ['2001', '2002', '2003', '2004'];
+
+/**
+ * The limits that hold over every instance, with the requests of two instances' intakes at the
+ * same instant: each instance's own checks pass, and the database's count under one lock decides.
+ */
+onPostgres('global limits across instances', () => {
+  let url: string;
+  let sources: DataSource[];
+
+  beforeEach(async () => {
+    url = await freshDatabaseUrl();
+    const { dataSource } = await openDatabase(url);
+    sources = [dataSource];
+    const stores = createStores(dataSource);
+    for (const [i, id] of AGENTS.entries()) {
+      await stores.agents.authorize({ telegramId: id, phone: `+1555123000${i + 1}`, callerId: '+15550001111', by: '1', displayName: `Agent ${id}` });
+      await stores.agents.setRoute(id, 'M');
+    }
+    await seedVerifiedCallerIds(stores, ['+15550001111'], ['M']);
+    // The server is owned and connected, as its owner would have recorded it.
+    const token = await new LeaseStore(dataSource).acquire(serverLeaseName('a1'), 'owner', 60_000);
+    await new ClusterCallStore(dataSource).setConnected('a1', true, { name: serverLeaseName('a1'), holder: 'owner', token: token! });
+  });
+
+  afterEach(async () => {
+    for (const source of sources) await closeDatabase(source);
+  });
+
+  async function instanceDesk(env: Record<string, string>): Promise<ClusterDesk> {
+    const dataSource = createDataSource(url);
+    await dataSource.initialize();
+    sources.push(dataSource);
+    const config = loadConfig({ TELEGRAM_BOT_TOKEN: '1:test', SUPER_ADMIN_IDS: '1', ARI_USERNAME: 'u', ARI_PASSWORD: 'p', ...OPEN_RULES_ENV, ...env });
+    const stores = createStores(dataSource);
+    const calls = stores.calls;
+    return new ClusterDesk({
+      config, agents: stores.agents, audit: stores.audit, logger: silentLogger(), rules: createCallRules(config, stores),
+      calls: withinGlobalLimits(config, calls), servers: [SERVER], clusterCalls: new ClusterCallStore(dataSource), owners: [], rows: calls,
+    });
+  }
+
+  it.each([
+    ['MAX_CONCURRENT_CALLS=1', { MAX_CONCURRENT_CALLS: '1' }, false, 'capacity'],
+    ['ROUTE_MAIN_MAX_CALLS=1', { ROUTE_MAIN_MAX_CALLS: '1' }, false, 'rule'],
+    ['CAP_NUMBER_PER_DAY=1, one number', { CAP_NUMBER_PER_DAY: '1' }, true, 'rule'],
+  ])('given %s and two agents\' requests on two instances at the same instant, then one is placed and the other refused, every time', async (_what, env, sameNumber, refusal) => {
+    const [one, two] = [await instanceDesk(env), await instanceDesk(env)];
+    for (let round = 0; round < 8; round += 1) {
+      // Each round starts with no live call; the capped number is new each round.
+      await sources[0]!.query(`UPDATE calls SET stage = 'ended', outcome = 'completed' WHERE stage <> 'ended'`);
+      const numbers = sameNumber ? [`+1202555${1000 + round}`, `+1202555${1000 + round}`] : ['+12025550123', '+12025550124'];
+      const agents = round % 2 === 0 ? ['2001', '2002'] : ['2003', '2004'];
+      const results = await Promise.all([
+        one.placeCall({ agentTelegramId: agents[0]!, targetInput: numbers[0]! }),
+        two.placeCall({ agentTelegramId: agents[1]!, targetInput: numbers[1]! }),
+      ]);
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      expect(results.flatMap((r) => (r.ok ? [] : [r.refusal]))).toEqual([refusal]);
+    }
+  });
+});
