@@ -117,6 +117,23 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
     expect(sim.bridges().filter((b) => b.id.startsWith(call.id))).toHaveLength(0);
   });
 
+  it('given the owner of a connected call is stopped (SIGTERM, a rolling restart), then it hangs nothing up, and another instance takes the call over at once', async () => {
+    const call = await connectedCall(ANN);
+    const owner = await ownerOf(call.server_id!);
+    const stoppedAt = Date.now();
+    h.kill(owner.index, 'SIGTERM');
+    expect((await h.exited(owner.index)).code).toBe(0);
+
+    await waitFor(() => tookOver(call.id), { what: 'the call taken over', timeoutMs: 10_000 });
+    // Freed at once, not left to lapse: the next owner's first attempt after the release takes it.
+    expect(Date.now() - stoppedAt).toBeLessThan(LEASE_TTL_MS);
+    const sim = simOf(call.server_id!);
+    expect(sim.channels().filter((c) => c.id.startsWith(call.id) && c.state === 'Up')).toHaveLength(2);
+    sim.farEndHangup(`${call.id}-agent`);
+    await waitFor(async () => (await lastCallOf(ANN)).stage === 'ended', { what: 'the call ended', timeoutMs: 10_000 });
+    expect(await lastCallOf(ANN)).toMatchObject({ outcome: 'completed', ended_by: 'agent' });
+  });
+
   it('given the owner is killed while the agent\'s phone rings, then the new owner dials the customer when the agent answers and the call connects', async () => {
     for (const j of [0, 1]) h.sim(j).setFarEnd((endpoint) => (endpoint.includes(AGENTS[0]!.phone) ? { kind: 'answer', ringMs: 8000 } : undefined));
     await h.sendCommand(ANN, `/call ${CUSTOMER}`);
