@@ -41,7 +41,7 @@ trap stop_cluster EXIT
 "${as_db_user[@]}" "$bindir/initdb" -D "$workdir/data" -U callbot --auth=trust --no-sync -E UTF8 >"$workdir/initdb.log" 2>&1 \
   || { cat "$workdir/initdb.log" >&2; echo "with-postgres: initdb failed" >&2; exit 1; }
 "${as_db_user[@]}" "$bindir/pg_ctl" -D "$workdir/data" -l "$workdir/server.log" -w -t 30 \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $workdir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null \
+  -o "-c listen_addresses=127.0.0.1 -p $port -k $workdir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null \
   || { cat "$workdir/server.log" >&2; echo "with-postgres: the server did not start" >&2; exit 1; }
 "${as_db_user[@]}" "$bindir/createdb" -h 127.0.0.1 -p "$port" -U callbot callbot_test
 
