@@ -37,11 +37,11 @@ import { ms, type Summary, summarize, table } from './stats';
 const PHASES = new Set((process.env.CLUSTER_BENCH_PHASES ?? 'takeover,setup,rate').split(',').map((p) => p.trim()));
 const TTLS = (process.env.CLUSTER_BENCH_TTLS ?? '6000,2000').split(',').map(Number);
 const ROUNDS = Number(process.env.CLUSTER_BENCH_ROUNDS ?? 15);
-const SETUP_CALLS = Number(process.env.CLUSTER_BENCH_SETUP_CALLS ?? 60);
+const SETUP_CALLS = Number(process.env.CLUSTER_BENCH_SETUP_CALLS ?? 100);
 /** Set-up calls alternate between the two clusters in batches this long, so both meet the same moments of load. */
 const SETUP_BATCH = 10;
-const RATE_AGENTS = Number(process.env.CLUSTER_BENCH_AGENTS ?? 200);
-const RATE_STEPS = (process.env.CLUSTER_BENCH_RATES ?? '5,10,20,30,40,60,80').split(',').map(Number);
+const RATE_AGENTS = Number(process.env.CLUSTER_BENCH_AGENTS ?? 600);
+const RATE_STEPS = (process.env.CLUSTER_BENCH_RATES ?? '5,10,20,40,60,80,100,120,150,200').split(',').map(Number);
 const STEP_MS = Number(process.env.CLUSTER_BENCH_STEP_MS ?? 8000);
 /** A call without its target's dial this long after /call counts as failed. */
 const SETUP_DEADLINE_MS = 10_000;
@@ -424,6 +424,10 @@ async function ratePhase(): Promise<void> {
       const cpu = after.since(before);
       cpuRows.push([String(rate), ...cpu.instances.map((c) => c.toFixed(0)), cpu.postgres.toFixed(0), cpu.bench.toFixed(0)]);
       say(`  rate step ${rate}/s: ${rows[rows.length - 1]!.join(' | ')} ; CPU % ${cpuRows[cpuRows.length - 1]!.slice(1).join(' ')}`);
+      if (noAgent > 0) {
+        say(`  the ${RATE_AGENTS} agents, not the cluster, ran out at ${rate}/s (CLUSTER_BENCH_AGENTS raises them)`);
+        break;
+      }
       const saturated = failed > placed.length * 0.01 || achieved < rate * 0.9 || toDial.p99 > 2000;
       if (saturated) break;
     }
