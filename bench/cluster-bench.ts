@@ -193,12 +193,21 @@ function postmasterPid(): number | undefined {
   return undefined;
 }
 
+/** The whole machine's busy and total CPU ticks (/proc/stat): the other work on it shows here too. */
+function machineTicks(): { busy: number; total: number } {
+  const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = cpu.reduce((a, b) => a + b, 0);
+  // idle and iowait are the 4th and 5th.
+  return { busy: total - (cpu[3] ?? 0) - (cpu[4] ?? 0), total };
+}
+
 /** CPU ms of each process at one moment, to be subtracted from a later reading. */
 class CpuSample {
   readonly at = performance.now();
   readonly instances: number[];
   readonly postgres: number;
   readonly bench: number;
+  readonly machine = machineTicks();
 
   constructor(h: ClusterHarness, postmaster: number | undefined) {
     this.instances = h.instances.map((i) => cpuMsOf(i.process.pid));
@@ -209,13 +218,14 @@ class CpuSample {
   }
 
   /** CPU % of each process since `before` (100 % is one core). */
-  since(before: CpuSample): { instances: number[]; postgres: number; bench: number } {
+  since(before: CpuSample): { instances: number[]; postgres: number; bench: number; machine: number } {
     const wall = this.at - before.at;
     const pct = (a: number, b: number) => ((a - b) / wall) * 100;
     return {
       instances: this.instances.map((c, i) => pct(c, before.instances[i] ?? 0)),
       postgres: pct(this.postgres, before.postgres),
       bench: pct(this.bench, before.bench),
+      machine: ((this.machine.busy - before.machine.busy) / (this.machine.total - before.machine.total)) * 100,
     };
   }
 }
@@ -422,7 +432,7 @@ async function ratePhase(): Promise<void> {
         ms(setup.p50, 0), ms(setup.p99, 0), ms(toDial.p50, 0), ms(toDial.p99, 0), loadAt.toFixed(2),
       ]);
       const cpu = after.since(before);
-      cpuRows.push([String(rate), ...cpu.instances.map((c) => c.toFixed(0)), cpu.postgres.toFixed(0), cpu.bench.toFixed(0)]);
+      cpuRows.push([String(rate), ...cpu.instances.map((c) => c.toFixed(0)), cpu.postgres.toFixed(0), cpu.bench.toFixed(0), cpu.machine.toFixed(0)]);
       say(`  rate step ${rate}/s: ${rows[rows.length - 1]!.join(' | ')} ; CPU % ${cpuRows[cpuRows.length - 1]!.slice(1).join(' ')}`);
       if (noAgent > 0) {
         say(`  the ${RATE_AGENTS} agents, not the cluster, ran out at ${rate}/s (CLUSTER_BENCH_AGENTS raises them)`);
@@ -440,7 +450,7 @@ async function ratePhase(): Promise<void> {
   say(table(['offered/s', 'placed', 'placed/s', 'dialled/s', 'failed', '→originate p50', 'p99', '→target dial p50', 'p99', 'load 1m'], rows));
   say();
   say('CPU % over each step\'s placing (100 = one core):');
-  say(table(['offered/s', ...h.instances.map((i) => i.id), 'postgres', 'bench (sims, Bot API, proxy)'], cpuRows));
+  say(table(['offered/s', ...h.instances.map((i) => i.id), 'postgres', 'bench (sims, Bot API, proxy)', `machine busy % of ${os.cpus().length} cores`], cpuRows));
 }
 
 async function main(): Promise<void> {
