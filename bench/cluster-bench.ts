@@ -206,13 +206,15 @@ class CpuSample {
   readonly at = performance.now();
   readonly instances: number[];
   readonly postgres: number;
+  readonly postgresPids: number[];
   readonly bench: number;
   readonly machine = machineTicks();
 
   constructor(h: ClusterHarness, postmaster: number | undefined) {
     this.instances = h.instances.map((i) => cpuMsOf(i.process.pid));
     // Backends are children of the postmaster; the pools keep theirs for the whole run.
-    this.postgres = postmaster === undefined ? Number.NaN : [postmaster, ...descendants(postmaster)].reduce((sum, pid) => sum + cpuMsOf(pid), 0);
+    this.postgresPids = postmaster === undefined ? [] : [postmaster, ...descendants(postmaster)];
+    this.postgres = postmaster === undefined ? Number.NaN : this.postgresPids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
     const own = process.cpuUsage();
     this.bench = (own.user + own.system) / 1000;
   }
@@ -433,7 +435,7 @@ async function ratePhase(): Promise<void> {
       ]);
       const cpu = after.since(before);
       cpuRows.push([String(rate), ...cpu.instances.map((c) => c.toFixed(0)), cpu.postgres.toFixed(0), cpu.bench.toFixed(0), cpu.machine.toFixed(0)]);
-      say(`  rate step ${rate}/s: ${rows[rows.length - 1]!.join(' | ')} ; CPU % ${cpuRows[cpuRows.length - 1]!.slice(1).join(' ')}`);
+      say(`  rate step ${rate}/s: ${rows[rows.length - 1]!.join(' | ')} ; CPU % ${cpuRows[cpuRows.length - 1]!.slice(1).join(' ')} (postgres: ${after.postgresPids.length} processes)`);
       if (noAgent > 0) {
         say(`  the ${RATE_AGENTS} agents, not the cluster, ran out at ${rate}/s (CLUSTER_BENCH_AGENTS raises them)`);
         break;
