@@ -59,6 +59,8 @@ interface Ownership {
   downSince?: number;
   downHandled: boolean;
   serving?: Promise<void>;
+  /** A wake-up came during a round: its request may have been recorded after that round's claim, so another round follows. */
+  serveAgain?: boolean;
 }
 
 /**
@@ -171,10 +173,18 @@ export class ServerOwner {
 
   /** Starts the server's waiting requests and carries out cancels asked for elsewhere; one round at a time. */
   private serve(owned: Ownership): void {
-    if (this.owned !== owned || owned.serving) return;
+    if (this.owned !== owned) return;
+    if (owned.serving) {
+      owned.serveAgain = true;
+      return;
+    }
+    owned.serveAgain = false;
     owned.serving = this.serveOnce(owned)
       .catch((err: unknown) => { this.deps.logger.warn('serving the server\'s calls failed; the next round tries again', { server: this.serverId, err }); })
-      .finally(() => { owned.serving = undefined; });
+      .finally(() => {
+        owned.serving = undefined;
+        if (owned.serveAgain) this.serve(owned);
+      });
   }
 
   private async serveOnce(owned: Ownership): Promise<void> {

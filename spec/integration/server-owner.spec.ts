@@ -36,6 +36,8 @@ describe(`the owner of an Asterisk server, on ${kind}`, () => {
   let owner: ServerOwner;
   let desk: ClusterDesk;
   let followed: ServerCallRow[];
+  /** While pending, a round of the owner's stays in flight just after its claim statement. */
+  let claimHeld: Promise<void> | undefined;
 
   beforeEach(async () => {
     ({ dataSource } = await openDatabase(await freshDatabaseUrl()));
@@ -47,7 +49,14 @@ describe(`the owner of an Asterisk server, on ${kind}`, () => {
     ari = Object.assign(new FakeAri(), { start: () => Promise.resolve() });
     wake = new Subject();
     followed = [];
+    claimHeld = undefined;
     const clusterCalls = new ClusterCallStore(dataSource);
+    const claimRequests = clusterCalls.claimRequests.bind(clusterCalls);
+    clusterCalls.claimRequests = async (serverId, fence) => {
+      const rows = await claimRequests(serverId, fence);
+      await claimHeld;
+      return rows;
+    };
     owner = new ServerOwner({
       server: { ...SERVER, routes: [...SERVER.routes] }, config, instanceId: 'one', leaseTtlMs: TTL_MS, serverDownAfterS: 10,
       leases: new LeaseStore(dataSource), clusterCalls, calls: stores.calls, agents: stores.agents, audit: stores.audit, logger: silentLogger(),
@@ -90,6 +99,23 @@ describe(`the owner of an Asterisk server, on ${kind}`, () => {
     const id = await connectedCall();
     expect(followed.map((r) => r.id)).toEqual([id]);
     expect((await stores.calls.byId(id))?.serverId).toBe('a1');
+  });
+
+  it('given a wake-up comes while a round is in flight, past that round\'s claim, then another round follows at once and starts the call', async () => {
+    await owning();
+    let release = (): void => {};
+    claimHeld = new Promise((resolve) => { release = resolve; });
+    const claimed = jest.spyOn(desk['deps'].clusterCalls, 'claimRequests');
+    wake.next('a1');
+    await waitFor(() => claimed.mock.calls.length > 0, { what: 'a round claiming' });
+    await new Promise((resolve) => setTimeout(resolve, 50)); // its claim statement has run, and found nothing
+    const placed = await desk.placeCall({ agentTelegramId: '2001', targetInput: '+12025550123' });
+    expect(placed.ok).toBe(true);
+    wake.next('a1');
+    claimHeld = undefined;
+    release();
+    // Sooner than the one-second poll that would otherwise find the request.
+    await waitFor(() => ari.ops().includes('originate'), { what: 'the agent originated', timeoutMs: 300 });
   });
 
   it('given it was paused past its lease and another instance took the server, when an event reaches it before any of its timers run, then it sends Asterisk nothing and its write is refused', async () => {

@@ -1,6 +1,18 @@
+import fs from 'node:fs';
 import path from 'node:path';
 
-export const ROOT = path.resolve(__dirname, '../..');
+/**
+ * The project directory: the nearest one above this file with package.json, so that the same code
+ * finds it from spec/support (under jest) and from dist/spec/support (compiled into a bench).
+ */
+export const ROOT = projectRoot(__dirname);
+
+function projectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
 /** The service's entry point as deployed. */
 export const MAIN = path.join(ROOT, 'dist', 'app', 'main.js');
 
