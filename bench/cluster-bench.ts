@@ -257,6 +257,16 @@ async function ownersOf(h: ClusterHarness): Promise<string> {
   return owners.join(', ');
 }
 
+/** Instances start together and the first takes every server; the rate is measured once they are shared out (or after 20 s). */
+async function serversSharedOut(h: ClusterHarness): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const holders = await Promise.all(h.asteriskServers().map((s) => h.holderOf(serverLeaseName(s.id))));
+    if (holders.every((o) => o !== undefined) && new Set(holders.map((o) => o!.id)).size === holders.length) return;
+    await sleep(500);
+  }
+}
+
 async function startCluster(opts: ClusterHarnessOptions): Promise<ClusterHarness> {
   return ClusterHarness.start({ simulators: 2, ...opts });
 }
@@ -393,6 +403,7 @@ async function ratePhase(): Promise<void> {
     const book = new CallMarksBook(h, 2);
     const free: SeedAgent[] = [...crew];
     book.onAgentGone = (m) => { setTimeout(() => free.push(m.agent), AGENT_REST_MS); };
+    await serversSharedOut(h);
     say(`  rate phase: ${await ownersOf(h)}`);
     let n = 0;
     for (const rate of RATE_STEPS) {
