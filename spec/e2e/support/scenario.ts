@@ -34,6 +34,8 @@ export const TARGET = {
   notFound: '+12025550404',
   ringsForever: '+12025550480',
   hangsUpAfter2s: '+12025550777',
+  /** Answers and sends BYE 12 s later: long enough to kill an instance mid-call (cluster.e2e.ts). */
+  hangsUpAfter12s: '+12025550712',
 } as const;
 
 export interface AgentProfile {
