@@ -1,0 +1,118 @@
+import { waitFor } from '../support/wait-for';
+import { type ClusterCallRow, type ClusterInstance, ClusterLab } from './support/cluster-lab';
+import { ms, report, table } from './support/report';
+import { ANN, PHONE, TARGET, answeredWith, received, sent } from './support/scenario';
+import { type SipMessage, dialog, header, invitesIn } from './support/sip-trace';
+
+const LEASE_TTL_MS = 3000;
+const AGENT = { ...ANN, phone: PHONE.answers };
+const CHAT = Number(AGENT.telegramId);
+/** The customer answers and hangs up 12 s later (provider-uas.xml): the kill and take-over fall in between. */
+const CUSTOMER = TARGET.hangsUpAfter12s;
+/** How long after the take-over the legs must still be untouched before the customer hangs up. */
+const QUIET_AFTER_TAKEOVER_MS = 2000;
+
+/**
+ * Cluster mode on real Asterisk (support/cluster-lab.ts): two Asterisk servers on 127.0.0.1 and
+ * 127.0.0.4 sharing the sipp providers, two callbot processes as deployed on one throwaway
+ * PostgreSQL database, both servers in each one's ASTERISK_SERVERS, Telegram polled by the holder
+ * of the polling lease. What the simulator scenarios (spec/integration/cluster-calls.spec.ts)
+ * cannot show: that a real Asterisk keeps a call's channels and bridge, in Stasis, while the app
+ * that owns them is gone, and hands them to the next WebSocket of the same app. The instances start
+ * one after the other, so the first owns both servers and polls; the scenario kills whichever owns
+ * the call's server, as the leases table says.
+ */
+describe('e2e: cluster mode, two callbot instances over two real Asterisk servers', () => {
+  let cluster: ClusterLab;
+  const timings: string[][] = [];
+
+  beforeAll(async () => {
+    cluster = await ClusterLab.start('cluster', { agents: [AGENT], leaseTtlMs: LEASE_TTL_MS });
+  }, 90_000);
+
+  afterAll(async () => {
+    if (timings.length) {
+      report('cluster', [`Cluster take-over on real Asterisk (CLUSTER_LEASE_TTL_MS=${LEASE_TTL_MS}, two instances, SIGKILL of the server's owner mid-call)`, '',
+        table(['from -> to', 'time'], timings)]);
+    }
+    await cluster?.stop();
+  });
+
+  const statusMessages = () => cluster.messagesTo(CHAT).filter((m) => /To: /.test(m.text));
+  const lastCall = async (): Promise<ClusterCallRow> => {
+    const row = await cluster.lastCallOf(AGENT.telegramId);
+    if (!row) throw new Error(`agent ${AGENT.telegramId} has no call`);
+    return row;
+  };
+
+  it('given the instance owning a connected call\'s Asterisk server is killed (SIGKILL), then the other instance takes the call over, both legs stay up in their bridge with no BYE to either phone, and the customer\'s hang-up ends it completed, its final status shown once', async () => {
+    const provider = cluster.servers[0]!.lab.main; // Main: both servers' trunk-main points at it
+    const mark = provider.trace.mark();
+    const sip = (): SipMessage[] => provider.trace.since(mark);
+    await cluster.send(CHAT, AGENT.name, `/call ${CUSTOMER}`);
+    await waitFor(() => /🟢 Connected/.test(statusMessages()[0]?.text ?? ''), { timeoutMs: 15_000, what: 'the call connected' })
+      .catch((err: Error) => { throw new Error(`${err.message}\n${cluster.logTails()}`); });
+    const call = await waitFor(async () => { const row = await lastCall(); return row.stage === 'connected' ? row : undefined; }, { what: 'the call row connected' });
+    const server = cluster.serverOf(call.server_id!);
+    const agentInvite = invitesIn(sip()).find((m) => m.requestUser === AGENT.phone);
+    const targetInvite = invitesIn(sip()).find((m) => m.requestUser === CUSTOMER);
+    if (!agentInvite || !targetInvite) throw new Error('the provider did not see both INVITEs');
+    // Both legs went out through the server the row names (the Via's sent-by is its SIP address).
+    expect(header(agentInvite, 'Via')).toContain(`${server.lab.ip}:5060`);
+    expect(header(targetInvite, 'Via')).toContain(`${server.lab.ip}:5060`);
+    expect(dialog(sip(), targetInvite.callId).some(answeredWith(200))).toBe(true);
+
+    const owner = await cluster.ownerOf(server.id);
+    if (!owner) throw new Error(`nobody owns ${server.id}`);
+    const successor = cluster.instances.find((i) => i.id !== owner.id) as ClusterInstance;
+    const killedAt = Date.now();
+    owner.app.kill('SIGKILL');
+    expect((await owner.app.exited).signal).toBe('SIGKILL');
+
+    const tookOver = await waitFor(
+      () => successor.app.logLines().find((l) => l.message === 'took over a call' && l.callId === call.id),
+      { timeoutMs: LEASE_TTL_MS + 7000, everyMs: 20, what: `${successor.id} to take the call over` },
+    ).catch((err: Error) => { throw new Error(`${err.message}\n${cluster.logTails()}`); });
+    const takenOverAt = typeof tookOver.timestamp === 'string' ? Date.parse(tookOver.timestamp) : Date.now();
+    const takeoverMs = takenOverAt - killedAt;
+    timings.push(['SIGKILL of the owner -> "took over a call" (successor\'s log)', ms(takeoverMs)]);
+    expect(tookOver).toMatchObject({ stage: 'connected', now: 'connected', server: server.id });
+    expect(successor.app.logLines().filter((l) => l.message === 'took over a call' && l.callId === call.id)).toHaveLength(1);
+    expect(takeoverMs).toBeLessThan(LEASE_TTL_MS + 5000);
+    expect((await cluster.ownerOf(server.id))?.id).toBe(successor.id);
+
+    // The audio path stays: both channels Up, both in the call's bridge, as Asterisk lists them.
+    const channels = await server.lab.channels();
+    expect(channels.filter((c) => c.id === `${call.id}-agent` || c.id === `${call.id}-target`).map((c) => [c.id, c.state]).sort())
+      .toEqual([[`${call.id}-agent`, 'Up'], [`${call.id}-target`, 'Up']]);
+    const bridge = (await server.lab.bridges()).find((b) => b.id === `${call.id}-bridge`);
+    expect([...(bridge?.channels ?? [])].sort()).toEqual([`${call.id}-agent`, `${call.id}-target`]);
+    expect((await lastCall()).stage).toBe('connected');
+
+    // Nobody hangs up: no BYE either way on either leg for a while after the take-over.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, takenOverAt + QUIET_AFTER_TAKEOVER_MS - Date.now())));
+    const byes = (m: SipMessage) => m.method === 'BYE';
+    expect(dialog(sip(), agentInvite.callId).filter(byes)).toEqual([]);
+    expect(dialog(sip(), targetInvite.callId).filter(byes)).toEqual([]);
+
+    // The customer hangs up (12 s after answering): the new owner hangs the agent up and records it.
+    const customerBye = await waitFor(() => dialog(sip(), targetInvite.callId).find(sent('BYE')), { timeoutMs: 15_000, what: 'the customer\'s BYE' });
+    const agentBye = await waitFor(() => dialog(sip(), agentInvite.callId).find(received('BYE')), { timeoutMs: 5000, what: 'a BYE to the agent' });
+    expect(dialog(sip(), targetInvite.callId).some(received('BYE'))).toBe(false);
+    const firstBye = Math.min(...[...dialog(sip(), agentInvite.callId), ...dialog(sip(), targetInvite.callId)].filter(byes).map((m) => m.at));
+    expect(firstBye).toBe(customerBye.at);
+    timings.push(['SIGKILL of the owner -> the customer\'s BYE, the first on either leg', ms(customerBye.at - killedAt)]);
+    expect(agentBye.at - customerBye.at).toBeLessThan(1000);
+    timings.push(['customer BYE -> agent BYE (by the successor)', ms(agentBye.at - customerBye.at)]);
+
+    const ended = await waitFor(async () => { const row = await lastCall(); return row.stage === 'ended' ? row : undefined; }, { timeoutMs: 5000, what: 'the call row ended' });
+    expect(ended).toMatchObject({ id: call.id, outcome: 'completed', ended_by: 'target', server_id: server.id });
+    await waitFor(() => /📴/.test(statusMessages()[0]?.text ?? ''), { timeoutMs: 5000, what: 'the final status' });
+    expect(statusMessages()).toHaveLength(1);
+    expect(statusMessages()[0]!.text).toMatch(/^📴 Call ended — 0:1\d — they hung up/);
+    // Once: the final status is written by the successor alone, never repeated.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(statusMessages()[0]!.history.filter((t) => /📴/.test(t))).toHaveLength(1);
+    for (const s of cluster.servers) await s.lab.expectNothingLeft();
+  });
+});
