@@ -7,6 +7,8 @@ import { type SipMessage, dialog, header, invitesIn } from './support/sip-trace'
 const LEASE_TTL_MS = 3000;
 const AGENT = { ...ANN, phone: PHONE.answers };
 const CHAT = Number(AGENT.telegramId);
+/** A second agent, whose phone rings 6 s before answering. */
+const SLOW = { telegramId: '2003', name: 'Sam', callerId: '+15551239999', route: 'M' as const, phone: PHONE.ringsSixSeconds };
 /** The customer answers and hangs up 12 s later (provider-uas.xml): the kill and take-over fall in between. */
 const CUSTOMER = TARGET.hangsUpAfter12s;
 /** How long after the take-over the legs must still be untouched before the customer hangs up. */
@@ -27,12 +29,12 @@ describe('e2e: cluster mode, two callbot instances over two real Asterisk server
   const timings: string[][] = [];
 
   beforeAll(async () => {
-    cluster = await ClusterLab.start('cluster', { agents: [AGENT], leaseTtlMs: LEASE_TTL_MS });
+    cluster = await ClusterLab.start('cluster', { agents: [AGENT, SLOW], leaseTtlMs: LEASE_TTL_MS });
   }, 90_000);
 
   afterAll(async () => {
     if (timings.length) {
-      report('cluster', [`Cluster take-over on real Asterisk (CLUSTER_LEASE_TTL_MS=${LEASE_TTL_MS}, two instances, SIGKILL of the server's owner mid-call)`, '',
+      report('cluster', [`Cluster take-over on real Asterisk (CLUSTER_LEASE_TTL_MS=${LEASE_TTL_MS}, two instances, SIGKILL of the call's server's owner)`, '',
         table(['from -> to', 'time'], timings)]);
     }
     await cluster?.stop();
@@ -113,6 +115,58 @@ describe('e2e: cluster mode, two callbot instances over two real Asterisk server
     // Once: the final status is written by the successor alone, never repeated.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(statusMessages()[0]!.history.filter((t) => /📴/.test(t))).toHaveLength(1);
+    for (const s of cluster.servers) await s.lab.expectNothingLeft();
+  });
+
+  it('given the owner is killed while the agent\'s phone rings and the agent answers after the take-over, then the new owner dials the customer once and the call connects and ends completed, under one status message', async () => {
+    // The first scenario killed callbot-1; it comes back, and the other instance now owns every server.
+    await cluster.restart('callbot-1');
+    const provider = cluster.servers[0]!.lab.main;
+    const mark = provider.trace.mark();
+    const sip = (): SipMessage[] => provider.trace.since(mark);
+    const chat = Number(SLOW.telegramId);
+    const statuses = () => cluster.messagesTo(chat).filter((m) => /To: /.test(m.text));
+    await cluster.send(chat, SLOW.name, `/call ${TARGET.hangsUpAfter2s}`);
+    const agentInvite = await waitFor(() => invitesIn(sip()).find((m) => m.requestUser === SLOW.phone), { timeoutMs: 10_000, what: 'the INVITE to the agent\'s phone' });
+    // Killed once its status message is on the row: a kill between sending it and recording it would
+    // leave the next owner nothing to edit (it sends a status message of its own then).
+    const call = await waitFor(async () => {
+      const row = await cluster.lastCallOf(SLOW.telegramId);
+      return row?.stage === 'agent_ringing' && row.status_message_id !== null ? row : undefined;
+    }, { timeoutMs: 5000, what: 'the call ringing the agent, its status message recorded' });
+    const server = cluster.serverOf(call.server_id!);
+    expect(header(agentInvite, 'Via')).toContain(`${server.lab.ip}:5060`);
+    const owner = await cluster.ownerOf(server.id);
+    if (!owner) throw new Error(`nobody owns ${server.id}`);
+    const successor = cluster.instances.find((i) => i.id !== owner.id) as ClusterInstance;
+    const killedAt = Date.now();
+    owner.app.kill('SIGKILL');
+    await owner.app.exited;
+
+    const tookOver = await waitFor(
+      () => successor.app.logLines().find((l) => l.message === 'took over a call' && l.callId === call.id),
+      { timeoutMs: LEASE_TTL_MS + 7000, everyMs: 20, what: `${successor.id} to take the call over` },
+    ).catch((err: Error) => { throw new Error(`${err.message}\n${cluster.logTails()}`); });
+    const takenOverAt = typeof tookOver.timestamp === 'string' ? Date.parse(tookOver.timestamp) : Date.now();
+    timings.push(['SIGKILL of the owner while the agent rings -> "took over a call"', ms(takenOverAt - killedAt)]);
+    expect(tookOver).toMatchObject({ stage: 'agent_ringing', now: 'agent_ringing', server: server.id });
+    // Taken over before the phone answers (6 s of ringing): Asterisk delivers its StasisStart to the new owner.
+    const agentOk = await waitFor(() => dialog(sip(), agentInvite.callId).find(answeredWith(200)), { timeoutMs: 10_000, what: 'the agent\'s phone answering' });
+    expect(agentOk.at).toBeGreaterThan(takenOverAt);
+
+    const targetInvite = await waitFor(() => invitesIn(sip()).find((m) => m.requestUser === TARGET.hangsUpAfter2s), { timeoutMs: 5000, what: 'the INVITE to the customer' });
+    expect(header(targetInvite, 'Via')).toContain(`${server.lab.ip}:5060`);
+    timings.push(['agent 200 OK -> customer INVITE (by the successor)', ms(targetInvite.at - agentOk.at)]);
+    await waitFor(() => statuses()[0]?.history.some((t) => /🟢 Connected/.test(t)), { timeoutMs: 5000, what: 'the call connected' });
+
+    // The customer hangs up 2 s after answering.
+    const ended = await waitFor(async () => { const row = await cluster.lastCallOf(SLOW.telegramId); return row?.stage === 'ended' ? row : undefined; }, { timeoutMs: 10_000, what: 'the call row ended' });
+    expect(ended).toMatchObject({ id: call.id, outcome: 'completed', ended_by: 'target', server_id: server.id });
+    expect(invitesIn(sip()).filter((m) => m.requestUser === TARGET.hangsUpAfter2s)).toHaveLength(1);
+    await waitFor(() => dialog(sip(), agentInvite.callId).find(received('BYE')), { timeoutMs: 5000, what: 'a BYE to the agent' });
+    await waitFor(() => /📴/.test(statuses()[0]?.text ?? ''), { timeoutMs: 5000, what: 'the final status' });
+    expect(statuses()).toHaveLength(1);
+    expect(statuses()[0]!.history.filter((t) => /📴/.test(t))).toHaveLength(1);
     for (const s of cluster.servers) await s.lab.expectNothingLeft();
   });
 });

@@ -33,6 +33,7 @@ export interface ClusterCallRow {
   ended_by: string | null;
   server_id: string | null;
   detail: string | null;
+  status_message_id: number | null;
 }
 
 export interface ClusterLabOptions {
@@ -106,12 +107,17 @@ export class ClusterLab {
     return this.servers[0]!.lab.dir;
   }
 
+  /** How many processes each instance id has had: a restarted one logs to a file of its own. */
+  private readonly runs = new Map<string, number>();
+
   private async launch(id: string): Promise<ClusterInstance> {
+    const run = (this.runs.get(id) ?? 0) + 1;
+    this.runs.set(id, run);
     const servers = this.servers.map((s) => ({
       id: s.id, url: s.lab.ariUrl, username: s.lab.ari.username, password: s.lab.ari.password, routes: ['M', 'D'], weight: 1,
     }));
     const app = await AppProcess.launch({
-      dir: this.dir, name: id, server: this.server, ownsServer: false,
+      dir: this.dir, name: run === 1 ? id : `${id}-run${run}`, server: this.server, ownsServer: false,
       env: {
         CLUSTER: 'on',
         INSTANCE_ID: id,
@@ -124,6 +130,16 @@ export class ClusterLab {
       what: `callbot instance ${id} to start`,
     });
     return { id, app };
+  }
+
+  /** Starts instance `id` again (after a kill), as a new process under the same INSTANCE_ID. */
+  async restart(id: string): Promise<ClusterInstance> {
+    const index = this.instances.findIndex((i) => i.id === id);
+    if (index < 0) throw new Error(`no instance ${id}`);
+    await this.instances[index]!.app.stop();
+    const instance = await this.launch(id);
+    this.instances[index] = instance;
+    return instance;
   }
 
   /** Waits until every server has an owner connected to its ARI and some instance polls Telegram. */
@@ -156,7 +172,7 @@ export class ClusterLab {
 
   async lastCallOf(telegramId: string): Promise<ClusterCallRow | undefined> {
     const rows = await this.db.query(
-      `SELECT c.id, c.stage, c.outcome, c.ended_by, c.server_id, c.detail FROM calls c JOIN agents a ON a.id = c.agent_id
+      `SELECT c.id, c.stage, c.outcome, c.ended_by, c.server_id, c.detail, c.status_message_id FROM calls c JOIN agents a ON a.id = c.agent_id
        WHERE a.telegram_id = $1 ORDER BY c.requested_at DESC LIMIT 1`, [telegramId]) as ClusterCallRow[];
     return rows[0];
   }

@@ -16,6 +16,8 @@ export const PHONE = {
   ringsForever: '+15551230480',
   hangsUpAfter2s: '+15551230777',
   pressesOne: '+15551230701',
+  /** Rings 6 s before answering: longer than a cluster take-over with a 3 s lease (cluster.e2e.ts). */
+  ringsSixSeconds: '+15551230706',
 } as const;
 
 /** Pool numbers whose far ends answer a verification call (provider-uas.xml). */
