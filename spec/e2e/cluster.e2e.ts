@@ -150,6 +150,7 @@ describe('e2e: cluster mode, two callbot instances over two real Asterisk server
     const takenOverAt = typeof tookOver.timestamp === 'string' ? Date.parse(tookOver.timestamp) : Date.now();
     timings.push(['SIGKILL of the owner while the agent rings -> "took over a call"', ms(takenOverAt - killedAt)]);
     expect(tookOver).toMatchObject({ stage: 'agent_ringing', now: 'agent_ringing', server: server.id });
+    expect((await cluster.ownerOf(server.id))?.id).toBe(successor.id);
     // Taken over before the phone answers (6 s of ringing): Asterisk delivers its StasisStart to the new owner.
     const agentOk = await waitFor(() => dialog(sip(), agentInvite.callId).find(answeredWith(200)), { timeoutMs: 10_000, what: 'the agent\'s phone answering' });
     expect(agentOk.at).toBeGreaterThan(takenOverAt);
