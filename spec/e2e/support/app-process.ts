@@ -134,6 +134,10 @@ export class AppProcess {
     return this.child.pid;
   }
 
+  isRunning(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /** Sends a signal (SIGKILL: the process dies on the spot, its leases and sockets left as they are). */
   kill(signal: NodeJS.Signals): void {
     this.child.kill(signal);

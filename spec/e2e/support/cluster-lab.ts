@@ -132,25 +132,39 @@ export class ClusterLab {
     return { id, app };
   }
 
-  /** Starts instance `id` again (after a kill), as a new process under the same INSTANCE_ID. */
+  /** Starts instance `id` again (after a kill), as a new process under the same INSTANCE_ID, and waits until the servers are shared out again. */
   async restart(id: string): Promise<ClusterInstance> {
     const index = this.instances.findIndex((i) => i.id === id);
     if (index < 0) throw new Error(`no instance ${id}`);
     await this.instances[index]!.app.stop();
     const instance = await this.launch(id);
     this.instances[index] = instance;
+    await this.settled();
     return instance;
   }
 
-  /** Waits until every server has an owner connected to its ARI and some instance polls Telegram. */
+  /**
+   * Waits until the servers are shared out (no live instance holds more than the servers divided by
+   * the instances alive, rounded up: fleet/fair-share.ts), each owner has its ARI WebSocket up, and
+   * some instance polls Telegram.
+   */
   private async settled(): Promise<void> {
+    const alive = this.instances.filter((i) => i.app.isRunning());
+    const share = Math.ceil(this.servers.length / Math.max(1, alive.length));
     await waitFor(async () => {
+      const held = new Map<string, number>();
       for (const s of this.servers) {
         const owner = await this.ownerOf(s.id);
-        if (!owner?.app.logLines().some((l) => l.message === 'ARI connected' && l.url === s.lab.ariUrl && l.app === ARI_APP)) return false;
+        if (!owner || !alive.includes(owner)) return false;
+        // The owner's latest connection to this server's ARI (a handed-back server is connected again by its next owner).
+        const lines = owner.app.logLines();
+        const owning = lines.map((l) => l.message === 'owning Asterisk server' && l.server === s.id).lastIndexOf(true);
+        if (owning < 0 || !lines.slice(owning).some((l) => l.message === 'ARI connected' && l.url === s.lab.ariUrl && l.app === ARI_APP)) return false;
+        held.set(owner.id, (held.get(owner.id) ?? 0) + 1);
       }
+      if ([...held.values()].some((n) => n > share)) return false;
       return (await this.holderOf('telegram:polling')) !== undefined;
-    }, { timeoutMs: 20000, everyMs: 100, what: 'every Asterisk server owned and connected, and Telegram polled' });
+    }, { timeoutMs: 20000, everyMs: 100, what: `the servers shared out (at most ${share} an instance), each owner connected to its ARI, and Telegram polled` });
   }
 
   /** Which instance holds a lease now, by the database's clock. */
