@@ -3,9 +3,11 @@
 # stopped and deleted on exit. TEST_DATABASE_URL tells the command where it is.
 # PostgreSQL refuses to run as root, so as root the cluster runs as the `postgres` user.
 # Fails (never skips) when PostgreSQL's server binaries are missing or the cluster cannot start.
+# `with-postgres.sh --check` only looks for the binaries (and a user to run them as): it exits 0, or
+# 1 saying what is missing, starting nothing.
 set -euo pipefail
 
-if [ $# -eq 0 ]; then echo "usage: $0 <command> [args…]" >&2; exit 64; fi
+if [ $# -eq 0 ]; then echo "usage: $0 <command> [args…] | --check" >&2; exit 64; fi
 
 bindir=""
 for candidate in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
@@ -26,6 +28,7 @@ if [ "$(id -u)" = 0 ]; then
   fi
   as_db_user=(runuser -u postgres --)
 fi
+if [ "$1" = "--check" ]; then exit 0; fi
 
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/callbot-pg.XXXXXX")
 chmod 755 "$workdir"

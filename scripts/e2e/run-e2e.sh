@@ -4,7 +4,9 @@
 # Needs: ASTERISK_BIN (an Asterisk 18.9+ binary; modules from ASTERISK_MODULES_DIR or
 # <prefix>/lib/asterisk/modules, data files from ASTERISK_DATA_DIR or <prefix>/var/lib/asterisk),
 # sipp with pcap play support and its RTP pcaps (SIPP_PCAP_DIR to point at them), and permission
-# to create namespaces (`unshare -n`). When something is missing it says exactly what, in one
+# to create namespaces (`unshare -n`), and PostgreSQL's server binaries (the cluster scenario's
+# instances share a throwaway PostgreSQL that scripts/with-postgres.sh starts inside the namespace;
+# PostgreSQL refuses to run as root, so as root it runs as the `postgres` user). When something is missing it says exactly what, in one
 # line starting with "E2E SKIPPED:", and exits 0 without running jest: a skip is never a pass.
 #
 # Asterisk, both sipp providers and the Node test process run together in one network namespace
@@ -32,6 +34,10 @@ missing() { skip "$@"; }
 # shellcheck source=scripts/e2e/lab-prerequisites.sh
 source "$root/scripts/e2e/lab-prerequisites.sh"
 [ -x "$root/node_modules/.bin/jest" ] || skip "node_modules/.bin/jest is missing: run npm install first"
+pg_missing=$(bash "$root/scripts/with-postgres.sh" --check 2>&1) \
+  || skip "${pg_missing#with-postgres: } (the cluster scenario needs a throwaway PostgreSQL)"
+# Not root, the namespace maps the user to root, whom PostgreSQL refuses, with no `postgres` user to switch to.
+[ "$(id -u)" = 0 ] || skip "PostgreSQL cannot run in the lab's namespace without root (the cluster scenario needs it): run the suite as root"
 version=$asterisk_version
 
 # ---- run -------------------------------------------------------------------------------------

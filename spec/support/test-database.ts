@@ -36,13 +36,12 @@ export async function closeDatabase(dataSource: DataSource | undefined): Promise
 let throwawayCount = 0;
 
 /**
- * A PostgreSQL database of its own on TEST_DATABASE_URL's server, for specs whose several
+ * A PostgreSQL database of its own on TEST_DATABASE_URL's server (or `server`), for specs whose several
  * processes share one database: other specs (in other jest workers) reset TEST_DATABASE_URL's
  * schema, which must not pull the floor from under running processes. `drop` removes it, closing
  * whatever connections a killed process left.
  */
-export async function throwawayPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const server = process.env.TEST_DATABASE_URL;
+export async function throwawayPostgresDatabase(server = process.env.TEST_DATABASE_URL): Promise<{ url: string; drop(): Promise<void> }> {
   if (!server?.startsWith('postgres')) throw new Error('TEST_DATABASE_URL names no PostgreSQL server (run under scripts/with-postgres.sh)');
   throwawayCount += 1;
   const name = `callbot_throwaway_${process.pid}_${throwawayCount}`;

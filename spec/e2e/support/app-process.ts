@@ -21,11 +21,18 @@ const MAIN = path.join(REPO, 'dist', 'app', 'main.js');
  * harness shares one loop with jest, the Bot API server and the test's bookkeeping).
  */
 export class AppProcess {
+  /** When the process exited, and how. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; atMs: number }>;
+
   private constructor(
     private readonly child: ChildProcess,
     private readonly server: TelegramServer,
     readonly logFile: string,
-  ) {}
+    /** Whether stop() also stops the Bot API server (not when other instances share it). */
+    private readonly ownsServer = true,
+  ) {
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, atMs: Date.now() })));
+  }
 
   /**
    * Agents are written to the database before the app starts, as an admin would have authorized
@@ -57,15 +64,9 @@ export class AppProcess {
 
     const server = new TelegramServer({ port: await freePort(), host: '127.0.0.1', storeTimeout: 3600 });
     await server.start();
-    const logFile = path.join(lab.dir, `app-${name}.log`);
-    const log = fs.openSync(logFile, 'a');
-    const child = spawn(process.execPath, [MAIN], {
-      cwd: lab.dir, // no .env of the developer's is read
+    return AppProcess.launch({
+      dir: lab.dir, name, server, ownsServer: true,
       env: {
-        PATH: process.env.PATH ?? '',
-        TELEGRAM_BOT_TOKEN: BOT_TOKEN,
-        TELEGRAM_API_ROOT: server.config.apiURL,
-        SUPER_ADMIN_IDS: String(ADMIN_ID),
         ARI_URL: lab.ariUrl,
         ARI_USERNAME: lab.ari.username,
         ARI_PASSWORD: lab.ari.password,
@@ -73,20 +74,54 @@ export class AppProcess {
         DATABASE_URL: databaseUrl,
         AGENT_RING_TIMEOUT_S: '3',
         TARGET_RING_TIMEOUT_S: '3',
+        ...env,
+      },
+      ready: (lines) => lines.some((l) => l.message === 'ARI connected') && lines.some((l) => l.message === 'callbot started'),
+      what: `the app process (${name}) to start and connect to ARI`,
+    });
+  }
+
+  /**
+   * Starts `node dist/app/main.js` with the lab's common environment (bot token, the Bot API
+   * server, open calling rules, JSON logs) plus `env`, in `dir` (no .env of the developer's is
+   * read), and waits until its log satisfies `ready`. The process is recorded in the run's pids.
+   */
+  static async launch(opts: {
+    dir: string;
+    name: string;
+    server: TelegramServer;
+    /** Whether stop() also stops the Bot API server. */
+    ownsServer: boolean;
+    env: Record<string, string>;
+    ready: (lines: ReturnType<AppProcess['logLines']>) => boolean;
+    what: string;
+    timeoutMs?: number;
+  }): Promise<AppProcess> {
+    if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: build the app first (npm run build; scripts/e2e/run-e2e.sh does)`);
+    const logFile = path.join(opts.dir, `app-${opts.name}.log`);
+    const log = fs.openSync(logFile, 'a');
+    const child = spawn(process.execPath, [MAIN], {
+      cwd: opts.dir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+        TELEGRAM_API_ROOT: opts.server.config.apiURL,
+        SUPER_ADMIN_IDS: String(ADMIN_ID),
         ...OPEN_RULES_ENV,
         LOG_FORMAT: 'json',
         LOG_LEVEL: 'info',
-        ...env,
+        ...opts.env,
       },
       stdio: ['ignore', log, log],
     });
     fs.closeSync(log);
-    const app = new AppProcess(child, server, logFile);
+    if (process.env.E2E_RUN_DIR) fs.appendFileSync(path.join(process.env.E2E_RUN_DIR, 'pids'), `${child.pid} app ${opts.name}\n`);
+    const app = new AppProcess(child, opts.server, logFile, opts.ownsServer);
     try {
       await waitFor(() => {
         if (child.exitCode !== null) throw new Error(`the app exited (${child.exitCode}):\n${app.logTail()}`);
-        return app.logLines().some((l) => l.message === 'ARI connected') && app.logLines().some((l) => l.message === 'callbot started');
-      }, { timeoutMs: 20000, what: `the app process (${name}) to start and connect to ARI` });
+        return opts.ready(app.logLines());
+      }, { timeoutMs: opts.timeoutMs ?? 20000, what: opts.what });
     } catch (err) {
       await app.stop();
       throw err;
@@ -97,6 +132,15 @@ export class AppProcess {
   /** For the load bench's CPU readings (/proc/<pid>/stat). */
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  isRunning(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Sends a signal (SIGKILL: the process dies on the spot, its leases and sockets left as they are). */
+  kill(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
   }
 
   /** Sends a command as this Telegram user. */
@@ -133,9 +177,9 @@ export class AppProcess {
     });
   }
 
-  private logTail(): string {
+  logTail(lines = 20): string {
     try {
-      return fs.readFileSync(this.logFile, 'utf8').split('\n').slice(-20).join('\n');
+      return fs.readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n');
     } catch {
       return '';
     }
@@ -150,6 +194,6 @@ export class AppProcess {
       await exited;
       clearTimeout(timer);
     }
-    await this.server.stop();
+    if (this.ownsServer) await this.server.stop();
   }
 }

@@ -43,9 +43,23 @@ function suiteProvider(pre: Prerequisites): ProviderSetup {
   return { scenario: path.join(SIPP_DIR, 'provider-uas.xml'), files, args: [] };
 }
 
+/**
+ * A second Asterisk of the cluster scenario: its own loopback address for SIP, ARI and AMI, and its
+ * own RTP ports (the bundle's range is 10000-20000; the second server takes 20000-30000).
+ */
+export const SECOND_ASTERISK = { ip: '127.0.0.4', rtpStart: 20000, rtpEnd: 30000, entityId: '02:00:00:00:00:02' } as const;
+
 export interface LabOptions {
   /** What both providers run (default: spec/e2e/sipp/provider-uas.xml). */
   provider?: ProviderSetup;
+  /** Where Asterisk binds SIP (port 5060), ARI/HTTP and AMI; default 127.0.0.1. */
+  ip?: string;
+  /** RTP ports, when not the bundle's 10000-20000. */
+  rtp?: { start: number; end: number };
+  /** The lab's asterisk.conf entityid; two Asterisk servers of one lab differ. */
+  entityId?: string;
+  /** The providers of another lab, shared (their trunks point at the same addresses); default: start its own. */
+  providers?: { main: Sipp; dev: Sipp };
 }
 
 interface Prerequisites {
@@ -222,12 +236,15 @@ export class AsteriskLab {
   main!: Sipp;
   dev!: Sipp;
   private asterisk?: ChildProcess;
+  /** Whether stop() ends the providers (not when they are another lab's). */
+  private ownsProviders = true;
 
   private constructor(
     private readonly pre: Prerequisites,
     readonly dir: string,
     readonly httpPort: number,
     readonly amiPort: number,
+    private readonly opts: LabOptions = {},
   ) {}
 
   /** For the load bench's CPU readings (/proc/<pid>/stat). */
@@ -235,24 +252,35 @@ export class AsteriskLab {
     return this.asterisk?.pid;
   }
 
+  /** The address Asterisk binds SIP, ARI and AMI to. */
+  get ip(): string {
+    return this.opts.ip ?? ASTERISK_SIP.ip;
+  }
+
   get ariUrl(): string {
-    return `http://127.0.0.1:${this.httpPort}`;
+    return `http://${this.ip}:${this.httpPort}`;
   }
 
   get consoleLog(): string {
     return path.join(this.dir, 'asterisk-console.log');
   }
 
-  static async start(name: string, options: LabOptions = {}): Promise<AsteriskLab> {
+  static async start(name: string, opts: LabOptions = {}): Promise<AsteriskLab> {
     assertLoopbackOnly();
     const pre = prerequisites();
     const dir = fs.mkdtempSync(path.join(pre.runDir, `${name}-`));
-    const lab = new AsteriskLab(pre, dir, await freePort(), await freePort());
+    const lab = new AsteriskLab(pre, dir, await freePort(), await freePort(), opts);
     try {
       lab.writeConfig();
       await lab.startAsterisk();
-      lab.main = await Sipp.provider(pre, dir, 'main', options.provider);
-      lab.dev = await Sipp.provider(pre, dir, 'dev', options.provider);
+      if (opts.providers) {
+        lab.ownsProviders = false;
+        lab.main = opts.providers.main;
+        lab.dev = opts.providers.dev;
+      } else {
+        lab.main = await Sipp.provider(pre, dir, 'main', opts.provider);
+        lab.dev = await Sipp.provider(pre, dir, 'dev', opts.provider);
+      }
     } catch (err) {
       await lab.stop();
       throw err;
@@ -272,9 +300,9 @@ export class AsteriskLab {
       ARI_USERNAME: this.ari.username,
       ARI_PASSWORD: this.ari.password,
       ARI_APP: 'callbot',
-      ASTERISK_HTTP_BIND: '127.0.0.1',
+      ASTERISK_HTTP_BIND: this.ip,
       ASTERISK_HTTP_PORT: String(this.httpPort),
-      SIP_BIND: ASTERISK_SIP.ip,
+      SIP_BIND: this.ip,
       SIP_PORT: String(ASTERISK_SIP.port),
       PROVIDER_MAIN_HOST: PROVIDERS.main,
       PROVIDER_MAIN_PORT: '5060',
@@ -294,6 +322,13 @@ export class AsteriskLab {
     }
 
     const write = (file: string, text: string) => fs.writeFileSync(path.join(d('etc'), file), text);
+    if (this.opts.rtp) {
+      const rtp = path.join(d('etc'), 'rtp.conf');
+      const text = fs.readFileSync(rtp, 'utf8');
+      const ranged = text.replace(/^rtpstart = \d+$/m, `rtpstart = ${this.opts.rtp.start}`).replace(/^rtpend = \d+$/m, `rtpend = ${this.opts.rtp.end}`);
+      if (ranged === text) throw new Error('the rendered rtp.conf has no rtpstart/rtpend lines to change');
+      fs.writeFileSync(rtp, ranged);
+    }
     write('asterisk.conf', [
       '; e2e lab: every directory in the lab\'s temporary directory (modules excepted)',
       '[directories]',
@@ -309,7 +344,7 @@ export class AsteriskLab {
       `astlogdir => ${d('log')}`,
       `astsbindir => ${d('sbin')}`,
       '[options]',
-      'entityid = 02:00:00:00:00:01',
+      `entityid = ${this.opts.entityId ?? '02:00:00:00:00:01'}`,
       'verbose = 3',
       '',
     ].join('\n'));
@@ -331,13 +366,13 @@ export class AsteriskLab {
     write('manager.conf', [
       '[general]',
       'enabled = yes',
-      'bindaddr = 127.0.0.1',
+      `bindaddr = ${this.ip}`,
       `port = ${this.amiPort}`,
       '',
       `[${this.ami.username}]`,
       `secret = ${this.ami.secret}`,
       'deny = 0.0.0.0/0.0.0.0',
-      'permit = 127.0.0.1/255.255.255.255',
+      'permit = 127.0.0.0/255.0.0.0',
       'read = system,call,originate',
       'write = system,call,originate',
       '',
@@ -443,7 +478,7 @@ export class AsteriskLab {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.main?.stop(), this.dev?.stop()]);
+    if (this.ownsProviders) await Promise.all([this.main?.stop(), this.dev?.stop()]);
     await stopChild(this.asterisk, 5000);
   }
 }

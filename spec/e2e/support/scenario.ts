@@ -16,6 +16,8 @@ export const PHONE = {
   ringsForever: '+15551230480',
   hangsUpAfter2s: '+15551230777',
   pressesOne: '+15551230701',
+  /** Rings 6 s before answering: longer than a cluster take-over with a 3 s lease (cluster.e2e.ts). */
+  ringsSixSeconds: '+15551230706',
 } as const;
 
 /** Pool numbers whose far ends answer a verification call (provider-uas.xml). */
@@ -34,6 +36,8 @@ export const TARGET = {
   notFound: '+12025550404',
   ringsForever: '+12025550480',
   hangsUpAfter2s: '+12025550777',
+  /** Answers and sends BYE 12 s later: long enough to kill an instance mid-call (cluster.e2e.ts). */
+  hangsUpAfter12s: '+12025550712',
 } as const;
 
 export interface AgentProfile {
