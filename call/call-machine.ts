@@ -93,6 +93,12 @@ export type CallEvent =
   | { type: 'LegAnswered'; leg: LegName; at: number }
   | { type: 'LegEnteredStasis'; leg: LegName; at: number }
   | { type: 'LegEnded'; leg: LegName; cause: number | null; causeText?: string | null; at: number }
+  /**
+   * A taken-over call's leg was found gone: it ended while no instance followed the call, and
+   * nothing says how (a ringing agent who answered then was hung up by Asterisk, which refuses a
+   * channel entering an app nobody is connected to).
+   */
+  | { type: 'LegGoneUnseen'; leg: LegName; at: number }
   | { type: 'DtmfReceived'; leg: LegName; digit: string; at: number }
   | { type: 'TimerExpired'; timer: TimerName; at: number }
   | { type: 'CancelRequested'; by: CancelSource; at: number }
@@ -173,6 +179,7 @@ function decide(state: CallState, event: CallEvent): Transition {
     case 'LegAnswered': return onLegAnswered(state, event.leg, event.at);
     case 'LegEnteredStasis': return onLegEnteredStasis(state, event.leg, event.at);
     case 'LegEnded': return onLegEnded(state, event.leg, event.cause, event.causeText ?? null, event.at);
+    case 'LegGoneUnseen': return onLegGoneUnseen(state, event.leg, event.at);
     case 'DtmfReceived': return onDtmf(state, event.leg, event.digit);
     case 'TimerExpired': return onTimer(state, event.timer, event.at);
     case 'CancelRequested': return onCancel(state, event.by, event.at);
@@ -380,6 +387,19 @@ function onLegEnded(state: CallState, leg: LegName, cause: number | null, causeT
   }
   const reach = current.status === 'ringing' ? 'ringing' : 'dialing';
   return endCall(ended, at, { outcome: unansweredLegOutcome(leg, reach, cause), endedBy: leg, ...hangup });
+}
+
+/**
+ * A leg that was up ended the call as any hang-up does; one that had not answered ended it in a way
+ * nobody saw, so the call is interrupted rather than given an outcome nobody observed.
+ */
+function onLegGoneUnseen(state: CallState, leg: LegName, at: number): Transition {
+  const current = state[leg];
+  if (current.status === 'up') return onLegEnded(state, leg, null, 'gone while no instance followed the call', at);
+  if (current.status === 'ended' || current.status === 'idle') return unchanged(state);
+  return endCall({ ...state, [leg]: { status: 'ended', inStasis: false } }, at, {
+    outcome: 'interrupted', endedBy: leg, detail: `the ${leg} leg ended while no instance followed the call (its owner had stopped)`,
+  });
 }
 
 function onTimer(state: CallState, timer: TimerName, at: number): Transition {

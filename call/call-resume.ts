@@ -108,7 +108,7 @@ function observedEvents(state: CallState, observed: ObservedCall, at: number): C
   for (const leg of ['agent', 'target'] as const) {
     const channel = observed[leg];
     if (!channel) {
-      events.push({ type: 'LegEnded', leg, cause: null, causeText: 'gone while no instance followed the call', at });
+      events.push({ type: 'LegGoneUnseen', leg, at });
       continue;
     }
     if (channel.state === 'Up' && state[leg].status !== 'up') events.push({ type: 'LegAnswered', leg, at });

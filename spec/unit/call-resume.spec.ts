@@ -75,13 +75,14 @@ describe('a call taken over from a stopped instance', () => {
     expect(next.state.stage).toBe('target_dialing');
   });
 
-  it('given the agent answered while no instance was connected (Asterisk hangs up a channel its app is not there for), then the call ends and the target channel is hung up', () => {
+  it('given the agent\'s phone was found gone (it answered while no instance was connected, and Asterisk hung it up), then the call ends interrupted, not with an outcome nobody saw, and the target channel is hung up', () => {
     const { state, effects } = resumed(
       { stage: 'agent_ringing', requestedAt: 0, agentRingingAt: 500 },
       { agent: null, target: downInStasis, bridgeChannelIds: bridged(ids.targetChannelId) },
     );
     expect(state.stage).toBe('ended');
-    expect(state.outcome).toBe('agent_no_answer');
+    expect(state.outcome).toBe('interrupted');
+    expect(state.detail).toBe('the agent leg ended while no instance followed the call (its owner had stopped)');
     expect(effects).toContainEqual({ type: 'HangupLeg', channelId: ids.targetChannelId });
     expect(effects).toContainEqual({ type: 'DestroyBridge', bridgeId: ids.bridgeId });
   });
