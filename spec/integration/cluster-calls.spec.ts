@@ -1,5 +1,6 @@
 import { T } from '../../app/texts';
 import { buildApp } from '../support/built-app';
+import { type CallRowAsStored, callsOfAgent } from '../support/call-rows';
 import { ClusterHarness, type ClusterInstance, type SeedAgent } from '../support/cluster-harness';
 import { testDatabaseKind } from '../support/test-database';
 import { freePort } from '../support/free-port';
@@ -17,14 +18,7 @@ const ANN = 2001;
 const LEASE_TTL_MS = 3000;
 const CUSTOMER = '+12025550123';
 
-interface CallRow {
-  id: string;
-  stage: string;
-  outcome: string | null;
-  ended_by: string | null;
-  server_id: string | null;
-  detail: string | null;
-}
+type CallRow = CallRowAsStored;
 
 const onPostgres = testDatabaseKind() === 'postgres' ? describe : describe.skip;
 
@@ -44,9 +38,7 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
 
   const statusMessages = (agent: number) => h.messagesTo(agent).filter((m) => /To: /.test(m.text));
   const statusOf = (agent: number) => statusMessages(agent)[0];
-  const callsOf = (agent: number): Promise<CallRow[]> => h.withDatabase((db) => db.query(
-    `SELECT c.id, c.stage, c.outcome, c.ended_by, c.server_id, c.detail FROM calls c JOIN agents a ON a.id = c.agent_id
-     WHERE a.telegram_id = $1 ORDER BY c.requested_at`, [String(agent)]));
+  const callsOf = (agent: number): Promise<CallRow[]> => h.withDatabase((db) => callsOfAgent(db, String(agent)));
   const lastCallOf = async (agent: number): Promise<CallRow> => {
     const calls = await callsOf(agent);
     const last = calls[calls.length - 1];

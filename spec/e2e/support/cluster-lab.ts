@@ -12,6 +12,7 @@ import { waitFor } from '../../support/wait-for';
 import { AppProcess } from './app-process';
 import { AsteriskLab, SECOND_ASTERISK } from './lab';
 import type { AgentProfile } from './scenario';
+import { type CallRowAsStored, callsOfAgent } from '../../support/call-rows';
 
 /** One Asterisk server of the cluster, as ASTERISK_SERVERS names it. */
 export interface ClusterServer {
@@ -25,16 +26,7 @@ export interface ClusterInstance {
   app: AppProcess;
 }
 
-/** A call row as an operator reads it from the shared database. */
-export interface ClusterCallRow {
-  id: string;
-  stage: string;
-  outcome: string | null;
-  ended_by: string | null;
-  server_id: string | null;
-  detail: string | null;
-  status_message_id: number | null;
-}
+export type { CallRowAsStored as ClusterCallRow } from '../../support/call-rows';
 
 export interface ClusterLabOptions {
   agents: ReadonlyArray<AgentProfile & { phone: string }>;
@@ -184,11 +176,8 @@ export class ClusterLab {
     return server;
   }
 
-  async lastCallOf(telegramId: string): Promise<ClusterCallRow | undefined> {
-    const rows = await this.db.query(
-      `SELECT c.id, c.stage, c.outcome, c.ended_by, c.server_id, c.detail, c.status_message_id FROM calls c JOIN agents a ON a.id = c.agent_id
-       WHERE a.telegram_id = $1 ORDER BY c.requested_at DESC LIMIT 1`, [telegramId]) as ClusterCallRow[];
-    return rows[0];
+  async lastCallOf(telegramId: string): Promise<CallRowAsStored | undefined> {
+    return (await callsOfAgent(this.db, telegramId)).at(-1);
   }
 
   /** Sends a command as this Telegram user (the instance holding the polling lease gets it). */
