@@ -174,13 +174,15 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
     const owner = await ownerOf(call.server_id!);
     const other = h.instances.find((i) => i.id !== owner.id)!;
     h.proxy.setUpstreams([other.url]);
+    const ownerHandled = h.proxy.handledBy(owner.url);
     await h.pressButton(ANN, '⏹ Hang up');
 
     await waitFor(async () => (await lastCallOf(ANN)).stage === 'ended', { what: 'the call ended by its owner', timeoutMs: 10_000 });
     const ended = await lastCallOf(ANN);
     expect(ended.outcome).toBe('completed');
     expect(ended.ended_by).toBe('agent');
-    expect(h.proxy.handledBy(owner.url)).toBe(0);
+    expect(h.proxy.handledBy(owner.url)).toBe(ownerHandled);
+    expect(h.proxy.handledBy(other.url)).toBeGreaterThan(0);
     await waitFor(() => simOf(call.server_id!).channels().filter((c) => c.id.startsWith(call.id)).length === 0, { what: 'both legs hung up' });
   });
 
