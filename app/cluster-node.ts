@@ -17,7 +17,7 @@ import { CallerIdVerification } from '../stasis/caller-id-verification';
 import { VerificationRunner } from '../stasis/verification-runner';
 import type { Stores } from '../store';
 import type { ServerState } from './metrics';
-import { showOwnedCallStatus } from './owned-call-status';
+import { showCallStatus } from './call-status';
 import type { TelegramOut } from './telegram-out';
 
 /** The lease whose holder alone long-polls Telegram (polling mode): Telegram hands updates to one poller. */
@@ -64,9 +64,10 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
     server, config, instanceId: cluster.instanceId, leaseTtlMs: cluster.leaseTtlMs, serverDownAfterS: cluster.serverDownAfterS,
     leases, clusterCalls, calls: stores.calls, agents: stores.agents, audit: stores.audit, logger, wakeUps: notifications.payloads,
     ...(deps.setup ? { setup: deps.setup } : {}),
-    follow: (row, updates, attach) => showOwnedCallStatus(
+    follow: (row, updates, attach) => showCallStatus(
       { out, logger, statusEditIntervalMs: deps.statusEditIntervalMs, ...(config.agentConfirmDigit ? { confirmDigit: config.agentConfirmDigit } : {}) },
-      row, updates, attach,
+      { chatId: row.telegramChatId ?? row.context.agentTelegramId, context: row.context, stage: row.stage, statusMessageId: row.statusMessageId },
+      updates, attach,
     ),
   }));
   const desk = new ClusterDesk({

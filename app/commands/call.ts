@@ -3,7 +3,7 @@ import type { PlaceCallResult } from '../../stasis/call-engine';
 import { routeChoiceThenCall } from '../menus/keyboards';
 import type { Incoming } from '../handler-context';
 import { activeAgent } from '../roles';
-import { CallStatusMessage } from '../status-renderer';
+import { showCallStatus } from '../call-status';
 import { T, callRefusalText, ruleWaitText } from '../texts';
 
 /** /call <number>: the checks the bot can answer at once, then the engine. */
@@ -42,15 +42,12 @@ export async function placeCall(m: Incoming, targetInput: string): Promise<void>
 
 function showLiveStatus(m: Incoming, result: Extract<PlaceCallResult, { ok: true }>): void {
   const { deps } = m;
-  const status = new CallStatusMessage(deps.out, m.chatId, {
-    minEditIntervalMs: deps.statusEditIntervalMs,
-    confirmDigit: deps.config.agentConfirmDigit,
-    onMessageId: (messageId) => deps.desk.attachStatusMessage(result.callId, String(m.chatId), messageId),
-  }, { context: result.context, stage: 'requested', at: Date.now(), final: false });
   // The handler does not wait: the chat's next update (a tap on Hang up) must not queue behind the call.
-  void status.follow(result.updates).then((delivery) => {
-    if (delivery === 'lost') deps.logger.error('the final status of a call never reached its agent', { callId: result.callId });
-  });
+  showCallStatus(
+    { out: deps.out, logger: deps.logger, statusEditIntervalMs: deps.statusEditIntervalMs, ...(deps.config.agentConfirmDigit ? { confirmDigit: deps.config.agentConfirmDigit } : {}) },
+    { chatId: m.chatId, context: result.context, stage: 'requested' }, result.updates,
+    (chatId, messageId) => deps.desk.attachStatusMessage(result.callId, chatId, messageId),
+  );
 }
 
 
