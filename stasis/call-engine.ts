@@ -4,9 +4,10 @@ import type { Logger } from '../config/logger';
 import type { AriPort } from './ari-port';
 import type { AgentDirectory, AuditTrail, CallRecords } from './call-engine-ports';
 import { type CallPlan, type CancelSource, initialCallState, transition } from '../call/call-machine';
+import { callIds } from '../call/call-ids';
 import { type RecordedCall, resumeCall } from '../call/call-resume';
 import type { ServerCallRow } from '../cluster/cluster-call-store';
-import { CallIntake, type CallPlacement, type CallRequest, type PlaceCallResult, type RefusedRequest } from './call-intake';
+import { CallIntake, type CallPlacement, callPlanOf, type CallRequest, type PlaceCallResult, type RefusedRequest } from './call-intake';
 import { CallRegistry, type LiveCall } from './call-registry';
 import { CallRowWriter } from './call-row-writer';
 import { CallRunner } from './call-runner';
@@ -284,7 +285,7 @@ export class CallEngine {
     const fresh = rows.filter((row): row is ServerCallRow & { stage: RecordedCall['stage'] } => row.stage !== 'ended' && !this.registry.get(row.id));
     await Promise.all(fresh.map(async (row) => {
       const { context, plan } = this.callOf(row);
-      const ids = initialCallState(plan, 0).ids;
+      const ids = callIds(row.id);
       const [agent, target, bridge] = await Promise.all([
         this.deps.ari.getChannel(ids.agentChannelId), this.deps.ari.getChannel(ids.targetChannelId), this.deps.ari.getBridge(ids.bridgeId),
       ]);
@@ -297,14 +298,11 @@ export class CallEngine {
   }
 
   private callOf(row: ServerCallRow): { context: CallContext; plan: CallPlan } {
-    const { config } = this.deps;
     return {
       context: row.context,
-      plan: {
+      plan: callPlanOf(this.deps.config, {
         callId: row.id, route: row.context.route, agentEndpoint: row.agentEndpoint, targetEndpoint: row.targetEndpoint, callerId: row.context.callerId,
-        agentRingTimeoutS: config.agentRingTimeoutS, targetRingTimeoutS: config.targetRingTimeoutS,
-        confirmDigit: config.agentConfirmDigit, confirmTimeoutS: config.agentConfirmTimeoutS,
-      },
+      }),
     };
   }
 

@@ -159,17 +159,9 @@ export class CallIntake {
     const callId = randomUUID();
     const callerId = agent.callerId ?? config.defaultCallerId ?? null;
     const template = config.routes[route].endpointTemplate;
-    const plan: CallPlan = {
-      callId,
-      route,
-      agentEndpoint: template.replace('{number}', agentPhone),
-      targetEndpoint: template.replace('{number}', target),
-      callerId,
-      agentRingTimeoutS: config.agentRingTimeoutS,
-      targetRingTimeoutS: config.targetRingTimeoutS,
-      confirmDigit: config.agentConfirmDigit,
-      confirmTimeoutS: config.agentConfirmTimeoutS,
-    };
+    const plan = callPlanOf(config, {
+      callId, route, agentEndpoint: template.replace('{number}', agentPhone), targetEndpoint: template.replace('{number}', target), callerId,
+    });
     await this.placement.endedCallsWritten(agent.id);
     try {
       await this.deps.calls.recordCallRequest({
@@ -219,6 +211,20 @@ export class CallIntake {
       ...(facts.rule ? { rule: facts.rule } : {}),
     };
   }
+}
+
+/** The timeouts and confirmation every call gets from the configuration, around what is the call's own. */
+export function callPlanOf(
+  config: Pick<Config, 'agentRingTimeoutS' | 'targetRingTimeoutS' | 'agentConfirmDigit' | 'agentConfirmTimeoutS'>,
+  call: Pick<CallPlan, 'callId' | 'route' | 'agentEndpoint' | 'targetEndpoint' | 'callerId'>,
+): CallPlan {
+  return {
+    ...call,
+    agentRingTimeoutS: config.agentRingTimeoutS,
+    targetRingTimeoutS: config.targetRingTimeoutS,
+    confirmDigit: config.agentConfirmDigit,
+    confirmTimeoutS: config.agentConfirmTimeoutS,
+  };
 }
 
 /** The rule that refused a request, as the audit log and the Call row keep it: codes and facts, no wording. */
