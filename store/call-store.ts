@@ -1,4 +1,4 @@
-import { DataSource, In, IsNull, MoreThan, Not, Or, Repository } from 'typeorm';
+import { DataSource, type FindOptionsWhere, In, IsNull, MoreThan, Not, Or, Repository } from 'typeorm';
 import { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
 import { Call } from '../entities';
 import { LIVE_STAGES } from '../call/call-types';
@@ -7,7 +7,6 @@ import { SqliteConnection } from './sqlite-connection';
 import { AgentHasLiveCall } from '../call/agent-has-live-call';
 import { LimitReached } from '../call/limit-reached';
 import type { RouteCode } from '../call/call-types';
-import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { violatesUniqueIndex } from './unique-violation';
 import { type Fence, fencedUpdate } from '../cluster/fenced-update';
 
@@ -34,12 +33,9 @@ export class CallStore {
   private readonly calls: Repository<Call>;
   private readonly writes: CallRowSql;
 
-  private readonly requestedAtColumn: ColumnMetadata;
-
   constructor(private readonly dataSource: DataSource) {
     this.calls = dataSource.getRepository(Call);
     this.writes = new CallRowSql(dataSource);
-    this.requestedAtColumn = dataSource.getMetadata(Call).findColumnWithPropertyName('requestedAt')!;
   }
 
   /**
@@ -66,23 +62,20 @@ export class CallStore {
   async recordCallRequestWithinLimits(call: NewCall & { route: RouteCode; target: string }, limits: PlacementLimits): Promise<void> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
-    const p = (i: number) => this.dataSource.driver.createParameter(`p${i}`, i);
-    const count = async (sql: string, parameters: unknown[]) => Number((await runner.query(sql, parameters) as { n: string | number }[])[0]?.n ?? 0);
-    const placed = `(outcome IS NULL OR outcome <> 'refused')`;
+    const calls = runner.manager.getRepository(Call);
     try {
       await runner.startTransaction();
       if (this.dataSource.options.type === 'postgres') await runner.query('SELECT pg_advisory_xact_lock($1)', [PLACEMENT_LOCK]);
-      const live = await count(`SELECT COUNT(*) AS n FROM calls WHERE stage <> 'ended'`, []);
+      const live = await calls.count({ where: { stage: Not('ended') } });
       if (live >= limits.maxConcurrent) throw new LimitReached({ limit: 'concurrent_calls', max: limits.maxConcurrent, live });
       if (limits.routeMax !== null) {
-        const onRoute = await count(`SELECT COUNT(*) AS n FROM calls WHERE stage <> 'ended' AND route = ${p(0)}`, [call.route]);
+        const onRoute = await calls.count({ where: { stage: Not('ended'), route: call.route } });
         if (onRoute >= limits.routeMax) throw new LimitReached({ limit: 'route_calls', route: call.route, max: limits.routeMax, live: onRoute });
       }
       for (const [period, max, windowMs] of [['day', limits.numberPerDay, DAY_MS], ['7_days', limits.numberPer7Days, 7 * DAY_MS]] as const) {
         if (max === null) continue;
-        const since = this.dataSource.driver.preparePersistentValue(new Date(call.requestedAt.getTime() - windowMs), this.requestedAtColumn);
-        const n = await count(`SELECT COUNT(*) AS n FROM calls WHERE target = ${p(0)} AND requested_at > ${p(1)} AND ${placed}`, [call.target, since]);
-        if (n >= max) throw new LimitReached({ limit: 'number_calls', period, max, placed: n });
+        const placed = await calls.count({ where: placedSince({ target: call.target }, new Date(call.requestedAt.getTime() - windowMs)) });
+        if (placed >= max) throw new LimitReached({ limit: 'number_calls', period, max, placed });
       }
       const insert = this.writes.insert(call);
       await runner.query(insert.sql, insert.parameters);
@@ -146,6 +139,11 @@ export class CallStore {
    * not calls, every other row is (live ones included).
    */
   countPlacedCalls(of: { target: string } | { agentId: number }, since: Date): Promise<number> {
-    return this.calls.count({ where: { ...of, requestedAt: MoreThan(since), outcome: Or(IsNull(), Not('refused')) } });
+    return this.calls.count({ where: placedSince(of, since) });
   }
+}
+
+/** Calls placed since `since` to one number or by one agent: refused requests are not calls, every other row is (live ones included). */
+function placedSince(of: { target: string } | { agentId: number }, since: Date): FindOptionsWhere<Call> {
+  return { ...of, requestedAt: MoreThan(since), outcome: Or(IsNull(), Not('refused')) };
 }
