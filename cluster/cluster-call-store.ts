@@ -129,16 +129,12 @@ export class ClusterCallStore {
   /** Records whether the owner's ARI is connected; false when the fence is no longer the lease's. */
   async setConnected(serverId: string, connected: boolean, fence: Fence): Promise<boolean> {
     const p = this.parameter;
+    // The first row of a server is written as it comes; every change after it is fenced.
     const changed = await fencedUpdate(this.dataSource,
-      `UPDATE asterisk_servers SET connected = ${p(0)}, changed_at = ${this.now} WHERE id = ${p(1)}`,
-      [connected, serverId], fence);
-    if (changed > 0) return true;
-    await returningRows(this.dataSource,
-      `INSERT INTO asterisk_servers (id, connected, changed_at) VALUES (${p(0)}, ${p(1)}, ${this.now}) ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [serverId, connected]);
-    return (await fencedUpdate(this.dataSource,
-      `UPDATE asterisk_servers SET connected = ${p(0)}, changed_at = ${this.now} WHERE id = ${p(1)}`,
-      [connected, serverId], fence)) > 0;
+      `INSERT INTO asterisk_servers (id, connected, changed_at) VALUES (${p(0)}, ${p(1)}, ${this.now})
+       ON CONFLICT (id) DO UPDATE SET connected = excluded.connected, changed_at = excluded.changed_at WHERE TRUE`,
+      [serverId, connected], fence);
+    return changed > 0;
   }
 
   /**

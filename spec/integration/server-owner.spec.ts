@@ -146,6 +146,20 @@ describe(`the owner of an Asterisk server, on ${kind}`, () => {
     expect((await stores.calls.byId(id))?.stage).toBe('connected');
   });
 
+  it('given another instance took the server, then the old holding\'s record of the server\'s state changes nothing', async () => {
+    const leases = new LeaseStore(dataSource);
+    const store = new ClusterCallStore(dataSource);
+    const old = { name: serverLeaseName('a9'), holder: 'one', token: (await leases.acquire(serverLeaseName('a9'), 'one', TTL_MS))! };
+    expect(await store.setConnected('a9', true, old)).toBe(true);
+    await leases.release(old.name, 'one', old.token);
+    const now = { name: old.name, holder: 'two', token: (await leases.acquire(old.name, 'two', 60_000))! };
+
+    expect(await store.setConnected('a9', false, old)).toBe(false);
+    expect((await store.servers(['a9']))[0]).toMatchObject({ owned: true, connected: true });
+    expect(await store.setConnected('a9', false, now)).toBe(true);
+    expect((await store.servers(['a9']))[0]).toMatchObject({ connected: false });
+  });
+
   it('given it stops (a rolling restart), then it hangs nothing up and frees the lease at once for the next owner', async () => {
     await owning();
     const id = await connectedCall();
