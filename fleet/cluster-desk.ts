@@ -96,7 +96,8 @@ export class ClusterDesk implements CallDesk {
       releaseAgent: (agentId) => { this.reserved.delete(agentId); },
       beforeChecks: async () => { this.counts = await clusterCalls.liveCounts(); },
       liveCallsOnRoute: (route) => (this.counts.byRoute[route] ?? 0) + [...this.reserved.values()].filter((r) => r === route).length,
-      liveCallCount: async () => (await clusterCalls.liveCounts()).total + this.reserved.size,
+      // Read by beforeChecks for this request; the recording counts again under the database's lock.
+      liveCallCount: () => Promise.resolve(this.counts.total + this.reserved.size),
       serverFor: async (route) => {
         const views = await clusterCalls.servers(servers.map((s) => s.id));
         const id = chooseServer(route, servers, views);
