@@ -2,15 +2,17 @@ import 'reflect-metadata';
 import dotenv from 'dotenv';
 import { Bot } from 'node-telegram-bot-api';
 import { NEVER } from 'rxjs';
-import { ConfigError, loadConfig } from '../config/config';
-import { createLogger } from '../config/logger';
+import type { DataSource } from 'typeorm';
+import type { ClusterSettings } from '../config/cluster-settings';
+import { type Config, ConfigError, loadConfig } from '../config/config';
+import { type Logger, createLogger } from '../config/logger';
 import { packageVersion } from '../config/version';
 import { openDatabase } from '../ormconfig';
 import { AriAdapter } from '../stasis/ari-adapter';
 import { CallEngine } from '../stasis/call-engine';
 import { CallerIdVerification } from '../stasis/caller-id-verification';
 import { VerificationRunner } from '../stasis/verification-runner';
-import { createStores } from '../store';
+import { type Stores, createStores } from '../store';
 import { createCallRules } from '../rules';
 import { CallBot } from './bot';
 import { ChatLocks } from '../cluster/chat-locks';
@@ -18,7 +20,7 @@ import { startClusterNode } from './cluster-node';
 import { engineDesk } from '../stasis/call-desk';
 import { BotTokenRefused, checkBotApi } from './bot-api-check';
 import { answerCommandLine } from './command-line';
-import { Operations } from './operations';
+import { Operations, type OperationsSources } from './operations';
 import { Shutdown } from './shutdown';
 import { TelegramOut, botOptions } from './telegram-out';
 import { OPERATOR, T } from './texts';
@@ -26,6 +28,8 @@ import { OPERATOR, T } from './texts';
 /** How long a stopping process gives live calls to end, then queued Telegram messages to leave (within the stop's hard cap). */
 const SHUTDOWN_CALLS_MS = 4000;
 const SHUTDOWN_DRAIN_MS = 3000;
+/** At most one intermediate edit of a status message a second (Telegram throttles edits of one message at about that). */
+const STATUS_EDIT_INTERVAL_MS = 1000;
 
 /** The composition root: configuration, database, ARI, engine and bot, and a clean shutdown. */
 async function main(): Promise<void> {
@@ -68,40 +72,34 @@ async function main(): Promise<void> {
   const stores = createStores(dataSource);
 
   const out = new TelegramOut(bot.api, logger);
-  const statusEditIntervalMs = 1000;
-  if (config.cluster) {
-    const hooks = ops.engineHooks(stores.calls);
-    const node = await startClusterNode({
-      config, cluster: config.cluster, dataSource, stores, out, logger, statusEditIntervalMs, ...(hooks.setup ? { setup: hooks.setup } : {}),
-    });
-    const chatLocks = new ChatLocks(config.databaseUrl);
-    const callBot = new CallBot({
-      config, desk: node.desk, verification: node.verification, stores, out, logger, statusEditIntervalMs,
-      inChatTurn: (chatId, handle) => chatLocks.run(chatId, handle),
-    }, bot);
-    // A stopping instance hands its servers over: their calls go on, and the next owner takes them over.
-    shutdown.add('this instance\'s servers and Telegram', async () => {
-      await callBot.stop();
-      await chatLocks.end();
-      await node.stop();
-      await out.outbox.drained(SHUTDOWN_DRAIN_MS);
-    });
-    await callBot.start({ polling: 'when-told' });
-    if (!config.telegram.webhook) {
-      node.pollingLease.events.subscribe((event) => (event.kind === 'held' ? callBot.startPolling() : callBot.pausePolling()));
-      node.pollingLease.start();
-    }
-    const anyConnected = { isConnected: () => node.owners.some((o) => o.isConnected()), connection: NEVER };
-    await ops.start({ database: dataSource, ari: anyConnected, engine: { updates: node.desk.updates, liveCalls: () => node.owners.flatMap((o) => o.engine?.liveCalls() ?? []) }, outbox: out.outbox, servers: node.servers });
-    shutdown.add('the operators\' endpoint', () => ops.stop());
-    void callBot.registerCommands();
-    logger.info('callbot started', {
-      version, mode: config.telegram.webhook ? 'webhook' : 'polling', ariApp: config.ari.app, cluster: config.cluster.instanceId,
-      servers: config.asteriskServers.map((s) => s.id),
-    });
-    return;
-  }
+  const parts: Parts = { config, bot, dataSource, stores, out, logger, ops, shutdown };
+  const started = config.cluster ? await startCluster(parts, config.cluster) : await startSingle(parts);
+  await ops.start({ database: dataSource, outbox: out.outbox, ...started.operations });
+  shutdown.add('the operators\' endpoint', () => ops.stop());
+  void started.callBot.registerCommands();
+  logger.info('callbot started', { version, mode: config.telegram.webhook ? 'webhook' : 'polling', ariApp: config.ari.app, ...started.logFields });
+}
 
+/** What both ways of running share, once the database and the bot are up. */
+interface Parts {
+  config: Config;
+  bot: Bot;
+  dataSource: DataSource;
+  stores: Stores;
+  out: TelegramOut;
+  logger: Logger;
+  ops: Operations;
+  shutdown: Shutdown;
+}
+
+interface Started {
+  callBot: CallBot;
+  operations: Pick<OperationsSources, 'ari' | 'engine' | 'servers'>;
+  logFields: Record<string, unknown>;
+}
+
+/** One instance, one Asterisk: the engine in this process; rows left live by a previous run are ended. */
+async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: Parts): Promise<Started> {
   const ari = new AriAdapter({
     url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app,
     requestTimeoutMs: config.ari.requestTimeoutMs, logger,
@@ -122,7 +120,7 @@ async function main(): Promise<void> {
   for (const call of interrupted) {
     if (call.telegramChatId && call.statusMessageId) void out.edit(call.telegramChatId, call.statusMessageId, T.interrupted, undefined, 'final');
   }
-  const callBot = new CallBot({ config, desk: engineDesk(engine), verification, stores, out, logger, statusEditIntervalMs }, bot);
+  const callBot = new CallBot({ config, desk: engineDesk(engine), verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS }, bot);
   shutdown.add('live calls and Telegram', async () => {
     logger.info('ending live calls', { liveCalls: engine.liveCalls().length });
     for (const call of engine.liveCalls()) engine.cancelCall(call.context.callId, 'system');
@@ -133,10 +131,41 @@ async function main(): Promise<void> {
     await out.outbox.drained(SHUTDOWN_DRAIN_MS);
   });
   await callBot.start();
-  await ops.start({ database: dataSource, ari, engine, outbox: out.outbox });
-  shutdown.add('the operators\' endpoint', () => ops.stop());
-  void callBot.registerCommands();
-  logger.info('callbot started', { version, mode: config.telegram.webhook ? 'webhook' : 'polling', ariApp: config.ari.app });
+  return { callBot, operations: { ari, engine }, logFields: {} };
+}
+
+/** One instance of several on PostgreSQL (cluster-node.ts): servers by lease, Telegram by webhook or the polling lease. */
+async function startCluster({ config, bot, dataSource, stores, out, logger, ops, shutdown }: Parts, cluster: ClusterSettings): Promise<Started> {
+  const hooks = ops.engineHooks(stores.calls);
+  const node = await startClusterNode({
+    config, cluster, dataSource, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS, ...(hooks.setup ? { setup: hooks.setup } : {}),
+  });
+  const chatLocks = new ChatLocks(config.databaseUrl);
+  const callBot = new CallBot({
+    config, desk: node.desk, verification: node.verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
+    inChatTurn: (chatId, handle) => chatLocks.run(chatId, handle),
+  }, bot);
+  // A stopping instance hands its servers over: their calls go on, and the next owner takes them over.
+  shutdown.add('this instance\'s servers and Telegram', async () => {
+    await callBot.stop();
+    await chatLocks.end();
+    await node.stop();
+    await out.outbox.drained(SHUTDOWN_DRAIN_MS);
+  });
+  await callBot.start({ polling: 'when-told' });
+  if (!config.telegram.webhook) {
+    node.pollingLease.events.subscribe((event) => (event.kind === 'held' ? callBot.startPolling() : callBot.pausePolling()));
+    node.pollingLease.start();
+  }
+  return {
+    callBot,
+    operations: {
+      ari: { isConnected: () => node.owners.some((o) => o.isConnected()), connection: NEVER },
+      engine: { updates: node.desk.updates, liveCalls: () => node.owners.flatMap((o) => o.engine?.liveCalls() ?? []) },
+      servers: node.servers,
+    },
+    logFields: { cluster: cluster.instanceId, servers: config.asteriskServers.map((s) => s.id) },
+  };
 }
 
 main().catch((err: unknown) => {
