@@ -1,28 +1,48 @@
 /**
  * `npm run demo`: the whole product with no Telegram account and no Asterisk. It starts the ARI
  * simulator, a local Bot API server and the real bot, then plays a scripted session (an admin
- * authorizes an agent and verifies a caller ID for them, the agent picks a route and places a call that connects and ends) and prints
- * it as a chat transcript. Everything listens on 127.0.0.1 only.
+ * authorizes an agent and verifies a caller ID for them, the agent picks a route and places a call
+ * that connects and ends) and prints it as a chat transcript. Everything listens on 127.0.0.1 only,
+ * and everything it writes to disk goes in one temporary directory that it removes at the end.
+ * docs/demo.md shows its output; spec/integration/demo-transcript.spec.ts keeps the two the same.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { BotHarness, ADMIN_ID } from '../spec/support/bot-harness';
 import { waitFor } from '../spec/support/wait-for';
 
 const AGENT_ID = 2001;
+const CUSTOMER = '+12025550123';
 const names = new Map<number, string>([[ADMIN_ID, 'Ada (admin)'], [AGENT_ID, 'Ann (agent)']]);
-
-function print(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
 
 function indent(text: string): string {
   return text.split('\n').map((l, i) => (i === 0 ? l : `      ${l}`)).join('\n');
 }
 
+function print(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** The session in a temporary directory of the demo's own, removed afterwards whatever happened. */
 async function main(): Promise<void> {
+  // The harness puts its SQLite file under the system's temporary directory, and os.tmpdir() reads
+  // TMPDIR on every call: pointing it at this directory lets the demo remove all it wrote.
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'callbot-demo-'));
+  process.env.TMPDIR = workDir;
+  try {
+    await playSession();
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+async function playSession(): Promise<void> {
   print('callbot demo: ARI simulator + local Bot API server + the real bot, all on 127.0.0.1\n');
   const h = await BotHarness.start({ sim: { ringMs: 1500 }, env: { AGENT_RING_TIMEOUT_S: '20', TARGET_RING_TIMEOUT_S: '20' } });
-  // The customer answers after 1.5 s and hangs up after 3 s of talk.
-  h.sim.setFarEnd((endpoint) => (endpoint.includes('+12025550123') ? { kind: 'answer', ringMs: 1500, hangupAfterMs: 3000 } : undefined));
+  // The agent's phone answers after 1.5 s; the customer rings 2.5 s, answers and hangs up after 3 s
+  // of talk. Each stage lasts longer than the status message's one edit a second, so each is shown.
+  h.sim.setFarEnd((endpoint) => (endpoint.includes(CUSTOMER) ? { kind: 'answer', ringMs: 2500, hangupAfterMs: 3000 } : undefined));
   const started = Date.now();
   const clock = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
   h.onTranscript(({ kind, chatId, text, buttons }) => {
