@@ -39,9 +39,9 @@ async function main(): Promise<void> {
 
 async function playSession(): Promise<void> {
   print('callbot demo: ARI simulator + local Bot API server + the real bot, all on 127.0.0.1\n');
-  const h = await BotHarness.start({ sim: { ringMs: 1500 }, env: { AGENT_RING_TIMEOUT_S: '20', TARGET_RING_TIMEOUT_S: '20' } });
-  // The agent's phone answers after 1.5 s; the customer rings 2.5 s, answers and hangs up after 3 s
-  // of talk. Each stage lasts longer than the status message's one edit a second, so each is shown.
+  const h = await BotHarness.start({ sim: { ringMs: 2500 }, env: { AGENT_RING_TIMEOUT_S: '20', TARGET_RING_TIMEOUT_S: '20' } });
+  // The agent's phone rings 2.5 s; the customer rings 2.5 s, answers and hangs up after 3 s of talk.
+  // Each stage lasts well over the status message's one edit a second, so each is shown whatever the load.
   h.sim.setFarEnd((endpoint) => (endpoint.includes(CUSTOMER) ? { kind: 'answer', ringMs: 2500, hangupAfterMs: 3000 } : undefined));
   const started = Date.now();
   const clock = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
