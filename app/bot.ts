@@ -4,6 +4,7 @@ import { Bot } from 'node-telegram-bot-api';
 import { createWebhookServer } from 'node-telegram-bot-api/node';
 import type { CallbackQuery, Message, Update } from 'node-telegram-bot-api/types';
 import { AbuseAlerts } from './abuse-alerts';
+import { BackgroundJobs } from './background-jobs';
 import { botApiFailure } from './bot-api-check';
 import * as admin from './commands/admin';
 import * as numbers from './commands/numbers';
@@ -36,10 +37,13 @@ export class CallBot {
   private pump: Promise<void> = Promise.resolve();
   /** Abuse alerts to the super admins, and the records their Suspend buttons name. */
   readonly alerts: AbuseAlerts;
+  /** Long admin work (imports), run outside the chats' turns. */
+  readonly jobs: BackgroundJobs;
 
   constructor(private readonly deps: BotDeps, bot: Bot) {
     this.bot = bot;
     this.alerts = new AbuseAlerts(deps);
+    this.jobs = new BackgroundJobs(deps.logger);
     this.bot.use(async (ctx) => this.inChatOrder(ctx.update));
     this.bot.catch((err) => this.deps.logger.error('update handler failed', { err }));
   }
@@ -112,6 +116,8 @@ export class CallBot {
     this.bot.stop();
     if (this.webhookServer?.listening) await new Promise<void>((resolve) => this.webhookServer!.close(() => resolve()));
     await Promise.allSettled([...this.chatQueues.values()]);
+    // After the chats: a turn still running may start a job.
+    await this.jobs.stop();
     await this.alerts.stop();
   }
 
@@ -154,7 +160,7 @@ export class CallBot {
     if (typeof text !== 'string') {
       // A document is a do-not-call list to import, from a super admin only.
       if (role.kind !== 'admin') return void (await reply(DNC_TEXT.importNotAdmin));
-      return onDncDocument({ ...base, args: '' }, message.document!, message.caption);
+      return onDncDocument({ ...base, args: '' }, message.document!, message.caption, this.jobs);
     }
 
     const replied = message.reply_to_message;

@@ -317,6 +317,8 @@ export const T = {
   denied: (id: string) => `❌ Access request of ${id} denied.`,
   youAreDenied: 'Your access request was denied.',
   alreadyHandled: (id: string, status: string) => `The request of ${id} was already handled (status: ${status}).`,
+  approvalNotPending: (id: string, status: string) =>
+    `⚠️ Nobody was authorized: the access request of ${id} is no longer pending (status: ${status}). If you mean to let them in, send /authorize ${id} <phone>.`,
   noAgents: 'No agents yet.',
   noLiveCalls: 'No live calls.',
   auditEmpty: 'The audit log is empty.',

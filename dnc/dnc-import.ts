@@ -21,6 +21,8 @@ export interface DncImportOptions {
   maxListedInvalid?: number;
   /** Told after every batch is stored. */
   onProgress?: (counts: DncImportCounts) => void;
+  /** Stops the import (the service is stopping): it rejects with the signal's reason, the batches stored so far stay. */
+  signal?: AbortSignal;
 }
 
 const DEFAULT_BATCH = 10_000;
@@ -55,6 +57,7 @@ export async function importDncLines(lines: AsyncIterable<string>, store: DncSto
   };
 
   for await (const line of lines) {
+    options.signal?.throwIfAborted();
     counts.lines += 1;
     const read = options.reader.read(line, counts.lines);
     if (read.kind === 'number') {
@@ -65,6 +68,8 @@ export async function importDncLines(lines: AsyncIterable<string>, store: DncSto
       if (invalidLines.length < maxListed) invalidLines.push(counts.lines);
     }
   }
+  // An aborted download may end the lines early rather than fail them.
+  options.signal?.throwIfAborted();
   if (batch.length > 0) await flush();
   await writing;
   return { ...counts, invalidLines };

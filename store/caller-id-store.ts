@@ -1,8 +1,15 @@
 import { DataSource, Repository } from 'typeorm';
 import type { RouteCode } from '../call/call-types';
 import { CallerId } from '../entities';
+import { violatesUniqueIndex } from './unique-violation';
 
-/** The caller-ID pool: which numbers of the organisation each route has, and which are verified. */
+const NUMBER_ROUTE_INDEX = { name: 'uq_caller_ids_number_route', table: 'caller_ids', columns: ['number', 'route'] } as const;
+
+/**
+ * The caller-ID pool: which numbers of the organisation each route has, and which are verified.
+ * A row is written by one INSERT or one UPDATE of the columns that change, never saved back whole:
+ * a saved-back row that was removed in between would be inserted again.
+ */
 export class CallerIdStore {
   private readonly numbers: Repository<CallerId>;
 
@@ -28,7 +35,17 @@ export class CallerIdStore {
   async add(number: string, route: RouteCode, by: string): Promise<{ entry: CallerId; isNew: boolean }> {
     const existing = await this.find(number, route);
     if (existing) return { entry: existing, isNew: false };
-    const entry = await this.numbers.save(this.numbers.create({ number, route, status: 'unverified', addedBy: by, verifiedBy: null, verifiedAt: null }));
+    try {
+      await this.numbers.insert({ number, route, status: 'unverified', addedBy: by, verifiedBy: null, verifiedAt: null });
+    } catch (err) {
+      if (!violatesUniqueIndex(err, NUMBER_ROUTE_INDEX)) throw err;
+      // Another admin added it at the same instant.
+      const added = await this.find(number, route);
+      if (added) return { entry: added, isNew: false };
+      throw new Error(`caller ID ${number} on route ${route} was added and removed at the same instant; add it again`, { cause: err });
+    }
+    const entry = await this.find(number, route);
+    if (!entry) throw new Error(`caller ID ${number} on route ${route} was removed as it was added; add it again`);
     return { entry, isNew: true };
   }
 
@@ -41,10 +58,8 @@ export class CallerIdStore {
 
   /** Marks a number verified; null when it left the pool in the meantime. */
   async markVerified(number: string, route: RouteCode, by: string, at: Date): Promise<CallerId | null> {
-    const entry = await this.find(number, route);
-    if (!entry) return null;
-    Object.assign(entry, { status: 'verified', verifiedBy: by, verifiedAt: at });
-    return this.numbers.save(entry);
+    const result = await this.numbers.update({ number, route }, { status: 'verified', verifiedBy: by, verifiedAt: at });
+    return (result.affected ?? 0) > 0 ? this.find(number, route) : null;
   }
 
   async isVerified(number: string, route: RouteCode): Promise<boolean> {

@@ -24,10 +24,14 @@ export async function onAuthorize(m: Incoming): Promise<void> {
   const [id, phoneInput, callerInput, ...rest] = words(m);
   if (!id || !phoneInput || rest.length > 0) return void (await m.reply(T.usage.authorize));
   if (!USER_ID.test(id)) return void (await m.reply(T.invalidUserId));
-  await activate(m, id, phoneInput, callerInput);
+  await activate(m, id, phoneInput, { callerInput });
 }
 
-async function activate(m: Incoming, id: string, phoneInput: string, callerInput?: string): Promise<void> {
+/**
+ * Authorizes an agent with a phone (and a caller ID). `onlyPending`: a reply to an access request's
+ * prompt, which completes that request only while it is pending, never one denied, revoked or suspended since.
+ */
+async function activate(m: Incoming, id: string, phoneInput: string, { callerInput, onlyPending = false }: { callerInput?: string; onlyPending?: boolean }): Promise<void> {
   const phone = checkNumber(m, phoneInput);
   if (!phone.ok) return void (await m.reply(T.fieldRefused('Phone', numberRefusalText(phone))));
   let callerId: string | undefined;
@@ -38,7 +42,13 @@ async function activate(m: Incoming, id: string, phoneInput: string, callerInput
     if (unverified) return void (await m.reply(T.fieldRefused('Caller ID', unverified)));
     callerId = checked.e164;
   }
-  const agent = await m.deps.stores.agents.authorize({ telegramId: id, phone: phone.e164, callerId, by: m.userId });
+  const { agents } = m.deps.stores;
+  const authorization = { telegramId: id, phone: phone.e164, callerId, by: m.userId };
+  const agent = onlyPending ? await agents.approvePending(authorization) : await agents.authorize(authorization);
+  if (!agent) {
+    const now = await agents.byTelegramId(id);
+    return void (await m.reply(T.approvalNotPending(id, now?.status ?? 'unknown')));
+  }
   await audit(m, 'authorize', id, `phone ${phone.e164}${callerId ? `, caller ID ${callerId}` : ''}`);
   await m.reply(T.authorized(id, phone.e164, agent.callerId, m.deps.config.defaultCallerId));
   await m.deps.out.send(id, T.youAreAuthorized);
@@ -148,11 +158,12 @@ export async function onApprove(m: Incoming, id: string): Promise<void> {
 
 /** ❌ Deny on an access request. */
 export async function onDeny(m: Incoming, id: string): Promise<void> {
-  const agent = await m.deps.stores.agents.byTelegramId(id);
-  if (!agent || agent.status !== 'pending') {
+  // Conditional, so a request approved in the meantime is not denied after all.
+  const denied = await m.deps.stores.agents.deny(id);
+  if (!denied) {
+    const agent = await m.deps.stores.agents.byTelegramId(id);
     return void (await m.reply(T.alreadyHandled(id, agent?.status ?? 'unknown')));
   }
-  await m.deps.stores.agents.revoke(id);
   await audit(m, 'deny', id);
   await m.reply(T.denied(id));
   await m.deps.out.send(id, T.youAreDenied);
@@ -169,6 +180,6 @@ export async function onApprovalReply(m: Incoming, repliedText: string): Promise
     await m.reply(T.approvalNeedsReply);
     return true;
   }
-  await activate(m, id, phoneInput);
+  await activate(m, id, phoneInput, { onlyPending: true });
   return true;
 }

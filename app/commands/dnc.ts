@@ -10,6 +10,7 @@ import { type DncImportCounts, importDncLines } from '../../dnc/dnc-import';
 import { dncLineReader } from '../../dnc/dnc-line';
 import { checkListableNumber, formatForDisplay } from '../../phone/number-policy';
 import type { DncEntry } from '../../store/dnc-store';
+import type { BackgroundJobs } from '../background-jobs';
 import type { Incoming } from '../handler-context';
 import { DNC_TEXT, T, dateText, numberRefusalText } from '../texts';
 
@@ -75,16 +76,30 @@ function shownEntry(entry: DncEntry): DncEntry {
 /**
  * A document sent by a super admin: its lines are imported under one listing, with a progress
  * message edited while it runs and a summary at the end. The file is streamed from the Bot API
- * server, never held whole.
+ * server, never held whole. Only the progress message is sent in the chat's turn: the import is a
+ * background job, so the chat goes on answering (a /revoke is not queued behind the file).
  */
-export async function onDncDocument(m: Incoming, document: Document, caption: string | undefined): Promise<void> {
+export async function onDncDocument(m: Incoming, document: Document, caption: string | undefined, jobs: BackgroundJobs): Promise<void> {
   const name = (document.file_name ?? 'the file').slice(0, 64);
-  const { config, out, stores } = m.deps;
+  const { config } = m.deps;
   if (config.telegram.apiRoot.startsWith(CLOUD_API_ROOT) && (document.file_size ?? 0) > CLOUD_DOWNLOAD_LIMIT_MB * 1024 * 1024) {
     return void (await m.reply(DNC_TEXT.importTooBig(name, CLOUD_DOWNLOAD_LIMIT_MB)));
   }
   const progressId = await m.reply(DNC_TEXT.importStarted(name));
   const reason = (caption?.trim() || `import ${name}`).slice(0, 256);
+  jobs.start(`do-not-call import of ${name}`, (signal) => importDocument(m, { name, fileId: document.file_id, reason, progressId }, signal));
+}
+
+interface ImportJob {
+  name: string;
+  fileId: string;
+  reason: string;
+  /** The "Importing…" message, edited with the progress; undefined when it could not be sent. */
+  progressId: number | undefined;
+}
+
+async function importDocument(m: Incoming, { name, fileId, reason, progressId }: ImportJob, signal: AbortSignal): Promise<void> {
+  const { config, out, stores } = m.deps;
   let counts: DncImportCounts = { lines: 0, added: 0, alreadyPresent: 0, invalid: 0 };
   let editing: Promise<unknown> = Promise.resolve();
   let editInFlight = false;
@@ -100,14 +115,15 @@ export async function onDncDocument(m: Incoming, document: Document, caption: st
   };
   const listingId = await stores.dnc.createListing({ kind: 'import', addedBy: m.userId, reason });
   try {
-    const lines = await downloadLines(m, document.file_id);
-    const summary = await importDncLines(lines, stores.dnc, listingId, { reader: dncLineReader(config.defaultRegion), onProgress: showProgress });
+    const lines = await downloadLines(m, fileId, signal);
+    const summary = await importDncLines(lines, stores.dnc, listingId, { reader: dncLineReader(config.defaultRegion), onProgress: showProgress, signal });
     await editing;
     if (progressId !== undefined) await out.edit(m.chatId, progressId, DNC_TEXT.importDone(name, summary));
     await audit(m, 'dnc_import', name, `listing ${listingId}: ${summary.added} added, ${summary.alreadyPresent} already present, ${summary.invalid} invalid of ${summary.lines} lines; ${reason}`);
     await m.reply(DNC_TEXT.importSummary(name, summary));
   } catch (err) {
-    m.deps.logger.error('do-not-call import failed', { err, file: name });
+    if (signal.aborted) m.deps.logger.warn('do-not-call import stopped: the service is stopping', { file: name, lines: counts.lines });
+    else m.deps.logger.error('do-not-call import failed', { err, file: name });
     await editing;
     await audit(m, 'dnc_import_failed', name, `listing ${listingId}: stopped after ${counts.lines} lines, ${counts.added} added; ${reason}`);
     await m.reply(DNC_TEXT.importFailed(name, counts));
@@ -115,16 +131,16 @@ export async function onDncDocument(m: Incoming, document: Document, caption: st
 }
 
 /** The file's lines as they arrive from the Bot API server (getFile, then its download URL). */
-async function downloadLines(m: Incoming, fileId: string): Promise<AsyncIterable<string>> {
+async function downloadLines(m: Incoming, fileId: string, signal: AbortSignal): Promise<AsyncIterable<string>> {
   const filePath = await m.deps.out.filePath(fileId);
   if (!filePath) throw new Error('getFile returned no file_path');
   const { apiRoot, botToken } = m.deps.config.telegram;
   // A local Bot API server started with --local (no file size limit) names the file on the disk it
   // shares with the bot instead of serving it.
   if (path.isAbsolute(filePath) && !apiRoot.startsWith(CLOUD_API_ROOT)) {
-    return readline.createInterface({ input: fs.createReadStream(filePath), crlfDelay: Infinity });
+    return readline.createInterface({ input: fs.createReadStream(filePath, { signal }), crlfDelay: Infinity });
   }
-  const response = await fetch(`${apiRoot.replace(/\/$/, '')}/file/bot${botToken}/${filePath}`);
+  const response = await fetch(`${apiRoot.replace(/\/$/, '')}/file/bot${botToken}/${filePath}`, { signal });
   if (!response.ok || !response.body) throw new Error(`file download answered ${response.status}`);
   const input = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
   return readline.createInterface({ input, crlfDelay: Infinity });

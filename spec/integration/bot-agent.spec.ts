@@ -1,3 +1,4 @@
+import { T } from '../../app/texts';
 import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
 import { waitFor } from '../support/wait-for';
 
@@ -59,6 +60,85 @@ describe('bot: access, routes and settings', () => {
     await newcomer.waitFor(/denied/);
     await newcomer.send('/start');
     await newcomer.waitFor(/You have no access to this bot/);
+  });
+
+  describe('a reply to an old phone prompt', () => {
+    async function promptFor(id: number): Promise<{ newcomer: TestUser; ask: Awaited<ReturnType<TestUser['waitFor']>> }> {
+      const newcomer = h.user(id, 'Nina', 'nina');
+      await newcomer.send('/start');
+      await admin.waitFor(new RegExp(`User id: ${id}`));
+      await admin.tap('✅ Approve');
+      return { newcomer, ask: await admin.waitFor(new RegExp(`phone number for Nina \\(id ${id}\\)`)) };
+    }
+
+    async function adminSends(text: string, reply: RegExp, send = () => admin.send(text)): Promise<void> {
+      const before = admin.messages().length;
+      await send();
+      await admin.waitFor(reply, 8000, before);
+    }
+
+    async function authorizeThen(newcomer: TestUser, stop: () => Promise<void>): Promise<void> {
+      await adminSends('/authorize 3101 +12025550198', /Agent 3101 is authorized/);
+      await newcomer.waitFor(/You are now authorized/);
+      await stop();
+    }
+
+    it.each([
+      ['denied', 'revoked', async (newcomer: TestUser) => {
+        await adminSends('❌ Deny', /Access request of 3101 denied/, () => admin.tap('❌ Deny'));
+        await newcomer.waitFor(/request was denied/);
+      }],
+      ['revoked after approval', 'revoked', (newcomer: TestUser) => authorizeThen(newcomer, async () => {
+        await adminSends('/revoke 3101', /Agent 3101 is revoked/);
+        await newcomer.waitFor(/has been revoked/);
+      })],
+      ['suspended after approval', 'suspended', (newcomer: TestUser) => authorizeThen(newcomer, async () => {
+        await h.stores.agents.suspend('3101');
+      })],
+    ] as const)('given the request %s, when the admin replies with a phone, then nobody is authorized and the admin is told why', async (what, status, change) => {
+      const { newcomer, ask } = await promptFor(3101);
+      await change(newcomer);
+      const heard = newcomer.messages().length;
+
+      await adminSends('reply', /^⚠️ Nobody was authorized/, () => admin.replyTo(ask, '+1 (202) 555-0199'));
+      expect(await h.out.outbox.drained(8000)).toBe(true);
+
+      expect(admin.last()?.text).toBe(T.approvalNotPending('3101', status));
+      expect(await h.stores.agents.byTelegramId('3101')).toMatchObject({ status, phone: what === 'denied' ? null : '+12025550198' });
+      expect(await h.stores.agents.activeAgentByTelegramId('3101')).toBeNull();
+      expect(newcomer.messages()).toHaveLength(heard);
+      expect((await h.stores.audit.latest(10)).filter((e) => e.action === 'authorize' && e.details.includes('+12025550199'))).toEqual([]);
+    });
+
+    it('given the request approved by that reply already, when the admin replies again, then nothing changes', async () => {
+      const { ask } = await promptFor(3102);
+      await adminSends('reply', /Agent 3102 is authorized\. Phone \+12025550199/, () => admin.replyTo(ask, '+1 (202) 555-0199'));
+      await adminSends('reply', /^⚠️ Nobody was authorized/, () => admin.replyTo(ask, '+1 (202) 555-0100'));
+      expect(await h.stores.agents.byTelegramId('3102')).toMatchObject({ status: 'active', phone: '+12025550199' });
+    });
+  });
+
+  describe('route switches racing a revocation', () => {
+    const legRequests = () => h.sim.requests().filter((r) => r.method === 'POST' && r.path.startsWith('/ari/channels'));
+
+    it('given an agent tapping "Yes, Switch Route" fifteen times as the admin sends /revoke, round after round, then the agent stays revoked and their /call dials nothing', async () => {
+      const agent = await agentWithRoute(2010, 'M');
+      for (let round = 0; round < 3; round++) {
+        if (round > 0) await h.stores.agents.authorize({ telegramId: '2010', phone: '+15551230001', by: String(ADMIN_ID) });
+        const adminBefore = admin.messages().length;
+        const taps = Array.from({ length: 15 }, (_, i) => () => agent.tapData(i % 2 ? 'ry:M' : 'ry:D'));
+        taps.splice(round * 5, 0, () => admin.send('/revoke 2010'));
+        await Promise.all(taps.map((tap) => tap()));
+        await admin.waitFor(/^🚫 Agent 2010 is revoked\.$/, 8000, adminBefore);
+
+        // Handled after every tap (the chat's order): what the agent can do now, the taps done.
+        const agentBefore = agent.messages().length;
+        await agent.send('/call +12025550123');
+        await agent.waitFor(/^You have no access to this bot/, 20_000, agentBefore);
+        expect({ round, status: (await h.stores.agents.byTelegramId('2010'))?.status }).toEqual({ round, status: 'revoked' });
+        expect(legRequests()).toEqual([]);
+      }
+    }, 90_000);
   });
 
   it('given an agent, when they select a route through the menu and confirm, then it is saved and shown with the caller ID', async () => {

@@ -101,6 +101,23 @@ describe('bot: abuse alerts', () => {
     expect((await h.stores.agents.byTelegramId('2001'))?.status).toBe('active');
   }, 60000);
 
+  it('given an agent tapping "Yes, Switch Route" fifteen times as the admin taps Suspend, then the agent stays suspended and their /call dials nothing', async () => {
+    await startWith({ ALERT_RATE_CALLS: '2' });
+    for (let i = 0; i < 3; i += 1) await busyCall();
+    const alert = await admin.waitFor(/^🚨 Abuse alert: call rate/);
+    const dialed = legRequests().length;
+
+    const taps = Array.from({ length: 15 }, (_, i) => () => agent.tapData(i % 2 ? 'ry:M' : 'ry:D'));
+    taps.splice(1, 0, () => admin.tapData(alert.buttons[0]!.data, alert.messageId));
+    await Promise.all(taps.map((tap) => tap()));
+    await admin.waitFor(/^⛔ Agent 2001 is suspended\./);
+
+    // Handled after every tap (the chat's order): what the agent can do now, the taps done.
+    await agentSends(`/call ${ANSWERS}`, /^⛔ Your access to this bot is suspended/);
+    expect((await h.stores.agents.byTelegramId('2001'))?.status).toBe('suspended');
+    expect(legRequests()).toHaveLength(dialed);
+  }, 60000);
+
   it('given the Suspend button, then a tap by anyone but a super admin, forged data and a second tap are refused', async () => {
     await startWith({ ALERT_RATE_CALLS: '1' });
     await h.stores.agents.authorize({ telegramId: '2002', phone: '+15551230002', by: String(ADMIN_ID) });

@@ -14,8 +14,21 @@ describe('bot: do-not-call list', () => {
   let admin: TestUser;
   let agent: TestUser;
 
+  /** Each chat's turns in progress, seen as cluster mode's chat locks see them. */
+  const openTurns = new Map<number, number>();
+
   beforeEach(async () => {
-    h = await BotHarness.start();
+    openTurns.clear();
+    h = await BotHarness.start({
+      inChatTurn: async (chatId, handle) => {
+        openTurns.set(chatId, (openTurns.get(chatId) ?? 0) + 1);
+        try {
+          return await handle();
+        } finally {
+          openTurns.set(chatId, openTurns.get(chatId)! - 1);
+        }
+      },
+    });
     admin = h.user(ADMIN_ID, 'Ada', 'ada_admin');
     await h.verifiedCallerIds(['+15551234567']);
     await h.stores.agents.authorize({ telegramId: '2001', phone: '+15551230001', callerId: '+15551234567', by: String(ADMIN_ID), displayName: 'Ann' });
@@ -109,6 +122,34 @@ describe('bot: do-not-call list', () => {
     for (const text of middle) expect(text).toMatch(/^⏳ Importing big\.txt: [\d,]+ lines read, [\d,]+ added, 0 already present, 0 invalid…$/);
     expect(progress.history.at(-1)).toBe('✅ Imported big.txt: 40,000 lines read.');
     expect(await h.stores.dnc.count()).toBe(40_000);
+  }, 60_000);
+
+  it('given a large import under way, when the admin sends /revoke, then it is answered at once, the chat\'s turn is not held for the import, and the import still ends with its summary', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    const lines = Array.from({ length: 30_000 }, (_, i) => `${200 + (i % 800)},${2_000_000 + i}`);
+    const file = `${lines.join('\n')}\n`;
+    try {
+      // The download stops halfway until released: the import cannot end before the revocation.
+      await admin.sendDocument('big.txt', file, undefined, { holdAfter: { bytes: Math.floor(file.length / 2), until: held } });
+      await admin.waitFor(/^⏳ Importing big\.txt/);
+      await waitFor(async () => (await h.stores.dnc.count()) >= 10_000, { timeoutMs: 10_000, what: 'the first batch stored' });
+      await waitFor(() => openTurns.get(ADMIN_ID) === 0, { timeoutMs: 2000, what: 'the admin chat\'s turn (its cluster lock) released while the import runs' });
+
+      const before = admin.messages().length;
+      await admin.send('/revoke 2001');
+      await admin.waitFor(/^🚫 Agent 2001 is revoked\.$/, 3000, before);
+      expect((await h.stores.agents.byTelegramId('2001'))?.status).toBe('revoked');
+      expect(admin.messages().filter((m) => m.text.startsWith('Do-not-call import of big.txt'))).toEqual([]);
+    } finally {
+      release();
+    }
+
+    const summary = await admin.waitFor(/^Do-not-call import of big\.txt:/, 30_000);
+    expect(summary.text).toContain('added: 30,000');
+    const progress = admin.messages().find((m) => m.history[0] === '⏳ Importing big.txt…')!;
+    expect(progress.text).toBe('✅ Imported big.txt: 30,000 lines read.');
+    expect(await h.stores.dnc.count()).toBe(30_000);
   }, 60_000);
 
   it('given a local Bot API server started with --local, when the admin sends a document, then it is read from the path getFile names', async () => {

@@ -3,6 +3,12 @@ import type net from 'node:net';
 import { closeServer, readBody } from './http-util';
 
 /** A document the bot sent with sendDocument, as a chat would receive it. */
+/** How a registered file's download arrives: all at once unless paced or held. */
+export interface DownloadPace {
+  bytesPerSecond?: number;
+  holdAfter?: { bytes: number; until: Promise<unknown> };
+}
+
 export interface SentDocument {
   chatId: number;
   messageId: number;
@@ -21,7 +27,7 @@ const DOWNLOAD = /^\/file\/bot([^/]+)\/(.+)$/;
  * Telegram's servers would hold them; the bot then fetches them over HTTP exactly as in production.
  */
 export class BotApiFiles {
-  private readonly files = new Map<string, { path: string; content: Buffer; bytesPerSecond?: number }>();
+  private readonly files = new Map<string, { path: string; content: Buffer } & DownloadPace>();
   readonly documents: SentDocument[] = [];
   readonly counts = { getFile: 0, downloads: 0, sendDocument: 0 };
   private nextId = 1;
@@ -45,17 +51,19 @@ export class BotApiFiles {
 
   /**
    * Holds a file as if a user had uploaded it; returns the Document a message carries. With
-   * `bytesPerSecond` its download trickles, as a large file's does from a distant server.
+   * `bytesPerSecond` its download trickles, as a large file's does from a distant server; with
+   * `holdAfter` it stops after that many bytes until `until` settles.
    */
   register(
-    fileName: string, content: Buffer | string, options: { mimeType?: string; bytesPerSecond?: number; localPath?: string } = {},
+    fileName: string, content: Buffer | string, options: { mimeType?: string; localPath?: string } & DownloadPace = {},
   ): { file_id: string; file_unique_id: string; file_name: string; mime_type: string; file_size: number } {
     const id = `file-${this.nextId++}`;
     const bytes = typeof content === 'string' ? Buffer.from(content) : content;
     const mimeType = options.mimeType ?? 'text/plain';
     // `localPath`: a server started with --local answers getFile with the file's absolute path on its disk.
     this.files.set(id, {
-      path: options.localPath ?? `documents/${id}-${fileName}`, content: bytes, ...(options.bytesPerSecond ? { bytesPerSecond: options.bytesPerSecond } : {}),
+      path: options.localPath ?? `documents/${id}-${fileName}`, content: bytes,
+      ...(options.bytesPerSecond ? { bytesPerSecond: options.bytesPerSecond } : {}), ...(options.holdAfter ? { holdAfter: options.holdAfter } : {}),
     });
     return { file_id: id, file_unique_id: `u${id}`, file_name: fileName, mime_type: mimeType, file_size: bytes.length };
   }
@@ -104,6 +112,14 @@ export class BotApiFiles {
     if (!file) return reply(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
     this.counts.downloads += 1;
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(file.content.length) });
+    if (file.holdAfter) {
+      const { bytes, until } = file.holdAfter;
+      res.write(file.content.subarray(0, bytes));
+      void until.finally(() => {
+        if (!res.destroyed) res.end(file.content.subarray(bytes));
+      });
+      return;
+    }
     if (!file.bytesPerSecond) return void res.end(file.content);
     const chunk = Math.max(1, Math.floor(file.bytesPerSecond / 10));
     let offset = 0;

@@ -2,6 +2,7 @@ import { Bot } from 'node-telegram-bot-api';
 import TelegramServer from 'telegram-test-api';
 import type { DataSource } from 'typeorm';
 import { CallBot } from '../../app/bot';
+import type { BotDeps } from '../../app/handler-context';
 import { TelegramOut, botOptions } from '../../app/telegram-out';
 import { type Config, loadConfig } from '../../config/config';
 import { type Logger, silentLogger } from '../../config/logger';
@@ -15,7 +16,7 @@ import type { CodeGenerator } from '../../call/verification-code';
 import type { RouteCode } from '../../call/call-types';
 import { type Stores, createStores } from '../../store';
 import { createCallRules } from '../../rules';
-import { BotApiFiles, type SentDocument } from './bot-api-files';
+import { BotApiFiles, type DownloadPace, type SentDocument } from './bot-api-files';
 import { type BotMessage, BotMessageHistory, type TranscriptListener } from './bot-message-history';
 import { seedVerifiedCallerIds } from './caller-id-pool';
 import { freePort } from './free-port';
@@ -47,6 +48,8 @@ export interface BotHarnessOptions {
   faultProxy?: boolean;
   /** Makes the caller-ID verification codes (the real-Asterisk lab's far end plays fixed digits). */
   verificationCode?: CodeGenerator;
+  /** Wraps each chat's turn, as cluster mode's chat locks do. */
+  inChatTurn?: BotDeps['inChatTurn'];
 }
 
 export type { BotMessage, TranscriptListener } from './bot-message-history';
@@ -119,7 +122,10 @@ export class BotHarness {
     const engine = new CallEngine({ config, ari, ...stores, rules: createCallRules(config, stores), otherChannels: verifier, logger });
     const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot));
     const out = new TelegramOut(bot.api, logger);
-    const callBot = new CallBot({ config, desk: engineDesk(engine), verification, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000 }, bot);
+    const callBot = new CallBot({
+      config, desk: engineDesk(engine), verification, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000,
+      ...(opts.inChatTurn ? { inChatTurn: opts.inChatTurn } : {}),
+    }, bot);
     const harness = new BotHarness(server, sim, config, stores, engine, verification, verifier, callBot, ari, dataSource, proxy, out, files);
     try {
       verifier.start();
@@ -210,7 +216,7 @@ export class TestUser {
   }
 
   /** Sends a file as this user (a document message), as a Telegram client uploads one. */
-  async sendDocument(fileName: string, content: string | Buffer, caption?: string, download: { bytesPerSecond?: number; localPath?: string } = {}): Promise<void> {
+  async sendDocument(fileName: string, content: string | Buffer, caption?: string, download: DownloadPace & { localPath?: string } = {}): Promise<void> {
     const client = this.client();
     const document = this.h.files.register(fileName, content, download);
     await client.sendMessage(client.makeMessage(undefined as unknown as string, { document, ...(caption ? { caption } : {}) }));
