@@ -55,6 +55,11 @@ export class FairShare {
     return held < await this.share();
   }
 
+  /** Whether another instance is alive, by its presence lease: one to hand a server to. */
+  async othersAlive(): Promise<boolean> {
+    return await this.deps.leases.countHeld(INSTANCE_LEASE_PREFIX) > 1;
+  }
+
   private async share(): Promise<number> {
     const alive = Math.max(1, await this.deps.leases.countHeld(INSTANCE_LEASE_PREFIX));
     return Math.ceil(this.deps.serverCount / alive);
