@@ -21,7 +21,7 @@ export interface ClusterSettings {
   leaseTtlMs: number;
   /**
    * How long a server's ARI may stay unreachable, to its owners one after another, before the calls
-   * on it are ended.
+   * on it are ended; only once every running instance has tried it.
    */
   serverDownAfterS: number;
   /**

@@ -137,7 +137,7 @@ const schema = z.object({
   ASTERISK_SERVERS: asteriskServersSchema.optional(),
   CLUSTER_LEASE_TTL_MS: wholeNumber(1000, 60000, 'milliseconds').default(6000),
   ASTERISK_DOWN_AFTER_S: seconds(10, 3600),
-  ASTERISK_HAND_BACK_AFTER_S: seconds(5, 3600),
+  ASTERISK_HAND_BACK_AFTER_S: seconds(3, 3600),
   ASTERISK_STAY_AWAY_S: seconds(30, 3600),
   ...complianceEnv,
   ...alertEnv,

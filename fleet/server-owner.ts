@@ -32,8 +32,14 @@ export interface ServerOwnerDeps {
   handBackAfterS: number;
   /** How long it then leaves the server to the others. */
   stayAwayS: number;
-  /** Whether another instance is alive to hand the server to (fair-share.ts); default: yes. */
-  othersAlive?: () => Promise<boolean>;
+  /**
+   * What the other instances found of the server (fair-share.ts): how many may still reach it, and
+   * how this one says it cannot. Default: no other instance, so the server is never handed back.
+   */
+  reach?: {
+    othersToTry(): Promise<number>;
+    markAway(ms: number): Promise<void>;
+  };
   leases: Pick<LeaseStore, 'acquire' | 'renew' | 'release'>;
   clusterCalls: ClusterCallStore;
   calls: Pick<CallStore, 'recordFencedTransition'>;
@@ -80,10 +86,10 @@ interface Ownership {
  * outlive a WebSocket, so they keep talking meanwhile.
  *
  * An owner that cannot reach the server's ARI (a wrong password on this instance, a network
- * partition between it and the server) hands the lease back after `handBackAfterS` and stays away
- * for `stayAwayS`, so that an instance that can reach it takes it and its calls over. The calls are
- * ended only once the server has been unreachable for `serverDownAfterS` to its owners one after
- * another, which is what it looks like when no instance can reach it.
+ * partition between it and the server) hands the lease back after `handBackAfterS` while another
+ * instance has not tried it lately, and stays away for `stayAwayS`, so that an instance that can
+ * reach it takes it and its calls over. The calls are ended only when every instance alive has
+ * found it unreachable and it has been so for `serverDownAfterS`, counted across its owners.
  */
 export class ServerOwner {
   private readonly lease: Lease;
@@ -98,7 +104,7 @@ export class ServerOwner {
     this.now = deps.now ?? Date.now;
     this.lease = new Lease(deps.leases, {
       name: serverLeaseName(deps.server.id), holder: deps.instanceId, ttlMs: deps.leaseTtlMs, ...(deps.clock ? { clock: deps.clock } : {}),
-      wants: async () => (this.now() >= this.awayUntil || !(await this.othersAlive())) && (deps.wants ? await deps.wants() : true),
+      wants: async () => (this.now() >= this.awayUntil || (await this.othersToTry()) === 0) && (deps.wants ? await deps.wants() : true),
     });
   }
 
@@ -219,18 +225,23 @@ export class ServerOwner {
   }
 
   /**
-   * A round while the server's ARI cannot be reached from here: once it has been unreachable long
-   * enough (for this owner or its predecessors) its calls are ended; and once this owner has gone
-   * long enough without it, it hands the server to another instance, which may reach it.
+   * A round while the server's ARI cannot be reached from here: once this owner has gone long
+   * enough without it, it hands the server to another instance that may reach it; when there is
+   * none left to try and the server has been unreachable long enough (for this owner and the ones
+   * before it), its calls are ended.
    */
   private async whileUnreachable(owned: Ownership): Promise<void> {
     const { clusterCalls, server, serverDownAfterS, handBackAfterS, stayAwayS, logger } = this.deps;
     const withoutMs = owned.downSince === undefined ? 0 : this.now() - owned.downSince;
-    const downForMs = Math.max(withoutMs, await clusterCalls.unreachableForMs(server.id) ?? 0);
-    if (downForMs >= serverDownAfterS * 1000) await this.endCalls(owned);
-    if (withoutMs < handBackAfterS * 1000 || this.owned !== owned || !(await this.othersAlive())) return;
+    if (await this.othersToTry() === 0) {
+      const downForMs = Math.max(withoutMs, await clusterCalls.unreachableForMs(server.id) ?? 0);
+      if (downForMs >= serverDownAfterS * 1000) await this.endCalls(owned);
+      return;
+    }
+    if (withoutMs < handBackAfterS * 1000 || this.owned !== owned) return;
     this.awayUntil = this.now() + stayAwayS * 1000;
     logger.warn('cannot reach Asterisk server; handing it to another instance', { server: server.id, withoutS: Math.round(withoutMs / 1000), stayAwayS });
+    await this.deps.reach?.markAway(stayAwayS * 1000).catch((err: unknown) => logger.warn('cannot record that this instance leaves the server to the others', { server: server.id, err }));
     // The calls' last writes go under this holding, before the next holder's token fences them out.
     await owned.engine.writesSettled();
     if (this.owned === owned) await this.lease.handBack();
@@ -254,8 +265,9 @@ export class ServerOwner {
     logger.error('Asterisk server unreachable; its calls are ended and new calls go to other servers', { server: server.id, ended });
   }
 
-  private othersAlive(): Promise<boolean> {
-    return this.deps.othersAlive ? this.deps.othersAlive().catch(() => true) : Promise.resolve(true);
+  /** A failed look counts as none: the owner then acts as the only one, as before there were several. */
+  private othersToTry(): Promise<number> {
+    return this.deps.reach ? this.deps.reach.othersToTry().catch(() => 0) : Promise.resolve(0);
   }
 
   /** Stops acting at once: no more requests or writes (the fence would refuse them anyway); the calls stay up in Asterisk for the next owner. */

@@ -31,10 +31,10 @@ onPostgres('cluster: an owner that cannot reach its server', () => {
   beforeAll(() => buildApp(), 180_000);
   afterEach(() => h.stop());
 
-  const start = (downAfterS: number) => ClusterHarness.start({
-    instances: 2, simulators: 1, agents: AGENTS, leaseTtlMs: LEASE_TTL_MS,
-    ariPasswordOf: (i) => (i === BAD ? 'not-the-password' : undefined),
-    env: { ASTERISK_DOWN_AFTER_S: String(downAfterS), ASTERISK_HAND_BACK_AFTER_S: '1', ASTERISK_STAY_AWAY_S: '10' },
+  const start = (downAfterS: number, instances = 2, bad: readonly number[] = [BAD]) => ClusterHarness.start({
+    instances, simulators: 1, agents: AGENTS, leaseTtlMs: LEASE_TTL_MS,
+    ariPasswordOf: (i) => (bad.includes(i) ? 'not-the-password' : undefined),
+    env: { ASTERISK_DOWN_AFTER_S: String(downAfterS), ASTERISK_HAND_BACK_AFTER_S: '1', ASTERISK_STAY_AWAY_S: '30' },
   });
 
   const statusMessages = (agent: number) => h.messagesTo(agent).filter((m) => /To: /.test(m.text));
@@ -47,13 +47,13 @@ onPostgres('cluster: an owner that cannot reach its server', () => {
   };
   const logged = (i: number, message: string) => h.logsOf(i).filter((l) => l.message === message);
 
-  /** Waits until `instance` holds the server's lease and has recorded its ARI connected. */
-  async function ownedAndConnected(instance: ClusterInstance, timeoutMs: number): Promise<void> {
-    await waitFor(async () => {
+  /** Waits until one of `instances` holds the server's lease and has recorded its ARI connected; that one. */
+  async function ownedAndConnected(instances: readonly ClusterInstance[], timeoutMs: number): Promise<ClusterInstance> {
+    return waitFor(async () => {
       const holder = await h.holderOf('asterisk:a1');
       const [view] = await h.withDatabase((db) => new ClusterCallStore(db).servers(['a1']));
-      return holder?.id === instance.id && view?.connected === true;
-    }, { what: `${instance.id} owning a1, connected`, timeoutMs });
+      return view?.connected === true ? instances.find((i) => i.id === holder?.id) : undefined;
+    }, { what: `one of ${instances.map((i) => i.id).join(', ')} owning a1, connected`, timeoutMs });
   }
 
   async function connectedCall(agent: number): Promise<CallRowAsStored> {
@@ -65,7 +65,7 @@ onPostgres('cluster: an owner that cannot reach its server', () => {
   it('given the owner of a connected call is killed and the instance that cannot log in takes the server, when the good instance is back, then within a bounded time it owns the server, takes the call over, and new calls are placed', async () => {
     h = await start(60);
     // Whichever of the two took the lease first, the one that can log in ends up with it.
-    await ownedAndConnected(h.instance(GOOD), 15_000);
+    await ownedAndConnected([h.instance(GOOD)], 15_000);
     const call = await connectedCall(ANN);
 
     h.kill(GOOD, 'SIGKILL');
@@ -92,7 +92,7 @@ onPostgres('cluster: an owner that cannot reach its server', () => {
 
   it('given the owner of a connected call is killed and the only instance left cannot log in, then after ASTERISK_DOWN_AFTER_S the call ends as failed with the reason and its agent is told once; when an instance that can log in is back, it owns the server and new calls are placed', async () => {
     h = await start(2);
-    await ownedAndConnected(h.instance(GOOD), 15_000);
+    await ownedAndConnected([h.instance(GOOD)], 15_000);
     const call = await connectedCall(ANN);
 
     h.kill(GOOD, 'SIGKILL');
@@ -105,7 +105,7 @@ onPostgres('cluster: an owner that cannot reach its server', () => {
     expect(logged(BAD, 'Asterisk server unreachable; its calls are ended and new calls go to other servers').map((l) => l.ended)).toContain(1);
 
     await h.restart(GOOD);
-    await ownedAndConnected(h.instance(GOOD), 20_000);
+    await ownedAndConnected([h.instance(GOOD)], 20_000);
     const next = await connectedCall(BOB);
     expect(next.server_id).toBe('a1');
     // The ended call's channels were left in Asterisk while nobody could reach it: the new owner's sweep hangs them up.
@@ -114,5 +114,23 @@ onPostgres('cluster: an owner that cannot reach its server', () => {
     expect(statusMessages(ANN)).toHaveLength(1);
     expect((statusOf(ANN)?.history ?? []).filter((text) => /⚠️/.test(text))).toHaveLength(1);
     expect(await lastCallOf(ANN)).toMatchObject({ id: call.id, stage: 'ended', outcome: 'failed' });
+  });
+
+  it('given four instances, two of which cannot log in, when the owner of a connected call is killed, then the calls are not ended while an instance is left to try: the other one that can log in takes the server and the call over', async () => {
+    // With ASTERISK_DOWN_AFTER_S shorter than the hand-backs take, only the instances left to try keep the call alive.
+    h = await start(1, 4, [1, 2]);
+    const good = [h.instance(0), h.instance(3)];
+    const owner = await ownedAndConnected(good, 20_000);
+    const call = await connectedCall(ANN);
+    const other = good.find((i) => i.id !== owner.id)!;
+
+    h.kill(owner.index, 'SIGKILL');
+    await h.exited(owner.index);
+
+    await waitFor(() => logged(other.index, 'took over a call').some((l) => l.callId === call.id), { what: 'the call taken over by the other good instance', timeoutMs: 30_000 });
+    expect((await lastCallOf(ANN)).stage).toBe('connected');
+    for (const bad of [1, 2]) expect(logged(bad, 'Asterisk server unreachable; its calls are ended and new calls go to other servers')).toEqual([]);
+    const next = await connectedCall(BOB);
+    expect(next.server_id).toBe('a1');
   });
 });
