@@ -60,8 +60,10 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
     leases, instanceId: cluster.instanceId, ttlMs: cluster.leaseTtlMs, serverCount: config.asteriskServers.length, servers: () => owners, logger,
   });
   const owners: ServerOwner[] = config.asteriskServers.map((server) => new ServerOwner({
-    wants: () => share.mayTakeAnother(),
+    wants: () => share.mayTake(server.id),
+    reach: { othersToTry: () => share.othersToTry(server.id), markAway: (ms) => share.markAway(server.id, ms) },
     server, config, instanceId: cluster.instanceId, leaseTtlMs: cluster.leaseTtlMs, serverDownAfterS: cluster.serverDownAfterS,
+    handBackAfterS: cluster.handBackAfterS, stayAwayS: cluster.stayAwayS,
     leases, clusterCalls, calls: stores.calls, agents: stores.agents, audit: stores.audit, logger, wakeUps: notifications.payloads,
     ...(deps.setup ? { setup: deps.setup } : {}),
     follow: (row, updates, attach) => showCallStatus(

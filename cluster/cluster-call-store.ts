@@ -126,15 +126,33 @@ export class ClusterCallStore {
     return { total, byRoute };
   }
 
-  /** Records whether the owner's ARI is connected; false when the fence is no longer the lease's. */
+  /**
+   * Records whether the owner's ARI is connected; false when the fence is no longer the lease's.
+   * `changed_at` moves only when the state does: an owner that finds the server as unreachable as
+   * its predecessor did keeps the time it was first found so (unreachableForMs).
+   */
   async setConnected(serverId: string, connected: boolean, fence: Fence): Promise<boolean> {
     const p = this.parameter;
     // The first row of a server is written as it comes; every change after it is fenced.
     const changed = await fencedUpdate(this.dataSource,
       `INSERT INTO asterisk_servers (id, connected, changed_at) VALUES (${p(0)}, ${p(1)}, ${this.now})
-       ON CONFLICT (id) DO UPDATE SET connected = excluded.connected, changed_at = excluded.changed_at WHERE TRUE`,
+       ON CONFLICT (id) DO UPDATE SET connected = excluded.connected,
+         changed_at = CASE WHEN asterisk_servers.connected = excluded.connected THEN asterisk_servers.changed_at ELSE excluded.changed_at END
+       WHERE TRUE`,
       [serverId, connected], fence);
     return changed > 0;
+  }
+
+  /**
+   * How long the server's owners have found its ARI unreachable, across changes of owner, by the
+   * database's clock; null while the last owner to say found it connected (or none has said).
+   */
+  async unreachableForMs(serverId: string): Promise<number | null> {
+    const rows = await this.dataSource.query(
+      `SELECT ${this.now} - changed_at AS down_for FROM asterisk_servers WHERE id = ${this.parameter(0)} AND connected = ${this.parameter(1)}`,
+      [serverId, false]) as Row[];
+    const row = rows[0];
+    return row ? Number(row.down_for) : null;
   }
 
   /**

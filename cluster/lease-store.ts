@@ -75,6 +75,14 @@ export class LeaseStore {
     return Number(rows[0]?.held ?? 0);
   }
 
+  /** The names of the leases whose name starts with `prefix` that are held now. */
+  async heldNames(prefix: string): Promise<string[]> {
+    const rows = await this.dataSource.query(
+      `SELECT name FROM leases WHERE SUBSTR(name, 1, ${prefix.length}) = ${this.parameter(0)} AND expires_at > ${this.now} ORDER BY name`,
+      [prefix]) as { name: string }[];
+    return rows.map((r) => r.name);
+  }
+
   /** Who holds the lease; null when nobody does (never taken, released or lapsed). */
   async current(name: string): Promise<LeaseHolding | null> {
     const rows = await this.dataSource.query(

@@ -19,8 +19,18 @@ export interface ClusterSettings {
   instanceId: string;
   /** How long a lease lasts unless renewed; an owner stops acting a third of it before it lapses. */
   leaseTtlMs: number;
-  /** How long a server's ARI may stay unreachable before the calls on it are ended. */
+  /**
+   * How long a server's ARI may stay unreachable, to its owners one after another, before the calls
+   * on it are ended; only once every running instance has tried it.
+   */
   serverDownAfterS: number;
+  /**
+   * How long an owner may go without a server's ARI before it hands the server to another instance
+   * (one with a wrong password, or cut off from that server, may be the only one that cannot reach it).
+   */
+  handBackAfterS: number;
+  /** How long an instance that handed a server back for that reason leaves it to the others. */
+  stayAwayS: number;
 }
 
 /** A required string field of a server: its message names the field, whatever is wrong with it. */

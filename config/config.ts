@@ -137,6 +137,8 @@ const schema = z.object({
   ASTERISK_SERVERS: asteriskServersSchema.optional(),
   CLUSTER_LEASE_TTL_MS: wholeNumber(1000, 60000, 'milliseconds').default(6000),
   ASTERISK_DOWN_AFTER_S: seconds(10, 3600),
+  ASTERISK_HAND_BACK_AFTER_S: seconds(3, 3600),
+  ASTERISK_STAY_AWAY_S: seconds(30, 3600),
   ...complianceEnv,
   ...alertEnv,
 }).superRefine((v, ctx) => {
@@ -197,7 +199,8 @@ export function loadConfig(env: Env): Config {
     routes: { M: { endpointTemplate: v.ROUTE_MAIN_ENDPOINT }, D: { endpointTemplate: v.ROUTE_DEV_ENDPOINT } },
     asteriskServers: servers,
     cluster: v.CLUSTER === 'on'
-      ? { instanceId: v.INSTANCE_ID ?? `${os.hostname()}-${process.pid}`, leaseTtlMs: v.CLUSTER_LEASE_TTL_MS, serverDownAfterS: v.ASTERISK_DOWN_AFTER_S }
+      ? { instanceId: v.INSTANCE_ID ?? `${os.hostname()}-${process.pid}`, leaseTtlMs: v.CLUSTER_LEASE_TTL_MS, serverDownAfterS: v.ASTERISK_DOWN_AFTER_S,
+        handBackAfterS: v.ASTERISK_HAND_BACK_AFTER_S, stayAwayS: v.ASTERISK_STAY_AWAY_S }
       : undefined,
     defaultCallerId: v.DEFAULT_CALLER_ID,
     defaultRegion: v.DEFAULT_REGION as CountryCode,

@@ -26,7 +26,20 @@ export interface ServerOwnerDeps {
   config: Config;
   instanceId: string;
   leaseTtlMs: number;
+  /** How long the server may be unreachable, for its owners one after another, before its calls are ended. */
   serverDownAfterS: number;
+  /** How long an owner may go without the server's ARI before it hands the server to another instance. */
+  handBackAfterS: number;
+  /** How long it then leaves the server to the others. */
+  stayAwayS: number;
+  /**
+   * What the other instances found of the server (fair-share.ts): how many may still reach it, and
+   * how this one says it cannot. Default: no other instance, so the server is never handed back.
+   */
+  reach?: {
+    othersToTry(): Promise<number>;
+    markAway(ms: number): Promise<void>;
+  };
   leases: Pick<LeaseStore, 'acquire' | 'renew' | 'release'>;
   clusterCalls: ClusterCallStore;
   calls: Pick<CallStore, 'recordFencedTransition'>;
@@ -56,7 +69,9 @@ interface Ownership {
   engine: CallEngine;
   subscriptions: Subscription[];
   poll: NodeJS.Timeout;
+  /** Since when this holding has been without an ARI connection: from the take until the first connect, or from a drop. */
   downSince?: number;
+  /** Whether this holding has said that it ends the server's calls. */
   downHandled: boolean;
   serving?: Promise<void>;
   /** A wake-up came during a round: its request may have been recorded after that round's claim, so another round follows. */
@@ -69,6 +84,12 @@ interface Ownership {
  * takes over the calls a previous owner left, and runs every call placed on the server. It stops
  * acting the moment the lease is lost, leaving the calls to the next owner; channels and bridges
  * outlive a WebSocket, so they keep talking meanwhile.
+ *
+ * An owner that cannot reach the server's ARI (a wrong password on this instance, a network
+ * partition between it and the server) hands the lease back after `handBackAfterS` while another
+ * instance has not tried it lately, and stays away for `stayAwayS`, so that an instance that can
+ * reach it takes it and its calls over. The calls are ended only when every instance alive has
+ * found it unreachable and it has been so for `serverDownAfterS`, counted across its owners.
  */
 export class ServerOwner {
   private readonly lease: Lease;
@@ -76,12 +97,14 @@ export class ServerOwner {
   private leaseEvents?: Subscription;
   private readonly now: () => number;
   private readonly allUpdates = new Subject<CallUpdate>();
+  /** Until when this instance leaves the server to the others, after it could not reach it. */
+  private awayUntil = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly deps: ServerOwnerDeps) {
     this.now = deps.now ?? Date.now;
     this.lease = new Lease(deps.leases, {
       name: serverLeaseName(deps.server.id), holder: deps.instanceId, ttlMs: deps.leaseTtlMs, ...(deps.clock ? { clock: deps.clock } : {}),
-      ...(deps.wants ? { wants: deps.wants } : {}),
+      wants: async () => (this.now() >= this.awayUntil || (await this.othersToTry()) === 0) && (deps.wants ? await deps.wants() : true),
     });
   }
 
@@ -188,20 +211,10 @@ export class ServerOwner {
   }
 
   private async serveOnce(owned: Ownership): Promise<void> {
-    const { clusterCalls, server, serverDownAfterS, logger } = this.deps;
+    const { clusterCalls, server } = this.deps;
     if (!this.lease.isHeld()) return;
     if (!owned.ari.isConnected()) {
-      const down = owned.downSince !== undefined && this.now() - owned.downSince >= serverDownAfterS * 1000;
-      if (!down) return;
-      const why = `Asterisk server ${server.id} has been unreachable for ${serverDownAfterS} s`;
-      if (!owned.downHandled) {
-        owned.downHandled = true;
-        const ended = owned.engine.failLiveCalls(why);
-        logger.error('Asterisk server unreachable; its calls are ended and new calls go to other servers', { server: server.id, ended });
-      }
-      await owned.engine.exclusively(async () => {
-        for (const row of await clusterCalls.claimRequests(server.id, owned.fence)) owned.engine.failRequested(row, why);
-      });
+      await this.whileUnreachable(owned);
       return;
     }
     // A claim and its start are one step for the engine: a take-over reading the rows meanwhile would take the claimed row for an abandoned one.
@@ -209,6 +222,52 @@ export class ServerOwner {
       for (const row of await clusterCalls.claimRequests(server.id, owned.fence)) owned.engine.runRequested(row);
     });
     for (const row of await clusterCalls.cancelRequests(server.id)) owned.engine.cancelRequested(row);
+  }
+
+  /**
+   * A round while the server's ARI cannot be reached from here: once this owner has gone long
+   * enough without it, it hands the server to another instance that may reach it; when there is
+   * none left to try and the server has been unreachable long enough (for this owner and the ones
+   * before it), its calls are ended.
+   */
+  private async whileUnreachable(owned: Ownership): Promise<void> {
+    const { clusterCalls, server, serverDownAfterS, handBackAfterS, stayAwayS, logger } = this.deps;
+    const withoutMs = owned.downSince === undefined ? 0 : this.now() - owned.downSince;
+    if (await this.othersToTry() === 0) {
+      const downForMs = Math.max(withoutMs, await clusterCalls.unreachableForMs(server.id) ?? 0);
+      if (downForMs >= serverDownAfterS * 1000) await this.endCalls(owned);
+      return;
+    }
+    if (withoutMs < handBackAfterS * 1000 || this.owned !== owned) return;
+    this.awayUntil = this.now() + stayAwayS * 1000;
+    logger.warn('cannot reach Asterisk server; handing it to another instance', { server: server.id, withoutS: Math.round(withoutMs / 1000), stayAwayS });
+    await this.deps.reach?.markAway(stayAwayS * 1000).catch((err: unknown) => logger.warn('cannot record that this instance leaves the server to the others', { server: server.id, err }));
+    // The calls' last writes go under this holding, before the next holder's token fences them out.
+    await owned.engine.writesSettled();
+    if (this.owned === owned) await this.lease.handBack();
+  }
+
+  /**
+   * Ends every call of the server as failed, its agents told: the ones this engine runs, the ones
+   * a previous owner started and nobody could take over (they are not in this engine: a take-over
+   * needs the server's ARI), and the requests waiting for it.
+   */
+  private async endCalls(owned: Ownership): Promise<void> {
+    const { clusterCalls, server, serverDownAfterS, logger } = this.deps;
+    const why = `Asterisk server ${server.id} has been unreachable for ${serverDownAfterS} s`;
+    let ended = owned.engine.failLiveCalls(why);
+    await owned.engine.exclusively(async () => {
+      for (const row of await clusterCalls.startedCalls(server.id)) if (owned.engine.failRecorded(row, why)) ended += 1;
+      for (const row of await clusterCalls.claimRequests(server.id, owned.fence)) if (owned.engine.failRecorded(row, why)) ended += 1;
+    });
+    if (owned.downHandled && ended === 0) return;
+    owned.downHandled = true;
+    logger.error('Asterisk server unreachable; its calls are ended and new calls go to other servers', { server: server.id, ended });
+  }
+
+  /** A failed look counts as none: the owner then acts as the only one, as before there were several. */
+  private othersToTry(): Promise<number> {
+    return this.deps.reach ? this.deps.reach.othersToTry().catch(() => 0) : Promise.resolve(0);
   }
 
   /** Stops acting at once: no more requests or writes (the fence would refuse them anyway); the calls stay up in Asterisk for the next owner. */

@@ -217,6 +217,11 @@ export class CallEngine {
     return { ...this.swept };
   }
 
+  /** Waits for the row writes made so far (not for teardown, which an unreachable server can hold up for long). */
+  writesSettled(): Promise<void> {
+    return this.writer.allSettled();
+  }
+
   /** Waits for in-flight teardown requests and writes (tests and shutdown). */
   settled(): Promise<void> {
     return this.runner.settled();
@@ -243,15 +248,22 @@ export class CallEngine {
       this.ran(row, this.runner.start(context, plan));
       return;
     }
-    this.failRequested(row, `the request waited ${Math.round(waitedMs / 1000)} s for its server's owner`);
+    this.failRecorded(row, `the request waited ${Math.round(waitedMs / 1000)} s for its server's owner`);
   }
 
-  /** Ends a request recorded for this server without dialing anything (its server is down, or it waited too long). */
-  failRequested(row: ServerCallRow, why: string): void {
-    if (this.registry.get(row.id)) return;
+  /**
+   * Ends a call recorded for this server that this engine does not run, without asking Asterisk
+   * anything: a request (its server is down, or it waited too long), or a call another owner
+   * started that could not be taken over because the server is unreachable. Its agent is told
+   * through `onRun` like any other call's. False when this engine runs the call (it ends it itself).
+   */
+  failRecorded(row: ServerCallRow, why: string): boolean {
+    if (this.registry.get(row.id)) return false;
     const { context, plan } = this.callOf(row);
-    const ended = transition(initialCallState(plan, row.requestedAt.getTime()), { type: 'RequestFailed', request: 'start', error: why, at: this.now() });
+    const request = row.stage === 'requested' ? 'start' : 'telephony';
+    const ended = transition(initialCallState(plan, row.requestedAt.getTime()), { type: 'RequestFailed', request, error: why, at: this.now() });
     this.ran(row, this.runner.adopt(context, ended));
+    return true;
   }
 
   /** Ends every live call as failed, saying why (the server has been unreachable too long). */

@@ -223,6 +223,11 @@ onPostgres('cluster: the operators\' view of every server', () => {
       instances: 2, simulators: 2, agents: AGENTS, leaseTtlMs: LEASE_TTL_MS, env: { ASTERISK_DOWN_AFTER_S: '2' },
       envOf: (i) => ({ METRICS_PORT: String(ports[i]) }),
     });
+    // Started is not settled: the first instance up may hold both servers and hand one back a moment later.
+    await waitFor(async () => {
+      const holders = await Promise.all(['a1', 'a2'].map((id) => h.holderOf(`asterisk:${id}`)));
+      return holders.every((o) => o !== undefined) && holders[0]!.id !== holders[1]!.id;
+    }, { what: 'each server owned by an instance of its own', timeoutMs: 10_000 });
   });
   afterEach(() => h.stop());
 

@@ -58,7 +58,7 @@ describe(`the owner of an Asterisk server, on ${kind}`, () => {
       return rows;
     };
     owner = new ServerOwner({
-      server: { ...SERVER, routes: [...SERVER.routes] }, config, instanceId: 'one', leaseTtlMs: TTL_MS, serverDownAfterS: 10,
+      server: { ...SERVER, routes: [...SERVER.routes] }, config, instanceId: 'one', leaseTtlMs: TTL_MS, serverDownAfterS: 10, handBackAfterS: 5, stayAwayS: 30,
       leases: new LeaseStore(dataSource), clusterCalls, calls: stores.calls, agents: stores.agents, audit: stores.audit, logger: silentLogger(),
       wakeUps: wake, follow: (row) => followed.push(row), connectAri: () => ari, clock, now: () => clock.now(),
     });
@@ -158,6 +158,25 @@ describe(`the owner of an Asterisk server, on ${kind}`, () => {
     expect((await store.servers(['a9']))[0]).toMatchObject({ owned: true, connected: true });
     expect(await store.setConnected('a9', false, now)).toBe(true);
     expect((await store.servers(['a9']))[0]).toMatchObject({ connected: false });
+  });
+
+  it('given one owner found the server unreachable and handed it on, when the next owner finds it unreachable too, then the time it has been unreachable counts from the first; once connected it starts again', async () => {
+    const leases = new LeaseStore(dataSource);
+    const store = new ClusterCallStore(dataSource);
+    const first = { name: serverLeaseName('a9'), holder: 'one', token: (await leases.acquire(serverLeaseName('a9'), 'one', 60_000))! };
+    expect(await store.unreachableForMs('a9')).toBeNull();
+    await store.setConnected('a9', false, first);
+    await waitFor(async () => (await store.unreachableForMs('a9'))! >= 300, { what: 'the server unreachable a while' });
+    await leases.release(first.name, 'one', first.token);
+    const next = { name: first.name, holder: 'two', token: (await leases.acquire(first.name, 'two', 60_000))! };
+
+    await store.setConnected('a9', false, next);
+    expect(await store.unreachableForMs('a9')).toBeGreaterThanOrEqual(300);
+    await store.setConnected('a9', true, next);
+    expect(await store.unreachableForMs('a9')).toBeNull();
+    const droppedAt = Date.now();
+    await store.setConnected('a9', false, next);
+    expect(await store.unreachableForMs('a9')).toBeLessThanOrEqual(Date.now() - droppedAt + 50);
   });
 
   it('given it stops (a rolling restart), then it hangs nothing up and frees the lease at once for the next owner', async () => {

@@ -65,6 +65,11 @@ export interface ClusterHarnessOptions {
   agents?: readonly SeedAgent[];
   /** Overrides of a simulator's ASTERISK_SERVERS entry (routes, weight, id). */
   asteriskServer?: (j: number) => Partial<Pick<AsteriskServerEntry, 'id' | 'routes' | 'weight'>>;
+  /**
+   * The ARI password instance i is given for simulator j, when not the one the simulators accept
+   * (an instance that cannot log in to one server); default: the right one everywhere.
+   */
+  ariPasswordOf?: (i: number, j: number) => string | undefined;
   sim?: Partial<Omit<AriSimulatorOptions, 'username' | 'password' | 'port'>>;
   /** Added to every instance's environment (after the harness's own, so it wins). */
   env?: Record<string, string>;
@@ -258,7 +263,7 @@ export class ClusterHarness implements ChatSide {
       ...(sharedDatabase ? {
         CLUSTER: 'on',
         DATABASE_URL: sharedDatabase,
-        ASTERISK_SERVERS: JSON.stringify(this.asteriskServers()),
+        ASTERISK_SERVERS: JSON.stringify(this.asteriskServers(i)),
         CLUSTER_LEASE_TTL_MS: String(this.opts.leaseTtlMs ?? 3000),
       } : {}),
       ...this.opts.env,
@@ -266,10 +271,14 @@ export class ClusterHarness implements ChatSide {
     };
   }
 
-  /** ASTERISK_SERVERS: every simulator, routes M and D and weight 1 unless the options say otherwise. */
-  asteriskServers(): AsteriskServerEntry[] {
+  /**
+   * ASTERISK_SERVERS: every simulator, routes M and D and weight 1 unless the options say otherwise;
+   * given an instance, with the passwords that instance is given.
+   */
+  asteriskServers(instance?: number): AsteriskServerEntry[] {
     return this.simPorts.map((port, j) => ({
       id: `a${j + 1}`, url: `http://127.0.0.1:${port}`, ...CLUSTER_ARI, routes: ['M', 'D'], weight: 1, ...this.opts.asteriskServer?.(j),
+      password: (instance === undefined ? undefined : this.opts.ariPasswordOf?.(instance, j)) ?? CLUSTER_ARI.password,
     }));
   }
 

@@ -138,7 +138,7 @@ describe('configuration for several instances', () => {
       { id: 'a1', url: 'http://10.0.0.5:8088', username: 'callbot', password: 'pw-one-secret', routes: ['M'], weight: 1 },
       { id: 'a2', url: 'http://10.0.0.6:8088', username: 'callbot', password: 'pw-two-secret', routes: ['M', 'D'], weight: 2 },
     ]);
-    expect(config.cluster).toEqual({ instanceId: 'node-1', leaseTtlMs: 6000, serverDownAfterS: 10 });
+    expect(config.cluster).toEqual({ instanceId: 'node-1', leaseTtlMs: 6000, serverDownAfterS: 10, handBackAfterS: 3, stayAwayS: 30 });
     expect(config.secrets).toEqual(expect.arrayContaining(['pw-one-secret', 'pw-two-secret', 'db-secret']));
   });
 
