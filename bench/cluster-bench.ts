@@ -25,7 +25,7 @@ import type { DataSource } from 'typeorm';
 
 import { serverLeaseName } from '../cluster/cluster-call-store';
 import { LeaseStore } from '../cluster/lease-store';
-import { openDatabase } from '../ormconfig';
+import { openDatabase } from '../store/data-source';
 import { dialledNumber, type FarEndScript, type RecordedRequest, type SentEvent } from '../spec/support/ari-simulator';
 import { buildApp } from '../spec/support/built-app';
 import { ClusterHarness, type ClusterHarnessOptions, type SeedAgent } from '../spec/support/cluster-harness';

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import dotenv from 'dotenv';
-import { openDatabase } from '../ormconfig';
+import { openDatabase } from '../store/data-source';
 
 /** `npm run migrate`: applies pending migrations to DATABASE_URL (default: the SQLite file). */
 async function migrate(): Promise<void> {

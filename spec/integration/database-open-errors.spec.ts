@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase } from '../../ormconfig';
+import { openDatabase } from '../../store/data-source';
 import { postgresOpenError } from '../../store/database-errors';
 import { ROOT, buildApp } from '../support/built-app';
 import { freePort } from '../support/free-port';
@@ -54,7 +54,7 @@ describe('a database that cannot be opened says why, with the driver\'s reason',
     fs.mkdirSync(dir, { mode: 0o555 });
     fs.chmodSync(dir, 0o555);
     const url = `sqlite:${path.join(dir, 'callbot.sqlite')}`;
-    const script = `require(${JSON.stringify(path.join(ROOT, 'dist', 'ormconfig.js'))}).openDatabase(${JSON.stringify(url)})`
+    const script = `require(${JSON.stringify(path.join(ROOT, 'dist', 'store', 'data-source.js'))}).openDatabase(${JSON.stringify(url)})`
       + '.then(() => process.exit(0), (e) => { process.stdout.write(e.message); process.exit(3); })';
     // root may write anywhere: as root, the check runs as the unprivileged user `nobody`.
     const command = process.getuid?.() === 0 ? ['runuser', ['-u', 'nobody', '--', process.execPath, '-e', script]] as const : [process.execPath, ['-e', script]] as const;

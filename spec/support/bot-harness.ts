@@ -5,7 +5,7 @@ import { CallBot } from '../../app/bot';
 import { TelegramOut, botOptions } from '../../app/telegram-out';
 import { type Config, loadConfig } from '../../config/config';
 import { type Logger, silentLogger } from '../../config/logger';
-import { openDatabase } from '../../ormconfig';
+import { openDatabase } from '../../store/data-source';
 import { AriAdapter, type AriAdapterOptions } from '../../stasis/ari-adapter';
 import { CallEngine } from '../../stasis/call-engine';
 import { engineDesk } from '../../stasis/call-desk';

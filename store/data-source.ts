@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
-import { databaseKind, unsupportedDatabase } from './config/database-url';
-import { ENTITIES, MIGRATIONS, SnakeCaseNaming } from './entities';
-import { postgresOpenError, sqliteDirectoryError, sqliteOpenError } from './store/database-errors';
-import { sqlite3ForTypeorm } from './store/sqlite-connection';
+import { databaseKind, unsupportedDatabase } from '../config/database-url';
+import { ENTITIES, MIGRATIONS, SnakeCaseNaming } from '../entities';
+import { postgresOpenError, sqliteDirectoryError, sqliteOpenError } from './database-errors';
+import { sqlite3ForTypeorm } from './sqlite-connection';
 
 /**
  * One DataSource for both databases, chosen by DATABASE_URL (`sqlite:<path>` or `postgres://…`).
@@ -77,6 +77,3 @@ function prepareSqliteDirectory(file: string): void {
 function sqliteFile(databaseUrl: string): string | undefined {
   return databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : undefined;
 }
-
-/** For the TypeORM CLI (`typeorm migration:show -d ormconfig.ts`). */
-export default createDataSource(process.env.DATABASE_URL ?? 'sqlite:data/callbot.sqlite');
