@@ -11,7 +11,7 @@ import { CallEngine } from '../../stasis/call-engine';
 import { engineDesk } from '../../stasis/call-desk';
 import { CallerIdVerification } from '../../stasis/caller-id-verification';
 import { VerificationRunner } from '../../stasis/verification-runner';
-import type { CodeGenerator } from '../../call/verification-code';
+import type { CodeGenerator } from '../../stasis/verification-code';
 import type { RouteCode } from '../../call/call-types';
 import { type Stores, createStores } from '../../store';
 import { createCallRules } from '../../rules';
