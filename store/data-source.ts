@@ -60,7 +60,7 @@ export async function openDatabase(databaseUrl: string): Promise<{ dataSource: D
 function prepareSqliteDirectory(file: string): void {
   const dir = path.dirname(path.resolve(file));
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirectories(dir);
     fs.accessSync(dir, fs.constants.W_OK);
   } catch (err) {
     throw sqliteDirectoryError(dir, err);
@@ -70,6 +70,23 @@ function prepareSqliteDirectory(file: string): void {
       fs.accessSync(file, fs.constants.W_OK);
     } catch (err) {
       throw sqliteOpenError(file, err);
+    }
+  }
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node's recursive mkdirSync never returns for a path it cannot
+ * create under /proc (it retries the parent forever), blocking even the stop on SIGTERM.
+ */
+function makeDirectories(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !fs.existsSync(d) && path.dirname(d) !== d; d = path.dirname(d)) missing.unshift(d);
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d);
+    } catch (err) {
+      // Another process made it meanwhile.
+      if (!(err instanceof Error && 'code' in err && err.code === 'EEXIST')) throw err;
     }
   }
 }

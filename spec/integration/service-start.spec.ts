@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { Bot } from 'node-telegram-bot-api';
 import { botApiFailure } from '../../app/bot-api-check';
 import { botOptions } from '../../app/telegram-out';
+import { STOP_HARD_CAP_MS } from '../../app/shutdown';
 import { OPERATOR } from '../../app/texts';
 import { packageVersion } from '../../config/version';
 import { BOT_TOKEN } from '../support/bot-harness';
@@ -96,6 +98,44 @@ describe('starting the service', () => {
       const p = start(stub.apiRoot);
       const warning = await p.waitForLog(/command menus not registered/);
       expect(warning).toMatchObject({ level: 'warn', message: 'the Bot API server refused the bot token for setMyCommands; command menus not registered', status: 401 });
+    });
+  });
+
+  describe('the database named by DATABASE_URL', () => {
+    let stub: BotApiStub | undefined;
+    afterEach(async () => { await stub?.stop(); stub = undefined; });
+
+    /** Its exit, or undefined if it is still running once the stop's hard cap has passed. */
+    async function exitWithinStopCap(p: ServiceProcess) {
+      return Promise.race([p.exited, new Promise<undefined>((resolve) => { setTimeout(() => resolve(undefined), STOP_HARD_CAP_MS).unref(); })]);
+    }
+
+    it('given an SQLite path under /proc, then it exits 1 at once, saying the directory cannot be created (instead of spinning at full CPU)', async () => {
+      stub = await BotApiStub.start((method) => (method === 'getMe' ? ok(ME) : 'hold'));
+      const p = start(stub.apiRoot, { DATABASE_URL: 'sqlite:/proc/callbot/callbot.sqlite' });
+      const exit = await exitWithinStopCap(p);
+      expect(exit?.code).toBe(1);
+      expect(p.stderr).toBe('callbot failed to start: cannot open the database (sqlite): the directory /proc/callbot cannot be created (set DATABASE_URL to a path where it can); ENOENT: no such file or directory, mkdir \'/proc/callbot\'\n');
+    });
+
+    it('given a postgres URL whose port is not a number, then it is a configuration error: exit 2 naming DATABASE_URL, without the password', async () => {
+      const p = start(`http://127.0.0.1:${closedPort}`, { DATABASE_URL: 'postgres://u:secret-pw@127.0.0.1:notaport/db' });
+      const exit = await exitWithinStopCap(p);
+      expect(exit?.code).toBe(2);
+      expect(p.stderr).toMatch(/^Invalid configuration:\n {2}- DATABASE_URL: /);
+      expect(p.stdout + p.stderr).not.toContain('secret-pw');
+    });
+
+    it.each([
+      ['a mysql:// URL', 'mysql://callbot:secret-pw@127.0.0.1/callbot'],
+      ['a postgres URL whose port is not a number', 'postgres://u:secret-pw@127.0.0.1:notaport/db'],
+    ])('given %s, then `npm run migrate` exits 2 naming DATABASE_URL, as the service does', (_what, url) => {
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'run-built.js'), 'dist/scripts/migrate.js'], {
+        cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATABASE_URL: url }, encoding: 'utf8', timeout: 20_000,
+      });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^Invalid configuration:\n {2}- DATABASE_URL: /);
+      expect(r.stdout + r.stderr).not.toContain('secret-pw');
     });
   });
 
