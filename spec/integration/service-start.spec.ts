@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Bot } from 'node-telegram-bot-api';
 import { botApiFailure } from '../../app/bot-api-check';
@@ -60,6 +62,34 @@ describe('starting the service', () => {
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/^usage: npm run asterisk:config -- --out DIR\n/);
       expect(r.stdout).toContain('Exit codes');
+    });
+  });
+
+  describe('a production install (npm ci --omit=dev: no ts-node, no TypeScript)', () => {
+    let install: string;
+    beforeEach(() => {
+      // The built app and the production dependency the renderer needs, and nothing of the dev dependencies.
+      install = fs.mkdtempSync(path.join(os.tmpdir(), 'callbot-prod-'));
+      fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(install, 'package.json'));
+      fs.mkdirSync(path.join(install, 'scripts'));
+      for (const file of ['run-built.js', 'fresh-build.js']) fs.copyFileSync(path.join(ROOT, 'scripts', file), path.join(install, 'scripts', file));
+      for (const entry of ['dist', 'asterisk', 'tsconfig.json', 'tsconfig.build.json']) fs.symlinkSync(path.join(ROOT, entry), path.join(install, entry));
+      fs.mkdirSync(path.join(install, 'node_modules'));
+      fs.symlinkSync(path.join(ROOT, 'node_modules', 'dotenv'), path.join(install, 'node_modules', 'dotenv'));
+    });
+    afterEach(() => fs.rmSync(install, { recursive: true, force: true }));
+
+    it('given `npm run asterisk:config -- --out DIR`, then it renders the files from the built JavaScript', () => {
+      // Only the system's PATH: no node_modules/.bin of the checkout to find ts-node in.
+      const systemPath = (process.env.PATH ?? '').split(path.delimiter).filter((dir) => !dir.includes('node_modules')).join(path.delimiter);
+      const out = path.join(install, 'etc');
+      const r = spawnSync('npm', ['run', '--silent', 'asterisk:config', '--', '--out', out], {
+        cwd: install, encoding: 'utf8', timeout: 60_000,
+        env: { PATH: systemPath, HOME: process.env.HOME ?? os.tmpdir(), ARI_USERNAME: 'callbot', ARI_PASSWORD: 'ari-secret', SIP_BIND: '127.0.0.1', PROVIDER_MAIN_HOST: '127.0.0.2', PROVIDER_DEV_HOST: '127.0.0.3' },
+      });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(fs.readdirSync(out)).toContain('ari.conf');
     });
   });
 
