@@ -2,11 +2,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { Bot } from 'node-telegram-bot-api';
 import { botApiFailure } from '../../app/bot-api-check';
 import { botOptions } from '../../app/telegram-out';
 import { STOP_HARD_CAP_MS } from '../../app/shutdown';
 import { OPERATOR } from '../../app/texts';
+import { createLogger } from '../../config/logger';
 import { packageVersion } from '../../config/version';
 import { BOT_TOKEN } from '../support/bot-harness';
 import { BotApiStub, ME, ok, refused } from '../support/bot-api-stub';
@@ -190,6 +192,23 @@ describe('starting the service', () => {
     it('given another refusal, then it is a refusal with Telegram\'s description', async () => {
       const failure = await failureOf(stub.apiRoot);
       expect(failure).toEqual({ message: 'the Bot API server refused setMyCommands', fields: { status: 400, description: 'Bad Request: BOT_COMMANDS_TOO_MUCH' } });
+    });
+
+    it('given a refusal that says neither code nor why ({"ok":false}), then the pretty log says so and prints no undefined field', async () => {
+      const bare = await BotApiStub.start(() => ({ status: 400, body: { ok: false } }));
+      try {
+        const failure = await failureOf(bare.apiRoot);
+        expect(failure).toEqual({ message: 'the Bot API server refused setMyCommands without saying why', fields: {} });
+        const stream = new PassThrough();
+        let written = '';
+        stream.on('data', (c: Buffer) => { written += c.toString('utf8'); });
+        const logger = createLogger({ level: 'info', format: 'pretty', colour: false, secrets: [], stream });
+        logger.warn(`${failure.message}; command menus not registered`, failure.fields);
+        await waitFor(() => written.includes('\n'), { what: 'the pretty line' });
+        expect(written).toMatch(/ WARN  the Bot API server refused setMyCommands without saying why; command menus not registered\n$/);
+      } finally {
+        await bare.stop();
+      }
     });
 
     it('given no server, then it did not answer, with the connection\'s cause', async () => {
