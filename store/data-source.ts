@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
-import { databaseKind, unsupportedDatabase } from '../config/database-url';
+import { databaseKind, databaseUrlProblem } from '../config/database-url';
 import { ENTITIES, MIGRATIONS, SnakeCaseNaming } from '../entities';
 import { postgresOpenError, sqliteDirectoryError, sqliteOpenError } from './database-errors';
 import { sqlite3ForTypeorm } from './sqlite-connection';
@@ -42,8 +42,10 @@ export function createDataSource(databaseUrl: string): DataSource {
 
 /** Opens the database and applies pending migrations; returns the names it applied. */
 export async function openDatabase(databaseUrl: string): Promise<{ dataSource: DataSource; applied: string[] }> {
+  // The service has refused these already (exit 2); benches and specs call this directly.
   const kind = databaseKind(databaseUrl);
-  if (kind.kind === 'unsupported') throw new Error(`cannot open the database: DATABASE_URL ${unsupportedDatabase(kind)}`);
+  const problem = databaseUrlProblem(databaseUrl);
+  if (problem !== undefined || kind.kind === 'unsupported') throw new Error(`cannot open the database: DATABASE_URL ${problem ?? 'is not supported'}`);
   if (kind.kind === 'sqlite' && kind.file !== ':memory:') prepareSqliteDirectory(kind.file);
   const dataSource = createDataSource(databaseUrl);
   try {

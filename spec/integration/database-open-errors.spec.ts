@@ -28,6 +28,12 @@ describe('a database that cannot be opened says why, with the driver\'s reason',
     expect(message).toBe('cannot open the database: DATABASE_URL mysql is not supported; expects sqlite:<path> or postgres://user:pass@host:port/db');
   });
 
+  it('given a postgres URL whose port is not a number, then it is refused as malformed before any connection, and the password is not shown', async () => {
+    const message = await openError('postgres://u:s3cret@127.0.0.1:notaport/db');
+    expect(message).toMatch(/^cannot open the database: DATABASE_URL is not a valid postgres:\/\/ URL /);
+    expect(message).not.toContain('s3cret');
+  });
+
   it('given a PostgreSQL URL where nothing listens, then it says nothing is listening there, and the driver\'s ECONNREFUSED', async () => {
     const port = await freePort();
     const message = await openError(`postgres://callbot:s3cret@127.0.0.1:${port}/callbot`);
