@@ -42,12 +42,17 @@ export async function checkBotApi(api: Api, logger: Logger, signal?: AbortSignal
 /** What a failed Bot API request means, for a warning that says what really went wrong. */
 export function botApiFailure(method: string, err: unknown): { message: string; fields: Record<string, unknown> } {
   if (err instanceof TelegramApiError) {
+    // An answer of only {"ok":false} leaves both unset: the fields name what the server said, nothing else.
+    const said: Record<string, unknown> = {};
+    if (err.errorCode !== undefined) said.status = err.errorCode;
+    if (err.description !== undefined) said.description = err.description;
     // Past getMe the token is known to be good, so a 404 means the server has no such method.
     if (err.errorCode === 404 || /is not supported|unknown method/i.test(err.description ?? '')) {
-      return { message: `${method} is not available on this Bot API server`, fields: { status: err.errorCode, description: err.description } };
+      return { message: `${method} is not available on this Bot API server`, fields: said };
     }
     if (err.errorCode === 401) return { message: `the Bot API server refused the bot token for ${method}`, fields: { status: 401 } };
-    return { message: `the Bot API server refused ${method}`, fields: { status: err.errorCode, description: err.description } };
+    if (err.errorCode === undefined && err.description === undefined) return { message: `the Bot API server refused ${method} without saying why`, fields: said };
+    return { message: `the Bot API server refused ${method}`, fields: said };
   }
   return { message: `${method} failed: the Bot API server did not answer`, fields: { cause: causeText(err) } };
 }

@@ -1,7 +1,5 @@
-import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Bot } from 'node-telegram-bot-api';
-import { createWebhookServer } from 'node-telegram-bot-api/node';
 import type { CallbackQuery, Message, Update } from 'node-telegram-bot-api/types';
 import { AbuseAlerts } from './abuse-alerts';
 import { BackgroundJobs } from './background-jobs';
@@ -19,6 +17,7 @@ import { type CallbackAction, decodeCallback } from './menus/callback-data';
 import { pollUpdates } from './polling';
 import { activeAgent, roleOf, type Role } from './roles';
 import { ALERT, DNC_TEXT, T } from './texts';
+import { WebhookServer } from './webhook-server';
 
 
 /** Longer than any command needs; anything beyond is refused before it is parsed. */
@@ -32,7 +31,7 @@ const COMMAND = /^\/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+([\s\S]*))
 export class CallBot {
   readonly bot: Bot;
   private readonly chatQueues = new Map<number, Promise<void>>();
-  private webhookServer?: http.Server;
+  private webhookServer?: WebhookServer;
   private stopPolling?: AbortController;
   private pump: Promise<void> = Promise.resolve();
   /** Abuse alerts to the super admins, and the records their Suspend buttons name. */
@@ -71,12 +70,9 @@ export class CallBot {
     this.alerts.start();
     const webhook = this.deps.config.telegram.webhook;
     if (webhook) {
-      // Updates without the secret Telegram was given in setWebhook are answered 401 by the library.
-      this.webhookServer = createWebhookServer(this.bot, { secretToken: webhook.secret, path: new URL(webhook.url).pathname });
-      const server = this.webhookServer;
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', (err) => reject(new Error(`webhook server cannot listen on port ${webhook.port}`, { cause: err })));
-        server.listen(webhook.port, webhook.host, resolve);
+      this.webhookServer = await WebhookServer.start({
+        host: webhook.host, port: webhook.port, path: new URL(webhook.url).pathname, secret: webhook.secret,
+        deliver: (update) => this.bot.handleUpdate(update), logger: this.deps.logger,
       });
       try {
         await this.bot.api.setWebhook({ url: webhook.url, secret_token: webhook.secret, allowed_updates: ['message', 'callback_query'] });
@@ -107,14 +103,13 @@ export class CallBot {
 
   /** Where the webhook server listens, once started in webhook mode. */
   get webhookAddress(): AddressInfo | undefined {
-    const address = this.webhookServer?.address();
-    return address && typeof address === 'object' ? address : undefined;
+    return this.webhookServer?.address;
   }
 
   async stop(): Promise<void> {
     this.stopPolling?.abort();
     this.bot.stop();
-    if (this.webhookServer?.listening) await new Promise<void>((resolve) => this.webhookServer!.close(() => resolve()));
+    await this.webhookServer?.close();
     await Promise.allSettled([...this.chatQueues.values()]);
     // After the chats: a turn still running may start a job.
     await this.jobs.stop();

@@ -7,7 +7,7 @@ import type { ClusterSettings } from '../config/cluster-settings';
 import { type Config, ConfigError, loadConfig } from '../config/config';
 import { type Logger, createLogger } from '../config/logger';
 import { packageVersion } from '../config/version';
-import { openDatabase } from '../ormconfig';
+import { openDatabase } from '../store/data-source';
 import { AriAdapter } from '../stasis/ari-adapter';
 import { CallEngine } from '../stasis/call-engine';
 import { CallerIdVerification } from '../stasis/caller-id-verification';

@@ -259,6 +259,8 @@ export const T = {
   accessRequested: 'Your access request went to the admins. You will get a message here once it is approved.',
   accessPending: 'Your access request is still pending. An admin will approve it soon.',
   noAccess: 'You have no access to this bot. Ask an admin if you think this is a mistake.',
+  /** Told to someone without access on /start: /authorize takes this id, and they cannot see it in Telegram's apps. */
+  withTelegramId: (text: string, id: string) => `${text}\n\nYour Telegram user id is ${id}; an admin needs it to give you access.`,
   accessRequestForAdmin: (name: string, username: string | null, id: string) =>
     `🆕 Access request\nName: ${name}\nUsername: ${username ? `@${username}` : '—'}\nUser id: ${id}`,
 

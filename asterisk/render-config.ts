@@ -33,7 +33,7 @@ function environment(cwd: string): Env {
   return { ...fromFile, ...process.env };
 }
 
-export function main(argv: readonly string[], cwd = process.cwd()): number {
+function main(argv: readonly string[], cwd = process.cwd()): number {
   if (argv[0] === '--help' || argv[0] === '-h') {
     process.stdout.write(HELP);
     return 0;
@@ -67,4 +67,5 @@ export function main(argv: readonly string[], cwd = process.cwd()): number {
   return 0;
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+// Run as a script only: `npm run asterisk:config` runs the compiled file through scripts/run-built.js.
+process.exitCode = main(process.argv.slice(2));

@@ -12,7 +12,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 
 import { Call } from '../entities';
-import { openDatabase } from '../ormconfig';
+import { openDatabase } from '../store/data-source';
 import { createStores } from '../store';
 import type { CallPatch } from '../store/call-store';
 

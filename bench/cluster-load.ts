@@ -6,7 +6,7 @@ import os from 'node:os';
 import type { DataSource } from 'typeorm';
 
 import { serverLeaseName } from '../cluster/cluster-call-store';
-import { openDatabase } from '../ormconfig';
+import { openDatabase } from '../store/data-source';
 import { dialledNumber, type FarEndScript } from '../spec/support/ari-simulator';
 import { ClusterHarness, type ClusterHarnessOptions, type SeedAgent } from '../spec/support/cluster-harness';
 import { sleep } from './sleep';

@@ -15,7 +15,7 @@ import readline from 'node:readline';
 
 import { importDncLines } from '../dnc/dnc-import';
 import { dncLineReader } from '../dnc/dnc-line';
-import { openDatabase } from '../ormconfig';
+import { openDatabase } from '../store/data-source';
 import { DoNotCallRule } from '../rules/do-not-call-rule';
 import { createStores } from '../store';
 import { dncNumber } from '../store/dnc-store';

@@ -9,7 +9,7 @@ import winston from 'winston';
 
 import { loadConfig } from '../config/config';
 import type { Logger } from '../config/logger';
-import { openDatabase } from '../ormconfig';
+import { openDatabase } from '../store/data-source';
 import { AriAdapter } from '../stasis/ari-adapter';
 import { CallEngine } from '../stasis/call-engine';
 import { CallStore, createStores, type Stores } from '../store';

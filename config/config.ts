@@ -2,7 +2,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
 import { isSupportedCountry } from 'libphonenumber-js';
-import { databaseKind, unsupportedDatabase } from './database-url';
+import { databaseKind, databaseUrlProblem } from './database-url';
 import { databasePassword } from './redact';
 import { type ComplianceSettings, complianceEnv, complianceSettings } from './compliance-settings';
 import { alertEnv, alertSettings } from './alert-settings';
@@ -100,8 +100,8 @@ const schema = z.object({
   WEBHOOK_HOST: z.string().trim().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'expects an IP address or host name such as 127.0.0.1').default('127.0.0.1'),
   WEBHOOK_PORT: wholeNumber(1, 65535, 'a TCP port').default(8443),
   DATABASE_URL: z.string().trim().default('sqlite:data/callbot.sqlite').superRefine((v, ctx) => {
-    const kind = databaseKind(v);
-    if (kind.kind === 'unsupported') ctx.addIssue({ code: z.ZodIssueCode.custom, message: unsupportedDatabase(kind) });
+    const problem = databaseUrlProblem(v);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
   }),
   ARI_URL: httpUrl('http://127.0.0.1:8088').default('http://127.0.0.1:8088'),
   // Required unless ASTERISK_SERVERS names every server with its own credentials (checked below).

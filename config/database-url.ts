@@ -16,3 +16,25 @@ export function unsupportedDatabase(kind: Extract<DatabaseKind, { kind: 'unsuppo
     ? `${kind.scheme} is not supported; expects ${SUPPORTED_DATABASES}`
     : `expects ${SUPPORTED_DATABASES}`;
 }
+
+/**
+ * Why callbot cannot use a DATABASE_URL, or undefined when it can; the same check for the service
+ * and `npm run migrate`. Never quotes the URL: it may hold a password.
+ */
+export function databaseUrlProblem(url: string): string | undefined {
+  const kind = databaseKind(url);
+  if (kind.kind === 'unsupported') return unsupportedDatabase(kind);
+  if (kind.kind === 'postgres' && !parsesAsUrl(url)) {
+    return `is not a valid postgres:// URL (check the host, that the port is a number from 1 to 65535, and that special characters in the password are percent-encoded); expects ${SUPPORTED_DATABASES}`;
+  }
+  return undefined;
+}
+
+function parsesAsUrl(url: string): boolean {
+  try {
+    new URL(url);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -56,6 +56,8 @@ export function prettyLine(record: Record<string, unknown>, colour: boolean): st
   const fields: string[] = [];
   const blocks: string[] = [];
   for (const [key, value] of Object.entries(meta)) {
+    // As in the JSON format, a field without a value is not written.
+    if (value === undefined) continue;
     if (isDescribedError(value)) blocks.push(errorBlock(key, value));
     else fields.push(`${paint(key, 2, colour)}=${fieldValue(value)}`);
   }

@@ -17,7 +17,7 @@ if [ -z "$bindir" ] && command -v initdb >/dev/null && command -v pg_ctl >/dev/n
   bindir=$(dirname "$(command -v initdb)")
 fi
 if [ -z "$bindir" ]; then
-  echo "with-postgres: PostgreSQL server binaries (initdb, pg_ctl) not found; install Debian's 'postgresql' package (scripts/install-test-deps.sh does)" >&2
+  echo "with-postgres: PostgreSQL server binaries (initdb, pg_ctl) not found; install them with Debian's 'postgresql' package (apt-get install postgresql, as .ci/run does)" >&2
   exit 1
 fi
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { RouteCode } from '../call/call-types';
-import { type CodeDigest, type CodeGenerator, digestOf, randomCode } from '../call/verification-code';
+import { type CodeDigest, type CodeGenerator, codeMatches, digestOf, randomCode } from './verification-code';
 import type { VerificationPlan, VerificationReport, VerificationResult } from '../call/verification-machine';
 import type { CallerIdStore } from '../store/caller-id-store';
 import type { AuditTrail } from './call-engine-ports';
@@ -152,7 +152,7 @@ export class CallerIdVerification {
       ringTimeoutS: config.targetRingTimeoutS,
       entryTimeoutS: ENTRY_TIMEOUT_S,
       codeLength: CODE_LENGTH,
-      code: challenge.code,
+      isCode: (entered) => codeMatches(entered, challenge.code),
       attemptsLeft: challenge.attemptsLeft,
       expiresAt: challenge.expiresAt,
     };

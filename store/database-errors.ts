@@ -63,6 +63,6 @@ export function sqliteDirectoryError(dir: string, error: unknown): Error {
   const code = errorCode(error);
   const what = code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
     ? `the directory ${dir} is not writable by this process (user id ${process.getuid?.() ?? '?'})`
-    : `the directory ${dir} cannot be created`;
+    : `the directory ${dir} cannot be created (set DATABASE_URL to a path where it can)`;
   return new Error(`cannot open the database (sqlite): ${what}; ${causeText(error)}`, { cause: error });
 }

@@ -1,7 +1,7 @@
 import sqlite3 from 'sqlite3';
 
 /**
- * The SQLite connection TypeORM opens (ormconfig hands it this class), with statements that are
+ * The SQLite connection TypeORM opens (store/data-source.ts hands it this class), with statements that are
  * prepared once and kept for the connection's life: `dataSource.query` prepares, runs and finalizes
  * a statement each time, two trips through libuv's thread pool where a kept statement takes one
  * (docs/call-row-writes.md). SQLite will not close a connection while statements are open, so

@@ -2,7 +2,10 @@ import { accessRequest, mainMenu } from '../menus/keyboards';
 import { displayName, type Incoming } from '../handler-context';
 import { T } from '../texts';
 
-/** /start: greets agents, and turns an unknown user into an access request for every super admin. */
+/**
+ * /start: greets agents, and turns an unknown user into an access request for every super admin;
+ * whoever has no access is told their Telegram user id, which /authorize takes.
+ */
 export async function onStart(m: Incoming): Promise<void> {
   const { role, deps } = m;
   switch (role.kind) {
@@ -13,10 +16,10 @@ export async function onStart(m: Incoming): Promise<void> {
       await m.reply(T.greeting(m.from.first_name), mainMenu());
       return;
     case 'pending':
-      await m.reply(T.accessPending);
+      await m.reply(T.withTelegramId(T.accessPending, m.userId));
       return;
     case 'revoked':
-      await m.reply(T.noAccess);
+      await m.reply(T.withTelegramId(T.noAccess, m.userId));
       return;
     case 'suspended':
       await m.reply(T.youAreSuspended);
@@ -24,7 +27,7 @@ export async function onStart(m: Incoming): Promise<void> {
     case 'unknown': {
       const name = displayName(m.from);
       const { isNew } = await deps.stores.agents.requestAccess({ telegramId: m.userId, username: m.from.username ?? null, displayName: name });
-      await m.reply(isNew ? T.accessRequested : T.accessPending);
+      await m.reply(T.withTelegramId(isNew ? T.accessRequested : T.accessPending, m.userId));
       if (!isNew) return;
       await deps.stores.audit.record({ actor: m.userId, action: 'access_requested', subject: m.userId, details: name });
       for (const adminId of deps.config.telegram.superAdminIds) {

@@ -27,10 +27,11 @@ describe('bot: access, routes and settings', () => {
     await admin.waitFor(/Admin commands/);
   });
 
-  it('given an unknown user, when they /start and the admin approves with the buttons and replies with a phone, then they become an agent', async () => {
+  it('given an unknown user, when they /start, then they are told their Telegram user id; when the admin approves with the buttons and replies with a phone, then they become an agent', async () => {
     const newcomer = h.user(3001, 'Nina', 'nina');
     await newcomer.send('/start');
-    await newcomer.waitFor(/access request went to the admins/);
+    const requested = await newcomer.waitFor(/access request went to the admins/);
+    expect(requested.text).toContain('Your Telegram user id is 3001');
     const request = await admin.waitFor(/Access request/);
     expect(request.text).toContain('Name: Nina');
     expect(request.text).toContain('@nina');
@@ -38,7 +39,8 @@ describe('bot: access, routes and settings', () => {
     expect(request.buttons.map((b) => b.text)).toEqual(['✅ Approve', '❌ Deny']);
 
     await newcomer.send('/start');
-    await waitFor(() => newcomer.messages().filter((m) => /still pending/.test(m.text)).length === 1);
+    const pending = await waitFor(() => newcomer.messages().find((m) => /still pending/.test(m.text)));
+    expect(pending.text).toContain('Your Telegram user id is 3001');
 
     await admin.tap('✅ Approve');
     const ask = await admin.waitFor(/Reply to this message with the phone number for Nina \(id 3001\)/);
@@ -59,7 +61,8 @@ describe('bot: access, routes and settings', () => {
     await admin.tap('❌ Deny');
     await newcomer.waitFor(/denied/);
     await newcomer.send('/start');
-    await newcomer.waitFor(/You have no access to this bot/);
+    const refused = await newcomer.waitFor(/You have no access to this bot/);
+    expect(refused.text).toContain('Your Telegram user id is 3002');
   });
 
   describe('a reply to an old phone prompt', () => {

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
-import { openDatabase } from '../../ormconfig';
+import { openDatabase } from '../../store/data-source';
 import { createStores, type Stores } from '../../store';
 import type { CallOutcome } from '../../call/call-types';
 import { addAgent } from '../support/engine-harness';

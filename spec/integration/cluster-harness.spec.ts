@@ -95,7 +95,7 @@ describe('the cluster harness (three webhook instances, no cluster mode)', () =>
       await waitFor(() => h.messagesTo(3001).length === n, { what: `answer ${n}` });
     }
 
-    expect(h.messagesTo(3001).map((m) => m.text)).toEqual([T.accessRequested, T.accessPending, T.accessPending]);
+    expect(h.messagesTo(3001).map((m) => m.text)).toEqual([T.accessRequested, T.accessPending, T.accessPending].map((text) => T.withTelegramId(text, '3001')));
     expect(Object.values(h.proxy.counts())).toEqual([1, 1, 1]);
   });
 

@@ -5,7 +5,7 @@ import { ClusterCallStore, serverLeaseName } from '../../cluster/cluster-call-st
 import { LeaseStore } from '../../cluster/lease-store';
 import { ClusterDesk } from '../../fleet/cluster-desk';
 import { withinGlobalLimits } from '../../fleet/global-limits';
-import { createDataSource, openDatabase } from '../../ormconfig';
+import { createDataSource, openDatabase } from '../../store/data-source';
 import { createCallRules } from '../../rules';
 import { createStores } from '../../store';
 import { OPEN_RULES_ENV } from '../support/bot-harness';

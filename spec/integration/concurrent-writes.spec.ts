@@ -1,6 +1,6 @@
 import type { DataSource, EntitySubscriberInterface } from 'typeorm';
 import { Agent, CallerId } from '../../entities';
-import { openDatabase } from '../../ormconfig';
+import { openDatabase } from '../../store/data-source';
 import { createStores, type Stores } from '../../store';
 import { closeDatabase, freshDatabaseUrl, testDatabaseKind } from '../support/test-database';
 

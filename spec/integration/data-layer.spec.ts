@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { openDatabase } from '../../ormconfig';
+import { openDatabase } from '../../store/data-source';
 import type { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
 import { Call, MIGRATIONS } from '../../entities';
 import { ENDED_BY_MIGRATION } from '../../entities/migrations/1766500000000-calls-one-live-per-agent';

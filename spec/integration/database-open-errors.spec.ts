@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase } from '../../ormconfig';
+import { openDatabase } from '../../store/data-source';
 import { postgresOpenError } from '../../store/database-errors';
 import { ROOT, buildApp } from '../support/built-app';
 import { freePort } from '../support/free-port';
@@ -26,6 +26,12 @@ describe('a database that cannot be opened says why, with the driver\'s reason',
   it('given a mysql:// URL, then it is refused by its scheme\'s name before any connection, and the password is not shown', async () => {
     const message = await openError('mysql://callbot:s3cret@127.0.0.1:1/callbot');
     expect(message).toBe('cannot open the database: DATABASE_URL mysql is not supported; expects sqlite:<path> or postgres://user:pass@host:port/db');
+  });
+
+  it('given a postgres URL whose port is not a number, then it is refused as malformed before any connection, and the password is not shown', async () => {
+    const message = await openError('postgres://u:s3cret@127.0.0.1:notaport/db');
+    expect(message).toMatch(/^cannot open the database: DATABASE_URL is not a valid postgres:\/\/ URL /);
+    expect(message).not.toContain('s3cret');
   });
 
   it('given a PostgreSQL URL where nothing listens, then it says nothing is listening there, and the driver\'s ECONNREFUSED', async () => {
@@ -54,7 +60,7 @@ describe('a database that cannot be opened says why, with the driver\'s reason',
     fs.mkdirSync(dir, { mode: 0o555 });
     fs.chmodSync(dir, 0o555);
     const url = `sqlite:${path.join(dir, 'callbot.sqlite')}`;
-    const script = `require(${JSON.stringify(path.join(ROOT, 'dist', 'ormconfig.js'))}).openDatabase(${JSON.stringify(url)})`
+    const script = `require(${JSON.stringify(path.join(ROOT, 'dist', 'store', 'data-source.js'))}).openDatabase(${JSON.stringify(url)})`
       + '.then(() => process.exit(0), (e) => { process.stdout.write(e.message); process.exit(3); })';
     // root may write anywhere: as root, the check runs as the unprivileged user `nobody`.
     const command = process.getuid?.() === 0 ? ['runuser', ['-u', 'nobody', '--', process.execPath, '-e', script]] as const : [process.execPath, ['-e', script]] as const;

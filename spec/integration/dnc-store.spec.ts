@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { dncLineReader } from '../../dnc/dnc-line';
 import { importDncLines } from '../../dnc/dnc-import';
-import { openDatabase } from '../../ormconfig';
+import { openDatabase } from '../../store/data-source';
 import { DoNotCallRule } from '../../rules/do-not-call-rule';
 import { createStores, type Stores } from '../../store';
 import { dncKey } from '../../store/dnc-store';

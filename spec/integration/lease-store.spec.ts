@@ -1,7 +1,7 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { fencedUpdate, type Fence } from '../../cluster/fenced-update';
 import { LeaseStore } from '../../cluster/lease-store';
-import { createDataSource, openDatabase } from '../../ormconfig';
+import { createDataSource, openDatabase } from '../../store/data-source';
 import { createStores } from '../../store';
 import { closeDatabase, freshDatabaseUrl, testDatabaseKind } from '../support/test-database';
 

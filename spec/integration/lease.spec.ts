@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { Lease, type LeaseClock, type LeaseEvent } from '../../cluster/lease';
 import { LeaseStore } from '../../cluster/lease-store';
-import { createDataSource, openDatabase } from '../../ormconfig';
+import { createDataSource, openDatabase } from '../../store/data-source';
 import { ManualClock } from '../support/manual-clock';
 import { closeDatabase, freshDatabaseUrl, testDatabaseKind } from '../support/test-database';
 import { waitFor } from '../support/wait-for';

@@ -6,7 +6,7 @@ import { ClusterCallStore, type ServerCallRow, serverLeaseName } from '../../clu
 import { LeaseStore } from '../../cluster/lease-store';
 import { ClusterDesk } from '../../fleet/cluster-desk';
 import { type OwnedAri, ServerOwner } from '../../fleet/server-owner';
-import { openDatabase } from '../../ormconfig';
+import { openDatabase } from '../../store/data-source';
 import { createStores, type Stores } from '../../store';
 import { seedVerifiedCallerIds } from '../support/caller-id-pool';
 import { OPEN_RULES_ENV } from '../support/bot-harness';

@@ -5,7 +5,7 @@ import TelegramServer from 'telegram-test-api';
 import type { DataSource } from 'typeorm';
 import type { RouteCode } from '../../call/call-types';
 import { LeaseStore } from '../../cluster/lease-store';
-import { openDatabase } from '../../ormconfig';
+import { openDatabase } from '../../store/data-source';
 import { createStores } from '../../store';
 import { AriSimulator, type AriSimulatorOptions } from './ari-simulator';
 import { BotApiFiles } from './bot-api-files';

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { type Config, loadConfig } from '../../config/config';
 import { silentLogger } from '../../config/logger';
-import { openDatabase } from '../../ormconfig';
+import { openDatabase } from '../../store/data-source';
 import type { AriPort } from '../../stasis/ari-port';
 import { CallEngine, type CallEngineDeps } from '../../stasis/call-engine';
 import type { CallRecords } from '../../stasis/call-engine-ports';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import { createDataSource } from '../../ormconfig';
+import { createDataSource } from '../../store/data-source';
 
 /**
  * The database a spec runs on: PostgreSQL when TEST_DATABASE_URL names one (scripts/with-postgres.sh

@@ -71,6 +71,21 @@ describe('configuration', () => {
     expect(problems[0]).not.toContain(value);
   });
 
+  it.each([
+    'postgres://u:secret-pw@127.0.0.1:notaport/db',
+    'postgres://u:secret-pw@127.0.0.1:70000/db',
+    'postgresql://u:se#cret-pw@db.example/callbot',
+  ])('given the malformed postgres URL %p, then DATABASE_URL is named as invalid and the password is not shown', (url) => {
+    const problems = problemsOf({ ...minimal, DATABASE_URL: url });
+    expect(problems).toEqual([expect.stringMatching(/^DATABASE_URL: is not a valid postgres:\/\/ URL /)]);
+    expect(problems.join('\n')).not.toMatch(/secret|cret-pw/);
+  });
+
+  it('given a well-formed postgres URL with a percent-encoded password, then it is accepted', () => {
+    expect(loadConfig({ ...minimal, DATABASE_URL: 'postgres://callbot:p%40ss%23word@db.example:5433/callbot' }).databaseUrl)
+      .toBe('postgres://callbot:p%40ss%23word@db.example:5433/callbot');
+  });
+
   it.each(['mysql://callbot:pw@127.0.0.1/callbot', 'mongodb+srv://db.example.com/callbot', 'MariaDB://x'])(
     'given DATABASE_URL=%p, then its scheme is refused by name (and nothing else of the URL is shown)', (url) => {
       const problems = problemsOf({ ...minimal, DATABASE_URL: url });

@@ -68,6 +68,12 @@ describe('LOG_FORMAT=pretty is for a person', () => {
     expect(rest[cause + 1]).toMatch(/^ {6}at /);
   });
 
+  it('given a field without a value, then it is left out, as the JSON format leaves it out', async () => {
+    const { logger, text } = capture('pretty', false);
+    logger.warn('the Bot API server refused setMyCommands', { status: 400, description: undefined });
+    expect((await text()).trimEnd()).toMatch(/ WARN  the Bot API server refused setMyCommands status=400$/);
+  });
+
   it('given colour off, then no ANSI escape is written; given colour on, then the level is coloured', async () => {
     const plain = capture('pretty', false);
     plain.logger.warn('ARI unavailable; retrying', { attempt: 1 });

@@ -1,4 +1,4 @@
-import { codeMatches, digestOf, randomCode } from '../../call/verification-code';
+import { codeMatches, digestOf, randomCode } from '../../stasis/verification-code';
 import {
   type VerificationEffect, type VerificationEvent, type VerificationPlan, type VerificationResult, type VerificationState,
   RING_GRACE_MS, initialVerificationState, verificationTransition,
@@ -7,7 +7,7 @@ import {
 const CODE = '482193';
 const plan: VerificationPlan = {
   verificationId: 'v1', number: '+12025550100', route: 'M', channelId: 'verify-v1', endpoint: 'PJSIP/+12025550100@trunk-main',
-  callerId: '+15550001111', ringTimeoutS: 30, entryTimeoutS: 20, codeLength: 6, code: digestOf(CODE), attemptsLeft: 3, expiresAt: 600_000,
+  callerId: '+15550001111', ringTimeoutS: 30, entryTimeoutS: 20, codeLength: 6, isCode: (entered) => codeMatches(entered, digestOf(CODE)), attemptsLeft: 3, expiresAt: 600_000,
 };
 
 const ev = {

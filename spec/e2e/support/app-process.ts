@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import TelegramServer from 'telegram-test-api';
-import { openDatabase } from '../../../ormconfig';
+import { openDatabase } from '../../../store/data-source';
 import { createStores } from '../../../store';
 import { ADMIN_ID, BOT_TOKEN, OPEN_RULES_ENV } from '../../support/bot-harness';
 import { freePort } from '../../support/free-port';

@@ -1,7 +1,7 @@
 import TelegramServer from 'telegram-test-api';
 import type { DataSource } from 'typeorm';
 import { LeaseStore } from '../../../cluster/lease-store';
-import { openDatabase } from '../../../ormconfig';
+import { openDatabase } from '../../../store/data-source';
 import { createStores } from '../../../store';
 import { ADMIN_ID, BOT_TOKEN } from '../../support/bot-harness';
 import { type BotMessage, BotMessageHistory } from '../../support/bot-message-history';

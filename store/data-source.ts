@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
-import { databaseKind, unsupportedDatabase } from './config/database-url';
-import { ENTITIES, MIGRATIONS, SnakeCaseNaming } from './entities';
-import { postgresOpenError, sqliteDirectoryError, sqliteOpenError } from './store/database-errors';
-import { sqlite3ForTypeorm } from './store/sqlite-connection';
+import { databaseKind, databaseUrlProblem } from '../config/database-url';
+import { ENTITIES, MIGRATIONS, SnakeCaseNaming } from '../entities';
+import { postgresOpenError, sqliteDirectoryError, sqliteOpenError } from './database-errors';
+import { sqlite3ForTypeorm } from './sqlite-connection';
 
 /**
  * One DataSource for both databases, chosen by DATABASE_URL (`sqlite:<path>` or `postgres://…`).
@@ -42,8 +42,10 @@ export function createDataSource(databaseUrl: string): DataSource {
 
 /** Opens the database and applies pending migrations; returns the names it applied. */
 export async function openDatabase(databaseUrl: string): Promise<{ dataSource: DataSource; applied: string[] }> {
+  // The service has refused these already (exit 2); benches and specs call this directly.
   const kind = databaseKind(databaseUrl);
-  if (kind.kind === 'unsupported') throw new Error(`cannot open the database: DATABASE_URL ${unsupportedDatabase(kind)}`);
+  const problem = databaseUrlProblem(databaseUrl);
+  if (problem !== undefined || kind.kind === 'unsupported') throw new Error(`cannot open the database: DATABASE_URL ${problem ?? 'is not supported'}`);
   if (kind.kind === 'sqlite' && kind.file !== ':memory:') prepareSqliteDirectory(kind.file);
   const dataSource = createDataSource(databaseUrl);
   try {
@@ -60,7 +62,7 @@ export async function openDatabase(databaseUrl: string): Promise<{ dataSource: D
 function prepareSqliteDirectory(file: string): void {
   const dir = path.dirname(path.resolve(file));
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirectories(dir);
     fs.accessSync(dir, fs.constants.W_OK);
   } catch (err) {
     throw sqliteDirectoryError(dir, err);
@@ -74,9 +76,23 @@ function prepareSqliteDirectory(file: string): void {
   }
 }
 
+/**
+ * `mkdir -p`, one level at a time. Node's recursive mkdirSync never returns for a path it cannot
+ * create under /proc (it retries the parent forever), blocking even the stop on SIGTERM.
+ */
+function makeDirectories(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !fs.existsSync(d) && path.dirname(d) !== d; d = path.dirname(d)) missing.unshift(d);
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d);
+    } catch (err) {
+      // Another process made it meanwhile.
+      if (!(err instanceof Error && 'code' in err && err.code === 'EEXIST')) throw err;
+    }
+  }
+}
+
 function sqliteFile(databaseUrl: string): string | undefined {
   return databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : undefined;
 }
-
-/** For the TypeORM CLI (`typeorm migration:show -d ormconfig.ts`). */
-export default createDataSource(process.env.DATABASE_URL ?? 'sqlite:data/callbot.sqlite');
