@@ -235,8 +235,9 @@ export class CallIntake {
    */
   private async decide(agent: AgentRecord, target: string, request: CallRequest, signal: AbortSignal): Promise<Decision> {
     const now = await this.deps.agents.activeAgentByTelegramId(agent.telegramId);
-    if (!now || signal.aborted) return { placed: false, refused: signal.aborted ? { refusal: 'stopped', stopped: signal.reason as StopReason } : { refusal: 'not_authorized' } };
-    if (now.route !== agent.route || now.phone !== agent.phone || !now.route || !now.phone) return { placed: false, refused: { refusal: 'settings_changed' } };
+    if (signal.aborted) return { placed: false, refused: { refusal: 'stopped', stopped: signal.reason as StopReason } };
+    if (!now) return { placed: false, refused: { refusal: 'not_authorized' } };
+    if (!now.route || !now.phone || now.route !== agent.route || now.phone !== agent.phone) return { placed: false, refused: { refusal: 'settings_changed' } };
     if (request.receivedAt !== undefined) {
       const latest = await this.deps.calls.latestPlacedCallOfAgent(agent.id);
       if (latest && (latest.endedAt === null || latest.endedAt.getTime() > request.receivedAt)) {
