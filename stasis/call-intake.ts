@@ -176,8 +176,16 @@ export class CallIntake {
       await this.deps.audit.record({ actor: request.agentTelegramId, action: 'call_refused', subject: null, details: 'not_authorized' });
       return { ok: false, refusal: 'not_authorized' };
     }
-    const ageMs = this.ageOf(request);
-    if (ageMs > CALL_REQUEST_MAX_AGE_MS) return this.refuse(agent, request, 'stale', { ageS: Math.round(ageMs / 1000) });
+    const age = this.ageOf(request);
+    if (age.ms > CALL_REQUEST_MAX_AGE_MS) {
+      if (!age.byReceipt) {
+        // Only Telegram's clock says it is old: a server clock running ahead would refuse every request.
+        this.deps.logger.warn('call request refused as stale by its Telegram date; if every request is, check this server\'s clock (NTP)', {
+          agent: agent.telegramId, ageS: Math.round(age.ms / 1000),
+        });
+      }
+      return this.refuse(agent, request, 'stale', { ageS: Math.round(age.ms / 1000) });
+    }
     const liveCallId = this.placement.liveCallOfAgent(agent.id);
     if (liveCallId) return this.refuse(agent, request, 'live_call_exists', { liveCallId });
     const number = checkDialableNumber(request.targetInput, this.policy);
@@ -298,12 +306,15 @@ export class CallIntake {
     return run;
   }
 
-  /** How long ago the request was sent or received, whichever is earlier; Telegram's `date` is whole seconds. */
-  private ageOf(request: CallRequest): number {
+  /**
+   * How long ago the request was sent or received, whichever is earlier (Telegram's `date` is whole
+   * seconds), and whether this process's own receipt time says so.
+   */
+  private ageOf(request: CallRequest): { ms: number; byReceipt: boolean } {
     const now = this.now();
     const received = request.receivedAt !== undefined ? now - request.receivedAt : 0;
     const sent = request.sentAt !== undefined ? now - request.sentAt - 1000 : 0;
-    return Math.max(received, sent);
+    return { ms: Math.max(received, sent), byReceipt: received >= sent };
   }
 
   private refuseAfterChecks(agent: AgentRecord, request: CallRequest, target: string, refused: DecidedRefusal): Promise<PlaceCallResult> {

@@ -232,8 +232,12 @@ describe('bot: calls', () => {
   });
 
   describe('a call request is judged by what was true when it arrived', () => {
-    /** Busy: the call ends well within 2 s of the request. */
+    /** Rings 1.5 s, then busy: the call ends within 2 s, long after twenty requests sent at once have all arrived. */
     const BUSY = '+12025550486';
+    const startRinging = async () => {
+      await startWith();
+      h.sim.setFarEnd((endpoint) => (endpoint.includes(BUSY) ? { kind: 'busy', ringMs: 1500 } : undefined));
+    };
     const agentLegs = () => invited().filter((endpoint) => endpoint.includes('+15551230001')).length;
 
     /** The agent's requests, placed and refused, once at least `count` have their Call row. */
@@ -246,7 +250,7 @@ describe('bot: calls', () => {
     }
 
     it('given 20 /calls sent at the same instant and a call that ends within 2 s, then exactly one call is placed', async () => {
-      await startWith();
+      await startRinging();
 
       await Promise.all(Array.from({ length: 20 }, () => agent.send(`/call ${BUSY}`)));
 
@@ -260,7 +264,7 @@ describe('bot: calls', () => {
     }, 60000);
 
     it('given 20 taps on 🔁 Call again at the same instant and a call that ends within 2 s, then exactly one call is placed', async () => {
-      await startWith();
+      await startRinging();
       await agent.send(`/call ${BUSY}`);
       await agent.waitFor(/❌ Busy/);
       await requests(1);
