@@ -47,7 +47,7 @@ export class ClusterDesk implements CallDesk {
     return this.intake.placeCall(request);
   }
 
-  /** This instance's requests only: another instance's waiting request meets the revoke when it checks again after its wait. */
+  /** This instance's requests at once; another instance's waiting request finds its agent gone when it next reads it (call-intake.ts). */
   stopRequestsOf(agentTelegramId: string, why: StopReason): Promise<void> {
     return this.intake.stopRequestsOf(agentTelegramId, why);
   }

@@ -29,8 +29,14 @@ export type CallRefusal =
   /** The agent was revoked or suspended while the request waited: the admin's action tells them. */
   | 'stopped';
 
-/** Why an agent's waiting requests were ended. */
-export type StopReason = 'revoked' | 'suspended';
+/**
+ * Why an agent's waiting requests were ended: revoked or suspended here, or found no longer
+ * authorized while waiting (another instance's admin acted).
+ */
+export type StopReason = 'revoked' | 'suspended' | 'access_ended';
+
+/** How often a waiting request reads its agent again, so a revoke on another instance ends it too. */
+const WAITING_AGENT_READ_MS = 500;
 
 /** A call request handled later than this after it was sent is refused: one tapped twenty times in a second wanted one call, and now. */
 export const CALL_REQUEST_MAX_AGE_MS = 10_000;
@@ -145,7 +151,7 @@ export class CallIntake {
   /** Checks the request, waits for its turn if a rule says so, checks it again and records it, then hands it to its placement. */
   placeCall(request: CallRequest): Promise<PlaceCallResult> {
     const controller = new AbortController();
-    const placing = this.place(request, controller.signal);
+    const placing = this.place(request, controller);
     const flight = { controller, placing };
     const flights = this.inFlight.get(request.agentTelegramId) ?? new Set();
     flights.add(flight);
@@ -169,8 +175,9 @@ export class CallIntake {
     await Promise.allSettled(flights.map((flight) => flight.placing));
   }
 
-  private async place(request: CallRequest, signal: AbortSignal): Promise<PlaceCallResult> {
+  private async place(request: CallRequest, controller: AbortController): Promise<PlaceCallResult> {
     const { agents } = this.deps;
+    const { signal } = controller;
     const agent = await agents.activeAgentByTelegramId(request.agentTelegramId);
     if (!agent) {
       await this.deps.audit.record({ actor: request.agentTelegramId, action: 'call_refused', subject: null, details: 'not_authorized' });
@@ -196,7 +203,7 @@ export class CallIntake {
     const attempt: CallAttempt = {
       agentId: agent.id, agentTelegramId: agent.telegramId, target, route: agent.route, callerId: agent.callerId, at: this.now(),
     };
-    const held = await this.holdBack(attempt, request, signal);
+    const held = await this.watchingAgent(agent.telegramId, controller, () => this.holdBack(attempt, request, signal));
     if (held) return this.refuse(agent, request, 'rule', { target, rule: held });
     if (signal.aborted) return this.refuse(agent, request, 'stopped', { target, stopped: signal.reason as StopReason });
     await this.placement.endedCallsWritten(agent.id);
@@ -225,6 +232,24 @@ export class CallIntake {
       if (refused) return refused;
     }
     return undefined;
+  }
+
+  /**
+   * While a request is held back, its agent is read again every WAITING_AGENT_READ_MS: one revoked
+   * or suspended where stopRequestsOf cannot reach (another instance) ends the wait as well.
+   */
+  private async watchingAgent<T>(agentTelegramId: string, controller: AbortController, step: () => Promise<T>): Promise<T> {
+    const timer = setInterval(() => {
+      this.deps.agents.activeAgentByTelegramId(agentTelegramId).then((agent) => {
+        if (!agent) controller.abort('access_ended' satisfies StopReason);
+      }, (err: unknown) => this.deps.logger.warn('reading a waiting request\'s agent failed; it is checked again when its turn comes', { err }));
+    }, WAITING_AGENT_READ_MS);
+    timer.unref();
+    try {
+      return await step();
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   private async checkRules(attempt: CallAttempt): Promise<RuleRefusal | undefined> {

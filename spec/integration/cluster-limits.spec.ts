@@ -78,10 +78,12 @@ onPostgres('global limits across instances', () => {
   });
 
   it.each([
-    ['the number is put on the do-not-call list', { refusal: 'rule', rule: { rule: 'do_not_call' } }],
-    ['the agent is revoked on another instance', { refusal: 'not_authorized' }],
-  ])('given a request waiting for its route\'s set-up slot, when %s, then it is refused when its turn comes and only the first call is placed', async (what, refused) => {
-    const desk = await instanceDesk({ ROUTE_MAIN_CALLS_PER_S: '1' });
+    // One set-up a second: the do-not-call list is read again when the turn comes.
+    ['the number is put on the do-not-call list', { ROUTE_MAIN_CALLS_PER_S: '1' }, { refusal: 'rule', rule: { rule: 'do_not_call' } }],
+    // One set-up every 5 s: the request reads its agent again while it waits, and ends long before its turn.
+    ['the agent is revoked on another instance', { ROUTE_MAIN_CALLS_PER_S: '0.2', ROUTE_RATE_MAX_WAIT_S: '10' }, { refusal: 'stopped', stopped: 'access_ended' }],
+  ])('given a request waiting for its route\'s set-up slot, when %s, then it is refused and only the first call is placed', async (what, env, refused) => {
+    const desk = await instanceDesk(env);
     expect(await desk.placeCall({ agentTelegramId: '2001', targetInput: '+12025550123' })).toMatchObject({ ok: true });
     let waits = 0;
     const waiting = desk.placeCall({ agentTelegramId: '2002', targetInput: '+12025550124', onWaiting: () => { waits += 1; } });
