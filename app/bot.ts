@@ -117,11 +117,13 @@ export class CallBot {
   }
 
   private inChatOrder(update: Update): Promise<void> {
+    // Taken before the update queues: a call request is judged by what was true when it came.
+    const receivedAt = Date.now();
     const { message, callbackQuery } = partsOf(update);
     const chatId = message?.chat.id ?? callbackQuery?.message?.chat.id ?? callbackQuery?.from.id ?? 0;
     const previous = this.chatQueues.get(chatId) ?? Promise.resolve();
     const turn = this.deps.inChatTurn;
-    const next = previous.then(() => (turn ? turn(chatId, () => this.handle(update)) : this.handle(update))).catch((err: unknown) => {
+    const next = previous.then(() => (turn ? turn(chatId, () => this.handle(update, receivedAt)) : this.handle(update, receivedAt))).catch((err: unknown) => {
       this.deps.logger.error('update handler failed', { updateId: update.update_id, err });
     });
     this.chatQueues.set(chatId, next);
@@ -131,13 +133,13 @@ export class CallBot {
     return Promise.resolve();
   }
 
-  private async handle(update: Update): Promise<void> {
+  private async handle(update: Update, receivedAt: number): Promise<void> {
     const { message, callbackQuery } = partsOf(update);
-    if (message) return this.onMessage(message);
-    if (callbackQuery) return this.onCallbackQuery(callbackQuery);
+    if (message) return this.onMessage(message, receivedAt);
+    if (callbackQuery) return this.onCallbackQuery(callbackQuery, receivedAt);
   }
 
-  private async onMessage(message: Message): Promise<void> {
+  private async onMessage(message: Message, receivedAt: number): Promise<void> {
     const from = message.from;
     if (!from || from.is_bot) return;
     const chatId = message.chat.id;
@@ -151,7 +153,7 @@ export class CallBot {
     if (text && text.length > MAX_COMMAND_TEXT) return void (await reply(T.tooLong));
     const userId = String(from.id);
     const role = await roleOf(userId, this.deps.config.telegram.superAdminIds, this.deps.stores.agents);
-    const base: Omit<Incoming, 'args'> = { deps: this.deps, chatId, from, userId, role, reply };
+    const base: Omit<Incoming, 'args'> = { deps: this.deps, chatId, from, userId, role, reply, receivedAt, ...(message.date > 0 ? { sentAt: message.date * 1000 } : {}) };
     if (typeof text !== 'string') {
       // A document is a do-not-call list to import, from a super admin only.
       if (role.kind !== 'admin') return void (await reply(DNC_TEXT.importNotAdmin));
@@ -173,7 +175,7 @@ export class CallBot {
     await command.run({ ...base, args });
   }
 
-  private async onCallbackQuery(query: CallbackQuery): Promise<void> {
+  private async onCallbackQuery(query: CallbackQuery, receivedAt: number): Promise<void> {
     const { out } = this.deps;
     const action = decodeCallback(query.data);
     // The local Bot API server sends callback queries without a message: fall back to the sender.
@@ -185,7 +187,7 @@ export class CallBot {
     const userId = String(query.from.id);
     const role = await roleOf(userId, this.deps.config.telegram.superAdminIds, this.deps.stores.agents);
     const m: Incoming = {
-      deps: this.deps, chatId, from: query.from, userId, role, args: '', messageId: query.message?.message_id,
+      deps: this.deps, chatId, from: query.from, userId, role, args: '', messageId: query.message?.message_id, receivedAt,
       reply: (text, markup) => out.send(chatId, text, markup),
     };
     const refusal = await this.refuseCallback(m, action);

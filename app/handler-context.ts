@@ -36,6 +36,10 @@ export interface Incoming {
   args: string;
   /** The message a tapped button sits on. */
   messageId?: number;
+  /** When this process received the update, before it queued behind the chat's earlier ones. */
+  receivedAt?: number;
+  /** When the user sent it, by Telegram's clock (a message's `date`; taps carry none). */
+  sentAt?: number;
   reply(text: string, markup?: Parameters<TelegramOut['send']>[2]): Promise<number | undefined>;
 }
 

@@ -2,6 +2,7 @@
 import type { CallFailure, CallOutcome, LegName, RouteCode } from '../call/call-types';
 import type { NumberCheck, NumberRefusal } from '../phone/number-policy';
 import type { CallRefusal } from '../stasis/call-engine';
+import { CALL_REQUEST_MAX_AGE_MS } from '../stasis/call-intake';
 import type { RuleRefusal, RuleWait } from '../rules/call-rule';
 import type { DncEntry } from '../store/dnc-store';
 import type { DncImportCounts, DncImportSummary } from '../dnc/dnc-import';
@@ -41,6 +42,10 @@ const CALL_REFUSAL: Record<Exclude<CallRefusal, 'invalid_number' | 'live_call_ex
   no_phone: 'You have no registered phone yet. Ask an admin to set it.',
   capacity: 'All lines are busy right now. Try again in a minute.',
   telephony_offline: 'Telephony is offline right now. Try again shortly.',
+  stale: `That call request reached me more than ${CALL_REQUEST_MAX_AGE_MS / 1000} s after you sent it, so I did not place it. Send /call again if you still want the call.`,
+  came_during_call: 'That request came while your previous call was still on, so I did not place a new call. Send /call again if you want another one.',
+  settings_changed: 'Your route or phone changed while the call waited for its turn, so I did not place it. Send /call again.',
+  stopped: 'Your access ended while the call waited for its turn; nothing was dialed.',
 };
 
 const OUTCOME: Record<CallOutcome, string> = {

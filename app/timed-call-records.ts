@@ -27,5 +27,7 @@ export function timedCallRecords(calls: CallRecords, timed: WriteTimer): CallRec
     recordCallRequest: (call: CallRequestRecord) => time('call_request', () => calls.recordCallRequest(call)),
     recordCallTransition: (callId: string, patch: CallRowPatch) => time('call_transition', () => calls.recordCallTransition(callId, patch)),
     liveCalls: () => calls.liveCalls(),
+    latestPlacedCallOfAgent: (agentId) => calls.latestPlacedCallOfAgent(agentId),
+    placingAlone: (step) => calls.placingAlone(step),
   };
 }

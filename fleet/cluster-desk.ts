@@ -6,7 +6,7 @@ import type { ClusterCallStore, ServerCallRow } from '../cluster/cluster-call-st
 import { chooseServer } from '../cluster/server-choice';
 import type { CancelAnswer } from '../stasis/call-engine';
 import type { CallRecorder } from '../stasis/call-row-writer';
-import { CallIntake, type CallIntakeDeps, type CallPlacement, type CallRequest, type PlaceCallResult, type RefusedRequest } from '../stasis/call-intake';
+import { CallIntake, type CallIntakeDeps, type CallPlacement, type CallRequest, type PlaceCallResult, type RefusedRequest, type StopReason } from '../stasis/call-intake';
 import type { CallDesk, LiveCallSummary } from '../stasis/call-desk';
 import type { RouteCode } from '../call/call-types';
 import type { ServerOwner } from './server-owner';
@@ -45,6 +45,11 @@ export class ClusterDesk implements CallDesk {
 
   placeCall(request: CallRequest): Promise<PlaceCallResult> {
     return this.intake.placeCall(request);
+  }
+
+  /** This instance's requests at once; another instance's waiting request finds its agent gone when it next reads it (call-intake.ts). */
+  stopRequestsOf(agentTelegramId: string, why: StopReason): Promise<void> {
+    return this.intake.stopRequestsOf(agentTelegramId, why);
   }
 
   async cancelCallAs(callId: string, who: { agentId: number | null; isAdmin: boolean }): Promise<CancelAnswer> {

@@ -22,5 +22,8 @@ export function withinGlobalLimits(config: GlobalLimitSettings, calls: CallStore
     },
     recordCallTransition: (id, patch) => calls.recordCallTransition(id, patch),
     liveCalls: () => calls.liveCalls(),
+    latestPlacedCallOfAgent: (agentId) => calls.latestPlacedCallOfAgent(agentId),
+    // Not under the recording's lock: the recording takes it itself, on its own connection.
+    placingAlone: (step) => step(),
   };
 }

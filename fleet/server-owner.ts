@@ -296,6 +296,8 @@ export class ServerOwner {
     return {
       recordCallRequest: () => Promise.reject(new Error('a server owner records no requests: the intake does')),
       liveCalls: () => Promise.resolve([]),
+      latestPlacedCallOfAgent: () => Promise.reject(new Error('a server owner places no calls: the intake does')),
+      placingAlone: () => Promise.reject(new Error('a server owner places no calls: the intake does')),
       recordCallTransition: async (callId, patch) => {
         if (!(await calls.recordFencedTransition(callId, patch, fence))) {
           logger.warn('call change not written: this instance no longer owns the call\'s server', { callId, server: this.serverId });

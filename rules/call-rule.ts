@@ -44,13 +44,29 @@ export interface RuleWait {
 export interface RuleContext {
   /** Calls live on a route now, requests already past every check included. */
   liveCallsOnRoute(route: RouteCode): number;
+}
+
+/** What a rule that holds a request back is told: how to report the wait, and when to give it up. */
+export interface HoldContext {
+  /** Every rule's check, run before a request takes its turn: nothing that would be refused anyway waits or takes one. */
+  checkedBeforeHolding(): Promise<RuleRefusal | undefined>;
   /** Reports that the request waits before it goes on. */
   waiting(wait: RuleWait): void;
+  /** Aborted when the agent is revoked or suspended: the wait ends at once. */
+  signal: AbortSignal;
 }
 
 export interface CallRule {
-  /** Undefined when the attempt may go ahead. */
+  /**
+   * Undefined when the attempt may go ahead. No waiting here: the engine runs every check again,
+   * one request at a time, at the moment it records the call.
+   */
   check(attempt: CallAttempt, context: RuleContext): Promise<RuleRefusal | undefined>;
+  /**
+   * Holds the request back until its turn (a route's set-up slot), before the checks that decide
+   * it; undefined once it may go on, or aborted. A refusal when the wait would be too long.
+   */
+  holdBack?(attempt: CallAttempt, context: HoldContext): Promise<RuleRefusal | undefined>;
 }
 
 /** The refusal as the audit log and the Call row keep it: the rule and its facts, no wording. */

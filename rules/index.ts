@@ -8,7 +8,7 @@ import { NumberCapsRule } from './number-caps-rule';
 import { REAL_CLOCK, type RuleClock, RouteLimitsRule } from './route-limits-rule';
 import { DoNotCallRule } from './do-not-call-rule';
 
-export type { CallAttempt, CallRule, RuleContext, RuleRefusal, RuleWait } from './call-rule';
+export type { CallAttempt, CallRule, HoldContext, RuleContext, RuleRefusal, RuleWait } from './call-rule';
 
 /** Every compliance rule, in the order they are checked: the service and the bot's specs both build them here. */
 export function createCallRules(config: Config, stores: Stores, clock: RuleClock = REAL_CLOCK): CallRule[] {

@@ -2,7 +2,7 @@ import type { Observable } from 'rxjs';
 import type { CancelSource } from '../call/call-machine';
 import type { CallStage } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
-import type { CancelAnswer, CallEngine, CallRequest, PlaceCallResult, RefusedRequest } from './call-engine';
+import type { CancelAnswer, CallEngine, CallRequest, PlaceCallResult, RefusedRequest, StopReason } from './call-engine';
 
 /** A live call as the bot lists it. */
 export interface LiveCallSummary {
@@ -17,6 +17,11 @@ export interface LiveCallSummary {
  */
 export interface CallDesk {
   placeCall(request: CallRequest): Promise<PlaceCallResult>;
+  /**
+   * Ends the agent's requests this process has not placed yet (revoked or suspended), at once;
+   * resolves once each is refused or placed, so a call placed just before can be found and ended.
+   */
+  stopRequestsOf(agentTelegramId: string, why: StopReason): Promise<void>;
   /** The agent's own call, or any call for an admin; the desk records which of them ended it. */
   cancelCallAs(callId: string, who: { agentId: number | null; isAdmin: boolean }): Promise<CancelAnswer>;
   cancelCall(callId: string, by: CancelSource): Promise<boolean>;
@@ -34,6 +39,7 @@ export interface CallDesk {
 export function engineDesk(engine: CallEngine): CallDesk {
   return {
     placeCall: (request) => engine.placeCall(request),
+    stopRequestsOf: (agentTelegramId, why) => engine.stopRequestsOf(agentTelegramId, why),
     cancelCallAs: (callId, who) => Promise.resolve(engine.cancelCallAs(callId, who)),
     cancelCall: (callId, by) => Promise.resolve(engine.cancelCall(callId, by)),
     liveCallOfAgent: (agentId) => Promise.resolve(engine.liveCallOfAgent(agentId)),

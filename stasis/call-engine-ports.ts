@@ -48,6 +48,14 @@ export interface CallRecords extends CallRecorder {
   /** Rejects with AgentHasLiveCall when the row is live and the agent already has a live one. */
   recordCallRequest(call: CallRequestRecord): Promise<unknown>;
   liveCalls(): Promise<LeftLiveCall[]>;
+  /** The agent's latest call that was placed (refused requests are not calls), or null. */
+  latestPlacedCallOfAgent(agentId: number): Promise<{ requestedAt: Date; endedAt: Date | null } | null>;
+  /**
+   * Runs a call's decision and record while no other process on the same database runs one
+   * (PostgreSQL: under an advisory lock); just runs it where one process is all there is, or where
+   * the record itself counts under the lock (cluster mode).
+   */
+  placingAlone<T>(step: () => Promise<T>): Promise<T>;
 }
 
 export interface AuditTrail {

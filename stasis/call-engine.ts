@@ -7,7 +7,7 @@ import { type CallPlan, type CancelSource, initialCallState, transition } from '
 import { callIds } from '../call/call-ids';
 import { type RecordedCall, resumeCall } from '../call/call-resume';
 import type { ServerCallRow } from '../cluster/cluster-call-store';
-import { CallIntake, type CallPlacement, callPlanOf, type CallRequest, type PlaceCallResult, type RefusedRequest } from './call-intake';
+import { CallIntake, type CallPlacement, callPlanOf, type CallRequest, type PlaceCallResult, type RefusedRequest, type StopReason } from './call-intake';
 import { CallRegistry, type LiveCall } from './call-registry';
 import { CallRowWriter } from './call-row-writer';
 import { CallRunner } from './call-runner';
@@ -18,7 +18,7 @@ import { type InterruptedCall, reconcileOnStartup, resyncAfterReconnect, sweepOr
 import type { TeardownRetryPolicy } from './teardown-retry';
 import type { CallRule } from '../rules/call-rule';
 
-export type { CallRefusal, CallRequest, PlaceCallResult, RefusedRequest } from './call-intake';
+export type { CallRefusal, CallRequest, PlaceCallResult, RefusedRequest, StopReason } from './call-intake';
 
 /** What the app may see of a live call: who, what, where it is, and its stream. */
 export interface LiveCallView {
@@ -187,6 +187,11 @@ export class CallEngine {
   liveCall(callId: string): LiveCallView | undefined {
     const live = this.registry.get(callId);
     return live && live.state.stage !== 'ended' ? viewOf(live) : undefined;
+  }
+
+  /** Ends the agent's requests not yet placed (revoked or suspended); resolves once each is refused or placed. */
+  stopRequestsOf(agentTelegramId: string, why: StopReason): Promise<void> {
+    return this.intake.stopRequestsOf(agentTelegramId, why);
   }
 
   liveCallOfAgent(agentId: number): LiveCallView | undefined {

@@ -23,7 +23,7 @@ export interface PlacementLimits {
   numberPer7Days: number | null;
 }
 
-/** The advisory lock every cluster recording takes ("plac"). */
+/** The advisory lock every recording of a call takes on PostgreSQL ("plac"): a cluster's, or a single instance's decision. */
 const PLACEMENT_LOCK = 0x706c6163;
 const DAY_MS = 24 * 60 * 60 * 1000;
 export type CallPatch = Partial<Omit<Call, 'id' | 'agentId' | 'agent'>>;
@@ -89,6 +89,30 @@ export class CallStore {
     }
   }
 
+  /**
+   * Runs `step` holding the advisory lock every recording of a call takes on PostgreSQL, so that
+   * several processes on one database decide one call at a time; on SQLite (one process) it just
+   * runs it. The step reads and writes through the pool: what it wrote is committed before the lock
+   * is let go.
+   */
+  async placingAlone<T>(step: () => Promise<T>): Promise<T> {
+    if (this.dataSource.options.type !== 'postgres') return step();
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      await runner.query('SELECT pg_advisory_xact_lock($1)', [PLACEMENT_LOCK]);
+      const result = await step();
+      await runner.commitTransaction();
+      return result;
+    } catch (err) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw err;
+    } finally {
+      await runner.release();
+    }
+  }
+
   async recordCallTransition(id: string, patch: CallPatch): Promise<void> {
     const update = this.writes.update(id, patch);
     if (update) await this.write(update);
@@ -119,6 +143,15 @@ export class CallStore {
 
   liveCalls(): Promise<Call[]> {
     return this.calls.find({ where: { stage: In([...LIVE_STAGES]) }, order: { requestedAt: 'ASC' } });
+  }
+
+  /** The agent's latest call that was placed, by when it was requested. */
+  latestPlacedCallOfAgent(agentId: number): Promise<Pick<Call, 'requestedAt' | 'endedAt'> | null> {
+    return this.calls.findOne({
+      select: { requestedAt: true, endedAt: true },
+      where: { agentId, outcome: Or(IsNull(), Not('refused')) },
+      order: { requestedAt: 'DESC' },
+    });
   }
 
   /** The agent's latest calls that were placed (refused requests are audit, not history). */

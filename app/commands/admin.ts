@@ -73,6 +73,8 @@ export async function onRevoke(m: Incoming): Promise<void> {
   if (!USER_ID.test(id)) return void (await m.reply(T.invalidUserId));
   const agent = await m.deps.stores.agents.revoke(id);
   if (!agent) return void (await m.reply(T.unknownAgent(id)));
+  // A request still waiting for its turn ends now; one placed just before is live below, and ended.
+  await m.deps.desk.stopRequestsOf(id, 'revoked');
   const live = await m.deps.desk.liveCallOfAgent(agent.id);
   if (live) await m.deps.desk.cancelCall(live.context.callId, 'admin');
   await audit(m, 'revoke', id, live ? `ended live call ${live.context.callId}` : '');

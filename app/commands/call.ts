@@ -26,8 +26,11 @@ export async function placeCall(m: Incoming, targetInput: string): Promise<void>
     agentTelegramId: agent.telegramId, targetInput, telegramChatId: String(m.chatId),
     // A request held for its route's set-up slot says so at once; the status follows when it goes.
     onWaiting: (wait) => { void m.reply(ruleWaitText(wait)); },
+    ...(m.receivedAt !== undefined ? { receivedAt: m.receivedAt } : {}), ...(m.sentAt !== undefined ? { sentAt: m.sentAt } : {}),
   });
   if (!result.ok) {
+    // Revoked or suspended while it waited: the admin's action tells the agent why, once.
+    if (result.refusal === 'stopped') return;
     // Without a route the agent chooses one first; the checked number rides along in the buttons.
     if (result.refusal === 'no_route' && result.target) {
       await m.reply(`${T.chooseRouteFirst}\n${formatForDisplay(result.target)}`, routeChoiceThenCall(result.target));

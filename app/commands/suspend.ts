@@ -13,6 +13,8 @@ export async function onSuspend(m: Incoming, alerts: AbuseAlerts, record: AlertR
     const now = await m.deps.stores.agents.byTelegramId(id);
     return void (await m.reply(ALERT.notActive(id, now?.status ?? 'unknown')));
   }
+  // A request still waiting for its turn ends now; one placed just before is live below, and ended.
+  await m.deps.desk.stopRequestsOf(id, 'suspended');
   const live = await m.deps.desk.liveCallOfAgent(agent.id);
   const ended = live !== undefined && await m.deps.desk.cancelCallAs(live.context.callId, { agentId: null, isAdmin: true }) === 'cancelled';
   const { kind, count } = record.alert;

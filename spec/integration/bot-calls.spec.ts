@@ -1,3 +1,4 @@
+import { CALL_REQUEST_MAX_AGE_MS } from '../../stasis/call-intake';
 import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
 import { waitFor } from '../support/wait-for';
 
@@ -228,5 +229,61 @@ describe('bot: calls', () => {
     await agent.waitFor(/Telephony is offline/);
     h.sim.refuseConnections(false);
     await waitFor(() => h.engine.isTelephonyOnline(), { what: 'back online', timeoutMs: 10000 });
+  });
+
+  describe('a call request is judged by what was true when it arrived', () => {
+    /** Rings 1.5 s, then busy: the call ends within 2 s, long after twenty requests sent at once have all arrived. */
+    const BUSY = '+12025550486';
+    const startRinging = async () => {
+      await startWith();
+      h.sim.setFarEnd((endpoint) => (endpoint.includes(BUSY) ? { kind: 'busy', ringMs: 1500 } : undefined));
+    };
+    const agentLegs = () => invited().filter((endpoint) => endpoint.includes('+15551230001')).length;
+
+    /** The agent's requests, placed and refused, once at least `count` have their Call row. */
+    async function requests(count: number) {
+      const a = await h.stores.agents.byTelegramId('2001');
+      return waitFor(async () => {
+        const rows = await h.stores.calls.recentRequestsOfAgent(a!.id, 100);
+        return rows.length >= count ? rows : undefined;
+      }, { timeoutMs: 45000, what: `${count} requests of the agent recorded` });
+    }
+
+    it('given 20 /calls sent at the same instant and a call that ends within 2 s, then exactly one call is placed', async () => {
+      await startRinging();
+
+      await Promise.all(Array.from({ length: 20 }, () => agent.send(`/call ${BUSY}`)));
+
+      const rows = await requests(20);
+      expect(rows.filter((r) => r.outcome !== 'refused')).toHaveLength(1);
+      // The first ones handled came during the call; those the chat's replies held back past the limit are stale as well.
+      expect(rows.filter((r) => r.outcome === 'refused').map((r) => r.detail))
+        .toEqual(Array(19).fill(expect.stringMatching(/^(came_during_call|live_call_exists|stale \(ageS=\d+\))$/)));
+      expect(agentLegs()).toBe(1);
+      await agent.waitFor(/came while your previous call was still on/);
+    }, 60000);
+
+    it('given 20 taps on 🔁 Call again at the same instant and a call that ends within 2 s, then exactly one call is placed', async () => {
+      await startRinging();
+      await agent.send(`/call ${BUSY}`);
+      await agent.waitFor(/❌ Busy/);
+      await requests(1);
+
+      await Promise.all(Array.from({ length: 20 }, () => agent.tap('🔁 Call again')));
+
+      const rows = await requests(21);
+      expect(rows.filter((r) => r.outcome !== 'refused')).toHaveLength(2);
+      expect(agentLegs()).toBe(2);
+    }, 60000);
+
+    it('given a /call that reaches the bot long after it was sent, then it is refused as stale with a short reply, and nothing is dialed', async () => {
+      await startWith();
+
+      await agent.send('/call +12025550123', { date: Math.floor((Date.now() - 2 * CALL_REQUEST_MAX_AGE_MS) / 1000) });
+
+      await agent.waitFor(/^❌ That call request reached me more than \d+ s after you sent it, so I did not place it\./);
+      expect(invited()).toEqual([]);
+      expect((await requests(1))[0]).toMatchObject({ outcome: 'refused', detail: expect.stringMatching(/^stale \(ageS=\d+\)$/) });
+    });
   });
 });

@@ -133,6 +133,95 @@ describe(`the compliance rules in the call engine, on an in-memory ARI and ${tes
     expect(ari.ops().filter((op) => op === 'originate')).toHaveLength(2);
   });
 
+  describe('every rule is checked again when the call is placed, after any wait', () => {
+    /** Agent 2001's call takes Main's only set-up slot of the second; 2002's request then waits for the next. */
+    async function secondRequestWaiting(): Promise<{ waiting: Promise<PlaceCallResult>; settled: () => boolean }> {
+      now = NOON;
+      await start({ ROUTE_MAIN_CALLS_PER_S: '1' });
+      await addAgent(h.stores, '2001');
+      await addAgent(h.stores, '2002');
+      expect(await place('2001', '202-555-0123')).toMatchObject({ ok: true });
+      const waits: RuleWait[] = [];
+      let done = false;
+      const waiting = place('2002', '202-555-0124', (wait) => waits.push(wait)).finally(() => { done = true; });
+      await waitFor(() => waits.length === 1, { what: 'the second request waiting for its set-up slot' });
+      return { waiting, settled: () => done };
+    }
+
+    const originates = () => ari.ops().filter((op) => op === 'originate').length;
+
+    it('given a request waiting for its slot, when the number is put on the do-not-call list, then after the wait it is refused and nothing more is dialed', async () => {
+      const { waiting } = await secondRequestWaiting();
+      await h.stores.dnc.add('+12025550124', { kind: 'admin', addedBy: '1000' });
+
+      await ruleClock.advance(1000);
+
+      expect(await waiting).toMatchObject({ ok: false, refusal: 'rule', rule: { rule: 'do_not_call' } });
+      expect(originates()).toBe(1);
+    });
+
+    it('given a request waiting for its slot, when its caller ID leaves the pool, then after the wait it is refused and nothing more is dialed', async () => {
+      const { waiting } = await secondRequestWaiting();
+      await h.stores.callerIds.remove(AGENT_CALLER_ID, 'M');
+
+      await ruleClock.advance(1000);
+
+      expect(await waiting).toMatchObject({ ok: false, refusal: 'rule', rule: { rule: 'caller_id_not_verified' } });
+      expect(originates()).toBe(1);
+    });
+
+    it('given a request waiting for its slot, when the agent is revoked, then it ends at once, before its slot, as stopped, with nothing dialed', async () => {
+      const { waiting, settled } = await secondRequestWaiting();
+      await h.stores.agents.revoke('2002');
+
+      await h.engine.stopRequestsOf('2002', 'revoked');
+
+      expect(settled()).toBe(true);
+      expect(await waiting).toMatchObject({ ok: false, refusal: 'stopped', stopped: 'revoked' });
+      expect((await h.stores.audit.latest(1))[0]).toMatchObject({ action: 'call_refused', actor: '2002', details: 'stopped (revoked)' });
+      await ruleClock.advance(1000);
+      expect(originates()).toBe(1);
+    });
+
+    it('given a request waiting for its slot, when the agent is suspended where the engine is not told (another instance), then the wait ends once the agent is read again, with nothing dialed', async () => {
+      const { waiting } = await secondRequestWaiting();
+
+      await h.stores.agents.suspend('2002');
+
+      // The rule's clock stands still: only reading the agent again can end the wait.
+      expect(await waiting).toMatchObject({ ok: false, refusal: 'stopped', stopped: 'access_ended' });
+      await ruleClock.advance(1000);
+      expect(originates()).toBe(1);
+    });
+  });
+
+  describe('one decision at a time: requests at the same instant never both pass a limit', () => {
+    const AGENTS = ['2001', '2002', '2003'];
+
+    it.each([
+      ['CAP_NUMBER_PER_DAY=1, all three calling one number', { CAP_NUMBER_PER_DAY: '1' }, true, { refusal: 'rule', rule: { rule: 'number_cap', period: 'day', limit: 1, placed: 1 } }],
+      ['ROUTE_MAIN_MAX_CALLS=1', { ROUTE_MAIN_MAX_CALLS: '1' }, false, { refusal: 'rule', rule: { rule: 'route_busy', route: 'M', limit: 1, live: 1 } }],
+      ['MAX_CONCURRENT_CALLS=1', { MAX_CONCURRENT_CALLS: '1' }, false, { refusal: 'capacity' }],
+    ])('given %s, when three agents ask at the same instant, then exactly one call is placed, round after round', async (_what, env, oneNumber, refused) => {
+      now = NOON;
+      await start(env);
+      for (const id of AGENTS) await addAgent(h.stores, id);
+      for (let round = 0; round < 6; round += 1) {
+        // A new number every round: the capped one has had no call yet.
+        const numberOf = (i: number) => `+1202555${String(1000 + round * 3 + (oneNumber ? 0 : i))}`;
+        const results = await Promise.all(AGENTS.map((id, i) => place(id, numberOf(i))));
+
+        expect(results.filter((r) => r.ok)).toHaveLength(1);
+        expect(results.filter((r) => !r.ok)).toEqual([expect.objectContaining(refused), expect.objectContaining(refused)]);
+        // The round's call ends before the next round asks.
+        for (const call of h.engine.liveCalls()) h.engine.cancelCall(call.context.callId, 'agent');
+        await waitFor(() => h.engine.callsInFlight() === 0, { what: `round ${round}'s call ended` });
+        await h.engine.settled();
+      }
+      expect(ari.ops().filter((op) => op === 'originate')).toHaveLength(6);
+    });
+  });
+
   describe('the caller ID rule', () => {
     it('given a verified caller ID that is then removed from the pool, then the very next request is refused, audited with its facts, and nothing is dialed', async () => {
       now = NOON;

@@ -11,6 +11,7 @@ import { createStores } from '../../store';
 import { OPEN_RULES_ENV } from '../support/bot-harness';
 import { seedVerifiedCallerIds } from '../support/caller-id-pool';
 import { closeDatabase, freshDatabaseUrl, testDatabaseKind } from '../support/test-database';
+import { waitFor } from '../support/wait-for';
 
 const onPostgres = testDatabaseKind() === 'postgres' ? describe : describe.skip;
 const SERVER = { id: 'a1', url: 'http://127.0.0.1:1', username: 'callbot', password: 'x', routes: ['M' as const, 'D' as const], weight: 1 };
@@ -74,5 +75,26 @@ onPostgres('global limits across instances', () => {
       expect(results.filter((r) => r.ok)).toHaveLength(1);
       expect(results.flatMap((r) => (r.ok ? [] : [r.refusal]))).toEqual([refusal]);
     }
+  });
+
+  it.each([
+    // One set-up a second: the do-not-call list is read again when the turn comes.
+    ['the number is put on the do-not-call list', { ROUTE_MAIN_CALLS_PER_S: '1' }, { refusal: 'rule', rule: { rule: 'do_not_call' } }],
+    // One set-up every 5 s: the request reads its agent again while it waits, and ends long before its turn.
+    ['the agent is revoked on another instance', { ROUTE_MAIN_CALLS_PER_S: '0.2', ROUTE_RATE_MAX_WAIT_S: '10' }, { refusal: 'stopped', stopped: 'access_ended' }],
+  ])('given a request waiting for its route\'s set-up slot, when %s, then it is refused and only the first call is placed', async (what, env, refused) => {
+    const desk = await instanceDesk(env);
+    expect(await desk.placeCall({ agentTelegramId: '2001', targetInput: '+12025550123' })).toMatchObject({ ok: true });
+    let waits = 0;
+    const waiting = desk.placeCall({ agentTelegramId: '2002', targetInput: '+12025550124', onWaiting: () => { waits += 1; } });
+    await waitFor(() => waits === 1, { what: 'the second request waiting for its slot' });
+
+    const stores = createStores(sources[0]!);
+    if (what.includes('do-not-call')) await stores.dnc.add('+12025550124', { kind: 'admin', addedBy: '1' });
+    else await stores.agents.revoke('2002');
+
+    expect(await waiting).toMatchObject({ ok: false, ...refused });
+    const [placed] = await sources[0]!.query(`SELECT count(*)::int AS n FROM calls WHERE outcome IS NULL OR outcome <> 'refused'`);
+    expect(placed).toEqual({ n: 1 });
   });
 });

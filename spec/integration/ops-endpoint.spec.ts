@@ -129,7 +129,10 @@ describe('operators\' endpoint, not configured', () => {
   it('given no METRICS_PORT, then nothing listens and nothing is hooked into the engine or the bot', async () => {
     const config = loadConfig(TEST_ENV);
     const ops = new Operations(config.metrics, silentLogger());
-    const calls = { recordCallRequest: async () => undefined, recordCallTransition: async () => undefined, liveCalls: async () => [] };
+    const calls = {
+      recordCallRequest: async () => undefined, recordCallTransition: async () => undefined, liveCalls: async () => [],
+      latestPlacedCallOfAgent: async () => null, placingAlone: <T>(step: () => Promise<T>) => step(),
+    };
     expect(ops.engineHooks(calls)).toEqual({ calls });
     expect(ops.telegramFetch).toBeUndefined();
     let subscriptions = 0;

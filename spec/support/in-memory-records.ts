@@ -36,6 +36,17 @@ export class InMemoryRecords implements AgentDirectory, CallRecords, AuditTrail 
       .map((c) => ({ id: c.id, stage: c.stage, telegramChatId: c.telegramChatId ?? null, statusMessageId: c.statusMessageId ?? null }));
   }
 
+  async latestPlacedCallOfAgent(agentId: number): Promise<{ requestedAt: Date; endedAt: Date | null } | null> {
+    const placed = [...this.calls.values()].filter((c) => c.agentId === agentId && c.outcome !== 'refused')
+      .sort((a, b) => b.requestedAt.getTime() - a.requestedAt.getTime());
+    const [latest] = placed;
+    return latest ? { requestedAt: latest.requestedAt, endedAt: latest.endedAt ?? null } : null;
+  }
+
+  placingAlone<T>(step: () => Promise<T>): Promise<T> {
+    return step();
+  }
+
   async record(entry: { actor: string; action: string; subject?: string | null; details?: string }): Promise<void> {
     this.audit.push(entry);
   }

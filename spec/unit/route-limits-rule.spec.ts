@@ -1,15 +1,27 @@
 import { ruleRefusalText, ruleWaitText } from '../../app/texts';
 import type { RouteCode } from '../../call/call-types';
-import type { CallAttempt, RuleContext, RuleRefusal, RuleWait } from '../../rules/call-rule';
+import type { CallAttempt, HoldContext, RuleContext, RuleRefusal, RuleWait } from '../../rules/call-rule';
 import { RouteLimitsRule } from '../../rules/route-limits-rule';
 import { ManualClock } from '../support/manual-clock';
 
 const attempt = (route: RouteCode = 'M'): CallAttempt => ({ agentId: 1, agentTelegramId: '2001', target: '+12025550123', route, at: 0 });
 
 function contextWith(live: Partial<Record<RouteCode, number>>) {
+  const context: RuleContext = { liveCallsOnRoute: (route) => live[route] ?? 0 };
+  return { context, live };
+}
+
+/** A hold's context: the checks before a wait pass unless `refusal` says otherwise; `stop` aborts the wait. */
+function holdContext(refusal?: RuleRefusal) {
   const waits: RuleWait[] = [];
-  const context: RuleContext = { liveCallsOnRoute: (route) => live[route] ?? 0, waiting: (wait) => { waits.push(wait); } };
-  return { context, waits, live };
+  const stop = new AbortController();
+  let checked = 0;
+  const context: HoldContext = {
+    checkedBeforeHolding: async () => { checked += 1; return refusal; },
+    waiting: (wait) => { waits.push(wait); },
+    signal: stop.signal,
+  };
+  return { context, waits, stop, checks: () => checked };
 }
 
 describe('route limits', () => {
@@ -41,10 +53,10 @@ describe('route limits', () => {
     });
 
     it('given requests at the same instant, then they go 500 ms apart, each waiting one says so, and one that would wait too long is refused', async () => {
-      const { context, waits } = contextWith({});
+      const { context, waits } = holdContext();
       const settled: Array<{ i: number; at: number; refusal: RuleRefusal | undefined }> = [];
       for (let i = 0; i < 4; i += 1) {
-        void rule.check(attempt('M'), context).then((refusal) => { settled.push({ i, at: clock.now(), refusal }); });
+        void rule.holdBack(attempt('M'), context).then((refusal) => { settled.push({ i, at: clock.now(), refusal }); });
       }
       await clock.advance(2000);
 
@@ -61,25 +73,38 @@ describe('route limits', () => {
     });
 
     it('given the rate is free again later, then a request goes at once', async () => {
-      const { context, waits } = contextWith({});
-      await rule.check(attempt('M'), context);
+      const { context, waits } = holdContext();
+      await rule.holdBack(attempt('M'), context);
       await clock.advance(500);
-      expect(await rule.check(attempt('M'), context)).toBeUndefined();
+      expect(await rule.holdBack(attempt('M'), context)).toBeUndefined();
       expect(waits).toEqual([]);
     });
 
-    it('given the route fills up while a request waits, then it is refused as busy after the wait', async () => {
-      const { context, live } = contextWith({ M: 0 });
-      await rule.check(attempt('M'), context);
-      const waiting = rule.check(attempt('M'), context);
-      live.M = 3;
-      await clock.advance(500);
-      expect(await waiting).toEqual({ rule: 'route_busy', route: 'M', limit: 3, live: 3 });
+    it('given another rule refuses the request, then it is refused before it takes a slot', async () => {
+      const dnc: RuleRefusal = { rule: 'do_not_call', since: new Date(0) };
+      const refused = holdContext(dnc);
+      expect(await rule.holdBack(attempt('M'), refused.context)).toBe(dnc);
+      expect(refused.checks()).toBe(1);
+      const next = holdContext();
+      expect(await rule.holdBack(attempt('M'), next.context)).toBeUndefined();
+      expect(next.waits).toEqual([]);
+    });
+
+    it('given the agent is stopped while the request waits, then the wait ends at once', async () => {
+      await rule.holdBack(attempt('M'), holdContext().context);
+      const { context, stop } = holdContext();
+      let done = false;
+      const waiting = rule.holdBack(attempt('M'), context).then((refusal) => { done = true; return refusal; });
+      await clock.advance(100);
+      expect(done).toBe(false);
+      stop.abort('revoked');
+      expect(await waiting).toBeUndefined();
+      expect(clock.now()).toBe(100);
     });
 
     it('given a route with no rate, then its requests never wait', async () => {
-      const { context, waits } = contextWith({});
-      for (let i = 0; i < 5; i += 1) expect(await rule.check(attempt('D'), context)).toBeUndefined();
+      const { context, waits } = holdContext();
+      for (let i = 0; i < 5; i += 1) expect(await rule.holdBack(attempt('D'), context)).toBeUndefined();
       expect(waits).toEqual([]);
     });
   });

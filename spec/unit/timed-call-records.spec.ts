@@ -10,6 +10,8 @@ describe('timed call records', () => {
       recordCallRequest: async () => { throw refusal; },
       recordCallTransition: async () => undefined,
       liveCalls: async () => [],
+      latestPlacedCallOfAgent: async () => null,
+      placingAlone: (step) => step(),
     };
     await expect(timedCallRecords(calls, (_write, _s, ok) => seen.push({ ok })).recordCallRequest(request)).rejects.toBe(refusal);
     await new Promise((r) => setImmediate(r));
