@@ -33,6 +33,8 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
   beforeAll(() => buildApp(), 180_000);
   beforeEach(async () => {
     h = await ClusterHarness.start({ instances: 3, simulators: 2, agents: AGENTS, leaseTtlMs: LEASE_TTL_MS, env: { ASTERISK_DOWN_AFTER_S: '2' } });
+    // Started is not settled: the first instance up takes both servers and hands one back a moment later.
+    await h.serversSettled();
   });
   afterEach(() => h.stop());
 
@@ -130,7 +132,11 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
     for (const j of [0, 1]) h.sim(j).setFarEnd((endpoint) => (endpoint.includes(AGENTS[0]!.phone) ? { kind: 'answer', ringMs: 8000 } : undefined));
     await h.sendCommand(ANN, `/call ${CUSTOMER}`);
     await waitFor(() => /ringing/.test(statusOf(ANN)?.text ?? ''), { what: 'the agent\'s phone ringing', timeoutMs: 10_000 });
-    const call = await lastCallOf(ANN);
+    // The next owner edits the status message the row names: the kill comes after the row names it.
+    const call = await waitFor(async () => {
+      const ringing = await lastCallOf(ANN);
+      return ringing.status_message_id !== null ? ringing : undefined;
+    }, { what: 'the status message recorded on the call' });
     const owner = await ownerOf(call.server_id!);
     h.kill(owner.index, 'SIGKILL');
 
