@@ -11,6 +11,8 @@ const path = require('node:path');
 
 module.exports = function setUpTempRoot() {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'callbot-jest-'));
+  // Open to other users as /tmp is, for the specs that run a check as an unprivileged one.
+  fs.chmodSync(root, 0o755);
   process.env.CALLBOT_JEST_TEMP_ROOT = root;
   process.env.TMPDIR = root;
 };
