@@ -23,6 +23,8 @@ started=$SECONDS
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/callbot-node$major.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+# Other users may run this node: a spec runs a check as the unprivileged user nobody.
+chmod 755 "$work"
 
 if [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || true)" = "$major" ]; then
   nodedir=$(dirname "$(dirname "$(command -v node)")")
