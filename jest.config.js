@@ -8,5 +8,8 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   setupFiles: ['reflect-metadata'],
+  // Whatever the specs make under os.tmpdir() lives in one directory per run, removed at its end.
+  globalSetup: '<rootDir>/spec/support/temp-root-setup.js',
+  globalTeardown: '<rootDir>/spec/support/temp-root-teardown.js',
   testTimeout: 30000,
 };

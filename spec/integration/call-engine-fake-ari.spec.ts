@@ -355,8 +355,9 @@ describe('call engine on an in-memory ARI', () => {
       ari.emit({ type: 'ChannelDestroyed', channelId: `${first.callId}-agent`, cause: 17, causeText: 'User busy' });
       await firstValueFrom(first.updates.pipe(toArray()));
 
+      const waiting = jest.spyOn(h.engine as unknown as { endedCallsWritten(agentId: number): Promise<void> }, 'endedCallsWritten');
       const next = h.engine.placeCall({ agentTelegramId: '2001', targetInput: '2025550123' });
-      await new Promise((r) => setTimeout(r, 20));
+      await waitFor(() => waiting.mock.calls.length > 0, { what: 'the next request waiting for the ended call\'s write' });
       expect(ari.ops().filter((op) => op === 'originate')).toHaveLength(1);
       release();
       expect((await next).ok).toBe(true);

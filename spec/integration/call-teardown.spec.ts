@@ -132,11 +132,9 @@ describe('teardown on the ARI simulator with injected faults', () => {
 
     const calls = await Promise.all(agents.map((id, i) => place(h, `+1202555${String(1000 + i)}`, id)));
     await Promise.all(calls.map((c) => firstValueFrom(c.updates.pipe(last()))));
-    await new Promise((r) => setTimeout(r, 300));
+    // The faults stop once the teardown itself has been hit.
+    await waitFor(() => sim.injectedFaults().some((f) => f.method === 'DELETE'), { what: 'a teardown request answered 500' });
     sim.clearFaults();
-
-    const faults = sim.injectedFaults();
-    expect(faults.some((f) => f.method === 'DELETE')).toBe(true); // the teardown itself was hit
     await waitFor(async () => (await listed('channels')).length === 0 && (await listed('bridges')).length === 0,
       { what: 'GET /channels and GET /bridges both empty', timeoutMs: 5_000, everyMs: 50 });
 
@@ -157,8 +155,18 @@ describe('teardown on the ARI simulator with injected faults', () => {
     sim.refuseConnections(true);
     sim.dropWebSockets();
     await waitFor(() => !ari.isConnected(), { what: 'ARI disconnected' });
+    let hangupsFailed = 0;
+    const hangup = ari.hangup.bind(ari);
+    jest.spyOn(ari, 'hangup').mockImplementation(async (channelId) => {
+      try {
+        return await hangup(channelId);
+      } catch (err) {
+        hangupsFailed += 1;
+        throw err;
+      }
+    });
     h.engine.cancelCall(call.callId, 'agent');
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor(() => hangupsFailed >= 2, { what: 'the teardown tried while ARI is away' });
     expect(sim.channels().length).toBe(2);
     sim.refuseConnections(false);
     await waitFor(() => sim.channels().length === 0 && sim.bridges().length === 0, { what: 'channels and bridge gone after the reconnect', timeoutMs: 3_000 });

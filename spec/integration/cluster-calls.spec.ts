@@ -33,6 +33,8 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
   beforeAll(() => buildApp(), 180_000);
   beforeEach(async () => {
     h = await ClusterHarness.start({ instances: 3, simulators: 2, agents: AGENTS, leaseTtlMs: LEASE_TTL_MS, env: { ASTERISK_DOWN_AFTER_S: '2' } });
+    // Started is not settled: the first instance up takes both servers and hands one back a moment later.
+    await h.serversSettled();
   });
   afterEach(() => h.stop());
 
@@ -130,7 +132,11 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
     for (const j of [0, 1]) h.sim(j).setFarEnd((endpoint) => (endpoint.includes(AGENTS[0]!.phone) ? { kind: 'answer', ringMs: 8000 } : undefined));
     await h.sendCommand(ANN, `/call ${CUSTOMER}`);
     await waitFor(() => /ringing/.test(statusOf(ANN)?.text ?? ''), { what: 'the agent\'s phone ringing', timeoutMs: 10_000 });
-    const call = await lastCallOf(ANN);
+    // The next owner edits the status message the row names: the kill comes after the row names it.
+    const call = await waitFor(async () => {
+      const ringing = await lastCallOf(ANN);
+      return ringing.status_message_id !== null ? ringing : undefined;
+    }, { what: 'the status message recorded on the call' });
     const owner = await ownerOf(call.server_id!);
     h.kill(owner.index, 'SIGKILL');
 
@@ -200,7 +206,8 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
     const resumedAt = performance.now();
     h.kill(owner.index, 'SIGCONT');
     await waitFor(() => h.logsOf(owner.index).some((l) => l.message === 'no longer owning Asterisk server'), { what: 'the paused one letting go' });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Its presence lapsed while it was paused: renewed, it has run its timers, after any event that was waiting for it.
+    await waitFor(async () => (await h.holderOf(`instance:${owner.id}`))?.id === owner.id, { what: 'the resumed one back at work' });
 
     expect(sim.requests().filter((r) => r.t > resumedAt && r.userAgent.includes(owner.id))).toEqual([]);
     const ended = await lastCallOf(ANN);
@@ -275,7 +282,9 @@ onPostgres('cluster: long polling, one poller at a time', () => {
     await waitFor(() => replies(2004) === 1, { what: 'the answer after the poller died', timeoutMs: LEASE_TTL_MS + 10_000 });
     const next = await h.holderOf('telegram:polling');
     expect(next?.id).not.toBe(poller!.id);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    for (const user of [2001, 2002, 2003, 2004]) expect(replies(user)).toBe(1);
+    // A later update answered: the new poller has read past every earlier one, a repeat of an old one included.
+    await h.sendCommand(2004, '/help');
+    await waitFor(() => replies(2004) === 2, { what: 'the answer to a later update' });
+    for (const user of [2001, 2002, 2003]) expect(replies(user)).toBe(1);
   });
 });

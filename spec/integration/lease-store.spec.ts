@@ -4,6 +4,7 @@ import { LeaseStore } from '../../cluster/lease-store';
 import { createDataSource, openDatabase } from '../../store/data-source';
 import { createStores } from '../../store';
 import { closeDatabase, freshDatabaseUrl, testDatabaseKind } from '../support/test-database';
+import { waitFor } from '../support/wait-for';
 
 const kind = testDatabaseKind();
 const LONG_TTL_MS = 60_000;
@@ -39,7 +40,8 @@ describe(`leases with fencing tokens on ${kind}`, () => {
     return new LeaseStore(instance);
   }
 
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Waits until the lease has expired by the database's clock. */
+  const lapsed = (name: string) => waitFor(async () => (await store.current(name)) === null, { what: `${name} lapsed`, timeoutMs: SHORT_TTL_MS + 5000, everyMs: 20 });
 
   it('given a lease nobody took, when it is acquired, then its holder has the first token', async () => {
     expect(await store.current('dispatcher')).toBeNull();
@@ -76,8 +78,7 @@ describe(`leases with fencing tokens on ${kind}`, () => {
 
   it('given a held lease, when its ttl passes by the database\'s clock, then another holder takes it over with a higher token', async () => {
     const first = await store.acquire('dispatcher', 'a', SHORT_TTL_MS) as bigint;
-    await sleep(SHORT_TTL_MS + 100);
-    expect(await store.current('dispatcher')).toBeNull();
+    await lapsed('dispatcher');
     const other = await anotherInstance();
     const second = await other.acquire('dispatcher', 'b', LONG_TTL_MS);
     expect(second).toBeGreaterThan(first);
@@ -86,7 +87,7 @@ describe(`leases with fencing tokens on ${kind}`, () => {
 
   it('given a holder that lets its lease lapse with nobody taking it, when it acquires again, then its token is raised', async () => {
     const first = await store.acquire('dispatcher', 'a', SHORT_TTL_MS) as bigint;
-    await sleep(SHORT_TTL_MS + 100);
+    await lapsed('dispatcher');
     expect(await store.acquire('dispatcher', 'a', LONG_TTL_MS)).toBeGreaterThan(first);
   });
 
@@ -111,6 +112,19 @@ describe(`leases with fencing tokens on ${kind}`, () => {
     expect(await store.current('dispatcher')).toMatchObject({ holder: 'b', token: second });
   });
 
+  /**
+   * Resolves once `on` is held up writing a lease: on PostgreSQL a session waits for a lock; on
+   * SQLite `on` has started a statement on the leases table (it then waits out the busy database).
+   */
+  function blockedWrite(on: DataSource): Promise<unknown> {
+    if (kind === 'postgres') {
+      return waitFor(async () => Number((await dataSource.query("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))[0].n) > 0,
+        { what: 'the takeover waiting for a lock', everyMs: 20 });
+    }
+    const connection = (on.driver as unknown as { databaseConnection: { on(event: 'trace', listener: (sql: string) => void): void } }).databaseConnection;
+    return new Promise<void>((resolve) => connection.on('trace', (sql) => { if (/\bleases\b/.test(sql)) resolve(); }));
+  }
+
   describe('fenced writes', () => {
     const renameAgent = (on: DataSource, name: string, fence: Fence, transaction?: QueryRunner) => {
       const p = (i: number) => on.driver.createParameter(`p${i}`, i);
@@ -125,7 +139,7 @@ describe(`leases with fencing tokens on ${kind}`, () => {
       const paused: Fence = { name: 'dispatcher', holder: 'a', token: await store.acquire('dispatcher', 'a', SHORT_TTL_MS) as bigint };
       expect(await renameAgent(dataSource, 'written by a', paused)).toBe(1);
 
-      await sleep(SHORT_TTL_MS + 100);
+      await lapsed('dispatcher');
       const other = await anotherInstance();
       const successor: Fence = { name: 'dispatcher', holder: 'b', token: await other.acquire('dispatcher', 'b', LONG_TTL_MS) as bigint };
 
@@ -151,11 +165,12 @@ describe(`leases with fencing tokens on ${kind}`, () => {
       await transaction.startTransaction();
       try {
         expect(await renameAgent(dataSource, 'written by a', fence, transaction)).toBe(1);
-        await sleep(SHORT_TTL_MS + 100);
+        await lapsed('dispatcher');
         const other = await anotherInstance();
+        const blocked = blockedWrite(instances.at(-1)!);
         let tookOver = false;
         const takeover = other.acquire('dispatcher', 'b', LONG_TTL_MS).then((token) => { tookOver = true; return token; });
-        await sleep(200);
+        await blocked;
         expect(tookOver).toBe(false);
         await transaction.commitTransaction();
         expect(await takeover).toBeGreaterThan(fence.token);

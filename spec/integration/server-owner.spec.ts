@@ -38,6 +38,8 @@ describe(`the owner of an Asterisk server, on ${kind}`, () => {
   let followed: ServerCallRow[];
   /** While pending, a round of the owner's stays in flight just after its claim statement. */
   let claimHeld: Promise<void> | undefined;
+  /** How many claim statements have returned. */
+  let claimsRun: number;
 
   beforeEach(async () => {
     ({ dataSource } = await openDatabase(await freshDatabaseUrl()));
@@ -50,10 +52,12 @@ describe(`the owner of an Asterisk server, on ${kind}`, () => {
     wake = new Subject();
     followed = [];
     claimHeld = undefined;
+    claimsRun = 0;
     const clusterCalls = new ClusterCallStore(dataSource);
     const claimRequests = clusterCalls.claimRequests.bind(clusterCalls);
     clusterCalls.claimRequests = async (serverId, fence) => {
       const rows = await claimRequests(serverId, fence);
+      claimsRun += 1;
       await claimHeld;
       return rows;
     };
@@ -77,6 +81,12 @@ describe(`the owner of an Asterisk server, on ${kind}`, () => {
     owner.start();
     await waitFor(() => owner.engine !== undefined, { what: 'the lease taken' });
     await waitFor(async () => (await desk['deps'].clusterCalls.servers(['a1']))[0]?.connected === true, { what: 'the server recorded connected' });
+  }
+
+  /** Waits for the database's expiry of the owner's lease (its own clock stands still), and lets another instance take it. */
+  async function takenOverByAnother(): Promise<void> {
+    const leases = new LeaseStore(dataSource);
+    await waitFor(() => leases.acquire(serverLeaseName('a1'), 'two', 60_000), { what: 'the lease lapsed and taken by another', timeoutMs: TTL_MS + 5000 });
   }
 
   async function connectedCall(): Promise<string> {
@@ -105,10 +115,9 @@ describe(`the owner of an Asterisk server, on ${kind}`, () => {
     await owning();
     let release = (): void => {};
     claimHeld = new Promise((resolve) => { release = resolve; });
-    const claimed = jest.spyOn(desk['deps'].clusterCalls, 'claimRequests');
+    const before = claimsRun;
     wake.next('a1');
-    await waitFor(() => claimed.mock.calls.length > 0, { what: 'a round claiming' });
-    await new Promise((resolve) => setTimeout(resolve, 50)); // its claim statement has run, and found nothing
+    await waitFor(() => claimsRun > before, { what: 'a round\'s claim statement run, finding nothing' });
     const placed = await desk.placeCall({ agentTelegramId: '2001', targetInput: '+12025550123' });
     expect(placed.ok).toBe(true);
     wake.next('a1');
@@ -123,14 +132,14 @@ describe(`the owner of an Asterisk server, on ${kind}`, () => {
     const id = await connectedCall();
     const before = ari.requests.length;
     // Paused: the database's expiry passes in real time, and another instance takes the lease over.
-    await new Promise((resolve) => setTimeout(resolve, TTL_MS + 100));
-    const successor = await new LeaseStore(dataSource).acquire(serverLeaseName('a1'), 'two', 60_000);
-    expect(successor).not.toBeNull();
+    await takenOverByAnother();
+    const engine = owner.engine!;
     clock.skip(TTL_MS);
 
     ari.emit({ type: 'ChannelDestroyed', channelId: `${id}-target`, cause: 16, causeText: 'Normal Clearing' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
 
+    // The engine handles an event the moment it arrives: had this one reached it, the call would have ended by now.
+    expect(engine.liveCalls().map((c) => c.stage)).toEqual(['connected']);
     expect(ari.requests.slice(before)).toEqual([]);
     expect((await stores.calls.byId(id))?.stage).toBe('connected');
   });
@@ -139,8 +148,7 @@ describe(`the owner of an Asterisk server, on ${kind}`, () => {
     await owning();
     const id = await connectedCall();
     const old = { name: serverLeaseName('a1'), holder: 'one', token: owner.isOwner() ? (await new LeaseStore(dataSource).current(serverLeaseName('a1')))!.token : 0n };
-    await new Promise((resolve) => setTimeout(resolve, TTL_MS + 100));
-    await new LeaseStore(dataSource).acquire(serverLeaseName('a1'), 'two', 60_000);
+    await takenOverByAnother();
 
     expect(await stores.calls.recordFencedTransition(id, { stage: 'ended', outcome: 'interrupted' }, old)).toBe(false);
     expect((await stores.calls.byId(id))?.stage).toBe('connected');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import TelegramServer from 'telegram-test-api';
 import type { DataSource } from 'typeorm';
 import type { RouteCode } from '../../call/call-types';
+import { ClusterCallStore, serverLeaseName } from '../../cluster/cluster-call-store';
 import { LeaseStore } from '../../cluster/lease-store';
 import { openDatabase } from '../../store/data-source';
 import { createStores } from '../../store';
@@ -17,6 +18,7 @@ import { freePort } from './free-port';
 import { RoundRobinProxy } from './round-robin-proxy';
 import { ServiceProcess, serviceEnv } from './service-process';
 import { closeDatabase, throwawayPostgresDatabase } from './test-database';
+import { waitFor } from './wait-for';
 
 /** The ARI credentials every simulator accepts and every instance is given. */
 export const CLUSTER_ARI = { username: 'callbot', password: 'ari-secret' } as const;
@@ -199,6 +201,30 @@ export class ClusterHarness implements ChatSide {
   async holderOf(lease: string): Promise<ClusterInstance | undefined> {
     const holding = await this.withDatabase((db) => new LeaseStore(db).current(lease));
     return holding ? this.instances.find((i) => i.id === holding.holder) : undefined;
+  }
+
+  /**
+   * Cluster mode: resolves once every server has an owner connected to its ARI and the servers are
+   * shared out (no instance holds more than its share). "callbot started" comes before that: a call
+   * sent at once may be refused as "Telephony is offline", or land on a server about to be handed
+   * to another instance.
+   */
+  async serversSettled(timeoutMs = 20_000): Promise<void> {
+    const ids = this.asteriskServers().map((s) => s.id);
+    const share = Math.ceil(ids.length / this.instances.length);
+    await this.withDatabase(async (db) => {
+      const servers = new ClusterCallStore(db);
+      const leases = new LeaseStore(db);
+      await waitFor(async () => {
+        if (!(await servers.servers(ids)).every((view) => view.connected)) return false;
+        const held = new Map<string, number>();
+        for (const id of ids) {
+          const holding = await leases.current(serverLeaseName(id));
+          if (holding) held.set(holding.holder, (held.get(holding.holder) ?? 0) + 1);
+        }
+        return [...held.values()].every((count) => count <= share);
+      }, { what: 'every server owned, connected and shared out', timeoutMs, everyMs: 50 });
+    });
   }
 
   private get clusterMode(): boolean {

@@ -49,6 +49,8 @@ export class AriServer {
   private closed = false;
   /** TCP connections accepted so far (HTTP keep-alive reuse shows as requests without new ones). */
   connectionsAccepted = 0;
+  /** Of those, how many have closed since (from either end). */
+  connectionsClosed = 0;
 
   private constructor(
     private readonly httpServer: http.Server,
@@ -70,7 +72,10 @@ export class AriServer {
           return;
         }
         const server = new AriServer(httpServer, handlers, address.port);
-        httpServer.on('connection', () => { server.connectionsAccepted += 1; });
+        httpServer.on('connection', (socket) => {
+          server.connectionsAccepted += 1;
+          socket.once('close', () => { server.connectionsClosed += 1; });
+        });
         httpServer.on('request', (req, res) => server.onRequest(req, res));
         httpServer.on('upgrade', (req, socket, head) => server.onUpgrade(req, socket, head));
         resolve(server);

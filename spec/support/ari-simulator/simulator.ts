@@ -173,6 +173,11 @@ export class AriSimulator {
     return this.wire().connectionsAccepted;
   }
 
+  /** Accepted TCP connections that have closed since, from either end. */
+  connectionsClosed(): number {
+    return this.wire().connectionsClosed;
+  }
+
   dropWebSockets(): void {
     this.wire().dropSockets();
   }
