@@ -17,7 +17,8 @@ import { type CallbackAction, decodeCallback } from './menus/callback-data';
 import { pollUpdates } from './polling';
 import { activeAgent, roleOf, type Role } from './roles';
 import { ALERT, DNC_TEXT, T } from './texts';
-import { WebhookServer } from './webhook-server';
+import type { HttpListener } from './http-listener';
+import { startWebhookServer } from './webhook-server';
 
 
 /** Longer than any command needs; anything beyond is refused before it is parsed. */
@@ -31,7 +32,7 @@ const COMMAND = /^\/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+([\s\S]*))
 export class CallBot {
   readonly bot: Bot;
   private readonly chatQueues = new Map<number, Promise<void>>();
-  private webhookServer?: WebhookServer;
+  private webhookServer?: HttpListener;
   private stopPolling?: AbortController;
   private pump: Promise<void> = Promise.resolve();
   /** Abuse alerts to the super admins, and the records their Suspend buttons name. */
@@ -70,7 +71,7 @@ export class CallBot {
     this.alerts.start();
     const webhook = this.deps.config.telegram.webhook;
     if (webhook) {
-      this.webhookServer = await WebhookServer.start({
+      this.webhookServer = await startWebhookServer({
         host: webhook.host, port: webhook.port, path: new URL(webhook.url).pathname, secret: webhook.secret,
         deliver: (update) => this.bot.handleUpdate(update), logger: this.deps.logger,
       });

@@ -6,7 +6,8 @@ import type { AriConnectionState } from '../stasis/ari-port';
 import type { CallRecords } from '../stasis/call-engine-ports';
 import type { CallSetupObserver } from '../stasis/call-setup-observer';
 import { AppMetrics, type ServerState } from './metrics';
-import { OpsServer } from './ops-server';
+import type { HttpListener } from './http-listener';
+import { startOpsServer } from './ops-server';
 import { ariCheck, databaseCheck, serversCheck } from './readiness';
 import { TelegramRequestWatch } from './telegram-requests';
 import { timedCallRecords } from './timed-call-records';
@@ -29,7 +30,7 @@ export interface OperationsSources {
 export class Operations {
   readonly metrics: AppMetrics;
   readonly telegram: TelegramRequestWatch;
-  private server?: OpsServer;
+  private server?: HttpListener;
   private watching?: Subscription;
 
   /** `options`: Node's own metrics (on unless told otherwise) and the fetch the bot's requests go through (the global one). */
@@ -61,7 +62,7 @@ export class Operations {
       ...(sources.servers ? { servers: sources.servers } : {}),
       outboxDepth: () => sources.outbox.pending,
     });
-    this.server = await OpsServer.start(this.config.host, this.config.port, {
+    this.server = await startOpsServer(this.config.host, this.config.port, {
       registry: this.metrics.registry,
       checks: {
         database: databaseCheck(sources.database),

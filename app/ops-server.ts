@@ -1,7 +1,7 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../config/logger';
+import { HttpListener } from './http-listener';
 import { type ReadinessCheck, readiness } from './readiness';
 
 export interface OpsServerDeps {
@@ -14,41 +14,23 @@ export interface OpsServerDeps {
  * The operators' HTTP endpoint: /healthz (the process answers), /readyz (every dependency named,
  * 503 when one is down) and /metrics (Prometheus text). It serves nothing else and reads no body.
  */
-export class OpsServer {
-  private constructor(private readonly server: http.Server) {}
-
-  static async start(host: string, port: number, deps: OpsServerDeps): Promise<OpsServer> {
-    const server = http.createServer((req, res) => {
-      void answer(req, deps).then(
-        ({ status, type, body }) => {
-          res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
-          res.end(req.method === 'HEAD' ? undefined : body);
-        },
-        (err: unknown) => {
-          deps.logger.warn('operators\' endpoint request failed', { path: req.url, err });
-          res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
-          res.end('internal error\n');
-        },
-      );
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new Error(`operators' endpoint cannot listen on ${host}:${port}`, { cause: err })));
-      server.listen(port, host, resolve);
-    });
-    deps.logger.info('operators\' endpoint listening', { host, port });
-    return new OpsServer(server);
-  }
-
-  get address(): AddressInfo {
-    return this.server.address() as AddressInfo;
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
-  }
+export async function startOpsServer(host: string, port: number, deps: OpsServerDeps): Promise<HttpListener> {
+  const server = http.createServer((req, res) => {
+    void answer(req, deps).then(
+      ({ status, type, body }) => {
+        res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
+        res.end(req.method === 'HEAD' ? undefined : body);
+      },
+      (err: unknown) => {
+        deps.logger.warn('operators\' endpoint request failed', { path: req.url, err });
+        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('internal error\n');
+      },
+    );
+  });
+  const listener = await HttpListener.listen(server, host, port, 'operators\' endpoint');
+  deps.logger.info('operators\' endpoint listening', { host, port });
+  return listener;
 }
 
 interface Answer {

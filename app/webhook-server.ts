@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Update } from 'node-telegram-bot-api/types';
 import type { Logger } from '../config/logger';
+import { HttpListener } from './http-listener';
 
 /** Telegram's updates are a few KiB; anything near this is not one. */
 export const WEBHOOK_MAX_BODY_BYTES = 1024 * 1024;
@@ -37,44 +37,25 @@ interface Refusal {
  * headers alone, before a byte of its body is read; a body that grows past the cap while it
  * streams is cut off. Node's own timeouts answer senders that trickle (408).
  */
-export class WebhookServer {
-  private constructor(private readonly server: http.Server) {}
-
-  static async start(options: WebhookServerOptions): Promise<WebhookServer> {
-    const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-    const server = http.createServer({
-      requestTimeout,
-      // Node refuses a headers timeout longer than the request's.
-      headersTimeout: Math.min(options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout),
-      // How often Node looks for senders past those timeouts; its default (30 s) would let them run on.
-      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(requestTimeout / 4))),
+export function startWebhookServer(options: WebhookServerOptions): Promise<HttpListener> {
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const server = http.createServer({
+    requestTimeout,
+    // Node refuses a headers timeout longer than the request's.
+    headersTimeout: Math.min(options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout),
+    // How often Node looks for senders past those timeouts; its default (30 s) would let them run on.
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(requestTimeout / 4))),
+  });
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean) => {
+    serve(req, res, options, expectsContinue).catch((err: unknown) => {
+      options.logger.warn('webhook request failed', { err });
+      if (!res.headersSent) answer(res, { status: 500, text: 'internal error' });
     });
-    const handle = (req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean) => {
-      serve(req, res, options, expectsContinue).catch((err: unknown) => {
-        options.logger.warn('webhook request failed', { err });
-        if (!res.headersSent) answer(res, { status: 500, text: 'internal error' });
-      });
-    };
-    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => handle(req, res, false));
-    // A client that asks before sending its body (Expect: 100-continue) is refused before it sends any.
-    server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => handle(req, res, true));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new Error(`webhook server cannot listen on port ${options.port}`, { cause: err })));
-      server.listen(options.port, options.host, resolve);
-    });
-    return new WebhookServer(server);
-  }
-
-  get address(): AddressInfo {
-    return this.server.address() as AddressInfo;
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
-  }
+  };
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => handle(req, res, false));
+  // A client that asks before sending its body (Expect: 100-continue) is refused before it sends any.
+  server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => handle(req, res, true));
+  return HttpListener.listen(server, options.host, options.port, 'webhook server');
 }
 
 async function serve(req: http.IncomingMessage, res: http.ServerResponse, options: WebhookServerOptions, expectsContinue: boolean): Promise<void> {

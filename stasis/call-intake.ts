@@ -50,19 +50,20 @@ export type PlaceCallResult =
      */
     runsHere: boolean;
   }
-  | {
-    ok: false;
-    refusal: CallRefusal;
-    /** invalid_number: why the number was refused. */
-    number?: Extract<NumberCheck, { ok: false }>;
-    liveCallId?: string;
-    /** The checked number, when it was valid. */
-    target?: string;
-    rule?: RuleRefusal;
-    /** stale: how old the request was, in seconds. */
-    ageS?: number;
-    stopped?: StopReason;
-  };
+  | ({ ok: false; refusal: CallRefusal } & RefusalFacts);
+
+/** What a refusal says beside its code. */
+export interface RefusalFacts {
+  /** invalid_number: why the number was refused. */
+  number?: Extract<NumberCheck, { ok: false }>;
+  liveCallId?: string;
+  /** The checked number, when it was valid. */
+  target?: string;
+  rule?: RuleRefusal;
+  /** stale: how old the request was, in seconds. */
+  ageS?: number;
+  stopped?: StopReason;
+}
 
 /** A refused request of a known agent, told once its Call row and audit event are written. */
 export interface RefusedRequest {
@@ -366,15 +367,6 @@ export class CallIntake {
       ...(facts.rule ? { rule: facts.rule } : {}), ...(facts.ageS !== undefined ? { ageS: facts.ageS } : {}), ...(facts.stopped ? { stopped: facts.stopped } : {}),
     };
   }
-}
-
-interface RefusalFacts {
-  number?: Extract<NumberCheck, { ok: false }>;
-  liveCallId?: string;
-  target?: string;
-  rule?: RuleRefusal;
-  ageS?: number;
-  stopped?: StopReason;
 }
 
 type DecidedRefusal = { refusal: CallRefusal } & Pick<RefusalFacts, 'rule' | 'liveCallId' | 'stopped'>;

@@ -1,19 +1,20 @@
 import type { Update } from 'node-telegram-bot-api/types';
-import { WebhookServer } from '../../app/webhook-server';
+import type { HttpListener } from '../../app/http-listener';
+import { startWebhookServer } from '../../app/webhook-server';
 import { silentLogger } from '../../config/logger';
 import { sendHeadAndWait } from '../support/raw-http';
 
 const SECRET = 'webhook-secret_0123456789';
 
 describe('webhook server', () => {
-  let server: WebhookServer;
+  let server: HttpListener;
   const delivered: Update[] = [];
   let deliver: (update: Update) => Promise<void>;
 
   beforeEach(async () => {
     delivered.length = 0;
     deliver = async (update) => void delivered.push(update);
-    server = await WebhookServer.start({
+    server = await startWebhookServer({
       host: '127.0.0.1', port: 0, path: '/telegram', secret: SECRET, logger: silentLogger(),
       deliver: (update) => deliver(update), headersTimeoutMs: 300, requestTimeoutMs: 300,
     });
