@@ -1,4 +1,4 @@
-import { DataSource, type FindOptionsWhere, In, IsNull, MoreThan, Not, Or, Repository } from 'typeorm';
+import { DataSource, type FindOptionsWhere, In, IsNull, MoreThan, Not, Or, type QueryRunner, Repository } from 'typeorm';
 import { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
 import { Call } from '../entities';
 import { LIVE_STAGES } from '../call/call-types';
@@ -60,32 +60,26 @@ export class CallStore {
    * LimitReached (nothing written) or AgentHasLiveCall.
    */
   async recordCallRequestWithinLimits(call: NewCall & { route: RouteCode; target: string }, limits: PlacementLimits): Promise<void> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    const calls = runner.manager.getRepository(Call);
     try {
-      await runner.startTransaction();
-      if (this.dataSource.options.type === 'postgres') await runner.query('SELECT pg_advisory_xact_lock($1)', [PLACEMENT_LOCK]);
-      const live = await calls.count({ where: { stage: Not('ended') } });
-      if (live >= limits.maxConcurrent) throw new LimitReached({ limit: 'concurrent_calls', max: limits.maxConcurrent, live });
-      if (limits.routeMax !== null) {
-        const onRoute = await calls.count({ where: { stage: Not('ended'), route: call.route } });
-        if (onRoute >= limits.routeMax) throw new LimitReached({ limit: 'route_calls', route: call.route, max: limits.routeMax, live: onRoute });
-      }
-      for (const [period, max, windowMs] of [['day', limits.numberPerDay, DAY_MS], ['7_days', limits.numberPer7Days, 7 * DAY_MS]] as const) {
-        if (max === null) continue;
-        const placed = await calls.count({ where: placedSince({ target: call.target }, new Date(call.requestedAt.getTime() - windowMs)) });
-        if (placed >= max) throw new LimitReached({ limit: 'number_calls', period, max, placed });
-      }
-      const insert = this.writes.insert(call);
-      await runner.query(insert.sql, insert.parameters);
-      await runner.commitTransaction();
+      await this.underPlacementLock(async (runner) => {
+        const calls = runner.manager.getRepository(Call);
+        const live = await calls.count({ where: { stage: Not('ended') } });
+        if (live >= limits.maxConcurrent) throw new LimitReached({ limit: 'concurrent_calls', max: limits.maxConcurrent, live });
+        if (limits.routeMax !== null) {
+          const onRoute = await calls.count({ where: { stage: Not('ended'), route: call.route } });
+          if (onRoute >= limits.routeMax) throw new LimitReached({ limit: 'route_calls', route: call.route, max: limits.routeMax, live: onRoute });
+        }
+        for (const [period, max, windowMs] of [['day', limits.numberPerDay, DAY_MS], ['7_days', limits.numberPer7Days, 7 * DAY_MS]] as const) {
+          if (max === null) continue;
+          const placed = await calls.count({ where: placedSince({ target: call.target }, new Date(call.requestedAt.getTime() - windowMs)) });
+          if (placed >= max) throw new LimitReached({ limit: 'number_calls', period, max, placed });
+        }
+        const insert = this.writes.insert(call);
+        await runner.query(insert.sql, insert.parameters);
+      });
     } catch (err) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       if (violatesUniqueIndex(err, ONE_LIVE_CALL_PER_AGENT)) throw new AgentHasLiveCall(call.agentId, { cause: err });
       throw err;
-    } finally {
-      await runner.release();
     }
   }
 
@@ -97,12 +91,20 @@ export class CallStore {
    */
   async placingAlone<T>(step: () => Promise<T>): Promise<T> {
     if (this.dataSource.options.type !== 'postgres') return step();
+    return this.underPlacementLock(step);
+  }
+
+  /**
+   * One transaction holding the placement lock on PostgreSQL (SQLite's single writer needs none),
+   * committed when `work` resolves and rolled back when it throws.
+   */
+  private async underPlacementLock<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
       await runner.startTransaction();
-      await runner.query('SELECT pg_advisory_xact_lock($1)', [PLACEMENT_LOCK]);
-      const result = await step();
+      if (this.dataSource.options.type === 'postgres') await runner.query('SELECT pg_advisory_xact_lock($1)', [PLACEMENT_LOCK]);
+      const result = await work(runner);
       await runner.commitTransaction();
       return result;
     } catch (err) {
