@@ -1,4 +1,4 @@
-import { OPERATOR } from './texts';
+import { OPERATOR } from '../telegram/texts';
 
 /**
  * The service's own options. Returns the exit code when the command line asks for something other

@@ -10,7 +10,7 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 
-import type { AriPort } from '../stasis/ari-port';
+import type { AriPort } from '../ari/ari-port';
 import { type Summary, summarize } from './stats';
 
 const epochNow = (): number => performance.timeOrigin + performance.now();

@@ -8,9 +8,9 @@ import { Subject } from 'rxjs';
 
 import { DIAL_HOLD_MS } from '../call/call-machine';
 import type { CallStage } from '../call/call-types';
-import { READ_EVENTS, peekEventType, readAriEvent } from '../stasis/ari-events';
-import { AriEventSocket } from '../stasis/ari-event-socket';
-import { AriRest } from '../stasis/ari-rest';
+import { READ_EVENTS, peekEventType, readAriEvent } from '../ari/ari-events';
+import { AriEventSocket } from '../ari/ari-event-socket';
+import { AriRest } from '../ari/ari-rest';
 import { type TrackedUpdate, Tracker } from './call-tracker';
 import type { Driver } from './engine-app';
 import type { SimProcess } from './sim-client';

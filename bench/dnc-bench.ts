@@ -13,10 +13,10 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 
-import { importDncLines } from '../dnc/dnc-import';
-import { dncLineReader } from '../dnc/dnc-line';
+import { importDncLines } from '../compliance/dnc-import';
+import { dncLineReader } from '../compliance/dnc-line';
 import { openDatabase } from '../store/data-source';
-import { DoNotCallRule } from '../rules/do-not-call-rule';
+import { DoNotCallRule } from '../compliance/rules/do-not-call-rule';
 import { createStores } from '../store';
 import { dncNumber } from '../store/dnc-store';
 import { summarize, table } from './stats';

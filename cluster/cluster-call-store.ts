@@ -1,10 +1,12 @@
 import type { DataSource } from 'typeorm';
 import type { CallStage, RouteCode } from '../call/call-types';
-import type { CallContext } from '../call/call-update';
+import type { RecordedCallRow } from '../engine/call-engine-ports';
 import { databaseNowMs } from './database-clock';
 import type { Fence } from './fenced-update';
 import { fencedUpdate } from './fenced-update';
 import { returningRows } from './statement-result';
+import { CallRowSql } from '../store/call-row-sql';
+import type { CallPatch } from '../store/call-store';
 
 /** The channel every instance listens on: the payload is the id of the server whose owner should look. */
 export const CALLS_CHANNEL = 'callbot_calls';
@@ -15,22 +17,7 @@ export function serverLeaseName(serverId: string): string {
 }
 
 /** A Call row as the owner of its server needs it to run or take over the call. */
-export interface ServerCallRow {
-  id: string;
-  /** Who calls whom, as the call's observers see it. */
-  context: CallContext;
-  agentEndpoint: string;
-  targetEndpoint: string;
-  stage: CallStage;
-  requestedAt: Date;
-  agentRingingAt: Date | null;
-  agentAnsweredAt: Date | null;
-  targetRingingAt: Date | null;
-  connectedAt: Date | null;
-  telegramChatId: string | null;
-  statusMessageId: number | null;
-  cancelRequestedBy: 'agent' | 'admin' | 'system' | null;
-}
+export type ServerCallRow = RecordedCallRow;
 
 /** A server as every instance sees it: whether an owner holds it and says its ARI is connected, and its live calls. */
 export interface ServerView {
@@ -51,9 +38,21 @@ type Row = Record<string, unknown>;
  */
 export class ClusterCallStore {
   private readonly now: string;
+  private readonly writes: CallRowSql;
 
   constructor(private readonly dataSource: DataSource) {
     this.now = databaseNowMs(dataSource);
+    this.writes = new CallRowSql(dataSource);
+  }
+
+  /**
+   * The owner of the call's server writes its changes only while it still holds the server's lease:
+   * false when the fence is no longer the lease's, and nothing was written.
+   */
+  async recordFencedTransition(id: string, patch: CallPatch, fence: Fence): Promise<boolean> {
+    const update = this.writes.update(id, patch);
+    if (!update) return true;
+    return (await fencedUpdate(this.dataSource, update.sql, update.parameters, fence)) > 0;
   }
 
   /** Wakes the owner of `serverId` (a request to start, or a cancel). */

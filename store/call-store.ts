@@ -8,7 +8,6 @@ import { AgentHasLiveCall } from '../call/agent-has-live-call';
 import { LimitReached } from '../call/limit-reached';
 import type { RouteCode } from '../call/call-types';
 import { violatesUniqueIndex } from './unique-violation';
-import { type Fence, fencedUpdate } from '../cluster/fenced-update';
 
 /** The index keeping one live call per agent (entities/call.entity.ts). */
 const ONE_LIVE_CALL_PER_AGENT = { name: 'uq_calls_agent_live', table: 'calls', columns: ['agent_id'] } as const;
@@ -118,16 +117,6 @@ export class CallStore {
   async recordCallTransition(id: string, patch: CallPatch): Promise<void> {
     const update = this.writes.update(id, patch);
     if (update) await this.write(update);
-  }
-
-  /**
-   * The owner of the call's server writes its changes only while it still holds the server's lease
-   * (cluster mode): false when the fence is no longer the lease's, and nothing was written.
-   */
-  async recordFencedTransition(id: string, patch: CallPatch, fence: Fence): Promise<boolean> {
-    const update = this.writes.update(id, patch);
-    if (!update) return true;
-    return (await fencedUpdate(this.dataSource, update.sql, update.parameters, fence)) > 0;
   }
 
   /** On SQLite through statements the connection keeps (see SqliteConnection); on PostgreSQL through the pool. */

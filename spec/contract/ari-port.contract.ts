@@ -1,4 +1,4 @@
-import { AriRequestError, type AriPort } from '../../stasis/ari-port';
+import { AriRequestError, type AriPort } from '../../ari/ari-port';
 import { waitFor } from '../support/wait-for';
 
 export interface PortUnderTest {

@@ -1,5 +1,5 @@
 import { silentLogger } from '../../config/logger';
-import { AriAdapter } from '../../stasis/ari-adapter';
+import { AriAdapter } from '../../ari/ari-adapter';
 import { AriSimulator } from '../support/ari-simulator';
 import { FakeAri } from '../support/fake-ari';
 import { waitFor } from '../support/wait-for';

@@ -21,7 +21,7 @@ const QUIET_AFTER_TAKEOVER_MS = 2000;
  * of the polling lease. What the simulator scenarios (spec/integration/cluster-calls.spec.ts)
  * cannot show: that a real Asterisk keeps a call's channels and bridge, in Stasis, while the app
  * that owns them is gone, and hands them to the next WebSocket of the same app. The servers are
- * shared out, one an instance (fleet/fair-share.ts); each scenario kills whichever instance owns the
+ * shared out, one an instance (cluster/fair-share.ts); each scenario kills whichever instance owns the
  * call's server, as the leases table says, and the survivor takes that server on as well.
  */
 describe('e2e: cluster mode, two callbot instances over two real Asterisk servers', () => {

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { firstValueFrom, filter } from 'rxjs';
 import WebSocket from 'ws';
 import { createLogger, silentLogger } from '../../config/logger';
-import { AriAdapter } from '../../stasis/ari-adapter';
+import { AriAdapter } from '../../ari/ari-adapter';
 import { AriSimulator } from '../support/ari-simulator';
 import { freePort } from '../support/free-port';
 import { waitFor } from '../support/wait-for';

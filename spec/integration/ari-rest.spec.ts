@@ -1,4 +1,4 @@
-import { AriRest } from '../../stasis/ari-rest';
+import { AriRest } from '../../ari/ari-rest';
 import { AriSimulator } from '../support/ari-simulator';
 import { waitFor } from '../support/wait-for';
 

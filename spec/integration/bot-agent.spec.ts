@@ -1,4 +1,4 @@
-import { T } from '../../app/texts';
+import { T } from '../../telegram/texts';
 import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
 import { waitFor } from '../support/wait-for';
 

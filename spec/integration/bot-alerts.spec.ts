@@ -1,4 +1,4 @@
-import { ALERT, T } from '../../app/texts';
+import { ALERT, T } from '../../telegram/texts';
 import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
 import { waitFor } from '../support/wait-for';
 

@@ -1,4 +1,4 @@
-import { CALL_REQUEST_MAX_AGE_MS } from '../../stasis/call-intake';
+import { CALL_REQUEST_MAX_AGE_MS } from '../../engine/call-intake';
 import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
 import { waitFor } from '../support/wait-for';
 

@@ -1,5 +1,5 @@
-import { ALERT, T } from '../../app/texts';
-import { localTime } from '../../rules/calling-window';
+import { ALERT, T } from '../../telegram/texts';
+import { localTime } from '../../compliance/rules/calling-window';
 import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
 import { waitFor } from '../support/wait-for';
 

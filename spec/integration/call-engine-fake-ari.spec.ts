@@ -1,11 +1,11 @@
 import { firstValueFrom, toArray } from 'rxjs';
-import { callRefusalText } from '../../app/texts';
+import { callRefusalText } from '../../telegram/texts';
 import type { CallUpdate } from '../../call/call-update';
 import { DIAL_HOLD_MS } from '../../call/call-machine';
 import { addAgent, type EngineHarness, startEngine } from '../support/engine-harness';
 import { FakeAri } from '../support/fake-ari';
 import { waitFor } from '../support/wait-for';
-import type { CallAttempt, CallRule } from '../../rules/call-rule';
+import type { CallAttempt, CallRule } from '../../compliance/rules/call-rule';
 
 describe('call engine on an in-memory ARI', () => {
   let ari: FakeAri;

@@ -1,7 +1,7 @@
-import { callRefusalText } from '../../app/texts';
-import { createCallRules } from '../../rules';
-import type { CallRule, RuleWait } from '../../rules/call-rule';
-import type { PlaceCallResult } from '../../stasis/call-engine';
+import { callRefusalText } from '../../telegram/texts';
+import { createCallRules } from '../../compliance/rules';
+import type { CallRule, RuleWait } from '../../compliance/rules/call-rule';
+import type { PlaceCallResult } from '../../engine/call-engine';
 import { addAgent, type EngineHarness, startEngine } from '../support/engine-harness';
 import { seedVerifiedCallerIds } from '../support/caller-id-pool';
 import { FakeAri } from '../support/fake-ari';

@@ -1,5 +1,5 @@
 import { firstValueFrom, last, toArray } from 'rxjs';
-import type { AriAdapter } from '../../stasis/ari-adapter';
+import type { AriAdapter } from '../../ari/ari-adapter';
 import type { CallUpdate } from '../../call/call-update';
 import type { AriSimulator } from '../support/ari-simulator';
 import { simulatedAri } from '../support/simulated-ari';

@@ -1,8 +1,8 @@
 import { firstValueFrom, last } from 'rxjs';
 import { loadConfig } from '../../config/config';
 import { silentLogger } from '../../config/logger';
-import { CallEngine } from '../../stasis/call-engine';
-import type { AgentDirectory, AuditTrail, CallRecords } from '../../stasis/call-engine-ports';
+import { CallEngine } from '../../engine/call-engine';
+import type { AgentDirectory, AuditTrail, CallRecords } from '../../engine/call-engine-ports';
 import { addAgent, startEngine, TEST_ENV } from '../support/engine-harness';
 import { FakeAri } from '../support/fake-ari';
 import { InMemoryRecords } from '../support/in-memory-records';

@@ -1,7 +1,7 @@
 import { firstValueFrom, last } from 'rxjs';
-import type { AriAdapter } from '../../stasis/ari-adapter';
+import type { AriAdapter } from '../../ari/ari-adapter';
 import type { CallPatch } from '../../store/call-store';
-import type { TeardownRetryPolicy } from '../../stasis/teardown-retry';
+import type { TeardownRetryPolicy } from '../../engine/teardown-retry';
 import type { AriSimulator } from '../support/ari-simulator';
 import { simulatedAri } from '../support/simulated-ari';
 import { addAgent, type EngineHarness, startEngine } from '../support/engine-harness';

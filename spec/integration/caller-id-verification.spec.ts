@@ -1,7 +1,7 @@
 import { silentLogger } from '../../config/logger';
-import { AriAdapter } from '../../stasis/ari-adapter';
-import { CODE_ATTEMPTS, CODE_LENGTH, CallerIdVerification, type VerifyStart } from '../../stasis/caller-id-verification';
-import { VerificationRunner } from '../../stasis/verification-runner';
+import { AriAdapter } from '../../ari/ari-adapter';
+import { CODE_ATTEMPTS, CODE_LENGTH, CallerIdVerification, type VerifyStart } from '../../verification/caller-id-verification';
+import { VerificationRunner } from '../../verification/verification-runner';
 import { AriSimulator } from '../support/ari-simulator';
 import type { SentEvent } from '../support/ari-simulator/simulator';
 import { type EngineHarness, startEngine } from '../support/engine-harness';

@@ -1,4 +1,4 @@
-import { T } from '../../app/texts';
+import { T } from '../../telegram/texts';
 import { buildApp } from '../support/built-app';
 import { type CallRowAsStored, callsOfAgent } from '../support/call-rows';
 import { ClusterHarness, type ClusterInstance, type SeedAgent } from '../support/cluster-harness';

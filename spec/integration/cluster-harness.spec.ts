@@ -1,4 +1,4 @@
-import { T } from '../../app/texts';
+import { T } from '../../telegram/texts';
 import { buildApp } from '../support/built-app';
 import { ClusterHarness, DEFAULT_AGENTS } from '../support/cluster-harness';
 import { testDatabaseKind } from '../support/test-database';

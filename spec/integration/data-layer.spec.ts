@@ -3,7 +3,7 @@ import { openDatabase } from '../../store/data-source';
 import type { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
 import { Call, MIGRATIONS } from '../../entities';
 import { ENDED_BY_MIGRATION } from '../../entities/migrations/1766500000000-calls-one-live-per-agent';
-import { AgentHasLiveCall } from '../../stasis/call-engine-ports';
+import { AgentHasLiveCall } from '../../engine/call-engine-ports';
 import { createStores, type Stores } from '../../store';
 import { SqliteConnection } from '../../store/sqlite-connection';
 import { closeDatabase, freshDatabaseUrl, testDatabaseKind } from '../support/test-database';

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
-import { dncLineReader } from '../../dnc/dnc-line';
-import { importDncLines } from '../../dnc/dnc-import';
+import { dncLineReader } from '../../compliance/dnc-line';
+import { importDncLines } from '../../compliance/dnc-import';
 import { openDatabase } from '../../store/data-source';
-import { DoNotCallRule } from '../../rules/do-not-call-rule';
+import { DoNotCallRule } from '../../compliance/rules/do-not-call-rule';
 import { createStores, type Stores } from '../../store';
 import { dncKey } from '../../store/dnc-store';
 import { closeDatabase, freshDatabaseUrl, testDatabaseKind } from '../support/test-database';

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { silentLogger } from '../../config/logger';
 import { LeaseStore } from '../../cluster/lease-store';
-import { FairShare, type ShareOfServers } from '../../fleet/fair-share';
+import { FairShare, type ShareOfServers } from '../../cluster/fair-share';
 import { openDatabase } from '../../store/data-source';
 import { closeDatabase, freshDatabaseUrl, testDatabaseKind } from '../support/test-database';
 import { waitFor } from '../support/wait-for';

@@ -1,8 +1,8 @@
 import { Observable, firstValueFrom, last } from 'rxjs';
-import { Operations } from '../../app/operations';
+import { Operations } from '../../ops/operations';
 import { loadConfig } from '../../config/config';
 import { silentLogger } from '../../config/logger';
-import type { AriAdapter } from '../../stasis/ari-adapter';
+import type { AriAdapter } from '../../ari/ari-adapter';
 import type { AriSimulator } from '../support/ari-simulator';
 import { simulatedAri } from '../support/simulated-ari';
 import { TEST_ENV, addAgent, type EngineHarness, startEngine } from '../support/engine-harness';

@@ -4,8 +4,8 @@ import { silentLogger } from '../../config/logger';
 import { loadConfig } from '../../config/config';
 import { ClusterCallStore, type ServerCallRow, serverLeaseName } from '../../cluster/cluster-call-store';
 import { LeaseStore } from '../../cluster/lease-store';
-import { ClusterDesk } from '../../fleet/cluster-desk';
-import { type OwnedAri, ServerOwner } from '../../fleet/server-owner';
+import { ClusterDesk } from '../../cluster/cluster-desk';
+import { type OwnedAri, ServerOwner } from '../../cluster/server-owner';
 import { openDatabase } from '../../store/data-source';
 import { createStores, type Stores } from '../../store';
 import { seedVerifiedCallerIds } from '../support/caller-id-pool';
@@ -63,7 +63,7 @@ describe(`the owner of an Asterisk server, on ${kind}`, () => {
     };
     owner = new ServerOwner({
       server: { ...SERVER, routes: [...SERVER.routes] }, config, instanceId: 'one', leaseTtlMs: TTL_MS, serverDownAfterS: 10, handBackAfterS: 5, stayAwayS: 30,
-      leases: new LeaseStore(dataSource), clusterCalls, calls: stores.calls, agents: stores.agents, audit: stores.audit, logger: silentLogger(),
+      leases: new LeaseStore(dataSource), clusterCalls, agents: stores.agents, audit: stores.audit, logger: silentLogger(),
       wakeUps: wake, follow: (row) => followed.push(row), connectAri: () => ari, clock, now: () => clock.now(),
     });
     desk = new ClusterDesk({
@@ -150,7 +150,7 @@ describe(`the owner of an Asterisk server, on ${kind}`, () => {
     const old = { name: serverLeaseName('a1'), holder: 'one', token: owner.isOwner() ? (await new LeaseStore(dataSource).current(serverLeaseName('a1')))!.token : 0n };
     await takenOverByAnother();
 
-    expect(await stores.calls.recordFencedTransition(id, { stage: 'ended', outcome: 'interrupted' }, old)).toBe(false);
+    expect(await new ClusterCallStore(dataSource).recordFencedTransition(id, { stage: 'ended', outcome: 'interrupted' }, old)).toBe(false);
     expect((await stores.calls.byId(id))?.stage).toBe('connected');
   });
 

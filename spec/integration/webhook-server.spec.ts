@@ -1,6 +1,6 @@
 import type { Update } from 'node-telegram-bot-api/types';
-import type { HttpListener } from '../../app/http-listener';
-import { startWebhookServer } from '../../app/webhook-server';
+import type { HttpListener } from '../../ops/http-listener';
+import { startWebhookServer } from '../../telegram/webhook-server';
 import { silentLogger } from '../../config/logger';
 import { sendHeadAndWait } from '../support/raw-http';
 

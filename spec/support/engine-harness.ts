@@ -2,9 +2,9 @@ import type { DataSource } from 'typeorm';
 import { type Config, loadConfig } from '../../config/config';
 import { silentLogger } from '../../config/logger';
 import { openDatabase } from '../../store/data-source';
-import type { AriPort } from '../../stasis/ari-port';
-import { CallEngine, type CallEngineDeps } from '../../stasis/call-engine';
-import type { CallRecords } from '../../stasis/call-engine-ports';
+import type { AriPort } from '../../ari/ari-port';
+import { CallEngine, type CallEngineDeps } from '../../engine/call-engine';
+import type { CallRecords } from '../../engine/call-engine-ports';
 import { type Stores, createStores } from '../../store';
 import { closeDatabase, freshDatabaseUrl } from './test-database';
 

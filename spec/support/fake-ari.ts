@@ -1,8 +1,8 @@
 import { BehaviorSubject, Subject } from 'rxjs';
 import type {
   AriConnectionState, AriEvent, AriPort, BridgeSnapshot, ChannelSnapshot, OriginateRequest,
-} from '../../stasis/ari-port';
-import { AriRequestError } from '../../stasis/ari-port';
+} from '../../ari/ari-port';
+import { AriRequestError } from '../../ari/ari-port';
 
 export interface FakeRequest {
   op: string;

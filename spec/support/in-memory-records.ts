@@ -1,7 +1,7 @@
-import type { CallRowPatch } from '../../stasis/call-row-writer';
+import type { CallRowPatch } from '../../engine/call-row-writer';
 import {
   type AgentDirectory, AgentHasLiveCall, type AgentRecord, type AuditTrail, type CallRecords, type CallRequestRecord, type LeftLiveCall,
-} from '../../stasis/call-engine-ports';
+} from '../../engine/call-engine-ports';
 import { LIVE_STAGES } from '../../call/call-types';
 
 type CallRow = CallRequestRecord & CallRowPatch;

@@ -1,4 +1,4 @@
-import type { OutboxClock } from '../../app/telegram-outbox';
+import type { OutboxClock } from '../../telegram/telegram-outbox';
 
 /** A clock that moves only when told, for the outbox's buckets, pauses and backoff. */
 export class ManualClock implements OutboxClock {

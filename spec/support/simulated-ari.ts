@@ -1,5 +1,5 @@
 import { silentLogger } from '../../config/logger';
-import { AriAdapter } from '../../stasis/ari-adapter';
+import { AriAdapter } from '../../ari/ari-adapter';
 import { AriSimulator } from './ari-simulator';
 
 export const SIM_CREDENTIALS = { username: 'callbot', password: 'test-password' } as const;

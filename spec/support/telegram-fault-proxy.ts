@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type net from 'node:net';
-import { TokenBucket } from '../../app/telegram-outbox';
+import { TokenBucket } from '../../telegram/telegram-outbox';
 import { closeServer, readBody } from './http-util';
 
 /** What the proxy does with one Bot API request. */

@@ -1,4 +1,4 @@
-import { type AbuseAlert, AbuseDetector, type AbuseObservation, type AlertThresholds } from '../../alerts/abuse-detector';
+import { type AbuseAlert, AbuseDetector, type AbuseObservation, type AlertThresholds } from '../../compliance/abuse-detector';
 import { ManualClock } from '../support/manual-clock';
 
 const MIN = 60_000;

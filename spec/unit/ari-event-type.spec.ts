@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { peekEventType, readAriEvent } from '../../stasis/ari-events';
+import { peekEventType, readAriEvent } from '../../ari/ari-events';
 
 /** Real Asterisk events, recorded by `npm run capture:asterisk`: one directory per version. */
 const FIXTURES = path.resolve(__dirname, '../fixtures');

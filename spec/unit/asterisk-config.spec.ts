@@ -70,7 +70,7 @@ describe('bundled Asterisk configuration', () => {
     it('when rendered without HTTP settings, then ARI listens on 127.0.0.1:8088 only', () => {
       expect(sections(files['http.conf']!).find((s) => s.name === 'general')?.options).toMatchObject({
         enabled: ['yes'], bindaddr: ['127.0.0.1'], bindport: ['8088'],
-        // Above the app's 10 s idle close (stasis/ari-rest.ts), so Asterisk never closes first.
+        // Above the app's 10 s idle close (ari/ari-rest.ts), so Asterisk never closes first.
         session_keep_alive: ['15000'],
       });
     });

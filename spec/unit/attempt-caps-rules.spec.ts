@@ -1,7 +1,7 @@
-import { ruleRefusalText } from '../../app/texts';
-import { AgentCapsRule } from '../../rules/agent-caps-rule';
-import type { CallAttempt } from '../../rules/call-rule';
-import { NumberCapsRule } from '../../rules/number-caps-rule';
+import { ruleRefusalText } from '../../telegram/texts';
+import { AgentCapsRule } from '../../compliance/rules/agent-caps-rule';
+import type { CallAttempt } from '../../compliance/rules/call-rule';
+import { NumberCapsRule } from '../../compliance/rules/number-caps-rule';
 
 const NOW = Date.parse('2026-06-10T15:00:00Z');
 const HOUR = 3_600_000;

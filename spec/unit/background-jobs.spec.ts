@@ -1,7 +1,7 @@
-import { BackgroundJobs } from '../../app/background-jobs';
+import { BackgroundJobs } from '../../ops/background-jobs';
 import { silentLogger } from '../../config/logger';
-import { importDncLines } from '../../dnc/dnc-import';
-import { dncLineReader } from '../../dnc/dnc-line';
+import { importDncLines } from '../../compliance/dnc-import';
+import { dncLineReader } from '../../compliance/dnc-line';
 import type { DncStore } from '../../store/dnc-store';
 
 describe('background jobs', () => {

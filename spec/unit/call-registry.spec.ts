@@ -1,5 +1,5 @@
 import { initialCallState } from '../../call/call-machine';
-import { CallRegistry } from '../../stasis/call-registry';
+import { CallRegistry } from '../../engine/call-registry';
 import type { CallContext, CallUpdate } from '../../call/call-update';
 import { TEST_PLAN as plan } from '../support/call-plan';
 

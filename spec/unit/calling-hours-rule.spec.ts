@@ -1,7 +1,7 @@
-import { ruleRefusalText } from '../../app/texts';
-import type { CallAttempt } from '../../rules/call-rule';
-import { CallingHoursRule } from '../../rules/calling-hours-rule';
-import type { WeeklyHours } from '../../rules/calling-window';
+import { ruleRefusalText } from '../../telegram/texts';
+import type { CallAttempt } from '../../compliance/rules/call-rule';
+import { CallingHoursRule } from '../../compliance/rules/calling-hours-rule';
+import type { WeeklyHours } from '../../compliance/rules/calling-window';
 import { loadConfig } from '../../config/config';
 import { TEST_ENV } from '../support/engine-harness';
 

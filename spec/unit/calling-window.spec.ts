@@ -1,4 +1,4 @@
-import { type WeeklyHours, isOpenInAll, nextOpening } from '../../rules/calling-window';
+import { type WeeklyHours, isOpenInAll, nextOpening } from '../../compliance/rules/calling-window';
 
 const H = (open: string, close: string) => {
   const m = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));

@@ -1,5 +1,5 @@
-import { COMMANDS, commandMenus, commandNamed } from '../../app/command-table';
-import { COMMAND_TEXT } from '../../app/texts';
+import { COMMANDS, commandMenus, commandNamed } from '../../telegram/command-table';
+import { COMMAND_TEXT } from '../../telegram/texts';
 
 describe('the command table', () => {
   it('given every listed command, then it has a /help line that starts with its name and a menu description', () => {

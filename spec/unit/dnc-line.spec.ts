@@ -1,4 +1,4 @@
-import { dncLineReader } from '../../dnc/dnc-line';
+import { dncLineReader } from '../../compliance/dnc-line';
 
 describe('a line of a do-not-call file', () => {
   const us = dncLineReader('US');

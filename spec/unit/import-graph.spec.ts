@@ -44,6 +44,18 @@ describe('the import graph', () => {
     expect(outside).toEqual([]);
   });
 
+  it('given verification/verification-machine.ts, the pure core of caller-ID checks, then it imports nothing but call/ and its own folder', () => {
+    const machine = [...graph].find(([file]) => path.relative(ROOT, file) === path.join('verification', 'verification-machine.ts'));
+    expect(machine).toBeDefined();
+    expect(machine![1].filter((i) => !path.isAbsolute(i) || !['call', 'verification'].includes(folderOf(i)))).toEqual([]);
+  });
+
+  it('given cluster/, the layer on top of a single instance, then no folder but app/ (the wiring) imports it', () => {
+    const reaching = [...graph].filter(([file]) => !['cluster', 'app'].includes(folderOf(file)))
+      .flatMap(([file, imports]) => imports.filter((i) => path.isAbsolute(i) && folderOf(i) === 'cluster').map((i) => `${path.relative(ROOT, file)} -> ${path.relative(ROOT, i)}`));
+    expect(reaching).toEqual([]);
+  });
+
   it('given the folders, then none reaches back to itself through the others (no folder loops)', () => {
     const edges = new Map<string, Set<string>>();
     for (const [file, imports] of graph) {

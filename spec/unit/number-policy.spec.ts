@@ -1,4 +1,4 @@
-import { NUMBER_REFUSAL_TEXTS, numberRefusalText } from '../../app/texts';
+import { NUMBER_REFUSAL_TEXTS, numberRefusalText } from '../../telegram/texts';
 import {
   checkDialableNumber,
   formatForDisplay,
@@ -7,7 +7,7 @@ import {
   type NumberRefusal,
 } from '../../phone/number-policy';
 
-/** The sentence the agent reads for a refused number (app/texts.ts renders the policy's codes and facts). */
+/** The sentence the agent reads for a refused number (telegram/texts.ts renders the policy's codes and facts). */
 const reason = (check: NumberCheck): string | undefined => (check.ok ? undefined : numberRefusalText(check));
 const plain = (refusal: NumberRefusal): string => numberRefusalText({ ok: false, refusal });
 

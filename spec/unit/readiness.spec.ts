@@ -1,4 +1,4 @@
-import { ariCheck, databaseCheck, readiness } from '../../app/readiness';
+import { ariCheck, databaseCheck, readiness } from '../../ops/readiness';
 
 describe('readiness checks', () => {
   it('given a database that answers SELECT 1, then it is reachable', async () => {

@@ -1,7 +1,7 @@
-import { ruleRefusalText, ruleWaitText } from '../../app/texts';
+import { ruleRefusalText, ruleWaitText } from '../../telegram/texts';
 import type { RouteCode } from '../../call/call-types';
-import type { CallAttempt, HoldContext, RuleContext, RuleRefusal, RuleWait } from '../../rules/call-rule';
-import { RouteLimitsRule } from '../../rules/route-limits-rule';
+import type { CallAttempt, HoldContext, RuleContext, RuleRefusal, RuleWait } from '../../compliance/rules/call-rule';
+import { RouteLimitsRule } from '../../compliance/rules/route-limits-rule';
 import { ManualClock } from '../support/manual-clock';
 
 const attempt = (route: RouteCode = 'M'): CallAttempt => ({ agentId: 1, agentTelegramId: '2001', target: '+12025550123', route, at: 0 });

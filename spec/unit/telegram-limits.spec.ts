@@ -1,8 +1,8 @@
 import { Api } from 'node-telegram-bot-api';
 import { Subject } from 'rxjs';
-import { CallStatusMessage, type FinalDelivery } from '../../app/status-renderer';
-import { TelegramOut } from '../../app/telegram-out';
-import { TELEGRAM_LIMITS, TelegramOutbox } from '../../app/telegram-outbox';
+import { CallStatusMessage, type FinalDelivery } from '../../telegram/status-renderer';
+import { TelegramOut } from '../../telegram/telegram-out';
+import { TELEGRAM_LIMITS, TelegramOutbox } from '../../telegram/telegram-outbox';
 import { silentLogger } from '../../config/logger';
 import type { CallStage } from '../../call/call-types';
 import type { CallUpdate } from '../../call/call-update';

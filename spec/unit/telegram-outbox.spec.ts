@@ -1,5 +1,5 @@
 import { NetworkError, TelegramApiError } from 'node-telegram-bot-api';
-import { type OutboxLimits, type OutboxPriority, TelegramOutbox } from '../../app/telegram-outbox';
+import { type OutboxLimits, type OutboxPriority, TelegramOutbox } from '../../telegram/telegram-outbox';
 import { ManualClock } from '../support/manual-clock';
 
 const LIMITS: OutboxLimits = { perChatRate: 1, perChatBurst: 2, globalRate: 28, globalBurst: 5, retryMinMs: 500, retryMaxMs: 8000 };

@@ -1,7 +1,7 @@
 import { Bot } from 'node-telegram-bot-api';
-import { AppMetrics } from '../../app/metrics';
-import { botOptions } from '../../app/telegram-out';
-import { TelegramRequestWatch } from '../../app/telegram-requests';
+import { AppMetrics } from '../../ops/metrics';
+import { botOptions } from '../../telegram/telegram-out';
+import { TelegramRequestWatch } from '../../ops/telegram-requests';
 
 const TOKEN = '123456:SECRET-token_value';
 

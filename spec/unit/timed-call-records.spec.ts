@@ -1,5 +1,5 @@
-import { timedCallRecords } from '../../app/timed-call-records';
-import { AgentHasLiveCall, type CallRecords, type CallRequestRecord } from '../../stasis/call-engine-ports';
+import { timedCallRecords } from '../../ops/timed-call-records';
+import { AgentHasLiveCall, type CallRecords, type CallRequestRecord } from '../../engine/call-engine-ports';
 
 describe('timed call records', () => {
   const request: CallRequestRecord = { id: 'c-1', agentId: 7, targetInput: 'x', stage: 'requested', requestedAt: new Date() };

@@ -1,8 +1,8 @@
-import { codeMatches, digestOf, randomCode } from '../../stasis/verification-code';
+import { codeMatches, digestOf, randomCode } from '../../verification/verification-code';
 import {
   type VerificationEffect, type VerificationEvent, type VerificationPlan, type VerificationResult, type VerificationState,
   RING_GRACE_MS, initialVerificationState, verificationTransition,
-} from '../../call/verification-machine';
+} from '../../verification/verification-machine';
 
 const CODE = '482193';
 const plan: VerificationPlan = {

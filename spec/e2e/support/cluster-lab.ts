@@ -137,7 +137,7 @@ export class ClusterLab {
 
   /**
    * Waits until the servers are shared out (no live instance holds more than the servers divided by
-   * the instances alive, rounded up: fleet/fair-share.ts), each owner has its ARI WebSocket up, and
+   * the instances alive, rounded up: cluster/fair-share.ts), each owner has its ARI WebSocket up, and
    * some instance polls Telegram.
    */
   private async settled(): Promise<void> {

@@ -1,0 +1,120 @@
+/**
+ * Reading ARI's events, in one place: a WebSocket message becomes an AriEvent (only the events and
+ * fields the engine reads), and an AriEvent, or a channel re-read after a reconnect, becomes the
+ * call machine's event for the leg that owns the channel (or a verification call's event).
+ */
+import type { CallEvent } from '../call/call-machine';
+import type { LegName } from '../call/call-types';
+import type { AriEvent, ChannelSnapshot, ChannelState } from './ari-port';
+
+/** One ARI event from a WebSocket message: a JSON object, or why it is not one. */
+export function readAriEvent(data: Buffer): { event: Record<string, unknown> } | { unreadable: string } {
+  let event: unknown;
+  try {
+    event = JSON.parse(data.toString('utf8'));
+  } catch {
+    return { unreadable: 'message is not JSON' };
+  }
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) return { unreadable: 'message is not a JSON object' };
+  return { event: event as Record<string, unknown> };
+}
+
+const TYPE_KEY = Buffer.from('"type":');
+const QUOTE = 0x22;
+const SPACE = 0x20;
+
+/**
+ * An event's type read from its raw text without parsing it, or undefined when it cannot be seen.
+ * No object inside an ARI event has a "type" key (bridges say bridge_type), and a quote inside a
+ * JSON string is escaped, so the first `"type":` in the text is the event's own.
+ */
+export function peekEventType(data: Buffer): string | undefined {
+  const key = data.indexOf(TYPE_KEY);
+  if (key < 0) return undefined;
+  let start = key + TYPE_KEY.length;
+  while (data[start] === SPACE) start += 1;
+  if (data[start] !== QUOTE) return undefined;
+  const end = data.indexOf(QUOTE, start + 1);
+  if (end < 0 || end - start > 64) return undefined;
+  return data.toString('latin1', start + 1, end);
+}
+
+interface RawEvent {
+  type?: string;
+  channel?: { id?: string; state?: string };
+  peer?: { id?: string };
+  args?: string[];
+  dialstatus?: string;
+  cause?: number;
+  cause_txt?: string;
+  soft?: boolean;
+  digit?: string;
+}
+
+/**
+ * The event types the adapter reads; the rest (ChannelVarset alone is 20 of a call's ~50 events)
+ * are dropped before JSON.parse when their type can be seen in the raw text.
+ */
+export const READ_EVENTS: ReadonlySet<string> = new Set([
+  'StasisStart', 'StasisEnd', 'ChannelStateChange', 'Dial', 'ChannelHangupRequest', 'ChannelDestroyed', 'ChannelDtmfReceived',
+  'ApplicationReplaced',
+]);
+
+/** Keeps only the events and fields the engine reads. */
+export function toAriEvent(raw: unknown): AriEvent | undefined {
+  const e = raw as RawEvent;
+  const channelId = e.channel?.id;
+  switch (e.type) {
+    case 'StasisStart':
+      return channelId ? { type: 'StasisStart', channelId, channelState: (e.channel?.state ?? 'Unknown') as ChannelState, args: e.args ?? [] } : undefined;
+    case 'StasisEnd':
+      return channelId ? { type: 'StasisEnd', channelId } : undefined;
+    case 'ChannelStateChange':
+      return channelId ? { type: 'ChannelStateChange', channelId, channelState: (e.channel?.state ?? 'Unknown') as ChannelState } : undefined;
+    case 'Dial':
+      return e.peer?.id ? { type: 'Dial', channelId: e.peer.id, dialstatus: e.dialstatus ?? '' } : undefined;
+    case 'ChannelHangupRequest':
+      return channelId ? { type: 'ChannelHangupRequest', channelId, cause: e.cause ?? null, soft: e.soft === true } : undefined;
+    case 'ChannelDestroyed':
+      return channelId ? { type: 'ChannelDestroyed', channelId, cause: e.cause ?? null, causeText: e.cause_txt ?? null } : undefined;
+    case 'ChannelDtmfReceived':
+      return channelId && e.digit ? { type: 'ChannelDtmfReceived', channelId, digit: e.digit } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The machine's event for an ARI event on a leg's channel; undefined for what the machine does not read. */
+export function toCallEvent(event: AriEvent, leg: LegName, at: number): CallEvent | undefined {
+  switch (event.type) {
+    case 'StasisStart':
+      return { type: 'LegEnteredStasis', leg, at };
+    case 'ChannelStateChange':
+      if (event.channelState === 'Up') return { type: 'LegAnswered', leg, at };
+      if (event.channelState === 'Ringing' || event.channelState === 'Ring') return { type: 'LegRinging', leg, at };
+      return undefined;
+    case 'Dial':
+      if (event.dialstatus === 'ANSWER') return { type: 'LegAnswered', leg, at };
+      if (event.dialstatus === 'RINGING' || event.dialstatus === 'PROGRESS') return { type: 'LegRinging', leg, at };
+      return undefined;
+    case 'ChannelDestroyed':
+      return { type: 'LegEnded', leg, cause: event.cause, causeText: event.causeText, at };
+    case 'ChannelDtmfReceived':
+      return { type: 'DtmfReceived', leg, digit: event.digit, at };
+    case 'ChannelHangupRequest':
+    case 'StasisEnd':
+      return undefined;
+  }
+}
+
+/**
+ * The events a re-read channel stands for, when its events may have been lost (the WebSocket was
+ * down): gone means ended; Up means answered; in Stasis means it entered the app.
+ */
+export function callEventsOfChannel(channel: ChannelSnapshot | null, leg: LegName, at: number): CallEvent[] {
+  if (!channel) return [{ type: 'LegEnded', leg, cause: null, causeText: 'gone while ARI was disconnected', at }];
+  const events: CallEvent[] = [];
+  if (channel.state === 'Up') events.push({ type: 'LegAnswered', leg, at });
+  if (channel.appName === 'Stasis') events.push({ type: 'LegEnteredStasis', leg, at });
+  return events;
+}

@@ -1,0 +1,115 @@
+import type { DataSource } from 'typeorm';
+import type { Config } from '../config/config';
+import type { ClusterSettings } from '../config/cluster-settings';
+import type { Logger } from '../config/logger';
+import { CALLS_CHANNEL, ClusterCallStore } from './cluster-call-store';
+import { Lease } from './lease';
+import { LeaseStore } from './lease-store';
+import { PgNotifications } from './pg-notifications';
+import { ClusterDesk } from './cluster-desk';
+import { FairShare } from './fair-share';
+import { withinGlobalLimits } from './global-limits';
+import { ServerOwner } from './server-owner';
+import { createCallRules } from '../compliance/rules';
+import { AriAdapter } from '../ari/ari-adapter';
+import type { CallSetupObserver } from '../engine/call-setup-observer';
+import { CallerIdVerification } from '../verification/caller-id-verification';
+import { VerificationRunner } from '../verification/verification-runner';
+import type { Stores } from '../store';
+import type { ServerState } from '../ops/metrics';
+import { showCallStatus } from '../telegram/call-status';
+import type { TelegramOut } from '../telegram/telegram-out';
+
+/** The lease whose holder alone long-polls Telegram (polling mode): Telegram hands updates to one poller. */
+export const POLLING_LEASE = 'telegram:polling';
+
+export interface ClusterNode {
+  desk: ClusterDesk;
+  verification: CallerIdVerification;
+  owners: readonly ServerOwner[];
+  servers(): Promise<readonly ServerState[]>;
+  /** Polling mode: held while this instance is the one that polls. */
+  pollingLease: Lease;
+  /** Lets go of every server (their calls go on in Asterisk, for the next owner) and of the polling lease. */
+  stop(): Promise<void>;
+}
+
+export interface ClusterNodeDeps {
+  config: Config;
+  cluster: ClusterSettings;
+  dataSource: DataSource;
+  stores: Stores;
+  out: TelegramOut;
+  logger: Logger;
+  setup?: CallSetupObserver;
+  statusEditIntervalMs: number;
+}
+
+/**
+ * This instance's part in a cluster: a claim on every configured Asterisk server (the lease decides
+ * who owns which), the desk the bot places and ends calls through, and the notifications that wake
+ * an owner when another instance hands it a call.
+ */
+export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNode> {
+  const { config, cluster, dataSource, stores, out, logger } = deps;
+  const leases = new LeaseStore(dataSource);
+  const clusterCalls = new ClusterCallStore(dataSource);
+  const notifications = new PgNotifications(config.databaseUrl, CALLS_CHANNEL, logger);
+  await notifications.start();
+  const share = new FairShare({
+    leases, instanceId: cluster.instanceId, ttlMs: cluster.leaseTtlMs, serverCount: config.asteriskServers.length, servers: () => owners, logger,
+  });
+  const owners: ServerOwner[] = config.asteriskServers.map((server) => new ServerOwner({
+    wants: () => share.mayTake(server.id),
+    reach: { othersToTry: () => share.othersToTry(server.id), markAway: (ms) => share.markAway(server.id, ms) },
+    server, config, instanceId: cluster.instanceId, leaseTtlMs: cluster.leaseTtlMs, serverDownAfterS: cluster.serverDownAfterS,
+    handBackAfterS: cluster.handBackAfterS, stayAwayS: cluster.stayAwayS,
+    leases, clusterCalls, agents: stores.agents, audit: stores.audit, logger, wakeUps: notifications.payloads,
+    ...(deps.setup ? { setup: deps.setup } : {}),
+    follow: (row, updates, attach) => showCallStatus(
+      { out, logger, statusEditIntervalMs: deps.statusEditIntervalMs, ...(config.agentConfirmDigit ? { confirmDigit: config.agentConfirmDigit } : {}) },
+      { chatId: row.telegramChatId ?? row.context.agentTelegramId, context: row.context, stage: row.stage, statusMessageId: row.statusMessageId },
+      updates, attach,
+    ),
+  }));
+  const desk = new ClusterDesk({
+    config, agents: stores.agents, calls: withinGlobalLimits(config, stores.calls), audit: stores.audit, logger, rules: createCallRules(config, stores),
+    servers: config.asteriskServers, clusterCalls, owners, rows: stores.calls,
+  });
+  // Verification calls have an ARI app of their own per instance: a second connection under the
+  // calls' app name would take the server's events away from its owner (ApplicationReplaced).
+  const first = config.asteriskServers[0]!;
+  const verifyAri = new AriAdapter({
+    url: first.url, username: first.username, password: first.password, app: verificationApp(config.ari.app, cluster.instanceId),
+    requestTimeoutMs: config.ari.requestTimeoutMs, logger,
+  });
+  const verifier = new VerificationRunner({ ari: verifyAri, app: verificationApp(config.ari.app, cluster.instanceId), logger });
+  verifier.start();
+  void verifyAri.start();
+  const verification = new CallerIdVerification({
+    config, runner: verifier, pool: stores.callerIds, audit: stores.audit, logger, isTelephonyOnline: () => verifyAri.isConnected(),
+  });
+  share.start();
+  for (const owner of owners) owner.start();
+  const pollingLease = new Lease(leases, { name: POLLING_LEASE, holder: cluster.instanceId, ttlMs: cluster.leaseTtlMs });
+  const ids = config.asteriskServers.map((s) => s.id);
+  return {
+    desk, verification, owners, pollingLease,
+    servers: async () => (await clusterCalls.servers(ids)).map((view) => ({
+      id: view.id, connected: view.connected, ownedHere: owners.some((o) => o.serverId === view.id && o.isOwner()),
+    })),
+    stop: async () => {
+      await pollingLease.stop();
+      await share.stop();
+      await Promise.all(owners.map((o) => o.stop()));
+      await verifier.stop();
+      await verifyAri.close();
+      await notifications.stop();
+    },
+  };
+}
+
+/** An ARI app name unique to this instance, within ARI's allowed characters. */
+function verificationApp(app: string, instanceId: string): string {
+  return `${app}-verify-${instanceId.replace(/[^A-Za-z0-9_-]/g, '_')}`.slice(0, 64);
+}

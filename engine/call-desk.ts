@@ -1,0 +1,51 @@
+import type { Observable } from 'rxjs';
+import type { CancelSource } from '../call/call-machine';
+import type { CallStage } from '../call/call-types';
+import type { CallContext, CallUpdate } from '../call/call-update';
+import type { CancelAnswer, CallEngine, CallRequest, PlaceCallResult, RefusedRequest, StopReason } from './call-engine';
+
+/** A live call as the bot lists it. */
+export interface LiveCallSummary {
+  readonly context: CallContext;
+  readonly stage: CallStage;
+}
+
+/**
+ * What the bot asks of calls. On a single instance every call is in this process (engineDesk); in
+ * cluster mode a call may run on another instance, so the answers come from the database and a
+ * cancel travels to the call's owner (cluster/cluster-desk.ts).
+ */
+export interface CallDesk {
+  placeCall(request: CallRequest): Promise<PlaceCallResult>;
+  /**
+   * Ends the agent's requests this process has not placed yet (revoked or suspended), at once;
+   * resolves once each is refused or placed, so a call placed just before can be found and ended.
+   */
+  stopRequestsOf(agentTelegramId: string, why: StopReason): Promise<void>;
+  /** The agent's own call, or any call for an admin; the desk records which of them ended it. */
+  cancelCallAs(callId: string, who: { agentId: number | null; isAdmin: boolean }): Promise<CancelAnswer>;
+  cancelCall(callId: string, by: CancelSource): Promise<boolean>;
+  liveCallOfAgent(agentId: number): Promise<LiveCallSummary | undefined>;
+  liveCalls(): Promise<LiveCallSummary[]>;
+  /** Records the call's status message on its row. */
+  attachStatusMessage(callId: string, telegramChatId: string, statusMessageId: number): void;
+  /** Every update of the calls this process runs. */
+  readonly updates: Observable<CallUpdate>;
+  /** Every request this process refused. */
+  readonly refusals: Observable<RefusedRequest>;
+}
+
+/** A single instance's desk: the engine itself, every answer at once. */
+export function engineDesk(engine: CallEngine): CallDesk {
+  return {
+    placeCall: (request) => engine.placeCall(request),
+    stopRequestsOf: (agentTelegramId, why) => engine.stopRequestsOf(agentTelegramId, why),
+    cancelCallAs: (callId, who) => Promise.resolve(engine.cancelCallAs(callId, who)),
+    cancelCall: (callId, by) => Promise.resolve(engine.cancelCall(callId, by)),
+    liveCallOfAgent: (agentId) => Promise.resolve(engine.liveCallOfAgent(agentId)),
+    liveCalls: () => Promise.resolve(engine.liveCalls()),
+    attachStatusMessage: (callId, chatId, messageId) => engine.attachStatusMessage(callId, chatId, messageId),
+    get updates() { return engine.updates; },
+    get refusals() { return engine.refusals; },
+  };
+}

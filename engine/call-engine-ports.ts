@@ -1,0 +1,82 @@
+/**
+ * What the call engine needs from storage, declared here so the engine depends on these and not on
+ * TypeORM: store/ implements them on SQLite and PostgreSQL, and a spec can use plain objects.
+ */
+import type { CallStage, RouteCode } from '../call/call-types';
+import type { CallContext } from '../call/call-update';
+import type { CallRecorder, CallRowPatch } from './call-row-writer';
+
+export interface AgentRecord {
+  id: number;
+  telegramId: string;
+  phone: string | null;
+  callerId: string | null;
+  route: RouteCode | null;
+}
+
+export interface AgentDirectory {
+  /** The agent with this Telegram id, only while authorized. */
+  activeAgentByTelegramId(telegramId: string): Promise<AgentRecord | null>;
+}
+
+/** The first record of a call request: written before anything is dialed, refused requests included. */
+export interface CallRequestRecord extends CallRowPatch {
+  id: string;
+  stage: CallStage;
+  agentId: number;
+  targetInput: string;
+  requestedAt: Date;
+  agentPhone?: string | null;
+  target?: string | null;
+  callerId?: string | null;
+  route?: RouteCode | null;
+  agentEndpoint?: string | null;
+  targetEndpoint?: string | null;
+  telegramChatId?: string | null;
+}
+
+/** A call row a previous process left live. */
+export interface LeftLiveCall {
+  id: string;
+  stage: CallStage;
+  telegramChatId: string | null;
+  statusMessageId: number | null;
+}
+
+export { AgentHasLiveCall } from '../call/agent-has-live-call';
+
+export interface CallRecords extends CallRecorder {
+  /** Rejects with AgentHasLiveCall when the row is live and the agent already has a live one. */
+  recordCallRequest(call: CallRequestRecord): Promise<unknown>;
+  liveCalls(): Promise<LeftLiveCall[]>;
+  /** The agent's latest call that was placed (refused requests are not calls), or null. */
+  latestPlacedCallOfAgent(agentId: number): Promise<{ requestedAt: Date; endedAt: Date | null } | null>;
+  /**
+   * Runs a call's decision and record while no other process on the same database runs one
+   * (PostgreSQL: under an advisory lock); just runs it where one process is all there is, or where
+   * the record itself counts under the lock (cluster mode).
+   */
+  placingAlone<T>(step: () => Promise<T>): Promise<T>;
+}
+
+export interface AuditTrail {
+  record(entry: { actor: string; action: string; subject?: string | null; details?: string }): Promise<void>;
+}
+
+/** A Call row as an engine needs it to run a call recorded elsewhere, or to take one over. */
+export interface RecordedCallRow {
+  id: string;
+  /** Who calls whom, as the call's observers see it. */
+  context: CallContext;
+  agentEndpoint: string;
+  targetEndpoint: string;
+  stage: CallStage;
+  requestedAt: Date;
+  agentRingingAt: Date | null;
+  agentAnsweredAt: Date | null;
+  targetRingingAt: Date | null;
+  connectedAt: Date | null;
+  telegramChatId: string | null;
+  statusMessageId: number | null;
+  cancelRequestedBy: 'agent' | 'admin' | 'system' | null;
+}

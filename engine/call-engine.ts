@@ -1,0 +1,380 @@
+import type { Observable, Subscription } from 'rxjs';
+import type { Config } from '../config/config';
+import type { Logger } from '../config/logger';
+import type { AriPort } from '../ari/ari-port';
+import type { AgentDirectory, AuditTrail, CallRecords, RecordedCallRow } from './call-engine-ports';
+import { type CallPlan, type CancelSource, initialCallState, transition } from '../call/call-machine';
+import { callIds } from '../call/call-ids';
+import { type RecordedCall, resumeCall } from '../call/call-resume';
+import { CallIntake, type CallPlacement, callPlanOf, type CallRequest, type PlaceCallResult, type RefusedRequest, type StopReason } from './call-intake';
+import { CallRegistry, type LiveCall } from './call-registry';
+import { CallRowWriter } from './call-row-writer';
+import { CallRunner } from './call-runner';
+import type { CallSetupObserver } from './call-setup-observer';
+import type { CallStage, RouteCode } from '../call/call-types';
+import type { CallContext, CallUpdate } from '../call/call-update';
+import { type InterruptedCall, reconcileOnStartup, resyncAfterReconnect, sweepOrphans } from './reconcile';
+import type { TeardownRetryPolicy } from './teardown-retry';
+import type { CallRule } from '../compliance/rules/call-rule';
+
+export type { CallRefusal, CallRequest, PlaceCallResult, RefusedRequest, StopReason } from './call-intake';
+
+/** What the app may see of a live call: who, what, where it is, and its stream. */
+export interface LiveCallView {
+  readonly context: CallContext;
+  readonly stage: CallStage;
+  readonly updates: Observable<CallUpdate>;
+}
+
+export type CancelAnswer = 'cancelled' | 'no_such_call' | 'not_yours';
+
+function viewOf(live: LiveCall): LiveCallView {
+  return { context: live.context, stage: live.state.stage, updates: live.updates.asObservable() };
+}
+
+export interface CallEngineDeps {
+  config: Pick<Config, 'ari' | 'routes' | 'defaultCallerId' | 'defaultRegion' | 'allowedCountries'
+    | 'agentRingTimeoutS' | 'targetRingTimeoutS' | 'agentConfirmDigit' | 'agentConfirmTimeoutS' | 'maxConcurrentCalls'>;
+  ari: AriPort;
+  agents: AgentDirectory;
+  calls: CallRecords;
+  audit: AuditTrail;
+  logger: Logger;
+  /** Checked in order on every request with a valid number and a route; the first refusal wins. */
+  rules?: readonly CallRule[];
+  /** Default: DEFAULT_TEARDOWN_RETRY. */
+  teardownRetry?: TeardownRetryPolicy;
+  /** Told when Asterisk answers each leg's first request (metrics). */
+  setup?: CallSetupObserver;
+  /** Channels of the app that are not calls (caller-ID verification): the orphan sweep leaves them while live. */
+  otherChannels?: { ownedChannelIds(): ReadonlySet<string> };
+  /**
+   * Cluster mode: this engine runs the calls of one Asterisk server that several instances share.
+   * It then ends no row on start; on every connect it first takes over the server's calls that it
+   * does not run yet (another owner started them), and only then sweeps orphans.
+   */
+  server?: {
+    id: string;
+    callsToTakeOver(): Promise<readonly RecordedCallRow[]>;
+    /** Told of every call this engine starts or takes over, with its stream (to show its status). */
+    onRun?(row: RecordedCallRow, updates: Observable<CallUpdate>): void;
+  };
+  now?: () => number;
+}
+
+/** A claimed request older than this is ended instead of started: an agent should not be rung for a request long past. */
+export const STALE_REQUEST_MS = 15_000;
+
+/** What the orphan sweeps have cleaned since the engine started. */
+export interface SweepCounts {
+  sweeps: number;
+  channels: number;
+  bridges: number;
+  failed: number;
+}
+
+
+/**
+ * One Asterisk server's calls: the intake's checks in front (call-intake.ts), the runner behind,
+ * and reconciliation with Asterisk on start, on every reconnect and periodically.
+ */
+export class CallEngine {
+  private readonly registry = new CallRegistry();
+  private readonly runner: CallRunner;
+  private readonly writer: CallRowWriter;
+  private readonly intake: CallIntake;
+  private readonly now: () => number;
+  private subscriptions: Subscription[] = [];
+  private wasConnected = false;
+  private sweepTimer?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
+  private readonly swept: SweepCounts = { sweeps: 0, channels: 0, bridges: 0, failed: 0 };
+  private exclusive: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: CallEngineDeps) {
+    this.now = deps.now ?? Date.now;
+    this.writer = new CallRowWriter(deps.calls, deps.logger);
+    this.runner = new CallRunner({
+      ari: deps.ari, registry: this.registry, writer: this.writer, app: deps.config.ari.app, logger: deps.logger,
+      now: this.now,
+      ...(deps.teardownRetry ? { teardownRetry: deps.teardownRetry } : {}),
+      ...(deps.setup ? { setup: deps.setup } : {}),
+    });
+    this.intake = new CallIntake(deps, this.localPlacement());
+  }
+
+  /** The stream of every call's updates. */
+  get updates(): Observable<CallUpdate> {
+    return this.registry.allUpdates;
+  }
+
+  /** Every refused request of a known agent, after it is recorded (the abuse alerts count them). */
+  get refusals(): Observable<RefusedRequest> {
+    return this.intake.refusals;
+  }
+
+  isTelephonyOnline(): boolean {
+    return this.deps.ari.isConnected();
+  }
+
+  /**
+   * Ends rows a previous process left live, then follows ARI events and reconnects. Returns the
+   * calls it ended, so the bot can tell their agents.
+   */
+  async start(): Promise<InterruptedCall[]> {
+    // Another owner's calls on a shared server are taken over on connect, not ended.
+    const interrupted = this.deps.server ? [] : await reconcileOnStartup(this.deps.calls, this.deps.logger);
+    this.subscriptions.push(this.deps.ari.events.subscribe((event) => this.runner.handleAriEvent(event)));
+    this.subscriptions.push(this.deps.ari.connection.subscribe((state) => {
+      if (state !== 'connected') return;
+      const reconnect = this.wasConnected;
+      this.wasConnected = true;
+      void this.afterConnect(reconnect);
+    }));
+    // Teardown that failed past its retries, or channels Asterisk made after a request timed out,
+    // are found here without waiting for a reconnect.
+    this.sweepTimer = setInterval(() => {
+      if (this.deps.ari.isConnected()) void this.sweepOrphans();
+    }, this.deps.config.ari.orphanSweepIntervalS * 1000);
+    return interrupted;
+  }
+
+  /**
+   * Stops following ARI. Teardown still being retried gets up to `teardownGraceMs` to finish (the
+   * calls a shutdown has just cancelled); whatever is left then is the next start's orphan sweep's.
+   */
+  async stop(teardownGraceMs = 0): Promise<void> {
+    clearInterval(this.sweepTimer);
+    await this.sweeping;
+    if (teardownGraceMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.runner.settled(), new Promise((resolve) => { timer = setTimeout(resolve, teardownGraceMs); })]);
+      clearTimeout(timer);
+    }
+    for (const s of this.subscriptions) s.unsubscribe();
+    this.subscriptions = [];
+    this.runner.stopTimers();
+    await this.runner.settled();
+  }
+
+  placeCall(request: CallRequest): Promise<PlaceCallResult> {
+    return this.intake.placeCall(request);
+  }
+
+  /** Ends a live call at whatever stage it is; false when there is no such live call. */
+  cancelCall(callId: string, by: CancelSource): boolean {
+    const live = this.registry.get(callId);
+    if (!live || live.state.stage === 'ended') return false;
+    this.runner.dispatch(live, { type: 'CancelRequested', by, at: this.now() });
+    return true;
+  }
+
+  /**
+   * A person asks to end a call (the hang-up button, /hangup, an admin): the call's own agent may,
+   * an admin may end anyone's; the engine records which of them it was.
+   */
+  cancelCallAs(callId: string, who: { agentId: number | null; isAdmin: boolean }): CancelAnswer {
+    const live = this.registry.get(callId);
+    if (!live || live.state.stage === 'ended') return 'no_such_call';
+    const own = who.agentId !== null && who.agentId === live.context.agentId;
+    if (!own && !who.isAdmin) return 'not_yours';
+    this.runner.dispatch(live, { type: 'CancelRequested', by: own ? 'agent' : 'admin', at: this.now() });
+    return 'cancelled';
+  }
+
+  /** A read-only view of a live call, or undefined once it has ended. */
+  liveCall(callId: string): LiveCallView | undefined {
+    const live = this.registry.get(callId);
+    return live && live.state.stage !== 'ended' ? viewOf(live) : undefined;
+  }
+
+  /** Ends the agent's requests not yet placed (revoked or suspended); resolves once each is refused or placed. */
+  stopRequestsOf(agentTelegramId: string, why: StopReason): Promise<void> {
+    return this.intake.stopRequestsOf(agentTelegramId, why);
+  }
+
+  liveCallOfAgent(agentId: number): LiveCallView | undefined {
+    const live = this.registry.liveCallOfAgent(agentId);
+    return live && live.state.stage !== 'ended' ? viewOf(live) : undefined;
+  }
+
+  liveCalls(): LiveCallView[] {
+    return this.registry.list().filter((c) => c.state.stage !== 'ended').map(viewOf);
+  }
+
+  /** Calls on a route that have not ended, requests about to be placed on it included. */
+  liveCallsOnRoute(route: RouteCode): number {
+    return this.registry.liveOnRoute(route);
+  }
+
+  /** Calls still owned by the engine: live ones and ended ones whose teardown is still going on. */
+  callsInFlight(): number {
+    return this.registry.size;
+  }
+
+  /** Records the call's status message on its row, in order with the call's own writes. */
+  attachStatusMessage(callId: string, telegramChatId: string, statusMessageId: number): void {
+    this.writer.write(callId, { telegramChatId, statusMessageId });
+  }
+
+  sweepCounts(): SweepCounts {
+    return { ...this.swept };
+  }
+
+  /** Waits for the row writes made so far (not for teardown, which an unreachable server can hold up for long). */
+  writesSettled(): Promise<void> {
+    return this.writer.allSettled();
+  }
+
+  /** Waits for in-flight teardown requests and writes (tests and shutdown). */
+  settled(): Promise<void> {
+    return this.runner.settled();
+  }
+
+  /**
+   * The agent's calls this engine has ended but whose last row write may still be on its way: the
+   * database must see them ended before the next call's row, or it would refuse that one.
+   */
+  private async endedCallsWritten(agentId: number): Promise<void> {
+    const ended = this.registry.list().filter((c) => c.context.agentId === agentId && c.state.stage === 'ended');
+    await Promise.all(ended.map((c) => this.writer.settled(c.context.callId)));
+  }
+
+  /**
+   * Starts a request recorded for this engine's server by another instance (cluster mode). One
+   * that waited past STALE_REQUEST_MS is ended as failed without dialing: its agent has moved on.
+   */
+  runRequested(row: RecordedCallRow): void {
+    if (this.registry.get(row.id)) return;
+    const { context, plan } = this.callOf(row);
+    const waitedMs = this.now() - row.requestedAt.getTime();
+    if (waitedMs <= STALE_REQUEST_MS) {
+      this.ran(row, this.runner.start(context, plan));
+      return;
+    }
+    this.failRecorded(row, `the request waited ${Math.round(waitedMs / 1000)} s for its server's owner`);
+  }
+
+  /**
+   * Ends a call recorded for this server that this engine does not run, without asking Asterisk
+   * anything: a request (its server is down, or it waited too long), or a call another owner
+   * started that could not be taken over because the server is unreachable. Its agent is told
+   * through `onRun` like any other call's. False when this engine runs the call (it ends it itself).
+   */
+  failRecorded(row: RecordedCallRow, why: string): boolean {
+    if (this.registry.get(row.id)) return false;
+    const { context, plan } = this.callOf(row);
+    const request = row.stage === 'requested' ? 'start' : 'telephony';
+    const ended = transition(initialCallState(plan, row.requestedAt.getTime()), { type: 'RequestFailed', request, error: why, at: this.now() });
+    this.ran(row, this.runner.adopt(context, ended));
+    return true;
+  }
+
+  /** Ends every live call as failed, saying why (the server has been unreachable too long). */
+  failLiveCalls(why: string): number {
+    const live = this.registry.list().filter((c) => c.state.stage !== 'ended');
+    for (const call of live) this.runner.dispatch(call, { type: 'RequestFailed', request: 'telephony', error: why, at: this.now() });
+    return live.length;
+  }
+
+  private ran(row: RecordedCallRow, live: LiveCall): void {
+    this.deps.server?.onRun?.(row, live.updates.asObservable());
+  }
+
+  /**
+   * Runs `step` when no other such step runs: taking the server's calls over, and claiming and
+   * starting its requests, each see the other's work done, never half done.
+   */
+  exclusively<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.exclusive.then(step);
+    this.exclusive = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  /** Cancels a call on another instance's behalf (the cancel was recorded on its row). */
+  cancelRequested(row: RecordedCallRow): void {
+    if (row.cancelRequestedBy) this.cancelCall(row.id, row.cancelRequestedBy);
+  }
+
+  /** The server's calls another owner started: re-read from Asterisk and carried on (call/call-resume.ts). */
+  private async takeOver(rows: readonly RecordedCallRow[]): Promise<void> {
+    const fresh = rows.filter((row): row is RecordedCallRow & { stage: RecordedCall['stage'] } => row.stage !== 'ended' && !this.registry.get(row.id));
+    await Promise.all(fresh.map(async (row) => {
+      const { context, plan } = this.callOf(row);
+      const ids = callIds(row.id);
+      const [agent, target, bridge] = await Promise.all([
+        this.deps.ari.getChannel(ids.agentChannelId), this.deps.ari.getChannel(ids.targetChannelId), this.deps.ari.getBridge(ids.bridgeId),
+      ]);
+      if (this.registry.get(row.id)) return;
+      const observed = (c: typeof agent) => (c ? { state: c.state, inStasis: c.appName === 'Stasis' } : null);
+      const resumed = resumeCall(plan, recordedOf(row), { agent: observed(agent), target: observed(target), bridgeChannelIds: bridge?.channelIds ?? null }, this.now());
+      this.deps.logger.info('took over a call', { callId: row.id, stage: row.stage, now: resumed.state.stage, server: this.deps.server?.id });
+      this.ran(row, this.runner.adopt(context, resumed));
+    }));
+  }
+
+  private callOf(row: RecordedCallRow): { context: CallContext; plan: CallPlan } {
+    return {
+      context: row.context,
+      plan: callPlanOf(this.deps.config, {
+        callId: row.id, route: row.context.route, agentEndpoint: row.agentEndpoint, targetEndpoint: row.targetEndpoint, callerId: row.context.callerId,
+      }),
+    };
+  }
+
+  /** A single instance: calls run in this process, on this engine's one server. */
+  private localPlacement(): CallPlacement {
+    return {
+      liveCallOfAgent: (agentId) => this.registry.liveCallOfAgent(agentId)?.context.callId,
+      reserveAgent: (agentId, route) => this.registry.reserveAgent(agentId, route),
+      releaseAgent: (agentId) => this.registry.releaseAgent(agentId),
+      liveCallsOnRoute: (route) => this.registry.liveOnRoute(route),
+      liveCallCount: () => Promise.resolve(this.registry.size),
+      serverFor: () => Promise.resolve(this.deps.ari.isConnected() ? { serverId: null } : undefined),
+      endedCallsWritten: (agentId) => this.endedCallsWritten(agentId),
+      start: (context, plan) => Promise.resolve({ updates: this.runner.start(context, plan).updates.asObservable(), runsHere: true }),
+    };
+  }
+
+  private async afterConnect(reconnect: boolean): Promise<void> {
+    try {
+      const { server } = this.deps;
+      if (server) await this.exclusively(async () => this.takeOver(await server.callsToTakeOver()));
+    } catch (err) {
+      this.deps.logger.warn('taking over the server\'s calls failed; will retry on the next connect', { server: this.deps.server?.id, err });
+      // Sweeping now would hang up the very calls not yet taken over.
+      return;
+    }
+    try {
+      if (reconnect) await resyncAfterReconnect(this.deps.ari, this.registry, this.runner, this.deps.logger);
+    } catch (err) {
+      this.deps.logger.warn('resynchronising live calls after reconnect failed; will retry on the next connect', { err });
+    }
+    await this.sweepOrphans();
+  }
+
+  /** One sweep at a time; a failed one is logged and the next period tries again. */
+  private sweepOrphans(): Promise<void> {
+    this.sweeping ??= sweepOrphans(this.deps.ari, this.registry, this.deps.logger, this.deps.config.ari.app, this.deps.otherChannels)
+      .then((result) => {
+        this.swept.sweeps += 1;
+        this.swept.channels += result.channels.length;
+        this.swept.bridges += result.bridges.length;
+        this.swept.failed += result.failed.length;
+      })
+      .catch((err: unknown) => {
+        this.deps.logger.warn('orphan sweep failed; the next one tries again', { inS: this.deps.config.ari.orphanSweepIntervalS, err });
+      })
+      .finally(() => { this.sweeping = undefined; });
+    return this.sweeping;
+  }
+}
+
+function recordedOf(row: RecordedCallRow & { stage: RecordedCall['stage'] }): RecordedCall {
+  const recorded: RecordedCall = { stage: row.stage, requestedAt: row.requestedAt.getTime() };
+  if (row.agentRingingAt) recorded.agentRingingAt = row.agentRingingAt.getTime();
+  if (row.agentAnsweredAt) recorded.agentAnsweredAt = row.agentAnsweredAt.getTime();
+  if (row.targetRingingAt) recorded.targetRingingAt = row.targetRingingAt.getTime();
+  if (row.connectedAt) recorded.connectedAt = row.connectedAt.getTime();
+  return recorded;
+}

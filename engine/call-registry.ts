@@ -1,0 +1,115 @@
+import { Observable, ReplaySubject, Subject } from 'rxjs';
+import { afterRequestsWritten } from '../ari/request-first';
+import type { CallState } from '../call/call-machine';
+import type { LegName, RouteCode } from '../call/call-types';
+import type { CallContext, CallUpdate } from '../call/call-update';
+
+export interface LiveCall {
+  context: CallContext;
+  state: CallState;
+  updates: ReplaySubject<CallUpdate>;
+}
+
+/**
+ * The live calls, found by call id, agent or channel id, and the RxJS streams: one per call
+ * (replays its whole history to late subscribers, completes after the final update) and one for
+ * all calls (hot; never completes).
+ */
+export class CallRegistry {
+  private readonly calls = new Map<string, LiveCall>();
+  private readonly byChannel = new Map<string, { callId: string; leg: LegName }>();
+  private readonly byAgent = new Map<number, string>();
+  /** Agents whose request is being recorded, by the route it will take. */
+  private readonly reservedAgents = new Map<number, RouteCode | undefined>();
+  private readonly all = new Subject<CallUpdate>();
+
+  readonly allUpdates: Observable<CallUpdate> = this.all.asObservable();
+
+  get size(): number {
+    return this.calls.size + this.reservedAgents.size;
+  }
+
+  /** Holds an agent's single live-call slot while their request is checked and recorded. */
+  reserveAgent(agentId: number, route?: RouteCode): boolean {
+    if (this.byAgent.has(agentId) || this.reservedAgents.has(agentId)) return false;
+    this.reservedAgents.set(agentId, route);
+    return true;
+  }
+
+  /** Calls on a route that have not ended, and requests reserved for it. */
+  liveOnRoute(route: RouteCode): number {
+    let count = 0;
+    for (const live of this.calls.values()) if (live.context.route === route && live.state.stage !== 'ended') count += 1;
+    for (const reserved of this.reservedAgents.values()) if (reserved === route) count += 1;
+    return count;
+  }
+
+  releaseAgent(agentId: number): void {
+    this.reservedAgents.delete(agentId);
+  }
+
+  add(context: CallContext, state: CallState): LiveCall {
+    const live: LiveCall = { context, state, updates: new ReplaySubject<CallUpdate>() };
+    this.calls.set(context.callId, live);
+    this.byChannel.set(state.ids.agentChannelId, { callId: context.callId, leg: 'agent' });
+    this.byChannel.set(state.ids.targetChannelId, { callId: context.callId, leg: 'target' });
+    this.reservedAgents.delete(context.agentId);
+    this.byAgent.set(context.agentId, context.callId);
+    return live;
+  }
+
+  get(callId: string): LiveCall | undefined {
+    return this.calls.get(callId);
+  }
+
+  byChannelId(channelId: string): { call: LiveCall; leg: LegName } | undefined {
+    const entry = this.byChannel.get(channelId);
+    const call = entry && this.calls.get(entry.callId);
+    return call && entry ? { call, leg: entry.leg } : undefined;
+  }
+
+  liveCallOfAgent(agentId: number): LiveCall | undefined {
+    const callId = this.byAgent.get(agentId);
+    return callId ? this.calls.get(callId) : undefined;
+  }
+
+  list(): LiveCall[] {
+    return [...this.calls.values()];
+  }
+
+  /**
+   * Observers (the bot, metrics, tests) hear of a transition, in order, once the requests it made
+   * have been written (request-first.ts): rendering a status message never holds back the request
+   * that dials a phone. The agent's slot is freed at once.
+   */
+  publish(live: LiveCall, update: CallUpdate): void {
+    if (update.final && this.byAgent.get(live.context.agentId) === live.context.callId) {
+      // The agent may place the next call at once; the call itself stays findable by its channels
+      // until its teardown has finished (remove()).
+      this.byAgent.delete(live.context.agentId);
+    }
+    afterRequestsWritten(() => {
+      live.updates.next(update);
+      this.all.next(update);
+      if (update.final) live.updates.complete();
+    });
+  }
+
+  remove(callId: string): void {
+    const live = this.calls.get(callId);
+    if (!live) return;
+    this.calls.delete(callId);
+    this.byChannel.delete(live.state.ids.agentChannelId);
+    this.byChannel.delete(live.state.ids.targetChannelId);
+    if (this.byAgent.get(live.context.agentId) === callId) this.byAgent.delete(live.context.agentId);
+  }
+
+  /** Every channel and bridge id a live call owns: what reconciliation must leave alone. */
+  ownedIds(): Set<string> {
+    const ids = new Set<string>();
+    for (const { state } of this.calls.values()) {
+      ids.add(state.ids.agentChannelId).add(state.ids.targetChannelId).add(state.ids.bridgeId);
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,280 @@
+import type { AddressInfo } from 'node:net';
+import { Bot } from 'node-telegram-bot-api';
+import type { CallbackQuery, Message, Update } from 'node-telegram-bot-api/types';
+import { AbuseAlerts } from './abuse-alerts';
+import { BackgroundJobs } from '../ops/background-jobs';
+import { botApiFailure } from './bot-api-check';
+import * as admin from './commands/admin';
+import * as numbers from './commands/numbers';
+import { placeCall } from './commands/call';
+import { markRefusal, onDncDocument, onMarkDoNotCall } from './commands/dnc';
+import { onHistory } from './commands/history';
+import { onSuspend } from './commands/suspend';
+import { onCancelRoute, onConfirmRoute, onPickRoute, onRouteThenCall, onSelectRoute, onSettings } from './commands/route';
+import { commandMenus, commandNamed } from './command-table';
+import type { BotDeps, Incoming } from './handler-context';
+import { type CallbackAction, decodeCallback } from './menus/callback-data';
+import { pollUpdates } from './polling';
+import { activeAgent, roleOf, type Role } from './roles';
+import { ALERT, DNC_TEXT, T } from './texts';
+import type { HttpListener } from '../ops/http-listener';
+import { startWebhookServer } from './webhook-server';
+
+
+/** Longer than any command needs; anything beyond is refused before it is parsed. */
+const MAX_COMMAND_TEXT = 512;
+const COMMAND = /^\/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+([\s\S]*))?$/;
+
+/**
+ * The bot: routing, access checks and the single error boundary. Every update is handled in its
+ * chat's order (a tap never overtakes the command before it); different chats run concurrently.
+ */
+export class CallBot {
+  readonly bot: Bot;
+  private readonly chatQueues = new Map<number, Promise<void>>();
+  private webhookServer?: HttpListener;
+  private stopPolling?: AbortController;
+  private pump: Promise<void> = Promise.resolve();
+  /** Abuse alerts to the super admins, and the records their Suspend buttons name. */
+  readonly alerts: AbuseAlerts;
+  /** Long admin work (imports), run outside the chats' turns. */
+  readonly jobs: BackgroundJobs;
+
+  constructor(private readonly deps: BotDeps, bot: Bot) {
+    this.bot = bot;
+    this.alerts = new AbuseAlerts(deps);
+    this.jobs = new BackgroundJobs(deps.logger);
+    this.bot.use(async (ctx) => this.inChatOrder(ctx.update));
+    this.bot.catch((err) => this.deps.logger.error('update handler failed', { err }));
+  }
+
+  /** Registers the command menus; a failure only earns a warning that says what failed. */
+  async registerCommands(): Promise<void> {
+    const { agent: agentCommands, admin: adminCommands } = commandMenus();
+    try {
+      await this.bot.api.setMyCommands({ commands: agentCommands, scope: { type: 'all_private_chats' } });
+      for (const id of this.deps.config.telegram.superAdminIds) {
+        await this.bot.api.setMyCommands({ commands: adminCommands, scope: { type: 'chat', chat_id: Number(id) } });
+      }
+    } catch (err) {
+      const failure = botApiFailure('setMyCommands', err);
+      this.deps.logger.warn(`${failure.message}; command menus not registered`, failure.fields);
+    }
+  }
+
+  /**
+   * Long polling (default) or, with a webhook configured, an HTTP server that checks the secret.
+   * `polling: 'when-told'` (cluster mode) leaves polling to startPolling, called while this
+   * instance holds the polling lease: Telegram gives updates to one poller at a time.
+   */
+  async start(options: { polling?: 'now' | 'when-told' } = {}): Promise<void> {
+    this.alerts.start();
+    const webhook = this.deps.config.telegram.webhook;
+    if (webhook) {
+      this.webhookServer = await startWebhookServer({
+        host: webhook.host, port: webhook.port, path: new URL(webhook.url).pathname, secret: webhook.secret,
+        deliver: (update) => this.bot.handleUpdate(update), logger: this.deps.logger,
+      });
+      try {
+        await this.bot.api.setWebhook({ url: webhook.url, secret_token: webhook.secret, allowed_updates: ['message', 'callback_query'] });
+      } catch (err) {
+        this.deps.logger.error('setWebhook failed; updates arrive only if the webhook was set before', { err });
+      }
+      this.deps.logger.info('webhook listening', { host: webhook.host, port: webhook.port });
+      return;
+    }
+    if (options.polling !== 'when-told') this.startPolling();
+  }
+
+  /** Starts long polling, unless it is running. */
+  startPolling(): void {
+    if (this.stopPolling && !this.stopPolling.signal.aborted) return;
+    const stop = new AbortController();
+    this.stopPolling = stop;
+    // The library's pump is not re-entrant: a new one starts once the paused one has returned.
+    this.pump = this.pump.then(() => this.bot.startPolling(pollUpdates(this.bot.api, this.deps.logger, stop.signal))).catch((err: unknown) => {
+      if (!stop.signal.aborted) this.deps.logger.error('polling stopped', { err });
+    });
+  }
+
+  /** Stops long polling at once (the polling lease was lost); updates already received are still handled. */
+  pausePolling(): void {
+    this.stopPolling?.abort();
+  }
+
+  /** Where the webhook server listens, once started in webhook mode. */
+  get webhookAddress(): AddressInfo | undefined {
+    return this.webhookServer?.address;
+  }
+
+  async stop(): Promise<void> {
+    this.stopPolling?.abort();
+    this.bot.stop();
+    await this.webhookServer?.close();
+    await Promise.allSettled([...this.chatQueues.values()]);
+    // After the chats: a turn still running may start a job.
+    await this.jobs.stop();
+    await this.alerts.stop();
+  }
+
+  private inChatOrder(update: Update): Promise<void> {
+    // Taken before the update queues: a call request is judged by what was true when it came.
+    const receivedAt = Date.now();
+    const { message, callbackQuery } = partsOf(update);
+    const chatId = message?.chat.id ?? callbackQuery?.message?.chat.id ?? callbackQuery?.from.id ?? 0;
+    const previous = this.chatQueues.get(chatId) ?? Promise.resolve();
+    const turn = this.deps.inChatTurn;
+    const next = previous.then(() => (turn ? turn(chatId, () => this.handle(update, receivedAt)) : this.handle(update, receivedAt))).catch((err: unknown) => {
+      this.deps.logger.error('update handler failed', { updateId: update.update_id, err });
+    });
+    this.chatQueues.set(chatId, next);
+    void next.then(() => {
+      if (this.chatQueues.get(chatId) === next) this.chatQueues.delete(chatId);
+    });
+    return Promise.resolve();
+  }
+
+  private async handle(update: Update, receivedAt: number): Promise<void> {
+    const { message, callbackQuery } = partsOf(update);
+    if (message) return this.onMessage(message, receivedAt);
+    if (callbackQuery) return this.onCallbackQuery(callbackQuery, receivedAt);
+  }
+
+  private async onMessage(message: Message, receivedAt: number): Promise<void> {
+    const from = message.from;
+    if (!from || from.is_bot) return;
+    const chatId = message.chat.id;
+    const reply = (text: string, markup?: Parameters<Incoming['reply']>[1]) => this.deps.out.send(chatId, text, markup);
+    if (message.chat.type !== 'private') {
+      if (message.text?.startsWith('/')) await reply(T.privateOnly);
+      return;
+    }
+    const text = message.text;
+    if (typeof text !== 'string' && !message.document) return void (await reply(T.notText));
+    if (text && text.length > MAX_COMMAND_TEXT) return void (await reply(T.tooLong));
+    const userId = String(from.id);
+    const role = await roleOf(userId, this.deps.config.telegram.superAdminIds, this.deps.stores.agents);
+    const base: Omit<Incoming, 'args'> = { deps: this.deps, chatId, from, userId, role, reply, receivedAt, ...(message.date > 0 ? { sentAt: message.date * 1000 } : {}) };
+    if (typeof text !== 'string') {
+      // A document is a do-not-call list to import, from a super admin only.
+      if (role.kind !== 'admin') return void (await reply(DNC_TEXT.importNotAdmin));
+      return onDncDocument({ ...base, args: '' }, message.document!, message.caption, this.jobs);
+    }
+
+    const replied = message.reply_to_message;
+    if (role.kind === 'admin' && replied?.from?.is_bot && replied.text && !text.startsWith('/')) {
+      if (await admin.onApprovalReply({ ...base, args: text }, replied.text)) return;
+    }
+    const match = text.trim().match(COMMAND);
+    if (!match) return void (await reply(T.notText));
+    const name = match[1]!.toLowerCase();
+    const args = (match[2] ?? '').trim();
+    const command = commandNamed(name);
+    if (!command) return void (await reply(T.unknownCommand));
+    if (!allowed(role, command.who)) return void (await reply(deniedText(role)));
+    if (command.noArgs && args) return void (await reply(T.usage.noArgs(name)));
+    await command.run({ ...base, args });
+  }
+
+  private async onCallbackQuery(query: CallbackQuery, receivedAt: number): Promise<void> {
+    const { out } = this.deps;
+    const action = decodeCallback(query.data);
+    // The local Bot API server sends callback queries without a message: fall back to the sender.
+    const chatId = query.message?.chat.id ?? query.from.id;
+    if (!action || (query.message && query.message.chat.type !== 'private')) {
+      await out.answer(query.id, T.staleButton, true);
+      return;
+    }
+    const userId = String(query.from.id);
+    const role = await roleOf(userId, this.deps.config.telegram.superAdminIds, this.deps.stores.agents);
+    const m: Incoming = {
+      deps: this.deps, chatId, from: query.from, userId, role, args: '', messageId: query.message?.message_id, receivedAt,
+      reply: (text, markup) => out.send(chatId, text, markup),
+    };
+    const refusal = await this.refuseCallback(m, action);
+    if (refusal) {
+      await out.answer(query.id, refusal, true);
+      return;
+    }
+    await out.answer(query.id);
+    if (action.kind === 'suspend') {
+      // Checked just above; gone only if another admin's tap suspended the agent in between.
+      const record = this.alerts.record(action.alertId);
+      await (record ? onSuspend(m, this.alerts, record) : m.reply(ALERT.staleAlert));
+      return;
+    }
+    await runCallback(m, action);
+  }
+
+  /** Checks who may press what; returns the alert text when they may not. A permitted hang-up is carried out here. */
+  private async refuseCallback(m: Incoming, action: CallbackAction): Promise<string | undefined> {
+    const agent = activeAgent(m.role);
+    switch (action.kind) {
+      case 'approve':
+      case 'deny':
+      case 'verifyNumber':
+      case 'callNumberAgain':
+        return m.role.kind === 'admin' ? undefined : T.notAllowed;
+      case 'dncMark':
+        return markRefusal(m, action.callId, agent?.id ?? null);
+      case 'suspend':
+        if (m.role.kind !== 'admin') return T.notAllowed;
+        return this.alerts.record(action.alertId) ? undefined : ALERT.staleAlert;
+      case 'hangup': {
+        // The engine decides who may end a call, and ends it when they may.
+        const answer = await this.deps.desk.cancelCallAs(action.callId, { agentId: agent?.id ?? null, isAdmin: m.role.kind === 'admin' });
+        if (answer === 'cancelled') return undefined;
+        return answer === 'not_yours' ? T.notYourCall : T.staleButton;
+      }
+      default:
+        return agent ? undefined : T.notAllowed;
+    }
+  }
+}
+
+async function runCallback(m: Incoming, action: CallbackAction): Promise<void> {
+  switch (action.kind) {
+    case 'menu':
+      if (action.menu === 'settings') return onSettings(m);
+      if (action.menu === 'history') return onHistory(m);
+      return onSelectRoute(m);
+    case 'pickRoute': return onPickRoute(m, action.route);
+    case 'confirmRoute': return onConfirmRoute(m, action.route);
+    case 'cancelRoute': return onCancelRoute(m);
+    case 'routeThenCall': return onRouteThenCall(m, action.route, action.number);
+    case 'call': return placeCall(m, action.number);
+    case 'hangup':
+      return; // ended while the button press was checked (refuseCallback)
+    case 'dncMark': return onMarkDoNotCall(m, action.callId);
+    case 'approve': return admin.onApprove(m, action.telegramId);
+    case 'deny': return admin.onDeny(m, action.telegramId);
+    case 'verifyNumber': return numbers.verifyNumber(m, action.number, action.route);
+    case 'callNumberAgain': return numbers.callNumberAgain(m, action.number, action.route);
+    case 'suspend':
+      return; // handled with the alert records (onCallbackQuery)
+  }
+}
+
+/** The two kinds of update the bot handles; everything else (edits, channel posts…) is ignored. */
+function partsOf(update: Update): { message?: Message; callbackQuery?: CallbackQuery } {
+  if ('message' in update) return { message: update.message };
+  if ('callback_query' in update) return { callbackQuery: update.callback_query };
+  return {};
+}
+
+function allowed(role: Role, who: 'anyone' | 'agent' | 'admin'): boolean {
+  if (who === 'anyone') return true;
+  if (who === 'admin') return role.kind === 'admin';
+  return activeAgent(role) !== null;
+}
+
+function deniedText(role: Role): string {
+  switch (role.kind) {
+    case 'unknown': return `${T.noAccess} Send /start to ask for access.`;
+    case 'pending': return T.accessPending;
+    case 'revoked': return T.noAccess;
+    case 'suspended': return T.youAreSuspended;
+    default: return T.notAllowed;
+  }
+}
+

@@ -1,0 +1,66 @@
+import { formatForDisplay } from '../../phone/number-policy';
+import type { PlaceCallResult } from '../../engine/call-engine';
+import { routeChoiceThenCall } from '../menus/keyboards';
+import type { Incoming } from '../handler-context';
+import { activeAgent } from '../roles';
+import { showCallStatus } from '../call-status';
+import { T, callRefusalText, ruleWaitText } from '../texts';
+
+/** /call <number>: the checks the bot can answer at once, then the engine. */
+export async function onCall(m: Incoming): Promise<void> {
+  if (!m.args) {
+    await m.reply(T.usage.call);
+    return;
+  }
+  await placeCall(m, m.args);
+}
+
+export async function placeCall(m: Incoming, targetInput: string): Promise<void> {
+  const { deps } = m;
+  const agent = activeAgent(m.role);
+  if (!agent) {
+    await m.reply(T.notAllowed);
+    return;
+  }
+  const result = await deps.desk.placeCall({
+    agentTelegramId: agent.telegramId, targetInput, telegramChatId: String(m.chatId),
+    // A request held for its route's set-up slot says so at once; the status follows when it goes.
+    onWaiting: (wait) => { void m.reply(ruleWaitText(wait)); },
+    ...(m.receivedAt !== undefined ? { receivedAt: m.receivedAt } : {}), ...(m.sentAt !== undefined ? { sentAt: m.sentAt } : {}),
+  });
+  if (!result.ok) {
+    // Revoked or suspended while it waited: the admin's action tells the agent why, once.
+    if (result.refusal === 'stopped') return;
+    // Without a route the agent chooses one first; the checked number rides along in the buttons.
+    if (result.refusal === 'no_route' && result.target) {
+      await m.reply(`${T.chooseRouteFirst}\n${formatForDisplay(result.target)}`, routeChoiceThenCall(result.target));
+      return;
+    }
+    await m.reply(callRefusalText(result.refusal, result.number, result.rule));
+    return;
+  }
+  // In cluster mode the owner of the call's Asterisk server runs it and shows its status.
+  if (result.runsHere) showLiveStatus(m, result);
+}
+
+function showLiveStatus(m: Incoming, result: Extract<PlaceCallResult, { ok: true }>): void {
+  const { deps } = m;
+  // The handler does not wait: the chat's next update (a tap on Hang up) must not queue behind the call.
+  showCallStatus(
+    { out: deps.out, logger: deps.logger, statusEditIntervalMs: deps.statusEditIntervalMs, ...(deps.config.agentConfirmDigit ? { confirmDigit: deps.config.agentConfirmDigit } : {}) },
+    { chatId: m.chatId, context: result.context, stage: 'requested' }, result.updates,
+    (chatId, messageId) => deps.desk.attachStatusMessage(result.callId, chatId, messageId),
+  );
+}
+
+
+/** /hangup: ends the agent's own live call. */
+export async function onHangup(m: Incoming): Promise<void> {
+  const agent = activeAgent(m.role);
+  const live = agent && await m.deps.desk.liveCallOfAgent(agent.id);
+  if (!live) {
+    await m.reply(T.noLiveCall);
+    return;
+  }
+  await m.deps.desk.cancelCall(live.context.callId, 'agent');
+}

@@ -1,0 +1,197 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { fromPath } from 'node-telegram-bot-api/node';
+import type { Document } from 'node-telegram-bot-api/types';
+import { type DncImportCounts, importDncLines } from '../../compliance/dnc-import';
+import { dncLineReader } from '../../compliance/dnc-line';
+import { checkListableNumber, formatForDisplay } from '../../phone/number-policy';
+import type { DncEntry } from '../../store/dnc-store';
+import type { BackgroundJobs } from '../../ops/background-jobs';
+import type { Incoming } from '../handler-context';
+import { DNC_TEXT, T, dateText, numberRefusalText } from '../texts';
+
+/** api.telegram.org lets a bot download files up to 20 MB; a local Bot API server has no such limit. */
+const CLOUD_DOWNLOAD_LIMIT_MB = 20;
+const CLOUD_API_ROOT = 'https://api.telegram.org';
+/** Progress edits of one message, well under Telegram's about one edit a second per message. */
+const PROGRESS_EDIT_INTERVAL_MS = 3000;
+
+async function audit(m: Incoming, action: string, subject: string, details = ''): Promise<void> {
+  await m.deps.stores.audit.record({ actor: m.userId, action, subject, details });
+}
+
+function listable(m: Incoming, input: string) {
+  return checkListableNumber(input, m.deps.config.defaultRegion);
+}
+
+/** /dnc add <number> [reason] · /dnc remove <number> · /dnc check <number> · /dnc export */
+export async function onDnc(m: Incoming): Promise<void> {
+  const [sub, ...words] = m.args.split(/\s+/).filter(Boolean);
+  const action = sub?.toLowerCase();
+  if (action === 'export' && words.length === 0) return exportList(m);
+  if (words.length === 0 || (action !== 'add' && action !== 'remove' && action !== 'check')) return void (await m.reply(T.usage.dnc));
+  // A number may be typed with spaces, "(202) 555-0123": after add, the reason is whatever follows it.
+  const { number, rest } = action === 'add' ? numberThenReason(m, words) : { number: listable(m, words.join(' ')), rest: [] };
+  if (!number.ok) return void (await m.reply(T.fieldRefused('Number', numberRefusalText(number))));
+  const shown = formatForDisplay(number.e164);
+  const { dnc } = m.deps.stores;
+  if (action === 'check') {
+    const entry = await dnc.lookup(number.e164);
+    return void (await m.reply(entry ? DNC_TEXT.listed(shownEntry(entry)) : DNC_TEXT.notListed(shown)));
+  }
+  if (action === 'remove') {
+    const entry = await dnc.remove(number.e164);
+    if (!entry) return void (await m.reply(DNC_TEXT.notListed(shown)));
+    await audit(m, 'dnc_remove', number.e164, `listed ${entry.since.toISOString()} (${entry.kind} by ${entry.addedBy}${entry.reason ? `: ${entry.reason}` : ''})`);
+    return void (await m.reply(DNC_TEXT.removed(shown)));
+  }
+  const reason = rest.join(' ');
+  const { added, entry } = await dnc.add(number.e164, { kind: 'admin', addedBy: m.userId, reason });
+  if (!added) return void (await m.reply(DNC_TEXT.alreadyListed(shownEntry(entry))));
+  await audit(m, 'dnc_add', number.e164, reason);
+  await m.reply(DNC_TEXT.added(shown));
+}
+
+const NUMBER_WORD = /^[+0-9().-]+$/;
+
+/** The longest run of leading number-like words that reads as a number, and the words after it. */
+function numberThenReason(m: Incoming, words: string[]): { number: ReturnType<typeof listable>; rest: string[] } {
+  let numberWords = 0;
+  while (numberWords < words.length && NUMBER_WORD.test(words[numberWords]!)) numberWords += 1;
+  for (let k = numberWords; k > 1; k--) {
+    const number = listable(m, words.slice(0, k).join(' '));
+    if (number.ok) return { number, rest: words.slice(k) };
+  }
+  return { number: listable(m, words[0]!), rest: words.slice(1) };
+}
+
+function shownEntry(entry: DncEntry): DncEntry {
+  return { ...entry, number: formatForDisplay(entry.number) };
+}
+
+/**
+ * A document sent by a super admin: its lines are imported under one listing, with a progress
+ * message edited while it runs and a summary at the end. The file is streamed from the Bot API
+ * server, never held whole. Only the progress message is sent in the chat's turn: the import is a
+ * background job, so the chat goes on answering (a /revoke is not queued behind the file).
+ */
+export async function onDncDocument(m: Incoming, document: Document, caption: string | undefined, jobs: BackgroundJobs): Promise<void> {
+  const name = (document.file_name ?? 'the file').slice(0, 64);
+  const { config } = m.deps;
+  if (config.telegram.apiRoot.startsWith(CLOUD_API_ROOT) && (document.file_size ?? 0) > CLOUD_DOWNLOAD_LIMIT_MB * 1024 * 1024) {
+    return void (await m.reply(DNC_TEXT.importTooBig(name, CLOUD_DOWNLOAD_LIMIT_MB)));
+  }
+  const progressId = await m.reply(DNC_TEXT.importStarted(name));
+  const reason = (caption?.trim() || `import ${name}`).slice(0, 256);
+  jobs.start(`do-not-call import of ${name}`, (signal) => importDocument(m, { name, fileId: document.file_id, reason, progressId }, signal));
+}
+
+interface ImportJob {
+  name: string;
+  fileId: string;
+  reason: string;
+  /** The "Importing…" message, edited with the progress; undefined when it could not be sent. */
+  progressId: number | undefined;
+}
+
+async function importDocument(m: Incoming, { name, fileId, reason, progressId }: ImportJob, signal: AbortSignal): Promise<void> {
+  const { config, out, stores } = m.deps;
+  let counts: DncImportCounts = { lines: 0, added: 0, alreadyPresent: 0, invalid: 0 };
+  let editing: Promise<unknown> = Promise.resolve();
+  let editInFlight = false;
+  let lastEditAt = Date.now();
+  const showProgress = (now: DncImportCounts) => {
+    counts = now;
+    if (progressId === undefined || editInFlight || Date.now() - lastEditAt < PROGRESS_EDIT_INTERVAL_MS) return;
+    editInFlight = true;
+    editing = out.edit(m.chatId, progressId, DNC_TEXT.importProgress(name, now)).finally(() => {
+      editInFlight = false;
+      lastEditAt = Date.now();
+    });
+  };
+  const listingId = await stores.dnc.createListing({ kind: 'import', addedBy: m.userId, reason });
+  try {
+    const lines = await downloadLines(m, fileId, signal);
+    const summary = await importDncLines(lines, stores.dnc, listingId, { reader: dncLineReader(config.defaultRegion), onProgress: showProgress, signal });
+    await editing;
+    if (progressId !== undefined) await out.edit(m.chatId, progressId, DNC_TEXT.importDone(name, summary));
+    await audit(m, 'dnc_import', name, `listing ${listingId}: ${summary.added} added, ${summary.alreadyPresent} already present, ${summary.invalid} invalid of ${summary.lines} lines; ${reason}`);
+    await m.reply(DNC_TEXT.importSummary(name, summary));
+  } catch (err) {
+    if (signal.aborted) m.deps.logger.warn('do-not-call import stopped: the service is stopping', { file: name, lines: counts.lines });
+    else m.deps.logger.error('do-not-call import failed', { err, file: name });
+    await editing;
+    await audit(m, 'dnc_import_failed', name, `listing ${listingId}: stopped after ${counts.lines} lines, ${counts.added} added; ${reason}`);
+    await m.reply(DNC_TEXT.importFailed(name, counts));
+  }
+}
+
+/** The file's lines as they arrive from the Bot API server (getFile, then its download URL). */
+async function downloadLines(m: Incoming, fileId: string, signal: AbortSignal): Promise<AsyncIterable<string>> {
+  const filePath = await m.deps.out.filePath(fileId);
+  if (!filePath) throw new Error('getFile returned no file_path');
+  const { apiRoot, botToken } = m.deps.config.telegram;
+  // A local Bot API server started with --local (no file size limit) names the file on the disk it
+  // shares with the bot instead of serving it.
+  if (path.isAbsolute(filePath) && !apiRoot.startsWith(CLOUD_API_ROOT)) {
+    return readline.createInterface({ input: fs.createReadStream(filePath, { signal }), crlfDelay: Infinity });
+  }
+  const response = await fetch(`${apiRoot.replace(/\/$/, '')}/file/bot${botToken}/${filePath}`, { signal });
+  if (!response.ok || !response.body) throw new Error(`file download answered ${response.status}`);
+  const input = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+  return readline.createInterface({ input, crlfDelay: Infinity });
+}
+
+/** /dnc export: the whole list as a CSV document, written to a temporary file page by page. */
+async function exportList(m: Incoming): Promise<void> {
+  const { dnc } = m.deps.stores;
+  const count = await dnc.count();
+  if (count === 0) return void (await m.reply(DNC_TEXT.exportEmpty));
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'callbot-dnc-export-'));
+  const file = path.join(dir, `do-not-call-${dateText(new Date())}.csv`);
+  try {
+    const stream = fs.createWriteStream(file);
+    const write = (text: string) => new Promise<void>((resolve, reject) => stream.write(text, (err) => (err ? reject(err) : resolve())));
+    await write('number,since,kind,added_by,reason\n');
+    let written = 0;
+    for await (const page of dnc.entries()) {
+      await write(page.map((e) => `${e.number},${e.since.toISOString()},${e.kind},${e.addedBy},${csvField(e.reason)}\n`).join(''));
+      written += page.length;
+    }
+    await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    const sent = await m.deps.out.sendDocument(m.chatId, await fromPath(file, { contentType: 'text/csv' }), DNC_TEXT.exportCaption(written));
+    await audit(m, 'dnc_export', String(written), sent === undefined ? 'not delivered' : '');
+    if (sent === undefined) await m.reply(DNC_TEXT.exportFailed);
+  } finally {
+    await fs.promises.rm(dir, { recursive: true, force: true });
+  }
+}
+
+function csvField(text: string): string {
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * Why the "asked not to be called" button may not be pressed, or undefined when it may: the call
+ * is looked up by its id, so only its own agent can mark it, and only its own number.
+ */
+export async function markRefusal(m: Incoming, callId: string, agentId: number | null): Promise<string | undefined> {
+  const call = await m.deps.stores.calls.byId(callId);
+  if (!call || !call.target) return T.staleButton;
+  if (agentId === null || call.agentId !== agentId) return T.notYourCall;
+  if (call.stage !== 'ended') return DNC_TEXT.callNotEnded;
+  return undefined;
+}
+
+/** "🚫 Asked not to be called" under a call's final status (markRefusal has allowed it). */
+export async function onMarkDoNotCall(m: Incoming, callId: string): Promise<void> {
+  const call = await m.deps.stores.calls.byId(callId);
+  if (!call?.target) return;
+  const { added, entry } = await m.deps.stores.dnc.add(call.target, { kind: 'agent', addedBy: m.userId, reason: DNC_TEXT.markReason, callId });
+  if (added) await audit(m, 'dnc_mark', call.target, `call ${callId}: ${DNC_TEXT.markReason}`);
+  await m.reply(added ? DNC_TEXT.marked(formatForDisplay(call.target)) : DNC_TEXT.alreadyListed(shownEntry(entry)));
+}

@@ -1,0 +1,48 @@
+import type { User } from 'node-telegram-bot-api/types';
+import type { Config } from '../config/config';
+import type { Logger } from '../config/logger';
+import type { CallDesk } from '../engine/call-desk';
+import type { CallerIdVerification } from '../verification/caller-id-verification';
+import type { Stores } from '../store';
+import type { Role } from './roles';
+import type { TelegramOut } from './telegram-out';
+
+export interface BotDeps {
+  config: Config;
+  /** Calls: placing, listing and ending them. */
+  desk: CallDesk;
+  /** Caller-ID verification calls. */
+  verification: CallerIdVerification;
+  stores: Stores;
+  out: TelegramOut;
+  logger: Logger;
+  /** Minimum time between two edits of one status message. */
+  statusEditIntervalMs: number;
+  /**
+   * Cluster mode: runs one chat's update while no other instance handles one of that chat, so a
+   * chat's updates keep their order across instances. This process keeps their order itself.
+   */
+  inChatTurn?: <T>(chatId: number, handle: () => Promise<T>) => Promise<T>;
+}
+
+/** One incoming command or button tap, with who sent it. */
+export interface Incoming {
+  deps: BotDeps;
+  chatId: number;
+  from: User;
+  userId: string;
+  role: Role;
+  /** The command's argument text (after the command), trimmed. */
+  args: string;
+  /** The message a tapped button sits on. */
+  messageId?: number;
+  /** When this process received the update, before it queued behind the chat's earlier ones. */
+  receivedAt?: number;
+  /** When the user sent it, by Telegram's clock (a message's `date`; taps carry none). */
+  sentAt?: number;
+  reply(text: string, markup?: Parameters<TelegramOut['send']>[2]): Promise<number | undefined>;
+}
+
+export function displayName(user: User): string {
+  return [user.first_name, user.last_name].filter(Boolean).join(' ').slice(0, 128) || `user ${user.id}`;
+}
