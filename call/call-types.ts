@@ -44,3 +44,56 @@ export type CallFailure =
   | { kind: 'request'; request: string; error: string }
   | { kind: 'target_lost_before_dial' }
   | { kind: 'target_never_ready' };
+
+/*
+ * Calls of more than two parties. A call is a set of legs around bridges; each leg has a role. The
+ * first two legs keep the ids `agent` and `target` (their channel ids are `<callId>-agent` and
+ * `<callId>-target`, as stored calls and Asterisk already know them); legs added later are `p3`,
+ * `p4`, … in the order the call asked for them.
+ */
+export type LegId = string;
+
+/** What a leg is in the call: the agent who placed or took it, the customer, a colleague consulted, a party brought in. */
+export type LegRole = 'agent' | 'customer' | 'consulted' | 'conferenced';
+
+/** Who an agent asked to bring into a call: another agent (by id) or a number, as typed. */
+export type PartyTarget = { kind: 'agent'; agentId: number } | { kind: 'number'; number: string };
+
+/**
+ * A party the engine has checked and may dial: for an agent, their phone over their route; for a
+ * number, the E.164 number over the call's route with the call's caller ID. `label` is what users read.
+ */
+export interface PartyPlan {
+  target: PartyTarget;
+  label: string;
+  endpoint: string;
+  callerId: string | null;
+  ringTimeoutS: number;
+}
+
+/** Cold: the agent leaves once the new party answers. Warm: the customer waits on hold while the agent consults. */
+export type TransferMode = 'cold' | 'warm';
+
+/** How a consultation ends: the customer joins the consulted party, returns to the agent, or all three talk. */
+export type ConsultEnd = 'complete' | 'back' | 'conference';
+
+/** One party as observers (the status message, /history) see it. */
+export interface PartyView {
+  legId: LegId;
+  role: LegRole;
+  label: string;
+  /** `held`: on hold (music) while the agent consults. */
+  status: 'created' | 'dialing' | 'ringing' | 'up' | 'held' | 'ended';
+  answeredAt?: number;
+  endedAt?: number;
+}
+
+/** A step of a multi-party call, for the audit log and the call's record. */
+export type PartyStep =
+  | { kind: 'transfer_started'; mode: TransferMode; legId: LegId; label: string }
+  | { kind: 'transfer_completed'; legId: LegId; label: string }
+  | { kind: 'transfer_failed'; legId: LegId; label: string }
+  | { kind: 'consult_ended'; how: ConsultEnd; legId: LegId }
+  | { kind: 'party_added'; legId: LegId; label: string }
+  | { kind: 'party_left'; legId: LegId; label: string }
+  | { kind: 'owner_changed'; agentId: number; legId: LegId };
