@@ -97,3 +97,15 @@ export type PartyStep =
   | { kind: 'party_added'; legId: LegId; label: string }
   | { kind: 'party_left'; legId: LegId; label: string }
   | { kind: 'owner_changed'; agentId: number; legId: LegId };
+
+/** A leg's row in the call's record (the call_legs table): who, in what role, and when. */
+export interface LegRecordPatch {
+  role?: LegRole;
+  label?: string;
+  agentId?: number | null;
+  number?: string | null;
+  requestedAt?: Date;
+  answeredAt?: Date;
+  endedAt?: Date;
+  hangupCause?: number | null;
+}

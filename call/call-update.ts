@@ -1,6 +1,6 @@
 import type { CallState } from './call-machine';
 import { talkSeconds } from './call-machine';
-import type { CallOutcome, CallStage, LegName, RouteCode, CallFailure } from './call-types';
+import type { CallOutcome, CallStage, LegName, PartyView, RouteCode, CallFailure } from './call-types';
 
 /** Who and what a call is about; fixed when the call is placed. */
 export interface CallContext {
@@ -24,6 +24,10 @@ export interface CallUpdate {
   failure?: CallFailure;
   at: number;
   final: boolean;
+  /** Every leg of the call but idle ones, in the order they were asked for (set once the call has more than its first two legs' worth to say). */
+  parties?: PartyView[];
+  /** The agent who answers for the call now: the one who placed it until a transfer passes it on. */
+  ownerAgentId?: number;
 }
 
 /** The update for `stage`, reached at `at`; a final one carries the ended call's outcome from `state`. */

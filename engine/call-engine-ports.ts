@@ -4,6 +4,7 @@
  */
 import type { CallStage, RouteCode } from '../call/call-types';
 import type { CallContext } from '../call/call-update';
+import type { LegId, LegRecordPatch, PartyStep } from '../call/call-types';
 import type { CallRecorder, CallRowPatch } from './call-row-writer';
 
 export interface AgentRecord {
@@ -79,4 +80,11 @@ export interface RecordedCallRow {
   telegramChatId: string | null;
   statusMessageId: number | null;
   cancelRequestedBy: 'agent' | 'admin' | 'system' | null;
+}
+
+/** The record of a call's legs and of its multi-party steps (the call_legs table and the audit log). */
+export interface PartyRecords {
+  recordLeg(callId: string, legId: LegId, patch: LegRecordPatch): Promise<void>;
+  /** `actor`: the Telegram id of who asked for the step, or `system`. */
+  recordStep(callId: string, step: PartyStep, at: Date, actor: string): Promise<void>;
 }
