@@ -1,9 +1,8 @@
 import { DataSource, type FindOptionsWhere, In, IsNull, MoreThan, Not, Or, type QueryRunner, Repository } from 'typeorm';
-import { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
 import { Call } from '../entities';
 import { LIVE_STAGES } from '../call/call-types';
 import { CallRowSql, type CallRowQuery } from './call-row-sql';
-import { SqliteConnection } from './sqlite-connection';
+import { runWrite } from './sqlite-connection';
 import { AgentHasLiveCall } from '../call/agent-has-live-call';
 import { LimitReached } from '../call/limit-reached';
 import type { RouteCode } from '../call/call-types';
@@ -120,12 +119,8 @@ export class CallStore {
   }
 
   /** On SQLite through statements the connection keeps (see SqliteConnection); on PostgreSQL through the pool. */
-  private write({ sql, parameters }: CallRowQuery): Promise<unknown> {
-    const { driver } = this.dataSource;
-    if (driver instanceof SqliteDriver && driver.databaseConnection instanceof SqliteConnection) {
-      return driver.databaseConnection.runPrepared(sql, parameters);
-    }
-    return this.dataSource.query(sql, parameters);
+  private write(query: CallRowQuery): Promise<unknown> {
+    return runWrite(this.dataSource, query);
   }
 
   byId(id: string): Promise<Call | null> {
