@@ -6,13 +6,15 @@ import { CallingHoursRule } from '../../compliance/rules/calling-hours-rule';
 import { DoNotCallRule } from '../../compliance/rules/do-not-call-rule';
 import { NumberCapsRule } from '../../compliance/rules/number-caps-rule';
 import { RouteLimitsRule } from '../../compliance/rules/route-limits-rule';
-import type { RefusedRequest } from '../../engine/call-intake';
-import { dialChecksOf } from '../../engine/call-intake';
+import { CallIntake, type CallPlacement, dialChecksOf, type RefusedRequest } from '../../engine/call-intake';
+import type { CallRule } from '../../compliance/rules/call-rule';
+import { InMemoryRecords } from '../support/in-memory-records';
 import {
   CallPartiesDesk, firstRunning, type PartyAgent, type PartyCore, type PartyEngine, type PartyRequestEvent,
 } from '../../engine/call-parties-desk';
 import type { PartyRequester } from '../../engine/call-parties';
 import { loadConfig } from '../../config/config';
+import { silentLogger } from '../../config/logger';
 import { TEST_ENV } from '../support/engine-harness';
 
 /** A call's state as the fake machine keeps it: enough for call/'s predicates to read. */
@@ -101,6 +103,7 @@ describe('the call parties desk: transfer, consultation and conference requests,
   let beforeAgentRead: () => void;
   let desk: CallPartiesDesk<FakeState>;
   let refusals: RefusedRequest[];
+  let rules: CallRule[];
 
   const owner: PartyRequester = { agentId: 1, isAdmin: false, telegramId: '2001' };
   const stranger: PartyRequester = { agentId: 5, isAdmin: false, telegramId: '2005' };
@@ -118,7 +121,7 @@ describe('the call parties desk: transfer, consultation and conference requests,
     now = DAYTIME;
     beforeAgentRead = () => undefined;
     refusals = [];
-    const rules = [
+    rules = [
       new CallerIdRule({ routesOf: async (n) => (verifiedCallerIds.has(n) ? [{ route: 'M', status: 'verified' }] : []) as never }),
       new DoNotCallRule({ lookup: async (n) => (dnc.has(n) ? { since: dnc.get(n)! } as never : null) }),
       new CallingHoursRule(config.callingHours),
@@ -304,6 +307,37 @@ describe('the call parties desk: transfer, consultation and conference requests,
       expect(audit.at(-1)).toMatchObject({ actor: '2001', action: 'call_refused', subject: 'call-1' });
       expect(audit.at(-1)?.details).toMatch(new RegExp(`^add_party number=202-555-0199: rule: ${String(rule.rule)} \\(`));
       expect(refusals).toMatchObject([{ agentId: 1, refusal: 'rule', rule: { rule: rule.rule } }]);
+    });
+
+    /** A /call of the same number by the call's owner, through the intake with the same rules: what it answers and records. */
+    async function asACallWouldBe(input: string) {
+      const records = new InMemoryRecords();
+      const ann = agents[0]!;
+      records.agents.set(ann.telegramId, ann);
+      const placement: CallPlacement = {
+        liveCallOfAgent: () => undefined, reserveAgent: () => true, releaseAgent: () => undefined,
+        liveCallsOnRoute: (route) => engine.liveCallsOnRoute(route), liveCallCount: async () => 0,
+        serverFor: async () => ({ serverId: null }), endedCallsWritten: async () => undefined,
+        start: () => Promise.reject(new Error('a refused request was started')),
+      };
+      const intake = new CallIntake({ config, agents: records, calls: records, audit: records, logger: silentLogger(), rules, now: () => now }, placement);
+      const answer = await intake.placeCall({ agentTelegramId: ann.telegramId, targetInput: input });
+      return { answer, recorded: records.audit.at(-1)?.details };
+    }
+
+    it.each([
+      ['an emergency number', '911', () => undefined],
+      ['a premium number', '+1 (900) 555-0123', () => undefined],
+      ['a number on the do-not-call list', '202-555-0199', () => dnc.set('+12025550199', new Date('2026-01-01T00:00:00Z'))],
+      ['a number outside its calling hours', '202-555-0199', () => { now = NIGHT; }],
+      ['a number at its cap', '202-555-0199', () => { placed.target = 2; }],
+    ])('given %s, then the refusal and its record are exactly those a /call of it gets', async (_what, input, given) => {
+      given();
+      const party = await desk.addParty('call-1', owner, { kind: 'number', number: input });
+      const { answer, recorded } = await asACallWouldBe(input);
+      expect(answer.ok).toBe(false);
+      expect(party).toEqual(answer);
+      expect(audit.at(-1)?.details).toBe(`add_party number=${input}: ${recorded}`);
     });
 
     it('given the owner\'s verified caller ID, then the caller ID rule lets the number through', async () => {
