@@ -1,4 +1,4 @@
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import type { LegRole } from '../call/call-types';
 import { Call } from './call.entity';
 
@@ -8,6 +8,8 @@ import { Call } from './call.entity';
  * columns, so a row may be made by any of them: only the keys are required.
  */
 @Entity('call_legs')
+/** An agent's history lists the calls they took a part in, not only those they placed. */
+@Index('ix_call_legs_agent', ['agentId'])
 export class CallLeg {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   callId!: string;

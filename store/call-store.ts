@@ -1,4 +1,4 @@
-import { DataSource, type FindOptionsWhere, In, IsNull, MoreThan, Not, Or, type QueryRunner, Repository } from 'typeorm';
+import { DataSource, type FindOptionsWhere, In, IsNull, MoreThan, Not, Or, type QueryRunner, Raw, Repository } from 'typeorm';
 import { Call } from '../entities';
 import { LIVE_STAGES } from '../call/call-types';
 import { CallRowSql, type CallRowQuery } from './call-row-sql';
@@ -140,10 +140,14 @@ export class CallStore {
     });
   }
 
-  /** The agent's latest calls that were placed (refused requests are audit, not history). */
+  /**
+   * The agent's latest calls that were placed (refused requests are audit, not history): those they
+   * placed, and those they took a part in (a call transferred to them, a conference).
+   */
   recentCallsOfAgent(agentId: number, limit = 10): Promise<Call[]> {
+    const tookPart = Raw((id) => `${id} IN (SELECT call_id FROM call_legs WHERE agent_id = :agentId)`, { agentId });
     return this.calls.find({
-      where: { agentId, outcome: Not('refused') },
+      where: [{ agentId, outcome: Not('refused') }, { id: tookPart, outcome: Not('refused') }],
       order: { requestedAt: 'DESC' },
       take: limit,
     });

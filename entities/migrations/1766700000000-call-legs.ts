@@ -1,4 +1,4 @@
-import { type MigrationInterface, type QueryRunner, Table, TableForeignKey } from 'typeorm';
+import { type MigrationInterface, type QueryRunner, Table, TableForeignKey, TableIndex } from 'typeorm';
 
 /**
  * Calls of more than two parties: a call's legs in a table of their own (who, in what role, from
@@ -23,6 +23,7 @@ export class CallLegs1766700000000 implements MigrationInterface {
         { name: 'ended_at', type: time, isNullable: true },
         { name: 'hangup_cause', type: 'integer', isNullable: true },
       ],
+      indices: [new TableIndex({ name: 'ix_call_legs_agent', columnNames: ['agent_id'] })],
       foreignKeys: [new TableForeignKey({
         name: 'fk_call_legs_call', columnNames: ['call_id'], referencedTableName: 'calls', referencedColumnNames: ['id'], onDelete: 'CASCADE',
       })],

@@ -80,6 +80,19 @@ describe(`a call's legs on ${kind}`, () => {
     expect((await stores.legs.legsOf([])).size).toBe(0);
   });
 
+  it('given a call transferred to another agent, then it is in their history too, once, beside the calls they placed', async () => {
+    const bob = await stores.agents.authorize({ telegramId: '101', phone: '+12025550102', by: '1' });
+    await stores.calls.recordCallRequest({ id: 'bob-own', agentId: bob.id, targetInput: 'x', stage: 'ended', outcome: 'completed', requestedAt: at(-1000) });
+    await stores.calls.recordCallRequest({ id: 'bob-refused', agentId: bob.id, targetInput: 'x', stage: 'ended', outcome: 'refused', requestedAt: at(1000) });
+    await records.recordLeg('call-1', 'agent', { role: 'agent', agentId: 1 });
+    await records.recordLeg('call-1', 'p3', { role: 'consulted', agentId: bob.id, label: 'Bob' });
+    await records.recordLeg('call-1', 'p4', { role: 'conferenced', agentId: bob.id, label: 'Bob' });
+    await stores.calls.recordCallTransition('call-1', { stage: 'ended', outcome: 'completed' });
+
+    expect((await stores.calls.recentCallsOfAgent(bob.id)).map((c) => c.id)).toEqual(['call-1', 'bob-own']);
+    expect((await stores.calls.recentCallsOfAgent(1)).map((c) => c.id)).toEqual(['call-1']);
+  });
+
   it('given a leg of a call that was never recorded, then the database refuses it', async () => {
     await expect(records.recordLeg('no-such-call', 'agent', { role: 'agent' })).rejects.toThrow();
   });
