@@ -52,6 +52,15 @@ describe('/history in words: who talked to whom and for how long', () => {
     expect(historyLines([call('c-1')], new Map([['c-1', legs]]))).toEqual([CALL_LINE, '   ✖️ Bob did not answer', '   👥 conference with +1 555-010-0199 (1:00)']);
   });
 
+  it('given a call whose legs\' ends were never written (the service stopped), then its parties ended with the call', () => {
+    const stopped = call('c-1', { outcome: 'interrupted', endedAt: at(300) });
+    const legs = [placer(60), leg('p3', { role: 'consulted', label: 'Bob', answeredAt: at(60) }), leg('p4', { role: 'conferenced', label: 'Cy', answeredAt: at(200) })];
+    expect(historyLines([stopped], new Map([['c-1', legs]]))).toEqual([
+      '2026-12-06 10:00 UTC · +1 202-555-0123 [M] · Interrupted: the service restarted during the call · 4:55',
+      '   ↪️ transferred to Bob (4:00)', '   👥 conference with Cy (1:40)',
+    ]);
+  });
+
   it('given a transferred call still going on, then the colleague is shown without a duration, and other calls keep their own lines', () => {
     const live = call('c-1', { stage: 'connected', outcome: null, endedAt: null });
     const legs = [placer(60), leg('p3', { role: 'consulted', label: 'Bob', answeredAt: at(60) })];

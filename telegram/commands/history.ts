@@ -21,23 +21,26 @@ export function historyLines(calls: readonly Call[], legsByCall: ReadonlyMap<str
     const target = c.target ? formatForDisplay(c.target) : c.targetInput;
     const outcome = c.outcome ? outcomeName(c.outcome) : T.historyInProgress;
     const talk = c.connectedAt && c.endedAt ? ` · ${formatDuration((c.endedAt.getTime() - c.connectedAt.getTime()) / 1000)}` : '';
-    return [`${when} UTC · ${target} ${routeTag(c.route)} · ${outcome}${talk}`, ...partyLines(legsByCall.get(c.id) ?? []).map((line) => `   ${line}`)];
+    return [`${when} UTC · ${target} ${routeTag(c.route)} · ${outcome}${talk}`, ...partyLines(legsByCall.get(c.id) ?? [], c.endedAt).map((line) => `   ${line}`)];
   });
 }
 
 /**
  * Who joined a call besides its first two legs, in words. A party who was still on when the agent
  * who placed the call left has taken it over (a transfer); one brought in as conferenced is a
- * conference; any other answered party was consulted while the customer waited.
+ * conference; any other answered party was consulted while the customer waited. A leg whose end
+ * was never written (the service stopped) ended with its call.
  */
-function partyLines(legs: readonly CallLeg[]): string[] {
-  const placer = legs.find((l) => l.legId === 'agent');
+function partyLines(legs: readonly CallLeg[], callEndedAt: Date | null): string[] {
+  const endOf = (leg: CallLeg | undefined) => leg?.endedAt ?? callEndedAt;
+  const placerLeft = endOf(legs.find((l) => l.legId === 'agent'));
   return legs.filter((l) => l.legId !== 'agent' && l.legId !== 'target').map((leg) => {
     const label = leg.label ?? (leg.number ? formatForDisplay(leg.number) : leg.legId);
     if (!leg.answeredAt) return T.historyParty.unanswered(label);
-    const talk = leg.endedAt ? formatDuration((leg.endedAt.getTime() - leg.answeredAt.getTime()) / 1000) : undefined;
+    const ended = endOf(leg);
+    const talk = ended ? formatDuration((ended.getTime() - leg.answeredAt.getTime()) / 1000) : undefined;
     if (leg.role === 'conferenced') return T.historyParty.conference(label, talk);
-    const stayedAfterAgent = placer?.endedAt != null && (leg.endedAt === null || leg.endedAt.getTime() > placer.endedAt.getTime());
-    return stayedAfterAgent ? T.historyParty.transferred(label, talk) : T.historyParty.consulted(label, talk);
+    const stayedAfterPlacer = placerLeft !== null && (ended === null || ended.getTime() > placerLeft.getTime());
+    return stayedAfterPlacer ? T.historyParty.transferred(label, talk) : T.historyParty.consulted(label, talk);
   });
 }
