@@ -157,6 +157,8 @@ export class CallPartiesDesk<S> implements CallParties {
     const { config } = this.deps;
     if (to.kind === 'agent') {
       if (to.agentId === ownerId) return { ok: false, refusal: 'same_party' };
+      // An id from a stale or forged button: no database is asked about it.
+      if (!Number.isSafeInteger(to.agentId) || to.agentId <= 0) return { ok: false, refusal: 'agent_unavailable' };
       const agent = await this.deps.agents.activeAgentById(to.agentId);
       if (!agent || agent.route !== context.route || !agent.phone) return { ok: false, refusal: 'agent_unavailable' };
       if (await this.busy(agent.id)) return { ok: false, refusal: 'agent_busy' };

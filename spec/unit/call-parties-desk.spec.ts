@@ -228,6 +228,8 @@ describe('the call parties desk: transfer, consultation and conference requests,
     it.each([
       ['not active (revoked, suspended or unknown)', 9],
       ['on another route', 4],
+      ['that is no id at all (a forged button)', Number.NaN],
+      ['with a negative id', -2],
     ])('given an agent %s, then the request is refused as agent_unavailable and nothing is dialed', async (_what, agentId) => {
       expect(await desk.transfer('call-1', owner, { kind: 'agent', agentId }, 'cold')).toEqual({ ok: false, refusal: 'agent_unavailable' });
       expect(engine.sent).toEqual([]);
