@@ -31,7 +31,10 @@ export interface PartyEngine<S> {
   callState(callId: string): S | undefined;
   /** Who calls whom: its route, its caller ID, the agent who placed it. */
   callContext(callId: string): CallContext | undefined;
-  /** Hands the request to the call's machine; false when the call no longer runs here. */
+  /**
+   * Hands the request to the call's machine, whose transition is applied before this returns (as
+   * CallRunner.dispatch does), so callState then shows the new leg; false when the call no longer runs here.
+   */
   sendPartyEvent(callId: string, event: PartyRequestEvent): boolean;
   /** Calls live on a route (the route limits rule counts them). */
   liveCallsOnRoute(route: RouteCode): number;
