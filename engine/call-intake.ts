@@ -7,7 +7,7 @@ import type { CallPlan } from '../call/call-machine';
 import type { RouteCode } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
 import { type CallAttempt, type CallRule, type HoldContext, type RuleRefusal, type RuleWait, ruleRecord } from '../compliance/rules/call-rule';
-import { DialChecks, endpointOf } from './dial-checks';
+import { type DialChecks, dialChecksOf, endpointOf } from './dial-checks';
 import { LimitReached, type ReachedLimit } from '../call/limit-reached';
 import { type AgentDirectory, AgentHasLiveCall, type AgentRecord, type AuditTrail, type CallRecords } from './call-engine-ports';
 
@@ -378,11 +378,6 @@ function overLimit(reached: ReachedLimit): DecidedRefusal {
     case 'number_calls':
       return { refusal: 'rule', rule: { rule: 'number_cap', period: reached.period, limit: reached.max, placed: reached.placed } };
   }
-}
-
-/** The checks a number passes before it is dialed, as this configuration and these rules make them. */
-export function dialChecksOf(deps: Pick<CallIntakeDeps, 'config' | 'rules'>): DialChecks {
-  return new DialChecks({ defaultRegion: deps.config.defaultRegion, allowedCountries: deps.config.allowedCountries }, deps.rules ?? []);
 }
 
 /** The timeouts and confirmation every call gets from the configuration, around what is the call's own. */

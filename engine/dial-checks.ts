@@ -62,6 +62,11 @@ export class DialChecks {
   }
 }
 
+/** The checks a number passes before it is dialed, as this configuration and these rules make them. */
+export function dialChecksOf(deps: { config: Pick<Config, 'defaultRegion' | 'allowedCountries'>; rules?: readonly CallRule[] }): DialChecks {
+  return new DialChecks({ defaultRegion: deps.config.defaultRegion, allowedCountries: deps.config.allowedCountries }, deps.rules ?? []);
+}
+
 /** The dial string of a number over a route (the route's endpoint template), for every leg alike. */
 export function endpointOf(routes: Config['routes'], route: RouteCode, number: string): string {
   return routes[route].endpointTemplate.replace('{number}', number);

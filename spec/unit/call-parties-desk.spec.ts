@@ -6,7 +6,8 @@ import { CallingHoursRule } from '../../compliance/rules/calling-hours-rule';
 import { DoNotCallRule } from '../../compliance/rules/do-not-call-rule';
 import { NumberCapsRule } from '../../compliance/rules/number-caps-rule';
 import { RouteLimitsRule } from '../../compliance/rules/route-limits-rule';
-import { CallIntake, type CallPlacement, dialChecksOf, type RefusedRequest } from '../../engine/call-intake';
+import { CallIntake, type CallPlacement, type RefusedRequest } from '../../engine/call-intake';
+import { dialChecksOf } from '../../engine/dial-checks';
 import type { CallRule } from '../../compliance/rules/call-rule';
 import { InMemoryRecords } from '../support/in-memory-records';
 import {
