@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { type Observable, Subject } from 'rxjs';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
-import { type NumberCheck, type NumberPolicy, checkDialableNumber } from '../phone/number-policy';
+import type { NumberCheck } from '../phone/number-policy';
 import type { CallPlan } from '../call/call-machine';
 import type { RouteCode } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
-import { type CallAttempt, type CallRule, type HoldContext, type RuleContext, type RuleRefusal, type RuleWait, ruleRecord } from '../compliance/rules/call-rule';
+import { type CallAttempt, type CallRule, type HoldContext, type RuleRefusal, type RuleWait, ruleRecord } from '../compliance/rules/call-rule';
+import { type DialChecks, dialChecksOf, endpointOf } from './dial-checks';
 import { LimitReached, type ReachedLimit } from '../call/limit-reached';
 import { type AgentDirectory, AgentHasLiveCall, type AgentRecord, type AuditTrail, type CallRecords } from './call-engine-ports';
 
@@ -132,7 +133,8 @@ export interface CallIntakeDeps {
  */
 export class CallIntake {
   private readonly now: () => number;
-  private readonly policy: NumberPolicy;
+  /** The number policy and the rules, the same a party brought into a call passes (dial-checks.ts). */
+  private readonly checks: DialChecks;
   private readonly refused = new Subject<RefusedRequest>();
   /** Requests being checked, waiting or recorded, by agent: revoke and suspend end them. */
   private readonly inFlight = new Map<string, Set<{ controller: AbortController; placing: Promise<PlaceCallResult> }>>();
@@ -141,7 +143,7 @@ export class CallIntake {
 
   constructor(private readonly deps: CallIntakeDeps, private readonly placement: CallPlacement) {
     this.now = deps.now ?? Date.now;
-    this.policy = { defaultRegion: deps.config.defaultRegion, allowedCountries: deps.config.allowedCountries };
+    this.checks = dialChecksOf(deps);
   }
 
   /** Every refused request of a known agent, after it is recorded (the abuse alerts count them). */
@@ -196,7 +198,7 @@ export class CallIntake {
     }
     const liveCallId = this.placement.liveCallOfAgent(agent.id);
     if (liveCallId) return this.refuse(agent, request, 'live_call_exists', { liveCallId });
-    const number = checkDialableNumber(request.targetInput, this.policy);
+    const number = this.checks.number(request.targetInput);
     if (!number.ok) return this.refuse(agent, request, 'invalid_number', { number });
     if (!agent.route) return this.refuse(agent, request, 'no_route', { target: number.e164 });
     if (!agent.phone) return this.refuse(agent, request, 'no_phone');
@@ -228,11 +230,7 @@ export class CallIntake {
       waiting: (wait) => request.onWaiting?.(wait),
       signal,
     };
-    for (const rule of this.deps.rules ?? []) {
-      const refused = await rule.holdBack?.(attempt, context);
-      if (refused) return refused;
-    }
-    return undefined;
+    return this.checks.holdBack(attempt, context);
   }
 
   /**
@@ -253,13 +251,8 @@ export class CallIntake {
     }
   }
 
-  private async checkRules(attempt: CallAttempt): Promise<RuleRefusal | undefined> {
-    const context: RuleContext = { liveCallsOnRoute: (route) => this.placement.liveCallsOnRoute(route) };
-    for (const rule of this.deps.rules ?? []) {
-      const refused = await rule.check(attempt, context);
-      if (refused) return refused;
-    }
-    return undefined;
+  private checkRules(attempt: CallAttempt): Promise<RuleRefusal | undefined> {
+    return this.checks.firstRefusal(attempt, { liveCallsOnRoute: (route) => this.placement.liveCallsOnRoute(route) });
   }
 
   /**
@@ -303,9 +296,8 @@ export class CallIntake {
     const { config } = this.deps;
     const callId = randomUUID();
     const callerId = agent.callerId ?? config.defaultCallerId ?? null;
-    const template = config.routes[route].endpointTemplate;
     const plan = callPlanOf(config, {
-      callId, route, agentEndpoint: template.replace('{number}', agentPhone), targetEndpoint: template.replace('{number}', target), callerId,
+      callId, route, agentEndpoint: endpointOf(config.routes, route, agentPhone), targetEndpoint: endpointOf(config.routes, route, target), callerId,
     });
     try {
       await this.deps.calls.recordCallRequest({
@@ -353,7 +345,7 @@ export class CallIntake {
     facts: RefusalFacts = {},
   ): Promise<PlaceCallResult> {
     const now = new Date(this.now());
-    const rule = facts.rule ? `${refusal}: ${ruleRecord(facts.rule)}` : refusalRecord(refusal, facts);
+    const rule = refusalRecord(refusal, facts);
     await this.deps.calls.recordCallRequest({
       id: randomUUID(), agentId: agent.id, agentPhone: agent.phone, targetInput: request.targetInput.slice(0, 64), target: facts.target ?? null,
       route: agent.route, callerId: agent.callerId, stage: 'ended', outcome: 'refused', detail: rule.slice(0, 512),
@@ -403,7 +395,8 @@ export function callPlanOf(
 }
 
 /** The rule that refused a request, as the audit log and the Call row keep it: codes and facts, no wording. */
-function refusalRecord(refusal: CallRefusal, { number, ageS, stopped }: RefusalFacts): string {
+export function refusalRecord(refusal: string, { number, ageS, stopped, rule }: RefusalFacts): string {
+  if (rule) return `${refusal}: ${ruleRecord(rule)}`;
   if (ageS !== undefined) return `${refusal} (ageS=${ageS})`;
   if (stopped) return `${refusal} (${stopped})`;
   if (!number) return refusal;

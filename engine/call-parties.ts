@@ -12,6 +12,8 @@ import type { CallRefusal, RefusalFacts } from './call-intake';
 export interface PartyRequester {
   agentId: number | null;
   isAdmin: boolean;
+  /** Their Telegram id: the audit log's actor for the step (an admin may be no agent). */
+  telegramId: string;
 }
 
 /** Why a request about a call's parties was not taken, beside the refusals a `/call` can get. */

@@ -1,6 +1,7 @@
 import { Agent } from './agent.entity';
 import { AuditEvent } from './audit-event.entity';
 import { Call } from './call.entity';
+import { CallLeg } from './call-leg.entity';
 import { DncListing } from './dnc-listing.entity';
 import { DncNumber } from './dnc-number.entity';
 import { CallerId } from './caller-id.entity';
@@ -15,13 +16,14 @@ import { AgentStatusSuspended1766300000000 } from './migrations/1766300000000-ag
 import { ClusterLeases1766400000000 } from './migrations/1766400000000-cluster-leases';
 import { CallsOneLivePerAgent1766500000000 } from './migrations/1766500000000-calls-one-live-per-agent';
 import { ClusterCalls1766600000000 } from './migrations/1766600000000-cluster-calls';
+import { CallLegs1766700000000 } from './migrations/1766700000000-call-legs';
 import { SnakeCaseNaming } from './snake-case-naming';
 
-export { Agent, AsteriskServerState, AuditEvent, Call, CallerId, ClusterLease, DncListing, DncNumber, SnakeCaseNaming };
+export { Agent, AsteriskServerState, AuditEvent, Call, CallLeg, CallerId, ClusterLease, DncListing, DncNumber, SnakeCaseNaming };
 export type { DncListingKind } from './dnc-listing.entity';
-export const ENTITIES = [Agent, Call, AuditEvent, DncListing, DncNumber, CallerId, ClusterLease, AsteriskServerState];
+export const ENTITIES = [Agent, Call, CallLeg, AuditEvent, DncListing, DncNumber, CallerId, ClusterLease, AsteriskServerState];
 export const MIGRATIONS = [
   InitialSchema1764000000000, SnakeCaseColumns1765000000000, DoNotCallList1766000000000, CallsTargetIndex1766100000000,
   CallerIdPool1766200000000, AgentStatusSuspended1766300000000, ClusterLeases1766400000000, CallsOneLivePerAgent1766500000000,
-  ClusterCalls1766600000000,
+  ClusterCalls1766600000000, CallLegs1766700000000,
 ];

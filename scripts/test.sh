@@ -24,7 +24,7 @@ timeout 900 npx jest --json --outputFile="$results/sqlite.json" || sqlite_status
 echo "== data layer, migrations, engine (two engines on one database too), do-not-call list, leases, server ownership and the three-instance cluster on PostgreSQL"
 pg_status=0
 timeout 600 scripts/with-postgres.sh npx jest --json --outputFile="$results/postgres.json" \
-  spec/integration/data-layer.spec.ts spec/integration/call-engine-fake-ari.spec.ts spec/integration/call-engine-storage.spec.ts \
+  spec/integration/data-layer.spec.ts spec/integration/call-leg-store.spec.ts spec/integration/call-engine-fake-ari.spec.ts spec/integration/call-engine-storage.spec.ts \
   spec/integration/call-teardown.spec.ts spec/integration/database-open-errors.spec.ts spec/integration/call-counts.spec.ts \
   spec/integration/call-engine-rules.spec.ts spec/integration/dnc-store.spec.ts \
   spec/integration/caller-id-verification.spec.ts spec/integration/lease-store.spec.ts spec/integration/lease.spec.ts \

@@ -103,6 +103,16 @@ export class AgentStore {
     return (await this.change(telegramId, { route }, 'active')) ? this.existing(telegramId) : null;
   }
 
+  /** The agent with this id, only while authorized. */
+  activeAgentById(id: number): Promise<Agent | null> {
+    return this.agents.findOneBy({ id, status: 'active' });
+  }
+
+  /** The authorized agents who picked this route, by id. */
+  activeAgentsOnRoute(route: RouteCode): Promise<Agent[]> {
+    return this.agents.find({ where: { route, status: 'active' }, order: { id: 'ASC' } });
+  }
+
   list(): Promise<Agent[]> {
     return this.agents.find({ order: { status: 'ASC', id: 'ASC' } });
   }

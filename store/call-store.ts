@@ -1,9 +1,8 @@
-import { DataSource, type FindOptionsWhere, In, IsNull, MoreThan, Not, Or, type QueryRunner, Repository } from 'typeorm';
-import { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
+import { DataSource, type FindOptionsWhere, In, IsNull, MoreThan, Not, Or, type QueryRunner, Raw, Repository } from 'typeorm';
 import { Call } from '../entities';
 import { LIVE_STAGES } from '../call/call-types';
 import { CallRowSql, type CallRowQuery } from './call-row-sql';
-import { SqliteConnection } from './sqlite-connection';
+import { runWrite } from './sqlite-connection';
 import { AgentHasLiveCall } from '../call/agent-has-live-call';
 import { LimitReached } from '../call/limit-reached';
 import type { RouteCode } from '../call/call-types';
@@ -120,12 +119,8 @@ export class CallStore {
   }
 
   /** On SQLite through statements the connection keeps (see SqliteConnection); on PostgreSQL through the pool. */
-  private write({ sql, parameters }: CallRowQuery): Promise<unknown> {
-    const { driver } = this.dataSource;
-    if (driver instanceof SqliteDriver && driver.databaseConnection instanceof SqliteConnection) {
-      return driver.databaseConnection.runPrepared(sql, parameters);
-    }
-    return this.dataSource.query(sql, parameters);
+  private write(query: CallRowQuery): Promise<unknown> {
+    return runWrite(this.dataSource, query);
   }
 
   byId(id: string): Promise<Call | null> {
@@ -145,10 +140,14 @@ export class CallStore {
     });
   }
 
-  /** The agent's latest calls that were placed (refused requests are audit, not history). */
+  /**
+   * The agent's latest calls that were placed (refused requests are audit, not history): those they
+   * placed, and those they took a part in (a call transferred to them, a conference).
+   */
   recentCallsOfAgent(agentId: number, limit = 10): Promise<Call[]> {
+    const tookPart = Raw((id) => `${id} IN (SELECT call_id FROM call_legs WHERE agent_id = :agentId)`, { agentId });
     return this.calls.find({
-      where: { agentId, outcome: Not('refused') },
+      where: [{ agentId, outcome: Not('refused') }, { id: tookPart, outcome: Not('refused') }],
       order: { requestedAt: 'DESC' },
       take: limit,
     });

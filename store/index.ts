@@ -2,22 +2,26 @@ import type { DataSource } from 'typeorm';
 import { AgentStore } from './agent-store';
 import { AuditLog } from './audit-log';
 import { CallStore } from './call-store';
+import { CallLegStore } from './call-leg-store';
 import { CallerIdStore } from './caller-id-store';
 import { DncStore } from './dnc-store';
 
-export { AgentStore, AuditLog, CallStore, CallerIdStore, DncStore };
+export { AgentStore, AuditLog, CallLegStore, CallStore, CallerIdStore, DncStore };
 
 export interface Stores {
   agents: AgentStore;
   calls: CallStore;
+  /** The legs of calls and their multi-party steps: the engine's PartyRecords. */
+  legs: CallLegStore;
   audit: AuditLog;
   dnc: DncStore;
   callerIds: CallerIdStore;
 }
 
 export function createStores(dataSource: DataSource): Stores {
+  const audit = new AuditLog(dataSource);
   return {
-    agents: new AgentStore(dataSource), calls: new CallStore(dataSource), audit: new AuditLog(dataSource),
+    agents: new AgentStore(dataSource), calls: new CallStore(dataSource), legs: new CallLegStore(dataSource, audit), audit,
     dnc: new DncStore(dataSource), callerIds: new CallerIdStore(dataSource),
   };
 }

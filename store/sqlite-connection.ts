@@ -1,4 +1,6 @@
 import sqlite3 from 'sqlite3';
+import type { DataSource } from 'typeorm';
+import { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
 
 /**
  * The SQLite connection TypeORM opens (store/data-source.ts hands it this class), with statements that are
@@ -47,3 +49,18 @@ export class SqliteConnection extends sqlite3.Database {
 export const sqlite3ForTypeorm = {
   verbose: (): typeof sqlite3 => Object.assign(Object.create(sqlite3) as typeof sqlite3, { Database: SqliteConnection }),
 };
+
+/** A write statement in the database's own dialect, with its parameters. */
+export interface WriteQuery {
+  sql: string;
+  parameters: unknown[];
+}
+
+/** A write on SQLite through a statement the connection keeps (SqliteConnection); on PostgreSQL through the pool. */
+export function runWrite(dataSource: DataSource, { sql, parameters }: WriteQuery): Promise<unknown> {
+  const { driver } = dataSource;
+  if (driver instanceof SqliteDriver && driver.databaseConnection instanceof SqliteConnection) {
+    return driver.databaseConnection.runPrepared(sql, parameters);
+  }
+  return dataSource.query(sql, parameters);
+}

@@ -299,6 +299,14 @@ export const T = {
 
   historyEmpty: 'No calls yet.',
   historyTitle: 'Your last calls:',
+  historyInProgress: 'in progress',
+  /** A party of a call of more than two, under the call's /history line; `talk`: how long they were on it, absent while they still are. */
+  historyParty: {
+    transferred: (label: string, talk?: string) => `↪️ transferred to ${label}${talk ? ` (${talk})` : ''}`,
+    conference: (label: string, talk?: string) => `👥 conference with ${label}${talk ? ` (${talk})` : ''}`,
+    consulted: (label: string, talk?: string) => `💬 consulted ${label}${talk ? ` (${talk})` : ''}`,
+    unanswered: (label: string) => `✖️ ${label} did not answer`,
+  },
 
   staleButton: 'This button is no longer valid.',
   notYourCall: 'That is not your call.',

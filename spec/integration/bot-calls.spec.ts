@@ -61,6 +61,26 @@ describe('bot: calls', () => {
     expect((await agent.waitForNew(before)).text).toMatch(/\+1 202-555-0123 \[M\] · Call ended · 0:0[12]/);
   }, 30000);
 
+  it('given a call the agent passed to a colleague, when they ask for /history, then it says whom it was transferred to and for how long they talked', async () => {
+    await startWith();
+    const ann = await h.stores.agents.byTelegramId('2001');
+    const t0 = Date.UTC(2026, 11, 6, 10, 0, 0);
+    const at = (s: number) => new Date(t0 + s * 1000);
+    await h.stores.calls.recordCallRequest({
+      id: 'c-transferred', agentId: ann!.id, targetInput: '202 555 0123', target: '+12025550123', route: 'M', stage: 'ended', outcome: 'completed',
+      requestedAt: at(0), connectedAt: at(5), endedAt: at(211),
+    });
+    await h.stores.legs.recordLeg('c-transferred', 'agent', { role: 'agent', label: 'Ann', agentId: ann!.id, answeredAt: at(2), endedAt: at(60) });
+    await h.stores.legs.recordLeg('c-transferred', 'target', { role: 'customer', number: '+12025550123', answeredAt: at(5), endedAt: at(211) });
+    await h.stores.legs.recordLeg('c-transferred', 'p3', { role: 'consulted', label: 'Bob', answeredAt: at(60), endedAt: at(211) });
+
+    const before = agent.messages().length;
+    await agent.send('/history');
+    expect((await agent.waitForNew(before)).text).toBe(
+      'Your last calls:\n2026-12-06 10:00 UTC · +1 202-555-0123 [M] · Call ended · 3:26\n   ↪️ transferred to Bob (2:31)',
+    );
+  });
+
   it.each([
     ['the customer is busy', '+12025550486', /❌ Busy/, 'target_busy'],
     ['the number does not exist', '+12025550404', /⚠️ Invalid number/, 'target_invalid_number'],
