@@ -306,6 +306,7 @@ export class CallIntake {
     const template = config.routes[route].endpointTemplate;
     const plan = callPlanOf(config, {
       callId, route, agentEndpoint: template.replace('{number}', agentPhone), targetEndpoint: template.replace('{number}', target), callerId,
+      agentId: agent.id, agentLabel: agentPhone, customerLabel: target,
     });
     try {
       await this.deps.calls.recordCallRequest({
@@ -391,7 +392,7 @@ function overLimit(reached: ReachedLimit): DecidedRefusal {
 /** The timeouts and confirmation every call gets from the configuration, around what is the call's own. */
 export function callPlanOf(
   config: Pick<Config, 'agentRingTimeoutS' | 'targetRingTimeoutS' | 'agentConfirmDigit' | 'agentConfirmTimeoutS'>,
-  call: Pick<CallPlan, 'callId' | 'route' | 'agentEndpoint' | 'targetEndpoint' | 'callerId'>,
+  call: Pick<CallPlan, 'callId' | 'route' | 'agentId' | 'agentLabel' | 'customerLabel' | 'agentEndpoint' | 'targetEndpoint' | 'callerId'>,
 ): CallPlan {
   return {
     ...call,
