@@ -223,6 +223,20 @@ describe('a call of more than two parties', () => {
       expect(leg(state, 'target').status).toBe('up');
     });
 
+    it.each([
+      ['the consulted party', 'p3', 'connected'],
+      ['the agent', 'agent', 'connected'],
+      ['the customer', 'target', 'ended'],
+    ])('given a consultation turned conference, when %s leaves, then the call is %s', (_who, leaver, stage) => {
+      const { state } = run([...ringingP3(ev.warm()), ev.answered('p3'), ev.finish('conference'), ev.ended(leaver)]);
+      expect(state.stage).toBe(stage);
+    });
+
+    it.each([['the customer', 'target'], ['the party who took it', 'p3']])('given a completed consultation, when %s hangs up, then the call ends', (_who, leaver) => {
+      const { state } = run([...ringingP3(ev.warm()), ev.answered('p3'), ev.finish('complete'), ev.ended(leaver)]);
+      expect(state).toMatchObject({ stage: 'ended', outcome: 'completed' });
+    });
+
     it('given the consulted party is up, when the agent hangs up, then the customer is joined with the party', () => {
       const { state, last } = run([...ringingP3(ev.warm()), ev.answered('p3'), ev.ended('agent')]);
       expect(state.stage).toBe('connected');
@@ -299,6 +313,27 @@ describe('a call of more than two parties', () => {
       const { state, last } = run([...ringingP3(ev.add()), ev.ended('agent')]);
       expect(state.stage).toBe('ended');
       expect(hungUp(last)).toEqual(['c1-target', 'c1-p3']);
+    });
+
+    it('given a party still ringing, when the customer leaves, then the call ends and the ringing party is hung up', () => {
+      const { state, last } = run([...ringingP3(ev.add()), ev.ended('target')]);
+      expect(state).toMatchObject({ stage: 'ended', endedBy: 'target' });
+      expect(hungUp(last)).toEqual(['c1-agent', 'c1-p3']);
+    });
+
+    it('given a request about the added party finds its channel gone, then a grace timer stands in for its end, and then it has left', () => {
+      const gone: CallEvent = { type: 'RequestFailed', request: 'dial p3', error: 'Channel not found', at: 0, channelGone: true, leg: 'p3' };
+      const waiting = run([...ringingP3(ev.add()), gone]);
+      expect(waiting.last).toEqual([{ type: 'StartTimer', timer: 'party_gone:p3', ms: 1000 }]);
+      const { state, last } = run([...ringingP3(ev.add()), gone, { type: 'TimerExpired', timer: 'party_gone:p3', at: 0 }]);
+      expect(state.stage).toBe('connected');
+      expect(steps(last)).toEqual(['party_left']);
+    });
+
+    it('given a taken-over call finds the added party gone unseen, then it has left and the call goes on', () => {
+      const { state, last } = run([...three, { type: 'LegGoneUnseen', leg: 'p3', at: 0 }]);
+      expect(state.stage).toBe('connected');
+      expect(steps(last)).toEqual(['party_left']);
     });
 
     it('given a call that ends, then every added leg\'s record gets its end and the first two their whole record', () => {
