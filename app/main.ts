@@ -111,7 +111,7 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: 
     config, runner: verifier, pool: stores.callerIds, audit: stores.audit, logger, isTelephonyOnline: () => ari.isConnected(),
   });
   const engine = new CallEngine({
-    config, ari, ...stores, ...ops.engineHooks(stores.calls), rules: createCallRules(config, stores), otherChannels: verifier, logger,
+    config, ari, ...stores, parties: stores.legs, ...ops.engineHooks(stores.calls), rules: createCallRules(config, stores), otherChannels: verifier, logger,
   });
   const interrupted = await engine.start();
   void ari.start();

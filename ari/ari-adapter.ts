@@ -4,7 +4,7 @@ import { AriConnection } from './ari-connection';
 import { READ_EVENTS, peekEventType, readAriEvent, toAriEvent } from './ari-events';
 import {
   type AriConnectionState, type AriEvent, type AriPort, type BridgeSnapshot, type ChannelSnapshot, type ChannelState,
-  type OriginateRequest, AriRequestError,
+  type CreateChannelRequest, type OriginateRequest, AriRequestError,
 } from './ari-port';
 import { AriRest, type QueryValue } from './ari-rest';
 import { afterRequestsWritten } from './request-first';
@@ -77,10 +77,10 @@ export class AriAdapter implements AriPort {
     });
   }
 
-  async createChannel(r: Omit<OriginateRequest, 'timeoutS' | 'callerId'>): Promise<void> {
+  async createChannel(r: CreateChannelRequest): Promise<void> {
     await this.request('create channel', 'POST', '/channels/create', {
       channelId: r.channelId, endpoint: r.endpoint, app: r.app, appArgs: r.appArgs,
-    });
+    }, r.variables ? { variables: r.variables } : undefined);
   }
 
   async dial(channelId: string, timeoutS: number, callerChannelId?: string): Promise<void> {
@@ -97,6 +97,25 @@ export class AriAdapter implements AriPort {
 
   async addToBridge(bridgeId: string, channelId: string): Promise<void> {
     await this.request('add to bridge', 'POST', `/bridges/${enc(bridgeId)}/addChannel`, { channel: channelId });
+  }
+
+  /** One request: Asterisk's addChannel takes a Stasis channel out of the bridge it is in first. */
+  async moveToBridge(channelId: string, _fromBridgeId: string, toBridgeId: string): Promise<void> {
+    await this.request('move to bridge', 'POST', `/bridges/${enc(toBridgeId)}/addChannel`, { channel: channelId });
+  }
+
+  async startBridgeMoh(bridgeId: string, mohClass: string): Promise<void> {
+    await this.request('start music on hold', 'POST', `/bridges/${enc(bridgeId)}/moh`, { mohClass });
+  }
+
+  async stopBridgeMoh(bridgeId: string): Promise<void> {
+    try {
+      await this.request('stop music on hold', 'DELETE', `/bridges/${enc(bridgeId)}/moh`);
+    } catch (err) {
+      // 409: the bridge plays no music (it never started, or stopped); 404: the bridge is gone, and its music with it.
+      if (err instanceof AriRequestError && (err.status === 404 || err.status === 409)) return;
+      throw err;
+    }
   }
 
   destroyBridge(bridgeId: string): Promise<void> {
@@ -138,9 +157,9 @@ export class AriAdapter implements AriPort {
     return (await this.request<RawBridge[]>('list bridges', 'GET', '/bridges')).map((b) => ({ id: b.id, channelIds: [...b.channels] }));
   }
 
-  private async request<T = unknown>(name: string, method: 'GET' | 'POST' | 'DELETE', path: string, query?: Record<string, QueryValue>): Promise<T> {
+  private async request<T = unknown>(name: string, method: 'GET' | 'POST' | 'DELETE', path: string, query?: Record<string, QueryValue>, body?: unknown): Promise<T> {
     if (!this.isConnected()) throw new AriRequestError(name, 'ARI is not connected');
-    return this.rest.call<T>(name, method, path, query);
+    return this.rest.call<T>(name, method, path, query, body);
   }
 
   private async requestUntilGone(name: string, method: 'DELETE', path: string): Promise<void> {
@@ -199,11 +218,14 @@ export class AriAdapter implements AriPort {
   }
 }
 
-interface RawChannel { id: string; state: string; dialplan?: { app_name?: string; app_data?: string } }
+interface RawChannel { id: string; state: string; caller?: { number?: string }; dialplan?: { app_name?: string; app_data?: string } }
 interface RawBridge { id: string; channels: string[] }
 
 function toChannel(c: RawChannel): ChannelSnapshot {
-  return { id: c.id, state: c.state as ChannelState, appName: c.dialplan?.app_name ?? '', appData: c.dialplan?.app_data ?? '' };
+  return {
+    id: c.id, state: c.state as ChannelState, appName: c.dialplan?.app_name ?? '', appData: c.dialplan?.app_data ?? '',
+    ...(c.caller?.number ? { callerNumber: c.caller.number } : {}),
+  };
 }
 
 function isNotFound(err: unknown): boolean {

@@ -4,7 +4,7 @@
  * call machine's event for the leg that owns the channel (or a verification call's event).
  */
 import type { CallEvent } from '../call/call-machine';
-import type { LegName } from '../call/call-types';
+import type { LegId } from '../call/call-types';
 import type { AriEvent, ChannelSnapshot, ChannelState } from './ari-port';
 
 /** One ARI event from a WebSocket message: a JSON object, or why it is not one. */
@@ -85,7 +85,7 @@ export function toAriEvent(raw: unknown): AriEvent | undefined {
 }
 
 /** The machine's event for an ARI event on a leg's channel; undefined for what the machine does not read. */
-export function toCallEvent(event: AriEvent, leg: LegName, at: number): CallEvent | undefined {
+export function toCallEvent(event: AriEvent, leg: LegId, at: number): CallEvent | undefined {
   switch (event.type) {
     case 'StasisStart':
       return { type: 'LegEnteredStasis', leg, at };
@@ -111,7 +111,7 @@ export function toCallEvent(event: AriEvent, leg: LegName, at: number): CallEven
  * The events a re-read channel stands for, when its events may have been lost (the WebSocket was
  * down): gone means ended; Up means answered; in Stasis means it entered the app.
  */
-export function callEventsOfChannel(channel: ChannelSnapshot | null, leg: LegName, at: number): CallEvent[] {
+export function callEventsOfChannel(channel: ChannelSnapshot | null, leg: LegId, at: number): CallEvent[] {
   if (!channel) return [{ type: 'LegEnded', leg, cause: null, causeText: 'gone while ARI was disconnected', at }];
   const events: CallEvent[] = [];
   if (channel.state === 'Up') events.push({ type: 'LegAnswered', leg, at });

@@ -24,6 +24,8 @@ export interface ChannelSnapshot {
   /** `Stasis` while the channel is inside a Stasis application, with `appData` = `app,args…`. */
   appName: string;
   appData: string;
+  /** The Caller ID number the channel carries (what its INVITE's From will say), when it has one. */
+  callerNumber?: string;
 }
 
 export interface BridgeSnapshot {
@@ -40,6 +42,15 @@ export interface OriginateRequest {
   timeoutS: number;
 }
 
+/** A channel made without dialing it; `variables` are set on it as it is made (e.g. `CALLERID(num)`). */
+export interface CreateChannelRequest {
+  channelId: string;
+  endpoint: string;
+  app: string;
+  appArgs: string;
+  variables?: Record<string, string>;
+}
+
 export interface AriPort {
   /** Every event of our application, from whichever WebSocket connection is current. */
   readonly events: Observable<AriEvent>;
@@ -48,12 +59,18 @@ export interface AriPort {
   isConnected(): boolean;
 
   originate(request: OriginateRequest): Promise<void>;
-  createChannel(request: Omit<OriginateRequest, 'timeoutS' | 'callerId'>): Promise<void>;
+  createChannel(request: CreateChannelRequest): Promise<void>;
   dial(channelId: string, timeoutS: number, callerChannelId?: string): Promise<void>;
   /** Resolves when the channel is gone, including when it was gone already (404). */
   hangup(channelId: string): Promise<void>;
   createBridge(bridgeId: string, name: string): Promise<void>;
   addToBridge(bridgeId: string, channelId: string): Promise<void>;
+  /** Moves a channel from one bridge into another (Asterisk takes it out of the first as it adds it). */
+  moveToBridge(channelId: string, fromBridgeId: string, toBridgeId: string): Promise<void>;
+  /** Music on hold for everyone in the bridge, of Asterisk's class `mohClass`. */
+  startBridgeMoh(bridgeId: string, mohClass: string): Promise<void>;
+  /** Resolves when the bridge plays no music, including when it played none or is gone (409, 404). */
+  stopBridgeMoh(bridgeId: string): Promise<void>;
   /** Resolves when the bridge is gone, including when it was gone already (404). */
   destroyBridge(bridgeId: string): Promise<void>;
   play(channelId: string, playbackId: string, media: string): Promise<void>;

@@ -32,8 +32,12 @@ export class AriRest {
     this.auth = `${username}:${password}`;
   }
 
-  /** Resolves to the parsed JSON body (undefined for 204); rejects with the HTTP status when there is one. */
-  call<T = unknown>(name: string, method: 'GET' | 'POST' | 'DELETE', path: string, query: Record<string, QueryValue> = {}): Promise<T> {
+  /**
+   * Resolves to the parsed JSON body (undefined for 204); rejects with the HTTP status when there is
+   * one. `body`: sent as JSON (ARI reads channel variables only from the body).
+   */
+  call<T = unknown>(name: string, method: 'GET' | 'POST' | 'DELETE', path: string, query: Record<string, QueryValue> = {}, body?: unknown): Promise<T> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
     const search = Object.entries(query)
       .filter(([, v]) => v !== undefined && v !== null)
       .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
@@ -43,7 +47,10 @@ export class AriRest {
       const req = this.send({
         protocol: this.base.protocol, hostname: this.base.hostname, port: this.base.port,
         path: `/ari${path}${search ? `?${search}` : ''}`, method, auth: this.auth, agent: this.agent,
-        headers: { accept: 'application/json', 'content-length': 0, 'user-agent': this.userAgent },
+        headers: {
+          accept: 'application/json', 'content-length': payload?.length ?? 0, 'user-agent': this.userAgent,
+          ...(payload ? { 'content-type': 'application/json' } : {}),
+        },
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -63,7 +70,7 @@ export class AriRest {
         clearTimeout(timer);
         reject(err instanceof AriRequestError ? err : new AriRequestError(name, err.message, undefined, { cause: err }));
       });
-      req.end();
+      req.end(payload);
     });
   }
 

@@ -1,10 +1,12 @@
-import type { LegName } from './call-types';
+import type { LegId, LegName } from './call-types';
 
 /** The Asterisk ids of one call's resources; derived from the call id, so they exist before Asterisk answers. */
 export interface CallIds {
   agentChannelId: string;
   targetChannelId: string;
   bridgeId: string;
+  /** The bridge of a consultation, while the customer waits on hold in the main one. */
+  consultBridgeId: string;
   ringbackId: string;
 }
 
@@ -13,6 +15,7 @@ export function callIds(callId: string): CallIds {
     agentChannelId: `${callId}-agent`,
     targetChannelId: `${callId}-target`,
     bridgeId: `${callId}-bridge`,
+    consultBridgeId: `${callId}-consult`,
     ringbackId: `${callId}-ringback`,
   };
 }
@@ -27,8 +30,28 @@ export function legOfChannel(ids: CallIds, channelId: string): LegName | undefin
   return undefined;
 }
 
+/** Every leg's channel is `<callId>-<legId>`: `-agent`, `-target`, then `-p3`, `-p4`, … */
+export function channelIdOfLeg(callId: string, legId: LegId): string {
+  return `${callId}-${legId}`;
+}
+
+/** The ringback played while an added leg rings. */
+export function partyRingbackId(callId: string, legId: LegId): string {
+  return `${callId}-${legId}-ringback`;
+}
+
+/** The call id and leg id an added leg's channel id names, if it names one. */
+export function addedLegOfChannel(channelId: string): { callId: string; legId: LegId } | undefined {
+  const m = /^(.+)-(p\d+)$/.exec(channelId);
+  return m ? { callId: m[1]!, legId: m[2]! } : undefined;
+}
+
+export function isConsultBridge(bridgeId: string): boolean {
+  return bridgeId.endsWith('-consult');
+}
+
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
 /** How reconciliation recognises a channel or bridge of ours among everything Asterisk lists. */
-export const CALL_CHANNEL_ID = new RegExp(`^${UUID}-(agent|target)$`);
-export const CALL_BRIDGE_ID = new RegExp(`^${UUID}-bridge$`);
+export const CALL_CHANNEL_ID = new RegExp(`^${UUID}-(agent|target|p\\d+)$`);
+export const CALL_BRIDGE_ID = new RegExp(`^${UUID}-(bridge|consult)$`);

@@ -7,6 +7,7 @@
  * timers run on from where the first owner started them.
  */
 import { type CallEffect, type CallEvent, type CallPlan, type CallState, type LegState, TIMER_GRACE_MS, type Transition, initialCallState, transition } from './call-machine';
+import { leg, withLeg } from './leg-state';
 import { channelOfLeg } from './call-ids';
 import type { CallStage, LegName } from './call-types';
 
@@ -52,12 +53,15 @@ export function resumeCall(plan: CallPlan, recorded: RecordedCall, observed: Obs
   const base = initialCallState(plan, recorded.requestedAt);
   const legs = LEGS_AT[recorded.stage];
   const bridged = new Set(observed.bridgeChannelIds ?? []);
-  const legState = (leg: LegName, status: LegStatus): LegState => ({ status, inStasis: bridged.has(channelOfLeg(base.ids, leg)) });
+  const legState = (id: LegName, status: LegStatus): Partial<LegState> => {
+    const inStasis = bridged.has(channelOfLeg(base.ids, id));
+    return { status, inStasis, bridge: inStasis ? 'main' : null };
+  };
+  const withLegs = withLeg(withLeg(base, 'agent', legState('agent', legs.agent)), 'target', legState('target', legs.target));
   let state: CallState = {
-    ...base,
+    ...withLegs,
     stage: recorded.stage === 'requested' ? 'agent_dialing' : recorded.stage,
-    agent: legState('agent', legs.agent),
-    target: legState('target', legs.target),
+    bridges: ['main'],
     targetDialed: legs.targetDialed,
     // The ringback plays from the target's dial until the target answers; stopping one that ended is harmless.
     ringbackPlaying: legs.targetDialed && legs.target !== 'up',
@@ -90,14 +94,14 @@ function timersRunningOn(state: CallState, now: number): CallEffect[] {
   const { plan, times } = state;
   const left = (fullMs: number, since: number) => Math.max(0, fullMs - (now - since));
   const timers: CallEffect[] = [];
-  if (state.agent.status === 'dialing' || state.agent.status === 'ringing') {
+  if (leg(state, 'agent').status === 'dialing' || leg(state, 'agent').status === 'ringing') {
     timers.push({ type: 'StartTimer', timer: 'agent_ring', ms: left(plan.agentRingTimeoutS * 1000 + TIMER_GRACE_MS, times.requestedAt) });
   }
   const answeredAt = times.agentAnsweredAt ?? times.requestedAt;
   if (state.stage === 'agent_answered') {
     timers.push({ type: 'StartTimer', timer: 'confirm', ms: left(plan.confirmTimeoutS * 1000, answeredAt) });
   }
-  if (state.targetDialed && state.target.status !== 'up') {
+  if (state.targetDialed && leg(state, 'target').status !== 'up') {
     timers.push({ type: 'StartTimer', timer: 'target_ring', ms: left(plan.targetRingTimeoutS * 1000 + TIMER_GRACE_MS, answeredAt) });
   }
   return timers;
@@ -105,15 +109,15 @@ function timersRunningOn(state: CallState, now: number): CallEffect[] {
 
 function observedEvents(state: CallState, observed: ObservedCall, at: number): CallEvent[] {
   const events: CallEvent[] = [];
-  for (const leg of ['agent', 'target'] as const) {
-    const channel = observed[leg];
+  for (const id of ['agent', 'target'] as const) {
+    const channel = observed[id];
     if (!channel) {
-      events.push({ type: 'LegGoneUnseen', leg, at });
+      events.push({ type: 'LegGoneUnseen', leg: id, at });
       continue;
     }
-    if (channel.state === 'Up' && state[leg].status !== 'up') events.push({ type: 'LegAnswered', leg, at });
+    if (channel.state === 'Up' && leg(state, id).status !== 'up') events.push({ type: 'LegAnswered', leg: id, at });
     // In Stasis but not in the bridge: the first owner stopped between the two, so the machine adds it now.
-    if (channel.inStasis && !state[leg].inStasis) events.push({ type: 'LegEnteredStasis', leg, at });
+    if (channel.inStasis && !leg(state, id).inStasis) events.push({ type: 'LegEnteredStasis', leg: id, at });
   }
   return events;
 }

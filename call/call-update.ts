@@ -1,5 +1,6 @@
 import type { CallState } from './call-machine';
 import { talkSeconds } from './call-machine';
+import { partiesOf } from './party-rules';
 import type { CallOutcome, CallStage, LegName, PartyView, RouteCode, CallFailure } from './call-types';
 
 /** Who and what a call is about; fixed when the call is placed. */
@@ -39,6 +40,11 @@ export function toCallUpdate(context: CallContext, stage: CallStage, state: Call
     at,
     final,
   };
+  // A two-party call's updates stay as they were; once it has gained a party, every update says who is on it.
+  if (state.legs.length > 2) {
+    update.parties = partiesOf(state);
+    update.ownerAgentId = state.owner.agentId;
+  }
   if (final && state.outcome) {
     const talk = talkSeconds(state);
     update.outcome = state.outcome;

@@ -4,16 +4,20 @@
  * the same call: these rules say which, and what happens when that one failed.
  */
 import type { CallEffect } from './call-machine';
+import { isConsultBridge } from './call-ids';
 
 /** A request of one call that later requests can wait for. */
 export type RequestKey =
   | { kind: 'make'; channelId: string }
   | { kind: 'join'; channelId: string }
   | { kind: 'bridge' }
-  | { kind: 'ringback' };
+  | { kind: 'consult' }
+  | { kind: 'ringback' }
+  | { kind: 'hold_music' };
 
 export type AriRequestEffect = Extract<CallEffect, {
-  type: 'OriginateLeg' | 'CreateLeg' | 'DialLeg' | 'CreateBridge' | 'AddToBridge' | 'StartRingback' | 'StopRingback' | 'HangupLeg' | 'DestroyBridge';
+  type: 'OriginateLeg' | 'CreateLeg' | 'DialLeg' | 'CreateBridge' | 'AddToBridge' | 'MoveToBridge' | 'StartRingback' | 'StopRingback'
+    | 'StartHoldMusic' | 'StopHoldMusic' | 'HangupLeg' | 'DestroyBridge';
 }>;
 
 /**
@@ -25,14 +29,23 @@ export interface Prerequisite {
   onFailure: 'send' | 'skip';
 }
 
+/** The main bridge, or the consultation's. */
+function bridgeKey(bridgeId: string): RequestKey {
+  return isConsultBridge(bridgeId) ? { kind: 'consult' } : { kind: 'bridge' };
+}
+
 /** The key later requests name this request by, if any can wait for it. */
 export function requestKeyOf(effect: AriRequestEffect): RequestKey | undefined {
   switch (effect.type) {
     case 'OriginateLeg':
     case 'CreateLeg': return { kind: 'make', channelId: effect.channelId };
-    case 'CreateBridge': return { kind: 'bridge' };
-    case 'AddToBridge': return { kind: 'join', channelId: effect.channelId };
+    case 'CreateBridge': return bridgeKey(effect.bridgeId);
+    // A move is a join too: a ringback or dial of that channel waits for it.
+    case 'AddToBridge':
+    case 'MoveToBridge': return { kind: 'join', channelId: effect.channelId };
+    // One ringback plays at a time (the target's, or one added leg's): a stop names the latest start.
     case 'StartRingback': return { kind: 'ringback' };
+    case 'StartHoldMusic': return { kind: 'hold_music' };
     default: return undefined;
   }
 }
@@ -40,14 +53,16 @@ export function requestKeyOf(effect: AriRequestEffect): RequestKey | undefined {
 export function prerequisiteOf(effect: AriRequestEffect): Prerequisite | undefined {
   switch (effect.type) {
     // A channel can only join a bridge that exists.
-    case 'AddToBridge': return { after: { kind: 'bridge' }, onFailure: 'send' };
-    // Only in the bridge does Asterisk run the dial at once; if the join failed, its error ends the call.
+    case 'AddToBridge': return { after: bridgeKey(effect.bridgeId), onFailure: 'send' };
+    case 'MoveToBridge': return { after: bridgeKey(effect.to), onFailure: 'send' };
+    // Only in the bridge does Asterisk run the dial at once; if the join failed, its error ends the call (or the added leg).
     case 'DialLeg': return { after: { kind: 'join', channelId: effect.channelId }, onFailure: 'skip' };
     case 'StartRingback': return { after: { kind: 'join', channelId: effect.channelId }, onFailure: 'send' };
     case 'StopRingback': return { after: { kind: 'ringback' }, onFailure: 'send' };
+    case 'StopHoldMusic': return { after: { kind: 'hold_music' }, onFailure: 'send' };
     // A hangup racing its own originate would find nothing and leave the new channel behind.
     case 'HangupLeg': return { after: { kind: 'make', channelId: effect.channelId }, onFailure: 'send' };
-    case 'DestroyBridge': return { after: { kind: 'bridge' }, onFailure: 'send' };
+    case 'DestroyBridge': return { after: bridgeKey(effect.bridgeId), onFailure: 'send' };
     default: return undefined;
   }
 }

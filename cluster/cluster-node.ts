@@ -64,7 +64,7 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
     reach: { othersToTry: () => share.othersToTry(server.id), markAway: (ms) => share.markAway(server.id, ms) },
     server, config, instanceId: cluster.instanceId, leaseTtlMs: cluster.leaseTtlMs, serverDownAfterS: cluster.serverDownAfterS,
     handBackAfterS: cluster.handBackAfterS, stayAwayS: cluster.stayAwayS,
-    leases, clusterCalls, agents: stores.agents, audit: stores.audit, logger, wakeUps: notifications.payloads,
+    leases, clusterCalls, parties: stores.legs, agents: stores.agents, audit: stores.audit, logger, wakeUps: notifications.payloads,
     ...(deps.setup ? { setup: deps.setup } : {}),
     follow: (row, updates, attach) => showCallStatus(
       { out, logger, statusEditIntervalMs: deps.statusEditIntervalMs, ...(config.agentConfirmDigit ? { confirmDigit: config.agentConfirmDigit } : {}) },

@@ -1,5 +1,5 @@
 import { type Observable, filter } from 'rxjs';
-import { type AriConnectionState, type AriEvent, type AriPort, AriRequestError, type BridgeSnapshot, type ChannelSnapshot, type OriginateRequest } from '../ari/ari-port';
+import { type AriConnectionState, type AriEvent, type AriPort, AriRequestError, type BridgeSnapshot, type ChannelSnapshot, type CreateChannelRequest, type OriginateRequest } from '../ari/ari-port';
 
 /**
  * An Asterisk server's ARI, usable only while this process owns the server (cluster mode): every
@@ -24,7 +24,7 @@ export class FencedAri implements AriPort {
     return this.owned('originate', () => this.ari.originate(request));
   }
 
-  createChannel(request: Omit<OriginateRequest, 'timeoutS' | 'callerId'>): Promise<void> {
+  createChannel(request: CreateChannelRequest): Promise<void> {
     return this.owned('create channel', () => this.ari.createChannel(request));
   }
 
@@ -42,6 +42,18 @@ export class FencedAri implements AriPort {
 
   addToBridge(bridgeId: string, channelId: string): Promise<void> {
     return this.owned('add to bridge', () => this.ari.addToBridge(bridgeId, channelId));
+  }
+
+  moveToBridge(channelId: string, fromBridgeId: string, toBridgeId: string): Promise<void> {
+    return this.owned('move to bridge', () => this.ari.moveToBridge(channelId, fromBridgeId, toBridgeId));
+  }
+
+  startBridgeMoh(bridgeId: string, mohClass: string): Promise<void> {
+    return this.owned('start music on hold', () => this.ari.startBridgeMoh(bridgeId, mohClass));
+  }
+
+  stopBridgeMoh(bridgeId: string): Promise<void> {
+    return this.owned('stop music on hold', () => this.ari.stopBridgeMoh(bridgeId));
   }
 
   destroyBridge(bridgeId: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { type Observable, Subject, type Subscription, filter } from 'rxjs';
+import type { PartyRecords } from '../engine/call-engine-ports';
 import type { AsteriskServerConfig } from '../config/cluster-settings';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
@@ -41,6 +42,8 @@ export interface ServerOwnerDeps {
   };
   leases: Pick<LeaseStore, 'acquire' | 'renew' | 'release'>;
   clusterCalls: ClusterCallStore;
+  /** The record of calls' legs and multi-party steps. */
+  parties?: PartyRecords;
   agents: AgentDirectory;
   audit: AuditTrail;
   logger: Logger;
@@ -163,6 +166,7 @@ export class ServerOwner {
     const engine = new CallEngine({
       config: { ...this.deps.config, ari: { ...this.deps.config.ari, url: server.url, username: server.username, password: server.password } },
       ari, agents: this.deps.agents, audit: this.deps.audit, logger, calls: this.fencedRecords(fence),
+      ...(this.deps.parties ? { parties: this.deps.parties } : {}),
       ...(this.deps.setup ? { setup: this.deps.setup } : {}),
       server: {
         id: server.id,

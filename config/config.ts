@@ -45,6 +45,8 @@ export interface Config extends ComplianceSettings {
   targetRingTimeoutS: number;
   agentConfirmDigit?: string;
   agentConfirmTimeoutS: number;
+  /** Asterisk's music on hold class a customer hears while the agent consults (HOLD_MUSIC_CLASS). */
+  holdMusicClass: string;
   maxConcurrentCalls: number;
   log: { level: string; format: 'json' | 'pretty' };
   /** The operators' HTTP endpoint (/healthz, /readyz, /metrics); absent unless METRICS_PORT is set. */
@@ -126,6 +128,7 @@ const schema = z.object({
   TARGET_RING_TIMEOUT_S: seconds(45, 300),
   AGENT_CONFIRM_DIGIT: z.string().trim().regex(/^[0-9*#]$/, 'expects one DTMF digit (0-9, * or #)').optional(),
   AGENT_CONFIRM_TIMEOUT_S: seconds(5, 60),
+  HOLD_MUSIC_CLASS: z.string().trim().regex(/^[A-Za-z0-9_-]{1,80}$/, 'expects the name of a music on hold class in Asterisk\'s musiconhold.conf, such as default').default('default'),
   MAX_CONCURRENT_CALLS: wholeNumber(1, 100000, 'a number of calls').default(50),
   LOG_LEVEL: oneOf(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
   LOG_FORMAT: oneOf(['json', 'pretty']).default('json'),
@@ -209,6 +212,7 @@ export function loadConfig(env: Env): Config {
     targetRingTimeoutS: v.TARGET_RING_TIMEOUT_S,
     agentConfirmDigit: v.AGENT_CONFIRM_DIGIT,
     agentConfirmTimeoutS: v.AGENT_CONFIRM_TIMEOUT_S,
+    holdMusicClass: v.HOLD_MUSIC_CLASS,
     maxConcurrentCalls: v.MAX_CONCURRENT_CALLS,
     log: { level: v.LOG_LEVEL, format: v.LOG_FORMAT },
     metrics: v.METRICS_PORT !== undefined ? { host: v.METRICS_HOST, port: v.METRICS_PORT } : undefined,

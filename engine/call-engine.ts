@@ -2,8 +2,8 @@ import type { Observable, Subscription } from 'rxjs';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { AriPort } from '../ari/ari-port';
-import type { AgentDirectory, AuditTrail, CallRecords, RecordedCallRow } from './call-engine-ports';
-import { type CallPlan, type CancelSource, initialCallState, transition } from '../call/call-machine';
+import type { AgentDirectory, AuditTrail, CallRecords, PartyRecords, RecordedCallRow } from './call-engine-ports';
+import { type CallEvent, type CallPlan, type CallState, type CancelSource, initialCallState, transition } from '../call/call-machine';
 import { callIds } from '../call/call-ids';
 import { type RecordedCall, resumeCall } from '../call/call-resume';
 import { CallIntake, type CallPlacement, callPlanOf, type CallRequest, type PlaceCallResult, type RefusedRequest, type StopReason } from './call-intake';
@@ -34,7 +34,8 @@ function viewOf(live: LiveCall): LiveCallView {
 
 export interface CallEngineDeps {
   config: Pick<Config, 'ari' | 'routes' | 'defaultCallerId' | 'defaultRegion' | 'allowedCountries'
-    | 'agentRingTimeoutS' | 'targetRingTimeoutS' | 'agentConfirmDigit' | 'agentConfirmTimeoutS' | 'maxConcurrentCalls'>;
+    | 'agentRingTimeoutS' | 'targetRingTimeoutS' | 'agentConfirmDigit' | 'agentConfirmTimeoutS' | 'maxConcurrentCalls'>
+    & Partial<Pick<Config, 'holdMusicClass'>>;
   ari: AriPort;
   agents: AgentDirectory;
   calls: CallRecords;
@@ -48,6 +49,8 @@ export interface CallEngineDeps {
   setup?: CallSetupObserver;
   /** Channels of the app that are not calls (caller-ID verification): the orphan sweep leaves them while live. */
   otherChannels?: { ownedChannelIds(): ReadonlySet<string> };
+  /** Where added legs and multi-party steps are recorded (store/); without it they are not. */
+  parties?: PartyRecords;
   /**
    * Cluster mode: this engine runs the calls of one Asterisk server that several instances share.
    * It then ends no row on start; on every connect it first takes over the server's calls that it
@@ -99,6 +102,8 @@ export class CallEngine {
       now: this.now,
       ...(deps.teardownRetry ? { teardownRetry: deps.teardownRetry } : {}),
       ...(deps.setup ? { setup: deps.setup } : {}),
+      ...(deps.parties ? { parties: deps.parties } : {}),
+      ...(deps.config.holdMusicClass ? { holdMusicClass: deps.config.holdMusicClass } : {}),
     });
     this.intake = new CallIntake(deps, this.localPlacement());
   }
@@ -173,6 +178,22 @@ export class CallEngine {
    * A person asks to end a call (the hang-up button, /hangup, an admin): the call's own agent may,
    * an admin may end anyone's; the engine records which of them it was.
    */
+  /**
+   * Hands a party request (transfer, conference, end of a consultation) to a call running here; the
+   * desk has checked it (call/party-rules.ts). False when the call does not run in this process.
+   */
+  sendPartyEvent(callId: string, event: Extract<CallEvent, { type: 'TransferRequested' | 'AddPartyRequested' | 'ConsultFinished' }>): boolean {
+    const live = this.registry.get(callId);
+    if (!live || live.state.stage === 'ended') return false;
+    this.runner.dispatch(live, event);
+    return true;
+  }
+
+  /** The machine's state of a call running here, for the desk's checks; undefined when it does not run here. */
+  callState(callId: string): CallState | undefined {
+    return this.registry.get(callId)?.state;
+  }
+
   cancelCallAs(callId: string, who: { agentId: number | null; isAdmin: boolean }): CancelAnswer {
     const live = this.registry.get(callId);
     if (!live || live.state.stage === 'ended') return 'no_such_call';
@@ -318,6 +339,7 @@ export class CallEngine {
       context: row.context,
       plan: callPlanOf(this.deps.config, {
         callId: row.id, route: row.context.route, agentEndpoint: row.agentEndpoint, targetEndpoint: row.targetEndpoint, callerId: row.context.callerId,
+        agentId: row.context.agentId, agentLabel: row.context.agentPhone, customerLabel: row.context.target,
       }),
     };
   }

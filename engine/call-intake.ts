@@ -298,6 +298,7 @@ export class CallIntake {
     const callerId = agent.callerId ?? config.defaultCallerId ?? null;
     const plan = callPlanOf(config, {
       callId, route, agentEndpoint: endpointOf(config.routes, route, agentPhone), targetEndpoint: endpointOf(config.routes, route, target), callerId,
+      agentId: agent.id, agentLabel: agentPhone, customerLabel: target,
     });
     try {
       await this.deps.calls.recordCallRequest({
@@ -383,7 +384,7 @@ function overLimit(reached: ReachedLimit): DecidedRefusal {
 /** The timeouts and confirmation every call gets from the configuration, around what is the call's own. */
 export function callPlanOf(
   config: Pick<Config, 'agentRingTimeoutS' | 'targetRingTimeoutS' | 'agentConfirmDigit' | 'agentConfirmTimeoutS'>,
-  call: Pick<CallPlan, 'callId' | 'route' | 'agentEndpoint' | 'targetEndpoint' | 'callerId'>,
+  call: Pick<CallPlan, 'callId' | 'route' | 'agentId' | 'agentLabel' | 'customerLabel' | 'agentEndpoint' | 'targetEndpoint' | 'callerId'>,
 ): CallPlan {
   return {
     ...call,

@@ -1,7 +1,8 @@
 import { Observable, ReplaySubject, Subject } from 'rxjs';
 import { afterRequestsWritten } from '../ari/request-first';
 import type { CallState } from '../call/call-machine';
-import type { LegName, RouteCode } from '../call/call-types';
+import { addedLegOfChannel } from '../call/call-ids';
+import type { LegId, LegName, RouteCode } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
 
 export interface LiveCall {
@@ -62,10 +63,14 @@ export class CallRegistry {
     return this.calls.get(callId);
   }
 
-  byChannelId(channelId: string): { call: LiveCall; leg: LegName } | undefined {
+  /** The call and leg of a channel: the first two legs by the map, added legs (`<callId>-p3`) by their call's state. */
+  byChannelId(channelId: string): { call: LiveCall; leg: LegId } | undefined {
     const entry = this.byChannel.get(channelId);
     const call = entry && this.calls.get(entry.callId);
-    return call && entry ? { call, leg: entry.leg } : undefined;
+    if (call && entry) return { call, leg: entry.leg };
+    const added = addedLegOfChannel(channelId);
+    const owner = added && this.calls.get(added.callId);
+    return owner && owner.state.legs.some((l) => l.id === added.legId) ? { call: owner, leg: added.legId } : undefined;
   }
 
   liveCallOfAgent(agentId: number): LiveCall | undefined {
@@ -108,7 +113,8 @@ export class CallRegistry {
   ownedIds(): Set<string> {
     const ids = new Set<string>();
     for (const { state } of this.calls.values()) {
-      ids.add(state.ids.agentChannelId).add(state.ids.targetChannelId).add(state.ids.bridgeId);
+      ids.add(state.ids.agentChannelId).add(state.ids.targetChannelId).add(state.ids.bridgeId).add(state.ids.consultBridgeId);
+      for (const leg of state.legs) ids.add(leg.channelId);
     }
     return ids;
   }

@@ -5,10 +5,10 @@ import {
   type CallEffect, type CallEvent, type CallPlan, type TimerName, type Transition,
   initialCallState, transition,
 } from '../call/call-machine';
-import { legOfChannel } from '../call/call-ids';
 import { type AriRequestEffect, prerequisiteOf, requestKeyName, requestKeyOf } from '../call/request-order';
 import type { CallRegistry, LiveCall } from './call-registry';
-import type { LegName } from '../call/call-types';
+import type { LegId } from '../call/call-types';
+import type { PartyRecords } from './call-engine-ports';
 import { type CallContext, toCallUpdate } from '../call/call-update';
 import type { CallRowWriter } from './call-row-writer';
 import type { CallSetupObserver } from './call-setup-observer';
@@ -23,6 +23,10 @@ export interface CallRunnerDeps {
   now?: () => number;
   teardownRetry?: TeardownRetryPolicy;
   setup?: CallSetupObserver;
+  /** Where added legs and multi-party steps are recorded; without it they are not. */
+  parties?: PartyRecords;
+  /** Asterisk's music on hold class for a customer on hold (HOLD_MUSIC_CLASS). */
+  holdMusicClass?: string;
 }
 
 /** Requests still in flight for one call, so dependent requests wait for what they need. */
@@ -130,6 +134,12 @@ export class CallRunner {
       case 'PersistCall':
         this.deps.writer.write(live.context.callId, effect.patch);
         return;
+      case 'PersistLeg':
+        this.record(live, 'record a leg', this.deps.parties?.recordLeg(live.context.callId, effect.legId, effect.patch));
+        return;
+      case 'RecordStep':
+        this.record(live, 'record a step', this.deps.parties?.recordStep(live.context.callId, effect.step, new Date(effect.at), effect.by));
+        return;
       default:
         this.request(live, p, effect);
     }
@@ -146,6 +156,7 @@ export class CallRunner {
     this.observeSetup(live, effect, promise);
     switch (effect.type) {
       case 'StopRingback':
+      case 'StopHoldMusic':
       case 'HangupLeg':
       case 'DestroyBridge':
         p.teardown.push(promise);
@@ -153,11 +164,15 @@ export class CallRunner {
       case 'StartRingback':
         this.warnOnError(live, 'start ringback', promise);
         return;
+      case 'StartHoldMusic':
+        this.warnOnError(live, 'start music on hold', promise);
+        return;
       case 'OriginateLeg':
         this.failCallOnError(live, `originate ${effect.leg}`, promise);
         return;
       case 'CreateLeg':
-        this.failCallOnError(live, `create ${effect.leg} channel`, promise);
+        // An added leg that cannot be made is that party not reached; the first two legs' failure ends the call.
+        this.failCallOnError(live, `create ${effect.leg} channel`, promise, isAddedLeg(effect.leg) ? { leg: effect.leg, addChannel: false } : undefined);
         return;
       case 'CreateBridge':
         this.failCallOnError(live, 'create bridge', promise);
@@ -166,7 +181,10 @@ export class CallRunner {
         this.failCallOnError(live, `dial ${effect.leg}`, promise, { leg: effect.leg, addChannel: false });
         return;
       case 'AddToBridge':
-        this.failCallOnError(live, 'add to bridge', promise, { leg: legOfChannel(live.state.ids, effect.channelId) ?? 'target', addChannel: true });
+        this.failCallOnError(live, 'add to bridge', promise, { leg: legOfChannel(live, effect.channelId), addChannel: true });
+        return;
+      case 'MoveToBridge':
+        this.failCallOnError(live, 'move to bridge', promise, { leg: legOfChannel(live, effect.channelId), addChannel: true });
         return;
     }
   }
@@ -179,13 +197,22 @@ export class CallRunner {
           channelId: effect.channelId, endpoint: effect.endpoint, app, appArgs: effect.appArgs, callerId: effect.callerId, timeoutS: effect.timeoutS,
         });
       case 'CreateLeg':
-        return ari.createChannel({ channelId: effect.channelId, endpoint: effect.endpoint, app, appArgs: effect.appArgs });
+        return ari.createChannel({
+          channelId: effect.channelId, endpoint: effect.endpoint, app, appArgs: effect.appArgs,
+          ...(effect.callerId ? { variables: { 'CALLERID(num)': effect.callerId } } : {}),
+        });
       case 'DialLeg':
         return ari.dial(effect.channelId, effect.timeoutS, effect.callerChannelId);
       case 'CreateBridge':
         return ari.createBridge(effect.bridgeId, live.context.callId);
       case 'AddToBridge':
         return ari.addToBridge(effect.bridgeId, effect.channelId);
+      case 'MoveToBridge':
+        return ari.moveToBridge(effect.channelId, effect.from, effect.to);
+      case 'StartHoldMusic':
+        return ari.startBridgeMoh(effect.bridgeId, this.deps.holdMusicClass ?? 'default');
+      case 'StopHoldMusic':
+        return this.tearDown(live, 'stop music on hold', () => ari.stopBridgeMoh(effect.bridgeId));
       case 'StartRingback':
         return ari.play(effect.channelId, effect.playbackId, 'tone:ring');
       case 'StopRingback':
@@ -205,7 +232,7 @@ export class CallRunner {
     const { requestedAt, agentAnsweredAt } = live.state.times;
     if (effect.type === 'OriginateLeg' && effect.leg === 'agent') {
       request.then(() => setup.agentOriginated(live.context, this.now() - requestedAt), () => undefined);
-    } else if (effect.type === 'DialLeg' && agentAnsweredAt !== undefined) {
+    } else if (effect.type === 'DialLeg' && effect.leg === 'target' && agentAnsweredAt !== undefined) {
       request.then(() => setup.targetDialed(live.context, this.now() - agentAnsweredAt), () => undefined);
     }
   }
@@ -224,7 +251,7 @@ export class CallRunner {
   }
 
   /** A failed request is an event for the machine; Asterisk's answer says whether the channel was gone. */
-  private failCallOnError(live: LiveCall, request: string, promise: Promise<unknown>, about?: { leg: LegName; addChannel: boolean }): void {
+  private failCallOnError(live: LiveCall, request: string, promise: Promise<unknown>, about?: { leg: LegId; addChannel: boolean }): void {
     promise.catch((err: unknown) => {
       const error = err instanceof AriRequestError ? err.detail : err instanceof Error ? err.message : String(err);
       const gone = channelGone(err, about?.addChannel ?? false);
@@ -248,9 +275,23 @@ export class CallRunner {
     }, this.now);
   }
 
+  /** A record of the call's parties; a failed write is logged, the call goes on. */
+  private record(live: LiveCall, what: string, write: Promise<void> | undefined): void {
+    write?.catch((err: unknown) => this.deps.logger.warn('could not write the call\'s parties', { callId: live.context.callId, what, err }));
+  }
+
   private warnOnError(live: LiveCall, request: string, promise: Promise<unknown>): void {
     promise.catch((err: unknown) => this.deps.logger.warn('ARI request failed', { callId: live.context.callId, request, err }));
   }
+}
+
+function isAddedLeg(id: LegId): boolean {
+  return id !== 'agent' && id !== 'target';
+}
+
+/** The leg whose channel this is (the customer's when none is: a join's failure then names the one it was about). */
+function legOfChannel(live: LiveCall, channelId: string): LegId {
+  return live.state.legs.find((l) => l.channelId === channelId)?.id ?? 'target';
 }
 
 /**

@@ -1,4 +1,4 @@
-import { CALL_BRIDGE_ID, CALL_CHANNEL_ID, channelOfLeg } from '../call/call-ids';
+import { CALL_BRIDGE_ID, CALL_CHANNEL_ID } from '../call/call-ids';
 import type { Logger } from '../config/logger';
 import type { CallRecords } from './call-engine-ports';
 import { callEventsOfChannel } from '../ari/ari-events';
@@ -72,12 +72,10 @@ export async function sweepOrphans(
  */
 export async function resyncAfterReconnect(ari: AriPort, registry: CallRegistry, runner: CallRunner, logger: Logger): Promise<void> {
   await Promise.all(registry.list().map(async (live) => {
-    for (const leg of ['agent', 'target'] as const) {
-      const status = live.state[leg].status;
-      if (status === 'idle' || status === 'ended') continue;
-      const channelId = channelOfLeg(live.state.ids, leg);
-      const channel = await ari.getChannel(channelId);
-      for (const event of callEventsOfChannel(channel, leg, Date.now())) runner.dispatch(live, event);
+    for (const leg of live.state.legs) {
+      if (leg.status === 'idle' || leg.status === 'ended') continue;
+      const channel = await ari.getChannel(leg.channelId);
+      for (const event of callEventsOfChannel(channel, leg.id, Date.now())) runner.dispatch(live, event);
     }
     if (live.state.stage === 'connected' && !(await ari.getBridge(live.state.ids.bridgeId))) {
       runner.dispatch(live, { type: 'RequestFailed', request: 'bridge', error: 'the bridge is gone', at: Date.now() });

@@ -10,6 +10,8 @@ const ID = '0b5ad9c3-1111-4222-8333-944445555666';
 const AGENT = `${ID}-agent`;
 const TARGET = `${ID}-target`;
 const BRIDGE = `${ID}-bridge`;
+const CONSULT = `${ID}-consult`;
+const PARTY = `${ID}-p3`;
 
 /**
  * What the call engine relies on from any AriPort, run against every implementation: the in-memory
@@ -83,6 +85,41 @@ export function describeAriPortContract(name: string, open: () => Promise<PortUn
     it('given a bridge that does not exist, then adding to it is a 404', async () => {
       await ari.createChannel({ channelId: TARGET, endpoint: 'PJSIP/+12025550123@trunk-main', app: 'callbot', appArgs: `target,${ID}` });
       expect(await failure(ari.addToBridge(BRIDGE, TARGET))).toMatchObject({ status: 404 });
+    });
+
+    it('given a channel created with CALLERID(num) among its variables, then it carries that Caller ID', async () => {
+      await ari.createChannel({ channelId: PARTY, endpoint: 'PJSIP/+12025550199@trunk-main', app: 'callbot', appArgs: `p3,${ID}`, variables: { 'CALLERID(num)': '+15550001111' } });
+      expect(await ari.getChannel(PARTY)).toMatchObject({ id: PARTY, appName: 'Stasis', callerNumber: '+15550001111' });
+    });
+
+    it('given a channel in one bridge, when it is moved to another, then only the other lists it', async () => {
+      await ari.createBridge(BRIDGE, ID);
+      await ari.createBridge(CONSULT, ID);
+      await ari.createChannel({ channelId: TARGET, endpoint: 'PJSIP/+12025550123@trunk-main', app: 'callbot', appArgs: `target,${ID}` });
+      await ari.addToBridge(BRIDGE, TARGET);
+      await ari.moveToBridge(TARGET, BRIDGE, CONSULT);
+      expect(await ari.getBridge(BRIDGE)).toEqual({ id: BRIDGE, channelIds: [] });
+      expect(await ari.getBridge(CONSULT)).toEqual({ id: CONSULT, channelIds: [TARGET] });
+    });
+
+    it('given no such bridge or channel, then a move is a 404 or a 400 "Channel not found"', async () => {
+      await ari.createBridge(BRIDGE, ID);
+      await ari.createChannel({ channelId: TARGET, endpoint: 'PJSIP/+12025550123@trunk-main', app: 'callbot', appArgs: `target,${ID}` });
+      expect(await failure(ari.moveToBridge(TARGET, BRIDGE, CONSULT))).toMatchObject({ status: 404 });
+      expect(await failure(ari.moveToBridge(PARTY, CONSULT, BRIDGE))).toEqual({ status: 400, detail: 'Channel not found' });
+    });
+
+    it('given a bridge, then music on hold starts and stops, and stopping it again (or on a bridge gone) still resolves', async () => {
+      await ari.createBridge(BRIDGE, ID);
+      await ari.startBridgeMoh(BRIDGE, 'default');
+      await expect(ari.stopBridgeMoh(BRIDGE)).resolves.toBeUndefined();
+      await expect(ari.stopBridgeMoh(BRIDGE)).resolves.toBeUndefined();
+      await ari.destroyBridge(BRIDGE);
+      await expect(ari.stopBridgeMoh(BRIDGE)).resolves.toBeUndefined();
+    });
+
+    it('given no such bridge, then starting music on hold is a 404', async () => {
+      expect(await failure(ari.startBridgeMoh(BRIDGE, 'default'))).toMatchObject({ status: 404 });
     });
 
     it('given nothing of that id, then reading a channel or a bridge gives null', async () => {

@@ -4,6 +4,9 @@ import type { CallPlan } from '../../call/call-machine';
 export const TEST_PLAN: CallPlan = {
   callId: 'c1',
   route: 'M',
+  agentId: 1,
+  agentLabel: '+15551230001',
+  customerLabel: '+12025550123',
   agentEndpoint: 'PJSIP/+15551230001@trunk-main',
   targetEndpoint: 'PJSIP/+12025550123@trunk-main',
   callerId: '+15550001111',

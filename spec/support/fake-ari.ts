@@ -1,6 +1,6 @@
 import { BehaviorSubject, Subject } from 'rxjs';
 import type {
-  AriConnectionState, AriEvent, AriPort, BridgeSnapshot, ChannelSnapshot, OriginateRequest,
+  AriConnectionState, AriEvent, AriPort, BridgeSnapshot, ChannelSnapshot, CreateChannelRequest, OriginateRequest,
 } from '../../ari/ari-port';
 import { AriRequestError } from '../../ari/ari-port';
 
@@ -59,9 +59,12 @@ export class FakeAri implements AriPort {
     this.channels.set(request.channelId, { id: request.channelId, state: 'Down', appName: 'AppDial2', appData: '' });
   }
 
-  async createChannel(request: Omit<OriginateRequest, 'timeoutS' | 'callerId'>): Promise<void> {
+  async createChannel(request: CreateChannelRequest): Promise<void> {
     this.record('createChannel', { ...request });
-    this.channels.set(request.channelId, { id: request.channelId, state: 'Down', appName: 'Stasis', appData: `${request.app},${request.appArgs}` });
+    const callerNumber = request.variables?.['CALLERID(num)'];
+    this.channels.set(request.channelId, {
+      id: request.channelId, state: 'Down', appName: 'Stasis', appData: `${request.app},${request.appArgs}`, ...(callerNumber ? { callerNumber } : {}),
+    });
   }
 
   async dial(channelId: string, timeoutS: number, callerChannelId?: string): Promise<void> {
@@ -88,9 +91,33 @@ export class FakeAri implements AriPort {
     bridge.channelIds.push(channelId);
   }
 
+  async moveToBridge(channelId: string, fromBridgeId: string, toBridgeId: string): Promise<void> {
+    this.record('moveToBridge', { channelId, fromBridgeId, toBridgeId });
+    const to = this.bridges.get(toBridgeId);
+    if (!to) throw new AriRequestError('move to bridge', 'Bridge not found', 404);
+    if (!this.channels.has(channelId)) throw new AriRequestError('move to bridge', 'Channel not found', 400);
+    for (const bridge of this.bridges.values()) bridge.channelIds = bridge.channelIds.filter((id) => id !== channelId);
+    to.channelIds.push(channelId);
+  }
+
+  /** The bridges playing music on hold, and of which class. */
+  readonly holdMusic = new Map<string, string>();
+
+  async startBridgeMoh(bridgeId: string, mohClass: string): Promise<void> {
+    this.record('startBridgeMoh', { bridgeId, mohClass });
+    if (!this.bridges.has(bridgeId)) throw new AriRequestError('start music on hold', 'Bridge not found', 404);
+    this.holdMusic.set(bridgeId, mohClass);
+  }
+
+  async stopBridgeMoh(bridgeId: string): Promise<void> {
+    if (!this.recordTeardown('stopBridgeMoh', { bridgeId })) return;
+    this.holdMusic.delete(bridgeId);
+  }
+
   async destroyBridge(bridgeId: string): Promise<void> {
     if (!this.recordTeardown('destroyBridge', { bridgeId })) return;
     this.bridges.delete(bridgeId);
+    this.holdMusic.delete(bridgeId);
   }
 
   async play(channelId: string, playbackId: string, media: string): Promise<void> {

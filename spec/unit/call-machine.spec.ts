@@ -1,6 +1,6 @@
 import {
   type CallEffect, type CallEvent, type CallPlan, type CallState, CHANNEL_GONE_GRACE_MS, DIAL_HOLD_MS, TIMER_GRACE_MS,
-  initialCallState, talkSeconds, transition,
+  initialCallState, leg, talkSeconds, transition,
 } from '../../call/call-machine';
 import type { CallStage, LegName } from '../../call/call-types';
 import { TEST_PLAN } from '../support/call-plan';
@@ -71,7 +71,7 @@ describe('call state machine', () => {
     it('given the target channel enters Stasis, then it joins the bridge, still undialed', () => {
       const { state, last } = run([ev.started(), targetReady]);
       expect(last).toEqual([{ type: 'AddToBridge', bridgeId: 'c1-bridge', channelId: 'c1-target' }]);
-      expect(state.target).toEqual({ status: 'created', inStasis: true });
+      expect(leg(state, 'target')).toMatchObject({ status: 'created', inStasis: true });
     });
 
     it('given the agent rings, then the stage and its time are recorded', () => {
@@ -99,7 +99,7 @@ describe('call state machine', () => {
       expect(types(answered.last)).not.toContain('Dial:target');
       const { state, last } = run([ev.started(), ev.answered('agent'), targetReady]);
       expect(types(last)).toEqual(['AddToBridge', 'Dial:target', 'StartTimer']);
-      expect(state.target.status).toBe('dialing');
+      expect(leg(state, 'target').status).toBe('dialing');
     });
 
     it('given the answered agent enters Stasis, then it joins the bridge and hears ringback, once the dial has gone out alone', () => {
@@ -217,7 +217,7 @@ describe('call state machine', () => {
       const { state, last } = run([...toStage[stage], ev.cancel()]);
       expect(state.stage).toBe('ended');
       expect(state.outcome).toBe(stage === 'connected' ? 'completed' : 'cancelled');
-      const expected = (['agent', 'target'] as const).filter((l) => before[l].status !== 'idle').map((l) => `c1-${l}`);
+      const expected = (['agent', 'target'] as const).filter((l) => leg(before, l).status !== 'idle').map((l) => `c1-${l}`);
       expect(hungUp(last)).toEqual(expected);
       expect(last.some((e) => e.type === 'DestroyBridge')).toBe(before.stage !== 'requested');
       const cancelled = last.flatMap((e) => (e.type === 'CancelTimer' ? [e.timer] : []));

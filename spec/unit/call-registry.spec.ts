@@ -49,4 +49,27 @@ describe('call registry streams', () => {
     live.updates.subscribe((u) => seen.push(u.stage));
     expect(seen).toEqual(['agent_dialing', 'ended']);
   });
+
+  describe('added legs', () => {
+    const withP3 = () => {
+      const registry = new CallRegistry();
+      const state = initialCallState(plan, 0);
+      const live = registry.add(context, {
+        ...state, legs: [...state.legs, { ...state.legs[1]!, id: 'p3', role: 'conferenced', channelId: 'c1-p3', status: 'created' }],
+      });
+      return { registry, live };
+    };
+
+    it('given a call with an added leg, then its channel finds the call and the leg, and a leg it does not have finds nothing', () => {
+      const { registry, live } = withP3();
+      expect(registry.byChannelId('c1-p3')).toEqual({ call: live, leg: 'p3' });
+      expect(registry.byChannelId('c1-p4')).toBeUndefined();
+      expect(registry.byChannelId('c2-p3')).toBeUndefined();
+    });
+
+    it('given a call with an added leg, then reconciliation leaves its channel and the consult bridge alone', () => {
+      const { registry } = withP3();
+      expect([...registry.ownedIds()]).toEqual(expect.arrayContaining(['c1-agent', 'c1-target', 'c1-p3', 'c1-bridge', 'c1-consult']));
+    });
+  });
 });

@@ -1,10 +1,11 @@
 import { type CallEffect, type CallEvent, initialCallState, transition } from '../../call/call-machine';
-import type { LegName } from '../../call/call-types';
+import type { LegName, PartyPlan } from '../../call/call-types';
 import { type AriRequestEffect, prerequisiteOf, requestKeyName, requestKeyOf } from '../../call/request-order';
 import { TEST_PLAN } from '../support/call-plan';
 
 const REQUESTS = new Set<CallEffect['type']>([
   'OriginateLeg', 'CreateLeg', 'DialLeg', 'CreateBridge', 'AddToBridge', 'StartRingback', 'StopRingback', 'HangupLeg', 'DestroyBridge',
+  'MoveToBridge', 'StartHoldMusic', 'StopHoldMusic',
 ]);
 const isRequest = (effect: CallEffect): effect is AriRequestEffect => REQUESTS.has(effect.type);
 
@@ -80,5 +81,43 @@ describe('the order of a call\'s ARI requests', () => {
 
   it('lets nothing wait for the requests that start a call', () => {
     for (const first of whole.slice(0, 3)) expect(prerequisiteOf(first)).toBeUndefined();
+  });
+});
+
+describe('the order of a multi-party call\'s ARI requests', () => {
+  const party: PartyPlan = {
+    target: { kind: 'agent', agentId: 7 }, label: 'Bob', endpoint: 'PJSIP/+15551230007@trunk-main', callerId: '+15550001111', ringTimeoutS: 20,
+  };
+  const connected = [
+    ev.started(), ev.stasis('target'), ev.ringing('agent'), ev.answered('agent'), ev.stasis('agent'), ev.ringing('target'), ev.answered('target'),
+  ];
+  const consult = requestsOf([
+    ...connected, { type: 'TransferRequested', mode: 'warm', party, by: '1', at }, { type: 'LegEnteredStasis', leg: 'p3', at }, { type: 'LegAnswered', leg: 'p3', at },
+    { type: 'ConsultFinished', how: 'complete', by: '1', at }, ev.cancel(),
+  ]);
+
+  it('moves a channel into the consult bridge only once that bridge exists, and joins the consulted leg after it too', () => {
+    const [move] = ofType(consult, 'MoveToBridge');
+    expect(prerequisiteOf(move)).toEqual({ after: { kind: 'consult' }, onFailure: 'send' });
+    const join = ofType(consult, 'AddToBridge').find((a) => a.channelId === 'c1-p3')!;
+    expect(prerequisiteOf(join)).toEqual({ after: { kind: 'consult' }, onFailure: 'send' });
+  });
+
+  it('dials the added leg once it has joined, plays ringback to the agent after the agent\'s move, and stops the music after it started', () => {
+    const dial = ofType(consult, 'DialLeg').find((d) => d.leg === 'p3')!;
+    expect(prerequisiteOf(dial)).toEqual({ after: { kind: 'join', channelId: 'c1-p3' }, onFailure: 'skip' });
+    const ringback = ofType(consult, 'StartRingback').find((r) => r.playbackId === 'c1-p3-ringback')!;
+    expect(requestKeyOf(ofType(consult, 'MoveToBridge')[0]!)).toEqual({ kind: 'join', channelId: ringback.channelId });
+    expect(prerequisiteOf(ofType(consult, 'StopHoldMusic')[0]!)).toEqual({ after: { kind: 'hold_music' }, onFailure: 'send' });
+  });
+
+  it('in a consultation completed and ended, every request waited for is one the call asked for earlier', () => {
+    const asked = new Set<string>();
+    for (const request of consult) {
+      const prerequisite = prerequisiteOf(request);
+      if (prerequisite) expect(asked).toContain(requestKeyName(prerequisite.after));
+      const key = requestKeyOf(request);
+      if (key) asked.add(requestKeyName(key));
+    }
   });
 });

@@ -100,6 +100,8 @@ export const OPERATIONS: readonly OperationSpec[] = [
   op('bridges', 'DELETE', '/bridges/{bridgeId}', 'destroy', 'void', 'Destroy a bridge; its channels stay in the app.', [path('bridgeId')], [[404, 'Bridge not found']]),
   op('bridges', 'POST', '/bridges/{bridgeId}/addChannel', 'addChannel', 'void', 'Put channels into a bridge.', [path('bridgeId'), query('channel', 'string', { required: true, multi: true }), query('role'), query('absorbDTMF', 'boolean', { def: false }), query('mute', 'boolean', { def: false }), query('inhibitConnectedLineUpdates', 'boolean', { def: false })], [[400, 'Channel not found'], [404, 'Bridge not found'], [409, 'Bridge not in Stasis application; Channel currently recording'], [422, 'Channel not in Stasis application']]),
   op('bridges', 'POST', '/bridges/{bridgeId}/removeChannel', 'removeChannel', 'void', 'Take channels out of a bridge.', [path('bridgeId'), query('channel', 'string', { required: true, multi: true })], [[400, 'Channel not found'], [404, 'Bridge not found'], [409, 'Bridge not in Stasis application'], [422, 'Channel not in this bridge']]),
+  op('bridges', 'POST', '/bridges/{bridgeId}/moh', 'startMoh', 'void', 'Play music on hold to a bridge.', [path('bridgeId'), query('mohClass')], [[404, 'Bridge not found'], [409, 'Bridge not in Stasis application']]),
+  op('bridges', 'DELETE', '/bridges/{bridgeId}/moh', 'stopMoh', 'void', 'Stop music on hold on a bridge.', [path('bridgeId')], [[404, 'Bridge not found'], [409, 'Bridge not in Stasis application']]),
 
   op('events', 'GET', '/events', 'eventWebsocket', 'Message', 'The WebSocket the events arrive on.', [query('app', 'string', { required: true, multi: true }), query('subscribeAll', 'boolean')]),
 ];

@@ -76,6 +76,8 @@ export interface CreateParams {
   channelId: string | undefined;
   originator: string | undefined;
   formats: string | undefined;
+  /** The body's `variables` object: set on the channel as it is made (`CALLERID(num)` sets its Caller ID). */
+  variables?: Record<string, string>;
 }
 
 /** A channel as the test control API shows it: the ARI JSON plus the simulator's own view. */
@@ -266,6 +268,11 @@ export class AriCore {
     const id = this.claimId(p.channelId);
 
     const ch = this.newChannel(id, 'created', p.endpoint, endpoint, p.app, p.appArgs ?? '');
+    for (const [name, value] of Object.entries(p.variables ?? {})) {
+      if (name === 'CALLERID(num)') ch.caller = { ...ch.caller, number: value };
+      else if (name === 'CALLERID(name)') ch.caller = { ...ch.caller, name: value };
+      else ch.vars.set(name, value);
+    }
     const body = ch.toJson();
     this.enterStasis(ch);
     return body;
@@ -399,6 +406,21 @@ export class AriCore {
     return this.runOnEach(members, (ch) => {
       if (!ch.gone && this.bridgesById.get(bridge.id) === bridge) this.enterBridge(ch, bridge);
     });
+  }
+
+  /**
+   * POST /bridges/{id}/moh. Asterisk plays the music through an announcer channel of its own in the
+   * bridge; the simulator keeps only the class (not yet checked against a capture).
+   */
+  startMoh(bridgeId: string, mohClass: string | undefined): void {
+    this.bridgeOr404(bridgeId).holdMusic = mohClass || 'default';
+  }
+
+  /** DELETE /bridges/{id}/moh: 409 "Bridge isn't playing music" when none plays (resource_bridges.c). */
+  stopMoh(bridgeId: string): void {
+    const bridge = this.bridgeOr404(bridgeId);
+    if (bridge.holdMusic === undefined) throw new AriError(409, "Bridge isn't playing music");
+    bridge.holdMusic = undefined;
   }
 
   removeChannel(bridgeId: string, channelIds: readonly string[]): Promise<void> {

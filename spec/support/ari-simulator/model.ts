@@ -216,6 +216,8 @@ export class SimBridge {
   /** Applications that see this bridge's events (those whose channels entered it). */
   readonly apps = new Set<string>();
   technology: string;
+  /** The music on hold class playing to the bridge, if any. */
+  holdMusic: string | undefined;
 
   constructor(
     readonly id: string,

@@ -52,7 +52,22 @@ function originateParams(q: Params, channelId: string | undefined): OriginatePar
 }
 
 function createParams(q: Params): CreateParams {
-  return { endpoint: q['endpoint'], app: q['app'], appArgs: q['appArgs'], channelId: q['channelId'], originator: q['originator'], formats: q['formats'] };
+  const variables = q['variables'] !== undefined ? parseVariables(q['variables']) : undefined;
+  return {
+    endpoint: q['endpoint'], app: q['app'], appArgs: q['appArgs'], channelId: q['channelId'], originator: q['originator'], formats: q['formats'],
+    ...(variables ? { variables } : {}),
+  };
+}
+
+/** The body's `variables` object, which the server passes on as JSON text. */
+function parseVariables(text: string): Record<string, string> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+    return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
+  } catch {
+    return undefined;
+  }
 }
 
 const HANDLERS: Readonly<Record<string, Handler>> = {
@@ -101,6 +116,14 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   },
   'bridges.addChannel': async (core, p, q) => {
     await core.addChannel(need(p, 'bridgeId'), list(q['channel']));
+    return NO_CONTENT;
+  },
+  'bridges.startMoh': (core, p, q) => {
+    core.startMoh(need(p, 'bridgeId'), q['mohClass']);
+    return NO_CONTENT;
+  },
+  'bridges.stopMoh': (core, p) => {
+    core.stopMoh(need(p, 'bridgeId'));
     return NO_CONTENT;
   },
   'bridges.removeChannel': async (core, p, q) => {

@@ -161,6 +161,8 @@ export class AriServer {
         for (const [key, value] of Object.entries(parsed)) {
           if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') fields[key] = String(value);
           else if (Array.isArray(value)) fields[key] = value.map(String).join(',');
+          // An object (channel `variables`) goes on as JSON text for the operation to read.
+          else if (value !== null && typeof value === 'object') fields[key] = JSON.stringify(value);
         }
         record.body = fields;
         Object.assign(params, fields);
