@@ -4,8 +4,7 @@ import type { Logger } from '../config/logger';
 import type { AriPort } from '../ari/ari-port';
 import type { AgentDirectory, AuditTrail, CallRecords, RecordedCallRow } from './call-engine-ports';
 import { type CallPlan, type CancelSource, initialCallState, transition } from '../call/call-machine';
-import { callIds } from '../call/call-ids';
-import { type RecordedCall, resumeCall } from '../call/call-resume';
+import { type RecordedCall, idsToResume, resumeCall } from '../call/call-resume';
 import { CallIntake, type CallPlacement, callPlanOf, type CallRequest, type PlaceCallResult, type RefusedRequest, type StopReason } from './call-intake';
 import { CallRegistry, type LiveCall } from './call-registry';
 import { CallRowWriter } from './call-row-writer';
@@ -15,6 +14,7 @@ import type { CallStage, RouteCode } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
 import { type InterruptedCall, reconcileOnStartup, resyncAfterReconnect, sweepOrphans } from './reconcile';
 import type { TeardownRetryPolicy } from './teardown-retry';
+import { readAsterisk } from './read-asterisk';
 import type { CallRule } from '../compliance/rules/call-rule';
 
 export type { CallRefusal, CallRequest, PlaceCallResult, RefusedRequest, StopReason } from './call-intake';
@@ -301,13 +301,10 @@ export class CallEngine {
     const fresh = rows.filter((row): row is RecordedCallRow & { stage: RecordedCall['stage'] } => row.stage !== 'ended' && !this.registry.get(row.id));
     await Promise.all(fresh.map(async (row) => {
       const { context, plan } = this.callOf(row);
-      const ids = callIds(row.id);
-      const [agent, target, bridge] = await Promise.all([
-        this.deps.ari.getChannel(ids.agentChannelId), this.deps.ari.getChannel(ids.targetChannelId), this.deps.ari.getBridge(ids.bridgeId),
-      ]);
+      const recorded = recordedOf(row);
+      const view = await readAsterisk(this.deps.ari, idsToResume(plan, recorded));
       if (this.registry.get(row.id)) return;
-      const observed = (c: typeof agent) => (c ? { state: c.state, inStasis: c.appName === 'Stasis' } : null);
-      const resumed = resumeCall(plan, recordedOf(row), { agent: observed(agent), target: observed(target), bridgeChannelIds: bridge?.channelIds ?? null }, this.now());
+      const resumed = resumeCall(plan, recorded, view, this.now());
       this.deps.logger.info('took over a call', { callId: row.id, stage: row.stage, now: resumed.state.stage, server: this.deps.server?.id });
       this.ran(row, this.runner.adopt(context, resumed));
     }));
