@@ -4,8 +4,10 @@
  * the call was followed until the gap decides what a gone channel means:
  * - followed (the event socket dropped and reconnected): the app saw everything up to the gap,
  *   so a leg gone meanwhile simply ended, with a cause nobody heard;
- * - not followed (a call taken over from a stopped instance): nothing says when or how the leg
- *   went, so the machine decides what a leg gone unseen means (LegGoneUnseen).
+ * - not followed (a call taken over from a stopped instance, on a server owner's start-up or any
+ *   later connect): nothing says when or how the leg went, so the machine decides what a leg gone
+ *   unseen means (LegGoneUnseen). A single instance's start-up reads nothing back: it ends the rows
+ *   a previous process left live as interrupted (engine/reconcile.ts).
  *
  *   the call / its leg (live: not idle, not ended)   Asterisk shows               events
  *   ──────────────────────────────────────────────   ──────────────────────────   ─────────────────────────────────────────
