@@ -1,11 +1,12 @@
 /**
  * Reading ARI's events, in one place: a WebSocket message becomes an AriEvent (only the events and
- * fields the engine reads), and an AriEvent, or a channel re-read after a reconnect, becomes the
- * call machine's event for the leg that owns the channel (or a verification call's event).
+ * fields the engine reads), and an AriEvent becomes the call machine's event for the leg that owns
+ * the channel (or a verification call's event). Asterisk's view re-read after a gap is read back by
+ * call/read-back.ts.
  */
 import type { CallEvent } from '../call/call-machine';
 import type { LegId } from '../call/call-types';
-import type { AriEvent, ChannelSnapshot, ChannelState } from './ari-port';
+import type { AriEvent, ChannelState } from './ari-port';
 
 /** One ARI event from a WebSocket message: a JSON object, or why it is not one. */
 export function readAriEvent(data: Buffer): { event: Record<string, unknown> } | { unreadable: string } {
@@ -105,16 +106,4 @@ export function toCallEvent(event: AriEvent, leg: LegId, at: number): CallEvent 
     case 'StasisEnd':
       return undefined;
   }
-}
-
-/**
- * The events a re-read channel stands for, when its events may have been lost (the WebSocket was
- * down): gone means ended; Up means answered; in Stasis means it entered the app.
- */
-export function callEventsOfChannel(channel: ChannelSnapshot | null, leg: LegId, at: number): CallEvent[] {
-  if (!channel) return [{ type: 'LegEnded', leg, cause: null, causeText: 'gone while ARI was disconnected', at }];
-  const events: CallEvent[] = [];
-  if (channel.state === 'Up') events.push({ type: 'LegAnswered', leg, at });
-  if (channel.appName === 'Stasis') events.push({ type: 'LegEnteredStasis', leg, at });
-  return events;
 }

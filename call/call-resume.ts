@@ -6,10 +6,11 @@
  * meanwhile ends the call with the outcome that leg's state gives, and the ring and confirmation
  * timers run on from where the first owner started them.
  */
-import { type CallEffect, type CallEvent, type CallPlan, type CallState, type LegState, TIMER_GRACE_MS, type Transition, initialCallState, transition } from './call-machine';
+import { type CallEffect, type CallPlan, type CallState, type LegState, TIMER_GRACE_MS, type Transition, initialCallState, transition } from './call-machine';
 import { leg, withLeg } from './leg-state';
 import { channelOfLeg } from './call-ids';
 import type { CallStage, LegName } from './call-types';
+import { type AsteriskView, idsToRead, readBack } from './read-back';
 
 /** What the Call row says of the call: how far it got, and when. */
 export interface RecordedCall {
@@ -19,20 +20,6 @@ export interface RecordedCall {
   agentAnsweredAt?: number;
   targetRingingAt?: number;
   connectedAt?: number;
-}
-
-/** One of the call's channels as Asterisk lists it now; null when it is gone. */
-export interface ObservedChannel {
-  state: string;
-  inStasis: boolean;
-}
-
-/** What Asterisk shows of the call now. */
-export interface ObservedCall {
-  agent: ObservedChannel | null;
-  target: ObservedChannel | null;
-  /** The channels in the call's bridge; null when the bridge is gone. */
-  bridgeChannelIds: readonly string[] | null;
 }
 
 type LegStatus = LegState['status'];
@@ -49,16 +36,35 @@ const LEGS_AT: Record<RecordedCall['stage'], { agent: LegStatus; target: LegStat
   connected: { agent: 'up', target: 'up', targetDialed: true },
 };
 
-export function resumeCall(plan: CallPlan, recorded: RecordedCall, observed: ObservedCall, now: number): Transition {
+/** The ids of what Asterisk must be asked about before `recorded` can be resumed (see resumeCall). */
+export function idsToResume(plan: CallPlan, recorded: RecordedCall): { channelIds: string[]; bridgeIds: string[] } {
+  return idsToRead(recordedState(plan, recorded, new Set()));
+}
+
+export function resumeCall(plan: CallPlan, recorded: RecordedCall, view: AsteriskView, now: number): Transition {
+  const bridged = new Set(Object.values(view.bridges).flatMap((bridge) => bridge?.members ?? []));
+  let state = recordedState(plan, recorded, bridged);
+  const effects: CallEffect[] = [...timersRunningOn(state, now)];
+  if (state.stage !== recorded.stage) effects.push({ type: 'PersistCall', patch: { stage: state.stage } });
+  // The events Asterisk would have sent while no instance listened, in the order they would have come.
+  for (const event of readBack(state, view, false, now)) {
+    const next = transition(state, event);
+    state = next.state;
+    effects.push(...next.effects);
+  }
+  return { state, effects };
+}
+
+/** The machine's state as the row recorded it; a leg counts in Stasis when it is in one of the call's bridges. */
+function recordedState(plan: CallPlan, recorded: RecordedCall, bridged: ReadonlySet<string>): CallState {
   const base = initialCallState(plan, recorded.requestedAt);
   const legs = LEGS_AT[recorded.stage];
-  const bridged = new Set(observed.bridgeChannelIds ?? []);
   const legState = (id: LegName, status: LegStatus): Partial<LegState> => {
     const inStasis = bridged.has(channelOfLeg(base.ids, id));
     return { status, inStasis, bridge: inStasis ? 'main' : null };
   };
   const withLegs = withLeg(withLeg(base, 'agent', legState('agent', legs.agent)), 'target', legState('target', legs.target));
-  let state: CallState = {
+  return {
     ...withLegs,
     stage: recorded.stage === 'requested' ? 'agent_dialing' : recorded.stage,
     bridges: ['main'],
@@ -73,20 +79,6 @@ export function resumeCall(plan: CallPlan, recorded: RecordedCall, observed: Obs
       ...(recorded.connectedAt !== undefined ? { connectedAt: recorded.connectedAt } : {}),
     },
   };
-  const effects: CallEffect[] = [...timersRunningOn(state, now)];
-  if (state.stage !== recorded.stage) effects.push({ type: 'PersistCall', patch: { stage: state.stage } });
-  // The events Asterisk would have sent while no instance listened, in the order they would have come.
-  for (const event of observedEvents(state, observed, now)) {
-    const next = transition(state, event);
-    state = next.state;
-    effects.push(...next.effects);
-  }
-  if (state.stage !== 'ended' && observed.bridgeChannelIds === null) {
-    const next = transition(state, { type: 'RequestFailed', request: 'bridge', error: 'the bridge was gone when the call was taken over', at: now });
-    state = next.state;
-    effects.push(...next.effects);
-  }
-  return { state, effects };
 }
 
 /** The machine's timers for the stage, with what is left of them since the first owner started them. */
@@ -105,19 +97,4 @@ function timersRunningOn(state: CallState, now: number): CallEffect[] {
     timers.push({ type: 'StartTimer', timer: 'target_ring', ms: left(plan.targetRingTimeoutS * 1000 + TIMER_GRACE_MS, answeredAt) });
   }
   return timers;
-}
-
-function observedEvents(state: CallState, observed: ObservedCall, at: number): CallEvent[] {
-  const events: CallEvent[] = [];
-  for (const id of ['agent', 'target'] as const) {
-    const channel = observed[id];
-    if (!channel) {
-      events.push({ type: 'LegGoneUnseen', leg: id, at });
-      continue;
-    }
-    if (channel.state === 'Up' && leg(state, id).status !== 'up') events.push({ type: 'LegAnswered', leg: id, at });
-    // In Stasis but not in the bridge: the first owner stopped between the two, so the machine adds it now.
-    if (channel.inStasis && !leg(state, id).inStasis) events.push({ type: 'LegEnteredStasis', leg: id, at });
-  }
-  return events;
 }

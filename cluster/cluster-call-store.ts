@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { CallStage, RouteCode } from '../call/call-types';
-import type { RecordedCallRow } from '../engine/call-engine-ports';
+import type { CallContext } from '../call/call-update';
 import { databaseNowMs } from './database-clock';
 import type { Fence } from './fenced-update';
 import { fencedUpdate } from './fenced-update';
@@ -17,7 +17,22 @@ export function serverLeaseName(serverId: string): string {
 }
 
 /** A Call row as the owner of its server needs it to run or take over the call. */
-export type ServerCallRow = RecordedCallRow;
+export interface ServerCallRow {
+  id: string;
+  /** Who calls whom, as the call's observers see it. */
+  context: CallContext;
+  agentEndpoint: string;
+  targetEndpoint: string;
+  stage: CallStage;
+  requestedAt: Date;
+  agentRingingAt: Date | null;
+  agentAnsweredAt: Date | null;
+  targetRingingAt: Date | null;
+  connectedAt: Date | null;
+  telegramChatId: string | null;
+  statusMessageId: number | null;
+  cancelRequestedBy: 'agent' | 'admin' | 'system' | null;
+}
 
 /** A server as every instance sees it: whether an owner holds it and says its ARI is connected, and its live calls. */
 export interface ServerView {

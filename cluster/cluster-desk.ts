@@ -11,6 +11,11 @@ import type { CallDesk, LiveCallSummary } from '../engine/call-desk';
 import type { RouteCode } from '../call/call-types';
 import type { ServerOwner } from './server-owner';
 
+/** Where a cluster call runs: the Asterisk server chosen for it, recorded on its row for the server's owner. */
+interface OnServer {
+  serverId: string;
+}
+
 export interface ClusterDeskDeps extends CallIntakeDeps {
   servers: readonly AsteriskServerConfig[];
   clusterCalls: ClusterCallStore;
@@ -27,7 +32,7 @@ export interface ClusterDeskDeps extends CallIntakeDeps {
  * this instance is the owner, which then acts at once.
  */
 export class ClusterDesk implements CallDesk {
-  private readonly intake: CallIntake;
+  private readonly intake: CallIntake<OnServer>;
   private readonly reserved = new Map<number, RouteCode>();
   private counts: { total: number; byRoute: Partial<Record<RouteCode, number>> } = { total: 0, byRoute: {} };
 
@@ -83,7 +88,7 @@ export class ClusterDesk implements CallDesk {
   }
 
   /** Where cluster calls go: the database knows every server's state and every live call. */
-  private placement(): CallPlacement {
+  private placement(): CallPlacement<OnServer> {
     const { clusterCalls, servers } = this.deps;
     return {
       liveCallOfAgent: (agentId) => {
@@ -103,14 +108,14 @@ export class ClusterDesk implements CallDesk {
       liveCallsOnRoute: (route) => (this.counts.byRoute[route] ?? 0) + [...this.reserved.values()].filter((r) => r === route).length,
       // Read by beforeChecks for this request; the recording counts again under the database's lock.
       liveCallCount: () => Promise.resolve(this.counts.total + this.reserved.size),
-      serverFor: async (route) => {
+      whereFor: async (route) => {
         const views = await clusterCalls.servers(servers.map((s) => s.id));
         const id = chooseServer(route, servers, views);
         return id === undefined ? undefined : { serverId: id };
       },
       endedCallsWritten: () => Promise.resolve(),
-      start: async (_context, _plan, serverId) => {
-        if (serverId !== null) await clusterCalls.notify(serverId);
+      start: async (_context, _plan, { serverId }) => {
+        await clusterCalls.notify(serverId);
         return { updates: EMPTY, runsHere: false };
       },
     };

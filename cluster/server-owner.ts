@@ -14,6 +14,7 @@ import { CallEngine } from '../engine/call-engine';
 import type { AgentDirectory, AuditTrail, CallRecords } from '../engine/call-engine-ports';
 import type { CallSetupObserver } from '../engine/call-setup-observer';
 import { FencedAri } from './fenced-ari';
+import { ServerCalls } from './server-calls';
 
 /** How often the owner looks for work even without a notification (one may be missed while reconnecting). */
 const POLL_MS = 1000;
@@ -68,6 +69,8 @@ interface Ownership {
   fence: Fence;
   ari: OwnedAri;
   engine: CallEngine;
+  /** The server's calls as the cluster hands them to the engine: requests, take-overs, cancels. */
+  calls: ServerCalls;
   subscriptions: Subscription[];
   poll: NodeJS.Timeout;
   /** Since when this holding has been without an ARI connection: from the take until the first connect, or from a drop. */
@@ -163,18 +166,25 @@ export class ServerOwner {
     const isOwner = () => this.lease.token === token;
     const raw = (this.deps.connectAri ?? this.adapterFor.bind(this))(server, isOwner);
     const ari = new FencedAri(raw, isOwner, server.id);
-    const engine = new CallEngine({
+    const engine: CallEngine = new CallEngine({
       config: { ...this.deps.config, ari: { ...this.deps.config.ari, url: server.url, username: server.username, password: server.password } },
       ari, agents: this.deps.agents, audit: this.deps.audit, logger, calls: this.fencedRecords(fence),
       ...(this.deps.parties ? { parties: this.deps.parties } : {}),
       ...(this.deps.setup ? { setup: this.deps.setup } : {}),
-      server: {
-        id: server.id,
-        callsToTakeOver: () => this.deps.clusterCalls.startedCalls(server.id),
-        onRun: (row, updates) => this.deps.follow(row, updates, (chatId, messageId) => engine.attachStatusMessage(row.id, chatId, messageId)),
-      },
+      // Another owner's calls on the server are taken over on every connect, before the engine sweeps orphans.
+      adoptOnConnect: (): Promise<void> => calls.exclusively(async () => {
+        try {
+          await calls.takeOver(await this.deps.clusterCalls.startedCalls(server.id));
+        } catch (err) {
+          throw new Error(`taking over the calls of Asterisk server ${server.id} failed`, { cause: err });
+        }
+      }),
     });
-    const owned: Ownership = { fence, ari: raw, engine, subscriptions: [], poll: setInterval(() => this.serve(owned), POLL_MS), downHandled: false };
+    const calls: ServerCalls = new ServerCalls({
+      serverId: server.id, engine, ari, config: this.deps.config, logger, ...(this.deps.now ? { now: this.deps.now } : {}),
+      onRun: (row, updates) => this.deps.follow(row, updates, (chatId, messageId) => engine.attachStatusMessage(row.id, chatId, messageId)),
+    });
+    const owned: Ownership = { fence, ari: raw, engine, calls, subscriptions: [], poll: setInterval(() => this.serve(owned), POLL_MS), downHandled: false };
     this.owned = owned;
     logger.info('owning Asterisk server', { server: server.id, token: String(token) });
     await engine.start();
@@ -220,10 +230,10 @@ export class ServerOwner {
       return;
     }
     // A claim and its start are one step for the engine: a take-over reading the rows meanwhile would take the claimed row for an abandoned one.
-    await owned.engine.exclusively(async () => {
-      for (const row of await clusterCalls.claimRequests(server.id, owned.fence)) owned.engine.runRequested(row);
+    await owned.calls.exclusively(async () => {
+      for (const row of await clusterCalls.claimRequests(server.id, owned.fence)) owned.calls.runRequested(row);
     });
-    for (const row of await clusterCalls.cancelRequests(server.id)) owned.engine.cancelRequested(row);
+    for (const row of await clusterCalls.cancelRequests(server.id)) owned.calls.cancelRequested(row);
   }
 
   /**
@@ -258,9 +268,9 @@ export class ServerOwner {
     const { clusterCalls, server, serverDownAfterS, logger } = this.deps;
     const why = `Asterisk server ${server.id} has been unreachable for ${serverDownAfterS} s`;
     let ended = owned.engine.failLiveCalls(why);
-    await owned.engine.exclusively(async () => {
-      for (const row of await clusterCalls.startedCalls(server.id)) if (owned.engine.failRecorded(row, why)) ended += 1;
-      for (const row of await clusterCalls.claimRequests(server.id, owned.fence)) if (owned.engine.failRecorded(row, why)) ended += 1;
+    await owned.calls.exclusively(async () => {
+      for (const row of await clusterCalls.startedCalls(server.id)) if (owned.calls.failRecorded(row, why)) ended += 1;
+      for (const row of await clusterCalls.claimRequests(server.id, owned.fence)) if (owned.calls.failRecorded(row, why)) ended += 1;
     });
     if (owned.downHandled && ended === 0) return;
     owned.downHandled = true;
@@ -297,6 +307,7 @@ export class ServerOwner {
     const { logger } = this.deps;
     return {
       recordCallRequest: () => Promise.reject(new Error('a server owner records no requests: the intake does')),
+      // The engine ends none of the server's rows on start: a previous owner's calls are taken over on connect.
       liveCalls: () => Promise.resolve([]),
       latestPlacedCallOfAgent: () => Promise.reject(new Error('a server owner places no calls: the intake does')),
       placingAlone: () => Promise.reject(new Error('a server owner places no calls: the intake does')),

@@ -3,7 +3,6 @@
  * TypeORM: store/ implements them on SQLite and PostgreSQL, and a spec can use plain objects.
  */
 import type { CallStage, RouteCode } from '../call/call-types';
-import type { CallContext } from '../call/call-update';
 import type { LegId, LegRecordPatch, PartyStep } from '../call/call-types';
 import type { CallRecorder, CallRowPatch } from './call-row-writer';
 
@@ -62,24 +61,6 @@ export interface CallRecords extends CallRecorder {
 
 export interface AuditTrail {
   record(entry: { actor: string; action: string; subject?: string | null; details?: string }): Promise<void>;
-}
-
-/** A Call row as an engine needs it to run a call recorded elsewhere, or to take one over. */
-export interface RecordedCallRow {
-  id: string;
-  /** Who calls whom, as the call's observers see it. */
-  context: CallContext;
-  agentEndpoint: string;
-  targetEndpoint: string;
-  stage: CallStage;
-  requestedAt: Date;
-  agentRingingAt: Date | null;
-  agentAnsweredAt: Date | null;
-  targetRingingAt: Date | null;
-  connectedAt: Date | null;
-  telegramChatId: string | null;
-  statusMessageId: number | null;
-  cancelRequestedBy: 'agent' | 'admin' | 'system' | null;
 }
 
 /** The record of a call's legs and of its multi-party steps (the call_legs table and the audit log). */

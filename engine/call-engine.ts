@@ -2,11 +2,9 @@ import type { Observable, Subscription } from 'rxjs';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { AriPort } from '../ari/ari-port';
-import type { AgentDirectory, AuditTrail, CallRecords, PartyRecords, RecordedCallRow } from './call-engine-ports';
-import { type CallEvent, type CallPlan, type CallState, type CancelSource, initialCallState, transition } from '../call/call-machine';
-import { callIds } from '../call/call-ids';
-import { type RecordedCall, resumeCall } from '../call/call-resume';
-import { CallIntake, type CallPlacement, callPlanOf, type CallRequest, type PlaceCallResult, type RefusedRequest, type StopReason } from './call-intake';
+import type { AgentDirectory, AuditTrail, CallRecords, PartyRecords } from './call-engine-ports';
+import type { CallEvent, CallPlan, CallState, CancelSource, Transition } from '../call/call-machine';
+import { CallIntake, type CallPlacement, type CallRequest, type PlaceCallResult, type RefusedRequest, type StopReason } from './call-intake';
 import { CallRegistry, type LiveCall } from './call-registry';
 import { CallRowWriter } from './call-row-writer';
 import { CallRunner } from './call-runner';
@@ -25,6 +23,9 @@ export interface LiveCallView {
   readonly stage: CallStage;
   readonly updates: Observable<CallUpdate>;
 }
+
+/** Where a call runs on a single instance: here, with nothing to add to its record. */
+type SingleInstance = Record<never, never>;
 
 export type CancelAnswer = 'cancelled' | 'no_such_call' | 'not_yours';
 
@@ -52,21 +53,13 @@ export interface CallEngineDeps {
   /** Where added legs and multi-party steps are recorded (store/); without it they are not. */
   parties?: PartyRecords;
   /**
-   * Cluster mode: this engine runs the calls of one Asterisk server that several instances share.
-   * It then ends no row on start; on every connect it first takes over the server's calls that it
-   * does not run yet (another owner started them), and only then sweeps orphans.
+   * Calls another process started that this engine should run (cluster mode takes a server's calls
+   * over with it): run on every connect before the resync and the orphan sweep, which would hang
+   * them up otherwise; when it fails, nothing is swept until the next connect.
    */
-  server?: {
-    id: string;
-    callsToTakeOver(): Promise<readonly RecordedCallRow[]>;
-    /** Told of every call this engine starts or takes over, with its stream (to show its status). */
-    onRun?(row: RecordedCallRow, updates: Observable<CallUpdate>): void;
-  };
+  adoptOnConnect?: () => Promise<void>;
   now?: () => number;
 }
-
-/** A claimed request older than this is ended instead of started: an agent should not be rung for a request long past. */
-export const STALE_REQUEST_MS = 15_000;
 
 /** What the orphan sweeps have cleaned since the engine started. */
 export interface SweepCounts {
@@ -85,14 +78,13 @@ export class CallEngine {
   private readonly registry = new CallRegistry();
   private readonly runner: CallRunner;
   private readonly writer: CallRowWriter;
-  private readonly intake: CallIntake;
+  private readonly intake: CallIntake<SingleInstance>;
   private readonly now: () => number;
   private subscriptions: Subscription[] = [];
   private wasConnected = false;
   private sweepTimer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
   private readonly swept: SweepCounts = { sweeps: 0, channels: 0, bridges: 0, failed: 0 };
-  private exclusive: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: CallEngineDeps) {
     this.now = deps.now ?? Date.now;
@@ -127,8 +119,7 @@ export class CallEngine {
    * calls it ended, so the bot can tell their agents.
    */
   async start(): Promise<InterruptedCall[]> {
-    // Another owner's calls on a shared server are taken over on connect, not ended.
-    const interrupted = this.deps.server ? [] : await reconcileOnStartup(this.deps.calls, this.deps.logger);
+    const interrupted = await reconcileOnStartup(this.deps.calls, this.deps.logger);
     this.subscriptions.push(this.deps.ari.events.subscribe((event) => this.runner.handleAriEvent(event)));
     this.subscriptions.push(this.deps.ari.connection.subscribe((state) => {
       if (state !== 'connected') return;
@@ -262,97 +253,40 @@ export class CallEngine {
   }
 
   /**
-   * Starts a request recorded for this engine's server by another instance (cluster mode). One
-   * that waited past STALE_REQUEST_MS is ended as failed without dialing: its agent has moved on.
+   * Runs a call recorded elsewhere (by another process's intake) from its start; undefined when
+   * this engine holds the call already.
    */
-  runRequested(row: RecordedCallRow): void {
-    if (this.registry.get(row.id)) return;
-    const { context, plan } = this.callOf(row);
-    const waitedMs = this.now() - row.requestedAt.getTime();
-    if (waitedMs <= STALE_REQUEST_MS) {
-      this.ran(row, this.runner.start(context, plan));
-      return;
-    }
-    this.failRecorded(row, `the request waited ${Math.round(waitedMs / 1000)} s for its server's owner`);
+  run(context: CallContext, plan: CallPlan): LiveCallView | undefined {
+    if (this.registry.get(context.callId)) return undefined;
+    return viewOf(this.runner.start(context, plan));
   }
 
   /**
-   * Ends a call recorded for this server that this engine does not run, without asking Asterisk
-   * anything: a request (its server is down, or it waited too long), or a call another owner
-   * started that could not be taken over because the server is unreachable. Its agent is told
-   * through `onRun` like any other call's. False when this engine runs the call (it ends it itself).
+   * Runs a call whose state and first effects were decided elsewhere (a call another process
+   * started, resumed with call/call-resume.ts, or ended before it ran); undefined when this engine
+   * holds the call already.
    */
-  failRecorded(row: RecordedCallRow, why: string): boolean {
-    if (this.registry.get(row.id)) return false;
-    const { context, plan } = this.callOf(row);
-    const request = row.stage === 'requested' ? 'start' : 'telephony';
-    const ended = transition(initialCallState(plan, row.requestedAt.getTime()), { type: 'RequestFailed', request, error: why, at: this.now() });
-    this.ran(row, this.runner.adopt(context, ended));
-    return true;
+  adopt(context: CallContext, resumed: Transition): LiveCallView | undefined {
+    if (this.registry.get(context.callId)) return undefined;
+    return viewOf(this.runner.adopt(context, resumed));
   }
 
-  /** Ends every live call as failed, saying why (the server has been unreachable too long). */
+  /** Ends every live call as failed, saying why (the telephony has been unreachable too long). */
   failLiveCalls(why: string): number {
     const live = this.registry.list().filter((c) => c.state.stage !== 'ended');
     for (const call of live) this.runner.dispatch(call, { type: 'RequestFailed', request: 'telephony', error: why, at: this.now() });
     return live.length;
   }
 
-  private ran(row: RecordedCallRow, live: LiveCall): void {
-    this.deps.server?.onRun?.(row, live.updates.asObservable());
-  }
-
-  /**
-   * Runs `step` when no other such step runs: taking the server's calls over, and claiming and
-   * starting its requests, each see the other's work done, never half done.
-   */
-  exclusively<T>(step: () => Promise<T>): Promise<T> {
-    const run = this.exclusive.then(step);
-    this.exclusive = run.then(() => undefined, () => undefined);
-    return run;
-  }
-
-  /** Cancels a call on another instance's behalf (the cancel was recorded on its row). */
-  cancelRequested(row: RecordedCallRow): void {
-    if (row.cancelRequestedBy) this.cancelCall(row.id, row.cancelRequestedBy);
-  }
-
-  /** The server's calls another owner started: re-read from Asterisk and carried on (call/call-resume.ts). */
-  private async takeOver(rows: readonly RecordedCallRow[]): Promise<void> {
-    const fresh = rows.filter((row): row is RecordedCallRow & { stage: RecordedCall['stage'] } => row.stage !== 'ended' && !this.registry.get(row.id));
-    await Promise.all(fresh.map(async (row) => {
-      const { context, plan } = this.callOf(row);
-      const ids = callIds(row.id);
-      const [agent, target, bridge] = await Promise.all([
-        this.deps.ari.getChannel(ids.agentChannelId), this.deps.ari.getChannel(ids.targetChannelId), this.deps.ari.getBridge(ids.bridgeId),
-      ]);
-      if (this.registry.get(row.id)) return;
-      const observed = (c: typeof agent) => (c ? { state: c.state, inStasis: c.appName === 'Stasis' } : null);
-      const resumed = resumeCall(plan, recordedOf(row), { agent: observed(agent), target: observed(target), bridgeChannelIds: bridge?.channelIds ?? null }, this.now());
-      this.deps.logger.info('took over a call', { callId: row.id, stage: row.stage, now: resumed.state.stage, server: this.deps.server?.id });
-      this.ran(row, this.runner.adopt(context, resumed));
-    }));
-  }
-
-  private callOf(row: RecordedCallRow): { context: CallContext; plan: CallPlan } {
-    return {
-      context: row.context,
-      plan: callPlanOf(this.deps.config, {
-        callId: row.id, route: row.context.route, agentEndpoint: row.agentEndpoint, targetEndpoint: row.targetEndpoint, callerId: row.context.callerId,
-        agentId: row.context.agentId, agentLabel: row.context.agentPhone, customerLabel: row.context.target,
-      }),
-    };
-  }
-
-  /** A single instance: calls run in this process, on this engine's one server. */
-  private localPlacement(): CallPlacement {
+  /** A single instance: calls run in this process, on this engine's Asterisk. */
+  private localPlacement(): CallPlacement<SingleInstance> {
     return {
       liveCallOfAgent: (agentId) => this.registry.liveCallOfAgent(agentId)?.context.callId,
       reserveAgent: (agentId, route) => this.registry.reserveAgent(agentId, route),
       releaseAgent: (agentId) => this.registry.releaseAgent(agentId),
       liveCallsOnRoute: (route) => this.registry.liveOnRoute(route),
       liveCallCount: () => Promise.resolve(this.registry.size),
-      serverFor: () => Promise.resolve(this.deps.ari.isConnected() ? { serverId: null } : undefined),
+      whereFor: () => Promise.resolve(this.deps.ari.isConnected() ? {} : undefined),
       endedCallsWritten: (agentId) => this.endedCallsWritten(agentId),
       start: (context, plan) => Promise.resolve({ updates: this.runner.start(context, plan).updates.asObservable(), runsHere: true }),
     };
@@ -360,11 +294,10 @@ export class CallEngine {
 
   private async afterConnect(reconnect: boolean): Promise<void> {
     try {
-      const { server } = this.deps;
-      if (server) await this.exclusively(async () => this.takeOver(await server.callsToTakeOver()));
+      await this.deps.adoptOnConnect?.();
     } catch (err) {
-      this.deps.logger.warn('taking over the server\'s calls failed; will retry on the next connect', { server: this.deps.server?.id, err });
-      // Sweeping now would hang up the very calls not yet taken over.
+      this.deps.logger.warn('adopting calls another process started failed; will retry on the next connect', { err });
+      // Sweeping now would hang up the very calls not yet adopted.
       return;
     }
     try {
@@ -390,13 +323,4 @@ export class CallEngine {
       .finally(() => { this.sweeping = undefined; });
     return this.sweeping;
   }
-}
-
-function recordedOf(row: RecordedCallRow & { stage: RecordedCall['stage'] }): RecordedCall {
-  const recorded: RecordedCall = { stage: row.stage, requestedAt: row.requestedAt.getTime() };
-  if (row.agentRingingAt) recorded.agentRingingAt = row.agentRingingAt.getTime();
-  if (row.agentAnsweredAt) recorded.agentAnsweredAt = row.agentAnsweredAt.getTime();
-  if (row.targetRingingAt) recorded.targetRingingAt = row.targetRingingAt.getTime();
-  if (row.connectedAt) recorded.connectedAt = row.connectedAt.getTime();
-  return recorded;
 }

@@ -92,10 +92,12 @@ export interface CallRequest {
 }
 
 /**
- * Where calls go once checked: this process's runner on a single instance, or the owner of an
- * Asterisk server in cluster mode. The intake asks it the questions whose answers depend on that.
+ * Where calls go once checked: this process's runner, or whatever a layer on top puts in its place
+ * (cluster mode: the owner of an Asterisk server). The intake asks it the questions whose answers
+ * depend on that. `W` is where one call goes, as the placement chose it: its fields are added to the
+ * call's first record (nothing on a single instance).
  */
-export interface CallPlacement {
+export interface CallPlacement<W extends object> {
   /** Reads what the checks below need, once per request, one request at a time (cluster mode: the live calls per route). */
   beforeChecks?(): Promise<void>;
   /** The agent's live call known to this process: the fast path in front of the database's own rule. */
@@ -106,12 +108,12 @@ export interface CallPlacement {
   /** Calls live on the route, requests being recorded included (read again after a rule's wait). */
   liveCallsOnRoute(route: RouteCode): number;
   liveCallCount(): Promise<number>;
-  /** Where a call on the route can run now: a server's id (null on a single instance), or undefined when none can. */
-  serverFor(route: RouteCode): Promise<{ serverId: string | null } | undefined>;
+  /** Where a call on the route can run now, or undefined when nowhere can. */
+  whereFor(route: RouteCode): Promise<W | undefined>;
   /** Resolves once this process's ended calls of the agent are written as ended (the database's rule would refuse the next one). */
   endedCallsWritten(agentId: number): Promise<void>;
   /** Runs the call whose row was just written. */
-  start(context: CallContext, plan: CallPlan, serverId: string | null): Promise<{ updates: Observable<CallUpdate>; runsHere: boolean }>;
+  start(context: CallContext, plan: CallPlan, where: W): Promise<{ updates: Observable<CallUpdate>; runsHere: boolean }>;
 }
 
 export interface CallIntakeDeps {
@@ -131,7 +133,7 @@ export interface CallIntakeDeps {
  * Every request leaves a trace before anything is dialed: a Call row for a known agent (refused
  * ones included) and an audit event for every refusal.
  */
-export class CallIntake {
+export class CallIntake<W extends object> {
   private readonly now: () => number;
   /** The number policy and the rules, the same a party brought into a call passes (dial-checks.ts). */
   private readonly checks: DialChecks;
@@ -141,7 +143,7 @@ export class CallIntake {
   /** The end of the last serialized decision: the next one starts after it. */
   private turn: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: CallIntakeDeps, private readonly placement: CallPlacement) {
+  constructor(private readonly deps: CallIntakeDeps, private readonly placement: CallPlacement<W>) {
     this.now = deps.now ?? Date.now;
     this.checks = dialChecksOf(deps);
   }
@@ -213,7 +215,7 @@ export class CallIntake {
     const decided = await this.oneAtATime(() => this.decide(agent, target, request, signal));
     if (!decided.placed) return this.refuseAfterChecks(agent, request, target, decided.refused);
     try {
-      const started = await this.placement.start(decided.context, decided.plan, decided.serverId);
+      const started = await this.placement.start(decided.context, decided.plan, decided.where);
       return { ok: true, callId: decided.context.callId, context: decided.context, ...started };
     } finally {
       this.placement.releaseAgent(agent.id);
@@ -260,7 +262,7 @@ export class CallIntake {
    * process at a time): the agent as the database holds it now, every rule, the capacity, then the
    * Call row, so no two requests both pass a limit that only one of them fits.
    */
-  private async decide(agent: AgentRecord, target: string, request: CallRequest, signal: AbortSignal): Promise<Decision> {
+  private async decide(agent: AgentRecord, target: string, request: CallRequest, signal: AbortSignal): Promise<Decision<W>> {
     const now = await this.deps.agents.activeAgentByTelegramId(agent.telegramId);
     if (signal.aborted) return { placed: false, refused: { refusal: 'stopped', stopped: signal.reason as StopReason } };
     if (!now) return { placed: false, refused: { refusal: 'not_authorized' } };
@@ -275,13 +277,13 @@ export class CallIntake {
     await this.placement.beforeChecks?.();
     const rule = await this.checkRules({ agentId: now.id, agentTelegramId: now.telegramId, target, route, callerId: now.callerId, at: this.now() });
     if (rule) return { placed: false, refused: { refusal: 'rule', rule } };
-    const server = await this.placement.serverFor(route);
-    if (!server) return { placed: false, refused: { refusal: 'telephony_offline' } };
+    const where = await this.placement.whereFor(route);
+    if (!where) return { placed: false, refused: { refusal: 'telephony_offline' } };
     if (await this.placement.liveCallCount() >= this.deps.config.maxConcurrentCalls) return { placed: false, refused: { refusal: 'capacity' } };
     if (!this.placement.reserveAgent(now.id, route)) return { placed: false, refused: { refusal: 'live_call_exists', liveCallId: this.placement.liveCallOfAgent(now.id) } };
-    let decided: Decision;
+    let decided: Decision<W>;
     try {
-      decided = await this.record(now, route, now.phone, target, request, server.serverId);
+      decided = await this.record(now, route, now.phone, target, request, where);
     } catch (err) {
       this.placement.releaseAgent(now.id);
       throw err;
@@ -291,8 +293,8 @@ export class CallIntake {
   }
 
   private async record(
-    agent: AgentRecord, route: RouteCode, agentPhone: string, target: string, request: CallRequest, serverId: string | null,
-  ): Promise<Decision> {
+    agent: AgentRecord, route: RouteCode, agentPhone: string, target: string, request: CallRequest, where: W,
+  ): Promise<Decision<W>> {
     const { config } = this.deps;
     const callId = randomUUID();
     const callerId = agent.callerId ?? config.defaultCallerId ?? null;
@@ -304,7 +306,7 @@ export class CallIntake {
       await this.deps.calls.recordCallRequest({
         id: callId, agentId: agent.id, agentPhone, targetInput: request.targetInput.slice(0, 64), target, callerId, route,
         agentEndpoint: plan.agentEndpoint, targetEndpoint: plan.targetEndpoint, stage: 'requested', requestedAt: new Date(this.now()),
-        telegramChatId: request.telegramChatId ?? null, ...(serverId !== null ? { serverId } : {}),
+        telegramChatId: request.telegramChatId ?? null, ...where,
       });
     } catch (err) {
       // Another process on the same database placed the agent's live call: nothing was written or dialed.
@@ -314,7 +316,7 @@ export class CallIntake {
       throw err;
     }
     const context: CallContext = { callId, agentId: agent.id, agentTelegramId: agent.telegramId, agentPhone, target, route, callerId };
-    return { placed: true, context, plan, serverId };
+    return { placed: true, context, plan, where };
   }
 
   /** This process's requests one after another, and, when the database can, every process's. */
@@ -365,8 +367,8 @@ export class CallIntake {
 type DecidedRefusal = { refusal: CallRefusal } & Pick<RefusalFacts, 'rule' | 'liveCallId' | 'stopped'>;
 
 /** What the serialized step decided: the call recorded (to be started), or why not. */
-type Decision =
-  | { placed: true; context: CallContext; plan: CallPlan; serverId: string | null }
+type Decision<W> =
+  | { placed: true; context: CallContext; plan: CallPlan; where: W }
   | { placed: false; refused: DecidedRefusal };
 
 /** A global limit the database's count found reached (cluster mode), as the refusal the agent reads. */

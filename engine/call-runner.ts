@@ -2,7 +2,7 @@ import type { Logger } from '../config/logger';
 import { toCallEvent } from '../ari/ari-events';
 import { type AriEvent, type AriPort, AriRequestError } from '../ari/ari-port';
 import {
-  type CallEffect, type CallEvent, type CallPlan, type TimerName, type Transition,
+  type CallEffect, type CallEvent, type CallPlan, type CallState, type TimerName, type Transition,
   initialCallState, transition,
 } from '../call/call-machine';
 import { type AriRequestEffect, prerequisiteOf, requestKeyName, requestKeyOf } from '../call/request-order';
@@ -12,7 +12,8 @@ import type { PartyRecords } from './call-engine-ports';
 import { type CallContext, toCallUpdate } from '../call/call-update';
 import type { CallRowWriter } from './call-row-writer';
 import type { CallSetupObserver } from './call-setup-observer';
-import { DEFAULT_TEARDOWN_RETRY, type TeardownRetryPolicy, retryTeardown } from './teardown-retry';
+import { EffectInterpreter, type OwnEffect, type Run, failureText } from './effect-interpreter';
+import type { TeardownRetryPolicy } from './teardown-retry';
 
 export interface CallRunnerDeps {
   ari: AriPort;
@@ -29,35 +30,48 @@ export interface CallRunnerDeps {
   holdMusicClass?: string;
 }
 
-/** Requests still in flight for one call, so dependent requests wait for what they need. */
-interface Pending {
-  /** By requestKeyName: the requests later ones may wait for. */
-  requests: Map<string, Request>;
-  teardown: Promise<unknown>[];
-  timers: Map<TimerName, NodeJS.Timeout>;
-}
+/** By requestKeyName: the requests of one call still in flight that later ones may wait for. */
+type Requests = Map<string, Request>;
+
+type CallRun = Run<TimerName, Requests>;
+
+const CALL_MACHINE = {
+  transition,
+  ended: (state: CallState) => state.stage === 'ended',
+  timerExpired: (timer: TimerName, at: number): CallEvent => ({ type: 'TimerExpired', timer, at }),
+};
 
 /**
  * Executes the machine's effects and feeds what happens back in as events. It holds no call logic:
- * every decision is the machine's, and which request waits for which is call/request-order.ts's.
+ * every decision is the machine's, and which request waits for which is call/request-order.ts's;
+ * timers, teardown retries and a call's end are the shared interpreter's (effect-interpreter.ts).
  * ARI requests go out at once, in the order the machine lists them.
  */
 export class CallRunner {
-  private readonly pending = new Map<string, Pending>();
   private readonly now: () => number;
-  /** Aborted at shutdown: teardown still failing then is left to the next start's orphan sweep. */
-  private stopping = new AbortController();
+  private readonly interpreter: EffectInterpreter<CallState, CallEvent, CallEffect, TimerName, LiveCall, Requests>;
 
   constructor(private readonly deps: CallRunnerDeps) {
     this.now = deps.now ?? Date.now;
+    this.interpreter = new EffectInterpreter({
+      machine: CALL_MACHINE,
+      execute: (live, effect, run) => this.execute(live, effect, run),
+      settling: (live) => deps.writer.settled(live.context.callId),
+      forget: (live) => {
+        deps.registry.remove(live.context.callId);
+        deps.writer.forget(live.context.callId);
+      },
+      describe: (live) => ({ callId: live.context.callId }),
+      logger: deps.logger,
+      now: this.now,
+      ...(deps.teardownRetry ? { teardownRetry: deps.teardownRetry } : {}),
+    });
   }
 
   start(context: CallContext, plan: CallPlan): LiveCall {
     const at = this.now();
     const live = this.deps.registry.add(context, initialCallState(plan, at));
-    this.pending.set(context.callId, {
-      requests: new Map(), teardown: [], timers: new Map(),
-    });
+    this.interpreter.begin(live, new Map());
     this.deps.registry.publish(live, toCallUpdate(context, live.state.stage, live.state, at));
     this.dispatch(live, { type: 'CallStarted', at });
     return live;
@@ -70,11 +84,10 @@ export class CallRunner {
   adopt(context: CallContext, resumed: Transition): LiveCall {
     const at = this.now();
     const live = this.deps.registry.add(context, resumed.state);
-    this.pending.set(context.callId, { requests: new Map(), teardown: [], timers: new Map() });
+    this.interpreter.begin(live, new Map());
     // A call that ended while nobody followed it is published once, by the effects' own update.
     if (live.state.stage !== 'ended') this.deps.registry.publish(live, toCallUpdate(context, live.state.stage, live.state, at));
-    for (const effect of resumed.effects) this.execute(live, effect);
-    if (live.state.stage === 'ended') this.finish(live);
+    this.interpreter.carryOut(live, resumed.effects);
     return live;
   }
 
@@ -87,47 +100,22 @@ export class CallRunner {
   }
 
   dispatch(live: LiveCall, event: CallEvent): void {
-    const before = live.state;
-    const { state, effects } = transition(before, event);
-    if (state === before && effects.length === 0) return;
-    live.state = state;
-    for (const effect of effects) this.execute(live, effect);
-    if (state.stage === 'ended' && before.stage !== 'ended') this.finish(live);
+    this.interpreter.dispatch(live, event);
   }
 
   /** Stops every timer: after this no call changes by itself (shutdown; live calls were cancelled first). */
   stopTimers(): void {
-    this.stopping.abort();
-    this.stopping = new AbortController();
-    for (const p of this.pending.values()) {
-      for (const timer of p.timers.values()) clearTimeout(timer);
-      p.timers.clear();
-    }
+    this.interpreter.stopTimers();
   }
 
   /** Waits until every call's teardown requests and writes have settled (for shutdown and tests). */
   async settled(): Promise<void> {
-    await Promise.allSettled([...this.pending.values()].flatMap((p) => p.teardown));
+    await this.interpreter.settled();
     await this.deps.writer.allSettled();
   }
 
-  private execute(live: LiveCall, effect: CallEffect): void {
-    const p = this.pending.get(live.context.callId);
-    if (!p) return;
+  private execute(live: LiveCall, effect: OwnEffect<CallEffect>, run: CallRun): void {
     switch (effect.type) {
-      case 'StartTimer': {
-        clearTimeout(p.timers.get(effect.timer));
-        const timer = effect.timer;
-        p.timers.set(timer, setTimeout(() => {
-          p.timers.delete(timer);
-          this.dispatch(live, { type: 'TimerExpired', timer, at: this.now() });
-        }, effect.ms));
-        return;
-      }
-      case 'CancelTimer':
-        clearTimeout(p.timers.get(effect.timer));
-        p.timers.delete(effect.timer);
-        return;
       case 'PublishUpdate':
         this.deps.registry.publish(live, toCallUpdate(live.context, effect.stage, live.state, effect.at));
         return;
@@ -141,25 +129,25 @@ export class CallRunner {
         this.record(live, 'record a step', this.deps.parties?.recordStep(live.context.callId, effect.step, new Date(effect.at), effect.by));
         return;
       default:
-        this.request(live, p, effect);
+        this.request(live, run, effect);
     }
   }
 
   /** Sends one ARI request, after the earlier one it needs (call/request-order.ts), and watches its answer. */
-  private request(live: LiveCall, p: Pending, effect: AriRequestEffect): void {
+  private request(live: LiveCall, run: CallRun, effect: AriRequestEffect): void {
     const prerequisite = prerequisiteOf(effect);
-    const first = prerequisite ? p.requests.get(requestKeyName(prerequisite.after)) : undefined;
+    const first = prerequisite ? run.own.get(requestKeyName(prerequisite.after)) : undefined;
     const send = () => this.send(live, effect);
     const promise = prerequisite?.onFailure === 'skip' ? afterSuccess(first, send) : after(first, send);
     const key = requestKeyOf(effect);
-    if (key) p.requests.set(requestKeyName(key), tracked(promise));
+    if (key) run.own.set(requestKeyName(key), tracked(promise));
     this.observeSetup(live, effect, promise);
     switch (effect.type) {
       case 'StopRingback':
       case 'StopHoldMusic':
       case 'HangupLeg':
       case 'DestroyBridge':
-        p.teardown.push(promise);
+        run.teardown.push(promise);
         return;
       case 'StartRingback':
         this.warnOnError(live, 'start ringback', promise);
@@ -212,19 +200,18 @@ export class CallRunner {
       case 'StartHoldMusic':
         return ari.startBridgeMoh(effect.bridgeId, this.deps.holdMusicClass ?? 'default');
       case 'StopHoldMusic':
-        return this.tearDown(live, 'stop music on hold', () => ari.stopBridgeMoh(effect.bridgeId));
+        return this.interpreter.tearDown(live, 'stop music on hold', () => ari.stopBridgeMoh(effect.bridgeId));
       case 'StartRingback':
         return ari.play(effect.channelId, effect.playbackId, 'tone:ring');
       case 'StopRingback':
-        return this.tearDown(live, 'stop ringback', () => ari.stopPlayback(effect.playbackId));
+        return this.interpreter.tearDown(live, 'stop ringback', () => ari.stopPlayback(effect.playbackId));
       case 'HangupLeg':
-        return this.tearDown(live, `hang up ${effect.channelId}`, () => ari.hangup(effect.channelId));
+        return this.interpreter.tearDown(live, `hang up ${effect.channelId}`, () => ari.hangup(effect.channelId));
       case 'DestroyBridge':
-        return this.tearDown(live, 'destroy bridge', () => ari.destroyBridge(effect.bridgeId));
+        return this.interpreter.tearDown(live, 'destroy bridge', () => ari.destroyBridge(effect.bridgeId));
     }
   }
 
-  /** Tells the set-up observer when Asterisk answered the target's dial (after it was sent). */
   /** The set-up latencies, taken once Asterisk has answered; nothing waits on them. */
   private observeSetup(live: LiveCall, effect: AriRequestEffect, request: Promise<unknown>): void {
     const { setup } = this.deps;
@@ -237,42 +224,15 @@ export class CallRunner {
     }
   }
 
-  private finish(live: LiveCall): void {
-    const { callId } = live.context;
-    const p = this.pending.get(callId);
-    if (!p) return;
-    for (const timer of p.timers.values()) clearTimeout(timer);
-    p.timers.clear();
-    void Promise.allSettled([...p.teardown, this.deps.writer.settled(callId)]).then(() => {
-      this.pending.delete(callId);
-      this.deps.registry.remove(callId);
-      this.deps.writer.forget(callId);
-    });
-  }
-
   /** A failed request is an event for the machine; Asterisk's answer says whether the channel was gone. */
   private failCallOnError(live: LiveCall, request: string, promise: Promise<unknown>, about?: { leg: LegId; addChannel: boolean }): void {
-    promise.catch((err: unknown) => {
-      const error = err instanceof AriRequestError ? err.detail : err instanceof Error ? err.message : String(err);
+    this.interpreter.failOnError(live, promise, (err, at) => {
       const gone = channelGone(err, about?.addChannel ?? false);
       if (!gone) this.deps.logger.warn('ARI request failed; ending the call', { callId: live.context.callId, request, err });
-      this.dispatch(live, {
-        type: 'RequestFailed', request, error, at: this.now(), ...(gone ? { channelGone: true } : {}), ...(about ? { leg: about.leg } : {}),
-      });
+      return {
+        type: 'RequestFailed', request, error: failureText(err), at, ...(gone ? { channelGone: true } : {}), ...(about ? { leg: about.leg } : {}),
+      };
     });
-  }
-
-  /** A teardown request, retried until Asterisk confirms it (see teardown-retry.ts). */
-  private tearDown(live: LiveCall, request: string, send: () => Promise<void>): Promise<unknown> {
-    const { callId } = live.context;
-    const { logger } = this.deps;
-    return retryTeardown(send, this.deps.teardownRetry ?? DEFAULT_TEARDOWN_RETRY, this.stopping.signal, {
-      retrying: (attempt, err, inMs) => {
-        const log = attempt === 1 ? logger.warn.bind(logger) : logger.debug.bind(logger);
-        log('ARI teardown request failed; retrying', { callId, request, attempt, inMs, err });
-      },
-      gaveUp: (attempts, err) => logger.warn('ARI teardown request still failing; the orphan sweep will clean up', { callId, request, attempts, err }),
-    }, this.now);
   }
 
   /** A record of the call's parties; a failed write is logged, the call goes on. */

@@ -1,10 +1,11 @@
 import { CALL_BRIDGE_ID, CALL_CHANNEL_ID } from '../call/call-ids';
+import { idsToRead, readBack } from '../call/read-back';
 import type { Logger } from '../config/logger';
 import type { CallRecords } from './call-engine-ports';
-import { callEventsOfChannel } from '../ari/ari-events';
 import type { AriPort } from '../ari/ari-port';
 import type { CallRegistry } from './call-registry';
 import type { CallRunner } from './call-runner';
+import { readAsterisk } from './read-asterisk';
 
 
 /**
@@ -68,18 +69,16 @@ export async function sweepOrphans(
 
 /**
  * Events sent while the WebSocket was down are lost: re-read every live call's channels and bridge
- * and feed what changed to the machine as if the events had arrived.
+ * and feed what changed to the machine as if the events had arrived (call/read-back.ts, for a call
+ * followed until the gap).
  */
 export async function resyncAfterReconnect(ari: AriPort, registry: CallRegistry, runner: CallRunner, logger: Logger): Promise<void> {
   await Promise.all(registry.list().map(async (live) => {
-    for (const leg of live.state.legs) {
-      if (leg.status === 'idle' || leg.status === 'ended') continue;
-      const channel = await ari.getChannel(leg.channelId);
-      for (const event of callEventsOfChannel(channel, leg.id, Date.now())) runner.dispatch(live, event);
-    }
-    if (live.state.stage === 'connected' && !(await ari.getBridge(live.state.ids.bridgeId))) {
-      runner.dispatch(live, { type: 'RequestFailed', request: 'bridge', error: 'the bridge is gone', at: Date.now() });
-    }
+    const ids = idsToRead(live.state);
+    if (ids.channelIds.length === 0 && ids.bridgeIds.length === 0) return;
+    const view = await readAsterisk(ari, ids);
+    // Read against the state as it is now: events that arrived since the reconnect count.
+    for (const event of readBack(live.state, view, true, Date.now())) runner.dispatch(live, event);
   }));
   logger.info('resynchronised live calls after reconnect', { calls: registry.list().length });
 }

@@ -466,5 +466,20 @@ describe('call engine on an in-memory ARI', () => {
       const updates = await firstValueFrom(call.updates.pipe(toArray()));
       expect(updates.at(-1)).toMatchObject({ final: true, outcome: 'agent_unreachable' });
     });
+
+    it('given the bridge vanished while ARI was disconnected and the customer\'s phone rings, when it reconnects, then the call ends failed instead of connecting into nothing', async () => {
+      await addAgent(h.stores);
+      const call = await place();
+      await targetReady(call);
+      await legUp(call, 'agent');
+      await send({ type: 'Dial', channelId: `${call.callId}-target`, dialstatus: 'RINGING' });
+      ari.setConnection('disconnected');
+      ari.bridges.delete(`${call.callId}-bridge`);
+      ari.setConnection('connected');
+      const updates = await firstValueFrom(call.updates.pipe(toArray()));
+      expect(updates.at(-1)).toMatchObject({ final: true, outcome: 'failed', failure: { kind: 'request', request: 'bridge' } });
+      expect(ari.channels.has(`${call.callId}-agent`)).toBe(false);
+      expect(ari.channels.has(`${call.callId}-target`)).toBe(false);
+    });
   });
 });

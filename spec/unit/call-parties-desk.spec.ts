@@ -317,10 +317,10 @@ describe('the call parties desk: transfer, consultation and conference requests,
       const records = new InMemoryRecords();
       const ann = agents[0]!;
       records.agents.set(ann.telegramId, ann);
-      const placement: CallPlacement = {
+      const placement: CallPlacement<object> = {
         liveCallOfAgent: () => undefined, reserveAgent: () => true, releaseAgent: () => undefined,
-        liveCallsOnRoute: (route) => engine.liveCallsOnRoute(route), liveCallCount: async () => 0,
-        serverFor: async () => ({ serverId: null }), endedCallsWritten: async () => undefined,
+        liveCallsOnRoute: (route: RouteCode) => engine.liveCallsOnRoute(route), liveCallCount: async () => 0,
+        whereFor: async () => ({}), endedCallsWritten: async () => undefined,
         start: () => Promise.reject(new Error('a refused request was started')),
       };
       const intake = new CallIntake({ config, agents: records, calls: records, audit: records, logger: silentLogger(), rules, now: () => now }, placement);

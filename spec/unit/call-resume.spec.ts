@@ -1,6 +1,7 @@
 import { type CallEffect, type CallEvent, TIMER_GRACE_MS, transition } from '../../call/call-machine';
 import { callIds } from '../../call/call-ids';
-import { type ObservedCall, type RecordedCall, resumeCall } from '../../call/call-resume';
+import { type RecordedCall, resumeCall } from '../../call/call-resume';
+import type { ChannelView } from '../../call/read-back';
 import { TEST_PLAN } from '../support/call-plan';
 
 const plan = TEST_PLAN;
@@ -14,8 +15,19 @@ const types = (effects: readonly CallEffect[]) => effects.map((e) => e.type);
 const started = (effects: readonly CallEffect[], timer: string) =>
   effects.find((e): e is Extract<CallEffect, { type: 'StartTimer' }> => e.type === 'StartTimer' && e.timer === timer);
 
+/** What Asterisk shows of the call: each leg's channel (null: gone), and its bridge's members (null: gone). */
+interface ObservedCall {
+  agent: ChannelView | null;
+  target: ChannelView | null;
+  bridgeChannelIds: readonly string[] | null;
+}
+
 function resumed(recorded: RecordedCall, observed: ObservedCall, now = 10_000) {
-  return resumeCall(plan, recorded, observed, now);
+  const view = {
+    channels: { [ids.agentChannelId]: observed.agent, [ids.targetChannelId]: observed.target },
+    bridges: { [ids.bridgeId]: observed.bridgeChannelIds === null ? null : { members: observed.bridgeChannelIds } },
+  };
+  return resumeCall(plan, recorded, view, now);
 }
 
 describe('a call taken over from a stopped instance', () => {

@@ -1,0 +1,124 @@
+import type { Observable } from 'rxjs';
+import type { Config } from '../config/config';
+import type { Logger } from '../config/logger';
+import type { AriPort } from '../ari/ari-port';
+import { type CallPlan, initialCallState, transition } from '../call/call-machine';
+import { type RecordedCall, idsToResume, resumeCall } from '../call/call-resume';
+import type { CallContext, CallUpdate } from '../call/call-update';
+import type { CallEngine, LiveCallView } from '../engine/call-engine';
+import { callPlanOf } from '../engine/call-intake';
+import { readAsterisk } from '../engine/read-asterisk';
+import type { ServerCallRow } from './cluster-call-store';
+
+/** A claimed request older than this is ended instead of started: an agent should not be rung for a request long past. */
+export const STALE_REQUEST_MS = 15_000;
+
+export interface ServerCallsDeps {
+  serverId: string;
+  /** The engine that runs the server's calls while this instance owns it, and the server's ARI. */
+  engine: CallEngine;
+  ari: AriPort;
+  config: Pick<Config, 'agentRingTimeoutS' | 'targetRingTimeoutS' | 'agentConfirmDigit' | 'agentConfirmTimeoutS'>;
+  logger: Logger;
+  /** Told of every call this owner starts, takes over or ends unrun, with its stream (to show its status). */
+  onRun(row: ServerCallRow, updates: Observable<CallUpdate>): void;
+  now?: () => number;
+}
+
+/**
+ * The calls of one Asterisk server that its owner runs for the cluster, through the engine's
+ * general API (run, adopt, cancel): requests another instance recorded, calls a previous owner
+ * started (taken over from Asterisk's view, call/call-resume.ts), cancels recorded on rows, and
+ * calls ended unrun because the server cannot be reached.
+ */
+export class ServerCalls {
+  private exclusive: Promise<void> = Promise.resolve();
+  private readonly now: () => number;
+
+  constructor(private readonly deps: ServerCallsDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /**
+   * Runs `step` when no other such step runs: taking the server's calls over, and claiming and
+   * starting its requests, each see the other's work done, never half done.
+   */
+  exclusively<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.exclusive.then(step);
+    this.exclusive = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  /**
+   * Starts a request recorded for this server by another instance. One that waited past
+   * STALE_REQUEST_MS is ended as failed without dialing: its agent has moved on.
+   */
+  runRequested(row: ServerCallRow): void {
+    const { context, plan } = this.callOf(row);
+    const waitedMs = this.now() - row.requestedAt.getTime();
+    if (waitedMs > STALE_REQUEST_MS) {
+      this.failRecorded(row, `the request waited ${Math.round(waitedMs / 1000)} s for its server's owner`);
+      return;
+    }
+    this.ran(row, this.deps.engine.run(context, plan));
+  }
+
+  /**
+   * Ends a call recorded for this server that the engine does not run, without asking Asterisk
+   * anything: a request (its server is down, or it waited too long), or a call another owner
+   * started that could not be taken over because the server is unreachable. Its agent is told
+   * through `onRun` like any other call's. False when the engine runs the call (it ends it itself).
+   */
+  failRecorded(row: ServerCallRow, why: string): boolean {
+    const { context, plan } = this.callOf(row);
+    const request = row.stage === 'requested' ? 'start' : 'telephony';
+    const ended = transition(initialCallState(plan, row.requestedAt.getTime()), { type: 'RequestFailed', request, error: why, at: this.now() });
+    const view = this.deps.engine.adopt(context, ended);
+    this.ran(row, view);
+    return view !== undefined;
+  }
+
+  /** Cancels a call on another instance's behalf (the cancel was recorded on its row). */
+  cancelRequested(row: ServerCallRow): void {
+    if (row.cancelRequestedBy) this.deps.engine.cancelCall(row.id, row.cancelRequestedBy);
+  }
+
+  /** The server's calls another owner started: re-read from Asterisk and carried on (call/call-resume.ts). */
+  async takeOver(rows: readonly ServerCallRow[]): Promise<void> {
+    const { engine, ari, logger, serverId } = this.deps;
+    const fresh = rows.filter((row): row is ServerCallRow & { stage: RecordedCall['stage'] } => row.stage !== 'ended' && !engine.liveCall(row.id));
+    await Promise.all(fresh.map(async (row) => {
+      const { context, plan } = this.callOf(row);
+      const recorded = recordedOf(row);
+      const view = await readAsterisk(ari, idsToResume(plan, recorded));
+      const resumed = resumeCall(plan, recorded, view, this.now());
+      const adopted = engine.adopt(context, resumed);
+      if (!adopted) return;
+      logger.info('took over a call', { callId: row.id, stage: row.stage, now: resumed.state.stage, server: serverId });
+      this.ran(row, adopted);
+    }));
+  }
+
+  private ran(row: ServerCallRow, view: LiveCallView | undefined): void {
+    if (view) this.deps.onRun(row, view.updates);
+  }
+
+  private callOf(row: ServerCallRow): { context: CallContext; plan: CallPlan } {
+    return {
+      context: row.context,
+      plan: callPlanOf(this.deps.config, {
+        callId: row.id, route: row.context.route, agentEndpoint: row.agentEndpoint, targetEndpoint: row.targetEndpoint, callerId: row.context.callerId,
+        agentId: row.context.agentId, agentLabel: row.context.agentPhone, customerLabel: row.context.target,
+      }),
+    };
+  }
+}
+
+function recordedOf(row: ServerCallRow & { stage: RecordedCall['stage'] }): RecordedCall {
+  const recorded: RecordedCall = { stage: row.stage, requestedAt: row.requestedAt.getTime() };
+  if (row.agentRingingAt) recorded.agentRingingAt = row.agentRingingAt.getTime();
+  if (row.agentAnsweredAt) recorded.agentAnsweredAt = row.agentAnsweredAt.getTime();
+  if (row.targetRingingAt) recorded.targetRingingAt = row.targetRingingAt.getTime();
+  if (row.connectedAt) recorded.connectedAt = row.connectedAt.getTime();
+  return recorded;
+}
