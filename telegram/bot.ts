@@ -4,19 +4,16 @@ import type { CallbackQuery, Message, Update } from 'node-telegram-bot-api/types
 import { AbuseAlerts } from './abuse-alerts';
 import { BackgroundJobs } from '../ops/background-jobs';
 import { botApiFailure } from './bot-api-check';
+import { AgentService } from '../agents/agent-service';
 import * as admin from './commands/admin';
-import * as numbers from './commands/numbers';
-import { placeCall } from './commands/call';
-import { markRefusal, onDncDocument, onMarkDoNotCall } from './commands/dnc';
-import { onHistory } from './commands/history';
-import { onSuspend } from './commands/suspend';
-import { onCancelRoute, onConfirmRoute, onPickRoute, onRouteThenCall, onSelectRoute, onSettings } from './commands/route';
+import { onDncDocument } from './commands/dnc';
+import { runCallback, type Tap } from './callback-table';
 import { commandMenus, commandNamed } from './command-table';
-import type { BotDeps, Incoming } from './handler-context';
-import { type CallbackAction, decodeCallback } from './menus/callback-data';
+import type { BotDeps, BotWiring, Incoming } from './handler-context';
+import { decodeCallback } from './menus/callback-data';
 import { pollUpdates } from './polling';
-import { activeAgent, roleOf, type Role } from './roles';
-import { ALERT, DNC_TEXT, T } from './texts';
+import { mayUse, roleOf, type Role } from './roles';
+import { DNC_TEXT, T } from './texts';
 import type { HttpListener } from '../ops/http-listener';
 import { startWebhookServer } from './webhook-server';
 
@@ -40,7 +37,12 @@ export class CallBot {
   /** Long admin work (imports), run outside the chats' turns. */
   readonly jobs: BackgroundJobs;
 
-  constructor(private readonly deps: BotDeps, bot: Bot) {
+  private readonly deps: BotDeps;
+
+  constructor(wiring: BotWiring, bot: Bot) {
+    const { stores, desk, config } = wiring;
+    const deps: BotDeps = { ...wiring, accounts: new AgentService({ agents: stores.agents, callerIds: stores.callerIds, audit: stores.audit, desk, numbers: config }) };
+    this.deps = deps;
     this.bot = bot;
     this.alerts = new AbuseAlerts(deps);
     this.jobs = new BackgroundJobs(deps.logger);
@@ -171,7 +173,7 @@ export class CallBot {
     const args = (match[2] ?? '').trim();
     const command = commandNamed(name);
     if (!command) return void (await reply(T.unknownCommand));
-    if (!allowed(role, command.who)) return void (await reply(deniedText(role)));
+    if (!mayUse(role, command.who)) return void (await reply(deniedText(role)));
     if (command.noArgs && args) return void (await reply(T.usage.noArgs(name)));
     await command.run({ ...base, args });
   }
@@ -187,71 +189,18 @@ export class CallBot {
     }
     const userId = String(query.from.id);
     const role = await roleOf(userId, this.deps.config.telegram.superAdminIds, this.deps.stores.agents);
-    const m: Incoming = {
+    let answered = false;
+    const tap: Tap = {
       deps: this.deps, chatId, from: query.from, userId, role, args: '', messageId: query.message?.message_id, receivedAt,
       reply: (text, markup) => out.send(chatId, text, markup),
+      alerts: this.alerts,
+      answer: async (alert) => {
+        if (answered) return;
+        answered = true;
+        await out.answer(query.id, alert, alert !== undefined);
+      },
     };
-    const refusal = await this.refuseCallback(m, action);
-    if (refusal) {
-      await out.answer(query.id, refusal, true);
-      return;
-    }
-    await out.answer(query.id);
-    if (action.kind === 'suspend') {
-      // Checked just above; gone only if another admin's tap suspended the agent in between.
-      const record = this.alerts.record(action.alertId);
-      await (record ? onSuspend(m, this.alerts, record) : m.reply(ALERT.staleAlert));
-      return;
-    }
-    await runCallback(m, action);
-  }
-
-  /** Checks who may press what; returns the alert text when they may not. A permitted hang-up is carried out here. */
-  private async refuseCallback(m: Incoming, action: CallbackAction): Promise<string | undefined> {
-    const agent = activeAgent(m.role);
-    switch (action.kind) {
-      case 'approve':
-      case 'deny':
-      case 'verifyNumber':
-      case 'callNumberAgain':
-        return m.role.kind === 'admin' ? undefined : T.notAllowed;
-      case 'dncMark':
-        return markRefusal(m, action.callId, agent?.id ?? null);
-      case 'suspend':
-        if (m.role.kind !== 'admin') return T.notAllowed;
-        return this.alerts.record(action.alertId) ? undefined : ALERT.staleAlert;
-      case 'hangup': {
-        // The engine decides who may end a call, and ends it when they may.
-        const answer = await this.deps.desk.cancelCallAs(action.callId, { agentId: agent?.id ?? null, isAdmin: m.role.kind === 'admin' });
-        if (answer === 'cancelled') return undefined;
-        return answer === 'not_yours' ? T.notYourCall : T.staleButton;
-      }
-      default:
-        return agent ? undefined : T.notAllowed;
-    }
-  }
-}
-
-async function runCallback(m: Incoming, action: CallbackAction): Promise<void> {
-  switch (action.kind) {
-    case 'menu':
-      if (action.menu === 'settings') return onSettings(m);
-      if (action.menu === 'history') return onHistory(m);
-      return onSelectRoute(m);
-    case 'pickRoute': return onPickRoute(m, action.route);
-    case 'confirmRoute': return onConfirmRoute(m, action.route);
-    case 'cancelRoute': return onCancelRoute(m);
-    case 'routeThenCall': return onRouteThenCall(m, action.route, action.number);
-    case 'call': return placeCall(m, action.number);
-    case 'hangup':
-      return; // ended while the button press was checked (refuseCallback)
-    case 'dncMark': return onMarkDoNotCall(m, action.callId);
-    case 'approve': return admin.onApprove(m, action.telegramId);
-    case 'deny': return admin.onDeny(m, action.telegramId);
-    case 'verifyNumber': return numbers.verifyNumber(m, action.number, action.route);
-    case 'callNumberAgain': return numbers.callNumberAgain(m, action.number, action.route);
-    case 'suspend':
-      return; // handled with the alert records (onCallbackQuery)
+    await runCallback(tap, action);
   }
 }
 
@@ -262,15 +211,9 @@ function partsOf(update: Update): { message?: Message; callbackQuery?: CallbackQ
   return {};
 }
 
-function allowed(role: Role, who: 'anyone' | 'agent' | 'admin'): boolean {
-  if (who === 'anyone') return true;
-  if (who === 'admin') return role.kind === 'admin';
-  return activeAgent(role) !== null;
-}
-
 function deniedText(role: Role): string {
   switch (role.kind) {
-    case 'unknown': return `${T.noAccess} Send /start to ask for access.`;
+    case 'unknown': return T.noAccessAskStart;
     case 'pending': return T.accessPending;
     case 'revoked': return T.noAccess;
     case 'suspended': return T.youAreSuspended;

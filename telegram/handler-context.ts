@@ -1,16 +1,25 @@
 import type { User } from 'node-telegram-bot-api/types';
+import type { AgentService } from '../agents/agent-service';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { CallDesk } from '../engine/call-desk';
+import type { CallParties } from '../engine/call-parties';
 import type { CallerIdVerification } from '../verification/caller-id-verification';
 import type { Stores } from '../store';
 import type { Role } from './roles';
 import type { TelegramOut } from './telegram-out';
 
+/** What the bot is built with (app/main.ts); the bot adds the services it builds from them (BotDeps). */
+export type BotWiring = Omit<BotDeps, 'accounts'>;
+
 export interface BotDeps {
   config: Config;
   /** Calls: placing, listing and ending them. */
   desk: CallDesk;
+  /** Transfer, consultation and conference of connected calls; without it their buttons are not shown. */
+  parties?: CallParties;
+  /** Agents: access, authorization, revocation, suspension, their numbers and route, with the audit. */
+  accounts: AgentService;
   /** Caller-ID verification calls. */
   verification: CallerIdVerification;
   stores: Stores;

@@ -1,59 +1,14 @@
 import type { InlineKeyboardMarkup } from 'node-telegram-bot-api/types';
 import type { Observable } from 'rxjs';
-import { formatForDisplay } from '../phone/number-policy';
-import type { CallOutcome } from '../call/call-types';
 import type { CallUpdate } from '../call/call-update';
 import { endedCall, liveCall } from './menus/keyboards';
 import type { TelegramOut } from './telegram-out';
-import { callerIdLine, routeTag, outcomeText } from './texts';
-
-const OUTCOME_ICON: Partial<Record<CallOutcome, string>> = {
-  completed: '📴',
-  target_busy: '❌',
-  target_no_answer: '❌',
-  target_rejected: '❌',
-  target_invalid_number: '⚠️',
-  target_unreachable: '⚠️',
-  agent_busy: '❌',
-  agent_no_answer: '❌',
-  agent_unreachable: '⚠️',
-  agent_not_confirmed: '⚠️',
-  agent_hung_up: '📴',
-  cancelled: '⏹',
-  failed: '⚠️',
-  interrupted: '⚠️',
-};
+import { STATUS } from './texts';
 
 /** The status message's text for one update: what is happening now, then who is being called. */
 export function renderStatus(update: CallUpdate, confirmDigit?: string): { text: string; markup: InlineKeyboardMarkup } {
   const { context } = update;
-  const target = `${formatForDisplay(context.target)} ${routeTag(context.route)}`;
-  let headline: string;
-  switch (update.stage) {
-    case 'requested':
-    case 'agent_dialing':
-      headline = `📞 Calling your phone ${formatForDisplay(context.agentPhone)}…`;
-      break;
-    case 'agent_ringing':
-      headline = `📞 Your phone ${formatForDisplay(context.agentPhone)} is ringing — answer it…`;
-      break;
-    case 'agent_answered':
-      headline = `✅ You answered — press ${confirmDigit ?? '1'} to confirm…`;
-      break;
-    case 'target_dialing':
-      headline = `✅ You answered — dialing ${target}…`;
-      break;
-    case 'target_ringing':
-      headline = '🔔 Ringing…';
-      break;
-    case 'connected':
-      headline = '🟢 Connected';
-      break;
-    case 'ended':
-      headline = `${OUTCOME_ICON[update.outcome ?? 'failed'] ?? '📴'} ${outcomeText(update.outcome ?? 'failed', { endedBy: update.endedBy, talkSeconds: update.talkSeconds, ...(update.failure ? { failure: update.failure } : {}) })}`;
-      break;
-  }
-  const text = `${headline}\nTo: ${target}\n${callerIdLine(context.callerId, context.route)}`;
+  const text = STATUS.message(update, confirmDigit);
   // Only someone who was talked to can ask not to be called again.
   const markable = update.outcome === 'completed';
   return { text, markup: update.final ? endedCall(context.target, markable ? context.callId : undefined) : liveCall(context.callId) };

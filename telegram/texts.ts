@@ -1,6 +1,7 @@
 /** Every user-facing string of the bot, in one place: the core and the engine return codes and facts. */
 import type { CallFailure, CallOutcome, LegName, RouteCode } from '../call/call-types';
-import type { NumberCheck, NumberRefusal } from '../phone/number-policy';
+import { formatForDisplay, type NumberCheck, type NumberRefusal } from '../phone/number-policy';
+import type { CallUpdate } from '../call/call-update';
 import type { CallRefusal } from '../engine/call-engine';
 import { CALL_REQUEST_MAX_AGE_MS } from '../engine/call-intake';
 import type { RuleRefusal, RuleWait } from '../compliance/rules/call-rule';
@@ -222,6 +223,71 @@ export const COMMAND_TEXT = {
 const DNC_KIND: Record<DncEntry['kind'], string> = { admin: 'added by', import: 'imported by', agent: 'asked on a call, marked by' };
 
 /** The do-not-call list's replies. */
+/** The labels of inline buttons. */
+export const BUTTON = {
+  settings: '⚙️ Settings',
+  history: '📜 History',
+  selectRoute: 'Select Route 🌐',
+  mainRoute: '[Main Route] 🌍',
+  developmentRoute: '[Development Route] 🛠️',
+  confirmRoute: '✅ Yes, Switch Route',
+  cancel: '❌ Cancel',
+  hangup: '⏹ Hang up',
+  hangupCall: (label: string) => `⏹ ${label}`,
+  callAgain: '🔁 Call again',
+  approve: '✅ Approve',
+  deny: '❌ Deny',
+} as const;
+
+const OUTCOME_ICON: Partial<Record<CallOutcome, string>> = {
+  completed: '📴',
+  target_busy: '❌',
+  target_no_answer: '❌',
+  target_rejected: '❌',
+  target_invalid_number: '⚠️',
+  target_unreachable: '⚠️',
+  agent_busy: '❌',
+  agent_no_answer: '❌',
+  agent_unreachable: '⚠️',
+  agent_not_confirmed: '⚠️',
+  agent_hung_up: '📴',
+  cancelled: '⏹',
+  failed: '⚠️',
+  interrupted: '⚠️',
+};
+
+/** A call's status message, as its agent reads it. */
+export const STATUS = {
+  /** What is happening now, for the call's stage. */
+  headline: (update: CallUpdate, confirmDigit?: string): string => {
+    const { context } = update;
+    switch (update.stage) {
+      case 'requested':
+      case 'agent_dialing':
+        return `📞 Calling your phone ${formatForDisplay(context.agentPhone)}…`;
+      case 'agent_ringing':
+        return `📞 Your phone ${formatForDisplay(context.agentPhone)} is ringing — answer it…`;
+      case 'agent_answered':
+        return `✅ You answered — press ${confirmDigit ?? '1'} to confirm…`;
+      case 'target_dialing':
+        return `✅ You answered — dialing ${STATUS.customer(update)}…`;
+      case 'target_ringing':
+        return '🔔 Ringing…';
+      case 'connected':
+        return '🟢 Connected';
+      case 'ended': {
+        const outcome = update.outcome ?? 'failed';
+        return `${OUTCOME_ICON[outcome] ?? '📴'} ${outcomeText(outcome, { endedBy: update.endedBy, talkSeconds: update.talkSeconds, ...(update.failure ? { failure: update.failure } : {}) })}`;
+      }
+    }
+  },
+  /** The customer's number and the route it goes over. */
+  customer: (update: CallUpdate): string => `${formatForDisplay(update.context.target)} ${routeTag(update.context.route)}`,
+  /** The whole message: the headline, who is called, and the caller ID they see. */
+  message: (update: CallUpdate, confirmDigit?: string): string =>
+    `${STATUS.headline(update, confirmDigit)}\nTo: ${STATUS.customer(update)}\n${callerIdLine(update.context.callerId, update.context.route)}`,
+};
+
 export const DNC_TEXT = {
   usage: 'Usage: /dnc add <number> [reason] · /dnc remove <number> · /dnc check <number> · /dnc export. Send a .csv or .txt file, one number per line, to import numbers.',
   added: (number: string) => `🚫 ${number} is on the do-not-call list now.`,
@@ -253,6 +319,8 @@ export const DNC_TEXT = {
   callNotEnded: 'That call has not ended yet.',
 } as const;
 
+const NO_ACCESS = 'You have no access to this bot. Ask an admin if you think this is a mistake.';
+
 export const T = {
   privateOnly: 'This bot works in private chats only. Message me directly.',
   unknownCommand: 'I do not know that command. Send /help to see what I can do.',
@@ -263,7 +331,7 @@ export const T = {
   adminGreeting: (name: string) => `Hi ${name}! You are a super admin. /help lists the admin commands.`,
   accessRequested: 'Your access request went to the admins. You will get a message here once it is approved.',
   accessPending: 'Your access request is still pending. An admin will approve it soon.',
-  noAccess: 'You have no access to this bot. Ask an admin if you think this is a mistake.',
+  noAccess: NO_ACCESS,
   /** Told to someone without access on /start: /authorize takes this id, and they cannot see it in Telegram's apps. */
   withTelegramId: (text: string, id: string) => `${text}\n\nYour Telegram user id is ${id}; an admin needs it to give you access.`,
   accessRequestForAdmin: (name: string, username: string | null, id: string) =>
@@ -299,6 +367,7 @@ export const T = {
 
   historyEmpty: 'No calls yet.',
   historyTitle: 'Your last calls:',
+  callInProgress: 'in progress',
 
   staleButton: 'This button is no longer valid.',
   notYourCall: 'That is not your call.',
@@ -327,6 +396,18 @@ export const T = {
   approvalNotPending: (id: string, status: string) =>
     `⚠️ Nobody was authorized: the access request of ${id} is no longer pending (status: ${status}). If you mean to let them in, send /authorize ${id} <phone>.`,
   noAgents: 'No agents yet.',
+  /** The names of the fields a number refusal is about ("❌ Phone: …"). */
+  fieldName: { phone: 'Phone', callerId: 'Caller ID', number: 'Number' },
+  phonePlaceholder: '+12025550123',
+  noAccessAskStart: `${NO_ACCESS} Send /start to ask for access.`,
+  /** One agent in /agents: who, their status, phone and caller ID, and their live call if any. */
+  agentLine: (a: { displayName: string; username: string | null; telegramId: string; status: string; phone: string | null }, callerId: string, live?: { target: string; stage: string }) =>
+    `${a.displayName || '—'} (${a.username ? `@${a.username}, ` : ''}id ${a.telegramId}) · ${a.status}\n`
+    + `  phone ${a.phone ?? '—'} · ${callerId}${live ? ` · 📞 live call to ${live.target} (${live.stage})` : ''}`,
+  liveCallLabel: (agentTelegramId: string, target: string, route: RouteCode, stage: string) => `${agentTelegramId} → ${target} [${route}] · ${stage}`,
+  liveCallsTitle: (count: number, labels: readonly string[]) => `Live calls (${count}):\n${labels.join('\n')}`,
+  auditLine: (e: { createdAt: Date; actor: string; action: string; subject?: string | null; details?: string | null }) =>
+    `${e.createdAt.toISOString().slice(0, 19).replace('T', ' ')} · ${e.actor} · ${e.action}${e.subject ? ` · ${e.subject}` : ''}${e.details ? ` · ${e.details.slice(0, 120)}` : ''}`,
   noLiveCalls: 'No live calls.',
   auditEmpty: 'The audit log is empty.',
   interrupted: '⚠️ Interrupted: the service restarted during this call.',
@@ -420,6 +501,8 @@ function alertMeasure(a: AbuseAlert): string {
 
 /** What super admins read of abuse alerts and of the suspensions they lead to. */
 export const ALERT = {
+  /** What led to a suspension, in the audit log. */
+  auditReason: (kind: AlertKind, count: number) => `alert ${kind} (count=${count})`,
   suspendButton: '⛔ Suspend agent',
   /** One message per storm, edited as it goes on; `suspended` once an admin acted on it. */
   message: (a: AbuseAlert, agent: { name: string; username: string | null }, suspended?: { by: string; at: number }) => [

@@ -12,7 +12,7 @@ export async function onHistory(m: Incoming): Promise<void> {
   const lines = calls.map((c) => {
     const when = c.requestedAt.toISOString().slice(0, 16).replace('T', ' ');
     const target = c.target ? formatForDisplay(c.target) : c.targetInput;
-    const outcome = c.outcome ? outcomeName(c.outcome) : 'in progress';
+    const outcome = c.outcome ? outcomeName(c.outcome) : T.callInProgress;
     const talk = c.connectedAt && c.endedAt ? ` · ${formatDuration((c.endedAt.getTime() - c.connectedAt.getTime()) / 1000)}` : '';
     return `${when} UTC · ${target} ${routeTag(c.route)} · ${outcome}${talk}`;
   });

@@ -12,7 +12,7 @@ export async function onNumbers(m: Incoming): Promise<void> {
   if (!numberInput || rest.length > 0 || !['add', 'remove', 'verify'].includes(sub)) return void (await m.reply(T.usage.numbers));
   if (sub === 'add' && !routeInput) return void (await m.reply(T.usage.numbers));
   const number = poolNumber(m, numberInput);
-  if (!number.ok) return void (await m.reply(T.fieldRefused('Number', number.reason)));
+  if (!number.ok) return void (await m.reply(T.fieldRefused(T.fieldName.number, number.reason)));
   const route = routeInput === undefined ? undefined : parseRoute(routeInput);
   if (route === null) return void (await m.reply(POOL.invalidRoute));
   if (sub === 'add') return addNumber(m, number.e164, route!);

@@ -1,47 +1,47 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'node-telegram-bot-api/types';
 import type { RouteCode } from '../../call/call-types';
-import { ALERT, DNC_TEXT } from '../texts';
+import { ALERT, BUTTON, DNC_TEXT } from '../texts';
 import { type CallbackAction, encodeCallback } from './callback-data';
 
 const button = (text: string, action: CallbackAction): InlineKeyboardButton => ({ text, callback_data: encodeCallback(action) });
 const keyboard = (...rows: InlineKeyboardButton[][]): InlineKeyboardMarkup => ({ inline_keyboard: rows });
 
 export const mainMenu = (): InlineKeyboardMarkup => keyboard(
-  [button('⚙️ Settings', { kind: 'menu', menu: 'settings' }), button('📜 History', { kind: 'menu', menu: 'history' })],
-  [button('Select Route 🌐', { kind: 'menu', menu: 'route' })],
+  [button(BUTTON.settings, { kind: 'menu', menu: 'settings' }), button(BUTTON.history, { kind: 'menu', menu: 'history' })],
+  [button(BUTTON.selectRoute, { kind: 'menu', menu: 'route' })],
 );
 
-export const settingsMenu = (): InlineKeyboardMarkup => keyboard([button('Select Route 🌐', { kind: 'menu', menu: 'route' })]);
+export const settingsMenu = (): InlineKeyboardMarkup => keyboard([button(BUTTON.selectRoute, { kind: 'menu', menu: 'route' })]);
 
 export const routeChoice = (): InlineKeyboardMarkup => keyboard(
-  [button('[Main Route] 🌍', { kind: 'pickRoute', route: 'M' })],
-  [button('[Development Route] 🛠️', { kind: 'pickRoute', route: 'D' })],
+  [button(BUTTON.mainRoute, { kind: 'pickRoute', route: 'M' })],
+  [button(BUTTON.developmentRoute, { kind: 'pickRoute', route: 'D' })],
 );
 
 export const routeConfirmation = (route: RouteCode): InlineKeyboardMarkup => keyboard(
-  [button('✅ Yes, Switch Route', { kind: 'confirmRoute', route }), button('❌ Cancel', { kind: 'cancelRoute' })],
+  [button(BUTTON.confirmRoute, { kind: 'confirmRoute', route }), button(BUTTON.cancel, { kind: 'cancelRoute' })],
 );
 
 /** Shown to an agent who tried to call before choosing a route: the choice carries the number. */
 export const routeChoiceThenCall = (number: string): InlineKeyboardMarkup => keyboard(
-  [button('[Main Route] 🌍', { kind: 'routeThenCall', route: 'M', number })],
-  [button('[Development Route] 🛠️', { kind: 'routeThenCall', route: 'D', number })],
+  [button(BUTTON.mainRoute, { kind: 'routeThenCall', route: 'M', number })],
+  [button(BUTTON.developmentRoute, { kind: 'routeThenCall', route: 'D', number })],
 );
 
-export const liveCall = (callId: string): InlineKeyboardMarkup => keyboard([button('⏹ Hang up', { kind: 'hangup', callId })]);
+export const liveCall = (callId: string): InlineKeyboardMarkup => keyboard([button(BUTTON.hangup, { kind: 'hangup', callId })]);
 
 /** With `markCallId`, the agent can also record that the person asked not to be called again. */
 export const endedCall = (number: string, markCallId?: string): InlineKeyboardMarkup => keyboard(
-  [button('🔁 Call again', { kind: 'call', number })],
+  [button(BUTTON.callAgain, { kind: 'call', number })],
   ...(markCallId ? [[button(DNC_TEXT.markButton, { kind: 'dncMark', callId: markCallId })]] : []),
 );
 
 export const accessRequest = (telegramId: string): InlineKeyboardMarkup => keyboard(
-  [button('✅ Approve', { kind: 'approve', telegramId }), button('❌ Deny', { kind: 'deny', telegramId })],
+  [button(BUTTON.approve, { kind: 'approve', telegramId }), button(BUTTON.deny, { kind: 'deny', telegramId })],
 );
 
 export const liveCallsForAdmin = (calls: ReadonlyArray<{ callId: string; label: string }>): InlineKeyboardMarkup =>
-  keyboard(...calls.map((c) => [button(`⏹ ${c.label}`, { kind: 'hangup', callId: c.callId })]));
+  keyboard(...calls.map((c) => [button(BUTTON.hangupCall(c.label), { kind: 'hangup', callId: c.callId })]));
 
 /** The pool list: one verify button for each unverified number. */
 export const unverifiedNumbers = (numbers: ReadonlyArray<{ number: string; route: RouteCode; label: string }>): InlineKeyboardMarkup =>
