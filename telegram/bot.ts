@@ -5,6 +5,9 @@ import { AbuseAlerts } from './abuse-alerts';
 import { BackgroundJobs } from '../ops/background-jobs';
 import { botApiFailure } from './bot-api-check';
 import { AgentService } from '../agents/agent-service';
+import { CallViews } from './call-views';
+import { onPartyNumber } from './commands/parties';
+import { PendingInputs } from './pending-input';
 import * as admin from './commands/admin';
 import { onDncDocument } from './commands/dnc';
 import { runCallback, type Tap } from './callback-table';
@@ -13,7 +16,7 @@ import type { BotDeps, BotWiring, Incoming } from './handler-context';
 import { decodeCallback } from './menus/callback-data';
 import { pollUpdates } from './polling';
 import { mayUse, roleOf, type Role } from './roles';
-import { DNC_TEXT, T } from './texts';
+import { DNC_TEXT, PARTY, T } from './texts';
 import type { HttpListener } from '../ops/http-listener';
 import { startWebhookServer } from './webhook-server';
 
@@ -41,7 +44,12 @@ export class CallBot {
 
   constructor(wiring: BotWiring, bot: Bot) {
     const { stores, desk, config } = wiring;
-    const deps: BotDeps = { ...wiring, accounts: new AgentService({ agents: stores.agents, callerIds: stores.callerIds, audit: stores.audit, desk, numbers: config }) };
+    const deps: BotDeps = {
+      ...wiring,
+      accounts: new AgentService({ agents: stores.agents, callerIds: stores.callerIds, audit: stores.audit, desk, numbers: config }),
+      pending: new PendingInputs(),
+      views: new CallViews(),
+    };
     this.deps = deps;
     this.bot = bot;
     this.alerts = new AbuseAlerts(deps);
@@ -167,6 +175,10 @@ export class CallBot {
     if (role.kind === 'admin' && replied?.from?.is_bot && replied.text && !text.startsWith('/')) {
       if (await admin.onApprovalReply({ ...base, args: text }, replied.text)) return;
     }
+    // A number asked for by 🔢 Type a number is the chat's next text; any command cancels it.
+    const waiting = text.trim().startsWith('/') ? (this.deps.pending.cancel(chatId), { kind: 'none' as const }) : this.deps.pending.take(chatId);
+    if (waiting.kind === 'expired') return void (await reply(PARTY.inputExpired));
+    if (waiting.kind === 'number' && (role.kind === 'admin' || mayUse(role, 'agent'))) return onPartyNumber({ ...base, args: text.trim() }, waiting.pending);
     const match = text.trim().match(COMMAND);
     if (!match) return void (await reply(T.notText));
     const name = match[1]!.toLowerCase();

@@ -6,6 +6,7 @@ import { onHistory } from './commands/history';
 import * as numbers from './commands/numbers';
 import { onCancelRoute, onConfirmRoute, onPickRoute, onRouteThenCall, onSelectRoute, onSettings } from './commands/route';
 import { onSuspend } from './commands/suspend';
+import { onCancelInput, onConsultEnd, onPickAgent, onPickParty, onTransferMenu, onTypeNumber, partyButtonRefusal } from './commands/parties';
 import type { CommandAudience } from './command-table';
 import type { Incoming } from './handler-context';
 import type { CallbackAction } from './menus/callback-data';
@@ -66,6 +67,14 @@ export const CALLBACKS: CallbackTable = {
       await (record ? onSuspend(m, m.alerts, record) : m.reply(ALERT.staleAlert));
     },
   },
+  // A call's party buttons: its owner's or a super admin's (partyButtonRefusal), while it is connected; the engine checks the request again.
+  transferMenu: { who: 'anyone', refuse: (m, a) => partyButtonRefusal(m, a.callId), run: (m, a) => onTransferMenu(m, a.callId) },
+  transferMode: { who: 'anyone', refuse: (m, a) => partyButtonRefusal(m, a.callId), run: (m, a) => onPickParty(m, a.callId, a.mode) },
+  addMenu: { who: 'anyone', refuse: (m, a) => partyButtonRefusal(m, a.callId), run: (m, a) => onPickParty(m, a.callId, 'add') },
+  pickAgent: { who: 'anyone', refuse: (m, a) => partyButtonRefusal(m, a.callId), answersItself: true, run: (m, a) => onPickAgent(m, a.callId, a.purpose, a.agentId) },
+  typeNumber: { who: 'anyone', refuse: (m, a) => partyButtonRefusal(m, a.callId), run: (m, a) => onTypeNumber(m, a.callId, a.purpose) },
+  consultEnd: { who: 'anyone', refuse: (m, a) => partyButtonRefusal(m, a.callId), answersItself: true, run: (m, a) => onConsultEnd(m, a.callId, a.how) },
+  cancelInput: { who: 'anyone', answersItself: true, run: (m) => onCancelInput(m) },
 };
 
 /** Runs a decoded tap through its entry: who may, whether it is stale, then its handler; the tap is always answered. */

@@ -6,11 +6,13 @@ import type { CallDesk } from '../engine/call-desk';
 import type { CallParties } from '../engine/call-parties';
 import type { CallerIdVerification } from '../verification/caller-id-verification';
 import type { Stores } from '../store';
+import type { CallViews } from './call-views';
+import type { PendingInputs } from './pending-input';
 import type { Role } from './roles';
 import type { TelegramOut } from './telegram-out';
 
 /** What the bot is built with (app/main.ts); the bot adds the services it builds from them (BotDeps). */
-export type BotWiring = Omit<BotDeps, 'accounts'>;
+export type BotWiring = Omit<BotDeps, 'accounts' | 'pending' | 'views'>;
 
 export interface BotDeps {
   config: Config;
@@ -20,6 +22,10 @@ export interface BotDeps {
   parties?: CallParties;
   /** Agents: access, authorization, revocation, suspension, their numbers and route, with the audit. */
   accounts: AgentService;
+  /** The numbers chats were asked to type (a transfer's or conference's party). */
+  pending: PendingInputs;
+  /** The newest state of the calls whose status this process shows. */
+  views: CallViews;
   /** Caller-ID verification calls. */
   verification: CallerIdVerification;
   stores: Stores;

@@ -1,8 +1,9 @@
 /** Every user-facing string of the bot, in one place: the core and the engine return codes and facts. */
-import type { CallFailure, CallOutcome, LegName, RouteCode } from '../call/call-types';
+import type { CallFailure, CallOutcome, ConsultEnd, LegName, PartyView, RouteCode } from '../call/call-types';
 import { formatForDisplay, type NumberCheck, type NumberRefusal } from '../phone/number-policy';
 import type { CallUpdate } from '../call/call-update';
 import type { CallRefusal } from '../engine/call-engine';
+import type { PartyAnswer, PartyRefusal } from '../engine/call-parties';
 import { CALL_REQUEST_MAX_AGE_MS } from '../engine/call-intake';
 import type { RuleRefusal, RuleWait } from '../compliance/rules/call-rule';
 import type { DncEntry } from '../store/dnc-store';
@@ -286,6 +287,69 @@ export const STATUS = {
   /** The whole message: the headline, who is called, and the caller ID they see. */
   message: (update: CallUpdate, confirmDigit?: string): string =>
     `${STATUS.headline(update, confirmDigit)}\nTo: ${STATUS.customer(update)}\n${callerIdLine(update.context.callerId, update.context.route)}`,
+};
+
+const PARTY_STATUS: Record<PartyView['status'], string> = {
+  created: 'about to be called',
+  dialing: 'being called…',
+  ringing: 'ringing…',
+  up: 'on the line',
+  held: 'on hold',
+  ended: 'left',
+};
+
+const PARTY_REFUSAL: Record<PartyRefusal, string> = {
+  no_such_call: 'This call has ended.',
+  not_owner: 'Only the agent who has this call (or an admin) can do that.',
+  not_now: 'Not now: the call is not connected, or a transfer or consultation is already going on.',
+  agent_unavailable: 'That agent cannot take calls now (not active, not on this route, or without a phone).',
+  agent_busy: 'That agent is on another call.',
+  same_party: 'That party is already on this call.',
+};
+
+type PartyPurposeName = 'cold' | 'warm' | 'add';
+
+/** Transfer, consultation and conference, as the agent reads them. */
+export const PARTY = {
+  /** One party of a call in its status message. */
+  line: (party: PartyView, isYou: boolean): string => {
+    const who = isYou ? 'You' : `${party.role === 'customer' ? 'Customer ' : ''}${formatForDisplay(party.label)}`;
+    const what = party.role === 'consulted' && party.status !== 'ended' ? ' (consulted)' : '';
+    return `• ${who}${what}: ${PARTY_STATUS[party.status]}`;
+  },
+  transferredTo: (label: string) => `↪️ Transferred to ${label ? formatForDisplay(label) : 'another agent'}`,
+  transferButton: '↪️ Transfer',
+  addButton: '➕ Add',
+  coldButton: '❄️ Cold: hand over now',
+  warmButton: '🔥 Warm: talk to them first',
+  typeNumberButton: '🔢 Type a number',
+  completeButton: '✅ Complete',
+  backButton: '↩️ Back',
+  conferenceButton: '👥 Conference',
+  cancelButton: '❌ Cancel',
+  chooseMode: '↪️ Transfer the call:\nCold: the customer goes to the new party as soon as they answer.\nWarm: the customer waits on hold while you talk to them first.',
+  pickParty: (purpose: PartyPurposeName, anyAgent: boolean) => `${purpose === 'add' ? '➕ Who should join the call?' : `↪️ ${purpose === 'cold' ? 'Cold' : 'Warm'} transfer to whom?`}${anyAgent ? '' : '\nNo other agent on this route is free right now.'}`,
+  typeNumber: (purpose: PartyPurposeName) => `🔢 Send the number to ${purpose === 'add' ? 'add to the call' : 'transfer the call to'}, e.g. +12025550123. Any command cancels.`,
+  inputCancelled: 'Cancelled; nothing was dialed.',
+  inputExpired: 'That number came too late for the transfer, so I did not dial it. Use the buttons under the call again.',
+  started: (purpose: PartyPurposeName, label: string) => ({
+    cold: `↪️ Transferring the customer to ${formatForDisplay(label)}…`,
+    warm: `📞 Calling ${formatForDisplay(label)}; the customer is on hold.`,
+    add: `➕ Calling ${formatForDisplay(label)} into the call…`,
+  })[purpose],
+  consultEnded: (how: ConsultEnd) => ({
+    complete: '✅ Transfer completed: the customer is with your colleague now.',
+    back: '↩️ Back with the customer.',
+    conference: '👥 Conference: all three of you are on the line.',
+  })[how],
+  /** Why a transfer, consultation or conference request was not taken; a number is refused as /call refuses it. */
+  refusal: (answer: Extract<PartyAnswer, { ok: false }> | { ok: false; refusal: PartyRefusal }): string => {
+    const { refusal } = answer;
+    if (refusal in PARTY_REFUSAL) return `❌ ${PARTY_REFUSAL[refusal as PartyRefusal]}`;
+    const facts = answer as Extract<PartyAnswer, { ok: false }>;
+    return callRefusalText(refusal as CallRefusal, facts.number, facts.rule);
+  },
+  refusalOf: (refusal: PartyRefusal) => `❌ ${PARTY_REFUSAL[refusal]}`,
 };
 
 export const DNC_TEXT = {

@@ -1,6 +1,6 @@
 import type { Agent } from '../../entities';
 import { CALLBACKS, runCallback, type CallbackTable, type Tap } from '../../telegram/callback-table';
-import type { CallbackAction } from '../../telegram/menus/callback-data';
+import { type CallbackAction, decodeCallback, encodeCallback } from '../../telegram/menus/callback-data';
 import type { Role } from '../../telegram/roles';
 import { T } from '../../telegram/texts';
 
@@ -77,5 +77,32 @@ describe('the callback table', () => {
     const failing = tableWith({ answersItself: true, run: async () => { throw new Error('boom'); } }, []);
     await expect(runCallback(tap, { kind: 'cancelRoute' } as CallbackAction & { kind: 'cancelRoute' }, failing)).rejects.toThrow('boom');
     expect(tap.answers).toEqual([undefined]);
+  });
+});
+
+describe('the callback data of a call\'s party buttons', () => {
+  const callId = 'ffffffff-ffff-4fff-8fff-ffffffffffff';
+  const actions: CallbackAction[] = [
+    { kind: 'transferMenu', callId },
+    { kind: 'transferMode', callId, mode: 'cold' },
+    { kind: 'transferMode', callId, mode: 'warm' },
+    { kind: 'addMenu', callId },
+    { kind: 'pickAgent', callId, purpose: 'warm', agentId: 9_999_999_999 },
+    { kind: 'pickAgent', callId, purpose: 'add', agentId: 1 },
+    { kind: 'typeNumber', callId, purpose: 'cold' },
+    { kind: 'consultEnd', callId, how: 'complete' },
+    { kind: 'consultEnd', callId, how: 'back' },
+    { kind: 'consultEnd', callId, how: 'conference' },
+    { kind: 'cancelInput' },
+  ];
+
+  it.each(actions.map((a) => [a.kind, a] as const))('given a %s button, then its data fits in 64 bytes and decodes to the same action', (_kind, action) => {
+    const data = encodeCallback(action);
+    expect(Buffer.byteLength(data, 'utf8')).toBeLessThanOrEqual(64);
+    expect(decodeCallback(data)).toEqual(action);
+  });
+
+  it.each(['tr:not-a-uuid', `pa:x:${callId}:5`, `pa:c:${callId}:0`, `ce:z:${callId}`, `tm:a:${callId}`, 'ic:1'])('given forged data %s, then nothing decodes', (data) => {
+    expect(decodeCallback(data)).toBeUndefined();
   });
 });
