@@ -5,6 +5,7 @@ import { AbuseAlerts } from './abuse-alerts';
 import { BackgroundJobs } from '../ops/background-jobs';
 import { botApiFailure } from './bot-api-check';
 import { AgentService } from '../agents/agent-service';
+import { CallerIdPool } from '../agents/caller-id-pool';
 import { CallViews } from './call-views';
 import { onPartyNumber } from './commands/parties';
 import { PendingInputs } from './pending-input';
@@ -47,6 +48,7 @@ export class CallBot {
     const deps: BotDeps = {
       ...wiring,
       accounts: new AgentService({ agents: stores.agents, callerIds: stores.callerIds, audit: stores.audit, desk, numbers: config }),
+      pool: new CallerIdPool({ callerIds: stores.callerIds, agents: stores.agents, audit: stores.audit, verification: wiring.verification }),
       pending: new PendingInputs(),
       views: new CallViews(),
     };
