@@ -24,6 +24,8 @@ import { startWebhookServer } from './webhook-server';
 
 /** Longer than any command needs; anything beyond is refused before it is parsed. */
 const MAX_COMMAND_TEXT = 512;
+/** Telegram shows at most this many characters in a callback query's alert. */
+const MAX_ALERT_TEXT = 200;
 const COMMAND = /^\/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+([\s\S]*))?$/;
 
 /**
@@ -211,6 +213,12 @@ export class CallBot {
       answer: async (alert) => {
         if (answered) return;
         answered = true;
+        // An alert holds at most 200 characters: a longer answer (a rule's refusal, say) is said in the chat.
+        if (alert !== undefined && alert.length > MAX_ALERT_TEXT) {
+          await out.answer(query.id);
+          await out.send(chatId, alert);
+          return;
+        }
         await out.answer(query.id, alert, alert !== undefined);
       },
     };

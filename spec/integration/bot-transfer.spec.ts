@@ -158,6 +158,21 @@ describe('bot: transfer and conference from the status message', () => {
     expect(parties.asked.find((a) => a.op === 'add')).toMatchObject({ callId, to: { kind: 'agent', agentId: bobId } });
   }, 30000);
 
+  it('given a refusal too long for an alert, when an agent is picked, then the tap is answered and the refusal is said in the chat', async () => {
+    await connectedCall();
+    const zones = ['America/New_York', 'America/Chicago', 'America/Denver', 'America/Los_Angeles', 'America/Anchorage', 'Pacific/Honolulu'];
+    const rule: RuleRefusal = { rule: 'calling_hours', zones, localTimes: ['22:15', '21:15', '20:15', '19:15', '18:15', '16:15'], weekday: 'Sunday', hours: '09:00-21:00', opensInMinutes: 645 };
+    parties.next = { ok: false, refusal: 'rule', rule };
+    const text = callRefusalText('rule', undefined, rule);
+    expect(text.length).toBeGreaterThan(200);
+    const before = ann.messages().length;
+    await ann.tap(PARTY.addButton);
+    await ann.waitFor(/Who should join/, 8000, before);
+    await ann.tap('Bob');
+    await ann.waitFor(new RegExp(`^${escape(text)}$`), 8000, before);
+    expect(answers.at(-1)).toEqual({});
+  }, 30000);
+
   it('given the typed number is cancelled, then nothing is asked and the next text is no number', async () => {
     await connectedCall();
     const before = ann.messages().length;
