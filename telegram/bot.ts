@@ -180,7 +180,9 @@ export class CallBot {
       if (await admin.onApprovalReply({ ...base, args: text }, replied.text)) return;
     }
     // A number asked for by 🔢 Type a number is the chat's next text; any command cancels it.
-    const waiting = text.trim().startsWith('/') ? (this.deps.pending.cancel(chatId), { kind: 'none' as const }) : this.deps.pending.take(chatId);
+    const isCommand = text.trim().startsWith('/');
+    if (isCommand) this.deps.pending.cancel(chatId);
+    const waiting = isCommand ? { kind: 'none' as const } : this.deps.pending.take(chatId);
     if (waiting.kind === 'expired') return void (await reply(PARTY.inputExpired));
     if (waiting.kind === 'number' && (role.kind === 'admin' || mayUse(role, 'agent'))) return onPartyNumber({ ...base, args: text.trim() }, waiting.pending);
     const match = text.trim().match(COMMAND);
