@@ -1,5 +1,5 @@
 /** Every user-facing string of the bot, in one place: the core and the engine return codes and facts. */
-import type { CallFailure, CallOutcome, ConsultEnd, LegName, PartyView, RouteCode } from '../call/call-types';
+import type { CallFailure, CallOutcome, CallStage, ConsultEnd, LegName, PartyView, RouteCode } from '../call/call-types';
 import { formatForDisplay, type NumberCheck, type NumberRefusal } from '../phone/number-policy';
 import type { CallUpdate } from '../call/call-update';
 import type { CallRefusal } from '../engine/call-engine';
@@ -257,6 +257,18 @@ const OUTCOME_ICON: Partial<Record<CallOutcome, string>> = {
   interrupted: '⚠️',
 };
 
+/** A live call's stage in the admin's lists (/agents, /calls). */
+const STAGE_NAME: Record<CallStage, string> = {
+  requested: 'requested',
+  agent_dialing: 'calling the agent',
+  agent_ringing: "agent's phone ringing",
+  agent_answered: 'agent answered',
+  target_dialing: 'dialing the customer',
+  target_ringing: "customer's phone ringing",
+  connected: 'connected',
+  ended: 'ended',
+};
+
 /** A call's status message, as its agent reads it. */
 export const STATUS = {
   /** What is happening now, for the call's stage. */
@@ -465,10 +477,10 @@ export const T = {
   phonePlaceholder: '+12025550123',
   noAccessAskStart: `${NO_ACCESS} Send /start to ask for access.`,
   /** One agent in /agents: who, their status, phone and caller ID, and their live call if any. */
-  agentLine: (a: { displayName: string; username: string | null; telegramId: string; status: string; phone: string | null }, callerId: string, live?: { target: string; stage: string }) =>
+  agentLine: (a: { displayName: string; username: string | null; telegramId: string; status: string; phone: string | null }, callerId: string, live?: { customer: string; stage: CallStage }) =>
     `${a.displayName || '—'} (${a.username ? `@${a.username}, ` : ''}id ${a.telegramId}) · ${a.status}\n`
-    + `  phone ${a.phone ?? '—'} · ${callerId}${live ? ` · 📞 live call to ${live.target} (${live.stage})` : ''}`,
-  liveCallLabel: (agentTelegramId: string, target: string, route: RouteCode, stage: string) => `${agentTelegramId} → ${target} [${route}] · ${stage}`,
+    + `  phone ${a.phone ?? '—'} · ${callerId}${live ? ` · 📞 live call to ${live.customer} (${STAGE_NAME[live.stage]})` : ''}`,
+  liveCallLabel: (agentTelegramId: string, customer: string, route: RouteCode, stage: CallStage) => `${agentTelegramId} → ${customer} [${route}] · ${STAGE_NAME[stage]}`,
   liveCallsTitle: (count: number, labels: readonly string[]) => `Live calls (${count}):\n${labels.join('\n')}`,
   auditLine: (e: { createdAt: Date; actor: string; action: string; subject?: string | null; details?: string | null }) =>
     `${e.createdAt.toISOString().slice(0, 19).replace('T', ' ')} · ${e.actor} · ${e.action}${e.subject ? ` · ${e.subject}` : ''}${e.details ? ` · ${e.details.slice(0, 120)}` : ''}`,

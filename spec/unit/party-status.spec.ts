@@ -1,4 +1,5 @@
-import type { PartyView } from '../../call/call-types';
+import { LIVE_STAGES, type PartyView } from '../../call/call-types';
+import { T } from '../../telegram/texts';
 import type { CallUpdate } from '../../call/call-update';
 import { controlsOf } from '../../telegram/party-status';
 import { handsOff, renderStatus } from '../../telegram/status-renderer';
@@ -88,5 +89,12 @@ describe('the parties in a call\'s status message', () => {
   it('never says "target" to the user', () => {
     const update = connected([ann, { ...customer, status: 'held' }, { legId: 'p3', role: 'consulted', label: 'Bob', status: 'up' }]);
     expect(renderStatus(update, undefined, viewer(ANN)).text.toLowerCase()).not.toContain('target');
+  });
+});
+
+describe('a live call in the admin\'s lists', () => {
+  it.each(LIVE_STAGES.map((s) => [s]))('given the stage %s, then it is named without "target"', (stage) => {
+    expect(T.liveCallLabel('2001', '+1 202-555-0123', 'M', stage).toLowerCase()).not.toContain('target');
+    expect(T.agentLine({ displayName: 'Ann', username: null, telegramId: '2001', status: 'active', phone: null }, 'Caller ID: not set [M]', { customer: '+1 202-555-0123', stage }).toLowerCase()).not.toContain('target');
   });
 });

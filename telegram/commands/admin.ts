@@ -72,7 +72,7 @@ export async function onAgents(m: Incoming): Promise<void> {
   if (agents.length === 0) return void (await m.reply(T.noAgents));
   const lines = await Promise.all(agents.map(async (a) => {
     const live = await m.deps.desk.liveCallOfAgent(a.id);
-    return T.agentLine(a, callerIdLine(a.callerId ?? m.deps.config.defaultCallerId ?? null, a.route), live ? { target: formatForDisplay(live.context.target), stage: live.stage } : undefined);
+    return T.agentLine(a, callerIdLine(a.callerId ?? m.deps.config.defaultCallerId ?? null, a.route), live ? { customer: formatForDisplay(live.context.target), stage: live.stage } : undefined);
   }));
   await m.reply(lines.join('\n'));
 }
