@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import dotenv from 'dotenv';
 import { Bot } from 'node-telegram-bot-api';
-import { NEVER } from 'rxjs';
+import { NEVER, merge } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import type { ClusterSettings } from '../config/cluster-settings';
 import { type Config, ConfigError, loadConfig } from '../config/config';
@@ -18,6 +18,9 @@ import { CallBot } from '../telegram/bot';
 import { ChatLocks } from '../cluster/chat-locks';
 import { startClusterNode } from '../cluster/cluster-node';
 import { engineDesk } from '../engine/call-desk';
+import { CALL_PARTY_CORE, partyEngineOf } from '../engine/call-engine-parties';
+import { CallPartiesDesk } from '../engine/call-parties-desk';
+import { dialChecksOf } from '../engine/dial-checks';
 import { BotTokenRefused, checkBotApi } from '../telegram/bot-api-check';
 import { answerCommandLine } from './command-line';
 import { Operations, type OperationsSources } from '../ops/operations';
@@ -110,8 +113,13 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: 
   const verification = new CallerIdVerification({
     config, runner: verifier, pool: stores.callerIds, audit: stores.audit, logger, isTelephonyOnline: () => ari.isConnected(),
   });
+  const rules = createCallRules(config, stores);
   const engine = new CallEngine({
-    config, ari, ...stores, parties: stores.legs, ...ops.engineHooks(stores.calls), rules: createCallRules(config, stores), otherChannels: verifier, logger,
+    config, ari, ...stores, parties: stores.legs, ...ops.engineHooks(stores.calls), rules, otherChannels: verifier, logger,
+  });
+  const parties = new CallPartiesDesk({
+    engine: partyEngineOf(engine), core: CALL_PARTY_CORE, agents: stores.agents, calls: stores.calls, audit: stores.audit,
+    checks: dialChecksOf({ config, rules }), config,
   });
   const interrupted = await engine.start();
   void ari.start();
@@ -120,7 +128,12 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: 
   for (const call of interrupted) {
     if (call.telegramChatId && call.statusMessageId) void out.edit(call.telegramChatId, call.statusMessageId, T.interrupted, undefined, 'final');
   }
-  const callBot = new CallBot({ config, desk: engineDesk(engine), verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS }, bot);
+  const desk = engineDesk(engine);
+  // A number refused when brought into a call counts for the abuse alerts as a refused /call does.
+  const refusals = merge(desk.refusals, parties.refusals);
+  const callBot = new CallBot({
+    config, desk: { ...desk, refusals }, parties, verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
+  }, bot);
   shutdown.add('live calls and Telegram', async () => {
     logger.info('ending live calls', { liveCalls: engine.liveCalls().length });
     for (const call of engine.liveCalls()) engine.cancelCall(call.context.callId, 'system');

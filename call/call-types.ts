@@ -82,6 +82,8 @@ export interface PartyView {
   legId: LegId;
   role: LegRole;
   label: string;
+  /** For an agent's leg (the one who placed the call, or a colleague brought in): which agent, so a status message can tell "you" and name who took a transfer. */
+  agentId?: number;
   /** `held`: on hold (music) while the agent consults. */
   status: 'created' | 'dialing' | 'ringing' | 'up' | 'held' | 'ended';
   answeredAt?: number;

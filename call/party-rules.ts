@@ -45,6 +45,7 @@ export function partiesOf(state: CallState): PartyView[] {
     role: l.role,
     label: l.label,
     status: l.status,
+    ...(l.agentId !== undefined ? { agentId: l.agentId } : {}),
     ...(l.answeredAt !== undefined ? { answeredAt: l.answeredAt } : {}),
     ...(l.endedAt !== undefined ? { endedAt: l.endedAt } : {}),
   }]));

@@ -37,6 +37,10 @@ export class AgentStore {
     return this.agents.findOneBy({ telegramId });
   }
 
+  byId(id: number): Promise<Agent | null> {
+    return this.agents.findOneBy({ id });
+  }
+
   async activeAgentByTelegramId(telegramId: string): Promise<Agent | null> {
     return this.agents.findOneBy({ telegramId, status: 'active' });
   }

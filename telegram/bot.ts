@@ -4,25 +4,28 @@ import type { CallbackQuery, Message, Update } from 'node-telegram-bot-api/types
 import { AbuseAlerts } from './abuse-alerts';
 import { BackgroundJobs } from '../ops/background-jobs';
 import { botApiFailure } from './bot-api-check';
+import { AgentService } from '../agents/agent-service';
+import { CallerIdPool } from '../agents/caller-id-pool';
+import { CallViews } from './call-views';
+import { onPartyNumber } from './commands/parties';
+import { PendingInputs } from './pending-input';
 import * as admin from './commands/admin';
-import * as numbers from './commands/numbers';
-import { placeCall } from './commands/call';
-import { markRefusal, onDncDocument, onMarkDoNotCall } from './commands/dnc';
-import { onHistory } from './commands/history';
-import { onSuspend } from './commands/suspend';
-import { onCancelRoute, onConfirmRoute, onPickRoute, onRouteThenCall, onSelectRoute, onSettings } from './commands/route';
+import { onDncDocument } from './commands/dnc';
+import { runCallback, type Tap } from './callback-table';
 import { commandMenus, commandNamed } from './command-table';
-import type { BotDeps, Incoming } from './handler-context';
-import { type CallbackAction, decodeCallback } from './menus/callback-data';
+import type { BotDeps, BotWiring, Incoming } from './handler-context';
+import { decodeCallback } from './menus/callback-data';
 import { pollUpdates } from './polling';
-import { activeAgent, roleOf, type Role } from './roles';
-import { ALERT, DNC_TEXT, T } from './texts';
+import { mayUse, roleOf, type Role } from './roles';
+import { DNC_TEXT, PARTY, T } from './texts';
 import type { HttpListener } from '../ops/http-listener';
 import { startWebhookServer } from './webhook-server';
 
 
 /** Longer than any command needs; anything beyond is refused before it is parsed. */
 const MAX_COMMAND_TEXT = 512;
+/** Telegram shows at most this many characters in a callback query's alert. */
+const MAX_ALERT_TEXT = 200;
 const COMMAND = /^\/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+([\s\S]*))?$/;
 
 /**
@@ -40,7 +43,18 @@ export class CallBot {
   /** Long admin work (imports), run outside the chats' turns. */
   readonly jobs: BackgroundJobs;
 
-  constructor(private readonly deps: BotDeps, bot: Bot) {
+  private readonly deps: BotDeps;
+
+  constructor(wiring: BotWiring, bot: Bot) {
+    const { stores, desk, config } = wiring;
+    const deps: BotDeps = {
+      ...wiring,
+      accounts: new AgentService({ agents: stores.agents, callerIds: stores.callerIds, audit: stores.audit, desk, numbers: config }),
+      pool: new CallerIdPool({ callerIds: stores.callerIds, agents: stores.agents, audit: stores.audit, verification: wiring.verification }),
+      pending: new PendingInputs(),
+      views: new CallViews(),
+    };
+    this.deps = deps;
     this.bot = bot;
     this.alerts = new AbuseAlerts(deps);
     this.jobs = new BackgroundJobs(deps.logger);
@@ -165,13 +179,19 @@ export class CallBot {
     if (role.kind === 'admin' && replied?.from?.is_bot && replied.text && !text.startsWith('/')) {
       if (await admin.onApprovalReply({ ...base, args: text }, replied.text)) return;
     }
+    // A number asked for by 🔢 Type a number is the chat's next text; any command cancels it.
+    const isCommand = text.trim().startsWith('/');
+    if (isCommand) this.deps.pending.cancel(chatId);
+    const waiting = isCommand ? { kind: 'none' as const } : this.deps.pending.take(chatId);
+    if (waiting.kind === 'expired') return void (await reply(PARTY.inputExpired));
+    if (waiting.kind === 'number' && (role.kind === 'admin' || mayUse(role, 'agent'))) return onPartyNumber({ ...base, args: text.trim() }, waiting.pending);
     const match = text.trim().match(COMMAND);
     if (!match) return void (await reply(T.notText));
     const name = match[1]!.toLowerCase();
     const args = (match[2] ?? '').trim();
     const command = commandNamed(name);
     if (!command) return void (await reply(T.unknownCommand));
-    if (!allowed(role, command.who)) return void (await reply(deniedText(role)));
+    if (!mayUse(role, command.who)) return void (await reply(deniedText(role)));
     if (command.noArgs && args) return void (await reply(T.usage.noArgs(name)));
     await command.run({ ...base, args });
   }
@@ -187,71 +207,24 @@ export class CallBot {
     }
     const userId = String(query.from.id);
     const role = await roleOf(userId, this.deps.config.telegram.superAdminIds, this.deps.stores.agents);
-    const m: Incoming = {
+    let answered = false;
+    const tap: Tap = {
       deps: this.deps, chatId, from: query.from, userId, role, args: '', messageId: query.message?.message_id, receivedAt,
       reply: (text, markup) => out.send(chatId, text, markup),
+      alerts: this.alerts,
+      answer: async (alert) => {
+        if (answered) return;
+        answered = true;
+        // An alert holds at most 200 characters: a longer answer (a rule's refusal, say) is said in the chat.
+        if (alert !== undefined && alert.length > MAX_ALERT_TEXT) {
+          await out.answer(query.id);
+          await out.send(chatId, alert);
+          return;
+        }
+        await out.answer(query.id, alert, alert !== undefined);
+      },
     };
-    const refusal = await this.refuseCallback(m, action);
-    if (refusal) {
-      await out.answer(query.id, refusal, true);
-      return;
-    }
-    await out.answer(query.id);
-    if (action.kind === 'suspend') {
-      // Checked just above; gone only if another admin's tap suspended the agent in between.
-      const record = this.alerts.record(action.alertId);
-      await (record ? onSuspend(m, this.alerts, record) : m.reply(ALERT.staleAlert));
-      return;
-    }
-    await runCallback(m, action);
-  }
-
-  /** Checks who may press what; returns the alert text when they may not. A permitted hang-up is carried out here. */
-  private async refuseCallback(m: Incoming, action: CallbackAction): Promise<string | undefined> {
-    const agent = activeAgent(m.role);
-    switch (action.kind) {
-      case 'approve':
-      case 'deny':
-      case 'verifyNumber':
-      case 'callNumberAgain':
-        return m.role.kind === 'admin' ? undefined : T.notAllowed;
-      case 'dncMark':
-        return markRefusal(m, action.callId, agent?.id ?? null);
-      case 'suspend':
-        if (m.role.kind !== 'admin') return T.notAllowed;
-        return this.alerts.record(action.alertId) ? undefined : ALERT.staleAlert;
-      case 'hangup': {
-        // The engine decides who may end a call, and ends it when they may.
-        const answer = await this.deps.desk.cancelCallAs(action.callId, { agentId: agent?.id ?? null, isAdmin: m.role.kind === 'admin' });
-        if (answer === 'cancelled') return undefined;
-        return answer === 'not_yours' ? T.notYourCall : T.staleButton;
-      }
-      default:
-        return agent ? undefined : T.notAllowed;
-    }
-  }
-}
-
-async function runCallback(m: Incoming, action: CallbackAction): Promise<void> {
-  switch (action.kind) {
-    case 'menu':
-      if (action.menu === 'settings') return onSettings(m);
-      if (action.menu === 'history') return onHistory(m);
-      return onSelectRoute(m);
-    case 'pickRoute': return onPickRoute(m, action.route);
-    case 'confirmRoute': return onConfirmRoute(m, action.route);
-    case 'cancelRoute': return onCancelRoute(m);
-    case 'routeThenCall': return onRouteThenCall(m, action.route, action.number);
-    case 'call': return placeCall(m, action.number);
-    case 'hangup':
-      return; // ended while the button press was checked (refuseCallback)
-    case 'dncMark': return onMarkDoNotCall(m, action.callId);
-    case 'approve': return admin.onApprove(m, action.telegramId);
-    case 'deny': return admin.onDeny(m, action.telegramId);
-    case 'verifyNumber': return numbers.verifyNumber(m, action.number, action.route);
-    case 'callNumberAgain': return numbers.callNumberAgain(m, action.number, action.route);
-    case 'suspend':
-      return; // handled with the alert records (onCallbackQuery)
+    await runCallback(tap, action);
   }
 }
 
@@ -262,15 +235,9 @@ function partsOf(update: Update): { message?: Message; callbackQuery?: CallbackQ
   return {};
 }
 
-function allowed(role: Role, who: 'anyone' | 'agent' | 'admin'): boolean {
-  if (who === 'anyone') return true;
-  if (who === 'admin') return role.kind === 'admin';
-  return activeAgent(role) !== null;
-}
-
 function deniedText(role: Role): string {
   switch (role.kind) {
-    case 'unknown': return `${T.noAccess} Send /start to ask for access.`;
+    case 'unknown': return T.noAccessAskStart;
     case 'pending': return T.accessPending;
     case 'revoked': return T.noAccess;
     case 'suspended': return T.youAreSuspended;

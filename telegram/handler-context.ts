@@ -1,16 +1,34 @@
 import type { User } from 'node-telegram-bot-api/types';
+import type { AgentService } from '../agents/agent-service';
+import type { CallerIdPool } from '../agents/caller-id-pool';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { CallDesk } from '../engine/call-desk';
+import type { CallParties } from '../engine/call-parties';
 import type { CallerIdVerification } from '../verification/caller-id-verification';
 import type { Stores } from '../store';
+import type { CallViews } from './call-views';
+import type { PendingInputs } from './pending-input';
 import type { Role } from './roles';
 import type { TelegramOut } from './telegram-out';
+
+/** What the bot is built with (app/main.ts); the bot adds the services it builds from them (BotDeps). */
+export type BotWiring = Omit<BotDeps, 'accounts' | 'pool' | 'pending' | 'views'>;
 
 export interface BotDeps {
   config: Config;
   /** Calls: placing, listing and ending them. */
   desk: CallDesk;
+  /** Transfer, consultation and conference of connected calls; without it their buttons are not shown. */
+  parties?: CallParties;
+  /** Agents: access, authorization, revocation, suspension, their numbers and route, with the audit. */
+  accounts: AgentService;
+  /** The caller-ID pool: adding and removing numbers, with the audit. */
+  pool: CallerIdPool;
+  /** The numbers chats were asked to type (a transfer's or conference's party). */
+  pending: PendingInputs;
+  /** The newest state of the calls whose status this process shows. */
+  views: CallViews;
   /** Caller-ID verification calls. */
   verification: CallerIdVerification;
   stores: Stores;

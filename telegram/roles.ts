@@ -25,3 +25,10 @@ export function activeAgent(role: Role): Agent | null {
   if (role.kind === 'admin') return role.agent;
   return null;
 }
+
+/** Whether someone may use a command or button meant for `who`. */
+export function mayUse(role: Role, who: 'anyone' | 'agent' | 'admin'): boolean {
+  if (who === 'anyone') return true;
+  if (who === 'admin') return role.kind === 'admin';
+  return activeAgent(role) !== null;
+}

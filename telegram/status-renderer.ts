@@ -1,68 +1,50 @@
 import type { InlineKeyboardMarkup } from 'node-telegram-bot-api/types';
 import type { Observable } from 'rxjs';
-import { formatForDisplay } from '../phone/number-policy';
-import type { CallOutcome } from '../call/call-types';
 import type { CallUpdate } from '../call/call-update';
-import { endedCall, liveCall } from './menus/keyboards';
+import { endedCall, liveCall, noButtons } from './menus/keyboards';
+import { controlsOf, hasMoreThanTwoParties, isViewer, transferredTo } from './party-status';
 import type { TelegramOut } from './telegram-out';
-import { callerIdLine, routeTag, outcomeText } from './texts';
+import { PARTY, STATUS } from './texts';
 
-const OUTCOME_ICON: Partial<Record<CallOutcome, string>> = {
-  completed: '📴',
-  target_busy: '❌',
-  target_no_answer: '❌',
-  target_rejected: '❌',
-  target_invalid_number: '⚠️',
-  target_unreachable: '⚠️',
-  agent_busy: '❌',
-  agent_no_answer: '❌',
-  agent_unreachable: '⚠️',
-  agent_not_confirmed: '⚠️',
-  agent_hung_up: '📴',
-  cancelled: '⏹',
-  failed: '⚠️',
-  interrupted: '⚠️',
-};
+/** Whose chat a status message is in, and whether transfer and conference can be asked for there. */
+export interface StatusViewer {
+  agentId: number;
+  partyButtons: boolean;
+}
 
-/** The status message's text for one update: what is happening now, then who is being called. */
-export function renderStatus(update: CallUpdate, confirmDigit?: string): { text: string; markup: InlineKeyboardMarkup } {
+/**
+ * The status message's text for one update: what is happening now, who is being called, and, for
+ * a call of more than two parties, who is on the line, on hold or ringing. Seen by an agent the
+ * call was handed away from, it ends with whom it went to and has no buttons.
+ */
+export function renderStatus(update: CallUpdate, confirmDigit?: string, viewer?: StatusViewer): { text: string; markup: InlineKeyboardMarkup } {
   const { context } = update;
-  const target = `${formatForDisplay(context.target)} ${routeTag(context.route)}`;
-  let headline: string;
-  switch (update.stage) {
-    case 'requested':
-    case 'agent_dialing':
-      headline = `📞 Calling your phone ${formatForDisplay(context.agentPhone)}…`;
-      break;
-    case 'agent_ringing':
-      headline = `📞 Your phone ${formatForDisplay(context.agentPhone)} is ringing — answer it…`;
-      break;
-    case 'agent_answered':
-      headline = `✅ You answered — press ${confirmDigit ?? '1'} to confirm…`;
-      break;
-    case 'target_dialing':
-      headline = `✅ You answered — dialing ${target}…`;
-      break;
-    case 'target_ringing':
-      headline = '🔔 Ringing…';
-      break;
-    case 'connected':
-      headline = '🟢 Connected';
-      break;
-    case 'ended':
-      headline = `${OUTCOME_ICON[update.outcome ?? 'failed'] ?? '📴'} ${outcomeText(update.outcome ?? 'failed', { endedBy: update.endedBy, talkSeconds: update.talkSeconds, ...(update.failure ? { failure: update.failure } : {}) })}`;
-      break;
+  const lines = [STATUS.message(update, confirmDigit)];
+  if (viewer && hasMoreThanTwoParties(update)) {
+    lines.push(...(update.parties ?? []).map((p) => PARTY.line(p, isViewer(p, update, viewer.agentId))));
   }
-  const text = `${headline}\nTo: ${target}\n${callerIdLine(context.callerId, context.route)}`;
+  const transferred = viewer ? transferredTo(update, viewer.agentId) : undefined;
+  if (transferred) lines.push(PARTY.transferredTo(transferred.label));
+  const text = lines.join('\n');
+  if (transferred?.handedOff) return { text, markup: noButtons() };
   // Only someone who was talked to can ask not to be called again.
   const markable = update.outcome === 'completed';
-  return { text, markup: update.final ? endedCall(context.target, markable ? context.callId : undefined) : liveCall(context.callId) };
+  if (update.final) return { text, markup: endedCall(context.target, markable ? context.callId : undefined) };
+  const controls = viewer?.partyButtons && !transferred ? controlsOf(update) : 'none';
+  return { text, markup: liveCall(context.callId, controls) };
+}
+
+/** Whether this update hands the call to another agent: the message in this viewer's chat stops following it. */
+export function handsOff(update: CallUpdate, viewer: StatusViewer | undefined): boolean {
+  return viewer !== undefined && !update.final && update.ownerAgentId !== undefined && update.ownerAgentId !== viewer.agentId;
 }
 
 export interface StatusMessageOptions {
   /** At most one intermediate edit per this many ms (Telegram throttles edits of one message at about 1/s). */
   minEditIntervalMs: number;
   confirmDigit?: string;
+  /** The agent whose chat this is: it names "you" among the parties and stops following when the call is handed to someone else. */
+  viewer?: StatusViewer;
   /** Told the status message's id once Telegram has given it (the call's row keeps it). */
   onMessageId?: (messageId: number) => Promise<void> | void;
   now?: () => number;
@@ -94,6 +76,7 @@ export class CallStatusMessage {
   private finalAt = 0;
   private messageId?: number;
   private firstPending = true;
+  /** What the message shows now, text and buttons (a button can change while the text does not). */
   private shown?: string;
   private lastEditAt = -Infinity;
   private edit?: { cancel(): boolean };
@@ -110,8 +93,14 @@ export class CallStatusMessage {
 
   /** Sends the first message and follows the call's stream; resolves once the final state was delivered (or could not be). */
   follow(updates: Observable<CallUpdate>): Promise<FinalDelivery> {
-    this.sendFirst();
+    this.start();
     updates.subscribe({ next: (u) => this.offer(u) });
+    return this.done;
+  }
+
+  /** Sends the first message; the caller offers the updates. Resolves once the final state was delivered (or could not be). */
+  start(): Promise<FinalDelivery> {
+    this.sendFirst();
     return this.done;
   }
 
@@ -120,15 +109,22 @@ export class CallStatusMessage {
    * that message, and nothing new is sent unless Telegram says it is gone.
    */
   resume(messageId: number, updates: Observable<CallUpdate>): Promise<FinalDelivery> {
+    const done = this.resumeAt(messageId);
+    updates.subscribe({ next: (u) => this.offer(u) });
+    return done;
+  }
+
+  /** As resume, with the caller offering the updates. */
+  resumeAt(messageId: number): Promise<FinalDelivery> {
     this.messageId = messageId;
     this.firstPending = false;
-    updates.subscribe({ next: (u) => this.offer(u) });
     return this.done;
   }
 
   offer(update: CallUpdate): void {
     if (this.final) return;
-    if (update.final) {
+    // Handed to another agent: this message says to whom, and their own message follows the call from now on.
+    if (update.final || handsOff(update, this.options.viewer)) {
       this.final = update;
       this.finalAt = this.now();
       // A waiting intermediate edit is superseded; one already on the wire is waited for.
@@ -147,14 +143,14 @@ export class CallStatusMessage {
   }
 
   private render(update: CallUpdate) {
-    return renderStatus(update, this.options.confirmDigit);
+    return renderStatus(update, this.options.confirmDigit, this.options.viewer);
   }
 
   /** The live text, read when a request goes out; `sent` learns what it was. */
   private liveContent(sent: (text: string) => void) {
     return () => {
       const rendered = this.render(this.live);
-      sent(rendered.text);
+      sent(shownAs(rendered));
       return rendered;
     };
   }
@@ -189,7 +185,7 @@ export class CallStatusMessage {
       void this.deliverFinal(this.final).then((delivery) => this.resolveDone(delivery));
       return;
     }
-    if (this.messageId === undefined || this.render(this.live).text === this.shown) return;
+    if (this.messageId === undefined || shownAs(this.render(this.live)) === this.shown) return;
     let sentText: string | undefined;
     const edit = this.out.queueEdit(this.chatId, this.messageId, this.liveContent((t) => { sentText = t; }), {
       // A prompt is what the agent is waiting for, as much as a reply is.
@@ -220,4 +216,8 @@ export class CallStatusMessage {
     const sent = await this.out.queueSend(this.chatId, () => rendered, { priority: 'final', maxAttempts: FINAL_ATTEMPTS, since: this.finalAt }).done;
     return sent.ok ? 'sent' : 'lost';
   }
+}
+
+function shownAs(rendered: { text: string; markup: InlineKeyboardMarkup }): string {
+  return `${rendered.text}\n${JSON.stringify(rendered.markup)}`;
 }

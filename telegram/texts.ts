@@ -1,7 +1,9 @@
 /** Every user-facing string of the bot, in one place: the core and the engine return codes and facts. */
-import type { CallFailure, CallOutcome, LegName, RouteCode } from '../call/call-types';
-import type { NumberCheck, NumberRefusal } from '../phone/number-policy';
+import type { CallFailure, CallOutcome, CallStage, ConsultEnd, LegName, PartyView, RouteCode } from '../call/call-types';
+import { formatForDisplay, type NumberCheck, type NumberRefusal } from '../phone/number-policy';
+import type { CallUpdate } from '../call/call-update';
 import type { CallRefusal } from '../engine/call-engine';
+import type { PartyAnswer, PartyRefusal } from '../engine/call-parties';
 import { CALL_REQUEST_MAX_AGE_MS } from '../engine/call-intake';
 import type { RuleRefusal, RuleWait } from '../compliance/rules/call-rule';
 import type { DncEntry } from '../store/dnc-store';
@@ -222,6 +224,146 @@ export const COMMAND_TEXT = {
 const DNC_KIND: Record<DncEntry['kind'], string> = { admin: 'added by', import: 'imported by', agent: 'asked on a call, marked by' };
 
 /** The do-not-call list's replies. */
+/** The labels of inline buttons. */
+export const BUTTON = {
+  settings: '⚙️ Settings',
+  history: '📜 History',
+  selectRoute: 'Select Route 🌐',
+  mainRoute: '[Main Route] 🌍',
+  developmentRoute: '[Development Route] 🛠️',
+  confirmRoute: '✅ Yes, Switch Route',
+  cancel: '❌ Cancel',
+  hangup: '⏹ Hang up',
+  hangupCall: (label: string) => `⏹ ${label}`,
+  callAgain: '🔁 Call again',
+  approve: '✅ Approve',
+  deny: '❌ Deny',
+} as const;
+
+const OUTCOME_ICON: Partial<Record<CallOutcome, string>> = {
+  completed: '📴',
+  target_busy: '❌',
+  target_no_answer: '❌',
+  target_rejected: '❌',
+  target_invalid_number: '⚠️',
+  target_unreachable: '⚠️',
+  agent_busy: '❌',
+  agent_no_answer: '❌',
+  agent_unreachable: '⚠️',
+  agent_not_confirmed: '⚠️',
+  agent_hung_up: '📴',
+  cancelled: '⏹',
+  failed: '⚠️',
+  interrupted: '⚠️',
+};
+
+/** A live call's stage in the admin's lists (/agents, /calls). */
+const STAGE_NAME: Record<CallStage, string> = {
+  requested: 'requested',
+  agent_dialing: 'calling the agent',
+  agent_ringing: "agent's phone ringing",
+  agent_answered: 'agent answered',
+  target_dialing: 'dialing the customer',
+  target_ringing: "customer's phone ringing",
+  connected: 'connected',
+  ended: 'ended',
+};
+
+/** A call's status message, as its agent reads it. */
+export const STATUS = {
+  /** What is happening now, for the call's stage. */
+  headline: (update: CallUpdate, confirmDigit?: string): string => {
+    const { context } = update;
+    switch (update.stage) {
+      case 'requested':
+      case 'agent_dialing':
+        return `📞 Calling your phone ${formatForDisplay(context.agentPhone)}…`;
+      case 'agent_ringing':
+        return `📞 Your phone ${formatForDisplay(context.agentPhone)} is ringing — answer it…`;
+      case 'agent_answered':
+        return `✅ You answered — press ${confirmDigit ?? '1'} to confirm…`;
+      case 'target_dialing':
+        return `✅ You answered — dialing ${STATUS.customer(update)}…`;
+      case 'target_ringing':
+        return '🔔 Ringing…';
+      case 'connected':
+        return '🟢 Connected';
+      case 'ended': {
+        const outcome = update.outcome ?? 'failed';
+        return `${OUTCOME_ICON[outcome] ?? '📴'} ${outcomeText(outcome, { endedBy: update.endedBy, talkSeconds: update.talkSeconds, ...(update.failure ? { failure: update.failure } : {}) })}`;
+      }
+    }
+  },
+  /** The customer's number and the route it goes over. */
+  customer: (update: CallUpdate): string => `${formatForDisplay(update.context.target)} ${routeTag(update.context.route)}`,
+  /** The whole message: the headline, who is called, and the caller ID they see. */
+  message: (update: CallUpdate, confirmDigit?: string): string =>
+    `${STATUS.headline(update, confirmDigit)}\nTo: ${STATUS.customer(update)}\n${callerIdLine(update.context.callerId, update.context.route)}`,
+};
+
+const PARTY_STATUS: Record<PartyView['status'], string> = {
+  created: 'about to be called',
+  dialing: 'being called…',
+  ringing: 'ringing…',
+  up: 'on the line',
+  held: 'on hold',
+  ended: 'left',
+};
+
+const PARTY_REFUSAL: Record<PartyRefusal, string> = {
+  no_such_call: 'This call has ended.',
+  not_owner: 'Only the agent who has this call (or an admin) can do that.',
+  not_now: 'Not now: the call is not connected, or a transfer or consultation is already going on.',
+  agent_unavailable: 'That agent cannot take calls now (not active, not on this route, or without a phone).',
+  agent_busy: 'That agent is on another call.',
+  same_party: 'That party is already on this call.',
+};
+
+type PartyPurposeName = 'cold' | 'warm' | 'add';
+
+/** Transfer, consultation and conference, as the agent reads them. */
+export const PARTY = {
+  /** One party of a call in its status message. */
+  line: (party: PartyView, isYou: boolean): string => {
+    const who = isYou ? 'You' : `${party.role === 'customer' ? 'Customer ' : ''}${formatForDisplay(party.label)}`;
+    const what = party.role === 'consulted' && party.status !== 'ended' ? ' (consulted)' : '';
+    return `• ${who}${what}: ${PARTY_STATUS[party.status]}`;
+  },
+  transferredTo: (label: string) => `↪️ Transferred to ${label ? formatForDisplay(label) : 'another agent'}`,
+  transferButton: '↪️ Transfer',
+  addButton: '➕ Add',
+  coldButton: '❄️ Cold: hand over now',
+  warmButton: '🔥 Warm: talk to them first',
+  typeNumberButton: '🔢 Type a number',
+  completeButton: '✅ Complete',
+  backButton: '↩️ Back',
+  conferenceButton: '👥 Conference',
+  cancelButton: '❌ Cancel',
+  chooseMode: '↪️ Transfer the call:\nCold: the customer goes to the new party as soon as they answer.\nWarm: the customer waits on hold while you talk to them first.',
+  pickParty: (purpose: PartyPurposeName, anyAgent: boolean) => `${purpose === 'add' ? '➕ Who should join the call?' : `↪️ ${purpose === 'cold' ? 'Cold' : 'Warm'} transfer to whom?`}${anyAgent ? '' : '\nNo other agent on this route is free right now.'}`,
+  typeNumber: (purpose: PartyPurposeName) => `🔢 Send the number to ${purpose === 'add' ? 'add to the call' : 'transfer the call to'}, e.g. +12025550123. Any command cancels.`,
+  inputCancelled: 'Cancelled; nothing was dialed.',
+  inputExpired: 'That number came too late for the transfer, so I did not dial it. Use the buttons under the call again.',
+  started: (purpose: PartyPurposeName, label: string) => ({
+    cold: `↪️ Transferring the customer to ${formatForDisplay(label)}…`,
+    warm: `📞 Calling ${formatForDisplay(label)}; the customer is on hold.`,
+    add: `➕ Calling ${formatForDisplay(label)} into the call…`,
+  })[purpose],
+  consultEnded: (how: ConsultEnd) => ({
+    complete: '✅ Transfer completed: the customer is with your colleague now.',
+    back: '↩️ Back with the customer.',
+    conference: '👥 Conference: all three of you are on the line.',
+  })[how],
+  /** Why a transfer, consultation or conference request was not taken; a number is refused as /call refuses it. */
+  refusal: (answer: Extract<PartyAnswer, { ok: false }> | { ok: false; refusal: PartyRefusal }): string => {
+    const { refusal } = answer;
+    if (refusal in PARTY_REFUSAL) return `❌ ${PARTY_REFUSAL[refusal as PartyRefusal]}`;
+    const facts = answer as Extract<PartyAnswer, { ok: false }>;
+    return callRefusalText(refusal as CallRefusal, facts.number, facts.rule);
+  },
+  refusalOf: (refusal: PartyRefusal) => `❌ ${PARTY_REFUSAL[refusal]}`,
+};
+
 export const DNC_TEXT = {
   usage: 'Usage: /dnc add <number> [reason] · /dnc remove <number> · /dnc check <number> · /dnc export. Send a .csv or .txt file, one number per line, to import numbers.',
   added: (number: string) => `🚫 ${number} is on the do-not-call list now.`,
@@ -253,6 +395,8 @@ export const DNC_TEXT = {
   callNotEnded: 'That call has not ended yet.',
 } as const;
 
+const NO_ACCESS = 'You have no access to this bot. Ask an admin if you think this is a mistake.';
+
 export const T = {
   privateOnly: 'This bot works in private chats only. Message me directly.',
   unknownCommand: 'I do not know that command. Send /help to see what I can do.',
@@ -263,7 +407,7 @@ export const T = {
   adminGreeting: (name: string) => `Hi ${name}! You are a super admin. /help lists the admin commands.`,
   accessRequested: 'Your access request went to the admins. You will get a message here once it is approved.',
   accessPending: 'Your access request is still pending. An admin will approve it soon.',
-  noAccess: 'You have no access to this bot. Ask an admin if you think this is a mistake.',
+  noAccess: NO_ACCESS,
   /** Told to someone without access on /start: /authorize takes this id, and they cannot see it in Telegram's apps. */
   withTelegramId: (text: string, id: string) => `${text}\n\nYour Telegram user id is ${id}; an admin needs it to give you access.`,
   accessRequestForAdmin: (name: string, username: string | null, id: string) =>
@@ -299,7 +443,7 @@ export const T = {
 
   historyEmpty: 'No calls yet.',
   historyTitle: 'Your last calls:',
-  historyInProgress: 'in progress',
+  callInProgress: 'in progress',
   /** A party of a call of more than two, under the call's /history line; `talk`: how long they were on it, absent while they still are. */
   historyParty: {
     transferred: (label: string, talk?: string) => `↪️ transferred to ${label}${talk ? ` (${talk})` : ''}`,
@@ -335,6 +479,18 @@ export const T = {
   approvalNotPending: (id: string, status: string) =>
     `⚠️ Nobody was authorized: the access request of ${id} is no longer pending (status: ${status}). If you mean to let them in, send /authorize ${id} <phone>.`,
   noAgents: 'No agents yet.',
+  /** The names of the fields a number refusal is about ("❌ Phone: …"). */
+  fieldName: { phone: 'Phone', callerId: 'Caller ID', number: 'Number' },
+  phonePlaceholder: '+12025550123',
+  noAccessAskStart: `${NO_ACCESS} Send /start to ask for access.`,
+  /** One agent in /agents: who, their status, phone and caller ID, and their live call if any. */
+  agentLine: (a: { displayName: string; username: string | null; telegramId: string; status: string; phone: string | null }, callerId: string, live?: { customer: string; stage: CallStage }) =>
+    `${a.displayName || '—'} (${a.username ? `@${a.username}, ` : ''}id ${a.telegramId}) · ${a.status}\n`
+    + `  phone ${a.phone ?? '—'} · ${callerId}${live ? ` · 📞 live call to ${live.customer} (${STAGE_NAME[live.stage]})` : ''}`,
+  liveCallLabel: (agentTelegramId: string, customer: string, route: RouteCode, stage: CallStage) => `${agentTelegramId} → ${customer} [${route}] · ${STAGE_NAME[stage]}`,
+  liveCallsTitle: (count: number, labels: readonly string[]) => `Live calls (${count}):\n${labels.join('\n')}`,
+  auditLine: (e: { createdAt: Date; actor: string; action: string; subject?: string | null; details?: string | null }) =>
+    `${e.createdAt.toISOString().slice(0, 19).replace('T', ' ')} · ${e.actor} · ${e.action}${e.subject ? ` · ${e.subject}` : ''}${e.details ? ` · ${e.details.slice(0, 120)}` : ''}`,
   noLiveCalls: 'No live calls.',
   auditEmpty: 'The audit log is empty.',
   interrupted: '⚠️ Interrupted: the service restarted during this call.',
@@ -428,6 +584,8 @@ function alertMeasure(a: AbuseAlert): string {
 
 /** What super admins read of abuse alerts and of the suspensions they lead to. */
 export const ALERT = {
+  /** What led to a suspension, in the audit log. */
+  auditReason: (kind: AlertKind, count: number) => `alert ${kind} (count=${count})`,
   suspendButton: '⛔ Suspend agent',
   /** One message per storm, edited as it goes on; `suspended` once an admin acted on it. */
   message: (a: AbuseAlert, agent: { name: string; username: string | null }, suspended?: { by: string; at: number }) => [

@@ -9,7 +9,8 @@ import { type Logger, silentLogger } from '../../config/logger';
 import { openDatabase } from '../../store/data-source';
 import { AriAdapter, type AriAdapterOptions } from '../../ari/ari-adapter';
 import { CallEngine } from '../../engine/call-engine';
-import { engineDesk } from '../../engine/call-desk';
+import { type CallDesk, engineDesk } from '../../engine/call-desk';
+import type { CallParties } from '../../engine/call-parties';
 import { CallerIdVerification } from '../../verification/caller-id-verification';
 import { VerificationRunner } from '../../verification/verification-runner';
 import type { CodeGenerator } from '../../verification/verification-code';
@@ -50,6 +51,10 @@ export interface BotHarnessOptions {
   verificationCode?: CodeGenerator;
   /** Wraps each chat's turn, as cluster mode's chat locks do. */
   inChatTurn?: BotDeps['inChatTurn'];
+  /** Transfer and conference requests (a spec's stand-in until the engine's own is wired). */
+  parties?: CallParties;
+  /** Wraps the desk the bot talks to (a spec adds updates to a call's stream). */
+  wrapDesk?: (desk: CallDesk) => CallDesk;
 }
 
 export type { BotMessage, TranscriptListener } from './bot-message-history';
@@ -123,8 +128,8 @@ export class BotHarness {
     const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot));
     const out = new TelegramOut(bot.api, logger);
     const callBot = new CallBot({
-      config, desk: engineDesk(engine), verification, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000,
-      ...(opts.inChatTurn ? { inChatTurn: opts.inChatTurn } : {}),
+      config, desk: opts.wrapDesk ? opts.wrapDesk(engineDesk(engine)) : engineDesk(engine), verification, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000,
+      ...(opts.inChatTurn ? { inChatTurn: opts.inChatTurn } : {}), ...(opts.parties ? { parties: opts.parties } : {}),
     }, bot);
     const harness = new BotHarness(server, sim, config, stores, engine, verification, verifier, callBot, ari, dataSource, proxy, out, files);
     try {

@@ -47,7 +47,11 @@ function showLiveStatus(m: Incoming, result: Extract<PlaceCallResult, { ok: true
   const { deps } = m;
   // The handler does not wait: the chat's next update (a tap on Hang up) must not queue behind the call.
   showCallStatus(
-    { out: deps.out, logger: deps.logger, statusEditIntervalMs: deps.statusEditIntervalMs, ...(deps.config.agentConfirmDigit ? { confirmDigit: deps.config.agentConfirmDigit } : {}) },
+    {
+      out: deps.out, logger: deps.logger, statusEditIntervalMs: deps.statusEditIntervalMs, ...(deps.config.agentConfirmDigit ? { confirmDigit: deps.config.agentConfirmDigit } : {}),
+      partyButtons: deps.parties !== undefined, views: deps.views,
+      chatOfAgent: async (agentId) => (await deps.stores.agents.byId(agentId))?.telegramId,
+    },
     { chatId: m.chatId, context: result.context, stage: 'requested' }, result.updates,
     (chatId, messageId) => deps.desk.attachStatusMessage(result.callId, chatId, messageId),
   );

@@ -36,7 +36,7 @@ export async function onDnc(m: Incoming): Promise<void> {
   if (words.length === 0 || (action !== 'add' && action !== 'remove' && action !== 'check')) return void (await m.reply(T.usage.dnc));
   // A number may be typed with spaces, "(202) 555-0123": after add, the reason is whatever follows it.
   const { number, rest } = action === 'add' ? numberThenReason(m, words) : { number: listable(m, words.join(' ')), rest: [] };
-  if (!number.ok) return void (await m.reply(T.fieldRefused('Number', numberRefusalText(number))));
+  if (!number.ok) return void (await m.reply(T.fieldRefused(T.fieldName.number, numberRefusalText(number))));
   const shown = formatForDisplay(number.e164);
   const { dnc } = m.deps.stores;
   if (action === 'check') {

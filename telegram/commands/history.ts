@@ -19,7 +19,7 @@ export function historyLines(calls: readonly Call[], legsByCall: ReadonlyMap<str
   return calls.flatMap((c) => {
     const when = c.requestedAt.toISOString().slice(0, 16).replace('T', ' ');
     const target = c.target ? formatForDisplay(c.target) : c.targetInput;
-    const outcome = c.outcome ? outcomeName(c.outcome) : T.historyInProgress;
+    const outcome = c.outcome ? outcomeName(c.outcome) : T.callInProgress;
     const talk = c.connectedAt && c.endedAt ? ` · ${formatDuration((c.endedAt.getTime() - c.connectedAt.getTime()) / 1000)}` : '';
     return [`${when} UTC · ${target} ${routeTag(c.route)} · ${outcome}${talk}`, ...partyLines(legsByCall.get(c.id) ?? [], c.endedAt).map((line) => `   ${line}`)];
   });

@@ -12,7 +12,7 @@ export async function onNumbers(m: Incoming): Promise<void> {
   if (!numberInput || rest.length > 0 || !['add', 'remove', 'verify'].includes(sub)) return void (await m.reply(T.usage.numbers));
   if (sub === 'add' && !routeInput) return void (await m.reply(T.usage.numbers));
   const number = poolNumber(m, numberInput);
-  if (!number.ok) return void (await m.reply(T.fieldRefused('Number', number.reason)));
+  if (!number.ok) return void (await m.reply(T.fieldRefused(T.fieldName.number, number.reason)));
   const route = routeInput === undefined ? undefined : parseRoute(routeInput);
   if (route === null) return void (await m.reply(POOL.invalidRoute));
   if (sub === 'add') return addNumber(m, number.e164, route!);
@@ -52,23 +52,15 @@ async function listNumbers(m: Incoming): Promise<void> {
 }
 
 async function addNumber(m: Incoming, number: string, route: RouteCode): Promise<void> {
-  const { entry, isNew } = await m.deps.stores.callerIds.add(number, route, m.userId);
+  const { entry, isNew } = await m.deps.pool.add(m.userId, number, route);
   if (!isNew) return void (await m.reply(POOL.alreadyInPool(number, route, entry.status === 'verified')));
-  await m.deps.stores.audit.record({ actor: m.userId, action: 'caller_id_add', subject: number, details: `route ${route}` });
   await m.reply(POOL.added(number, route));
 }
 
 /** Out of the pool at once: the call rule reads the pool on every request, and a verification in progress ends. */
 async function removeNumber(m: Incoming, number: string, route: RouteCode | undefined): Promise<void> {
-  const removed = await m.deps.stores.callerIds.remove(number, route);
-  if (removed.length === 0) return void (await m.reply(POOL.notInPool(number)));
-  const routes = removed.map((e) => e.route);
-  for (const r of routes) m.deps.verification.forget(number, r);
-  const agents = (await m.deps.stores.agents.list()).filter((a) => a.status === 'active' && a.callerId === number).map((a) => a.telegramId);
-  await m.deps.stores.audit.record({
-    actor: m.userId, action: 'caller_id_remove', subject: number,
-    details: `route ${routes.join(',')}${agents.length > 0 ? `, caller ID of agents ${agents.join(',')}` : ''}`,
-  });
+  const { routes, agents } = await m.deps.pool.remove(m.userId, number, route);
+  if (routes.length === 0) return void (await m.reply(POOL.notInPool(number)));
   await m.reply(POOL.removed(number, routes, agents));
 }
 

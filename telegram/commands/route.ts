@@ -59,10 +59,9 @@ function withAgent(role: Role, agent: Agent): Role {
 async function switchRoute(m: Incoming, route: RouteCode): Promise<Agent | null | undefined> {
   const agent = activeAgent(m.role);
   if (!agent) return void (await m.reply(T.notAllowed));
-  const updated = await m.deps.stores.agents.setRoute(agent.telegramId, route);
+  const updated = await m.deps.accounts.setRoute(agent, route);
   // Revoked or suspended since this update was read: nothing changed.
   if (!updated) return void (await m.reply(T.notAllowed));
-  await m.deps.stores.audit.record({ actor: m.userId, action: 'route_changed', subject: m.userId, details: `${agent.route ?? '–'} -> ${route}` });
   await m.reply(T.routeChanged(route));
   return updated;
 }

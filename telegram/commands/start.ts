@@ -26,10 +26,9 @@ export async function onStart(m: Incoming): Promise<void> {
       return;
     case 'unknown': {
       const name = displayName(m.from);
-      const { isNew } = await deps.stores.agents.requestAccess({ telegramId: m.userId, username: m.from.username ?? null, displayName: name });
+      const { isNew } = await deps.accounts.requestAccess({ telegramId: m.userId, username: m.from.username ?? null, displayName: name });
       await m.reply(T.withTelegramId(isNew ? T.accessRequested : T.accessPending, m.userId));
       if (!isNew) return;
-      await deps.stores.audit.record({ actor: m.userId, action: 'access_requested', subject: m.userId, details: name });
       for (const adminId of deps.config.telegram.superAdminIds) {
         await deps.out.send(adminId, T.accessRequestForAdmin(name, m.from.username ?? null, m.userId), accessRequest(m.userId));
       }

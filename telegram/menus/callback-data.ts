@@ -2,7 +2,10 @@
  * Callback data of every inline button: short (Telegram allows 64 bytes), typed, and validated on
  * the way back in. Anything that does not decode is forged or stale and does nothing.
  */
-import type { RouteCode } from '../../call/call-types';
+import type { ConsultEnd, RouteCode } from '../../call/call-types';
+
+/** What a party is picked for: a cold or warm transfer, or to be added to the call. */
+export type PartyPurpose = 'cold' | 'warm' | 'add';
 
 export type CallbackAction =
   | { kind: 'menu'; menu: 'settings' | 'route' | 'history' }
@@ -19,14 +22,30 @@ export type CallbackAction =
   /** Caller-ID pool: verify a number with a new code, or call it again with the code in force. */
   | { kind: 'verifyNumber'; route: RouteCode; number: string }
   | { kind: 'callNumberAgain'; route: RouteCode; number: string }
-
-  | { kind: 'suspend'; alertId: string };
+  | { kind: 'suspend'; alertId: string }
+  /** Under a connected call: ↪️ Transfer (then Cold or Warm) and ➕ Add (then an agent or a number). */
+  | { kind: 'transferMenu'; callId: string }
+  | { kind: 'transferMode'; callId: string; mode: 'cold' | 'warm' }
+  | { kind: 'addMenu'; callId: string }
+  | { kind: 'pickAgent'; callId: string; purpose: PartyPurpose; agentId: number }
+  /** "🔢 Type a number": the chat's next text is the number. */
+  | { kind: 'typeNumber'; callId: string; purpose: PartyPurpose }
+  /** During a consultation: ✅ Complete, ↩️ Back, 👥 Conference. */
+  | { kind: 'consultEnd'; callId: string; how: ConsultEnd }
+  /** Cancels the number the chat was asked to type. */
+  | { kind: 'cancelInput' };
 
 const ROUTE = '([MD])';
 const E164 = '(\\+[1-9]\\d{6,14})';
 const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 const USER_ID = '([1-9]\\d{0,19})';
 const ALERT_ID = '([0-9a-f]{16})';
+const AGENT_ID = '([1-9]\\d{0,9})';
+
+const PURPOSE_CODE: Record<PartyPurpose, string> = { cold: 'c', warm: 'w', add: 'a' };
+const PURPOSE_OF: Record<string, PartyPurpose> = { c: 'cold', w: 'warm', a: 'add' };
+const END_CODE: Record<ConsultEnd, string> = { complete: 'k', back: 'b', conference: 'f' };
+const END_OF: Record<string, ConsultEnd> = { k: 'complete', b: 'back', f: 'conference' };
 
 const DECODERS: ReadonlyArray<[RegExp, (m: RegExpMatchArray) => CallbackAction]> = [
   [/^mn:(settings|route|history)$/, (m) => ({ kind: 'menu', menu: m[1] as 'settings' | 'route' | 'history' })],
@@ -42,6 +61,13 @@ const DECODERS: ReadonlyArray<[RegExp, (m: RegExpMatchArray) => CallbackAction]>
   [new RegExp(`^nv:${ROUTE}:${E164}$`), (m) => ({ kind: 'verifyNumber', route: m[1] as RouteCode, number: m[2]! })],
   [new RegExp(`^na:${ROUTE}:${E164}$`), (m) => ({ kind: 'callNumberAgain', route: m[1] as RouteCode, number: m[2]! })],
   [new RegExp(`^sa:${ALERT_ID}$`), (m) => ({ kind: 'suspend', alertId: m[1]! })],
+  [new RegExp(`^tr:${UUID}$`), (m) => ({ kind: 'transferMenu', callId: m[1]! })],
+  [new RegExp(`^tm:([cw]):${UUID}$`), (m) => ({ kind: 'transferMode', mode: m[1] === 'c' ? 'cold' : 'warm', callId: m[2]! })],
+  [new RegExp(`^ad:${UUID}$`), (m) => ({ kind: 'addMenu', callId: m[1]! })],
+  [new RegExp(`^pa:([cwa]):${UUID}:${AGENT_ID}$`), (m) => ({ kind: 'pickAgent', purpose: PURPOSE_OF[m[1]!]!, callId: m[2]!, agentId: Number(m[3]) })],
+  [new RegExp(`^pn:([cwa]):${UUID}$`), (m) => ({ kind: 'typeNumber', purpose: PURPOSE_OF[m[1]!]!, callId: m[2]! })],
+  [new RegExp(`^ce:([kbf]):${UUID}$`), (m) => ({ kind: 'consultEnd', how: END_OF[m[1]!]!, callId: m[2]! })],
+  [/^ic$/, () => ({ kind: 'cancelInput' })],
 ];
 
 export function encodeCallback(action: CallbackAction): string {
@@ -59,6 +85,13 @@ export function encodeCallback(action: CallbackAction): string {
     case 'verifyNumber': return `nv:${action.route}:${action.number}`;
     case 'callNumberAgain': return `na:${action.route}:${action.number}`;
     case 'suspend': return `sa:${action.alertId}`;
+    case 'transferMenu': return `tr:${action.callId}`;
+    case 'transferMode': return `tm:${action.mode === 'cold' ? 'c' : 'w'}:${action.callId}`;
+    case 'addMenu': return `ad:${action.callId}`;
+    case 'pickAgent': return `pa:${PURPOSE_CODE[action.purpose]}:${action.callId}:${action.agentId}`;
+    case 'typeNumber': return `pn:${PURPOSE_CODE[action.purpose]}:${action.callId}`;
+    case 'consultEnd': return `ce:${END_CODE[action.how]}:${action.callId}`;
+    case 'cancelInput': return 'ic';
   }
 }
 

@@ -1,0 +1,100 @@
+import { LIVE_STAGES, type PartyView } from '../../call/call-types';
+import { T } from '../../telegram/texts';
+import type { CallUpdate } from '../../call/call-update';
+import { controlsOf } from '../../telegram/party-status';
+import { handsOff, renderStatus } from '../../telegram/status-renderer';
+
+const ANN = 7;
+const BOB = 8;
+const context = {
+  callId: '0f0e0d0c-0b0a-4908-8706-050403020100', agentId: ANN, agentTelegramId: '2001', agentPhone: '+15551230001',
+  target: '+12025550123', route: 'M' as const, callerId: '+15551234567',
+};
+const ann: PartyView = { legId: 'agent', role: 'agent', label: 'Ann', agentId: ANN, status: 'up' };
+const customer: PartyView = { legId: 'target', role: 'customer', label: '+12025550123', status: 'up' };
+
+function connected(parties: PartyView[], extra: Partial<CallUpdate> = {}): CallUpdate {
+  return { context, stage: 'connected', at: 0, final: false, parties, ...extra };
+}
+
+const viewer = (agentId: number) => ({ agentId, partyButtons: true });
+const labels = (update: CallUpdate, agentId = ANN) => renderStatus(update, undefined, viewer(agentId)).markup.inline_keyboard.flat().map((b) => b.text);
+
+describe('the parties in a call\'s status message', () => {
+  it('given a plain call of an agent and a customer, then no party lines are added and the owner gets Transfer and Add', () => {
+    const update = connected([ann, customer]);
+    const { text } = renderStatus(update, undefined, viewer(ANN));
+    expect(text).toBe('🟢 Connected\nTo: +1 202-555-0123 [M]\nCaller ID: +15551234567 [M]');
+    expect(labels(update)).toEqual(['⏹ Hang up', '↪️ Transfer', '➕ Add']);
+  });
+
+  it('given no parties port wired, then only Hang up is shown', () => {
+    expect(renderStatus(connected([ann, customer]), undefined, { agentId: ANN, partyButtons: false }).markup.inline_keyboard.flat().map((b) => b.text)).toEqual(['⏹ Hang up']);
+  });
+
+  it('given a warm transfer with the colleague ringing, then the customer is on hold, the colleague ringing, and only Back is offered', () => {
+    const update = connected([ann, { ...customer, status: 'held' }, { legId: 'p3', role: 'consulted', label: 'Bob', agentId: BOB, status: 'ringing' }]);
+    const { text } = renderStatus(update, undefined, viewer(ANN));
+    expect(text.split('\n').slice(3)).toEqual(['• You: on the line', '• Customer +1 202-555-0123: on hold', '• Bob (consulted): ringing…']);
+    expect(labels(update)).toEqual(['⏹ Hang up', '↩️ Back']);
+  });
+
+  it('given the consulted colleague answered, then Complete, Back and Conference are offered', () => {
+    const update = connected([ann, { ...customer, status: 'held' }, { legId: 'p3', role: 'consulted', label: 'Bob', agentId: BOB, status: 'up' }]);
+    expect(controlsOf(update)).toBe('consulting');
+    expect(labels(update)).toEqual(['⏹ Hang up', '✅ Complete', '↩️ Back', '👥 Conference']);
+  });
+
+  it('given a conference of three, then everyone is on the line and the owner may transfer or add again', () => {
+    const update = connected([ann, customer, { legId: 'p3', role: 'conferenced', label: '+12025550199', status: 'up' }]);
+    expect(renderStatus(update, undefined, viewer(ANN)).text).toContain('• +1 202-555-0199: on the line');
+    expect(labels(update)).toEqual(['⏹ Hang up', '↪️ Transfer', '➕ Add']);
+  });
+
+  it('given a party being dialed for a cold transfer, then no transfer or add is offered until it answers or fails', () => {
+    expect(controlsOf(connected([ann, customer, { legId: 'p3', role: 'conferenced', label: 'Bob', agentId: BOB, status: 'dialing' }]))).toBe('none');
+  });
+
+  it('given the call was handed to another agent, then the first agent\'s message ends with "transferred to" them and has no buttons', () => {
+    const update = connected([{ ...ann, status: 'ended' }, customer, { legId: 'p3', role: 'agent', label: 'Bob', agentId: BOB, status: 'up' }], { ownerAgentId: BOB });
+    expect(handsOff(update, viewer(ANN))).toBe(true);
+    const { text, markup } = renderStatus(update, undefined, viewer(ANN));
+    expect(text.split('\n').at(-1)).toBe('↪️ Transferred to Bob');
+    expect(markup.inline_keyboard).toEqual([]);
+  });
+
+  it('given the same update seen by the agent who took it, then they are "you", the owner, with the buttons', () => {
+    const update = connected([{ ...ann, status: 'ended' }, customer, { legId: 'p3', role: 'agent', label: 'Bob', agentId: BOB, status: 'up' }], { ownerAgentId: BOB });
+    expect(handsOff(update, viewer(BOB))).toBe(false);
+    const { text } = renderStatus(update, undefined, viewer(BOB));
+    expect(text).toContain('• You: on the line');
+    expect(text).toContain('• Ann: left');
+    expect(text).not.toContain('Transferred');
+    expect(labels(update, BOB)).toEqual(['⏹ Hang up', '↪️ Transfer', '➕ Add']);
+  });
+
+  it('given a cold transfer to a number, then the agent who left reads "transferred to" the number and can still hang up', () => {
+    const update = connected([{ ...ann, status: 'ended' }, customer, { legId: 'p3', role: 'conferenced', label: '+12025550199', status: 'up' }]);
+    const { text } = renderStatus(update, undefined, viewer(ANN));
+    expect(text.split('\n').at(-1)).toBe('↪️ Transferred to +1 202-555-0199');
+    expect(labels(update)).toEqual(['⏹ Hang up']);
+  });
+
+  it('given the final update of a handed-over call without an owner in it, then the new owner\'s message ends normally', () => {
+    const final: CallUpdate = { context, stage: 'ended', at: 0, final: true, outcome: 'completed', endedBy: 'target', talkSeconds: 12 };
+    expect(handsOff(final, viewer(BOB))).toBe(false);
+    expect(renderStatus(final, undefined, viewer(BOB)).text).toMatch(/^📴 Call ended/);
+  });
+
+  it('never says "target" to the user', () => {
+    const update = connected([ann, { ...customer, status: 'held' }, { legId: 'p3', role: 'consulted', label: 'Bob', status: 'up' }]);
+    expect(renderStatus(update, undefined, viewer(ANN)).text.toLowerCase()).not.toContain('target');
+  });
+});
+
+describe('a live call in the admin\'s lists', () => {
+  it.each(LIVE_STAGES.map((s) => [s]))('given the stage %s, then it is named without "target"', (stage) => {
+    expect(T.liveCallLabel('2001', '+1 202-555-0123', 'M', stage).toLowerCase()).not.toContain('target');
+    expect(T.agentLine({ displayName: 'Ann', username: null, telegramId: '2001', status: 'active', phone: null }, 'Caller ID: not set [M]', { customer: '+1 202-555-0123', stage }).toLowerCase()).not.toContain('target');
+  });
+});

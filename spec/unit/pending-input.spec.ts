@@ -1,0 +1,40 @@
+import { PendingInputs } from '../../telegram/pending-input';
+
+describe('the number a chat was asked to type', () => {
+  const callId = '0f0e0d0c-0b0a-4908-8706-050403020100';
+  let now: number;
+  let pending: PendingInputs;
+
+  beforeEach(() => {
+    now = 1_000;
+    pending = new PendingInputs(60_000, () => now);
+  });
+
+  it('given a chat asked for a number, then its next text is that number, once', () => {
+    pending.expect(7, callId, 'warm');
+    expect(pending.take(7)).toEqual({ kind: 'number', pending: { callId, purpose: 'warm', expiresAt: 61_000 } });
+    expect(pending.take(7)).toEqual({ kind: 'none' });
+  });
+
+  it('given the time is up, then the text came too late, once, and is then an ordinary text', () => {
+    pending.expect(7, callId, 'add');
+    now = 61_000;
+    expect(pending.take(7)).toEqual({ kind: 'expired' });
+    expect(pending.take(7)).toEqual({ kind: 'none' });
+  });
+
+  it('given a cancel, then nothing is waited for; a second cancel says there was nothing', () => {
+    pending.expect(7, callId, 'cold');
+    expect(pending.cancel(7)).toBe(true);
+    expect(pending.cancel(7)).toBe(false);
+    expect(pending.take(7)).toEqual({ kind: 'none' });
+  });
+
+  it('given two chats, then each waits for its own number, and a newer ask replaces an older one', () => {
+    pending.expect(7, callId, 'cold');
+    pending.expect(8, callId, 'add');
+    pending.expect(7, callId, 'warm');
+    expect(pending.take(8)).toMatchObject({ kind: 'number', pending: { purpose: 'add' } });
+    expect(pending.take(7)).toMatchObject({ kind: 'number', pending: { purpose: 'warm' } });
+  });
+});
