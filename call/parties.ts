@@ -124,7 +124,8 @@ function askForParty(state: CallState, party: PartyPlan, role: LegRole, ringback
   // The first two legs' rows, so the record has every party from the first step on.
   if (state.legs.length === 2) for (const first of state.legs) effects.push({ type: 'PersistLeg', legId: first.id, patch: legRecord(first) });
   effects.push(
-    { type: 'CreateLeg', leg: id, channelId: added.channelId, endpoint: party.endpoint, appArgs: `${id},${callId}`, callerId: party.callerId },
+    // The call's own verified caller ID, as the customer's leg had: a party never sees the customer's number as the caller.
+    { type: 'CreateLeg', leg: id, channelId: added.channelId, endpoint: party.endpoint, appArgs: `${id},${callId}`, callerId: state.plan.callerId ?? party.callerId },
     { type: 'StartRingback', channelId: ringbackTo, playbackId },
     { type: 'StartTimer', timer: `party_ring:${id}`, ms: party.ringTimeoutS * 1000 + TIMER_GRACE_MS },
     { type: 'PersistLeg', legId: id, patch: legRecord(added) },

@@ -83,6 +83,11 @@ describe('a call of more than two parties', () => {
       expect(last.at(-1)).toMatchObject({ type: 'PublishUpdate', stage: 'connected' });
     });
 
+    it('given a party planned with another caller ID, then the leg still carries the call\'s own', () => {
+      const { last } = run([...connected, ev.cold({ ...outside, callerId: '+12025550123' })]);
+      expect(last).toContainEqual(expect.objectContaining({ type: 'CreateLeg', leg: 'p3', callerId: '+15550001111' }));
+    });
+
     it('given the party\'s channel enters Stasis, then it joins the main bridge and is dialed with the agent as caller', () => {
       const { last } = run([...connected, ev.cold(), ev.stasis('p3')]);
       expect(last).toEqual([

@@ -30,6 +30,7 @@ describe('configuration', () => {
       agentRingTimeoutS: 30,
       targetRingTimeoutS: 45,
       maxConcurrentCalls: 50,
+      holdMusicClass: 'default',
       log: { level: 'info', format: 'json' },
     });
     expect(config.defaultCallerId).toBeUndefined();
@@ -64,6 +65,7 @@ describe('configuration', () => {
     ['AGENT_CONFIRM_DIGIT', '12'],
     ['METRICS_PORT', '70000'],
     ['METRICS_HOST', 'two words'],
+    ['HOLD_MUSIC_CLASS', 'jazz;rm'],
   ])('given %s=%p, then the problem names that variable', (name, value) => {
     const problems = problemsOf({ ...minimal, [name]: value });
     expect(problems).toHaveLength(1);

@@ -102,6 +102,8 @@ interface HangupPlan {
   /** ChannelHangupRequest to publish; omitted when the channel is torn down without one. */
   request?: { cause: number; soft?: true };
   destroyCause: number;
+  /** The far end hung up (a BYE): in a native_rtp bridge Asterisk's request then names no cause (consult-then-complete.json). */
+  farEnd?: true;
   /** Final Dial status, only for an originated leg that never answered. */
   dialStatus?: string;
 }
@@ -327,6 +329,15 @@ export class AriCore {
     this.controllable(id);
   }
 
+  /** POST/DELETE /channels/{id}/moh and /hold: 204, and no event reaches the app (hold-and-moh.json). */
+  channelMoh(id: string): void {
+    this.controllable(id);
+  }
+
+  channelHold(id: string): void {
+    this.controllable(id);
+  }
+
   // ---- playbacks -------------------------------------------------------------------------
 
   /** POST /channels/{id}/play[/{playbackId}]: 201 with the playback still `queued`. */
@@ -428,7 +439,7 @@ export class AriCore {
     const members = this.stasisChannels(channelIds);
     if (members.some((ch) => ch.bridge !== bridge)) throw new AriError(422, 'Channel not in this bridge');
     return this.runOnEach(members, (ch) => {
-      if (!ch.gone && ch.bridge === bridge) this.leaveBridge(ch, bridge, true);
+      if (!ch.gone && ch.bridge === bridge) this.leaveBridge(ch, bridge, true, true);
     });
   }
 
@@ -443,7 +454,7 @@ export class AriCore {
     const ch = this.channelsById.get(channelId);
     if (ch === undefined) throw new Error(`farEndHangup: no channel ${channelId}`);
     if (!ch.dialling) throw new Error(`farEndHangup: channel ${channelId} was never dialled, so it has no far end`);
-    this.tearDown(ch, { request: { cause }, destroyCause: cause, ...this.finalDialStatus(ch, cause) });
+    this.tearDown(ch, { request: { cause }, destroyCause: cause, farEnd: true, ...this.finalDialStatus(ch, cause) });
   }
 
   farEndDtmf(channelId: string, digit: string): void {
@@ -519,8 +530,9 @@ export class AriCore {
     for (const handle of ch.timers) this.timers.cancel(handle);
     ch.timers.clear();
     if (plan.request !== undefined) {
+      const causeless = plan.farEnd === true && ch.bridge?.technology === 'native_rtp';
       this.sink(ch.app, {
-        cause: plan.request.cause,
+        ...(causeless ? {} : { cause: plan.request.cause }),
         ...(plan.request.soft ? { soft: true } : {}),
         type: 'ChannelHangupRequest',
         timestamp: asteriskTime(),
@@ -617,11 +629,12 @@ export class AriCore {
       this.enterStasis(ch);
     } else {
       this.cancel(ch, ch.dialTimer);
-      // The callee's connected-line identity reaches its bridge peers (empty: the provider sends none).
-      if (bridge !== undefined) for (const peer of bridge.channels.values()) if (peer !== ch) this.updateConnected(peer, NO_CALLER);
+      // The callee's connected-line identity reaches its bridge peer (empty: the provider sends none);
+      // a bridge of more than two passes no connected line on (conference-three.json).
+      if (bridge !== undefined && bridge.channels.size === 2) for (const peer of bridge.channels.values()) if (peer !== ch) this.updateConnected(peer, NO_CALLER);
     }
     if (outcome.hangupAfterMs !== undefined) {
-      this.after(ch, outcome.hangupAfterMs, () => this.tearDown(ch, { request: { cause: CAUSE.NORMAL_CLEARING }, destroyCause: CAUSE.NORMAL_CLEARING }));
+      this.after(ch, outcome.hangupAfterMs, () => this.tearDown(ch, { request: { cause: CAUSE.NORMAL_CLEARING }, destroyCause: CAUSE.NORMAL_CLEARING, farEnd: true }));
     }
     const dtmf = outcome.dtmf;
     if (dtmf !== undefined) this.after(ch, dtmf.afterMs, () => this.farEndDtmf(ch.id, dtmf.digit));
@@ -635,7 +648,8 @@ export class AriCore {
 
   private enterBridge(ch: SimChannel, bridge: SimBridge): void {
     if (ch.bridge === bridge) return;
-    if (ch.bridge !== undefined) this.leaveBridge(ch, ch.bridge, true);
+    // Moved from another bridge (addChannel departs the current one first): as a removeChannel.
+    if (ch.bridge !== undefined) this.leaveBridge(ch, ch.bridge, true, true);
     ch.inDialBridge = false;
     bridge.channels.set(ch.id, ch);
     ch.bridge = bridge;
@@ -643,10 +657,19 @@ export class AriCore {
       bridge.apps.add(ch.app);
       this.appsByName.get(ch.app)?.bridgeIds.add(bridge.id);
     }
-    bridge.retune();
+    bridge.subscriptions.set(ch.app, (bridge.subscriptions.get(ch.app) ?? 0) + 1);
     this.emitBridgeMove('ChannelEnteredBridge', ch, bridge);
-    if (bridge.channels.size >= 2) {
-      this.refreshPeerVars(bridge);
+    bridge.retune();
+    const peer = Array.from(bridge.channels.values()).find((p) => p !== ch);
+    if (bridge.channels.size === 2 && ch.state === 'Up' && peer?.state === 'Up') {
+      // Two answered parties joined: the peer variables go round three times, and between them each
+      // takes the other's identity as connected line, the one already there first (consult-then-complete.json).
+      this.refreshPeerVars(bridge, 2);
+      this.updateConnected(peer, ch.caller);
+      this.refreshPeerVars(bridge, 1);
+      this.updateConnected(ch, peer.caller);
+    } else if (bridge.channels.size >= 2) {
+      this.refreshPeerVars(bridge, peerRefreshes(bridge));
       // A leg that has not answered takes its bridge peer's identity as connected line.
       if (ch.state !== 'Up') {
         for (const peer of bridge.channels.values()) {
@@ -659,26 +682,42 @@ export class AriCore {
     }
   }
 
-  private leaveBridge(ch: SimChannel, bridge: SimBridge, refreshPeers: boolean): void {
-    for (const name of ['BRIDGEPEER', 'BRIDGEPVTCALLID']) if (ch.vars.has(name)) this.setVar(ch, name, '');
+  private leaveBridge(ch: SimChannel, bridge: SimBridge, refreshPeers: boolean, unsubscribes = false): void {
+    // Only a value that is set is cleared: a channel moved on from a bridge where it was alone says nothing.
+    for (const name of ['BRIDGEPEER', 'BRIDGEPVTCALLID']) if (ch.vars.get(name)) this.setVar(ch, name, '');
     bridge.channels.delete(ch.id);
     ch.bridge = undefined;
-    bridge.retune();
     this.emitBridgeMove('ChannelLeftBridge', ch, bridge);
-    if (refreshPeers && bridge.channels.size >= 2) this.refreshPeerVars(bridge);
+    bridge.retune();
+    if (unsubscribes) {
+      const left = (bridge.subscriptions.get(ch.app) ?? 1) - 1;
+      bridge.subscriptions.set(ch.app, left);
+      if (left <= 0) {
+        bridge.subscriptions.delete(ch.app);
+        bridge.apps.delete(ch.app);
+        this.appsByName.get(ch.app)?.bridgeIds.delete(bridge.id);
+      }
+    }
+    if (refreshPeers && bridge.channels.size >= 2) this.refreshPeerVars(bridge, peerRefreshes(bridge));
   }
 
   /** set_bridge_peer_vars(): two parties see each other's name and Call-ID; more see a name list. */
-  private refreshPeerVars(bridge: SimBridge): void {
-    const members = Array.from(bridge.channels.values());
-    for (const ch of members) {
-      const others = members.filter((o) => o !== ch);
-      const only = others.length === 1 ? others[0] : undefined;
-      if (only !== undefined) {
-        this.setVar(ch, 'BRIDGEPEER', only.name);
-        this.setVar(ch, 'BRIDGEPVTCALLID', only.sipCallId);
-      } else {
-        this.setVar(ch, 'BRIDGEPEER', others.map((o) => o.name).join(','));
+  private refreshPeerVars(bridge: SimBridge, times = 1): void {
+    const joined = Array.from(bridge.channels.values());
+    // The list names the newest member first, then the others in the order they joined (conference-three.json).
+    const members = joined.length > 2 ? [joined[joined.length - 1]!, ...joined.slice(0, -1)] : joined;
+    for (let i = 0; i < times; i += 1) {
+      for (const ch of members) {
+        const others = members.filter((o) => o !== ch);
+        const only = others.length === 1 ? others[0] : undefined;
+        if (only !== undefined) {
+          this.setVar(ch, 'BRIDGEPEER', only.name);
+          this.setVar(ch, 'BRIDGEPVTCALLID', only.sipCallId);
+        } else {
+          this.setVar(ch, 'BRIDGEPEER', others.map((o) => o.name).join(','));
+          // A Call-ID names one peer: with more, a set one is cleared (conference-three.json).
+          if (ch.vars.get('BRIDGEPVTCALLID')) this.setVar(ch, 'BRIDGEPVTCALLID', '');
+        }
       }
     }
   }
@@ -870,4 +909,15 @@ function splitEndpoint(endpoint: string): EndpointParts | undefined {
   const resource = endpoint.slice(slash + 1);
   const at = resource.lastIndexOf('@');
   return { tech, resource, peer: at >= 0 ? resource.slice(at + 1) : resource };
+}
+
+/**
+ * How many times Asterisk sets the peer variables as a bridge's membership changes: two parties
+ * both up get them from the join and from each smart-bridge change that follows (3 in
+ * consult-then-back.json and conference-three.json); otherwise once, and a leg still to be
+ * dialed or answered gets the rest from its dial and its answer.
+ */
+function peerRefreshes(bridge: SimBridge): number {
+  const members = Array.from(bridge.channels.values());
+  return members.length === 2 && members.every((m) => m.state === 'Up') ? 3 : 1;
 }

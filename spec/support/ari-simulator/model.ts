@@ -87,7 +87,7 @@ export interface ChannelVarsetEvent extends EventTail { variable: string; value:
 export interface StasisStartEvent extends EventTail { type: 'StasisStart'; timestamp: string; args: string[]; channel: AriChannel }
 export interface StasisEndEvent extends EventTail { type: 'StasisEnd'; timestamp: string; channel: AriChannel }
 export interface ChannelDialplanEvent extends EventTail { type: 'ChannelDialplan'; timestamp: string; dialplan_app: string; dialplan_app_data: string; channel: AriChannel }
-export interface ChannelHangupRequestEvent extends EventTail { cause: number; soft?: boolean; type: 'ChannelHangupRequest'; timestamp: string; channel: AriChannel }
+export interface ChannelHangupRequestEvent extends EventTail { cause?: number; soft?: boolean; type: 'ChannelHangupRequest'; timestamp: string; channel: AriChannel }
 export interface ChannelDestroyedEvent extends EventTail { type: 'ChannelDestroyed'; timestamp: string; cause: number; cause_txt: string; channel: AriChannel }
 export interface ChannelEnteredBridgeEvent extends EventTail { type: 'ChannelEnteredBridge'; timestamp: string; bridge: AriBridge; channel: AriChannel }
 export interface ChannelLeftBridgeEvent extends EventTail { type: 'ChannelLeftBridge'; timestamp: string; bridge: AriBridge; channel: AriChannel }
@@ -211,10 +211,16 @@ export class SimChannel {
 }
 
 export class SimBridge {
-  /** Insertion-ordered ids, as Asterisk lists them. */
+  /** In join order (the peer variables follow it); snapshots list them sorted (toJson). */
   readonly channels = new Map<string, SimChannel>();
   /** Applications that see this bridge's events (those whose channels entered it). */
   readonly apps = new Set<string>();
+  /**
+   * Per application, the channels whose entering subscribed it and that have not left by a
+   * removeChannel or a move (those unsubscribe; a hang-up leaves its subscription behind, so the
+   * app still hears BridgeDestroyed: consult-then-back.json).
+   */
+  readonly subscriptions = new Map<string, number>();
   technology: string;
   /** The music on hold class playing to the bridge, if any. */
   holdMusic: string | undefined;
@@ -228,9 +234,16 @@ export class SimBridge {
     this.technology = bridgeType === 'holding' ? 'holding_bridge' : 'simple_bridge';
   }
 
-  /** The smart bridge picks simple_bridge for two parties and softmix beyond. */
+  /**
+   * The smart bridge picks softmix beyond two parties, native_rtp for two that are both up when
+   * it reconfigures (a party joining or leaving), else simple_bridge. It reconfigures after the
+   * join or leave is announced, so that event shows the technology before it (conference-three.json).
+   */
   retune(): void {
-    if (this.bridgeType === 'mixing') this.technology = this.channels.size > 2 ? 'softmix' : 'simple_bridge';
+    if (this.bridgeType !== 'mixing') return;
+    const members = Array.from(this.channels.values());
+    if (members.length > 2) this.technology = 'softmix';
+    else this.technology = members.length === 2 && members.every((m) => m.state === 'Up') ? 'native_rtp' : 'simple_bridge';
   }
 
   toJson(): AriBridge {
@@ -241,9 +254,11 @@ export class SimBridge {
       bridge_class: 'stasis',
       creator: 'Stasis',
       name: this.name,
-      channels: Array.from(this.channels.keys()),
+      // A bridge snapshot keeps its channel ids in a one-bucket sorted container (stasis_bridges.c): in id order.
+      channels: Array.from(this.channels.keys()).sort(),
       creationtime: this.creationtime,
-      video_mode: this.bridgeType === 'mixing' ? 'talker' : 'none',
+      // 18.9 reports talker for holding bridges too (consult-then-back.json).
+      video_mode: 'talker',
     };
   }
 }
