@@ -215,7 +215,7 @@ describe('bot: transfer and conference from the status message', () => {
     // Bob asks: the request names him.
     await bob.tap(PARTY.addButton);
     await bob.waitFor(/Who should join/, 8000);
-    expect(parties.asked.filter((a) => a.op === 'candidates').at(-1)).toEqual({ op: 'candidates', callId, by: { agentId: bobId, isAdmin: false } });
+    expect(parties.asked.filter((a) => a.op === 'candidates').at(-1)).toEqual({ op: 'candidates', callId, by: { agentId: bobId, isAdmin: false, telegramId: '2002' } });
   }, 30000);
 
   it('given the call has ended, when its Transfer button is tapped, then the tap is answered that the call has ended', async () => {
