@@ -2,6 +2,7 @@ import { Subject, type Subscription } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import { AriAdapter } from '../../ari/ari-adapter';
 import type { CallEvent } from '../../call/call-machine';
+import { partyRingbackId } from '../../call/call-ids';
 import type { PartyPlan } from '../../call/call-types';
 import type { CallUpdate } from '../../call/call-update';
 import { loadConfig } from '../../config/config';
@@ -107,7 +108,7 @@ describe(`a call in consultation whose owner dies, on ${kind}`, () => {
   const send = (owner: ServerOwner, callId: string, event: Untimed<PartyEvent>) =>
     expect(owner.engine!.sendPartyEvent(callId, { ...event, at: Date.now() } as PartyEvent)).toBe(true);
 
-  async function consultingCall(): Promise<string> {
+  async function connectedCall(): Promise<string> {
     first.start();
     await waitFor(() => first.isConnected(), { what: 'the first owner connected to the server' });
     const placed = await desk.placeCall({ agentTelegramId: '2001', targetInput: CUSTOMER });
@@ -115,8 +116,14 @@ describe(`a call in consultation whose owner dies, on ${kind}`, () => {
     wake.next('a1');
     const { callId } = placed;
     await waitFor(async () => (await stores.calls.byId(callId))?.stage === 'connected', { what: 'the call connected' });
-    const { agent, customer, p3, main, consult } = ids(callId);
+    const { agent, customer, main } = ids(callId);
     await waitFor(() => members(main) === [agent, customer].sort().join(), { what: 'agent and customer bridged' });
+    return callId;
+  }
+
+  async function consultingCall(): Promise<string> {
+    const callId = await connectedCall();
+    const { agent, customer, p3, main, consult } = ids(callId);
     send(first, callId, { type: 'TransferRequested', mode: 'warm', party: colleague(), by: '2001' });
     await waitFor(() => upInAsterisk(p3) && members(consult) === [agent, p3].sort().join() && members(main) === customer, { what: 'the agent consulting, the customer on hold' });
     await waitFor(async () => (await stores.legs.legsOf([callId])).get(callId)?.find((l) => l.legId === 'p3')?.answeredAt != null, { what: 'the consulted leg recorded answered' });
@@ -176,5 +183,25 @@ describe(`a call in consultation whose owner dies, on ${kind}`, () => {
     const ends = updates.filter((u) => u.update.context.callId === callId && u.update.stage === 'ended');
     expect(ends.map((u) => u.owner)).toEqual(['second']);
     expect(first.engine?.callState(callId)?.stage).toBe('connected');
+  });
+
+  it('given the owner killed while a cold transfer to a number rings, then the successor carries it on: when the number answers, the agent leaves, the customer\'s ringback stops, and the customer talks with the number', async () => {
+    // Answered a while after the kill: by the successor's event socket, or read back on its take-over if that comes later.
+    sim.setFarEnd((endpoint) => (endpoint.includes(COLLEAGUE) ? { kind: 'answer', ringMs: 4000 } : undefined));
+    const callId = await connectedCall();
+    const { agent, customer, p3, main } = ids(callId);
+    send(first, callId, { type: 'TransferRequested', mode: 'cold', party: colleague(), by: '2001' });
+    await waitFor(() => sim.channels().some((c) => c.id === p3 && c.state === 'Ringing') && members(main) === [agent, customer, p3].sort().join(), { what: 'the number ringing' });
+    await waitFor(async () => (await stores.legs.legsOf([callId])).get(callId)?.some((l) => l.legId === 'p3') ?? false, { what: 'the added leg recorded' });
+
+    const successor = await firstKilledAndSecondTakesOver(callId);
+    await waitFor(() => gone(agent) && members(main) === [customer, p3].sort().join() && upInAsterisk(p3), { what: 'customer and number bridged, agent gone' });
+    expect(successor.engine!.callState(callId)).toMatchObject({ operation: { kind: 'none' }, owner: { agentId: expect.any(Number), legId: null } });
+    expect(sim.requests().some((r) => r.method === 'DELETE' && r.path === `/ari/playbacks/${partyRingbackId(callId, 'p3')}`)).toBe(true);
+
+    sim.farEndHangup(p3);
+    await waitFor(() => sim.channels().length === 0 && sim.bridges().length === 0, { what: 'no channel or bridge left' });
+    await waitFor(async () => (await stores.calls.byId(callId))?.stage === 'ended', { what: 'the call row ended' });
+    expect(updates.filter((u) => u.update.context.callId === callId && u.update.stage === 'ended').map((u) => u.owner)).toEqual(['second']);
   });
 });
