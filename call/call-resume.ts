@@ -23,10 +23,11 @@
  *                                                                agent left is a cold transfer, any other an
  *                                                                adding); its ringback still plays and its ring
  *                                                                timer runs on
- *   no consult bridge, a consulted leg neither answered nor      the consultation cannot go on without its
- *   ended                                                        bridge: that party is hung up
- *   no consult bridge, a consulted leg up                        the consultation ended: completed (an agent's
- *                                                                leg, the first agent gone) or a conference
+ *   a consulted leg neither answered nor ended, not the one      its consultation cannot go on without its
+ *   the consult bridge is about                                  bridge: that party is hung up
+ *   a consulted leg up, not the one the consult bridge is about  its consultation ended (a row keeps the role a
+ *                                                                leg was asked in): completed (an agent's leg,
+ *                                                                the first agent gone) or a conference
  *   the owner                                                    the first agent's leg that is up, else the last
  *                                                                agent who answered (with no leg), else the
  *                                                                Call row's agent
@@ -214,9 +215,10 @@ function multiLegState(
     }
   }
   for (const l of state.legs) {
-    if (l.role !== 'consulted' || consultBridge || l.status === 'ended') continue;
+    const consulting = state.operation.kind === 'consult' && state.operation.legId === l.id;
+    if (l.role !== 'consulted' || consulting || l.status === 'ended') continue;
     if (l.status === 'up') {
-      // The consultation ended, completed (the agent left) or as a conference: the role its end gave.
+      // An earlier consultation ended, completed (the agent left) or as a conference: the role its end gave.
       const completed = findLeg(state, 'agent')?.status === 'ended' && l.agentId !== undefined;
       state = withLeg(state, l.id, { role: completed ? 'agent' : 'conferenced' });
       continue;

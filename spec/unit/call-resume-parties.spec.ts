@@ -110,6 +110,29 @@ describe('a call taken over in the middle of a consultation', () => {
   });
 });
 
+describe('a call taken over after a consultation completed to a colleague, who now consults another', () => {
+  const p4 = `${plan.callId}-p4`;
+  const legs = [
+    { ...agentRow, endedAt: 15_000 }, customerRow, colleague({ answeredAt: 12_000 }),
+    { legId: 'p4', role: 'consulted', label: '+12025550177', number: '+12025550177', requestedAt: 16_000, answeredAt: 17_000 } as RecordedLeg,
+  ];
+  const view: AsteriskView = {
+    channels: { [ids.agentChannelId]: null, [ids.targetChannelId]: up, [p3]: up, [p4]: up },
+    bridges: { [ids.bridgeId]: { members: [ids.targetChannelId] }, [ids.consultBridgeId]: { members: [p3, p4] } },
+  };
+
+  it('given everyone there, then the colleague owns the call and consults the last consulted party, with their own role an agent\'s', () => {
+    const { state, effects } = resumeCall(plan, { ...recorded(), legs }, view, NOW);
+    expect(effects).toEqual([]);
+    expect(state.operation).toEqual({ kind: 'consult', legId: 'p4', by: 'system' });
+    expect(state.owner).toEqual({ agentId: 2, legId: 'p3' });
+    expect(state.legs.map((l) => [l.id, l.role, l.status])).toEqual([
+      ['agent', 'agent', 'ended'], ['target', 'customer', 'held'], ['p3', 'agent', 'up'], ['p4', 'consulted', 'up'],
+    ]);
+    expect(state.nextLeg).toBe(5);
+  });
+});
+
 describe('a call taken over while a cold transfer rings', () => {
   const inMain = [ids.agentChannelId, ids.targetChannelId, p3];
 
