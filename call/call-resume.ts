@@ -90,7 +90,7 @@ export function idsToResume(plan: CallPlan, recorded: RecordedCall): { channelId
   if (!gainedParties(recorded)) return idsToRead(recordedState(plan, recorded, new Set()));
   // Every leg the rows know of, ended or not (a row may lag behind Asterisk), and both bridges.
   const ids = initialCallState(plan, recorded.requestedAt).ids;
-  const legIds = new Set<LegId>(['agent', 'target', ...recorded.legs!.map((l) => l.legId)]);
+  const legIds = new Set<LegId>(['agent', 'target', ...recorded.legs.map((l) => l.legId)]);
   return {
     channelIds: [...legIds].map((id) => channelIdOfLeg(plan.callId, id)),
     bridgeIds: [ids.bridgeId, ids.consultBridgeId],
