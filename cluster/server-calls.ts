@@ -3,12 +3,18 @@ import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { AriPort } from '../ari/ari-port';
 import { type CallPlan, initialCallState, transition } from '../call/call-machine';
-import { type RecordedCall, idsToResume, resumeCall } from '../call/call-resume';
+import { type AskedAs, type RecordedCall, type RecordedLeg, idsToResume, resumeCall } from '../call/call-resume';
+import type { LegId } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
 import type { CallEngine, LiveCallView } from '../engine/call-engine';
 import { callPlanOf } from '../engine/call-intake';
 import { readAsterisk } from '../engine/read-asterisk';
+import type { CallLegStore } from '../store/call-leg-store';
+import type { CallLeg } from '../entities';
 import type { ServerCallRow } from './cluster-call-store';
+
+/** What a new owner reads of the calls it takes over beyond their rows: their legs, and how each added one was asked for. */
+export type PartyRows = Pick<CallLegStore, 'legsOf' | 'askedAs'>;
 
 /** A claimed request older than this is ended instead of started: an agent should not be rung for a request long past. */
 export const STALE_REQUEST_MS = 15_000;
@@ -20,6 +26,8 @@ export interface ServerCallsDeps {
   ari: AriPort;
   config: Pick<Config, 'agentRingTimeoutS' | 'targetRingTimeoutS' | 'agentConfirmDigit' | 'agentConfirmTimeoutS'>;
   logger: Logger;
+  /** The legs' rows and steps of the calls taken over; without it, a call is resumed as one of two parties. */
+  partyRows?: PartyRows;
   /** Told of every call this owner starts, takes over or ends unrun, with its stream (to show its status). */
   onRun(row: ServerCallRow, updates: Observable<CallUpdate>): void;
   now?: () => number;
@@ -87,9 +95,14 @@ export class ServerCalls {
   async takeOver(rows: readonly ServerCallRow[]): Promise<void> {
     const { engine, ari, logger, serverId } = this.deps;
     const fresh = rows.filter((row): row is ServerCallRow & { stage: RecordedCall['stage'] } => row.stage !== 'ended' && !engine.liveCall(row.id));
+    // Every leg and bridge of a call that gained parties is taken over, so its legs' rows are read first.
+    const ids = fresh.map((row) => row.id);
+    const [legs, asked] = this.deps.partyRows && ids.length > 0
+      ? await Promise.all([this.deps.partyRows.legsOf(ids), this.deps.partyRows.askedAs(ids)])
+      : [new Map<string, CallLeg[]>(), new Map<string, Map<LegId, AskedAs>>()];
     await Promise.all(fresh.map(async (row) => {
       const { context, plan } = this.callOf(row);
-      const recorded = recordedOf(row);
+      const recorded = recordedOf(row, legs.get(row.id) ?? [], asked.get(row.id));
       const view = await readAsterisk(ari, idsToResume(plan, recorded));
       const resumed = resumeCall(plan, recorded, view, this.now());
       const adopted = engine.adopt(context, resumed);
@@ -114,11 +127,26 @@ export class ServerCalls {
   }
 }
 
-function recordedOf(row: ServerCallRow & { stage: RecordedCall['stage'] }): RecordedCall {
+function recordedOf(row: ServerCallRow & { stage: RecordedCall['stage'] }, legs: readonly CallLeg[], asked: ReadonlyMap<LegId, AskedAs> | undefined): RecordedCall {
   const recorded: RecordedCall = { stage: row.stage, requestedAt: row.requestedAt.getTime() };
   if (row.agentRingingAt) recorded.agentRingingAt = row.agentRingingAt.getTime();
   if (row.agentAnsweredAt) recorded.agentAnsweredAt = row.agentAnsweredAt.getTime();
   if (row.targetRingingAt) recorded.targetRingingAt = row.targetRingingAt.getTime();
   if (row.connectedAt) recorded.connectedAt = row.connectedAt.getTime();
+  if (legs.length > 0) recorded.legs = legs.map((l) => recordedLegOf(l, asked?.get(l.legId)));
   return recorded;
+}
+
+function recordedLegOf(row: CallLeg, askedAs: AskedAs | undefined): RecordedLeg {
+  return {
+    legId: row.legId,
+    ...(row.role !== null ? { role: row.role } : {}),
+    ...(row.label !== null ? { label: row.label } : {}),
+    ...(row.agentId !== null ? { agentId: row.agentId } : {}),
+    ...(row.number !== null ? { number: row.number } : {}),
+    ...(row.requestedAt !== null ? { requestedAt: row.requestedAt.getTime() } : {}),
+    ...(row.answeredAt !== null ? { answeredAt: row.answeredAt.getTime() } : {}),
+    ...(row.endedAt !== null ? { endedAt: row.endedAt.getTime() } : {}),
+    ...(askedAs !== undefined ? { askedAs } : {}),
+  };
 }

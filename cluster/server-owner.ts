@@ -14,7 +14,7 @@ import { CallEngine } from '../engine/call-engine';
 import type { AgentDirectory, AuditTrail, CallRecords } from '../engine/call-engine-ports';
 import type { CallSetupObserver } from '../engine/call-setup-observer';
 import { FencedAri } from './fenced-ari';
-import { ServerCalls } from './server-calls';
+import { type PartyRows, ServerCalls } from './server-calls';
 
 /** How often the owner looks for work even without a notification (one may be missed while reconnecting). */
 const POLL_MS = 1000;
@@ -43,8 +43,8 @@ export interface ServerOwnerDeps {
   };
   leases: Pick<LeaseStore, 'acquire' | 'renew' | 'release'>;
   clusterCalls: ClusterCallStore;
-  /** The record of calls' legs and multi-party steps. */
-  parties?: PartyRecords;
+  /** The record of calls' legs and multi-party steps: written by the engine, read for the calls taken over. */
+  parties?: PartyRecords & PartyRows;
   agents: AgentDirectory;
   audit: AuditTrail;
   logger: Logger;
@@ -182,6 +182,7 @@ export class ServerOwner {
     });
     const calls: ServerCalls = new ServerCalls({
       serverId: server.id, engine, ari, config: this.deps.config, logger, ...(this.deps.now ? { now: this.deps.now } : {}),
+      ...(this.deps.parties ? { partyRows: this.deps.parties } : {}),
       onRun: (row, updates) => this.deps.follow(row, updates, (chatId, messageId) => engine.attachStatusMessage(row.id, chatId, messageId)),
     });
     const owned: Ownership = { fence, ari: raw, engine, calls, subscriptions: [], poll: setInterval(() => this.serve(owned), POLL_MS), downHandled: false };

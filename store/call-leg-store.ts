@@ -1,7 +1,8 @@
 import { type DataSource, In, Repository } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
-import { CallLeg } from '../entities';
+import { AuditEvent, CallLeg } from '../entities';
 import type { LegId, LegRecordPatch, PartyStep } from '../call/call-types';
+import type { AskedAs } from '../call/call-resume';
 import type { AuditEntry } from './audit-log';
 import { runWrite } from './sqlite-connection';
 
@@ -54,6 +55,28 @@ export class CallLegStore {
     return byCall;
   }
 
+  /**
+   * How each added leg of these calls was asked for, from the steps that asked for it (a cold or
+   * warm transfer, or an added party): what a call taken over mid-operation cannot tell from its
+   * legs alone (a number ringing for a cold transfer and one being added have the same role).
+   */
+  async askedAs(callIds: readonly string[]): Promise<Map<string, Map<LegId, AskedAs>>> {
+    const byCall = new Map<string, Map<LegId, AskedAs>>();
+    if (callIds.length === 0) return byCall;
+    const steps = await this.dataSource.getRepository(AuditEvent).find({
+      where: { subject: In([...callIds]), action: In([STEP_ACTION.transfer_started, STEP_ACTION.party_added]) },
+      order: { id: 'ASC' },
+    });
+    for (const step of steps) {
+      const asked = askedAsOf(step.action, step.details);
+      if (!asked || step.subject === null) continue;
+      const legs = byCall.get(step.subject) ?? new Map<LegId, AskedAs>();
+      legs.set(asked.legId, asked.as);
+      byCall.set(step.subject, legs);
+    }
+    return byCall;
+  }
+
   /** `INSERT … ON CONFLICT (call_id, leg_id) DO UPDATE SET` of these columns, built once per set (SQLite and PostgreSQL say it alike). */
   private upsertSql(keys: (keyof CallLeg)[]): string {
     const key = keys.join(',');
@@ -84,6 +107,15 @@ export class CallLegStore {
 function legOrder(a: CallLeg, b: CallLeg): number {
   const rank = (leg: CallLeg) => (leg.legId === 'agent' ? 0 : leg.legId === 'target' ? 1 : 2 + (Number(leg.legId.slice(1)) || 0));
   return a.callId.localeCompare(b.callId) || rank(a) - rank(b);
+}
+
+/** The leg a transfer_started or party_added step asked for, read back from its facts (stepFacts). */
+function askedAsOf(action: string, details: string): { legId: LegId; as: AskedAs } | undefined {
+  const legId = /(?:^| )leg=(p\d+)(?: |$)/.exec(details)?.[1];
+  if (legId === undefined) return undefined;
+  if (action === STEP_ACTION.party_added) return { legId, as: 'adding' };
+  const mode = /^mode=(cold|warm) /.exec(details)?.[1];
+  return mode === undefined ? undefined : { legId, as: mode === 'cold' ? 'cold_transfer' : 'consult' };
 }
 
 /** A step as the audit log keeps it: codes and facts, no wording. */

@@ -120,6 +120,19 @@ describe(`a call's legs on ${kind}`, () => {
     ]);
   });
 
+  it('given the steps that asked for added legs, then a new owner reads back how each was asked for: a cold or warm transfer, or an added party', async () => {
+    const when = at(500);
+    await records.recordStep('call-1', { kind: 'transfer_started', mode: 'cold', legId: 'p3', label: 'a label with leg=p9 in it' }, when, '100');
+    await records.recordStep('call-1', { kind: 'transfer_failed', legId: 'p3', label: 'x' }, when, 'system');
+    await records.recordStep('call-1', { kind: 'transfer_started', mode: 'warm', legId: 'p4', label: 'Bob' }, when, '100');
+    await records.recordStep('call-1', { kind: 'party_added', legId: 'p5', label: 'Cy' }, when, '100');
+    await records.recordStep('call-2', { kind: 'party_added', legId: 'p3', label: 'Dee' }, when, '100');
+
+    const asked = await stores.legs.askedAs(['call-1']);
+    expect([...asked.keys()]).toEqual(['call-1']);
+    expect(Object.fromEntries(asked.get('call-1')!)).toEqual({ p3: 'cold_transfer', p4: 'consult', p5: 'adding' });
+  });
+
   it('given the legs migration reverted and applied again, then the calls are kept and legs can be written again', async () => {
     await records.recordLeg('call-1', 'agent', { role: 'agent' });
     const index = MIGRATIONS.findIndex((m) => m.name === 'CallLegs1766700000000');
