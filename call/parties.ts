@@ -27,7 +27,7 @@
  * |                  |                               | left with only outside parties, unless a completed transfer passed the call to them      |
  *
  * Requests not allowed now (party-rules.ts) change nothing. Every added leg is written as it is
- * asked for, answers and ends (PersistLeg); the first two legs are written when the call first
+ * asked for, answers, changes role (a consultation completed or turned conference) and ends (PersistLeg); the first two legs are written when the call first
  * gains a party and when it ends. A failed request about P ends P, not the call.
  */
 import type { BridgeName, CallEffect, CallEvent, CallState, LegState, PartyOperation, Transition } from './call-machine';
@@ -210,10 +210,12 @@ function finishConsult(state: CallState, how: ConsultEnd, by: string, at: number
   if (how === 'complete') {
     if (owner) ({ state: next } = hangUp(next, owner.id, at, effects));
     next = withLeg(next, consulted.id, { role: consulted.agentId !== undefined ? 'agent' : 'conferenced' });
+    effects.push({ type: 'PersistLeg', legId: consulted.id, patch: { role: leg(next, consulted.id).role } });
     effects.push(step({ kind: 'transfer_completed', legId: consulted.id, label: consulted.label }, by, at));
     next = passOwnership(next, leg(next, consulted.id), by, at, effects);
   } else if (how === 'conference') {
     next = withLeg(next, consulted.id, { role: 'conferenced' });
+    effects.push({ type: 'PersistLeg', legId: consulted.id, patch: { role: 'conferenced' } });
   }
   return published(next, effects, at);
 }

@@ -190,6 +190,16 @@ describe('a call of more than two parties', () => {
       expect(state.bridges).toEqual(['main']);
     });
 
+    it.each([
+      ['completed with a colleague', colleague, 'complete', 'agent'],
+      ['completed with a number', outside, 'complete', 'conferenced'],
+      ['turned conference', colleague, 'conference', 'conferenced'],
+    ] as const)('given a consultation %s, then the consulted leg\'s new role is written to its record', (_how, party, how, role) => {
+      const { state, last } = run([...ringingP3(ev.warm(party)), ev.answered('p3'), ev.finish(how)]);
+      expect(leg(state, 'p3').role).toBe(role);
+      expect(of(last, 'PersistLeg').filter((e) => e.legId === 'p3').map((e) => e.patch.role)).toContain(role);
+    });
+
     it('given a consultation, when the agent goes back, then the party is hung up and the agent returns to the customer', () => {
       const { state, last } = run([...ringingP3(ev.warm()), ev.answered('p3'), ev.finish('back')]);
       expect(hungUp(last)).toEqual(['c1-p3']);
