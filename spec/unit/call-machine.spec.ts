@@ -1,9 +1,10 @@
 import {
-  type CallEffect, type CallEvent, type CallPlan, type CallState, CHANNEL_GONE_GRACE_MS, DIAL_HOLD_MS, TIMER_GRACE_MS,
-  initialCallState, leg, talkSeconds, transition,
+  type CallEffect, type CallEvent, type CallPlan, CHANNEL_GONE_GRACE_MS, DIAL_HOLD_MS, TIMER_GRACE_MS,
+  leg, talkSeconds, transition,
 } from '../../call/call-machine';
 import type { CallStage, LegName } from '../../call/call-types';
 import { TEST_PLAN } from '../support/call-plan';
+import { runMachine } from '../support/machine-run';
 
 const plan: CallPlan = TEST_PLAN;
 const confirmPlan: CallPlan = { ...plan, confirmDigit: '1' };
@@ -20,17 +21,8 @@ const ev = {
   holdOver: (): CallEvent => ({ type: 'TimerExpired', timer: 'dial_hold', at: at() }),
 };
 
-function run(events: CallEvent[], p: CallPlan = plan): { state: CallState; effects: CallEffect[]; last: CallEffect[] } {
-  let state = initialCallState(p, 0);
-  const effects: CallEffect[] = [];
-  let last: CallEffect[] = [];
-  // Events are stamped one second apart in the order they are applied.
-  events.forEach((event, i) => {
-    ({ state, effects: last } = transition(state, { ...event, at: (i + 1) * 1000 }));
-    effects.push(...last);
-  });
-  return { state, effects, last };
-}
+/** Events are stamped one second apart in the order they are applied. */
+const run = (events: CallEvent[], p: CallPlan = plan) => runMachine(p, events);
 
 const LEG_EFFECTS: Partial<Record<CallEffect['type'], string>> = { OriginateLeg: 'Originate', CreateLeg: 'Create', DialLeg: 'Dial' };
 const types = (effects: readonly CallEffect[]) => effects.map((e) => ('leg' in e ? `${LEG_EFFECTS[e.type]}:${e.leg}` : e.type));

@@ -1,9 +1,10 @@
 import {
-  type CallEffect, type CallEvent, type CallState, initialCallState, leg, transition,
+  type CallEffect, type CallEvent, leg, transition,
 } from '../../call/call-machine';
 import { canAddParty, canFinishConsult, canTransfer, ownerOf, partiesOf } from '../../call/party-rules';
 import type { ConsultEnd, PartyPlan } from '../../call/call-types';
 import { TEST_PLAN } from '../support/call-plan';
+import { runMachine } from '../support/machine-run';
 
 const colleague: PartyPlan = {
   target: { kind: 'agent', agentId: 7 }, label: 'Bob', endpoint: 'PJSIP/+15551230007@trunk-main', callerId: '+15550001111', ringTimeoutS: 20,
@@ -29,16 +30,7 @@ const connected = [
   { type: 'TimerExpired', timer: 'dial_hold', at: 0 } as CallEvent, ev.ringing('target'), ev.answered('target'),
 ];
 
-function run(events: CallEvent[]): { state: CallState; effects: CallEffect[]; last: CallEffect[] } {
-  let state = initialCallState(TEST_PLAN, 0);
-  const effects: CallEffect[] = [];
-  let last: CallEffect[] = [];
-  events.forEach((event, i) => {
-    ({ state, effects: last } = transition(state, { ...event, at: (i + 1) * 1000 }));
-    effects.push(...last);
-  });
-  return { state, effects, last };
-}
+const run = (events: CallEvent[]) => runMachine(TEST_PLAN, events);
 
 const hungUp = (effects: CallEffect[]) => effects.flatMap((e) => (e.type === 'HangupLeg' ? [e.channelId] : []));
 const steps = (effects: CallEffect[]) => effects.flatMap((e) => (e.type === 'RecordStep' ? [e.step.kind] : []));
