@@ -25,7 +25,7 @@ run() {
   out=$(cd "$dir" && BENCH_PHASES=levels node --expose-gc dist/bench/engine-bench.js 2>&1)
   # "(b) <reaction>, …  callbot p50/p99  bare p50/p99  ratio p50  ratio p99  target  verdict"
   local rows
-  rows=$(grep -E '^\(b\) ' <<<"$out" | sed -E 's/ {2,}/\t/g' | awk -F'\t' -v side="$side" -v pair="$pair" '{ print pair "\t" side "\t" $1 "\t" $4 "\t" $5 }')
+  rows=$(sed -n "/The app's own cost/,/^(c)/p" <<<"$out" | grep -E '^\(b\) .*[0-9]' | sed -E 's/ {2,}/\t/g' | awk -F'\t' -v side="$side" -v pair="$pair" '{ print pair "\t" side "\t" $1 "\t" $4 "\t" $5 }')
   if [ -z "$rows" ]; then
     echo "engine-pairs: the $side run printed no (b) ratios; its last lines:" >&2
     tail -n 15 <<<"$out" >&2
