@@ -18,9 +18,7 @@ import { CallBot } from '../telegram/bot';
 import { ChatLocks } from '../cluster/chat-locks';
 import { startClusterNode } from '../cluster/cluster-node';
 import { engineDesk } from '../engine/call-desk';
-import { CALL_PARTY_CORE, partyEngineOf } from '../engine/call-engine-parties';
-import { CallPartiesDesk } from '../engine/call-parties-desk';
-import { dialChecksOf } from '../engine/dial-checks';
+import { callPartiesDesk } from '../engine/call-engine-parties';
 import { BotTokenRefused, checkBotApi } from '../telegram/bot-api-check';
 import { answerCommandLine } from './command-line';
 import { Operations, type OperationsSources } from '../ops/operations';
@@ -117,10 +115,7 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: 
   const engine = new CallEngine({
     config, ari, ...stores, parties: stores.legs, ...ops.engineHooks(stores.calls), rules, otherChannels: verifier, logger,
   });
-  const parties = new CallPartiesDesk({
-    engine: partyEngineOf(engine), core: CALL_PARTY_CORE, agents: stores.agents, calls: stores.calls, audit: stores.audit,
-    checks: dialChecksOf({ config, rules }), config,
-  });
+  const parties = callPartiesDesk(engine, { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
   const interrupted = await engine.start();
   void ari.start();
 

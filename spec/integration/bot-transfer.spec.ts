@@ -116,7 +116,7 @@ describe('bot: transfer and conference from the status message', () => {
     await ann.tap('Bob');
     await ann.waitFor(/Transferring the customer to Bob/, 8000, before);
     expect(parties.asked.filter((a) => a.op === 'transfer')).toEqual([
-      { op: 'transfer', callId, by: { agentId: annId, isAdmin: false }, to: { kind: 'agent', agentId: bobId }, mode: 'cold' },
+      { op: 'transfer', callId, by: { agentId: annId, isAdmin: false, telegramId: '2001' }, to: { kind: 'agent', agentId: bobId }, mode: 'cold' },
     ]);
   }, 30000);
 
@@ -196,7 +196,7 @@ describe('bot: transfer and conference from the status message', () => {
     await waitFor(() => ann.messages().find((m) => m.buttons.some((b) => b.text === PARTY.completeButton)), { what: 'the Complete button' });
     await ann.tap(PARTY.completeButton);
     await waitFor(() => parties.asked.some((a) => a.op === 'finish'), { what: 'the finish request' });
-    expect(parties.asked.find((a) => a.op === 'finish')).toEqual({ op: 'finish', callId, by: { agentId: annId, isAdmin: false }, how: 'complete' });
+    expect(parties.asked.find((a) => a.op === 'finish')).toEqual({ op: 'finish', callId, by: { agentId: annId, isAdmin: false, telegramId: '2001' }, how: 'complete' });
   }, 30000);
 
   it('given the call is handed to another agent, then the first message ends with "transferred to" them, theirs follows the call with its buttons, and the first agent\'s old buttons are refused', async () => {
@@ -215,7 +215,7 @@ describe('bot: transfer and conference from the status message', () => {
     // Bob asks: the request names him.
     await bob.tap(PARTY.addButton);
     await bob.waitFor(/Who should join/, 8000);
-    expect(parties.asked.filter((a) => a.op === 'candidates').at(-1)).toEqual({ op: 'candidates', callId, by: { agentId: bobId, isAdmin: false } });
+    expect(parties.asked.filter((a) => a.op === 'candidates').at(-1)).toEqual({ op: 'candidates', callId, by: { agentId: bobId, isAdmin: false, telegramId: '2002' } });
   }, 30000);
 
   it('given the call has ended, when its Transfer button is tapped, then the tap is answered that the call has ended', async () => {
