@@ -190,8 +190,10 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
     await waitFor(() => !inSim(channelIdOf('agent')) && bridged('target', 'p3') && !h.sim.bridges().some((b) => b.id === `${callId}-consult`), { what: 'customer and Bob bridged' });
     await messageReads(ann, status.messageId, /↪️ Transferred to Bob$/, []);
     const bobStatus = await bob.waitFor(/^🟢 Connected/, 8000);
-    await customerHangsUp();
+    // The call is Bob's now: his /hangup ends it.
+    await bob.send('/hangup');
     await messageReads(bob, bobStatus.messageId, /^📴 Call ended/);
+    await waitFor(() => h.sim.channels().length === 0, { what: 'every leg hung up' });
     // Who handed the call to whom is in the audit log (the steps of one transition are written in any order).
     expect((await steps()).sort()).toEqual([
       expect.stringMatching(/^call_consult_ended /), expect.stringMatching(/^call_owner_changed /),
