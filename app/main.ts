@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import dotenv from 'dotenv';
 import { Bot } from 'node-telegram-bot-api';
-import { NEVER, merge } from 'rxjs';
+import { NEVER } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import type { ClusterSettings } from '../config/cluster-settings';
 import { type Config, ConfigError, loadConfig } from '../config/config';
@@ -17,7 +17,7 @@ import { createCallRules } from '../compliance/rules';
 import { CallBot } from '../telegram/bot';
 import { ChatLocks } from '../cluster/chat-locks';
 import { startClusterNode } from '../cluster/cluster-node';
-import { engineDesk } from '../engine/call-desk';
+import { engineDesk, withRefusals } from '../engine/call-desk';
 import { callPartiesDesk } from '../engine/call-engine-parties';
 import { BotTokenRefused, checkBotApi } from '../telegram/bot-api-check';
 import { answerCommandLine } from './command-line';
@@ -123,11 +123,8 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: 
   for (const call of interrupted) {
     if (call.telegramChatId && call.statusMessageId) void out.edit(call.telegramChatId, call.statusMessageId, T.interrupted, undefined, 'final');
   }
-  const desk = engineDesk(engine);
-  // A number refused when brought into a call counts for the abuse alerts as a refused /call does.
-  const refusals = merge(desk.refusals, parties.refusals);
   const callBot = new CallBot({
-    config, desk: { ...desk, refusals }, parties, verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
+    config, desk: withRefusals(engineDesk(engine), parties.refusals), parties, verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
   }, bot);
   shutdown.add('live calls and Telegram', async () => {
     logger.info('ending live calls', { liveCalls: engine.liveCalls().length });
@@ -149,8 +146,10 @@ async function startCluster({ config, bot, dataSource, stores, out, logger, ops,
     config, cluster, dataSource, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS, ...(hooks.setup ? { setup: hooks.setup } : {}),
   });
   const chatLocks = new ChatLocks(config.databaseUrl);
+  // A party request is answered for the calls this instance runs (cluster-node.ts); refused numbers count for the abuse alerts.
+  const desk = withRefusals(node.desk, node.parties.refusals);
   const callBot = new CallBot({
-    config, desk: node.desk, verification: node.verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
+    config, desk, parties: node.parties, verification: node.verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
     inChatTurn: (chatId, handle) => chatLocks.run(chatId, handle),
   }, bot);
   // A stopping instance hands its servers over: their calls go on, and the next owner takes them over.

@@ -9,10 +9,9 @@ import { type Logger, silentLogger } from '../../config/logger';
 import { openDatabase } from '../../store/data-source';
 import { AriAdapter, type AriAdapterOptions } from '../../ari/ari-adapter';
 import { CallEngine } from '../../engine/call-engine';
-import { type CallDesk, engineDesk } from '../../engine/call-desk';
+import { type CallDesk, engineDesk, withRefusals } from '../../engine/call-desk';
 import type { CallParties } from '../../engine/call-parties';
 import { callPartiesDesk } from '../../engine/call-engine-parties';
-import { merge } from 'rxjs';
 import { CallerIdVerification } from '../../verification/caller-id-verification';
 import { VerificationRunner } from '../../verification/verification-runner';
 import type { CodeGenerator } from '../../verification/verification-code';
@@ -131,9 +130,8 @@ export class BotHarness {
     const partiesDesk = callPartiesDesk(engine, { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
     const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot));
     const out = new TelegramOut(bot.api, logger);
-    const engineSide = engineDesk(engine);
     // As app/main.ts: a number refused when brought into a call counts for the abuse alerts.
-    const desk = opts.parties ? engineSide : { ...engineSide, refusals: merge(engineSide.refusals, partiesDesk.refusals) };
+    const desk = opts.parties ? engineDesk(engine) : withRefusals(engineDesk(engine), partiesDesk.refusals);
     const callBot = new CallBot({
       config, desk: opts.wrapDesk ? opts.wrapDesk(desk) : desk, verification, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000,
       ...(opts.inChatTurn ? { inChatTurn: opts.inChatTurn } : {}), parties: opts.parties ?? partiesDesk,
