@@ -154,7 +154,7 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
     await waitFor(() => !inSim(channelIdOf('agent')) && bridged('target', 'p3'), { what: 'customer and Bob bridged' });
     await messageReads(ann, status.messageId, /↪️ Transferred to Bob$/, []);
     const bobStatus = await bob.waitFor(/^🟢 Connected/, 8000);
-    await messageReads(bob, bobStatus.messageId, /• You: on the line/, ['⏹ Hang up', PARTY.transferButton, PARTY.addButton]);
+    await messageReads(bob, bobStatus.messageId, /• Ann: left[\s\S]*• You: on the line/, ['⏹ Hang up', PARTY.transferButton, PARTY.addButton]);
 
     // The first agent may call again; the new one is on a call.
     const beforeBob = bob.messages().length;
@@ -170,6 +170,34 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
     expect(rows.map((r) => [r.legId, r.role, r.agentId, r.answeredAt !== null, r.endedAt !== null])).toEqual([
       ['agent', 'agent', annId, true, true], ['target', 'customer', null, true, true], ['p3', 'agent', bobId, true, true],
     ]);
+  }, 40000);
+
+  it('given a call transferred to another agent, when that agent transfers it on to a typed number, then their message ends "transferred to" the number and the customer talks with it', async () => {
+    await connectedCall();
+    const status = annStatus();
+    const before = ann.messages().length;
+    await ann.tap(PARTY.transferButton);
+    await ann.waitFor(/Cold: the customer goes/, 8000, before);
+    await ann.tap(PARTY.coldButton);
+    await ann.waitFor(/Cold transfer to whom\?/, 8000, before);
+    await ann.tap('Bob');
+    const bobStatus = await bob.waitFor(/^🟢 Connected/, 8000);
+    await messageReads(bob, bobStatus.messageId, /• You: on the line/, ['⏹ Hang up', PARTY.transferButton, PARTY.addButton]);
+
+    const beforeBob = bob.messages().length;
+    await bob.tap(PARTY.transferButton);
+    await bob.waitFor(/Cold: the customer goes/, 8000, beforeBob);
+    await bob.tap(PARTY.coldButton);
+    await bob.waitFor(/Cold transfer to whom\?/, 8000, beforeBob);
+    await bob.tap(PARTY.typeNumberButton);
+    await bob.waitFor(/Send the number to/, 8000, beforeBob);
+    await bob.send(NEW_PARTY);
+    await bob.waitFor(/Transferring the customer to \+1 202-555-0199/, 8000, beforeBob);
+    await waitFor(() => bridged('target', 'p4'), { what: 'the customer with the number, both agents gone' });
+    await messageReads(bob, bobStatus.messageId, /↪️ Transferred to \+1 202-555-0199$/, []);
+    expect(ann.messages().find((m) => m.messageId === status.messageId)!.text).toMatch(/↪️ Transferred to Bob$/);
+    await customerHangsUp();
+    expect((await legRows()).map((r) => [r.legId, r.endedAt !== null])).toEqual([['agent', true], ['target', true], ['p3', true], ['p4', true]]);
   }, 40000);
 
   it('given a consultation with another agent, when the agent taps Complete, then the customer is off hold with them and their chat follows the call', async () => {
