@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import dotenv from 'dotenv';
 import { Bot } from 'node-telegram-bot-api';
-import { NEVER, merge } from 'rxjs';
+import { NEVER } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import type { ClusterSettings } from '../config/cluster-settings';
 import { type Config, ConfigError, loadConfig } from '../config/config';
@@ -17,10 +17,8 @@ import { createCallRules } from '../compliance/rules';
 import { CallBot } from '../telegram/bot';
 import { ChatLocks } from '../cluster/chat-locks';
 import { startClusterNode } from '../cluster/cluster-node';
-import { engineDesk } from '../engine/call-desk';
-import { CALL_PARTY_CORE, partyEngineOf } from '../engine/call-engine-parties';
-import { CallPartiesDesk } from '../engine/call-parties-desk';
-import { dialChecksOf } from '../engine/dial-checks';
+import { engineDesk, withRefusals } from '../engine/call-desk';
+import { callPartiesDesk } from '../engine/call-engine-parties';
 import { BotTokenRefused, checkBotApi } from '../telegram/bot-api-check';
 import { answerCommandLine } from './command-line';
 import { Operations, type OperationsSources } from '../ops/operations';
@@ -117,10 +115,7 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: 
   const engine = new CallEngine({
     config, ari, ...stores, parties: stores.legs, ...ops.engineHooks(stores.calls), rules, otherChannels: verifier, logger,
   });
-  const parties = new CallPartiesDesk({
-    engine: partyEngineOf(engine), core: CALL_PARTY_CORE, agents: stores.agents, calls: stores.calls, audit: stores.audit,
-    checks: dialChecksOf({ config, rules }), config,
-  });
+  const parties = callPartiesDesk(engine, { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
   const interrupted = await engine.start();
   void ari.start();
 
@@ -128,11 +123,8 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: 
   for (const call of interrupted) {
     if (call.telegramChatId && call.statusMessageId) void out.edit(call.telegramChatId, call.statusMessageId, T.interrupted, undefined, 'final');
   }
-  const desk = engineDesk(engine);
-  // A number refused when brought into a call counts for the abuse alerts as a refused /call does.
-  const refusals = merge(desk.refusals, parties.refusals);
   const callBot = new CallBot({
-    config, desk: { ...desk, refusals }, parties, verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
+    config, desk: withRefusals(engineDesk(engine), parties.refusals), parties, verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
   }, bot);
   shutdown.add('live calls and Telegram', async () => {
     logger.info('ending live calls', { liveCalls: engine.liveCalls().length });
@@ -154,8 +146,10 @@ async function startCluster({ config, bot, dataSource, stores, out, logger, ops,
     config, cluster, dataSource, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS, ...(hooks.setup ? { setup: hooks.setup } : {}),
   });
   const chatLocks = new ChatLocks(config.databaseUrl);
+  // A party request is answered for the calls this instance runs (cluster-node.ts); refused numbers count for the abuse alerts.
+  const desk = withRefusals(node.desk, node.parties.refusals);
   const callBot = new CallBot({
-    config, desk: node.desk, verification: node.verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
+    config, desk, parties: node.parties, verification: node.verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
     inChatTurn: (chatId, handle) => chatLocks.run(chatId, handle),
   }, bot);
   // A stopping instance hands its servers over: their calls go on, and the next owner takes them over.

@@ -58,6 +58,11 @@ export class ClusterDesk implements CallDesk {
   }
 
   async cancelCallAs(callId: string, who: { agentId: number | null; isAdmin: boolean }): Promise<CancelAnswer> {
+    // A call running here is the engine's to judge: it knows the owner now (a transfer changes it); the row names who placed it.
+    for (const owner of this.deps.owners) {
+      const answer = owner.engine?.cancelCallAs(callId, who);
+      if (answer !== undefined && answer !== 'no_such_call') return answer;
+    }
     const row = await this.deps.clusterCalls.liveCall(callId);
     if (!row) return 'no_such_call';
     const own = who.agentId !== null && who.agentId === row.context.agentId;
@@ -73,8 +78,14 @@ export class ClusterDesk implements CallDesk {
   }
 
   async liveCallOfAgent(agentId: number): Promise<LiveCallSummary | undefined> {
+    // The engine that runs a call knows who is on it now (a transfer changes that); its row names who placed it.
+    for (const owner of this.deps.owners) {
+      const live = owner.engine?.liveCallOfAgent(agentId);
+      if (live) return live;
+    }
     const row = await this.deps.clusterCalls.liveCallOfAgent(agentId);
-    return row ? summaryOf(row) : undefined;
+    const runsHere = row !== null && row !== undefined && this.deps.owners.some((o) => o.engine?.liveCall(row.context.callId) !== undefined);
+    return row && !runsHere ? summaryOf(row) : undefined;
   }
 
   async liveCalls(): Promise<LiveCallSummary[]> {

@@ -11,6 +11,9 @@ import { FairShare } from './fair-share';
 import { withinGlobalLimits } from './global-limits';
 import { ServerOwner } from './server-owner';
 import { createCallRules } from '../compliance/rules';
+import type { CallState } from '../call/call-machine';
+import { callPartiesDesk } from '../engine/call-engine-parties';
+import type { CallPartiesDesk } from '../engine/call-parties-desk';
 import { AriAdapter } from '../ari/ari-adapter';
 import type { CallSetupObserver } from '../engine/call-setup-observer';
 import { CallerIdVerification } from '../verification/caller-id-verification';
@@ -25,6 +28,11 @@ export const POLLING_LEASE = 'telegram:polling';
 
 export interface ClusterNode {
   desk: ClusterDesk;
+  /**
+   * Transfer and conference for the calls this instance's engines run now; a call another instance
+   * runs is answered 'no_such_call' (the request is not passed on to its owner).
+   */
+  parties: CallPartiesDesk<CallState>;
   verification: CallerIdVerification;
   owners: readonly ServerOwner[];
   servers(): Promise<readonly ServerState[]>;
@@ -59,6 +67,8 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
   const share = new FairShare({
     leases, instanceId: cluster.instanceId, ttlMs: cluster.leaseTtlMs, serverCount: config.asteriskServers.length, servers: () => owners, logger,
   });
+  const rules = createCallRules(config, stores);
+  const parties = callPartiesDesk(() => owners.map((o) => o.engine), { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
   const owners: ServerOwner[] = config.asteriskServers.map((server) => new ServerOwner({
     wants: () => share.mayTake(server.id),
     reach: { othersToTry: () => share.othersToTry(server.id), markAway: (ms) => share.markAway(server.id, ms) },
@@ -67,13 +77,17 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
     leases, clusterCalls, parties: stores.legs, agents: stores.agents, audit: stores.audit, logger, wakeUps: notifications.payloads,
     ...(deps.setup ? { setup: deps.setup } : {}),
     follow: (row, updates, attach) => showCallStatus(
-      { out, logger, statusEditIntervalMs: deps.statusEditIntervalMs, ...(config.agentConfirmDigit ? { confirmDigit: config.agentConfirmDigit } : {}) },
+      {
+        out, logger, statusEditIntervalMs: deps.statusEditIntervalMs, ...(config.agentConfirmDigit ? { confirmDigit: config.agentConfirmDigit } : {}),
+        // The owner of the call's server runs it: its party buttons are asked of this instance's desk.
+        partyButtons: true, chatOfAgent: async (agentId) => (await stores.agents.byId(agentId))?.telegramId,
+      },
       { chatId: row.telegramChatId ?? row.context.agentTelegramId, context: row.context, stage: row.stage, statusMessageId: row.statusMessageId },
       updates, attach,
     ),
   }));
   const desk = new ClusterDesk({
-    config, agents: stores.agents, calls: withinGlobalLimits(config, stores.calls), audit: stores.audit, logger, rules: createCallRules(config, stores),
+    config, agents: stores.agents, calls: withinGlobalLimits(config, stores.calls), audit: stores.audit, logger, rules,
     servers: config.asteriskServers, clusterCalls, owners, rows: stores.calls,
   });
   // Verification calls have an ARI app of their own per instance: a second connection under the
@@ -94,7 +108,7 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
   const pollingLease = new Lease(leases, { name: POLLING_LEASE, holder: cluster.instanceId, ttlMs: cluster.leaseTtlMs });
   const ids = config.asteriskServers.map((s) => s.id);
   return {
-    desk, verification, owners, pollingLease,
+    desk, parties, verification, owners, pollingLease,
     servers: async () => (await clusterCalls.servers(ids)).map((view) => ({
       id: view.id, connected: view.connected, ownedHere: owners.some((o) => o.serverId === view.id && o.isOwner()),
     })),

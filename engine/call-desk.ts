@@ -1,4 +1,4 @@
-import type { Observable } from 'rxjs';
+import { type Observable, merge } from 'rxjs';
 import type { CancelSource } from '../call/call-machine';
 import type { CallStage } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
@@ -47,5 +47,21 @@ export function engineDesk(engine: CallEngine): CallDesk {
     attachStatusMessage: (callId, chatId, messageId) => engine.attachStatusMessage(callId, chatId, messageId),
     get updates() { return engine.updates; },
     get refusals() { return engine.refusals; },
+  };
+}
+
+/** The desk with more refusals told beside its own (a number refused when brought into a call counts for the abuse alerts as a /call's does). */
+export function withRefusals(desk: CallDesk, more: Observable<RefusedRequest>): CallDesk {
+  const refusals = merge(desk.refusals, more);
+  return {
+    placeCall: (request) => desk.placeCall(request),
+    stopRequestsOf: (agentTelegramId, why) => desk.stopRequestsOf(agentTelegramId, why),
+    cancelCallAs: (callId, who) => desk.cancelCallAs(callId, who),
+    cancelCall: (callId, by) => desk.cancelCall(callId, by),
+    liveCallOfAgent: (agentId) => desk.liveCallOfAgent(agentId),
+    liveCalls: () => desk.liveCalls(),
+    attachStatusMessage: (callId, chatId, messageId) => desk.attachStatusMessage(callId, chatId, messageId),
+    get updates() { return desk.updates; },
+    refusals,
   };
 }

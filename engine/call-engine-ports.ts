@@ -12,6 +12,8 @@ export interface AgentRecord {
   phone: string | null;
   callerId: string | null;
   route: RouteCode | null;
+  /** The name users know them by (another agent of a transferred call reads it); empty or absent: their phone is shown. */
+  displayName?: string | null;
 }
 
 export interface AgentDirectory {

@@ -10,6 +10,7 @@ import { CallRowWriter } from './call-row-writer';
 import { CallRunner } from './call-runner';
 import type { CallSetupObserver } from './call-setup-observer';
 import type { CallStage, RouteCode } from '../call/call-types';
+import { ownerOf } from '../call/party-rules';
 import type { CallContext, CallUpdate } from '../call/call-update';
 import { type InterruptedCall, reconcileOnStartup, resyncAfterReconnect, sweepOrphans } from './reconcile';
 import type { TeardownRetryPolicy } from './teardown-retry';
@@ -188,7 +189,8 @@ export class CallEngine {
   cancelCallAs(callId: string, who: { agentId: number | null; isAdmin: boolean }): CancelAnswer {
     const live = this.registry.get(callId);
     if (!live || live.state.stage === 'ended') return 'no_such_call';
-    const own = who.agentId !== null && who.agentId === live.context.agentId;
+    // The call's owner now: the agent who placed it until a transfer passed it on.
+    const own = who.agentId !== null && who.agentId === ownerOf(live.state).agentId;
     if (!own && !who.isAdmin) return 'not_yours';
     this.runner.dispatch(live, { type: 'CancelRequested', by: own ? 'agent' : 'admin', at: this.now() });
     return 'cancelled';

@@ -300,7 +300,7 @@ export class CallIntake<W extends object> {
     const callerId = agent.callerId ?? config.defaultCallerId ?? null;
     const plan = callPlanOf(config, {
       callId, route, agentEndpoint: endpointOf(config.routes, route, agentPhone), targetEndpoint: endpointOf(config.routes, route, target), callerId,
-      agentId: agent.id, agentLabel: agentPhone, customerLabel: target,
+      agentId: agent.id, agentLabel: agent.displayName || agentPhone, customerLabel: target,
     });
     try {
       await this.deps.calls.recordCallRequest({

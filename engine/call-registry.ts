@@ -88,10 +88,12 @@ export class CallRegistry {
    * that dials a phone. The agent's slot is freed at once.
    */
   publish(live: LiveCall, update: CallUpdate): void {
-    if (update.final && this.byAgent.get(live.context.agentId) === live.context.callId) {
-      // The agent may place the next call at once; the call itself stays findable by its channels
+    if (update.final) {
+      // Its agents may place the next call at once; the call itself stays findable by its channels
       // until its teardown has finished (remove()).
-      this.byAgent.delete(live.context.agentId);
+      this.unbindAgents(live.context.callId);
+    } else if (live.state.legs.length > 2) {
+      this.bindAgents(live);
     }
     afterRequestsWritten(() => {
       live.updates.next(update);
@@ -106,7 +108,30 @@ export class CallRegistry {
     this.calls.delete(callId);
     this.byChannel.delete(live.state.ids.agentChannelId);
     this.byChannel.delete(live.state.ids.targetChannelId);
-    if (this.byAgent.get(live.context.agentId) === callId) this.byAgent.delete(live.context.agentId);
+    this.unbindAgents(callId);
+  }
+
+  /**
+   * A call of more than two parties is the live call of each agent with a leg on it: one who took it
+   * by a transfer answers for it (/hangup) and places no other call meanwhile; one whose own leg has
+   * left (they passed it on) is free to place the next call while it goes on.
+   */
+  private bindAgents(live: LiveCall): void {
+    const { callId } = live.context;
+    for (const leg of live.state.legs) {
+      const agentId = leg.agentId ?? (leg.id === 'agent' ? live.context.agentId : undefined);
+      if (agentId === undefined || leg.status === 'idle') continue;
+      const bound = this.byAgent.get(agentId);
+      if (leg.status === 'ended') {
+        if (bound === callId) this.byAgent.delete(agentId);
+      } else if (bound === undefined) {
+        this.byAgent.set(agentId, callId);
+      }
+    }
+  }
+
+  private unbindAgents(callId: string): void {
+    for (const [agentId, bound] of this.byAgent) if (bound === callId) this.byAgent.delete(agentId);
   }
 
   /** Every channel and bridge id a live call owns: what reconciliation must leave alone. */

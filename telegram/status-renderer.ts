@@ -15,7 +15,8 @@ export interface StatusViewer {
 /**
  * The status message's text for one update: what is happening now, who is being called, and, for
  * a call of more than two parties, who is on the line, on hold or ringing. Seen by an agent the
- * call was handed away from, it ends with whom it went to and has no buttons.
+ * call was handed away from, or whose own leg left it to others (a cold transfer to a number), it
+ * ends with whom it went to and has no buttons: the call is no longer theirs to talk on.
  */
 export function renderStatus(update: CallUpdate, confirmDigit?: string, viewer?: StatusViewer): { text: string; markup: InlineKeyboardMarkup } {
   const { context } = update;
@@ -26,17 +27,20 @@ export function renderStatus(update: CallUpdate, confirmDigit?: string, viewer?:
   const transferred = viewer ? transferredTo(update, viewer.agentId) : undefined;
   if (transferred) lines.push(PARTY.transferredTo(transferred.label));
   const text = lines.join('\n');
-  if (transferred?.handedOff) return { text, markup: noButtons() };
+  if (transferred) return { text, markup: noButtons() };
   // Only someone who was talked to can ask not to be called again.
   const markable = update.outcome === 'completed';
   if (update.final) return { text, markup: endedCall(context.target, markable ? context.callId : undefined) };
-  const controls = viewer?.partyButtons && !transferred ? controlsOf(update) : 'none';
+  const controls = viewer?.partyButtons ? controlsOf(update) : 'none';
   return { text, markup: liveCall(context.callId, controls) };
 }
 
-/** Whether this update hands the call to another agent: the message in this viewer's chat stops following it. */
+/**
+ * Whether this update passes the call on from this viewer, to another agent or (their own leg gone)
+ * to whoever stays on the line with the customer: the message in this viewer's chat stops following it.
+ */
 export function handsOff(update: CallUpdate, viewer: StatusViewer | undefined): boolean {
-  return viewer !== undefined && !update.final && update.ownerAgentId !== undefined && update.ownerAgentId !== viewer.agentId;
+  return viewer !== undefined && !update.final && transferredTo(update, viewer.agentId) !== undefined;
 }
 
 export interface StatusMessageOptions {

@@ -9,8 +9,9 @@ import { type Logger, silentLogger } from '../../config/logger';
 import { openDatabase } from '../../store/data-source';
 import { AriAdapter, type AriAdapterOptions } from '../../ari/ari-adapter';
 import { CallEngine } from '../../engine/call-engine';
-import { type CallDesk, engineDesk } from '../../engine/call-desk';
+import { type CallDesk, engineDesk, withRefusals } from '../../engine/call-desk';
 import type { CallParties } from '../../engine/call-parties';
+import { callPartiesDesk } from '../../engine/call-engine-parties';
 import { CallerIdVerification } from '../../verification/caller-id-verification';
 import { VerificationRunner } from '../../verification/verification-runner';
 import type { CodeGenerator } from '../../verification/verification-code';
@@ -51,7 +52,7 @@ export interface BotHarnessOptions {
   verificationCode?: CodeGenerator;
   /** Wraps each chat's turn, as cluster mode's chat locks do. */
   inChatTurn?: BotDeps['inChatTurn'];
-  /** Transfer and conference requests (a spec's stand-in until the engine's own is wired). */
+  /** Transfer and conference requests: a spec's stand-in; without it, the engine's own party desk, wired as app/main.ts does. */
   parties?: CallParties;
   /** Wraps the desk the bot talks to (a spec adds updates to a call's stream). */
   wrapDesk?: (desk: CallDesk) => CallDesk;
@@ -124,12 +125,16 @@ export class BotHarness {
       config, runner: verifier, pool: stores.callerIds, audit: stores.audit, logger, isTelephonyOnline: () => ari.isConnected(),
       ...(opts.verificationCode ? { generateCode: opts.verificationCode } : {}),
     });
-    const engine = new CallEngine({ config, ari, ...stores, rules: createCallRules(config, stores), otherChannels: verifier, logger });
+    const rules = createCallRules(config, stores);
+    const engine = new CallEngine({ config, ari, ...stores, parties: stores.legs, rules, otherChannels: verifier, logger });
+    const partiesDesk = callPartiesDesk(engine, { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
     const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot));
     const out = new TelegramOut(bot.api, logger);
+    // As app/main.ts: a number refused when brought into a call counts for the abuse alerts.
+    const desk = opts.parties ? engineDesk(engine) : withRefusals(engineDesk(engine), partiesDesk.refusals);
     const callBot = new CallBot({
-      config, desk: opts.wrapDesk ? opts.wrapDesk(engineDesk(engine)) : engineDesk(engine), verification, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000,
-      ...(opts.inChatTurn ? { inChatTurn: opts.inChatTurn } : {}), ...(opts.parties ? { parties: opts.parties } : {}),
+      config, desk: opts.wrapDesk ? opts.wrapDesk(desk) : desk, verification, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000,
+      ...(opts.inChatTurn ? { inChatTurn: opts.inChatTurn } : {}), parties: opts.parties ?? partiesDesk,
     }, bot);
     const harness = new BotHarness(server, sim, config, stores, engine, verification, verifier, callBot, ari, dataSource, proxy, out, files);
     try {

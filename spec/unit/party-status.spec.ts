@@ -73,11 +73,17 @@ describe('the parties in a call\'s status message', () => {
     expect(labels(update, BOB)).toEqual(['⏹ Hang up', '↪️ Transfer', '➕ Add']);
   });
 
-  it('given a cold transfer to a number, then the agent who left reads "transferred to" the number and can still hang up', () => {
+  it('given a cold transfer to a number, then the agent who left reads "transferred to" the number, without buttons, and the message stops', () => {
     const update = connected([{ ...ann, status: 'ended' }, customer, { legId: 'p3', role: 'conferenced', label: '+12025550199', status: 'up' }]);
     const { text } = renderStatus(update, undefined, viewer(ANN));
     expect(text.split('\n').at(-1)).toBe('↪️ Transferred to +1 202-555-0199');
-    expect(labels(update)).toEqual(['⏹ Hang up']);
+    expect(labels(update)).toEqual([]);
+    expect(handsOff(update, viewer(ANN))).toBe(true);
+  });
+
+  it('given the agent left a cold transfer still ringing, then the message goes on: nobody has taken the call yet', () => {
+    const update = connected([{ ...ann, status: 'ended' }, customer, { legId: 'p3', role: 'conferenced', label: '+12025550199', status: 'ringing' }]);
+    expect(handsOff(update, viewer(ANN))).toBe(false);
   });
 
   it('given the final update of a handed-over call without an owner in it, then the new owner\'s message ends normally', () => {
