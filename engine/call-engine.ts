@@ -148,7 +148,8 @@ export class CallEngine {
     // Teardown that failed past its retries, or channels Asterisk made after a request timed out,
     // are found here without waiting for a reconnect.
     this.sweepTimer = setInterval(() => {
-      if (this.deps.ari.isConnected()) void this.sweepOrphans();
+      // Not while calls the previous run left live wait to be resumed: their channels are not orphans.
+      if (this.deps.ari.isConnected() && this.leftCalls.length === 0) void this.sweepOrphans();
     }, this.deps.config.ari.orphanSweepIntervalS * 1000);
     return interrupted;
   }
