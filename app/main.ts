@@ -99,7 +99,7 @@ interface Started {
   logFields: Record<string, unknown>;
 }
 
-/** One instance, one Asterisk: the engine in this process; rows left live by a previous run are ended. */
+/** One instance, one Asterisk: the engine in this process; calls a previous run left live are resumed once ARI connects. */
 async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: Parts): Promise<Started> {
   const ari = new AriAdapter({
     url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app,
@@ -117,7 +117,6 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: 
   });
   const parties = callPartiesDesk(engine, { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
   const interrupted = await engine.start();
-  void ari.start();
 
   // A status message of a call the last run left behind would otherwise show "live" forever.
   for (const call of interrupted) {
@@ -126,6 +125,12 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: 
   const callBot = new CallBot({
     config, desk: withRefusals(engineDesk(engine), parties.refusals), parties, verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
   }, bot);
+  // The calls the last run left live are resumed on the first connect: their status messages are followed again.
+  engine.resumed.subscribe(({ call, view }) => callBot.followResumedCall(
+    { chatId: call.telegramChatId ?? call.context.agentTelegramId, context: call.context, stage: call.stage, statusMessageId: call.statusMessageId },
+    view.updates, (chatId, messageId) => engine.attachStatusMessage(call.id, chatId, messageId),
+  ));
+  void ari.start();
   shutdown.add('live calls and Telegram', async () => {
     logger.info('ending live calls', { liveCalls: engine.liveCalls().length });
     for (const call of engine.liveCalls()) engine.cancelCall(call.context.callId, 'system');

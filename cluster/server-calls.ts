@@ -3,18 +3,12 @@ import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { AriPort } from '../ari/ari-port';
 import { type CallPlan, initialCallState, transition } from '../call/call-machine';
-import { type AskedAs, type RecordedCall, type RecordedLeg, idsToResume, resumeCall } from '../call/call-resume';
-import type { LegId } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
 import type { CallEngine, LiveCallView } from '../engine/call-engine';
-import { callPlanOf } from '../engine/call-intake';
-import { readAsterisk } from '../engine/read-asterisk';
-import type { CallLegStore } from '../store/call-leg-store';
-import type { CallLeg } from '../entities';
+import { type PartyRows, type RowToResume, callOfRow, resumeCalls } from '../engine/resume-calls';
 import type { ServerCallRow } from './cluster-call-store';
 
-/** What a new owner reads of the calls it takes over beyond their rows: their legs, and how each added one was asked for. */
-export type PartyRows = Pick<CallLegStore, 'legsOf' | 'askedAs'>;
+export type { PartyRows } from '../engine/resume-calls';
 
 /** A claimed request older than this is ended instead of started: an agent should not be rung for a request long past. */
 export const STALE_REQUEST_MS = 15_000;
@@ -91,25 +85,17 @@ export class ServerCalls {
     if (row.cancelRequestedBy) this.deps.engine.cancelCall(row.id, row.cancelRequestedBy);
   }
 
-  /** The server's calls another owner started: re-read from Asterisk and carried on (call/call-resume.ts). */
+  /** The server's calls another owner started: re-read from Asterisk and carried on (engine/resume-calls.ts). */
   async takeOver(rows: readonly ServerCallRow[]): Promise<void> {
-    const { engine, ari, logger, serverId } = this.deps;
-    const fresh = rows.filter((row): row is ServerCallRow & { stage: RecordedCall['stage'] } => row.stage !== 'ended' && !engine.liveCall(row.id));
-    // Every leg and bridge of a call that gained parties is taken over, so its legs' rows are read first.
-    const ids = fresh.map((row) => row.id);
-    const [legs, asked] = this.deps.partyRows && ids.length > 0
-      ? await Promise.all([this.deps.partyRows.legsOf(ids), this.deps.partyRows.askedAs(ids)])
-      : [new Map<string, CallLeg[]>(), new Map<string, Map<LegId, AskedAs>>()];
-    await Promise.all(fresh.map(async (row) => {
-      const { context, plan } = this.callOf(row);
-      const recorded = recordedOf(row, legs.get(row.id) ?? [], asked.get(row.id));
-      const view = await readAsterisk(ari, idsToResume(plan, recorded));
-      const resumed = resumeCall(plan, recorded, view, this.now());
-      const adopted = engine.adopt(context, resumed);
-      if (!adopted) return;
-      logger.info('took over a call', { callId: row.id, stage: row.stage, now: resumed.state.stage, server: serverId });
+    const { engine, ari, logger, serverId, config } = this.deps;
+    const fresh = rows.filter((row): row is ServerCallRow & { stage: RowToResume['stage'] } => row.stage !== 'ended' && !engine.liveCall(row.id));
+    const resumed = await resumeCalls({ ari, config, now: this.now, ...(this.deps.partyRows ? { partyRows: this.deps.partyRows } : {}) }, fresh);
+    for (const { row, context, resumed: transition } of resumed) {
+      const adopted = engine.adopt(context, transition);
+      if (!adopted) continue;
+      logger.info('took over a call', { callId: row.id, stage: row.stage, now: transition.state.stage, server: serverId });
       this.ran(row, adopted);
-    }));
+    }
   }
 
   private ran(row: ServerCallRow, view: LiveCallView | undefined): void {
@@ -117,36 +103,6 @@ export class ServerCalls {
   }
 
   private callOf(row: ServerCallRow): { context: CallContext; plan: CallPlan } {
-    return {
-      context: row.context,
-      plan: callPlanOf(this.deps.config, {
-        callId: row.id, route: row.context.route, agentEndpoint: row.agentEndpoint, targetEndpoint: row.targetEndpoint, callerId: row.context.callerId,
-        agentId: row.context.agentId, agentLabel: row.context.agentPhone, customerLabel: row.context.target,
-      }),
-    };
+    return callOfRow(this.deps.config, row);
   }
-}
-
-function recordedOf(row: ServerCallRow & { stage: RecordedCall['stage'] }, legs: readonly CallLeg[], asked: ReadonlyMap<LegId, AskedAs> | undefined): RecordedCall {
-  const recorded: RecordedCall = { stage: row.stage, requestedAt: row.requestedAt.getTime() };
-  if (row.agentRingingAt) recorded.agentRingingAt = row.agentRingingAt.getTime();
-  if (row.agentAnsweredAt) recorded.agentAnsweredAt = row.agentAnsweredAt.getTime();
-  if (row.targetRingingAt) recorded.targetRingingAt = row.targetRingingAt.getTime();
-  if (row.connectedAt) recorded.connectedAt = row.connectedAt.getTime();
-  if (legs.length > 0) recorded.legs = legs.map((l) => recordedLegOf(l, asked?.get(l.legId)));
-  return recorded;
-}
-
-function recordedLegOf(row: CallLeg, askedAs: AskedAs | undefined): RecordedLeg {
-  return {
-    legId: row.legId,
-    ...(row.role !== null ? { role: row.role } : {}),
-    ...(row.label !== null ? { label: row.label } : {}),
-    ...(row.agentId !== null ? { agentId: row.agentId } : {}),
-    ...(row.number !== null ? { number: row.number } : {}),
-    ...(row.requestedAt !== null ? { requestedAt: row.requestedAt.getTime() } : {}),
-    ...(row.answeredAt !== null ? { answeredAt: row.answeredAt.getTime() } : {}),
-    ...(row.endedAt !== null ? { endedAt: row.endedAt.getTime() } : {}),
-    ...(askedAs !== undefined ? { askedAs } : {}),
-  };
 }

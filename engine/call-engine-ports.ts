@@ -37,12 +37,26 @@ export interface CallRequestRecord extends CallRowPatch {
   telegramChatId?: string | null;
 }
 
-/** A call row a previous process left live. */
+/** A call row a previous process left live: what resuming it needs (engine/resume-calls.ts), and where its status was shown. */
 export interface LeftLiveCall {
   id: string;
   stage: CallStage;
   telegramChatId: string | null;
   statusMessageId: number | null;
+  agentId: number;
+  /** The agent's row, for their Telegram id; absent when it was not read. */
+  agent?: { telegramId: string } | undefined;
+  agentPhone: string | null;
+  target: string | null;
+  route: RouteCode | null;
+  callerId: string | null;
+  agentEndpoint: string | null;
+  targetEndpoint: string | null;
+  requestedAt: Date;
+  agentRingingAt: Date | null;
+  agentAnsweredAt: Date | null;
+  targetRingingAt: Date | null;
+  connectedAt: Date | null;
 }
 
 export { AgentHasLiveCall } from '../call/agent-has-live-call';

@@ -1,4 +1,4 @@
-import type { Observable, Subscription } from 'rxjs';
+import { type Observable, Subject, type Subscription } from 'rxjs';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { AriPort } from '../ari/ari-port';
@@ -12,7 +12,8 @@ import type { CallSetupObserver } from './call-setup-observer';
 import type { CallStage, RouteCode } from '../call/call-types';
 import { ownerOf } from '../call/party-rules';
 import type { CallContext, CallUpdate } from '../call/call-update';
-import { type InterruptedCall, reconcileOnStartup, resyncAfterReconnect, sweepOrphans } from './reconcile';
+import { type InterruptedCall, type LeftCall, reconcileOnStartup, resyncAfterReconnect, sweepOrphans } from './reconcile';
+import { type PartyRows, resumeCalls } from './resume-calls';
 import type { TeardownRetryPolicy } from './teardown-retry';
 import type { CallRule } from '../compliance/rules/call-rule';
 
@@ -27,6 +28,12 @@ export interface LiveCallView {
 
 /** Where a call runs on a single instance: here, with nothing to add to its record. */
 type SingleInstance = Record<never, never>;
+
+/** A call a previous run of this process left live, resumed here: where its status was shown, and its stream from now on. */
+export interface ResumedLeftCall {
+  call: LeftCall;
+  view: LiveCallView;
+}
 
 export type CancelAnswer = 'cancelled' | 'no_such_call' | 'not_yours';
 
@@ -51,8 +58,8 @@ export interface CallEngineDeps {
   setup?: CallSetupObserver;
   /** Channels of the app that are not calls (caller-ID verification): the orphan sweep leaves them while live. */
   otherChannels?: { ownedChannelIds(): ReadonlySet<string> };
-  /** Where added legs and multi-party steps are recorded (store/); without it they are not. */
-  parties?: PartyRecords;
+  /** Where added legs and multi-party steps are recorded (store/), and read back when a restart resumes a call; without it they are neither. */
+  parties?: PartyRecords & Partial<PartyRows>;
   /**
    * Calls another process started that this engine should run (cluster mode takes a server's calls
    * over with it): run on every connect before the resync and the orphan sweep, which would hang
@@ -86,6 +93,9 @@ export class CallEngine {
   private sweepTimer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
   private readonly swept: SweepCounts = { sweeps: 0, channels: 0, bridges: 0, failed: 0 };
+  /** The rows the previous run left live, until the first connect has resumed them. */
+  private leftCalls: LeftCall[] = [];
+  private readonly resumedCalls = new Subject<ResumedLeftCall>();
 
   constructor(private readonly deps: CallEngineDeps) {
     this.now = deps.now ?? Date.now;
@@ -111,16 +121,24 @@ export class CallEngine {
     return this.intake.refusals;
   }
 
+  /** Each call the previous run left live, once resumed after the first connect (to follow its status message again). */
+  get resumed(): Observable<ResumedLeftCall> {
+    return this.resumedCalls.asObservable();
+  }
+
   isTelephonyOnline(): boolean {
     return this.deps.ari.isConnected();
   }
 
   /**
-   * Ends rows a previous process left live, then follows ARI events and reconnects. Returns the
-   * calls it ended, so the bot can tell their agents.
+   * Reads the rows a previous process left live, then follows ARI events and reconnects. The calls
+   * among them that reached Asterisk are resumed on the first connect, before anything is swept
+   * (see `resumed`); until ARI connects they stay as they are. Returns the calls it ended at once
+   * (they never reached Asterisk), so the bot can tell their agents.
    */
   async start(): Promise<InterruptedCall[]> {
-    const interrupted = await reconcileOnStartup(this.deps.calls, this.deps.logger);
+    const { toResume, interrupted } = await reconcileOnStartup(this.deps.calls, this.deps.logger);
+    this.leftCalls = toResume;
     this.subscriptions.push(this.deps.ari.events.subscribe((event) => this.runner.handleAriEvent(event)));
     this.subscriptions.push(this.deps.ari.connection.subscribe((state) => {
       if (state !== 'connected') return;
@@ -131,7 +149,8 @@ export class CallEngine {
     // Teardown that failed past its retries, or channels Asterisk made after a request timed out,
     // are found here without waiting for a reconnect.
     this.sweepTimer = setInterval(() => {
-      if (this.deps.ari.isConnected()) void this.sweepOrphans();
+      // Not while calls the previous run left live wait to be resumed: their channels are not orphans.
+      if (this.deps.ari.isConnected() && this.leftCalls.length === 0) void this.sweepOrphans();
     }, this.deps.config.ari.orphanSweepIntervalS * 1000);
     return interrupted;
   }
@@ -296,6 +315,13 @@ export class CallEngine {
 
   private async afterConnect(reconnect: boolean): Promise<void> {
     try {
+      await this.resumeLeftCalls();
+    } catch (err) {
+      this.deps.logger.warn('resuming the calls the previous run left live failed; will retry on the next connect', { err });
+      // Sweeping now would hang up the very calls not yet resumed.
+      return;
+    }
+    try {
       await this.deps.adoptOnConnect?.();
     } catch (err) {
       this.deps.logger.warn('adopting calls another process started failed; will retry on the next connect', { err });
@@ -308,6 +334,25 @@ export class CallEngine {
       this.deps.logger.warn('resynchronising live calls after reconnect failed; will retry on the next connect', { err });
     }
     await this.sweepOrphans();
+  }
+
+  /**
+   * The calls the previous run left live, read back from Asterisk like a cluster's take-over
+   * (engine/resume-calls.ts): a call still up goes on, one whose legs are gone ends as the machine
+   * decides, its remaining legs hung up. Once done, nothing is left to resume.
+   */
+  private async resumeLeftCalls(): Promise<void> {
+    const left = this.leftCalls.filter((call) => !this.registry.get(call.id));
+    if (left.length === 0) return;
+    const { ari, config, parties, logger } = this.deps;
+    const partyRows = parties?.legsOf && parties.askedAs ? { legsOf: parties.legsOf.bind(parties), askedAs: parties.askedAs.bind(parties) } : undefined;
+    const resumed = await resumeCalls({ ari, config, now: this.now, ...(partyRows ? { partyRows } : {}) }, left);
+    this.leftCalls = [];
+    for (const { row, context, resumed: transition } of resumed) {
+      const live = this.runner.adopt(context, transition);
+      logger.info('resumed a call the previous run left live', { callId: row.id, stage: row.stage, now: live.state.stage });
+      this.resumedCalls.next({ call: row, view: viewOf(live) });
+    }
   }
 
   /** One sweep at a time; a failed one is logged and the next period tries again. */

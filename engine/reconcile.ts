@@ -1,33 +1,64 @@
 import { CALL_BRIDGE_ID, CALL_CHANNEL_ID } from '../call/call-ids';
 import { idsToRead, readBack } from '../call/read-back';
 import type { Logger } from '../config/logger';
-import type { CallRecords } from './call-engine-ports';
+import type { CallRecords, LeftLiveCall } from './call-engine-ports';
+import type { RowToResume } from './resume-calls';
 import type { AriPort } from '../ari/ari-port';
 import type { CallRegistry } from './call-registry';
 import type { CallRunner } from './call-runner';
 import { readAsterisk } from './read-asterisk';
 
 
-/**
- * A new process owns no call: every row a previous one left live is ended as interrupted, so no
- * row stays live forever. Their channels are hung up by the orphan sweep once ARI is reachable.
- */
+/** A row left live whose call never reached the point of being resumed: ended at once, its agent told. */
 export interface InterruptedCall {
   callId: string;
   telegramChatId: string | null;
   statusMessageId: number | null;
 }
 
-export async function reconcileOnStartup(calls: CallRecords, logger: Logger): Promise<InterruptedCall[]> {
+/** A row left live that records enough to be resumed, with where its status message was. */
+export interface LeftCall extends RowToResume {
+  telegramChatId: string | null;
+  statusMessageId: number | null;
+}
+
+/**
+ * The rows a previous process left live. Those that record who calls whom and where are resumed
+ * once ARI connects (resumeLeftCalls): their calls may still be up in Asterisk, and only reading it
+ * tells. The others never reached Asterisk and are ended as interrupted now, so no row stays live forever.
+ */
+export async function reconcileOnStartup(calls: CallRecords, logger: Logger): Promise<{ toResume: LeftCall[]; interrupted: InterruptedCall[] }> {
   const stale = await calls.liveCalls();
+  const toResume: LeftCall[] = [];
+  const interrupted: InterruptedCall[] = [];
   const endedAt = new Date();
   for (const call of stale) {
+    const left = resumable(call);
+    if (left) {
+      toResume.push(left);
+      continue;
+    }
     await calls.recordCallTransition(call.id, {
       stage: 'ended', outcome: 'interrupted', endedBy: 'app', endedAt, detail: `interrupted at stage ${call.stage} by a restart`,
     });
+    interrupted.push({ callId: call.id, telegramChatId: call.telegramChatId, statusMessageId: call.statusMessageId });
   }
-  if (stale.length > 0) logger.warn('ended calls left live by a previous run', { count: stale.length, callIds: stale.map((c) => c.id) });
-  return stale.map((c) => ({ callId: c.id, telegramChatId: c.telegramChatId, statusMessageId: c.statusMessageId }));
+  if (interrupted.length > 0) logger.warn('ended calls left live by a previous run that never reached Asterisk', { count: interrupted.length, callIds: interrupted.map((c) => c.callId) });
+  if (toResume.length > 0) logger.info('calls left live by a previous run are resumed once ARI connects', { count: toResume.length, callIds: toResume.map((c) => c.id) });
+  return { toResume, interrupted };
+}
+
+function resumable(call: LeftLiveCall): LeftCall | undefined {
+  const { agent, agentPhone, target, route, agentEndpoint, targetEndpoint, stage } = call;
+  if (stage === 'ended' || !agent || agentPhone === null || target === null || route === null || agentEndpoint === null || targetEndpoint === null) return undefined;
+  return {
+    id: call.id,
+    context: { callId: call.id, agentId: call.agentId, agentTelegramId: agent.telegramId, agentPhone, target, route, callerId: call.callerId },
+    agentEndpoint, targetEndpoint, stage,
+    requestedAt: call.requestedAt, agentRingingAt: call.agentRingingAt, agentAnsweredAt: call.agentAnsweredAt,
+    targetRingingAt: call.targetRingingAt, connectedAt: call.connectedAt,
+    telegramChatId: call.telegramChatId, statusMessageId: call.statusMessageId,
+  };
 }
 
 export interface SweepResult {

@@ -25,6 +25,7 @@ echo "== data layer, migrations, engine (two engines on one database too), do-no
 pg_status=0
 timeout 600 scripts/with-postgres.sh npx jest --json --outputFile="$results/postgres.json" \
   spec/integration/data-layer.spec.ts spec/integration/call-leg-store.spec.ts spec/integration/call-engine-fake-ari.spec.ts spec/integration/call-engine-storage.spec.ts \
+  spec/integration/call-engine-restart.spec.ts \
   spec/integration/call-teardown.spec.ts spec/integration/database-open-errors.spec.ts spec/integration/call-counts.spec.ts \
   spec/integration/call-engine-rules.spec.ts spec/integration/dnc-store.spec.ts spec/integration/agent-service.spec.ts \
   spec/integration/caller-id-verification.spec.ts spec/integration/lease-store.spec.ts spec/integration/lease.spec.ts \

@@ -127,8 +127,9 @@ export class CallStore {
     return this.calls.findOneBy({ id });
   }
 
+  /** The live rows, each with its agent (a restart resumes them, and their context names the agent's Telegram id). */
   liveCalls(): Promise<Call[]> {
-    return this.calls.find({ where: { stage: In([...LIVE_STAGES]) }, order: { requestedAt: 'ASC' } });
+    return this.calls.find({ where: { stage: In([...LIVE_STAGES]) }, relations: { agent: true }, order: { requestedAt: 'ASC' } });
   }
 
   /** The agent's latest call that was placed, by when it was requested. */

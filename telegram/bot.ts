@@ -7,6 +7,10 @@ import { botApiFailure } from './bot-api-check';
 import { AgentService } from '../agents/agent-service';
 import { CallerIdPool } from '../agents/caller-id-pool';
 import { CallViews } from './call-views';
+import { type ShownCall, showCallStatus } from './call-status';
+import { statusDepsOf } from './commands/call';
+import type { Observable } from 'rxjs';
+import type { CallUpdate } from '../call/call-update';
 import { onPartyNumber } from './commands/parties';
 import { PendingInputs } from './pending-input';
 import * as admin from './commands/admin';
@@ -60,6 +64,14 @@ export class CallBot {
     this.jobs = new BackgroundJobs(deps.logger);
     this.bot.use(async (ctx) => this.inChatOrder(ctx.update));
     this.bot.catch((err) => this.deps.logger.error('update handler failed', { err }));
+  }
+
+  /**
+   * Follows again the status message of a call the previous run left live and this one resumed:
+   * the same message is edited (or a new one sent where there was none), with its buttons.
+   */
+  followResumedCall(call: ShownCall, updates: Observable<CallUpdate>, attach: (chatId: string, messageId: number) => void): void {
+    showCallStatus(statusDepsOf(this.deps), call, updates, attach);
   }
 
   /** Registers the command menus; a failure only earns a warning that says what failed. */

@@ -133,6 +133,31 @@ describe('bot: calls', () => {
     expect(await callRow()).toMatchObject({ outcome: 'completed' });
   });
 
+  it('given a connected call, when the app restarts, then the call goes on in the same status message, its Hang up ends it, and the final status comes once', async () => {
+    await startWith({ statusEditIntervalMs: 100 });
+    h.sim.setFarEnd((endpoint) => (endpoint.includes('+12025550123') ? { kind: 'answer', ringMs: 50 } : undefined));
+    await agent.send('/call +12025550123');
+    const connected = await agent.waitFor(/🟢 Connected/);
+    await waitFor(async () => (await callRow())?.statusMessageId === connected.messageId, { what: 'the status message recorded' });
+
+    h = await h.restarted();
+    agent = h.user(2001, 'Ann', 'ann');
+    await waitFor(() => h.engine.liveCalls().length === 1, { what: 'the call resumed' });
+    await h.engine.writesSettled();
+    expect(h.sim.channels().filter((c) => c.state === 'Up')).toHaveLength(2);
+    expect(await callRow()).toMatchObject({ stage: 'connected' });
+
+    await agent.tap('⏹ Hang up');
+    const ended = await agent.waitFor(/Call ended/);
+    expect(ended.messageId).toBe(connected.messageId);
+    await waitFor(() => h.sim.channels().length === 0 && h.sim.bridges().length === 0, { what: 'no channel or bridge left' });
+    expect(await callRow()).toMatchObject({ stage: 'ended', outcome: 'completed', statusMessageId: connected.messageId });
+    await h.out.outbox.drained(2000);
+    // One status message for the call, ended once; nothing sent about it besides.
+    expect(agent.messages().filter((m) => /Call ended|interrupted/i.test(m.history.join('\n')))).toHaveLength(1);
+    expect(ended.history.filter((t) => /Call ended/.test(t))).toHaveLength(1);
+  });
+
   it('given a live call, when the agent sends /call again, then it is refused and points at the live call; /hangup ends it', async () => {
     await startWith({ statusEditIntervalMs: 100 });
     h.sim.setFarEnd(() => ({ kind: 'ring-forever' }));

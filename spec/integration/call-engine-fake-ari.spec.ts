@@ -431,7 +431,7 @@ describe('call engine on an in-memory ARI', () => {
   });
 
   describe('reconciliation', () => {
-    it('given rows a crashed process left live, when the engine starts, then they end as interrupted', async () => {
+    it('given rows a crashed process left live that never reached Asterisk (no endpoints recorded), when the engine starts, then they end as interrupted at once', async () => {
       const agent = await addAgent(h.stores);
       await h.stores.calls.recordCallRequest({
         id: 'stale-1', agentId: agent.id, targetInput: 'x', stage: 'connected', requestedAt: new Date(), telegramChatId: '2001', statusMessageId: 41,
@@ -440,6 +440,55 @@ describe('call engine on an in-memory ARI', () => {
       expect(await h.engine.start()).toEqual([{ callId: 'stale-1', telegramChatId: '2001', statusMessageId: 41 }]);
       expect(await h.stores.calls.byId('stale-1')).toMatchObject({ stage: 'ended', outcome: 'interrupted' });
       expect(await h.stores.calls.liveCalls()).toEqual([]);
+    });
+
+    it('given a placed call a crashed process left live, when the engine starts while ARI is down, then its row stays live until ARI connects, and then the call is read back and ends as Asterisk shows it', async () => {
+      const agent = await addAgent(h.stores);
+      const callId = '0b5ad9c3-2222-4222-8333-944445555666';
+      await h.stores.calls.recordCallRequest({
+        id: callId, agentId: agent.id, targetInput: '+12025550123', target: '+12025550123', agentPhone: '+15551230001', route: 'M',
+        agentEndpoint: 'PJSIP/+15551230001@trunk', targetEndpoint: 'PJSIP/+12025550123@trunk', stage: 'connected',
+        requestedAt: new Date(), connectedAt: new Date(), telegramChatId: '2001', statusMessageId: 41,
+      });
+      await h.engine.stop();
+      ari.setConnection('disconnected');
+      expect(await h.engine.start()).toEqual([]);
+      await h.engine.writesSettled();
+      expect(await h.stores.calls.byId(callId)).toMatchObject({ stage: 'connected' });
+      expect(ari.ops()).not.toContain('getChannel');
+
+      // Neither leg is left in Asterisk: the machine ends the call as a connected call whose legs are gone.
+      ari.setConnection('connected');
+      await waitFor(async () => (await h.stores.calls.byId(callId))?.stage === 'ended', { what: 'the call row ended' });
+      expect(await h.stores.calls.byId(callId)).toMatchObject({ outcome: 'completed' });
+      expect(ari.requests.filter((r) => r.op === 'getChannel').map((r) => r.args.channelId).sort()).toEqual([`${callId}-agent`, `${callId}-target`]);
+    });
+
+    it('given reading a call left live back fails, when ARI connects, then nothing is swept (its channels are not orphans), and the next connect resumes it, connected', async () => {
+      const agent = await addAgent(h.stores);
+      const callId = '0b5ad9c3-3333-4222-8333-944445555666';
+      await h.stores.calls.recordCallRequest({
+        id: callId, agentId: agent.id, targetInput: '+12025550123', target: '+12025550123', agentPhone: '+15551230001', route: 'M',
+        agentEndpoint: 'PJSIP/+15551230001@trunk', targetEndpoint: 'PJSIP/+12025550123@trunk', stage: 'connected',
+        requestedAt: new Date(), agentAnsweredAt: new Date(), connectedAt: new Date(),
+      });
+      for (const leg of ['agent', 'target']) {
+        ari.channels.set(`${callId}-${leg}`, { id: `${callId}-${leg}`, state: 'Up', appName: 'Stasis', appData: `callbot,${leg},${callId}` });
+      }
+      ari.bridges.set(`${callId}-bridge`, { id: `${callId}-bridge`, channelIds: [`${callId}-agent`, `${callId}-target`] });
+      await h.engine.stop();
+      const before = h.engine.sweepCounts();
+      ari.setConnection('disconnected');
+      await h.engine.start();
+      ari.failNext('getChannel', 'Internal Server Error', 500);
+      ari.setConnection('connected');
+      await waitFor(() => ari.ops().includes('getChannel'), { what: 'the read-back asked' });
+      ari.setConnection('disconnected');
+      ari.setConnection('connected');
+      await waitFor(() => h.engine.liveCall(callId)?.stage === 'connected', { what: 'the call resumed' });
+      await waitFor(() => h.engine.sweepCounts().sweeps > before.sweeps, { what: 'the sweep after the resume' });
+      expect(h.engine.sweepCounts()).toEqual({ ...before, sweeps: before.sweeps + 1 });
+      expect(ari.commands()).not.toContain('hangup');
     });
 
     it('given channels and bridges of ours that no live call owns, when ARI connects, then they are hung up and destroyed', async () => {

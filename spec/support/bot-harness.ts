@@ -58,6 +58,14 @@ export interface BotHarnessOptions {
   wrapDesk?: (desk: CallDesk) => CallDesk;
 }
 
+/** What a restarted app keeps of the harness it replaces: the Bot API server, Asterisk and the database. */
+interface Kept {
+  server: TelegramServer;
+  files: BotApiFiles;
+  sim: AriSimulator | undefined;
+  databaseUrl: string;
+}
+
 export type { BotMessage, TranscriptListener } from './bot-message-history';
 
 export class BotHarness {
@@ -74,6 +82,8 @@ export class BotHarness {
     readonly callBot: CallBot,
     readonly ari: AriAdapter,
     private readonly dataSource: DataSource,
+    private readonly databaseUrl: string,
+    private readonly options: BotHarnessOptions,
     private readonly faultProxy: TelegramFaultProxy | undefined,
     /** Everything the bot sends goes through here (specs wait for its outbox to drain). */
     readonly out: TelegramOut,
@@ -87,15 +97,17 @@ export class BotHarness {
    * Starts the Bot API server, the app and, unless `ari` names a real Asterisk (the e2e suite),
    * the ARI simulator.
    */
-  static async start(opts: BotHarnessOptions = {}): Promise<BotHarness> {
-    const port = await freePort();
-    // storeTimeout is raised: the server forgets messages after it (60 s by default).
-    const server = new TelegramServer({ port, host: '127.0.0.1', storeTimeout: 3600 });
-    await server.start();
+  static async start(opts: BotHarnessOptions = {}, kept?: Kept): Promise<BotHarness> {
+    let server = kept?.server;
+    if (!server) {
+      // storeTimeout is raised: the server forgets messages after it (60 s by default).
+      server = new TelegramServer({ port: await freePort(), host: '127.0.0.1', storeTimeout: 3600 });
+      await server.start();
+    }
     // telegram-test-api has no getFile, file downloads or sendDocument: a small local server in front adds them.
-    const files = await BotApiFiles.start(server.config.apiURL, BOT_TOKEN);
+    const files = kept?.files ?? await BotApiFiles.start(server.config.apiURL, BOT_TOKEN);
     const proxy = opts.faultProxy ? await TelegramFaultProxy.start(files.apiRoot) : undefined;
-    const sim = opts.ari ? undefined : await AriSimulator.start({ username: 'callbot', password: 'sim-secret', ringMs: 50, ...opts.sim });
+    const sim = kept ? kept.sim : opts.ari ? undefined : await AriSimulator.start({ username: 'callbot', password: 'sim-secret', ringMs: 50, ...opts.sim });
     const ariTarget = opts.ari ?? { url: sim!.url, username: 'callbot', password: 'sim-secret' };
     const config = loadConfig({
       TELEGRAM_BOT_TOKEN: BOT_TOKEN,
@@ -113,7 +125,8 @@ export class BotHarness {
       ...OPEN_RULES_ENV,
       ...opts.env,
     });
-    const { dataSource } = await openDatabase(await freshDatabaseUrl());
+    const databaseUrl = kept?.databaseUrl ?? await freshDatabaseUrl();
+    const { dataSource } = await openDatabase(databaseUrl);
     const stores = createStores(dataSource);
     const logger = opts.logger ?? silentLogger();
     const ari = new AriAdapter({
@@ -136,10 +149,15 @@ export class BotHarness {
       config, desk: opts.wrapDesk ? opts.wrapDesk(desk) : desk, verification, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000,
       ...(opts.inChatTurn ? { inChatTurn: opts.inChatTurn } : {}), parties: opts.parties ?? partiesDesk,
     }, bot);
-    const harness = new BotHarness(server, sim, config, stores, engine, verification, verifier, callBot, ari, dataSource, proxy, out, files);
+    const harness = new BotHarness(server, sim, config, stores, engine, verification, verifier, callBot, ari, dataSource, databaseUrl, opts, proxy, out, files);
     try {
       verifier.start();
       await engine.start();
+      // As app/main.ts: the calls a previous run left live are followed again once resumed.
+      engine.resumed.subscribe(({ call, view }) => callBot.followResumedCall(
+        { chatId: call.telegramChatId ?? call.context.agentTelegramId, context: call.context, stage: call.stage, statusMessageId: call.statusMessageId },
+        view.updates, (chatId, messageId) => engine.attachStatusMessage(call.id, chatId, messageId),
+      ));
       await ari.start();
       await callBot.start();
     } catch (err) {
@@ -187,6 +205,23 @@ export class BotHarness {
   /** Every document the bot sent to a chat, oldest first. */
   documentsTo(chatId: number): SentDocument[] {
     return this.files.documents.filter((d) => d.chatId === chatId);
+  }
+
+  /**
+   * The app dies and starts again on the same database, Asterisk and Bot API server: this one stops
+   * hearing and writing anything (its requests in flight answered first, as a killed process's
+   * would be or not), its live calls left as they are; the new one is returned, and stopping it
+   * stops what they share.
+   */
+  async restarted(): Promise<BotHarness> {
+    await this.engine.settled();
+    await this.callBot.stop();
+    await this.verifier.stop();
+    await this.engine.stop();
+    await this.ari.close();
+    await this.faultProxy?.stop();
+    await closeDatabase(this.dataSource);
+    return BotHarness.start(this.options, { server: this.server, files: this.files, sim: this.simulator, databaseUrl: this.databaseUrl });
   }
 
   async stop(): Promise<void> {

@@ -34,16 +34,20 @@ export interface EngineHarness {
 export async function startEngine(
   ari: AriPort, env: Record<string, string> = {},
   options: Pick<CallEngineDeps, 'teardownRetry' | 'rules' | 'now' | 'otherChannels'> & {
+    /** Records added legs and multi-party steps in the store's call_legs (stores.legs), and reads them back on a restart. */
+    recordParties?: boolean;
     hooks?: (calls: CallRecords) => Pick<CallEngineDeps, 'calls' | 'setup'>;
     databaseUrl?: string;
   } = {},
 ): Promise<EngineHarness> {
   const config = loadConfig({ ...TEST_ENV, ...env });
-  const { hooks, databaseUrl: shared, ...deps } = options;
+  const { hooks, databaseUrl: shared, recordParties, ...deps } = options;
   const databaseUrl = shared ?? await freshDatabaseUrl();
   const { dataSource } = await openDatabase(databaseUrl);
   const stores = createStores(dataSource);
-  const engine = new CallEngine({ config, ari, ...stores, ...hooks?.(stores.calls), logger: silentLogger(), ...deps });
+  const engine = new CallEngine({
+    config, ari, ...stores, ...hooks?.(stores.calls), logger: silentLogger(), ...(recordParties ? { parties: stores.legs } : {}), ...deps,
+  });
   return {
     databaseUrl, config, dataSource, stores, engine,
     async close() {

@@ -33,7 +33,17 @@ export class InMemoryRecords implements AgentDirectory, CallRecords, AuditTrail 
   async liveCalls(): Promise<LeftLiveCall[]> {
     return [...this.calls.values()]
       .filter((c) => LIVE_STAGES.includes(c.stage))
-      .map((c) => ({ id: c.id, stage: c.stage, telegramChatId: c.telegramChatId ?? null, statusMessageId: c.statusMessageId ?? null }));
+      .map((c) => {
+        const agent = [...this.agents.values()].find((a) => a.id === c.agentId);
+        return {
+          id: c.id, stage: c.stage, telegramChatId: c.telegramChatId ?? null, statusMessageId: c.statusMessageId ?? null,
+          agentId: c.agentId, ...(agent ? { agent: { telegramId: agent.telegramId } } : {}),
+          agentPhone: c.agentPhone ?? null, target: c.target ?? null, route: c.route ?? null, callerId: c.callerId ?? null,
+          agentEndpoint: c.agentEndpoint ?? null, targetEndpoint: c.targetEndpoint ?? null, requestedAt: c.requestedAt,
+          agentRingingAt: c.agentRingingAt ?? null, agentAnsweredAt: c.agentAnsweredAt ?? null,
+          targetRingingAt: c.targetRingingAt ?? null, connectedAt: c.connectedAt ?? null,
+        };
+      });
   }
 
   async latestPlacedCallOfAgent(agentId: number): Promise<{ requestedAt: Date; endedAt: Date | null } | null> {

@@ -1,9 +1,9 @@
 import { formatForDisplay } from '../../phone/number-policy';
 import type { PlaceCallResult } from '../../engine/call-engine';
 import { routeChoiceThenCall } from '../menus/keyboards';
-import type { Incoming } from '../handler-context';
+import type { BotDeps, Incoming } from '../handler-context';
 import { activeAgent } from '../roles';
-import { showCallStatus } from '../call-status';
+import { type CallStatusDeps, showCallStatus } from '../call-status';
 import { T, callRefusalText, ruleWaitText } from '../texts';
 
 /** /call <number>: the checks the bot can answer at once, then the engine. */
@@ -47,14 +47,18 @@ function showLiveStatus(m: Incoming, result: Extract<PlaceCallResult, { ok: true
   const { deps } = m;
   // The handler does not wait: the chat's next update (a tap on Hang up) must not queue behind the call.
   showCallStatus(
-    {
-      out: deps.out, logger: deps.logger, statusEditIntervalMs: deps.statusEditIntervalMs, ...(deps.config.agentConfirmDigit ? { confirmDigit: deps.config.agentConfirmDigit } : {}),
-      partyButtons: deps.parties !== undefined, views: deps.views,
-      chatOfAgent: async (agentId) => (await deps.stores.agents.byId(agentId))?.telegramId,
-    },
-    { chatId: m.chatId, context: result.context, stage: 'requested' }, result.updates,
+    statusDepsOf(deps), { chatId: m.chatId, context: result.context, stage: 'requested' }, result.updates,
     (chatId, messageId) => deps.desk.attachStatusMessage(result.callId, chatId, messageId),
   );
+}
+
+/** How this bot shows a call's status: the same for a call placed here and one a restart resumed. */
+export function statusDepsOf(deps: BotDeps): CallStatusDeps {
+  return {
+    out: deps.out, logger: deps.logger, statusEditIntervalMs: deps.statusEditIntervalMs, ...(deps.config.agentConfirmDigit ? { confirmDigit: deps.config.agentConfirmDigit } : {}),
+    partyButtons: deps.parties !== undefined, views: deps.views,
+    chatOfAgent: async (agentId) => (await deps.stores.agents.byId(agentId))?.telegramId,
+  };
 }
 
 

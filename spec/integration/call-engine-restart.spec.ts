@@ -1,0 +1,193 @@
+import type { Subscription } from 'rxjs';
+import { AriAdapter } from '../../ari/ari-adapter';
+import { silentLogger } from '../../config/logger';
+import type { CallEvent } from '../../call/call-machine';
+import type { PartyPlan } from '../../call/call-types';
+import type { CallUpdate } from '../../call/call-update';
+import type { ResumedLeftCall } from '../../engine/call-engine';
+import type { AriSimulator } from '../support/ari-simulator';
+import { SIM_CREDENTIALS, simulatedAri } from '../support/simulated-ari';
+import { addAgent, type EngineHarness, startEngine } from '../support/engine-harness';
+import { testDatabaseKind } from '../support/test-database';
+import { waitFor } from '../support/wait-for';
+
+type PartyEvent = Extract<CallEvent, { type: 'TransferRequested' | 'ConsultFinished' }>;
+type Untimed<T> = T extends unknown ? Omit<T, 'at'> : never;
+
+/**
+ * A single instance restarted while its calls are live, on the ARI simulator: the first process
+ * dies as far as Asterisk and the database can tell (its event socket cut, nothing of it stopped in
+ * order), and a new engine on the same database and the same Asterisk resumes the calls it left
+ * live by reading Asterisk back, as a cluster's take-over does (engine/resume-calls.ts).
+ */
+describe(`a single instance restarted with live calls, on ${testDatabaseKind()}`, () => {
+  let sim: AriSimulator;
+  let firstAri: AriAdapter;
+  let first: EngineHarness;
+  let secondAri: AriAdapter | undefined;
+  let second: EngineHarness | undefined;
+  const resumed: ResumedLeftCall[] = [];
+  const updates: CallUpdate[] = [];
+  const subscriptions: Subscription[] = [];
+
+  beforeEach(async () => {
+    ({ sim, ari: firstAri } = await simulatedAri({ ringMs: 30 }));
+    first = await startEngine(firstAri, { ARI_URL: sim.url }, { recordParties: true });
+    await first.engine.start();
+    await firstAri.start();
+    await waitFor(() => firstAri.isConnected(), { what: 'ARI connected' });
+    await addAgent(first.stores);
+  });
+
+  afterEach(async () => {
+    for (const subscription of subscriptions.splice(0)) subscription.unsubscribe();
+    resumed.splice(0);
+    updates.splice(0);
+    if (second) {
+      for (const call of second.engine.liveCalls()) second.engine.cancelCall(call.context.callId, 'system');
+      await second.engine.settled();
+      await second.close();
+      second = undefined;
+    }
+    await secondAri?.close();
+    secondAri = undefined;
+    await first.close();
+    await firstAri.close();
+    await sim.stop();
+  });
+
+  const ids = (callId: string) => ({ agent: `${callId}-agent`, customer: `${callId}-target`, p3: `${callId}-p3`, main: `${callId}-bridge`, consult: `${callId}-consult` });
+  const members = (bridgeId: string) => sim.bridges().find((b) => b.id === bridgeId)?.channels.slice().sort().join() ?? null;
+  const upInAsterisk = (channelId: string) => sim.channels().some((c) => c.id === channelId && c.state === 'Up');
+  const gone = (id: string) => !sim.channels().some((c) => c.id === id) && !sim.bridges().some((b) => b.id === id);
+  const nothingLeft = () => sim.channels().length === 0 && sim.bridges().length === 0;
+
+  async function connectedCall(): Promise<string> {
+    const placed = await first.engine.placeCall({ agentTelegramId: '2001', targetInput: '+12025550123' });
+    if (!placed.ok) throw new Error(`refused: ${placed.refusal}`);
+    const { callId } = placed;
+    const { agent, customer, main } = ids(callId);
+    await waitFor(() => first.engine.callState(callId)?.stage === 'connected' && members(main) === [agent, customer].sort().join(), { what: 'agent and customer bridged' });
+    // The bot records where the call's status is shown.
+    first.engine.attachStatusMessage(callId, '2001', 41);
+    await first.engine.writesSettled();
+    return callId;
+  }
+
+  /**
+   * The first process dies: once its requests in flight are answered (a request cut short would end
+   * the call, which a killed process never writes), it hears and writes nothing more.
+   */
+  async function killFirst(): Promise<void> {
+    await first.engine.settled();
+    await first.engine.stop();
+    await firstAri.close();
+  }
+
+  /** The first process dies, then a new one starts on the same database and the same Asterisk. */
+  async function restarted(): Promise<EngineHarness> {
+    await killFirst();
+    const ari = new AriAdapter({
+      url: sim.url, ...SIM_CREDENTIALS, app: 'callbot', logger: silentLogger(), requestTimeoutMs: 1000, reconnectMinMs: 50, reconnectMaxMs: 200, keepaliveMs: 500,
+    });
+    secondAri = ari;
+    const next = await startEngine(ari, { ARI_URL: sim.url }, { recordParties: true, databaseUrl: first.databaseUrl });
+    second = next;
+    subscriptions.push(next.engine.resumed.subscribe((call) => {
+      resumed.push(call);
+      subscriptions.push(call.view.updates.subscribe((update) => updates.push(update)));
+    }));
+    expect(await next.engine.start()).toEqual([]);
+    await ari.start();
+    await waitFor(() => resumed.length > 0, { what: 'the call resumed' });
+    return next;
+  }
+
+  const finals = (callId: string) => updates.filter((u) => u.context.callId === callId && u.final);
+
+  it('given a connected two-party call, when the process restarts, then the call goes on where its status was shown, hanging up works, and the final status comes once', async () => {
+    const callId = await connectedCall();
+    const { agent, customer, main } = ids(callId);
+    const next = await restarted();
+
+    expect(resumed.map((r) => [r.call.id, r.call.telegramChatId, r.call.statusMessageId, r.view.stage])).toEqual([[callId, '2001', 41, 'connected']]);
+    expect(next.engine.callState(callId)?.stage).toBe('connected');
+    // The sweep after the resume leaves the resumed call's channels and bridge alone.
+    await waitFor(() => next.engine.sweepCounts().sweeps > 0, { what: 'the first sweep' });
+    expect(members(main)).toBe([agent, customer].sort().join());
+    expect([agent, customer].every(upInAsterisk)).toBe(true);
+    expect((await next.stores.calls.byId(callId))?.stage).toBe('connected');
+
+    // The status message's Hang up button asks the desk for exactly this.
+    expect(next.engine.cancelCallAs(callId, { agentId: resumed[0]!.call.context.agentId, isAdmin: false })).toBe('cancelled');
+    await waitFor(nothingLeft, { what: 'no channel or bridge left' });
+    await waitFor(async () => (await next.stores.calls.byId(callId))?.stage === 'ended', { what: 'the call row ended' });
+    expect(await next.stores.calls.byId(callId)).toMatchObject({ outcome: 'completed', endedBy: 'agent' });
+    await next.engine.settled();
+    expect(finals(callId).map((u) => u.outcome)).toEqual(['completed']);
+  });
+
+  it('given a connected call whose agent hung up while the app was down, when the process restarts, then it ends once, every remaining leg is hung up and no orphan is left', async () => {
+    const callId = await connectedCall();
+    const { agent } = ids(callId);
+    await killFirst();
+    sim.farEndHangup(agent);
+    await waitFor(() => gone(agent), { what: 'the agent gone' });
+    const next = await restarted();
+
+    await waitFor(nothingLeft, { what: 'no channel or bridge left' });
+    await waitFor(async () => (await next.stores.calls.byId(callId))?.stage === 'ended', { what: 'the call row ended' });
+    expect(await next.stores.calls.byId(callId)).toMatchObject({ outcome: 'completed', endedBy: 'agent' });
+    await next.engine.settled();
+    expect(finals(callId)).toHaveLength(1);
+    expect(next.engine.liveCalls()).toEqual([]);
+  });
+
+  it('given a call whose agent is still ringing and whose agent leg is gone while the app was down, when the process restarts, then it ends once as interrupted with nothing left', async () => {
+    sim.setFarEnd((endpoint) => (endpoint.includes('15551230001') ? { kind: 'answer', ringMs: 60_000 } : undefined));
+    const placed = await first.engine.placeCall({ agentTelegramId: '2001', targetInput: '+12025550123' });
+    if (!placed.ok) throw new Error(`refused: ${placed.refusal}`);
+    const { callId } = placed;
+    const { agent, customer, main } = ids(callId);
+    // The customer's channel is made at the start and waits in the bridge, not yet dialed.
+    await waitFor(async () => (await first.stores.calls.byId(callId))?.stage === 'agent_ringing' && members(main) === customer, { what: 'the agent ringing' });
+    await killFirst();
+    sim.farEndHangup(agent);
+    await waitFor(() => gone(agent), { what: 'the agent leg gone' });
+    const next = await restarted();
+
+    await waitFor(async () => (await next.stores.calls.byId(callId))?.stage === 'ended', { what: 'the call row ended' });
+    expect(await next.stores.calls.byId(callId)).toMatchObject({ outcome: 'interrupted' });
+    await next.engine.settled();
+    await waitFor(nothingLeft, { what: 'no channel or bridge left' });
+    expect(finals(callId).map((u) => u.outcome)).toEqual(['interrupted']);
+  });
+
+  it('given a call in consultation, when the process restarts, then the consultation goes on and completing it joins the customer and the consulted party', async () => {
+    const callId = await connectedCall();
+    const { agent, customer, p3, main, consult } = ids(callId);
+    const { targetEndpoint } = first.engine.callState(callId)!.plan;
+    const colleague: PartyPlan = {
+      target: { kind: 'number', number: '+12025550199' }, label: '+12025550199',
+      endpoint: targetEndpoint.replace('+12025550123', '+12025550199'), callerId: '+15550001111', ringTimeoutS: 20,
+    };
+    const send = (h: EngineHarness, event: Untimed<PartyEvent>) => expect(h.engine.sendPartyEvent(callId, { ...event, at: Date.now() } as PartyEvent)).toBe(true);
+    send(first, { type: 'TransferRequested', mode: 'warm', party: colleague, by: '2001' });
+    await waitFor(() => upInAsterisk(p3) && members(consult) === [agent, p3].sort().join() && members(main) === customer, { what: 'the agent consulting, the customer on hold' });
+    await waitFor(async () => (await first.stores.legs.legsOf([callId])).get(callId)?.find((l) => l.legId === 'p3')?.answeredAt != null, { what: 'the consulted leg recorded answered' });
+    const next = await restarted();
+
+    expect(next.engine.callState(callId)?.operation).toMatchObject({ kind: 'consult', legId: 'p3' });
+    await waitFor(() => next.engine.sweepCounts().sweeps > 0, { what: 'the first sweep' });
+    expect([agent, customer, p3].every(upInAsterisk)).toBe(true);
+
+    send(next, { type: 'ConsultFinished', how: 'complete', by: '2001' });
+    await waitFor(() => gone(agent) && gone(consult) && members(main) === [customer, p3].sort().join(), { what: 'customer and colleague bridged' });
+    expect((await next.stores.calls.byId(callId))?.stage).toBe('connected');
+    sim.farEndHangup(customer);
+    await waitFor(nothingLeft, { what: 'no channel or bridge left' });
+    await waitFor(async () => (await next.stores.calls.byId(callId))?.stage === 'ended', { what: 'the call row ended' });
+    await next.engine.settled();
+    expect(finals(callId)).toHaveLength(1);
+  });
+});
