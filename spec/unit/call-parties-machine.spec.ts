@@ -270,18 +270,18 @@ describe('a call of more than two parties', () => {
   describe('the agent on the call (whom the one-live-call rule holds)', () => {
     const onCall = (effects: CallEffect[]) => of(effects, 'PersistCall').flatMap((e) => ('onCallAgentId' in e.patch ? [e.patch.onCallAgentId] : []));
     it.each([
-      ['a cold transfer to a colleague answered', [ev.cold(colleague), ev.stasis('p3'), ev.ringing('p3'), ev.answered('p3')], [7]],
-      ['a cold transfer to a number answered', [ev.cold(), ev.stasis('p3'), ev.ringing('p3'), ev.answered('p3')], [null]],
-      ['the agent leaving while a cold transfer rings', [ev.cold(), ev.stasis('p3'), ev.ringing('p3'), ev.ended('agent')], [null]],
-      ['the agent leaving a cold transfer to a colleague, who then answers', [ev.cold(colleague), ev.stasis('p3'), ev.ringing('p3'), ev.ended('agent'), ev.answered('p3')], [null, 7]],
-      ['a consultation with a colleague completed', [...ringingP3(ev.warm()).slice(connected.length), ev.answered('p3'), ev.finish('complete')], [7]],
-      ['a consultation with a number completed', [...ringingP3(ev.warm(outside)).slice(connected.length), ev.answered('p3'), ev.finish('complete')], [null]],
-      ['the agent leaving a consultation with a number that answered', [...ringingP3(ev.warm(outside)).slice(connected.length), ev.answered('p3'), ev.ended('agent')], [null]],
-      ['a consultation given up', [...ringingP3(ev.warm()).slice(connected.length), ev.answered('p3'), ev.finish('back')], []],
-      ['a consultation turned conference', [...ringingP3(ev.warm()).slice(connected.length), ev.answered('p3'), ev.finish('conference')], []],
-      ['a party added who answered', [ev.add(), ev.stasis('p3'), ev.ringing('p3'), ev.answered('p3')], []],
-      ['three talking with a colleague, when the owner leaves', [ev.add(colleague), ev.stasis('p3'), ev.ringing('p3'), ev.answered('p3'), ev.ended('agent')], [7]],
-    ] as const)('given %s, then the call row\'s agent on the call becomes %j', (_given, events, expected) => {
+      ['a cold transfer to a colleague answered', [7], [ev.cold(colleague), ev.stasis('p3'), ev.ringing('p3'), ev.answered('p3')]],
+      ['a cold transfer to a number answered', [null], [ev.cold(), ev.stasis('p3'), ev.ringing('p3'), ev.answered('p3')]],
+      ['the agent leaving while a cold transfer rings', [null], [ev.cold(), ev.stasis('p3'), ev.ringing('p3'), ev.ended('agent')]],
+      ['the agent leaving a cold transfer to a colleague, who then answers', [null, 7], [ev.cold(colleague), ev.stasis('p3'), ev.ringing('p3'), ev.ended('agent'), ev.answered('p3')]],
+      ['a consultation with a colleague completed', [7], [...ringingP3(ev.warm()).slice(connected.length), ev.answered('p3'), ev.finish('complete')]],
+      ['a consultation with a number completed', [null], [...ringingP3(ev.warm(outside)).slice(connected.length), ev.answered('p3'), ev.finish('complete')]],
+      ['the agent leaving a consultation with a number that answered', [null], [...ringingP3(ev.warm(outside)).slice(connected.length), ev.answered('p3'), ev.ended('agent')]],
+      ['a consultation given up', [], [...ringingP3(ev.warm()).slice(connected.length), ev.answered('p3'), ev.finish('back')]],
+      ['a consultation turned conference', [], [...ringingP3(ev.warm()).slice(connected.length), ev.answered('p3'), ev.finish('conference')]],
+      ['a party added who answered', [], [ev.add(), ev.stasis('p3'), ev.ringing('p3'), ev.answered('p3')]],
+      ['three talking with a colleague, when the owner leaves', [7], [ev.add(colleague), ev.stasis('p3'), ev.ringing('p3'), ev.answered('p3'), ev.ended('agent')]],
+    ] as const)('given %s, then the agents on the call written are %j', (_given, expected, events) => {
       const { effects } = run([...connected, ...events]);
       expect(onCall(effects)).toEqual(expected);
     });
