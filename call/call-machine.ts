@@ -176,6 +176,8 @@ export interface CallRecordPatch {
   targetRingingAt?: Date;
   connectedAt?: Date;
   endedAt?: Date;
+  /** The agent on the call now (who the one-live-call rule holds); null once no agent is on the line. Set only when a transfer changes it. */
+  onCallAgentId?: number | null;
 }
 
 export type CallEffect =

@@ -260,12 +260,12 @@ function onLeft(state: CallState, id: LegId, cause: number | null, at: number, c
     // The agent left mid-consultation: the customer goes to the consulted party if they answered.
     const consulted = leg(next, op.legId);
     if (consulted.status !== 'up') return endWith(next, effects, at, { outcome: 'completed', endedBy: 'agent', ...hangup });
-    const completed = finishConsult({ ...next, owner: { ...next.owner, legId: null } }, 'complete', 'system', at);
+    const completed = finishConsult(leftByAgents(next, effects), 'complete', 'system', at);
     return { state: completed.state, effects: [...effects, ...completed.effects] };
   }
   if (op.kind === 'cold_transfer') {
     // The customer waits for the party being transferred to.
-    if (wasOwner) next = { ...next, owner: { ...next.owner, legId: null } };
+    if (wasOwner) next = leftByAgents(next, effects);
     return published(next, effects, at);
   }
   if (next.legs.filter(isPresent).length < 2) return endWith(next, effects, at, { outcome: 'completed', endedBy: endedByOf(l), ...hangup });
@@ -313,9 +313,17 @@ function ended(state: CallState, id: LegId, at: number, cause: number | null): C
 
 /** The call passes to the agent on `to`; a party that is not an agent takes the customer, but the call's owner stays who it was, with no leg. */
 function passOwnership(state: CallState, to: LegState, by: string, at: number, effects: CallEffect[]): CallState {
-  if (to.agentId === undefined) return { ...state, owner: { ...state.owner, legId: null } };
+  if (to.agentId === undefined) return leftByAgents(state, effects);
   effects.push(step({ kind: 'owner_changed', agentId: to.agentId, legId: to.id }, by, at));
+  // The one-live-call rule now holds the agent who took the call, and no longer the one who left it.
+  effects.push({ type: 'PersistCall', patch: { onCallAgentId: to.agentId } });
   return { ...state, owner: { agentId: to.agentId, legId: to.id } };
+}
+
+/** The owner's leg is gone and no agent took the call: the owner may place another call meanwhile. */
+function leftByAgents(state: CallState, effects: CallEffect[]): CallState {
+  if (state.owner.legId !== null) effects.push({ type: 'PersistCall', patch: { onCallAgentId: null } });
+  return { ...state, owner: { ...state.owner, legId: null } };
 }
 
 function stopPartyRingback(state: CallState): CallEffect[] {

@@ -94,9 +94,9 @@ export class ClusterCallStore {
     return this.rows(`c.server_id = ${this.parameter(0)} AND c.stage <> 'ended' AND c.owner_token IS NOT NULL`, [serverId]);
   }
 
-  /** The agent's live call on any server; null when there is none. */
+  /** The live call the agent is on now (placed, or taken by transfer) on any server; null when there is none. */
   async liveCallOfAgent(agentId: number): Promise<ServerCallRow | null> {
-    return (await this.rows(`c.agent_id = ${this.parameter(0)} AND c.stage <> 'ended' AND c.server_id IS NOT NULL`, [agentId]))[0] ?? null;
+    return (await this.rows(`c.on_call_agent_id = ${this.parameter(0)} AND c.stage <> 'ended' AND c.server_id IS NOT NULL`, [agentId]))[0] ?? null;
   }
 
   /** The server's live calls someone on another instance asked to end. */

@@ -65,7 +65,10 @@ export interface CallRecords extends CallRecorder {
   /** Rejects with AgentHasLiveCall when the row is live and the agent already has a live one. */
   recordCallRequest(call: CallRequestRecord): Promise<unknown>;
   liveCalls(): Promise<LeftLiveCall[]>;
-  /** The agent's latest call that was placed (refused requests are not calls), or null. */
+  /**
+   * The live call the agent is on now (placed or taken by transfer), or else their latest placed call
+   * (refused requests are not calls), or null; a call they left by a transfer reads as ended for them.
+   */
   latestPlacedCallOfAgent(agentId: number): Promise<{ requestedAt: Date; endedAt: Date | null } | null>;
   /**
    * Runs a call's decision and record while no other process on the same database runs one

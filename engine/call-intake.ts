@@ -304,7 +304,7 @@ export class CallIntake<W extends object> {
     });
     try {
       await this.deps.calls.recordCallRequest({
-        id: callId, agentId: agent.id, agentPhone, targetInput: request.targetInput.slice(0, 64), target, callerId, route,
+        id: callId, agentId: agent.id, onCallAgentId: agent.id, agentPhone, targetInput: request.targetInput.slice(0, 64), target, callerId, route,
         agentEndpoint: plan.agentEndpoint, targetEndpoint: plan.targetEndpoint, stage: 'requested', requestedAt: new Date(this.now()),
         telegramChatId: request.telegramChatId ?? null, ...where,
       });

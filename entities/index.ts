@@ -17,6 +17,7 @@ import { ClusterLeases1766400000000 } from './migrations/1766400000000-cluster-l
 import { CallsOneLivePerAgent1766500000000 } from './migrations/1766500000000-calls-one-live-per-agent';
 import { ClusterCalls1766600000000 } from './migrations/1766600000000-cluster-calls';
 import { CallLegs1766700000000 } from './migrations/1766700000000-call-legs';
+import { CallsOneLivePerAgentOnCall1766800000000 } from './migrations/1766800000000-calls-one-live-per-agent-on-call';
 import { SnakeCaseNaming } from './snake-case-naming';
 
 export { Agent, AsteriskServerState, AuditEvent, Call, CallLeg, CallerId, ClusterLease, DncListing, DncNumber, SnakeCaseNaming };
@@ -25,5 +26,5 @@ export const ENTITIES = [Agent, Call, CallLeg, AuditEvent, DncListing, DncNumber
 export const MIGRATIONS = [
   InitialSchema1764000000000, SnakeCaseColumns1765000000000, DoNotCallList1766000000000, CallsTargetIndex1766100000000,
   CallerIdPool1766200000000, AgentStatusSuspended1766300000000, ClusterLeases1766400000000, CallsOneLivePerAgent1766500000000,
-  ClusterCalls1766600000000, CallLegs1766700000000,
+  ClusterCalls1766600000000, CallLegs1766700000000, CallsOneLivePerAgentOnCall1766800000000,
 ];

@@ -1,5 +1,5 @@
 import { DataSource, type FindOptionsWhere, In, IsNull, MoreThan, Not, Or, type QueryRunner, Raw, Repository } from 'typeorm';
-import { Call } from '../entities';
+import { Call, CallLeg } from '../entities';
 import { LIVE_STAGES } from '../call/call-types';
 import { CallRowSql, type CallRowQuery } from './call-row-sql';
 import { runWrite } from './sqlite-connection';
@@ -8,8 +8,8 @@ import { LimitReached } from '../call/limit-reached';
 import type { RouteCode } from '../call/call-types';
 import { violatesUniqueIndex } from './unique-violation';
 
-/** The index keeping one live call per agent (entities/call.entity.ts). */
-const ONE_LIVE_CALL_PER_AGENT = { name: 'uq_calls_agent_live', table: 'calls', columns: ['agent_id'] } as const;
+/** The index keeping one live call per agent on the line (entities/call.entity.ts). */
+const ONE_LIVE_CALL_PER_AGENT = { name: 'uq_calls_on_call_agent_live', table: 'calls', columns: ['on_call_agent_id'] } as const;
 
 export type NewCall = Pick<Call, 'id' | 'agentId' | 'targetInput' | 'stage' | 'requestedAt'> & Partial<Call>;
 
@@ -40,7 +40,8 @@ export class CallStore {
    * One INSERT: the id is new by construction (save() would SELECT it first, in a transaction).
    * Rejects with AgentHasLiveCall when the database already holds a live call of the agent.
    */
-  async recordCallRequest(call: NewCall): Promise<Call> {
+  async recordCallRequest(request: NewCall): Promise<Call> {
+    const call = withPlacerOnCall(request);
     const row = this.calls.create(call);
     try {
       await this.write(this.writes.insert(call));
@@ -57,7 +58,8 @@ export class CallStore {
    * concurrent requests on several instances are counted one after another. Rejects with
    * LimitReached (nothing written) or AgentHasLiveCall.
    */
-  async recordCallRequestWithinLimits(call: NewCall & { route: RouteCode; target: string }, limits: PlacementLimits): Promise<void> {
+  async recordCallRequestWithinLimits(request: NewCall & { route: RouteCode; target: string }, limits: PlacementLimits): Promise<void> {
+    const call = withPlacerOnCall(request);
     try {
       await this.underPlacementLock(async (runner) => {
         const calls = runner.manager.getRepository(Call);
@@ -132,13 +134,22 @@ export class CallStore {
     return this.calls.find({ where: { stage: In([...LIVE_STAGES]) }, relations: { agent: true }, order: { requestedAt: 'ASC' } });
   }
 
-  /** The agent's latest call that was placed, by when it was requested. */
-  latestPlacedCallOfAgent(agentId: number): Promise<Pick<Call, 'requestedAt' | 'endedAt'> | null> {
-    return this.calls.findOne({
-      select: { requestedAt: true, endedAt: true },
+  /**
+   * The live call the agent is on now (placed or taken by transfer), or else their latest placed call,
+   * by when it was requested. A call they placed and left by a transfer is over for them: it reads as
+   * ended when they left it (their leg's end, else when it was requested), though it goes on.
+   */
+  async latestPlacedCallOfAgent(agentId: number): Promise<Pick<Call, 'requestedAt' | 'endedAt'> | null> {
+    const on = await this.calls.findOne({ select: { requestedAt: true, endedAt: true }, where: { onCallAgentId: agentId, stage: Not('ended') } });
+    if (on) return on;
+    const latest = await this.calls.findOne({
+      select: { id: true, requestedAt: true, endedAt: true },
       where: { agentId, outcome: Or(IsNull(), Not('refused')) },
       order: { requestedAt: 'DESC' },
     });
+    if (!latest || latest.endedAt !== null) return latest && { requestedAt: latest.requestedAt, endedAt: latest.endedAt };
+    const left = await this.dataSource.getRepository(CallLeg).findOne({ select: { endedAt: true }, where: { callId: latest.id, legId: 'agent' } });
+    return { requestedAt: latest.requestedAt, endedAt: left?.endedAt ?? latest.requestedAt };
   }
 
   /**
@@ -170,4 +181,9 @@ export class CallStore {
 /** Calls placed since `since` to one number or by one agent: refused requests are not calls, every other row is (live ones included). */
 function placedSince(of: { target: string } | { agentId: number }, since: Date): FindOptionsWhere<Call> {
   return { ...of, requestedAt: MoreThan(since), outcome: Or(IsNull(), Not('refused')) };
+}
+
+/** A call starts with its placer on the line, whom the one-live-call rule holds until a transfer hands it on. */
+function withPlacerOnCall<T extends NewCall>(call: T): T {
+  return call.onCallAgentId === undefined ? { ...call, onCallAgentId: call.agentId } : call;
 }

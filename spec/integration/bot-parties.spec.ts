@@ -141,6 +141,25 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
     expect(ann.messages().find((m) => m.messageId === status.messageId)!.text).toMatch(/Transferred to \+1 202-555-0199$/);
   }, 40000);
 
+  it('given the agent transferred the call cold to a typed number and left it, when they /call again, then the new call is placed while the transferred one goes on', async () => {
+    await connectedCall();
+    const status = annStatus();
+    await typeNumber(PARTY.coldButton, '(202) 555-0199');
+    await waitFor(() => !inSim(channelIdOf('agent')) && bridged('target', 'p3'), { what: 'customer and new party bridged, the agent gone' });
+    await messageReads(ann, status.messageId, /Transferred to \+1 202-555-0199$/, []);
+    await h.engine.settled();
+
+    const before = ann.messages().length;
+    await ann.send('/call +12025550177');
+    await ann.waitFor(/^🟢 Connected/, 15000, before);
+    expect(h.engine.liveCalls()).toHaveLength(2);
+    expect(bridged('target', 'p3')).toBe(true);
+
+    await ann.send('/hangup');
+    await waitFor(() => h.engine.liveCalls().length === 1 && h.engine.liveCalls()[0]!.context.callId === callId, { what: 'the new call ended, the transferred one going on' });
+    await customerHangsUp();
+  }, 40000);
+
   it('given a connected call, when the agent transfers it cold to another agent, then the new agent\'s chat follows the call with its buttons and can hang up, and the first agent\'s message ends "transferred to" them', async () => {
     await connectedCall();
     const status = annStatus();

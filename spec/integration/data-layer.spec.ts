@@ -1,11 +1,13 @@
 import type { DataSource } from 'typeorm';
 import { openDatabase } from '../../store/data-source';
 import type { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
-import { Call, MIGRATIONS } from '../../entities';
+import { Call, CallLeg, MIGRATIONS } from '../../entities';
 import { ENDED_BY_MIGRATION } from '../../entities/migrations/1766500000000-calls-one-live-per-agent';
 import { AgentHasLiveCall } from '../../engine/call-engine-ports';
 import { createStores, type Stores } from '../../store';
 import { SqliteConnection } from '../../store/sqlite-connection';
+import { CallRowSql } from '../../store/call-row-sql';
+import type { NewCall } from '../../store/call-store';
 import { closeDatabase, freshDatabaseUrl, testDatabaseKind } from '../support/test-database';
 
 const kind = testDatabaseKind();
@@ -87,6 +89,64 @@ describe(`data layer on ${kind}`, () => {
     });
   });
 
+  describe('one live call per agent on the line (a transfer hands the call on)', () => {
+    const at = (minute: number) => new Date(Date.UTC(2026, 11, 6, 10, minute));
+    let ann: number;
+    let bob: number;
+    beforeEach(async () => {
+      ann = (await stores.agents.authorize({ telegramId: '1', phone: '+12025550101', by: '1' })).id;
+      bob = (await stores.agents.authorize({ telegramId: '2', phone: '+12025550102', by: '1' })).id;
+      await stores.calls.recordCallRequest({ id: 'anns', agentId: ann, targetInput: 'x', stage: 'connected', requestedAt: at(1) });
+    });
+
+    it('given Ann transferred her call to Bob and left it, then Ann\'s next call is recorded while Bob\'s goes on, and another process\'s call for Bob is refused', async () => {
+      await stores.calls.recordCallTransition('anns', { onCallAgentId: bob });
+
+      expect(await stores.calls.latestPlacedCallOfAgent(ann)).toEqual({ requestedAt: at(1), endedAt: at(1) });
+      expect(await stores.calls.latestPlacedCallOfAgent(bob)).toEqual({ requestedAt: at(1), endedAt: null });
+      await stores.calls.recordCallRequest({ id: 'anns-next', agentId: ann, targetInput: 'x', stage: 'requested', requestedAt: at(2) });
+      // Another process on the same database.
+      const other = await openDatabase(url);
+      try {
+        await expect(createStores(other.dataSource).calls.recordCallRequest({ id: 'bobs', agentId: bob, targetInput: 'x', stage: 'requested', requestedAt: at(3) }))
+          .rejects.toBeInstanceOf(AgentHasLiveCall);
+      } finally {
+        await closeDatabase(other.dataSource);
+      }
+      expect((await stores.calls.byId('anns'))).toMatchObject({ agentId: ann, onCallAgentId: bob, stage: 'connected' });
+    });
+
+    it('given Ann\'s leg ended when she left her call by a transfer, then her call reads as ended for her from then on', async () => {
+      await stores.calls.recordCallTransition('anns', { onCallAgentId: bob });
+      await dataSource.getRepository(CallLeg).insert({ callId: 'anns', legId: 'agent', agentId: ann, endedAt: at(5) });
+      expect(await stores.calls.latestPlacedCallOfAgent(ann)).toEqual({ requestedAt: at(1), endedAt: at(5) });
+    });
+
+    it('given Ann\'s call cold-transferred to an outside number and no agent on the line, then Ann can place another call', async () => {
+      await stores.calls.recordCallTransition('anns', { onCallAgentId: null });
+      expect((await stores.calls.latestPlacedCallOfAgent(ann))?.endedAt).not.toBeNull();
+      await stores.calls.recordCallRequest({ id: 'anns-next', agentId: ann, targetInput: 'x', stage: 'requested', requestedAt: at(2) });
+      expect((await stores.calls.liveCalls()).map((c) => c.id).sort()).toEqual(['anns', 'anns-next']);
+    });
+
+    it('given Ann consulting a colleague (still on the line), then her second live call is refused', async () => {
+      await expect(stores.calls.recordCallRequest({ id: 'anns-next', agentId: ann, targetInput: 'x', stage: 'requested', requestedAt: at(2) }))
+        .rejects.toBeInstanceOf(AgentHasLiveCall);
+      expect(await stores.calls.latestPlacedCallOfAgent(ann)).toEqual({ requestedAt: at(1), endedAt: null });
+    });
+
+    it('given live and ended calls from before the column, when migrated, then each live call holds its placer and the ended ones hold nobody', async () => {
+      await undoMigrationsDownTo('CallsOneLivePerAgentOnCall1766800000000');
+      await recordOldCall({ id: 'bobs-ended', agentId: bob, targetInput: 'x', stage: 'ended', outcome: 'completed', requestedAt: at(0), endedAt: at(1) });
+      await dataSource.runMigrations();
+      expect(await stores.calls.byId('anns')).toMatchObject({ onCallAgentId: ann });
+      expect(await stores.calls.byId('bobs-ended')).toMatchObject({ onCallAgentId: null });
+      await expect(stores.calls.recordCallRequest({ id: 'anns-next', agentId: ann, targetInput: 'x', stage: 'requested', requestedAt: at(2) }))
+        .rejects.toBeInstanceOf(AgentHasLiveCall);
+      expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+    });
+  });
+
   describe('the suspended status migration', () => {
     it('given agents of every status, when reverted and applied again, then every row is kept and a suspended agent becomes revoked', async () => {
       for (const id of ['1', '2', '3']) await stores.agents.authorize({ telegramId: id, phone: '+12025550101', by: '1' });
@@ -102,6 +162,12 @@ describe(`data layer on ${kind}`, () => {
     });
   });
 
+  /** A calls row as written before the agent on the call had a column (the store writes it now). */
+  async function recordOldCall(row: NewCall): Promise<void> {
+    const insert = new CallRowSql(dataSource).insert(row);
+    await dataSource.query(insert.sql, insert.parameters);
+  }
+
   describe('the one-live-call-per-agent migration', () => {
     async function agents(...telegramIds: string[]): Promise<number[]> {
       const ids: number[] = [];
@@ -113,9 +179,9 @@ describe(`data layer on ${kind}`, () => {
     it('given ended calls and a live one of different agents, when migrated, then every row is kept as it was', async () => {
       await undoMigrationsDownTo('CallsOneLivePerAgent1766500000000');
       const [a, b, c] = await agents('1', '2', '3');
-      await stores.calls.recordCallRequest({ id: 'ended-a', agentId: a!, targetInput: 'x', stage: 'ended', outcome: 'completed', requestedAt: at(1), endedAt: at(2) });
-      await stores.calls.recordCallRequest({ id: 'ended-b', agentId: b!, targetInput: 'x', stage: 'ended', outcome: 'refused', requestedAt: at(3), endedAt: at(3) });
-      await stores.calls.recordCallRequest({ id: 'live-c', agentId: c!, targetInput: 'x', stage: 'connected', requestedAt: at(4) });
+      await recordOldCall({ id: 'ended-a', agentId: a!, targetInput: 'x', stage: 'ended', outcome: 'completed', requestedAt: at(1), endedAt: at(2) });
+      await recordOldCall({ id: 'ended-b', agentId: b!, targetInput: 'x', stage: 'ended', outcome: 'refused', requestedAt: at(3), endedAt: at(3) });
+      await recordOldCall({ id: 'live-c', agentId: c!, targetInput: 'x', stage: 'connected', requestedAt: at(4) });
       // Read as rows, not entities: later migrations' columns do not exist yet.
       const rows = () => dataSource.query('SELECT id, agent_id, stage, outcome, requested_at, ended_at, detail FROM calls ORDER BY id') as Promise<unknown[]>;
       const before = await rows();
@@ -129,8 +195,8 @@ describe(`data layer on ${kind}`, () => {
     it('given an agent with two live calls from before the rule, when migrated, then the older one is ended as interrupted and says why, and the newer one stays live', async () => {
       await undoMigrationsDownTo('CallsOneLivePerAgent1766500000000');
       const [a] = await agents('1');
-      await stores.calls.recordCallRequest({ id: 'older', agentId: a!, targetInput: 'x', stage: 'connected', requestedAt: at(1) });
-      await stores.calls.recordCallRequest({ id: 'newer', agentId: a!, targetInput: 'x', stage: 'agent_ringing', requestedAt: at(2) });
+      await recordOldCall({ id: 'older', agentId: a!, targetInput: 'x', stage: 'connected', requestedAt: at(1) });
+      await recordOldCall({ id: 'newer', agentId: a!, targetInput: 'x', stage: 'agent_ringing', requestedAt: at(2) });
       const warn = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
       try {
         await dataSource.runMigrations();
@@ -252,7 +318,7 @@ describe(`data layer on ${kind}`, () => {
         agentEndpoint: 'PJSIP/{number}@dev', targetEndpoint: null, stage: 'ended' as const, outcome: 'completed' as const,
         detail: 'line 1\nline 2; DROP TABLE calls; --', hangupCause: 16, hangupCauseText: 'Normal Clearing', endedBy: 'target' as const,
         requestedAt: at(1), agentRingingAt: at(2), agentAnsweredAt: at(3), targetRingingAt: at(4), connectedAt: at(5), endedAt: at(999),
-        telegramChatId: '-1001234567890', statusMessageId: 2147483647,
+        telegramChatId: '-1001234567890', statusMessageId: 2147483647, onCallAgentId: id,
       };
       await dataSource.getRepository(Call).insert({ id: 'by-typeorm', ...fields });
       await stores.calls.recordCallRequest({ id: 'cached', agentId: id, targetInput: fields.targetInput, stage: 'requested', requestedAt: at(1) });

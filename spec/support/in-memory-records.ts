@@ -20,7 +20,8 @@ export class InMemoryRecords implements AgentDirectory, CallRecords, AuditTrail 
     if (this.calls.has(call.id)) throw new Error(`call ${call.id} recorded twice`);
     // The database's one-live-call-per-agent index, so the engine meets the same refusal here.
     const live = (c: CallRequestRecord & CallRowPatch) => c.stage !== 'ended';
-    if (live(call) && [...this.calls.values()].some((c) => c.agentId === call.agentId && live(c))) throw new AgentHasLiveCall(call.agentId);
+    const onCall = (c: CallRow) => (c.onCallAgentId === undefined ? c.agentId : c.onCallAgentId);
+    if (live(call) && [...this.calls.values()].some((c) => onCall(c) === onCall(call) && live(c))) throw new AgentHasLiveCall(call.agentId);
     this.calls.set(call.id, { ...call });
   }
 
@@ -47,10 +48,15 @@ export class InMemoryRecords implements AgentDirectory, CallRecords, AuditTrail 
   }
 
   async latestPlacedCallOfAgent(agentId: number): Promise<{ requestedAt: Date; endedAt: Date | null } | null> {
+    const on = [...this.calls.values()].find((c) => c.onCallAgentId === agentId && LIVE_STAGES.includes(c.stage));
+    if (on) return { requestedAt: on.requestedAt, endedAt: null };
     const placed = [...this.calls.values()].filter((c) => c.agentId === agentId && c.outcome !== 'refused')
       .sort((a, b) => b.requestedAt.getTime() - a.requestedAt.getTime());
     const [latest] = placed;
-    return latest ? { requestedAt: latest.requestedAt, endedAt: latest.endedAt ?? null } : null;
+    if (!latest) return null;
+    // A live call the agent left by a transfer is over for them.
+    const left = LIVE_STAGES.includes(latest.stage) && latest.onCallAgentId !== undefined && latest.onCallAgentId !== agentId;
+    return { requestedAt: latest.requestedAt, endedAt: left ? latest.requestedAt : latest.endedAt ?? null };
   }
 
   placingAlone<T>(step: () => Promise<T>): Promise<T> {

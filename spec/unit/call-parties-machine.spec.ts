@@ -175,6 +175,7 @@ describe('a call of more than two parties', () => {
         { type: 'StopHoldMusic', bridgeId: 'c1-bridge' },
         { type: 'DestroyBridge', bridgeId: 'c1-consult' },
         { type: 'HangupLeg', channelId: 'c1-agent' },
+        { type: 'PersistCall', patch: { onCallAgentId: 7 } },
       ]);
       expect(steps(last)).toEqual(['consult_ended', 'transfer_completed', 'owner_changed']);
       expect(ownerOf(state)).toEqual({ agentId: 7, legId: 'p3' });
@@ -263,6 +264,31 @@ describe('a call of more than two parties', () => {
       expect(state).toMatchObject({ stage: 'ended', endedBy: 'target' });
       expect(hungUp(last)).toEqual(['c1-agent', 'c1-p3']);
       expect(of(last, 'DestroyBridge').map((e) => e.bridgeId)).toEqual(['c1-bridge', 'c1-consult']);
+    });
+  });
+
+  describe('the agent on the call (whom the one-live-call rule holds)', () => {
+    const onCall = (effects: CallEffect[]) => of(effects, 'PersistCall').flatMap((e) => ('onCallAgentId' in e.patch ? [e.patch.onCallAgentId] : []));
+    it.each([
+      ['a cold transfer to a colleague answered', [7], [ev.cold(colleague), ev.stasis('p3'), ev.ringing('p3'), ev.answered('p3')]],
+      ['a cold transfer to a number answered', [null], [ev.cold(), ev.stasis('p3'), ev.ringing('p3'), ev.answered('p3')]],
+      ['the agent leaving while a cold transfer rings', [null], [ev.cold(), ev.stasis('p3'), ev.ringing('p3'), ev.ended('agent')]],
+      ['the agent leaving a cold transfer to a colleague, who then answers', [null, 7], [ev.cold(colleague), ev.stasis('p3'), ev.ringing('p3'), ev.ended('agent'), ev.answered('p3')]],
+      ['a consultation with a colleague completed', [7], [...ringingP3(ev.warm()).slice(connected.length), ev.answered('p3'), ev.finish('complete')]],
+      ['a consultation with a number completed', [null], [...ringingP3(ev.warm(outside)).slice(connected.length), ev.answered('p3'), ev.finish('complete')]],
+      ['the agent leaving a consultation with a number that answered', [null], [...ringingP3(ev.warm(outside)).slice(connected.length), ev.answered('p3'), ev.ended('agent')]],
+      ['a consultation given up', [], [...ringingP3(ev.warm()).slice(connected.length), ev.answered('p3'), ev.finish('back')]],
+      ['a consultation turned conference', [], [...ringingP3(ev.warm()).slice(connected.length), ev.answered('p3'), ev.finish('conference')]],
+      ['a party added who answered', [], [ev.add(), ev.stasis('p3'), ev.ringing('p3'), ev.answered('p3')]],
+      ['three talking with a colleague, when the owner leaves', [7], [ev.add(colleague), ev.stasis('p3'), ev.ringing('p3'), ev.answered('p3'), ev.ended('agent')]],
+    ] as const)('given %s, then the agents on the call written are %j', (_given, expected, events) => {
+      const { effects } = run([...connected, ...events]);
+      expect(onCall(effects)).toEqual(expected);
+    });
+
+    it('given a two-party call from request to end, then the agent on the call is never written (the placer stays on it)', () => {
+      const { effects } = run([...connected, ev.ended('target')]);
+      expect(onCall(effects)).toEqual([]);
     });
   });
 
