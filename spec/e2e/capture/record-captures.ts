@@ -149,11 +149,21 @@ class Call {
   readonly bridge: string;
   readonly ringback: string;
 
+  /** A third leg (the consulted party, or a conference's third), and the multi-party scenarios' other bridges. */
+  readonly third: string;
+  readonly holdBridge: string;
+  readonly consultBridge: string;
+  readonly thirdRingback: string;
+
   constructor(readonly app: AppConnection, readonly name: string) {
     this.agent = `${name}-agent`;
     this.target = `${name}-target`;
     this.bridge = `${name}-bridge`;
     this.ringback = `${name}-ringback`;
+    this.third = `${name}-third`;
+    this.holdBridge = `${name}-hold`;
+    this.consultBridge = `${name}-consult`;
+    this.thirdRingback = `${name}-third-ringback`;
   }
 
   /** Originates the agent leg into the app; resolves on its StasisStart, or false if it ended first. */
@@ -181,6 +191,64 @@ class Call {
     await this.app.expect([204], 'POST', `/channels/${this.target}/dial`, { caller: this.agent, timeout: String(dialTimeoutS) });
   }
 
+  /** The happy pattern up to a connected call: agent answers, target dialled and answers, ringback stopped. */
+  async connect(agent: string, target: string): Promise<void> {
+    if (!(await this.originateAgent(agent, 20))) throw new Error('the agent leg did not answer');
+    await this.dialTarget(target, 20);
+    await this.app.event('the target answering', answered(this.target));
+    await this.app.expect([204], 'DELETE', `/playbacks/${this.ringback}`);
+  }
+
+  /** The third leg created (appArgs `<role>,<call>`, originator the agent), added to `bridge` and dialled: dialTarget's pattern. */
+  async dialThird(number: string, role: string, bridge: string, dialTimeoutS: number): Promise<void> {
+    await this.app.expect([200], 'POST', '/channels/create', {
+      endpoint: `PJSIP/${number}@trunk-main`, app: APP, appArgs: `${role},${this.name}`, channelId: this.third, originator: this.agent,
+    });
+    await this.app.event(`StasisStart of ${this.third}`, is('StasisStart', this.third));
+    await this.app.expect([204], 'POST', `/bridges/${bridge}/addChannel`, { channel: this.third });
+    await this.app.expect([204], 'POST', `/channels/${this.third}/dial`, { caller: this.agent, timeout: String(dialTimeoutS) });
+  }
+
+  /** Moves a channel from one bridge to another: removeChannel, then addChannel (each waited for). */
+  async move(channel: string, from: string, to: string): Promise<void> {
+    await this.app.expect([204], 'POST', `/bridges/${from}/removeChannel`, { channel });
+    await this.app.event(`ChannelLeftBridge of ${channel} from ${from}`, (e) => is('ChannelLeftBridge', channel)(e) && text(obj(e, 'bridge'), 'id') === from);
+    await this.app.expect([204], 'POST', `/bridges/${to}/addChannel`, { channel });
+    await this.app.event(`ChannelEnteredBridge of ${channel} into ${to}`, (e) => is('ChannelEnteredBridge', channel)(e) && text(obj(e, 'bridge'), 'id') === to);
+  }
+
+  /**
+   * Consultation: the customer (target) out of the main bridge into a holding bridge with music on
+   * hold, the agent out of the main bridge into a consult bridge (ringback played to them), and the
+   * consulted party dialled into that bridge; resolves once the consulted party has answered.
+   */
+  async consult(number: string): Promise<void> {
+    await this.app.expect([200], 'POST', `/bridges/${this.holdBridge}`, { type: 'holding', name: `${this.name}-hold` });
+    await this.move(this.target, this.bridge, this.holdBridge);
+    await this.app.expect([204], 'POST', `/bridges/${this.holdBridge}/moh`, { mohClass: 'default' });
+    await this.app.expect([200], 'POST', `/bridges/${this.consultBridge}`, { type: 'mixing', name: `${this.name}-consult` });
+    await this.move(this.agent, this.bridge, this.consultBridge);
+    await this.app.expect([201], 'POST', `/channels/${this.agent}/play/${this.thirdRingback}`, { media: 'tone:ring;tonezone=us' });
+    await this.dialThird(number, 'consulted', this.consultBridge, 20);
+    await this.app.event('the consulted party answering', answered(this.third));
+    await this.app.expect([204], 'DELETE', `/playbacks/${this.thirdRingback}`);
+  }
+
+  /**
+   * Destroys a bridge and waits for its BridgeDestroyed; if none comes within 2 s, checks with GET
+   * that it is gone (404). On 18.9 the app's subscription to a bridge is counted by addChannel and
+   * removeChannel (not by hang-ups): a bridge every channel has been removed from with removeChannel
+   * (the holding bridge here) sends the app no BridgeDestroyed.
+   */
+  async destroyBridge(bridge: string): Promise<void> {
+    await this.app.expect([204], 'DELETE', `/bridges/${bridge}`);
+    try {
+      await this.app.event(`BridgeDestroyed of ${bridge}`, (e) => text(e, 'type') === 'BridgeDestroyed' && text(obj(e, 'bridge'), 'id') === bridge, 2000);
+    } catch {
+      await this.app.expect([404], 'GET', `/bridges/${bridge}`);
+    }
+  }
+
   gone(channel: string): Promise<JsonObject> {
     return this.app.event(`ChannelDestroyed of ${channel}`, is('ChannelDestroyed', channel));
   }
@@ -198,16 +266,23 @@ class Call {
 
 // ---- the scenarios -------------------------------------------------------------------------
 // Numbers follow spec/e2e/sipp/provider-uas.xml: …0486 busy, …0404 not found, …0480 rings until
-// CANCEL, …0777 answers and hangs up 2 s after the ACK, anything else rings 300 ms and answers.
+// CANCEL, …0777 answers and hangs up 2 s after the ACK, …0712 12 s after the ACK, anything else
+// rings 300 ms and answers.
 
 const AGENT = { answers: '+15551230001', busy: '+15551230486', ringsForever: '+15551230480', hangsUpAfter2s: '+15551230777' } as const;
 const TARGET = { answers: '+12025550123', busy: '+12025550486', notFound: '+12025550404', ringsForever: '+12025550480', hangsUpAfter2s: '+12025550777' } as const;
+/** The third party of the multi-party scenarios (a consulted colleague or a conference's third); …0712 hangs up 12 s after the ACK. */
+const THIRD = { answers: '+12025550124', hangsUpAfter2s: '+12025550777', hangsUpAfter12s: '+12025550712' } as const;
 
 interface RestScenario {
   kind: 'rest';
   name: string;
   agent: string;
   target: string;
+  /** The third leg's number, in the multi-party scenarios. */
+  third?: string;
+  /** Needs a music-on-hold class `default` (the lab configures one when <data dir>/moh holds files). */
+  moh?: boolean;
   what: string;
   run(call: Call): Promise<void>;
 }
@@ -282,6 +357,77 @@ const REST_SCENARIOS: RestScenario[] = [
       await call.cleanUp([call.agent, call.target]);
     },
   },
+
+  // ---- multi-party: hold, consultation (back to the customer, or transfer completed), conference ----
+  {
+    kind: 'rest', name: 'hold-and-moh', agent: AGENT.answers, target: TARGET.answers, moh: true,
+    what: 'connected call; the customer\'s channel gets music on hold (POST then DELETE /channels/{id}/moh, class default), then is held (POST then DELETE /channels/{id}/hold); the app hangs up agent then customer, bridge destroyed',
+    async run(call) {
+      await call.connect(this.agent, this.target);
+      await sleep(1000);
+      await call.app.expect([204], 'POST', `/channels/${call.target}/moh`, { mohClass: 'default' });
+      await sleep(1500);
+      await call.app.expect([204], 'DELETE', `/channels/${call.target}/moh`);
+      await sleep(1000);
+      await call.app.expect([204], 'POST', `/channels/${call.target}/hold`);
+      await sleep(1500);
+      await call.app.expect([204], 'DELETE', `/channels/${call.target}/hold`);
+      await sleep(1000);
+      await call.cleanUp([call.agent, call.target]);
+    },
+  },
+  {
+    kind: 'rest', name: 'consult-then-back', agent: AGENT.answers, target: TARGET.answers, third: THIRD.answers, moh: true,
+    what: 'connected call; the customer moved to a holding bridge with music on hold, the agent to a consult bridge where the consulted party is dialled and answers; after 2 s the app hangs the consulted party up, stops the music and moves agent and customer back to the main bridge; consult and holding bridges destroyed; 2 s later the app hangs up agent then customer, main bridge destroyed',
+    async run(call) {
+      await call.connect(this.agent, this.target);
+      await sleep(1000);
+      await call.consult(this.third!);
+      await sleep(2000);
+      await call.app.expect([204], 'DELETE', `/channels/${call.third}`);
+      await call.gone(call.third);
+      await call.app.expect([204], 'DELETE', `/bridges/${call.holdBridge}/moh`);
+      await call.move(call.agent, call.consultBridge, call.bridge);
+      await call.move(call.target, call.holdBridge, call.bridge);
+      await call.destroyBridge(call.consultBridge);
+      await call.destroyBridge(call.holdBridge);
+      await sleep(2000);
+      await call.cleanUp([call.agent, call.target]);
+    },
+  },
+  {
+    kind: 'rest', name: 'consult-then-complete', agent: AGENT.answers, target: TARGET.answers, third: THIRD.hangsUpAfter12s, moh: true,
+    what: 'as consult-then-back up to the consulted party answering (…0712: BYE 12 s after its ACK); after 2 s the app hangs the agent up, stops the music and moves the consulted party and the customer into the main bridge; consult and holding bridges destroyed; the consulted party hangs up (BYE), then the app hangs up the customer, main bridge destroyed',
+    async run(call) {
+      await call.connect(this.agent, this.target);
+      await sleep(1000);
+      await call.consult(this.third!);
+      await sleep(2000);
+      await call.app.expect([204], 'DELETE', `/channels/${call.agent}`);
+      await call.gone(call.agent);
+      await call.app.expect([204], 'DELETE', `/bridges/${call.holdBridge}/moh`);
+      await call.move(call.third, call.consultBridge, call.bridge);
+      await call.move(call.target, call.holdBridge, call.bridge);
+      await call.destroyBridge(call.consultBridge);
+      await call.destroyBridge(call.holdBridge);
+      await call.gone(call.third);
+      await sleep(1000);
+      await call.cleanUp([call.target]);
+    },
+  },
+  {
+    kind: 'rest', name: 'conference-three', agent: AGENT.answers, target: TARGET.answers, third: THIRD.hangsUpAfter2s,
+    what: 'connected call; a third party created, added to the same mixing bridge and dialled (…0777), answers and hangs up (BYE 2 s after its ACK); agent and customer talk 2 s more, then the app hangs up agent then customer, bridge destroyed',
+    async run(call) {
+      await call.connect(this.agent, this.target);
+      await sleep(1000);
+      await call.dialThird(this.third!, 'third', call.bridge, 20);
+      await call.app.event('the third party answering', answered(call.third));
+      await call.gone(call.third);
+      await sleep(2000);
+      await call.cleanUp([call.agent, call.target]);
+    },
+  },
 ];
 
 const WS_DROP = {
@@ -302,6 +448,7 @@ async function recordRest(lab: AsteriskLab, scenario: RestScenario): Promise<Jso
   await lab.expectNothingLeft();
   return {
     scenario: scenario.name, what: scenario.what, agent: scenario.agent, target: scenario.target,
+    ...(scenario.third !== undefined ? { third: scenario.third } : {}),
     rest: app.rest.map((r) => ({ ...r })), events: app.events,
   };
 }
@@ -405,6 +552,9 @@ async function main(): Promise<void> {
     const recorded = await header(lab);
     const outDir = process.env.CAPTURE_OUT_DIR || path.join(REPO, 'spec', 'fixtures', `asterisk-${versionSlug(text(recorded, 'asterisk'))}`);
     const staged: Array<[string, JsonObject]> = [];
+    if (REST_SCENARIOS.some((s) => s.moh === true && chosen(s.name)) && !/Class:\s*default\b/.test(lab.cli('moh show classes'))) {
+      throw new Error('Asterisk has no music-on-hold class "default": put music-on-hold files (e.g. Debian\'s asterisk-moh-opsound-wav) in the moh directory of ASTERISK_DATA_DIR (see spec/e2e/README.md)');
+    }
     for (const scenario of REST_SCENARIOS.filter((s) => chosen(s.name))) {
       console.log(`capture: ${scenario.name}`);
       staged.push([scenario.name, { recorded, ...(await recordRest(lab, scenario)) }]);
