@@ -50,6 +50,8 @@ interface CapturedRest {
   method: string;
   path: string;
   query: Record<string, string>;
+  /** The JSON body the recorder sent, if any (`POST /channels/create` with `variables`). */
+  sent?: Json;
   status: number;
   body: Json;
 }
@@ -319,11 +321,14 @@ class EventSocket {
   }
 }
 
-function rest(port: number, method: string, urlPath: string, query: Record<string, string> = {}): Promise<{ status: number; body: Json }> {
+function rest(port: number, method: string, urlPath: string, query: Record<string, string> = {}, sent?: Json): Promise<{ status: number; body: Json }> {
   const qs = Object.entries(query).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, method, path: `/ari${urlPath}${qs ? `?${qs}` : ''}`, agent: false, headers: { Authorization: `Basic ${Buffer.from(`${USER}:${PASS}`).toString('base64')}` } },
+      {
+        host: '127.0.0.1', port, method, path: `/ari${urlPath}${qs ? `?${qs}` : ''}`, agent: false,
+        headers: { Authorization: `Basic ${Buffer.from(`${USER}:${PASS}`).toString('base64')}`, ...(sent !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -334,7 +339,7 @@ function rest(port: number, method: string, urlPath: string, query: Record<strin
       },
     );
     req.on('error', (err) => reject(new Error(`${method} ${urlPath} failed`, { cause: err })));
-    req.end();
+    req.end(sent !== undefined ? JSON.stringify(sent) : undefined);
   });
 }
 
@@ -372,7 +377,10 @@ function readRest(capture: JsonObject): CapturedRest[] {
   return list(capture, 'rest').map((r) => {
     const query: Record<string, string> = {};
     for (const [k, v] of Object.entries(obj(r, 'query') ?? {})) query[k] = typeof v === 'string' ? v : JSON.stringify(v);
-    return { t: Date.parse(text(r, 't')), method: text(r, 'method'), path: text(r, 'path'), query, status: Number(r['status']), body: r['body'] ?? null };
+    return {
+      t: Date.parse(text(r, 't')), method: text(r, 'method'), path: text(r, 'path'), query,
+      ...(isObject(r) && r['sent'] !== undefined ? { sent: r['sent'] } : {}), status: Number(r['status']), body: r['body'] ?? null,
+    };
   });
 }
 
@@ -393,7 +401,7 @@ async function replayRestCapture(capture: JsonObject): Promise<void> {
       // Strictly earlier: an event stamped in the answer's own millisecond may have come after it.
       const before = events.filter((e) => eventTime(e) < call.t && !ownEffect(call, e, previousAnswer));
       await socket.awaitEvents(before, events);
-      const answer = await rest(sim.port, call.method, call.path, rewrite(call));
+      const answer = await rest(sim.port, call.method, call.path, rewrite(call), call.sent);
       expect({ call: `${call.method} ${call.path}`, status: answer.status, body: comparableBody(answer.body) }).toEqual({
         call: `${call.method} ${call.path}`,
         status: call.status,

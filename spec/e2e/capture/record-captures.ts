@@ -17,6 +17,7 @@ import path from 'node:path';
 import { WebSocket } from 'ws';
 
 import { AsteriskLab } from '../support/lab';
+import { type SipMessage, header as sipHeader, invitesIn, uriUser } from '../support/sip-trace';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -51,6 +52,8 @@ interface RestRecord {
   method: string;
   path: string;
   query: Record<string, string>;
+  /** The JSON body sent, when the request had one (`POST /channels/create` with `variables`). */
+  sent?: Json;
   status: number;
   body: Json;
 }
@@ -89,14 +92,17 @@ class AppConnection {
   }
 
   /** One REST request; `t` is when its answer was complete, the moment the replay orders by. */
-  call(method: string, urlPath: string, query: Record<string, string> = {}): Promise<{ status: number; body: Json }> {
+  call(method: string, urlPath: string, query: Record<string, string> = {}, sent?: Json): Promise<{ status: number; body: Json }> {
     const qs = Object.entries(query).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
     const { username, password } = this.lab.ari;
     return new Promise((resolve, reject) => {
       const req = http.request(`${this.lab.ariUrl}/ari${urlPath}${qs ? `?${qs}` : ''}`, {
         method,
         agent: false,
-        headers: { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` },
+        headers: {
+          authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
+          ...(sent !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -105,18 +111,18 @@ class AppConnection {
           const raw = Buffer.concat(chunks).toString('utf8');
           const body = raw === '' ? null : (JSON.parse(raw) as Json);
           const status = res.statusCode ?? 0;
-          this.rest.push({ t, method, path: urlPath, query, status, body });
+          this.rest.push({ t, method, path: urlPath, query, ...(sent !== undefined ? { sent } : {}), status, body });
           resolve({ status, body });
         });
       });
       req.on('error', (err) => reject(new Error(`${method} ${urlPath} failed`, { cause: err })));
-      req.end();
+      req.end(sent !== undefined ? JSON.stringify(sent) : undefined);
     });
   }
 
   /** Like call(), but the status must be one of `ok`. */
-  async expect(ok: number[], method: string, urlPath: string, query: Record<string, string> = {}): Promise<Json> {
-    const { status, body } = await this.call(method, urlPath, query);
+  async expect(ok: number[], method: string, urlPath: string, query: Record<string, string> = {}, sent?: Json): Promise<Json> {
+    const { status, body } = await this.call(method, urlPath, query, sent);
     if (!ok.includes(status)) throw new Error(`${method} ${urlPath} answered ${status} (expected ${ok.join(' or ')}): ${JSON.stringify(body)}`);
     return body;
   }
@@ -149,21 +155,23 @@ class Call {
   readonly bridge: string;
   readonly ringback: string;
 
-  /** A third leg (the consulted party, or a conference's third), and the multi-party scenarios' other bridges. */
-  readonly third: string;
-  readonly holdBridge: string;
+  /**
+   * The multi-party scenarios' added leg and bridge, named as the product names them
+   * (call/call-ids.ts): `<call>-p3`, its ringback `<call>-p3-ringback`, the consultation's bridge
+   * `<call>-consult`.
+   */
+  readonly p3: string;
+  readonly p3Ringback: string;
   readonly consultBridge: string;
-  readonly thirdRingback: string;
 
   constructor(readonly app: AppConnection, readonly name: string) {
     this.agent = `${name}-agent`;
     this.target = `${name}-target`;
     this.bridge = `${name}-bridge`;
     this.ringback = `${name}-ringback`;
-    this.third = `${name}-third`;
-    this.holdBridge = `${name}-hold`;
+    this.p3 = `${name}-p3`;
+    this.p3Ringback = `${name}-p3-ringback`;
     this.consultBridge = `${name}-consult`;
-    this.thirdRingback = `${name}-third-ringback`;
   }
 
   /** Originates the agent leg into the app; resolves on its StasisStart, or false if it ended first. */
@@ -199,46 +207,52 @@ class Call {
     await this.app.expect([204], 'DELETE', `/playbacks/${this.ringback}`);
   }
 
-  /** The third leg created (appArgs `<role>,<call>`, originator the agent), added to `bridge` and dialled: dialTarget's pattern. */
-  async dialThird(number: string, role: string, bridge: string, dialTimeoutS: number): Promise<void> {
+  /**
+   * An added party as the product asks for it (call/parties.ts, ari/ari-adapter.ts): p3 created
+   * with its caller ID as the variable `CALLERID(num)` (JSON body; no originator), ringback played
+   * to `ringbackTo` (`playbackId` in the query, `tone:ring`), and on p3's StasisStart p3 added to
+   * `bridge` and dialed with the agent as caller.
+   */
+  async addParty(number: string, ringbackTo: string, bridge: string, dialTimeoutS = 20, withCaller = true): Promise<void> {
     await this.app.expect([200], 'POST', '/channels/create', {
-      endpoint: `PJSIP/${number}@trunk-main`, app: APP, appArgs: `${role},${this.name}`, channelId: this.third, originator: this.agent,
-    });
-    await this.app.event(`StasisStart of ${this.third}`, is('StasisStart', this.third));
-    await this.app.expect([204], 'POST', `/bridges/${bridge}/addChannel`, { channel: this.third });
-    await this.app.expect([204], 'POST', `/channels/${this.third}/dial`, { caller: this.agent, timeout: String(dialTimeoutS) });
+      channelId: this.p3, endpoint: `PJSIP/${number}@trunk-main`, app: APP, appArgs: `p3,${this.name}`,
+    }, { variables: { 'CALLERID(num)': PARTY_CALLER_NUMBER } });
+    await this.app.expect([201], 'POST', `/channels/${ringbackTo}/play`, { media: 'tone:ring', playbackId: this.p3Ringback });
+    await this.app.event(`StasisStart of ${this.p3}`, is('StasisStart', this.p3));
+    await this.app.expect([204], 'POST', `/bridges/${bridge}/addChannel`, { channel: this.p3 });
+    await this.app.expect([204], 'POST', `/channels/${this.p3}/dial`, { timeout: String(dialTimeoutS), ...(withCaller ? { caller: this.agent } : {}) });
   }
 
-  /** Moves a channel from one bridge to another: removeChannel, then addChannel (each waited for). */
-  async move(channel: string, from: string, to: string): Promise<void> {
-    await this.app.expect([204], 'POST', `/bridges/${from}/removeChannel`, { channel });
-    await this.app.event(`ChannelLeftBridge of ${channel} from ${from}`, (e) => is('ChannelLeftBridge', channel)(e) && text(obj(e, 'bridge'), 'id') === from);
+  /** p3 answered: its ringback stopped. */
+  async partyAnswered(): Promise<void> {
+    await this.app.event(`${this.p3} answering`, answered(this.p3));
+    await this.app.expect([204], 'DELETE', `/playbacks/${this.p3Ringback}`);
+  }
+
+  /** The product's move (AriAdapter.moveToBridge): ONE addChannel of a channel still in another bridge. */
+  async move(channel: string, to: string): Promise<void> {
     await this.app.expect([204], 'POST', `/bridges/${to}/addChannel`, { channel });
     await this.app.event(`ChannelEnteredBridge of ${channel} into ${to}`, (e) => is('ChannelEnteredBridge', channel)(e) && text(obj(e, 'bridge'), 'id') === to);
   }
 
   /**
-   * Consultation: the customer (target) out of the main bridge into a holding bridge with music on
-   * hold, the agent out of the main bridge into a consult bridge (ringback played to them), and the
-   * consulted party dialled into that bridge; resolves once the consulted party has answered.
+   * Consultation as the product starts it: the consult bridge (mixing, named after the call), the
+   * agent moved into it, music on hold on the MAIN bridge (the customer stays there), p3 added to
+   * the consult bridge with ringback to the agent; resolves once p3 has answered.
    */
   async consult(number: string): Promise<void> {
-    await this.app.expect([200], 'POST', `/bridges/${this.holdBridge}`, { type: 'holding', name: `${this.name}-hold` });
-    await this.move(this.target, this.bridge, this.holdBridge);
-    await this.app.expect([204], 'POST', `/bridges/${this.holdBridge}/moh`, { mohClass: 'default' });
-    await this.app.expect([200], 'POST', `/bridges/${this.consultBridge}`, { type: 'mixing', name: `${this.name}-consult` });
-    await this.move(this.agent, this.bridge, this.consultBridge);
-    await this.app.expect([201], 'POST', `/channels/${this.agent}/play/${this.thirdRingback}`, { media: 'tone:ring;tonezone=us' });
-    await this.dialThird(number, 'consulted', this.consultBridge, 20);
-    await this.app.event('the consulted party answering', answered(this.third));
-    await this.app.expect([204], 'DELETE', `/playbacks/${this.thirdRingback}`);
+    await this.app.expect([200], 'POST', '/bridges', { bridgeId: this.consultBridge, type: 'mixing', name: this.name });
+    await this.move(this.agent, this.consultBridge);
+    await this.app.expect([204], 'POST', `/bridges/${this.bridge}/moh`, { mohClass: 'default' });
+    await this.addParty(number, this.agent, this.consultBridge);
+    await this.partyAnswered();
   }
 
   /**
    * Destroys a bridge and waits for its BridgeDestroyed; if none comes within 2 s, checks with GET
-   * that it is gone (404). On 18.9 the app's subscription to a bridge is counted by addChannel and
-   * removeChannel (not by hang-ups): a bridge every channel has been removed from with removeChannel
-   * (the holding bridge here) sends the app no BridgeDestroyed.
+   * that it is gone (404). On 18.9 the app's subscription to a bridge is counted by the requests
+   * that add and take out channels, not by hang-ups: a consult bridge whose channels left it by
+   * hang-up and by a move sends the app no BridgeDestroyed.
    */
   async destroyBridge(bridge: string): Promise<void> {
     await this.app.expect([204], 'DELETE', `/bridges/${bridge}`);
@@ -271,8 +285,16 @@ class Call {
 
 const AGENT = { answers: '+15551230001', busy: '+15551230486', ringsForever: '+15551230480', hangsUpAfter2s: '+15551230777' } as const;
 const TARGET = { answers: '+12025550123', busy: '+12025550486', notFound: '+12025550404', ringsForever: '+12025550480', hangsUpAfter2s: '+12025550777' } as const;
-/** The third party of the multi-party scenarios (a consulted colleague or a conference's third); …0712 hangs up 12 s after the ACK. */
+/** The added party of the multi-party scenarios (transferred to, consulted or conferenced); …0712 hangs up 12 s after the ACK. */
 const THIRD = { answers: '+12025550124', hangsUpAfter2s: '+12025550777', hangsUpAfter12s: '+12025550712' } as const;
+/**
+ * The caller ID the product sets on an added leg (`CALLERID(num)`): the call's own, the one the
+ * agent leg was originated with (engine/call-parties-desk.ts). The provider must see it in p3's
+ * INVITE From. It gets there through the dial's `caller`: Asterisk copies the caller channel's
+ * caller ID into p3's connected line, which chan_pjsip puts in From; the variable alone does not
+ * (dialed without `caller`, From says "Anonymous"; see spec/e2e/README.md).
+ */
+const PARTY_CALLER_NUMBER = '+15550001111';
 
 interface RestScenario {
   kind: 'rest';
@@ -358,72 +380,64 @@ const REST_SCENARIOS: RestScenario[] = [
     },
   },
 
-  // ---- multi-party: hold, consultation (back to the customer, or transfer completed), conference ----
+  // ---- multi-party, with exactly the product's requests (call/parties.ts through ari/ari-adapter.ts) ----
   {
-    kind: 'rest', name: 'hold-and-moh', agent: AGENT.answers, target: TARGET.answers, moh: true,
-    what: 'connected call; the customer\'s channel gets music on hold (POST then DELETE /channels/{id}/moh, class default), then is held (POST then DELETE /channels/{id}/hold); the app hangs up agent then customer, bridge destroyed',
+    kind: 'rest', name: 'cold-transfer', agent: AGENT.answers, target: TARGET.answers, third: THIRD.answers,
+    what: 'connected call; p3 created (CALLERID(num) in the body), ringback played to the customer, p3 added to the main bridge and dialed with the agent as caller; p3 answers: ringback stopped, the agent hung up; customer and p3 talk 2 s, then the app hangs up customer then p3, bridge destroyed',
     async run(call) {
       await call.connect(this.agent, this.target);
       await sleep(1000);
-      await call.app.expect([204], 'POST', `/channels/${call.target}/moh`, { mohClass: 'default' });
-      await sleep(1500);
-      await call.app.expect([204], 'DELETE', `/channels/${call.target}/moh`);
-      await sleep(1000);
-      await call.app.expect([204], 'POST', `/channels/${call.target}/hold`);
-      await sleep(1500);
-      await call.app.expect([204], 'DELETE', `/channels/${call.target}/hold`);
-      await sleep(1000);
-      await call.cleanUp([call.agent, call.target]);
+      await call.addParty(this.third!, call.target, call.bridge);
+      await call.partyAnswered();
+      await call.app.expect([204], 'DELETE', `/channels/${call.agent}`);
+      await call.gone(call.agent);
+      await sleep(2000);
+      await call.cleanUp([call.target, call.p3]);
     },
   },
   {
     kind: 'rest', name: 'consult-then-back', agent: AGENT.answers, target: TARGET.answers, third: THIRD.answers, moh: true,
-    what: 'connected call; the customer moved to a holding bridge with music on hold, the agent to a consult bridge where the consulted party is dialled and answers; after 2 s the app hangs the consulted party up, stops the music and moves agent and customer back to the main bridge; consult and holding bridges destroyed; 2 s later the app hangs up agent then customer, main bridge destroyed',
+    what: 'connected call; consult bridge created, the agent moved into it (one addChannel), music on hold on the main bridge, p3 created, ringback to the agent, p3 into the consult bridge and dialed; p3 answers: ringback stopped; after 2 s back: p3 hung up, the agent moved to the main bridge, music stopped, consult bridge destroyed; 2 s later the app hangs up agent then customer, main bridge destroyed',
     async run(call) {
       await call.connect(this.agent, this.target);
       await sleep(1000);
       await call.consult(this.third!);
       await sleep(2000);
-      await call.app.expect([204], 'DELETE', `/channels/${call.third}`);
-      await call.gone(call.third);
-      await call.app.expect([204], 'DELETE', `/bridges/${call.holdBridge}/moh`);
-      await call.move(call.agent, call.consultBridge, call.bridge);
-      await call.move(call.target, call.holdBridge, call.bridge);
+      await call.app.expect([204], 'DELETE', `/channels/${call.p3}`);
+      await call.move(call.agent, call.bridge);
+      await call.app.expect([204], 'DELETE', `/bridges/${call.bridge}/moh`);
       await call.destroyBridge(call.consultBridge);
-      await call.destroyBridge(call.holdBridge);
+      await call.gone(call.p3);
       await sleep(2000);
       await call.cleanUp([call.agent, call.target]);
     },
   },
   {
     kind: 'rest', name: 'consult-then-complete', agent: AGENT.answers, target: TARGET.answers, third: THIRD.hangsUpAfter12s, moh: true,
-    what: 'as consult-then-back up to the consulted party answering (…0712: BYE 12 s after its ACK); after 2 s the app hangs the agent up, stops the music and moves the consulted party and the customer into the main bridge; consult and holding bridges destroyed; the consulted party hangs up (BYE), then the app hangs up the customer, main bridge destroyed',
+    what: 'as consult-then-back up to p3 answering (…0712: BYE 12 s after its ACK); after 2 s complete: p3 moved to the main bridge, music stopped, consult bridge destroyed, the agent hung up; p3 hangs up (BYE), then the app hangs up the customer, main bridge destroyed',
     async run(call) {
       await call.connect(this.agent, this.target);
       await sleep(1000);
       await call.consult(this.third!);
       await sleep(2000);
+      await call.move(call.p3, call.bridge);
+      await call.app.expect([204], 'DELETE', `/bridges/${call.bridge}/moh`);
+      await call.destroyBridge(call.consultBridge);
       await call.app.expect([204], 'DELETE', `/channels/${call.agent}`);
       await call.gone(call.agent);
-      await call.app.expect([204], 'DELETE', `/bridges/${call.holdBridge}/moh`);
-      await call.move(call.third, call.consultBridge, call.bridge);
-      await call.move(call.target, call.holdBridge, call.bridge);
-      await call.destroyBridge(call.consultBridge);
-      await call.destroyBridge(call.holdBridge);
-      await call.gone(call.third);
-      await sleep(1000);
+      await call.gone(call.p3);
       await call.cleanUp([call.target]);
     },
   },
   {
     kind: 'rest', name: 'conference-three', agent: AGENT.answers, target: TARGET.answers, third: THIRD.hangsUpAfter2s,
-    what: 'connected call; a third party created, added to the same mixing bridge and dialled (…0777), answers and hangs up (BYE 2 s after its ACK); agent and customer talk 2 s more, then the app hangs up agent then customer, bridge destroyed',
+    what: 'connected call; p3 created (CALLERID(num) in the body), ringback to the agent, p3 added to the main bridge and dialed; p3 answers (ringback stopped) and hangs up (BYE 2 s after its ACK); agent and customer talk 2 s more, then the app hangs up agent then customer, bridge destroyed',
     async run(call) {
       await call.connect(this.agent, this.target);
       await sleep(1000);
-      await call.dialThird(this.third!, 'third', call.bridge, 20);
-      await call.app.event('the third party answering', answered(call.third));
-      await call.gone(call.third);
+      await call.addParty(this.third!, call.agent, call.bridge);
+      await call.partyAnswered();
+      await call.gone(call.p3);
       await sleep(2000);
       await call.cleanUp([call.agent, call.target]);
     },
@@ -438,6 +452,8 @@ const SCENARIO_NAMES = [...REST_SCENARIOS.map((s) => s.name), WS_DROP.name];
 
 async function recordRest(lab: AsteriskLab, scenario: RestScenario): Promise<JsonObject> {
   const app = new AppConnection(lab);
+  const sip = lab.provider('main').trace;
+  const sipFrom = sip.mark();
   await app.open();
   try {
     await scenario.run(new Call(app, scenario.name));
@@ -446,11 +462,22 @@ async function recordRest(lab: AsteriskLab, scenario: RestScenario): Promise<Jso
     await app.close();
   }
   await lab.expectNothingLeft();
+  const thirdFrom = scenario.third === undefined ? undefined : fromOfInviteTo(sip.since(sipFrom), scenario.third);
+  if (thirdFrom !== undefined && uriUser(thirdFrom) !== PARTY_CALLER_NUMBER) {
+    throw new Error(`the INVITE to p3 (${scenario.third}) says From: ${thirdFrom}; expected the caller ID ${PARTY_CALLER_NUMBER} set by CALLERID(num)`);
+  }
   return {
     scenario: scenario.name, what: scenario.what, agent: scenario.agent, target: scenario.target,
-    ...(scenario.third !== undefined ? { third: scenario.third } : {}),
+    ...(scenario.third !== undefined ? { third: scenario.third, thirdInviteFrom: thirdFrom ?? null } : {}),
     rest: app.rest.map((r) => ({ ...r })), events: app.events,
   };
+}
+
+/** The From header of the one INVITE the provider got for `number` (the scenario's added leg). */
+function fromOfInviteTo(messages: SipMessage[], number: string): string {
+  const invites = invitesIn(messages).filter((m) => m.requestUser === number);
+  if (invites.length !== 1) throw new Error(`expected one INVITE to ${number} at the provider, found ${invites.length}`);
+  return sipHeader(invites[0]!, 'From') ?? '';
 }
 
 /** GET /channels as [{id, state}] and the bridge as [{id, channels}]: what the replay compares. */
