@@ -150,6 +150,7 @@ const RESOURCE_MODELS: Record<ResourceName, ModelTable> = {
     ChannelEnteredBridge: { bridge: 'Bridge', channel: 'Channel?' },
     ChannelLeftBridge: { bridge: 'Bridge', channel: 'Channel' },
     ChannelConnectedLine: { channel: 'Channel' },
+    ChannelCallerId: { caller_presentation: 'int', caller_presentation_txt: 'string', channel: 'Channel' },
     ChannelDtmfReceived: { digit: 'string', duration_ms: 'int', channel: 'Channel' },
     PlaybackStarted: { playback: 'Playback' },
     PlaybackContinuing: { playback: 'Playback' },

@@ -269,9 +269,14 @@ export class AriCore {
 
     const ch = this.newChannel(id, 'created', p.endpoint, endpoint, p.app, p.appArgs ?? '');
     for (const [name, value] of Object.entries(p.variables ?? {})) {
-      if (name === 'CALLERID(num)') ch.caller = { ...ch.caller, number: value };
-      else if (name === 'CALLERID(name)') ch.caller = { ...ch.caller, name: value };
-      else ch.vars.set(name, value);
+      if (name === 'CALLERID(num)' || name === 'CALLERID(name)') {
+        ch.caller = name === 'CALLERID(num)' ? { ...ch.caller, number: value } : { ...ch.caller, name: value };
+        // The function's write publishes the change before the channel enters Stasis (as captured).
+        this.sink(ch.app, {
+          type: 'ChannelCallerId', timestamp: asteriskTime(), caller_presentation: 0, caller_presentation_txt: 'Presentation Allowed, Not Screened',
+          channel: ch.toJson(), asterisk_id: ASTERISK_ID, application: ch.app,
+        });
+      } else ch.vars.set(name, value);
     }
     const body = ch.toJson();
     this.enterStasis(ch);

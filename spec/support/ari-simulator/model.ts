@@ -95,6 +95,7 @@ export interface ChannelConnectedLineEvent extends EventTail { type: 'ChannelCon
 export interface ChannelDtmfReceivedEvent extends EventTail { type: 'ChannelDtmfReceived'; timestamp: string; digit: string; duration_ms: number; channel: AriChannel }
 export interface PlaybackEvent extends EventTail { type: 'PlaybackStarted' | 'PlaybackContinuing' | 'PlaybackFinished'; timestamp: string; playback: AriPlayback }
 export interface BridgeDestroyedEvent extends EventTail { type: 'BridgeDestroyed'; timestamp: string; bridge: AriBridge }
+export interface ChannelCallerIdEvent extends EventTail { type: 'ChannelCallerId'; timestamp: string; caller_presentation: number; caller_presentation_txt: string; channel: AriChannel }
 export interface ApplicationReplacedEvent extends EventTail { type: 'ApplicationReplaced'; timestamp: string }
 
 export type AriEvent =
@@ -109,6 +110,7 @@ export type AriEvent =
   | ChannelEnteredBridgeEvent
   | ChannelLeftBridgeEvent
   | ChannelConnectedLineEvent
+  | ChannelCallerIdEvent
   | ChannelDtmfReceivedEvent
   | PlaybackEvent
   | BridgeDestroyedEvent
