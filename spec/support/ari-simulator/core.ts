@@ -11,7 +11,6 @@ import { defaultFarEnd, planFor, type FarEndChooser, type FarEndDefaults, type F
 import {
   ASTERISK_ID,
   ASTERISK_VERSION,
-  NO_CALLER,
   SimApplication,
   SimBridge,
   SimChannel,
@@ -571,7 +570,7 @@ export class AriCore {
     // app_control_dial parks a lone channel in Stasis' hidden dial bridge (no events for it).
     if (ch.bridge === undefined) ch.inDialBridge = true;
     this.emitDial(ch, '', ch.dialstring);
-    if (ch.bridge !== undefined && ch.bridge.channels.size >= 2) this.refreshPeerVars(ch.bridge);
+    if (ch.bridge !== undefined && ch.bridge.size >= 2) this.refreshPeerVars(ch.bridge);
     if (timeoutS > 0) {
       ch.dialTimer = this.after(ch, timeoutS * 1000, () => {
         if (!ch.answered) this.tearDown(ch, { request: { cause: CAUSE.SOFTHANGUP_EXPLICIT, soft: true }, destroyCause: CAUSE.NORMAL_CLEARING });
@@ -613,7 +612,7 @@ export class AriCore {
     }
     ch.answered = true;
     const bridge = ch.bridge;
-    if (ch.kind === 'created' && bridge !== undefined && bridge.channels.size >= 2) this.refreshPeerVars(bridge);
+    if (ch.kind === 'created' && bridge !== undefined && bridge.size >= 2) this.refreshPeerVars(bridge);
     ch.state = 'Up';
     this.sink(ch.app, { type: 'ChannelStateChange', timestamp: asteriskTime(), channel: ch.toJson(), asterisk_id: ASTERISK_ID, application: ch.app });
     this.emitDial(ch, 'ANSWER', ch.kind === 'originated' ? ch.dialstring : '');
@@ -622,8 +621,8 @@ export class AriCore {
       this.enterStasis(ch);
     } else {
       this.cancel(ch, ch.dialTimer);
-      // The callee's connected-line identity reaches its bridge peers (empty: the provider sends none).
-      if (bridge !== undefined) for (const peer of bridge.channels.values()) if (peer !== ch) this.updateConnected(peer, NO_CALLER);
+      // The callee's identity reaches its peer as connected line, in a two-party bridge only (a multi-party one passes none on).
+      if (bridge !== undefined && bridge.size === 2) for (const peer of bridge.members()) if (peer !== ch) this.updateConnected(peer, ch.caller);
     }
     if (outcome.hangupAfterMs !== undefined) {
       this.after(ch, outcome.hangupAfterMs, () => this.tearDown(ch, { request: { cause: CAUSE.NORMAL_CLEARING }, destroyCause: CAUSE.NORMAL_CLEARING }));
@@ -642,24 +641,23 @@ export class AriCore {
     if (ch.bridge === bridge) return;
     if (ch.bridge !== undefined) this.leaveBridge(ch, ch.bridge, true);
     ch.inDialBridge = false;
-    bridge.channels.set(ch.id, ch);
+    // The channel that turns a two-party bridge multi-party comes first in Asterisk's list (the captures' BRIDGEPEER order).
+    if (bridge.bridgeType === 'mixing' && bridge.size === 2) bridge.addFirst(ch);
+    else bridge.channels.set(ch.id, ch);
     ch.bridge = bridge;
     if (!bridge.apps.has(ch.app)) {
       bridge.apps.add(ch.app);
       this.appsByName.get(ch.app)?.bridgeIds.add(bridge.id);
     }
-    bridge.retune();
+    // The event shows the technology the bridge had before the smart bridge re-picked it.
     this.emitBridgeMove('ChannelEnteredBridge', ch, bridge);
-    if (bridge.channels.size >= 2) {
+    bridge.retune();
+    if (bridge.size >= 2) {
       this.refreshPeerVars(bridge);
       // A leg that has not answered takes its bridge peer's identity as connected line.
       if (ch.state !== 'Up') {
-        for (const peer of bridge.channels.values()) {
-          if (peer !== ch) {
-            this.updateConnected(ch, peer.caller);
-            break;
-          }
-        }
+        const peer = bridge.members().find((other) => other !== ch);
+        if (peer !== undefined) this.updateConnected(ch, peer.caller);
       }
     }
   }
@@ -668,14 +666,30 @@ export class AriCore {
     for (const name of ['BRIDGEPEER', 'BRIDGEPVTCALLID']) if (ch.vars.has(name)) this.setVar(ch, name, '');
     bridge.channels.delete(ch.id);
     ch.bridge = undefined;
-    bridge.retune();
     this.emitBridgeMove('ChannelLeftBridge', ch, bridge);
-    if (refreshPeers && bridge.channels.size >= 2) this.refreshPeerVars(bridge);
+    const wasMultiParty = bridge.technology === 'softmix';
+    bridge.retune();
+    if (!refreshPeers || bridge.size < 2) return;
+    this.refreshPeerVars(bridge);
+    if (wasMultiParty && bridge.size === 2) {
+      // Back to two parties: Asterisk set the peer variables three times over (as captured), then
+      // each party's connected line becomes the other's identity.
+      this.refreshPeerVars(bridge);
+      this.refreshPeerVars(bridge);
+      const [a, b] = bridge.members();
+      if (a !== undefined && b !== undefined) {
+        this.updateConnected(a, b.caller);
+        this.updateConnected(b, a.caller);
+      }
+    }
   }
 
-  /** set_bridge_peer_vars(): two parties see each other's name and Call-ID; more see a name list. */
+  /**
+   * set_bridge_peer_vars(): two parties see each other's name and Call-ID; more see a list of
+   * the others' names (in the bridge's order) and lose BRIDGEPVTCALLID (published only if set).
+   */
   private refreshPeerVars(bridge: SimBridge): void {
-    const members = Array.from(bridge.channels.values());
+    const members = bridge.members();
     for (const ch of members) {
       const others = members.filter((o) => o !== ch);
       const only = others.length === 1 ? others[0] : undefined;
@@ -684,6 +698,7 @@ export class AriCore {
         this.setVar(ch, 'BRIDGEPVTCALLID', only.sipCallId);
       } else {
         this.setVar(ch, 'BRIDGEPEER', others.map((o) => o.name).join(','));
+        if (ch.vars.has('BRIDGEPVTCALLID')) this.setVar(ch, 'BRIDGEPVTCALLID', '');
       }
     }
   }

@@ -230,9 +230,34 @@ export class SimBridge {
     this.technology = bridgeType === 'holding' ? 'holding_bridge' : 'simple_bridge';
   }
 
-  /** The smart bridge picks simple_bridge for two parties and softmix beyond. */
+  /** How many parties Asterisk counts in the bridge. */
+  get size(): number {
+    return this.channels.size;
+  }
+
+  /** The parties in Asterisk's order. */
+  members(): SimChannel[] {
+    return Array.from(this.channels.values());
+  }
+
+  /** Puts a channel at the head of the bridge's list. */
+  addFirst(ch: SimChannel): void {
+    const rest = Array.from(this.channels.entries());
+    this.channels.clear();
+    this.channels.set(ch.id, ch);
+    for (const [id, other] of rest) this.channels.set(id, other);
+  }
+
+  /**
+   * The smart bridge re-picks its technology as parties join and leave (not when one answers):
+   * softmix beyond two, native_rtp for two that have both answered, simple_bridge otherwise.
+   */
   retune(): void {
-    if (this.bridgeType === 'mixing') this.technology = this.channels.size > 2 ? 'softmix' : 'simple_bridge';
+    if (this.bridgeType !== 'mixing') return;
+    const members = this.members();
+    if (members.length > 2) this.technology = 'softmix';
+    else if (members.length === 2 && members.every((m) => m.answered)) this.technology = 'native_rtp';
+    else this.technology = 'simple_bridge';
   }
 
   toJson(): AriBridge {
@@ -243,7 +268,8 @@ export class SimBridge {
       bridge_class: 'stasis',
       creator: 'Stasis',
       name: this.name,
-      channels: Array.from(this.channels.keys()),
+      // The snapshot lists ids from a sorted container, not in the bridge's own order.
+      channels: Array.from(this.channels.keys()).sort(),
       creationtime: this.creationtime,
       video_mode: this.bridgeType === 'mixing' ? 'talker' : 'none',
     };
