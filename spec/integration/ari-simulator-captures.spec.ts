@@ -120,6 +120,8 @@ function eventTime(e: JsonObject): number {
 // ---- comparing events --------------------------------------------------------------------
 
 const CHANNEL_NAME = /^PJSIP\/trunk-main-[0-9a-f]{8}$/;
+/** The channel a bridge's music on hold plays through; its counter runs across an Asterisk's life. */
+const ANNOUNCER = /^Announcer\/ARI_MOH-[0-9a-f]{8};2$/;
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/;
 
 /**
@@ -178,7 +180,7 @@ function comparable(e: JsonObject, nameToId: ReadonlyMap<string, string>): JsonO
       const variable = text(e, 'variable');
       const value = text(e, 'value');
       out['variable'] = variable;
-      out['value'] = variable === 'BRIDGEPEER' ? value.split(',').map((n) => nameToId.get(n) ?? (n === '' ? '' : `?${n}`)).join(',') : variable === 'BRIDGEPVTCALLID' && value !== '' ? '(call-id)' : value;
+      out['value'] = variable === 'BRIDGEPEER' ? value.split(',').map((n) => nameToId.get(n) ?? (ANNOUNCER.test(n) ? '(moh announcer)' : n === '' ? '' : `?${n}`)).join(',') : variable === 'BRIDGEPVTCALLID' && value !== '' ? '(call-id)' : value;
       break;
     }
     default:
@@ -201,7 +203,14 @@ function pick(o: JsonObject, ...keys: string[]): JsonObject {
   return out;
 }
 
-/** The one reordering Asterisk itself varies on: Dial RINGING vs ChannelStateChange Ringing. */
+const isPeerVarset = (e: JsonObject | undefined): boolean => e !== undefined && text(e, 'type') === 'ChannelVarset' && PEER_EFFECTS.has(text(e, 'variable'));
+
+/**
+ * The reorderings Asterisk itself varies on: Dial RINGING vs ChannelStateChange Ringing, and a
+ * ChannelConnectedLine (run by the channel's own thread) against the bridge's peer-variable
+ * refreshes around it: it is put after the refreshes that directly follow it, and their channel
+ * snapshots keep the connected line from before it.
+ */
 function canonical(seq: JsonObject[]): JsonObject[] {
   const out = seq.slice();
   for (let i = 0; i + 1 < out.length; i += 1) {
@@ -211,6 +220,19 @@ function canonical(seq: JsonObject[]): JsonObject[] {
       out[i] = b;
       out[i + 1] = a;
     }
+  }
+  for (let i = out.length - 2; i >= 0; i -= 1) {
+    const line = out[i];
+    if (line === undefined || text(line, 'type') !== 'ChannelConnectedLine') continue;
+    const before = obj(obj(out[i - 1], 'channel'), 'connected') ?? null;
+    let j = i;
+    while (isPeerVarset(out[j + 1])) {
+      const moved = out[j + 1]!;
+      const channel = obj(moved, 'channel');
+      out[j] = channel === undefined ? moved : { ...moved, channel: { ...channel, connected: before } };
+      j += 1;
+    }
+    out[j] = line;
   }
   return out;
 }

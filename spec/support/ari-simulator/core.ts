@@ -12,6 +12,7 @@ import {
   ASTERISK_ID,
   ASTERISK_VERSION,
   SimApplication,
+  SimAnnouncer,
   SimBridge,
   SimChannel,
   SimPlayback,
@@ -22,6 +23,7 @@ import {
   type AriChannel,
   type AriEvent,
   type AriPlayback,
+  type BridgeParty,
   type CallerId,
   type LegKind,
 } from './model';
@@ -98,8 +100,8 @@ const DTMF_DURATION_MS = 100;
 const MAX_UNIQUEID = 128;
 
 interface HangupPlan {
-  /** ChannelHangupRequest to publish; omitted when the channel is torn down without one. */
-  request?: { cause: number; soft?: true };
+  /** ChannelHangupRequest to publish (without `cause` when undefined); omitted when the channel is torn down without one. */
+  request?: { cause: number | undefined; soft?: true };
   destroyCause: number;
   /** Final Dial status, only for an originated leg that never answered. */
   dialStatus?: string;
@@ -112,6 +114,7 @@ export class AriCore {
   private readonly appsByName = new Map<string, SimApplication>();
   private readonly timers = new TimerSet();
   private channelSeq = 0;
+  private announcerSeq = 0;
   private farEndChooser: FarEndChooser | undefined;
   /** What the providers were sent: one entry per INVITE, with the From number (the connected line). */
   readonly invites: SimInvite[] = [];
@@ -386,16 +389,42 @@ export class AriCore {
     return bridge.toJson();
   }
 
-  /** DELETE /bridges/{id}: members go back to plain Stasis, then BridgeDestroyed. */
+  /**
+   * DELETE /bridges/{id}: members go back to plain Stasis. BridgeDestroyed, as captured: none when
+   * channels were still in it (their departure unsubscribes the app); for an empty bridge, at once,
+   * or, while a channel moved out of it still holds it, when that channel ends.
+   */
   destroyBridge(id: string): void {
     const bridge = this.bridgeOr404(id);
     this.bridgesById.delete(id);
-    for (const ch of Array.from(bridge.channels.values())) this.leaveBridge(ch, bridge, false);
+    const members = Array.from(bridge.channels.values());
+    for (const ch of members) this.leaveBridge(ch, bridge, false);
+    if (members.length > 0) {
+      for (const app of bridge.apps) this.appsByName.get(app)?.bridgeIds.delete(id);
+      return;
+    }
+    if (Array.from(bridge.heldBy).some((ch) => !ch.gone)) bridge.destroyedPending = true;
+    else this.emitBridgeDestroyed(bridge);
+  }
+
+  private emitBridgeDestroyed(bridge: SimBridge): void {
     const json = bridge.toJson();
     const timestamp = asteriskTime();
     for (const app of bridge.apps) {
       this.sink(app, { type: 'BridgeDestroyed', timestamp, bridge: json, asterisk_id: ASTERISK_ID, application: app });
-      this.appsByName.get(app)?.bridgeIds.delete(id);
+      this.appsByName.get(app)?.bridgeIds.delete(bridge.id);
+    }
+  }
+
+  /** A channel lets go of the bridge it was moved out of (it ends, or moves on). */
+  private releaseHeldBridge(ch: SimChannel): void {
+    const held = ch.heldBridge;
+    if (held === undefined) return;
+    ch.heldBridge = undefined;
+    held.heldBy.delete(ch);
+    if (held.destroyedPending && held.heldBy.size === 0) {
+      held.destroyedPending = false;
+      this.emitBridgeDestroyed(held);
     }
   }
 
@@ -413,11 +442,16 @@ export class AriCore {
   }
 
   /**
-   * POST /bridges/{id}/moh. Asterisk plays the music through an announcer channel of its own in the
-   * bridge; the simulator keeps only the class (not yet checked against a capture).
+   * POST /bridges/{id}/moh: Asterisk adds an announcer channel to the bridge that the app never
+   * sees, but which counts as a party (technology, BRIDGEPEER, connected line), as captured.
    */
   startMoh(bridgeId: string, mohClass: string | undefined): void {
-    this.bridgeOr404(bridgeId).holdMusic = mohClass || 'default';
+    const bridge = this.bridgeOr404(bridgeId);
+    bridge.holdMusic = mohClass || 'default';
+    if (bridge.announcer !== undefined) return;
+    const announcer = new SimAnnouncer(`Announcer/ARI_MOH-${(this.announcerSeq++).toString(16).padStart(8, '0')};2`);
+    bridge.announcer = announcer;
+    this.partyJoined(bridge, announcer);
   }
 
   /** DELETE /bridges/{id}/moh: 409 "Bridge isn't playing music" when none plays (resource_bridges.c). */
@@ -425,6 +459,12 @@ export class AriCore {
     const bridge = this.bridgeOr404(bridgeId);
     if (bridge.holdMusic === undefined) throw new AriError(409, "Bridge isn't playing music");
     bridge.holdMusic = undefined;
+    const announcer = bridge.announcer;
+    if (announcer === undefined) return;
+    bridge.announcer = undefined;
+    const wasMultiParty = bridge.technology === 'softmix';
+    bridge.remove(announcer);
+    this.partyLeft(bridge, wasMultiParty);
   }
 
   removeChannel(bridgeId: string, channelIds: readonly string[]): Promise<void> {
@@ -447,7 +487,12 @@ export class AriCore {
     const ch = this.channelsById.get(channelId);
     if (ch === undefined) throw new Error(`farEndHangup: no channel ${channelId}`);
     if (!ch.dialling) throw new Error(`farEndHangup: channel ${channelId} was never dialled, so it has no far end`);
-    this.tearDown(ch, { request: { cause }, destroyCause: cause, ...this.finalDialStatus(ch, cause) });
+    this.tearDown(ch, { request: { cause: ch.answered ? this.byeCause(ch, cause) : cause }, destroyCause: cause, ...this.finalDialStatus(ch, cause) });
+  }
+
+  /** A BYE's ChannelHangupRequest says its cause, except for a channel once moved between bridges (as captured). */
+  private byeCause(ch: SimChannel, cause: number): number | undefined {
+    return ch.moved ? undefined : cause;
   }
 
   farEndDtmf(channelId: string, digit: string): void {
@@ -524,7 +569,7 @@ export class AriCore {
     ch.timers.clear();
     if (plan.request !== undefined) {
       this.sink(ch.app, {
-        cause: plan.request.cause,
+        ...(plan.request.cause !== undefined ? { cause: plan.request.cause } : {}),
         ...(plan.request.soft ? { soft: true } : {}),
         type: 'ChannelHangupRequest',
         timestamp: asteriskTime(),
@@ -537,6 +582,7 @@ export class AriCore {
     for (const pb of playbacksOf(ch)) this.finishPlayback(pb, 'failed');
     if (plan.dialStatus !== undefined) this.emitDial(ch, plan.dialStatus, ch.dialstring);
     if (ch.bridge !== undefined) this.leaveBridge(ch, ch.bridge, true);
+    this.releaseHeldBridge(ch);
     if (ch.inStasis) {
       this.sink(ch.app, { type: 'StasisEnd', timestamp: asteriskTime(), channel: ch.toJson(), asterisk_id: ASTERISK_ID, application: ch.app });
       this.setVar(ch, 'STASISSTATUS', 'SUCCESS');
@@ -622,10 +668,10 @@ export class AriCore {
     } else {
       this.cancel(ch, ch.dialTimer);
       // The callee's identity reaches its peer as connected line, in a two-party bridge only (a multi-party one passes none on).
-      if (bridge !== undefined && bridge.size === 2) for (const peer of bridge.members()) if (peer !== ch) this.updateConnected(peer, ch.caller);
+      if (bridge !== undefined && bridge.size === 2) for (const peer of channelsOf(bridge)) if (peer !== ch) this.updateConnected(peer, ch.caller);
     }
     if (outcome.hangupAfterMs !== undefined) {
-      this.after(ch, outcome.hangupAfterMs, () => this.tearDown(ch, { request: { cause: CAUSE.NORMAL_CLEARING }, destroyCause: CAUSE.NORMAL_CLEARING }));
+      this.after(ch, outcome.hangupAfterMs, () => this.tearDown(ch, { request: { cause: this.byeCause(ch, CAUSE.NORMAL_CLEARING) }, destroyCause: CAUSE.NORMAL_CLEARING }));
     }
     const dtmf = outcome.dtmf;
     if (dtmf !== undefined) this.after(ch, dtmf.afterMs, () => this.farEndDtmf(ch.id, dtmf.digit));
@@ -639,37 +685,57 @@ export class AriCore {
 
   private enterBridge(ch: SimChannel, bridge: SimBridge): void {
     if (ch.bridge === bridge) return;
-    if (ch.bridge !== undefined) this.leaveBridge(ch, ch.bridge, true);
+    const from = ch.bridge;
+    if (from !== undefined) {
+      // A move: the channel keeps the bridge it left referenced until it ends or moves on.
+      this.leaveBridge(ch, from, true);
+      this.releaseHeldBridge(ch);
+      ch.moved = true;
+      ch.heldBridge = from;
+      from.heldBy.add(ch);
+    }
     ch.inDialBridge = false;
-    // The channel that turns a two-party bridge multi-party comes first in Asterisk's list (the captures' BRIDGEPEER order).
-    if (bridge.bridgeType === 'mixing' && bridge.size === 2) bridge.addFirst(ch);
-    else bridge.channels.set(ch.id, ch);
     ch.bridge = bridge;
     if (!bridge.apps.has(ch.app)) {
       bridge.apps.add(ch.app);
       this.appsByName.get(ch.app)?.bridgeIds.add(bridge.id);
     }
-    // The event shows the technology the bridge had before the smart bridge re-picked it.
-    this.emitBridgeMove('ChannelEnteredBridge', ch, bridge);
+    this.partyJoined(bridge, ch);
+  }
+
+  /**
+   * A party joins: the one that turns a two-party bridge multi-party heads Asterisk's list (the
+   * captures' BRIDGEPEER order); the event shows the technology from before the smart bridge re-picks it.
+   */
+  private partyJoined(bridge: SimBridge, party: BridgeParty): void {
+    bridge.add(party, bridge.bridgeType === 'mixing' && bridge.size === 2);
+    if (party instanceof SimChannel) this.emitBridgeMove('ChannelEnteredBridge', party, bridge);
     bridge.retune();
-    if (bridge.size >= 2) {
-      this.refreshPeerVars(bridge);
+    if (bridge.size < 2) return;
+    this.refreshPeerVars(bridge);
+    if (party instanceof SimAnnouncer) {
+      // The announcer's (empty) identity reaches the one channel it joins.
+      if (bridge.size === 2) for (const peer of channelsOf(bridge)) this.updateConnected(peer, party.caller);
+    } else if (party.state !== 'Up') {
       // A leg that has not answered takes its bridge peer's identity as connected line.
-      if (ch.state !== 'Up') {
-        const peer = bridge.members().find((other) => other !== ch);
-        if (peer !== undefined) this.updateConnected(ch, peer.caller);
-      }
+      const peer = bridge.members().find((other) => other !== party);
+      if (peer !== undefined) this.updateConnected(party, peer.caller);
     }
   }
 
   private leaveBridge(ch: SimChannel, bridge: SimBridge, refreshPeers: boolean): void {
     for (const name of ['BRIDGEPEER', 'BRIDGEPVTCALLID']) if (ch.vars.has(name)) this.setVar(ch, name, '');
-    bridge.channels.delete(ch.id);
+    const wasMultiParty = bridge.technology === 'softmix';
+    bridge.remove(ch);
     ch.bridge = undefined;
     this.emitBridgeMove('ChannelLeftBridge', ch, bridge);
-    const wasMultiParty = bridge.technology === 'softmix';
+    if (refreshPeers) this.partyLeft(bridge, wasMultiParty);
+    else bridge.retune();
+  }
+
+  private partyLeft(bridge: SimBridge, wasMultiParty: boolean): void {
     bridge.retune();
-    if (!refreshPeers || bridge.size < 2) return;
+    if (bridge.size < 2) return;
     this.refreshPeerVars(bridge);
     if (wasMultiParty && bridge.size === 2) {
       // Back to two parties: Asterisk set the peer variables three times over (as captured), then
@@ -678,8 +744,8 @@ export class AriCore {
       this.refreshPeerVars(bridge);
       const [a, b] = bridge.members();
       if (a !== undefined && b !== undefined) {
-        this.updateConnected(a, b.caller);
-        this.updateConnected(b, a.caller);
+        if (a instanceof SimChannel) this.updateConnected(a, b.caller);
+        if (b instanceof SimChannel) this.updateConnected(b, a.caller);
       }
     }
   }
@@ -691,11 +757,14 @@ export class AriCore {
   private refreshPeerVars(bridge: SimBridge): void {
     const members = bridge.members();
     for (const ch of members) {
+      if (!(ch instanceof SimChannel)) continue;
       const others = members.filter((o) => o !== ch);
       const only = others.length === 1 ? others[0] : undefined;
       if (only !== undefined) {
         this.setVar(ch, 'BRIDGEPEER', only.name);
-        this.setVar(ch, 'BRIDGEPVTCALLID', only.sipCallId);
+        // The announcer has no SIP Call-ID: the variable is unset (published only if it was set).
+        if (only.sipCallId !== undefined) this.setVar(ch, 'BRIDGEPVTCALLID', only.sipCallId);
+        else if (ch.vars.has('BRIDGEPVTCALLID')) this.setVar(ch, 'BRIDGEPVTCALLID', '');
       } else {
         this.setVar(ch, 'BRIDGEPEER', others.map((o) => o.name).join(','));
         if (ch.vars.has('BRIDGEPVTCALLID')) this.setVar(ch, 'BRIDGEPVTCALLID', '');
@@ -868,6 +937,11 @@ export class AriCore {
   private emitPlayback(type: 'PlaybackStarted' | 'PlaybackContinuing' | 'PlaybackFinished', pb: SimPlayback): void {
     this.sink(pb.channel.app, { type, timestamp: asteriskTime(), playback: pb.toJson(), asterisk_id: ASTERISK_ID, application: pb.channel.app });
   }
+}
+
+/** A bridge's app-visible channels, in its order. */
+function channelsOf(bridge: SimBridge): SimChannel[] {
+  return bridge.members().filter((p): p is SimChannel => p instanceof SimChannel);
 }
 
 /** The playing one first, then the queued ones. */

@@ -73,6 +73,9 @@ export function defaultFarEnd(endpoint: string, defaults: FarEndDefaults): FarEn
       return { kind: 'unreachable' };
     case '0777':
       return { kind: 'answer', hangupAfterMs: defaults.hangupAfterMs };
+    // The e2e provider's …0712 stays up six times as long as its …0777 (12 s against 2 s).
+    case '0712':
+      return { kind: 'answer', hangupAfterMs: defaults.hangupAfterMs * 6 };
     case '0151':
       return { kind: 'answer', dtmf: { digit: '1', afterMs: defaults.dtmfAfterMs } };
     default:

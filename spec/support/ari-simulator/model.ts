@@ -87,7 +87,7 @@ export interface ChannelVarsetEvent extends EventTail { variable: string; value:
 export interface StasisStartEvent extends EventTail { type: 'StasisStart'; timestamp: string; args: string[]; channel: AriChannel }
 export interface StasisEndEvent extends EventTail { type: 'StasisEnd'; timestamp: string; channel: AriChannel }
 export interface ChannelDialplanEvent extends EventTail { type: 'ChannelDialplan'; timestamp: string; dialplan_app: string; dialplan_app_data: string; channel: AriChannel }
-export interface ChannelHangupRequestEvent extends EventTail { cause: number; soft?: boolean; type: 'ChannelHangupRequest'; timestamp: string; channel: AriChannel }
+export interface ChannelHangupRequestEvent extends EventTail { cause?: number; soft?: boolean; type: 'ChannelHangupRequest'; timestamp: string; channel: AriChannel }
 export interface ChannelDestroyedEvent extends EventTail { type: 'ChannelDestroyed'; timestamp: string; cause: number; cause_txt: string; channel: AriChannel }
 export interface ChannelEnteredBridgeEvent extends EventTail { type: 'ChannelEnteredBridge'; timestamp: string; bridge: AriBridge; channel: AriChannel }
 export interface ChannelLeftBridgeEvent extends EventTail { type: 'ChannelLeftBridge'; timestamp: string; bridge: AriBridge; channel: AriChannel }
@@ -150,6 +150,10 @@ export class SimChannel {
   /** Set once the far end was sent an INVITE (originate, or /dial ran). */
   dialling = false;
   answered = false;
+  /** Moved between bridges by addChannel at least once: a far-end BYE then comes without a cause (as captured). */
+  moved = false;
+  /** The bridge it was last moved out of, which it keeps referenced (see SimBridge.heldBy). */
+  heldBridge: SimBridge | undefined = undefined;
   /** In a bridge the app sees, or parked in Stasis' hidden dial bridge by /dial. */
   bridge: SimBridge | undefined;
   inDialBridge = false;
@@ -212,14 +216,36 @@ export class SimChannel {
   }
 }
 
+/**
+ * The channel Asterisk adds to a bridge to play its music on hold (`POST /bridges/{id}/moh`): a
+ * party for the bridge's technology and its peers' BRIDGEPEER, never shown to the app (no event,
+ * not in the bridge's `channels`).
+ */
+export class SimAnnouncer {
+  readonly caller: CallerId = NO_CALLER;
+  readonly answered = false;
+  readonly sipCallId = undefined;
+
+  constructor(readonly name: string) {}
+}
+
+export type BridgeParty = SimChannel | SimAnnouncer;
+
 export class SimBridge {
-  /** Insertion-ordered ids, as Asterisk lists them. */
+  /** The app-visible channels, by id. */
   readonly channels = new Map<string, SimChannel>();
+  /** Every party (channels and the music-on-hold announcer) in Asterisk's own order. */
+  private parties: BridgeParty[] = [];
   /** Applications that see this bridge's events (those whose channels entered it). */
   readonly apps = new Set<string>();
   technology: string;
-  /** The music on hold class playing to the bridge, if any. */
+  /** The music on hold class playing to the bridge, if any, and the announcer playing it. */
   holdMusic: string | undefined;
+  announcer: SimAnnouncer | undefined;
+  /** Destroyed (gone from GET) while a channel moved out of it still held it: BridgeDestroyed waits for that channel. */
+  destroyedPending = false;
+  /** Channels moved out of this bridge by addChannel elsewhere, which keep it referenced until they end or move on. */
+  readonly heldBy = new Set<SimChannel>();
 
   constructor(
     readonly id: string,
@@ -230,22 +256,26 @@ export class SimBridge {
     this.technology = bridgeType === 'holding' ? 'holding_bridge' : 'simple_bridge';
   }
 
-  /** How many parties Asterisk counts in the bridge. */
+  /** How many parties Asterisk counts in the bridge (the announcer too). */
   get size(): number {
-    return this.channels.size;
+    return this.parties.length;
   }
 
   /** The parties in Asterisk's order. */
-  members(): SimChannel[] {
-    return Array.from(this.channels.values());
+  members(): BridgeParty[] {
+    return [...this.parties];
   }
 
-  /** Puts a channel at the head of the bridge's list. */
-  addFirst(ch: SimChannel): void {
-    const rest = Array.from(this.channels.entries());
-    this.channels.clear();
-    this.channels.set(ch.id, ch);
-    for (const [id, other] of rest) this.channels.set(id, other);
+  /** Adds a party at the end of the list, or at its head. */
+  add(party: BridgeParty, first: boolean): void {
+    if (first) this.parties.unshift(party);
+    else this.parties.push(party);
+    if (party instanceof SimChannel) this.channels.set(party.id, party);
+  }
+
+  remove(party: BridgeParty): void {
+    this.parties = this.parties.filter((p) => p !== party);
+    if (party instanceof SimChannel) this.channels.delete(party.id);
   }
 
   /**
