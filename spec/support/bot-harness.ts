@@ -119,7 +119,8 @@ export class BotHarness {
       config, runner: verifier, pool: stores.callerIds, audit: stores.audit, logger, isTelephonyOnline: () => ari.isConnected(),
       ...(opts.verificationCode ? { generateCode: opts.verificationCode } : {}),
     });
-    const engine = new CallEngine({ config, ari, ...stores, rules: createCallRules(config, stores), otherChannels: verifier, logger });
+    // The legs and steps of calls of more than two parties are recorded, as app/main.ts wires it.
+    const engine = new CallEngine({ config, ari, ...stores, parties: stores.legs, rules: createCallRules(config, stores), otherChannels: verifier, logger });
     const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot));
     const out = new TelegramOut(bot.api, logger);
     const callBot = new CallBot({
