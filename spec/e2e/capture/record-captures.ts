@@ -213,11 +213,21 @@ class Call {
    * to `ringbackTo` (`playbackId` in the query, `tone:ring`), and on p3's StasisStart p3 added to
    * `bridge` and dialed with the agent as caller.
    */
-  async addParty(number: string, ringbackTo: string, bridge: string, dialTimeoutS = 20, withCaller = true): Promise<void> {
+  async addParty(number: string, ringbackTo: string, bridge: string, dialTimeoutS = 20): Promise<void> {
+    await this.askForParty(number, ringbackTo);
+    await this.joinAndDial(bridge, dialTimeoutS, true);
+  }
+
+  /** p3 created (with its caller ID variable) and ringback started: what the product asks for at once. */
+  async askForParty(number: string, ringbackTo: string): Promise<void> {
     await this.app.expect([200], 'POST', '/channels/create', {
       channelId: this.p3, endpoint: `PJSIP/${number}@trunk-main`, app: APP, appArgs: `p3,${this.name}`,
     }, { variables: { 'CALLERID(num)': PARTY_CALLER_NUMBER } });
     await this.app.expect([201], 'POST', `/channels/${ringbackTo}/play`, { media: 'tone:ring', playbackId: this.p3Ringback });
+  }
+
+  /** On p3's StasisStart: into `bridge`, dialed with the agent as caller, or with none when the agent's leg is gone. */
+  async joinAndDial(bridge: string, dialTimeoutS: number, withCaller: boolean): Promise<void> {
     await this.app.event(`StasisStart of ${this.p3}`, is('StasisStart', this.p3));
     await this.app.expect([204], 'POST', `/bridges/${bridge}/addChannel`, { channel: this.p3 });
     await this.app.expect([204], 'POST', `/channels/${this.p3}/dial`, { timeout: String(dialTimeoutS), ...(withCaller ? { caller: this.agent } : {}) });
@@ -303,6 +313,8 @@ interface RestScenario {
   target: string;
   /** The third leg's number, in the multi-party scenarios. */
   third?: string;
+  /** What p3's INVITE From must say: the call's caller ID (default), or Anonymous (dialed with no caller). */
+  p3From?: 'caller' | 'anonymous';
   /** Needs a music-on-hold class `default` (the lab configures one when <data dir>/moh holds files). */
   moh?: boolean;
   what: string;
@@ -396,6 +408,21 @@ const REST_SCENARIOS: RestScenario[] = [
     },
   },
   {
+    kind: 'rest', name: 'cold-transfer-agent-gone', agent: AGENT.answers, target: TARGET.answers, third: THIRD.answers, p3From: 'anonymous',
+    what: 'connected call; p3 created (CALLERID(num) in the body) and ringback played to the customer, then the agent hangs up before p3 is dialed: p3 added to the main bridge (with the customer only) and dialed with no caller, as the product does when the owner\'s leg is gone; p3 answers: ringback stopped; the app ends the call 1 s later. Its INVITE says From: Anonymous',
+    async run(call) {
+      await call.connect(this.agent, this.target);
+      await sleep(1000);
+      await call.askForParty(this.third!, call.target);
+      await call.app.expect([204], 'DELETE', `/channels/${call.agent}`);
+      await call.gone(call.agent);
+      await call.joinAndDial(call.bridge, 20, false);
+      await call.partyAnswered();
+      await sleep(1000);
+      await call.cleanUp([call.target, call.p3]);
+    },
+  },
+  {
     kind: 'rest', name: 'consult-then-back', agent: AGENT.answers, target: TARGET.answers, third: THIRD.answers, moh: true,
     what: 'connected call; consult bridge created, the agent moved into it (one addChannel), music on hold on the main bridge, p3 created, ringback to the agent, p3 into the consult bridge and dialed; p3 answers: ringback stopped; after 2 s back: p3 hung up, the agent moved to the main bridge, music stopped, consult bridge destroyed; 2 s later the app hangs up agent then customer, main bridge destroyed',
     async run(call) {
@@ -463,8 +490,9 @@ async function recordRest(lab: AsteriskLab, scenario: RestScenario): Promise<Jso
   }
   await lab.expectNothingLeft();
   const thirdFrom = scenario.third === undefined ? undefined : fromOfInviteTo(sip.since(sipFrom), scenario.third);
-  if (thirdFrom !== undefined && uriUser(thirdFrom) !== PARTY_CALLER_NUMBER) {
-    throw new Error(`the INVITE to p3 (${scenario.third}) says From: ${thirdFrom}; expected the caller ID ${PARTY_CALLER_NUMBER} set by CALLERID(num)`);
+  const expectedFrom = scenario.p3From === 'anonymous' ? 'anonymous' : PARTY_CALLER_NUMBER;
+  if (thirdFrom !== undefined && uriUser(thirdFrom) !== expectedFrom) {
+    throw new Error(`the INVITE to p3 (${scenario.third}) says From: ${thirdFrom}; expected ${expectedFrom}`);
   }
   return {
     scenario: scenario.name, what: scenario.what, agent: scenario.agent, target: scenario.target,

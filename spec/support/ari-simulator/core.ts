@@ -271,13 +271,16 @@ export class AriCore {
 
     const ch = this.newChannel(id, 'created', p.endpoint, endpoint, p.app, p.appArgs ?? '');
     for (const [name, value] of Object.entries(p.variables ?? {})) {
+      // The functions' writes publish the change before the channel enters Stasis (as captured).
       if (name === 'CALLERID(num)' || name === 'CALLERID(name)') {
         ch.caller = name === 'CALLERID(num)' ? { ...ch.caller, number: value } : { ...ch.caller, name: value };
-        // The function's write publishes the change before the channel enters Stasis (as captured).
         this.sink(ch.app, {
           type: 'ChannelCallerId', timestamp: asteriskTime(), caller_presentation: 0, caller_presentation_txt: 'Presentation Allowed, Not Screened',
           channel: ch.toJson(), asterisk_id: ASTERISK_ID, application: ch.app,
         });
+      } else if (name === 'CONNECTEDLINE(num)' || name === 'CONNECTEDLINE(name)') {
+        // What the INVITE's From will say when the dial names no caller to copy an identity from.
+        this.updateConnected(ch, name === 'CONNECTEDLINE(num)' ? { ...ch.connected, number: value } : { ...ch.connected, name: value });
       } else ch.vars.set(name, value);
     }
     const body = ch.toJson();
@@ -318,9 +321,9 @@ export class AriCore {
     if (ch.kind !== 'created') throw new AriError(409, 'Dialing a channel not created by ARI');
     const caller = callerId ? this.channelsById.get(callerId) : undefined;
     if (caller !== undefined) {
-      // ast_ari_channels_dial copies these from the caller without publishing anything.
-      ch.connected = caller.caller;
+      // ast_ari_channels_dial copies these from the caller; the dial's next snapshot shows a changed connected line as ChannelConnectedLine (as captured).
       ch.language = caller.language;
+      this.updateConnected(ch, caller.caller);
     }
     ch.dialling = true;
     this.queueCommand(ch, () => this.runDial(ch, timeoutS));
@@ -713,9 +716,11 @@ export class AriCore {
     bridge.retune();
     if (bridge.size < 2) return;
     this.refreshPeerVars(bridge);
+    // Only a two-party bridge passes identities on as connected lines when a party joins.
+    if (bridge.size !== 2) return;
     if (party instanceof SimAnnouncer) {
       // The announcer's (empty) identity reaches the one channel it joins.
-      if (bridge.size === 2) for (const peer of channelsOf(bridge)) this.updateConnected(peer, party.caller);
+      for (const peer of channelsOf(bridge)) this.updateConnected(peer, party.caller);
     } else if (party.state !== 'Up') {
       // A leg that has not answered takes its bridge peer's identity as connected line.
       const peer = bridge.members().find((other) => other !== party);
