@@ -6,8 +6,8 @@
  * Replay: the capture's REST calls go out in order, as raw HTTP (protocol level, no client
  * library), each one only after the simulator has sent every event that the capture shows
  * before it — except the request's own effects (see ownEffect()). So timing comes from events,
- * not clocks; far ends ring 40 ms instead of the provider's 300 ms and `…0777` hangs up after 800 ms
- * instead of 2 s.
+ * not clocks; far ends ring 40 ms instead of the provider's 300 ms, `…0777` hangs up after 800 ms
+ * instead of 2 s and `…0712` after 4.8 s instead of 12 s.
  * The only rewritten request is the 30 s dial timeout of agent-hangs-up-while-target-rings
  * (→ 2 s, still well after the agent's hang-up), to keep the file under 20 s; the 4 s timeouts
  * stay as captured. Scenarios run concurrently, each against its own simulator.
