@@ -4,11 +4,10 @@ import type { CallState } from '../../call/call-machine';
 import type { CallPartiesDesk } from '../../engine/call-parties-desk';
 import type { PartyRequester } from '../../engine/call-parties';
 import { waitFor } from '../support/wait-for';
-import { E2eBot } from './support/e2e-bot';
+import { ADMIN_ID, E2eBot } from './support/e2e-bot';
 import { AsteriskLab } from './support/lab';
 import { partyDeskOf, requesterOf } from './support/party-desk';
 import { ms, report, table } from './support/report';
-import { ADMIN_ID } from './support/e2e-bot';
 import { ANN, PHONE, PlacedCall, TARGET, answeredWith, callerIdOf, received } from './support/scenario';
 import { type SipMessage, dialog, invitesIn } from './support/sip-trace';
 
