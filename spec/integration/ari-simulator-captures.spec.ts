@@ -6,8 +6,8 @@
  * Replay: the capture's REST calls go out in order, as raw HTTP (protocol level, no client
  * library), each one only after the simulator has sent every event that the capture shows
  * before it — except the request's own effects (see ownEffect()). So timing comes from events,
- * not clocks; far ends ring 40 ms instead of the provider's 300 ms and `…0777` hangs up after 800 ms
- * instead of 2 s.
+ * not clocks; far ends ring 40 ms instead of the provider's 300 ms, `…0777` hangs up after 800 ms
+ * instead of 2 s and `…0712` after 4.8 s instead of 12 s.
  * The only rewritten request is the 30 s dial timeout of agent-hangs-up-while-target-rings
  * (→ 2 s, still well after the agent's hang-up), to keep the file under 20 s; the 4 s timeouts
  * stay as captured. Scenarios run concurrently, each against its own simulator.
@@ -50,6 +50,8 @@ interface CapturedRest {
   method: string;
   path: string;
   query: Record<string, string>;
+  /** The JSON body the recorder sent, if any (`POST /channels/create` with `variables`). */
+  sent?: Json;
   status: number;
   body: Json;
 }
@@ -118,6 +120,8 @@ function eventTime(e: JsonObject): number {
 // ---- comparing events --------------------------------------------------------------------
 
 const CHANNEL_NAME = /^PJSIP\/trunk-main-[0-9a-f]{8}$/;
+/** The channel a bridge's music on hold plays through; its counter runs across an Asterisk's life. */
+const ANNOUNCER = /^Announcer\/ARI_MOH-[0-9a-f]{8};2$/;
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/;
 
 /**
@@ -176,7 +180,7 @@ function comparable(e: JsonObject, nameToId: ReadonlyMap<string, string>): JsonO
       const variable = text(e, 'variable');
       const value = text(e, 'value');
       out['variable'] = variable;
-      out['value'] = variable === 'BRIDGEPEER' ? value.split(',').map((n) => nameToId.get(n) ?? (n === '' ? '' : `?${n}`)).join(',') : variable === 'BRIDGEPVTCALLID' && value !== '' ? '(call-id)' : value;
+      out['value'] = variable === 'BRIDGEPEER' ? value.split(',').map((n) => nameToId.get(n) ?? (ANNOUNCER.test(n) ? '(moh announcer)' : n === '' ? '' : `?${n}`)).join(',') : variable === 'BRIDGEPVTCALLID' && value !== '' ? '(call-id)' : value;
       break;
     }
     default:
@@ -199,7 +203,14 @@ function pick(o: JsonObject, ...keys: string[]): JsonObject {
   return out;
 }
 
-/** The one reordering Asterisk itself varies on: Dial RINGING vs ChannelStateChange Ringing. */
+const isPeerVarset = (e: JsonObject | undefined): boolean => e !== undefined && text(e, 'type') === 'ChannelVarset' && PEER_EFFECTS.has(text(e, 'variable'));
+
+/**
+ * The reorderings Asterisk itself varies on: Dial RINGING vs ChannelStateChange Ringing, and a
+ * ChannelConnectedLine (run by the channel's own thread) against the bridge's peer-variable
+ * refreshes around it: it is put after the refreshes that directly follow it, and their channel
+ * snapshots keep the connected line from before it.
+ */
 function canonical(seq: JsonObject[]): JsonObject[] {
   const out = seq.slice();
   for (let i = 0; i + 1 < out.length; i += 1) {
@@ -209,6 +220,19 @@ function canonical(seq: JsonObject[]): JsonObject[] {
       out[i] = b;
       out[i + 1] = a;
     }
+  }
+  for (let i = out.length - 2; i >= 0; i -= 1) {
+    const line = out[i];
+    if (line === undefined || text(line, 'type') !== 'ChannelConnectedLine') continue;
+    const before = obj(obj(out[i - 1], 'channel'), 'connected') ?? null;
+    let j = i;
+    while (isPeerVarset(out[j + 1])) {
+      const moved = out[j + 1]!;
+      const channel = obj(moved, 'channel');
+      out[j] = channel === undefined ? moved : { ...moved, channel: { ...channel, connected: before } };
+      j += 1;
+    }
+    out[j] = line;
   }
   return out;
 }
@@ -319,11 +343,14 @@ class EventSocket {
   }
 }
 
-function rest(port: number, method: string, urlPath: string, query: Record<string, string> = {}): Promise<{ status: number; body: Json }> {
+function rest(port: number, method: string, urlPath: string, query: Record<string, string> = {}, sent?: Json): Promise<{ status: number; body: Json }> {
   const qs = Object.entries(query).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, method, path: `/ari${urlPath}${qs ? `?${qs}` : ''}`, agent: false, headers: { Authorization: `Basic ${Buffer.from(`${USER}:${PASS}`).toString('base64')}` } },
+      {
+        host: '127.0.0.1', port, method, path: `/ari${urlPath}${qs ? `?${qs}` : ''}`, agent: false,
+        headers: { Authorization: `Basic ${Buffer.from(`${USER}:${PASS}`).toString('base64')}`, ...(sent !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -334,7 +361,7 @@ function rest(port: number, method: string, urlPath: string, query: Record<strin
       },
     );
     req.on('error', (err) => reject(new Error(`${method} ${urlPath} failed`, { cause: err })));
-    req.end();
+    req.end(sent !== undefined ? JSON.stringify(sent) : undefined);
   });
 }
 
@@ -372,7 +399,10 @@ function readRest(capture: JsonObject): CapturedRest[] {
   return list(capture, 'rest').map((r) => {
     const query: Record<string, string> = {};
     for (const [k, v] of Object.entries(obj(r, 'query') ?? {})) query[k] = typeof v === 'string' ? v : JSON.stringify(v);
-    return { t: Date.parse(text(r, 't')), method: text(r, 'method'), path: text(r, 'path'), query, status: Number(r['status']), body: r['body'] ?? null };
+    return {
+      t: Date.parse(text(r, 't')), method: text(r, 'method'), path: text(r, 'path'), query,
+      ...(isObject(r) && r['sent'] !== undefined ? { sent: r['sent'] } : {}), status: Number(r['status']), body: r['body'] ?? null,
+    };
   });
 }
 
@@ -393,7 +423,7 @@ async function replayRestCapture(capture: JsonObject): Promise<void> {
       // Strictly earlier: an event stamped in the answer's own millisecond may have come after it.
       const before = events.filter((e) => eventTime(e) < call.t && !ownEffect(call, e, previousAnswer));
       await socket.awaitEvents(before, events);
-      const answer = await rest(sim.port, call.method, call.path, rewrite(call));
+      const answer = await rest(sim.port, call.method, call.path, rewrite(call), call.sent);
       expect({ call: `${call.method} ${call.path}`, status: answer.status, body: comparableBody(answer.body) }).toEqual({
         call: `${call.method} ${call.path}`,
         status: call.status,

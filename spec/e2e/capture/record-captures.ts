@@ -17,6 +17,7 @@ import path from 'node:path';
 import { WebSocket } from 'ws';
 
 import { AsteriskLab } from '../support/lab';
+import { type SipMessage, header as sipHeader, invitesIn, uriUser } from '../support/sip-trace';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -51,6 +52,8 @@ interface RestRecord {
   method: string;
   path: string;
   query: Record<string, string>;
+  /** The JSON body sent, when the request had one (`POST /channels/create` with `variables`). */
+  sent?: Json;
   status: number;
   body: Json;
 }
@@ -89,14 +92,17 @@ class AppConnection {
   }
 
   /** One REST request; `t` is when its answer was complete, the moment the replay orders by. */
-  call(method: string, urlPath: string, query: Record<string, string> = {}): Promise<{ status: number; body: Json }> {
+  call(method: string, urlPath: string, query: Record<string, string> = {}, sent?: Json): Promise<{ status: number; body: Json }> {
     const qs = Object.entries(query).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
     const { username, password } = this.lab.ari;
     return new Promise((resolve, reject) => {
       const req = http.request(`${this.lab.ariUrl}/ari${urlPath}${qs ? `?${qs}` : ''}`, {
         method,
         agent: false,
-        headers: { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` },
+        headers: {
+          authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
+          ...(sent !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -105,18 +111,18 @@ class AppConnection {
           const raw = Buffer.concat(chunks).toString('utf8');
           const body = raw === '' ? null : (JSON.parse(raw) as Json);
           const status = res.statusCode ?? 0;
-          this.rest.push({ t, method, path: urlPath, query, status, body });
+          this.rest.push({ t, method, path: urlPath, query, ...(sent !== undefined ? { sent } : {}), status, body });
           resolve({ status, body });
         });
       });
       req.on('error', (err) => reject(new Error(`${method} ${urlPath} failed`, { cause: err })));
-      req.end();
+      req.end(sent !== undefined ? JSON.stringify(sent) : undefined);
     });
   }
 
   /** Like call(), but the status must be one of `ok`. */
-  async expect(ok: number[], method: string, urlPath: string, query: Record<string, string> = {}): Promise<Json> {
-    const { status, body } = await this.call(method, urlPath, query);
+  async expect(ok: number[], method: string, urlPath: string, query: Record<string, string> = {}, sent?: Json): Promise<Json> {
+    const { status, body } = await this.call(method, urlPath, query, sent);
     if (!ok.includes(status)) throw new Error(`${method} ${urlPath} answered ${status} (expected ${ok.join(' or ')}): ${JSON.stringify(body)}`);
     return body;
   }
@@ -149,11 +155,23 @@ class Call {
   readonly bridge: string;
   readonly ringback: string;
 
+  /**
+   * The multi-party scenarios' added leg and bridge, named as the product names them
+   * (call/call-ids.ts): `<call>-p3`, its ringback `<call>-p3-ringback`, the consultation's bridge
+   * `<call>-consult`.
+   */
+  readonly p3: string;
+  readonly p3Ringback: string;
+  readonly consultBridge: string;
+
   constructor(readonly app: AppConnection, readonly name: string) {
     this.agent = `${name}-agent`;
     this.target = `${name}-target`;
     this.bridge = `${name}-bridge`;
     this.ringback = `${name}-ringback`;
+    this.p3 = `${name}-p3`;
+    this.p3Ringback = `${name}-p3-ringback`;
+    this.consultBridge = `${name}-consult`;
   }
 
   /** Originates the agent leg into the app; resolves on its StasisStart, or false if it ended first. */
@@ -181,6 +199,80 @@ class Call {
     await this.app.expect([204], 'POST', `/channels/${this.target}/dial`, { caller: this.agent, timeout: String(dialTimeoutS) });
   }
 
+  /** The happy pattern up to a connected call: agent answers, target dialled and answers, ringback stopped. */
+  async connect(agent: string, target: string): Promise<void> {
+    if (!(await this.originateAgent(agent, 20))) throw new Error('the agent leg did not answer');
+    await this.dialTarget(target, 20);
+    await this.app.event('the target answering', answered(this.target));
+    await this.app.expect([204], 'DELETE', `/playbacks/${this.ringback}`);
+  }
+
+  /**
+   * An added party as the product asks for it (call/parties.ts, ari/ari-adapter.ts): p3 created
+   * with its caller ID as the variable `CALLERID(num)` (JSON body; no originator), ringback played
+   * to `ringbackTo` (`playbackId` in the query, `tone:ring`), and on p3's StasisStart p3 added to
+   * `bridge` and dialed with the agent as caller.
+   */
+  async addParty(number: string, ringbackTo: string, bridge: string, dialTimeoutS = 20): Promise<void> {
+    await this.askForParty(number, ringbackTo);
+    await this.joinAndDial(bridge, dialTimeoutS, true);
+  }
+
+  /** p3 created (with its caller ID variable) and ringback started: what the product asks for at once. */
+  async askForParty(number: string, ringbackTo: string): Promise<void> {
+    await this.app.expect([200], 'POST', '/channels/create', {
+      channelId: this.p3, endpoint: `PJSIP/${number}@trunk-main`, app: APP, appArgs: `p3,${this.name}`,
+    }, { variables: { 'CALLERID(num)': PARTY_CALLER_NUMBER } });
+    await this.app.expect([201], 'POST', `/channels/${ringbackTo}/play`, { media: 'tone:ring', playbackId: this.p3Ringback });
+  }
+
+  /** On p3's StasisStart: into `bridge`, dialed with the agent as caller, or with none when the agent's leg is gone. */
+  async joinAndDial(bridge: string, dialTimeoutS: number, withCaller: boolean): Promise<void> {
+    await this.app.event(`StasisStart of ${this.p3}`, is('StasisStart', this.p3));
+    await this.app.expect([204], 'POST', `/bridges/${bridge}/addChannel`, { channel: this.p3 });
+    await this.app.expect([204], 'POST', `/channels/${this.p3}/dial`, { timeout: String(dialTimeoutS), ...(withCaller ? { caller: this.agent } : {}) });
+  }
+
+  /** p3 answered: its ringback stopped. */
+  async partyAnswered(): Promise<void> {
+    await this.app.event(`${this.p3} answering`, answered(this.p3));
+    await this.app.expect([204], 'DELETE', `/playbacks/${this.p3Ringback}`);
+  }
+
+  /** The product's move (AriAdapter.moveToBridge): ONE addChannel of a channel still in another bridge. */
+  async move(channel: string, to: string): Promise<void> {
+    await this.app.expect([204], 'POST', `/bridges/${to}/addChannel`, { channel });
+    await this.app.event(`ChannelEnteredBridge of ${channel} into ${to}`, (e) => is('ChannelEnteredBridge', channel)(e) && text(obj(e, 'bridge'), 'id') === to);
+  }
+
+  /**
+   * Consultation as the product starts it: the consult bridge (mixing, named after the call), the
+   * agent moved into it, music on hold on the MAIN bridge (the customer stays there), p3 added to
+   * the consult bridge with ringback to the agent; resolves once p3 has answered.
+   */
+  async consult(number: string): Promise<void> {
+    await this.app.expect([200], 'POST', '/bridges', { bridgeId: this.consultBridge, type: 'mixing', name: this.name });
+    await this.move(this.agent, this.consultBridge);
+    await this.app.expect([204], 'POST', `/bridges/${this.bridge}/moh`, { mohClass: 'default' });
+    await this.addParty(number, this.agent, this.consultBridge);
+    await this.partyAnswered();
+  }
+
+  /**
+   * Destroys a bridge and waits for its BridgeDestroyed; if none comes within 2 s, checks with GET
+   * that it is gone (404). On 18.9 the app's subscription to a bridge is counted by the requests
+   * that add and take out channels, not by hang-ups: a consult bridge whose channels left it by
+   * hang-up and by a move sends the app no BridgeDestroyed.
+   */
+  async destroyBridge(bridge: string): Promise<void> {
+    await this.app.expect([204], 'DELETE', `/bridges/${bridge}`);
+    try {
+      await this.app.event(`BridgeDestroyed of ${bridge}`, (e) => text(e, 'type') === 'BridgeDestroyed' && text(obj(e, 'bridge'), 'id') === bridge, 2000);
+    } catch {
+      await this.app.expect([404], 'GET', `/bridges/${bridge}`);
+    }
+  }
+
   gone(channel: string): Promise<JsonObject> {
     return this.app.event(`ChannelDestroyed of ${channel}`, is('ChannelDestroyed', channel));
   }
@@ -198,16 +290,33 @@ class Call {
 
 // ---- the scenarios -------------------------------------------------------------------------
 // Numbers follow spec/e2e/sipp/provider-uas.xml: …0486 busy, …0404 not found, …0480 rings until
-// CANCEL, …0777 answers and hangs up 2 s after the ACK, anything else rings 300 ms and answers.
+// CANCEL, …0777 answers and hangs up 2 s after the ACK, …0712 12 s after the ACK, anything else
+// rings 300 ms and answers.
 
 const AGENT = { answers: '+15551230001', busy: '+15551230486', ringsForever: '+15551230480', hangsUpAfter2s: '+15551230777' } as const;
 const TARGET = { answers: '+12025550123', busy: '+12025550486', notFound: '+12025550404', ringsForever: '+12025550480', hangsUpAfter2s: '+12025550777' } as const;
+/** The added party of the multi-party scenarios (transferred to, consulted or conferenced); …0712 hangs up 12 s after the ACK. */
+const THIRD = { answers: '+12025550124', hangsUpAfter2s: '+12025550777', hangsUpAfter12s: '+12025550712' } as const;
+/**
+ * The caller ID the product sets on an added leg (`CALLERID(num)`): the call's own, the one the
+ * agent leg was originated with (engine/call-parties-desk.ts). The provider must see it in p3's
+ * INVITE From. It gets there through the dial's `caller`: Asterisk copies the caller channel's
+ * caller ID into p3's connected line, which chan_pjsip puts in From; the variable alone does not
+ * (dialed without `caller`, From says "Anonymous"; see spec/e2e/README.md).
+ */
+const PARTY_CALLER_NUMBER = '+15550001111';
 
 interface RestScenario {
   kind: 'rest';
   name: string;
   agent: string;
   target: string;
+  /** The third leg's number, in the multi-party scenarios. */
+  third?: string;
+  /** What p3's INVITE From must say: the call's caller ID (default), or Anonymous (dialed with no caller). */
+  p3From?: 'caller' | 'anonymous';
+  /** Needs a music-on-hold class `default` (the lab configures one when <data dir>/moh holds files). */
+  moh?: boolean;
   what: string;
   run(call: Call): Promise<void>;
 }
@@ -282,6 +391,84 @@ const REST_SCENARIOS: RestScenario[] = [
       await call.cleanUp([call.agent, call.target]);
     },
   },
+
+  // ---- multi-party, with exactly the product's requests (call/parties.ts through ari/ari-adapter.ts) ----
+  {
+    kind: 'rest', name: 'cold-transfer', agent: AGENT.answers, target: TARGET.answers, third: THIRD.answers,
+    what: 'connected call; p3 created (CALLERID(num) in the body), ringback played to the customer, p3 added to the main bridge and dialed with the agent as caller; p3 answers: ringback stopped, the agent hung up; customer and p3 talk 2 s, then the app hangs up customer then p3, bridge destroyed',
+    async run(call) {
+      await call.connect(this.agent, this.target);
+      await sleep(1000);
+      await call.addParty(this.third!, call.target, call.bridge);
+      await call.partyAnswered();
+      await call.app.expect([204], 'DELETE', `/channels/${call.agent}`);
+      await call.gone(call.agent);
+      await sleep(2000);
+      await call.cleanUp([call.target, call.p3]);
+    },
+  },
+  {
+    kind: 'rest', name: 'cold-transfer-agent-gone', agent: AGENT.answers, target: TARGET.answers, third: THIRD.answers, p3From: 'anonymous',
+    what: 'connected call; p3 created (CALLERID(num) in the body) and ringback played to the customer, then the agent hangs up before p3 is dialed: p3 added to the main bridge (with the customer only) and dialed with no caller, as the product does when the owner\'s leg is gone; p3 answers: ringback stopped; the app ends the call 1 s later. Its INVITE says From: Anonymous',
+    async run(call) {
+      await call.connect(this.agent, this.target);
+      await sleep(1000);
+      await call.askForParty(this.third!, call.target);
+      await call.app.expect([204], 'DELETE', `/channels/${call.agent}`);
+      await call.gone(call.agent);
+      await call.joinAndDial(call.bridge, 20, false);
+      await call.partyAnswered();
+      await sleep(1000);
+      await call.cleanUp([call.target, call.p3]);
+    },
+  },
+  {
+    kind: 'rest', name: 'consult-then-back', agent: AGENT.answers, target: TARGET.answers, third: THIRD.answers, moh: true,
+    what: 'connected call; consult bridge created, the agent moved into it (one addChannel), music on hold on the main bridge, p3 created, ringback to the agent, p3 into the consult bridge and dialed; p3 answers: ringback stopped; after 2 s back: p3 hung up, the agent moved to the main bridge, music stopped, consult bridge destroyed; 2 s later the app hangs up agent then customer, main bridge destroyed',
+    async run(call) {
+      await call.connect(this.agent, this.target);
+      await sleep(1000);
+      await call.consult(this.third!);
+      await sleep(2000);
+      await call.app.expect([204], 'DELETE', `/channels/${call.p3}`);
+      await call.move(call.agent, call.bridge);
+      await call.app.expect([204], 'DELETE', `/bridges/${call.bridge}/moh`);
+      await call.destroyBridge(call.consultBridge);
+      await call.gone(call.p3);
+      await sleep(2000);
+      await call.cleanUp([call.agent, call.target]);
+    },
+  },
+  {
+    kind: 'rest', name: 'consult-then-complete', agent: AGENT.answers, target: TARGET.answers, third: THIRD.hangsUpAfter12s, moh: true,
+    what: 'as consult-then-back up to p3 answering (…0712: BYE 12 s after its ACK); after 2 s complete: p3 moved to the main bridge, music stopped, consult bridge destroyed, the agent hung up; p3 hangs up (BYE), then the app hangs up the customer, main bridge destroyed',
+    async run(call) {
+      await call.connect(this.agent, this.target);
+      await sleep(1000);
+      await call.consult(this.third!);
+      await sleep(2000);
+      await call.move(call.p3, call.bridge);
+      await call.app.expect([204], 'DELETE', `/bridges/${call.bridge}/moh`);
+      await call.destroyBridge(call.consultBridge);
+      await call.app.expect([204], 'DELETE', `/channels/${call.agent}`);
+      await call.gone(call.agent);
+      await call.gone(call.p3);
+      await call.cleanUp([call.target]);
+    },
+  },
+  {
+    kind: 'rest', name: 'conference-three', agent: AGENT.answers, target: TARGET.answers, third: THIRD.hangsUpAfter2s,
+    what: 'connected call; p3 created (CALLERID(num) in the body), ringback to the agent, p3 added to the main bridge and dialed; p3 answers (ringback stopped) and hangs up (BYE 2 s after its ACK); agent and customer talk 2 s more, then the app hangs up agent then customer, bridge destroyed',
+    async run(call) {
+      await call.connect(this.agent, this.target);
+      await sleep(1000);
+      await call.addParty(this.third!, call.agent, call.bridge);
+      await call.partyAnswered();
+      await call.gone(call.p3);
+      await sleep(2000);
+      await call.cleanUp([call.agent, call.target]);
+    },
+  },
 ];
 
 const WS_DROP = {
@@ -292,6 +479,8 @@ const SCENARIO_NAMES = [...REST_SCENARIOS.map((s) => s.name), WS_DROP.name];
 
 async function recordRest(lab: AsteriskLab, scenario: RestScenario): Promise<JsonObject> {
   const app = new AppConnection(lab);
+  const sip = lab.provider('main').trace;
+  const sipFrom = sip.mark();
   await app.open();
   try {
     await scenario.run(new Call(app, scenario.name));
@@ -300,10 +489,23 @@ async function recordRest(lab: AsteriskLab, scenario: RestScenario): Promise<Jso
     await app.close();
   }
   await lab.expectNothingLeft();
+  const thirdFrom = scenario.third === undefined ? undefined : fromOfInviteTo(sip.since(sipFrom), scenario.third);
+  const expectedFrom = scenario.p3From === 'anonymous' ? 'anonymous' : PARTY_CALLER_NUMBER;
+  if (thirdFrom !== undefined && uriUser(thirdFrom) !== expectedFrom) {
+    throw new Error(`the INVITE to p3 (${scenario.third}) says From: ${thirdFrom}; expected ${expectedFrom}`);
+  }
   return {
     scenario: scenario.name, what: scenario.what, agent: scenario.agent, target: scenario.target,
+    ...(scenario.third !== undefined ? { third: scenario.third, thirdInviteFrom: thirdFrom ?? null } : {}),
     rest: app.rest.map((r) => ({ ...r })), events: app.events,
   };
+}
+
+/** The From header of the one INVITE the provider got for `number` (the scenario's added leg). */
+function fromOfInviteTo(messages: SipMessage[], number: string): string {
+  const invites = invitesIn(messages).filter((m) => m.requestUser === number);
+  if (invites.length !== 1) throw new Error(`expected one INVITE to ${number} at the provider, found ${invites.length}`);
+  return sipHeader(invites[0]!, 'From') ?? '';
 }
 
 /** GET /channels as [{id, state}] and the bridge as [{id, channels}]: what the replay compares. */
@@ -405,6 +607,9 @@ async function main(): Promise<void> {
     const recorded = await header(lab);
     const outDir = process.env.CAPTURE_OUT_DIR || path.join(REPO, 'spec', 'fixtures', `asterisk-${versionSlug(text(recorded, 'asterisk'))}`);
     const staged: Array<[string, JsonObject]> = [];
+    if (REST_SCENARIOS.some((s) => s.moh === true && chosen(s.name)) && !/Class:\s*default\b/.test(lab.cli('moh show classes'))) {
+      throw new Error('Asterisk has no music-on-hold class "default": put music-on-hold files (e.g. Debian\'s asterisk-moh-opsound-wav) in the moh directory of ASTERISK_DATA_DIR (see spec/e2e/README.md)');
+    }
     for (const scenario of REST_SCENARIOS.filter((s) => chosen(s.name))) {
       console.log(`capture: ${scenario.name}`);
       staged.push([scenario.name, { recorded, ...(await recordRest(lab, scenario)) }]);

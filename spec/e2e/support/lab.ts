@@ -295,6 +295,11 @@ export class AsteriskLab {
     // Asterisk needs its XML documentation (or Stasis refuses to start) and the ARI API declarations.
     fs.symlinkSync(path.join(this.pre.dataDir, 'documentation'), path.join(d('data'), 'documentation'));
     fs.symlinkSync(path.join(this.pre.dataDir, 'rest-api'), path.join(d('data'), 'rest-api'));
+    // Music on hold (class `default`) when the install has files for it (<data dir>/moh, e.g. Debian's
+    // asterisk-moh-opsound-wav): the recorder's hold and consultation scenarios need it.
+    const moh = path.join(this.pre.dataDir, 'moh');
+    const hasMoh = fs.existsSync(moh) && fs.readdirSync(moh).some((f) => /\.(wav|gsm|ulaw|alaw|sln)$/i.test(f));
+    if (hasMoh) fs.symlinkSync(moh, path.join(d('data'), 'moh'));
 
     const vars: Record<string, string> = {
       ARI_USERNAME: this.ari.username,
@@ -348,6 +353,7 @@ export class AsteriskLab {
       'verbose = 3',
       '',
     ].join('\n'));
+    if (hasMoh) write('musiconhold.conf', '[general]\n[default]\nmode = files\ndirectory = moh\n');
     write('logger.conf', '[general]\n[logfiles]\nconsole => notice,warning,error,verbose\n');
     // tone:ring reads its cadence from here (the product README asks for the stock file).
     write('indications.conf', [

@@ -11,8 +11,8 @@ import { defaultFarEnd, planFor, type FarEndChooser, type FarEndDefaults, type F
 import {
   ASTERISK_ID,
   ASTERISK_VERSION,
-  NO_CALLER,
   SimApplication,
+  SimAnnouncer,
   SimBridge,
   SimChannel,
   SimPlayback,
@@ -23,6 +23,7 @@ import {
   type AriChannel,
   type AriEvent,
   type AriPlayback,
+  type BridgeParty,
   type CallerId,
   type LegKind,
 } from './model';
@@ -99,11 +100,9 @@ const DTMF_DURATION_MS = 100;
 const MAX_UNIQUEID = 128;
 
 interface HangupPlan {
-  /** ChannelHangupRequest to publish; omitted when the channel is torn down without one. */
-  request?: { cause: number; soft?: true };
+  /** ChannelHangupRequest to publish (without `cause` when undefined); omitted when the channel is torn down without one. */
+  request?: { cause: number | undefined; soft?: true };
   destroyCause: number;
-  /** The far end hung up (a BYE): in a native_rtp bridge Asterisk's request then names no cause (consult-then-complete.json). */
-  farEnd?: true;
   /** Final Dial status, only for an originated leg that never answered. */
   dialStatus?: string;
 }
@@ -115,6 +114,7 @@ export class AriCore {
   private readonly appsByName = new Map<string, SimApplication>();
   private readonly timers = new TimerSet();
   private channelSeq = 0;
+  private announcerSeq = 0;
   private farEndChooser: FarEndChooser | undefined;
   /** What the providers were sent: one entry per INVITE, with the From number (the connected line). */
   readonly invites: SimInvite[] = [];
@@ -271,9 +271,17 @@ export class AriCore {
 
     const ch = this.newChannel(id, 'created', p.endpoint, endpoint, p.app, p.appArgs ?? '');
     for (const [name, value] of Object.entries(p.variables ?? {})) {
-      if (name === 'CALLERID(num)') ch.caller = { ...ch.caller, number: value };
-      else if (name === 'CALLERID(name)') ch.caller = { ...ch.caller, name: value };
-      else ch.vars.set(name, value);
+      // The functions' writes publish the change before the channel enters Stasis (as captured).
+      if (name === 'CALLERID(num)' || name === 'CALLERID(name)') {
+        ch.caller = name === 'CALLERID(num)' ? { ...ch.caller, number: value } : { ...ch.caller, name: value };
+        this.sink(ch.app, {
+          type: 'ChannelCallerId', timestamp: asteriskTime(), caller_presentation: 0, caller_presentation_txt: 'Presentation Allowed, Not Screened',
+          channel: ch.toJson(), asterisk_id: ASTERISK_ID, application: ch.app,
+        });
+      } else if (name === 'CONNECTEDLINE(num)' || name === 'CONNECTEDLINE(name)') {
+        // What the INVITE's From will say when the dial names no caller to copy an identity from.
+        this.updateConnected(ch, name === 'CONNECTEDLINE(num)' ? { ...ch.connected, number: value } : { ...ch.connected, name: value });
+      } else ch.vars.set(name, value);
     }
     const body = ch.toJson();
     this.enterStasis(ch);
@@ -313,9 +321,9 @@ export class AriCore {
     if (ch.kind !== 'created') throw new AriError(409, 'Dialing a channel not created by ARI');
     const caller = callerId ? this.channelsById.get(callerId) : undefined;
     if (caller !== undefined) {
-      // ast_ari_channels_dial copies these from the caller without publishing anything.
-      ch.connected = caller.caller;
+      // ast_ari_channels_dial copies these from the caller; the dial's next snapshot shows a changed connected line as ChannelConnectedLine (as captured).
       ch.language = caller.language;
+      this.updateConnected(ch, caller.caller);
     }
     ch.dialling = true;
     this.queueCommand(ch, () => this.runDial(ch, timeoutS));
@@ -326,15 +334,6 @@ export class AriCore {
   }
 
   ring(id: string): void {
-    this.controllable(id);
-  }
-
-  /** POST/DELETE /channels/{id}/moh and /hold: 204, and no event reaches the app (hold-and-moh.json). */
-  channelMoh(id: string): void {
-    this.controllable(id);
-  }
-
-  channelHold(id: string): void {
     this.controllable(id);
   }
 
@@ -393,16 +392,42 @@ export class AriCore {
     return bridge.toJson();
   }
 
-  /** DELETE /bridges/{id}: members go back to plain Stasis, then BridgeDestroyed. */
+  /**
+   * DELETE /bridges/{id}: members go back to plain Stasis. BridgeDestroyed, as captured: none when
+   * channels were still in it (their departure unsubscribes the app); for an empty bridge, at once,
+   * or, while a channel moved out of it still holds it, when that channel ends.
+   */
   destroyBridge(id: string): void {
     const bridge = this.bridgeOr404(id);
     this.bridgesById.delete(id);
-    for (const ch of Array.from(bridge.channels.values())) this.leaveBridge(ch, bridge, false);
+    const members = Array.from(bridge.channels.values());
+    for (const ch of members) this.leaveBridge(ch, bridge, false);
+    if (members.length > 0) {
+      for (const app of bridge.apps) this.appsByName.get(app)?.bridgeIds.delete(id);
+      return;
+    }
+    if (Array.from(bridge.heldBy).some((ch) => !ch.gone)) bridge.destroyedPending = true;
+    else this.emitBridgeDestroyed(bridge);
+  }
+
+  private emitBridgeDestroyed(bridge: SimBridge): void {
     const json = bridge.toJson();
     const timestamp = asteriskTime();
     for (const app of bridge.apps) {
       this.sink(app, { type: 'BridgeDestroyed', timestamp, bridge: json, asterisk_id: ASTERISK_ID, application: app });
-      this.appsByName.get(app)?.bridgeIds.delete(id);
+      this.appsByName.get(app)?.bridgeIds.delete(bridge.id);
+    }
+  }
+
+  /** A channel lets go of the bridge it was moved out of (it ends, or moves on). */
+  private releaseHeldBridge(ch: SimChannel): void {
+    const held = ch.heldBridge;
+    if (held === undefined) return;
+    ch.heldBridge = undefined;
+    held.heldBy.delete(ch);
+    if (held.destroyedPending && held.heldBy.size === 0) {
+      held.destroyedPending = false;
+      this.emitBridgeDestroyed(held);
     }
   }
 
@@ -420,11 +445,16 @@ export class AriCore {
   }
 
   /**
-   * POST /bridges/{id}/moh. Asterisk plays the music through an announcer channel of its own in the
-   * bridge; the simulator keeps only the class (not yet checked against a capture).
+   * POST /bridges/{id}/moh: Asterisk adds an announcer channel to the bridge that the app never
+   * sees, but which counts as a party (technology, BRIDGEPEER, connected line), as captured.
    */
   startMoh(bridgeId: string, mohClass: string | undefined): void {
-    this.bridgeOr404(bridgeId).holdMusic = mohClass || 'default';
+    const bridge = this.bridgeOr404(bridgeId);
+    bridge.holdMusic = mohClass || 'default';
+    if (bridge.announcer !== undefined) return;
+    const announcer = new SimAnnouncer(`Announcer/ARI_MOH-${(this.announcerSeq++).toString(16).padStart(8, '0')};2`);
+    bridge.announcer = announcer;
+    this.partyJoined(bridge, announcer);
   }
 
   /** DELETE /bridges/{id}/moh: 409 "Bridge isn't playing music" when none plays (resource_bridges.c). */
@@ -432,6 +462,12 @@ export class AriCore {
     const bridge = this.bridgeOr404(bridgeId);
     if (bridge.holdMusic === undefined) throw new AriError(409, "Bridge isn't playing music");
     bridge.holdMusic = undefined;
+    const announcer = bridge.announcer;
+    if (announcer === undefined) return;
+    bridge.announcer = undefined;
+    const wasMultiParty = bridge.technology === 'softmix';
+    bridge.remove(announcer);
+    this.partyLeft(bridge, wasMultiParty);
   }
 
   removeChannel(bridgeId: string, channelIds: readonly string[]): Promise<void> {
@@ -439,7 +475,7 @@ export class AriCore {
     const members = this.stasisChannels(channelIds);
     if (members.some((ch) => ch.bridge !== bridge)) throw new AriError(422, 'Channel not in this bridge');
     return this.runOnEach(members, (ch) => {
-      if (!ch.gone && ch.bridge === bridge) this.leaveBridge(ch, bridge, true, true);
+      if (!ch.gone && ch.bridge === bridge) this.leaveBridge(ch, bridge, true);
     });
   }
 
@@ -454,7 +490,12 @@ export class AriCore {
     const ch = this.channelsById.get(channelId);
     if (ch === undefined) throw new Error(`farEndHangup: no channel ${channelId}`);
     if (!ch.dialling) throw new Error(`farEndHangup: channel ${channelId} was never dialled, so it has no far end`);
-    this.tearDown(ch, { request: { cause }, destroyCause: cause, farEnd: true, ...this.finalDialStatus(ch, cause) });
+    this.tearDown(ch, { request: { cause: ch.answered ? this.byeCause(ch, cause) : cause }, destroyCause: cause, ...this.finalDialStatus(ch, cause) });
+  }
+
+  /** A BYE's ChannelHangupRequest says its cause, except for a channel once moved between bridges (as captured). */
+  private byeCause(ch: SimChannel, cause: number): number | undefined {
+    return ch.moved ? undefined : cause;
   }
 
   farEndDtmf(channelId: string, digit: string): void {
@@ -530,9 +571,8 @@ export class AriCore {
     for (const handle of ch.timers) this.timers.cancel(handle);
     ch.timers.clear();
     if (plan.request !== undefined) {
-      const causeless = plan.farEnd === true && ch.bridge?.technology === 'native_rtp';
       this.sink(ch.app, {
-        ...(causeless ? {} : { cause: plan.request.cause }),
+        ...(plan.request.cause !== undefined ? { cause: plan.request.cause } : {}),
         ...(plan.request.soft ? { soft: true } : {}),
         type: 'ChannelHangupRequest',
         timestamp: asteriskTime(),
@@ -545,6 +585,7 @@ export class AriCore {
     for (const pb of playbacksOf(ch)) this.finishPlayback(pb, 'failed');
     if (plan.dialStatus !== undefined) this.emitDial(ch, plan.dialStatus, ch.dialstring);
     if (ch.bridge !== undefined) this.leaveBridge(ch, ch.bridge, true);
+    this.releaseHeldBridge(ch);
     if (ch.inStasis) {
       this.sink(ch.app, { type: 'StasisEnd', timestamp: asteriskTime(), channel: ch.toJson(), asterisk_id: ASTERISK_ID, application: ch.app });
       this.setVar(ch, 'STASISSTATUS', 'SUCCESS');
@@ -578,7 +619,7 @@ export class AriCore {
     // app_control_dial parks a lone channel in Stasis' hidden dial bridge (no events for it).
     if (ch.bridge === undefined) ch.inDialBridge = true;
     this.emitDial(ch, '', ch.dialstring);
-    if (ch.bridge !== undefined && ch.bridge.channels.size >= 2) this.refreshPeerVars(ch.bridge);
+    if (ch.bridge !== undefined && ch.bridge.size >= 2) this.refreshPeerVars(ch.bridge);
     if (timeoutS > 0) {
       ch.dialTimer = this.after(ch, timeoutS * 1000, () => {
         if (!ch.answered) this.tearDown(ch, { request: { cause: CAUSE.SOFTHANGUP_EXPLICIT, soft: true }, destroyCause: CAUSE.NORMAL_CLEARING });
@@ -620,7 +661,7 @@ export class AriCore {
     }
     ch.answered = true;
     const bridge = ch.bridge;
-    if (ch.kind === 'created' && bridge !== undefined && bridge.channels.size >= 2) this.refreshPeerVars(bridge);
+    if (ch.kind === 'created' && bridge !== undefined && bridge.size >= 2) this.refreshPeerVars(bridge);
     ch.state = 'Up';
     this.sink(ch.app, { type: 'ChannelStateChange', timestamp: asteriskTime(), channel: ch.toJson(), asterisk_id: ASTERISK_ID, application: ch.app });
     this.emitDial(ch, 'ANSWER', ch.kind === 'originated' ? ch.dialstring : '');
@@ -629,12 +670,11 @@ export class AriCore {
       this.enterStasis(ch);
     } else {
       this.cancel(ch, ch.dialTimer);
-      // The callee's connected-line identity reaches its bridge peer (empty: the provider sends none);
-      // a bridge of more than two passes no connected line on (conference-three.json).
-      if (bridge !== undefined && bridge.channels.size === 2) for (const peer of bridge.channels.values()) if (peer !== ch) this.updateConnected(peer, NO_CALLER);
+      // The callee's identity reaches its peer as connected line, in a two-party bridge only (a multi-party one passes none on).
+      if (bridge !== undefined && bridge.size === 2) for (const peer of channelsOf(bridge)) if (peer !== ch) this.updateConnected(peer, ch.caller);
     }
     if (outcome.hangupAfterMs !== undefined) {
-      this.after(ch, outcome.hangupAfterMs, () => this.tearDown(ch, { request: { cause: CAUSE.NORMAL_CLEARING }, destroyCause: CAUSE.NORMAL_CLEARING, farEnd: true }));
+      this.after(ch, outcome.hangupAfterMs, () => this.tearDown(ch, { request: { cause: this.byeCause(ch, CAUSE.NORMAL_CLEARING) }, destroyCause: CAUSE.NORMAL_CLEARING }));
     }
     const dtmf = outcome.dtmf;
     if (dtmf !== undefined) this.after(ch, dtmf.afterMs, () => this.farEndDtmf(ch.id, dtmf.digit));
@@ -648,76 +688,91 @@ export class AriCore {
 
   private enterBridge(ch: SimChannel, bridge: SimBridge): void {
     if (ch.bridge === bridge) return;
-    // Moved from another bridge (addChannel departs the current one first): as a removeChannel.
-    if (ch.bridge !== undefined) this.leaveBridge(ch, ch.bridge, true, true);
+    const from = ch.bridge;
+    if (from !== undefined) {
+      // A move: the channel keeps the bridge it left referenced until it ends or moves on.
+      this.leaveBridge(ch, from, true);
+      this.releaseHeldBridge(ch);
+      ch.moved = true;
+      ch.heldBridge = from;
+      from.heldBy.add(ch);
+    }
     ch.inDialBridge = false;
-    bridge.channels.set(ch.id, ch);
     ch.bridge = bridge;
     if (!bridge.apps.has(ch.app)) {
       bridge.apps.add(ch.app);
       this.appsByName.get(ch.app)?.bridgeIds.add(bridge.id);
     }
-    bridge.subscriptions.set(ch.app, (bridge.subscriptions.get(ch.app) ?? 0) + 1);
-    this.emitBridgeMove('ChannelEnteredBridge', ch, bridge);
+    this.partyJoined(bridge, ch);
+  }
+
+  /**
+   * A party joins: the one that turns a two-party bridge multi-party heads Asterisk's list (the
+   * captures' BRIDGEPEER order); the event shows the technology from before the smart bridge re-picks it.
+   */
+  private partyJoined(bridge: SimBridge, party: BridgeParty): void {
+    bridge.add(party, bridge.bridgeType === 'mixing' && bridge.size === 2);
+    if (party instanceof SimChannel) this.emitBridgeMove('ChannelEnteredBridge', party, bridge);
     bridge.retune();
-    const peer = Array.from(bridge.channels.values()).find((p) => p !== ch);
-    if (bridge.channels.size === 2 && ch.state === 'Up' && peer?.state === 'Up') {
-      // Two answered parties joined: the peer variables go round three times, and between them each
-      // takes the other's identity as connected line, the one already there first (consult-then-complete.json).
-      this.refreshPeerVars(bridge, 2);
-      this.updateConnected(peer, ch.caller);
-      this.refreshPeerVars(bridge, 1);
-      this.updateConnected(ch, peer.caller);
-    } else if (bridge.channels.size >= 2) {
-      this.refreshPeerVars(bridge, peerRefreshes(bridge));
+    if (bridge.size < 2) return;
+    this.refreshPeerVars(bridge);
+    // Only a two-party bridge passes identities on as connected lines when a party joins.
+    if (bridge.size !== 2) return;
+    if (party instanceof SimAnnouncer) {
+      // The announcer's (empty) identity reaches the one channel it joins.
+      for (const peer of channelsOf(bridge)) this.updateConnected(peer, party.caller);
+    } else if (party.state !== 'Up') {
       // A leg that has not answered takes its bridge peer's identity as connected line.
-      if (ch.state !== 'Up') {
-        for (const peer of bridge.channels.values()) {
-          if (peer !== ch) {
-            this.updateConnected(ch, peer.caller);
-            break;
-          }
-        }
-      }
+      const peer = bridge.members().find((other) => other !== party);
+      if (peer !== undefined) this.updateConnected(party, peer.caller);
     }
   }
 
-  private leaveBridge(ch: SimChannel, bridge: SimBridge, refreshPeers: boolean, unsubscribes = false): void {
-    // Only a value that is set is cleared: a channel moved on from a bridge where it was alone says nothing.
-    for (const name of ['BRIDGEPEER', 'BRIDGEPVTCALLID']) if (ch.vars.get(name)) this.setVar(ch, name, '');
-    bridge.channels.delete(ch.id);
+  private leaveBridge(ch: SimChannel, bridge: SimBridge, refreshPeers: boolean): void {
+    for (const name of ['BRIDGEPEER', 'BRIDGEPVTCALLID']) if (ch.vars.has(name)) this.setVar(ch, name, '');
+    const wasMultiParty = bridge.technology === 'softmix';
+    bridge.remove(ch);
     ch.bridge = undefined;
     this.emitBridgeMove('ChannelLeftBridge', ch, bridge);
-    bridge.retune();
-    if (unsubscribes) {
-      const left = (bridge.subscriptions.get(ch.app) ?? 1) - 1;
-      bridge.subscriptions.set(ch.app, left);
-      if (left <= 0) {
-        bridge.subscriptions.delete(ch.app);
-        bridge.apps.delete(ch.app);
-        this.appsByName.get(ch.app)?.bridgeIds.delete(bridge.id);
-      }
-    }
-    if (refreshPeers && bridge.channels.size >= 2) this.refreshPeerVars(bridge, peerRefreshes(bridge));
+    if (refreshPeers) this.partyLeft(bridge, wasMultiParty);
+    else bridge.retune();
   }
 
-  /** set_bridge_peer_vars(): two parties see each other's name and Call-ID; more see a name list. */
-  private refreshPeerVars(bridge: SimBridge, times = 1): void {
-    const joined = Array.from(bridge.channels.values());
-    // The list names the newest member first, then the others in the order they joined (conference-three.json).
-    const members = joined.length > 2 ? [joined[joined.length - 1]!, ...joined.slice(0, -1)] : joined;
-    for (let i = 0; i < times; i += 1) {
-      for (const ch of members) {
-        const others = members.filter((o) => o !== ch);
-        const only = others.length === 1 ? others[0] : undefined;
-        if (only !== undefined) {
-          this.setVar(ch, 'BRIDGEPEER', only.name);
-          this.setVar(ch, 'BRIDGEPVTCALLID', only.sipCallId);
-        } else {
-          this.setVar(ch, 'BRIDGEPEER', others.map((o) => o.name).join(','));
-          // A Call-ID names one peer: with more, a set one is cleared (conference-three.json).
-          if (ch.vars.get('BRIDGEPVTCALLID')) this.setVar(ch, 'BRIDGEPVTCALLID', '');
-        }
+  private partyLeft(bridge: SimBridge, wasMultiParty: boolean): void {
+    bridge.retune();
+    if (bridge.size < 2) return;
+    this.refreshPeerVars(bridge);
+    if (wasMultiParty && bridge.size === 2) {
+      // Back to two parties: Asterisk set the peer variables three times over (as captured), then
+      // each party's connected line becomes the other's identity.
+      this.refreshPeerVars(bridge);
+      this.refreshPeerVars(bridge);
+      const [a, b] = bridge.members();
+      if (a !== undefined && b !== undefined) {
+        if (a instanceof SimChannel) this.updateConnected(a, b.caller);
+        if (b instanceof SimChannel) this.updateConnected(b, a.caller);
+      }
+    }
+  }
+
+  /**
+   * set_bridge_peer_vars(): two parties see each other's name and Call-ID; more see a list of
+   * the others' names (in the bridge's order) and lose BRIDGEPVTCALLID (published only if set).
+   */
+  private refreshPeerVars(bridge: SimBridge): void {
+    const members = bridge.members();
+    for (const ch of members) {
+      if (!(ch instanceof SimChannel)) continue;
+      const others = members.filter((o) => o !== ch);
+      const only = others.length === 1 ? others[0] : undefined;
+      if (only !== undefined) {
+        this.setVar(ch, 'BRIDGEPEER', only.name);
+        // The announcer has no SIP Call-ID: the variable is unset (published only if it was set).
+        if (only.sipCallId !== undefined) this.setVar(ch, 'BRIDGEPVTCALLID', only.sipCallId);
+        else if (ch.vars.has('BRIDGEPVTCALLID')) this.setVar(ch, 'BRIDGEPVTCALLID', '');
+      } else {
+        this.setVar(ch, 'BRIDGEPEER', others.map((o) => o.name).join(','));
+        if (ch.vars.has('BRIDGEPVTCALLID')) this.setVar(ch, 'BRIDGEPVTCALLID', '');
       }
     }
   }
@@ -889,6 +944,11 @@ export class AriCore {
   }
 }
 
+/** A bridge's app-visible channels, in its order. */
+function channelsOf(bridge: SimBridge): SimChannel[] {
+  return bridge.members().filter((p): p is SimChannel => p instanceof SimChannel);
+}
+
 /** The playing one first, then the queued ones. */
 function playbacksOf(ch: SimChannel): SimPlayback[] {
   return ch.activePlayback === undefined ? [...ch.playQueue] : [ch.activePlayback, ...ch.playQueue];
@@ -909,15 +969,4 @@ function splitEndpoint(endpoint: string): EndpointParts | undefined {
   const resource = endpoint.slice(slash + 1);
   const at = resource.lastIndexOf('@');
   return { tech, resource, peer: at >= 0 ? resource.slice(at + 1) : resource };
-}
-
-/**
- * How many times Asterisk sets the peer variables as a bridge's membership changes: two parties
- * both up get them from the join and from each smart-bridge change that follows (3 in
- * consult-then-back.json and conference-three.json); otherwise once, and a leg still to be
- * dialed or answered gets the rest from its dial and its answer.
- */
-function peerRefreshes(bridge: SimBridge): number {
-  const members = Array.from(bridge.channels.values());
-  return members.length === 2 && members.every((m) => m.state === 'Up') ? 3 : 1;
 }

@@ -73,7 +73,7 @@ export function defaultFarEnd(endpoint: string, defaults: FarEndDefaults): FarEn
       return { kind: 'unreachable' };
     case '0777':
       return { kind: 'answer', hangupAfterMs: defaults.hangupAfterMs };
-    // The provider's …0712 hangs up six times later than …0777 (12 s against 2 s, spec/e2e/sipp/provider-uas.xml).
+    // The e2e provider's …0712 stays up six times as long as its …0777 (12 s against 2 s).
     case '0712':
       return { kind: 'answer', hangupAfterMs: defaults.hangupAfterMs * 6 };
     case '0151':

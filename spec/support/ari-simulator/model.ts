@@ -95,6 +95,7 @@ export interface ChannelConnectedLineEvent extends EventTail { type: 'ChannelCon
 export interface ChannelDtmfReceivedEvent extends EventTail { type: 'ChannelDtmfReceived'; timestamp: string; digit: string; duration_ms: number; channel: AriChannel }
 export interface PlaybackEvent extends EventTail { type: 'PlaybackStarted' | 'PlaybackContinuing' | 'PlaybackFinished'; timestamp: string; playback: AriPlayback }
 export interface BridgeDestroyedEvent extends EventTail { type: 'BridgeDestroyed'; timestamp: string; bridge: AriBridge }
+export interface ChannelCallerIdEvent extends EventTail { type: 'ChannelCallerId'; timestamp: string; caller_presentation: number; caller_presentation_txt: string; channel: AriChannel }
 export interface ApplicationReplacedEvent extends EventTail { type: 'ApplicationReplaced'; timestamp: string }
 
 export type AriEvent =
@@ -109,6 +110,7 @@ export type AriEvent =
   | ChannelEnteredBridgeEvent
   | ChannelLeftBridgeEvent
   | ChannelConnectedLineEvent
+  | ChannelCallerIdEvent
   | ChannelDtmfReceivedEvent
   | PlaybackEvent
   | BridgeDestroyedEvent
@@ -148,6 +150,10 @@ export class SimChannel {
   /** Set once the far end was sent an INVITE (originate, or /dial ran). */
   dialling = false;
   answered = false;
+  /** Moved between bridges by addChannel at least once: a far-end BYE then comes without a cause (as captured). */
+  moved = false;
+  /** The bridge it was last moved out of, which it keeps referenced (see SimBridge.heldBy). */
+  heldBridge: SimBridge | undefined = undefined;
   /** In a bridge the app sees, or parked in Stasis' hidden dial bridge by /dial. */
   bridge: SimBridge | undefined;
   inDialBridge = false;
@@ -210,20 +216,36 @@ export class SimChannel {
   }
 }
 
+/**
+ * The channel Asterisk adds to a bridge to play its music on hold (`POST /bridges/{id}/moh`): a
+ * party for the bridge's technology and its peers' BRIDGEPEER, never shown to the app (no event,
+ * not in the bridge's `channels`).
+ */
+export class SimAnnouncer {
+  readonly caller: CallerId = NO_CALLER;
+  readonly answered = false;
+  readonly sipCallId = undefined;
+
+  constructor(readonly name: string) {}
+}
+
+export type BridgeParty = SimChannel | SimAnnouncer;
+
 export class SimBridge {
-  /** In join order (the peer variables follow it); snapshots list them sorted (toJson). */
+  /** The app-visible channels, by id. */
   readonly channels = new Map<string, SimChannel>();
+  /** Every party (channels and the music-on-hold announcer) in Asterisk's own order. */
+  private parties: BridgeParty[] = [];
   /** Applications that see this bridge's events (those whose channels entered it). */
   readonly apps = new Set<string>();
-  /**
-   * Per application, the channels whose entering subscribed it and that have not left by a
-   * removeChannel or a move (those unsubscribe; a hang-up leaves its subscription behind, so the
-   * app still hears BridgeDestroyed: consult-then-back.json).
-   */
-  readonly subscriptions = new Map<string, number>();
   technology: string;
-  /** The music on hold class playing to the bridge, if any. */
+  /** The music on hold class playing to the bridge, if any, and the announcer playing it. */
   holdMusic: string | undefined;
+  announcer: SimAnnouncer | undefined;
+  /** Destroyed (gone from GET) while a channel moved out of it still held it: BridgeDestroyed waits for that channel. */
+  destroyedPending = false;
+  /** Channels moved out of this bridge by addChannel elsewhere, which keep it referenced until they end or move on. */
+  readonly heldBy = new Set<SimChannel>();
 
   constructor(
     readonly id: string,
@@ -234,16 +256,38 @@ export class SimBridge {
     this.technology = bridgeType === 'holding' ? 'holding_bridge' : 'simple_bridge';
   }
 
+  /** How many parties Asterisk counts in the bridge (the announcer too). */
+  get size(): number {
+    return this.parties.length;
+  }
+
+  /** The parties in Asterisk's order. */
+  members(): BridgeParty[] {
+    return [...this.parties];
+  }
+
+  /** Adds a party at the end of the list, or at its head. */
+  add(party: BridgeParty, first: boolean): void {
+    if (first) this.parties.unshift(party);
+    else this.parties.push(party);
+    if (party instanceof SimChannel) this.channels.set(party.id, party);
+  }
+
+  remove(party: BridgeParty): void {
+    this.parties = this.parties.filter((p) => p !== party);
+    if (party instanceof SimChannel) this.channels.delete(party.id);
+  }
+
   /**
-   * The smart bridge picks softmix beyond two parties, native_rtp for two that are both up when
-   * it reconfigures (a party joining or leaving), else simple_bridge. It reconfigures after the
-   * join or leave is announced, so that event shows the technology before it (conference-three.json).
+   * The smart bridge re-picks its technology as parties join and leave (not when one answers):
+   * softmix beyond two, native_rtp for two that have both answered, simple_bridge otherwise.
    */
   retune(): void {
     if (this.bridgeType !== 'mixing') return;
-    const members = Array.from(this.channels.values());
+    const members = this.members();
     if (members.length > 2) this.technology = 'softmix';
-    else this.technology = members.length === 2 && members.every((m) => m.state === 'Up') ? 'native_rtp' : 'simple_bridge';
+    else if (members.length === 2 && members.every((m) => m.answered)) this.technology = 'native_rtp';
+    else this.technology = 'simple_bridge';
   }
 
   toJson(): AriBridge {
@@ -254,11 +298,10 @@ export class SimBridge {
       bridge_class: 'stasis',
       creator: 'Stasis',
       name: this.name,
-      // A bridge snapshot keeps its channel ids in a one-bucket sorted container (stasis_bridges.c): in id order.
+      // The snapshot lists ids from a sorted container, not in the bridge's own order.
       channels: Array.from(this.channels.keys()).sort(),
       creationtime: this.creationtime,
-      // 18.9 reports talker for holding bridges too (consult-then-back.json).
-      video_mode: 'talker',
+      video_mode: this.bridgeType === 'mixing' ? 'talker' : 'none',
     };
   }
 }

@@ -89,22 +89,6 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     core.answer(need(p, 'channelId'));
     return NO_CONTENT;
   },
-  'channels.startMoh': (core, p) => {
-    core.channelMoh(need(p, 'channelId'));
-    return NO_CONTENT;
-  },
-  'channels.stopMoh': (core, p) => {
-    core.channelMoh(need(p, 'channelId'));
-    return NO_CONTENT;
-  },
-  'channels.hold': (core, p) => {
-    core.channelHold(need(p, 'channelId'));
-    return NO_CONTENT;
-  },
-  'channels.unhold': (core, p) => {
-    core.channelHold(need(p, 'channelId'));
-    return NO_CONTENT;
-  },
   'channels.ring': (core, p) => {
     core.ring(need(p, 'channelId'));
     return NO_CONTENT;
