@@ -9,7 +9,8 @@
  * | none             | TransferRequested warm        | create the consult bridge, move A into it, music on hold in main (C held), create P,     |
  * |                  |                               | ringback to A, ring timer; step transfer_started                                         |
  * | none             | AddPartyRequested             | create P (conferenced), ringback to A, ring timer; step party_added                      |
- * | any              | P enters Stasis               | P into its bridge (consult for a consultation, else main), dialed (A as caller if up)    |
+ * | any              | P enters Stasis               | P into its bridge (consult for a consultation, else main), dialed with A as caller; if   |
+ * |                  |                               | A has left, P is not dialed (it would go out as Anonymous): P ends, as a failure         |
  * | cold             | P answers                     | stop ringback, hang up A; owner := P's agent; step transfer_completed                    |
  * | cold             | P fails (ends, timer, refused)| stop ringback; step transfer_failed; if A has left, C is alone: the call ends            |
  * | cold             | A leaves                      | step party_left; C keeps hearing ringback; the owner has no leg                          |
@@ -71,7 +72,7 @@ export function onPartyEvent(state: CallState, event: CallEvent): Transition {
     case 'ConsultFinished': return canFinishConsult(state, event.how) ? finishConsult(state, event.how, event.by, event.at) : unchanged(state);
     case 'LegRinging': return onRinging(state, event.leg, event.at);
     case 'LegAnswered': return onAnswered(state, event.leg, event.at);
-    case 'LegEnteredStasis': return onEnteredStasis(state, event.leg);
+    case 'LegEnteredStasis': return onEnteredStasis(state, event.leg, event.at);
     case 'LegEnded': return onLeft(state, event.leg, event.cause, event.at, event.causeText ?? null);
     case 'LegGoneUnseen': return onLeft(state, event.leg, null, event.at, 'gone while no instance followed the call');
     case 'RequestFailed': return onRequestFailed(state, event);
@@ -142,18 +143,24 @@ function bridgeFor(state: CallState, id: LegId): BridgeName {
   return state.operation.kind === 'consult' && state.operation.legId === id ? 'consult' : 'main';
 }
 
-function onEnteredStasis(state: CallState, id: LegId): Transition {
+function onEnteredStasis(state: CallState, id: LegId, at: number): Transition {
   const l = findLeg(state, id);
   if (isFirstLeg(id) || !l || l.status !== 'created' || l.inStasis) return unchanged(state);
   const bridge = bridgeFor(state, id);
   const caller = ownerLegOf(state);
+  if (!caller || !isPresent(caller)) {
+    // Only the agent's channel carries the organisation's caller ID into a dial (Asterisk takes the
+    // INVITE's From from the caller's identity): without it the party would be called as Anonymous.
+    const left = onLeft(state, id, null, at, 'not dialed: no agent left on the call to present its caller ID');
+    return { state: left.state, effects: [{ type: 'HangupLeg', channelId: l.channelId }, ...left.effects] };
+  }
   return {
     state: withLeg(state, id, { status: 'dialing', inStasis: true, bridge }),
     effects: [
       { type: 'AddToBridge', bridgeId: bridgeIdOf(state, bridge), channelId: l.channelId },
       {
         type: 'DialLeg', leg: id, channelId: l.channelId, timeoutS: l.party?.ringTimeoutS ?? state.plan.targetRingTimeoutS,
-        ...(caller && isPresent(caller) ? { callerChannelId: caller.channelId } : {}),
+        callerChannelId: caller.channelId,
       },
     ],
   };

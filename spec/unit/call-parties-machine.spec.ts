@@ -116,6 +116,19 @@ describe('a call of more than two parties', () => {
       expect(canTransfer(state)).toBe(true);
     });
 
+    it('given the agent hangs up before the party\'s channel is ready, then the party is never dialed (it would be called as Anonymous) and the customer, alone, is hung up', () => {
+      const { state, last } = run([...connected, ev.cold(), ev.ended('agent'), ev.stasis('p3')]);
+      expect(of(last, 'DialLeg')).toEqual([]);
+      expect(hungUp(last)).toEqual(expect.arrayContaining(['c1-p3', 'c1-target']));
+      expect(steps(last)).toContain('transfer_failed');
+      expect(state.stage).toBe('ended');
+    });
+
+    it('given the party\'s channel is ready while the agent is on the line, then every dial names the agent\'s channel as caller', () => {
+      const { effects } = run([...connected, ev.cold(), ev.stasis('p3')]);
+      expect(of(effects, 'DialLeg').filter((d) => d.leg === 'p3')).toEqual([expect.objectContaining({ callerChannelId: 'c1-agent' })]);
+    });
+
     it('given the agent hangs up while the party rings, then the call goes on and the customer keeps hearing ringback', () => {
       const { state, last } = run([...ringingP3(ev.cold()), ev.ended('agent')]);
       expect(state.stage).toBe('connected');
