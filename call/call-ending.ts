@@ -3,7 +3,7 @@
  * every bridge asked for destroyed, every timer cancelled, and the record gets the outcome and
  * each leg's last word.
  */
-import type { CallEffect, CallRecordPatch, CallState, TimerName, Transition } from './call-machine';
+import type { CallEffect, CallRecordPatch, CallState, TimerName, Transition } from './call-state';
 import type { CallFailure, CallOutcome, LegName, LegRecordPatch } from './call-types';
 import { bridgeIdOf, isLive } from './leg-state';
 

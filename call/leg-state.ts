@@ -1,5 +1,5 @@
 /** Reading and changing one leg of a call's state: the helpers every part of the machine shares. */
-import type { BridgeName, CallState, LegState, Transition } from './call-machine';
+import type { BridgeName, CallState, LegState, Transition } from './call-state';
 import type { LegId, LegName } from './call-types';
 
 /** The leg with this id; a call always has `agent` and `target`, so for those it never fails. */

@@ -31,7 +31,7 @@
  * asked for, answers, changes role (a consultation completed or turned conference) and ends (PersistLeg); the first two legs are written when the call first
  * gains a party and when it ends. A failed request about P ends P, not the call.
  */
-import type { BridgeName, CallEffect, CallEvent, CallState, LegState, PartyOperation, Transition } from './call-machine';
+import type { BridgeName, CallEffect, CallEvent, CallState, LegState, PartyOperation, Transition } from './call-state';
 import { channelIdOfLeg, partyRingbackId } from './call-ids';
 import { endCall, legRecord } from './call-ending';
 import { CHANNEL_GONE_GRACE_MS, TIMER_GRACE_MS } from './call-timing';

@@ -2,7 +2,7 @@
  * What a connected call allows now, and who is on it: the predicates the desk asks before it hands
  * a request to the machine (to answer "not now" at once), and that the machine itself obeys.
  */
-import type { CallOwner, CallState, LegState } from './call-machine';
+import type { CallOwner, CallState, LegState } from './call-state';
 import type { ConsultEnd, PartyView } from './call-types';
 import { findLeg } from './leg-state';
 

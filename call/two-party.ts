@@ -3,7 +3,7 @@
  * request until it is connected, and its ending while it has no other party. See call-machine.ts
  * for the flow; call/parties.ts takes over the events of a connected call that has gained a party.
  */
-import type { CallEffect, CallEvent, CallState, CancelSource, TimerName, Transition } from './call-machine';
+import type { CallEffect, CallEvent, CallState, CancelSource, TimerName, Transition } from './call-state';
 import { CHANNEL_GONE_GRACE_MS, TIMER_GRACE_MS } from './call-timing';
 import type { CallOutcome, LegId, LegName } from './call-types';
 import { endCall, persisting } from './call-ending';

@@ -1,4 +1,3 @@
-import type { AbuseAlerts } from './abuse-alerts';
 import * as admin from './commands/admin';
 import { placeCall } from './commands/call';
 import { markRefusal, onMarkDoNotCall } from './commands/dnc';
@@ -8,20 +7,12 @@ import { onCancelRoute, onConfirmRoute, onPickRoute, onRouteThenCall, onSelectRo
 import { onSuspend } from './commands/suspend';
 import { onCancelInput, onConsultEnd, onPickAgent, onPickParty, onTransferMenu, onTypeNumber, partyButtonRefusal } from './commands/parties';
 import type { CommandAudience } from './command-table';
-import type { Incoming } from './handler-context';
 import type { CallbackAction } from './menus/callback-data';
 import { activeAgent, mayUse } from './roles';
 import { ALERT, T } from './texts';
+import type { Tap } from './tap';
 
-/** One button tap, with who tapped it and the one answer Telegram expects for it. */
-export interface Tap extends Incoming {
-  alerts: AbuseAlerts;
-  /**
-   * Answers the tap (ends the button's spinner); a text is shown as an alert. Only the first answer
-   * counts: the table answers a tap its handler did not.
-   */
-  answer(alert?: string): Promise<void>;
-}
+export type { Tap } from './tap';
 
 type ActionOf<K extends CallbackAction['kind']> = Extract<CallbackAction, { kind: K }>;
 

@@ -1,6 +1,6 @@
 import type { PartyTarget } from '../../call/call-types';
 import type { PartyAnswer, PartyRequester } from '../../engine/call-parties';
-import type { Tap } from '../callback-table';
+import type { Tap } from '../tap';
 import type { Incoming } from '../handler-context';
 import type { PartyPurpose } from '../menus/callback-data';
 import { cancelInput, partyChoice, transferModes } from '../menus/keyboards';
