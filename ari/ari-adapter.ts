@@ -126,6 +126,10 @@ export class AriAdapter implements AriPort {
     await this.request('play', 'POST', `/channels/${enc(channelId)}/play`, { media, playbackId });
   }
 
+  async playOnBridge(bridgeId: string, playbackId: string, media: string): Promise<void> {
+    await this.request('play to bridge', 'POST', `/bridges/${enc(bridgeId)}/play`, { media, playbackId });
+  }
+
   stopPlayback(playbackId: string): Promise<void> {
     return this.requestUntilGone('stop playback', 'DELETE', `/playbacks/${enc(playbackId)}`);
   }

@@ -74,6 +74,8 @@ export interface AriPort {
   /** Resolves when the bridge is gone, including when it was gone already (404). */
   destroyBridge(bridgeId: string): Promise<void>;
   play(channelId: string, playbackId: string, media: string): Promise<void>;
+  /** Plays media to everyone in the bridge; stopped like any playback, with stopPlayback. */
+  playOnBridge(bridgeId: string, playbackId: string, media: string): Promise<void>;
   /** Resolves when the playback has stopped, including when it had finished already (404). */
   stopPlayback(playbackId: string): Promise<void>;
   getChannel(channelId: string): Promise<ChannelSnapshot | null>;

@@ -64,6 +64,10 @@ export class FencedAri implements AriPort {
     return this.owned('play', () => this.ari.play(channelId, playbackId, media));
   }
 
+  playOnBridge(bridgeId: string, playbackId: string, media: string): Promise<void> {
+    return this.owned('play to bridge', () => this.ari.playOnBridge(bridgeId, playbackId, media));
+  }
+
   stopPlayback(playbackId: string): Promise<void> {
     return this.owned('stop playback', () => this.ari.stopPlayback(playbackId));
   }

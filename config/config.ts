@@ -47,6 +47,8 @@ export interface Config extends ComplianceSettings {
   agentConfirmTimeoutS: number;
   /** Asterisk's music on hold class a customer hears while the agent consults (HOLD_MUSIC_CLASS). */
   holdMusicClass: string;
+  /** What a customer on hold hears: that music on hold, or a tone where the server has no music (HOLD_SOUND). */
+  holdSound: HoldSound;
   maxConcurrentCalls: number;
   log: { level: string; format: 'json' | 'pretty' };
   /** The operators' HTTP endpoint (/healthz, /readyz, /metrics); absent unless METRICS_PORT is set. */
@@ -64,6 +66,10 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** moh: Asterisk's music on hold of HOLD_MUSIC_CLASS; tone: a hold tone, for a server without music files. */
+export const HOLD_SOUNDS = ['moh', 'tone'] as const;
+export type HoldSound = (typeof HOLD_SOUNDS)[number];
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 const TELEGRAM_ID = /^[1-9]\d{0,19}$/;
@@ -128,6 +134,7 @@ const schema = z.object({
   TARGET_RING_TIMEOUT_S: seconds(45, 300),
   AGENT_CONFIRM_DIGIT: z.string().trim().regex(/^[0-9*#]$/, 'expects one DTMF digit (0-9, * or #)').optional(),
   AGENT_CONFIRM_TIMEOUT_S: seconds(5, 60),
+  HOLD_SOUND: oneOf(HOLD_SOUNDS).default('moh'),
   HOLD_MUSIC_CLASS: z.string().trim().regex(/^[A-Za-z0-9_-]{1,80}$/, 'expects the name of a music on hold class in Asterisk\'s musiconhold.conf, such as default').default('default'),
   MAX_CONCURRENT_CALLS: wholeNumber(1, 100000, 'a number of calls').default(50),
   LOG_LEVEL: oneOf(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
@@ -213,6 +220,7 @@ export function loadConfig(env: Env): Config {
     agentConfirmDigit: v.AGENT_CONFIRM_DIGIT,
     agentConfirmTimeoutS: v.AGENT_CONFIRM_TIMEOUT_S,
     holdMusicClass: v.HOLD_MUSIC_CLASS,
+    holdSound: v.HOLD_SOUND,
     maxConcurrentCalls: v.MAX_CONCURRENT_CALLS,
     log: { level: v.LOG_LEVEL, format: v.LOG_FORMAT },
     metrics: v.METRICS_PORT !== undefined ? { host: v.METRICS_HOST, port: v.METRICS_PORT } : undefined,

@@ -44,7 +44,7 @@ function viewOf(live: LiveCall): LiveCallView {
 export interface CallEngineDeps {
   config: Pick<Config, 'ari' | 'routes' | 'defaultCallerId' | 'defaultRegion' | 'allowedCountries'
     | 'agentRingTimeoutS' | 'targetRingTimeoutS' | 'agentConfirmDigit' | 'agentConfirmTimeoutS' | 'maxConcurrentCalls'>
-    & Partial<Pick<Config, 'holdMusicClass'>>;
+    & Partial<Pick<Config, 'holdMusicClass' | 'holdSound'>>;
   ari: AriPort;
   agents: AgentDirectory;
   calls: CallRecords;
@@ -107,6 +107,7 @@ export class CallEngine {
       ...(deps.setup ? { setup: deps.setup } : {}),
       ...(deps.parties ? { parties: deps.parties } : {}),
       ...(deps.config.holdMusicClass ? { holdMusicClass: deps.config.holdMusicClass } : {}),
+      ...(deps.config.holdSound ? { holdSound: deps.config.holdSound } : {}),
     });
     this.intake = new CallIntake(deps, this.localPlacement());
   }

@@ -1,3 +1,4 @@
+import type { HoldSound } from '../config/config';
 import type { Logger } from '../config/logger';
 import { toCallEvent } from '../ari/ari-events';
 import { type AriEvent, type AriPort, AriRequestError } from '../ari/ari-port';
@@ -28,7 +29,18 @@ export interface CallRunnerDeps {
   parties?: PartyRecords;
   /** Asterisk's music on hold class for a customer on hold (HOLD_MUSIC_CLASS). */
   holdMusicClass?: string;
+  /** What a customer on hold hears (HOLD_SOUND): that music (the default), or HOLD_TONE. */
+  holdSound?: HoldSound;
 }
+
+/**
+ * The hold tone for a server without music files: indications.conf's call-waiting beep, a short
+ * tone every ten seconds in the stock file. A raw tone list would need commas, which split `media`.
+ */
+export const HOLD_TONE = 'tone:callwaiting';
+
+/** The hold tone's playback on the call's bridge; the machine only asks for hold music, so the id is the runner's. */
+const holdPlaybackId = (callId: string): string => `${callId}-hold`;
 
 /** By requestKeyName: the requests of one call still in flight that later ones may wait for. */
 type Requests = Map<string, Request>;
@@ -198,8 +210,10 @@ export class CallRunner {
       case 'MoveToBridge':
         return ari.moveToBridge(effect.channelId, effect.from, effect.to);
       case 'StartHoldMusic':
+        if (this.deps.holdSound === 'tone') return ari.playOnBridge(effect.bridgeId, holdPlaybackId(live.context.callId), HOLD_TONE);
         return ari.startBridgeMoh(effect.bridgeId, this.deps.holdMusicClass ?? 'default');
       case 'StopHoldMusic':
+        if (this.deps.holdSound === 'tone') return this.interpreter.tearDown(live, 'stop the hold tone', () => ari.stopPlayback(holdPlaybackId(live.context.callId)));
         return this.interpreter.tearDown(live, 'stop music on hold', () => ari.stopBridgeMoh(effect.bridgeId));
       case 'StartRingback':
         return ari.play(effect.channelId, effect.playbackId, 'tone:ring');

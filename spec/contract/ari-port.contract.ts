@@ -122,6 +122,19 @@ export function describeAriPortContract(name: string, open: () => Promise<PortUn
       expect(await failure(ari.startBridgeMoh(BRIDGE, 'default'))).toMatchObject({ status: 404 });
     });
 
+    it('given a bridge, then a tone played to it stops, and stopping it again (or on a bridge gone) still resolves', async () => {
+      await ari.createBridge(BRIDGE, ID);
+      await ari.playOnBridge(BRIDGE, `${ID}-hold`, 'tone:callwaiting');
+      await expect(ari.stopPlayback(`${ID}-hold`)).resolves.toBeUndefined();
+      await expect(ari.stopPlayback(`${ID}-hold`)).resolves.toBeUndefined();
+      await ari.destroyBridge(BRIDGE);
+      await expect(ari.stopPlayback(`${ID}-hold`)).resolves.toBeUndefined();
+    });
+
+    it('given no such bridge, then playing to it is a 404', async () => {
+      expect(await failure(ari.playOnBridge(BRIDGE, `${ID}-hold`, 'tone:callwaiting'))).toMatchObject({ status: 404 });
+    });
+
     it('given nothing of that id, then reading a channel or a bridge gives null', async () => {
       expect(await ari.getChannel(TARGET)).toBeNull();
       expect(await ari.getBridge(BRIDGE)).toBeNull();

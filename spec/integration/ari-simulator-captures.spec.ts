@@ -66,10 +66,12 @@ function channelIdOf(e: JsonObject): string | undefined {
   return target.startsWith('channel:') ? target.slice('channel:'.length) : undefined;
 }
 
-/** Per-entity sequences: channels (with their playbacks), and bridges for BridgeDestroyed. */
+/** Per-entity sequences: channels (with their playbacks), bridges for BridgeDestroyed and their playbacks. */
 function groupOf(e: JsonObject): string {
   const channel = channelIdOf(e);
   if (channel !== undefined) return `channel:${channel}`;
+  const target = text(obj(e, 'playback'), 'target_uri');
+  if (target !== '') return target;
   return `bridge:${text(obj(e, 'bridge'), 'id')}`;
 }
 
@@ -104,11 +106,13 @@ function ownEffect(r: CapturedRest, e: JsonObject, previousAnswer: number): bool
   const playback = text(obj(e, 'playback'), 'id');
   const bridge = text(obj(e, 'bridge'), 'id');
   if (parts[0] === 'channels') {
+    // A hang-up lets go of the bridge the channel was moved out of: a destroyed one goes with it.
+    if (r.method === 'DELETE' && type === 'BridgeDestroyed') return true;
     if (parts[1] === 'create') return channel === r.query['channelId'];
     if (parts[2] === 'play') return playback === (parts[3] ?? r.query['playbackId']);
     return channel === parts[1];
   }
-  if (parts[0] === 'bridges') return bridge === parts[1] || (parts[2] === 'addChannel' && channel === r.query['channel']);
+  if (parts[0] === 'bridges') return bridge === parts[1] || (parts[2] === 'play' && playback === (parts[3] ?? r.query['playbackId'])) || (parts[2] === 'addChannel' && channel === r.query['channel']);
   if (parts[0] === 'playbacks') return playback === parts[1];
   return false;
 }
@@ -120,8 +124,8 @@ function eventTime(e: JsonObject): number {
 // ---- comparing events --------------------------------------------------------------------
 
 const CHANNEL_NAME = /^PJSIP\/trunk-main-[0-9a-f]{8}$/;
-/** The channel a bridge's music on hold plays through; its counter runs across an Asterisk's life. */
-const ANNOUNCER = /^Announcer\/ARI_MOH-[0-9a-f]{8};2$/;
+/** The channel a bridge's music on hold (ARI_MOH) or playback (ARI) plays through; its counter runs across an Asterisk's life. */
+const ANNOUNCER = /^Announcer\/ARI(_MOH)?-[0-9a-f]{8};2$/;
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/;
 
 /**
@@ -180,7 +184,7 @@ function comparable(e: JsonObject, nameToId: ReadonlyMap<string, string>): JsonO
       const variable = text(e, 'variable');
       const value = text(e, 'value');
       out['variable'] = variable;
-      out['value'] = variable === 'BRIDGEPEER' ? value.split(',').map((n) => nameToId.get(n) ?? (ANNOUNCER.test(n) ? '(moh announcer)' : n === '' ? '' : `?${n}`)).join(',') : variable === 'BRIDGEPVTCALLID' && value !== '' ? '(call-id)' : value;
+      out['value'] = variable === 'BRIDGEPEER' ? value.split(',').map((n) => nameToId.get(n) ?? (ANNOUNCER.test(n) ? '(announcer)' : n === '' ? '' : `?${n}`)).join(',') : variable === 'BRIDGEPVTCALLID' && value !== '' ? '(call-id)' : value;
       break;
     }
     default:

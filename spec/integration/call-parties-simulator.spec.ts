@@ -19,10 +19,12 @@ describe('calls of more than two parties on the ARI simulator', () => {
   let ari: AriAdapter;
   let h: EngineHarness;
   let callId: string;
+  /** Variables a describe block sets (in its beforeAll, which runs before this beforeEach) for its engine. */
+  let env: Record<string, string> = {};
 
   beforeEach(async () => {
     ({ sim, ari } = await simulatedAri({ ringMs: 30, stasisLoopMs: 0, reconnectMaxMs: 400 }));
-    h = await startEngine(ari, { ARI_URL: sim.url });
+    h = await startEngine(ari, { ARI_URL: sim.url, ...env });
     await h.engine.start();
     await ari.start();
     await waitFor(() => ari.isConnected(), { what: 'ARI connected' });
@@ -100,6 +102,42 @@ describe('calls of more than two parties on the ARI simulator', () => {
     await waitFor(() => gone(p3) && members(main).join() === [agent, customer].sort().join(), { what: 'agent and customer left' });
     expect(h.engine.callState(callId)?.stage).toBe('connected');
     await hangUpAndExpectNothingLeft();
+  });
+
+  describe('with HOLD_SOUND=tone', () => {
+    beforeAll(() => {
+      env = { HOLD_SOUND: 'tone' };
+    });
+    afterAll(() => {
+      env = {};
+    });
+
+    const holdTone = () => sim.requests().filter((r) => r.path === `/ari/bridges/${ids().main}/play` || r.path === `/ari/playbacks/${callId}-hold`);
+    const consulting = async () => {
+      const { agent, customer, p3, main, consult } = ids();
+      send({ type: 'TransferRequested', mode: 'warm', party: party(), by: '2001' });
+      await waitFor(() => up(p3) && members(consult).join() === [agent, p3].sort().join() && members(main).join() === customer, { what: 'agent and p3 consulting, customer alone in main' });
+      // The customer waits with the hold tone played to the main bridge, and no music is asked for.
+      expect(holdTone().map((r) => [r.method, r.query['media'] ?? null, r.query['playbackId'] ?? null])).toEqual([['POST', 'tone:callwaiting', `${callId}-hold`]]);
+      expect(sim.requests().some((r) => r.path.endsWith('/moh'))).toBe(false);
+    };
+    const toneStopped = () => holdTone().some((r) => r.method === 'DELETE');
+
+    it('given a consultation answered, when it is completed, then the hold tone stops and the customer is with the consulted party', async () => {
+      const { agent, customer, p3, main, consult } = ids();
+      await consulting();
+      send({ type: 'ConsultFinished', how: 'complete', by: '2001' });
+      await waitFor(() => toneStopped() && gone(agent) && gone(consult) && members(main).join() === [customer, p3].sort().join(), { what: 'tone stopped, customer and p3 bridged' });
+      await hangUpAndExpectNothingLeft();
+    });
+
+    it('given a consultation answered, when the agent goes back, then the hold tone stops and the agent is with the customer again', async () => {
+      const { agent, customer, p3, main, consult } = ids();
+      await consulting();
+      send({ type: 'ConsultFinished', how: 'back', by: '2001' });
+      await waitFor(() => toneStopped() && gone(p3) && gone(consult) && members(main).join() === [agent, customer].sort().join(), { what: 'tone stopped, agent and customer bridged again' });
+      await hangUpAndExpectNothingLeft();
+    });
   });
 
   it('given a call that does not run here, then a party event is not taken', () => {

@@ -124,6 +124,11 @@ export class FakeAri implements AriPort {
     this.record('play', { channelId, playbackId, media });
   }
 
+  async playOnBridge(bridgeId: string, playbackId: string, media: string): Promise<void> {
+    this.record('playOnBridge', { bridgeId, playbackId, media });
+    if (!this.bridges.has(bridgeId)) throw new AriRequestError('play to bridge', 'Bridge not found', 404);
+  }
+
   async stopPlayback(playbackId: string): Promise<void> {
     this.recordTeardown('stopPlayback', { playbackId });
   }

@@ -31,6 +31,7 @@ describe('configuration', () => {
       targetRingTimeoutS: 45,
       maxConcurrentCalls: 50,
       holdMusicClass: 'default',
+      holdSound: 'moh',
       log: { level: 'info', format: 'json' },
     });
     expect(config.defaultCallerId).toBeUndefined();
@@ -66,6 +67,7 @@ describe('configuration', () => {
     ['METRICS_PORT', '70000'],
     ['METRICS_HOST', 'two words'],
     ['HOLD_MUSIC_CLASS', 'jazz;rm'],
+    ['HOLD_SOUND', 'silence'],
   ])('given %s=%p, then the problem names that variable', (name, value) => {
     const problems = problemsOf({ ...minimal, [name]: value });
     expect(problems).toHaveLength(1);

@@ -163,6 +163,8 @@ class Call {
   readonly p3: string;
   readonly p3Ringback: string;
   readonly consultBridge: string;
+  /** The hold tone's bridge playback while the agent consults (HOLD_SOUND=tone): `<call>-hold`. */
+  readonly holdPlayback: string;
 
   constructor(readonly app: AppConnection, readonly name: string) {
     this.agent = `${name}-agent`;
@@ -172,6 +174,7 @@ class Call {
     this.p3 = `${name}-p3`;
     this.p3Ringback = `${name}-p3-ringback`;
     this.consultBridge = `${name}-consult`;
+    this.holdPlayback = `${name}-hold`;
   }
 
   /** Originates the agent leg into the app; resolves on its StasisStart, or false if it ended first. */
@@ -250,10 +253,11 @@ class Call {
    * agent moved into it, music on hold on the MAIN bridge (the customer stays there), p3 added to
    * the consult bridge with ringback to the agent; resolves once p3 has answered.
    */
-  async consult(number: string): Promise<void> {
+  async consult(number: string, hold: 'moh' | 'tone' = 'moh'): Promise<void> {
     await this.app.expect([200], 'POST', '/bridges', { bridgeId: this.consultBridge, type: 'mixing', name: this.name });
     await this.move(this.agent, this.consultBridge);
-    await this.app.expect([204], 'POST', `/bridges/${this.bridge}/moh`, { mohClass: 'default' });
+    if (hold === 'moh') await this.app.expect([204], 'POST', `/bridges/${this.bridge}/moh`, { mohClass: 'default' });
+    else await this.app.expect([201], 'POST', `/bridges/${this.bridge}/play`, { media: HOLD_TONE, playbackId: this.holdPlayback });
     await this.addParty(number, this.agent, this.consultBridge);
     await this.partyAnswered();
   }
@@ -305,6 +309,8 @@ const THIRD = { answers: '+12025550124', hangsUpAfter2s: '+12025550777', hangsUp
  * (dialed without `caller`, From says "Anonymous"; see spec/e2e/README.md).
  */
 const PARTY_CALLER_NUMBER = '+15550001111';
+/** The product's hold tone (engine/call-runner.ts): indications.conf's call-waiting beep, a short tone every ten seconds. */
+const HOLD_TONE = 'tone:callwaiting';
 
 interface RestScenario {
   kind: 'rest';
@@ -433,6 +439,23 @@ const REST_SCENARIOS: RestScenario[] = [
       await call.app.expect([204], 'DELETE', `/channels/${call.p3}`);
       await call.move(call.agent, call.bridge);
       await call.app.expect([204], 'DELETE', `/bridges/${call.bridge}/moh`);
+      await call.destroyBridge(call.consultBridge);
+      await call.gone(call.p3);
+      await sleep(2000);
+      await call.cleanUp([call.agent, call.target]);
+    },
+  },
+  {
+    kind: 'rest', name: 'consult-hold-tone', agent: AGENT.answers, target: TARGET.answers, third: THIRD.answers,
+    what: 'as consult-then-back, with the hold tone (HOLD_SOUND=tone) played to the main bridge instead of music on hold: a bridge playback with the product\'s id; after 2 s back: p3 hung up, the agent moved to the main bridge, the playback stopped (DELETE /playbacks), consult bridge destroyed; 2 s later the app hangs up agent then customer, main bridge destroyed',
+    async run(call) {
+      await call.connect(this.agent, this.target);
+      await sleep(1000);
+      await call.consult(this.third!, 'tone');
+      await sleep(2000);
+      await call.app.expect([204], 'DELETE', `/channels/${call.p3}`);
+      await call.move(call.agent, call.bridge);
+      await call.app.expect([204], 'DELETE', `/playbacks/${call.holdPlayback}`);
       await call.destroyBridge(call.consultBridge);
       await call.gone(call.p3);
       await sleep(2000);

@@ -355,7 +355,7 @@ export class AsteriskLab {
     ].join('\n'));
     if (hasMoh) write('musiconhold.conf', '[general]\n[default]\nmode = files\ndirectory = moh\n');
     write('logger.conf', '[general]\n[logfiles]\nconsole => notice,warning,error,verbose\n');
-    // tone:ring reads its cadence from here (the product README asks for the stock file).
+    // tone:ring and the hold tone (tone:callwaiting) read their cadence from here (the product README asks for the stock file).
     write('indications.conf', [
       '[general]',
       'country = us',
@@ -366,6 +366,7 @@ export class AsteriskLab {
       'busy = 480+620/500,0/500',
       'ring = 440+480/2000,0/4000',
       'congestion = 480+620/250,0/250',
+      'callwaiting = 440/300,0/10000',
       '',
     ].join('\n'));
     // AMI exists only in the lab, on loopback, for the Originate + Dial() comparison.

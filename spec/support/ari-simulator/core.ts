@@ -14,6 +14,7 @@ import {
   SimApplication,
   SimAnnouncer,
   SimBridge,
+  SimBridgePlayback,
   SimChannel,
   SimPlayback,
   asteriskTime,
@@ -111,6 +112,7 @@ export class AriCore {
   private readonly channelsById = new Map<string, SimChannel>();
   private readonly bridgesById = new Map<string, SimBridge>();
   private readonly playbacksById = new Map<string, SimPlayback>();
+  private readonly bridgePlaybacksById = new Map<string, SimBridgePlayback>();
   private readonly appsByName = new Map<string, SimApplication>();
   private readonly timers = new TimerSet();
   private channelSeq = 0;
@@ -143,6 +145,7 @@ export class AriCore {
     this.channelsById.clear();
     this.bridgesById.clear();
     this.playbacksById.clear();
+    this.bridgePlaybacksById.clear();
     for (const [name, app] of this.appsByName) {
       if (!app.active) this.appsByName.delete(name);
       app.channelIds.clear();
@@ -344,7 +347,7 @@ export class AriCore {
     const ch = this.controllable(channelId);
     if (media.length === 0) throw new AriError(400, 'Missing parameter media');
     const id = playbackId || randomUUID();
-    if (this.playbacksById.has(id)) throw new AriError(409, 'A playback with the given ID already exists');
+    if (this.playbacksById.has(id) || this.bridgePlaybacksById.has(id)) throw new AriError(409, 'A playback with the given ID already exists');
     const pb = new SimPlayback(id, ch, media, lang || ch.language);
     this.playbacksById.set(id, pb);
     const body = pb.toJson();
@@ -353,13 +356,57 @@ export class AriCore {
     return body;
   }
 
+  /**
+   * POST /bridges/{id}/play[/{playbackId}]: 201 with the playback `queued`; an announcer joins the
+   * bridge, then PlaybackStarted. Only the first media is played (the product sends one).
+   */
+  playToBridge(bridgeId: string, media: readonly string[], lang: string | undefined, playbackId: string | undefined): AriPlayback {
+    const bridge = this.bridgeOr404(bridgeId);
+    const first = media[0];
+    if (first === undefined) throw new AriError(400, 'Missing parameter media');
+    const id = playbackId || randomUUID();
+    if (this.playbacksById.has(id) || this.bridgePlaybacksById.has(id)) throw new AriError(409, 'A playback with the given ID already exists');
+    const announcer = new SimAnnouncer(`Announcer/ARI-${(this.announcerSeq++).toString(16).padStart(8, '0')};2`);
+    const pb = new SimBridgePlayback(id, bridge, first, lang || 'en', announcer);
+    this.bridgePlaybacksById.set(id, pb);
+    const body = pb.toJson();
+    this.partyJoined(bridge, announcer);
+    pb.state = 'playing';
+    this.emitBridgePlayback('PlaybackStarted', pb);
+    // Like a channel's: `tone:` plays until stopped; anything else lasts `playbackMs`.
+    if (!first.startsWith('tone:')) pb.timer = this.timers.after(this.opts.playbackMs, () => this.finishBridgePlayback(pb));
+    return body;
+  }
+
   getPlayback(id: string): AriPlayback {
+    const onBridge = this.bridgePlaybacksById.get(id);
+    if (onBridge !== undefined) return onBridge.toJson();
     return this.playbackOr404(id).toJson();
   }
 
   /** DELETE /playbacks/{id}: PlaybackFinished with state `done`, as the captures show. */
   stopPlayback(id: string): void {
-    this.finishPlayback(this.playbackOr404(id), 'done');
+    const onBridge = this.bridgePlaybacksById.get(id);
+    if (onBridge !== undefined) this.finishBridgePlayback(onBridge);
+    else this.finishPlayback(this.playbackOr404(id), 'done');
+  }
+
+  /** PlaybackFinished `done`, then the announcer leaves the bridge (the captured order). */
+  private finishBridgePlayback(pb: SimBridgePlayback): void {
+    if (!this.bridgePlaybacksById.delete(pb.id)) return;
+    if (pb.timer !== undefined) this.timers.cancel(pb.timer);
+    pb.timer = undefined;
+    pb.state = 'done';
+    this.emitBridgePlayback('PlaybackFinished', pb);
+    if (this.bridgesById.get(pb.bridge.id) !== pb.bridge) return;
+    const wasMultiParty = pb.bridge.technology === 'softmix';
+    pb.bridge.remove(pb.announcer);
+    this.partyLeft(pb.bridge, wasMultiParty);
+  }
+
+  private emitBridgePlayback(type: 'PlaybackStarted' | 'PlaybackFinished', pb: SimBridgePlayback): void {
+    const timestamp = asteriskTime();
+    for (const app of pb.bridge.apps) this.sink(app, { type, timestamp, playback: pb.toJson(), asterisk_id: ASTERISK_ID, application: app });
   }
 
   // ---- bridges ---------------------------------------------------------------------------
@@ -400,6 +447,8 @@ export class AriCore {
   destroyBridge(id: string): void {
     const bridge = this.bridgeOr404(id);
     this.bridgesById.delete(id);
+    // Not captured: a bridge destroyed while a playback plays to it ends that playback.
+    for (const pb of this.bridgePlaybacksById.values()) if (pb.bridge === bridge) this.finishBridgePlayback(pb);
     const members = Array.from(bridge.channels.values());
     for (const ch of members) this.leaveBridge(ch, bridge, false);
     if (members.length > 0) {

@@ -306,6 +306,27 @@ export class SimBridge {
   }
 }
 
+/**
+ * A playback to a bridge (POST /bridges/{id}/play): Asterisk plays it through an announcer channel
+ * of its own in the bridge, which leaves when the playback stops (captured: consult-hold-tone).
+ */
+export class SimBridgePlayback {
+  state: PlaybackState = 'queued';
+  timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly bridge: SimBridge,
+    readonly media: string,
+    readonly language: string,
+    readonly announcer: SimAnnouncer,
+  ) {}
+
+  toJson(): AriPlayback {
+    return { id: this.id, media_uri: this.media, target_uri: `bridge:${this.bridge.id}`, language: this.language, state: this.state };
+  }
+}
+
 export class SimPlayback {
   state: PlaybackState = 'queued';
   index = 0;

@@ -126,6 +126,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     core.stopMoh(need(p, 'bridgeId'));
     return NO_CONTENT;
   },
+  'bridges.play': (core, p, q) => played(core.playToBridge(need(p, 'bridgeId'), list(q['media']), q['lang'], q['playbackId'])),
+  'bridges.playWithId': (core, p, q) => played(core.playToBridge(need(p, 'bridgeId'), list(q['media']), q['lang'], need(p, 'playbackId'))),
   'bridges.removeChannel': async (core, p, q) => {
     await core.removeChannel(need(p, 'bridgeId'), list(q['channel']));
     return NO_CONTENT;
