@@ -35,8 +35,8 @@ type Untimed<T> = T extends unknown ? Omit<T, 'at'> : never;
  * Asterisk server in this process, on one database. The first is killed as far as the server and
  * the database can tell (its event socket cut, its lease neither renewed nor freed, nothing of it
  * stopped in order); the second takes the server over when the lease lapses, and with it every leg
- * and bridge of the call. (cluster-calls.spec.ts kills whole processes; party requests cannot reach
- * those yet, so the consultation is asked for here through each owner's engine.)
+ * and bridge of the call, the consultation asked for through each owner's engine. (cluster-parties.spec.ts
+ * does the same with whole processes SIGKILLed and the consultation asked for from Telegram.)
  */
 describe(`a call in consultation whose owner dies, on ${kind}`, () => {
   let dataSource: DataSource;
