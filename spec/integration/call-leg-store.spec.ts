@@ -138,8 +138,10 @@ describe(`a call's legs on ${kind}`, () => {
     const index = MIGRATIONS.findIndex((m) => m.name === 'CallLegs1766700000000');
     for (const _later of MIGRATIONS.slice(index)) await dataSource.undoLastMigration();
     expect(await dataSource.createQueryRunner().hasTable('call_legs')).toBe(false);
-    expect(await stores.calls.byId('call-1')).toMatchObject({ stage: 'connected' });
+    // Read without the entity: later migrations' columns (the agent on the call) are reverted too.
+    expect(await dataSource.query("SELECT stage FROM calls WHERE id = 'call-1'")).toEqual([{ stage: 'connected' }]);
     await dataSource.runMigrations();
+    expect(await stores.calls.byId('call-1')).toMatchObject({ stage: 'connected' });
     await records.recordLeg('call-1', 'agent', { role: 'agent', label: 'Ann' });
     expect((await stores.legs.legsOf(['call-1'])).get('call-1')?.map((l) => l.label)).toEqual(['Ann']);
   });
