@@ -20,20 +20,7 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
   beforeEach(async () => {
     answers.length = 0;
     h = await BotHarness.start({ statusEditIntervalMs: 100 });
-    const answer = h.out.answer.bind(h.out);
-    jest.spyOn(h.out, 'answer').mockImplementation(async (id, text, alert) => {
-      answers.push(text === undefined ? {} : { text });
-      return answer(id, text, alert);
-    });
-    await h.verifiedCallerIds(['+15551234567']);
-    for (const [id, phone, name] of [['2001', '+15551230001', 'Ann'], ['2002', '+15551230002', 'Bob']] as const) {
-      await h.stores.agents.authorize({ telegramId: id, phone, callerId: '+15551234567', by: String(ADMIN_ID), displayName: name });
-      await h.stores.agents.setRoute(id, 'M');
-    }
-    annId = (await h.stores.agents.byTelegramId('2001'))!.id;
-    bobId = (await h.stores.agents.byTelegramId('2002'))!.id;
-    ann = h.user(2001, 'Ann', 'ann');
-    bob = h.user(2002, 'Bob', 'bob');
+    ({ ann, bob, annId, bobId } = await h.annAndBob(answers));
   });
 
   afterEach(async () => {
@@ -61,6 +48,17 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
     await ann.waitFor(/^🟢 Connected/, 15000);
     await waitFor(() => ann.messages().find((m) => m.buttons.some((b) => b.text === PARTY.transferButton)), { what: 'the Transfer button' });
     callId = h.engine.liveCalls()[0]!.context.callId;
+  }
+
+  /** Ann's steps from her status message to a colleague picked from the list of a cold or warm transfer. */
+  async function transferToAgent(modeButton: string, name: string): Promise<number> {
+    const before = ann.messages().length;
+    await ann.tap(PARTY.transferButton);
+    await ann.waitFor(/Cold: the customer goes/, 8000, before);
+    await ann.tap(modeButton);
+    await ann.waitFor(/transfer to whom\?/, 8000, before);
+    await ann.tap(name);
+    return before;
   }
 
   /** Ann's steps from her status message to the number prompt and the number. */
@@ -163,12 +161,7 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
   it('given a connected call, when the agent transfers it cold to another agent, then the new agent\'s chat follows the call with its buttons and can hang up, and the first agent\'s message ends "transferred to" them', async () => {
     await connectedCall();
     const status = annStatus();
-    const before = ann.messages().length;
-    await ann.tap(PARTY.transferButton);
-    await ann.waitFor(/Cold: the customer goes/, 8000, before);
-    await ann.tap(PARTY.coldButton);
-    await ann.waitFor(/Cold transfer to whom\?/, 8000, before);
-    await ann.tap('Bob');
+    const before = await transferToAgent(PARTY.coldButton, 'Bob');
     await ann.waitFor(/Transferring the customer to Bob/, 8000, before);
     await waitFor(() => !inSim(channelIdOf('agent')) && bridged('target', 'p3'), { what: 'customer and Bob bridged' });
     await messageReads(ann, status.messageId, /↪️ Transferred to Bob$/, []);
@@ -194,12 +187,7 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
   it('given a call transferred to another agent, when that agent transfers it on to a typed number, then their message ends "transferred to" the number and the customer talks with it', async () => {
     await connectedCall();
     const status = annStatus();
-    const before = ann.messages().length;
-    await ann.tap(PARTY.transferButton);
-    await ann.waitFor(/Cold: the customer goes/, 8000, before);
-    await ann.tap(PARTY.coldButton);
-    await ann.waitFor(/Cold transfer to whom\?/, 8000, before);
-    await ann.tap('Bob');
+    await transferToAgent(PARTY.coldButton, 'Bob');
     const bobStatus = await bob.waitFor(/^🟢 Connected/, 8000);
     await messageReads(bob, bobStatus.messageId, /• You: on the line/, ['⏹ Hang up', PARTY.transferButton, PARTY.addButton]);
 
@@ -222,12 +210,7 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
   it('given a consultation with another agent, when the agent taps Complete, then the customer is off hold with them and their chat follows the call', async () => {
     await connectedCall();
     const status = annStatus();
-    const before = ann.messages().length;
-    await ann.tap(PARTY.transferButton);
-    await ann.waitFor(/Cold: the customer goes/, 8000, before);
-    await ann.tap(PARTY.warmButton);
-    await ann.waitFor(/Warm transfer to whom\?/, 8000, before);
-    await ann.tap('Bob');
+    const before = await transferToAgent(PARTY.warmButton, 'Bob');
     await ann.waitFor(/Calling Bob; the customer is on hold/, 8000, before);
     await messageReads(ann, status.messageId, /Customer \+1 202-555-0123: on hold[\s\S]*• Bob \(consulted\): on the line/, ['⏹ Hang up', PARTY.completeButton, PARTY.backButton, PARTY.conferenceButton]);
     expect(members(`${callId}-consult`)).toEqual([channelIdOf('agent'), channelIdOf('p3')].sort());

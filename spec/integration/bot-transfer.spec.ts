@@ -5,7 +5,7 @@ import type { CallDesk } from '../../engine/call-desk';
 import type { CallParties, PartyAnswer, PartyRefusal, PartyRequester, TransferCandidate } from '../../engine/call-parties';
 import type { RuleRefusal } from '../../compliance/rules/call-rule';
 import { callRefusalText, PARTY, T } from '../../telegram/texts';
-import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
+import { BotHarness, type TestUser } from '../support/bot-harness';
 import { waitFor } from '../support/wait-for';
 
 /** What the bot asked of the call's parties, and what the spec has it answer (a stand-in until the engine's own is wired). */
@@ -71,21 +71,8 @@ describe('bot: transfer and conference from the status message', () => {
     latest = undefined;
     answers.length = 0;
     h = await BotHarness.start({ parties, wrapDesk: withExtraUpdates, statusEditIntervalMs: 100 });
-    const answer = h.out.answer.bind(h.out);
-    jest.spyOn(h.out, 'answer').mockImplementation(async (id, text, alert) => {
-      answers.push(text === undefined ? {} : { text });
-      return answer(id, text, alert);
-    });
-    await h.verifiedCallerIds(['+15551234567']);
-    for (const [id, phone, name] of [['2001', '+15551230001', 'Ann'], ['2002', '+15551230002', 'Bob']] as const) {
-      await h.stores.agents.authorize({ telegramId: id, phone, callerId: '+15551234567', by: String(ADMIN_ID), displayName: name });
-      await h.stores.agents.setRoute(id, 'M');
-    }
-    annId = (await h.stores.agents.byTelegramId('2001'))!.id;
-    bobId = (await h.stores.agents.byTelegramId('2002'))!.id;
+    ({ ann, bob, annId, bobId } = await h.annAndBob(answers));
     parties.candidates = [{ agentId: bobId, label: 'Bob' }];
-    ann = h.user(2001, 'Ann', 'ann');
-    bob = h.user(2002, 'Bob', 'bob');
   });
 
   afterEach(() => h.stop());

@@ -193,6 +193,27 @@ export class BotHarness {
     this.transcript.onChange(listener);
   }
 
+  /**
+   * Ann (2001) and Bob (2002): authorized agents on the Main route with a verified caller ID, as the
+   * transfer and conference specs use them; every tap's answer is also pushed to `answers`.
+   */
+  async annAndBob(answers: Array<{ text?: string }>): Promise<{ ann: TestUser; bob: TestUser; annId: number; bobId: number }> {
+    const answer = this.out.answer.bind(this.out);
+    jest.spyOn(this.out, 'answer').mockImplementation(async (id, text, alert) => {
+      answers.push(text === undefined ? {} : { text });
+      return answer(id, text, alert);
+    });
+    await this.verifiedCallerIds(['+15551234567']);
+    for (const [id, phone, name] of [['2001', '+15551230001', 'Ann'], ['2002', '+15551230002', 'Bob']] as const) {
+      await this.stores.agents.authorize({ telegramId: id, phone, callerId: '+15551234567', by: String(ADMIN_ID), displayName: name });
+      await this.stores.agents.setRoute(id, 'M');
+    }
+    return {
+      ann: this.user(2001, 'Ann', 'ann'), bob: this.user(2002, 'Bob', 'bob'),
+      annId: (await this.stores.agents.byTelegramId('2001'))!.id, bobId: (await this.stores.agents.byTelegramId('2002'))!.id,
+    };
+  }
+
   user(id: number, name = `User${id}`, username: string | undefined = `user${id}`): TestUser {
     return new TestUser(this, id, name, username);
   }
