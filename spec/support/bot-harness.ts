@@ -199,10 +199,11 @@ export class BotHarness {
    */
   async annAndBob(answers: Array<{ text?: string }>): Promise<{ ann: TestUser; bob: TestUser; annId: number; bobId: number }> {
     const answer = this.out.answer.bind(this.out);
-    jest.spyOn(this.out, 'answer').mockImplementation(async (id, text, alert) => {
+    this.out.answer = (...args: Parameters<TelegramOut['answer']>) => {
+      const text = args[1];
       answers.push(text === undefined ? {} : { text });
-      return answer(id, text, alert);
-    });
+      return answer(...args);
+    };
     await this.verifiedCallerIds(['+15551234567']);
     for (const [id, phone, name] of [['2001', '+15551230001', 'Ann'], ['2002', '+15551230002', 'Bob']] as const) {
       await this.stores.agents.authorize({ telegramId: id, phone, callerId: '+15551234567', by: String(ADMIN_ID), displayName: name });
