@@ -5,6 +5,7 @@ import { AbuseAlerts } from './abuse-alerts';
 import { BackgroundJobs } from '../ops/background-jobs';
 import { botApiFailure } from './bot-api-check';
 import { AgentService } from '../agents/agent-service';
+import { DncService } from '../compliance/dnc-service';
 import { CallerIdPool } from '../agents/caller-id-pool';
 import { CallViews } from './call-views';
 import { type ShownCall, showCallStatus } from './call-status';
@@ -55,6 +56,7 @@ export class CallBot {
       ...wiring,
       accounts: new AgentService({ agents: stores.agents, callerIds: stores.callerIds, audit: stores.audit, desk, numbers: config }),
       pool: new CallerIdPool({ callerIds: stores.callerIds, agents: stores.agents, audit: stores.audit, verification: wiring.verification }),
+      dncList: new DncService({ dnc: stores.dnc, calls: stores.calls, audit: stores.audit, numbers: config }),
       pending: new PendingInputs(),
       views: new CallViews(),
     };

@@ -1,6 +1,7 @@
 import type { User } from 'node-telegram-bot-api/types';
 import type { AgentService } from '../agents/agent-service';
 import type { CallerIdPool } from '../agents/caller-id-pool';
+import type { DncService } from '../compliance/dnc-service';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { CallDesk } from '../engine/call-desk';
@@ -13,7 +14,7 @@ import type { Role } from './roles';
 import type { TelegramOut } from './telegram-out';
 
 /** What the bot is built with (app/main.ts); the bot adds the services it builds from them (BotDeps). */
-export type BotWiring = Omit<BotDeps, 'accounts' | 'pool' | 'pending' | 'views'>;
+export type BotWiring = Omit<BotDeps, 'accounts' | 'pool' | 'dncList' | 'pending' | 'views'>;
 
 export interface BotDeps {
   config: Config;
@@ -25,6 +26,8 @@ export interface BotDeps {
   accounts: AgentService;
   /** The caller-ID pool: adding and removing numbers, with the audit. */
   pool: CallerIdPool;
+  /** The do-not-call list: adding, removing, marking, importing and exporting, with the audit. */
+  dncList: DncService;
   /** The numbers chats were asked to type (a transfer's or conference's party). */
   pending: PendingInputs;
   /** The newest state of the calls whose status this process shows. */

@@ -1,13 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fromPath } from 'node-telegram-bot-api/node';
 import type { Document } from 'node-telegram-bot-api/types';
-import { type DncImportCounts, importDncLines } from '../../compliance/dnc-import';
-import { dncLineReader } from '../../compliance/dnc-line';
+import type { DncImportCounts } from '../../compliance/dnc-import';
 import { checkListableNumber, formatForDisplay } from '../../phone/number-policy';
 import type { DncEntry } from '../../store/dnc-store';
 import type { BackgroundJobs } from '../../ops/background-jobs';
@@ -19,10 +17,6 @@ const CLOUD_DOWNLOAD_LIMIT_MB = 20;
 const CLOUD_API_ROOT = 'https://api.telegram.org';
 /** Progress edits of one message, well under Telegram's about one edit a second per message. */
 const PROGRESS_EDIT_INTERVAL_MS = 3000;
-
-async function audit(m: Incoming, action: string, subject: string, details = ''): Promise<void> {
-  await m.deps.stores.audit.record({ actor: m.userId, action, subject, details });
-}
 
 function listable(m: Incoming, input: string) {
   return checkListableNumber(input, m.deps.config.defaultRegion);
@@ -38,21 +32,19 @@ export async function onDnc(m: Incoming): Promise<void> {
   const { number, rest } = action === 'add' ? numberThenReason(m, words) : { number: listable(m, words.join(' ')), rest: [] };
   if (!number.ok) return void (await m.reply(T.fieldRefused(T.fieldName.number, numberRefusalText(number))));
   const shown = formatForDisplay(number.e164);
-  const { dnc } = m.deps.stores;
+  const { dncList } = m.deps;
   if (action === 'check') {
-    const entry = await dnc.lookup(number.e164);
+    const entry = await dncList.lookup(number.e164);
     return void (await m.reply(entry ? DNC_TEXT.listed(shownEntry(entry)) : DNC_TEXT.notListed(shown)));
   }
   if (action === 'remove') {
-    const entry = await dnc.remove(number.e164);
+    const entry = await dncList.remove(m.userId, number.e164);
     if (!entry) return void (await m.reply(DNC_TEXT.notListed(shown)));
-    await audit(m, 'dnc_remove', number.e164, `listed ${entry.since.toISOString()} (${entry.kind} by ${entry.addedBy}${entry.reason ? `: ${entry.reason}` : ''})`);
     return void (await m.reply(DNC_TEXT.removed(shown)));
   }
   const reason = rest.join(' ');
-  const { added, entry } = await dnc.add(number.e164, { kind: 'admin', addedBy: m.userId, reason });
+  const { added, entry } = await dncList.add(m.userId, number.e164, reason);
   if (!added) return void (await m.reply(DNC_TEXT.alreadyListed(shownEntry(entry))));
-  await audit(m, 'dnc_add', number.e164, reason);
   await m.reply(DNC_TEXT.added(shown));
 }
 
@@ -99,13 +91,11 @@ interface ImportJob {
 }
 
 async function importDocument(m: Incoming, { name, fileId, reason, progressId }: ImportJob, signal: AbortSignal): Promise<void> {
-  const { config, out, stores } = m.deps;
-  let counts: DncImportCounts = { lines: 0, added: 0, alreadyPresent: 0, invalid: 0 };
+  const { out, dncList } = m.deps;
   let editing: Promise<unknown> = Promise.resolve();
   let editInFlight = false;
   let lastEditAt = Date.now();
   const showProgress = (now: DncImportCounts) => {
-    counts = now;
     if (progressId === undefined || editInFlight || Date.now() - lastEditAt < PROGRESS_EDIT_INTERVAL_MS) return;
     editInFlight = true;
     editing = out.edit(m.chatId, progressId, DNC_TEXT.importProgress(name, now)).finally(() => {
@@ -113,21 +103,16 @@ async function importDocument(m: Incoming, { name, fileId, reason, progressId }:
       lastEditAt = Date.now();
     });
   };
-  const listingId = await stores.dnc.createListing({ kind: 'import', addedBy: m.userId, reason });
-  try {
-    const lines = await downloadLines(m, fileId, signal);
-    const summary = await importDncLines(lines, stores.dnc, listingId, { reader: dncLineReader(config.defaultRegion), onProgress: showProgress, signal });
-    await editing;
-    if (progressId !== undefined) await out.edit(m.chatId, progressId, DNC_TEXT.importDone(name, summary));
-    await audit(m, 'dnc_import', name, `listing ${listingId}: ${summary.added} added, ${summary.alreadyPresent} already present, ${summary.invalid} invalid of ${summary.lines} lines; ${reason}`);
-    await m.reply(DNC_TEXT.importSummary(name, summary));
-  } catch (err) {
-    if (signal.aborted) m.deps.logger.warn('do-not-call import stopped: the service is stopping', { file: name, lines: counts.lines });
-    else m.deps.logger.error('do-not-call import failed', { err, file: name });
-    await editing;
-    await audit(m, 'dnc_import_failed', name, `listing ${listingId}: stopped after ${counts.lines} lines, ${counts.added} added; ${reason}`);
-    await m.reply(DNC_TEXT.importFailed(name, counts));
+  const result = await dncList.importFile(m.userId, { name, reason, open: () => downloadLines(m, fileId, signal), onProgress: showProgress, signal });
+  await editing;
+  if (result.ok) {
+    if (progressId !== undefined) await out.edit(m.chatId, progressId, DNC_TEXT.importDone(name, result.summary));
+    await m.reply(DNC_TEXT.importSummary(name, result.summary));
+    return;
   }
+  if (signal.aborted) m.deps.logger.warn('do-not-call import stopped: the service is stopping', { file: name, lines: result.counts.lines });
+  else m.deps.logger.error('do-not-call import failed', { err: result.error, file: name });
+  await m.reply(DNC_TEXT.importFailed(name, result.counts));
 }
 
 /** The file's lines as they arrive from the Bot API server (getFile, then its download URL). */
@@ -146,33 +131,14 @@ async function downloadLines(m: Incoming, fileId: string, signal: AbortSignal): 
   return readline.createInterface({ input, crlfDelay: Infinity });
 }
 
-/** /dnc export: the whole list as a CSV document, written to a temporary file page by page. */
+/** /dnc export: the whole list as a CSV document. */
 async function exportList(m: Incoming): Promise<void> {
-  const { dnc } = m.deps.stores;
-  const count = await dnc.count();
-  if (count === 0) return void (await m.reply(DNC_TEXT.exportEmpty));
-  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'callbot-dnc-export-'));
-  const file = path.join(dir, `do-not-call-${dateText(new Date())}.csv`);
-  try {
-    const stream = fs.createWriteStream(file);
-    const write = (text: string) => new Promise<void>((resolve, reject) => stream.write(text, (err) => (err ? reject(err) : resolve())));
-    await write('number,since,kind,added_by,reason\n');
-    let written = 0;
-    for await (const page of dnc.entries()) {
-      await write(page.map((e) => `${e.number},${e.since.toISOString()},${e.kind},${e.addedBy},${csvField(e.reason)}\n`).join(''));
-      written += page.length;
-    }
-    await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  const exported = await m.deps.dncList.exportCsv(m.userId, `do-not-call-${dateText(new Date())}.csv`, async (file, written) => {
     const sent = await m.deps.out.sendDocument(m.chatId, await fromPath(file, { contentType: 'text/csv' }), DNC_TEXT.exportCaption(written));
-    await audit(m, 'dnc_export', String(written), sent === undefined ? 'not delivered' : '');
-    if (sent === undefined) await m.reply(DNC_TEXT.exportFailed);
-  } finally {
-    await fs.promises.rm(dir, { recursive: true, force: true });
-  }
-}
-
-function csvField(text: string): string {
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+    return sent !== undefined;
+  });
+  if (exported === 'empty') return void (await m.reply(DNC_TEXT.exportEmpty));
+  if (!exported.delivered) await m.reply(DNC_TEXT.exportFailed);
 }
 
 /**
@@ -180,18 +146,16 @@ function csvField(text: string): string {
  * is looked up by its id, so only its own agent can mark it, and only its own number.
  */
 export async function markRefusal(m: Incoming, callId: string, agentId: number | null): Promise<string | undefined> {
-  const call = await m.deps.stores.calls.byId(callId);
-  if (!call || !call.target) return T.staleButton;
-  if (agentId === null || call.agentId !== agentId) return T.notYourCall;
-  if (call.stage !== 'ended') return DNC_TEXT.callNotEnded;
+  const refusal = await m.deps.dncList.markRefusal(callId, agentId);
+  if (refusal === 'unknown_call') return T.staleButton;
+  if (refusal === 'not_your_call') return T.notYourCall;
+  if (refusal === 'not_ended') return DNC_TEXT.callNotEnded;
   return undefined;
 }
 
 /** "🚫 Asked not to be called" under a call's final status (markRefusal has allowed it). */
 export async function onMarkDoNotCall(m: Incoming, callId: string): Promise<void> {
-  const call = await m.deps.stores.calls.byId(callId);
-  if (!call?.target) return;
-  const { added, entry } = await m.deps.stores.dnc.add(call.target, { kind: 'agent', addedBy: m.userId, reason: DNC_TEXT.markReason, callId });
-  if (added) await audit(m, 'dnc_mark', call.target, `call ${callId}: ${DNC_TEXT.markReason}`);
-  await m.reply(added ? DNC_TEXT.marked(formatForDisplay(call.target)) : DNC_TEXT.alreadyListed(shownEntry(entry)));
+  const marked = await m.deps.dncList.markFromCall(m.userId, callId, DNC_TEXT.markReason);
+  if (!marked) return;
+  await m.reply(marked.added ? DNC_TEXT.marked(formatForDisplay(marked.number)) : DNC_TEXT.alreadyListed(shownEntry(marked.entry)));
 }
