@@ -112,4 +112,15 @@ export class Call {
   /** Several instances: who asked, on another instance, to end the call (agent or admin); its owner acts on it. */
   @Column({ type: 'varchar', length: 8, nullable: true })
   cancelRequestedBy!: 'agent' | 'admin' | 'system' | null;
+
+  /** After-call work: the outcome code the agent chose under the final status (configurable codes); null until chosen. */
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  disposition!: string | null;
+
+  @Column({ type: Date, nullable: true })
+  dispositionAt!: Date | null;
+
+  /** After-call work: the agent's note, a reply to the status message, capped in length by the bot before it is written. */
+  @Column({ type: 'text', nullable: true })
+  note!: string | null;
 }
