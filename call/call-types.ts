@@ -111,3 +111,25 @@ export interface LegRecordPatch {
   endedAt?: Date;
   hangupCause?: number | null;
 }
+
+/** Per route: no recording, recording, or recording after every party heard the consent announcement. */
+export type RecordingPolicy = 'off' | 'on' | 'consent';
+
+export const RECORDING_POLICIES: readonly RecordingPolicy[] = ['off', 'on', 'consent'];
+
+/** Where the call's bridge recording is: what the status message shows (`⏺ Recording`, `⏸ Paused`). */
+export type RecordingStatus = 'recording' | 'paused' | 'stopped' | 'failed';
+
+/** What a call update says of its recording, from the moment the bridge recording was asked for. */
+export interface RecordingView {
+  /** The name of the live, then stored, recording in Asterisk (`GET /recordings/stored/{name}/file`). */
+  name: string;
+  status: RecordingStatus;
+  /** Epoch ms when the recording started (the parties were joined), and when it stopped. */
+  startedAt?: number;
+  stoppedAt?: number;
+  /** Total time spent paused, so a listener knows the gaps. */
+  pausedMs: number;
+  /** In words, when `failed`: what Asterisk answered. */
+  failure?: string;
+}

@@ -1,7 +1,7 @@
 import type { CallState } from './call-machine';
 import { talkSeconds } from './call-machine';
 import { partiesOf } from './party-rules';
-import type { CallOutcome, CallStage, LegName, PartyView, RouteCode, CallFailure } from './call-types';
+import type { CallOutcome, CallStage, LegName, PartyView, RecordingView, RouteCode, CallFailure } from './call-types';
 
 /** Who and what a call is about; fixed when the call is placed. */
 export interface CallContext {
@@ -29,6 +29,8 @@ export interface CallUpdate {
   parties?: PartyView[];
   /** The agent who answers for the call now: the one who placed it until a transfer passes it on. */
   ownerAgentId?: number;
+  /** Set once the call's bridge recording was asked for; the final update's view names the stored recording to fetch. */
+  recording?: RecordingView;
 }
 
 /** The update for `stage`, reached at `at`; a final one carries the ended call's outcome from `state`. */
