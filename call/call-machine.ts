@@ -69,7 +69,8 @@ export function transition(state: CallState, event: CallEvent): Transition {
 /**
  * The target's dial goes out alone: once a transition asks for it, every later effect but timers
  * is held in the state, until the hold's timer fires, the target's channel reports anything, or
- * the call ends. Then the held effects go first, in the order they were asked for. Added legs are
+ * the call ends. Then the held effects go first, in the order they were asked for; an ending drops
+ * those that would join a channel or play to it. Added legs are
  * dialed while the call is connected, where nothing competes with their INVITE: they are not held.
  */
 function holdAfterDial(before: CallState, decided: Transition, releases: boolean, holdTimerFired: boolean): Transition {
@@ -81,7 +82,8 @@ function holdAfterDial(before: CallState, decided: Transition, releases: boolean
     held = [...before.held];
   } else if (before.held !== undefined) {
     if (!holdTimerFired) effects.push({ type: 'CancelTimer', timer: 'dial_hold' });
-    effects.push(...before.held);
+    // An ending call joins nobody and plays nothing: those requests would only race its hangups.
+    effects.push(...(ending ? before.held.filter((effect) => !BUILDS_THE_CALL.has(effect.type)) : before.held));
   }
   for (const effect of decided.effects) {
     if (held !== undefined && effect.type !== 'StartTimer' && effect.type !== 'CancelTimer') {
@@ -97,6 +99,9 @@ function holdAfterDial(before: CallState, decided: Transition, releases: boolean
   const { held: _previous, ...rest } = decided.state;
   return { state: held === undefined ? rest : { ...rest, held }, effects };
 }
+
+/** Held requests that only serve a call going on. */
+const BUILDS_THE_CALL: ReadonlySet<CallEffect['type']> = new Set(['AddToBridge', 'MoveToBridge', 'StartRingback', 'StartHoldMusic']);
 
 function isTargetDial(effect: CallEffect): boolean {
   return effect.type === 'DialLeg' && effect.leg === 'target';

@@ -21,11 +21,12 @@ export type AriRequestEffect = Extract<CallEffect, {
 }>;
 
 /**
- * `after`: the request goes once that one has settled. `onFailure`: `send` anyway (the later
- * request's own answer decides), or `skip` it (the earlier failure already decides the call).
+ * `after`: the request goes once those have settled (the ones the call asked for; the rest are not
+ * waited for). `onFailure`: `send` anyway (the later request's own answer decides), or `skip` it
+ * (an earlier failure already decides the call).
  */
 export interface Prerequisite {
-  after: RequestKey;
+  after: readonly RequestKey[];
   onFailure: 'send' | 'skip';
 }
 
@@ -53,16 +54,17 @@ export function requestKeyOf(effect: AriRequestEffect): RequestKey | undefined {
 export function prerequisiteOf(effect: AriRequestEffect): Prerequisite | undefined {
   switch (effect.type) {
     // A channel can only join a bridge that exists.
-    case 'AddToBridge': return { after: bridgeKey(effect.bridgeId), onFailure: 'send' };
-    case 'MoveToBridge': return { after: bridgeKey(effect.to), onFailure: 'send' };
+    case 'AddToBridge': return { after: [bridgeKey(effect.bridgeId)], onFailure: 'send' };
+    case 'MoveToBridge': return { after: [bridgeKey(effect.to)], onFailure: 'send' };
     // Only in the bridge does Asterisk run the dial at once; if the join failed, its error ends the call (or the added leg).
-    case 'DialLeg': return { after: { kind: 'join', channelId: effect.channelId }, onFailure: 'skip' };
-    case 'StartRingback': return { after: { kind: 'join', channelId: effect.channelId }, onFailure: 'send' };
-    case 'StopRingback': return { after: { kind: 'ringback' }, onFailure: 'send' };
-    case 'StopHoldMusic': return { after: { kind: 'hold_music' }, onFailure: 'send' };
-    // A hangup racing its own originate would find nothing and leave the new channel behind.
-    case 'HangupLeg': return { after: { kind: 'make', channelId: effect.channelId }, onFailure: 'send' };
-    case 'DestroyBridge': return { after: bridgeKey(effect.bridgeId), onFailure: 'send' };
+    case 'DialLeg': return { after: [{ kind: 'join', channelId: effect.channelId }], onFailure: 'skip' };
+    case 'StartRingback': return { after: [{ kind: 'join', channelId: effect.channelId }], onFailure: 'send' };
+    case 'StopRingback': return { after: [{ kind: 'ringback' }], onFailure: 'send' };
+    case 'StopHoldMusic': return { after: [{ kind: 'hold_music' }], onFailure: 'send' };
+    // A hangup racing its own originate would find nothing and leave the new channel behind; nor
+    // does it race the channel's join into a bridge, which Asterisk runs on the channel's own thread.
+    case 'HangupLeg': return { after: [{ kind: 'make', channelId: effect.channelId }, { kind: 'join', channelId: effect.channelId }], onFailure: 'send' };
+    case 'DestroyBridge': return { after: [bridgeKey(effect.bridgeId)], onFailure: 'send' };
     default: return undefined;
   }
 }

@@ -148,7 +148,7 @@ export class CallRunner {
   /** Sends one ARI request, after the earlier one it needs (call/request-order.ts), and watches its answer. */
   private request(live: LiveCall, run: CallRun, effect: AriRequestEffect): void {
     const prerequisite = prerequisiteOf(effect);
-    const first = prerequisite ? run.own.get(requestKeyName(prerequisite.after)) : undefined;
+    const first = prerequisite ? allOf(prerequisite.after.flatMap((key) => run.own.get(requestKeyName(key)) ?? [])) : undefined;
     const send = () => this.send(live, effect);
     const promise = prerequisite?.onFailure === 'skip' ? afterSuccess(first, send) : after(first, send);
     const key = requestKeyOf(effect);
@@ -290,6 +290,20 @@ function tracked(promise: Promise<unknown>): Request {
   const request: Request = { promise, settled: false, failed: false };
   promise.then(() => { request.settled = true; }, () => { request.settled = true; request.failed = true; });
   return request;
+}
+
+/** The requests as one: settled when all are, failed when any did (then with the first failure's reason). */
+function allOf(requests: Request[]): Request | undefined {
+  if (requests.length <= 1) return requests[0];
+  const promise = Promise.allSettled(requests.map((r) => r.promise)).then((results) => {
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
+  });
+  promise.catch(() => undefined);
+  const all = tracked(promise);
+  // Settled now if all were: `after` then sends in this same turn, as for one request.
+  if (requests.every((r) => r.settled)) Object.assign(all, { settled: true, failed: requests.some((r) => r.failed) });
+  return all;
 }
 
 /**

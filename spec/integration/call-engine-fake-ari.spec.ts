@@ -419,6 +419,18 @@ describe('call engine on an in-memory ARI', () => {
       expect(stages).toEqual(['requested', 'agent_dialing', 'target_dialing']);
     });
 
+    it('given the customer is busy while the dial is starting, then the agent is hung up without first being joined or played ringback', async () => {
+      stillClock();
+      const { call } = await answered();
+      const last = firstValueFrom(call.updates.pipe(toArray()));
+      await send({ type: 'ChannelDestroyed', channelId: `${call.callId}-target`, cause: 17, causeText: 'User busy' });
+      expect(ari.commandRequests().slice(5)).toEqual([
+        { op: 'hangup', args: { channelId: `${call.callId}-agent` } },
+        { op: 'destroyBridge', args: { bridgeId: `${call.callId}-bridge` } },
+      ]);
+      expect((await last).at(-1)).toMatchObject({ stage: 'ended', outcome: 'target_busy' });
+    });
+
     it('given the agent hangs up while the dial is starting, then the target is hung up and the bridge destroyed at once', async () => {
       stillClock();
       const { call } = await answered();
@@ -427,6 +439,28 @@ describe('call engine on an in-memory ARI', () => {
       expect(ari.commands()).toEqual(expect.arrayContaining(['hangup', 'destroyBridge']));
       expect(ari.requests.filter((r) => r.op === 'hangup').map((r) => r.args.channelId)).toEqual([`${call.callId}-target`]);
       expect((await last).map((u) => u.stage)).toEqual(['requested', 'agent_dialing', 'target_dialing', 'ended']);
+    });
+  });
+
+  describe('a call ending while its agent joins the bridge', () => {
+    it('given the agent\'s join is still in flight when the customer hangs up, then the agent is hung up only once the join is answered', async () => {
+      await addAgent(h.stores);
+      const call = await place();
+      await targetReady(call);
+      await send({ type: 'ChannelStateChange', channelId: `${call.callId}-agent`, channelState: 'Up' });
+      await send({ type: 'Dial', channelId: `${call.callId}-target`, dialstatus: 'RINGING' });
+      const releaseJoin = ari.holdNextJoin();
+      await send({ type: 'StasisStart', channelId: `${call.callId}-agent`, channelState: 'Up', args: ['agent', call.callId] });
+      await waitFor(() => ari.requests.some((r) => r.op === 'addToBridge' && r.args.channelId === `${call.callId}-agent`), { what: 'the agent\'s join' });
+
+      await send({ type: 'ChannelDestroyed', channelId: `${call.callId}-target`, cause: 21, causeText: 'Call Rejected' });
+      expect(ari.requests.filter((r) => r.op === 'hangup')).toEqual([]);
+
+      releaseJoin();
+      await waitFor(() => ari.requests.some((r) => r.op === 'hangup'), { what: 'the agent\'s hangup' });
+      const ops = ari.commands();
+      expect(ops.indexOf('hangup')).toBeGreaterThan(ops.lastIndexOf('addToBridge'));
+      expect(ari.requests.filter((r) => r.op === 'hangup').map((r) => r.args.channelId)).toEqual([`${call.callId}-agent`]);
     });
   });
 

@@ -82,8 +82,23 @@ export class FakeAri implements AriPort {
     this.bridges.set(bridgeId, { id: bridgeId, channelIds: [] });
   }
 
+  /**
+   * The next add to a bridge is asked for but not answered until the returned function is called,
+   * as a slow Asterisk would leave it in flight.
+   */
+  holdNextJoin(): () => void {
+    let release!: () => void;
+    this.joinGate = new Promise<void>((resolve) => { release = resolve; });
+    return release;
+  }
+
+  private joinGate?: Promise<void>;
+
   async addToBridge(bridgeId: string, channelId: string): Promise<void> {
     this.record('addToBridge', { bridgeId, channelId });
+    const gate = this.joinGate;
+    this.joinGate = undefined;
+    if (gate) await gate;
     const bridge = this.bridges.get(bridgeId);
     // Asterisk's answers: the bridge is the path (404), the channel a parameter (400).
     if (!bridge) throw new AriRequestError('add to bridge', 'Bridge not found', 404);

@@ -33,6 +33,25 @@ const ev = {
   cancel: (): CallEvent => ({ type: 'CancelRequested', by: 'agent', at }),
 };
 
+/**
+ * A request waits for its first prerequisite, asked for earlier; it may also wait for others (a join
+ * before a hangup), but never for one the call asks for only later, which it would not wait for.
+ */
+function expectEveryWaitOnAnEarlierRequest(requests: AriRequestEffect[]): void {
+  const asked = new Set<string>();
+  const everAsked = new Set(requests.flatMap((r) => { const key = requestKeyOf(r); return key ? [requestKeyName(key)] : []; }));
+  for (const request of requests) {
+    const prerequisite = prerequisiteOf(request);
+    if (prerequisite) {
+      const [first, ...others] = prerequisite.after.map(requestKeyName);
+      expect(asked).toContain(first);
+      for (const other of others) if (everAsked.has(other)) expect(asked).toContain(other);
+    }
+    const key = requestKeyOf(request);
+    if (key) asked.add(requestKeyName(key));
+  }
+}
+
 const ofType = <T extends AriRequestEffect['type']>(requests: AriRequestEffect[], type: T) =>
   requests.filter((r): r is Extract<AriRequestEffect, { type: T }> => r.type === type);
 
@@ -44,25 +63,27 @@ describe('the order of a call\'s ARI requests', () => {
 
   it('dials the target only once its channel has joined the bridge, and not at all if joining failed', () => {
     const [dial] = ofType(whole, 'DialLeg');
-    expect(prerequisiteOf(dial)).toEqual({ after: { kind: 'join', channelId: dial.channelId }, onFailure: 'skip' });
+    expect(prerequisiteOf(dial)).toEqual({ after: [{ kind: 'join', channelId: dial.channelId }], onFailure: 'skip' });
   });
 
   it('adds a channel to the bridge only once the bridge exists, whatever the bridge request answered', () => {
-    for (const join of ofType(whole, 'AddToBridge')) expect(prerequisiteOf(join)).toEqual({ after: { kind: 'bridge' }, onFailure: 'send' });
+    for (const join of ofType(whole, 'AddToBridge')) expect(prerequisiteOf(join)).toEqual({ after: [{ kind: 'bridge' }], onFailure: 'send' });
   });
 
   it('plays ringback to the agent after the agent has joined, and stops it after it started', () => {
     const [start] = ofType(whole, 'StartRingback');
     const [stop] = ofType(whole, 'StopRingback');
-    expect(prerequisiteOf(start)?.after).toEqual({ kind: 'join', channelId: start.channelId });
-    expect(prerequisiteOf(stop)?.after).toEqual({ kind: 'ringback' });
+    expect(prerequisiteOf(start)?.after).toEqual([{ kind: 'join', channelId: start.channelId }]);
+    expect(prerequisiteOf(stop)?.after).toEqual([{ kind: 'ringback' }]);
   });
 
-  it('hangs a channel up only after the request that made it, so a hangup cannot race its own originate', () => {
+  it('hangs a channel up only after the request that made it and any join of it into a bridge, so a hangup races neither', () => {
     const cancelled = requestsOf([ev.started(), ev.cancel()]);
     const hangups = ofType(cancelled, 'HangupLeg');
-    expect(hangups.map((h) => prerequisiteOf(h))).toEqual(hangups.map((h) => ({ after: { kind: 'make', channelId: h.channelId }, onFailure: 'send' })));
-    expect(prerequisiteOf(ofType(cancelled, 'DestroyBridge')[0])?.after).toEqual({ kind: 'bridge' });
+    expect(hangups.map((h) => prerequisiteOf(h))).toEqual(hangups.map((h) => ({
+      after: [{ kind: 'make', channelId: h.channelId }, { kind: 'join', channelId: h.channelId }], onFailure: 'send',
+    })));
+    expect(prerequisiteOf(ofType(cancelled, 'DestroyBridge')[0])?.after).toEqual([{ kind: 'bridge' }]);
   });
 
   it.each([
@@ -70,13 +91,7 @@ describe('the order of a call\'s ARI requests', () => {
     ['a call cancelled while the agent rings', requestsOf([ev.started(), ev.ringing('agent'), ev.cancel()])],
     ['a call whose agent hangs up while the target rings', requestsOf([ev.started(), ev.stasis('target'), ev.answered('agent'), ev.stasis('agent'), ev.ringing('target'), ev.ended('agent')])],
   ])('in %s, every request waited for is one the call asked for earlier', (_name, requests) => {
-    const asked = new Set<string>();
-    for (const request of requests) {
-      const prerequisite = prerequisiteOf(request);
-      if (prerequisite) expect(asked).toContain(requestKeyName(prerequisite.after));
-      const key = requestKeyOf(request);
-      if (key) asked.add(requestKeyName(key));
-    }
+    expectEveryWaitOnAnEarlierRequest(requests);
   });
 
   it('lets nothing wait for the requests that start a call', () => {
@@ -98,26 +113,20 @@ describe('the order of a multi-party call\'s ARI requests', () => {
 
   it('moves a channel into the consult bridge only once that bridge exists, and joins the consulted leg after it too', () => {
     const [move] = ofType(consult, 'MoveToBridge');
-    expect(prerequisiteOf(move)).toEqual({ after: { kind: 'consult' }, onFailure: 'send' });
+    expect(prerequisiteOf(move)).toEqual({ after: [{ kind: 'consult' }], onFailure: 'send' });
     const join = ofType(consult, 'AddToBridge').find((a) => a.channelId === 'c1-p3')!;
-    expect(prerequisiteOf(join)).toEqual({ after: { kind: 'consult' }, onFailure: 'send' });
+    expect(prerequisiteOf(join)).toEqual({ after: [{ kind: 'consult' }], onFailure: 'send' });
   });
 
   it('dials the added leg once it has joined, plays ringback to the agent after the agent\'s move, and stops the music after it started', () => {
     const dial = ofType(consult, 'DialLeg').find((d) => d.leg === 'p3')!;
-    expect(prerequisiteOf(dial)).toEqual({ after: { kind: 'join', channelId: 'c1-p3' }, onFailure: 'skip' });
+    expect(prerequisiteOf(dial)).toEqual({ after: [{ kind: 'join', channelId: 'c1-p3' }], onFailure: 'skip' });
     const ringback = ofType(consult, 'StartRingback').find((r) => r.playbackId === 'c1-p3-ringback')!;
     expect(requestKeyOf(ofType(consult, 'MoveToBridge')[0]!)).toEqual({ kind: 'join', channelId: ringback.channelId });
-    expect(prerequisiteOf(ofType(consult, 'StopHoldMusic')[0]!)).toEqual({ after: { kind: 'hold_music' }, onFailure: 'send' });
+    expect(prerequisiteOf(ofType(consult, 'StopHoldMusic')[0]!)).toEqual({ after: [{ kind: 'hold_music' }], onFailure: 'send' });
   });
 
   it('in a consultation completed and ended, every request waited for is one the call asked for earlier', () => {
-    const asked = new Set<string>();
-    for (const request of consult) {
-      const prerequisite = prerequisiteOf(request);
-      if (prerequisite) expect(asked).toContain(requestKeyName(prerequisite.after));
-      const key = requestKeyOf(request);
-      if (key) asked.add(requestKeyName(key));
-    }
+    expectEveryWaitOnAnEarlierRequest(consult);
   });
 });
