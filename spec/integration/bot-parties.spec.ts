@@ -50,17 +50,6 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
     callId = h.engine.liveCalls()[0]!.context.callId;
   }
 
-  /** Ann's steps from her status message to a colleague picked from the list of a cold or warm transfer. */
-  async function transferToAgent(modeButton: string, name: string): Promise<number> {
-    const before = ann.messages().length;
-    await ann.tap(PARTY.transferButton);
-    await ann.waitFor(/Cold: the customer goes/, 8000, before);
-    await ann.tap(modeButton);
-    await ann.waitFor(/transfer to whom\?/, 8000, before);
-    await ann.tap(name);
-    return before;
-  }
-
   /** Ann's steps from her status message to the number prompt and the number. */
   async function typeNumber(modeButton: string | undefined, number: string, addOrTransfer: 'transfer' | 'add' = 'transfer'): Promise<number> {
     const before = ann.messages().length;
@@ -161,7 +150,7 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
   it('given a connected call, when the agent transfers it cold to another agent, then the new agent\'s chat follows the call with its buttons and can hang up, and the first agent\'s message ends "transferred to" them', async () => {
     await connectedCall();
     const status = annStatus();
-    const before = await transferToAgent(PARTY.coldButton, 'Bob');
+    const before = await h.transferToAgent(ann, PARTY.coldButton, 'Bob');
     await ann.waitFor(/Transferring the customer to Bob/, 8000, before);
     await waitFor(() => !inSim(channelIdOf('agent')) && bridged('target', 'p3'), { what: 'customer and Bob bridged' });
     await messageReads(ann, status.messageId, /↪️ Transferred to Bob$/, []);
@@ -187,7 +176,7 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
   it('given a call transferred to another agent, when that agent transfers it on to a typed number, then their message ends "transferred to" the number and the customer talks with it', async () => {
     await connectedCall();
     const status = annStatus();
-    await transferToAgent(PARTY.coldButton, 'Bob');
+    await h.transferToAgent(ann, PARTY.coldButton, 'Bob');
     const bobStatus = await bob.waitFor(/^🟢 Connected/, 8000);
     await messageReads(bob, bobStatus.messageId, /• You: on the line/, ['⏹ Hang up', PARTY.transferButton, PARTY.addButton]);
 
@@ -210,7 +199,7 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
   it('given a consultation with another agent, when the agent taps Complete, then the customer is off hold with them and their chat follows the call', async () => {
     await connectedCall();
     const status = annStatus();
-    const before = await transferToAgent(PARTY.warmButton, 'Bob');
+    const before = await h.transferToAgent(ann, PARTY.warmButton, 'Bob');
     await ann.waitFor(/Calling Bob; the customer is on hold/, 8000, before);
     await messageReads(ann, status.messageId, /Customer \+1 202-555-0123: on hold[\s\S]*• Bob \(consulted\): on the line/, ['⏹ Hang up', PARTY.completeButton, PARTY.backButton, PARTY.conferenceButton]);
     expect(members(`${callId}-consult`)).toEqual([channelIdOf('agent'), channelIdOf('p3')].sort());

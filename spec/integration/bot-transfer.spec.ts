@@ -95,12 +95,7 @@ describe('bot: transfer and conference from the status message', () => {
 
   it('given a connected call, when the agent taps Transfer, Cold and an agent, then the engine is asked for a cold transfer to that agent and the agent is told', async () => {
     const { callId } = await connectedCall();
-    const before = ann.messages().length;
-    await ann.tap(PARTY.transferButton);
-    await ann.waitFor(/Cold: the customer goes/, 8000, before);
-    await ann.tap(PARTY.coldButton);
-    await ann.waitFor(/Cold transfer to whom\?/, 8000, before);
-    await ann.tap('Bob');
+    const before = await h.transferToAgent(ann, PARTY.coldButton, 'Bob');
     await ann.waitFor(/Transferring the customer to Bob/, 8000, before);
     expect(parties.asked.filter((a) => a.op === 'transfer')).toEqual([
       { op: 'transfer', callId, by: { agentId: annId, isAdmin: false, telegramId: '2001' }, to: { kind: 'agent', agentId: bobId }, mode: 'cold' },
