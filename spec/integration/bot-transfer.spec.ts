@@ -106,14 +106,7 @@ describe('bot: transfer and conference from the status message', () => {
     await connectedCall();
     const rule: RuleRefusal = { rule: 'do_not_call', since: new Date('2026-01-02T03:04:05Z') };
     parties.next = { ok: false, refusal: 'rule', rule };
-    const before = ann.messages().length;
-    await ann.tap(PARTY.transferButton);
-    await ann.waitFor(/Cold: the customer goes/, 8000, before);
-    await ann.tap(PARTY.warmButton);
-    await ann.waitFor(/Warm transfer to whom\?/, 8000, before);
-    await ann.tap(PARTY.typeNumberButton);
-    await ann.waitFor(/Send the number to transfer the call to/, 8000, before);
-    await ann.send('(202) 555-0199');
+    const before = await h.typeNumber(ann, PARTY.warmButton, '(202) 555-0199');
     await waitFor(() => parties.asked.some((a) => a.op === 'transfer'), { what: 'the transfer request' });
     expect(parties.asked.find((a) => a.op === 'transfer')).toMatchObject({ to: { kind: 'number', number: '(202) 555-0199' }, mode: 'warm' });
     await ann.waitFor(new RegExp(escape(callRefusalText('rule', undefined, rule))), 8000, before);

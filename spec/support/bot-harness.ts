@@ -230,6 +230,26 @@ export class BotHarness {
     return before;
   }
 
+  /**
+   * A user's steps from their status message to the number prompt of a transfer (cold or warm, by its
+   * button) or of Add, and the number sent; returns how many messages the user had before.
+   */
+  async typeNumber(user: TestUser, modeButton: string | undefined, number: string, addOrTransfer: 'transfer' | 'add' = 'transfer'): Promise<number> {
+    const before = user.messages().length;
+    if (addOrTransfer === 'transfer') {
+      await user.tap(PARTY.transferButton);
+      await user.waitFor(/Cold: the customer goes/, 8000, before);
+      await user.tap(modeButton!);
+    } else {
+      await user.tap(PARTY.addButton);
+    }
+    await user.waitFor(/to whom\?|Who should join/, 8000, before);
+    await user.tap(PARTY.typeNumberButton);
+    await user.waitFor(/Send the number to/, 8000, before);
+    await user.send(number);
+    return before;
+  }
+
   user(id: number, name = `User${id}`, username: string | undefined = `user${id}`): TestUser {
     return new TestUser(this, id, name, username);
   }
