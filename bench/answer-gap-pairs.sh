@@ -10,6 +10,7 @@
 #
 # Each checkout needs its node_modules; the e2e runner builds its dist/ itself.
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/pairs-lib.sh"
 
 before=$(cd "${1:?usage: answer-gap-pairs.sh <before-checkout> <after-checkout> [pairs]}" && pwd)
 after=$(cd "${2:?usage: answer-gap-pairs.sh <before-checkout> <after-checkout> [pairs]}" && pwd)
@@ -33,16 +34,11 @@ run() {
   ratios[$side]+="$ratio "
 }
 
-median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
 echo "Answer-to-dial gap, before ($before) and after ($after), $pairs pairs; $("$ASTERISK_BIN" -V)"
 echo
 echo '| pair | side | dialplan median | callbot median | callbot / dialplan |'
 echo '|---|---|---|---|---|'
-for pair in $(seq 1 "$pairs"); do
-  # Alternate which side goes first, so a drift of the machine over time falls on both.
-  if (( pair % 2 )); then run before "$before"; run after "$after"; else run after "$after"; run before "$before"; fi
-done
-b=$(median "${ratios[before]}"); a=$(median "${ratios[after]}")
+alternate_pairs run "$before" "$after" "$pairs"
+b=$(tr ' ' '\n' <<<"${ratios[before]}" | median); a=$(tr ' ' '\n' <<<"${ratios[after]}" | median)
 echo
 echo "median ratio before: $b, after: $a, after / before: $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"

@@ -9,6 +9,7 @@
 #
 # Each checkout needs its node_modules; its benches are built here (tsc -p bench/tsconfig.json).
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/pairs-lib.sh"
 
 before=$(cd "${1:?usage: engine-pairs.sh <before-checkout> <after-checkout> [pairs]}" && pwd)
 after=$(cd "${2:?usage: engine-pairs.sh <before-checkout> <after-checkout> [pairs]}" && pwd)
@@ -39,15 +40,12 @@ echo "Engine levels phase, callbot / bare reactor, before ($before) and after ($
 echo
 echo '| pair | side | reaction | ratio p50 | ratio p99 |'
 echo '|---|---|---|---|---|'
-for pair in $(seq 1 "$pairs"); do
-  if (( pair % 2 )); then run before "$before"; run after "$after"; else run after "$after"; run before "$before"; fi
-done
+alternate_pairs run "$before" "$after" "$pairs"
 
 echo
 echo '| reaction | before: median ratio p50 / p99 | after: median ratio p50 / p99 |'
 echo '|---|---|---|'
 cut -f3 "$results" | awk '!seen[$0]++' | while IFS= read -r reaction; do
-  med() { awk -F'\t' -v r="$reaction" -v s="$1" -v c="$2" '$3 == r && $2 == s { print $c }' "$results" | sort -g \
-    | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+  med() { awk -F'\t' -v r="$reaction" -v s="$1" -v c="$2" '$3 == r && $2 == s { print $c }' "$results" | median; }
   printf '| %s | %s / %s | %s / %s |\n' "$reaction" "$(med before 4)" "$(med before 5)" "$(med after 4)" "$(med after 5)"
 done

@@ -50,34 +50,6 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
     callId = h.engine.liveCalls()[0]!.context.callId;
   }
 
-  /** Ann's steps from her status message to a colleague picked from the list of a cold or warm transfer. */
-  async function transferToAgent(modeButton: string, name: string): Promise<number> {
-    const before = ann.messages().length;
-    await ann.tap(PARTY.transferButton);
-    await ann.waitFor(/Cold: the customer goes/, 8000, before);
-    await ann.tap(modeButton);
-    await ann.waitFor(/transfer to whom\?/, 8000, before);
-    await ann.tap(name);
-    return before;
-  }
-
-  /** Ann's steps from her status message to the number prompt and the number. */
-  async function typeNumber(modeButton: string | undefined, number: string, addOrTransfer: 'transfer' | 'add' = 'transfer'): Promise<number> {
-    const before = ann.messages().length;
-    if (addOrTransfer === 'transfer') {
-      await ann.tap(PARTY.transferButton);
-      await ann.waitFor(/Cold: the customer goes/, 8000, before);
-      await ann.tap(modeButton!);
-    } else {
-      await ann.tap(PARTY.addButton);
-    }
-    await ann.waitFor(/to whom\?|Who should join/, 8000, before);
-    await ann.tap(PARTY.typeNumberButton);
-    await ann.waitFor(/Send the number to/, 8000, before);
-    await ann.send(number);
-    return before;
-  }
-
   /** Waits until the user's message with this id reads as `pattern` with these buttons; the error shows its edits. */
   async function messageReads(user: TestUser, messageId: number, pattern: RegExp, buttons?: string[]) {
     const ok = (m: { text: string; buttons: { text: string }[] }) => pattern.test(m.text) && (buttons === undefined || m.buttons.map((b) => b.text).join() === buttons.join());
@@ -113,7 +85,7 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
   it('given a connected call, when the agent transfers it cold to a typed number that answers, then the agent leaves, the customer and the number talk, the status ends "transferred to" it and stops, and the record says who talked to whom', async () => {
     await connectedCall();
     const status = await ann.waitFor(/^🟢 Connected/);
-    const before = await typeNumber(PARTY.coldButton, '(202) 555-0199');
+    const before = await h.typeNumber(ann, PARTY.coldButton, '(202) 555-0199');
     await ann.waitFor(/Transferring the customer to \+1 202-555-0199/, 8000, before);
     await waitFor(() => !inSim(channelIdOf('agent')) && inSim(channelIdOf('p3')) && bridged('target', 'p3'), { what: 'customer and new party bridged, the agent gone' });
     await messageReads(ann, status.messageId, /Transferred to \+1 202-555-0199$/, []);
@@ -142,7 +114,7 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
   it('given the agent transferred the call cold to a typed number and left it, when they /call again, then the new call is placed while the transferred one goes on', async () => {
     await connectedCall();
     const status = annStatus();
-    await typeNumber(PARTY.coldButton, '(202) 555-0199');
+    await h.typeNumber(ann, PARTY.coldButton, '(202) 555-0199');
     await waitFor(() => !inSim(channelIdOf('agent')) && bridged('target', 'p3'), { what: 'customer and new party bridged, the agent gone' });
     await messageReads(ann, status.messageId, /Transferred to \+1 202-555-0199$/, []);
     await h.engine.settled();
@@ -161,7 +133,7 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
   it('given a connected call, when the agent transfers it cold to another agent, then the new agent\'s chat follows the call with its buttons and can hang up, and the first agent\'s message ends "transferred to" them', async () => {
     await connectedCall();
     const status = annStatus();
-    const before = await transferToAgent(PARTY.coldButton, 'Bob');
+    const before = await h.transferToAgent(ann, PARTY.coldButton, 'Bob');
     await ann.waitFor(/Transferring the customer to Bob/, 8000, before);
     await waitFor(() => !inSim(channelIdOf('agent')) && bridged('target', 'p3'), { what: 'customer and Bob bridged' });
     await messageReads(ann, status.messageId, /↪️ Transferred to Bob$/, []);
@@ -187,18 +159,11 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
   it('given a call transferred to another agent, when that agent transfers it on to a typed number, then their message ends "transferred to" the number and the customer talks with it', async () => {
     await connectedCall();
     const status = annStatus();
-    await transferToAgent(PARTY.coldButton, 'Bob');
+    await h.transferToAgent(ann, PARTY.coldButton, 'Bob');
     const bobStatus = await bob.waitFor(/^🟢 Connected/, 8000);
     await messageReads(bob, bobStatus.messageId, /• You: on the line/, ['⏹ Hang up', PARTY.transferButton, PARTY.addButton]);
 
-    const beforeBob = bob.messages().length;
-    await bob.tap(PARTY.transferButton);
-    await bob.waitFor(/Cold: the customer goes/, 8000, beforeBob);
-    await bob.tap(PARTY.coldButton);
-    await bob.waitFor(/Cold transfer to whom\?/, 8000, beforeBob);
-    await bob.tap(PARTY.typeNumberButton);
-    await bob.waitFor(/Send the number to/, 8000, beforeBob);
-    await bob.send(NEW_PARTY);
+    const beforeBob = await h.typeNumber(bob, PARTY.coldButton, NEW_PARTY);
     await bob.waitFor(/Transferring the customer to \+1 202-555-0199/, 8000, beforeBob);
     await waitFor(() => bridged('target', 'p4'), { what: 'the customer with the number, both agents gone' });
     await messageReads(bob, bobStatus.messageId, /↪️ Transferred to \+1 202-555-0199$/, []);
@@ -210,7 +175,7 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
   it('given a consultation with another agent, when the agent taps Complete, then the customer is off hold with them and their chat follows the call', async () => {
     await connectedCall();
     const status = annStatus();
-    const before = await transferToAgent(PARTY.warmButton, 'Bob');
+    const before = await h.transferToAgent(ann, PARTY.warmButton, 'Bob');
     await ann.waitFor(/Calling Bob; the customer is on hold/, 8000, before);
     await messageReads(ann, status.messageId, /Customer \+1 202-555-0123: on hold[\s\S]*• Bob \(consulted\): on the line/, ['⏹ Hang up', PARTY.completeButton, PARTY.backButton, PARTY.conferenceButton]);
     expect(members(`${callId}-consult`)).toEqual([channelIdOf('agent'), channelIdOf('p3')].sort());
@@ -234,7 +199,7 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
   it('given a consultation with a typed number, when the agent taps Back, then the number is hung up and the agent is with the customer again', async () => {
     await connectedCall();
     const status = annStatus();
-    const before = await typeNumber(PARTY.warmButton, NEW_PARTY);
+    const before = await h.typeNumber(ann, PARTY.warmButton, NEW_PARTY);
     await ann.waitFor(/Calling \+1 202-555-0199; the customer is on hold/, 8000, before);
     await messageReads(ann, status.messageId, /\(consulted\): on the line/, ['⏹ Hang up', PARTY.completeButton, PARTY.backButton, PARTY.conferenceButton]);
     await ann.tap(PARTY.backButton);
@@ -247,7 +212,7 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
   it('given a consultation, when the agent taps Conference and then the added party hangs up, then all three talked and the call goes on between agent and customer', async () => {
     await connectedCall();
     const status = annStatus();
-    const before = await typeNumber(PARTY.warmButton, NEW_PARTY);
+    const before = await h.typeNumber(ann, PARTY.warmButton, NEW_PARTY);
     await ann.waitFor(/the customer is on hold/, 8000, before);
     await messageReads(ann, status.messageId, /\(consulted\): on the line/, ['⏹ Hang up', PARTY.completeButton, PARTY.backButton, PARTY.conferenceButton]);
     await ann.tap(PARTY.conferenceButton);
@@ -264,7 +229,7 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
   it('given a consultation, when the consulted party hangs up, then the agent is back with the customer', async () => {
     await connectedCall();
     const status = annStatus();
-    const before = await typeNumber(PARTY.warmButton, NEW_PARTY);
+    const before = await h.typeNumber(ann, PARTY.warmButton, NEW_PARTY);
     await ann.waitFor(/the customer is on hold/, 8000, before);
     await messageReads(ann, status.messageId, /\(consulted\): on the line/);
     h.sim.farEndHangup(channelIdOf('p3'));
@@ -277,7 +242,7 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
   it('given a third party added, when the customer hangs up, then the call ends, every leg is hung up and the final status is shown once', async () => {
     await connectedCall();
     const status = annStatus();
-    const before = await typeNumber(undefined, NEW_PARTY, 'add');
+    const before = await h.typeNumber(ann, undefined, NEW_PARTY, 'add');
     await ann.waitFor(/Calling \+1 202-555-0199 into the call/, 8000, before);
     await waitFor(() => bridged('agent', 'target', 'p3'), { what: 'all three in the call\'s bridge' });
     await messageReads(ann, status.messageId, /• \+1 202-555-0199: on the line/);
@@ -299,7 +264,7 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
     }
     await connectedCall();
     const dialed = channelRequests().length;
-    const before = await typeNumber(PARTY.coldButton, number);
+    const before = await h.typeNumber(ann, PARTY.coldButton, number);
     await ann.waitFor(refusal, 8000, before);
     expect(channelRequests()).toHaveLength(dialed);
     expect(h.sim.channels().map((c) => c.id).sort()).toEqual([channelIdOf('agent'), channelIdOf('target')].sort());
@@ -310,7 +275,7 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
   it('given a consultation that ended, when its Complete button is tapped, then the tap is answered and nothing happens; and after the call ended too', async () => {
     await connectedCall();
     const status = annStatus();
-    const before = await typeNumber(PARTY.warmButton, NEW_PARTY);
+    const before = await h.typeNumber(ann, PARTY.warmButton, NEW_PARTY);
     await ann.waitFor(/the customer is on hold/, 8000, before);
     const consulting = await messageReads(ann, status.messageId, /\(consulted\): on the line/, ['⏹ Hang up', PARTY.completeButton, PARTY.backButton, PARTY.conferenceButton]);
     const complete = consulting.buttons.find((b) => b.text === PARTY.completeButton)!.data;

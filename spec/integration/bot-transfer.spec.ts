@@ -95,12 +95,7 @@ describe('bot: transfer and conference from the status message', () => {
 
   it('given a connected call, when the agent taps Transfer, Cold and an agent, then the engine is asked for a cold transfer to that agent and the agent is told', async () => {
     const { callId } = await connectedCall();
-    const before = ann.messages().length;
-    await ann.tap(PARTY.transferButton);
-    await ann.waitFor(/Cold: the customer goes/, 8000, before);
-    await ann.tap(PARTY.coldButton);
-    await ann.waitFor(/Cold transfer to whom\?/, 8000, before);
-    await ann.tap('Bob');
+    const before = await h.transferToAgent(ann, PARTY.coldButton, 'Bob');
     await ann.waitFor(/Transferring the customer to Bob/, 8000, before);
     expect(parties.asked.filter((a) => a.op === 'transfer')).toEqual([
       { op: 'transfer', callId, by: { agentId: annId, isAdmin: false, telegramId: '2001' }, to: { kind: 'agent', agentId: bobId }, mode: 'cold' },
@@ -111,14 +106,7 @@ describe('bot: transfer and conference from the status message', () => {
     await connectedCall();
     const rule: RuleRefusal = { rule: 'do_not_call', since: new Date('2026-01-02T03:04:05Z') };
     parties.next = { ok: false, refusal: 'rule', rule };
-    const before = ann.messages().length;
-    await ann.tap(PARTY.transferButton);
-    await ann.waitFor(/Cold: the customer goes/, 8000, before);
-    await ann.tap(PARTY.warmButton);
-    await ann.waitFor(/Warm transfer to whom\?/, 8000, before);
-    await ann.tap(PARTY.typeNumberButton);
-    await ann.waitFor(/Send the number to transfer the call to/, 8000, before);
-    await ann.send('(202) 555-0199');
+    const before = await h.typeNumber(ann, PARTY.warmButton, '(202) 555-0199');
     await waitFor(() => parties.asked.some((a) => a.op === 'transfer'), { what: 'the transfer request' });
     expect(parties.asked.find((a) => a.op === 'transfer')).toMatchObject({ to: { kind: 'number', number: '(202) 555-0199' }, mode: 'warm' });
     await ann.waitFor(new RegExp(escape(callRefusalText('rule', undefined, rule))), 8000, before);

@@ -6,6 +6,7 @@ import { addAgent, type EngineHarness, startEngine } from '../support/engine-har
 import { FakeAri } from '../support/fake-ari';
 import { waitFor } from '../support/wait-for';
 import type { CallAttempt, CallRule } from '../../compliance/rules/call-rule';
+import type { NewCall } from '../../store/call-store';
 
 describe('call engine on an in-memory ARI', () => {
   let ari: FakeAri;
@@ -465,6 +466,16 @@ describe('call engine on an in-memory ARI', () => {
   });
 
   describe('reconciliation', () => {
+    /** A connected call's row as a crashed process left it: live, with both legs' endpoints recorded. */
+    async function leftLiveRow(callId: string, more: Partial<NewCall> = {}): Promise<void> {
+      const agent = await addAgent(h.stores);
+      await h.stores.calls.recordCallRequest({
+        id: callId, agentId: agent.id, targetInput: '+12025550123', target: '+12025550123', agentPhone: '+15551230001', route: 'M',
+        agentEndpoint: 'PJSIP/+15551230001@trunk', targetEndpoint: 'PJSIP/+12025550123@trunk', stage: 'connected',
+        requestedAt: new Date(), connectedAt: new Date(), ...more,
+      });
+    }
+
     it('given rows a crashed process left live that never reached Asterisk (no endpoints recorded), when the engine starts, then they end as interrupted at once', async () => {
       const agent = await addAgent(h.stores);
       await h.stores.calls.recordCallRequest({
@@ -477,13 +488,8 @@ describe('call engine on an in-memory ARI', () => {
     });
 
     it('given a placed call a crashed process left live, when the engine starts while ARI is down, then its row stays live until ARI connects, and then the call is read back and ends as Asterisk shows it', async () => {
-      const agent = await addAgent(h.stores);
       const callId = '0b5ad9c3-2222-4222-8333-944445555666';
-      await h.stores.calls.recordCallRequest({
-        id: callId, agentId: agent.id, targetInput: '+12025550123', target: '+12025550123', agentPhone: '+15551230001', route: 'M',
-        agentEndpoint: 'PJSIP/+15551230001@trunk', targetEndpoint: 'PJSIP/+12025550123@trunk', stage: 'connected',
-        requestedAt: new Date(), connectedAt: new Date(), telegramChatId: '2001', statusMessageId: 41,
-      });
+      await leftLiveRow(callId, { telegramChatId: '2001', statusMessageId: 41 });
       await h.engine.stop();
       ari.setConnection('disconnected');
       expect(await h.engine.start()).toEqual([]);
@@ -499,13 +505,8 @@ describe('call engine on an in-memory ARI', () => {
     });
 
     it('given reading a call left live back fails, when ARI connects, then nothing is swept (its channels are not orphans), and the next connect resumes it, connected', async () => {
-      const agent = await addAgent(h.stores);
       const callId = '0b5ad9c3-3333-4222-8333-944445555666';
-      await h.stores.calls.recordCallRequest({
-        id: callId, agentId: agent.id, targetInput: '+12025550123', target: '+12025550123', agentPhone: '+15551230001', route: 'M',
-        agentEndpoint: 'PJSIP/+15551230001@trunk', targetEndpoint: 'PJSIP/+12025550123@trunk', stage: 'connected',
-        requestedAt: new Date(), agentAnsweredAt: new Date(), connectedAt: new Date(),
-      });
+      await leftLiveRow(callId, { agentAnsweredAt: new Date() });
       for (const leg of ['agent', 'target']) {
         ari.channels.set(`${callId}-${leg}`, { id: `${callId}-${leg}`, state: 'Up', appName: 'Stasis', appData: `callbot,${leg},${callId}` });
       }

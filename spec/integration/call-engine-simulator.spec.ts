@@ -2,7 +2,7 @@ import { firstValueFrom, last, toArray } from 'rxjs';
 import type { AriAdapter } from '../../ari/ari-adapter';
 import type { CallUpdate } from '../../call/call-update';
 import type { AriSimulator } from '../support/ari-simulator';
-import { simulatedAri } from '../support/simulated-ari';
+import { closeEngineOnSimulator, simulatedAri } from '../support/simulated-ari';
 import { addAgent, type EngineHarness, startEngine } from '../support/engine-harness';
 import { waitFor } from '../support/wait-for';
 
@@ -23,13 +23,7 @@ describe('call engine on the ARI simulator through the ARI adapter', () => {
     await waitFor(() => ari.isConnected(), { what: 'ARI connected' });
   }
 
-  afterEach(async () => {
-    for (const call of h.engine.liveCalls()) h.engine.cancelCall(call.context.callId, 'system');
-    await h.engine.settled();
-    await h.close();
-    await ari.close();
-    await sim.stop();
-  });
+  afterEach(() => closeEngineOnSimulator(h, ari, sim));
 
   async function call(target: string, telegramId = '2001') {
     const result = await h.engine.placeCall({ agentTelegramId: telegramId, targetInput: target });

@@ -2,7 +2,7 @@ import type { AriAdapter } from '../../ari/ari-adapter';
 import type { CallEvent } from '../../call/call-machine';
 import type { PartyPlan } from '../../call/call-types';
 import type { AriSimulator } from '../support/ari-simulator';
-import { simulatedAri } from '../support/simulated-ari';
+import { closeEngineOnSimulator, simulatedAri } from '../support/simulated-ari';
 import { addAgent, type EngineHarness, startEngine } from '../support/engine-harness';
 import { waitFor } from '../support/wait-for';
 
@@ -36,13 +36,7 @@ describe('calls of more than two parties on the ARI simulator', () => {
     await waitFor(() => members(`${callId}-bridge`).length === 2, { what: 'agent and customer bridged' });
   });
 
-  afterEach(async () => {
-    for (const call of h.engine.liveCalls()) h.engine.cancelCall(call.context.callId, 'system');
-    await h.engine.settled();
-    await h.close();
-    await ari.close();
-    await sim.stop();
-  });
+  afterEach(() => closeEngineOnSimulator(h, ari, sim));
 
   const party = (): PartyPlan => {
     const { targetEndpoint } = h.engine.callState(callId)!.plan;

@@ -3,7 +3,7 @@ import type { AriAdapter } from '../../ari/ari-adapter';
 import type { CallPatch } from '../../store/call-store';
 import type { TeardownRetryPolicy } from '../../engine/teardown-retry';
 import type { AriSimulator } from '../support/ari-simulator';
-import { simulatedAri } from '../support/simulated-ari';
+import { closeEngineOnSimulator, simulatedAri } from '../support/simulated-ari';
 import { addAgent, type EngineHarness, startEngine } from '../support/engine-harness';
 import { FakeAri } from '../support/fake-ari';
 import { waitFor } from '../support/wait-for';
@@ -98,11 +98,7 @@ describe('teardown on the ARI simulator with injected faults', () => {
 
   afterEach(async () => {
     sim.clearFaults();
-    for (const call of h.engine.liveCalls()) h.engine.cancelCall(call.context.callId, 'system');
-    await h.engine.settled();
-    await h.close();
-    await ari.close();
-    await sim.stop();
+    await closeEngineOnSimulator(h, ari, sim);
   });
 
   /** What a client reading Asterisk over HTTP sees: GET /ari/<what>. */

@@ -38,15 +38,7 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
   });
   afterEach(() => h.stop());
 
-  const statusMessages = (agent: number) => h.messagesTo(agent).filter((m) => /To: /.test(m.text));
-  const statusOf = (agent: number) => statusMessages(agent)[0];
   const callsOf = (agent: number): Promise<CallRow[]> => h.withDatabase((db) => callsOfAgent(db, String(agent)));
-  const lastCallOf = async (agent: number): Promise<CallRow> => {
-    const calls = await callsOf(agent);
-    const last = calls[calls.length - 1];
-    if (!last) throw new Error(`agent ${agent} has no call`);
-    return last;
-  };
   const simOf = (serverId: string) => h.sim(Number(serverId.slice(1)) - 1);
   const ownerOf = async (serverId: string): Promise<ClusterInstance> => {
     const owner = await h.holderOf(`asterisk:${serverId}`);
@@ -54,12 +46,12 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
     return owner;
   };
   const tookOver = (callId: string) => h.instances.find((i) => h.logsOf(i.index).some((l) => l.message === 'took over a call' && l.callId === callId));
-  const finalShown = (agent: number, pattern: RegExp) => (statusOf(agent)?.history ?? []).filter((text) => pattern.test(text)).length;
+  const finalShown = (agent: number, pattern: RegExp) => (h.statusOf(agent)?.history ?? []).filter((text) => pattern.test(text)).length;
 
   async function connectedCall(agent: number): Promise<CallRow> {
     await h.sendCommand(agent, `/call ${CUSTOMER}`);
-    await waitFor(() => /Connected/.test(statusOf(agent)?.text ?? ''), { what: `agent ${agent}'s call connected`, timeoutMs: 20_000 });
-    return lastCallOf(agent);
+    await waitFor(() => /Connected/.test(h.statusOf(agent)?.text ?? ''), { what: `agent ${agent}'s call connected`, timeoutMs: 20_000 });
+    return h.lastCallOf(agent);
   }
 
   it('given four agents each place a call, then the calls are spread over both servers and each connects', async () => {
@@ -69,9 +61,9 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
       await waitFor(async () => (await callsOf(Number(a.telegramId))).length === 1, { what: `agent ${a.telegramId}'s call recorded` });
     }
     for (const a of AGENTS) {
-      await waitFor(() => /Connected/.test(statusOf(Number(a.telegramId))?.text ?? ''), { what: `agent ${a.telegramId} connected`, timeoutMs: 20_000 });
+      await waitFor(() => /Connected/.test(h.statusOf(Number(a.telegramId))?.text ?? ''), { what: `agent ${a.telegramId} connected`, timeoutMs: 20_000 });
     }
-    const servers = await Promise.all(AGENTS.map(async (a) => (await lastCallOf(Number(a.telegramId))).server_id));
+    const servers = await Promise.all(AGENTS.map(async (a) => (await h.lastCallOf(Number(a.telegramId))).server_id));
     expect(new Set(servers)).toEqual(new Set(['a1', 'a2']));
     expect(servers.filter((s) => s === 'a1')).toHaveLength(2);
     for (const j of [0, 1]) expect(h.sim(j).channels().filter((c) => c.state === 'Up')).toHaveLength(4);
@@ -97,15 +89,15 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
     expect(takeoverMs).toBeLessThan(LEASE_TTL_MS + 5000);
     const sim = simOf(call.server_id!);
     expect(sim.channels().filter((c) => c.id.startsWith(call.id) && c.state === 'Up')).toHaveLength(2);
-    expect((await lastCallOf(ANN)).stage).toBe('connected');
+    expect((await h.lastCallOf(ANN)).stage).toBe('connected');
 
     sim.farEndHangup(`${call.id}-target`);
-    await waitFor(async () => (await lastCallOf(ANN)).stage === 'ended', { what: 'the call ended', timeoutMs: 10_000 });
-    const ended = await lastCallOf(ANN);
+    await waitFor(async () => (await h.lastCallOf(ANN)).stage === 'ended', { what: 'the call ended', timeoutMs: 10_000 });
+    const ended = await h.lastCallOf(ANN);
     expect(ended.outcome).toBe('completed');
     expect(ended.ended_by).toBe('target');
     await waitFor(() => finalShown(ANN, /Call ended|📴/) > 0, { what: 'the final status', timeoutMs: 10_000 });
-    expect(statusMessages(ANN)).toHaveLength(1);
+    expect(h.statusMessages(ANN)).toHaveLength(1);
     expect(finalShown(ANN, /📴/)).toBe(1);
     await waitFor(() => sim.channels().filter((c) => c.id.startsWith(call.id)).length === 0, { what: 'the agent leg hung up' });
     expect(sim.bridges().filter((b) => b.id.startsWith(call.id))).toHaveLength(0);
@@ -124,26 +116,26 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
     const sim = simOf(call.server_id!);
     expect(sim.channels().filter((c) => c.id.startsWith(call.id) && c.state === 'Up')).toHaveLength(2);
     sim.farEndHangup(`${call.id}-agent`);
-    await waitFor(async () => (await lastCallOf(ANN)).stage === 'ended', { what: 'the call ended', timeoutMs: 10_000 });
-    expect(await lastCallOf(ANN)).toMatchObject({ outcome: 'completed', ended_by: 'agent' });
+    await waitFor(async () => (await h.lastCallOf(ANN)).stage === 'ended', { what: 'the call ended', timeoutMs: 10_000 });
+    expect(await h.lastCallOf(ANN)).toMatchObject({ outcome: 'completed', ended_by: 'agent' });
   });
 
   it('given the owner is killed while the agent\'s phone rings, then the new owner dials the customer when the agent answers and the call connects', async () => {
     for (const j of [0, 1]) h.sim(j).setFarEnd((endpoint) => (endpoint.includes(AGENTS[0]!.phone) ? { kind: 'answer', ringMs: 8000 } : undefined));
     await h.sendCommand(ANN, `/call ${CUSTOMER}`);
-    await waitFor(() => /ringing/.test(statusOf(ANN)?.text ?? ''), { what: 'the agent\'s phone ringing', timeoutMs: 10_000 });
+    await waitFor(() => /ringing/.test(h.statusOf(ANN)?.text ?? ''), { what: 'the agent\'s phone ringing', timeoutMs: 10_000 });
     // The next owner edits the status message the row names: the kill comes after the row names it.
     const call = await waitFor(async () => {
-      const ringing = await lastCallOf(ANN);
+      const ringing = await h.lastCallOf(ANN);
       return ringing.status_message_id !== null ? ringing : undefined;
     }, { what: 'the status message recorded on the call' });
     const owner = await ownerOf(call.server_id!);
     h.kill(owner.index, 'SIGKILL');
 
     await waitFor(() => tookOver(call.id), { what: 'the call taken over', timeoutMs: 15_000 });
-    await waitFor(() => /Connected/.test(statusOf(ANN)?.text ?? ''), { what: 'connected after the take-over', timeoutMs: 15_000 });
-    expect((await lastCallOf(ANN)).stage).toBe('connected');
-    expect(statusMessages(ANN)).toHaveLength(1);
+    await waitFor(() => /Connected/.test(h.statusOf(ANN)?.text ?? ''), { what: 'connected after the take-over', timeoutMs: 15_000 });
+    expect((await h.lastCallOf(ANN)).stage).toBe('connected');
+    expect(h.statusMessages(ANN)).toHaveLength(1);
     const invites = simOf(call.server_id!).invites().filter((i) => i.endpoint.includes(CUSTOMER));
     expect(invites).toHaveLength(1);
   });
@@ -153,11 +145,11 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
     const down = call.server_id!;
     await h.stopSimulator(Number(down.slice(1)) - 1);
 
-    await waitFor(async () => (await lastCallOf(ANN)).stage === 'ended', { what: 'the call on the stopped server ended', timeoutMs: 15_000 });
-    const ended = await lastCallOf(ANN);
+    await waitFor(async () => (await h.lastCallOf(ANN)).stage === 'ended', { what: 'the call on the stopped server ended', timeoutMs: 15_000 });
+    const ended = await h.lastCallOf(ANN);
     expect(ended.outcome).toBe('failed');
     expect(ended.detail).toContain(`Asterisk server ${down} has been unreachable`);
-    await waitFor(() => /⚠️/.test(statusOf(ANN)?.text ?? ''), { what: 'the agent told', timeoutMs: 10_000 });
+    await waitFor(() => /⚠️/.test(h.statusOf(ANN)?.text ?? ''), { what: 'the agent told', timeoutMs: 10_000 });
 
     const other = await connectedCall(2002);
     expect(other.server_id).not.toBe(down);
@@ -167,12 +159,12 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
 
   it('given one agent\'s /call reaches two instances at the same instant, then exactly one call is placed', async () => {
     await Promise.all([h.sendCommand(ANN, `/call ${CUSTOMER}`), h.sendCommand(ANN, '/call +12025550124')]);
-    await waitFor(() => /Connected/.test(statusOf(ANN)?.text ?? ''), { what: 'one call connected', timeoutMs: 20_000 });
+    await waitFor(() => /Connected/.test(h.statusOf(ANN)?.text ?? ''), { what: 'one call connected', timeoutMs: 20_000 });
     await h.user(ANN).waitFor(new RegExp(T.liveCallExists.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
     const calls = await callsOf(ANN);
     expect(calls.filter((c) => c.outcome !== 'refused')).toHaveLength(1);
     expect(calls.filter((c) => c.outcome === 'refused')).toHaveLength(1);
-    expect(statusMessages(ANN)).toHaveLength(1);
+    expect(h.statusMessages(ANN)).toHaveLength(1);
   });
 
   it('given the hang-up button is pressed on an instance that does not own the call, then the owner ends the call', async () => {
@@ -183,8 +175,8 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
     const ownerHandled = h.proxy.handledBy(owner.url);
     await h.pressButton(ANN, '⏹ Hang up');
 
-    await waitFor(async () => (await lastCallOf(ANN)).stage === 'ended', { what: 'the call ended by its owner', timeoutMs: 10_000 });
-    const ended = await lastCallOf(ANN);
+    await waitFor(async () => (await h.lastCallOf(ANN)).stage === 'ended', { what: 'the call ended by its owner', timeoutMs: 10_000 });
+    const ended = await h.lastCallOf(ANN);
     expect(ended.outcome).toBe('completed');
     expect(ended.ended_by).toBe('agent');
     expect(h.proxy.handledBy(owner.url)).toBe(ownerHandled);
@@ -202,7 +194,7 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
     // resuming it reads them before any timer of its own has run (Node handles waiting I/O first).
     sim.farEndHangup(`${call.id}-target`);
     const successor = await waitFor(() => tookOver(call.id), { what: 'the call taken over', timeoutMs: 15_000 });
-    await waitFor(async () => (await lastCallOf(ANN)).stage === 'ended', { what: 'the call ended by its new owner', timeoutMs: 10_000 });
+    await waitFor(async () => (await h.lastCallOf(ANN)).stage === 'ended', { what: 'the call ended by its new owner', timeoutMs: 10_000 });
     const resumedAt = performance.now();
     h.kill(owner.index, 'SIGCONT');
     await waitFor(() => h.logsOf(owner.index).some((l) => l.message === 'no longer owning Asterisk server'), { what: 'the paused one letting go' });
@@ -210,7 +202,7 @@ onPostgres('cluster: three instances over two Asterisk servers', () => {
     await waitFor(async () => (await h.holderOf(`instance:${owner.id}`))?.id === owner.id, { what: 'the resumed one back at work' });
 
     expect(sim.requests().filter((r) => r.t > resumedAt && r.userAgent.includes(owner.id))).toEqual([]);
-    const ended = await lastCallOf(ANN);
+    const ended = await h.lastCallOf(ANN);
     expect(ended.outcome).toBe('completed');
     expect(ended.ended_by).toBe('target');
     expect(successor.id).not.toBe(owner.id);

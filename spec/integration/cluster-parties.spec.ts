@@ -1,18 +1,10 @@
 import { PARTY } from '../../telegram/texts';
 import { buildApp } from '../support/built-app';
-import { type CallRowAsStored, callsOfAgent } from '../support/call-rows';
-import { ClusterHarness, type ClusterInstance, type SeedAgent } from '../support/cluster-harness';
+import { ANN, ANN_AND_BOB, BOB, ClusterHarness, type ClusterInstance } from '../support/cluster-harness';
 import { testDatabaseKind } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
 
 jest.setTimeout(90_000);
-
-const AGENTS: SeedAgent[] = [
-  { telegramId: '2001', phone: '+15551230001', route: 'M', callerId: '+15550001111', displayName: 'Ann' },
-  { telegramId: '2002', phone: '+15551230002', route: 'M', callerId: '+15550001112', displayName: 'Bob' },
-];
-const ANN = 2001;
-const BOB = 2002;
 
 const onPostgres = testDatabaseKind() === 'postgres' ? describe : describe.skip;
 
@@ -26,23 +18,21 @@ onPostgres('cluster: transfer on the instance that runs the call', () => {
 
   beforeAll(() => buildApp(), 180_000);
   beforeEach(async () => {
-    h = await ClusterHarness.start({ instances: 1, simulators: 1, agents: AGENTS });
+    h = await ClusterHarness.start({ instances: 1, simulators: 1, agents: ANN_AND_BOB });
     await h.serversSettled();
   });
   afterEach(() => h.stop());
 
-  const statusOf = (agent: number) => h.messagesTo(agent).find((m) => /To: /.test(m.text));
-
   it('given a connected call on the instance that owns its server, when the agent transfers it cold to another agent, then that agent\'s chat follows the call and can hang it up', async () => {
     await h.sendCommand(ANN, '/call +12025550123');
-    await waitFor(() => statusOf(ANN)?.buttons.some((b) => b.text === PARTY.transferButton), { what: 'the Transfer button under the connected call', timeoutMs: 20_000 });
+    await waitFor(() => h.statusOf(ANN)?.buttons.some((b) => b.text === PARTY.transferButton), { what: 'the Transfer button under the connected call', timeoutMs: 20_000 });
     await h.pressButton(ANN, PARTY.transferButton);
     await h.user(ANN).waitFor(/Cold: the customer goes/);
     await h.pressButton(ANN, PARTY.coldButton);
     await h.user(ANN).waitFor(/Cold transfer to whom\?/);
     await h.pressButton(ANN, 'Bob');
-    await waitFor(() => /↪️ Transferred to Bob$/.test(statusOf(ANN)?.text ?? '') && statusOf(ANN)?.buttons.length === 0, { what: "Ann's status handed off", timeoutMs: 15_000 });
-    await waitFor(() => /^🟢 Connected/.test(statusOf(BOB)?.text ?? '') && statusOf(BOB)?.buttons.some((b) => b.text === '⏹ Hang up'), { what: "Bob's status with its buttons", timeoutMs: 15_000 });
+    await waitFor(() => /↪️ Transferred to Bob$/.test(h.statusOf(ANN)?.text ?? '') && h.statusOf(ANN)?.buttons.length === 0, { what: "Ann's status handed off", timeoutMs: 15_000 });
+    await waitFor(() => /^🟢 Connected/.test(h.statusOf(BOB)?.text ?? '') && h.statusOf(BOB)?.buttons.some((b) => b.text === '⏹ Hang up'), { what: "Bob's status with its buttons", timeoutMs: 15_000 });
 
     // The call is not Ann's any more: her /hangup finds none (its row still names her as who placed it).
     await h.sendCommand(ANN, '/hangup');
@@ -50,7 +40,7 @@ onPostgres('cluster: transfer on the instance that runs the call', () => {
     expect(h.sim(0).channels().filter((c) => c.state === 'Up')).toHaveLength(2);
 
     await h.pressButton(BOB, '⏹ Hang up');
-    await waitFor(() => /^📴 Call ended/.test(statusOf(BOB)?.text ?? ''), { what: "the call ended in Bob's chat", timeoutMs: 15_000 });
+    await waitFor(() => /^📴 Call ended/.test(h.statusOf(BOB)?.text ?? ''), { what: "the call ended in Bob's chat", timeoutMs: 15_000 });
     await waitFor(() => h.sim(0).channels().length === 0 && h.sim(0).bridges().length === 0, { what: 'nothing left in the simulator' });
   });
 });
@@ -68,19 +58,11 @@ onPostgres('cluster: a call in consultation survives its owner\'s SIGKILL', () =
 
   beforeAll(() => buildApp(), 180_000);
   beforeEach(async () => {
-    h = await ClusterHarness.start({ instances: 2, simulators: 1, agents: AGENTS, leaseTtlMs: LEASE_TTL_MS });
+    h = await ClusterHarness.start({ instances: 2, simulators: 1, agents: ANN_AND_BOB, leaseTtlMs: LEASE_TTL_MS });
     await h.serversSettled();
   });
   afterEach(() => h.stop());
 
-  const statusMessages = (agent: number) => h.messagesTo(agent).filter((m) => /To: /.test(m.text));
-  const statusOf = (agent: number) => statusMessages(agent)[0];
-  const lastCallOf = async (agent: number): Promise<CallRowAsStored> => {
-    const calls = await h.withDatabase((db) => callsOfAgent(db, String(agent)));
-    const last = calls[calls.length - 1];
-    if (!last) throw new Error(`agent ${agent} has no call`);
-    return last;
-  };
   const legsOf = (callId: string): Promise<{ leg_id: string; answered_at: Date | null; ended_at: Date | null }[]> =>
     h.withDatabase((db) => db.query('SELECT leg_id, answered_at, ended_at FROM call_legs WHERE call_id = $1 ORDER BY leg_id', [callId]));
   const ownerOf = async (serverId: string): Promise<ClusterInstance> => {
@@ -99,8 +81,8 @@ onPostgres('cluster: a call in consultation survives its owner\'s SIGKILL', () =
     ['↩️ Back', 'the consulted party is hung up and the agent is with the customer again, and the agent\'s status ends with the call', PARTY.backButton, /^📴 Call ended/],
   ] as const)('given the agent consults a number while the customer hears music on hold and the owner is killed (SIGKILL), then the successor carries the consultation on; when the agent taps %s, then %s; at the end nothing is left in Asterisk, the call and its legs are ended, the final status shown once', async (_tap, _then, button, finalStatus) => {
     await h.sendCommand(ANN, '/call +12025550123');
-    await waitFor(() => statusOf(ANN)?.buttons.some((b) => b.text === PARTY.transferButton), { what: 'the Transfer button under the connected call', timeoutMs: 20_000 });
-    const call = await lastCallOf(ANN);
+    await waitFor(() => h.statusOf(ANN)?.buttons.some((b) => b.text === PARTY.transferButton), { what: 'the Transfer button under the connected call', timeoutMs: 20_000 });
+    const call = await h.lastCallOf(ANN);
     const owner = await ownerOf(call.server_id!);
     // Every tap goes to the instance that runs the call, as a party request must.
     h.proxy.setUpstreams([owner.url]);
@@ -116,7 +98,7 @@ onPostgres('cluster: a call in consultation survives its owner\'s SIGKILL', () =
     await waitFor(() => upInAsterisk(ids.p3) && members(ids.consult) === [ids.agent, ids.p3].sort().join() && members(ids.main) === ids.customer,
       { what: 'the agent consulting, the customer on hold', timeoutMs: 15_000 });
     await waitFor(async () => (await legsOf(call.id)).find((l) => l.leg_id === 'p3')?.answered_at != null, { what: 'the consulted leg recorded answered' });
-    await waitFor(() => statusOf(ANN)?.buttons.some((b) => b.text === PARTY.completeButton), { what: 'the Complete button' });
+    await waitFor(() => h.statusOf(ANN)?.buttons.some((b) => b.text === PARTY.completeButton), { what: 'the Complete button' });
     expect(mohRequests('POST', ids.main)).toBe(1);
 
     h.kill(owner.index, 'SIGKILL');
@@ -129,7 +111,7 @@ onPostgres('cluster: a call in consultation survives its owner\'s SIGKILL', () =
     expect(members(ids.main)).toBe(ids.customer);
     expect([ids.agent, ids.customer, ids.p3].every(upInAsterisk)).toBe(true);
     expect(mohRequests('DELETE', ids.main)).toBe(0);
-    expect((await lastCallOf(ANN)).stage).toBe('connected');
+    expect((await h.lastCallOf(ANN)).stage).toBe('connected');
 
     h.proxy.setUpstreams([successor.url]);
     await h.pressButton(ANN, button);
@@ -141,16 +123,16 @@ onPostgres('cluster: a call in consultation survives its owner\'s SIGKILL', () =
         { what: 'the agent and the customer bridged again, the consulted party gone', timeoutMs: 15_000 });
     }
     expect(mohRequests('DELETE', ids.main)).toBe(1);
-    expect((await lastCallOf(ANN)).stage).toBe('connected');
+    expect((await h.lastCallOf(ANN)).stage).toBe('connected');
 
     h.sim(0).farEndHangup(ids.customer);
     await waitFor(() => h.sim(0).channels().length === 0 && h.sim(0).bridges().length === 0, { what: 'no channel or bridge left', timeoutMs: 10_000 });
-    await waitFor(async () => (await lastCallOf(ANN)).stage === 'ended', { what: 'the call row ended', timeoutMs: 10_000 });
-    expect(await lastCallOf(ANN)).toMatchObject({ outcome: 'completed', ended_by: 'target' });
+    await waitFor(async () => (await h.lastCallOf(ANN)).stage === 'ended', { what: 'the call row ended', timeoutMs: 10_000 });
+    expect(await h.lastCallOf(ANN)).toMatchObject({ outcome: 'completed', ended_by: 'target' });
     await waitFor(async () => (await legsOf(call.id)).every((l) => l.ended_at !== null), { what: 'every leg row ended' });
     expect((await legsOf(call.id)).map((l) => l.leg_id)).toEqual(['agent', 'p3', 'target']);
-    await waitFor(() => finalStatus.test(statusOf(ANN)?.text ?? '') && statusOf(ANN)?.buttons.every((b) => !b.text.startsWith('⏹')), { what: 'the final status', timeoutMs: 10_000 });
-    expect(statusMessages(ANN)).toHaveLength(1);
-    expect((statusOf(ANN)?.history ?? []).filter((text) => finalStatus.test(text))).toHaveLength(1);
+    await waitFor(() => finalStatus.test(h.statusOf(ANN)?.text ?? '') && h.statusOf(ANN)?.buttons.every((b) => !b.text.startsWith('⏹')), { what: 'the final status', timeoutMs: 10_000 });
+    expect(h.statusMessages(ANN)).toHaveLength(1);
+    expect((h.statusOf(ANN)?.history ?? []).filter((text) => finalStatus.test(text))).toHaveLength(1);
   });
 });

@@ -1,18 +1,12 @@
 import { ClusterCallStore } from '../../cluster/cluster-call-store';
 import { buildApp } from '../support/built-app';
-import { type CallRowAsStored, callsOfAgent } from '../support/call-rows';
-import { ClusterHarness, type ClusterInstance, type SeedAgent } from '../support/cluster-harness';
+import type { CallRowAsStored } from '../support/call-rows';
+import { ANN, ANN_AND_BOB, BOB, ClusterHarness, type ClusterInstance } from '../support/cluster-harness';
 import { testDatabaseKind } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
 
 jest.setTimeout(90_000);
 
-const AGENTS: SeedAgent[] = [
-  { telegramId: '2001', phone: '+15551230001', route: 'M', callerId: '+15550001111' },
-  { telegramId: '2002', phone: '+15551230002', route: 'M', callerId: '+15550001112' },
-];
-const ANN = 2001;
-const BOB = 2002;
 const CUSTOMER = '+12025550123';
 const LEASE_TTL_MS = 3000;
 /** Instance 0 can log in to the one server; instance 1 is given a wrong password for it. */
@@ -32,19 +26,11 @@ onPostgres('cluster: an owner that cannot reach its server', () => {
   afterEach(() => h.stop());
 
   const start = (downAfterS: number, instances = 2, bad: readonly number[] = [BAD]) => ClusterHarness.start({
-    instances, simulators: 1, agents: AGENTS, leaseTtlMs: LEASE_TTL_MS,
+    instances, simulators: 1, agents: ANN_AND_BOB, leaseTtlMs: LEASE_TTL_MS,
     ariPasswordOf: (i) => (bad.includes(i) ? 'not-the-password' : undefined),
     env: { ASTERISK_DOWN_AFTER_S: String(downAfterS), ASTERISK_HAND_BACK_AFTER_S: '1', ASTERISK_STAY_AWAY_S: '30' },
   });
 
-  const statusMessages = (agent: number) => h.messagesTo(agent).filter((m) => /To: /.test(m.text));
-  const statusOf = (agent: number) => statusMessages(agent)[0];
-  const lastCallOf = async (agent: number): Promise<CallRowAsStored> => {
-    const calls = await h.withDatabase((db) => callsOfAgent(db, String(agent)));
-    const last = calls[calls.length - 1];
-    if (!last) throw new Error(`agent ${agent} has no call`);
-    return last;
-  };
   const logged = (i: number, message: string) => h.logsOf(i).filter((l) => l.message === message);
 
   /** Waits until one of `instances` holds the server's lease and has recorded its ARI connected; that one. */
@@ -58,8 +44,8 @@ onPostgres('cluster: an owner that cannot reach its server', () => {
 
   async function connectedCall(agent: number): Promise<CallRowAsStored> {
     await h.sendCommand(agent, `/call ${CUSTOMER}`);
-    await waitFor(() => /Connected/.test(statusOf(agent)?.text ?? ''), { what: `agent ${agent}'s call connected`, timeoutMs: 20_000 });
-    return lastCallOf(agent);
+    await waitFor(() => /Connected/.test(h.statusOf(agent)?.text ?? ''), { what: `agent ${agent}'s call connected`, timeoutMs: 20_000 });
+    return h.lastCallOf(agent);
   }
 
   it('given the owner of a connected call is killed and the instance that cannot log in takes the server, when the good instance is back, then within a bounded time it owns the server, takes the call over, and new calls are placed', async () => {
@@ -78,7 +64,7 @@ onPostgres('cluster: an owner that cannot reach its server', () => {
     expect(Date.now() - backAt).toBeLessThan(20_000);
     expect(logged(BAD, 'cannot reach Asterisk server; handing it to another instance').length).toBeGreaterThan(0);
     expect(logged(BAD, 'took over a call')).toEqual([]);
-    expect((await lastCallOf(ANN)).stage).toBe('connected');
+    expect((await h.lastCallOf(ANN)).stage).toBe('connected');
     expect(h.sim(0).channels().filter((c) => c.id.startsWith(call.id) && c.state === 'Up')).toHaveLength(2);
 
     const next = await connectedCall(BOB);
@@ -86,8 +72,8 @@ onPostgres('cluster: an owner that cannot reach its server', () => {
     expect(h.messagesTo(BOB).some((m) => /Telephony is offline/.test(m.text))).toBe(false);
 
     h.sim(0).farEndHangup(`${call.id}-target`);
-    await waitFor(async () => (await lastCallOf(ANN)).stage === 'ended', { what: 'the taken-over call ended', timeoutMs: 10_000 });
-    expect(await lastCallOf(ANN)).toMatchObject({ outcome: 'completed', ended_by: 'target' });
+    await waitFor(async () => (await h.lastCallOf(ANN)).stage === 'ended', { what: 'the taken-over call ended', timeoutMs: 10_000 });
+    expect(await h.lastCallOf(ANN)).toMatchObject({ outcome: 'completed', ended_by: 'target' });
   });
 
   it('given the owner of a connected call is killed and the only instance left cannot log in, then after ASTERISK_DOWN_AFTER_S the call ends as failed with the reason and its agent is told once; when an instance that can log in is back, it owns the server and new calls are placed', async () => {
@@ -97,11 +83,11 @@ onPostgres('cluster: an owner that cannot reach its server', () => {
 
     h.kill(GOOD, 'SIGKILL');
     await h.exited(GOOD);
-    await waitFor(async () => (await lastCallOf(ANN)).stage === 'ended', { what: 'the call on the unreachable server ended', timeoutMs: 20_000 });
-    const ended = await lastCallOf(ANN);
+    await waitFor(async () => (await h.lastCallOf(ANN)).stage === 'ended', { what: 'the call on the unreachable server ended', timeoutMs: 20_000 });
+    const ended = await h.lastCallOf(ANN);
     expect(ended.outcome).toBe('failed');
     expect(ended.detail).toContain('Asterisk server a1 has been unreachable');
-    await waitFor(() => /⚠️/.test(statusOf(ANN)?.text ?? ''), { what: 'the agent told', timeoutMs: 10_000 });
+    await waitFor(() => /⚠️/.test(h.statusOf(ANN)?.text ?? ''), { what: 'the agent told', timeoutMs: 10_000 });
     expect(logged(BAD, 'Asterisk server unreachable; its calls are ended and new calls go to other servers').map((l) => l.ended)).toContain(1);
 
     await h.restart(GOOD);
@@ -111,9 +97,9 @@ onPostgres('cluster: an owner that cannot reach its server', () => {
     // The ended call's channels were left in Asterisk while nobody could reach it: the new owner's sweep hangs them up.
     await waitFor(() => h.sim(0).channels().every((c) => !c.id.startsWith(call.id)), { what: 'the ended call\'s channels hung up', timeoutMs: 10_000 });
 
-    expect(statusMessages(ANN)).toHaveLength(1);
-    expect((statusOf(ANN)?.history ?? []).filter((text) => /⚠️/.test(text))).toHaveLength(1);
-    expect(await lastCallOf(ANN)).toMatchObject({ id: call.id, stage: 'ended', outcome: 'failed' });
+    expect(h.statusMessages(ANN)).toHaveLength(1);
+    expect((h.statusOf(ANN)?.history ?? []).filter((text) => /⚠️/.test(text))).toHaveLength(1);
+    expect(await h.lastCallOf(ANN)).toMatchObject({ id: call.id, stage: 'ended', outcome: 'failed' });
   });
 
   it('given four instances, two of which cannot log in, when the owner of a connected call is killed, then the calls are not ended while an instance is left to try: the other one that can log in takes the server and the call over', async () => {
@@ -128,7 +114,7 @@ onPostgres('cluster: an owner that cannot reach its server', () => {
     await h.exited(owner.index);
 
     await waitFor(() => logged(other.index, 'took over a call').some((l) => l.callId === call.id), { what: 'the call taken over by the other good instance', timeoutMs: 30_000 });
-    expect((await lastCallOf(ANN)).stage).toBe('connected');
+    expect((await h.lastCallOf(ANN)).stage).toBe('connected');
     for (const bad of [1, 2]) expect(logged(bad, 'Asterisk server unreachable; its calls are ended and new calls go to other servers')).toEqual([]);
     const next = await connectedCall(BOB);
     expect(next.server_id).toBe('a1');

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { CallBot } from '../../telegram/bot';
 import type { BotDeps } from '../../telegram/handler-context';
 import { TelegramOut, botOptions } from '../../telegram/telegram-out';
+import { PARTY } from '../../telegram/texts';
 import { type Config, loadConfig } from '../../config/config';
 import { type Logger, silentLogger } from '../../config/logger';
 import { openDatabase } from '../../store/data-source';
@@ -213,6 +214,40 @@ export class BotHarness {
       ann: this.user(2001, 'Ann', 'ann'), bob: this.user(2002, 'Bob', 'bob'),
       annId: (await this.stores.agents.byTelegramId('2001'))!.id, bobId: (await this.stores.agents.byTelegramId('2002'))!.id,
     };
+  }
+
+  /**
+   * A user's steps from their status message to a colleague picked from the list of a cold or warm transfer;
+   * returns how many messages the user had before, for waiting on what the pick brings.
+   */
+  async transferToAgent(user: TestUser, modeButton: string, name: string): Promise<number> {
+    const before = user.messages().length;
+    await user.tap(PARTY.transferButton);
+    await user.waitFor(/Cold: the customer goes/, 8000, before);
+    await user.tap(modeButton);
+    await user.waitFor(/transfer to whom\?/, 8000, before);
+    await user.tap(name);
+    return before;
+  }
+
+  /**
+   * A user's steps from their status message to the number prompt of a transfer (cold or warm, by its
+   * button) or of Add, and the number sent; returns how many messages the user had before.
+   */
+  async typeNumber(user: TestUser, modeButton: string | undefined, number: string, addOrTransfer: 'transfer' | 'add' = 'transfer'): Promise<number> {
+    const before = user.messages().length;
+    if (addOrTransfer === 'transfer') {
+      await user.tap(PARTY.transferButton);
+      await user.waitFor(/Cold: the customer goes/, 8000, before);
+      await user.tap(modeButton!);
+    } else {
+      await user.tap(PARTY.addButton);
+    }
+    await user.waitFor(/to whom\?|Who should join/, 8000, before);
+    await user.tap(PARTY.typeNumberButton);
+    await user.waitFor(/Send the number to/, 8000, before);
+    await user.send(number);
+    return before;
   }
 
   user(id: number, name = `User${id}`, username: string | undefined = `user${id}`): TestUser {

@@ -13,6 +13,7 @@ import { BotApiFiles } from './bot-api-files';
 import { BOT_TOKEN, type ChatSide, OPEN_RULES_ENV, TestUser } from './bot-harness';
 import { type BotMessage, BotMessageHistory } from './bot-message-history';
 import { MAIN } from './built-app';
+import { type CallRowAsStored, callsOfAgent } from './call-rows';
 import { seedVerifiedCallerIds } from './caller-id-pool';
 import { freePort } from './free-port';
 import { RoundRobinProxy } from './round-robin-proxy';
@@ -35,6 +36,16 @@ export interface SeedAgent {
 
 export const DEFAULT_AGENTS: readonly SeedAgent[] = [
   { telegramId: '2001', phone: '+15551230001', route: 'M', callerId: '+15550001111', displayName: 'Ann Agent' },
+];
+
+/** Ann and Bob's chat ids, as ANN_AND_BOB seeds them. */
+export const ANN = 2001;
+export const BOB = 2002;
+
+/** Two agents on the Main route, each with a caller ID of their own: one places a call, the other takes it or calls too. */
+export const ANN_AND_BOB: readonly SeedAgent[] = [
+  { telegramId: String(ANN), phone: '+15551230001', route: 'M', callerId: '+15550001111', displayName: 'Ann' },
+  { telegramId: String(BOB), phone: '+15551230002', route: 'M', callerId: '+15550001112', displayName: 'Bob' },
 ];
 
 /** One Asterisk server as ASTERISK_SERVERS describes it. */
@@ -431,6 +442,24 @@ export class ClusterHarness implements ChatSide {
   /** Every message the bot sent to this chat, oldest first, as it reads now, each with every text it has shown. */
   messagesTo(chatId: number): BotMessage[] {
     return this.history.messagesTo(chatId);
+  }
+
+  /** The call status messages the bot sent to an agent (they name the customer: "To: …"), oldest first. */
+  statusMessages(agent: number): BotMessage[] {
+    return this.messagesTo(agent).filter((m) => /To: /.test(m.text));
+  }
+
+  /** The status message of the agent's first call. */
+  statusOf(agent: number): BotMessage | undefined {
+    return this.statusMessages(agent)[0];
+  }
+
+  /** The agent's latest Call row as the database holds it; throws when they have placed none. */
+  async lastCallOf(agent: number): Promise<CallRowAsStored> {
+    const calls = await this.withDatabase((db) => callsOfAgent(db, String(agent)));
+    const last = calls[calls.length - 1];
+    if (!last) throw new Error(`agent ${agent} has no call`);
+    return last;
   }
 
   /** Ends everything, whatever state it is in: process groups killed, servers closed, database dropped. */

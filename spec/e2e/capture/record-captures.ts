@@ -335,6 +335,30 @@ const targetEnds = async (call: Call, number: string, dialTimeoutS: number): Pro
   await call.cleanUp([call.agent, call.target]);
 };
 
+/** The consultation scenarios' first half: the call connected, after 1 s the agent consults the third number (it answers), then 2 s with it. */
+async function consult(call: Call, scenario: RestScenario, hold: 'moh' | 'tone' = 'moh'): Promise<void> {
+  if (!scenario.third) throw new Error(`the scenario ${scenario.name} consults, so it needs a third number`);
+  await call.connect(scenario.agent, scenario.target);
+  await sleep(1000);
+  await call.consult(scenario.third, hold);
+  await sleep(2000);
+}
+
+/**
+ * Back from a consultation: p3 hung up, the agent moved to the main bridge, the hold sound stopped,
+ * the consult bridge destroyed; 2 s later the app hangs up agent then customer.
+ */
+async function backFromConsult(call: Call, hold: 'moh' | 'tone'): Promise<void> {
+  await call.app.expect([204], 'DELETE', `/channels/${call.p3}`);
+  await call.move(call.agent, call.bridge);
+  if (hold === 'moh') await call.app.expect([204], 'DELETE', `/bridges/${call.bridge}/moh`);
+  else await call.app.expect([204], 'DELETE', `/playbacks/${call.holdPlayback}`);
+  await call.destroyBridge(call.consultBridge);
+  await call.gone(call.p3);
+  await sleep(2000);
+  await call.cleanUp([call.agent, call.target]);
+}
+
 const REST_SCENARIOS: RestScenario[] = [
   {
     kind: 'rest', name: 'happy', agent: AGENT.answers, target: TARGET.answers,
@@ -432,44 +456,23 @@ const REST_SCENARIOS: RestScenario[] = [
     kind: 'rest', name: 'consult-then-back', agent: AGENT.answers, target: TARGET.answers, third: THIRD.answers, moh: true,
     what: 'connected call; consult bridge created, the agent moved into it (one addChannel), music on hold on the main bridge, p3 created, ringback to the agent, p3 into the consult bridge and dialed; p3 answers: ringback stopped; after 2 s back: p3 hung up, the agent moved to the main bridge, music stopped, consult bridge destroyed; 2 s later the app hangs up agent then customer, main bridge destroyed',
     async run(call) {
-      await call.connect(this.agent, this.target);
-      await sleep(1000);
-      await call.consult(this.third!);
-      await sleep(2000);
-      await call.app.expect([204], 'DELETE', `/channels/${call.p3}`);
-      await call.move(call.agent, call.bridge);
-      await call.app.expect([204], 'DELETE', `/bridges/${call.bridge}/moh`);
-      await call.destroyBridge(call.consultBridge);
-      await call.gone(call.p3);
-      await sleep(2000);
-      await call.cleanUp([call.agent, call.target]);
+      await consult(call, this);
+      await backFromConsult(call, 'moh');
     },
   },
   {
     kind: 'rest', name: 'consult-hold-tone', agent: AGENT.answers, target: TARGET.answers, third: THIRD.answers,
     what: 'as consult-then-back, with the hold tone (HOLD_SOUND=tone) played to the main bridge instead of music on hold: a bridge playback with the product\'s id; after 2 s back: p3 hung up, the agent moved to the main bridge, the playback stopped (DELETE /playbacks), consult bridge destroyed; 2 s later the app hangs up agent then customer, main bridge destroyed',
     async run(call) {
-      await call.connect(this.agent, this.target);
-      await sleep(1000);
-      await call.consult(this.third!, 'tone');
-      await sleep(2000);
-      await call.app.expect([204], 'DELETE', `/channels/${call.p3}`);
-      await call.move(call.agent, call.bridge);
-      await call.app.expect([204], 'DELETE', `/playbacks/${call.holdPlayback}`);
-      await call.destroyBridge(call.consultBridge);
-      await call.gone(call.p3);
-      await sleep(2000);
-      await call.cleanUp([call.agent, call.target]);
+      await consult(call, this, 'tone');
+      await backFromConsult(call, 'tone');
     },
   },
   {
     kind: 'rest', name: 'consult-then-complete', agent: AGENT.answers, target: TARGET.answers, third: THIRD.hangsUpAfter12s, moh: true,
     what: 'as consult-then-back up to p3 answering (…0712: BYE 12 s after its ACK); after 2 s complete: p3 moved to the main bridge, music stopped, consult bridge destroyed, the agent hung up; p3 hangs up (BYE), then the app hangs up the customer, main bridge destroyed',
     async run(call) {
-      await call.connect(this.agent, this.target);
-      await sleep(1000);
-      await call.consult(this.third!);
-      await sleep(2000);
+      await consult(call, this);
       await call.move(call.p3, call.bridge);
       await call.app.expect([204], 'DELETE', `/bridges/${call.bridge}/moh`);
       await call.destroyBridge(call.consultBridge);
