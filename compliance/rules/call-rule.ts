@@ -31,7 +31,9 @@ export type RuleRefusal =
   | { rule: 'route_busy'; route: RouteCode; limit: number; live: number }
   | { rule: 'route_rate'; route: RouteCode; perSecond: number; waitMs: number; maxWaitMs: number }
   /** The agent's caller ID is not a verified pool number of the route; `verifiedOn`: the routes it is verified for. */
-  | { rule: 'caller_id_not_verified'; callerId: string; route: RouteCode; verifiedOn: RouteCode[] };
+  | { rule: 'caller_id_not_verified'; callerId: string; route: RouteCode; verifiedOn: RouteCode[] }
+  /** REQUIRE_DISPOSITION: the agent's last call (to `target`, ended at `endedAt`) has no outcome chosen yet. */
+  | { rule: 'disposition_required'; callId: string; target: string; endedAt: Date | null };
 
 /** A rule that holds a request back for a moment says so, so the agent knows why nothing happens yet. */
 export interface RuleWait {

@@ -56,7 +56,7 @@ function showLiveStatus(m: Incoming, result: Extract<PlaceCallResult, { ok: true
 export function statusDepsOf(deps: BotDeps): CallStatusDeps {
   return {
     out: deps.out, logger: deps.logger, statusEditIntervalMs: deps.statusEditIntervalMs, ...(deps.config.agentConfirmDigit ? { confirmDigit: deps.config.agentConfirmDigit } : {}),
-    partyButtons: deps.parties !== undefined, views: deps.views,
+    partyButtons: deps.parties !== undefined, views: deps.views, dispositions: deps.config.afterCall.dispositions,
     chatOfAgent: async (agentId) => (await deps.stores.agents.byId(agentId))?.telegramId,
   };
 }
