@@ -145,7 +145,7 @@ export function checkListableNumber(input: string, defaultRegion: CountryCode): 
  */
 export function maskedForDisplay(e164: string): string {
   const shown = formatForDisplay(e164);
-  const code = /^\+\d+/.exec(shown)?.[0] ?? '+';
+  const code = /^\+\d+/.exec(shown)?.[0] ?? '';
   const digits = shown.slice(code.length).replace(/\D/g, '').length;
   let kept = 0;
   const rest = [...shown.slice(code.length)].reverse().map((ch) => {
