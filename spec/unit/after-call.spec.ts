@@ -119,7 +119,7 @@ function workOn(row: Call | null, extra: Partial<AfterCallDeps> = {}) {
     doNotCall: {
       markFromCall: async (by, callId) => {
         marked.push(callId);
-        return { number: '+12025550123', added: marked.length === 1, entry: { number: '+12025550123', since: new Date(0), kind: 'agent', addedBy: by, reason: 'r' } };
+        return { number: '+12025550123', added: marked.length === 1, entry: { number: '+12025550123', since: new Date(0), kind: 'agent', addedBy: by, reason: 'r', callId } };
       },
     },
     doNotCallReason: 'asked not to be called',
