@@ -14,7 +14,7 @@ export class DispositionRule implements CallRule {
   async check(attempt: CallAttempt): Promise<RuleRefusal | undefined> {
     const last = await this.calls.lastCallEndedWithAgent(attempt.agentId);
     if (!last?.target || last.disposition !== null || !customerWasDialed(last)) return undefined;
-    return { rule: 'disposition_required', callId: last.id, target: last.target, endedAt: last.endedAt };
+    return { rule: 'disposition_required', callId: last.id, target: last.target, endedAt: last.endedAt, outcome: last.outcome };
   }
 }
 

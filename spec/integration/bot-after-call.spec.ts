@@ -158,21 +158,28 @@ describe('bot: after-call work', () => {
     expect(await row(callId)).toMatchObject({ disposition: 'callback' });
   }, 30000);
 
-  it('given REQUIRE_DISPOSITION, when the agent calls again without an outcome, then the call is refused naming the last call and nothing is dialed; after choosing, it is placed', async () => {
+  it('given REQUIRE_DISPOSITION, when the agent calls again without an outcome, then the call is refused naming the last call, with its outcome buttons, and nothing is dialed; after choosing, it is placed', async () => {
     await startWith({ env: { REQUIRE_DISPOSITION: 'true' } });
     const { callId } = await completedCall();
     const requests = channelRequests();
 
-    const refusal = await reply(ann, () => ann.send('/call +12025550199'));
+    const before = ann.messages().length;
+    await ann.send('/call +12025550199');
+    const refused = await ann.waitForNew(before);
+    const refusal = refused.text;
     expect(refusal).toMatch(/^⛔ Choose an outcome for your last call first: the call to \+1 •••-•••-0123 that ended \d\d:\d\d UTC — tap one of the buttons under its final status\. Nothing was dialed\.$/);
     expect(channelRequests()).toBe(requests);
     expect((await audit('call_refused')).at(-1)).toMatchObject({ actor: '2001', details: expect.stringMatching(new RegExp(`^rule: disposition_required \\(callId=${callId} target=\\+12025550123 endedAt=`)) });
 
+    // The refusal carries the outcome buttons of the call that waits for one: chosen there, it is marked there.
+    expect(refused.buttons.map((b) => b.text)).toEqual(CODES);
     await ann.tap('Not interested');
     await waitFor(async () => (await row(callId))?.disposition === 'not_interested', { what: 'the disposition written' });
-    const before = ann.messages().length;
+    await waitFor(() => buttonsOf(refused.messageId).includes('✅ Not interested'), { what: 'the choice marked under the refusal' });
+    expect(buttonsOf(refused.messageId)).not.toContain('🔁 Call again');
+    const after = ann.messages().length;
     await ann.send('/call +12025550199');
-    await ann.waitFor(/^📞 Calling your phone/, 8000, before);
+    await ann.waitFor(/^📞 Calling your phone/, 8000, after);
     expect(channelRequests()).toBeGreaterThan(requests);
   }, 30000);
 

@@ -214,7 +214,7 @@ describe('REQUIRE_DISPOSITION', () => {
   const rule = (last: Call | null) => new DispositionRule({ lastCallEndedWithAgent: async () => last });
 
   it('given the agent\'s last call without a disposition, then the next call is refused naming that call', async () => {
-    expect(await rule(call()).check(attempt)).toEqual({ rule: 'disposition_required', callId: CALL_ID, target: '+12025550123', endedAt: new Date(60_000) });
+    expect(await rule(call()).check(attempt)).toEqual({ rule: 'disposition_required', callId: CALL_ID, target: '+12025550123', endedAt: new Date(60_000), outcome: 'completed' });
   });
 
   it.each([

@@ -2,7 +2,7 @@ import type { AfterCallRefusal } from '../../after-call/dispositions';
 import type { AfterCallAgent, DispositionFollowUp } from '../../after-call/after-call-work';
 import { formatForDisplay } from '../../phone/number-policy';
 import type { Incoming } from '../handler-context';
-import { endedCall } from '../menus/keyboards';
+import { dispositionChoice, endedCall } from '../menus/keyboards';
 import { activeAgent } from '../roles';
 import type { Tap } from '../tap';
 import { AFTER_CALL, DNC_TEXT, T } from '../texts';
@@ -31,8 +31,10 @@ export async function onDispositionTap(m: Tap, callId: string, code: string): Pr
   // The local Bot API server sends taps without their message: the call's row names its status message in this chat.
   const messageId = m.messageId ?? (call.telegramChatId === String(m.chatId) ? call.statusMessageId : null);
   if (messageId != null && call.target) {
-    const markup = endedCall(call.target, { callId: call.id, outcome: call.outcome, codes: config.afterCall.dispositions, chosen: chosen.code });
-    await out.editMarkup(m.chatId, messageId, markup);
+    const keys = { callId: call.id, outcome: call.outcome, codes: config.afterCall.dispositions, chosen: chosen.code };
+    // The buttons are under the call's status, or under a refused /call that asked for them.
+    const underStatus = call.statusMessageId === messageId && call.telegramChatId === String(m.chatId);
+    await out.editMarkup(m.chatId, messageId, underStatus ? endedCall(call.target, keys) : dispositionChoice(keys));
   }
   const said = followUpText(followUp, chosen.label);
   if (followUp.kind === 'callback' && followUp.offer === 'failed') logger.error('the callback offer failed after a Call back disposition', { callId, err: followUp.error });

@@ -88,15 +88,20 @@ export interface EndedCallKeys {
  */
 export const endedCall = (number: string, keys?: EndedCallKeys): InlineKeyboardMarkup => {
   if (!keys) return keyboard([button(BUTTON.callAgain, { kind: 'call', number })]);
-  const { callId, outcome, codes, chosen } = keys;
-  const offered = codesFor(codes, outcome).map((c) => button(c.code === chosen ? AFTER_CALL.chosen(c.label) : c.label, { kind: 'dispose', callId, code: c.code }));
-  const ownDncButton = outcome === 'completed' && !codes.some((c) => effectOf(c.code) === 'do_not_call');
+  const ownDncButton = keys.outcome === 'completed' && !keys.codes.some((c) => effectOf(c.code) === 'do_not_call');
   return keyboard(
     [button(BUTTON.callAgain, { kind: 'call', number })],
-    ...pairs(offered),
-    ...(ownDncButton ? [[button(DNC_TEXT.markButton, { kind: 'dncMark', callId })]] : []),
+    ...dispositionRows(keys),
+    ...(ownDncButton ? [[button(DNC_TEXT.markButton, { kind: 'dncMark', callId: keys.callId })]] : []),
   );
 };
+
+/** The outcome buttons alone: under the refusal of a call that waits for them (REQUIRE_DISPOSITION). */
+export const dispositionChoice = (keys: EndedCallKeys): InlineKeyboardMarkup => keyboard(...dispositionRows(keys));
+
+function dispositionRows({ callId, outcome, codes, chosen }: EndedCallKeys): InlineKeyboardButton[][] {
+  return pairs(codesFor(codes, outcome).map((c) => button(c.code === chosen ? AFTER_CALL.chosen(c.label) : c.label, { kind: 'dispose', callId, code: c.code })));
+}
 
 function pairs<T>(items: readonly T[]): T[][] {
   const rows: T[][] = [];
