@@ -209,6 +209,18 @@ describe('bot: after-call work', () => {
     expect(await audit('call_note')).toEqual([]);
   }, 30000);
 
+  it('given long text that is no reply, or a reply to a bot message that is no call\'s status, then the first is too long as any command and the second says where notes go', async () => {
+    await startWith();
+    expect(await reply(ann, () => ann.send('x'.repeat(10_000)))).toBe('That message is too long for me. Send /help to see the commands.');
+    const before = ann.messages().length;
+    await ann.send('/help');
+    const help = await ann.waitForNew(before);
+    expect(await reply(ann, () => ann.replyTo(help, 'a note'))).toBe(
+      'A note is a reply to the final status message of one of your calls, and that message is not one. Nothing was saved.',
+    );
+    expect(await audit('call_note')).toEqual([]);
+  }, 30000);
+
   it('given a reply to a live call\'s status, or one naming a message that is not Ann\'s call\'s status, then the answer says why and nothing is written', async () => {
     await startWith();
     h.sim.setFarEnd((endpoint) => (endpoint.includes('+12025550123') ? { kind: 'answer', ringMs: 50 } : undefined));
