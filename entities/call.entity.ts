@@ -12,6 +12,8 @@ import { Agent } from './agent.entity';
 @Index('ix_calls_stage', ['stage'])
 @Index('ix_calls_target_requested', ['target', 'requestedAt'])
 @Index('ix_calls_server_stage', ['serverId', 'stage'])
+/** A note replies to a call's status message: the call is found by the chat and that message. */
+@Index('ix_calls_status_message', ['telegramChatId', 'statusMessageId'])
 /**
  * One live call per agent on the line, even with several processes on one database (refused
  * requests are written ended): the agent who is on the call now, not who placed it, since a transfer hands it on.

@@ -19,6 +19,7 @@ import { ClusterCalls1766600000000 } from './migrations/1766600000000-cluster-ca
 import { CallLegs1766700000000 } from './migrations/1766700000000-call-legs';
 import { CallsOneLivePerAgentOnCall1766800000000 } from './migrations/1766800000000-calls-one-live-per-agent-on-call';
 import { CallAfterWork1767000000000 } from './migrations/1767000000000-call-after-work';
+import { CallsStatusMessageIndex1767050000000 } from './migrations/1767050000000-calls-status-message-index';
 import { SnakeCaseNaming } from './snake-case-naming';
 
 export { Agent, AsteriskServerState, AuditEvent, Call, CallLeg, CallerId, ClusterLease, DncListing, DncNumber, SnakeCaseNaming };
@@ -28,5 +29,5 @@ export const MIGRATIONS = [
   InitialSchema1764000000000, SnakeCaseColumns1765000000000, DoNotCallList1766000000000, CallsTargetIndex1766100000000,
   CallerIdPool1766200000000, AgentStatusSuspended1766300000000, ClusterLeases1766400000000, CallsOneLivePerAgent1766500000000,
   ClusterCalls1766600000000, CallLegs1766700000000, CallsOneLivePerAgentOnCall1766800000000,
-  CallAfterWork1767000000000,
+  CallAfterWork1767000000000, CallsStatusMessageIndex1767050000000,
 ];

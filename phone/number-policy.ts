@@ -139,6 +139,23 @@ export function checkListableNumber(input: string, defaultRegion: CountryCode): 
   return { ok: true, e164: phone.number, country: phone.country };
 }
 
+/**
+ * A number as it is named where it is not the number being worked on: the country code and the last
+ * four digits, '+1 •••-•••-0123', so a reply that names another customer's number does not spell it out.
+ */
+export function maskedForDisplay(e164: string): string {
+  const shown = formatForDisplay(e164);
+  const code = /^\+\d+/.exec(shown)?.[0] ?? '';
+  const digits = shown.slice(code.length).replace(/\D/g, '').length;
+  let kept = 0;
+  const rest = [...shown.slice(code.length)].reverse().map((ch) => {
+    if (!/\d/.test(ch)) return ch;
+    kept += 1;
+    return kept <= 4 || digits <= 4 ? ch : '•';
+  }).reverse().join('');
+  return `${code}${rest}`;
+}
+
 /** '+1 202-555-0123' for NANP (the style US/CA agents read), formatInternational otherwise; never throws. */
 export function formatForDisplay(e164: string): string {
   const phone = parsePhoneNumberFromString(e164);

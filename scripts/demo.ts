@@ -89,13 +89,21 @@ async function playSession(): Promise<void> {
     await tap(agent, '✅ Yes, Switch Route');
     await agent.waitFor(/successfully changed/);
     await say(agent, '/call (202) 555-0123');
-    await agent.waitFor(/Call ended/, 20000);
+    const status = await agent.waitFor(/Call ended/, 20000);
+    await h.engine.settled();
+    await tap(agent, 'Interested');
+    await waitFor(() => agent.messages().some((m) => m.buttons.some((b) => b.text === '✅ Interested')), { what: 'the outcome marked' });
+    const note = 'Wants the annual plan; call after the 5th.';
+    print(`${clock()}  👤 ${names.get(AGENT_ID)} replies to the status: ${note}`);
+    await agent.replyTo(status, note);
+    await agent.waitFor(/Note saved/);
     await say(agent, '/history');
     await agent.waitFor(/Your last calls/);
     print('\nThe call was placed through the real engine and ARI adapter against the ARI simulator;');
     print('its row in the database says:');
     const row = (await h.stores.calls.recentCallsOfAgent((await h.stores.agents.byTelegramId(String(AGENT_ID)))!.id, 1))[0];
     print(`  stage=${row?.stage} outcome=${row?.outcome} endedBy=${row?.endedBy} route=${row?.route} target=${row?.target}`);
+    print(`  disposition=${row?.disposition} note=${JSON.stringify(row?.note)}`);
   } finally {
     await h.stop();
   }

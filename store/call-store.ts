@@ -169,6 +169,31 @@ export class CallStore {
     return this.calls.find({ where: { agentId }, order: { requestedAt: 'DESC' }, take: limit });
   }
 
+  /** The outcome the agent chose after the call; choosing again replaces it. */
+  async recordDisposition(id: string, disposition: string, at: Date): Promise<void> {
+    await this.recordCallTransition(id, { disposition, dispositionAt: at });
+  }
+
+  /** The agent's note on the call; a newer one replaces it. */
+  async recordNote(id: string, note: string): Promise<void> {
+    await this.recordCallTransition(id, { note });
+  }
+
+  /** The call whose status message this is, in this chat (a transfer moves the call's status to its new agent's chat). */
+  callWithStatusMessage(telegramChatId: string, statusMessageId: number): Promise<Call | null> {
+    return this.calls.findOne({ where: { telegramChatId, statusMessageId }, order: { requestedAt: 'DESC' } });
+  }
+
+  /**
+   * The call that ended last with this agent on it at its end (placed by them, or taken by transfer):
+   * the one whose final status, with its disposition keyboard, is theirs. Refused requests are not calls.
+   */
+  lastCallEndedWithAgent(agentId: number): Promise<Call | null> {
+    const tookPart = Raw((id) => `${id} IN (SELECT call_id FROM call_legs WHERE agent_id = :agentId)`, { agentId });
+    const ended = { onCallAgentId: agentId, stage: 'ended' as const, outcome: Not('refused' as const) };
+    return this.calls.findOne({ where: [{ agentId, ...ended }, { id: tookPart, ...ended }], order: { endedAt: 'DESC', requestedAt: 'DESC' } });
+  }
+
   /**
    * How many calls were placed since `since` to one number, or by one agent: refused requests are
    * not calls, every other row is (live ones included).

@@ -6,6 +6,8 @@ import { BackgroundJobs } from '../ops/background-jobs';
 import { botApiFailure } from './bot-api-check';
 import { AgentService } from '../agents/agent-service';
 import { DncService } from '../compliance/dnc-service';
+import { AfterCallWork } from '../after-call/after-call-work';
+import { onNoteReply } from './commands/after-call';
 import { CallerIdPool } from '../agents/caller-id-pool';
 import { CallViews } from './call-views';
 import { type ShownCall, showCallStatus } from './call-status';
@@ -21,7 +23,7 @@ import { commandMenus, commandNamed } from './command-table';
 import type { BotDeps, BotWiring, Incoming } from './handler-context';
 import { decodeCallback } from './menus/callback-data';
 import { pollUpdates } from './polling';
-import { mayUse, roleOf, type Role } from './roles';
+import { activeAgent, mayUse, roleOf, type Role } from './roles';
 import { DNC_TEXT, PARTY, T } from './texts';
 import type { HttpListener } from '../ops/http-listener';
 import { startWebhookServer } from './webhook-server';
@@ -52,11 +54,16 @@ export class CallBot {
 
   constructor(wiring: BotWiring, bot: Bot) {
     const { stores, desk, config } = wiring;
+    const dncList = new DncService({ dnc: stores.dnc, calls: stores.calls, audit: stores.audit, numbers: config });
     const deps: BotDeps = {
       ...wiring,
       accounts: new AgentService({ agents: stores.agents, callerIds: stores.callerIds, audit: stores.audit, desk, numbers: config }),
       pool: new CallerIdPool({ callerIds: stores.callerIds, agents: stores.agents, audit: stores.audit, verification: wiring.verification }),
-      dncList: new DncService({ dnc: stores.dnc, calls: stores.calls, audit: stores.audit, numbers: config }),
+      dncList,
+      afterCall: new AfterCallWork({
+        calls: stores.calls, audit: stores.audit, doNotCall: dncList, doNotCallReason: DNC_TEXT.markReason, settings: config.afterCall,
+        ...(wiring.callbackOffer ? { callbackOffer: wiring.callbackOffer } : {}),
+      }),
       pending: new PendingInputs(),
       views: new CallViews(),
     };
@@ -179,7 +186,10 @@ export class CallBot {
     }
     const text = message.text;
     if (typeof text !== 'string' && !message.document) return void (await reply(T.notText));
-    if (text && text.length > MAX_COMMAND_TEXT) return void (await reply(T.tooLong));
+    // A note may be longer than any command: only a reply to one of the bot's messages is read before this check.
+    const replied = message.reply_to_message?.from?.is_bot ? message.reply_to_message : undefined;
+    const longerThanCommands = text !== undefined && text.length > MAX_COMMAND_TEXT;
+    if (longerThanCommands && !replied) return void (await reply(T.tooLong));
     const userId = String(from.id);
     const role = await roleOf(userId, this.deps.config.telegram.superAdminIds, this.deps.stores.agents);
     const base: Omit<Incoming, 'args'> = { deps: this.deps, chatId, from, userId, role, reply, receivedAt, ...(message.date > 0 ? { sentAt: message.date * 1000 } : {}) };
@@ -189,16 +199,18 @@ export class CallBot {
       return onDncDocument({ ...base, args: '' }, message.document!, message.caption, this.jobs);
     }
 
-    const replied = message.reply_to_message;
-    if (role.kind === 'admin' && replied?.from?.is_bot && replied.text && !text.startsWith('/')) {
+    const isCommand = text.trim().startsWith('/');
+    if (!longerThanCommands && role.kind === 'admin' && replied?.text && !isCommand) {
       if (await admin.onApprovalReply({ ...base, args: text }, replied.text)) return;
     }
     // A number asked for by 🔢 Type a number is the chat's next text; any command cancels it.
-    const isCommand = text.trim().startsWith('/');
     if (isCommand) this.deps.pending.cancel(chatId);
-    const waiting = isCommand ? { kind: 'none' as const } : this.deps.pending.take(chatId);
+    const waiting = isCommand || longerThanCommands ? { kind: 'none' as const } : this.deps.pending.take(chatId);
     if (waiting.kind === 'expired') return void (await reply(PARTY.inputExpired));
     if (waiting.kind === 'number' && (role.kind === 'admin' || mayUse(role, 'agent'))) return onPartyNumber({ ...base, args: text.trim() }, waiting.pending);
+    // An agent's reply to a call's status message is the call's note.
+    if (replied && !isCommand && activeAgent(role)) return onNoteReply({ ...base, args: '' }, replied.message_id, text);
+    if (longerThanCommands) return void (await reply(T.tooLong));
     const match = text.trim().match(COMMAND);
     if (!match) return void (await reply(T.notText));
     const name = match[1]!.toLowerCase();

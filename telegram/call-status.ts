@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { CallStage } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
+import type { DispositionCode } from '../config/after-call-settings';
 import type { Logger } from '../config/logger';
 import type { CallViews } from './call-views';
 import { CallStatusMessage, type FinalDelivery } from './status-renderer';
@@ -17,6 +18,8 @@ export interface CallStatusDeps {
   chatOfAgent?: (agentId: number) => Promise<string | undefined>;
   /** Where the newest state of each shown call is kept for the buttons' checks. */
   views?: CallViews;
+  /** The disposition codes under each final status. */
+  dispositions?: readonly DispositionCode[];
 }
 
 /** Where a call's status is shown, and from which stage it is followed. */
@@ -48,7 +51,7 @@ export function showCallStatus(
     const status = new CallStatusMessage(deps.out, chatId, {
       minEditIntervalMs: deps.statusEditIntervalMs,
       ...(deps.confirmDigit ? { confirmDigit: deps.confirmDigit } : {}),
-      viewer: { agentId, partyButtons: deps.partyButtons === true },
+      viewer: { agentId, partyButtons: deps.partyButtons === true, ...(deps.dispositions ? { dispositions: deps.dispositions } : {}) },
       onMessageId: (messageId) => attach(String(chatId), messageId),
     }, initial);
     messages.push(status);

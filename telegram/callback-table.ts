@@ -1,6 +1,7 @@
 import * as admin from './commands/admin';
 import { placeCall } from './commands/call';
 import { markRefusal, onMarkDoNotCall } from './commands/dnc';
+import { onDispositionTap } from './commands/after-call';
 import { onHistory } from './commands/history';
 import * as numbers from './commands/numbers';
 import { onCancelRoute, onConfirmRoute, onPickRoute, onRouteThenCall, onSelectRoute, onSettings } from './commands/route';
@@ -45,6 +46,8 @@ export const CALLBACKS: CallbackTable = {
   // The engine decides who may end a call (its agent, or an admin), and ends it when they may.
   hangup: { who: 'anyone', answersItself: true, run: onHangupTap },
   dncMark: { who: 'anyone', refuse: (m, a) => markRefusal(m, a.callId, activeAgent(m.role)?.id ?? null), run: (m, a) => onMarkDoNotCall(m, a.callId) },
+  // Who may choose (the call's agent, once it ended) is decided with the write: the handler answers a refusal itself.
+  dispose: { who: 'anyone', answersItself: true, run: (m, a) => onDispositionTap(m, a.callId, a.code) },
   approve: { who: 'admin', run: (m, a) => admin.onApprove(m, a.telegramId) },
   deny: { who: 'admin', run: (m, a) => admin.onDeny(m, a.telegramId) },
   verifyNumber: { who: 'admin', run: (m, a) => numbers.verifyNumber(m, a.number, a.route) },

@@ -1,4 +1,6 @@
 import type { User } from 'node-telegram-bot-api/types';
+import type { AfterCallWork } from '../after-call/after-call-work';
+import type { CallbackOffer } from '../after-call/after-call-types';
 import type { AgentService } from '../agents/agent-service';
 import type { CallerIdPool } from '../agents/caller-id-pool';
 import type { DncService } from '../compliance/dnc-service';
@@ -14,7 +16,7 @@ import type { Role } from './roles';
 import type { TelegramOut } from './telegram-out';
 
 /** What the bot is built with (app/main.ts); the bot adds the services it builds from them (BotDeps). */
-export type BotWiring = Omit<BotDeps, 'accounts' | 'pool' | 'dncList' | 'pending' | 'views'>;
+export type BotWiring = Omit<BotDeps, 'accounts' | 'pool' | 'dncList' | 'pending' | 'views' | 'afterCall'>;
 
 export interface BotDeps {
   config: Config;
@@ -28,6 +30,10 @@ export interface BotDeps {
   pool: CallerIdPool;
   /** The do-not-call list: adding, removing, marking, importing and exporting, with the audit. */
   dncList: DncService;
+  /** Dispositions and notes of ended calls, with the audit. */
+  afterCall: AfterCallWork;
+  /** Scheduling a call back after the `Call back` disposition; without it the agent is told it is not set up. */
+  callbackOffer?: CallbackOffer;
   /** The numbers chats were asked to type (a transfer's or conference's party). */
   pending: PendingInputs;
   /** The newest state of the calls whose status this process shows. */

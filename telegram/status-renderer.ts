@@ -1,6 +1,7 @@
 import type { InlineKeyboardMarkup } from 'node-telegram-bot-api/types';
 import type { Observable } from 'rxjs';
 import type { CallUpdate } from '../call/call-update';
+import type { DispositionCode } from '../config/after-call-settings';
 import { endedCall, liveCall, noButtons } from './menus/keyboards';
 import { controlsOf, hasMoreThanTwoParties, isViewer, transferredTo } from './party-status';
 import type { TelegramOut } from './telegram-out';
@@ -10,6 +11,8 @@ import { PARTY, STATUS } from './texts';
 export interface StatusViewer {
   agentId: number;
   partyButtons: boolean;
+  /** The disposition codes under the final status (DISPOSITION_CODES). */
+  dispositions?: readonly DispositionCode[];
 }
 
 /**
@@ -28,9 +31,7 @@ export function renderStatus(update: CallUpdate, confirmDigit?: string, viewer?:
   if (transferred) lines.push(PARTY.transferredTo(transferred.label));
   const text = lines.join('\n');
   if (transferred) return { text, markup: noButtons() };
-  // Only someone who was talked to can ask not to be called again.
-  const markable = update.outcome === 'completed';
-  if (update.final) return { text, markup: endedCall(context.target, markable ? context.callId : undefined) };
+  if (update.final) return { text, markup: endedCall(context.target, { callId: context.callId, outcome: update.outcome, codes: viewer?.dispositions ?? [] }) };
   const controls = viewer?.partyButtons ? controlsOf(update) : 'none';
   return { text, markup: liveCall(context.callId, controls) };
 }

@@ -52,6 +52,24 @@ export class TelegramOut {
     return result === 'shown';
   }
 
+  /** Changes a message's buttons alone (a chosen disposition marked); false when the edit did not happen. */
+  async editMarkup(chatId: number | string, messageId: number, markup: InlineKeyboardMarkup): Promise<boolean> {
+    const job = this.outbox.enqueue({
+      chatId, priority: 'edit', maxAttempts: SEND_ATTEMPTS,
+      request: async () => {
+        try {
+          await this.api.editMessageReplyMarkup({ chat_id: chatId, message_id: messageId, reply_markup: markup });
+        } catch (err) {
+          if (err instanceof TelegramApiError && /message is not modified/i.test(err.description)) return;
+          throw err;
+        }
+      },
+    });
+    const result = await job.done;
+    if (!result.ok && !('cancelled' in result)) this.logger.warn('editMessageReplyMarkup failed', { chatId, messageId, err: result.error });
+    return result.ok;
+  }
+
   /** Queues a sendMessage whose text is read when it goes out; the job's result is the message id. */
   queueSend(
     chatId: number | string, content: () => OutgoingText,

@@ -1,6 +1,6 @@
 /** Every user-facing string of the bot, in one place: the core and the engine return codes and facts. */
 import type { CallFailure, CallOutcome, CallStage, ConsultEnd, LegName, PartyView, RouteCode } from '../call/call-types';
-import { formatForDisplay, type NumberCheck, type NumberRefusal } from '../phone/number-policy';
+import { formatForDisplay, maskedForDisplay, type NumberCheck, type NumberRefusal } from '../phone/number-policy';
 import type { CallUpdate } from '../call/call-update';
 import type { CallRefusal } from '../engine/call-engine';
 import type { PartyAnswer, PartyRefusal } from '../engine/call-parties';
@@ -127,6 +127,9 @@ export function ruleRefusalText(refusal: RuleRefusal): string {
       return `Your caller ID ${refusal.callerId} is not a verified number of the ${ROUTE_NAME[refusal.route]} route`
         + (refusal.verifiedOn.length > 0 ? ` (it is verified for ${listText(refusal.verifiedOn.map((r) => ROUTE_NAME[r]))} only)` : '')
         + ', so it cannot be shown. Ask an admin to verify it for this route, or to give you another caller ID.';
+    case 'disposition_required':
+      return `Choose an outcome for your last call first: the call to ${maskedForDisplay(refusal.target)}`
+        + `${refusal.endedAt ? ` that ended ${clockText(refusal.endedAt.getTime())}` : ''} — tap one of the buttons under its final status. Nothing was dialed.`;
   }
 }
 
@@ -393,6 +396,26 @@ export const DNC_TEXT = {
   marked: (number: string) => `🚫 ${number} asked not to be called: it is on the do-not-call list now.`,
   markReason: 'asked not to be called',
   callNotEnded: 'That call has not ended yet.',
+} as const;
+
+/** Dispositions and notes after a call, as its agent reads them. */
+export const AFTER_CALL = {
+  /** The chosen code's button. */
+  chosen: (label: string) => `✅ ${label}`,
+  callNotEnded: 'That call has not ended yet: choose its outcome once it has.',
+  callbackNotSetUp: (label: string) =>
+    `${label} is noted on the call. Scheduling call backs is not set up on this bot, so no reminder will come: call them again with /call when it suits.`,
+  callbackFailed: (label: string) => `${label} is noted on the call, but the times to call back could not be offered. Tap ${label} again.`,
+  noteSaved: (replaced: boolean) => (replaced ? '📝 Note replaced: the call keeps this one.' : '📝 Note saved with the call.'),
+  noteTooLong: (chars: number, max: number) =>
+    `❌ That note is ${chars.toLocaleString('en-US')} characters long; a note can be at most ${max.toLocaleString('en-US')}. Nothing was saved: reply again with a shorter one.`,
+  noteEmpty: "❌ That note has no text. Reply to the call's status message with what to keep.",
+  notAStatus: 'A note is a reply to the final status message of one of your calls, and that message is not one. Nothing was saved.',
+  noteNotYourCall: 'That is not your call: only its agent can add a note. Nothing was saved.',
+  noteNotEnded: 'That call has not ended yet: reply to its status once it has. Nothing was saved.',
+  /** A call's disposition and note in /history, briefly. */
+  historyDisposition: (label: string) => `🏷 ${label}`,
+  historyNote: (note: string) => `📝 ${note}`,
 } as const;
 
 const NO_ACCESS = 'You have no access to this bot. Ask an admin if you think this is a mistake.';

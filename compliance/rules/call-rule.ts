@@ -3,7 +3,7 @@
  * facts, why it refuses; the engine records the refusal and the app words it. No rule can be turned
  * off for one agent: the engine runs every rule it was given for every request.
  */
-import type { RouteCode } from '../../call/call-types';
+import type { CallOutcome, RouteCode } from '../../call/call-types';
 
 /** What a rule judges: who calls which checked (E.164) number over which route, and when. */
 export interface CallAttempt {
@@ -31,7 +31,9 @@ export type RuleRefusal =
   | { rule: 'route_busy'; route: RouteCode; limit: number; live: number }
   | { rule: 'route_rate'; route: RouteCode; perSecond: number; waitMs: number; maxWaitMs: number }
   /** The agent's caller ID is not a verified pool number of the route; `verifiedOn`: the routes it is verified for. */
-  | { rule: 'caller_id_not_verified'; callerId: string; route: RouteCode; verifiedOn: RouteCode[] };
+  | { rule: 'caller_id_not_verified'; callerId: string; route: RouteCode; verifiedOn: RouteCode[] }
+  /** REQUIRE_DISPOSITION: the agent's last call (to `target`, ended at `endedAt` with `outcome`) has no outcome chosen yet. */
+  | { rule: 'disposition_required'; callId: string; target: string; endedAt: Date | null; outcome: CallOutcome | null };
 
 /** A rule that holds a request back for a moment says so, so the agent knows why nothing happens yet. */
 export interface RuleWait {

@@ -7,6 +7,7 @@ import { CallingHoursRule } from './calling-hours-rule';
 import { NumberCapsRule } from './number-caps-rule';
 import { REAL_CLOCK, type RuleClock, RouteLimitsRule } from './route-limits-rule';
 import { DoNotCallRule } from './do-not-call-rule';
+import { DispositionRule } from './disposition-rule';
 
 export type { CallAttempt, CallRule, HoldContext, RuleContext, RuleRefusal, RuleWait } from './call-rule';
 
@@ -14,7 +15,8 @@ export type { CallAttempt, CallRule, HoldContext, RuleContext, RuleRefusal, Rule
 export function createCallRules(config: Config, stores: Stores, clock: RuleClock = REAL_CLOCK): CallRule[] {
   const caps = config.callCaps;
   return [
-    // The agent's own settings first, then the customer's do-not-call request, whatever the hour or the counts.
+    // The agent's own business first (their last call's outcome, their caller ID), then the customer's do-not-call request, whatever the hour or the counts.
+    ...(config.afterCall.requireDisposition ? [new DispositionRule(stores.calls)] : []),
     new CallerIdRule(stores.callerIds),
     new DoNotCallRule(stores.dnc),
     new CallingHoursRule(config.callingHours),

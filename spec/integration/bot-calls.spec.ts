@@ -46,7 +46,7 @@ describe('bot: calls', () => {
       expect.stringMatching(/^📴 Call ended — 0:0[12] — they hung up/),
     ]);
     expect(status.text).toContain('Caller ID: +15551234567 [M]');
-    expect(status.buttons.map((b) => b.text)).toEqual(['🔁 Call again', '🚫 Asked not to be called']);
+    expect(status.buttons.map((b) => b.text)).toEqual(['🔁 Call again', 'Interested', 'Call back', 'Not interested', 'Wrong number', 'Voicemail', 'Asked not to be called']);
     expect(agent.messages().filter((m) => /Calling your phone|Call ended/.test(m.history.join()))).toHaveLength(1);
     // Both INVITEs go out through Main, From the agent's caller ID.
     expect(h.sim.invites().map(({ endpoint, fromNumber }) => ({ endpoint, fromNumber }))).toEqual([

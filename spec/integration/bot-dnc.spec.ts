@@ -195,33 +195,41 @@ describe('bot: do-not-call list', () => {
     expect((await actions()).find((e) => e.action === 'call_refused')).toMatchObject({ actor: '2001', details: expect.stringMatching(/^rule: do_not_call \(since=/) });
   });
 
-  describe('the "asked not to be called" button', () => {
+  describe('the "asked not to be called" disposition (the do-not-call button folded into the outcome buttons)', () => {
     async function completedCall(): Promise<string> {
       h.sim.setFarEnd((endpoint) => (endpoint.includes('+12025550123') ? { kind: 'answer', ringMs: 50, hangupAfterMs: 300 } : undefined));
       await agent.send('/call +12025550123');
       const status = await agent.waitFor(/Call ended/, 15000);
-      expect(status.buttons.map((b) => b.text)).toEqual(['🔁 Call again', '🚫 Asked not to be called']);
+      expect(status.buttons.map((b) => b.text)).toContain('Asked not to be called');
       await h.engine.settled();
-      return status.buttons.find((b) => b.text === '🚫 Asked not to be called')!.data;
+      return status.buttons.find((b) => b.text === 'Asked not to be called')!.data;
     }
 
     it('given the agent\'s own ended call, when tapped, then the number is listed under the agent with the call, audited, and the next call is refused', async () => {
       const data = await completedCall();
-      const callId = data.slice('nd:'.length);
-      await agent.tap('🚫 Asked not to be called');
+      const callId = data.slice('dp:dnc:'.length);
+      await agent.tap('Asked not to be called');
       await agent.waitFor(/^🚫 \+1 202-555-0123 asked not to be called: it is on the do-not-call list now\.$/);
       expect(await h.stores.dnc.lookup('+12025550123')).toMatchObject({ kind: 'agent', addedBy: '2001', reason: 'asked not to be called', callId });
       expect((await actions()).find((e) => e.action === 'dnc_mark')).toEqual({ actor: '2001', action: 'dnc_mark', subject: '+12025550123', details: `call ${callId}: asked not to be called` });
       expect(await answer(agent, '/call +12025550123')).toMatch(/^⛔ This number is on the do-not-call list \(since /);
-      await agent.tap('🚫 Asked not to be called');
+      await agent.tap(/Asked not to be called$/);
       await agent.waitFor(/was already on the do-not-call list/);
+    }, 30000);
+
+    it('given a status message sent before the outcome buttons, when its own 🚫 button is tapped, then it still lists the number', async () => {
+      const callId = (await completedCall()).slice('dp:dnc:'.length);
+      await agent.tapData(`nd:${callId}`);
+      await agent.waitFor(/^🚫 \+1 202-555-0123 asked not to be called/);
+      expect(await h.stores.dnc.lookup('+12025550123')).toMatchObject({ kind: 'agent', callId });
     }, 30000);
 
     it.each([
       ['another agent taps it', 2002, (data: string) => data, 'That is not your call.'],
       ['the admin taps it', ADMIN_ID, (data: string) => data, 'That is not your call.'],
-      ['the data names an unknown call', 2001, () => 'nd:00000000-0000-4000-8000-000000000000', 'This button is no longer valid.'],
-      ['the data names a number instead of a call', 2001, () => 'nd:+12025550199', 'This button is no longer valid.'],
+      ['the data names an unknown call', 2001, () => 'dp:dnc:00000000-0000-4000-8000-000000000000', 'This button is no longer valid.'],
+      ['the data names a number instead of a call', 2001, () => 'dp:dnc:+12025550199', 'This button is no longer valid.'],
+      ['the old button names another agent\'s call', 2002, (data: string) => `nd:${data.slice('dp:dnc:'.length)}`, 'That is not your call.'],
     ])('given %s, then nothing is listed', async (_what, who, forge, alert) => {
       await h.stores.agents.authorize({ telegramId: '2002', phone: '+15551230002', by: String(ADMIN_ID), displayName: 'Bob' });
       const data = await completedCall();
@@ -241,4 +249,17 @@ describe('bot: do-not-call list', () => {
       expect((await actions()).map((e) => e.action)).not.toContain('dnc_mark');
     }, 30000);
   });
+
+  it('given no do-not-call code among DISPOSITION_CODES, then a completed call keeps the 🚫 Asked not to be called button of its own', async () => {
+    await h.stop();
+    h = await BotHarness.start({ env: { DISPOSITION_CODES: 'sale:Sale,no_sale:No sale' } });
+    await h.verifiedCallerIds(['+15551234567']);
+    await h.stores.agents.authorize({ telegramId: '2001', phone: '+15551230001', callerId: '+15551234567', by: String(ADMIN_ID), displayName: 'Ann' });
+    await h.stores.agents.setRoute('2001', 'M');
+    agent = h.user(2001, 'Ann', 'ann');
+    h.sim.setFarEnd((endpoint) => (endpoint.includes('+12025550123') ? { kind: 'answer', ringMs: 50, hangupAfterMs: 300 } : undefined));
+    await agent.send('/call +12025550123');
+    const status = await agent.waitFor(/Call ended/, 15000);
+    expect(status.buttons.map((b) => b.text)).toEqual(['🔁 Call again', 'Sale', 'No sale', '🚫 Asked not to be called']);
+  }, 30000);
 });

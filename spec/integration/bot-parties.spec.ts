@@ -247,7 +247,7 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
     await waitFor(() => bridged('agent', 'target', 'p3'), { what: 'all three in the call\'s bridge' });
     await messageReads(ann, status.messageId, /• \+1 202-555-0199: on the line/);
     await customerHangsUp();
-    const final = await messageReads(ann, status.messageId, /^📴 Call ended/, ['🔁 Call again', '🚫 Asked not to be called']);
+    const final = await messageReads(ann, status.messageId, /^📴 Call ended/, ['🔁 Call again', 'Interested', 'Call back', 'Not interested', 'Wrong number', 'Voicemail', 'Asked not to be called']);
     expect(final.history.filter((t) => /Call ended/.test(t))).toHaveLength(1);
     expect(ann.messages().filter((m) => /Call ended/.test(m.history.join()))).toHaveLength(1);
     expect((await legRows()).every((r) => r.endedAt !== null)).toBe(true);

@@ -19,6 +19,7 @@ import type { CodeGenerator } from '../../verification/verification-code';
 import type { RouteCode } from '../../call/call-types';
 import { type Stores, createStores } from '../../store';
 import { createCallRules } from '../../compliance/rules';
+import type { CallbackOffer } from '../../after-call/after-call-types';
 import { BotApiFiles, type DownloadPace, type SentDocument } from './bot-api-files';
 import { type BotMessage, BotMessageHistory, type TranscriptListener } from './bot-message-history';
 import { seedVerifiedCallerIds } from './caller-id-pool';
@@ -57,6 +58,8 @@ export interface BotHarnessOptions {
   parties?: CallParties;
   /** Wraps the desk the bot talks to (a spec adds updates to a call's stream). */
   wrapDesk?: (desk: CallDesk) => CallDesk;
+  /** What the `Call back` disposition hands over to (a spec's stand-in); without it, scheduling is not set up. */
+  callbackOffer?: CallbackOffer;
 }
 
 /** What a restarted app keeps of the harness it replaces: the Bot API server, Asterisk and the database. */
@@ -149,6 +152,7 @@ export class BotHarness {
     const callBot = new CallBot({
       config, desk: opts.wrapDesk ? opts.wrapDesk(desk) : desk, verification, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000,
       ...(opts.inChatTurn ? { inChatTurn: opts.inChatTurn } : {}), parties: opts.parties ?? partiesDesk,
+      ...(opts.callbackOffer ? { callbackOffer: opts.callbackOffer } : {}),
     }, bot);
     const harness = new BotHarness(server, sim, config, stores, engine, verification, verifier, callBot, ari, dataSource, databaseUrl, opts, proxy, out, files);
     try {

@@ -40,6 +40,13 @@ export class BotMessageHistory {
       if (raw.message_id !== undefined) this.texts.get(Number(raw.message_id))?.push(raw.text);
       this.tell('edited', Number(raw.chat_id), Number(raw.message_id), raw.text, raw.reply_markup);
     };
+    // Only the buttons change (a chosen outcome marked): the message's text is told again with them.
+    const editMarkup = server.editMessageReplyMarkup.bind(server);
+    server.editMessageReplyMarkup = (raw) => {
+      editMarkup(raw);
+      const text = this.texts.get(Number(raw.message_id))?.at(-1);
+      if (text !== undefined) this.tell('edited', Number(raw.chat_id), Number(raw.message_id), text, raw.reply_markup);
+    };
   }
 
   /** Follows every message the bot sends or edits. */

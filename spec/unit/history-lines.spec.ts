@@ -28,6 +28,17 @@ describe('/history in words: who talked to whom and for how long', () => {
     expect(historyLines([call('c-1')], new Map([['c-1', [placer(138), customer(138)]]]))).toEqual([CALL_LINE]);
   });
 
+  it('given a chosen outcome and a long note on several lines, then the line ends with the outcome\'s label and the note\'s start on one line', () => {
+    const note = 'Wants the annual plan;\ncall after the 5th and ask for María at the front desk';
+    const label = (code: string) => (code === 'interested' ? 'Interested' : code);
+    expect(historyLines([call('c-1', { disposition: 'interested', note })], new Map(), label)).toEqual([
+      `${CALL_LINE} · 🏷 Interested · 📝 Wants the annual plan; call after the 5…`,
+    ]);
+    // Cut at a character: never half of an emoji's surrogate pair.
+    expect(historyLines([call('c-1', { note: '👍'.repeat(50) })], new Map())).toEqual([`${CALL_LINE} · 📝 ${'👍'.repeat(39)}…`]);
+    expect(historyLines([call('c-1', { disposition: 'retired_code' })], new Map(), label)).toEqual([`${CALL_LINE} · 🏷 retired_code`]);
+  });
+
   it('given a call the agent passed to a colleague, then the colleague is shown as transferred to, with how long they talked', () => {
     const legs = [placer(60), customer(211), leg('p3', { role: 'consulted', label: 'Bob', agentId: 2, answeredAt: at(60), endedAt: at(211) })];
     expect(historyLines([call('c-1')], new Map([['c-1', legs]]))).toEqual([CALL_LINE, '   ↪️ transferred to Bob (2:31)']);

@@ -1,6 +1,6 @@
 import { formatForDisplay } from '../../phone/number-policy';
 import type { PlaceCallResult } from '../../engine/call-engine';
-import { routeChoiceThenCall } from '../menus/keyboards';
+import { dispositionChoice, routeChoiceThenCall } from '../menus/keyboards';
 import type { BotDeps, Incoming } from '../handler-context';
 import { activeAgent } from '../roles';
 import { type CallStatusDeps, showCallStatus } from '../call-status';
@@ -36,7 +36,10 @@ export async function placeCall(m: Incoming, targetInput: string): Promise<void>
       await m.reply(`${T.chooseRouteFirst}\n${formatForDisplay(result.target)}`, routeChoiceThenCall(result.target));
       return;
     }
-    await m.reply(callRefusalText(result.refusal, result.number, result.rule));
+    // The call waiting for its outcome gets its buttons here too: its status may be far up the chat, or lost.
+    const waiting = result.rule?.rule === 'disposition_required' ? result.rule : undefined;
+    const markup = waiting && dispositionChoice({ callId: waiting.callId, outcome: waiting.outcome, codes: deps.config.afterCall.dispositions });
+    await m.reply(callRefusalText(result.refusal, result.number, result.rule), markup);
     return;
   }
   // In cluster mode the owner of the call's Asterisk server runs it and shows its status.
@@ -56,7 +59,7 @@ function showLiveStatus(m: Incoming, result: Extract<PlaceCallResult, { ok: true
 export function statusDepsOf(deps: BotDeps): CallStatusDeps {
   return {
     out: deps.out, logger: deps.logger, statusEditIntervalMs: deps.statusEditIntervalMs, ...(deps.config.agentConfirmDigit ? { confirmDigit: deps.config.agentConfirmDigit } : {}),
-    partyButtons: deps.parties !== undefined, views: deps.views,
+    partyButtons: deps.parties !== undefined, views: deps.views, dispositions: deps.config.afterCall.dispositions,
     chatOfAgent: async (agentId) => (await deps.stores.agents.byId(agentId))?.telegramId,
   };
 }

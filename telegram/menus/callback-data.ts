@@ -17,6 +17,8 @@ export type CallbackAction =
   | { kind: 'hangup'; callId: string }
   /** The number is looked up from the call, server-side: the data names no number to forge. */
   | { kind: 'dncMark'; callId: string }
+  /** An outcome chosen under a call's final status: a configured code (after-call-settings.ts), checked against the call server-side. */
+  | { kind: 'dispose'; callId: string; code: string }
   | { kind: 'approve'; telegramId: string }
   | { kind: 'deny'; telegramId: string }
   /** Caller-ID pool: verify a number with a new code, or call it again with the code in force. */
@@ -41,6 +43,8 @@ const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 const USER_ID = '([1-9]\\d{0,19})';
 const ALERT_ID = '([0-9a-f]{16})';
 const AGENT_ID = '([1-9]\\d{0,9})';
+/** A disposition code as DISPOSITION_CODES allows it: `dp:` + 16 + `:` + a call id is 56 bytes. */
+const DISPOSITION = '([a-z0-9_]{1,16})';
 
 const PURPOSE_CODE: Record<PartyPurpose, string> = { cold: 'c', warm: 'w', add: 'a' };
 const PURPOSE_OF: Record<string, PartyPurpose> = { c: 'cold', w: 'warm', a: 'add' };
@@ -56,6 +60,7 @@ const DECODERS: ReadonlyArray<[RegExp, (m: RegExpMatchArray) => CallbackAction]>
   [new RegExp(`^ca:${E164}$`), (m) => ({ kind: 'call', number: m[1]! })],
   [new RegExp(`^hu:${UUID}$`), (m) => ({ kind: 'hangup', callId: m[1]! })],
   [new RegExp(`^nd:${UUID}$`), (m) => ({ kind: 'dncMark', callId: m[1]! })],
+  [new RegExp(`^dp:${DISPOSITION}:${UUID}$`), (m) => ({ kind: 'dispose', code: m[1]!, callId: m[2]! })],
   [new RegExp(`^ap:${USER_ID}$`), (m) => ({ kind: 'approve', telegramId: m[1]! })],
   [new RegExp(`^dn:${USER_ID}$`), (m) => ({ kind: 'deny', telegramId: m[1]! })],
   [new RegExp(`^nv:${ROUTE}:${E164}$`), (m) => ({ kind: 'verifyNumber', route: m[1] as RouteCode, number: m[2]! })],
@@ -80,6 +85,7 @@ export function encodeCallback(action: CallbackAction): string {
     case 'call': return `ca:${action.number}`;
     case 'hangup': return `hu:${action.callId}`;
     case 'dncMark': return `nd:${action.callId}`;
+    case 'dispose': return `dp:${action.code}:${action.callId}`;
     case 'approve': return `ap:${action.telegramId}`;
     case 'deny': return `dn:${action.telegramId}`;
     case 'verifyNumber': return `nv:${action.route}:${action.number}`;

@@ -1,8 +1,10 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'node-telegram-bot-api/types';
-import type { RouteCode } from '../../call/call-types';
+import type { CallOutcome, RouteCode } from '../../call/call-types';
+import type { DispositionCode } from '../../config/after-call-settings';
+import { codesFor, effectOf } from '../../after-call/dispositions';
 import type { TransferCandidate } from '../../engine/call-parties';
 import type { PartyControls } from '../party-status';
-import { ALERT, BUTTON, DNC_TEXT, PARTY } from '../texts';
+import { AFTER_CALL, ALERT, BUTTON, DNC_TEXT, PARTY } from '../texts';
 import { type CallbackAction, encodeCallback, type PartyPurpose } from './callback-data';
 
 const button = (text: string, action: CallbackAction): InlineKeyboardButton => ({ text, callback_data: encodeCallback(action) });
@@ -71,11 +73,41 @@ export const partyChoice = (callId: string, purpose: PartyPurpose, agents: reado
 /** Under "send the number": stops waiting for it. */
 export const cancelInput = (): InlineKeyboardMarkup => keyboard([button(PARTY.cancelButton, { kind: 'cancelInput' })]);
 
-/** With `markCallId`, the agent can also record that the person asked not to be called again. */
-export const endedCall = (number: string, markCallId?: string): InlineKeyboardMarkup => keyboard(
-  [button(BUTTON.callAgain, { kind: 'call', number })],
-  ...(markCallId ? [[button(DNC_TEXT.markButton, { kind: 'dncMark', callId: markCallId })]] : []),
-);
+/** What the buttons under an ended call are about: the call, how it ended, the configured codes and the one chosen. */
+export interface EndedCallKeys {
+  callId: string;
+  outcome: CallOutcome | null | undefined;
+  codes: readonly DispositionCode[];
+  chosen?: string | null;
+}
+
+/**
+ * Under a call's final status: 🔁 Call again, then its disposition codes two to a row, the chosen
+ * one marked. Where no configured code lists the number as do-not-call, a call someone answered
+ * keeps the 🚫 Asked not to be called button of its own.
+ */
+export const endedCall = (number: string, keys?: EndedCallKeys): InlineKeyboardMarkup => {
+  if (!keys) return keyboard([button(BUTTON.callAgain, { kind: 'call', number })]);
+  const ownDncButton = keys.outcome === 'completed' && !keys.codes.some((c) => effectOf(c.code) === 'do_not_call');
+  return keyboard(
+    [button(BUTTON.callAgain, { kind: 'call', number })],
+    ...dispositionRows(keys),
+    ...(ownDncButton ? [[button(DNC_TEXT.markButton, { kind: 'dncMark', callId: keys.callId })]] : []),
+  );
+};
+
+/** The outcome buttons alone: under the refusal of a call that waits for them (REQUIRE_DISPOSITION). */
+export const dispositionChoice = (keys: EndedCallKeys): InlineKeyboardMarkup => keyboard(...dispositionRows(keys));
+
+function dispositionRows({ callId, outcome, codes, chosen }: EndedCallKeys): InlineKeyboardButton[][] {
+  return pairs(codesFor(codes, outcome).map((c) => button(c.code === chosen ? AFTER_CALL.chosen(c.label) : c.label, { kind: 'dispose', callId, code: c.code })));
+}
+
+function pairs<T>(items: readonly T[]): T[][] {
+  const rows: T[][] = [];
+  for (let i = 0; i < items.length; i += 2) rows.push(items.slice(i, i + 2));
+  return rows;
+}
 
 export const accessRequest = (telegramId: string): InlineKeyboardMarkup => keyboard(
   [button(BUTTON.approve, { kind: 'approve', telegramId }), button(BUTTON.deny, { kind: 'deny', telegramId })],
