@@ -55,6 +55,8 @@ export interface Config extends ComplianceSettings {
   metrics?: { host: string; port: number };
   /** The abuse alerts to super admins (alert-settings.ts). */
   alerts: AlertThresholds;
+  /** A callback reminded but not called back this many minutes after its time is shown to admins as missed (CALLBACK_MISSED_AFTER_MIN). */
+  callbackMissedAfterMin: number;
   /** Every secret value the environment holds, used or not in this mode, for the log scrubber. */
   secrets: readonly string[];
 }
@@ -149,6 +151,7 @@ const schema = z.object({
   ASTERISK_DOWN_AFTER_S: seconds(10, 3600),
   ASTERISK_HAND_BACK_AFTER_S: seconds(3, 3600),
   ASTERISK_STAY_AWAY_S: seconds(30, 3600),
+  CALLBACK_MISSED_AFTER_MIN: wholeNumber(1, 10080, 'whole minutes').default(30),
   ...complianceEnv,
   ...alertEnv,
 }).superRefine((v, ctx) => {
@@ -226,6 +229,7 @@ export function loadConfig(env: Env): Config {
     metrics: v.METRICS_PORT !== undefined ? { host: v.METRICS_HOST, port: v.METRICS_PORT } : undefined,
     ...complianceSettings(v),
     alerts: alertSettings(v),
+    callbackMissedAfterMin: v.CALLBACK_MISSED_AFTER_MIN,
     secrets: [v.TELEGRAM_BOT_TOKEN, v.ARI_PASSWORD, ...servers.map((s) => s.password), databasePassword(v.DATABASE_URL), v.TELEGRAM_WEBHOOK_SECRET]
       .filter((secret): secret is string => secret !== undefined && secret !== ''),
   };
