@@ -46,6 +46,8 @@ export interface CallbacksDeps extends CallbackRecords {
   hours: WeeklyHours;
   clock: CallbackClock;
   zonesOf?: TimeZoneLookup;
+  /** Told when a callback was written (the reminders' timer may need to run sooner). */
+  onScheduled?: () => void;
 }
 
 /** The customer a call was with, and the zone their times are read in. */
@@ -120,6 +122,7 @@ export class Callbacks {
     const callback = await this.deps.callbacks.add({
       callId: request.callId, agentId: request.agentId, number: customer.number, route: customer.route, dueAt: new Date(dueAt), createdAt: new Date(now),
     });
+    this.deps.onScheduled?.();
     return { ok: true, callback, local };
   }
 
@@ -140,9 +143,9 @@ export class Callbacks {
     return this.deps.callbacks.byId(id);
   }
 
-  /** Callbacks still to be made: an agent's, or everyone's. */
-  open(agentId?: number): Promise<ScheduledCallback[]> {
-    return this.deps.callbacks.open(agentId);
+  /** Callbacks still to be made, earliest first: an agent's, or everyone's. */
+  open(agentId: number | undefined, limit: number): Promise<ScheduledCallback[]> {
+    return this.deps.callbacks.open(agentId, limit);
   }
 }
 

@@ -1,4 +1,6 @@
 import type { User } from 'node-telegram-bot-api/types';
+import type { CallbackOffer } from '../after-call/after-call-types';
+import type { CallbackClock, Callbacks } from '../after-call/callbacks';
 import type { AgentService } from '../agents/agent-service';
 import type { CallerIdPool } from '../agents/caller-id-pool';
 import type { DncService } from '../compliance/dnc-service';
@@ -14,7 +16,7 @@ import type { Role } from './roles';
 import type { TelegramOut } from './telegram-out';
 
 /** What the bot is built with (app/main.ts); the bot adds the services it builds from them (BotDeps). */
-export type BotWiring = Omit<BotDeps, 'accounts' | 'pool' | 'dncList' | 'pending' | 'views'>;
+export type BotWiring = Omit<BotDeps, 'accounts' | 'pool' | 'dncList' | 'pending' | 'views' | 'callbacks' | 'callbackOffer'>;
 
 export interface BotDeps {
   config: Config;
@@ -32,6 +34,12 @@ export interface BotDeps {
   pending: PendingInputs;
   /** The newest state of the calls whose status this process shows. */
   views: CallViews;
+  /** Scheduled callbacks: scheduling in the customer's time, listing, cancelling. */
+  callbacks: Callbacks;
+  /** `Call back` under a final status offers when (the disposition keyboard calls it). */
+  callbackOffer: CallbackOffer;
+  /** The clock callbacks are judged and reminded by; the real one unless a spec moves it by hand. */
+  callbackClock?: CallbackClock;
   /** Caller-ID verification calls. */
   verification: CallerIdVerification;
   stores: Stores;
