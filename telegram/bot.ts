@@ -15,6 +15,7 @@ import type { CallUpdate } from '../call/call-update';
 import { onPartyNumber } from './commands/parties';
 import { Callbacks, REAL_CALLBACK_CLOCK } from '../after-call/callbacks';
 import { CallbackReminders } from '../after-call/callback-reminders';
+import type { CallbackOffer } from '../after-call/after-call-types';
 import { TelegramCallbackNotices, TelegramCallbackOffer, onCallbackTime } from './commands/callbacks';
 import { PendingInputs } from './pending-input';
 import * as admin from './commands/admin';
@@ -81,6 +82,11 @@ export class CallBot {
     this.jobs = new BackgroundJobs(deps.logger);
     this.bot.use(async (ctx) => this.inChatOrder(ctx.update));
     this.bot.catch((err) => this.deps.logger.error('update handler failed', { err }));
+  }
+
+  /** `Call back` under a final status: what the disposition keyboard calls. */
+  get callbackOffer(): CallbackOffer {
+    return this.deps.callbackOffer;
   }
 
   /**

@@ -16,6 +16,7 @@ import { CallerIdVerification } from '../../verification/caller-id-verification'
 import { VerificationRunner } from '../../verification/verification-runner';
 import type { CodeGenerator } from '../../verification/verification-code';
 import type { RouteCode } from '../../call/call-types';
+import type { CallbackClock } from '../../after-call/callbacks';
 import { type Stores, createStores } from '../../store';
 import { createCallRules } from '../../compliance/rules';
 import { BotApiFiles, type DownloadPace, type SentDocument } from './bot-api-files';
@@ -56,6 +57,12 @@ export interface BotHarnessOptions {
   parties?: CallParties;
   /** Wraps the desk the bot talks to (a spec adds updates to a call's stream). */
   wrapDesk?: (desk: CallDesk) => CallDesk;
+  /**
+   * The clock of the rules (the engine's now) and of scheduled callbacks, moved by hand (a
+   * ManualClock). Set it before the real time: a request is refused as stale when the engine's now
+   * is more than 10 s past the moment the bot received it.
+   */
+  clock?: CallbackClock;
 }
 
 /** What a restarted app keeps of the harness it replaces: the Bot API server, Asterisk and the database. */
@@ -139,7 +146,10 @@ export class BotHarness {
       ...(opts.verificationCode ? { generateCode: opts.verificationCode } : {}),
     });
     const rules = createCallRules(config, stores);
-    const engine = new CallEngine({ config, ari, ...stores, parties: stores.legs, rules, otherChannels: verifier, logger });
+    const clock = opts.clock;
+    const engine = new CallEngine({
+      config, ari, ...stores, parties: stores.legs, rules, otherChannels: verifier, logger, ...(clock ? { now: () => clock.now() } : {}),
+    });
     const partiesDesk = callPartiesDesk(engine, { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
     const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot));
     const out = new TelegramOut(bot.api, logger);
@@ -148,6 +158,7 @@ export class BotHarness {
     const callBot = new CallBot({
       config, desk: opts.wrapDesk ? opts.wrapDesk(desk) : desk, verification, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000,
       ...(opts.inChatTurn ? { inChatTurn: opts.inChatTurn } : {}), parties: opts.parties ?? partiesDesk,
+      ...(clock ? { callbackClock: clock } : {}),
     }, bot);
     const harness = new BotHarness(server, sim, config, stores, engine, verification, verifier, callBot, ari, dataSource, databaseUrl, opts, proxy, out, files);
     try {
