@@ -62,7 +62,8 @@ export type CustomerRefusal = 'no_call' | 'not_yours';
 
 export type ScheduleRefusal =
   | { reason: CustomerRefusal }
-  | { reason: 'unreadable' | 'no_such_date' }
+  /** Not a time, or a date that does not exist; `zone`: where a typed time is read. */
+  | { reason: 'unreadable' | 'no_such_date'; zone: string }
   | { reason: 'past'; local: LocalWallTime }
   | { reason: 'too_far'; local: LocalWallTime; maxDays: number }
   /** The time falls outside the calling hours in (one of) the customer's zones; `hours`: that local day's window. */
@@ -110,9 +111,11 @@ export class Callbacks {
     if (!found.ok) return { ok: false, reason: found.reason };
     const { customer } = found;
     const now = this.now();
-    const at = 'pick' in request.when ? pickedTime(request.when.pick, now, customer.zone) : readTypedTime(request.when.typed, now, customer.zone);
-    if (typeof at !== 'number' && !at.ok) return { ok: false, reason: at.problem };
-    const dueAt = typeof at === 'number' ? at : at.at;
+    const read = 'pick' in request.when
+      ? { ok: true as const, at: pickedTime(request.when.pick, now, customer.zone) }
+      : readTypedTime(request.when.typed, now, customer.zone);
+    if (!read.ok) return { ok: false, reason: read.problem, zone: customer.zone };
+    const dueAt = read.at;
     const local = localWallTime(dueAt, customer.zone);
     if (dueAt <= now) return { ok: false, reason: 'past', local };
     if (dueAt - now > MAX_AHEAD_DAYS * 24 * 3_600_000) return { ok: false, reason: 'too_far', local, maxDays: MAX_AHEAD_DAYS };

@@ -416,12 +416,12 @@ export const CALLBACK_TEXT = {
   inputExpired: 'That time came too late, so no callback was scheduled. Tap ⌨️ Type a time again.',
   scheduled: (number: string, local: LocalWallTime) =>
     `📅 Callback to ${formatForDisplay(number)} scheduled for ${localText(local)} (the customer's time). You get a reminder then.`,
-  refused: (refusal: ScheduleRefusal, zone?: string): string => {
+  refused: (refusal: ScheduleRefusal): string => {
     const nothing = 'No callback was scheduled.';
     switch (refusal.reason) {
       case 'no_call': return `❌ That call is not known. ${nothing}`;
       case 'not_yours': return `❌ That call is not yours. ${nothing}`;
-      case 'unreadable': return `❌ That is not a time I can read. Send one ${TIME_EXAMPLES}${zone ? ` (the customer's time, ${zone})` : ''}.`;
+      case 'unreadable': return `❌ That is not a time I can read. Send one ${TIME_EXAMPLES} (the customer's time, ${refusal.zone}).`;
       case 'no_such_date': return `❌ That date does not exist. Send a time ${TIME_EXAMPLES}.`;
       case 'past': return `❌ ${localText(refusal.local)} has already passed for the customer. ${nothing} Pick a later time.`;
       case 'too_far': return `❌ ${localText(refusal.local)} is more than ${refusal.maxDays} days ahead. ${nothing}`;

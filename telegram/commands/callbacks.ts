@@ -63,8 +63,7 @@ async function scheduleFor(m: Incoming, agentId: number, callId: string, when: W
   const { callbacks } = m.deps;
   const answer = await callbacks.schedule({ callId, agentId, when });
   if (answer.ok) return void (await m.reply(CALLBACK_TEXT.scheduled(answer.callback.number, answer.local)));
-  const zone = answer.reason === 'unreadable' ? (await callbacks.customerOf(callId, agentId)) : undefined;
-  const text = CALLBACK_TEXT.refused(answer, zone?.ok ? zone.customer.zone : undefined);
+  const text = CALLBACK_TEXT.refused(answer);
   if (askAgain && TRY_AGAIN.has(answer.reason)) {
     askAgain();
     return void (await m.reply(`${text}\n${CALLBACK_TEXT.typeAgain}`, cancelInput()));
@@ -131,7 +130,8 @@ export class TelegramCallbackNotices implements CallbackNotices {
 
   async remind(callback: ScheduledCallback): Promise<void> {
     const agent = await this.deps.stores.agents.byId(callback.agentId);
-    if (!agent) return;
+    // An agent revoked or suspended since is not reminded; the callback is then missed, and the admins are told.
+    if (agent?.status !== 'active') return;
     const local = localWallTime(callback.dueAt.getTime(), await this.deps.callbacks.zoneOf(callback.number));
     await this.deps.out.send(agent.telegramId, CALLBACK_TEXT.reminder(callback.number, local), callbackReminder(callback.id));
   }

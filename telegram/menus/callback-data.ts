@@ -48,7 +48,8 @@ const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 const USER_ID = '([1-9]\\d{0,19})';
 const ALERT_ID = '([0-9a-f]{16})';
 const AGENT_ID = '([1-9]\\d{0,9})';
-const CALLBACK_ID = '([1-9]\\d{0,14})';
+/** A scheduled callback's row id: nine digits at most, inside PostgreSQL's integer. */
+const CALLBACK_ID = '([1-9]\\d{0,8})';
 
 const PURPOSE_CODE: Record<PartyPurpose, string> = { cold: 'c', warm: 'w', add: 'a' };
 const PURPOSE_OF: Record<string, PartyPurpose> = { c: 'cold', w: 'warm', a: 'add' };
