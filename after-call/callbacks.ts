@@ -56,6 +56,8 @@ export interface CallbackCustomer {
   route: RouteCode | null;
   /** The zone typed times are read in and confirmations name: the number's first (most have one). */
   zone: string;
+  /** False when no zone is known for the number: times are then read in UTC. */
+  zoneKnown: boolean;
 }
 
 export type CustomerRefusal = 'no_call' | 'not_yours';
@@ -97,12 +99,17 @@ export class Callbacks {
     const call = await this.deps.calls.byId(callId);
     if (!call?.target) return { ok: false, reason: 'no_call' };
     if (call.agentId !== agentId && call.onCallAgentId !== agentId) return { ok: false, reason: 'not_yours' };
-    return { ok: true, customer: { number: call.target, route: call.route, zone: await this.zoneOf(call.target) } };
+    const known = await this.knownZoneOf(call.target);
+    return { ok: true, customer: { number: call.target, route: call.route, zone: known ?? 'UTC', zoneKnown: known !== undefined } };
   }
 
   /** The zone a number's times are read in; UTC for a number with none known (the hours rule then refuses unless they never close). */
   async zoneOf(number: string): Promise<string> {
-    return (await this.zonesOf(number)).find(isKnownZone) ?? 'UTC';
+    return (await this.knownZoneOf(number)) ?? 'UTC';
+  }
+
+  private async knownZoneOf(number: string): Promise<string | undefined> {
+    return (await this.zonesOf(number)).find(isKnownZone);
   }
 
   /** Writes a callback after the agent's call for a time that is ahead and inside the calling hours; nothing otherwise. */

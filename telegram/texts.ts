@@ -409,6 +409,8 @@ const TIME_EXAMPLES = 'e.g. 14:30, tomorrow 10:00 or 2026-12-07 09:30';
 export const CALLBACK_TEXT = {
   offer: (number: string, now: LocalWallTime) =>
     `📅 When should ${formatForDisplay(number)} be called back? Times are the customer's: ${now.zone}, where it is ${now.weekday} ${now.time} now.`,
+  offerZoneUnknown: (number: string) =>
+    `📅 When should ${formatForDisplay(number)} be called back? The time zone of this number is unknown: times are read in UTC.`,
   inAnHourButton: '⏱ In 1 h',
   tomorrowMorningButton: '🌅 Tomorrow 09:00',
   typeTimeButton: '⌨️ Type a time',

@@ -134,6 +134,16 @@ describe('scheduling a callback against the calling hours in the customer\'s zon
     expect(tables.added).toEqual([]);
   });
 
+  it('given a number with no known time zone, then its times are read in UTC, and against calling hours that close nothing can be scheduled', async () => {
+    const clock = new ManualClock();
+    clock.skip(utc(15, 0));
+    const tables = records({ agentId: ANN, target: NY_NUMBER });
+    const callbacks = new Callbacks({ ...tables, hours: hours('08:00-21:00'), clock, zonesOf: async () => [] });
+    expect(await callbacks.customerOf(CALL_ID, ANN)).toEqual({ ok: true, customer: { number: NY_NUMBER, route: 'M', zone: 'UTC', zoneKnown: false } });
+    expect(await callbacks.schedule({ callId: CALL_ID, agentId: ANN, when: { typed: '16:00' } })).toEqual({ ok: false, reason: 'unknown_zone' });
+    expect(tables.added).toEqual([]);
+  });
+
   it('given a reminded callback, then it counts as missed only once the configured minutes after its time have passed', () => {
     const callback = { state: 'reminded' as const, dueAt: new Date(utc(15, 0)) };
     expect(isMissed(callback, utc(15, 29), 30 * 60_000)).toBe(false);

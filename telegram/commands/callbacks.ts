@@ -34,7 +34,9 @@ export class TelegramCallbackOffer implements CallbackOffer {
       ? out.sendReply(request.chatId, request.statusMessageId, text, markup) : out.send(request.chatId, text, markup));
     if (!found.ok) return void (await send(CALLBACK_TEXT.refused({ reason: found.reason })));
     const { customer } = found;
-    await send(CALLBACK_TEXT.offer(customer.number, localWallTime(callbacks.now(), customer.zone)), callbackPicks(request.callId));
+    const text = customer.zoneKnown
+      ? CALLBACK_TEXT.offer(customer.number, localWallTime(callbacks.now(), customer.zone)) : CALLBACK_TEXT.offerZoneUnknown(customer.number);
+    await send(text, callbackPicks(request.callId));
   }
 }
 
