@@ -58,6 +58,8 @@ export interface Config extends ComplianceSettings {
   alerts: AlertThresholds;
   /** Dispositions and notes after a call (after-call-settings.ts). */
   afterCall: AfterCallSettings;
+  /** A callback reminded but not called back this many minutes after its time is shown to admins as missed (CALLBACK_MISSED_AFTER_MIN). */
+  callbackMissedAfterMin: number;
   /** Every secret value the environment holds, used or not in this mode, for the log scrubber. */
   secrets: readonly string[];
 }
@@ -152,6 +154,7 @@ const schema = z.object({
   ASTERISK_DOWN_AFTER_S: seconds(10, 3600),
   ASTERISK_HAND_BACK_AFTER_S: seconds(3, 3600),
   ASTERISK_STAY_AWAY_S: seconds(30, 3600),
+  CALLBACK_MISSED_AFTER_MIN: wholeNumber(1, 10080, 'whole minutes').default(30),
   ...complianceEnv,
   ...alertEnv,
   ...afterCallEnv,
@@ -231,6 +234,7 @@ export function loadConfig(env: Env): Config {
     ...complianceSettings(v),
     alerts: alertSettings(v),
     afterCall: afterCallSettings(v),
+    callbackMissedAfterMin: v.CALLBACK_MISSED_AFTER_MIN,
     secrets: [v.TELEGRAM_BOT_TOKEN, v.ARI_PASSWORD, ...servers.map((s) => s.password), databasePassword(v.DATABASE_URL), v.TELEGRAM_WEBHOOK_SECRET]
       .filter((secret): secret is string => secret !== undefined && secret !== ''),
   };

@@ -21,7 +21,7 @@ sqlite_status=0
 # Bounded: a test that leaves a handle open must fail the run, not hang it.
 timeout 900 npx jest --json --outputFile="$results/sqlite.json" || sqlite_status=$?
 
-echo "== data layer, migrations, engine (two engines on one database too), do-not-call list, leases, server ownership, the three-instance cluster and after-call work on PostgreSQL"
+echo "== data layer, migrations, engine (two engines on one database too), do-not-call list, after-call work, scheduled callbacks, leases, server ownership and the three-instance cluster on PostgreSQL"
 pg_status=0
 timeout 600 scripts/with-postgres.sh npx jest --json --outputFile="$results/postgres.json" \
   spec/integration/data-layer.spec.ts spec/integration/call-leg-store.spec.ts spec/integration/call-engine-fake-ari.spec.ts spec/integration/call-engine-storage.spec.ts \
@@ -31,6 +31,7 @@ timeout 600 scripts/with-postgres.sh npx jest --json --outputFile="$results/post
   spec/integration/caller-id-verification.spec.ts spec/integration/lease-store.spec.ts spec/integration/lease.spec.ts \
   spec/integration/server-owner.spec.ts spec/integration/cluster-calls.spec.ts spec/integration/cluster-takeover-parties.spec.ts spec/integration/cluster-parties.spec.ts spec/integration/chat-locks.spec.ts \
   spec/integration/cluster-limits.spec.ts spec/integration/concurrent-writes.spec.ts \
+  spec/integration/callback-reminders.spec.ts spec/integration/bot-callbacks.spec.ts \
   spec/integration/call-engine-two-instances.spec.ts spec/integration/cluster-harness.spec.ts spec/integration/cluster-unreachable.spec.ts spec/integration/fair-share.spec.ts \
   spec/integration/bot-after-call.spec.ts || pg_status=$?
 

@@ -5,8 +5,10 @@ import { CallStore } from './call-store';
 import { CallLegStore } from './call-leg-store';
 import { CallerIdStore } from './caller-id-store';
 import { DncStore } from './dnc-store';
+import { ScheduledCallbackStore } from './scheduled-callback-store';
 
-export { AgentStore, AuditLog, CallLegStore, CallStore, CallerIdStore, DncStore };
+export { AgentStore, AuditLog, CallLegStore, CallStore, CallerIdStore, DncStore, ScheduledCallbackStore };
+export type { NewCallback } from './scheduled-callback-store';
 
 export interface Stores {
   agents: AgentStore;
@@ -16,12 +18,14 @@ export interface Stores {
   audit: AuditLog;
   dnc: DncStore;
   callerIds: CallerIdStore;
+  /** Callbacks agents scheduled after their calls. */
+  callbacks: ScheduledCallbackStore;
 }
 
 export function createStores(dataSource: DataSource): Stores {
   const audit = new AuditLog(dataSource);
   return {
     agents: new AgentStore(dataSource), calls: new CallStore(dataSource), legs: new CallLegStore(dataSource, audit), audit,
-    dnc: new DncStore(dataSource), callerIds: new CallerIdStore(dataSource),
+    dnc: new DncStore(dataSource), callerIds: new CallerIdStore(dataSource), callbacks: new ScheduledCallbackStore(dataSource),
   };
 }

@@ -15,6 +15,10 @@ import { statusDepsOf } from './commands/call';
 import type { Observable } from 'rxjs';
 import type { CallUpdate } from '../call/call-update';
 import { onPartyNumber } from './commands/parties';
+import { Callbacks, REAL_CALLBACK_CLOCK } from '../after-call/callbacks';
+import { CallbackReminders } from '../after-call/callback-reminders';
+import type { CallbackOffer } from '../after-call/after-call-types';
+import { TelegramCallbackNotices, TelegramCallbackOffer, onCallbackTime } from './commands/callbacks';
 import { PendingInputs } from './pending-input';
 import * as admin from './commands/admin';
 import { onDncDocument } from './commands/dnc';
@@ -24,7 +28,7 @@ import type { BotDeps, BotWiring, Incoming } from './handler-context';
 import { decodeCallback } from './menus/callback-data';
 import { pollUpdates } from './polling';
 import { activeAgent, mayUse, roleOf, type Role } from './roles';
-import { DNC_TEXT, PARTY, T } from './texts';
+import { CALLBACK_TEXT, DNC_TEXT, PARTY, T } from './texts';
 import type { HttpListener } from '../ops/http-listener';
 import { startWebhookServer } from './webhook-server';
 
@@ -49,12 +53,19 @@ export class CallBot {
   readonly alerts: AbuseAlerts;
   /** Long admin work (imports), run outside the chats' turns. */
   readonly jobs: BackgroundJobs;
+  /** Reminds agents of their callbacks at their time and tells admins of missed ones (each once, across instances). */
+  readonly callbackReminders: CallbackReminders;
 
   private readonly deps: BotDeps;
 
   constructor(wiring: BotWiring, bot: Bot) {
-    const { stores, desk, config } = wiring;
+    const { stores, desk, config, out, logger } = wiring;
     const dncList = new DncService({ dnc: stores.dnc, calls: stores.calls, audit: stores.audit, numbers: config });
+    const clock = wiring.callbackClock ?? REAL_CALLBACK_CLOCK;
+    const callbacks = new Callbacks({
+      calls: stores.calls, callbacks: stores.callbacks, hours: config.callingHours, clock, onScheduled: () => this.callbackReminders.wake(),
+    });
+    const callbackOffer = wiring.callbackOffer ?? new TelegramCallbackOffer({ out, stores, callbacks });
     const deps: BotDeps = {
       ...wiring,
       accounts: new AgentService({ agents: stores.agents, callerIds: stores.callerIds, audit: stores.audit, desk, numbers: config }),
@@ -62,17 +73,28 @@ export class CallBot {
       dncList,
       afterCall: new AfterCallWork({
         calls: stores.calls, audit: stores.audit, doNotCall: dncList, doNotCallReason: DNC_TEXT.markReason, settings: config.afterCall,
-        ...(wiring.callbackOffer ? { callbackOffer: wiring.callbackOffer } : {}),
+        callbackOffer,
       }),
       pending: new PendingInputs(),
       views: new CallViews(),
+      callbacks,
+      callbackOffer,
     };
     this.deps = deps;
+    this.callbackReminders = new CallbackReminders({
+      records: stores.callbacks, notices: new TelegramCallbackNotices({ out, stores, config, callbacks }), clock,
+      missedAfterMs: config.callbackMissedAfterMin * 60_000, logger,
+    });
     this.bot = bot;
     this.alerts = new AbuseAlerts(deps);
     this.jobs = new BackgroundJobs(deps.logger);
     this.bot.use(async (ctx) => this.inChatOrder(ctx.update));
     this.bot.catch((err) => this.deps.logger.error('update handler failed', { err }));
+  }
+
+  /** `Call back` under a final status: what the disposition keyboard calls. */
+  get callbackOffer(): CallbackOffer {
+    return this.deps.callbackOffer;
   }
 
   /**
@@ -104,6 +126,7 @@ export class CallBot {
    */
   async start(options: { polling?: 'now' | 'when-told' } = {}): Promise<void> {
     this.alerts.start();
+    this.callbackReminders.start();
     const webhook = this.deps.config.telegram.webhook;
     if (webhook) {
       this.webhookServer = await startWebhookServer({
@@ -149,6 +172,7 @@ export class CallBot {
     await Promise.allSettled([...this.chatQueues.values()]);
     // After the chats: a turn still running may start a job.
     await this.jobs.stop();
+    await this.callbackReminders.stop();
     await this.alerts.stop();
   }
 
@@ -208,6 +232,8 @@ export class CallBot {
     const waiting = isCommand || longerThanCommands ? { kind: 'none' as const } : this.deps.pending.take(chatId);
     if (waiting.kind === 'expired') return void (await reply(PARTY.inputExpired));
     if (waiting.kind === 'number' && (role.kind === 'admin' || mayUse(role, 'agent'))) return onPartyNumber({ ...base, args: text.trim() }, waiting.pending);
+    if (waiting.kind === 'callbackTimeExpired') return void (await reply(CALLBACK_TEXT.inputExpired));
+    if (waiting.kind === 'callbackTime' && mayUse(role, 'agent')) return onCallbackTime({ ...base, args: text.trim() }, waiting.pending);
     // An agent's reply to a call's status message is the call's note.
     if (replied && !isCommand && activeAgent(role)) return onNoteReply({ ...base, args: '' }, replied.message_id, text);
     if (longerThanCommands) return void (await reply(T.tooLong));

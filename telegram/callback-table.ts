@@ -1,5 +1,6 @@
 import * as admin from './commands/admin';
 import { placeCall } from './commands/call';
+import { callbackRefusal, onCallbackCall, onCallbackCancel, onCallbackPick } from './commands/callbacks';
 import { markRefusal, onMarkDoNotCall } from './commands/dnc';
 import { onDispositionTap } from './commands/after-call';
 import { onHistory } from './commands/history';
@@ -42,7 +43,7 @@ export const CALLBACKS: CallbackTable = {
   confirmRoute: { who: 'agent', run: (m, a) => onConfirmRoute(m, a.route) },
   cancelRoute: { who: 'agent', run: (m) => onCancelRoute(m) },
   routeThenCall: { who: 'agent', run: (m, a) => onRouteThenCall(m, a.route, a.number) },
-  call: { who: 'agent', run: (m, a) => placeCall(m, a.number) },
+  call: { who: 'agent', run: async (m, a) => void (await placeCall(m, a.number)) },
   // The engine decides who may end a call (its agent, or an admin), and ends it when they may.
   hangup: { who: 'anyone', answersItself: true, run: onHangupTap },
   dncMark: { who: 'anyone', refuse: (m, a) => markRefusal(m, a.callId, activeAgent(m.role)?.id ?? null), run: (m, a) => onMarkDoNotCall(m, a.callId) },
@@ -69,6 +70,10 @@ export const CALLBACKS: CallbackTable = {
   typeNumber: { who: 'anyone', refuse: (m, a) => partyButtonRefusal(m, a.callId), run: (m, a) => onTypeNumber(m, a.callId, a.purpose) },
   consultEnd: { who: 'anyone', refuse: (m, a) => partyButtonRefusal(m, a.callId), answersItself: true, run: (m, a) => onConsultEnd(m, a.callId, a.how) },
   cancelInput: { who: 'anyone', answersItself: true, run: (m) => onCancelInput(m) },
+  // Scheduled callbacks: the agent's own; an admin may cancel anyone's (callbackRefusal).
+  callbackPick: { who: 'agent', run: (m, a) => onCallbackPick(m, a.callId, a.pick) },
+  callbackCall: { who: 'agent', refuse: (m, a) => callbackRefusal(m, a.callbackId, 'call'), run: (m, a) => onCallbackCall(m, a.callbackId) },
+  callbackCancel: { who: 'anyone', refuse: (m, a) => callbackRefusal(m, a.callbackId, 'cancel'), answersItself: true, run: (m, a) => onCallbackCancel(m, a.callbackId) },
 };
 
 /** Runs a decoded tap through its entry: who may, whether it is stale, then its handler; the tap is always answered. */

@@ -1,5 +1,6 @@
 import * as admin from './commands/admin';
 import { onCall, onHangup } from './commands/call';
+import { onCallbacks } from './commands/callbacks';
 import { onDnc } from './commands/dnc';
 import { onHistory } from './commands/history';
 import { onNumbers } from './commands/numbers';
@@ -29,6 +30,8 @@ export const COMMANDS: readonly Command[] = [
   { name: 'history', who: 'agent', run: onHistory, noArgs: true, listed: true },
   { name: 'settings', who: 'agent', run: onSettings, noArgs: true, listed: true },
   { name: 'route', who: 'agent', run: onRoute, listed: true },
+  // Agents see theirs, super admins everyone's: it answers each itself.
+  { name: 'callbacks', who: 'anyone', run: onCallbacks, noArgs: true, listed: true },
   { name: 'help', who: 'anyone', run: onHelp, noArgs: true, listed: true },
   { name: 'authorize', who: 'admin', run: admin.onAuthorize, listed: true },
   { name: 'revoke', who: 'admin', run: admin.onRevoke, listed: true },

@@ -1,6 +1,7 @@
 import type { User } from 'node-telegram-bot-api/types';
 import type { AfterCallWork } from '../after-call/after-call-work';
 import type { CallbackOffer } from '../after-call/after-call-types';
+import type { CallbackClock, Callbacks } from '../after-call/callbacks';
 import type { AgentService } from '../agents/agent-service';
 import type { CallerIdPool } from '../agents/caller-id-pool';
 import type { DncService } from '../compliance/dnc-service';
@@ -16,7 +17,10 @@ import type { Role } from './roles';
 import type { TelegramOut } from './telegram-out';
 
 /** What the bot is built with (app/main.ts); the bot adds the services it builds from them (BotDeps). */
-export type BotWiring = Omit<BotDeps, 'accounts' | 'pool' | 'dncList' | 'pending' | 'views' | 'afterCall'>;
+export type BotWiring = Omit<BotDeps, 'accounts' | 'pool' | 'dncList' | 'pending' | 'views' | 'afterCall' | 'callbacks' | 'callbackOffer'> & {
+  /** A stand-in for the scheduled callbacks' offer (a spec's); the bot makes its own otherwise. */
+  callbackOffer?: CallbackOffer;
+};
 
 export interface BotDeps {
   config: Config;
@@ -32,12 +36,16 @@ export interface BotDeps {
   dncList: DncService;
   /** Dispositions and notes of ended calls, with the audit. */
   afterCall: AfterCallWork;
-  /** Scheduling a call back after the `Call back` disposition; without it the agent is told it is not set up. */
-  callbackOffer?: CallbackOffer;
   /** The numbers chats were asked to type (a transfer's or conference's party). */
   pending: PendingInputs;
   /** The newest state of the calls whose status this process shows. */
   views: CallViews;
+  /** Scheduled callbacks: scheduling in the customer's time, listing, cancelling. */
+  callbacks: Callbacks;
+  /** `Call back` under a final status offers when (the disposition keyboard calls it). */
+  callbackOffer: CallbackOffer;
+  /** The clock callbacks are judged and reminded by; the real one unless a spec moves it by hand. */
+  callbackClock?: CallbackClock;
   /** Caller-ID verification calls. */
   verification: CallerIdVerification;
   stores: Stores;

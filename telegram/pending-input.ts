@@ -10,21 +10,37 @@ export interface PendingNumber {
   expiresAt: number;
 }
 
-export type PendingTake = { kind: 'none' } | { kind: 'expired' } | { kind: 'number'; pending: PendingNumber };
+/** A callback time a chat was asked to type, after which call. */
+export interface PendingCallbackTime {
+  callId: string;
+  expiresAt: number;
+}
+
+export type PendingTake =
+  | { kind: 'none' } | { kind: 'expired' } | { kind: 'number'; pending: PendingNumber }
+  | { kind: 'callbackTime'; pending: PendingCallbackTime } | { kind: 'callbackTimeExpired' };
+
+type Pending = { kind: 'number'; pending: PendingNumber } | { kind: 'callbackTime'; pending: PendingCallbackTime };
 
 /**
- * "🔢 Type a number": the chat's next text message is the number, once, until it expires, a command
+ * "🔢 Type a number" (or "⌨️ Type a time" for a callback): the chat's next text message is the number, once, until it expires, a command
  * comes or the agent cancels. Kept in this process: in cluster mode a chat's next message may reach
  * another instance, which then treats it as any other text.
  */
 export class PendingInputs {
-  private readonly byChat = new Map<number, PendingNumber>();
+  private readonly byChat = new Map<number, Pending>();
 
   constructor(private readonly ttlMs = PENDING_INPUT_TTL_MS, private readonly now: () => number = Date.now) {}
 
   expect(chatId: number, callId: string, purpose: PartyPurpose): void {
     this.forgetExpired();
-    this.byChat.set(chatId, { callId, purpose, expiresAt: this.now() + this.ttlMs });
+    this.byChat.set(chatId, { kind: 'number', pending: { callId, purpose, expiresAt: this.now() + this.ttlMs } });
+  }
+
+  /** The chat's next text is the time of a callback after this call. */
+  expectCallbackTime(chatId: number, callId: string): void {
+    this.forgetExpired();
+    this.byChat.set(chatId, { kind: 'callbackTime', pending: { callId, expiresAt: this.now() + this.ttlMs } });
   }
 
   /** Whether the chat was waiting for a number (now it is not). */
@@ -32,16 +48,17 @@ export class PendingInputs {
     return this.byChat.delete(chatId);
   }
 
-  /** The number the chat was asked for, taken out: its next text is that number, or came too late. */
+  /** What the chat was asked for, taken out: its next text is that, or came too late. */
   take(chatId: number): PendingTake {
-    const pending = this.byChat.get(chatId);
-    if (!pending) return { kind: 'none' };
+    const waiting = this.byChat.get(chatId);
+    if (!waiting) return { kind: 'none' };
     this.byChat.delete(chatId);
-    return pending.expiresAt > this.now() ? { kind: 'number', pending } : { kind: 'expired' };
+    if (waiting.pending.expiresAt > this.now()) return waiting;
+    return waiting.kind === 'number' ? { kind: 'expired' } : { kind: 'callbackTimeExpired' };
   }
 
   private forgetExpired(): void {
     const now = this.now();
-    for (const [chatId, pending] of this.byChat) if (pending.expiresAt <= now) this.byChat.delete(chatId);
+    for (const [chatId, waiting] of this.byChat) if (waiting.pending.expiresAt <= now) this.byChat.delete(chatId);
   }
 }

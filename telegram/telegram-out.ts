@@ -24,6 +24,8 @@ export function botOptions(apiRoot: string, watchedFetch?: typeof fetch): { apiR
 export interface OutgoingText {
   text: string;
   markup?: ReplyMarkup;
+  /** Shown as a reply to this message of the chat (sent alone if that one is gone). */
+  replyTo?: number;
 }
 
 type JobOptions = Pick<OutboxJob<unknown>, 'priority' | 'maxAttempts' | 'notBefore' | 'since'>;
@@ -43,6 +45,12 @@ export class TelegramOut {
   /** Sends a message; resolves to its id, or undefined when Telegram refused it or never answered. */
   async send(chatId: number | string, text: string, markup?: ReplyMarkup, priority: OutboxPriority = 'reply'): Promise<number | undefined> {
     const result = await this.queueSend(chatId, () => ({ text, markup }), { priority, maxAttempts: SEND_ATTEMPTS }).done;
+    return result.ok ? result.value : undefined;
+  }
+
+  /** Sends a message as a reply to another of the chat's (a call's status message); resolves to its id, as send does. */
+  async sendReply(chatId: number | string, replyTo: number, text: string, markup?: ReplyMarkup): Promise<number | undefined> {
+    const result = await this.queueSend(chatId, () => ({ text, markup, replyTo }), { priority: 'reply', maxAttempts: SEND_ATTEMPTS }).done;
     return result.ok ? result.value : undefined;
   }
 
@@ -78,8 +86,11 @@ export class TelegramOut {
     const job = this.outbox.enqueue({
       chatId, ...options,
       request: async () => {
-        const { text, markup } = content();
-        const message = await this.api.sendMessage({ chat_id: chatId, text: clip(text), ...(markup ? { reply_markup: markup } : {}) });
+        const { text, markup, replyTo } = content();
+        const message = await this.api.sendMessage({
+          chat_id: chatId, text: clip(text), ...(markup ? { reply_markup: markup } : {}),
+          ...(replyTo !== undefined ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } } : {}),
+        });
         return message.message_id;
       },
     });

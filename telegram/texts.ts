@@ -11,6 +11,8 @@ import type { DncImportCounts, DncImportSummary } from '../compliance/dnc-import
 import type { VerificationResult } from '../verification/verification-machine';
 import type { PendingVerification, VerifyOutcome, VerifyRefusal } from '../verification/caller-id-verification';
 import type { AbuseAlert, AlertKind } from '../compliance/abuse-detector';
+import type { CloseAnswer, ScheduleRefusal } from '../after-call/callbacks';
+import type { LocalWallTime } from '../after-call/callback-time';
 
 const NUMBER_REFUSAL: Record<NumberRefusal, string> = {
   not_a_number: 'That is not a phone number. Use digits, spaces and + ( ) - . only.',
@@ -209,6 +211,7 @@ export const COMMAND_TEXT = {
   history: { help: '/history — your last 10 calls', menu: 'Your last 10 calls' },
   settings: { help: '/settings — your caller ID, route and phone', menu: 'Caller ID, route, phone' },
   route: { help: '/route — show or switch your route (/route M or /route D)', menu: 'Show or switch your route' },
+  callbacks: { help: '/callbacks — your pending callbacks, each with ❌ Cancel (super admins: every agent\'s, missed ones marked)', menu: 'Your pending callbacks' },
   help: { help: '/help — this list', menu: 'What I can do' },
   authorize: { help: '/authorize <telegram_user_id> <phone> [caller_id]', menu: 'Authorize an agent' },
   revoke: { help: '/revoke <telegram_user_id>', menu: 'Revoke an agent' },
@@ -416,6 +419,63 @@ export const AFTER_CALL = {
   /** A call's disposition and note in /history, briefly. */
   historyDisposition: (label: string) => `🏷 ${label}`,
   historyNote: (note: string) => `📝 ${note}`,
+} as const;
+
+/** "Thursday 2026-03-05 09:00 America/New_York": a callback's time as the customer's clock shows it. */
+function localText(local: LocalWallTime): string {
+  return `${local.weekday} ${local.date} ${local.time} ${local.zone}`;
+}
+
+const TIME_EXAMPLES = 'e.g. 14:30, tomorrow 10:00 or 2026-12-07 09:30';
+
+/** Scheduled callbacks: the offer after `Call back`, the confirmation or refusal, the reminder, /callbacks. */
+export const CALLBACK_TEXT = {
+  offer: (number: string, now: LocalWallTime) =>
+    `📅 When should ${formatForDisplay(number)} be called back? Times are the customer's: ${now.zone}, where it is ${now.weekday} ${now.time} now.`,
+  offerZoneUnknown: (number: string) =>
+    `📅 When should ${formatForDisplay(number)} be called back? The time zone of this number is unknown: times are read in UTC.`,
+  inAnHourButton: '⏱ In 1 h',
+  tomorrowMorningButton: '🌅 Tomorrow 09:00',
+  typeTimeButton: '⌨️ Type a time',
+  typePrompt: (zone: string) => `Send the time of the callback in the customer's time zone (${zone}), ${TIME_EXAMPLES}.`,
+  inputExpired: 'That time came too late, so no callback was scheduled. Tap ⌨️ Type a time again.',
+  scheduled: (number: string, local: LocalWallTime) =>
+    `📅 Callback to ${formatForDisplay(number)} scheduled for ${localText(local)} (the customer's time). You get a reminder then.`,
+  refused: (refusal: ScheduleRefusal): string => {
+    const nothing = 'No callback was scheduled.';
+    switch (refusal.reason) {
+      case 'no_call': return `❌ That call is not known. ${nothing}`;
+      case 'not_yours': return `❌ That call is not yours. ${nothing}`;
+      case 'unreadable': return `❌ That is not a time I can read. Send one ${TIME_EXAMPLES} (the customer's time, ${refusal.zone}).`;
+      case 'no_such_date': return `❌ That date does not exist. Send a time ${TIME_EXAMPLES}.`;
+      case 'past': return `❌ ${localText(refusal.local)} has already passed for the customer. ${nothing} Pick a later time.`;
+      case 'too_far': return `❌ ${localText(refusal.local)} is more than ${refusal.maxDays} days ahead. ${nothing}`;
+      case 'outside_hours':
+        return `⛔ ${localText(refusal.local)} is outside the calling hours for the customer (`
+          + (refusal.hours === 'closed' ? `no calls on ${refusal.local.weekday}` : `calls are allowed ${refusal.hours.replace('-', '–')} there`)
+          + `). ${nothing} Pick a time inside them.`;
+      case 'unknown_zone':
+        return `⛔ The time zone of this number is unknown, so no time can be checked against the calling hours. ${nothing}`;
+    }
+  },
+  typeAgain: 'Send another time, or tap ❌ Cancel.',
+  reminder: (number: string, local: LocalWallTime) =>
+    `⏰ Time to call back ${formatForDisplay(number)} (due ${localText(local)}, the customer's time).`,
+  callButton: '📞 Call',
+  cancelButton: (label = '') => `❌ Cancel${label ? ` ${label}` : ''}`,
+  called: (number: string) => `📞 Calling back ${formatForDisplay(number)}.`,
+  cancelled: (number: string, local: LocalWallTime) => `❌ The callback to ${formatForDisplay(number)} at ${localText(local)} is cancelled.`,
+  closeRefused: (answer: Exclude<CloseAnswer, 'closed'>) =>
+    (answer === 'not_yours' ? 'This callback is not yours.' : 'This callback was already called back or cancelled.'),
+  noneOpen: 'You have no pending callbacks.',
+  noneOpenAll: 'No agent has a pending callback.',
+  listTitle: (count: number) => `📅 Pending callbacks (${count}), in the customers' time:`,
+  listLine: (n: number, c: { number: string; route: RouteCode | null; local: LocalWallTime; agent?: string; reminded: boolean; missed: boolean }) =>
+    `${n}. ${localText(c.local)} · ${formatForDisplay(c.number)} ${routeTag(c.route)}${c.agent ? ` · ${c.agent}` : ''}`
+    + (c.missed ? ' · ⚠️ missed' : c.reminded ? ' · ⏰ reminded' : ''),
+  missedAlert: (agent: string, number: string, local: LocalWallTime, afterMin: number) =>
+    `⚠️ Missed callback: ${agent} was reminded to call ${formatForDisplay(number)} back at ${localText(local)} (the customer's time) and has not called back ${afterMin} min later.`,
+  agentLabel: (name: string, telegramId: string) => `${name || '—'} (id ${telegramId})`,
 } as const;
 
 const NO_ACCESS = 'You have no access to this bot. Ask an admin if you think this is a mistake.';

@@ -105,7 +105,7 @@ export function nextOpening(hours: WeeklyHours, zones: readonly string[], at: nu
  * around a daylight-saving change. A wall time that a change skips yields instants on either side
  * of the skipped span; the caller keeps the one where the window is open.
  */
-function instantsOfWallTime(wallMs: number, zone: string): number[] {
+export function instantsOfWallTime(wallMs: number, zone: string): number[] {
   const offsetAt = (t: number) => localTime(t, zone).wallMs - Math.floor(t / 1000) * 1000;
   const first = wallMs - offsetAt(wallMs);
   const second = wallMs - offsetAt(first);

@@ -150,11 +150,11 @@ describe('bot: after-call work', () => {
     await waitFor(() => buttonsOf(status.messageId).includes('✅ Call back'), { what: 'Call back marked' });
   }, 30000);
 
-  it('given "Call back" and no callback offer, then the disposition is kept and the agent is told plainly that scheduling is not set up', async () => {
+  it('given "Call back" with the bot\'s own scheduling, then the disposition is kept and the times to call back are offered under the status', async () => {
     await startWith();
     const { callId } = await completedCall();
     await ann.tap('Call back');
-    await ann.waitFor(/^Call back is noted on the call\. Scheduling call backs is not set up on this bot/);
+    await ann.waitFor(/^📅 When should \+1 202-555-0123 be called back\?/);
     expect(await row(callId)).toMatchObject({ disposition: 'callback' });
   }, 30000);
 

@@ -17,6 +17,7 @@ import { CallerIdVerification } from '../../verification/caller-id-verification'
 import { VerificationRunner } from '../../verification/verification-runner';
 import type { CodeGenerator } from '../../verification/verification-code';
 import type { RouteCode } from '../../call/call-types';
+import type { CallbackClock } from '../../after-call/callbacks';
 import { type Stores, createStores } from '../../store';
 import { createCallRules } from '../../compliance/rules';
 import type { CallbackOffer } from '../../after-call/after-call-types';
@@ -60,6 +61,12 @@ export interface BotHarnessOptions {
   wrapDesk?: (desk: CallDesk) => CallDesk;
   /** What the `Call back` disposition hands over to (a spec's stand-in); without it, scheduling is not set up. */
   callbackOffer?: CallbackOffer;
+  /**
+   * The clock of the rules (the engine's now) and of scheduled callbacks, moved by hand (a
+   * ManualClock). Set it before the real time: a request is refused as stale when the engine's now
+   * is more than 10 s past the moment the bot received it.
+   */
+  clock?: CallbackClock;
 }
 
 /** What a restarted app keeps of the harness it replaces: the Bot API server, Asterisk and the database. */
@@ -143,7 +150,10 @@ export class BotHarness {
       ...(opts.verificationCode ? { generateCode: opts.verificationCode } : {}),
     });
     const rules = createCallRules(config, stores);
-    const engine = new CallEngine({ config, ari, ...stores, parties: stores.legs, rules, otherChannels: verifier, logger });
+    const clock = opts.clock;
+    const engine = new CallEngine({
+      config, ari, ...stores, parties: stores.legs, rules, otherChannels: verifier, logger, ...(clock ? { now: () => clock.now() } : {}),
+    });
     const partiesDesk = callPartiesDesk(engine, { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
     const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot));
     const out = new TelegramOut(bot.api, logger);
@@ -153,6 +163,7 @@ export class BotHarness {
       config, desk: opts.wrapDesk ? opts.wrapDesk(desk) : desk, verification, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000,
       ...(opts.inChatTurn ? { inChatTurn: opts.inChatTurn } : {}), parties: opts.parties ?? partiesDesk,
       ...(opts.callbackOffer ? { callbackOffer: opts.callbackOffer } : {}),
+      ...(clock ? { callbackClock: clock } : {}),
     }, bot);
     const harness = new BotHarness(server, sim, config, stores, engine, verification, verifier, callBot, ari, dataSource, databaseUrl, opts, proxy, out, files);
     try {

@@ -106,3 +106,31 @@ describe('the callback data of a call\'s party buttons', () => {
     expect(decodeCallback(data)).toBeUndefined();
   });
 });
+
+describe('the callback data of scheduled callbacks\' buttons', () => {
+  const callId = 'ffffffff-ffff-4fff-8fff-ffffffffffff';
+  const actions: CallbackAction[] = [
+    { kind: 'callbackPick', callId, pick: 'in_an_hour' },
+    { kind: 'callbackPick', callId, pick: 'tomorrow_morning' },
+    { kind: 'callbackPick', callId, pick: 'typed' },
+    { kind: 'callbackCall', callbackId: 1 },
+    { kind: 'callbackCancel', callbackId: 999_999_999 },
+  ];
+
+  it.each(actions.map((a) => [`${a.kind} ${JSON.stringify(a)}`, a] as const))('given a %s button, then its data fits in 64 bytes and decodes to the same action', (_name, action) => {
+    const data = encodeCallback(action);
+    expect(Buffer.byteLength(data, 'utf8')).toBeLessThanOrEqual(64);
+    expect(decodeCallback(data)).toEqual(action);
+  });
+
+  it.each([`bp:x:${callId}`, 'bp:h:not-a-uuid', 'bc:0', 'bc:-1', 'bx:1e3', 'bc:9999999999'])('given forged data %s, then nothing decodes', (data) => {
+    expect(decodeCallback(data)).toBeUndefined();
+  });
+
+  it('given the reminder\'s 📞 Call, then only active agents may tap it; Cancel is judged per callback (an admin may cancel any)', () => {
+    expect(CALLBACKS.callbackCall.who).toBe('agent');
+    expect(CALLBACKS.callbackCall.refuse).toBeDefined();
+    expect(CALLBACKS.callbackCancel.who).toBe('anyone');
+    expect(CALLBACKS.callbackCancel.refuse).toBeDefined();
+  });
+});

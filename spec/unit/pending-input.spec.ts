@@ -37,4 +37,19 @@ describe('the number a chat was asked to type', () => {
     expect(pending.take(8)).toMatchObject({ kind: 'number', pending: { purpose: 'add' } });
     expect(pending.take(7)).toMatchObject({ kind: 'number', pending: { purpose: 'warm' } });
   });
+
+  it('given a chat asked for a callback time, then its next text is that time, once; after the time is up it came too late, as a callback time', () => {
+    pending.expectCallbackTime(7, callId);
+    expect(pending.take(7)).toEqual({ kind: 'callbackTime', pending: { callId, expiresAt: 61_000 } });
+    expect(pending.take(7)).toEqual({ kind: 'none' });
+    pending.expectCallbackTime(7, callId);
+    now = 61_000;
+    expect(pending.take(7)).toEqual({ kind: 'callbackTimeExpired' });
+  });
+
+  it('given a chat asked for a number, when it is asked for a callback time next, then the time is what its next text is', () => {
+    pending.expect(7, callId, 'warm');
+    pending.expectCallbackTime(7, callId);
+    expect(pending.take(7)).toMatchObject({ kind: 'callbackTime' });
+  });
 });

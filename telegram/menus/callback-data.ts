@@ -35,7 +35,14 @@ export type CallbackAction =
   /** During a consultation: ✅ Complete, ↩️ Back, 👥 Conference. */
   | { kind: 'consultEnd'; callId: string; how: ConsultEnd }
   /** Cancels the number the chat was asked to type. */
-  | { kind: 'cancelInput' };
+  | { kind: 'cancelInput' }
+  /** After `Call back`: when, in the customer's time (in 1 h, tomorrow morning, or a typed time next). */
+  | { kind: 'callbackPick'; callId: string; pick: CallbackPickButton }
+  /** On a callback's reminder: 📞 Call; the number is read from the callback, server-side. */
+  | { kind: 'callbackCall'; callbackId: number }
+  | { kind: 'callbackCancel'; callbackId: number };
+
+export type CallbackPickButton = 'in_an_hour' | 'tomorrow_morning' | 'typed';
 
 const ROUTE = '([MD])';
 const E164 = '(\\+[1-9]\\d{6,14})';
@@ -45,11 +52,15 @@ const ALERT_ID = '([0-9a-f]{16})';
 const AGENT_ID = '([1-9]\\d{0,9})';
 /** A disposition code as DISPOSITION_CODES allows it: `dp:` + 16 + `:` + a call id is 56 bytes. */
 const DISPOSITION = '([a-z0-9_]{1,16})';
+/** A scheduled callback's row id: nine digits at most, inside PostgreSQL's integer. */
+const CALLBACK_ID = '([1-9]\\d{0,8})';
 
 const PURPOSE_CODE: Record<PartyPurpose, string> = { cold: 'c', warm: 'w', add: 'a' };
 const PURPOSE_OF: Record<string, PartyPurpose> = { c: 'cold', w: 'warm', a: 'add' };
 const END_CODE: Record<ConsultEnd, string> = { complete: 'k', back: 'b', conference: 'f' };
 const END_OF: Record<string, ConsultEnd> = { k: 'complete', b: 'back', f: 'conference' };
+const PICK_CODE: Record<CallbackPickButton, string> = { in_an_hour: 'h', tomorrow_morning: 'm', typed: 't' };
+const PICK_OF: Record<string, CallbackPickButton> = { h: 'in_an_hour', m: 'tomorrow_morning', t: 'typed' };
 
 const DECODERS: ReadonlyArray<[RegExp, (m: RegExpMatchArray) => CallbackAction]> = [
   [/^mn:(settings|route|history)$/, (m) => ({ kind: 'menu', menu: m[1] as 'settings' | 'route' | 'history' })],
@@ -73,6 +84,9 @@ const DECODERS: ReadonlyArray<[RegExp, (m: RegExpMatchArray) => CallbackAction]>
   [new RegExp(`^pn:([cwa]):${UUID}$`), (m) => ({ kind: 'typeNumber', purpose: PURPOSE_OF[m[1]!]!, callId: m[2]! })],
   [new RegExp(`^ce:([kbf]):${UUID}$`), (m) => ({ kind: 'consultEnd', how: END_OF[m[1]!]!, callId: m[2]! })],
   [/^ic$/, () => ({ kind: 'cancelInput' })],
+  [new RegExp(`^bp:([hmt]):${UUID}$`), (m) => ({ kind: 'callbackPick', pick: PICK_OF[m[1]!]!, callId: m[2]! })],
+  [new RegExp(`^bc:${CALLBACK_ID}$`), (m) => ({ kind: 'callbackCall', callbackId: Number(m[1]) })],
+  [new RegExp(`^bx:${CALLBACK_ID}$`), (m) => ({ kind: 'callbackCancel', callbackId: Number(m[1]) })],
 ];
 
 export function encodeCallback(action: CallbackAction): string {
@@ -98,6 +112,9 @@ export function encodeCallback(action: CallbackAction): string {
     case 'typeNumber': return `pn:${PURPOSE_CODE[action.purpose]}:${action.callId}`;
     case 'consultEnd': return `ce:${END_CODE[action.how]}:${action.callId}`;
     case 'cancelInput': return 'ic';
+    case 'callbackPick': return `bp:${PICK_CODE[action.pick]}:${action.callId}`;
+    case 'callbackCall': return `bc:${action.callbackId}`;
+    case 'callbackCancel': return `bx:${action.callbackId}`;
   }
 }
 

@@ -4,7 +4,7 @@ import type { DispositionCode } from '../../config/after-call-settings';
 import { codesFor, effectOf } from '../../after-call/dispositions';
 import type { TransferCandidate } from '../../engine/call-parties';
 import type { PartyControls } from '../party-status';
-import { AFTER_CALL, ALERT, BUTTON, DNC_TEXT, PARTY } from '../texts';
+import { AFTER_CALL, ALERT, BUTTON, CALLBACK_TEXT, DNC_TEXT, PARTY } from '../texts';
 import { type CallbackAction, encodeCallback, type PartyPurpose } from './callback-data';
 
 const button = (text: string, action: CallbackAction): InlineKeyboardButton => ({ text, callback_data: encodeCallback(action) });
@@ -125,3 +125,20 @@ export const verifyAgain = (number: string, route: RouteCode, label: string): In
 
 /** Under an abuse alert: the id names the alert record the bot keeps, never the agent. */
 export const suspendAlertButton = (alertId: string): InlineKeyboardMarkup => keyboard([button(ALERT.suspendButton, { kind: 'suspend', alertId })]);
+
+/** After `Call back`: when, in the customer's time. */
+export const callbackPicks = (callId: string): InlineKeyboardMarkup => keyboard(
+  [button(CALLBACK_TEXT.inAnHourButton, { kind: 'callbackPick', callId, pick: 'in_an_hour' }),
+    button(CALLBACK_TEXT.tomorrowMorningButton, { kind: 'callbackPick', callId, pick: 'tomorrow_morning' })],
+  [button(CALLBACK_TEXT.typeTimeButton, { kind: 'callbackPick', callId, pick: 'typed' })],
+);
+
+/** A callback's reminder: call now through /call's path, or drop it. */
+export const callbackReminder = (callbackId: number): InlineKeyboardMarkup => keyboard(
+  [button(CALLBACK_TEXT.callButton, { kind: 'callbackCall', callbackId }), button(CALLBACK_TEXT.cancelButton(), { kind: 'callbackCancel', callbackId })],
+);
+
+/** Under /callbacks: one ❌ Cancel per listed callback, named by its place in the list. */
+export const callbackCancels = (callbackIds: readonly number[]): InlineKeyboardMarkup => keyboard(
+  ...callbackIds.map((callbackId, i) => [button(CALLBACK_TEXT.cancelButton(`${i + 1}`), { kind: 'callbackCancel', callbackId })]),
+);
