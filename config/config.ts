@@ -6,6 +6,7 @@ import { databaseKind, databaseUrlProblem } from './database-url';
 import { databasePassword } from './redact';
 import { type ComplianceSettings, complianceEnv, complianceSettings } from './compliance-settings';
 import { alertEnv, alertSettings } from './alert-settings';
+import { type ReportSettings, reportEnv, reportSettings } from './report-settings';
 import type { AlertThresholds } from './alert-settings';
 import { type AsteriskServerConfig, type ClusterSettings, asteriskServersSchema } from './cluster-settings';
 
@@ -55,6 +56,8 @@ export interface Config extends ComplianceSettings {
   metrics?: { host: string; port: number };
   /** The abuse alerts to super admins (alert-settings.ts). */
   alerts: AlertThresholds;
+  /** /stats, /export and the daily report (report-settings.ts). */
+  reports: ReportSettings;
   /** Every secret value the environment holds, used or not in this mode, for the log scrubber. */
   secrets: readonly string[];
 }
@@ -151,6 +154,7 @@ const schema = z.object({
   ASTERISK_STAY_AWAY_S: seconds(30, 3600),
   ...complianceEnv,
   ...alertEnv,
+  ...reportEnv,
 }).superRefine((v, ctx) => {
   if (v.ASTERISK_SERVERS && v.CLUSTER !== 'on') {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['ASTERISK_SERVERS'], message: 'needs CLUSTER=on (several servers are coordinated through PostgreSQL)' });
@@ -226,6 +230,7 @@ export function loadConfig(env: Env): Config {
     metrics: v.METRICS_PORT !== undefined ? { host: v.METRICS_HOST, port: v.METRICS_PORT } : undefined,
     ...complianceSettings(v),
     alerts: alertSettings(v),
+    reports: reportSettings(v),
     secrets: [v.TELEGRAM_BOT_TOKEN, v.ARI_PASSWORD, ...servers.map((s) => s.password), databasePassword(v.DATABASE_URL), v.TELEGRAM_WEBHOOK_SECRET]
       .filter((secret): secret is string => secret !== undefined && secret !== ''),
   };

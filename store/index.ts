@@ -5,8 +5,9 @@ import { CallStore } from './call-store';
 import { CallLegStore } from './call-leg-store';
 import { CallerIdStore } from './caller-id-store';
 import { DncStore } from './dnc-store';
+import { ReportStore } from './report-store';
 
-export { AgentStore, AuditLog, CallLegStore, CallStore, CallerIdStore, DncStore };
+export { AgentStore, AuditLog, CallLegStore, CallStore, CallerIdStore, DncStore, ReportStore };
 
 export interface Stores {
   agents: AgentStore;
@@ -16,12 +17,14 @@ export interface Stores {
   audit: AuditLog;
   dnc: DncStore;
   callerIds: CallerIdStore;
+  /** What /export, /stats and the daily report read, and the daily report's once-a-day claim. */
+  reports: ReportStore;
 }
 
 export function createStores(dataSource: DataSource): Stores {
   const audit = new AuditLog(dataSource);
   return {
     agents: new AgentStore(dataSource), calls: new CallStore(dataSource), legs: new CallLegStore(dataSource, audit), audit,
-    dnc: new DncStore(dataSource), callerIds: new CallerIdStore(dataSource),
+    dnc: new DncStore(dataSource), callerIds: new CallerIdStore(dataSource), reports: new ReportStore(dataSource),
   };
 }
