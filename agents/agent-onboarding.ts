@@ -68,7 +68,7 @@ export function readAgentDocument(bytes: Uint8Array): ReadDocument {
   if (text.replace(/^\uFEFF/, '').trim() === '') return { ok: false, problem: { kind: 'empty' } };
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true, to_line: MAX_ONBOARDING_LINES + 1 });
+    records = parse(text, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true, to_line: MAX_ONBOARDING_LINES + 1 }) as unknown as typeof records;
   } catch (err) {
     if (err instanceof CsvError) return { ok: false, problem: { kind: 'malformed', line: (err as CsvError & { lines?: number }).lines, reason: err.message } };
     throw new Error('reading the onboarding CSV failed', { cause: err });

@@ -41,7 +41,7 @@ export function statsChartOption(stats: CallStats, agentNames: ReadonlyMap<numbe
     title: [
       { text: words.title, left: 'center', top: 8, textStyle: { fontSize: 22 } },
       { text: words.callsPerHour, left: 40, top: 52, textStyle: { fontSize: 16 } },
-      { text: stats.calls === 0 ? words.noCalls : words.answerRate(rate), left: '20%', top: 430, textAlign: 'center', textStyle: { fontSize: 16 } },
+      { text: stats.calls === 0 ? words.noCalls : words.answerRate(rate), left: 40, top: 430, textStyle: { fontSize: 16 } },
       { text: words.talkTimePerAgent, left: 620, top: 430, textStyle: { fontSize: 16 } },
     ],
     legend: { top: 52, right: 40, data: [words.calls, words.answered] },
@@ -61,7 +61,7 @@ export function statsChartOption(stats: CallStats, agentNames: ReadonlyMap<numbe
       { type: 'bar', name: words.calls, xAxisIndex: 0, yAxisIndex: 0, data: stats.byHour.map((h) => h.calls), itemStyle: { color: COLORS.calls } },
       { type: 'bar', name: words.answered, xAxisIndex: 0, yAxisIndex: 0, data: stats.byHour.map((h) => h.answered), itemStyle: { color: COLORS.answered } },
       {
-        type: 'pie', center: ['20%', '72%'], radius: ['22%', '36%'], label: { formatter: '{b}: {c}' },
+        type: 'pie', center: [280, 630], radius: [70, 130], label: { formatter: '{b}: {c}' },
         data: [
           { name: words.answered, value: stats.answered, itemStyle: { color: COLORS.answered } },
           { name: words.notAnswered, value: stats.calls - stats.answered, itemStyle: { color: COLORS.notAnswered } },

@@ -16,13 +16,17 @@ import { onPartyNumber } from './commands/parties';
 import { PendingInputs } from './pending-input';
 import * as admin from './commands/admin';
 import { onDncDocument } from './commands/dnc';
+import { isOnboardingCaption, onAgentsDocument, sendDailyReport } from './commands/reports';
+import { CallReports } from '../reports/call-reports';
+import { ChartRenderer } from '../reports/chart-renderer';
+import { DailyReport } from '../reports/daily-report';
 import { runCallback, type Tap } from './callback-table';
 import { commandMenus, commandNamed } from './command-table';
 import type { BotDeps, BotWiring, Incoming } from './handler-context';
 import { decodeCallback } from './menus/callback-data';
 import { pollUpdates } from './polling';
 import { mayUse, roleOf, type Role } from './roles';
-import { DNC_TEXT, PARTY, T } from './texts';
+import { DNC_TEXT, PARTY, REPORT_TEXT, T } from './texts';
 import type { HttpListener } from '../ops/http-listener';
 import { startWebhookServer } from './webhook-server';
 
@@ -47,6 +51,9 @@ export class CallBot {
   readonly alerts: AbuseAlerts;
   /** Long admin work (imports), run outside the chats' turns. */
   readonly jobs: BackgroundJobs;
+  /** The daily report to the super admins (off unless DAILY_REPORT_HOUR is set). */
+  readonly dailyReport: DailyReport;
+  private readonly charts = new ChartRenderer();
 
   private readonly deps: BotDeps;
 
@@ -59,11 +66,19 @@ export class CallBot {
       dncList: new DncService({ dnc: stores.dnc, calls: stores.calls, audit: stores.audit, numbers: config }),
       pending: new PendingInputs(),
       views: new CallViews(),
+      reports: new CallReports({
+        reports: stores.reports, legs: stores.legs, audit: stores.audit, settings: config.reports, chart: this.charts,
+        ...(wiring.recordingsPresent ? { recordingsPresent: wiring.recordingsPresent } : {}),
+      }),
     };
     this.deps = deps;
     this.bot = bot;
     this.alerts = new AbuseAlerts(deps);
     this.jobs = new BackgroundJobs(deps.logger);
+    this.dailyReport = new DailyReport({
+      settings: config.reports, claimDay: (name, day) => stores.reports.claimDay(name, day), send: (period) => sendDailyReport(deps, period),
+      logger: deps.logger, ...(wiring.now ? { now: wiring.now } : {}),
+    });
     this.bot.use(async (ctx) => this.inChatOrder(ctx.update));
     this.bot.catch((err) => this.deps.logger.error('update handler failed', { err }));
   }
@@ -97,6 +112,7 @@ export class CallBot {
    */
   async start(options: { polling?: 'now' | 'when-told' } = {}): Promise<void> {
     this.alerts.start();
+    this.dailyReport.start();
     const webhook = this.deps.config.telegram.webhook;
     if (webhook) {
       this.webhookServer = await startWebhookServer({
@@ -143,6 +159,8 @@ export class CallBot {
     // After the chats: a turn still running may start a job.
     await this.jobs.stop();
     await this.alerts.stop();
+    await this.dailyReport.stop();
+    await this.charts.close();
   }
 
   private inChatOrder(update: Update): Promise<void> {
@@ -184,8 +202,10 @@ export class CallBot {
     const role = await roleOf(userId, this.deps.config.telegram.superAdminIds, this.deps.stores.agents);
     const base: Omit<Incoming, 'args'> = { deps: this.deps, chatId, from, userId, role, reply, receivedAt, ...(message.date > 0 ? { sentAt: message.date * 1000 } : {}) };
     if (typeof text !== 'string') {
-      // A document is a do-not-call list to import, from a super admin only.
-      if (role.kind !== 'admin') return void (await reply(DNC_TEXT.importNotAdmin));
+      // A document captioned /onboard is a list of agents; any other is a do-not-call list to import. From a super admin only.
+      const onboarding = isOnboardingCaption(message.caption);
+      if (role.kind !== 'admin') return void (await reply(onboarding ? REPORT_TEXT.onboardNotAdmin : DNC_TEXT.importNotAdmin));
+      if (onboarding) return onAgentsDocument({ ...base, args: '' }, message.document!, this.jobs);
       return onDncDocument({ ...base, args: '' }, message.document!, message.caption, this.jobs);
     }
 

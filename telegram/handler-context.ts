@@ -7,6 +7,8 @@ import type { Logger } from '../config/logger';
 import type { CallDesk } from '../engine/call-desk';
 import type { CallParties } from '../engine/call-parties';
 import type { CallerIdVerification } from '../verification/caller-id-verification';
+import type { CallReports } from '../reports/call-reports';
+import type { RecordingsPresent } from '../reports/call-export';
 import type { Stores } from '../store';
 import type { CallViews } from './call-views';
 import type { PendingInputs } from './pending-input';
@@ -14,7 +16,7 @@ import type { Role } from './roles';
 import type { TelegramOut } from './telegram-out';
 
 /** What the bot is built with (app/main.ts); the bot adds the services it builds from them (BotDeps). */
-export type BotWiring = Omit<BotDeps, 'accounts' | 'pool' | 'dncList' | 'pending' | 'views'>;
+export type BotWiring = Omit<BotDeps, 'accounts' | 'pool' | 'dncList' | 'pending' | 'views' | 'reports'>;
 
 export interface BotDeps {
   config: Config;
@@ -28,6 +30,12 @@ export interface BotDeps {
   pool: CallerIdPool;
   /** The do-not-call list: adding, removing, marking, importing and exporting, with the audit. */
   dncList: DncService;
+  /** The reports: the CSV export of calls, the figures of a period and their chart. */
+  reports: CallReports;
+  /** Which calls have a recording kept, for the export's column (the recording capability); none without it. */
+  recordingsPresent?: RecordingsPresent;
+  /** The clock of the reports (which day is today, when the daily report is due); the system clock without it. */
+  now?: () => number;
   /** The numbers chats were asked to type (a transfer's or conference's party). */
   pending: PendingInputs;
   /** The newest state of the calls whose status this process shows. */

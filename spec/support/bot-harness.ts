@@ -56,6 +56,10 @@ export interface BotHarnessOptions {
   parties?: CallParties;
   /** Wraps the desk the bot talks to (a spec adds updates to a call's stream). */
   wrapDesk?: (desk: CallDesk) => CallDesk;
+  /** The reports' clock (which day it is, when the daily report is due). */
+  now?: () => number;
+  /** Which calls have a recording, for the export. */
+  recordingsPresent?: (callIds: string[]) => Promise<Set<string>>;
 }
 
 /** What a restarted app keeps of the harness it replaces: the Bot API server, Asterisk and the database. */
@@ -148,6 +152,7 @@ export class BotHarness {
     const callBot = new CallBot({
       config, desk: opts.wrapDesk ? opts.wrapDesk(desk) : desk, verification, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000,
       ...(opts.inChatTurn ? { inChatTurn: opts.inChatTurn } : {}), parties: opts.parties ?? partiesDesk,
+      ...(opts.now ? { now: opts.now } : {}), ...(opts.recordingsPresent ? { recordingsPresent: opts.recordingsPresent } : {}),
     }, bot);
     const harness = new BotHarness(server, sim, config, stores, engine, verification, verifier, callBot, ari, dataSource, databaseUrl, opts, proxy, out, files);
     try {
@@ -222,6 +227,11 @@ export class BotHarness {
   /** Every message the bot sent to a chat, oldest first, as it reads now. */
   messagesTo(chatId: number): BotMessage[] {
     return this.transcript.messagesTo(chatId);
+  }
+
+  /** Every photo (chart) the bot sent to a chat, oldest first. */
+  photosTo(chatId: number): SentDocument[] {
+    return this.files.photos.filter((d) => d.chatId === chatId);
   }
 
   /** Every document the bot sent to a chat, oldest first. */
