@@ -133,11 +133,15 @@ export interface OnboardingSummary {
  * entry of /authorize): added when the Telegram id was new, updated when it was known. A line whose
  * phone the service refuses is invalid; the other lines still apply.
  */
-export async function onboardAgents(accounts: Pick<AgentService, 'authorize' | 'isKnown'>, by: string, read: { lines: AgentLine[]; invalid: InvalidLine[] }): Promise<OnboardingSummary> {
+export async function onboardAgents(
+  accounts: Pick<AgentService, 'authorize' | 'isKnown'>, by: string, read: { lines: AgentLine[]; invalid: InvalidLine[] }, signal?: AbortSignal,
+): Promise<OnboardingSummary> {
   let added = 0;
   let updated = 0;
   const invalid = [...read.invalid];
   for (const line of read.lines) {
+    // The service is stopping: the lines applied so far stay, the rest wait for the file to be sent again.
+    signal?.throwIfAborted();
     const known = await accounts.isKnown(line.telegramId);
     const result = await accounts.authorize(by, {
       telegramId: line.telegramId, phone: line.phone, ...(line.name ? { displayName: line.name } : {}), ...(line.route ? { route: line.route } : {}),

@@ -123,13 +123,13 @@ export async function onAgentsDocument(m: Incoming, document: Document, jobs: Ba
   const maxMb = MAX_ONBOARDING_BYTES / (1024 * 1024);
   if ((document.file_size ?? 0) > MAX_ONBOARDING_BYTES) return void (await m.reply(REPORT_TEXT.onboardTooBig(name, maxMb, MAX_ONBOARDING_LINES)));
   await m.reply(REPORT_TEXT.onboardStarted(name));
-  jobs.start(`onboarding of agents from ${name}`, async () => {
+  jobs.start(`onboarding of agents from ${name}`, async (signal) => {
     try {
       const bytes = await downloadDocument(m.deps, document.file_id, MAX_ONBOARDING_BYTES);
       if (bytes === 'too_big') return void (await m.reply(REPORT_TEXT.onboardTooBig(name, maxMb, MAX_ONBOARDING_LINES)));
       const read = readAgentDocument(bytes);
       if (!read.ok) return void (await m.reply(REPORT_TEXT.onboardRefused(name, read.problem)));
-      const summary = await onboardAgents(m.deps.accounts, m.userId, read);
+      const summary = await onboardAgents(m.deps.accounts, m.userId, read, signal);
       await m.reply(REPORT_TEXT.onboardSummary(name, summary));
     } catch (err) {
       m.deps.logger.error('onboarding of agents failed', { err, file: name });
