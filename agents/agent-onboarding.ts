@@ -134,14 +134,15 @@ export interface OnboardingSummary {
  * phone the service refuses is invalid; the other lines still apply.
  */
 export async function onboardAgents(
-  accounts: Pick<AgentService, 'authorize' | 'isKnown'>, by: string, read: { lines: AgentLine[]; invalid: InvalidLine[] }, signal?: AbortSignal,
+  accounts: Pick<AgentService, 'authorize' | 'isKnown'>, by: string, read: { lines: AgentLine[]; invalid: InvalidLine[] },
+  options: { signal?: AbortSignal; onProgress?: (done: number, of: number) => void } = {},
 ): Promise<OnboardingSummary> {
   let added = 0;
   let updated = 0;
   const invalid = [...read.invalid];
   for (const line of read.lines) {
     // The service is stopping: the lines applied so far stay, the rest wait for the file to be sent again.
-    signal?.throwIfAborted();
+    options.signal?.throwIfAborted();
     const known = await accounts.isKnown(line.telegramId);
     const result = await accounts.authorize(by, {
       telegramId: line.telegramId, phone: line.phone, ...(line.name ? { displayName: line.name } : {}), ...(line.route ? { route: line.route } : {}),
@@ -152,6 +153,7 @@ export async function onboardAgents(
     } else if (result.refusal !== 'not_pending') {
       invalid.push({ line: line.line, problem: { kind: 'phone', refusal: result } });
     }
+    options.onProgress?.(added + updated + invalid.length - read.invalid.length, read.lines.length);
   }
   return { added, updated, invalid: invalid.sort((a, b) => a.line - b.line) };
 }

@@ -692,9 +692,12 @@ export const REPORT_TEXT = {
   onboardUsage: 'To add or update many agents at once, send a CSV file with the caption /onboard. Its first line names the columns: telegram_id,phone,name,route (name and route may be left empty; route is M or D). Each line is authorized as /authorize does; you get one summary.',
   onboardNotAdmin: 'Only super admins can add agents.',
   onboardStarted: (file: string) => `⏳ Adding agents from ${file}…`,
+  onboardProgress: (file: string, done: number, of: number) => `⏳ Adding agents from ${file}: ${n(done)} of ${n(of)} lines…`,
+  onboardDone: (file: string, lines: number) => `✅ Read ${file}: ${n(lines)} lines.`,
+  onboardDownloadFailed: (file: string) => `⚠️ ${file} could not be downloaded from Telegram; nothing was changed. Send it again.`,
   onboardTooBig: (file: string, maxMb: number, maxLines: number) => `❌ ${file} is larger than ${maxMb} MB. Send at most ${n(maxLines)} lines per file; split a longer list into several files.`,
   onboardRefused: (file: string, problem: DocumentProblem) => `❌ ${file}: nothing was changed. ${documentProblem(problem)}`,
-  onboardFailed: (file: string) => `⚠️ Adding agents from ${file} stopped on an error. Lines applied before it stay; send the file again to finish (known agents are updated, not added twice).`,
+  onboardFailed: (file: string) => `⚠️ Adding agents from ${file} stopped before the end. Lines applied before it stay; send the file again to finish (known agents are updated, not added twice).`,
   onboardSummary: (file: string, s: OnboardingSummary) => [
     `Agents from ${file}:`,
     `added: ${n(s.added)}`,

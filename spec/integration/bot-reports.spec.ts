@@ -168,7 +168,7 @@ describe('bot: reports', () => {
         'line 5: phone: That number is too short.',
         'line 6: route "Q" is not M or D',
       ].join('\n'));
-      expect(admin.messages().map((m) => m.text)).toEqual(['⏳ Adding agents from team.csv…', summary.text]);
+      expect(admin.messages().map((m) => m.history)).toEqual([['⏳ Adding agents from team.csv…', '✅ Read team.csv: 6 lines.'], [summary.text]]);
       expect(await h.stores.agents.byTelegramId('3001')).toMatchObject({ status: 'active', phone: '+12025550131', displayName: 'Cleo', route: 'M', authorizedBy: String(ADMIN_ID) });
       expect(await h.stores.agents.byTelegramId('2002')).toMatchObject({ phone: '+12025550132', displayName: 'Bob B.', route: 'D' });
       expect(await h.stores.agents.byTelegramId('3006')).toMatchObject({ displayName: 'Eve, the second', route: null });

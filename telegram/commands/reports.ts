@@ -10,6 +10,8 @@ import type { BotDeps, Incoming } from '../handler-context';
 import { REPORT_TEXT, T } from '../texts';
 
 const DAY_MS = 86_400_000;
+/** Progress edits of one message, well under Telegram's about one edit a second per message. */
+const PROGRESS_EDIT_INTERVAL_MS = 3000;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TELEGRAM_ID = /^[1-9]\d{0,19}$/;
 /** Eight digits read as a date written without dashes (20261201), not as a Telegram id. */
@@ -114,25 +116,43 @@ export function isOnboardingCaption(caption: string | undefined): boolean {
 }
 
 /**
- * A CSV of agents from a super admin: refused at once when the Bot API says it is too big, else
- * read whole (it is small), checked, applied line by line and answered with one summary. Runs as a
- * background job, so the admin's chat goes on answering meanwhile.
+ * A CSV of agents from a super admin: refused at once when the Bot API says it is too big; else
+ * downloaded (2 MB at most) and read in the chat's turn, so a document refused whole gets one reply.
+ * The lines are then applied in a background job, with a progress message edited while it runs and
+ * one summary at the end, so the admin's chat goes on answering meanwhile.
  */
 export async function onAgentsDocument(m: Incoming, document: Document, jobs: BackgroundJobs): Promise<void> {
   const name = (document.file_name ?? 'the file').slice(0, 64);
-  const maxMb = MAX_ONBOARDING_BYTES / (1024 * 1024);
-  if ((document.file_size ?? 0) > MAX_ONBOARDING_BYTES) return void (await m.reply(REPORT_TEXT.onboardTooBig(name, maxMb, MAX_ONBOARDING_LINES)));
-  await m.reply(REPORT_TEXT.onboardStarted(name));
+  const tooBig = REPORT_TEXT.onboardTooBig(name, MAX_ONBOARDING_BYTES / (1024 * 1024), MAX_ONBOARDING_LINES);
+  if ((document.file_size ?? 0) > MAX_ONBOARDING_BYTES) return void (await m.reply(tooBig));
+  let bytes: Buffer | 'too_big';
+  try {
+    bytes = await downloadDocument(m.deps, document.file_id, MAX_ONBOARDING_BYTES);
+  } catch (err) {
+    m.deps.logger.warn('the onboarding document could not be downloaded', { err, file: name });
+    return void (await m.reply(REPORT_TEXT.onboardDownloadFailed(name)));
+  }
+  if (bytes === 'too_big') return void (await m.reply(tooBig));
+  const read = readAgentDocument(bytes);
+  if (!read.ok) return void (await m.reply(REPORT_TEXT.onboardRefused(name, read.problem)));
+  const progressId = await m.reply(REPORT_TEXT.onboardStarted(name));
   jobs.start(`onboarding of agents from ${name}`, async (signal) => {
+    let lastEditAt = Date.now();
+    let editing: Promise<unknown> = Promise.resolve();
+    const onProgress = (done: number, of: number) => {
+      if (progressId === undefined || Date.now() - lastEditAt < PROGRESS_EDIT_INTERVAL_MS) return;
+      lastEditAt = Date.now();
+      editing = editing.then(() => m.deps.out.edit(m.chatId, progressId, REPORT_TEXT.onboardProgress(name, done, of)));
+    };
     try {
-      const bytes = await downloadDocument(m.deps, document.file_id, MAX_ONBOARDING_BYTES);
-      if (bytes === 'too_big') return void (await m.reply(REPORT_TEXT.onboardTooBig(name, maxMb, MAX_ONBOARDING_LINES)));
-      const read = readAgentDocument(bytes);
-      if (!read.ok) return void (await m.reply(REPORT_TEXT.onboardRefused(name, read.problem)));
-      const summary = await onboardAgents(m.deps.accounts, m.userId, read, signal);
+      const summary = await onboardAgents(m.deps.accounts, m.userId, read, { signal, onProgress });
+      await editing;
+      if (progressId !== undefined) await m.deps.out.edit(m.chatId, progressId, REPORT_TEXT.onboardDone(name, read.lines.length + read.invalid.length));
       await m.reply(REPORT_TEXT.onboardSummary(name, summary));
     } catch (err) {
-      m.deps.logger.error('onboarding of agents failed', { err, file: name });
+      if (signal.aborted) m.deps.logger.warn('onboarding of agents stopped: the service is stopping', { file: name });
+      else m.deps.logger.error('onboarding of agents failed', { err, file: name });
+      await editing;
       await m.reply(REPORT_TEXT.onboardFailed(name));
     }
   });
