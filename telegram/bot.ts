@@ -59,8 +59,10 @@ export class CallBot {
 
   constructor(wiring: BotWiring, bot: Bot) {
     const { stores, desk, config } = wiring;
+    const jobs = new BackgroundJobs(wiring.logger);
     const deps: BotDeps = {
       ...wiring,
+      jobs,
       accounts: new AgentService({ agents: stores.agents, callerIds: stores.callerIds, audit: stores.audit, desk, numbers: config }),
       pool: new CallerIdPool({ callerIds: stores.callerIds, agents: stores.agents, audit: stores.audit, verification: wiring.verification }),
       dncList: new DncService({ dnc: stores.dnc, calls: stores.calls, audit: stores.audit, numbers: config }),
@@ -74,7 +76,7 @@ export class CallBot {
     this.deps = deps;
     this.bot = bot;
     this.alerts = new AbuseAlerts(deps);
-    this.jobs = new BackgroundJobs(deps.logger);
+    this.jobs = jobs;
     this.dailyReport = new DailyReport({
       settings: config.reports, claimDay: (name, day) => stores.reports.claimDay(name, day), send: (period) => sendDailyReport(deps, period),
       logger: deps.logger, ...(wiring.now ? { now: wiring.now } : {}),

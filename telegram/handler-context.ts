@@ -7,6 +7,7 @@ import type { Logger } from '../config/logger';
 import type { CallDesk } from '../engine/call-desk';
 import type { CallParties } from '../engine/call-parties';
 import type { CallerIdVerification } from '../verification/caller-id-verification';
+import type { BackgroundJobs } from '../ops/background-jobs';
 import type { CallReports } from '../reports/call-reports';
 import type { RecordingsPresent } from '../reports/call-export';
 import type { Stores } from '../store';
@@ -16,7 +17,7 @@ import type { Role } from './roles';
 import type { TelegramOut } from './telegram-out';
 
 /** What the bot is built with (app/main.ts); the bot adds the services it builds from them (BotDeps). */
-export type BotWiring = Omit<BotDeps, 'accounts' | 'pool' | 'dncList' | 'pending' | 'views' | 'reports'>;
+export type BotWiring = Omit<BotDeps, 'accounts' | 'pool' | 'dncList' | 'pending' | 'views' | 'reports' | 'jobs'>;
 
 export interface BotDeps {
   config: Config;
@@ -30,6 +31,8 @@ export interface BotDeps {
   pool: CallerIdPool;
   /** The do-not-call list: adding, removing, marking, importing and exporting, with the audit. */
   dncList: DncService;
+  /** Long work (imports, exports), run outside the chats' turns. */
+  jobs: BackgroundJobs;
   /** The reports: the CSV export of calls, the figures of a period and their chart. */
   reports: CallReports;
   /** Which calls have a recording kept, for the export's column (the recording capability); none without it. */

@@ -68,12 +68,20 @@ export async function onExport(m: Incoming): Promise<void> {
   const toText = dayText(to);
   const fileName = `calls-${fromText}-to-${toText}${agentWord ? `-agent-${agentWord}` : ''}.csv`;
   const range = { from: new Date(from), to: new Date(to + DAY_MS), ...(agentId !== undefined ? { agentId } : {}) };
-  const exported = await m.deps.reports.exportCsv(m.userId, range, fileName, async (file, written) => {
-    const sent = await m.deps.out.sendDocument(m.chatId, await fromPath(file, { contentType: 'text/csv' }), REPORT_TEXT.exportCaption(written, fromText, toText));
-    return sent !== undefined;
+  // A long range takes a while to read: the chat goes on answering meanwhile.
+  m.deps.jobs.start(`export of calls ${fromText} to ${toText}`, async () => {
+    try {
+      const exported = await m.deps.reports.exportCsv(m.userId, range, fileName, async (file, written) => {
+        const sent = await m.deps.out.sendDocument(m.chatId, await fromPath(file, { contentType: 'text/csv' }), REPORT_TEXT.exportCaption(written, fromText, toText));
+        return sent !== undefined;
+      });
+      if (exported === 'empty') await m.reply(REPORT_TEXT.exportEmpty(fromText, toText));
+      else if (!exported.delivered) await m.reply(REPORT_TEXT.exportFailed);
+    } catch (err) {
+      m.deps.logger.error('the export of calls failed', { err });
+      await m.reply(REPORT_TEXT.exportFailed);
+    }
   });
-  if (exported === 'empty') return void (await m.reply(REPORT_TEXT.exportEmpty(fromText, toText)));
-  if (!exported.delivered) await m.reply(REPORT_TEXT.exportFailed);
 }
 
 /** /stats [today|week]: a chart of the period (as a photo) and its key figures (as text). */
