@@ -67,7 +67,7 @@ export class AgentService {
    * request's prompt, which completes that request only while it is pending, never one denied,
    * revoked or suspended since.
    */
-  async authorize(by: string, input: { telegramId: string; phone: string; callerId?: string; onlyPending?: boolean }): Promise<AuthorizeResult> {
+  async authorize(by: string, input: { telegramId: string; phone: string; callerId?: string; displayName?: string; route?: RouteCode; onlyPending?: boolean }): Promise<AuthorizeResult> {
     const phone = this.check(input.phone);
     if (!phone.ok) return { ok: false, refusal: 'invalid', field: 'phone', check: phone };
     let callerId: string | undefined;
@@ -77,11 +77,19 @@ export class AgentService {
       callerId = checked.number;
     }
     const { agents } = this.deps;
-    const authorization = { telegramId: input.telegramId, phone: phone.e164, callerId, by };
+    const authorization = {
+      telegramId: input.telegramId, phone: phone.e164, callerId, by,
+      ...(input.displayName ? { displayName: input.displayName } : {}), ...(input.route ? { route: input.route } : {}),
+    };
     const agent = input.onlyPending ? await agents.approvePending(authorization) : await agents.authorize(authorization);
     if (!agent) return { ok: false, refusal: 'not_pending', status: (await agents.byTelegramId(input.telegramId))?.status ?? 'unknown' };
-    await this.audit(by, 'authorize', input.telegramId, `phone ${phone.e164}${callerId ? `, caller ID ${callerId}` : ''}`);
+    await this.audit(by, 'authorize', input.telegramId, `phone ${phone.e164}${callerId ? `, caller ID ${callerId}` : ''}${input.route ? `, route ${input.route}` : ''}`);
     return { ok: true, agent, phone: phone.e164, ...(callerId ? { callerId } : {}) };
+  }
+
+  /** Whether the Telegram id has an agent row, in any status (bulk onboarding tells added from updated). */
+  async isKnown(telegramId: string): Promise<boolean> {
+    return (await this.deps.agents.byTelegramId(telegramId)) !== null;
   }
 
   /** Denies an access request while it is pending; null when it is not (handled in between). */

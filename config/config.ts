@@ -7,6 +7,7 @@ import { databasePassword } from './redact';
 import { type ComplianceSettings, complianceEnv, complianceSettings } from './compliance-settings';
 import { alertEnv, alertSettings } from './alert-settings';
 import { type AfterCallSettings, afterCallEnv, afterCallSettings } from './after-call-settings';
+import { type ReportSettings, reportEnv, reportSettings } from './report-settings';
 import type { AlertThresholds } from './alert-settings';
 import { type AsteriskServerConfig, type ClusterSettings, asteriskServersSchema } from './cluster-settings';
 
@@ -60,6 +61,8 @@ export interface Config extends ComplianceSettings {
   afterCall: AfterCallSettings;
   /** A callback reminded but not called back this many minutes after its time is shown to admins as missed (CALLBACK_MISSED_AFTER_MIN). */
   callbackMissedAfterMin: number;
+  /** /stats, /export and the daily report (report-settings.ts). */
+  reports: ReportSettings;
   /** Every secret value the environment holds, used or not in this mode, for the log scrubber. */
   secrets: readonly string[];
 }
@@ -158,6 +161,7 @@ const schema = z.object({
   ...complianceEnv,
   ...alertEnv,
   ...afterCallEnv,
+  ...reportEnv,
 }).superRefine((v, ctx) => {
   if (v.ASTERISK_SERVERS && v.CLUSTER !== 'on') {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['ASTERISK_SERVERS'], message: 'needs CLUSTER=on (several servers are coordinated through PostgreSQL)' });
@@ -235,6 +239,7 @@ export function loadConfig(env: Env): Config {
     alerts: alertSettings(v),
     afterCall: afterCallSettings(v),
     callbackMissedAfterMin: v.CALLBACK_MISSED_AFTER_MIN,
+    reports: reportSettings(v),
     secrets: [v.TELEGRAM_BOT_TOKEN, v.ARI_PASSWORD, ...servers.map((s) => s.password), databasePassword(v.DATABASE_URL), v.TELEGRAM_WEBHOOK_SECRET]
       .filter((secret): secret is string => secret !== undefined && secret !== ''),
   };

@@ -13,6 +13,8 @@ export interface TelegramIdentity {
 export interface Authorization extends TelegramIdentity {
   phone: string;
   callerId?: string | null;
+  /** Set with the authorization (bulk onboarding); left as it is when absent. */
+  route?: RouteCode;
   by: string;
 }
 
@@ -150,6 +152,7 @@ function authorizedColumns(input: Authorization): AgentColumns {
     ...(input.callerId !== undefined ? { callerId: input.callerId } : {}),
     ...(input.username !== undefined ? { username: input.username } : {}),
     ...(input.displayName ? { displayName: input.displayName.slice(0, 128) } : {}),
+    ...(input.route ? { route: input.route } : {}),
     status: 'active',
     authorizedBy: input.by,
     authorizedAt: new Date(),

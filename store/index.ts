@@ -6,8 +6,9 @@ import { CallLegStore } from './call-leg-store';
 import { CallerIdStore } from './caller-id-store';
 import { DncStore } from './dnc-store';
 import { ScheduledCallbackStore } from './scheduled-callback-store';
+import { ReportStore } from './report-store';
 
-export { AgentStore, AuditLog, CallLegStore, CallStore, CallerIdStore, DncStore, ScheduledCallbackStore };
+export { AgentStore, AuditLog, CallLegStore, CallStore, CallerIdStore, DncStore, ReportStore, ScheduledCallbackStore };
 export type { NewCallback } from './scheduled-callback-store';
 
 export interface Stores {
@@ -20,6 +21,8 @@ export interface Stores {
   callerIds: CallerIdStore;
   /** Callbacks agents scheduled after their calls. */
   callbacks: ScheduledCallbackStore;
+  /** What /export, /stats and the daily report read, and the daily report's once-a-day claim. */
+  reports: ReportStore;
 }
 
 export function createStores(dataSource: DataSource): Stores {
@@ -27,5 +30,6 @@ export function createStores(dataSource: DataSource): Stores {
   return {
     agents: new AgentStore(dataSource), calls: new CallStore(dataSource), legs: new CallLegStore(dataSource, audit), audit,
     dnc: new DncStore(dataSource), callerIds: new CallerIdStore(dataSource), callbacks: new ScheduledCallbackStore(dataSource),
+    reports: new ReportStore(dataSource),
   };
 }

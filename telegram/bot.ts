@@ -22,13 +22,17 @@ import { TelegramCallbackNotices, TelegramCallbackOffer, onCallbackTime } from '
 import { PendingInputs } from './pending-input';
 import * as admin from './commands/admin';
 import { onDncDocument } from './commands/dnc';
+import { isOnboardingCaption, onAgentsDocument, sendDailyReport } from './commands/reports';
+import { CallReports } from '../reports/call-reports';
+import { ChartRenderer } from '../reports/chart-renderer';
+import { DailyReport } from '../reports/daily-report';
 import { runCallback, type Tap } from './callback-table';
 import { commandMenus, commandNamed } from './command-table';
 import type { BotDeps, BotWiring, Incoming } from './handler-context';
 import { decodeCallback } from './menus/callback-data';
 import { pollUpdates } from './polling';
 import { activeAgent, mayUse, roleOf, type Role } from './roles';
-import { CALLBACK_TEXT, DNC_TEXT, PARTY, T } from './texts';
+import { CALLBACK_TEXT, DNC_TEXT, PARTY, REPORT_TEXT, T } from './texts';
 import type { HttpListener } from '../ops/http-listener';
 import { startWebhookServer } from './webhook-server';
 
@@ -55,11 +59,15 @@ export class CallBot {
   readonly jobs: BackgroundJobs;
   /** Reminds agents of their callbacks at their time and tells admins of missed ones (each once, across instances). */
   readonly callbackReminders: CallbackReminders;
+  /** The daily report to the super admins (off unless DAILY_REPORT_HOUR is set). */
+  readonly dailyReport: DailyReport;
+  private readonly charts = new ChartRenderer();
 
   private readonly deps: BotDeps;
 
   constructor(wiring: BotWiring, bot: Bot) {
     const { stores, desk, config, out, logger } = wiring;
+    const jobs = new BackgroundJobs(logger);
     const dncList = new DncService({ dnc: stores.dnc, calls: stores.calls, audit: stores.audit, numbers: config });
     const clock = wiring.callbackClock ?? REAL_CALLBACK_CLOCK;
     const callbacks = new Callbacks({
@@ -68,6 +76,7 @@ export class CallBot {
     const callbackOffer = wiring.callbackOffer ?? new TelegramCallbackOffer({ out, stores, callbacks });
     const deps: BotDeps = {
       ...wiring,
+      jobs,
       accounts: new AgentService({ agents: stores.agents, callerIds: stores.callerIds, audit: stores.audit, desk, numbers: config }),
       pool: new CallerIdPool({ callerIds: stores.callerIds, agents: stores.agents, audit: stores.audit, verification: wiring.verification }),
       dncList,
@@ -79,6 +88,10 @@ export class CallBot {
       views: new CallViews(),
       callbacks,
       callbackOffer,
+      reports: new CallReports({
+        reports: stores.reports, legs: stores.legs, audit: stores.audit, settings: config.reports, chart: this.charts,
+        ...(wiring.recordingsPresent ? { recordingsPresent: wiring.recordingsPresent } : {}),
+      }),
     };
     this.deps = deps;
     this.callbackReminders = new CallbackReminders({
@@ -87,7 +100,11 @@ export class CallBot {
     });
     this.bot = bot;
     this.alerts = new AbuseAlerts(deps);
-    this.jobs = new BackgroundJobs(deps.logger);
+    this.jobs = jobs;
+    this.dailyReport = new DailyReport({
+      settings: config.reports, claimDay: (name, day) => stores.reports.claimDay(name, day), send: (period) => sendDailyReport(deps, period),
+      logger: deps.logger, ...(wiring.now ? { now: wiring.now } : {}),
+    });
     this.bot.use(async (ctx) => this.inChatOrder(ctx.update));
     this.bot.catch((err) => this.deps.logger.error('update handler failed', { err }));
   }
@@ -127,6 +144,7 @@ export class CallBot {
   async start(options: { polling?: 'now' | 'when-told' } = {}): Promise<void> {
     this.alerts.start();
     this.callbackReminders.start();
+    this.dailyReport.start();
     const webhook = this.deps.config.telegram.webhook;
     if (webhook) {
       this.webhookServer = await startWebhookServer({
@@ -174,6 +192,8 @@ export class CallBot {
     await this.jobs.stop();
     await this.callbackReminders.stop();
     await this.alerts.stop();
+    await this.dailyReport.stop();
+    await this.charts.close();
   }
 
   private inChatOrder(update: Update): Promise<void> {
@@ -218,8 +238,10 @@ export class CallBot {
     const role = await roleOf(userId, this.deps.config.telegram.superAdminIds, this.deps.stores.agents);
     const base: Omit<Incoming, 'args'> = { deps: this.deps, chatId, from, userId, role, reply, receivedAt, ...(message.date > 0 ? { sentAt: message.date * 1000 } : {}) };
     if (typeof text !== 'string') {
-      // A document is a do-not-call list to import, from a super admin only.
-      if (role.kind !== 'admin') return void (await reply(DNC_TEXT.importNotAdmin));
+      // A document captioned /onboard is a list of agents; any other is a do-not-call list to import. From a super admin only.
+      const onboarding = isOnboardingCaption(message.caption);
+      if (role.kind !== 'admin') return void (await reply(onboarding ? REPORT_TEXT.onboardNotAdmin : DNC_TEXT.importNotAdmin));
+      if (onboarding) return onAgentsDocument({ ...base, args: '' }, message.document!, this.jobs);
       return onDncDocument({ ...base, args: '' }, message.document!, message.caption, this.jobs);
     }
 

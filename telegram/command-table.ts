@@ -4,6 +4,7 @@ import { onCallbacks } from './commands/callbacks';
 import { onDnc } from './commands/dnc';
 import { onHistory } from './commands/history';
 import { onNumbers } from './commands/numbers';
+import { onExport, onOnboard, onStats } from './commands/reports';
 import { onRoute, onSettings } from './commands/route';
 import { onStart } from './commands/start';
 import type { Incoming } from './handler-context';
@@ -40,6 +41,9 @@ export const COMMANDS: readonly Command[] = [
   { name: 'agents', who: 'admin', run: admin.onAgents, noArgs: true, listed: true },
   { name: 'calls', who: 'admin', run: admin.onCalls, noArgs: true, listed: true },
   { name: 'audit', who: 'admin', run: admin.onAudit, noArgs: true, listed: true },
+  { name: 'export', who: 'anyone', run: onExport, listed: true },
+  { name: 'stats', who: 'admin', run: onStats, listed: true },
+  { name: 'onboard', who: 'admin', run: onOnboard, noArgs: true, listed: true },
   { name: 'dnc', who: 'admin', run: onDnc, listed: true },
   { name: 'numbers', who: 'admin', run: onNumbers, listed: true },
 ];

@@ -10,6 +10,9 @@ import type { Logger } from '../config/logger';
 import type { CallDesk } from '../engine/call-desk';
 import type { CallParties } from '../engine/call-parties';
 import type { CallerIdVerification } from '../verification/caller-id-verification';
+import type { BackgroundJobs } from '../ops/background-jobs';
+import type { CallReports } from '../reports/call-reports';
+import type { RecordingsPresent } from '../reports/call-export';
 import type { Stores } from '../store';
 import type { CallViews } from './call-views';
 import type { PendingInputs } from './pending-input';
@@ -17,7 +20,7 @@ import type { Role } from './roles';
 import type { TelegramOut } from './telegram-out';
 
 /** What the bot is built with (app/main.ts); the bot adds the services it builds from them (BotDeps). */
-export type BotWiring = Omit<BotDeps, 'accounts' | 'pool' | 'dncList' | 'pending' | 'views' | 'afterCall' | 'callbacks' | 'callbackOffer'> & {
+export type BotWiring = Omit<BotDeps, 'accounts' | 'pool' | 'dncList' | 'pending' | 'views' | 'afterCall' | 'callbacks' | 'callbackOffer' | 'reports' | 'jobs'> & {
   /** A stand-in for the scheduled callbacks' offer (a spec's); the bot makes its own otherwise. */
   callbackOffer?: CallbackOffer;
 };
@@ -36,6 +39,14 @@ export interface BotDeps {
   dncList: DncService;
   /** Dispositions and notes of ended calls, with the audit. */
   afterCall: AfterCallWork;
+  /** Long work (imports, exports), run outside the chats' turns. */
+  jobs: BackgroundJobs;
+  /** The reports: the CSV export of calls, the figures of a period and their chart. */
+  reports: CallReports;
+  /** Which calls have a recording kept, for the export's column (the recording capability); none without it. */
+  recordingsPresent?: RecordingsPresent;
+  /** The clock of the reports (which day is today, when the daily report is due); the system clock without it. */
+  now?: () => number;
   /** The numbers chats were asked to type (a transfer's or conference's party). */
   pending: PendingInputs;
   /** The newest state of the calls whose status this process shows. */

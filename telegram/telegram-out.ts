@@ -6,6 +6,8 @@ import { type OutboxJob, type OutboxPriority, type QueuedJob, TelegramOutbox } f
 
 /** Telegram caps a message at 4096 characters. */
 const MAX_TEXT = 4096;
+/** ...and a photo's caption at 1024. */
+const MAX_CAPTION = 1024;
 /** A reply lost to a 5xx is worse than the rare duplicate a retry of a delivered one makes. */
 const SEND_ATTEMPTS = 3;
 
@@ -146,6 +148,18 @@ export class TelegramOut {
     return undefined;
   }
 
+  /** Sends an image (a chart) as a photo, under the same limits as messages; resolves to its id, or undefined. */
+  async sendPhoto(chatId: number | string, photo: InputFile, caption?: string): Promise<number | undefined> {
+    const job = this.outbox.enqueue({
+      chatId, priority: 'reply', maxAttempts: SEND_ATTEMPTS,
+      request: async () => (await this.api.sendPhoto({ chat_id: chatId, photo, ...(caption ? { caption: clip(caption, MAX_CAPTION) } : {}) })).message_id,
+    });
+    const result = await job.done;
+    if (result.ok) return result.value;
+    if (!('cancelled' in result)) this.logger.warn('sendPhoto failed', { chatId, err: result.error });
+    return undefined;
+  }
+
   /** Where the Bot API server keeps a file a user sent (getFile); it is downloaded from there. */
   async filePath(fileId: string): Promise<string | undefined> {
     const file = await this.api.getFile({ file_id: fileId });
@@ -168,6 +182,6 @@ function isGone(error: unknown): boolean {
     && /message to edit not found|message can't be edited|message can not be edited|MESSAGE_ID_INVALID/i.test(error.description);
 }
 
-function clip(text: string): string {
-  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
+function clip(text: string, max = MAX_TEXT): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

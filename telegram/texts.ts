@@ -13,6 +13,10 @@ import type { PendingVerification, VerifyOutcome, VerifyRefusal } from '../verif
 import type { AbuseAlert, AlertKind } from '../compliance/abuse-detector';
 import type { CloseAnswer, ScheduleRefusal } from '../after-call/callbacks';
 import type { LocalWallTime } from '../after-call/callback-time';
+import type { DocumentProblem, InvalidLine, LineProblem, OnboardingSummary } from '../agents/agent-onboarding';
+import type { CallStats } from '../reports/call-stats';
+import type { ReportPeriod } from '../reports/report-period';
+import type { ChartWords } from '../reports/stats-chart';
 
 const NUMBER_REFUSAL: Record<NumberRefusal, string> = {
   not_a_number: 'That is not a phone number. Use digits, spaces and + ( ) - . only.',
@@ -221,6 +225,9 @@ export const COMMAND_TEXT = {
   calls: { help: '/calls — live calls', menu: 'Live calls' },
   audit: { help: '/audit — the last 20 audit events', menu: 'Audit log' },
   numbers: { help: '/numbers — the caller-ID pool (/numbers add|remove|verify <number> [M|D])', menu: 'Caller-ID pool' },
+  export: { help: '/export [from] [to] [agent] — calls as a CSV file, dates as YYYY-MM-DD in UTC (agents: their own calls)', menu: 'Export calls (CSV)' },
+  stats: { help: '/stats [today|week] — a chart of the calls and the key figures', menu: 'Call statistics' },
+  onboard: { help: '/onboard — how to add many agents at once from a CSV file', menu: 'Add agents from a CSV file' },
   dnc: {
     help: '/dnc add <number> [reason] · /dnc remove <number> · /dnc check <number> · /dnc export — the do-not-call list; send a file (one number per line) to import it',
     menu: 'Do-not-call list',
@@ -715,3 +722,81 @@ Exit codes: 0 stopped by a signal; 1 failed (the reason is on stderr or in the l
   tokenRefused: (status: number) =>
     `The Bot API server refused the bot token (HTTP ${status}): check TELEGRAM_BOT_TOKEN (from @BotFather) and TELEGRAM_API_ROOT.`,
 } as const;
+
+const n = (count: number) => count.toLocaleString('en-US');
+const percent = (rate: number) => `${Math.round(rate * 100)}%`;
+const periodText = (p: ReportPeriod, zone: string) => `${p.firstDay === p.lastDay ? p.firstDay : `${p.firstDay} to ${p.lastDay}`}, ${zone}`;
+const MAX_LISTED_INVALID = 20;
+const MAX_AGENT_LINES = 30;
+
+const LINE_PROBLEM = (p: LineProblem): string => {
+  switch (p.kind) {
+    case 'field_count': return `${p.found} fields, the header has ${p.expected}`;
+    case 'telegram_id': return 'telegram_id is not a Telegram user id (digits only)';
+    case 'phone_missing': return 'phone is empty';
+    case 'name_too_long': return `name is longer than ${p.max} characters`;
+    case 'route': return `route "${p.value}" is not M or D`;
+    case 'repeated': return `the same telegram_id as line ${p.firstLine}`;
+    case 'phone': return p.refusal.refusal === 'invalid' ? `phone: ${numberRefusalText(p.refusal.check)}` : 'phone: refused';
+  }
+};
+
+/** /export, /stats, the daily report and bulk onboarding. */
+export const REPORT_TEXT = {
+  exportUsage: 'Usage: /export [from] [to] [agent], dates as YYYY-MM-DD (UTC days, both included; none: today), agent as a Telegram user id. E.g. /export 2026-12-01 2026-12-06 2001',
+  badDate: (word: string) => `❌ "${word.slice(0, 32)}" is not a date. Write dates as YYYY-MM-DD, e.g. 2026-12-01.`,
+  fromAfterTo: (from: string, to: string) => `❌ The first date (${from}) is after the second (${to}). Write the earlier date first.`,
+  unknownAgent: (telegramId: string) => `❌ No agent has the Telegram user id ${telegramId}. /agents lists them.`,
+  ownCallsOnly: 'Agents export their own calls only: leave out the agent, or give your own Telegram user id.',
+  exportEmpty: (from: string, to: string) => `No calls from ${from} to ${to} (UTC).`,
+  exportCaption: (count: number, from: string, to: string) => `Calls from ${from} to ${to} (UTC): ${n(count)}.`,
+  exportFailed: 'The export could not be sent. Try again.',
+
+  statsUsage: 'Usage: /stats today or /stats week (today is the default).',
+  /** The chart's own title: no emoji, which the server's fonts may lack. */
+  chartTitle: (name: 'today' | 'week' | 'day', p: ReportPeriod, zone: string) =>
+    `${name === 'today' ? 'Calls today' : name === 'week' ? 'Calls in the last 7 days' : 'Daily report'} (${periodText(p, zone)})`,
+  statsTitle: (name: 'today' | 'week' | 'day', p: ReportPeriod, zone: string) => `📊 ${REPORT_TEXT.chartTitle(name, p, zone)}`,
+  statsNone: (title: string) => `${title}\nNo calls were placed.`,
+  statsFigures: (title: string, s: CallStats, names: ReadonlyMap<number, string>) => [
+    title,
+    `Placed: ${n(s.calls)} · answered: ${n(s.answered)} (${percent(s.calls ? s.answered / s.calls : 0)})`,
+    `Talk time: ${formatDuration(s.talkSeconds)}`,
+    'By agent (talk time · placed · answered):',
+    ...s.agents.slice(0, MAX_AGENT_LINES).map((a) => `${names.get(a.agentId) ?? `#${a.agentId}`} — ${formatDuration(a.talkSeconds)} · ${n(a.calls)} · ${n(a.answered)}`),
+    ...(s.agents.length > MAX_AGENT_LINES ? [`… and ${n(s.agents.length - MAX_AGENT_LINES)} more`] : []),
+  ].join('\n'),
+  chartFailed: 'The chart could not be drawn this time; the figures follow.',
+  chart: (title: string): ChartWords => ({
+    title, callsPerHour: 'Calls per hour', calls: 'Placed', answered: 'Answered', notAnswered: 'Not answered',
+    answerRate: (rate) => `Answer rate ${percent(rate)}`, talkTimePerAgent: 'Talk time per agent (minutes)', minutes: 'min', noCalls: 'No calls',
+  }),
+
+  onboardUsage: 'To add or update many agents at once, send a CSV file with the caption /onboard. Its first line names the columns: telegram_id,phone,name,route (name and route may be left empty; route is M or D). Each line is authorized as /authorize does; you get one summary.',
+  onboardNotAdmin: 'Only super admins can add agents.',
+  onboardStarted: (file: string) => `⏳ Adding agents from ${file}…`,
+  onboardProgress: (file: string, done: number, of: number) => `⏳ Adding agents from ${file}: ${n(done)} of ${n(of)} lines…`,
+  onboardDone: (file: string, lines: number) => `✅ Read ${file}: ${n(lines)} lines.`,
+  onboardDownloadFailed: (file: string) => `⚠️ ${file} could not be downloaded from Telegram; nothing was changed. Send it again.`,
+  onboardTooBig: (file: string, maxMb: number, maxLines: number) => `❌ ${file} is larger than ${maxMb} MB. Send at most ${n(maxLines)} lines per file; split a longer list into several files.`,
+  onboardRefused: (file: string, problem: DocumentProblem) => `❌ ${file}: nothing was changed. ${documentProblem(problem)}`,
+  onboardFailed: (file: string) => `⚠️ Adding agents from ${file} stopped before the end. Lines applied before it stay; send the file again to finish (known agents are updated, not added twice).`,
+  onboardSummary: (file: string, s: OnboardingSummary) => [
+    `Agents from ${file}:`,
+    `added: ${n(s.added)}`,
+    `updated: ${n(s.updated)}`,
+    `invalid lines: ${n(s.invalid.length)}`,
+    ...s.invalid.slice(0, MAX_LISTED_INVALID).map((l: InvalidLine) => `line ${l.line}: ${LINE_PROBLEM(l.problem)}`),
+    ...(s.invalid.length > MAX_LISTED_INVALID ? [`… and ${n(s.invalid.length - MAX_LISTED_INVALID)} more`] : []),
+  ].join('\n'),
+} as const;
+
+function documentProblem(p: DocumentProblem): string {
+  switch (p.kind) {
+    case 'empty': return 'The file is empty.';
+    case 'not_text': return 'The file is not a text CSV file (save the sheet as CSV, UTF-8).';
+    case 'malformed': return `The file is not valid CSV${p.line ? ` (line ${p.line})` : ''}: check its quotes.`;
+    case 'no_header': return `Its first line must name the columns: ${p.expected.join(',')} (name and route may be left out).`;
+    case 'too_many_lines': return `It has more than ${n(p.max)} lines: split it into several files.`;
+  }
+}

@@ -17,19 +17,21 @@ export interface SentDocument {
   content: Buffer;
 }
 
-const METHOD = /^\/bot([^/]+)\/(getFile|sendDocument)$/;
+const METHOD = /^\/bot([^/]+)\/(getFile|sendDocument|sendPhoto)$/;
 const DOWNLOAD = /^\/file\/bot([^/]+)\/(.+)$/;
 
 /**
  * What the local Bot API server (telegram-test-api) lacks for files, on loopback in front of it:
- * getFile, the file download URL (`/file/bot<token>/<file_path>`) and sendDocument (multipart).
+ * getFile, the file download URL (`/file/bot<token>/<file_path>`), sendDocument and sendPhoto (multipart).
  * Every other request is forwarded unchanged. Files a user "sends" are registered here first, as
  * Telegram's servers would hold them; the bot then fetches them over HTTP exactly as in production.
  */
 export class BotApiFiles {
   private readonly files = new Map<string, { path: string; content: Buffer } & DownloadPace>();
   readonly documents: SentDocument[] = [];
-  readonly counts = { getFile: 0, downloads: 0, sendDocument: 0 };
+  /** Photos the bot sent with sendPhoto (charts), as a chat would receive them. */
+  readonly photos: SentDocument[] = [];
+  readonly counts = { getFile: 0, downloads: 0, sendDocument: 0, sendPhoto: 0 };
   private nextId = 1;
   private nextMessageId = 1_000_000;
 
@@ -90,14 +92,15 @@ export class BotApiFiles {
       if (!file) return reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: invalid file_id' });
       return reply(res, 200, { ok: true, result: { file_id: id, file_unique_id: `u${id}`, file_size: file.content.length, file_path: file.path } });
     }
-    this.counts.sendDocument += 1;
-    const document = params.get('document');
-    if (!(document instanceof Blob)) return reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: there is no document in the request' });
+    const kind = method[2] === 'sendPhoto' ? 'photo' : 'document';
+    this.counts[method[2] === 'sendPhoto' ? 'sendPhoto' : 'sendDocument'] += 1;
+    const document = params.get(kind);
+    if (!(document instanceof Blob)) return reply(res, 400, { ok: false, error_code: 400, description: `Bad Request: there is no ${kind} in the request` });
     const sent: SentDocument = {
       chatId: Number(params.get('chat_id')), messageId: this.nextMessageId++, caption: String(params.get('caption') ?? ''),
-      fileName: document instanceof File ? document.name : 'document', content: Buffer.from(await document.arrayBuffer()),
+      fileName: document instanceof File ? document.name : kind, content: Buffer.from(await document.arrayBuffer()),
     };
-    this.documents.push(sent);
+    (kind === 'photo' ? this.photos : this.documents).push(sent);
     return reply(res, 200, {
       ok: true,
       result: {

@@ -67,6 +67,10 @@ export interface BotHarnessOptions {
    * is more than 10 s past the moment the bot received it.
    */
   clock?: CallbackClock;
+  /** The reports' clock (which day it is, when the daily report is due). */
+  now?: () => number;
+  /** Which calls have a recording, for the export. */
+  recordingsPresent?: (callIds: string[]) => Promise<Set<string>>;
 }
 
 /** What a restarted app keeps of the harness it replaces: the Bot API server, Asterisk and the database. */
@@ -164,6 +168,7 @@ export class BotHarness {
       ...(opts.inChatTurn ? { inChatTurn: opts.inChatTurn } : {}), parties: opts.parties ?? partiesDesk,
       ...(opts.callbackOffer ? { callbackOffer: opts.callbackOffer } : {}),
       ...(clock ? { callbackClock: clock } : {}),
+      ...(opts.now ? { now: opts.now } : {}), ...(opts.recordingsPresent ? { recordingsPresent: opts.recordingsPresent } : {}),
     }, bot);
     const harness = new BotHarness(server, sim, config, stores, engine, verification, verifier, callBot, ari, dataSource, databaseUrl, opts, proxy, out, files);
     try {
@@ -272,6 +277,11 @@ export class BotHarness {
   /** Every message the bot sent to a chat, oldest first, as it reads now. */
   messagesTo(chatId: number): BotMessage[] {
     return this.transcript.messagesTo(chatId);
+  }
+
+  /** Every photo (chart) the bot sent to a chat, oldest first. */
+  photosTo(chatId: number): SentDocument[] {
+    return this.files.photos.filter((d) => d.chatId === chatId);
   }
 
   /** Every document the bot sent to a chat, oldest first. */

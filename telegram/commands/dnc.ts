@@ -1,8 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import readline from 'node:readline';
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fromPath } from 'node-telegram-bot-api/node';
 import type { Document } from 'node-telegram-bot-api/types';
 import type { DncImportCounts } from '../../compliance/dnc-import';
@@ -10,11 +6,9 @@ import { checkListableNumber, formatForDisplay } from '../../phone/number-policy
 import type { DncEntry } from '../../store/dnc-store';
 import type { BackgroundJobs } from '../../ops/background-jobs';
 import type { Incoming } from '../handler-context';
+import { CLOUD_DOWNLOAD_LIMIT_MB, isCloudApi, openDocument } from '../document-download';
 import { DNC_TEXT, T, dateText, numberRefusalText } from '../texts';
 
-/** api.telegram.org lets a bot download files up to 20 MB; a local Bot API server has no such limit. */
-const CLOUD_DOWNLOAD_LIMIT_MB = 20;
-const CLOUD_API_ROOT = 'https://api.telegram.org';
 /** Progress edits of one message, well under Telegram's about one edit a second per message. */
 const PROGRESS_EDIT_INTERVAL_MS = 3000;
 
@@ -73,8 +67,7 @@ function shownEntry(entry: DncEntry): DncEntry {
  */
 export async function onDncDocument(m: Incoming, document: Document, caption: string | undefined, jobs: BackgroundJobs): Promise<void> {
   const name = (document.file_name ?? 'the file').slice(0, 64);
-  const { config } = m.deps;
-  if (config.telegram.apiRoot.startsWith(CLOUD_API_ROOT) && (document.file_size ?? 0) > CLOUD_DOWNLOAD_LIMIT_MB * 1024 * 1024) {
+  if (isCloudApi(m.deps) && (document.file_size ?? 0) > CLOUD_DOWNLOAD_LIMIT_MB * 1024 * 1024) {
     return void (await m.reply(DNC_TEXT.importTooBig(name, CLOUD_DOWNLOAD_LIMIT_MB)));
   }
   const progressId = await m.reply(DNC_TEXT.importStarted(name));
@@ -115,20 +108,9 @@ async function importDocument(m: Incoming, { name, fileId, reason, progressId }:
   await m.reply(DNC_TEXT.importFailed(name, result.counts));
 }
 
-/** The file's lines as they arrive from the Bot API server (getFile, then its download URL). */
+/** The file's lines as they arrive from the Bot API server. */
 async function downloadLines(m: Incoming, fileId: string, signal: AbortSignal): Promise<AsyncIterable<string>> {
-  const filePath = await m.deps.out.filePath(fileId);
-  if (!filePath) throw new Error('getFile returned no file_path');
-  const { apiRoot, botToken } = m.deps.config.telegram;
-  // A local Bot API server started with --local (no file size limit) names the file on the disk it
-  // shares with the bot instead of serving it.
-  if (path.isAbsolute(filePath) && !apiRoot.startsWith(CLOUD_API_ROOT)) {
-    return readline.createInterface({ input: fs.createReadStream(filePath, { signal }), crlfDelay: Infinity });
-  }
-  const response = await fetch(`${apiRoot.replace(/\/$/, '')}/file/bot${botToken}/${filePath}`, { signal });
-  if (!response.ok || !response.body) throw new Error(`file download answered ${response.status}`);
-  const input = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
-  return readline.createInterface({ input, crlfDelay: Infinity });
+  return readline.createInterface({ input: await openDocument(m.deps, fileId, signal), crlfDelay: Infinity });
 }
 
 /** /dnc export: the whole list as a CSV document. */
