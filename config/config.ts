@@ -7,6 +7,7 @@ import { databasePassword } from './redact';
 import { type ComplianceSettings, complianceEnv, complianceSettings } from './compliance-settings';
 import { alertEnv, alertSettings } from './alert-settings';
 import type { AlertThresholds } from './alert-settings';
+import { type MediaSettings, type RecordingSettings, mediaSettings, recordingEnv, recordingSettings } from './recording-settings';
 import { type AsteriskServerConfig, type ClusterSettings, asteriskServersSchema } from './cluster-settings';
 
 export type { RouteCode } from '../call/call-types';
@@ -55,6 +56,10 @@ export interface Config extends ComplianceSettings {
   metrics?: { host: string; port: number };
   /** The abuse alerts to super admins (alert-settings.ts). */
   alerts: AlertThresholds;
+  /** Call recording: policies, where and how long recordings are kept (recording-settings.ts). */
+  recording: RecordingSettings;
+  /** The endpoint serving the consent announcements to Asterisk; absent unless MEDIA_PORT is set. */
+  media?: MediaSettings;
   /** Every secret value the environment holds, used or not in this mode, for the log scrubber. */
   secrets: readonly string[];
 }
@@ -151,6 +156,7 @@ const schema = z.object({
   ASTERISK_STAY_AWAY_S: seconds(30, 3600),
   ...complianceEnv,
   ...alertEnv,
+  ...recordingEnv,
 }).superRefine((v, ctx) => {
   if (v.ASTERISK_SERVERS && v.CLUSTER !== 'on') {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['ASTERISK_SERVERS'], message: 'needs CLUSTER=on (several servers are coordinated through PostgreSQL)' });
@@ -163,6 +169,9 @@ const schema = z.object({
   }
   if (v.TELEGRAM_WEBHOOK_URL && v.METRICS_PORT === v.WEBHOOK_PORT) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['METRICS_PORT'], message: 'must differ from WEBHOOK_PORT' });
+  }
+  if (v.MEDIA_PORT !== undefined && (v.MEDIA_PORT === v.METRICS_PORT || (v.TELEGRAM_WEBHOOK_URL && v.MEDIA_PORT === v.WEBHOOK_PORT))) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['MEDIA_PORT'], message: 'must differ from METRICS_PORT and WEBHOOK_PORT' });
   }
 });
 
@@ -226,6 +235,8 @@ export function loadConfig(env: Env): Config {
     metrics: v.METRICS_PORT !== undefined ? { host: v.METRICS_HOST, port: v.METRICS_PORT } : undefined,
     ...complianceSettings(v),
     alerts: alertSettings(v),
+    recording: recordingSettings(v),
+    media: mediaSettings(v),
     secrets: [v.TELEGRAM_BOT_TOKEN, v.ARI_PASSWORD, ...servers.map((s) => s.password), databasePassword(v.DATABASE_URL), v.TELEGRAM_WEBHOOK_SECRET]
       .filter((secret): secret is string => secret !== undefined && secret !== ''),
   };
