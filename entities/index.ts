@@ -7,6 +7,8 @@ import { DncNumber } from './dnc-number.entity';
 import { CallerId } from './caller-id.entity';
 import { ClusterLease } from './cluster-lease.entity';
 import { AsteriskServerState } from './asterisk-server-state.entity';
+import { CallRecording } from './call-recording.entity';
+import { Setting } from './setting.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { SnakeCaseColumns1765000000000 } from './migrations/1765000000000-snake-case-columns';
 import { DoNotCallList1766000000000 } from './migrations/1766000000000-do-not-call-list';
@@ -19,14 +21,16 @@ import { ClusterCalls1766600000000 } from './migrations/1766600000000-cluster-ca
 import { CallLegs1766700000000 } from './migrations/1766700000000-call-legs';
 import { CallsOneLivePerAgentOnCall1766800000000 } from './migrations/1766800000000-calls-one-live-per-agent-on-call';
 import { CallAfterWork1767000000000 } from './migrations/1767000000000-call-after-work';
+import { CallRecordings1767200000000 } from './migrations/1767200000000-call-recordings';
 import { SnakeCaseNaming } from './snake-case-naming';
 
-export { Agent, AsteriskServerState, AuditEvent, Call, CallLeg, CallerId, ClusterLease, DncListing, DncNumber, SnakeCaseNaming };
+export { Agent, AsteriskServerState, AuditEvent, Call, CallLeg, CallRecording, CallerId, ClusterLease, DncListing, DncNumber, Setting, SnakeCaseNaming };
+export type { RecordingState } from './call-recording.entity';
 export type { DncListingKind } from './dnc-listing.entity';
-export const ENTITIES = [Agent, Call, CallLeg, AuditEvent, DncListing, DncNumber, CallerId, ClusterLease, AsteriskServerState];
+export const ENTITIES = [Agent, Call, CallLeg, AuditEvent, DncListing, DncNumber, CallerId, ClusterLease, AsteriskServerState, CallRecording, Setting];
 export const MIGRATIONS = [
   InitialSchema1764000000000, SnakeCaseColumns1765000000000, DoNotCallList1766000000000, CallsTargetIndex1766100000000,
   CallerIdPool1766200000000, AgentStatusSuspended1766300000000, ClusterLeases1766400000000, CallsOneLivePerAgent1766500000000,
   ClusterCalls1766600000000, CallLegs1766700000000, CallsOneLivePerAgentOnCall1766800000000,
-  CallAfterWork1767000000000,
+  CallAfterWork1767000000000, CallRecordings1767200000000,
 ];

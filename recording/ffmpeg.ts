@@ -20,9 +20,13 @@ export class FfmpegMissing extends Error {
 
 /** A conversion that did not produce its output: the input is not audio ffmpeg reads, it ran too long, or its output was too large. */
 export class ConversionFailed extends Error {
+  /** No retry mends it: the same input fails the same way (a timeout may pass on a quieter machine). */
+  readonly lasting: boolean;
+
   constructor(message: string, readonly reason: 'unreadable' | 'timeout' | 'too-large', options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ConversionFailed';
+    this.lasting = reason !== 'timeout';
   }
 }
 

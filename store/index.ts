@@ -3,10 +3,12 @@ import { AgentStore } from './agent-store';
 import { AuditLog } from './audit-log';
 import { CallStore } from './call-store';
 import { CallLegStore } from './call-leg-store';
+import { CallRecordingStore } from './call-recording-store';
 import { CallerIdStore } from './caller-id-store';
 import { DncStore } from './dnc-store';
+import { SettingStore } from './setting-store';
 
-export { AgentStore, AuditLog, CallLegStore, CallStore, CallerIdStore, DncStore };
+export { AgentStore, AuditLog, CallLegStore, CallRecordingStore, CallStore, CallerIdStore, DncStore, SettingStore };
 
 export interface Stores {
   agents: AgentStore;
@@ -16,6 +18,10 @@ export interface Stores {
   audit: AuditLog;
   dnc: DncStore;
   callerIds: CallerIdStore;
+  /** Calls' recordings on their way to the agent, then kept. */
+  recordings: CallRecordingStore;
+  /** What super admins set from Telegram (recording policies, announcements). */
+  settings: SettingStore;
 }
 
 export function createStores(dataSource: DataSource): Stores {
@@ -23,5 +29,6 @@ export function createStores(dataSource: DataSource): Stores {
   return {
     agents: new AgentStore(dataSource), calls: new CallStore(dataSource), legs: new CallLegStore(dataSource, audit), audit,
     dnc: new DncStore(dataSource), callerIds: new CallerIdStore(dataSource),
+    recordings: new CallRecordingStore(dataSource), settings: new SettingStore(dataSource),
   };
 }
