@@ -16,13 +16,14 @@ import { onPartyNumber } from './commands/parties';
 import { PendingInputs } from './pending-input';
 import * as admin from './commands/admin';
 import { onDncDocument } from './commands/dnc';
+import { announcementMedia, onAnnouncementAudio } from './commands/recording';
 import { runCallback, type Tap } from './callback-table';
 import { commandMenus, commandNamed } from './command-table';
 import type { BotDeps, BotWiring, Incoming } from './handler-context';
 import { decodeCallback } from './menus/callback-data';
 import { pollUpdates } from './polling';
 import { mayUse, roleOf, type Role } from './roles';
-import { DNC_TEXT, PARTY, T } from './texts';
+import { DNC_TEXT, PARTY, RECORDING_TEXT, T } from './texts';
 import type { HttpListener } from '../ops/http-listener';
 import { startWebhookServer } from './webhook-server';
 
@@ -178,12 +179,19 @@ export class CallBot {
       return;
     }
     const text = message.text;
-    if (typeof text !== 'string' && !message.document) return void (await reply(T.notText));
+    if (typeof text !== 'string' && !message.document && !message.voice && !message.audio) return void (await reply(T.notText));
     if (text && text.length > MAX_COMMAND_TEXT) return void (await reply(T.tooLong));
     const userId = String(from.id);
     const role = await roleOf(userId, this.deps.config.telegram.superAdminIds, this.deps.stores.agents);
     const base: Omit<Incoming, 'args'> = { deps: this.deps, chatId, from, userId, role, reply, receivedAt, ...(message.date > 0 ? { sentAt: message.date * 1000 } : {}) };
     if (typeof text !== 'string') {
+      // A voice message or audio file (or a document asked for as one) is a route's consent announcement, from a super admin only.
+      const audio = announcementMedia(message, this.deps.pending.awaitsAnnouncement(chatId));
+      if (audio) {
+        if (role.kind !== 'admin') return void (await reply(RECORDING_TEXT.notAdmin));
+        return onAnnouncementAudio({ ...base, args: '' }, audio, message.caption);
+      }
+      if (!message.document) return void (await reply(T.notText));
       // A document is a do-not-call list to import, from a super admin only.
       if (role.kind !== 'admin') return void (await reply(DNC_TEXT.importNotAdmin));
       return onDncDocument({ ...base, args: '' }, message.document!, message.caption, this.jobs);

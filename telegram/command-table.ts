@@ -3,6 +3,7 @@ import { onCall, onHangup } from './commands/call';
 import { onDnc } from './commands/dnc';
 import { onHistory } from './commands/history';
 import { onNumbers } from './commands/numbers';
+import { onAnnouncement, onRecording, onRecordingPolicy } from './commands/recording';
 import { onRoute, onSettings } from './commands/route';
 import { onStart } from './commands/start';
 import type { Incoming } from './handler-context';
@@ -39,6 +40,9 @@ export const COMMANDS: readonly Command[] = [
   { name: 'audit', who: 'admin', run: admin.onAudit, noArgs: true, listed: true },
   { name: 'dnc', who: 'admin', run: onDnc, listed: true },
   { name: 'numbers', who: 'admin', run: onNumbers, listed: true },
+  { name: 'recording', who: 'admin', run: onRecording, listed: true },
+  { name: 'recording_policy', who: 'admin', run: onRecordingPolicy, listed: true },
+  { name: 'announcement', who: 'admin', run: onAnnouncement, listed: true },
 ];
 
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));

@@ -7,6 +7,7 @@ import type { Logger } from '../config/logger';
 import type { CallDesk } from '../engine/call-desk';
 import type { CallParties } from '../engine/call-parties';
 import type { CallerIdVerification } from '../verification/caller-id-verification';
+import type { RecordingAdmin } from '../recording/recording-media';
 import type { Stores } from '../store';
 import type { CallViews } from './call-views';
 import type { PendingInputs } from './pending-input';
@@ -34,6 +35,8 @@ export interface BotDeps {
   views: CallViews;
   /** Caller-ID verification calls. */
   verification: CallerIdVerification;
+  /** Call recording's admin side (policies, announcements, kept recordings); without it its commands say it is not set up. */
+  recording?: RecordingAdmin;
   stores: Stores;
   out: TelegramOut;
   logger: Logger;
