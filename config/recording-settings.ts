@@ -17,6 +17,11 @@ export interface RecordingSettings {
   sendToAdmins: boolean;
   /** The ffmpeg binary the conversions run (Debian's `ffmpeg` by default, found on PATH). */
   ffmpegPath: string;
+  /**
+   * Where RECORDING_DIR/announcements is mounted under Asterisk's sounds directory (a shared
+   * directory instead of the media endpoint): the announcement plays as `sound:<this>/announcement-M-…`.
+   */
+  announcementSoundsPath?: string;
 }
 
 /**
@@ -43,6 +48,8 @@ export const recordingEnv = {
   RECORDING_SEND_TO_ADMINS: z.string().trim().toLowerCase().default('false').refine((v) => v === 'true' || v === 'false', { message: 'expects true or false' })
     .transform((v) => v === 'true'),
   FFMPEG_PATH: z.string().trim().min(1).default('ffmpeg'),
+  ANNOUNCEMENT_SOUNDS_PATH: z.string().trim().regex(/^[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)*$/, 'expects a folder under Asterisk\'s sounds directory, such as callbot or custom/callbot')
+    .optional(),
   MEDIA_HOST: z.string().trim().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'expects an IP address or host name such as 127.0.0.1').default('127.0.0.1'),
   MEDIA_PORT: z.coerce.number({ invalid_type_error: 'expects a TCP port' }).int('expects a TCP port').min(1, 'expects a TCP port from 1 to 65535')
     .max(65535, 'expects a TCP port from 1 to 65535').optional(),
@@ -59,6 +66,7 @@ export function recordingSettings(v: RecordingEnv): RecordingSettings {
     retentionDays: v.RECORDING_RETENTION_DAYS,
     sendToAdmins: v.RECORDING_SEND_TO_ADMINS,
     ffmpegPath: v.FFMPEG_PATH,
+    ...(v.ANNOUNCEMENT_SOUNDS_PATH ? { announcementSoundsPath: v.ANNOUNCEMENT_SOUNDS_PATH } : {}),
   };
 }
 

@@ -23,8 +23,10 @@ export class StoredConsentAnnouncements implements ConsentAnnouncements {
 
   constructor(private readonly deps: {
     settings: SettingStore; audit: AuditLog; conversion: Pick<AudioConversion, 'toAnnouncement'>; dir: string;
-    /** MEDIA_PUBLIC_URL: where Asterisk reaches the media endpoint; without it, no announcement can be served. */
+    /** MEDIA_PUBLIC_URL: where Asterisk reaches the media endpoint. */
     publicUrl: string | undefined;
+    /** ANNOUNCEMENT_SOUNDS_PATH: the folder under Asterisk's sounds directory where this one is shared, used without a media endpoint. */
+    soundsPath?: string;
     now?: () => number;
   }) {
     this.dir = path.resolve(deps.dir);
@@ -32,8 +34,11 @@ export class StoredConsentAnnouncements implements ConsentAnnouncements {
 
   async announcementFor(route: RouteCode): Promise<string | null> {
     const version = (await this.deps.settings.get(KEY(route)))?.value;
-    if (!version || !this.deps.publicUrl) return null;
-    return `sound:${this.deps.publicUrl}/media/${fileName(route, version)}`;
+    if (!version) return null;
+    if (this.deps.publicUrl) return `sound:${this.deps.publicUrl}/media/${fileName(route, version)}`;
+    // Asterisk finds a sound by its name without the extension, in the formats it has files for.
+    if (this.deps.soundsPath) return `sound:${this.deps.soundsPath}/${fileName(route, version).replace(/\.wav$/, '')}`;
+    return null;
   }
 
   /** Whether each route has an announcement recorded. */

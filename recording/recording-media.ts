@@ -72,7 +72,8 @@ export class RecordingMedia implements RecordingAdmin {
     this.policies = new StoredRecordingPolicies({ settings: stores.settings, audit: stores.audit, defaults: settings.policies });
     this.announcements = new StoredConsentAnnouncements({
       settings: stores.settings, audit: stores.audit, conversion: this.conversion, dir: path.join(settings.dir, 'announcements'),
-      publicUrl: config.media?.publicUrl, ...(deps.now ? { now: deps.now } : {}),
+      publicUrl: config.media?.publicUrl, ...(settings.announcementSoundsPath ? { soundsPath: settings.announcementSoundsPath } : {}),
+      ...(deps.now ? { now: deps.now } : {}),
     });
     this.kept = new KeptRecordings({ recordings: stores.recordings, files: this.files });
     this.retention = new RecordingRetention({

@@ -112,5 +112,10 @@ describe(`call recordings and settings on ${kind}`, () => {
     expect(await announcements.fileFor(`announcement-M-${(2000).toString(36)}.wav`)).toBe(path.join(dir, `announcement-M-${(2000).toString(36)}.wav`));
     expect(fs.readdirSync(dir)).toEqual([`announcement-M-${(2000).toString(36)}.wav`]);
     expect(await announcements.announcementFor('D')).toBeNull();
+    // Without a media endpoint but with a shared sounds directory, Asterisk plays it by name.
+    const shared = new StoredConsentAnnouncements({
+      settings: stores.settings, audit: stores.audit, dir, publicUrl: undefined, soundsPath: 'callbot', conversion: { toAnnouncement: async () => Buffer.alloc(0) },
+    });
+    expect(await shared.announcementFor('M')).toBe(`sound:callbot/announcement-M-${(2000).toString(36)}`);
   });
 });
