@@ -4,6 +4,7 @@ import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { HttpListener } from '../ops/http-listener';
 import type { Stores } from '../store';
+import os from 'node:os';
 import path from 'node:path';
 import { AudioConversion } from './audio-conversion';
 import { callChatsOf } from './call-chats';
@@ -67,7 +68,9 @@ export class RecordingMedia implements RecordingAdmin {
     this.pipeline = new RecordingPipeline({
       recordings: stores.recordings, stored: deps.stored, conversion: this.conversion, files: this.files, chats: callChatsOf(stores),
       delivery: deps.delivery, retentionDays: settings.retentionDays, adminChats: settings.sendToAdmins ? config.telegram.superAdminIds : [], logger,
-      ...(deps.limits ? { limits: deps.limits } : {}), ...(deps.conversions ? { conversions: deps.conversions } : {}), ...(deps.now ? { now: deps.now } : {}),
+      // One ffmpeg per core: more would only share the cores and make every recording late.
+      conversions: deps.conversions ?? os.availableParallelism(),
+      ...(deps.limits ? { limits: deps.limits } : {}), ...(deps.now ? { now: deps.now } : {}),
     });
     this.policies = new StoredRecordingPolicies({ settings: stores.settings, audit: stores.audit, defaults: settings.policies });
     this.announcements = new StoredConsentAnnouncements({

@@ -54,7 +54,7 @@ export interface RecordingPipelineDeps {
   adminChats: readonly string[];
   logger: Logger;
   limits?: RetryLimits;
-  /** How many conversions run at once: each is an ffmpeg process on a core of its own. */
+  /** How many recordings are fetched and converted at once: each conversion is an ffmpeg process on a core of its own. */
   conversions?: number;
   now?: () => number;
 }
@@ -165,8 +165,9 @@ export class RecordingPipeline {
   private async perform(step: RecordingStep, row: CallRecording): Promise<void> {
     switch (step) {
       case 'fetching': {
-        const wav = await this.deps.stored.fetchStoredRecording(row.recordingName);
-        const voice = await this.conversions.run(() => this.deps.conversion.toVoice(wav));
+        // Fetched in the conversion's turn: twenty calls ending at once hold two WAVs in memory, not
+        // twenty, and the first recording is not slowed by the other nineteen's transfers.
+        const voice = await this.conversions.run(async () => this.deps.conversion.toVoice(await this.deps.stored.fetchStoredRecording(row.recordingName)));
         row.path = await this.deps.files.save(row.callId, voice.ogg, new Date(this.now()));
         row.durationMs = voice.durationMs;
         row.bytes = voice.ogg.length;

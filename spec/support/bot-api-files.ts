@@ -26,6 +26,8 @@ export interface SentVoice {
   /** The message it replies to (reply_parameters.message_id). */
   replyTo: number | undefined;
   content: Buffer;
+  /** When the Bot API server had it (Date.now()): the moment it is in the chat. */
+  receivedAt: number;
 }
 
 const METHOD = /^\/bot([^/]+)\/(getFile|sendDocument|sendVoice)$/;
@@ -136,6 +138,7 @@ export class BotApiFiles {
     const sent: SentVoice = {
       chatId: Number(params.get('chat_id')), messageId: this.nextMessageId++, caption: String(params.get('caption') ?? ''),
       duration: duration === null || duration === undefined ? undefined : Number(duration), replyTo, content: Buffer.from(await voice.arrayBuffer()),
+      receivedAt: Date.now(),
     };
     this.voices.push(sent);
     return reply(res, 200, {
