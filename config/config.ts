@@ -9,6 +9,7 @@ import { alertEnv, alertSettings } from './alert-settings';
 import { type AfterCallSettings, afterCallEnv, afterCallSettings } from './after-call-settings';
 import { type ReportSettings, reportEnv, reportSettings } from './report-settings';
 import type { AlertThresholds } from './alert-settings';
+import { type MediaSettings, type RecordingSettings, mediaSettings, recordingEnv, recordingSettings } from './recording-settings';
 import { type AsteriskServerConfig, type ClusterSettings, asteriskServersSchema } from './cluster-settings';
 
 export type { RouteCode } from '../call/call-types';
@@ -63,6 +64,10 @@ export interface Config extends ComplianceSettings {
   callbackMissedAfterMin: number;
   /** /stats, /export and the daily report (report-settings.ts). */
   reports: ReportSettings;
+  /** Call recording: policies, where and how long recordings are kept (recording-settings.ts). */
+  recording: RecordingSettings;
+  /** The endpoint serving the consent announcements to Asterisk; absent unless MEDIA_PORT is set. */
+  media?: MediaSettings;
   /** Every secret value the environment holds, used or not in this mode, for the log scrubber. */
   secrets: readonly string[];
 }
@@ -162,6 +167,7 @@ const schema = z.object({
   ...alertEnv,
   ...afterCallEnv,
   ...reportEnv,
+  ...recordingEnv,
 }).superRefine((v, ctx) => {
   if (v.ASTERISK_SERVERS && v.CLUSTER !== 'on') {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['ASTERISK_SERVERS'], message: 'needs CLUSTER=on (several servers are coordinated through PostgreSQL)' });
@@ -174,6 +180,9 @@ const schema = z.object({
   }
   if (v.TELEGRAM_WEBHOOK_URL && v.METRICS_PORT === v.WEBHOOK_PORT) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['METRICS_PORT'], message: 'must differ from WEBHOOK_PORT' });
+  }
+  if (v.MEDIA_PORT !== undefined && (v.MEDIA_PORT === v.METRICS_PORT || (v.TELEGRAM_WEBHOOK_URL && v.MEDIA_PORT === v.WEBHOOK_PORT))) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['MEDIA_PORT'], message: 'must differ from METRICS_PORT and WEBHOOK_PORT' });
   }
 });
 
@@ -240,6 +249,8 @@ export function loadConfig(env: Env): Config {
     afterCall: afterCallSettings(v),
     callbackMissedAfterMin: v.CALLBACK_MISSED_AFTER_MIN,
     reports: reportSettings(v),
+    recording: recordingSettings(v),
+    media: mediaSettings(v),
     secrets: [v.TELEGRAM_BOT_TOKEN, v.ARI_PASSWORD, ...servers.map((s) => s.password), databasePassword(v.DATABASE_URL), v.TELEGRAM_WEBHOOK_SECRET]
       .filter((secret): secret is string => secret !== undefined && secret !== ''),
   };

@@ -9,6 +9,8 @@ import { ClusterLease } from './cluster-lease.entity';
 import { AsteriskServerState } from './asterisk-server-state.entity';
 import { ScheduledCallback } from './scheduled-callback.entity';
 import { ReportMark } from './report-mark.entity';
+import { CallRecording } from './call-recording.entity';
+import { Setting } from './setting.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { SnakeCaseColumns1765000000000 } from './migrations/1765000000000-snake-case-columns';
 import { DoNotCallList1766000000000 } from './migrations/1766000000000-do-not-call-list';
@@ -23,18 +25,25 @@ import { CallsOneLivePerAgentOnCall1766800000000 } from './migrations/1766800000
 import { CallAfterWork1767000000000 } from './migrations/1767000000000-call-after-work';
 import { CallsStatusMessageIndex1767050000000 } from './migrations/1767050000000-calls-status-message-index';
 import { ScheduledCallbacks1767100000000 } from './migrations/1767100000000-scheduled-callbacks';
+import { CallRecordings1767200000000 } from './migrations/1767200000000-call-recordings';
 import { ReportMarks1767400000000 } from './migrations/1767400000000-report-marks';
 import { SnakeCaseNaming } from './snake-case-naming';
 
-export { Agent, AsteriskServerState, AuditEvent, Call, CallLeg, CallerId, ClusterLease, DncListing, DncNumber, ReportMark, ScheduledCallback, SnakeCaseNaming };
+export {
+  Agent, AsteriskServerState, AuditEvent, Call, CallLeg, CallRecording, CallerId, ClusterLease, DncListing, DncNumber, ReportMark, ScheduledCallback,
+  Setting, SnakeCaseNaming,
+};
 export type { CallbackState } from './scheduled-callback.entity';
+export type { RecordingState } from './call-recording.entity';
 export type { DncListingKind } from './dnc-listing.entity';
 export const ENTITIES = [
   Agent, Call, CallLeg, AuditEvent, DncListing, DncNumber, CallerId, ClusterLease, AsteriskServerState, ScheduledCallback, ReportMark,
+  CallRecording, Setting,
 ];
 export const MIGRATIONS = [
   InitialSchema1764000000000, SnakeCaseColumns1765000000000, DoNotCallList1766000000000, CallsTargetIndex1766100000000,
   CallerIdPool1766200000000, AgentStatusSuspended1766300000000, ClusterLeases1766400000000, CallsOneLivePerAgent1766500000000,
   ClusterCalls1766600000000, CallLegs1766700000000, CallsOneLivePerAgentOnCall1766800000000,
-  CallAfterWork1767000000000, CallsStatusMessageIndex1767050000000, ScheduledCallbacks1767100000000, ReportMarks1767400000000,
+  CallAfterWork1767000000000, CallsStatusMessageIndex1767050000000, ScheduledCallbacks1767100000000, CallRecordings1767200000000,
+  ReportMarks1767400000000,
 ];

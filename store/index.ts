@@ -3,12 +3,16 @@ import { AgentStore } from './agent-store';
 import { AuditLog } from './audit-log';
 import { CallStore } from './call-store';
 import { CallLegStore } from './call-leg-store';
+import { CallRecordingStore } from './call-recording-store';
 import { CallerIdStore } from './caller-id-store';
 import { DncStore } from './dnc-store';
 import { ScheduledCallbackStore } from './scheduled-callback-store';
 import { ReportStore } from './report-store';
+import { SettingStore } from './setting-store';
 
-export { AgentStore, AuditLog, CallLegStore, CallStore, CallerIdStore, DncStore, ReportStore, ScheduledCallbackStore };
+export {
+  AgentStore, AuditLog, CallLegStore, CallRecordingStore, CallStore, CallerIdStore, DncStore, ReportStore, ScheduledCallbackStore, SettingStore,
+};
 export type { NewCallback } from './scheduled-callback-store';
 
 export interface Stores {
@@ -23,6 +27,10 @@ export interface Stores {
   callbacks: ScheduledCallbackStore;
   /** What /export, /stats and the daily report read, and the daily report's once-a-day claim. */
   reports: ReportStore;
+  /** Calls' recordings on their way to the agent, then kept. */
+  recordings: CallRecordingStore;
+  /** What super admins set from Telegram (recording policies, announcements). */
+  settings: SettingStore;
 }
 
 export function createStores(dataSource: DataSource): Stores {
@@ -30,6 +38,6 @@ export function createStores(dataSource: DataSource): Stores {
   return {
     agents: new AgentStore(dataSource), calls: new CallStore(dataSource), legs: new CallLegStore(dataSource, audit), audit,
     dnc: new DncStore(dataSource), callerIds: new CallerIdStore(dataSource), callbacks: new ScheduledCallbackStore(dataSource),
-    reports: new ReportStore(dataSource),
+    reports: new ReportStore(dataSource), recordings: new CallRecordingStore(dataSource), settings: new SettingStore(dataSource),
   };
 }

@@ -26,13 +26,14 @@ import { isOnboardingCaption, onAgentsDocument, sendDailyReport } from './comman
 import { CallReports } from '../reports/call-reports';
 import { ChartRenderer } from '../reports/chart-renderer';
 import { DailyReport } from '../reports/daily-report';
+import { announcementMedia, onAnnouncementAudio } from './commands/recording';
 import { runCallback, type Tap } from './callback-table';
 import { commandMenus, commandNamed } from './command-table';
 import type { BotDeps, BotWiring, Incoming } from './handler-context';
 import { decodeCallback } from './menus/callback-data';
 import { pollUpdates } from './polling';
 import { activeAgent, mayUse, roleOf, type Role } from './roles';
-import { CALLBACK_TEXT, DNC_TEXT, PARTY, REPORT_TEXT, T } from './texts';
+import { CALLBACK_TEXT, DNC_TEXT, PARTY, RECORDING_TEXT, REPORT_TEXT, T } from './texts';
 import type { HttpListener } from '../ops/http-listener';
 import { startWebhookServer } from './webhook-server';
 
@@ -229,7 +230,7 @@ export class CallBot {
       return;
     }
     const text = message.text;
-    if (typeof text !== 'string' && !message.document) return void (await reply(T.notText));
+    if (typeof text !== 'string' && !message.document && !message.voice && !message.audio) return void (await reply(T.notText));
     // A note may be longer than any command: only a reply to one of the bot's messages is read before this check.
     const replied = message.reply_to_message?.from?.is_bot ? message.reply_to_message : undefined;
     const longerThanCommands = text !== undefined && text.length > MAX_COMMAND_TEXT;
@@ -238,10 +239,17 @@ export class CallBot {
     const role = await roleOf(userId, this.deps.config.telegram.superAdminIds, this.deps.stores.agents);
     const base: Omit<Incoming, 'args'> = { deps: this.deps, chatId, from, userId, role, reply, receivedAt, ...(message.date > 0 ? { sentAt: message.date * 1000 } : {}) };
     if (typeof text !== 'string') {
+      // A voice message or audio file (or a document asked for as one) is a route's consent announcement, from a super admin only.
+      const audio = announcementMedia(message, this.deps.pending.awaitsAnnouncement(chatId));
+      if (audio) {
+        if (role.kind !== 'admin') return void (await reply(RECORDING_TEXT.notAdmin));
+        return onAnnouncementAudio({ ...base, args: '' }, audio, message.caption);
+      }
+      if (!message.document) return void (await reply(T.notText));
       // A document captioned /onboard is a list of agents; any other is a do-not-call list to import. From a super admin only.
       const onboarding = isOnboardingCaption(message.caption);
       if (role.kind !== 'admin') return void (await reply(onboarding ? REPORT_TEXT.onboardNotAdmin : DNC_TEXT.importNotAdmin));
-      if (onboarding) return onAgentsDocument({ ...base, args: '' }, message.document!, this.jobs);
+      if (onboarding) return onAgentsDocument({ ...base, args: '' }, message.document, this.jobs);
       return onDncDocument({ ...base, args: '' }, message.document!, message.caption, this.jobs);
     }
 

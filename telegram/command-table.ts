@@ -5,6 +5,7 @@ import { onDnc } from './commands/dnc';
 import { onHistory } from './commands/history';
 import { onNumbers } from './commands/numbers';
 import { onExport, onOnboard, onStats } from './commands/reports';
+import { onAnnouncement, onRecording, onRecordingPolicy } from './commands/recording';
 import { onRoute, onSettings } from './commands/route';
 import { onStart } from './commands/start';
 import type { Incoming } from './handler-context';
@@ -46,6 +47,9 @@ export const COMMANDS: readonly Command[] = [
   { name: 'onboard', who: 'admin', run: onOnboard, noArgs: true, listed: true },
   { name: 'dnc', who: 'admin', run: onDnc, listed: true },
   { name: 'numbers', who: 'admin', run: onNumbers, listed: true },
+  { name: 'recording', who: 'admin', run: onRecording, listed: true },
+  { name: 'recording_policy', who: 'admin', run: onRecordingPolicy, listed: true },
+  { name: 'announcement', who: 'admin', run: onAnnouncement, listed: true },
 ];
 
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));

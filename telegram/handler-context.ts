@@ -13,6 +13,7 @@ import type { CallerIdVerification } from '../verification/caller-id-verificatio
 import type { BackgroundJobs } from '../ops/background-jobs';
 import type { CallReports } from '../reports/call-reports';
 import type { RecordingsPresent } from '../reports/call-export';
+import type { RecordingAdmin } from '../recording/recording-media';
 import type { Stores } from '../store';
 import type { CallViews } from './call-views';
 import type { PendingInputs } from './pending-input';
@@ -59,6 +60,8 @@ export interface BotDeps {
   callbackClock?: CallbackClock;
   /** Caller-ID verification calls. */
   verification: CallerIdVerification;
+  /** Call recording's admin side (policies, announcements, kept recordings); without it its commands say it is not set up. */
+  recording?: RecordingAdmin;
   stores: Stores;
   out: TelegramOut;
   logger: Logger;

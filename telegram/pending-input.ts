@@ -1,3 +1,4 @@
+import type { RouteCode } from '../call/call-types';
 import type { PartyPurpose } from './menus/callback-data';
 
 /** How long a chat's next message is taken as the number asked for; after that it is not dialed. */
@@ -29,6 +30,8 @@ type Pending = { kind: 'number'; pending: PendingNumber } | { kind: 'callbackTim
  */
 export class PendingInputs {
   private readonly byChat = new Map<number, Pending>();
+  /** `/announcement M`: the chat's next voice message or audio file is that route's consent announcement. */
+  private readonly announcements = new Map<number, { route: RouteCode; expiresAt: number }>();
 
   constructor(private readonly ttlMs = PENDING_INPUT_TTL_MS, private readonly now: () => number = Date.now) {}
 
@@ -43,12 +46,31 @@ export class PendingInputs {
     this.byChat.set(chatId, { kind: 'callbackTime', pending: { callId, expiresAt: this.now() + this.ttlMs } });
   }
 
-  /** Whether the chat was waiting for a number (now it is not). */
+  /** Whether the chat was waiting for a number (now it is not); an awaited announcement is forgotten too. */
   cancel(chatId: number): boolean {
+    this.announcements.delete(chatId);
     return this.byChat.delete(chatId);
   }
 
-  /** What the chat was asked for, taken out: its next text is that, or came too late. */
+  expectAnnouncement(chatId: number, route: RouteCode): void {
+    this.forgetExpired();
+    this.announcements.set(chatId, { route, expiresAt: this.now() + this.ttlMs });
+  }
+
+  /** Whether the chat was asked for an announcement that has not come yet (a document then is one, not a do-not-call list). */
+  awaitsAnnouncement(chatId: number): boolean {
+    const pending = this.announcements.get(chatId);
+    return pending !== undefined && pending.expiresAt > this.now();
+  }
+
+  /** The route whose announcement the chat was asked to send, taken out; null when none was asked for or it came too late. */
+  takeAnnouncement(chatId: number): RouteCode | null {
+    const pending = this.announcements.get(chatId);
+    this.announcements.delete(chatId);
+    return pending && pending.expiresAt > this.now() ? pending.route : null;
+  }
+
+  /** The number the chat was asked for, taken out: its next text is that number, or came too late. */
   take(chatId: number): PendingTake {
     const waiting = this.byChat.get(chatId);
     if (!waiting) return { kind: 'none' };
@@ -60,5 +82,6 @@ export class PendingInputs {
   private forgetExpired(): void {
     const now = this.now();
     for (const [chatId, waiting] of this.byChat) if (waiting.pending.expiresAt <= now) this.byChat.delete(chatId);
+    for (const [chatId, pending] of this.announcements) if (pending.expiresAt <= now) this.announcements.delete(chatId);
   }
 }

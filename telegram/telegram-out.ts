@@ -160,6 +160,27 @@ export class TelegramOut {
     return undefined;
   }
 
+  /**
+   * Sends an OGG/Opus file as a voice message (a call's recording), optionally as a reply; after the
+   * final statuses in the chat's queue. Resolves to its id, or undefined.
+   */
+  async sendVoice(chatId: number | string, voice: InputFile, options: { caption?: string; durationS?: number; replyTo?: number } = {}): Promise<number | undefined> {
+    const job = this.outbox.enqueue({
+      chatId, priority: 'final', maxAttempts: SEND_ATTEMPTS,
+      request: async () => (await this.api.sendVoice({
+        chat_id: chatId, voice,
+        ...(options.caption ? { caption: clip(options.caption) } : {}),
+        ...(options.durationS !== undefined ? { duration: options.durationS } : {}),
+        // The status message may be gone (deleted by the agent): the voice goes all the same.
+        ...(options.replyTo !== undefined ? { reply_parameters: { message_id: options.replyTo, allow_sending_without_reply: true } } : {}),
+      })).message_id,
+    });
+    const result = await job.done;
+    if (result.ok) return result.value;
+    if (!('cancelled' in result)) this.logger.warn('sendVoice failed', { chatId, err: result.error });
+    return undefined;
+  }
+
   /** Where the Bot API server keeps a file a user sent (getFile); it is downloaded from there. */
   async filePath(fileId: string): Promise<string | undefined> {
     const file = await this.api.getFile({ file_id: fileId });

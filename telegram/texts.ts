@@ -1,5 +1,5 @@
 /** Every user-facing string of the bot, in one place: the core and the engine return codes and facts. */
-import type { CallFailure, CallOutcome, CallStage, ConsultEnd, LegName, PartyView, RouteCode } from '../call/call-types';
+import type { CallFailure, CallOutcome, CallStage, ConsultEnd, LegName, PartyView, RecordingPolicy, RouteCode } from '../call/call-types';
 import { formatForDisplay, maskedForDisplay, type NumberCheck, type NumberRefusal } from '../phone/number-policy';
 import type { CallUpdate } from '../call/call-update';
 import type { CallRefusal } from '../engine/call-engine';
@@ -7,6 +7,7 @@ import type { PartyAnswer, PartyRefusal } from '../engine/call-parties';
 import { CALL_REQUEST_MAX_AGE_MS } from '../engine/call-intake';
 import type { RuleRefusal, RuleWait } from '../compliance/rules/call-rule';
 import type { DncEntry } from '../store/dnc-store';
+import { ANNOUNCEMENT_MAX_SECONDS } from '../recording/audio-conversion';
 import type { DncImportCounts, DncImportSummary } from '../compliance/dnc-import';
 import type { VerificationResult } from '../verification/verification-machine';
 import type { PendingVerification, VerifyOutcome, VerifyRefusal } from '../verification/caller-id-verification';
@@ -232,6 +233,9 @@ export const COMMAND_TEXT = {
     help: '/dnc add <number> [reason] · /dnc remove <number> · /dnc check <number> · /dnc export — the do-not-call list; send a file (one number per line) to import it',
     menu: 'Do-not-call list',
   },
+  recording: { help: '/recording <call id> — send a call\'s kept recording again', menu: "A call's recording" },
+  recording_policy: { help: '/recording_policy [M|D] [off|on|consent] — show or set the recording policy of a route', menu: 'Recording policy' },
+  announcement: { help: '/announcement M|D — then send a voice message or audio file: the consent announcement of that route', menu: 'Consent announcement' },
 } as const;
 
 const DNC_KIND: Record<DncEntry['kind'], string> = { admin: 'added by', import: 'imported by', agent: 'asked on a call, marked by' };
@@ -800,3 +804,53 @@ function documentProblem(p: DocumentProblem): string {
     case 'too_many_lines': return `It has more than ${n(p.max)} lines: split it into several files.`;
   }
 }
+/** Minutes and seconds of a length in milliseconds: `1:02`, `10:00`. */
+export function durationText(ms: number): string {
+  const total = Math.round(ms / 1000);
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
+}
+
+/** The announcement an admin is asked to record (docs/recording.md has it too). */
+export const DEFAULT_ANNOUNCEMENT = 'This call may be recorded for quality and training purposes. If you do not agree, please hang up now.';
+const ANNOUNCEMENT_MINUTES = ANNOUNCEMENT_MAX_SECONDS / 60;
+
+const POLICY_WORDS: Record<RecordingPolicy, string> = { off: 'off', on: 'on', consent: 'on, after the consent announcement' };
+
+/** Call recording: the voice messages, their failures and the admins' commands. */
+export const RECORDING_TEXT = {
+  voiceCaption: (durationMs: number, callId: string) => `⏺ Call recording · ${durationText(durationMs)}\nCall ${callId}`,
+  adminCaption: (durationMs: number, callId: string) => `⏺ Call recording · ${durationText(durationMs)}\nCall ${callId} (a copy for admins)`,
+  failed: (step: 'fetching' | 'sending', callId: string) => (step === 'fetching'
+    ? `⚠️ The recording of this call could not be saved: Asterisk did not hand it over or it could not be converted. The call itself is not affected. (Call ${callId})`
+    : `⚠️ The recording of this call is saved but could not be sent to you here. An admin can send it with /recording ${callId}.`),
+  usage: 'Usage: /recording <call id> (the call id is under each recording and in the call export).',
+  unknown: (callId: string) => `No recording for call ${callId}: the call was not recorded, or the id is wrong.`,
+  notReady: (callId: string) => `The recording of call ${callId} is not ready yet (it is being fetched and converted). Try again in a minute.`,
+  deleted: (callId: string, at: Date, days: number) => `The recording of call ${callId} was deleted on ${dateText(at)} (recordings are kept ${days} days).`,
+  failedKept: (callId: string) => `The recording of call ${callId} could not be saved after the call, so there is nothing to send.`,
+  notConfigured: 'Call recording is not set up on this instance.',
+  policyUsage: 'Usage: /recording_policy (shows every route) · /recording_policy M|D (one route) · /recording_policy M|D off|on|consent (sets it)',
+  policyLine: (route: RouteCode, policy: RecordingPolicy, source: 'admin' | 'config') =>
+    `${ROUTE_NAME[route]} [${route}]: ${POLICY_WORDS[policy]}${source === 'config' ? ' (configuration default)' : ''}`,
+  policyTitle: 'Recording policy per route:',
+  policySet: (route: RouteCode, previous: RecordingPolicy, policy: RecordingPolicy) =>
+    `✅ Recording on ${ROUTE_NAME[route]} [${route}]: ${POLICY_WORDS[policy]} (was ${POLICY_WORDS[previous]}). It applies from the next call.`,
+  policyNeedsAnnouncement: (route: RouteCode) =>
+    `Note: no consent announcement is recorded for ${ROUTE_NAME[route]} yet, so customers hear the default sound. Send /announcement ${route}, then a voice message.`,
+  policyNeedsFfmpeg: 'Warning: ffmpeg is missing on this server, so recordings cannot be converted or sent. Install it (apt-get install ffmpeg).',
+  announcementUsage: 'Usage: /announcement M|D, then send the announcement as a voice message or an audio file (or send it with the caption /announcement M).',
+  announcementAsk: (route: RouteCode) =>
+    `Send the consent announcement for ${ROUTE_NAME[route]} [${route}] now, as a voice message or an audio file (at most ${ANNOUNCEMENT_MINUTES} minutes). Suggested text: "${DEFAULT_ANNOUNCEMENT}"`,
+  announcementNoMedia: 'Send the announcement as a voice message or an audio file, or /announcement M|D first.',
+  announcementTooBig: (mb: number) => `That file is larger than ${mb} MB, so it was not downloaded. Send a shorter recording.`,
+  announcementUnreadable: 'That file is not audio I can read, so nothing was changed. Send a voice message or an audio file (MP3, OGG, WAV, M4A).',
+  announcementTooLong: `That recording is longer than ${ANNOUNCEMENT_MINUTES} minutes, so nothing was changed. Send a shorter one.`,
+  announcementTimeout: 'Converting that recording took too long, so nothing was changed. Try again, or send a shorter one.',
+  announcementDownloadFailed: 'The file could not be downloaded from Telegram, so nothing was changed. Send it again.',
+  announcementSaved: (route: RouteCode, durationMs: number, served: boolean) =>
+    `✅ Consent announcement for ${ROUTE_NAME[route]} [${route}] saved (${durationText(durationMs)}). ${served
+      ? 'Customers hear it from the next call where the policy is consent.'
+      : 'It cannot be played yet: set MEDIA_PORT (and MEDIA_PUBLIC_URL, the address Asterisk reaches) so Asterisk can fetch it.'}`,
+  notAdmin: 'Only super admins can set the consent announcement.',
+} as const;
+

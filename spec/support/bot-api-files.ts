@@ -17,7 +17,20 @@ export interface SentDocument {
   content: Buffer;
 }
 
-const METHOD = /^\/bot([^/]+)\/(getFile|sendDocument|sendPhoto)$/;
+/** A voice message the bot sent with sendVoice (a call's recording). */
+export interface SentVoice {
+  chatId: number;
+  messageId: number;
+  caption: string;
+  duration: number | undefined;
+  /** The message it replies to (reply_parameters.message_id). */
+  replyTo: number | undefined;
+  content: Buffer;
+  /** When the Bot API server had it (Date.now()): the moment it is in the chat. */
+  receivedAt: number;
+}
+
+const METHOD = /^\/bot([^/]+)\/(getFile|sendDocument|sendPhoto|sendVoice)$/;
 const DOWNLOAD = /^\/file\/bot([^/]+)\/(.+)$/;
 
 /**
@@ -31,7 +44,10 @@ export class BotApiFiles {
   readonly documents: SentDocument[] = [];
   /** Photos the bot sent with sendPhoto (charts), as a chat would receive them. */
   readonly photos: SentDocument[] = [];
-  readonly counts = { getFile: 0, downloads: 0, sendDocument: 0, sendPhoto: 0 };
+  readonly voices: SentVoice[] = [];
+  readonly counts = { getFile: 0, downloads: 0, sendDocument: 0, sendPhoto: 0, sendVoice: 0 };
+  /** Makes the next `n` sendVoice requests fail with a 500, as an overloaded Bot API server would. */
+  failVoices = 0;
   private nextId = 1;
   private nextMessageId = 1_000_000;
 
@@ -92,6 +108,7 @@ export class BotApiFiles {
       if (!file) return reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: invalid file_id' });
       return reply(res, 200, { ok: true, result: { file_id: id, file_unique_id: `u${id}`, file_size: file.content.length, file_path: file.path } });
     }
+    if (method[2] === 'sendVoice') return this.sendVoice(res, params);
     const kind = method[2] === 'sendPhoto' ? 'photo' : 'document';
     this.counts[method[2] === 'sendPhoto' ? 'sendPhoto' : 'sendDocument'] += 1;
     const document = params.get(kind);
@@ -106,6 +123,32 @@ export class BotApiFiles {
       result: {
         message_id: sent.messageId, date: Math.floor(Date.now() / 1000), chat: { id: sent.chatId, type: 'private' }, caption: sent.caption,
         document: { file_id: `sent-${sent.messageId}`, file_unique_id: `usent-${sent.messageId}`, file_name: sent.fileName, file_size: sent.content.length },
+      },
+    });
+  }
+
+  private async sendVoice(res: http.ServerResponse, params: { get(name: string): unknown }): Promise<void> {
+    this.counts.sendVoice += 1;
+    if (this.failVoices > 0) {
+      this.failVoices -= 1;
+      return reply(res, 500, { ok: false, error_code: 500, description: 'Internal Server Error' });
+    }
+    const voice = params.get('voice');
+    if (!(voice instanceof Blob)) return reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: there is no voice in the request' });
+    const replyParameters = params.get('reply_parameters');
+    const replyTo = typeof replyParameters === 'string' ? (JSON.parse(replyParameters) as { message_id?: number }).message_id : undefined;
+    const duration = params.get('duration');
+    const sent: SentVoice = {
+      chatId: Number(params.get('chat_id')), messageId: this.nextMessageId++, caption: String(params.get('caption') ?? ''),
+      duration: duration === null || duration === undefined ? undefined : Number(duration), replyTo, content: Buffer.from(await voice.arrayBuffer()),
+      receivedAt: Date.now(),
+    };
+    this.voices.push(sent);
+    return reply(res, 200, {
+      ok: true,
+      result: {
+        message_id: sent.messageId, date: Math.floor(Date.now() / 1000), chat: { id: sent.chatId, type: 'private' }, caption: sent.caption,
+        voice: { file_id: `voice-${sent.messageId}`, file_unique_id: `uvoice-${sent.messageId}`, duration: sent.duration ?? 0, file_size: sent.content.length },
       },
     });
   }

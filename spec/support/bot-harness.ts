@@ -21,7 +21,7 @@ import type { CallbackClock } from '../../after-call/callbacks';
 import { type Stores, createStores } from '../../store';
 import { createCallRules } from '../../compliance/rules';
 import type { CallbackOffer } from '../../after-call/after-call-types';
-import { BotApiFiles, type DownloadPace, type SentDocument } from './bot-api-files';
+import { BotApiFiles, type DownloadPace, type SentDocument, type SentVoice } from './bot-api-files';
 import { type BotMessage, BotMessageHistory, type TranscriptListener } from './bot-message-history';
 import { seedVerifiedCallerIds } from './caller-id-pool';
 import { freePort } from './free-port';
@@ -29,6 +29,12 @@ import { AriSimulator, type AriSimulatorOptions } from './ari-simulator';
 import { TelegramFaultProxy } from './telegram-fault-proxy';
 import { closeDatabase, freshDatabaseUrl } from './test-database';
 import { waitFor } from './wait-for';
+import type { Observable } from 'rxjs';
+import type { CallUpdate } from '../../call/call-update';
+import { RecordingMedia } from '../../recording/recording-media';
+import type { RetryLimits } from '../../recording/recording-steps';
+import type { StoredRecordings } from '../../recording/recording-types';
+import { telegramRecordingDelivery } from '../../telegram/recording-delivery';
 
 export const BOT_TOKEN = '123456789:AAtest-token_for_the_local_bot_api';
 export const ADMIN_ID = 1000;
@@ -71,6 +77,16 @@ export interface BotHarnessOptions {
   now?: () => number;
   /** Which calls have a recording, for the export. */
   recordingsPresent?: (callIds: string[]) => Promise<Set<string>>;
+  /**
+   * Call recording's media side, wired as app/main.ts does, on Asterisk's stored recordings given
+   * here; `updates` stands in for the recording views the engine's final updates carry.
+   */
+  recording?: {
+    stored: StoredRecordings;
+    updates?: (engineUpdates: Observable<CallUpdate>) => Observable<CallUpdate>;
+    limits?: RetryLimits;
+    now?: () => number;
+  };
 }
 
 /** What a restarted app keeps of the harness it replaces: the Bot API server, Asterisk and the database. */
@@ -104,6 +120,7 @@ export class BotHarness {
     readonly out: TelegramOut,
     /** Files users send and documents the bot sends (the Bot API's file methods). */
     readonly files: BotApiFiles,
+    private readonly recordingMedia?: RecordingMedia,
   ) {
     this.transcript = new BotMessageHistory(server);
   }
@@ -163,14 +180,18 @@ export class BotHarness {
     const out = new TelegramOut(bot.api, logger);
     // As app/main.ts: a number refused when brought into a call counts for the abuse alerts.
     const desk = opts.parties ? engineDesk(engine) : withRefusals(engineDesk(engine), partiesDesk.refusals);
+    const recording = opts.recording ? new RecordingMedia({
+      config, stores, stored: opts.recording.stored, delivery: telegramRecordingDelivery(out), logger,
+      ...(opts.recording.limits ? { limits: opts.recording.limits } : {}), ...(opts.recording.now ? { now: opts.recording.now } : {}),
+    }) : undefined;
     const callBot = new CallBot({
       config, desk: opts.wrapDesk ? opts.wrapDesk(desk) : desk, verification, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000,
-      ...(opts.inChatTurn ? { inChatTurn: opts.inChatTurn } : {}), parties: opts.parties ?? partiesDesk,
+      ...(opts.inChatTurn ? { inChatTurn: opts.inChatTurn } : {}), parties: opts.parties ?? partiesDesk, ...(recording ? { recording } : {}),
       ...(opts.callbackOffer ? { callbackOffer: opts.callbackOffer } : {}),
       ...(clock ? { callbackClock: clock } : {}),
       ...(opts.now ? { now: opts.now } : {}), ...(opts.recordingsPresent ? { recordingsPresent: opts.recordingsPresent } : {}),
     }, bot);
-    const harness = new BotHarness(server, sim, config, stores, engine, verification, verifier, callBot, ari, dataSource, databaseUrl, opts, proxy, out, files);
+    const harness = new BotHarness(server, sim, config, stores, engine, verification, verifier, callBot, ari, dataSource, databaseUrl, opts, proxy, out, files, recording);
     try {
       verifier.start();
       await engine.start();
@@ -181,6 +202,7 @@ export class BotHarness {
       ));
       await ari.start();
       await callBot.start();
+      if (recording) await recording.start({ updates: opts.recording?.updates?.(engine.updates) ?? engine.updates, jobs: callBot.jobs });
     } catch (err) {
       // Whatever started must stop, or the test runner never exits.
       await harness.stop();
@@ -284,6 +306,17 @@ export class BotHarness {
     return this.files.photos.filter((d) => d.chatId === chatId);
   }
 
+  /** Call recording's media side (with the `recording` option). */
+  get recording(): RecordingMedia {
+    if (!this.recordingMedia) throw new Error('this harness has no recording: start it with the recording option');
+    return this.recordingMedia;
+  }
+
+  /** Every voice message the bot sent to a chat, oldest first. */
+  voicesTo(chatId: number): SentVoice[] {
+    return this.files.voices.filter((v) => v.chatId === chatId);
+  }
+
   /** Every document the bot sent to a chat, oldest first. */
   documentsTo(chatId: number): SentDocument[] {
     return this.files.documents.filter((d) => d.chatId === chatId);
@@ -297,6 +330,7 @@ export class BotHarness {
    */
   async restarted(): Promise<BotHarness> {
     await this.engine.settled();
+    await this.recordingMedia?.stop();
     await this.callBot.stop();
     await this.verifier.stop();
     await this.engine.stop();
@@ -309,6 +343,7 @@ export class BotHarness {
   async stop(): Promise<void> {
     for (const call of this.engine.liveCalls()) this.engine.cancelCall(call.context.callId, 'system');
     await this.engine.settled();
+    await this.recordingMedia?.stop();
     await this.callBot.stop();
     await this.verifier.stop();
     await this.engine.stop();
@@ -347,6 +382,14 @@ export class TestUser {
     const client = this.client();
     const document = this.h.files.register(fileName, content, download);
     await client.sendMessage(client.makeMessage(undefined as unknown as string, { document, ...(caption ? { caption } : {}) }));
+  }
+
+  /** Sends a voice message (OGG/Opus) as this user, as a Telegram client records one. */
+  async sendVoice(content: Buffer, caption?: string): Promise<void> {
+    const client = this.client();
+    const file = this.h.files.register('voice.ogg', content, { mimeType: 'audio/ogg' });
+    const voice = { file_id: file.file_id, file_unique_id: file.file_unique_id, duration: 1, mime_type: file.mime_type, file_size: file.file_size };
+    await client.sendMessage(client.makeMessage(undefined as unknown as string, { voice, ...(caption ? { caption } : {}) }));
   }
 
   /** Replies to one of the bot's messages (as the admin does with the phone of a new agent). */

@@ -52,4 +52,23 @@ describe('the number a chat was asked to type', () => {
     pending.expectCallbackTime(7, callId);
     expect(pending.take(7)).toMatchObject({ kind: 'callbackTime' });
   });
+
+  it('given /announcement M, then the chat awaits that route\'s audio, which a text or a number ask leaves alone, until taken, cancelled or expired', () => {
+    pending.expectAnnouncement(7, 'M');
+    pending.expect(7, callId, 'cold');
+    expect(pending.take(7)).toMatchObject({ kind: 'number' });
+    expect(pending.awaitsAnnouncement(7)).toBe(true);
+    expect(pending.awaitsAnnouncement(8)).toBe(false);
+    expect(pending.takeAnnouncement(7)).toBe('M');
+    expect(pending.takeAnnouncement(7)).toBeNull();
+
+    pending.expectAnnouncement(7, 'D');
+    pending.cancel(7);
+    expect(pending.takeAnnouncement(7)).toBeNull();
+
+    pending.expectAnnouncement(7, 'D');
+    now = 61_000;
+    expect(pending.awaitsAnnouncement(7)).toBe(false);
+    expect(pending.takeAnnouncement(7)).toBeNull();
+  });
 });
