@@ -1,6 +1,7 @@
 import type { CallState } from './call-machine';
 import { talkSeconds } from './call-machine';
 import { partiesOf } from './party-rules';
+import { recordingView } from './recording';
 import type { CallOutcome, CallStage, LegName, PartyView, RecordingView, RouteCode, CallFailure } from './call-types';
 
 /** Who and what a call is about; fixed when the call is placed. */
@@ -47,6 +48,7 @@ export function toCallUpdate(context: CallContext, stage: CallStage, state: Call
     update.parties = partiesOf(state);
     update.ownerAgentId = state.owner.agentId;
   }
+  if (state.recording) update.recording = recordingView(state.recording);
   if (final && state.outcome) {
     const talk = talkSeconds(state);
     update.outcome = state.outcome;

@@ -13,11 +13,13 @@ export type RequestKey =
   | { kind: 'bridge' }
   | { kind: 'consult' }
   | { kind: 'ringback' }
-  | { kind: 'hold_music' };
+  | { kind: 'hold_music' }
+  | { kind: 'recording' };
 
 export type AriRequestEffect = Extract<CallEffect, {
   type: 'OriginateLeg' | 'CreateLeg' | 'DialLeg' | 'CreateBridge' | 'AddToBridge' | 'MoveToBridge' | 'StartRingback' | 'StopRingback'
-    | 'StartHoldMusic' | 'StopHoldMusic' | 'HangupLeg' | 'DestroyBridge';
+    | 'StartHoldMusic' | 'StopHoldMusic' | 'HangupLeg' | 'DestroyBridge'
+    | 'PlayAnnouncement' | 'StartRecording' | 'PauseRecording' | 'UnpauseRecording' | 'StopRecording';
 }>;
 
 /**
@@ -46,6 +48,7 @@ export function requestKeyOf(effect: AriRequestEffect): RequestKey | undefined {
     // One ringback plays at a time (the target's, or one added leg's): a stop names the latest start.
     case 'StartRingback': return { kind: 'ringback' };
     case 'StartHoldMusic': return { kind: 'hold_music' };
+    case 'StartRecording': return { kind: 'recording' };
     default: return undefined;
   }
 }
@@ -63,6 +66,11 @@ export function prerequisiteOf(effect: AriRequestEffect): Prerequisite | undefin
     // A hangup racing its own originate would find nothing and leave the new channel behind.
     case 'HangupLeg': return { after: { kind: 'make', channelId: effect.channelId }, onFailure: 'send' };
     case 'DestroyBridge': return { after: bridgeKey(effect.bridgeId), onFailure: 'send' };
+    // A bridge is recorded once it exists; a recording that never started has nothing to pause or stop.
+    case 'StartRecording': return { after: bridgeKey(effect.bridgeId), onFailure: 'skip' };
+    case 'PauseRecording':
+    case 'UnpauseRecording':
+    case 'StopRecording': return { after: { kind: 'recording' }, onFailure: 'skip' };
     default: return undefined;
   }
 }
