@@ -131,6 +131,7 @@ export class FakeAri implements AriPort {
 
   async play(channelId: string, playbackId: string, media: string): Promise<void> {
     this.record('play', { channelId, playbackId, media });
+    if (!this.channels.has(channelId)) throw new AriRequestError('play', 'Channel not found', 404);
   }
 
   async playOnBridge(bridgeId: string, playbackId: string, media: string): Promise<void> {
