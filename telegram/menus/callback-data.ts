@@ -33,7 +33,9 @@ export type CallbackAction =
   /** During a consultation: ✅ Complete, ↩️ Back, 👥 Conference. */
   | { kind: 'consultEnd'; callId: string; how: ConsultEnd }
   /** Cancels the number the chat was asked to type. */
-  | { kind: 'cancelInput' };
+  | { kind: 'cancelInput' }
+  /** Under a recorded call: ⏸ pause (`pause`) or ▶️ resume its recording. */
+  | { kind: 'recording'; callId: string; pause: boolean };
 
 const ROUTE = '([MD])';
 const E164 = '(\\+[1-9]\\d{6,14})';
@@ -68,6 +70,7 @@ const DECODERS: ReadonlyArray<[RegExp, (m: RegExpMatchArray) => CallbackAction]>
   [new RegExp(`^pn:([cwa]):${UUID}$`), (m) => ({ kind: 'typeNumber', purpose: PURPOSE_OF[m[1]!]!, callId: m[2]! })],
   [new RegExp(`^ce:([kbf]):${UUID}$`), (m) => ({ kind: 'consultEnd', how: END_OF[m[1]!]!, callId: m[2]! })],
   [/^ic$/, () => ({ kind: 'cancelInput' })],
+  [new RegExp(`^rk:([pr]):${UUID}$`), (m) => ({ kind: 'recording', pause: m[1] === 'p', callId: m[2]! })],
 ];
 
 export function encodeCallback(action: CallbackAction): string {
@@ -92,6 +95,7 @@ export function encodeCallback(action: CallbackAction): string {
     case 'typeNumber': return `pn:${PURPOSE_CODE[action.purpose]}:${action.callId}`;
     case 'consultEnd': return `ce:${END_CODE[action.how]}:${action.callId}`;
     case 'cancelInput': return 'ic';
+    case 'recording': return `rk:${action.pause ? 'p' : 'r'}:${action.callId}`;
   }
 }
 

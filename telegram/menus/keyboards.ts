@@ -2,7 +2,7 @@ import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'node-telegram-b
 import type { RouteCode } from '../../call/call-types';
 import type { TransferCandidate } from '../../engine/call-parties';
 import type { PartyControls } from '../party-status';
-import { ALERT, BUTTON, DNC_TEXT, PARTY } from '../texts';
+import { ALERT, BUTTON, DNC_TEXT, PARTY, RECORDING } from '../texts';
 import { type CallbackAction, encodeCallback, type PartyPurpose } from './callback-data';
 
 const button = (text: string, action: CallbackAction): InlineKeyboardButton => ({ text, callback_data: encodeCallback(action) });
@@ -30,10 +30,14 @@ export const routeChoiceThenCall = (number: string): InlineKeyboardMarkup => key
   [button(BUTTON.developmentRoute, { kind: 'routeThenCall', route: 'D', number })],
 );
 
-/** Under a live call: Hang up, and for its owner the transfer, conference or consultation buttons the call allows now. */
-export const liveCall = (callId: string, controls: PartyControls = 'none'): InlineKeyboardMarkup => keyboard(
+/**
+ * Under a live call: Hang up, and for its owner the transfer, conference or consultation buttons the
+ * call allows now, and ⏸/▶️ for its recording (`recording`: which one the recording allows now).
+ */
+export const liveCall = (callId: string, controls: PartyControls = 'none', recording?: 'pause' | 'resume'): InlineKeyboardMarkup => keyboard(
   [button(BUTTON.hangup, { kind: 'hangup', callId })],
   ...partyRows(callId, controls),
+  ...(recording ? [[button(recording === 'pause' ? RECORDING.pauseButton : RECORDING.resumeButton, { kind: 'recording', callId, pause: recording === 'pause' })]] : []),
 );
 
 function partyRows(callId: string, controls: PartyControls): InlineKeyboardButton[][] {
