@@ -8,7 +8,7 @@ import { type Config, loadConfig } from '../../config/config';
 import { type Logger, silentLogger } from '../../config/logger';
 import { openDatabase } from '../../store/data-source';
 import { AriAdapter, type AriAdapterOptions } from '../../ari/ari-adapter';
-import { CallEngine } from '../../engine/call-engine';
+import { CallEngine, type CallEngineDeps } from '../../engine/call-engine';
 import { type CallDesk, engineDesk, withRefusals } from '../../engine/call-desk';
 import type { CallParties } from '../../engine/call-parties';
 import { callPartiesDesk } from '../../engine/call-engine-parties';
@@ -56,6 +56,8 @@ export interface BotHarnessOptions {
   parties?: CallParties;
   /** Wraps the desk the bot talks to (a spec adds updates to a call's stream). */
   wrapDesk?: (desk: CallDesk) => CallDesk;
+  /** Each route's recording policy and consent announcement, as app/main.ts passes them to the engine. */
+  recording?: Pick<CallEngineDeps, 'recordingPolicies' | 'consentAnnouncements'>;
 }
 
 /** What a restarted app keeps of the harness it replaces: the Bot API server, Asterisk and the database. */
@@ -139,7 +141,7 @@ export class BotHarness {
       ...(opts.verificationCode ? { generateCode: opts.verificationCode } : {}),
     });
     const rules = createCallRules(config, stores);
-    const engine = new CallEngine({ config, ari, ...stores, parties: stores.legs, rules, otherChannels: verifier, logger });
+    const engine = new CallEngine({ config, ari, ...stores, parties: stores.legs, rules, otherChannels: verifier, logger, ...opts.recording });
     const partiesDesk = callPartiesDesk(engine, { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
     const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot));
     const out = new TelegramOut(bot.api, logger);
