@@ -32,6 +32,8 @@ export interface CallUpdate {
   ownerAgentId?: number;
   /** Set once the call's bridge recording was asked for; the final update's view names the stored recording to fetch. */
   recording?: RecordingView;
+  /** The customer answered and hears the consent announcement before being joined (the route's policy `consent`). */
+  announcing?: boolean;
 }
 
 /** The update for `stage`, reached at `at`; a final one carries the ended call's outcome from `state`. */
@@ -49,6 +51,7 @@ export function toCallUpdate(context: CallContext, stage: CallStage, state: Call
     update.ownerAgentId = state.owner.agentId;
   }
   if (state.recording) update.recording = recordingView(state.recording);
+  if (state.announcing && !final) update.announcing = true;
   if (final && state.outcome) {
     const talk = talkSeconds(state);
     update.outcome = state.outcome;

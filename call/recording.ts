@@ -50,7 +50,7 @@ export function recordOnJoin(state: CallState, at: number): { state: CallState; 
 }
 
 /** The customer answered under `consent`: they hear the announcement alone; the agent keeps hearing ringback. */
-export function announce(state: CallState): { state: CallState; effects: CallEffect[] } {
+export function announce(state: CallState, at: number): { state: CallState; effects: CallEffect[] } {
   const { ids } = state;
   return {
     state: { ...state, announcing: true },
@@ -58,6 +58,8 @@ export function announce(state: CallState): { state: CallState; effects: CallEff
       { type: 'CancelTimer', timer: 'target_ring' },
       { type: 'PlayAnnouncement', channelId: ids.targetChannelId, playbackId: ids.announcementId, media: state.plan.recording?.announcement ?? DEFAULT_CONSENT_ANNOUNCEMENT },
       { type: 'StartTimer', timer: 'announcement', ms: ANNOUNCEMENT_MAX_MS },
+      // The stage stays as it was; the status message says the customer is hearing the announcement.
+      { type: 'PublishUpdate', stage: state.stage, at },
     ],
   };
 }

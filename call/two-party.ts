@@ -82,7 +82,7 @@ function onLegAnswered(state: CallState, id: LegName, at: number): Transition {
   const answered = withLeg(state, id, { status: 'up', answeredAt: at });
   if (id === 'target') {
     // Under the consent policy the customer hears the announcement first, outside the bridge (call/recording.ts).
-    if (announcesFirst(state)) return announce(answered);
+    if (announcesFirst(state)) return announce(answered, at);
     // It was dialed only once it was in the bridge, so answering connects it.
     const connected: CallState = { ...answered, stage: 'connected', ringbackPlaying: false, times: { ...state.times, connectedAt: at } };
     const recorded = recordOnJoin(connected, at);

@@ -274,6 +274,7 @@ export const STATUS = {
   /** What is happening now, for the call's stage. */
   headline: (update: CallUpdate, confirmDigit?: string): string => {
     const { context } = update;
+    if (update.announcing) return '📢 The customer answered and hears that the call is recorded…';
     switch (update.stage) {
       case 'requested':
       case 'agent_dialing':

@@ -79,6 +79,8 @@ describe('the call\'s recording', () => {
       expect(types(last)).not.toContain('StopRingback');
       expect(types(last)).not.toContain('StartRecording');
       expect(state.recording).toBeUndefined();
+      expect(last.at(-1)).toMatchObject({ type: 'PublishUpdate', stage: 'target_ringing' });
+      expect(toCallUpdate({ callId: 'c1', agentId: 1, agentTelegramId: '100', agentPhone: '', target: '', route: 'M', callerId: null }, state.stage, state, 0).announcing).toBe(true);
     });
 
     it.each<[string, CallEvent]>([

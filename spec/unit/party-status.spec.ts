@@ -131,6 +131,12 @@ describe('the recording in a call\'s status message', () => {
     expect(labels(update, ANN)).toEqual([]);
   });
 
+  it('given the customer hearing the consent announcement, then the headline says so and no recording button is offered yet', () => {
+    const update: CallUpdate = { context, stage: 'target_ringing', at: 0, final: false, announcing: true };
+    expect(renderStatus(update, undefined, viewer(ANN)).text.split('\n')[0]).toBe('📢 The customer answered and hears that the call is recorded…');
+    expect(labels(update)).toEqual(['⏹ Hang up']);
+  });
+
   it('given a call not recorded, then nothing is said of a recording and no button is offered', () => {
     const update = connected([ann, customer]);
     expect(renderStatus(update, undefined, viewer(ANN)).text).not.toMatch(/[Rr]ecord/);
