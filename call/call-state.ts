@@ -200,7 +200,8 @@ export type CallEffect =
   /** Dials a created leg; with a caller channel, Asterisk gives it the caller's Caller ID (the INVITE's From). */
   | { type: 'DialLeg'; leg: LegId; channelId: string; timeoutS: number; callerChannelId?: string }
   | { type: 'CreateBridge'; bridgeId: string }
-  | { type: 'AddToBridge'; bridgeId: string; channelId: string }
+  /** `afterRecording`: sent once the bridge's recording has started (or failed to), see call/recording.ts's join. */
+  | { type: 'AddToBridge'; bridgeId: string; channelId: string; afterRecording?: true }
   /** Moves a channel that is in one of the call's bridges into the other. */
   | { type: 'MoveToBridge'; channelId: string; from: string; to: string }
   | { type: 'StartRingback'; channelId: string; playbackId: string }

@@ -80,24 +80,32 @@ export function onRecordingEvent(state: CallState, event: RecordingEvent | Extra
   }
 }
 
-/** The announcement is over: the customer joins the agent, and the recording starts unless consent was not asked. */
+/**
+ * The announcement is over: the customer joins the agent, and the recording starts unless consent
+ * was not asked. The recorder goes into the bridge first and the customer after it: a customer who
+ * joins answered makes a two-party bridge of answered legs, which Asterisk bridges natively (RTP
+ * relayed below the bridge), and a recorder joining that bridge then records silence (seen on
+ * 22.10.1, recording.e2e.ts).
+ */
 function join(state: CallState, at: number, notAnnounced?: string): Transition {
   const { ids } = state;
   let next: CallState = {
     ...withLeg(state, 'target', { bridge: 'main' }), announcing: false, stage: 'connected', ringbackPlaying: false, times: { ...state.times, connectedAt: at },
   };
-  const effects: CallEffect[] = [
-    { type: 'CancelTimer', timer: 'announcement' },
-    { type: 'AddToBridge', bridgeId: ids.bridgeId, channelId: ids.targetChannelId },
-    ...(state.ringbackPlaying ? [{ type: 'StopRingback', playbackId: ids.ringbackId } as const] : []),
-    { type: 'PersistCall', patch: { stage: 'connected', connectedAt: new Date(at) } },
-  ];
+  const stopRingback: CallEffect[] = state.ringbackPlaying ? [{ type: 'StopRingback', playbackId: ids.ringbackId }] : [];
+  const effects: CallEffect[] = [{ type: 'CancelTimer', timer: 'announcement' }];
+  const persist: CallEffect = { type: 'PersistCall', patch: { stage: 'connected', connectedAt: new Date(at) } };
   if (notAnnounced !== undefined) {
     next = { ...next, recording: { name: ids.recordingName, status: 'failed', pausedMs: 0, failure: `${notAnnounced}; the call is not recorded` } };
+    effects.push({ type: 'AddToBridge', bridgeId: ids.bridgeId, channelId: ids.targetChannelId }, ...stopRingback, persist);
     return { state: next, effects };
   }
   const started = startRecording(next, at);
-  return { state: started.state, effects: [...effects, ...started.effects] };
+  effects.push(
+    ...stopRingback, ...started.effects,
+    { type: 'AddToBridge', bridgeId: ids.bridgeId, channelId: ids.targetChannelId, afterRecording: true }, persist,
+  );
+  return { state: started.state, effects };
 }
 
 function startRecording(state: CallState, at: number): { state: CallState; effects: CallEffect[] } {

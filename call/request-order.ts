@@ -56,7 +56,8 @@ export function requestKeyOf(effect: AriRequestEffect): RequestKey | undefined {
 export function prerequisiteOf(effect: AriRequestEffect): Prerequisite | undefined {
   switch (effect.type) {
     // A channel can only join a bridge that exists.
-    case 'AddToBridge': return { after: bridgeKey(effect.bridgeId), onFailure: 'send' };
+    // A customer joining after the consent announcement waits for the recorder (which waits for the bridge).
+    case 'AddToBridge': return effect.afterRecording ? { after: { kind: 'recording' }, onFailure: 'send' } : { after: bridgeKey(effect.bridgeId), onFailure: 'send' };
     case 'MoveToBridge': return { after: bridgeKey(effect.to), onFailure: 'send' };
     // Only in the bridge does Asterisk run the dial at once; if the join failed, its error ends the call (or the added leg).
     case 'DialLeg': return { after: { kind: 'join', channelId: effect.channelId }, onFailure: 'skip' };
