@@ -566,7 +566,7 @@ const REST_SCENARIOS: RestScenario[] = [
   },
   {
     kind: 'rest', name: 'consent-announcement', agent: AGENT.answers, target: TARGET.answers,
-    what: 'agent answers: bridge, the agent in it, ringback to the agent; the customer created and dialed OUTSIDE the bridge; on the answer a sound that does not exist is played to the customer (what Asterisk says), then the announcement (sound:hello-world, playback <call>-consent); on its PlaybackFinished the customer joins the bridge, ringback stopped, the bridge recorded; 1.5 s later the app hangs up agent then customer and destroys the bridge (the recording ends with it)',
+    what: 'agent answers: bridge, the agent in it, ringback to the agent; the customer created and dialed OUTSIDE the bridge; on the answer a sound that does not exist is played to the customer (what Asterisk says), then the announcement (sound:hello-world, playback <call>-consent); on its PlaybackFinished ringback stopped, the bridge recorded (the agent and the recorder), then the customer added to it; 1.5 s later the app hangs up agent then customer and destroys the bridge (the recording ends with it)',
     async run(call) {
       if (!(await call.originateAgent(this.agent, 20))) throw new Error('the agent leg did not answer');
       await call.app.expect([200], 'POST', `/bridges/${call.bridge}`, { type: 'mixing', name: call.name });
@@ -582,9 +582,11 @@ const REST_SCENARIOS: RestScenario[] = [
       if (missing.status === 201) await call.app.event('PlaybackFinished of the missing sound', playbackEvent('PlaybackFinished', `${call.name}-missing`));
       await call.app.expect([201], 'POST', `/channels/${call.target}/play`, { media: 'sound:hello-world', playbackId: call.announcement });
       await call.app.event('PlaybackFinished of the announcement', playbackEvent('PlaybackFinished', call.announcement));
-      await call.app.expect([204], 'POST', `/bridges/${call.bridge}/addChannel`, { channel: call.target });
+      // The product's order (call/recording.ts's join): ringback stopped, the recorder in first, then the customer.
       await call.app.expect([204], 'DELETE', `/playbacks/${call.ringback}`);
-      await call.record();
+      await call.app.expect([201], 'POST', `/bridges/${call.bridge}/record`, { name: call.recording, format: 'wav' });
+      await call.app.expect([204], 'POST', `/bridges/${call.bridge}/addChannel`, { channel: call.target });
+      await call.app.event(`RecordingStarted of ${call.recording}`, recordingEvent('RecordingStarted', call.recording));
       await sleep(1500);
       await call.cleanUp([call.agent, call.target]);
       await call.app.event(`RecordingFinished of ${call.recording}`, recordingEvent('RecordingFinished', call.recording));
