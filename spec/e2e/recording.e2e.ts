@@ -15,7 +15,7 @@ const TALK_MS = 6000;
 const TOLERANCE_S = 0.5;
 
 /** A WAV file's format and samples (Asterisk writes 8 kHz, 16-bit, mono PCM for `wav`). */
-function readWav(file: Buffer): { seconds: number; rms: number } {
+function readWav(file: Buffer): { seconds: number; rms: number; levels: string } {
   if (file.toString('latin1', 0, 4) !== 'RIFF' || file.toString('latin1', 8, 12) !== 'WAVE') throw new Error('not a WAV file');
   let offset = 12;
   let byteRate = 0;
@@ -31,9 +31,21 @@ function readWav(file: Buffer): { seconds: number; rms: number } {
       const length = Math.min(size, file.length - body);
       let sum = 0;
       const count = Math.floor(length / 2);
-      for (let i = 0; i < count; i += 1) sum += file.readInt16LE(body + i * 2) ** 2;
+      // The level of each half second, to see where sound is and is not.
+      const window = byteRate / 4;
+      const levels: number[] = [];
+      let windowSum = 0;
+      for (let i = 0; i < count; i += 1) {
+        const sample = file.readInt16LE(body + i * 2) ** 2;
+        sum += sample;
+        windowSum += sample;
+        if ((i + 1) % window === 0) {
+          levels.push(Math.round(Math.sqrt(windowSum / window)));
+          windowSum = 0;
+        }
+      }
       if (bits !== 16 || byteRate === 0) throw new Error(`unexpected WAV format: ${bits} bits, ${byteRate} bytes/s`);
-      return { seconds: length / byteRate, rms: Math.sqrt(sum / Math.max(1, count)) };
+      return { seconds: length / byteRate, rms: Math.sqrt(sum / Math.max(1, count)), levels: levels.join(' ') };
     }
     offset = body + size + (size % 2);
   }
@@ -65,7 +77,7 @@ describe('e2e: the call\'s recording on a real Asterisk', () => {
   afterAll(async () => {
     await bot?.stop();
     await lab?.stop();
-    if (rows.length) report('recording', ['The stored recording against the recorded time', '', table(['scenario', 'recorded', 'file', 'RMS'], rows)]);
+    if (rows.length) report('recording', ['The stored recording against the recorded time', '', table(['scenario', 'recorded', 'file', 'RMS', 'RMS per 0.5 s'], rows)]);
   });
 
   /** Places a call whose customer talks TALK_MS, and resolves with its final update (the recording's view). */
@@ -98,7 +110,7 @@ describe('e2e: the call\'s recording on a real Asterisk', () => {
     expect(Math.abs(recordedS - (update.talkSeconds ?? 0))).toBeLessThanOrEqual(1);
 
     const wav = readWav(await storedFile(recording.name));
-    rows.push(['on', ms(recordedS * 1000), ms(wav.seconds * 1000), wav.rms.toFixed(0)]);
+    rows.push(['on', ms(recordedS * 1000), ms(wav.seconds * 1000), wav.rms.toFixed(0), wav.levels]);
     expect(Math.abs(wav.seconds - recordedS)).toBeLessThanOrEqual(TOLERANCE_S);
     // A 425 Hz tone from both legs; silence (or comfort noise) stays far below.
     expect(wav.rms).toBeGreaterThan(500);
@@ -120,7 +132,7 @@ describe('e2e: the call\'s recording on a real Asterisk', () => {
     expect(recording.pausedMs).toBeGreaterThanOrEqual(pauseMs - 100);
     const recordedS = (recording.stoppedAt! - recording.startedAt!) / 1000;
     const wav = readWav(await storedFile(recording.name));
-    rows.push([`paused ${ms(recording.pausedMs)}`, ms(recordedS * 1000), ms(wav.seconds * 1000), wav.rms.toFixed(0)]);
+    rows.push([`paused ${ms(recording.pausedMs)}`, ms(recordedS * 1000), ms(wav.seconds * 1000), wav.rms.toFixed(0), wav.levels]);
     expect(Math.abs(wav.seconds - (recordedS - recording.pausedMs / 1000))).toBeLessThanOrEqual(TOLERANCE_S);
     await bot.ari.deleteStoredRecording(recording.name);
     await lab.expectNothingLeft();
@@ -134,7 +146,7 @@ describe('e2e: the call\'s recording on a real Asterisk', () => {
       const announcedMs = recording.startedAt! - customerAnswered;
       const recordedS = (recording.stoppedAt! - recording.startedAt!) / 1000;
       const wav = readWav(await storedFile(recording.name));
-      rows.push([`consent (joined ${ms(announcedMs)} after the answer)`, ms(recordedS * 1000), ms(wav.seconds * 1000), wav.rms.toFixed(0)]);
+      rows.push([`consent (joined ${ms(announcedMs)} after the answer)`, ms(recordedS * 1000), ms(wav.seconds * 1000), wav.rms.toFixed(0), wav.levels]);
       // The announcement played to the customer's channel alone first: the join (and the recording) waited for its end.
       expect(announcedMs).toBeGreaterThanOrEqual(2000);
       expect(Math.abs(wav.seconds - recordedS)).toBeLessThanOrEqual(TOLERANCE_S);
