@@ -82,10 +82,9 @@ export function onRecordingEvent(state: CallState, event: RecordingEvent | Extra
 
 /**
  * The announcement is over: the customer joins the agent, and the recording starts unless consent
- * was not asked. The recorder goes into the bridge first and the customer after it: a customer who
- * joins answered makes a two-party bridge of answered legs, which Asterisk bridges natively (RTP
- * relayed below the bridge), and a recorder joining that bridge then records silence (seen on
- * 22.10.1, recording.e2e.ts).
+ * was not asked. The recorder goes into the bridge first and the customer after it, so the
+ * recording holds the customer's first words, and the bridge never runs as a natively bridged pair
+ * of answered legs that the recorder would have to break up.
  */
 function join(state: CallState, at: number, notAnnounced?: string): Transition {
   const { ids } = state;

@@ -91,7 +91,7 @@ describe('the call\'s recording', () => {
       const { state, last } = run(plan('consent'), events);
       expect(state.stage).toBe('connected');
       expect(state.times.connectedAt).toBe(at(events.length));
-      // The recorder joins before the customer: recording a natively bridged pair would record silence.
+      // The recorder joins before the customer: the recording holds the customer's first words.
       expect(types(last)).toEqual(['CancelTimer', 'StopRingback', 'StartRecording', 'AddToBridge', 'PersistCall', 'PublishUpdate']);
       expect(of(last, 'AddToBridge')).toEqual([{ type: 'AddToBridge', bridgeId: 'c1-bridge', channelId: 'c1-target', afterRecording: true }]);
       expect(state.recording).toMatchObject({ name: 'c1-rec', status: 'recording', startedAt: at(events.length) });

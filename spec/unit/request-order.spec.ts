@@ -151,7 +151,7 @@ describe('the order of a recorded call\'s requests', () => {
     }
   });
 
-  it('joins the customer after the consent announcement only once the recorder is in the bridge (a natively bridged pair records silence)', () => {
+  it('joins the customer after the consent announcement only once the recorder is in the bridge (the recording holds their first words)', () => {
     const effects = effectsOf('consent', [{ type: 'PlaybackFinished', playbackId: 'c1-consent', failed: false, at }]);
     const join = effects.filter((e) => e.type === 'AddToBridge').find((e) => e.channelId === 'c1-target')!;
     expect(prerequisiteOf(join)).toEqual({ after: { kind: 'recording' }, onFailure: 'send' });
