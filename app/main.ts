@@ -25,6 +25,7 @@ import { Operations, type OperationsSources } from '../ops/operations';
 import { Shutdown } from './shutdown';
 import { TelegramOut, botOptions } from '../telegram/telegram-out';
 import { OPERATOR, T } from '../telegram/texts';
+import type { ConsentAnnouncements, RecordingPolicies } from '../recording/recording-types';
 
 /** How long a stopping process gives live calls to end, then queued Telegram messages to leave (within the stop's hard cap). */
 const SHUTDOWN_CALLS_MS = 4000;
@@ -91,6 +92,8 @@ interface Parts {
   logger: Logger;
   ops: Operations;
   shutdown: Shutdown;
+  /** Each route's recording policy and consent announcement (recording/); without them no call is recorded. */
+  recording?: { recordingPolicies?: RecordingPolicies; consentAnnouncements?: ConsentAnnouncements };
 }
 
 interface Started {
@@ -100,7 +103,7 @@ interface Started {
 }
 
 /** One instance, one Asterisk: the engine in this process; calls a previous run left live are resumed once ARI connects. */
-async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: Parts): Promise<Started> {
+async function startSingle({ config, bot, stores, out, logger, ops, shutdown, recording }: Parts): Promise<Started> {
   const ari = new AriAdapter({
     url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app,
     requestTimeoutMs: config.ari.requestTimeoutMs, logger,
@@ -113,7 +116,7 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: 
   });
   const rules = createCallRules(config, stores);
   const engine = new CallEngine({
-    config, ari, ...stores, parties: stores.legs, ...ops.engineHooks(stores.calls), rules, otherChannels: verifier, logger,
+    config, ari, ...stores, parties: stores.legs, ...ops.engineHooks(stores.calls), rules, otherChannels: verifier, logger, ...recording,
   });
   const parties = callPartiesDesk(engine, { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
   const interrupted = await engine.start();

@@ -134,6 +134,31 @@ export class AriAdapter implements AriPort {
     return this.requestUntilGone('stop playback', 'DELETE', `/playbacks/${enc(playbackId)}`);
   }
 
+  async recordBridge(bridgeId: string, name: string): Promise<void> {
+    await this.request('record', 'POST', `/bridges/${enc(bridgeId)}/record`, { name, format: 'wav' });
+  }
+
+  async pauseRecording(name: string): Promise<void> {
+    await this.request('pause recording', 'POST', `/recordings/live/${enc(name)}/pause`);
+  }
+
+  async unpauseRecording(name: string): Promise<void> {
+    await this.request('resume recording', 'DELETE', `/recordings/live/${enc(name)}/pause`);
+  }
+
+  stopRecording(name: string): Promise<void> {
+    return this.requestUntilGone('stop recording', 'POST', `/recordings/live/${enc(name)}/stop`);
+  }
+
+  async fetchStoredRecording(name: string): Promise<Buffer> {
+    if (!this.isConnected()) throw new AriRequestError('fetch recording', 'ARI is not connected');
+    return this.rest.file('fetch recording', `/recordings/stored/${enc(name)}/file`);
+  }
+
+  deleteStoredRecording(name: string): Promise<void> {
+    return this.requestUntilGone('delete recording', 'DELETE', `/recordings/stored/${enc(name)}`);
+  }
+
   async getChannel(channelId: string): Promise<ChannelSnapshot | null> {
     try {
       return toChannel(await this.request<RawChannel>('get channel', 'GET', `/channels/${enc(channelId)}`));
@@ -166,7 +191,7 @@ export class AriAdapter implements AriPort {
     return this.rest.call<T>(name, method, path, query, body);
   }
 
-  private async requestUntilGone(name: string, method: 'DELETE', path: string): Promise<void> {
+  private async requestUntilGone(name: string, method: 'DELETE' | 'POST', path: string): Promise<void> {
     try {
       await this.request(name, method, path);
     } catch (err) {

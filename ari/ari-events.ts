@@ -6,7 +6,7 @@
  */
 import type { CallEvent } from '../call/call-machine';
 import type { LegId } from '../call/call-types';
-import type { AriEvent, ChannelState } from './ari-port';
+import type { AriChannelEvent, AriEvent, AriMediaEvent, ChannelState } from './ari-port';
 
 /** One ARI event from a WebSocket message: a JSON object, or why it is not one. */
 export function readAriEvent(data: Buffer): { event: Record<string, unknown> } | { unreadable: string } {
@@ -50,6 +50,8 @@ interface RawEvent {
   cause_txt?: string;
   soft?: boolean;
   digit?: string;
+  playback?: { id?: string; state?: string };
+  recording?: { name?: string; cause?: string };
 }
 
 /**
@@ -59,6 +61,8 @@ interface RawEvent {
 export const READ_EVENTS: ReadonlySet<string> = new Set([
   'StasisStart', 'StasisEnd', 'ChannelStateChange', 'Dial', 'ChannelHangupRequest', 'ChannelDestroyed', 'ChannelDtmfReceived',
   'ApplicationReplaced',
+  // The consent announcement's end and the call's recording (call/recording.ts).
+  'PlaybackFinished', 'RecordingStarted', 'RecordingFinished', 'RecordingFailed',
 ]);
 
 /** Keeps only the events and fields the engine reads. */
@@ -80,13 +84,34 @@ export function toAriEvent(raw: unknown): AriEvent | undefined {
       return channelId ? { type: 'ChannelDestroyed', channelId, cause: e.cause ?? null, causeText: e.cause_txt ?? null } : undefined;
     case 'ChannelDtmfReceived':
       return channelId && e.digit ? { type: 'ChannelDtmfReceived', channelId, digit: e.digit } : undefined;
+    case 'PlaybackFinished':
+      return e.playback?.id ? { type: 'PlaybackFinished', playbackId: e.playback.id, failed: e.playback.state === 'failed' } : undefined;
+    case 'RecordingStarted':
+    case 'RecordingFinished':
+      return e.recording?.name ? { type: e.type, name: e.recording.name } : undefined;
+    case 'RecordingFailed':
+      return e.recording?.name ? { type: 'RecordingFailed', name: e.recording.name, cause: e.recording.cause ?? null } : undefined;
     default:
       return undefined;
   }
 }
 
+/** The machine's event for an ARI event about one of the call's playbacks or its recording; undefined for what it does not read. */
+export function toMediaCallEvent(event: AriMediaEvent, at: number): CallEvent | undefined {
+  switch (event.type) {
+    case 'PlaybackFinished':
+      return { type: 'PlaybackFinished', playbackId: event.playbackId, failed: event.failed, at };
+    case 'RecordingFinished':
+      return { type: 'RecordingEnded', name: event.name, at };
+    case 'RecordingFailed':
+      return { type: 'RecordingEnded', name: event.name, failure: event.cause ?? 'no cause given', at };
+    case 'RecordingStarted':
+      return undefined;
+  }
+}
+
 /** The machine's event for an ARI event on a leg's channel; undefined for what the machine does not read. */
-export function toCallEvent(event: AriEvent, leg: LegId, at: number): CallEvent | undefined {
+export function toCallEvent(event: AriChannelEvent, leg: LegId, at: number): CallEvent | undefined {
   switch (event.type) {
     case 'StasisStart':
       return { type: 'LegEnteredStasis', leg, at };

@@ -7,7 +7,8 @@ import type { Observable } from 'rxjs';
 
 export type ChannelState = 'Down' | 'Rsrvd' | 'OffHook' | 'Dialing' | 'Ring' | 'Ringing' | 'Up' | 'Busy' | 'Dialing Offhook' | 'Pre-ring' | 'Unknown';
 
-export type AriEvent =
+/** The events about a channel, routed to the leg that owns it. */
+export type AriChannelEvent =
   | { type: 'StasisStart'; channelId: string; channelState: ChannelState; args: string[] }
   | { type: 'StasisEnd'; channelId: string }
   | { type: 'ChannelStateChange'; channelId: string; channelState: ChannelState }
@@ -15,6 +16,20 @@ export type AriEvent =
   | { type: 'ChannelHangupRequest'; channelId: string; cause: number | null; soft: boolean }
   | { type: 'ChannelDestroyed'; channelId: string; cause: number | null; causeText: string | null }
   | { type: 'ChannelDtmfReceived'; channelId: string; digit: string };
+
+/** The events about a playback or a recording, routed by its id (call/call-ids.ts names them after the call). */
+export type AriMediaEvent =
+  /** `failed`: Asterisk could not play the media (ARI's playback state `failed`, e.g. no such sound). */
+  | { type: 'PlaybackFinished'; playbackId: string; failed: boolean }
+  | { type: 'RecordingStarted'; name: string }
+  | { type: 'RecordingFinished'; name: string }
+  | { type: 'RecordingFailed'; name: string; cause: string | null };
+
+export type AriEvent = AriChannelEvent | AriMediaEvent;
+
+export function isChannelEvent(event: AriEvent): event is AriChannelEvent {
+  return 'channelId' in event;
+}
 
 export type AriConnectionState = 'connecting' | 'connected' | 'disconnected';
 
@@ -78,6 +93,16 @@ export interface AriPort {
   playOnBridge(bridgeId: string, playbackId: string, media: string): Promise<void>;
   /** Resolves when the playback has stopped, including when it had finished already (404). */
   stopPlayback(playbackId: string): Promise<void>;
+  /** Records everyone in the bridge into Asterisk's recording `name` (WAV; it must not exist yet). */
+  recordBridge(bridgeId: string, name: string): Promise<void>;
+  pauseRecording(name: string): Promise<void>;
+  unpauseRecording(name: string): Promise<void>;
+  /** Resolves when the live recording has stopped, including when it had stopped already (404). */
+  stopRecording(name: string): Promise<void>;
+  /** A stored recording's file, as Asterisk keeps it (WAV); 404 when there is none of that name. */
+  fetchStoredRecording(name: string): Promise<Buffer>;
+  /** Resolves when the stored recording is gone, including when it was gone already (404). */
+  deleteStoredRecording(name: string): Promise<void>;
   getChannel(channelId: string): Promise<ChannelSnapshot | null>;
   listChannels(): Promise<ChannelSnapshot[]>;
   getBridge(bridgeId: string): Promise<BridgeSnapshot | null>;

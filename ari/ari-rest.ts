@@ -36,19 +36,32 @@ export class AriRest {
    * Resolves to the parsed JSON body (undefined for 204); rejects with the HTTP status when there is
    * one. `body`: sent as JSON (ARI reads channel variables only from the body).
    */
-  call<T = unknown>(name: string, method: 'GET' | 'POST' | 'DELETE', path: string, query: Record<string, QueryValue> = {}, body?: unknown): Promise<T> {
+  async call<T = unknown>(name: string, method: 'GET' | 'POST' | 'DELETE', path: string, query: Record<string, QueryValue> = {}, body?: unknown): Promise<T> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
+    const text = (await this.exchange(name, method, path, query, payload)).toString('utf8');
+    return parseJson(text) as T;
+  }
+
+  /** A GET whose answer is a file (a stored recording): its bytes as they came. */
+  file(name: string, path: string): Promise<Buffer> {
+    return this.exchange(name, 'GET', path, {}, undefined, '*/*');
+  }
+
+  /** One request; resolves to the answer's bytes on 2xx, rejects with the HTTP status and Asterisk's message otherwise. */
+  private exchange(
+    name: string, method: 'GET' | 'POST' | 'DELETE', path: string, query: Record<string, QueryValue>, payload: Buffer | undefined, accept = 'application/json',
+  ): Promise<Buffer> {
     const search = Object.entries(query)
       .filter(([, v]) => v !== undefined && v !== null)
       .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
       .join('&');
     this.requests.count();
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<Buffer>((resolve, reject) => {
       const req = this.send({
         protocol: this.base.protocol, hostname: this.base.hostname, port: this.base.port,
         path: `/ari${path}${search ? `?${search}` : ''}`, method, auth: this.auth, agent: this.agent,
         headers: {
-          accept: 'application/json', 'content-length': payload?.length ?? 0, 'user-agent': this.userAgent,
+          accept, 'content-length': payload?.length ?? 0, 'user-agent': this.userAgent,
           ...(payload ? { 'content-type': 'application/json' } : {}),
         },
       }, (res) => {
@@ -58,9 +71,10 @@ export class AriRest {
         res.on('end', () => {
           clearTimeout(timer);
           const status = res.statusCode ?? 0;
-          const text = Buffer.concat(chunks).toString('utf8');
+          const bytes = Buffer.concat(chunks);
+          if (status >= 200 && status < 300) return resolve(bytes);
+          const text = bytes.toString('utf8');
           const body = parseJson(text);
-          if (status >= 200 && status < 300) return resolve(body as T);
           const message = (body as { message?: string } | undefined)?.message ?? (text || `HTTP ${status}`);
           reject(new AriRequestError(name, message, status));
         });

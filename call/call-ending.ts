@@ -6,9 +6,10 @@
 import type { CallEffect, CallRecordPatch, CallState, TimerName, Transition } from './call-state';
 import type { CallFailure, CallOutcome, LegName, LegRecordPatch } from './call-types';
 import { bridgeIdOf, isLive } from './leg-state';
+import { stopRecordingAtEnd } from './recording';
 
 /** The timers an ending cancels (the dial hold is ended by holdAfterDial; added legs' own are named by leg). */
-const CALL_TIMERS = ['agent_ring', 'target_ring', 'confirm', 'agent_gone', 'target_gone', 'request_gone'] as const;
+const CALL_TIMERS = ['agent_ring', 'target_ring', 'confirm', 'agent_gone', 'target_gone', 'request_gone', 'announcement'] as const;
 
 export interface Ending {
   outcome: CallOutcome;
@@ -20,7 +21,9 @@ export interface Ending {
 }
 
 export function endCall(state: CallState, at: number, ending: Ending): Transition {
-  const effects: CallEffect[] = [];
+  // The recording stops first: the bridge it records is destroyed below.
+  const recording = stopRecordingAtEnd(state, at);
+  const effects: CallEffect[] = [...recording.effects];
   for (const l of state.legs) {
     if (isLive(l)) effects.push({ type: 'HangupLeg', channelId: l.channelId });
   }
@@ -42,8 +45,9 @@ export function endCall(state: CallState, at: number, ending: Ending): Transitio
     detail: ending.detail,
     ...(ending.failure ? { failure: ending.failure } : {}),
     times: { ...state.times, endedAt: at },
+    ...(recording.recording ? { recording: recording.recording } : {}),
   };
-  const { partyRingback: _ringback, ...withoutRingback } = next;
+  const { partyRingback: _ringback, announcing: _announcing, ...withoutRingback } = next;
   effects.push({
     type: 'PersistCall',
     patch: {

@@ -8,6 +8,10 @@ export interface CallIds {
   /** The bridge of a consultation, while the customer waits on hold in the main one. */
   consultBridgeId: string;
   ringbackId: string;
+  /** The main bridge's recording, live then stored in Asterisk (`/recordings/live|stored/<name>`): unique as the call id is. */
+  recordingName: string;
+  /** The consent announcement played to the customer before they are joined. */
+  announcementId: string;
 }
 
 export function callIds(callId: string): CallIds {
@@ -17,6 +21,8 @@ export function callIds(callId: string): CallIds {
     bridgeId: `${callId}-bridge`,
     consultBridgeId: `${callId}-consult`,
     ringbackId: `${callId}-ringback`,
+    recordingName: `${callId}-rec`,
+    announcementId: `${callId}-consent`,
   };
 }
 
@@ -44,6 +50,12 @@ export function partyRingbackId(callId: string, legId: LegId): string {
 export function addedLegOfChannel(channelId: string): { callId: string; legId: LegId } | undefined {
   const m = /^(.+)-(p\d+)$/.exec(channelId);
   return m ? { callId: m[1]!, legId: m[2]! } : undefined;
+}
+
+/** The call a recording or announcement playback of ours belongs to (their ids are `<callId>-rec`, `<callId>-consent`). */
+export function callOfMedia(id: string): string | undefined {
+  const m = /^(.+)-(rec|consent)$/.exec(id);
+  return m ? m[1] : undefined;
 }
 
 export function isConsultBridge(bridgeId: string): boolean {

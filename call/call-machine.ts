@@ -25,6 +25,7 @@ import type { CallEffect, CallEvent, CallPlan, CallState, Transition } from './c
 import { DIAL_HOLD_MS } from './call-timing';
 import { unchanged } from './leg-state';
 import { isPartyEvent, onPartyEvent } from './parties';
+import { isRecordingEvent, onRecordingEvent } from './recording';
 import { decideTwoParty } from './two-party';
 
 export { CHANNEL_GONE_GRACE_MS, DIAL_HOLD_MS, TIMER_GRACE_MS } from './call-timing';
@@ -56,7 +57,8 @@ export function initialCallState(plan: CallPlan, requestedAt: number): CallState
 
 export function transition(state: CallState, event: CallEvent): Transition {
   if (state.stage === 'ended') return unchanged(state);
-  const decided = isPartyEvent(state, event) ? onPartyEvent(state, event) : decideTwoParty(state, event);
+  const decided = isRecordingEvent(event) ? onRecordingEvent(state, event)
+    : isPartyEvent(state, event) ? onPartyEvent(state, event) : decideTwoParty(state, event);
   const releases = state.held !== undefined && releasesHold(event);
   if (decided.state === state && !releases) return decided;
   const effects = decided.state.stage === state.stage

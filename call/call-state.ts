@@ -5,7 +5,8 @@
  */
 import type { CallIds } from './call-ids';
 import type {
-  CallFailure, CallOutcome, CallStage, ConsultEnd, LegId, LegName, LegRecordPatch, LegRole, PartyPlan, PartyStep, RouteCode, TransferMode,
+  CallFailure, CallOutcome, CallStage, ConsultEnd, LegId, LegName, LegRecordPatch, LegRole, PartyPlan, PartyStep, RecordingPolicy, RecordingStatus,
+  RouteCode, TransferMode,
 } from './call-types';
 
 export interface CallPlan {
@@ -25,6 +26,26 @@ export interface CallPlan {
   /** When set, the agent must press this digit after answering before the target is dialed. */
   confirmDigit?: string;
   confirmTimeoutS: number;
+  /** The route's recording policy, read at dial time; none is `off`. */
+  recording?: RecordingPlan;
+}
+
+/** `announcement`: the media Asterisk plays the customer first when the policy is `consent` (e.g. `sound:http://…`). */
+export interface RecordingPlan {
+  policy: RecordingPolicy;
+  announcement?: string;
+}
+
+/** The main bridge's recording, from the moment it was asked for (call/recording.ts). */
+export interface RecordingState {
+  name: string;
+  status: RecordingStatus;
+  startedAt?: number;
+  stoppedAt?: number;
+  /** Paused time before the current pause; `pausedAt` while paused. */
+  pausedMs: number;
+  pausedAt?: number;
+  failure?: string;
 }
 
 /**
@@ -107,10 +128,15 @@ export interface CallState {
   held?: readonly CallEffect[];
   /** A request that found its channel gone and named no leg, waiting out CHANNEL_GONE_GRACE_MS. */
   goneRequest?: { request: string; error: string };
+  /** The customer answered and hears the consent announcement; the agent still hears ringback. */
+  announcing?: boolean;
+  recording?: RecordingState;
 }
 
 export type TimerName =
   | 'agent_ring' | 'target_ring' | 'confirm' | 'dial_hold' | 'agent_gone' | 'target_gone' | 'request_gone'
+  /** Stands in for the consent announcement's PlaybackFinished, should it never come. */
+  | 'announcement'
   /** An added leg's ring timeout, and its grace after a request found its channel gone. */
   | `party_ring:${LegId}` | `party_gone:${LegId}`;
 export type CancelSource = 'agent' | 'admin' | 'system';
@@ -138,7 +164,17 @@ export type CallEvent =
   /** `by`: the Telegram id of who asked, for the record. */
   | { type: 'TransferRequested'; mode: TransferMode; party: PartyPlan; by: string; at: number }
   | { type: 'AddPartyRequested'; party: PartyPlan; by: string; at: number }
-  | { type: 'ConsultFinished'; how: ConsultEnd; by: string; at: number };
+  | { type: 'ConsultFinished'; how: ConsultEnd; by: string; at: number }
+  /** A playback of the call's ended (ARI PlaybackFinished); `failed`: Asterisk could not play it (no such sound). */
+  | { type: 'PlaybackFinished'; playbackId: string; failed: boolean; at: number }
+  /** Asterisk ended the call's recording on its own (ARI RecordingFinished, or RecordingFailed with its cause). */
+  | { type: 'RecordingEnded'; name: string; failure?: string; at: number }
+  /** Asterisk refused a recording request (or the announcement's play); `channelGone`: the customer's channel was gone. */
+  | { type: 'RecordingRequestFailed'; request: RecordingRequest; error: string; channelGone?: boolean; at: number }
+  /** The agent on the call pauses (`pause`) or resumes the recording; `by`: their Telegram id. */
+  | { type: 'RecordingPauseRequested'; pause: boolean; by: string; at: number };
+
+export type RecordingRequest = 'record' | 'pause' | 'unpause' | 'announce';
 
 /** The Call row fields a transition changes; the runner hands them to the store as they are. */
 export interface CallRecordPatch {
@@ -164,7 +200,8 @@ export type CallEffect =
   /** Dials a created leg; with a caller channel, Asterisk gives it the caller's Caller ID (the INVITE's From). */
   | { type: 'DialLeg'; leg: LegId; channelId: string; timeoutS: number; callerChannelId?: string }
   | { type: 'CreateBridge'; bridgeId: string }
-  | { type: 'AddToBridge'; bridgeId: string; channelId: string }
+  /** `afterRecording`: sent once the bridge's recording has started (or failed to), see call/recording.ts's join. */
+  | { type: 'AddToBridge'; bridgeId: string; channelId: string; afterRecording?: true }
   /** Moves a channel that is in one of the call's bridges into the other. */
   | { type: 'MoveToBridge'; channelId: string; from: string; to: string }
   | { type: 'StartRingback'; channelId: string; playbackId: string }
@@ -181,6 +218,13 @@ export type CallEffect =
   | { type: 'PersistLeg'; legId: LegId; patch: LegRecordPatch }
   /** A multi-party step, for the call's record and the audit log; `by`: a Telegram id or `system`. */
   | { type: 'RecordStep'; step: PartyStep; by: string; at: number }
+  /** The consent announcement, played to the customer's channel alone. */
+  | { type: 'PlayAnnouncement'; channelId: string; playbackId: string; media: string }
+  /** Records the bridge as a WAV named `name` (stored in Asterisk once stopped). */
+  | { type: 'StartRecording'; bridgeId: string; name: string }
+  | { type: 'PauseRecording'; name: string }
+  | { type: 'UnpauseRecording'; name: string }
+  | { type: 'StopRecording'; name: string }
   /** The call reached `stage` (or its parties changed) at `at`: its observers (the status message, metrics) hear of it. */
   | { type: 'PublishUpdate'; stage: CallStage; at: number };
 

@@ -1,6 +1,7 @@
 import type { CallState } from './call-machine';
 import { talkSeconds } from './call-machine';
 import { partiesOf } from './party-rules';
+import { recordingView } from './recording';
 import type { CallOutcome, CallStage, LegName, PartyView, RecordingView, RouteCode, CallFailure } from './call-types';
 
 /** Who and what a call is about; fixed when the call is placed. */
@@ -31,6 +32,8 @@ export interface CallUpdate {
   ownerAgentId?: number;
   /** Set once the call's bridge recording was asked for; the final update's view names the stored recording to fetch. */
   recording?: RecordingView;
+  /** The customer answered and hears the consent announcement before being joined (the route's policy `consent`). */
+  announcing?: boolean;
 }
 
 /** The update for `stage`, reached at `at`; a final one carries the ended call's outcome from `state`. */
@@ -47,6 +50,8 @@ export function toCallUpdate(context: CallContext, stage: CallStage, state: Call
     update.parties = partiesOf(state);
     update.ownerAgentId = state.owner.agentId;
   }
+  if (state.recording) update.recording = recordingView(state.recording);
+  if (state.announcing && !final) update.announcing = true;
   if (final && state.outcome) {
     const talk = talkSeconds(state);
     update.outcome = state.outcome;

@@ -13,11 +13,13 @@ export type RequestKey =
   | { kind: 'bridge' }
   | { kind: 'consult' }
   | { kind: 'ringback' }
-  | { kind: 'hold_music' };
+  | { kind: 'hold_music' }
+  | { kind: 'recording' };
 
 export type AriRequestEffect = Extract<CallEffect, {
   type: 'OriginateLeg' | 'CreateLeg' | 'DialLeg' | 'CreateBridge' | 'AddToBridge' | 'MoveToBridge' | 'StartRingback' | 'StopRingback'
-    | 'StartHoldMusic' | 'StopHoldMusic' | 'HangupLeg' | 'DestroyBridge';
+    | 'StartHoldMusic' | 'StopHoldMusic' | 'HangupLeg' | 'DestroyBridge'
+    | 'PlayAnnouncement' | 'StartRecording' | 'PauseRecording' | 'UnpauseRecording' | 'StopRecording';
 }>;
 
 /**
@@ -47,6 +49,7 @@ export function requestKeyOf(effect: AriRequestEffect): RequestKey | undefined {
     // One ringback plays at a time (the target's, or one added leg's): a stop names the latest start.
     case 'StartRingback': return { kind: 'ringback' };
     case 'StartHoldMusic': return { kind: 'hold_music' };
+    case 'StartRecording': return { kind: 'recording' };
     default: return undefined;
   }
 }
@@ -54,7 +57,8 @@ export function requestKeyOf(effect: AriRequestEffect): RequestKey | undefined {
 export function prerequisiteOf(effect: AriRequestEffect): Prerequisite | undefined {
   switch (effect.type) {
     // A channel can only join a bridge that exists.
-    case 'AddToBridge': return { after: [bridgeKey(effect.bridgeId)], onFailure: 'send' };
+    // A customer joining after the consent announcement waits for the recorder (which waits for the bridge).
+    case 'AddToBridge': return effect.afterRecording ? { after: [{ kind: 'recording' }], onFailure: 'send' } : { after: [bridgeKey(effect.bridgeId)], onFailure: 'send' };
     case 'MoveToBridge': return { after: [bridgeKey(effect.to)], onFailure: 'send' };
     // Only in the bridge does Asterisk run the dial at once; if the join failed, its error ends the call (or the added leg).
     case 'DialLeg': return { after: [{ kind: 'join', channelId: effect.channelId }], onFailure: 'skip' };
@@ -65,6 +69,11 @@ export function prerequisiteOf(effect: AriRequestEffect): Prerequisite | undefin
     // does it race the channel's join into a bridge, which Asterisk runs on the channel's own thread.
     case 'HangupLeg': return { after: [{ kind: 'make', channelId: effect.channelId }, { kind: 'join', channelId: effect.channelId }], onFailure: 'send' };
     case 'DestroyBridge': return { after: [bridgeKey(effect.bridgeId)], onFailure: 'send' };
+    // A bridge is recorded once it exists; a recording that never started has nothing to pause or stop.
+    case 'StartRecording': return { after: [bridgeKey(effect.bridgeId)], onFailure: 'skip' };
+    case 'PauseRecording':
+    case 'UnpauseRecording':
+    case 'StopRecording': return { after: [{ kind: 'recording' }], onFailure: 'skip' };
     default: return undefined;
   }
 }

@@ -9,6 +9,7 @@ import type { CallOutcome, LegId, LegName } from './call-types';
 import { endCall, persisting } from './call-ending';
 import { isFirstLeg, leg, unchanged, withLeg } from './leg-state';
 import { unansweredLegOutcome } from './outcomes';
+import { announce, announcesFirst, recordOnJoin } from './recording';
 
 export function decideTwoParty(state: CallState, event: CallEvent): Transition {
   switch (event.type) {
@@ -26,6 +27,11 @@ export function decideTwoParty(state: CallState, event: CallEvent): Transition {
     case 'TransferRequested':
     case 'AddPartyRequested':
     case 'ConsultFinished':
+    // The recording's are call/recording.ts's.
+    case 'PlaybackFinished':
+    case 'RecordingEnded':
+    case 'RecordingRequestFailed':
+    case 'RecordingPauseRequested':
       return unchanged(state);
   }
 }
@@ -75,14 +81,18 @@ function onLegAnswered(state: CallState, id: LegName, at: number): Transition {
   if (current.status !== 'dialing' && current.status !== 'ringing') return unchanged(state);
   const answered = withLeg(state, id, { status: 'up', answeredAt: at });
   if (id === 'target') {
+    // Under the consent policy the customer hears the announcement first, outside the bridge (call/recording.ts).
+    if (announcesFirst(state)) return announce(answered, at);
     // It was dialed only once it was in the bridge, so answering connects it.
     const connected: CallState = { ...answered, stage: 'connected', ringbackPlaying: false, times: { ...state.times, connectedAt: at } };
+    const recorded = recordOnJoin(connected, at);
     return {
-      state: connected,
+      state: recorded.state,
       effects: [
         ...(state.ringbackPlaying ? [{ type: 'StopRingback', playbackId: state.ids.ringbackId } as const] : []),
         { type: 'CancelTimer', timer: 'target_ring' },
         { type: 'PersistCall', patch: { stage: 'connected', connectedAt: new Date(at) } },
+        ...recorded.effects,
       ],
     };
   }
@@ -139,8 +149,10 @@ function onLegEnteredStasis(state: CallState, id: LegName, at: number): Transiti
   if (id === 'target') {
     // The created target is in Stasis (still Down): into the bridge, and dialed if it is time.
     if (current.status !== 'created') return unchanged(state);
-    const effects: CallEffect[] = [{ type: 'AddToBridge', bridgeId: state.ids.bridgeId, channelId: state.ids.targetChannelId }];
-    const inStasis = withLeg(state, 'target', { inStasis: true, bridge: 'main' });
+    // Under the consent policy it stays out of the bridge until it has heard the announcement.
+    const alone = announcesFirst(state);
+    const effects: CallEffect[] = alone ? [] : [{ type: 'AddToBridge', bridgeId: state.ids.bridgeId, channelId: state.ids.targetChannelId }];
+    const inStasis = withLeg(state, 'target', { inStasis: true, bridge: alone ? null : 'main' });
     return { state: state.targetDialed ? withDial(inStasis, effects) : inStasis, effects };
   }
   // The agent's StasisStart only follows an answer; if the answer event was lost (a reconnect), take it as one.

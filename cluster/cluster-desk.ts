@@ -92,6 +92,11 @@ export class ClusterDesk implements CallDesk {
     return (await this.deps.clusterCalls.liveCalls()).map(summaryOf);
   }
 
+  /** Only a call running here: its status message (and so its button) is in this instance's chats as a rule. */
+  async toggleRecording(callId: string, pause: boolean, by: string): Promise<boolean> {
+    return this.deps.owners.some((owner) => owner.engine?.toggleRecording(callId, pause, by) === true);
+  }
+
   attachStatusMessage(callId: string, telegramChatId: string, statusMessageId: number): void {
     void this.deps.rows.recordCallTransition(callId, { telegramChatId, statusMessageId }).catch((err: unknown) => {
       this.deps.logger.warn('status message id not recorded', { callId, err });

@@ -72,6 +72,30 @@ export class FencedAri implements AriPort {
     return this.owned('stop playback', () => this.ari.stopPlayback(playbackId));
   }
 
+  recordBridge(bridgeId: string, name: string): Promise<void> {
+    return this.owned('record', () => this.ari.recordBridge(bridgeId, name));
+  }
+
+  pauseRecording(name: string): Promise<void> {
+    return this.owned('pause recording', () => this.ari.pauseRecording(name));
+  }
+
+  unpauseRecording(name: string): Promise<void> {
+    return this.owned('resume recording', () => this.ari.unpauseRecording(name));
+  }
+
+  stopRecording(name: string): Promise<void> {
+    return this.owned('stop recording', () => this.ari.stopRecording(name));
+  }
+
+  fetchStoredRecording(name: string): Promise<Buffer> {
+    return this.owned('fetch recording', () => this.ari.fetchStoredRecording(name));
+  }
+
+  deleteStoredRecording(name: string): Promise<void> {
+    return this.owned('delete recording', () => this.ari.deleteStoredRecording(name));
+  }
+
   getChannel(channelId: string): Promise<ChannelSnapshot | null> {
     return this.owned('get channel', () => this.ari.getChannel(channelId));
   }

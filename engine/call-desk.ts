@@ -29,6 +29,11 @@ export interface CallDesk {
   liveCalls(): Promise<LiveCallSummary[]>;
   /** Records the call's status message on its row. */
   attachStatusMessage(callId: string, telegramChatId: string, statusMessageId: number): void;
+  /**
+   * Pauses (`pause`) or resumes the recording of a call this process runs, for `by` (a Telegram id);
+   * false when it does not run here or its recording cannot be toggled that way now.
+   */
+  toggleRecording(callId: string, pause: boolean, by: string): Promise<boolean>;
   /** Every update of the calls this process runs. */
   readonly updates: Observable<CallUpdate>;
   /** Every request this process refused. */
@@ -45,6 +50,7 @@ export function engineDesk(engine: CallEngine): CallDesk {
     liveCallOfAgent: (agentId) => Promise.resolve(engine.liveCallOfAgent(agentId)),
     liveCalls: () => Promise.resolve(engine.liveCalls()),
     attachStatusMessage: (callId, chatId, messageId) => engine.attachStatusMessage(callId, chatId, messageId),
+    toggleRecording: (callId, pause, by) => Promise.resolve(engine.toggleRecording(callId, pause, by)),
     get updates() { return engine.updates; },
     get refusals() { return engine.refusals; },
   };
@@ -61,6 +67,7 @@ export function withRefusals(desk: CallDesk, more: Observable<RefusedRequest>): 
     liveCallOfAgent: (agentId) => desk.liveCallOfAgent(agentId),
     liveCalls: () => desk.liveCalls(),
     attachStatusMessage: (callId, chatId, messageId) => desk.attachStatusMessage(callId, chatId, messageId),
+    toggleRecording: (callId, pause, by) => desk.toggleRecording(callId, pause, by),
     get updates() { return desk.updates; },
     refusals,
   };

@@ -2,7 +2,7 @@
  * What the call engine needs from storage, declared here so the engine depends on these and not on
  * TypeORM: store/ implements them on SQLite and PostgreSQL, and a spec can use plain objects.
  */
-import type { CallStage, RouteCode } from '../call/call-types';
+import type { CallStage, RecordingPolicy, RouteCode } from '../call/call-types';
 import type { LegId, LegRecordPatch, PartyStep } from '../call/call-types';
 import type { CallRecorder, CallRowPatch } from './call-row-writer';
 
@@ -87,4 +87,18 @@ export interface PartyRecords {
   recordLeg(callId: string, legId: LegId, patch: LegRecordPatch): Promise<void>;
   /** `actor`: the Telegram id of who asked for the step, or `system`. */
   recordStep(callId: string, step: PartyStep, at: Date, actor: string): Promise<void>;
+}
+
+/** Read at dial time: the policy of the call's route (super admins set it in Telegram, the default from configuration). */
+export interface RecordingPolicies {
+  policyFor(route: RouteCode): Promise<RecordingPolicy>;
+}
+
+/**
+ * The media URI Asterisk plays to the customer before the parties are joined when the route's policy is `consent`
+ * (e.g. `sound:http://callbot-host:port/media/announcement-M.wav`, served by callbot so it works when Asterisk runs
+ * on another host); null when no announcement was recorded yet (then the documented default sound).
+ */
+export interface ConsentAnnouncements {
+  announcementFor(route: RouteCode): Promise<string | null>;
 }

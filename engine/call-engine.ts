@@ -11,11 +11,14 @@ import { CallRunner } from './call-runner';
 import type { CallSetupObserver } from './call-setup-observer';
 import type { CallStage, RouteCode } from '../call/call-types';
 import { ownerOf } from '../call/party-rules';
+import { recordingToggle } from '../call/recording';
 import type { CallContext, CallUpdate } from '../call/call-update';
 import { type InterruptedCall, type LeftCall, reconcileOnStartup, resyncAfterReconnect, sweepOrphans } from './reconcile';
 import { type PartyRows, resumeCalls } from './resume-calls';
 import type { TeardownRetryPolicy } from './teardown-retry';
 import type { CallRule } from '../compliance/rules/call-rule';
+import type { RecordingPolicy } from '../call/call-types';
+import type { ConsentAnnouncements, RecordingPolicies } from './call-engine-ports';
 
 export type { CallRefusal, CallRequest, PlaceCallResult, RefusedRequest, StopReason } from './call-intake';
 
@@ -52,6 +55,11 @@ export interface CallEngineDeps {
   logger: Logger;
   /** Checked in order on every request with a valid number and a route; the first refusal wins. */
   rules?: readonly CallRule[];
+  /** Each route's recording policy, read at dial time (call/recording.ts); without it, `defaultRecordingPolicy` (default `off`). */
+  recordingPolicies?: RecordingPolicies;
+  /** The announcement a `consent` route plays the customer before they are joined; without one, Asterisk's default sound. */
+  consentAnnouncements?: ConsentAnnouncements;
+  defaultRecordingPolicy?: RecordingPolicy;
   /** Default: DEFAULT_TEARDOWN_RETRY. */
   teardownRetry?: TeardownRetryPolicy;
   /** Told when Asterisk answers each leg's first request (metrics). */
@@ -198,6 +206,18 @@ export class CallEngine {
     const live = this.registry.get(callId);
     if (!live || live.state.stage === 'ended') return false;
     this.runner.dispatch(live, event);
+    return true;
+  }
+
+  /**
+   * Pauses (`pause`) or resumes the recording of a call running here, as its agent asked; the desk
+   * checked who asks (call/recording.ts's recordingToggle says what is possible now). False when the
+   * call does not run here or the recording cannot be toggled that way now.
+   */
+  toggleRecording(callId: string, pause: boolean, by: string): boolean {
+    const live = this.registry.get(callId);
+    if (!live || recordingToggle(live.state) !== (pause ? 'pause' : 'resume')) return false;
+    this.runner.dispatch(live, { type: 'RecordingPauseRequested', pause, by, at: this.now() });
     return true;
   }
 

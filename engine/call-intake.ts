@@ -3,7 +3,9 @@ import { type Observable, Subject } from 'rxjs';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { NumberCheck } from '../phone/number-policy';
-import type { CallPlan } from '../call/call-machine';
+import type { CallPlan, RecordingPlan } from '../call/call-machine';
+import type { RecordingPolicy } from '../call/call-types';
+import type { ConsentAnnouncements, RecordingPolicies } from './call-engine-ports';
 import type { RouteCode } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
 import { type CallAttempt, type CallRule, type HoldContext, type RuleRefusal, type RuleWait, ruleRecord } from '../compliance/rules/call-rule';
@@ -125,6 +127,12 @@ export interface CallIntakeDeps {
   logger: Logger;
   /** Checked in order on every request with a valid number and a route; the first refusal wins. */
   rules?: readonly CallRule[];
+  /** The route's recording policy, read as each call is placed; without it every call gets `defaultRecordingPolicy`. */
+  recordingPolicies?: RecordingPolicies;
+  /** The announcement a `consent` route plays the customer first; without it (or none recorded) Asterisk's default sound. */
+  consentAnnouncements?: ConsentAnnouncements;
+  /** The policy when no RecordingPolicies is given; `off` by default. */
+  defaultRecordingPolicy?: RecordingPolicy;
   now?: () => number;
 }
 
@@ -298,10 +306,14 @@ export class CallIntake<W extends object> {
     const { config } = this.deps;
     const callId = randomUUID();
     const callerId = agent.callerId ?? config.defaultCallerId ?? null;
-    const plan = callPlanOf(config, {
-      callId, route, agentEndpoint: endpointOf(config.routes, route, agentPhone), targetEndpoint: endpointOf(config.routes, route, target), callerId,
-      agentId: agent.id, agentLabel: agent.displayName || agentPhone, customerLabel: target,
-    });
+    const recording = await this.recordingOf(route);
+    const plan: CallPlan = {
+      ...callPlanOf(config, {
+        callId, route, agentEndpoint: endpointOf(config.routes, route, agentPhone), targetEndpoint: endpointOf(config.routes, route, target), callerId,
+        agentId: agent.id, agentLabel: agent.displayName || agentPhone, customerLabel: target,
+      }),
+      ...(recording.policy !== 'off' ? { recording } : {}),
+    };
     try {
       await this.deps.calls.recordCallRequest({
         id: callId, agentId: agent.id, onCallAgentId: agent.id, agentPhone, targetInput: request.targetInput.slice(0, 64), target, callerId, route,
@@ -317,6 +329,24 @@ export class CallIntake<W extends object> {
     }
     const context: CallContext = { callId, agentId: agent.id, agentTelegramId: agent.telegramId, agentPhone, target, route, callerId };
     return { placed: true, context, plan, where };
+  }
+
+  /**
+   * The route's recording policy and, under `consent`, its announcement. A policy that cannot be read
+   * is logged and the call is not recorded: never recorded without the consent a route may require.
+   */
+  private async recordingOf(route: RouteCode): Promise<RecordingPlan> {
+    const { recordingPolicies, consentAnnouncements, logger } = this.deps;
+    let policy: RecordingPolicy = this.deps.defaultRecordingPolicy ?? 'off';
+    try {
+      if (recordingPolicies) policy = await recordingPolicies.policyFor(route);
+      if (policy !== 'consent' || !consentAnnouncements) return { policy };
+      const announcement = await consentAnnouncements.announcementFor(route);
+      return announcement ? { policy, announcement } : { policy };
+    } catch (err) {
+      logger.warn('reading the route\'s recording policy failed; this call is not recorded', { route, err });
+      return { policy: 'off' };
+    }
   }
 
   /** This process's requests one after another, and, when the database can, every process's. */

@@ -1,9 +1,10 @@
 import type { HoldSound } from '../config/config';
 import type { Logger } from '../config/logger';
-import { toCallEvent } from '../ari/ari-events';
-import { type AriEvent, type AriPort, AriRequestError } from '../ari/ari-port';
+import { toCallEvent, toMediaCallEvent } from '../ari/ari-events';
+import { type AriEvent, type AriPort, AriRequestError, isChannelEvent } from '../ari/ari-port';
+import { callOfMedia } from '../call/call-ids';
 import {
-  type CallEffect, type CallEvent, type CallPlan, type CallState, type TimerName, type Transition,
+  type CallEffect, type CallEvent, type CallPlan, type CallState, type RecordingRequest, type TimerName, type Transition,
   initialCallState, transition,
 } from '../call/call-machine';
 import { type AriRequestEffect, prerequisiteOf, requestKeyName, requestKeyOf } from '../call/request-order';
@@ -105,6 +106,13 @@ export class CallRunner {
 
   /** Routes one ARI event to the call owning its channel; events of unknown channels are ignored. */
   handleAriEvent(event: AriEvent): void {
+    if (!isChannelEvent(event)) {
+      // A playback or recording of ours is named after its call (call/call-ids.ts).
+      const live = this.deps.registry.get(callOfMedia(event.type === 'PlaybackFinished' ? event.playbackId : event.name) ?? '');
+      const callEvent = live ? toMediaCallEvent(event, this.now()) : undefined;
+      if (live && callEvent) this.dispatch(live, callEvent);
+      return;
+    }
     const owner = this.deps.registry.byChannelId(event.channelId);
     if (!owner) return;
     const callEvent = toCallEvent(event, owner.leg, this.now());
@@ -186,6 +194,21 @@ export class CallRunner {
       case 'MoveToBridge':
         this.failCallOnError(live, 'move to bridge', promise, { leg: legOfChannel(live, effect.channelId), addChannel: true });
         return;
+      case 'StopRecording':
+        run.teardown.push(promise);
+        return;
+      case 'PlayAnnouncement':
+        this.recordingFailedOnError(live, 'announce', promise);
+        return;
+      case 'StartRecording':
+        this.recordingFailedOnError(live, 'record', promise);
+        return;
+      case 'PauseRecording':
+        this.recordingFailedOnError(live, 'pause', promise);
+        return;
+      case 'UnpauseRecording':
+        this.recordingFailedOnError(live, 'unpause', promise);
+        return;
     }
   }
 
@@ -223,7 +246,28 @@ export class CallRunner {
         return this.interpreter.tearDown(live, `hang up ${effect.channelId}`, () => ari.hangup(effect.channelId));
       case 'DestroyBridge':
         return this.interpreter.tearDown(live, 'destroy bridge', () => ari.destroyBridge(effect.bridgeId));
+      case 'PlayAnnouncement':
+        return ari.play(effect.channelId, effect.playbackId, effect.media);
+      case 'StartRecording':
+        return ari.recordBridge(effect.bridgeId, effect.name);
+      case 'PauseRecording':
+        return ari.pauseRecording(effect.name);
+      case 'UnpauseRecording':
+        return ari.unpauseRecording(effect.name);
+      case 'StopRecording':
+        // Destroying the bridge stops it as well: a failed stop is logged and left to that.
+        return ari.stopRecording(effect.name).catch((err: unknown) => {
+          this.deps.logger.warn('stopping the call\'s recording failed; the bridge\'s end stops it', { callId: live.context.callId, err });
+        });
     }
+  }
+
+  /** A refused recording request only changes what the call says of its recording (call/recording.ts): the call goes on. */
+  private recordingFailedOnError(live: LiveCall, request: RecordingRequest, promise: Promise<unknown>): void {
+    this.interpreter.failOnError(live, promise, (err, at) => {
+      this.deps.logger.warn('ARI recording request failed; the call goes on', { callId: live.context.callId, request, err });
+      return { type: 'RecordingRequestFailed', request, error: failureText(err), at, ...(channelGone(err, false) ? { channelGone: true } : {}) };
+    });
   }
 
   /** The set-up latencies, taken once Asterisk has answered; nothing waits on them. */

@@ -27,7 +27,7 @@ timeout 600 scripts/with-postgres.sh npx jest --json --outputFile="$results/post
   spec/integration/data-layer.spec.ts spec/integration/call-leg-store.spec.ts spec/integration/call-engine-fake-ari.spec.ts spec/integration/call-engine-storage.spec.ts \
   spec/integration/call-engine-restart.spec.ts \
   spec/integration/call-teardown.spec.ts spec/integration/database-open-errors.spec.ts spec/integration/call-counts.spec.ts \
-  spec/integration/call-engine-rules.spec.ts spec/integration/dnc-store.spec.ts spec/integration/dnc-service.spec.ts spec/integration/agent-service.spec.ts spec/integration/report-store.spec.ts spec/integration/recording-store.spec.ts \
+  spec/integration/call-engine-rules.spec.ts spec/integration/call-engine-recording.spec.ts spec/integration/dnc-store.spec.ts spec/integration/dnc-service.spec.ts spec/integration/agent-service.spec.ts spec/integration/report-store.spec.ts spec/integration/recording-store.spec.ts \
   spec/integration/caller-id-verification.spec.ts spec/integration/lease-store.spec.ts spec/integration/lease.spec.ts \
   spec/integration/server-owner.spec.ts spec/integration/cluster-calls.spec.ts spec/integration/cluster-takeover-parties.spec.ts spec/integration/cluster-parties.spec.ts spec/integration/chat-locks.spec.ts \
   spec/integration/cluster-limits.spec.ts spec/integration/concurrent-writes.spec.ts \

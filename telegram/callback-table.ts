@@ -11,7 +11,8 @@ import { onCancelInput, onConsultEnd, onPickAgent, onPickParty, onTransferMenu, 
 import type { CommandAudience } from './command-table';
 import type { CallbackAction } from './menus/callback-data';
 import { activeAgent, mayUse } from './roles';
-import { ALERT, T } from './texts';
+import { ownerOf } from './party-status';
+import { ALERT, RECORDING, T } from './texts';
 import type { Tap } from './tap';
 
 export type { Tap } from './tap';
@@ -74,6 +75,8 @@ export const CALLBACKS: CallbackTable = {
   callbackPick: { who: 'agent', run: (m, a) => onCallbackPick(m, a.callId, a.pick) },
   callbackCall: { who: 'agent', refuse: (m, a) => callbackRefusal(m, a.callbackId, 'call'), run: (m, a) => onCallbackCall(m, a.callbackId) },
   callbackCancel: { who: 'anyone', refuse: (m, a) => callbackRefusal(m, a.callbackId, 'cancel'), answersItself: true, run: (m, a) => onCallbackCancel(m, a.callbackId) },
+  // ⏸/▶️ under a recorded call: its agent's (the call's owner now); the engine checks the recording allows it.
+  recording: { who: 'agent', refuse: (m, a) => recordingButtonRefusal(m, a.callId), answersItself: true, run: onRecordingTap },
 };
 
 /** Runs a decoded tap through its entry: who may, whether it is stale, then its handler; the tap is always answered. */
@@ -93,4 +96,19 @@ export async function runCallback<K extends CallbackAction['kind']>(m: Tap, acti
 async function onHangupTap(m: Tap, action: ActionOf<'hangup'>): Promise<void> {
   const answer = await m.deps.desk.cancelCallAs(action.callId, { agentId: activeAgent(m.role)?.id ?? null, isAdmin: m.role.kind === 'admin' });
   await m.answer(answer === 'cancelled' ? undefined : answer === 'not_yours' ? T.notYourCall : T.staleButton);
+}
+
+/** The recording's button is the call's agent's own: the one who has the call now, per the status this process shows. */
+async function recordingButtonRefusal(m: Tap, callId: string): Promise<string | undefined> {
+  const view = m.deps.views.of(callId);
+  if (!view) return T.staleButton;
+  return activeAgent(m.role)?.id === ownerOf(view) ? undefined : RECORDING.notOwner;
+}
+
+/** Pauses or resumes the recording; done, it is audited (who, which call) and the status message says it. */
+async function onRecordingTap(m: Tap, action: ActionOf<'recording'>): Promise<void> {
+  const done = await m.deps.desk.toggleRecording(action.callId, action.pause, m.userId);
+  if (!done) return m.answer(RECORDING.notNow);
+  await m.deps.stores.audit.record({ actor: m.userId, action: action.pause ? 'recording_paused' : 'recording_resumed', subject: action.callId });
+  await m.answer();
 }

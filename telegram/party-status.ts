@@ -68,3 +68,11 @@ export function controlsOf(update: CallUpdate): PartyControls {
   if (parties.some((p) => p.status === 'created' || p.status === 'dialing' || p.status === 'ringing')) return 'none';
   return 'transfer_or_add';
 }
+
+/** The recording button the owner gets under a connected, recorded call: ⏸ while it records, ▶️ while paused. */
+export function recordingControlOf(update: CallUpdate): 'pause' | 'resume' | undefined {
+  if (update.final || update.stage !== 'connected') return undefined;
+  if (update.recording?.status === 'recording') return 'pause';
+  if (update.recording?.status === 'paused') return 'resume';
+  return undefined;
+}

@@ -3,9 +3,9 @@ import type { Observable } from 'rxjs';
 import type { CallUpdate } from '../call/call-update';
 import type { DispositionCode } from '../config/after-call-settings';
 import { endedCall, liveCall, noButtons } from './menus/keyboards';
-import { controlsOf, hasMoreThanTwoParties, isViewer, transferredTo } from './party-status';
+import { controlsOf, hasMoreThanTwoParties, isViewer, ownerOf, recordingControlOf, transferredTo } from './party-status';
 import type { TelegramOut } from './telegram-out';
-import { PARTY, STATUS } from './texts';
+import { PARTY, RECORDING, STATUS } from './texts';
 
 /** Whose chat a status message is in, and whether transfer and conference can be asked for there. */
 export interface StatusViewer {
@@ -24,6 +24,8 @@ export interface StatusViewer {
 export function renderStatus(update: CallUpdate, confirmDigit?: string, viewer?: StatusViewer): { text: string; markup: InlineKeyboardMarkup } {
   const { context } = update;
   const lines = [STATUS.message(update, confirmDigit)];
+  const recording = update.recording ? RECORDING.line(update.recording, update.final) : undefined;
+  if (recording) lines.push(recording);
   if (viewer && hasMoreThanTwoParties(update)) {
     lines.push(...(update.parties ?? []).map((p) => PARTY.line(p, isViewer(p, update, viewer.agentId))));
   }
@@ -33,7 +35,9 @@ export function renderStatus(update: CallUpdate, confirmDigit?: string, viewer?:
   if (transferred) return { text, markup: noButtons() };
   if (update.final) return { text, markup: endedCall(context.target, { callId: context.callId, outcome: update.outcome, codes: viewer?.dispositions ?? [] }) };
   const controls = viewer?.partyButtons ? controlsOf(update) : 'none';
-  return { text, markup: liveCall(context.callId, controls) };
+  // The recording's button is the agent's who has the call now (the owner), in their own chat.
+  const recordingButton = viewer && viewer.agentId === ownerOf(update) ? recordingControlOf(update) : undefined;
+  return { text, markup: liveCall(context.callId, controls, recordingButton) };
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Every user-facing string of the bot, in one place: the core and the engine return codes and facts. */
-import type { CallFailure, CallOutcome, CallStage, ConsultEnd, LegName, PartyView, RecordingPolicy, RouteCode } from '../call/call-types';
+import type { CallFailure, CallOutcome, CallStage, ConsultEnd, LegName, PartyView, RecordingPolicy, RecordingView, RouteCode } from '../call/call-types';
 import { formatForDisplay, maskedForDisplay, type NumberCheck, type NumberRefusal } from '../phone/number-policy';
 import type { CallUpdate } from '../call/call-update';
 import type { CallRefusal } from '../engine/call-engine';
@@ -291,6 +291,7 @@ export const STATUS = {
   /** What is happening now, for the call's stage. */
   headline: (update: CallUpdate, confirmDigit?: string): string => {
     const { context } = update;
+    if (update.announcing) return '📢 The customer answered and hears that the call is recorded…';
     switch (update.stage) {
       case 'requested':
       case 'agent_dialing':
@@ -316,6 +317,23 @@ export const STATUS = {
   /** The whole message: the headline, who is called, and the caller ID they see. */
   message: (update: CallUpdate, confirmDigit?: string): string =>
     `${STATUS.headline(update, confirmDigit)}\nTo: ${STATUS.customer(update)}\n${callerIdLine(update.context.callerId, update.context.route)}`,
+};
+
+/** The call's recording, as its status message and its buttons say it (call/recording.ts decides it). */
+export const RECORDING = {
+  /** The line under the headline while the call is recorded, paused, or could not be. */
+  line: (recording: RecordingView, final: boolean): string | undefined => {
+    if (recording.status === 'failed') return `⚠️ Not recorded: ${recording.failure ?? 'the recording failed'}.`;
+    if (final) return undefined;
+    if (recording.status === 'recording') return recording.failure ? `⏺ Recording (${recording.failure})` : '⏺ Recording';
+    if (recording.status === 'paused') return recording.failure ? `⏸ Recording paused (${recording.failure})` : '⏸ Recording paused';
+    return undefined;
+  },
+  pauseButton: '⏸ Pause recording',
+  resumeButton: '▶️ Resume recording',
+  /** The tap's answer when the recording cannot be paused or resumed now (already done, ended, or not recorded). */
+  notNow: 'The recording cannot be paused or resumed now.',
+  notOwner: 'Only the agent on this call can pause or resume its recording.',
 };
 
 const PARTY_STATUS: Record<PartyView['status'], string> = {

@@ -5,7 +5,7 @@ import {
   type VerificationTimer, initialVerificationState, verificationTransition,
 } from './verification-machine';
 import { toVerificationEvent } from './verification-events';
-import type { AriPort } from '../ari/ari-port';
+import { type AriPort, isChannelEvent } from '../ari/ari-port';
 import { EffectInterpreter, type OwnEffect, type Run, failureText } from '../engine/effect-interpreter';
 import type { TeardownRetryPolicy } from '../engine/teardown-retry';
 
@@ -60,6 +60,7 @@ export class VerificationRunner {
   /** Follows ARI's events; verification calls can be placed once started. */
   start(): void {
     this.subscription ??= this.deps.ari.events.subscribe((event) => {
+      if (!isChannelEvent(event)) return;
       const live = this.live.get(event.channelId);
       const verificationEvent = live ? toVerificationEvent(event, this.now()) : undefined;
       if (!live || !verificationEvent) return;

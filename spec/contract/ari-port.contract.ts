@@ -12,6 +12,7 @@ const TARGET = `${ID}-target`;
 const BRIDGE = `${ID}-bridge`;
 const CONSULT = `${ID}-consult`;
 const PARTY = `${ID}-p3`;
+const REC = `${ID}-rec`;
 
 /**
  * What the call engine relies on from any AriPort, run against every implementation: the in-memory
@@ -133,6 +134,45 @@ export function describeAriPortContract(name: string, open: () => Promise<PortUn
 
     it('given no such bridge, then playing to it is a 404', async () => {
       expect(await failure(ari.playOnBridge(BRIDGE, `${ID}-hold`, 'tone:callwaiting'))).toMatchObject({ status: 404 });
+    });
+
+    it('given a bridge recorded, then it pauses, resumes and stops, and the stored recording is a WAV file that can be deleted once', async () => {
+      await ari.createBridge(BRIDGE, ID);
+      await ari.recordBridge(BRIDGE, REC);
+      await ari.pauseRecording(REC);
+      await ari.unpauseRecording(REC);
+      await ari.stopRecording(REC);
+      const file = await ari.fetchStoredRecording(REC);
+      expect(file.subarray(0, 4).toString('latin1')).toBe('RIFF');
+      await ari.deleteStoredRecording(REC);
+      expect(await failure(ari.fetchStoredRecording(REC))).toEqual({ status: 404, detail: 'Recording not found' });
+      await expect(ari.deleteStoredRecording(REC)).resolves.toBeUndefined();
+    });
+
+    it('given a bridge recorded, when the bridge is destroyed, then the recording is stored', async () => {
+      await ari.createBridge(BRIDGE, ID);
+      await ari.recordBridge(BRIDGE, REC);
+      await ari.destroyBridge(BRIDGE);
+      await waitFor(async () => (await ari.fetchStoredRecording(REC).then(() => true, () => false)), { what: 'the recording stored' });
+    });
+
+    it('given no such bridge, then recording it is a 404 "Bridge not found"; given no such recording, then stopping it resolves and pausing it is a 404', async () => {
+      expect(await failure(ari.recordBridge(BRIDGE, REC))).toEqual({ status: 404, detail: 'Bridge not found' });
+      await expect(ari.stopRecording(REC)).resolves.toBeUndefined();
+      expect(await failure(ari.pauseRecording(REC))).toEqual({ status: 404, detail: 'Recording not found' });
+      expect(await failure(ari.unpauseRecording(REC))).toEqual({ status: 404, detail: 'Recording not found' });
+    });
+
+    it('given a recording of that name, then recording again under it is refused (422), live or stored', async () => {
+      await ari.createBridge(BRIDGE, ID);
+      await ari.recordBridge(BRIDGE, REC);
+      expect(await failure(ari.recordBridge(BRIDGE, REC))).toMatchObject({ status: 422 });
+      await ari.stopRecording(REC);
+      expect(await failure(ari.recordBridge(BRIDGE, REC))).toMatchObject({ status: 422 });
+    });
+
+    it('given no such channel, then playing to it (the consent announcement) is a 404', async () => {
+      expect(await failure(ari.play(TARGET, `${ID}-consent`, 'sound:hello-world'))).toMatchObject({ status: 404 });
     });
 
     it('given nothing of that id, then reading a channel or a bridge gives null', async () => {

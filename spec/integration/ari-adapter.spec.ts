@@ -4,6 +4,7 @@ import { firstValueFrom, filter } from 'rxjs';
 import WebSocket from 'ws';
 import { createLogger, silentLogger } from '../../config/logger';
 import { AriAdapter } from '../../ari/ari-adapter';
+import { isChannelEvent } from '../../ari/ari-port';
 import { AriSimulator } from '../support/ari-simulator';
 import { freePort } from '../support/free-port';
 import { waitFor } from '../support/wait-for';
@@ -79,7 +80,7 @@ describe('ARI adapter', () => {
     adapter = make('right-password');
     await adapter.start();
     const seen: string[] = [];
-    adapter.events.subscribe((e) => seen.push(`${e.type}:${e.channelId}`));
+    adapter.events.subscribe((e) => seen.push(`${e.type}:${isChannelEvent(e) ? e.channelId : ''}`));
     await adapter.originate({ channelId: 'leg-1', endpoint: 'PJSIP/+12025550486@trunk-main', app: 'callbot', appArgs: 'agent,c', callerId: '+12025550100', timeoutS: 5 });
     await waitFor(() => seen.includes('ChannelDestroyed:leg-1'), { what: 'the leg to end' });
     expect(seen[0]).toBe('Dial:leg-1');
@@ -100,7 +101,7 @@ describe('ARI adapter', () => {
     adapter = make('right-password', logger);
     await adapter.start();
     const seen: string[] = [];
-    adapter.events.subscribe((e) => seen.push(`${e.type}:${e.channelId}`));
+    adapter.events.subscribe((e) => seen.push(`${e.type}:${isChannelEvent(e) ? e.channelId : ''}`));
     for (const garbage of ['{"type": "StasisStart", "chan', '[1,2,3]', 'null', '\u0000\uFFFF']) expect(sim.sendRaw('callbot', garbage)).toBe(true);
     await adapter.originate({ channelId: 'after-garbage', endpoint: 'PJSIP/+12025550486@trunk-main', app: 'callbot', appArgs: 'agent,c', callerId: null, timeoutS: 5 });
     await waitFor(() => seen.includes('ChannelDestroyed:after-garbage'), { what: 'events after the garbage' });
@@ -139,6 +140,7 @@ describe('ARI adapter', () => {
     const order: string[] = [];
     let hangup: Promise<void> | undefined;
     adapter.events.subscribe((e) => {
+      if (!isChannelEvent(e)) return;
       order.push(`event ${e.channelId}`);
       if (e.channelId === 'first') hangup = adapter!.hangup('first');
     });

@@ -70,7 +70,7 @@ function channelIdOf(e: JsonObject): string | undefined {
 function groupOf(e: JsonObject): string {
   const channel = channelIdOf(e);
   if (channel !== undefined) return `channel:${channel}`;
-  const target = text(obj(e, 'playback'), 'target_uri');
+  const target = text(obj(e, 'playback'), 'target_uri') || text(obj(e, 'recording'), 'target_uri');
   if (target !== '') return target;
   return `bridge:${text(obj(e, 'bridge'), 'id')}`;
 }
@@ -78,7 +78,7 @@ function groupOf(e: JsonObject): string {
 /** What "the same event" means when waiting: type, entity and the field that tells repeats apart. */
 function waitKey(e: JsonObject): string {
   const type = text(e, 'type');
-  const entity = text(obj(e, 'playback'), 'id') || channelIdOf(e) || text(obj(e, 'bridge'), 'id');
+  const entity = text(obj(e, 'playback'), 'id') || text(obj(e, 'recording'), 'name') || channelIdOf(e) || text(obj(e, 'bridge'), 'id');
   let detail = '';
   if (type === 'Dial') detail = text(e, 'dialstatus');
   else if (type === 'ChannelStateChange') detail = text(obj(e, 'channel'), 'state');
@@ -112,7 +112,14 @@ function ownEffect(r: CapturedRest, e: JsonObject, previousAnswer: number): bool
     if (parts[2] === 'play') return playback === (parts[3] ?? r.query['playbackId']);
     return channel === parts[1];
   }
-  if (parts[0] === 'bridges') return bridge === parts[1] || (parts[2] === 'play' && playback === (parts[3] ?? r.query['playbackId'])) || (parts[2] === 'addChannel' && channel === r.query['channel']);
+  const recording = obj(e, 'recording');
+  if (recording !== undefined) {
+    // A bridge's recording, started by its record request, ended by its stop (or the bridge's end).
+    if (parts[0] === 'bridges' && parts[2] === 'record') return text(recording, 'name') === r.query['name'];
+    if (parts[0] === 'recordings') return text(recording, 'name') === parts[2];
+    return r.method === 'DELETE' && (parts[0] === 'channels' || parts[0] === 'bridges');
+  }
+  if (parts[0] === 'bridges') return bridge === parts[1] || (parts[2] === 'play' && playback === (parts[3] ?? r.query['playbackId'])) || (parts[2] === 'addChannel' && channel === r.query['channel'] && playback === '');
   if (parts[0] === 'playbacks') return playback === parts[1];
   return false;
 }
@@ -125,7 +132,7 @@ function eventTime(e: JsonObject): number {
 
 const CHANNEL_NAME = /^PJSIP\/trunk-main-[0-9a-f]{8}$/;
 /** The channel a bridge's music on hold (ARI_MOH) or playback (ARI) plays through; its counter runs across an Asterisk's life. */
-const ANNOUNCER = /^Announcer\/ARI(_MOH)?-[0-9a-f]{8};2$/;
+const ANNOUNCER = /^(Announcer|Recorder)\/ARI(_MOH)?-[0-9a-f]{8};2$/;
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/;
 
 /**
@@ -197,6 +204,11 @@ function comparable(e: JsonObject, nameToId: ReadonlyMap<string, string>): JsonO
   const playback = obj(e, 'playback');
   if (playback !== undefined) {
     out['playback'] = { fields: Object.keys(playback).sort().join(','), ...pick(playback, 'id', 'media_uri', 'target_uri', 'language', 'state') };
+  }
+  const recording = obj(e, 'recording');
+  if (recording !== undefined) {
+    // `duration` is whole seconds of the call's own length: its presence is compared, not its value.
+    out['recording'] = { fields: Object.keys(recording).sort().join(','), ...pick(recording, 'name', 'format', 'target_uri', 'state') };
   }
   return out;
 }
@@ -347,6 +359,12 @@ class EventSocket {
   }
 }
 
+/** A stored recording's file is binary: compared by its status, content type and first bytes, as the recorder kept it. */
+function fileBody(contentType: string, raw: Buffer): Json {
+  if (contentType.startsWith('application/json') && raw.length > 0) return JSON.parse(raw.toString('utf8')) as Json;
+  return { contentType, signature: raw.subarray(0, 4).toString('latin1') };
+}
+
 function rest(port: number, method: string, urlPath: string, query: Record<string, string> = {}, sent?: Json): Promise<{ status: number; body: Json }> {
   const qs = Object.entries(query).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
   return new Promise((resolve, reject) => {
@@ -359,7 +377,12 @@ function rest(port: number, method: string, urlPath: string, query: Record<strin
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
-          const raw = Buffer.concat(chunks).toString('utf8');
+          const bytes = Buffer.concat(chunks);
+          if (urlPath.endsWith('/file')) {
+            resolve({ status: res.statusCode ?? 0, body: fileBody(String(res.headers['content-type'] ?? ''), bytes) });
+            return;
+          }
+          const raw = bytes.toString('utf8');
           resolve({ status: res.statusCode ?? 0, body: raw === '' ? null : (JSON.parse(raw) as Json) });
         });
       },
@@ -387,6 +410,9 @@ async function settled(sim: AriSimulator, socket: EventSocket, sentBefore = 0): 
 function comparableBody(body: Json): Json {
   if (!isObject(body)) return body;
   if ('message' in body) return body;
+  // A stored recording's file (the recorder kept its type, size and signature; the size is the call's own).
+  if ('signature' in body) return pick(body, 'contentType', 'signature');
+  if ('format' in body && 'target_uri' in body) return { fields: Object.keys(body).sort().join(','), ...pick(body, 'name', 'format', 'target_uri', 'state') };
   const fields = Object.keys(body).sort().join(',');
   if ('bridge_type' in body) return { fields, ...pick(body, 'id', 'technology', 'bridge_type', 'bridge_class', 'creator', 'name', 'channels', 'video_mode') };
   if ('media_uri' in body) {
@@ -416,8 +442,17 @@ function rewrite(r: CapturedRest): Record<string, string> {
   return r.path.endsWith('/dial') && timeout > 10 ? { ...r.query, timeout: '2' } : r.query;
 }
 
+/**
+ * The captures with a bridge recording: Asterisk's recorder channel makes the bridge refresh its
+ * peers' BRIDGEPEER/BRIDGEPVTCALLID a varying number of times as it joins and leaves (with the
+ * smart bridge's re-tuning, whose timing the simulator does not model), so those two variables
+ * are left out of their comparison; every other event, and every answer, is compared.
+ */
+const PEER_VARS_NOT_COMPARED: ReadonlySet<string> = new Set(['recording', 'consent-announcement']);
+
 async function replayRestCapture(capture: JsonObject): Promise<void> {
-  const events = list(capture, 'events');
+  const peersCompared = !PEER_VARS_NOT_COMPARED.has(text(capture, 'scenario'));
+  const events = list(capture, 'events').filter((e) => peersCompared || !isPeerVarset(e));
   const calls = readRest(capture);
   const sim = await startSimulator();
   const socket = await EventSocket.open(sim.port);
@@ -437,7 +472,7 @@ async function replayRestCapture(capture: JsonObject): Promise<void> {
     }
     await socket.awaitEvents(events, events);
     await settled(sim, socket);
-    expectSameSequences(socket.received, events);
+    expectSameSequences(socket.received.filter((e) => peersCompared || !isPeerVarset(e)), events);
   } finally {
     socket.close();
     await sim.stop();

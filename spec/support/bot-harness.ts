@@ -9,7 +9,7 @@ import { type Config, loadConfig } from '../../config/config';
 import { type Logger, silentLogger } from '../../config/logger';
 import { openDatabase } from '../../store/data-source';
 import { AriAdapter, type AriAdapterOptions } from '../../ari/ari-adapter';
-import { CallEngine } from '../../engine/call-engine';
+import { CallEngine, type CallEngineDeps } from '../../engine/call-engine';
 import { type CallDesk, engineDesk, withRefusals } from '../../engine/call-desk';
 import type { CallParties } from '../../engine/call-parties';
 import { callPartiesDesk } from '../../engine/call-engine-parties';
@@ -87,6 +87,8 @@ export interface BotHarnessOptions {
     limits?: RetryLimits;
     now?: () => number;
   };
+  /** Each route's recording policy and consent announcement, as app/main.ts passes them to the engine. */
+  engineRecording?: Pick<CallEngineDeps, 'recordingPolicies' | 'consentAnnouncements'>;
 }
 
 /** What a restarted app keeps of the harness it replaces: the Bot API server, Asterisk and the database. */
@@ -174,6 +176,7 @@ export class BotHarness {
     const clock = opts.clock;
     const engine = new CallEngine({
       config, ari, ...stores, parties: stores.legs, rules, otherChannels: verifier, logger, ...(clock ? { now: () => clock.now() } : {}),
+      ...opts.engineRecording,
     });
     const partiesDesk = callPartiesDesk(engine, { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
     const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot));

@@ -33,7 +33,7 @@ export interface EngineHarness {
  */
 export async function startEngine(
   ari: AriPort, env: Record<string, string> = {},
-  options: Pick<CallEngineDeps, 'teardownRetry' | 'rules' | 'now' | 'otherChannels'> & {
+  options: Pick<CallEngineDeps, 'teardownRetry' | 'rules' | 'now' | 'otherChannels' | 'recordingPolicies' | 'consentAnnouncements'> & {
     /** Records added legs and multi-party steps in the store's call_legs (stores.legs), and reads them back on a restart. */
     recordParties?: boolean;
     hooks?: (calls: CallRecords) => Pick<CallEngineDeps, 'calls' | 'setup'>;

@@ -4,6 +4,9 @@ import type {
 } from '../../ari/ari-port';
 import { AriRequestError } from '../../ari/ari-port';
 
+/** What a stored recording holds here: a WAV header's first bytes are enough for the port's callers. */
+const FAKE_WAV = Buffer.from('RIFF\0\0\0\0WAVE', 'latin1');
+
 export interface FakeRequest {
   op: string;
   args: Record<string, unknown>;
@@ -132,11 +135,18 @@ export class FakeAri implements AriPort {
   async destroyBridge(bridgeId: string): Promise<void> {
     if (!this.recordTeardown('destroyBridge', { bridgeId })) return;
     this.bridges.delete(bridgeId);
+    // As Asterisk does, the bridge's end stops its recording, which is then stored.
+    for (const [name, live] of this.liveRecordings) {
+      if (live.bridgeId !== bridgeId) continue;
+      this.liveRecordings.delete(name);
+      this.storedRecordings.set(name, FAKE_WAV);
+    }
     this.holdMusic.delete(bridgeId);
   }
 
   async play(channelId: string, playbackId: string, media: string): Promise<void> {
     this.record('play', { channelId, playbackId, media });
+    if (!this.channels.has(channelId)) throw new AriRequestError('play', 'Channel not found', 404);
   }
 
   async playOnBridge(bridgeId: string, playbackId: string, media: string): Promise<void> {
@@ -146,6 +156,51 @@ export class FakeAri implements AriPort {
 
   async stopPlayback(playbackId: string): Promise<void> {
     this.recordTeardown('stopPlayback', { playbackId });
+  }
+
+  /** Live recordings by name (their bridge and whether paused), and stored ones (their bytes). */
+  readonly liveRecordings = new Map<string, { bridgeId: string; paused: boolean }>();
+  readonly storedRecordings = new Map<string, Buffer>();
+
+  async recordBridge(bridgeId: string, name: string): Promise<void> {
+    this.record('recordBridge', { bridgeId, name });
+    // Asterisk's answers: no such bridge 404, a name in use 422 (ifExists=fail, its default).
+    if (!this.bridges.has(bridgeId)) throw new AriRequestError('record', 'Bridge not found', 404);
+    if (this.liveRecordings.has(name) || this.storedRecordings.has(name)) throw new AriRequestError('record', 'Recording with the same name already exists on the system', 422);
+    this.liveRecordings.set(name, { bridgeId, paused: false });
+  }
+
+  async pauseRecording(name: string): Promise<void> {
+    this.record('pauseRecording', { name });
+    this.liveRecording('pause recording', name).paused = true;
+  }
+
+  async unpauseRecording(name: string): Promise<void> {
+    this.record('unpauseRecording', { name });
+    this.liveRecording('resume recording', name).paused = false;
+  }
+
+  async stopRecording(name: string): Promise<void> {
+    if (!this.recordTeardown('stopRecording', { name })) return;
+    if (this.liveRecordings.delete(name)) this.storedRecordings.set(name, FAKE_WAV);
+  }
+
+  async fetchStoredRecording(name: string): Promise<Buffer> {
+    this.record('fetchStoredRecording', { name });
+    const stored = this.storedRecordings.get(name);
+    if (!stored) throw new AriRequestError('fetch recording', 'Recording not found', 404);
+    return stored;
+  }
+
+  async deleteStoredRecording(name: string): Promise<void> {
+    if (!this.recordTeardown('deleteStoredRecording', { name })) return;
+    this.storedRecordings.delete(name);
+  }
+
+  private liveRecording(request: string, name: string): { bridgeId: string; paused: boolean } {
+    const live = this.liveRecordings.get(name);
+    if (!live) throw new AriRequestError(request, 'Recording not found', 404);
+    return live;
   }
 
   async getChannel(channelId: string): Promise<ChannelSnapshot | null> {

@@ -94,6 +94,8 @@ describe('the callback data of a call\'s party buttons', () => {
     { kind: 'consultEnd', callId, how: 'back' },
     { kind: 'consultEnd', callId, how: 'conference' },
     { kind: 'cancelInput' },
+    { kind: 'recording', callId, pause: true },
+    { kind: 'recording', callId, pause: false },
   ];
 
   it.each(actions.map((a) => [a.kind, a] as const))('given a %s button, then its data fits in 64 bytes and decodes to the same action', (_kind, action) => {
@@ -102,7 +104,7 @@ describe('the callback data of a call\'s party buttons', () => {
     expect(decodeCallback(data)).toEqual(action);
   });
 
-  it.each(['tr:not-a-uuid', `pa:x:${callId}:5`, `pa:c:${callId}:0`, `ce:z:${callId}`, `tm:a:${callId}`, 'ic:1'])('given forged data %s, then nothing decodes', (data) => {
+  it.each(['tr:not-a-uuid', `pa:x:${callId}:5`, `pa:c:${callId}:0`, `ce:z:${callId}`, `tm:a:${callId}`, 'ic:1', `rk:x:${callId}`, 'rk:p:not-a-uuid'])('given forged data %s, then nothing decodes', (data) => {
     expect(decodeCallback(data)).toBeUndefined();
   });
 });

@@ -104,3 +104,49 @@ describe('a live call in the admin\'s lists', () => {
     expect(T.agentLine({ displayName: 'Ann', username: null, telegramId: '2001', status: 'active', phone: null }, 'Caller ID: not set [M]', { customer: '+1 202-555-0123', stage }).toLowerCase()).not.toContain('target');
   });
 });
+
+describe('the recording in a call\'s status message', () => {
+  const recorded = (status: 'recording' | 'paused' | 'failed' | 'stopped', extra: Partial<CallUpdate> = {}, failure?: string): CallUpdate =>
+    connected([ann, customer], { recording: { name: `${context.callId}-rec`, status, pausedMs: 0, startedAt: 0, ...(failure ? { failure } : {}) }, ...extra });
+
+  it.each<[string, CallUpdate, string | undefined, string]>([
+    ['recording', recorded('recording'), '⏺ Recording', '⏸ Pause recording'],
+    ['paused', recorded('paused'), '⏸ Recording paused', '▶️ Resume recording'],
+  ])('given the call %s, then the message says so and its agent gets the matching button under the others', (_name, update, line, button) => {
+    expect(renderStatus(update, undefined, viewer(ANN)).text.split('\n').at(-1)).toBe(line);
+    expect(labels(update)).toEqual(['⏹ Hang up', '↪️ Transfer', '➕ Add', button]);
+  });
+
+  it('given a recording Asterisk refused, then the message says it is not recorded, and why, and offers no recording button', () => {
+    const update = recorded('failed', {}, 'Asterisk refused to record: Internal Server Error');
+    expect(renderStatus(update, undefined, viewer(ANN)).text.split('\n').at(-1)).toBe('⚠️ Not recorded: Asterisk refused to record: Internal Server Error.');
+    expect(labels(update)).toEqual(['⏹ Hang up', '↪️ Transfer', '➕ Add']);
+  });
+
+  it('given the call handed to another agent, then only the agent who has it now gets the recording button', () => {
+    const update = connected([{ ...ann, status: 'ended' }, customer, { legId: 'p3', role: 'agent', label: 'Bob', agentId: BOB, status: 'up' }], {
+      ownerAgentId: BOB, recording: { name: `${context.callId}-rec`, status: 'recording', pausedMs: 0 },
+    });
+    expect(labels(update, BOB)).toContain('⏸ Pause recording');
+    expect(labels(update, ANN)).toEqual([]);
+  });
+
+  it('given the customer hearing the consent announcement, then the headline says so and no recording button is offered yet', () => {
+    const update: CallUpdate = { context, stage: 'target_ringing', at: 0, final: false, announcing: true };
+    expect(renderStatus(update, undefined, viewer(ANN)).text.split('\n')[0]).toBe('📢 The customer answered and hears that the call is recorded…');
+    expect(labels(update)).toEqual(['⏹ Hang up']);
+  });
+
+  it('given a call not recorded, then nothing is said of a recording and no button is offered', () => {
+    const update = connected([ann, customer]);
+    expect(renderStatus(update, undefined, viewer(ANN)).text).not.toMatch(/[Rr]ecord/);
+    expect(labels(update)).toEqual(['⏹ Hang up', '↪️ Transfer', '➕ Add']);
+  });
+
+  it('given the call ended recorded, then its final status has no recording line and no recording button', () => {
+    const update = recorded('stopped', { stage: 'ended', final: true, outcome: 'completed', endedBy: 'target', talkSeconds: 5 });
+    const { text, markup } = renderStatus(update, undefined, viewer(ANN));
+    expect(text).not.toMatch(/⏺|⏸/);
+    expect(markup.inline_keyboard.flat().map((b) => b.text)).not.toContain('⏸ Pause recording');
+  });
+});

@@ -130,3 +130,40 @@ describe('the order of a multi-party call\'s ARI requests', () => {
     expectEveryWaitOnAnEarlierRequest(consult);
   });
 });
+
+describe('the order of a recorded call\'s requests', () => {
+  const at = 0;
+  const answered: CallEvent[] = [
+    { type: 'CallStarted', at }, { type: 'LegEnteredStasis', leg: 'target', at }, { type: 'LegAnswered', leg: 'agent', at },
+    { type: 'LegEnteredStasis', leg: 'agent', at }, { type: 'TimerExpired', timer: 'dial_hold', at }, { type: 'LegAnswered', leg: 'target', at },
+  ];
+  const effectsOf = (policy: 'on' | 'consent', more: CallEvent[]) => {
+    let state = initialCallState({ ...TEST_PLAN, recording: { policy } }, 0);
+    const effects: CallEffect[] = [];
+    for (const event of [...answered, ...more]) {
+      const next = transition(state, event);
+      state = next.state;
+      effects.push(...next.effects);
+    }
+    return effects.filter((e): e is AriRequestEffect => !['StartTimer', 'CancelTimer', 'PersistCall', 'PersistLeg', 'RecordStep', 'PublishUpdate'].includes(e.type));
+  };
+
+  it('records the bridge once it exists, and pauses, resumes and stops only a recording that started', () => {
+    const effects = effectsOf('on', [
+      { type: 'RecordingPauseRequested', pause: true, by: '1', at }, { type: 'RecordingPauseRequested', pause: false, by: '1', at }, { type: 'CancelRequested', by: 'agent', at },
+    ]);
+    const record = effects.find((e) => e.type === 'StartRecording')!;
+    expect(prerequisiteOf(record)).toEqual({ after: [{ kind: 'bridge' }], onFailure: 'skip' });
+    expect(requestKeyOf(record)).toEqual({ kind: 'recording' });
+    for (const type of ['PauseRecording', 'UnpauseRecording', 'StopRecording'] as const) {
+      expect(prerequisiteOf(effects.find((e) => e.type === type)!)).toEqual({ after: [{ kind: 'recording' }], onFailure: 'skip' });
+    }
+  });
+
+  it('joins the customer after the consent announcement only once the recorder is in the bridge (the recording holds their first words)', () => {
+    const effects = effectsOf('consent', [{ type: 'PlaybackFinished', playbackId: 'c1-consent', failed: false, at }]);
+    const join = effects.filter((e) => e.type === 'AddToBridge').find((e) => e.channelId === 'c1-target')!;
+    expect(prerequisiteOf(join)).toEqual({ after: [{ kind: 'recording' }], onFailure: 'send' });
+    expect(effects.findIndex((e) => e.type === 'StartRecording')).toBeLessThan(effects.indexOf(join));
+  });
+});

@@ -40,7 +40,9 @@ export type CallbackAction =
   | { kind: 'callbackPick'; callId: string; pick: CallbackPickButton }
   /** On a callback's reminder: 📞 Call; the number is read from the callback, server-side. */
   | { kind: 'callbackCall'; callbackId: number }
-  | { kind: 'callbackCancel'; callbackId: number };
+  | { kind: 'callbackCancel'; callbackId: number }
+  /** Under a recorded call: ⏸ pause (`pause`) or ▶️ resume its recording. */
+  | { kind: 'recording'; callId: string; pause: boolean };
 
 export type CallbackPickButton = 'in_an_hour' | 'tomorrow_morning' | 'typed';
 
@@ -87,6 +89,7 @@ const DECODERS: ReadonlyArray<[RegExp, (m: RegExpMatchArray) => CallbackAction]>
   [new RegExp(`^bp:([hmt]):${UUID}$`), (m) => ({ kind: 'callbackPick', pick: PICK_OF[m[1]!]!, callId: m[2]! })],
   [new RegExp(`^bc:${CALLBACK_ID}$`), (m) => ({ kind: 'callbackCall', callbackId: Number(m[1]) })],
   [new RegExp(`^bx:${CALLBACK_ID}$`), (m) => ({ kind: 'callbackCancel', callbackId: Number(m[1]) })],
+  [new RegExp(`^rk:([pr]):${UUID}$`), (m) => ({ kind: 'recording', pause: m[1] === 'p', callId: m[2]! })],
 ];
 
 export function encodeCallback(action: CallbackAction): string {
@@ -115,6 +118,7 @@ export function encodeCallback(action: CallbackAction): string {
     case 'callbackPick': return `bp:${PICK_CODE[action.pick]}:${action.callId}`;
     case 'callbackCall': return `bc:${action.callbackId}`;
     case 'callbackCancel': return `bx:${action.callbackId}`;
+    case 'recording': return `rk:${action.pause ? 'p' : 'r'}:${action.callId}`;
   }
 }
 

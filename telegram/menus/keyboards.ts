@@ -4,7 +4,7 @@ import type { DispositionCode } from '../../config/after-call-settings';
 import { codesFor, effectOf } from '../../after-call/dispositions';
 import type { TransferCandidate } from '../../engine/call-parties';
 import type { PartyControls } from '../party-status';
-import { AFTER_CALL, ALERT, BUTTON, CALLBACK_TEXT, DNC_TEXT, PARTY } from '../texts';
+import { AFTER_CALL, ALERT, BUTTON, CALLBACK_TEXT, DNC_TEXT, PARTY, RECORDING } from '../texts';
 import { type CallbackAction, encodeCallback, type PartyPurpose } from './callback-data';
 
 const button = (text: string, action: CallbackAction): InlineKeyboardButton => ({ text, callback_data: encodeCallback(action) });
@@ -32,10 +32,14 @@ export const routeChoiceThenCall = (number: string): InlineKeyboardMarkup => key
   [button(BUTTON.developmentRoute, { kind: 'routeThenCall', route: 'D', number })],
 );
 
-/** Under a live call: Hang up, and for its owner the transfer, conference or consultation buttons the call allows now. */
-export const liveCall = (callId: string, controls: PartyControls = 'none'): InlineKeyboardMarkup => keyboard(
+/**
+ * Under a live call: Hang up, and for its owner the transfer, conference or consultation buttons the
+ * call allows now, and ⏸/▶️ for its recording (`recording`: which one the recording allows now).
+ */
+export const liveCall = (callId: string, controls: PartyControls = 'none', recording?: 'pause' | 'resume'): InlineKeyboardMarkup => keyboard(
   [button(BUTTON.hangup, { kind: 'hangup', callId })],
   ...partyRows(callId, controls),
+  ...(recording ? [[button(recording === 'pause' ? RECORDING.pauseButton : RECORDING.resumeButton, { kind: 'recording', callId, pause: recording === 'pause' })]] : []),
 );
 
 function partyRows(callId: string, controls: PartyControls): InlineKeyboardButton[][] {

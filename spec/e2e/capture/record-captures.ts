@@ -120,6 +120,35 @@ class AppConnection {
     });
   }
 
+  /**
+   * A request whose answer may be binary (a stored recording's file): recorded with its content type,
+   * its size and its first bytes' signature instead of the body itself.
+   */
+  file(method: string, urlPath: string): Promise<{ status: number; bytes: Buffer }> {
+    const { username, password } = this.lab.ari;
+    return new Promise((resolve, reject) => {
+      const req = http.request(`${this.lab.ariUrl}/ari${urlPath}`, {
+        method, agent: false, headers: { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const t = new Date().toISOString();
+          const bytes = Buffer.concat(chunks);
+          const status = res.statusCode ?? 0;
+          const contentType = String(res.headers['content-type'] ?? '');
+          const body: Json = contentType.startsWith('application/json') && bytes.length > 0
+            ? (JSON.parse(bytes.toString('utf8')) as Json)
+            : { contentType, bytes: bytes.length, signature: bytes.subarray(0, 4).toString('latin1') };
+          this.rest.push({ t, method, path: urlPath, query: {}, status, body });
+          resolve({ status, bytes });
+        });
+      });
+      req.on('error', (err) => reject(new Error(`${method} ${urlPath} failed`, { cause: err })));
+      req.end();
+    });
+  }
+
   /** Like call(), but the status must be one of `ok`. */
   async expect(ok: number[], method: string, urlPath: string, query: Record<string, string> = {}, sent?: Json): Promise<Json> {
     const { status, body } = await this.call(method, urlPath, query, sent);
@@ -145,6 +174,8 @@ class AppConnection {
 }
 
 const is = (type: string, channel: string) => (e: JsonObject): boolean => text(e, 'type') === type && channelOf(e) === channel;
+const recordingEvent = (type: string, name: string) => (e: JsonObject): boolean => text(e, 'type') === type && text(obj(e, 'recording'), 'name') === name;
+const playbackEvent = (type: string, id: string) => (e: JsonObject): boolean => text(e, 'type') === type && text(obj(e, 'playback'), 'id') === id;
 const answered = (channel: string) => (e: JsonObject): boolean =>
   channelOf(e) === channel && ((text(e, 'type') === 'Dial' && text(e, 'dialstatus') === 'ANSWER') || (text(e, 'type') === 'ChannelStateChange' && text(obj(e, 'channel'), 'state') === 'Up'));
 
@@ -165,6 +196,9 @@ class Call {
   readonly consultBridge: string;
   /** The hold tone's bridge playback while the agent consults (HOLD_SOUND=tone): `<call>-hold`. */
   readonly holdPlayback: string;
+  /** The bridge recording (`<call>-rec`) and the consent announcement's playback (`<call>-consent`), as call/call-ids.ts names them. */
+  readonly recording: string;
+  readonly announcement: string;
 
   constructor(readonly app: AppConnection, readonly name: string) {
     this.agent = `${name}-agent`;
@@ -175,6 +209,14 @@ class Call {
     this.p3Ringback = `${name}-p3-ringback`;
     this.consultBridge = `${name}-consult`;
     this.holdPlayback = `${name}-hold`;
+    this.recording = `${name}-rec`;
+    this.announcement = `${name}-consent`;
+  }
+
+  /** The product's bridge recording (AriAdapter.recordBridge): name and format, nothing else; resolves on its RecordingStarted. */
+  async record(): Promise<void> {
+    await this.app.expect([201], 'POST', `/bridges/${this.bridge}/record`, { name: this.recording, format: 'wav' });
+    await this.app.event(`RecordingStarted of ${this.recording}`, recordingEvent('RecordingStarted', this.recording));
   }
 
   /** Originates the agent leg into the app; resolves on its StasisStart, or false if it ended first. */
@@ -493,6 +535,64 @@ const REST_SCENARIOS: RestScenario[] = [
       await call.gone(call.p3);
       await sleep(2000);
       await call.cleanUp([call.agent, call.target]);
+    },
+  },
+
+  // ---- recording (issue 24), with exactly the product's requests (engine/call-runner.ts through ari/ari-adapter.ts) ----
+  {
+    kind: 'rest', name: 'recording', agent: AGENT.answers, target: TARGET.answers,
+    what: 'connected call; the main bridge recorded (name <call>-rec, format wav) 1 s, paused 1 s, unpaused, 1 s more, stopped; the stored file read (binary) and deleted; then what Asterisk answers for a recording, a bridge and a stored file that are not there, and for an unknown format; the app hangs up agent then customer, bridge destroyed',
+    async run(call) {
+      await call.connect(this.agent, this.target);
+      await call.record();
+      await sleep(1000);
+      await call.app.expect([204], 'POST', `/recordings/live/${call.recording}/pause`);
+      await sleep(1000);
+      await call.app.expect([204], 'DELETE', `/recordings/live/${call.recording}/pause`);
+      await sleep(1000);
+      await call.app.expect([204], 'POST', `/recordings/live/${call.recording}/stop`);
+      await call.app.event(`RecordingFinished of ${call.recording}`, recordingEvent('RecordingFinished', call.recording));
+      const stored = await call.app.file('GET', `/recordings/stored/${call.recording}/file`);
+      if (stored.status !== 200 || stored.bytes.subarray(0, 4).toString('latin1') !== 'RIFF') throw new Error(`the stored recording is not a WAV file (HTTP ${stored.status})`);
+      await call.app.expect([204], 'DELETE', `/recordings/stored/${call.recording}`);
+      // What is no longer there, and what never was: recorded as Asterisk answers, whatever it is.
+      await call.app.file('GET', `/recordings/stored/${call.recording}/file`);
+      await call.app.call('DELETE', `/recordings/stored/${call.recording}`);
+      await call.app.call('POST', `/recordings/live/${call.recording}/stop`);
+      await call.app.call('POST', `/recordings/live/${call.recording}/pause`);
+      await call.app.call('DELETE', `/recordings/live/${call.recording}/pause`);
+      await call.app.call('POST', `/bridges/${call.name}-nobridge/record`, { name: `${call.name}-nobridge-rec`, format: 'wav' });
+      await call.app.call('POST', `/bridges/${call.bridge}/record`, { name: `${call.name}-badformat`, format: 'nosuchformat' });
+      await sleep(500);
+      await call.cleanUp([call.agent, call.target]);
+    },
+  },
+  {
+    kind: 'rest', name: 'consent-announcement', agent: AGENT.answers, target: TARGET.answers,
+    what: 'agent answers: bridge, the agent in it, ringback to the agent; the customer created and dialed OUTSIDE the bridge; on the answer a sound that does not exist is played to the customer (what Asterisk says), then the announcement (sound:hello-world, playback <call>-consent); on its PlaybackFinished ringback stopped, the bridge recorded (the agent and the recorder), then the customer added to it; 1.5 s later the app hangs up agent then customer and destroys the bridge (the recording ends with it)',
+    async run(call) {
+      if (!(await call.originateAgent(this.agent, 20))) throw new Error('the agent leg did not answer');
+      await call.app.expect([200], 'POST', `/bridges/${call.bridge}`, { type: 'mixing', name: call.name });
+      await call.app.expect([204], 'POST', `/bridges/${call.bridge}/addChannel`, { channel: call.agent });
+      await call.app.expect([201], 'POST', `/channels/${call.agent}/play`, { media: 'tone:ring', playbackId: call.ringback });
+      await call.app.expect([200], 'POST', '/channels/create', {
+        endpoint: `PJSIP/${this.target}@trunk-main`, app: APP, appArgs: `target,${call.name}`, channelId: call.target,
+      });
+      await call.app.event(`StasisStart of ${call.target}`, is('StasisStart', call.target));
+      await call.app.expect([204], 'POST', `/channels/${call.target}/dial`, { caller: call.agent, timeout: '20' });
+      await call.app.event('the target answering', answered(call.target));
+      const missing = await call.app.call('POST', `/channels/${call.target}/play`, { media: 'sound:callbot-no-such-sound', playbackId: `${call.name}-missing` });
+      if (missing.status === 201) await call.app.event('PlaybackFinished of the missing sound', playbackEvent('PlaybackFinished', `${call.name}-missing`));
+      await call.app.expect([201], 'POST', `/channels/${call.target}/play`, { media: 'sound:hello-world', playbackId: call.announcement });
+      await call.app.event('PlaybackFinished of the announcement', playbackEvent('PlaybackFinished', call.announcement));
+      // The product's order (call/recording.ts's join): ringback stopped, the recorder in first, then the customer.
+      await call.app.expect([204], 'DELETE', `/playbacks/${call.ringback}`);
+      await call.app.expect([201], 'POST', `/bridges/${call.bridge}/record`, { name: call.recording, format: 'wav' });
+      await call.app.expect([204], 'POST', `/bridges/${call.bridge}/addChannel`, { channel: call.target });
+      await call.app.event(`RecordingStarted of ${call.recording}`, recordingEvent('RecordingStarted', call.recording));
+      await sleep(1500);
+      await call.cleanUp([call.agent, call.target]);
+      await call.app.event(`RecordingFinished of ${call.recording}`, recordingEvent('RecordingFinished', call.recording));
     },
   },
 ];

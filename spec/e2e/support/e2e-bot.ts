@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createLogger } from '../../../config/logger';
 import type { Call } from '../../../entities';
-import { BOT_TOKEN, BotHarness, type BotMessage, type TestUser } from '../../support/bot-harness';
+import { BOT_TOKEN, BotHarness, type BotHarnessOptions, type BotMessage, type TestUser } from '../../support/bot-harness';
 import { waitFor } from '../../support/wait-for';
 import type { AsteriskLab } from './lab';
 
@@ -16,6 +16,8 @@ export interface E2eBotOptions {
   statusEditIntervalMs?: number;
   /** The caller-ID verification codes (the lab's far end keys fixed digits). */
   verificationCode?: () => string;
+  /** Each route's recording policy and consent announcement (recording.e2e.ts). */
+  recording?: BotHarnessOptions['engineRecording'];
 }
 
 /**
@@ -37,6 +39,7 @@ export class E2eBot {
       statusEditIntervalMs: opts.statusEditIntervalMs ?? 100,
       adapter: { reconnectMinMs: 100, reconnectMaxMs: 1000, keepaliveMs: 1000 },
       ...(opts.verificationCode ? { verificationCode: opts.verificationCode } : {}),
+      ...(opts.recording ? { engineRecording: opts.recording } : {}),
     });
     await waitFor(() => h.engine.isTelephonyOnline(), { timeoutMs: 10000, what: `the app (${name}) connected to ARI` });
     return new E2eBot(h, logStream, logFile);

@@ -292,6 +292,9 @@ export class AsteriskLab {
   private writeConfig(): void {
     const d = (sub: string) => path.join(this.dir, sub);
     for (const sub of ['etc', 'varlib', 'db', 'keys', 'data', 'agi', 'spool', 'run', 'log', 'sbin']) fs.mkdirSync(d(sub), { recursive: true });
+    // ARI's bridge recordings go to <spool>/recording, which Asterisk does not make: without it every
+    // POST /bridges/{id}/record answers 500 ("Unrecognized recording error: No such file or directory").
+    fs.mkdirSync(path.join(d('spool'), 'recording'), { recursive: true });
     // Asterisk needs its XML documentation (or Stasis refuses to start) and the ARI API declarations.
     fs.symlinkSync(path.join(this.pre.dataDir, 'documentation'), path.join(d('data'), 'documentation'));
     fs.symlinkSync(path.join(this.pre.dataDir, 'rest-api'), path.join(d('data'), 'rest-api'));
@@ -300,6 +303,10 @@ export class AsteriskLab {
     const moh = path.join(this.pre.dataDir, 'moh');
     const hasMoh = fs.existsSync(moh) && fs.readdirSync(moh).some((f) => /\.(wav|gsm|ulaw|alaw|sln)$/i.test(f));
     if (hasMoh) fs.symlinkSync(moh, path.join(d('data'), 'moh'));
+    // Asterisk's own sounds (the consent announcement's default, the recording scenarios): the install's, else
+    // Debian's asterisk-core-sounds-en-wav (/usr/share/asterisk/sounds, installed by scripts/e2e/lab-prerequisites.sh's check).
+    const sounds = [path.join(this.pre.dataDir, 'sounds'), '/usr/share/asterisk/sounds'].find((dir) => fs.existsSync(path.join(dir, 'en', 'hello-world.wav')));
+    if (sounds) fs.symlinkSync(sounds, path.join(d('data'), 'sounds'));
 
     const vars: Record<string, string> = {
       ARI_USERNAME: this.ari.username,

@@ -6,7 +6,7 @@
  */
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
-export type ResourceName = 'asterisk' | 'applications' | 'channels' | 'bridges' | 'playbacks' | 'events';
+export type ResourceName = 'asterisk' | 'applications' | 'channels' | 'bridges' | 'playbacks' | 'recordings' | 'events';
 
 export interface ParamSpec {
   name: string;
@@ -105,6 +105,14 @@ export const OPERATIONS: readonly OperationSpec[] = [
   op('bridges', 'POST', '/bridges/{bridgeId}/play/{playbackId}', 'playWithId', 'Playback', 'Play media to a bridge with the given playback id.', [path('bridgeId'), path('playbackId'), query('media', 'string', { required: true, multi: true }), ...PLAY_OPTIONS], [[404, 'Bridge not found'], [409, 'Bridge not in a Stasis application']]),
   op('bridges', 'DELETE', '/bridges/{bridgeId}/moh', 'stopMoh', 'void', 'Stop music on hold on a bridge.', [path('bridgeId')], [[404, 'Bridge not found'], [409, 'Bridge not in Stasis application']]),
 
+  op('bridges', 'POST', '/bridges/{bridgeId}/record', 'record', 'LiveRecording', 'Start a recording of a bridge.', [path('bridgeId'), query('name', 'string', { required: true }), query('format', 'string', { required: true }), query('maxDurationSeconds', 'int', { def: 0, min: 0 }), query('maxSilenceSeconds', 'int', { def: 0, min: 0 }), query('ifExists', 'string', { def: 'fail', list: ['fail', 'overwrite', 'append'] }), query('beep', 'boolean', { def: false }), query('terminateOn', 'string', { def: 'none', list: ['none', 'any', '*', '#'] })], [[400, 'Invalid parameters'], [404, 'Bridge not found'], [409, 'Bridge is not in a Stasis application; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail'], [422, 'The format specified is unknown on this system']]),
+
+  op('recordings', 'GET', '/recordings/stored/{recordingName}/file', 'getStoredFile', 'binary', 'The file of a stored recording.', [path('recordingName')], [[403, 'The recording file could not be opened'], [404, 'Recording not found']]),
+  op('recordings', 'DELETE', '/recordings/stored/{recordingName}', 'deleteStored', 'void', 'Delete a stored recording.', [path('recordingName')], [[404, 'Recording not found']]),
+  op('recordings', 'POST', '/recordings/live/{recordingName}/stop', 'stop', 'void', 'Stop a live recording and store it.', [path('recordingName')], [[404, 'Recording not found']]),
+  op('recordings', 'POST', '/recordings/live/{recordingName}/pause', 'pause', 'void', 'Pause a live recording.', [path('recordingName')], [[404, 'Recording not found'], [409, 'Recording not in session']]),
+  op('recordings', 'DELETE', '/recordings/live/{recordingName}/pause', 'unpause', 'void', 'Unpause a live recording.', [path('recordingName')], [[404, 'Recording not found'], [409, 'Recording not in session']]),
+
   op('events', 'GET', '/events', 'eventWebsocket', 'Message', 'The WebSocket the events arrive on.', [query('app', 'string', { required: true, multi: true }), query('subscribeAll', 'boolean')]),
 ];
 
@@ -138,6 +146,10 @@ const RESOURCE_MODELS: Record<ResourceName, ModelTable> = {
   playbacks: {
     Playback: { id: 'string', media_uri: 'string', next_media_uri: 'string?', target_uri: 'string', language: 'string?', state: 'string' },
   },
+  recordings: {
+    LiveRecording: { name: 'string', format: 'string', target_uri: 'string', state: 'string', duration: 'int?', talking_duration: 'int?', silence_duration: 'int?', cause: 'string?' },
+    StoredRecording: { name: 'string', format: 'string' },
+  },
   events: {
     Message: { type: 'string', asterisk_id: 'string?' },
     Event: { application: 'string', timestamp: 'Date' },
@@ -157,6 +169,9 @@ const RESOURCE_MODELS: Record<ResourceName, ModelTable> = {
     PlaybackStarted: { playback: 'Playback' },
     PlaybackContinuing: { playback: 'Playback' },
     PlaybackFinished: { playback: 'Playback' },
+    RecordingStarted: { recording: 'LiveRecording' },
+    RecordingFinished: { recording: 'LiveRecording' },
+    RecordingFailed: { recording: 'LiveRecording' },
     BridgeDestroyed: { bridge: 'Bridge' },
     ApplicationReplaced: {},
   },
@@ -210,6 +225,7 @@ const RESOURCE_DESCRIPTIONS: Record<ResourceName, string> = {
   channels: 'Channel resources',
   bridges: 'Bridge resources',
   playbacks: 'Playback control resources',
+  recordings: 'Recording resources',
   events: 'WebSocket resource',
   applications: 'Stasis application resources',
 };

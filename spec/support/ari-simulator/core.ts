@@ -23,6 +23,7 @@ import {
   type AriBridge,
   type AriChannel,
   type AriEvent,
+  type AriLiveRecording,
   type AriPlayback,
   type BridgeParty,
   type CallerId,
@@ -49,6 +50,27 @@ export interface CoreOptions extends FarEndDefaults {
   playbackMs: number;
   /** Applications registered up front, active with or without a WebSocket. */
   apps: readonly string[];
+  /** The `sound:` names this Asterisk has (others fail to play, as a missing file does); `sound:http…` always plays. */
+  sounds?: readonly string[];
+}
+
+/** Asterisk's core sounds the product and its specs play (Debian's asterisk-core-sounds-en-wav has them). */
+export const SIM_SOUNDS: readonly string[] = ['hello-world', 'conf-now-recording', 'beep'];
+
+/** The formats a stock Asterisk records in; others are refused with 422, as captured. */
+const RECORDING_FORMATS = new Set(['wav', 'wav16', 'gsm', 'ulaw', 'alaw', 'sln', 'g722', 'g729', 'ogg']);
+
+/** A live recording of a bridge, through a recorder channel of Asterisk's own in it (never shown to the app). */
+interface SimRecording {
+  name: string;
+  format: string;
+  bridge: SimBridge;
+  recorder: SimAnnouncer;
+  state: 'queued' | 'recording' | 'paused';
+  /** When it started, and the time spent paused (left out of the file, as Asterisk leaves it out). */
+  startedAt: number;
+  pausedMs: number;
+  pausedAt?: number;
 }
 
 export interface SimInvite {
@@ -117,6 +139,10 @@ export class AriCore {
   private readonly timers = new TimerSet();
   private channelSeq = 0;
   private announcerSeq = 0;
+  private recorderSeq = 0;
+  private readonly recordingsByName = new Map<string, SimRecording>();
+  /** Stored recordings: their format and file. */
+  private readonly storedRecordings = new Map<string, { format: string; file: Buffer }>();
   private farEndChooser: FarEndChooser | undefined;
   /** What the providers were sent: one entry per INVITE, with the From number (the connected line). */
   readonly invites: SimInvite[] = [];
@@ -146,6 +172,7 @@ export class AriCore {
     this.bridgesById.clear();
     this.playbacksById.clear();
     this.bridgePlaybacksById.clear();
+    this.recordingsByName.clear();
     for (const [name, app] of this.appsByName) {
       if (!app.active) this.appsByName.delete(name);
       app.channelIds.clear();
@@ -451,6 +478,7 @@ export class AriCore {
     for (const pb of this.bridgePlaybacksById.values()) if (pb.bridge === bridge) this.finishBridgePlayback(pb);
     const members = Array.from(bridge.channels.values());
     for (const ch of members) this.leaveBridge(ch, bridge, false);
+    for (const rec of this.recordingsByName.values()) if (rec.bridge === bridge) this.finishRecording(rec, false);
     if (members.length > 0) {
       for (const app of bridge.apps) this.appsByName.get(app)?.bridgeIds.delete(id);
       return;
@@ -774,6 +802,11 @@ export class AriCore {
       // A leg that has not answered takes its bridge peer's identity as connected line.
       const peer = bridge.members().find((other) => other !== party);
       if (peer !== undefined) this.updateConnected(party, peer.caller);
+    } else {
+      // One that answered outside the bridge (the customer after the consent announcement) gives
+      // its identity to the peer it joins (captured: consent-announcement).
+      const peer = bridge.members().find((other) => other !== party);
+      if (peer instanceof SimChannel) this.updateConnected(peer, party.caller);
     }
   }
 
@@ -837,6 +870,96 @@ export class AriCore {
     else apply();
   }
 
+  // ---- recordings ------------------------------------------------------------------------
+
+  /**
+   * POST /bridges/{id}/record: 201 with the recording `queued`; a recorder channel joins the bridge
+   * (a party for its technology and peers, as captured), then RecordingStarted. An unknown format is
+   * refused with 422 after the recorder joined and left; a name in use with 422 (ifExists=fail).
+   */
+  recordBridge(bridgeId: string, name: string | undefined, format: string | undefined): AriLiveRecording {
+    const bridge = this.bridgeOr404(bridgeId);
+    if (!name) throw new AriError(400, 'Recording name is required');
+    if (!format) throw new AriError(400, 'Recording format is required');
+    if (this.recordingsByName.has(name) || this.storedRecordings.has(name)) throw new AriError(422, 'Recording with the same name already exists on the system');
+    const recorder = new SimAnnouncer(`Recorder/ARI-${(this.recorderSeq++).toString(16).padStart(8, '0')};2`);
+    this.partyJoined(bridge, recorder);
+    if (!RECORDING_FORMATS.has(format)) {
+      const wasMultiParty = bridge.technology === 'softmix';
+      bridge.remove(recorder);
+      this.partyLeft(bridge, wasMultiParty);
+      throw new AriError(422, 'specified format is unknown on this system');
+    }
+    const rec: SimRecording = { name, format, bridge, recorder, state: 'queued', startedAt: Date.now(), pausedMs: 0 };
+    this.recordingsByName.set(name, rec);
+    const answer = recordingJson(rec);
+    rec.state = 'recording';
+    this.emitRecording('RecordingStarted', rec);
+    return answer;
+  }
+
+  /** POST /recordings/live/{name}/pause. */
+  pauseRecording(name: string): void {
+    const rec = this.recordingOr404(name);
+    if (rec.state === 'paused') return;
+    rec.state = 'paused';
+    rec.pausedAt = Date.now();
+  }
+
+  /** DELETE /recordings/live/{name}/pause. */
+  unpauseRecording(name: string): void {
+    const rec = this.recordingOr404(name);
+    if (rec.state !== 'paused' || rec.pausedAt === undefined) return;
+    rec.pausedMs += Date.now() - rec.pausedAt;
+    rec.pausedAt = undefined;
+    rec.state = 'recording';
+  }
+
+  /** POST /recordings/live/{name}/stop: the recorder leaves, RecordingFinished, the file is stored. */
+  stopRecording(name: string): void {
+    this.finishRecording(this.recordingOr404(name), true);
+  }
+
+  /** GET /recordings/stored/{name}/file. */
+  storedRecordingFile(name: string): { format: string; file: Buffer } {
+    const stored = this.storedRecordings.get(name);
+    if (stored === undefined) throw new AriError(404, 'Recording not found');
+    return stored;
+  }
+
+  /** DELETE /recordings/stored/{name}. */
+  deleteStoredRecording(name: string): void {
+    if (!this.storedRecordings.delete(name)) throw new AriError(404, 'Recording not found');
+  }
+
+  private recordingOr404(name: string): SimRecording {
+    const rec = this.recordingsByName.get(name);
+    if (rec === undefined) throw new AriError(404, 'Recording not found');
+    return rec;
+  }
+
+  /** The recording ends (stopped, or its bridge destroyed): stored as a WAV of silence as long as the unpaused time. */
+  private finishRecording(rec: SimRecording, recorderLeaves: boolean): void {
+    if (!this.recordingsByName.delete(rec.name)) return;
+    const now = Date.now();
+    const paused = rec.pausedMs + (rec.pausedAt !== undefined ? now - rec.pausedAt : 0);
+    const seconds = Math.max(0, (now - rec.startedAt - paused) / 1000);
+    this.storedRecordings.set(rec.name, { format: rec.format, file: silentWav(seconds) });
+    if (recorderLeaves && this.bridgesById.get(rec.bridge.id) === rec.bridge) {
+      const wasMultiParty = rec.bridge.technology === 'softmix';
+      rec.bridge.remove(rec.recorder);
+      this.partyLeft(rec.bridge, wasMultiParty);
+    } else {
+      rec.bridge.remove(rec.recorder);
+    }
+    this.emitRecording('RecordingFinished', rec, { state: 'done', duration: Math.floor(seconds) });
+  }
+
+  private emitRecording(type: 'RecordingStarted' | 'RecordingFinished', rec: SimRecording, patch: Partial<AriLiveRecording> = {}): void {
+    const recording = { ...recordingJson(rec), ...patch };
+    for (const app of rec.bridge.apps) this.sink(app, { type, timestamp: asteriskTime(), recording, asterisk_id: ASTERISK_ID, application: app });
+  }
+
   // ---- internals: playbacks --------------------------------------------------------------
 
   private startPlayback(pb: SimPlayback): void {
@@ -849,6 +972,12 @@ export class AriCore {
   /** `tone:` media plays until stopped; anything else lasts `playbackMs`. */
   private scheduleMedia(pb: SimPlayback): void {
     if (pb.mediaUri.startsWith('tone:')) return;
+    // A sound this Asterisk does not have: PlaybackFinished `failed` at once, as captured.
+    const sound = /^sound:(.*)$/.exec(pb.mediaUri)?.[1];
+    if (sound !== undefined && !sound.startsWith('http') && !(this.opts.sounds ?? SIM_SOUNDS).includes(sound)) {
+      this.finishPlayback(pb, 'failed');
+      return;
+    }
     pb.timer = this.after(pb.channel, this.opts.playbackMs, () => {
       pb.timer = undefined;
       if (pb.index + 1 < pb.media.length) {
@@ -991,6 +1120,29 @@ export class AriCore {
   private emitPlayback(type: 'PlaybackStarted' | 'PlaybackContinuing' | 'PlaybackFinished', pb: SimPlayback): void {
     this.sink(pb.channel.app, { type, timestamp: asteriskTime(), playback: pb.toJson(), asterisk_id: ASTERISK_ID, application: pb.channel.app });
   }
+}
+
+function recordingJson(rec: SimRecording): AriLiveRecording {
+  return { name: rec.name, format: rec.format, state: rec.state, target_uri: `bridge:${rec.bridge.id}` };
+}
+
+/** A mono 8 kHz 16-bit WAV of `seconds` of silence: what a recording of the simulator's (media-less) calls holds. */
+function silentWav(seconds: number): Buffer {
+  const data = Math.round(seconds * 8000) * 2;
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'latin1');
+  header.writeUInt32LE(36 + data, 4);
+  header.write('WAVEfmt ', 8, 'latin1');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(8000, 24);
+  header.writeUInt32LE(16000, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'latin1');
+  header.writeUInt32LE(data, 40);
+  return Buffer.concat([header, Buffer.alloc(data)]);
 }
 
 /** A bridge's app-visible channels, in its order. */

@@ -94,6 +94,14 @@ export interface ChannelLeftBridgeEvent extends EventTail { type: 'ChannelLeftBr
 export interface ChannelConnectedLineEvent extends EventTail { type: 'ChannelConnectedLine'; timestamp: string; channel: AriChannel }
 export interface ChannelDtmfReceivedEvent extends EventTail { type: 'ChannelDtmfReceived'; timestamp: string; digit: string; duration_ms: number; channel: AriChannel }
 export interface PlaybackEvent extends EventTail { type: 'PlaybackStarted' | 'PlaybackContinuing' | 'PlaybackFinished'; timestamp: string; playback: AriPlayback }
+export interface AriLiveRecording {
+  name: string;
+  format: string;
+  state: 'queued' | 'recording' | 'paused' | 'done' | 'failed';
+  target_uri: string;
+  duration?: number;
+}
+export interface RecordingEvent extends EventTail { type: 'RecordingStarted' | 'RecordingFinished' | 'RecordingFailed'; timestamp: string; recording: AriLiveRecording }
 export interface BridgeDestroyedEvent extends EventTail { type: 'BridgeDestroyed'; timestamp: string; bridge: AriBridge }
 export interface ChannelCallerIdEvent extends EventTail { type: 'ChannelCallerId'; timestamp: string; caller_presentation: number; caller_presentation_txt: string; channel: AriChannel }
 export interface ApplicationReplacedEvent extends EventTail { type: 'ApplicationReplaced'; timestamp: string }
@@ -113,6 +121,7 @@ export type AriEvent =
   | ChannelCallerIdEvent
   | ChannelDtmfReceivedEvent
   | PlaybackEvent
+  | RecordingEvent
   | BridgeDestroyedEvent
   | ApplicationReplacedEvent;
 

@@ -128,6 +128,28 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   },
   'bridges.play': (core, p, q) => played(core.playToBridge(need(p, 'bridgeId'), list(q['media']), q['lang'], q['playbackId'])),
   'bridges.playWithId': (core, p, q) => played(core.playToBridge(need(p, 'bridgeId'), list(q['media']), q['lang'], need(p, 'playbackId'))),
+  'bridges.record': (core, p, q) => ({ status: 201, body: core.recordBridge(need(p, 'bridgeId'), q['name'], q['format']) }),
+
+  'recordings.getStoredFile': (core, p) => {
+    const stored = core.storedRecordingFile(need(p, 'recordingName'));
+    return { status: 200, body: stored.file, headers: { 'Content-Type': stored.format === 'wav' ? 'audio/wav' : `audio/${stored.format}` } };
+  },
+  'recordings.deleteStored': (core, p) => {
+    core.deleteStoredRecording(need(p, 'recordingName'));
+    return NO_CONTENT;
+  },
+  'recordings.stop': (core, p) => {
+    core.stopRecording(need(p, 'recordingName'));
+    return NO_CONTENT;
+  },
+  'recordings.pause': (core, p) => {
+    core.pauseRecording(need(p, 'recordingName'));
+    return NO_CONTENT;
+  },
+  'recordings.unpause': (core, p) => {
+    core.unpauseRecording(need(p, 'recordingName'));
+    return NO_CONTENT;
+  },
   'bridges.removeChannel': async (core, p, q) => {
     await core.removeChannel(need(p, 'bridgeId'), list(q['channel']));
     return NO_CONTENT;

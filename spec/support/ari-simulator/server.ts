@@ -247,6 +247,12 @@ function write(res: http.ServerResponse, record: RecordedRequest, result: RestRe
     res.end();
     return;
   }
+  if (Buffer.isBuffer(result.body)) {
+    // A stored recording's file: its bytes, with the content type the handler set.
+    res.writeHead(result.status, { ...headers, 'Content-Length': result.body.length });
+    res.end(result.body);
+    return;
+  }
   const data = JSON.stringify(result.body);
   res.writeHead(result.status, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });
   res.end(data);
