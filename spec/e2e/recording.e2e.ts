@@ -85,12 +85,19 @@ describe('e2e: the call\'s recording on a real Asterisk', () => {
     if (rows.length) report('recording', ['The stored recording against the recorded time', '', table(['scenario', 'recorded', 'file', 'RMS', 'RMS per 0.5 s'], rows), '', ...rtpStats]);
   });
 
-  /** Places a call whose customer talks TALK_MS, and resolves with its final update (the recording's view). */
-  async function recordedCall(during?: (callId: string) => Promise<void>): Promise<{ update: CallUpdate; recording: RecordingView; call: PlacedCall }> {
+  /**
+   * Places a call whose customer talks TALK_MS, and resolves with its final update (the recording's
+   * view); `beforeJoin` runs while the customer hears the consent announcement.
+   */
+  async function recordedCall(during?: (callId: string) => Promise<void>, beforeJoin?: () => Promise<void>): Promise<{ update: CallUpdate; recording: RecordingView; call: PlacedCall }> {
     const finals: CallUpdate[] = [];
     const subscription = bot.engine.updates.subscribe((u) => { if (u.final) finals.push(u); });
     try {
       const call = await PlacedCall.place(bot, lab, ANN, PHONE.answers, TARGET.answers);
+      if (beforeJoin) {
+        await call.status(/hears that the call is recorded/, 15000);
+        await beforeJoin();
+      }
       await call.status(/Connected/, 15000);
       const callId = bot.engine.liveCalls()[0]!.context.callId;
       const stats = setTimeout(() => rtpStats.push(`${policy}, 3 s after connected:`, lab.cli('pjsip show channelstats')), 3000);
@@ -103,6 +110,17 @@ describe('e2e: the call\'s recording on a real Asterisk', () => {
     } finally {
       subscription.unsubscribe();
     }
+  }
+
+  /** `pjsip show channelstats`: each leg's bridge (the first 8 characters of its id, '' for none) and its RTP packets received and sent. */
+  function channelStats(): Array<{ bridge: string; received: number; sent: number }> {
+    return lab.cli('pjsip show channelstats').split('\n').flatMap((line) => {
+      const words = line.trim().split(/\s+/);
+      const at = words.findIndex((w) => w.startsWith('trunk-main-'));
+      if (at < 0 || at > 1) return [];
+      const [, , , received, , , , sent] = words.slice(at);
+      return [{ bridge: at === 1 ? words[0]! : '', received: Number(received), sent: Number(sent) }];
+    });
   }
 
   /** The stored recording through the port; Asterisk writes it out a moment after RecordingFinished. */
@@ -146,10 +164,24 @@ describe('e2e: the call\'s recording on a real Asterisk', () => {
     await lab.expectNothingLeft();
   }, 40_000);
 
-  it('given the route asks consent (no announcement recorded: Asterisk\'s conf-now-recording, 2.3 s), then the customer hears it before being joined, and only the time after is recorded', async () => {
+  it('given the route asks consent (no announcement recorded: Asterisk\'s conf-now-recording, 2.3 s), then the customer\'s leg receives its RTP outside the agent\'s bridge, is joined after it, and only the time after is recorded', async () => {
     policy = 'consent';
     try {
-      const { recording, call } = await recordedCall();
+      let duringAnnouncement: Array<{ bridge: string; received: number; sent: number }> = [];
+      let callId = '';
+      const { recording, call } = await recordedCall(undefined, async () => {
+        callId = bot.engine.liveCalls()[0]!.context.callId;
+        await new Promise((r) => setTimeout(r, 1000));
+        duringAnnouncement = channelStats();
+      });
+      // A second into the announcement: the agent's leg is in the call's bridge (hearing ringback), the
+      // customer's outside it, already sent the announcement's RTP (50 packets a second).
+      rtpStats.push('consent, 1 s into the announcement:', JSON.stringify(duringAnnouncement));
+      const agentLeg = duringAnnouncement.filter((l) => l.bridge === callId.slice(0, 8));
+      const customerLeg = duringAnnouncement.filter((l) => l.bridge !== callId.slice(0, 8));
+      expect(agentLeg).toHaveLength(1);
+      expect(customerLeg).toHaveLength(1);
+      expect(customerLeg[0]!.sent).toBeGreaterThanOrEqual(25);
       const customerAnswered = call.inDialog(call.inviteFor(TARGET.answers)!, answeredWith(200))!.at;
       const announcedMs = recording.startedAt! - customerAnswered;
       const recordedS = (recording.stoppedAt! - recording.startedAt!) / 1000;
