@@ -15,12 +15,12 @@ function ulaw(linear: number): number {
 }
 
 /**
- * Writes `seconds` of a 425 Hz tone at about -12 dBFS. sipp loops the file for as long as a call
+ * Writes `seconds` of a tone (425 Hz unless `hz` says otherwise) at about -12 dBFS. sipp loops the file for as long as a call
  * talks; a tone rather than silence so nothing on the path could treat the stream as empty.
  */
-export function writeUlawTone(file: string, seconds = 1): void {
+export function writeUlawTone(file: string, seconds = 1, hz = 425): void {
   const rate = 8000;
   const samples = Buffer.alloc(rate * seconds);
-  for (let i = 0; i < samples.length; i += 1) samples[i] = ulaw(8000 * Math.sin((2 * Math.PI * 425 * i) / rate));
+  for (let i = 0; i < samples.length; i += 1) samples[i] = ulaw(8000 * Math.sin((2 * Math.PI * hz * i) / rate));
   fs.writeFileSync(file, samples);
 }

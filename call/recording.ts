@@ -83,8 +83,7 @@ export function onRecordingEvent(state: CallState, event: RecordingEvent | Extra
 /**
  * The announcement is over: the customer joins the agent, and the recording starts unless consent
  * was not asked. The recorder goes into the bridge first and the customer after it, so the
- * recording holds the customer's first words, and the bridge never runs as a natively bridged pair
- * of answered legs that the recorder would have to break up.
+ * recording holds the customer's first words.
  */
 function join(state: CallState, at: number, notAnnounced?: string): Transition {
   const { ids } = state;

@@ -64,10 +64,15 @@ describe('e2e: the call\'s recording on a real Asterisk', () => {
   const rows: string[][] = [];
   /** The route's policy as the injected RecordingPolicies answers it, per scenario. */
   let policy: RecordingPolicy = 'on';
+  /** Asterisk's RTP counters of each call's legs 3 s into the talk (pjsip show channelstats): to tell a silent source from a lost mix. */
+  const rtpStats: string[] = [];
 
   beforeAll(async () => {
     const audio = path.join(process.env.E2E_RUN_DIR ?? '', 'talk.ulaw');
-    writeUlawTone(audio);
+    // Both legs stream this one file, and Asterisk mixes them frame by frame (20 ms, 160 samples).
+    // 400 Hz fits whole periods in a frame, so the two always add up; the load bench's 425 Hz is
+    // 8.5 periods a frame: legs an odd number of frames apart cancel out to digital silence.
+    writeUlawTone(audio, 1, 400);
     lab = await AsteriskLab.start('recording', {
       provider: { scenario: path.join(SIPP_DIR, 'load-uas.xml'), files: { 'talk.ulaw': audio }, args: ['-d', String(TALK_MS)] },
     });
@@ -77,25 +82,45 @@ describe('e2e: the call\'s recording on a real Asterisk', () => {
   afterAll(async () => {
     await bot?.stop();
     await lab?.stop();
-    if (rows.length) report('recording', ['The stored recording against the recorded time', '', table(['scenario', 'recorded', 'file', 'RMS', 'RMS per 0.5 s'], rows)]);
+    if (rows.length) report('recording', ['The stored recording against the recorded time', '', table(['scenario', 'recorded', 'file', 'RMS', 'RMS per 0.5 s'], rows), '', ...rtpStats]);
   });
 
-  /** Places a call whose customer talks TALK_MS, and resolves with its final update (the recording's view). */
-  async function recordedCall(during?: (callId: string) => Promise<void>): Promise<{ update: CallUpdate; recording: RecordingView; call: PlacedCall }> {
+  /**
+   * Places a call whose customer talks TALK_MS, and resolves with its final update (the recording's
+   * view); `beforeJoin` runs while the customer hears the consent announcement.
+   */
+  async function recordedCall(during?: (callId: string) => Promise<void>, beforeJoin?: () => Promise<void>): Promise<{ update: CallUpdate; recording: RecordingView; call: PlacedCall }> {
     const finals: CallUpdate[] = [];
     const subscription = bot.engine.updates.subscribe((u) => { if (u.final) finals.push(u); });
     try {
       const call = await PlacedCall.place(bot, lab, ANN, PHONE.answers, TARGET.answers);
+      if (beforeJoin) {
+        await call.status(/hears that the call is recorded/, 15000);
+        await beforeJoin();
+      }
       await call.status(/Connected/, 15000);
       const callId = bot.engine.liveCalls()[0]!.context.callId;
+      const stats = setTimeout(() => rtpStats.push(`${policy}, 3 s after connected:`, lab.cli('pjsip show channelstats')), 3000);
       await during?.(callId);
       await call.status(/Call ended/, TALK_MS + 10000);
+      clearTimeout(stats);
       const update = await waitFor(() => finals.find((u) => u.context.callId === callId), { what: 'the final update' });
       if (!update.recording) throw new Error('the final update says nothing of a recording');
       return { update, recording: update.recording, call };
     } finally {
       subscription.unsubscribe();
     }
+  }
+
+  /** `pjsip show channelstats`: each leg's bridge (the first 8 characters of its id, '' for none) and its RTP packets received and sent. */
+  function channelStats(): Array<{ bridge: string; received: number; sent: number }> {
+    return lab.cli('pjsip show channelstats').split('\n').flatMap((line) => {
+      const words = line.trim().split(/\s+/);
+      const at = words.findIndex((w) => w.startsWith('trunk-main-'));
+      if (at < 0 || at > 1) return [];
+      const [, , , received, , , , sent] = words.slice(at);
+      return [{ bridge: at === 1 ? words[0]! : '', received: Number(received), sent: Number(sent) }];
+    });
   }
 
   /** The stored recording through the port; Asterisk writes it out a moment after RecordingFinished. */
@@ -112,8 +137,8 @@ describe('e2e: the call\'s recording on a real Asterisk', () => {
     const wav = readWav(await storedFile(recording.name));
     rows.push(['on', ms(recordedS * 1000), ms(wav.seconds * 1000), wav.rms.toFixed(0), wav.levels]);
     expect(Math.abs(wav.seconds - recordedS)).toBeLessThanOrEqual(TOLERANCE_S);
-    // A 425 Hz tone from both legs (about 11000 RMS): silence (or comfort noise) stays far below in every half second.
-    expect(wav.loudest).toBeGreaterThan(5000);
+    // The tone from both legs adds up to about 11300 RMS; one leg alone is about 5700, silence far below.
+    expect(wav.loudest).toBeGreaterThan(8000);
 
     await bot.ari.deleteStoredRecording(recording.name);
     await expect(bot.ari.fetchStoredRecording(recording.name)).rejects.toMatchObject({ status: 404 });
@@ -134,15 +159,29 @@ describe('e2e: the call\'s recording on a real Asterisk', () => {
     const wav = readWav(await storedFile(recording.name));
     rows.push([`paused ${ms(recording.pausedMs)}`, ms(recordedS * 1000), ms(wav.seconds * 1000), wav.rms.toFixed(0), wav.levels]);
     expect(Math.abs(wav.seconds - (recordedS - recording.pausedMs / 1000))).toBeLessThanOrEqual(TOLERANCE_S);
-    expect(wav.loudest).toBeGreaterThan(5000);
+    expect(wav.loudest).toBeGreaterThan(8000);
     await bot.ari.deleteStoredRecording(recording.name);
     await lab.expectNothingLeft();
   }, 40_000);
 
-  it('given the route asks consent (no announcement recorded: Asterisk\'s conf-now-recording, 2.3 s), then the customer hears it before being joined, and only the time after is recorded', async () => {
+  it('given the route asks consent (no announcement recorded: Asterisk\'s conf-now-recording, 2.3 s), then the customer\'s leg receives its RTP outside the agent\'s bridge, is joined after it, and only the time after is recorded', async () => {
     policy = 'consent';
     try {
-      const { recording, call } = await recordedCall();
+      let duringAnnouncement: Array<{ bridge: string; received: number; sent: number }> = [];
+      let callId = '';
+      const { recording, call } = await recordedCall(undefined, async () => {
+        callId = bot.engine.liveCalls()[0]!.context.callId;
+        await new Promise((r) => setTimeout(r, 1000));
+        duringAnnouncement = channelStats();
+      });
+      // A second into the announcement: the agent's leg is in the call's bridge (hearing ringback), the
+      // customer's outside it, already sent the announcement's RTP (50 packets a second).
+      rtpStats.push('consent, 1 s into the announcement:', JSON.stringify(duringAnnouncement));
+      const agentLeg = duringAnnouncement.filter((l) => l.bridge === callId.slice(0, 8));
+      const customerLeg = duringAnnouncement.filter((l) => l.bridge !== callId.slice(0, 8));
+      expect(agentLeg).toHaveLength(1);
+      expect(customerLeg).toHaveLength(1);
+      expect(customerLeg[0]!.sent).toBeGreaterThanOrEqual(25);
       const customerAnswered = call.inDialog(call.inviteFor(TARGET.answers)!, answeredWith(200))!.at;
       const announcedMs = recording.startedAt! - customerAnswered;
       const recordedS = (recording.stoppedAt! - recording.startedAt!) / 1000;
@@ -151,7 +190,7 @@ describe('e2e: the call\'s recording on a real Asterisk', () => {
       // The announcement played to the customer's channel alone first: the join (and the recording) waited for its end.
       expect(announcedMs).toBeGreaterThanOrEqual(2000);
       expect(Math.abs(wav.seconds - recordedS)).toBeLessThanOrEqual(TOLERANCE_S);
-      expect(wav.loudest).toBeGreaterThan(5000);
+      expect(wav.loudest).toBeGreaterThan(8000);
       await bot.ari.deleteStoredRecording(recording.name);
       await lab.expectNothingLeft();
     } finally {
