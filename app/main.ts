@@ -25,7 +25,9 @@ import { Operations, type OperationsSources } from '../ops/operations';
 import { Shutdown } from './shutdown';
 import { TelegramOut, botOptions } from '../telegram/telegram-out';
 import { OPERATOR, T } from '../telegram/texts';
-import type { ConsentAnnouncements, RecordingPolicies } from '../recording/recording-types';
+import { RecordingMedia } from '../recording/recording-media';
+import { FfmpegMissing } from '../recording/ffmpeg';
+import { telegramRecordingDelivery } from '../telegram/recording-delivery';
 
 /** How long a stopping process gives live calls to end, then queued Telegram messages to leave (within the stop's hard cap). */
 const SHUTDOWN_CALLS_MS = 4000;
@@ -92,8 +94,6 @@ interface Parts {
   logger: Logger;
   ops: Operations;
   shutdown: Shutdown;
-  /** Each route's recording policy and consent announcement (recording/); without them no call is recorded. */
-  recording?: { recordingPolicies?: RecordingPolicies; consentAnnouncements?: ConsentAnnouncements };
 }
 
 interface Started {
@@ -103,7 +103,7 @@ interface Started {
 }
 
 /** One instance, one Asterisk: the engine in this process; calls a previous run left live are resumed once ARI connects. */
-async function startSingle({ config, bot, stores, out, logger, ops, shutdown, recording }: Parts): Promise<Started> {
+async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: Parts): Promise<Started> {
   const ari = new AriAdapter({
     url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app,
     requestTimeoutMs: config.ari.requestTimeoutMs, logger,
@@ -115,8 +115,11 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown, re
     config, runner: verifier, pool: stores.callerIds, audit: stores.audit, logger, isTelephonyOnline: () => ari.isConnected(),
   });
   const rules = createCallRules(config, stores);
+  // Recording: the policies and announcements read at dial time, and after each call its file from this Asterisk.
+  const recording = new RecordingMedia({ config, stores, stored: ari, delivery: telegramRecordingDelivery(out), logger });
   const engine = new CallEngine({
-    config, ari, ...stores, parties: stores.legs, ...ops.engineHooks(stores.calls), rules, otherChannels: verifier, logger, ...recording,
+    config, ari, ...stores, parties: stores.legs, ...ops.engineHooks(stores.calls), rules, otherChannels: verifier, logger,
+    recordingPolicies: recording.policies, consentAnnouncements: recording.announcements,
   });
   const parties = callPartiesDesk(engine, { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
   const interrupted = await engine.start();
@@ -127,6 +130,7 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown, re
   }
   const callBot = new CallBot({
     config, desk: withRefusals(engineDesk(engine), parties.refusals), parties, verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
+    recording, recordingsPresent: (callIds) => recording.recordingsPresent(callIds),
   }, bot);
   // The calls the last run left live are resumed on the first connect: their status messages are followed again.
   engine.resumed.subscribe(({ call, view }) => callBot.followResumedCall(
@@ -140,10 +144,19 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown, re
     await callBot.stop();
     await verifier.stop();
     await engine.stop(SHUTDOWN_CALLS_MS);
+    // A recording not yet delivered is kept in its row and resumed at the next start.
+    await recording.stop();
     // The ended calls' final statuses are in the outbox: give them a moment to reach the agents.
     await out.outbox.drained(SHUTDOWN_DRAIN_MS);
   });
   await callBot.start();
+  try {
+    await recording.start({ updates: engine.updates, jobs: callBot.jobs });
+  } catch (err) {
+    if (!(err instanceof FfmpegMissing)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
   return { callBot, operations: { ari, engine }, logFields: {} };
 }
 
