@@ -82,7 +82,8 @@ export interface BotHarnessOptions {
    * here; `updates` stands in for the recording views the engine's final updates carry.
    */
   recording?: {
-    stored: StoredRecordings;
+    /** Asterisk's stored recordings; the harness's own ARI adapter (the simulator's or a real Asterisk's) without it. */
+    stored?: StoredRecordings;
     updates?: (engineUpdates: Observable<CallUpdate>) => Observable<CallUpdate>;
     limits?: RetryLimits;
     now?: () => number;
@@ -184,7 +185,7 @@ export class BotHarness {
     // As app/main.ts: a number refused when brought into a call counts for the abuse alerts.
     const desk = opts.parties ? engineDesk(engine) : withRefusals(engineDesk(engine), partiesDesk.refusals);
     const recording = opts.recording ? new RecordingMedia({
-      config, stores, stored: opts.recording.stored, delivery: telegramRecordingDelivery(out), logger,
+      config, stores, stored: opts.recording.stored ?? ari, delivery: telegramRecordingDelivery(out), logger,
       ...(opts.recording.limits ? { limits: opts.recording.limits } : {}), ...(opts.recording.now ? { now: opts.recording.now } : {}),
     }) : undefined;
     const callBot = new CallBot({

@@ -18,6 +18,8 @@ export interface E2eBotOptions {
   verificationCode?: () => string;
   /** Each route's recording policy and consent announcement (recording.e2e.ts). */
   recording?: BotHarnessOptions['engineRecording'];
+  /** Recording's media side as app/main.ts wires it, on this Asterisk's stored recordings: the voice message after the call. */
+  voice?: boolean;
 }
 
 /**
@@ -40,6 +42,7 @@ export class E2eBot {
       adapter: { reconnectMinMs: 100, reconnectMaxMs: 1000, keepaliveMs: 1000 },
       ...(opts.verificationCode ? { verificationCode: opts.verificationCode } : {}),
       ...(opts.recording ? { engineRecording: opts.recording } : {}),
+      ...(opts.voice ? { recording: {} } : {}),
     });
     await waitFor(() => h.engine.isTelephonyOnline(), { timeoutMs: 10000, what: `the app (${name}) connected to ARI` });
     return new E2eBot(h, logStream, logFile);
@@ -53,6 +56,11 @@ export class E2eBot {
 
   user(id: number, name = `User${id}`, username: string | undefined = `user${id}`): E2eUser {
     return this.h.user(id, name, username);
+  }
+
+  /** The voice messages (recordings) the bot sent to a chat, oldest first. */
+  voicesTo(chatId: number) {
+    return this.h.voicesTo(chatId);
   }
 
   messagesTo(chatId: number): BotMessage[] {
