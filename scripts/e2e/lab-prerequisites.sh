@@ -30,6 +30,15 @@ data=${ASTERISK_DATA_DIR:-$lab_prefix/var/lib/asterisk}
 [ -f "$data/documentation/core-en_US.xml" ] && [ -d "$data/rest-api" ] \
   || missing "no Asterisk data files (documentation/core-en_US.xml, rest-api/) in $data; set ASTERISK_DATA_DIR to the data directory of ASTERISK_BIN"
 
+# Asterisk's own sounds (the consent announcement's default, conf-now-recording): the install's, else
+# Debian's asterisk-core-sounds-en-wav, installed here when this is a root shell with apt.
+if [ ! -f "$data/sounds/en/hello-world.wav" ] && [ ! -f /usr/share/asterisk/sounds/en/hello-world.wav ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends asterisk-core-sounds-en-wav </dev/null >/dev/null || true
+  fi
+  [ -f /usr/share/asterisk/sounds/en/hello-world.wav ] || missing "Asterisk's sounds are missing (Debian: apt-get install asterisk-core-sounds-en-wav)"
+fi
+
 sipp_bin=$(command -v sipp || true)
 [ -n "$sipp_bin" ] || missing "sipp is not installed (Debian/Ubuntu: apt-get install sip-tester)"
 sipp_version=$("$sipp_bin" -v 2>&1 || true)
