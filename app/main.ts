@@ -17,6 +17,7 @@ import { createCallRules } from '../compliance/rules';
 import { CallBot } from '../telegram/bot';
 import { ChatLocks } from '../cluster/chat-locks';
 import { startClusterNode } from '../cluster/cluster-node';
+import { ClusterStoredRecordings } from '../cluster/cluster-recordings';
 import { engineDesk, withRefusals } from '../engine/call-desk';
 import { callPartiesDesk } from '../engine/call-engine-parties';
 import { BotTokenRefused, checkBotApi } from '../telegram/bot-api-check';
@@ -163,8 +164,15 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: 
 /** One instance of several on PostgreSQL (cluster-node.ts): servers by lease, Telegram by webhook or the polling lease. */
 async function startCluster({ config, bot, dataSource, stores, out, logger, ops, shutdown }: Parts, cluster: ClusterSettings): Promise<Started> {
   const hooks = ops.engineHooks(stores.calls);
+  // Recording: every server's engine reads the policies and announcements at dial time; after each call
+  // this instance ran to its end, the file comes from the server the call ran on (its row says which).
+  const stored = new ClusterStoredRecordings({
+    servers: config.asteriskServers, calls: stores.calls, requestTimeoutMs: config.ari.requestTimeoutMs, userAgent: `callbot (${cluster.instanceId})`,
+  });
+  const recording = new RecordingMedia({ config, stores, stored, delivery: telegramRecordingDelivery(out), logger });
   const node = await startClusterNode({
     config, cluster, dataSource, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS, ...(hooks.setup ? { setup: hooks.setup } : {}),
+    recordingPolicies: recording.policies, consentAnnouncements: recording.announcements,
   });
   const chatLocks = new ChatLocks(config.databaseUrl);
   // A party request is answered for the calls this instance runs (cluster-node.ts); refused numbers count for the abuse alerts.
@@ -172,15 +180,28 @@ async function startCluster({ config, bot, dataSource, stores, out, logger, ops,
   const callBot = new CallBot({
     config, desk, parties: node.parties, verification: node.verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
     inChatTurn: (chatId, handle) => chatLocks.run(chatId, handle),
+    recording, recordingsPresent: (callIds) => recording.recordingsPresent(callIds),
   }, bot);
   // A stopping instance hands its servers over: their calls go on, and the next owner takes them over.
   shutdown.add('this instance\'s servers and Telegram', async () => {
     await callBot.stop();
     await chatLocks.end();
     await node.stop();
+    // A recording not yet delivered is kept in its row and resumed at the next start.
+    await recording.stop();
+    stored.close();
     await out.outbox.drained(SHUTDOWN_DRAIN_MS);
   });
   await callBot.start({ polling: 'when-told' });
+  try {
+    // The final updates of the calls this instance's engines end: one that took a server over mid-call
+    // ends it here, the one that let it go sees no end. call_recordings is begun once per call.
+    await recording.start({ updates: node.desk.updates, jobs: callBot.jobs });
+  } catch (err) {
+    if (!(err instanceof FfmpegMissing)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
   if (!config.telegram.webhook) {
     node.pollingLease.events.subscribe((event) => (event.kind === 'held' ? callBot.startPolling() : callBot.pausePolling()));
     node.pollingLease.start();

@@ -16,6 +16,7 @@ import { callPartiesDesk } from '../engine/call-engine-parties';
 import type { CallPartiesDesk } from '../engine/call-parties-desk';
 import { AriAdapter } from '../ari/ari-adapter';
 import type { CallSetupObserver } from '../engine/call-setup-observer';
+import type { ConsentAnnouncements, RecordingPolicies } from '../engine/call-engine-ports';
 import { CallerIdVerification } from '../verification/caller-id-verification';
 import { VerificationRunner } from '../verification/verification-runner';
 import type { Stores } from '../store';
@@ -51,6 +52,9 @@ export interface ClusterNodeDeps {
   logger: Logger;
   setup?: CallSetupObserver;
   statusEditIntervalMs: number;
+  /** Given to every server's engine: each route's recording policy and consent announcement (recording/). */
+  recordingPolicies?: RecordingPolicies;
+  consentAnnouncements?: ConsentAnnouncements;
 }
 
 /**
@@ -76,6 +80,8 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
     handBackAfterS: cluster.handBackAfterS, stayAwayS: cluster.stayAwayS,
     leases, clusterCalls, parties: stores.legs, agents: stores.agents, audit: stores.audit, logger, wakeUps: notifications.payloads,
     ...(deps.setup ? { setup: deps.setup } : {}),
+    ...(deps.recordingPolicies ? { recordingPolicies: deps.recordingPolicies } : {}),
+    ...(deps.consentAnnouncements ? { consentAnnouncements: deps.consentAnnouncements } : {}),
     follow: (row, updates, attach) => showCallStatus(
       {
         out, logger, statusEditIntervalMs: deps.statusEditIntervalMs, ...(config.agentConfirmDigit ? { confirmDigit: config.agentConfirmDigit } : {}),

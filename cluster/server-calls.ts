@@ -6,6 +6,8 @@ import { type CallPlan, initialCallState, transition } from '../call/call-machin
 import type { CallContext, CallUpdate } from '../call/call-update';
 import type { CallEngine, LiveCallView } from '../engine/call-engine';
 import { type PartyRows, type RowToResume, callOfRow, resumeCalls } from '../engine/resume-calls';
+import type { ConsentAnnouncements, RecordingPolicies } from '../engine/call-engine-ports';
+import { recordingPlanOf } from '../engine/call-intake';
 import type { ServerCallRow } from './cluster-call-store';
 
 export type { PartyRows } from '../engine/resume-calls';
@@ -24,6 +26,12 @@ export interface ServerCallsDeps {
   partyRows?: PartyRows;
   /** Told of every call this owner starts, takes over or ends unrun, with its stream (to show its status). */
   onRun(row: ServerCallRow, updates: Observable<CallUpdate>): void;
+  /**
+   * Each route's recording policy and consent announcement, read as a request is started: the plan the
+   * intake made on another instance does not travel with the row.
+   */
+  recordingPolicies?: RecordingPolicies;
+  consentAnnouncements?: ConsentAnnouncements;
   now?: () => number;
 }
 
@@ -55,14 +63,15 @@ export class ServerCalls {
    * Starts a request recorded for this server by another instance. One that waited past
    * STALE_REQUEST_MS is ended as failed without dialing: its agent has moved on.
    */
-  runRequested(row: ServerCallRow): void {
+  async runRequested(row: ServerCallRow): Promise<void> {
     const { context, plan } = this.callOf(row);
     const waitedMs = this.now() - row.requestedAt.getTime();
     if (waitedMs > STALE_REQUEST_MS) {
       this.failRecorded(row, `the request waited ${Math.round(waitedMs / 1000)} s for its server's owner`);
       return;
     }
-    this.ran(row, this.deps.engine.run(context, plan));
+    const recording = await recordingPlanOf(this.deps, context.route);
+    this.ran(row, this.deps.engine.run(context, recording.policy === 'off' ? plan : { ...plan, recording }));
   }
 
   /**

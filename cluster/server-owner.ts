@@ -11,7 +11,7 @@ import type { LeaseStore } from './lease-store';
 import { AriAdapter } from '../ari/ari-adapter';
 import type { AriPort } from '../ari/ari-port';
 import { CallEngine } from '../engine/call-engine';
-import type { AgentDirectory, AuditTrail, CallRecords } from '../engine/call-engine-ports';
+import type { AgentDirectory, AuditTrail, CallRecords, ConsentAnnouncements, RecordingPolicies } from '../engine/call-engine-ports';
 import type { CallSetupObserver } from '../engine/call-setup-observer';
 import { FencedAri } from './fenced-ari';
 import { type PartyRows, ServerCalls } from './server-calls';
@@ -56,6 +56,9 @@ export interface ServerOwnerDeps {
    */
   follow(row: ServerCallRow, updates: Observable<CallUpdate>, attach: (chatId: string, messageId: number) => void): void;
   setup?: CallSetupObserver;
+  /** Each route's recording policy and consent announcement, read by the engine at dial time (recording/). */
+  recordingPolicies?: RecordingPolicies;
+  consentAnnouncements?: ConsentAnnouncements;
   /** `mayConnect`: whether this holding is still the lease's, asked before each WebSocket is opened. */
   connectAri?: (server: AsteriskServerConfig, mayConnect: () => boolean) => OwnedAri;
   clock?: LeaseClock;
@@ -171,6 +174,8 @@ export class ServerOwner {
       ari, agents: this.deps.agents, audit: this.deps.audit, logger, calls: this.fencedRecords(fence),
       ...(this.deps.parties ? { parties: this.deps.parties } : {}),
       ...(this.deps.setup ? { setup: this.deps.setup } : {}),
+      ...(this.deps.recordingPolicies ? { recordingPolicies: this.deps.recordingPolicies } : {}),
+      ...(this.deps.consentAnnouncements ? { consentAnnouncements: this.deps.consentAnnouncements } : {}),
       // Another owner's calls on the server are taken over on every connect, before the engine sweeps orphans.
       adoptOnConnect: (): Promise<void> => calls.exclusively(async () => {
         try {
@@ -183,6 +188,8 @@ export class ServerOwner {
     const calls: ServerCalls = new ServerCalls({
       serverId: server.id, engine, ari, config: this.deps.config, logger, ...(this.deps.now ? { now: this.deps.now } : {}),
       ...(this.deps.parties ? { partyRows: this.deps.parties } : {}),
+      ...(this.deps.recordingPolicies ? { recordingPolicies: this.deps.recordingPolicies } : {}),
+      ...(this.deps.consentAnnouncements ? { consentAnnouncements: this.deps.consentAnnouncements } : {}),
       onRun: (row, updates) => this.deps.follow(row, updates, (chatId, messageId) => engine.attachStatusMessage(row.id, chatId, messageId)),
     });
     const owned: Ownership = { fence, ari: raw, engine, calls, subscriptions: [], poll: setInterval(() => this.serve(owned), POLL_MS), downHandled: false };
@@ -232,7 +239,7 @@ export class ServerOwner {
     }
     // A claim and its start are one step for the engine: a take-over reading the rows meanwhile would take the claimed row for an abandoned one.
     await owned.calls.exclusively(async () => {
-      for (const row of await clusterCalls.claimRequests(server.id, owned.fence)) owned.calls.runRequested(row);
+      for (const row of await clusterCalls.claimRequests(server.id, owned.fence)) await owned.calls.runRequested(row);
     });
     for (const row of await clusterCalls.cancelRequests(server.id)) owned.calls.cancelRequested(row);
   }

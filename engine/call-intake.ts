@@ -331,22 +331,8 @@ export class CallIntake<W extends object> {
     return { placed: true, context, plan, where };
   }
 
-  /**
-   * The route's recording policy and, under `consent`, its announcement. A policy that cannot be read
-   * is logged and the call is not recorded: never recorded without the consent a route may require.
-   */
-  private async recordingOf(route: RouteCode): Promise<RecordingPlan> {
-    const { recordingPolicies, consentAnnouncements, logger } = this.deps;
-    let policy: RecordingPolicy = this.deps.defaultRecordingPolicy ?? 'off';
-    try {
-      if (recordingPolicies) policy = await recordingPolicies.policyFor(route);
-      if (policy !== 'consent' || !consentAnnouncements) return { policy };
-      const announcement = await consentAnnouncements.announcementFor(route);
-      return announcement ? { policy, announcement } : { policy };
-    } catch (err) {
-      logger.warn('reading the route\'s recording policy failed; this call is not recorded', { route, err });
-      return { policy: 'off' };
-    }
+  private recordingOf(route: RouteCode): Promise<RecordingPlan> {
+    return recordingPlanOf(this.deps, route);
   }
 
   /** This process's requests one after another, and, when the database can, every process's. */
@@ -435,4 +421,25 @@ export function refusalRecord(refusal: string, { number, ageS, stopped, rule }: 
   if (!number) return refusal;
   const facts = number.facts ? Object.entries(number.facts).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join(' ') : '';
   return `${refusal}: ${number.refusal}${facts ? ` (${facts})` : ''}`;
+}
+
+/**
+ * The route's recording policy and, under `consent`, its announcement, read as a call is placed (here,
+ * or by a cluster server's owner as it starts a request). A policy that cannot be read is logged and
+ * the call is not recorded: never recorded without the consent a route may require.
+ */
+export async function recordingPlanOf(
+  deps: Pick<CallIntakeDeps, 'recordingPolicies' | 'consentAnnouncements' | 'defaultRecordingPolicy' | 'logger'>, route: RouteCode,
+): Promise<RecordingPlan> {
+  const { recordingPolicies, consentAnnouncements, logger } = deps;
+  let policy: RecordingPolicy = deps.defaultRecordingPolicy ?? 'off';
+  try {
+    if (recordingPolicies) policy = await recordingPolicies.policyFor(route);
+    if (policy !== 'consent' || !consentAnnouncements) return { policy };
+    const announcement = await consentAnnouncements.announcementFor(route);
+    return announcement ? { policy, announcement } : { policy };
+  } catch (err) {
+    logger.warn('reading the route\'s recording policy failed; this call is not recorded', { route, err });
+    return { policy: 'off' };
+  }
 }

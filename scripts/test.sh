@@ -30,7 +30,7 @@ timeout 600 scripts/with-postgres.sh npx jest --json --outputFile="$results/post
   spec/integration/call-engine-rules.spec.ts spec/integration/call-engine-recording.spec.ts spec/integration/dnc-store.spec.ts spec/integration/dnc-service.spec.ts spec/integration/agent-service.spec.ts spec/integration/report-store.spec.ts spec/integration/recording-store.spec.ts \
   spec/integration/caller-id-verification.spec.ts spec/integration/lease-store.spec.ts spec/integration/lease.spec.ts \
   spec/integration/server-owner.spec.ts spec/integration/cluster-calls.spec.ts spec/integration/cluster-takeover-parties.spec.ts spec/integration/cluster-parties.spec.ts spec/integration/chat-locks.spec.ts \
-  spec/integration/cluster-limits.spec.ts spec/integration/concurrent-writes.spec.ts \
+  spec/integration/cluster-limits.spec.ts spec/integration/cluster-recording.spec.ts spec/integration/concurrent-writes.spec.ts \
   spec/integration/callback-reminders.spec.ts spec/integration/bot-callbacks.spec.ts \
   spec/integration/call-engine-two-instances.spec.ts spec/integration/cluster-harness.spec.ts spec/integration/cluster-unreachable.spec.ts spec/integration/fair-share.spec.ts \
   spec/integration/bot-after-call.spec.ts || pg_status=$?
