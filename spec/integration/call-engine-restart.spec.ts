@@ -148,11 +148,20 @@ describe(`a single instance restarted with live calls, on ${testDatabaseKind()}`
   });
 
   describe('a recorded call', () => {
-    /** A connected call on a recorded route, once Asterisk records its bridge and the row says so. */
+    /**
+     * A connected call on a recorded route, once Asterisk has answered the request to record its
+     * bridge and the row says so: a request cut short by the kill would fail the recording, which a
+     * killed process never writes.
+     */
     async function recordedCall(): Promise<string> {
       policy = 'on';
+      const recordBridge = firstAri.recordBridge.bind(firstAri);
+      let answered: Promise<void> | undefined;
+      jest.spyOn(firstAri, 'recordBridge').mockImplementation((bridgeId, name) => (answered = recordBridge(bridgeId, name)));
       const callId = await connectedCall();
-      await waitFor(() => first.engine.callState(callId)?.recording?.status === 'recording', { what: 'the bridge recorded' });
+      await waitFor(() => answered !== undefined, { what: 'the bridge\'s recording asked for' });
+      await answered;
+      expect(first.engine.callState(callId)?.recording?.status).toBe('recording');
       await first.engine.writesSettled();
       return callId;
     }
@@ -175,8 +184,14 @@ describe(`a single instance restarted with live calls, on ${testDatabaseKind()}`
 
     it('given a recorded call paused, when the process restarts, then it resumes paused and the agent can resume the recording', async () => {
       const callId = await recordedCall();
+      const pauseRecording = firstAri.pauseRecording.bind(firstAri);
+      let paused: Promise<void> | undefined;
+      jest.spyOn(firstAri, 'pauseRecording').mockImplementation((name) => (paused = pauseRecording(name)));
       expect(first.engine.toggleRecording(callId, true, '2001')).toBe(true);
-      await waitFor(async () => (await first.stores.calls.byId(callId))?.recordingPausedAt != null, { what: 'the pause written' });
+      await waitFor(() => paused !== undefined, { what: 'the pause asked for' });
+      await paused;
+      await first.engine.writesSettled();
+      expect((await first.stores.calls.byId(callId))?.recordingPausedAt).toBeInstanceOf(Date);
       const next = await restarted();
 
       expect(next.engine.callState(callId)?.recording).toMatchObject({ name: `${callId}-rec`, status: 'paused' });
