@@ -35,12 +35,16 @@
  * Then Asterisk's view is read back (read-back.ts) into the events nobody heard, and the machine
  * decides: the consulted party gone ends the consultation (back to the customer), the customer
  * gone ends the call, a party that answered meanwhile completes a cold transfer, and so on.
+ *
+ * A call whose row names a recording carries it on as the row last said (recording, or paused):
+ * Asterisk goes on recording the bridge, so the call's end stops it and its final update names it.
  */
 import { type CallEffect, type CallOwner, type CallPlan, type CallState, type LegState, type PartyOperation, TIMER_GRACE_MS, type Transition, initialCallState, transition } from './call-machine';
 import { findLeg, isFirstLeg, leg, withLeg } from './leg-state';
 import { channelIdOfLeg, channelOfLeg, partyRingbackId } from './call-ids';
 import type { CallStage, LegId, LegName, LegRole } from './call-types';
 import { type AsteriskView, idsToRead, readBack } from './read-back';
+import { type RecordedRecording, resumedRecording } from './recording';
 
 /** How an added leg was asked for, as its step recorded it (transfer_started cold or warm, party_added). */
 export type AskedAs = 'cold_transfer' | 'consult' | 'adding';
@@ -69,6 +73,8 @@ export interface RecordedCall {
   connectedAt?: number;
   /** The call's legs' rows, in the order the call asked for them; none for a call of two parties. */
   legs?: readonly RecordedLeg[];
+  /** The recording the row says runs (or is paused) in Asterisk: the resumed call carries it on, and its end stops it. */
+  recording?: RecordedRecording;
 }
 
 type LegStatus = LegState['status'];
@@ -108,6 +114,7 @@ export function resumeCall(plan: CallPlan, recorded: RecordedCall, view: Asteris
     effects.push(...timersRunningOn(state, now));
     if (state.stage !== recorded.stage) effects.push({ type: 'PersistCall', patch: { stage: state.stage } });
   }
+  if (recorded.recording) state = { ...state, recording: resumedRecording(recorded.recording) };
   // The events Asterisk would have sent while no instance listened, in the order they would have come.
   for (const event of readBack(state, view, false, now)) {
     const next = transition(state, event);

@@ -191,6 +191,11 @@ export interface CallRecordPatch {
   endedAt?: Date;
   /** The agent on the call now (who the one-live-call rule holds); null once no agent is on the line. Set only when a transfer changes it. */
   onCallAgentId?: number | null;
+  /** The recording a resumed call carries on (call/recording.ts recordingPatch); null once there is none to resume. */
+  recordingName?: string | null;
+  recordingStartedAt?: Date | null;
+  recordingPausedMs?: number | null;
+  recordingPausedAt?: Date | null;
 }
 
 export type CallEffect =

@@ -21,7 +21,7 @@
  *
  * A recording never ends or holds up the call: every failure here only changes what the view says.
  */
-import type { CallEffect, CallEvent, CallState, RecordingState, Transition } from './call-state';
+import type { CallEffect, CallEvent, CallRecordPatch, CallState, RecordingState, Transition } from './call-state';
 import type { RecordingView } from './call-types';
 import { unchanged, withLeg } from './leg-state';
 
@@ -101,7 +101,8 @@ function join(state: CallState, at: number, notAnnounced?: string): Transition {
   const started = startRecording(next, at);
   effects.push(
     ...stopRingback, ...started.effects,
-    { type: 'AddToBridge', bridgeId: ids.bridgeId, channelId: ids.targetChannelId, afterRecording: true }, persist,
+    { type: 'AddToBridge', bridgeId: ids.bridgeId, channelId: ids.targetChannelId, afterRecording: true },
+    { ...persist, patch: { ...persist.patch, ...recordingPatch(started.state.recording) } },
   );
   return { state: started.state, effects };
 }
@@ -117,13 +118,13 @@ function startRecording(state: CallState, at: number): { state: CallState; effec
 function pause(state: CallState, at: number): Transition {
   const r = state.recording;
   if (state.stage !== 'connected' || r?.status !== 'recording') return unchanged(state);
-  return published(withRecording(state, { ...withoutFailure(r), status: 'paused', pausedAt: at }), [{ type: 'PauseRecording', name: r.name }], at);
+  return persisted(withRecording(state, { ...withoutFailure(r), status: 'paused', pausedAt: at }), [{ type: 'PauseRecording', name: r.name }], at);
 }
 
 function unpause(state: CallState, at: number): Transition {
   const r = state.recording;
   if (state.stage !== 'connected' || r?.status !== 'paused') return unchanged(state);
-  return published(withRecording(state, resumed(withoutFailure(r), at)), [{ type: 'UnpauseRecording', name: r.name }], at);
+  return persisted(withRecording(state, resumed(withoutFailure(r), at)), [{ type: 'UnpauseRecording', name: r.name }], at);
 }
 
 function onRequestFailed(state: CallState, event: Extract<CallEvent, { type: 'RecordingRequestFailed' }>): Transition {
@@ -139,7 +140,7 @@ function onRequestFailed(state: CallState, event: Extract<CallEvent, { type: 'Re
   // Asterisk kept doing what it did: the view says so, and why.
   else if (event.request === 'pause') next = { ...resumed(r, event.at), failure: `Asterisk refused to pause: ${event.error}` };
   else next = { ...r, status: 'paused', pausedAt: event.at, failure: `Asterisk refused to resume: ${event.error}` };
-  return published(withRecording(state, next), [], event.at);
+  return persisted(withRecording(state, next), [], event.at);
 }
 
 function onEnded(state: CallState, name: string, failure: string | undefined, at: number): Transition {
@@ -149,7 +150,7 @@ function onEnded(state: CallState, name: string, failure: string | undefined, at
   const next: RecordingState = failure !== undefined
     ? { ...stopped, status: 'failed', stoppedAt: at, failure: `Asterisk stopped the recording: ${failure}` }
     : { ...stopped, status: 'stopped', stoppedAt: at };
-  return published(withRecording(state, next), [], at);
+  return persisted(withRecording(state, next), [], at);
 }
 
 /** The call ends: a running recording is stopped before its bridge is destroyed, and its view closed. */
@@ -158,6 +159,41 @@ export function stopRecordingAtEnd(state: CallState, at: number): { recording?: 
   if (!r) return { effects: [] };
   if (r.status !== 'recording' && r.status !== 'paused') return { recording: r, effects: [] };
   return { recording: { ...resumed(r, at), status: 'stopped', stoppedAt: at }, effects: [{ type: 'StopRecording', name: r.name }] };
+}
+
+/**
+ * What the Call row keeps of the recording while the call runs, for a restart or a take-over to
+ * resume it (call-resume.ts): its name and pause state; a failed one leaves nothing to resume.
+ */
+export function recordingPatch(r: RecordingState | undefined): CallRecordPatch {
+  if (!r) return {};
+  if (r.status === 'failed') return { recordingName: null, recordingStartedAt: null, recordingPausedMs: null, recordingPausedAt: null };
+  return {
+    recordingName: r.name,
+    recordingStartedAt: r.startedAt !== undefined ? new Date(r.startedAt) : null,
+    recordingPausedMs: r.pausedMs,
+    recordingPausedAt: r.pausedAt !== undefined ? new Date(r.pausedAt) : null,
+  };
+}
+
+/** What the Call row recorded of the call's recording, as resuming reads it back (call-resume.ts). */
+export interface RecordedRecording {
+  name: string;
+  startedAt?: number;
+  pausedMs: number;
+  /** Set while paused. */
+  pausedAt?: number;
+}
+
+/** The recording a resumed call carries on: still running in Asterisk, or paused there, as its row last said. */
+export function resumedRecording(recorded: RecordedRecording): RecordingState {
+  return {
+    name: recorded.name,
+    status: recorded.pausedAt !== undefined ? 'paused' : 'recording',
+    ...(recorded.startedAt !== undefined ? { startedAt: recorded.startedAt } : {}),
+    pausedMs: recorded.pausedMs,
+    ...(recorded.pausedAt !== undefined ? { pausedAt: recorded.pausedAt } : {}),
+  };
 }
 
 /** What a call update says of the recording. */
@@ -196,6 +232,7 @@ function withRecording(state: CallState, recording: RecordingState): CallState {
   return { ...state, recording };
 }
 
-function published(state: CallState, effects: CallEffect[], at: number): Transition {
-  return { state, effects: [...effects, { type: 'PublishUpdate', stage: state.stage, at }] };
+/** Published, and written to the Call row so a resumed call carries the recording as it is now. */
+function persisted(state: CallState, effects: CallEffect[], at: number): Transition {
+  return { state, effects: [...effects, { type: 'PersistCall', patch: recordingPatch(state.recording) }, { type: 'PublishUpdate', stage: state.stage, at }] };
 }

@@ -9,7 +9,7 @@ import type { CallOutcome, LegId, LegName } from './call-types';
 import { endCall, persisting } from './call-ending';
 import { isFirstLeg, leg, unchanged, withLeg } from './leg-state';
 import { unansweredLegOutcome } from './outcomes';
-import { announce, announcesFirst, recordOnJoin } from './recording';
+import { announce, announcesFirst, recordOnJoin, recordingPatch } from './recording';
 
 export function decideTwoParty(state: CallState, event: CallEvent): Transition {
   switch (event.type) {
@@ -91,7 +91,7 @@ function onLegAnswered(state: CallState, id: LegName, at: number): Transition {
       effects: [
         ...(state.ringbackPlaying ? [{ type: 'StopRingback', playbackId: state.ids.ringbackId } as const] : []),
         { type: 'CancelTimer', timer: 'target_ring' },
-        { type: 'PersistCall', patch: { stage: 'connected', connectedAt: new Date(at) } },
+        { type: 'PersistCall', patch: { stage: 'connected', connectedAt: new Date(at), ...recordingPatch(recorded.state.recording) } },
         ...recorded.effects,
       ],
     };

@@ -32,6 +32,11 @@ export interface ServerCallRow {
   telegramChatId: string | null;
   statusMessageId: number | null;
   cancelRequestedBy: 'agent' | 'admin' | 'system' | null;
+  /** The recording the call ran (call/recording.ts), so a take-over carries it on. */
+  recordingName: string | null;
+  recordingStartedAt: Date | null;
+  recordingPausedMs: number | null;
+  recordingPausedAt: Date | null;
 }
 
 /** A server as every instance sees it: whether an owner holds it and says its ARI is connected, and its live calls. */
@@ -198,7 +203,8 @@ export class ClusterCallStore {
     const rows = await this.dataSource.query(
       `SELECT c.id, c.agent_id, a.telegram_id, c.agent_phone, c.target, c.route, c.caller_id, c.agent_endpoint, c.target_endpoint,
               c.stage, c.requested_at, c.agent_ringing_at, c.agent_answered_at, c.target_ringing_at, c.connected_at,
-              c.telegram_chat_id, c.status_message_id, c.cancel_requested_by
+              c.telegram_chat_id, c.status_message_id, c.cancel_requested_by,
+              c.recording_name, c.recording_started_at, c.recording_paused_ms, c.recording_paused_at
        FROM calls c JOIN agents a ON a.id = c.agent_id WHERE ${where} ORDER BY c.requested_at`,
       parameters) as Row[];
     return rows.map(toServerCallRow);
@@ -241,5 +247,9 @@ function toServerCallRow(r: Row): ServerCallRow {
     telegramChatId: r.telegram_chat_id === null ? null : String(r.telegram_chat_id),
     statusMessageId: r.status_message_id === null ? null : Number(r.status_message_id),
     cancelRequestedBy: (r.cancel_requested_by ?? null) as ServerCallRow['cancelRequestedBy'],
+    recordingName: r.recording_name === null || r.recording_name === undefined ? null : String(r.recording_name),
+    recordingStartedAt: date(r.recording_started_at),
+    recordingPausedMs: r.recording_paused_ms === null || r.recording_paused_ms === undefined ? null : Number(r.recording_paused_ms),
+    recordingPausedAt: date(r.recording_paused_at),
   };
 }

@@ -57,6 +57,11 @@ export interface LeftLiveCall {
   agentAnsweredAt: Date | null;
   targetRingingAt: Date | null;
   connectedAt: Date | null;
+  /** The call's recording while it runs (call/recording.ts recordingPatch); absent where a store does not keep it. */
+  recordingName?: string | null;
+  recordingStartedAt?: Date | null;
+  recordingPausedMs?: number | null;
+  recordingPausedAt?: Date | null;
 }
 
 export { AgentHasLiveCall } from '../call/agent-has-live-call';

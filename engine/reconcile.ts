@@ -57,6 +57,8 @@ function resumable(call: LeftLiveCall): LeftCall | undefined {
     agentEndpoint, targetEndpoint, stage,
     requestedAt: call.requestedAt, agentRingingAt: call.agentRingingAt, agentAnsweredAt: call.agentAnsweredAt,
     targetRingingAt: call.targetRingingAt, connectedAt: call.connectedAt,
+    recordingName: call.recordingName ?? null, recordingStartedAt: call.recordingStartedAt ?? null,
+    recordingPausedMs: call.recordingPausedMs ?? null, recordingPausedAt: call.recordingPausedAt ?? null,
     telegramChatId: call.telegramChatId, statusMessageId: call.statusMessageId,
   };
 }

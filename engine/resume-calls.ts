@@ -19,6 +19,11 @@ export interface RowToResume {
   agentAnsweredAt: Date | null;
   targetRingingAt: Date | null;
   connectedAt: Date | null;
+  /** The recording the call ran when the row was last written; absent where the rows' reader does not select it. */
+  recordingName?: string | null;
+  recordingStartedAt?: Date | null;
+  recordingPausedMs?: number | null;
+  recordingPausedAt?: Date | null;
 }
 
 /** A leg's row (the call_legs table) as resuming reads it. */
@@ -95,6 +100,14 @@ function recordedOf(row: RowToResume, legs: readonly LegRow[], asked: ReadonlyMa
   if (row.targetRingingAt) recorded.targetRingingAt = row.targetRingingAt.getTime();
   if (row.connectedAt) recorded.connectedAt = row.connectedAt.getTime();
   if (legs.length > 0) recorded.legs = legs.map((l) => recordedLegOf(l, asked?.get(l.legId)));
+  if (row.recordingName) {
+    recorded.recording = {
+      name: row.recordingName,
+      ...(row.recordingStartedAt ? { startedAt: row.recordingStartedAt.getTime() } : {}),
+      pausedMs: row.recordingPausedMs ?? 0,
+      ...(row.recordingPausedAt ? { pausedAt: row.recordingPausedAt.getTime() } : {}),
+    };
+  }
   return recorded;
 }
 

@@ -125,4 +125,21 @@ export class Call {
   /** After-call work: the agent's note, a reply to the status message, capped in length by the bot before it is written. */
   @Column({ type: 'text', nullable: true })
   note!: string | null;
+
+  /**
+   * The call's recording in Asterisk while the call runs (call/recording.ts), so a restart or a
+   * take-over resumes it and its file is fetched at the end; null when the call is not recorded.
+   */
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  recordingName!: string | null;
+
+  @Column({ type: Date, nullable: true })
+  recordingStartedAt!: Date | null;
+
+  /** Paused time before the current pause, which began at `recordingPausedAt` (null while recording). */
+  @Column({ type: 'integer', nullable: true })
+  recordingPausedMs!: number | null;
+
+  @Column({ type: Date, nullable: true })
+  recordingPausedAt!: Date | null;
 }

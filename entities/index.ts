@@ -27,6 +27,7 @@ import { CallsStatusMessageIndex1767050000000 } from './migrations/1767050000000
 import { ScheduledCallbacks1767100000000 } from './migrations/1767100000000-scheduled-callbacks';
 import { CallRecordings1767200000000 } from './migrations/1767200000000-call-recordings';
 import { ReportMarks1767400000000 } from './migrations/1767400000000-report-marks';
+import { CallsRecording1767500000000 } from './migrations/1767500000000-calls-recording';
 import { SnakeCaseNaming } from './snake-case-naming';
 
 export {
@@ -45,5 +46,5 @@ export const MIGRATIONS = [
   CallerIdPool1766200000000, AgentStatusSuspended1766300000000, ClusterLeases1766400000000, CallsOneLivePerAgent1766500000000,
   ClusterCalls1766600000000, CallLegs1766700000000, CallsOneLivePerAgentOnCall1766800000000,
   CallAfterWork1767000000000, CallsStatusMessageIndex1767050000000, ScheduledCallbacks1767100000000, CallRecordings1767200000000,
-  ReportMarks1767400000000,
+  ReportMarks1767400000000, CallsRecording1767500000000,
 ];

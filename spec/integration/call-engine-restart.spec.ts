@@ -2,7 +2,7 @@ import type { Subscription } from 'rxjs';
 import { AriAdapter } from '../../ari/ari-adapter';
 import { silentLogger } from '../../config/logger';
 import type { CallEvent } from '../../call/call-machine';
-import type { PartyPlan } from '../../call/call-types';
+import type { PartyPlan, RecordingPolicy } from '../../call/call-types';
 import type { CallUpdate } from '../../call/call-update';
 import type { ResumedLeftCall } from '../../engine/call-engine';
 import type { AriSimulator } from '../support/ari-simulator';
@@ -29,10 +29,13 @@ describe(`a single instance restarted with live calls, on ${testDatabaseKind()}`
   const resumed: ResumedLeftCall[] = [];
   const updates: CallUpdate[] = [];
   const subscriptions: Subscription[] = [];
+  /** The routes' recording policy, read at dial time; a test that records sets it before placing its call. */
+  let policy: RecordingPolicy = 'off';
+  const recordingPolicies = { policyFor: async () => policy };
 
   beforeEach(async () => {
     ({ sim, ari: firstAri } = await simulatedAri({ ringMs: 30 }));
-    first = await startEngine(firstAri, { ARI_URL: sim.url }, { recordParties: true });
+    first = await startEngine(firstAri, { ARI_URL: sim.url }, { recordParties: true, recordingPolicies });
     await first.engine.start();
     await firstAri.start();
     await waitFor(() => firstAri.isConnected(), { what: 'ARI connected' });
@@ -43,6 +46,7 @@ describe(`a single instance restarted with live calls, on ${testDatabaseKind()}`
     for (const subscription of subscriptions.splice(0)) subscription.unsubscribe();
     resumed.splice(0);
     updates.splice(0);
+    policy = 'off';
     if (second) {
       for (const call of second.engine.liveCalls()) second.engine.cancelCall(call.context.callId, 'system');
       await second.engine.settled();
@@ -91,7 +95,7 @@ describe(`a single instance restarted with live calls, on ${testDatabaseKind()}`
       url: sim.url, ...SIM_CREDENTIALS, app: 'callbot', logger: silentLogger(), requestTimeoutMs: 1000, reconnectMinMs: 50, reconnectMaxMs: 200, keepaliveMs: 500,
     });
     secondAri = ari;
-    const next = await startEngine(ari, { ARI_URL: sim.url }, { recordParties: true, databaseUrl: first.databaseUrl });
+    const next = await startEngine(ari, { ARI_URL: sim.url }, { recordParties: true, recordingPolicies, databaseUrl: first.databaseUrl });
     second = next;
     subscriptions.push(next.engine.resumed.subscribe((call) => {
       resumed.push(call);
@@ -141,6 +145,75 @@ describe(`a single instance restarted with live calls, on ${testDatabaseKind()}`
     await next.engine.settled();
     expect(finals(callId)).toHaveLength(1);
     expect(next.engine.liveCalls()).toEqual([]);
+  });
+
+  describe('a recorded call', () => {
+    /**
+     * A connected call on a recorded route, once Asterisk has answered the request to record its
+     * bridge and the row says so: a request cut short by the kill would fail the recording, which a
+     * killed process never writes.
+     */
+    async function recordedCall(): Promise<string> {
+      policy = 'on';
+      const recordBridge = firstAri.recordBridge.bind(firstAri);
+      let answered: Promise<void> | undefined;
+      jest.spyOn(firstAri, 'recordBridge').mockImplementation((bridgeId, name) => (answered = recordBridge(bridgeId, name)));
+      const callId = await connectedCall();
+      await waitFor(() => answered !== undefined, { what: 'the bridge\'s recording asked for' });
+      await answered;
+      expect(first.engine.callState(callId)?.recording?.status).toBe('recording');
+      await first.engine.writesSettled();
+      return callId;
+    }
+    const stopsAsked = (callId: string) => sim.requests().filter((r) => r.method === 'POST' && r.path === `/ari/recordings/live/${callId}-rec/stop`).length;
+
+    it('given a recorded connected call, when the process restarts, then the call goes on recording, and at its end the recording is stopped and the final update names it', async () => {
+      const callId = await recordedCall();
+      const next = await restarted();
+
+      expect(next.engine.callState(callId)?.recording).toMatchObject({ name: `${callId}-rec`, status: 'recording' });
+      expect(next.engine.cancelCallAs(callId, { agentId: resumed[0]!.call.context.agentId, isAdmin: false })).toBe('cancelled');
+      await waitFor(nothingLeft, { what: 'no channel or bridge left' });
+      await next.engine.settled();
+      expect(finals(callId)).toHaveLength(1);
+      expect(finals(callId)[0]).toMatchObject({ outcome: 'completed', recording: { name: `${callId}-rec`, status: 'stopped' } });
+      expect(stopsAsked(callId)).toBe(1);
+      // What the media pipeline then fetches, from the same Asterisk.
+      expect((await secondAri!.fetchStoredRecording(`${callId}-rec`)).subarray(0, 4).toString('latin1')).toBe('RIFF');
+    });
+
+    it('given a recorded call paused, when the process restarts, then it resumes paused and the agent can resume the recording', async () => {
+      const callId = await recordedCall();
+      const pauseRecording = firstAri.pauseRecording.bind(firstAri);
+      let paused: Promise<void> | undefined;
+      jest.spyOn(firstAri, 'pauseRecording').mockImplementation((name) => (paused = pauseRecording(name)));
+      expect(first.engine.toggleRecording(callId, true, '2001')).toBe(true);
+      await waitFor(() => paused !== undefined, { what: 'the pause asked for' });
+      await paused;
+      await first.engine.writesSettled();
+      expect((await first.stores.calls.byId(callId))?.recordingPausedAt).toBeInstanceOf(Date);
+      const next = await restarted();
+
+      expect(next.engine.callState(callId)?.recording).toMatchObject({ name: `${callId}-rec`, status: 'paused' });
+      expect(next.engine.toggleRecording(callId, false, '2001')).toBe(true);
+      await waitFor(() => sim.requests().some((r) => r.method === 'DELETE' && r.path === `/ari/recordings/live/${callId}-rec/pause`), { what: 'the recording resumed' });
+    });
+
+    it('given a recorded call whose customer hung up while the app was down, when the process restarts, then it ends once and its final update names the stopped recording', async () => {
+      const callId = await recordedCall();
+      const { customer } = ids(callId);
+      await killFirst();
+      sim.farEndHangup(customer);
+      await waitFor(() => gone(customer), { what: 'the customer gone' });
+      const next = await restarted();
+
+      await waitFor(nothingLeft, { what: 'no channel or bridge left' });
+      await waitFor(async () => (await next.stores.calls.byId(callId))?.stage === 'ended', { what: 'the call row ended' });
+      await next.engine.settled();
+      expect(finals(callId)).toHaveLength(1);
+      expect(finals(callId)[0]).toMatchObject({ outcome: 'completed', recording: { name: `${callId}-rec`, status: 'stopped' } });
+      expect((await secondAri!.fetchStoredRecording(`${callId}-rec`)).subarray(0, 4).toString('latin1')).toBe('RIFF');
+    });
   });
 
   it('given a call whose agent is still ringing and whose agent leg is gone while the app was down, when the process restarts, then it ends once as interrupted with nothing left', async () => {

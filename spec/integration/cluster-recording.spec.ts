@@ -61,4 +61,34 @@ onPostgres('cluster: a recorded call reaches its agent as a voice message', () =
     });
     expect(stored.status).toBe(404);
   });
+
+  it('given the owner of the call\'s server is killed (SIGKILL) mid-call, then the instance that takes the call over carries its recording on: when the customer hangs up, Ann gets it once and the server keeps no copy', async () => {
+    await h.stop();
+    h = await ClusterHarness.start({
+      instances: 2, simulators: 2, agents: AGENTS, leaseTtlMs: 3000,
+      asteriskServer: (j) => ({ routes: j === 0 ? ['D'] : ['M'] }),
+      env: { RECORDING_POLICY_M: 'on' },
+      // One directory for both instances, as docs/recording.md asks of a cluster.
+      envOf: () => ({ RECORDING_DIR: dirs[0]! }),
+    });
+    await h.serversSettled();
+    await h.sendCommand(ANN, `/call ${CUSTOMER}`);
+    await waitFor(() => /Recording/.test(h.statusOf(ANN)?.text ?? ''), { what: 'the call connected and recording', timeoutMs: 20_000 });
+    const call = await h.lastCallOf(ANN);
+    const owner = await h.holderOf(`asterisk:${call.server_id}`);
+    if (!owner) throw new Error(`nobody owns ${call.server_id}`);
+
+    h.kill(owner.index, 'SIGKILL');
+    await h.exited(owner.index);
+    const tookOver = () => h.instances.find((i) => i.index !== owner.index && h.logsOf(i.index).some((l) => l.message === 'took over a call' && l.callId === call.id));
+    await waitFor(tookOver, { what: 'the call taken over', timeoutMs: 15_000 });
+
+    h.sim(1).farEndHangup(`${call.id}-target`);
+    await waitFor(() => h.files.voices.some((v) => v.chatId === ANN), { what: 'the recording sent to Ann', timeoutMs: 20_000 });
+    await waitFor(async () => (await h.withDatabase((db) => db.query('SELECT state FROM call_recordings WHERE call_id = $1', [call.id])) as Array<{ state: string }>)[0]?.state === 'kept', {
+      what: 'the recording kept and removed from Asterisk', timeoutMs: 20_000,
+    });
+    expect(h.files.voices.filter((v) => v.chatId === ANN)).toHaveLength(1);
+    expect(isOggOpus(h.files.voices.find((v) => v.chatId === ANN)!.content)).toBe(true);
+  });
 });

@@ -131,11 +131,11 @@ describe('the call\'s recording', () => {
 
   describe('pause and resume', () => {
     it.each<[string, CallEvent[], string[], string, number]>([
-      ['recording, pause asked', [ev.pause], ['PauseRecording', 'PublishUpdate'], 'paused', 0],
-      ['paused, resume asked', [ev.pause, ev.resume], ['UnpauseRecording', 'PublishUpdate'], 'recording', 1000],
+      ['recording, pause asked', [ev.pause], ['PauseRecording', 'PersistCall', 'PublishUpdate'], 'paused', 0],
+      ['paused, resume asked', [ev.pause, ev.resume], ['UnpauseRecording', 'PersistCall', 'PublishUpdate'], 'recording', 1000],
       ['paused, pause asked again', [ev.pause, ev.pause], [], 'paused', 0],
       ['recording, resume asked', [ev.resume], [], 'recording', 0],
-      ['paused twice', [ev.pause, ev.resume, ev.pause, ev.resume], ['UnpauseRecording', 'PublishUpdate'], 'recording', 2000],
+      ['paused twice', [ev.pause, ev.resume, ev.pause, ev.resume], ['UnpauseRecording', 'PersistCall', 'PublishUpdate'], 'recording', 2000],
     ])('given %s, then the requests, the status and the paused time follow', (_name, requests, effects, status, pausedMs) => {
       const { state, last } = run(plan('on'), [...answered, ...requests]);
       expect(types(last)).toEqual(effects);
