@@ -37,8 +37,16 @@ export interface CallRequestRecord extends CallRowPatch {
   telegramChatId?: string | null;
 }
 
+/** The call's recording while it runs (call/recording.ts recordingPatch), as its row keeps it; absent where a reader does not select it. */
+export interface RecordingColumns {
+  recordingName?: string | null;
+  recordingStartedAt?: Date | null;
+  recordingPausedMs?: number | null;
+  recordingPausedAt?: Date | null;
+}
+
 /** A call row a previous process left live: what resuming it needs (engine/resume-calls.ts), and where its status was shown. */
-export interface LeftLiveCall {
+export interface LeftLiveCall extends RecordingColumns {
   id: string;
   stage: CallStage;
   telegramChatId: string | null;
@@ -57,11 +65,6 @@ export interface LeftLiveCall {
   agentAnsweredAt: Date | null;
   targetRingingAt: Date | null;
   connectedAt: Date | null;
-  /** The call's recording while it runs (call/recording.ts recordingPatch); absent where a store does not keep it. */
-  recordingName?: string | null;
-  recordingStartedAt?: Date | null;
-  recordingPausedMs?: number | null;
-  recordingPausedAt?: Date | null;
 }
 
 export { AgentHasLiveCall } from '../call/agent-has-live-call';

@@ -5,10 +5,11 @@ import { type AskedAs, type RecordedCall, type RecordedLeg, idsToResume, resumeC
 import type { LegId, LegRole } from '../call/call-types';
 import type { CallContext } from '../call/call-update';
 import { callPlanOf } from './call-intake';
+import type { RecordingColumns } from './call-engine-ports';
 import { readAsterisk } from './read-asterisk';
 
 /** A live call's row as the process that ran it left it: who calls whom, where, and how far it got. */
-export interface RowToResume {
+export interface RowToResume extends RecordingColumns {
   id: string;
   context: CallContext;
   agentEndpoint: string;
@@ -19,11 +20,6 @@ export interface RowToResume {
   agentAnsweredAt: Date | null;
   targetRingingAt: Date | null;
   connectedAt: Date | null;
-  /** The recording the call ran when the row was last written; absent where the rows' reader does not select it. */
-  recordingName?: string | null;
-  recordingStartedAt?: Date | null;
-  recordingPausedMs?: number | null;
-  recordingPausedAt?: Date | null;
 }
 
 /** A leg's row (the call_legs table) as resuming reads it. */
