@@ -78,6 +78,12 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
     await waitFor(() => h.sim.channels().length === 0 && h.engine.liveCalls().length === 0, { what: 'every leg hung up, the call over' });
   }
 
+  /** The call's leg rows once every leg's end is written: the writes follow the status message and the hang-ups, they do not precede them. */
+  const endedLegRows = () => waitFor(async () => {
+    const legs = await legRows();
+    return legs.every((l) => l.endedAt !== null) ? legs : undefined;
+  }, { what: 'every leg\'s end written' });
+
   /** Ann's first status message (the one the call's row names). */
   const annStatus = () => ann.messages().find((m) => /^🟢 Connected/.test(m.history[2] ?? m.text))!;
   const bridged = (...legs: string[]) => members(`${callId}-bridge`).join() === legs.map(channelIdOf).sort().join();
@@ -97,7 +103,7 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
     expect(bridged('target', 'p3')).toBe(true);
 
     await customerHangsUp();
-    const rows = await legRows();
+    const rows = await endedLegRows();
     expect(rows.map((r) => ({ leg: r.legId, role: r.role, number: r.number, agentId: r.agentId, answered: r.answeredAt !== null, ended: r.endedAt !== null }))).toEqual([
       { leg: 'agent', role: 'agent', number: null, agentId: annId, answered: true, ended: true },
       { leg: 'target', role: 'customer', number: CUSTOMER, agentId: null, answered: true, ended: true },
@@ -150,7 +156,7 @@ describe('bot: calls of more than two parties on the engine and the ARI simulato
     await messageReads(bob, bobStatus.messageId, /^📴 Call ended/);
     await waitFor(() => h.sim.channels().length === 0, { what: 'every leg hung up' });
     expect(ann.messages().find((m) => m.messageId === status.messageId)!.text).toMatch(/Transferred to Bob$/);
-    const rows = await legRows();
+    const rows = await endedLegRows();
     expect(rows.map((r) => [r.legId, r.role, r.agentId, r.answeredAt !== null, r.endedAt !== null])).toEqual([
       ['agent', 'agent', annId, true, true], ['target', 'customer', null, true, true], ['p3', 'agent', bobId, true, true],
     ]);
