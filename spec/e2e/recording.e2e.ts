@@ -171,12 +171,15 @@ describe('e2e: the call\'s recording on a real Asterisk', () => {
       let callId = '';
       const { recording, call } = await recordedCall(undefined, async () => {
         callId = bot.engine.liveCalls()[0]!.context.callId;
-        await new Promise((r) => setTimeout(r, 1000));
-        duringAnnouncement = channelStats();
+        // Half a second of the announcement's RTP (50 packets a second) sent to the customer's leg while it is outside the agent's bridge.
+        duringAnnouncement = await waitFor(() => {
+          const stats = channelStats();
+          const outside = stats.filter((l) => l.bridge !== callId.slice(0, 8));
+          return outside.length === 1 && outside[0]!.sent >= 25 ? stats : undefined;
+        }, { timeoutMs: 2000, everyMs: 100, what: "the announcement's RTP to the customer's leg outside the agent's bridge" });
       });
-      // A second into the announcement: the agent's leg is in the call's bridge (hearing ringback), the
-      // customer's outside it, already sent the announcement's RTP (50 packets a second).
-      rtpStats.push('consent, 1 s into the announcement:', JSON.stringify(duringAnnouncement));
+      // During the announcement: the agent's leg is in the call's bridge (hearing ringback), the customer's outside it.
+      rtpStats.push('consent, during the announcement:', JSON.stringify(duringAnnouncement));
       const agentLeg = duringAnnouncement.filter((l) => l.bridge === callId.slice(0, 8));
       const customerLeg = duringAnnouncement.filter((l) => l.bridge !== callId.slice(0, 8));
       expect(agentLeg).toHaveLength(1);
