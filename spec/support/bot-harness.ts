@@ -333,25 +333,25 @@ export class BotHarness {
    * stops what they share.
    */
   async restarted(): Promise<BotHarness> {
-    await this.engine.settled();
-    await this.recordingMedia?.stop();
-    await this.callBot.stop();
-    await this.verifier.stop();
-    await this.engine.stop();
-    await this.ari.close();
+    await this.stopApp();
     await this.faultProxy?.stop();
     await closeDatabase(this.dataSource);
     return BotHarness.start(this.options, { server: this.server, files: this.files, sim: this.simulator, databaseUrl: this.databaseUrl });
   }
 
-  async stop(): Promise<void> {
-    for (const call of this.engine.liveCalls()) this.engine.cancelCall(call.context.callId, 'system');
+  /** The app's own parts, in the order app/main.ts stops them, after its requests in flight are answered; what the harness shares stays up. */
+  private async stopApp(): Promise<void> {
     await this.engine.settled();
     await this.recordingMedia?.stop();
     await this.callBot.stop();
     await this.verifier.stop();
     await this.engine.stop();
     await this.ari.close();
+  }
+
+  async stop(): Promise<void> {
+    for (const call of this.engine.liveCalls()) this.engine.cancelCall(call.context.callId, 'system');
+    await this.stopApp();
     await this.simulator?.stop();
     await this.faultProxy?.stop();
     await this.files.stop();
