@@ -169,7 +169,7 @@ async function startCluster({ config, bot, dataSource, stores, out, logger, ops,
   const stored = new ClusterStoredRecordings({
     servers: config.asteriskServers, calls: stores.calls, requestTimeoutMs: config.ari.requestTimeoutMs, userAgent: `callbot (${cluster.instanceId})`,
   });
-  const recording = new RecordingMedia({ config, stores, stored, delivery: telegramRecordingDelivery(out), logger });
+  const recording = new RecordingMedia({ config, stores, stored, delivery: telegramRecordingDelivery(out), logger, owner: cluster.instanceId });
   const node = await startClusterNode({
     config, cluster, dataSource, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS, ...(hooks.setup ? { setup: hooks.setup } : {}),
     recordingPolicies: recording.policies, consentAnnouncements: recording.announcements,

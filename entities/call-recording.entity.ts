@@ -47,4 +47,12 @@ export class CallRecording {
 
   @Column({ type: Date, nullable: true })
   deletedAt!: Date | null;
+
+  /** The instance delivering the recording now (its instance id), while the claim lasts; none once finished or let go. */
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  claimedBy!: string | null;
+
+  /** Until when the claim holds unless renewed: past it, another instance may take the recording over. */
+  @Column({ type: Date, nullable: true })
+  claimedUntil!: Date | null;
 }

@@ -39,6 +39,8 @@ export interface RecordingMediaDeps {
   logger: Logger;
   limits?: RetryLimits;
   conversions?: number;
+  /** This instance's name on the recordings it delivers (cluster mode: INSTANCE_ID), so instances sharing a database deliver each once. */
+  owner?: string;
   now?: () => number;
 }
 
@@ -70,7 +72,7 @@ export class RecordingMedia implements RecordingAdmin {
       delivery: deps.delivery, retentionDays: settings.retentionDays, adminChats: settings.sendToAdmins ? config.telegram.superAdminIds : [], logger,
       // One ffmpeg per core: more would only share the cores and make every recording late.
       conversions: deps.conversions ?? os.availableParallelism(),
-      ...(deps.limits ? { limits: deps.limits } : {}), ...(deps.now ? { now: deps.now } : {}),
+      ...(deps.limits ? { limits: deps.limits } : {}), ...(deps.now ? { now: deps.now } : {}), ...(deps.owner ? { owner: deps.owner } : {}),
     });
     this.policies = new StoredRecordingPolicies({ settings: stores.settings, audit: stores.audit, defaults: settings.policies });
     this.announcements = new StoredConsentAnnouncements({

@@ -10,6 +10,12 @@ const IDS_PER_QUERY = 500;
 
 export type RecordingChange = Partial<Pick<CallRecording, 'path' | 'durationMs' | 'bytes' | 'state' | 'attempts' | 'lastError' | 'deletedAt'>>;
 
+/** Who delivers a recording, and until when unless renewed (call_recordings.claimed_by / claimed_until). */
+export interface RecordingClaim {
+  owner: string;
+  until: Date;
+}
+
 /** The call_recordings table: each call's recording on its way to the agent, then kept until its retention ends. */
 export class CallRecordingStore {
   private readonly rows: Repository<CallRecording>;
@@ -22,11 +28,12 @@ export class CallRecordingStore {
    * The row of a call's recording, written once: a second final update of the same call (a repeat,
    * another instance) finds the first row and starts nothing new.
    */
-  async begin(entry: { callId: string; recordingName: string; deleteAfter: Date }): Promise<{ row: CallRecording; isNew: boolean }> {
+  async begin(entry: { callId: string; recordingName: string; deleteAfter: Date; claim?: RecordingClaim }): Promise<{ row: CallRecording; isNew: boolean }> {
     try {
       await this.rows.insert({
         callId: entry.callId, recordingName: entry.recordingName, state: 'fetching', attempts: 0, deleteAfter: entry.deleteAfter,
         path: null, durationMs: null, bytes: null, lastError: null, deletedAt: null,
+        claimedBy: entry.claim?.owner ?? null, claimedUntil: entry.claim?.until ?? null,
       });
     } catch (err) {
       // The key is the call's id: a refused insert is the row a repeat already wrote, or a real failure.
@@ -41,8 +48,34 @@ export class CallRecordingStore {
     return this.rows.findOneBy({ callId });
   }
 
-  async change(callId: string, change: RecordingChange): Promise<void> {
-    await this.rows.update({ callId }, change);
+  /** Writes a recording's progress; with `owner`, only while that instance's claim holds (false when it does not). */
+  async change(callId: string, change: RecordingChange, owner?: string): Promise<boolean> {
+    const result = await this.rows.update(owner === undefined ? { callId } : { callId, claimedBy: owner }, change);
+    return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Claims an unfinished recording for `claim.owner`: one statement, so of instances racing for it
+   * only one wins. It is free when nobody claims it, already this owner's, or its claim lapsed by `now`.
+   */
+  async claim(callId: string, claim: RecordingClaim, now: Date): Promise<boolean> {
+    const unfinished = { callId, state: In([...UNFINISHED]) };
+    const result = await this.rows.update(
+      [{ ...unfinished, claimedBy: IsNull() }, { ...unfinished, claimedBy: claim.owner }, { ...unfinished, claimedUntil: LessThanOrEqual(now) }],
+      { claimedBy: claim.owner, claimedUntil: claim.until },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Moves the owner's claim on; false when another instance has taken the recording over. */
+  async renewClaim(callId: string, claim: RecordingClaim): Promise<boolean> {
+    const result = await this.rows.update({ callId, claimedBy: claim.owner }, { claimedUntil: claim.until });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Lets the recording go (finished, or this instance stopping), so another instance need not wait for the claim to lapse. */
+  async releaseClaim(callId: string, owner: string): Promise<void> {
+    await this.rows.update({ callId, claimedBy: owner }, { claimedBy: null, claimedUntil: null });
   }
 
   /** The recordings a restart has to finish, oldest first. */

@@ -5,7 +5,7 @@ import type { CallRecording } from '../../entities';
 import { ConversionFailed } from '../../recording/ffmpeg';
 import { type OutgoingRecording, RecordingPipeline, type RecordingPipelineDeps } from '../../recording/recording-pipeline';
 import { type RecordingStep, afterFailure, DEFAULT_RETRY_LIMITS, type RetryLimits } from '../../recording/recording-steps';
-import type { RecordingChange } from '../../store/call-recording-store';
+import type { RecordingChange, RecordingClaim } from '../../store/call-recording-store';
 import { waitFor } from '../support/wait-for';
 
 const FAST: RetryLimits = { attempts: { fetching: 3, sending: 3, cleaning: 2 }, firstDelayMs: 1, maxDelayMs: 4 };
@@ -14,18 +14,42 @@ const FAST: RetryLimits = { attempts: { fetching: 3, sending: 3, cleaning: 2 }, 
 class FakeRows {
   readonly rows = new Map<string, CallRecording>();
 
-  async begin(entry: { callId: string; recordingName: string; deleteAfter: Date }): Promise<{ row: CallRecording; isNew: boolean }> {
+  async begin(entry: { callId: string; recordingName: string; deleteAfter: Date; claim?: RecordingClaim }): Promise<{ row: CallRecording; isNew: boolean }> {
     const existing = this.rows.get(entry.callId);
     if (existing) return { row: { ...existing }, isNew: false };
+    const { claim, ...fields } = entry;
     const row = {
-      ...entry, path: null, durationMs: null, bytes: null, state: 'fetching', attempts: 0, lastError: null, createdAt: new Date(), deletedAt: null,
+      ...fields, claimedBy: claim?.owner ?? null, claimedUntil: claim?.until ?? null, path: null, durationMs: null, bytes: null, state: 'fetching', attempts: 0, lastError: null, createdAt: new Date(), deletedAt: null,
     } as CallRecording;
     this.rows.set(entry.callId, row);
     return { row: { ...row }, isNew: true };
   }
 
-  async change(callId: string, change: RecordingChange): Promise<void> {
-    Object.assign(this.rows.get(callId)!, change);
+  async change(callId: string, change: RecordingChange, owner?: string): Promise<boolean> {
+    const row = this.rows.get(callId);
+    if (!row || (owner !== undefined && row.claimedBy !== owner)) return false;
+    Object.assign(row, change);
+    return true;
+  }
+
+  async claim(callId: string, claim: RecordingClaim, now: Date): Promise<boolean> {
+    const row = this.rows.get(callId);
+    if (!row || !['fetching', 'sending', 'cleaning'].includes(row.state)) return false;
+    if (row.claimedBy !== null && row.claimedBy !== claim.owner && row.claimedUntil! > now) return false;
+    Object.assign(row, { claimedBy: claim.owner, claimedUntil: claim.until });
+    return true;
+  }
+
+  async renewClaim(callId: string, claim: RecordingClaim): Promise<boolean> {
+    const row = this.rows.get(callId);
+    if (row?.claimedBy !== claim.owner) return false;
+    row.claimedUntil = claim.until;
+    return true;
+  }
+
+  async releaseClaim(callId: string, owner: string): Promise<void> {
+    const row = this.rows.get(callId);
+    if (row?.claimedBy === owner) Object.assign(row, { claimedBy: null, claimedUntil: null });
   }
 
   async unfinished(): Promise<CallRecording[]> {
