@@ -3,6 +3,8 @@ import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { AriPort } from '../ari/ari-port';
 import { type CallPlan, initialCallState, transition } from '../call/call-machine';
+import type { CallState } from '../call/call-state';
+import { resumedRecording } from '../call/recording';
 import type { CallContext, CallUpdate } from '../call/call-update';
 import type { CallEngine, LiveCallView } from '../engine/call-engine';
 import { type PartyRows, type RowToResume, callOfRow, resumeCalls } from '../engine/resume-calls';
@@ -75,15 +77,17 @@ export class ServerCalls {
   }
 
   /**
-   * Ends a call recorded for this server that the engine does not run, without asking Asterisk
-   * anything: a request (its server is down, or it waited too long), or a call another owner
-   * started that could not be taken over because the server is unreachable. Its agent is told
-   * through `onRun` like any other call's. False when the engine runs the call (it ends it itself).
+   * Ends a call recorded for this server that the engine does not run, without waiting for Asterisk:
+   * a request (its server is down, or it waited too long), or a call another owner started that
+   * could not be taken over because the server is unreachable. Its agent is told through `onRun`
+   * like any other call's. A recording the row names is stopped (should Asterisk hear) and named
+   * by the final update, so it is fetched once the server answers. False when the engine runs the
+   * call (it ends it itself).
    */
   failRecorded(row: ServerCallRow, why: string): boolean {
     const { context, plan } = this.callOf(row);
     const request = row.stage === 'requested' ? 'start' : 'telephony';
-    const ended = transition(initialCallState(plan, row.requestedAt.getTime()), { type: 'RequestFailed', request, error: why, at: this.now() });
+    const ended = transition(withRecordingOf(row, initialCallState(plan, row.requestedAt.getTime())), { type: 'RequestFailed', request, error: why, at: this.now() });
     const view = this.deps.engine.adopt(context, ended);
     this.ran(row, view);
     return view !== undefined;
@@ -114,4 +118,20 @@ export class ServerCalls {
   private callOf(row: ServerCallRow): { context: CallContext; plan: CallPlan } {
     return callOfRow(this.deps.config, row);
   }
+}
+
+/**
+ * The recording the row says the call ran: Asterisk went on recording while unreachable, so the
+ * call's end names it (stopped), and the recording pipeline fetches it once the server answers.
+ */
+function withRecordingOf(row: ServerCallRow, state: CallState): CallState {
+  if (!row.recordingName) return state;
+  return {
+    ...state,
+    recording: resumedRecording({
+      name: row.recordingName, pausedMs: row.recordingPausedMs ?? 0,
+      ...(row.recordingStartedAt ? { startedAt: row.recordingStartedAt.getTime() } : {}),
+      ...(row.recordingPausedAt ? { pausedAt: row.recordingPausedAt.getTime() } : {}),
+    }),
+  };
 }
