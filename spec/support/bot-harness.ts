@@ -87,6 +87,8 @@ export interface BotHarnessOptions {
     updates?: (engineUpdates: Observable<CallUpdate>) => Observable<CallUpdate>;
     limits?: RetryLimits;
     now?: () => number;
+    /** How many recordings are converted at once (one per core without it). */
+    conversions?: number;
   };
   /** Each route's recording policy and consent announcement, as app/main.ts passes them to the engine. */
   engineRecording?: Pick<CallEngineDeps, 'recordingPolicies' | 'consentAnnouncements'>;
@@ -187,6 +189,7 @@ export class BotHarness {
     const recording = opts.recording ? new RecordingMedia({
       config, stores, stored: opts.recording.stored ?? ari, delivery: telegramRecordingDelivery(out), logger,
       ...(opts.recording.limits ? { limits: opts.recording.limits } : {}), ...(opts.recording.now ? { now: opts.recording.now } : {}),
+      ...(opts.recording.conversions ? { conversions: opts.recording.conversions } : {}),
     }) : undefined;
     const callBot = new CallBot({
       config, desk: opts.wrapDesk ? opts.wrapDesk(desk) : desk, verification, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000,
