@@ -55,4 +55,8 @@ export class CallRecording {
   /** Until when the claim holds unless renewed: past it, another instance may take the recording over. */
   @Column({ type: Date, nullable: true })
   claimedUntil!: Date | null;
+
+  /** How long the agent paused the recording: Asterisk leaves that time out of the file, the caption says it. */
+  @Column({ type: 'integer', nullable: true })
+  pausedMs!: number | null;
 }

@@ -7,7 +7,7 @@ export type KeptRecording =
   | { kind: 'not-ready' }
   | { kind: 'failed'; error: string | null }
   | { kind: 'deleted'; at: Date }
-  | { kind: 'ready'; ogg: Buffer; durationMs: number };
+  | { kind: 'ready'; ogg: Buffer; durationMs: number; pausedMs: number };
 
 /** The kept recordings, as admins ask for them again; and which calls have one (the CSV export). */
 export class KeptRecordings {
@@ -22,7 +22,7 @@ export class KeptRecordings {
     const ogg = await this.deps.files.read(row.path).catch(() => null);
     // A file removed by hand behind the row's back is as good as deleted.
     if (!ogg) return { kind: 'deleted', at: row.deletedAt ?? new Date() };
-    return { kind: 'ready', ogg, durationMs: row.durationMs ?? 0 };
+    return { kind: 'ready', ogg, durationMs: row.durationMs ?? 0, pausedMs: row.pausedMs ?? 0 };
   }
 
   /** Which of these calls have a kept recording (`recordingsPresent` for the CSV export). */

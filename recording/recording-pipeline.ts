@@ -27,6 +27,8 @@ export interface OutgoingRecording {
   callId: string;
   ogg: Buffer;
   durationMs: number;
+  /** Time the agent paused the recording, left out of the file by Asterisk. */
+  pausedMs: number;
   copy: 'agent' | 'admin';
 }
 
@@ -128,7 +130,7 @@ export class RecordingPipeline {
     if (!update.final || !recording || recording.status !== 'stopped' || this.stopping.signal.aborted) return;
     const callId = update.context.callId;
     const { row, isNew } = await this.deps.recordings.begin({
-      callId, recordingName: recording.name, deleteAfter: new Date(update.at + this.deps.retentionDays * DAY_MS), claim: this.claim(),
+      callId, recordingName: recording.name, deleteAfter: new Date(update.at + this.deps.retentionDays * DAY_MS), pausedMs: recording.pausedMs, claim: this.claim(),
     });
     if (isNew) this.run(row);
   }
@@ -268,11 +270,12 @@ export class RecordingPipeline {
         if (!chat) throw new Error(`call ${row.callId} has no chat to send its recording to`);
         const ogg = await this.deps.files.read(row.path!);
         const durationMs = row.durationMs ?? 0;
-        const sent = await this.deps.delivery.sendRecording({ chatId: chat.chatId, replyTo: chat.statusMessageId, callId: row.callId, ogg, durationMs, copy: 'agent' });
+        const pausedMs = row.pausedMs ?? 0;
+        const sent = await this.deps.delivery.sendRecording({ chatId: chat.chatId, replyTo: chat.statusMessageId, callId: row.callId, ogg, durationMs, pausedMs, copy: 'agent' });
         if (!sent) throw new Error('Telegram did not take the voice message');
         // Copies for admins: each tried once, after the agent's (a retry of the agent's must not repeat them).
         for (const adminChat of this.deps.adminChats.filter((id) => id !== chat.chatId)) {
-          const copied = await this.deps.delivery.sendRecording({ chatId: adminChat, replyTo: null, callId: row.callId, ogg, durationMs, copy: 'admin' });
+          const copied = await this.deps.delivery.sendRecording({ chatId: adminChat, replyTo: null, callId: row.callId, ogg, durationMs, pausedMs, copy: 'admin' });
           if (!copied) this.deps.logger.warn('recording not copied to an admin', { callId: row.callId, chatId: adminChat });
         }
         return;

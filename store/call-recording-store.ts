@@ -28,12 +28,12 @@ export class CallRecordingStore {
    * The row of a call's recording, written once: a second final update of the same call (a repeat,
    * another instance) finds the first row and starts nothing new.
    */
-  async begin(entry: { callId: string; recordingName: string; deleteAfter: Date; claim?: RecordingClaim }): Promise<{ row: CallRecording; isNew: boolean }> {
+  async begin(entry: { callId: string; recordingName: string; deleteAfter: Date; pausedMs?: number; claim?: RecordingClaim }): Promise<{ row: CallRecording; isNew: boolean }> {
     try {
       await this.rows.insert({
         callId: entry.callId, recordingName: entry.recordingName, state: 'fetching', attempts: 0, deleteAfter: entry.deleteAfter,
         path: null, durationMs: null, bytes: null, lastError: null, deletedAt: null,
-        claimedBy: entry.claim?.owner ?? null, claimedUntil: entry.claim?.until ?? null,
+        claimedBy: entry.claim?.owner ?? null, claimedUntil: entry.claim?.until ?? null, pausedMs: entry.pausedMs ?? null,
       });
     } catch (err) {
       // The key is the call's id: a refused insert is the row a repeat already wrote, or a real failure.

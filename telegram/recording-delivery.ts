@@ -7,8 +7,7 @@ import type { TelegramOut } from './telegram-out';
 export function telegramRecordingDelivery(out: TelegramOut): RecordingDelivery {
   return {
     async sendRecording(recording: OutgoingRecording): Promise<boolean> {
-      const caption = recording.copy === 'agent'
-        ? RECORDING_TEXT.voiceCaption(recording.durationMs, recording.callId) : RECORDING_TEXT.adminCaption(recording.durationMs, recording.callId);
+      const caption = recordingCaption(recording);
       const sent = await out.sendVoice(recording.chatId, voiceFile(recording.ogg, recording.callId), {
         caption, durationS: Math.round(recording.durationMs / 1000), ...(recording.replyTo !== null ? { replyTo: recording.replyTo } : {}),
       });
@@ -18,6 +17,13 @@ export function telegramRecordingDelivery(out: TelegramOut): RecordingDelivery {
       await out.send(notice.chatId, RECORDING_TEXT.failed(notice.step, notice.callId), undefined, 'final');
     },
   };
+}
+
+/** A recording's caption: its length and call, and the time paused when there was any. */
+export function recordingCaption(recording: Pick<OutgoingRecording, 'durationMs' | 'callId' | 'pausedMs' | 'copy'>): string {
+  const caption = recording.copy === 'agent'
+    ? RECORDING_TEXT.voiceCaption(recording.durationMs, recording.callId) : RECORDING_TEXT.adminCaption(recording.durationMs, recording.callId);
+  return recording.pausedMs >= 500 ? `${caption}\n${RECORDING_TEXT.pausedLine(recording.pausedMs)}` : caption;
 }
 
 export function voiceFile(ogg: Buffer, callId: string): InputFile {

@@ -838,6 +838,8 @@ const POLICY_WORDS: Record<RecordingPolicy, string> = { off: 'off', on: 'on', co
 export const RECORDING_TEXT = {
   voiceCaption: (durationMs: number, callId: string) => `⏺ Call recording · ${durationText(durationMs)}\nCall ${callId}`,
   adminCaption: (durationMs: number, callId: string) => `⏺ Call recording · ${durationText(durationMs)}\nCall ${callId} (a copy for admins)`,
+  /** Under a caption when the agent paused the recording: Asterisk records nothing meanwhile. */
+  pausedLine: (pausedMs: number) => `⏸ Paused ${Math.round(pausedMs / 1000)} s (not in the recording)`,
   failed: (step: 'fetching' | 'sending', callId: string) => (step === 'fetching'
     ? `⚠️ The recording of this call could not be saved: Asterisk did not hand it over or it could not be converted. The call itself is not affected. (Call ${callId})`
     : `⚠️ The recording of this call is saved but could not be sent to you here. An admin can send it with /recording ${callId}.`),

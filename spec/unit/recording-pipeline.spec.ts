@@ -147,6 +147,13 @@ describe('the recording pipeline', () => {
     expect(asterisk.calls).toEqual({ fetch: 1, delete: 1 });
   });
 
+  it('given a recording the agent paused for 45 s, then its voice message carries the paused time (Asterisk left it out of the file)', async () => {
+    const { pipeline, sent } = pipelineWith({ adminChats: ['1000'] });
+    await pipeline.onUpdate(finalUpdate('c1', { name: 'rec-c1', status: 'stopped', pausedMs: 45_000 }));
+    await pipeline.settled();
+    expect(sent.map((s) => [s.copy, s.pausedMs])).toEqual([['agent', 45_000], ['admin', 45_000]]);
+  });
+
   it('given updates that are not final, carry no recording or a failed one, then nothing starts', async () => {
     const { pipeline, rows } = pipelineWith();
     await pipeline.onUpdate({ ...finalUpdate('c1'), final: false, stage: 'connected' });

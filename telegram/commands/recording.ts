@@ -3,7 +3,7 @@ import type { RecordingPolicy, RouteCode } from '../../call/call-types';
 import { RECORDING_ROUTES } from '../../recording/recording-policies';
 import { DownloadTooLarge, downloadFile } from '../file-download';
 import type { Incoming } from '../handler-context';
-import { voiceFile } from '../recording-delivery';
+import { recordingCaption, voiceFile } from '../recording-delivery';
 import { RECORDING_TEXT } from '../texts';
 
 /**
@@ -39,7 +39,7 @@ export async function onRecording(m: Incoming): Promise<void> {
     case 'ready': {
       await m.deps.stores.audit.record({ actor: m.userId, action: 'recording_sent', subject: callId, details: 'sent again with /recording' });
       await m.deps.out.sendVoice(m.chatId, voiceFile(found.ogg, callId), {
-        caption: RECORDING_TEXT.voiceCaption(found.durationMs, callId), durationS: Math.round(found.durationMs / 1000),
+        caption: recordingCaption({ durationMs: found.durationMs, callId, pausedMs: found.pausedMs, copy: 'agent' }), durationS: Math.round(found.durationMs / 1000),
       });
     }
   }
