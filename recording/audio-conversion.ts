@@ -25,8 +25,8 @@ export class AudioConversion {
   /**
    * Asterisk's WAV (8 kHz mono) to OGG/Opus: mono, a bit rate Telegram's voice player streams at
    * once. The encoder's CPU is what limits many calls ending at once, so it runs at its lowest
-   * complexity with long frames, and in its CELT-only mode (`lowdelay`), which costs half of the
-   * speech mode (SILK) and carries 8 kHz telephone audio whole at this bit rate.
+   * complexity with long frames, and in its CELT-only mode (`lowdelay`), which costs far less than
+   * the speech mode (SILK); this bit rate is generous for telephone audio's 4 kHz band.
    */
   async toVoice(wav: Buffer): Promise<VoiceRecording> {
     const durationMs = wavDurationMs(wav);
