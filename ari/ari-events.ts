@@ -121,7 +121,10 @@ export function toCallEvent(event: AriChannelEvent, leg: LegId, at: number): Cal
       return undefined;
     case 'Dial':
       if (event.dialstatus === 'ANSWER') return { type: 'LegAnswered', leg, at };
-      if (event.dialstatus === 'RINGING' || event.dialstatus === 'PROGRESS') return { type: 'LegRinging', leg, at };
+      if (event.dialstatus === 'RINGING') return { type: 'LegRinging', leg, at };
+      // 183 (or 180) with SDP: the far end's network sends audio before the answer. The bundle's trunks
+      // ignore a 183 without SDP (ignore_183_without_sdp), so PROGRESS means there is audio to hear.
+      if (event.dialstatus === 'PROGRESS') return { type: 'LegRinging', leg, at, earlyMedia: true };
       return undefined;
     case 'ChannelDestroyed':
       return { type: 'LegEnded', leg, cause: event.cause, causeText: event.causeText, at };

@@ -131,6 +131,8 @@ export interface CallState {
   /** The customer answered and hears the consent announcement; the agent still hears ringback. */
   announcing?: boolean;
   recording?: RecordingState;
+  /** When the customer's network first sent audio of its own before the answer (call/early-media.ts). */
+  earlyMediaAt?: number;
 }
 
 export type TimerName =
@@ -143,7 +145,8 @@ export type CancelSource = 'agent' | 'admin' | 'system';
 
 export type CallEvent =
   | { type: 'CallStarted'; at: number }
-  | { type: 'LegRinging'; leg: LegId; at: number }
+  /** `earlyMedia`: the far end's progress came with SDP (ARI Dial PROGRESS): its network's own audio flows (call/early-media.ts). */
+  | { type: 'LegRinging'; leg: LegId; at: number; earlyMedia?: true }
   | { type: 'LegAnswered'; leg: LegId; at: number }
   | { type: 'LegEnteredStasis'; leg: LegId; at: number }
   | { type: 'LegEnded'; leg: LegId; cause: number | null; causeText?: string | null; at: number }

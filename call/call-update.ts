@@ -34,6 +34,8 @@ export interface CallUpdate {
   recording?: RecordingView;
   /** The customer answered and hears the consent announcement before being joined (the route's policy `consent`). */
   announcing?: boolean;
+  /** The customer's network played its own audio (ringback, an announcement) before any answer; the agent heard it instead of callbot's ringback. */
+  earlyMedia?: true;
 }
 
 /** The update for `stage`, reached at `at`; a final one carries the ended call's outcome from `state`. */
@@ -52,6 +54,7 @@ export function toCallUpdate(context: CallContext, stage: CallStage, state: Call
   }
   if (state.recording) update.recording = recordingView(state.recording);
   if (state.announcing && !final) update.announcing = true;
+  if (state.earlyMediaAt !== undefined) update.earlyMedia = true;
   if (final && state.outcome) {
     const talk = talkSeconds(state);
     update.outcome = state.outcome;

@@ -29,3 +29,20 @@ export function unansweredLegOutcome(leg: LegName, reach: Exclude<LegReach, 'ans
   if (reach === 'ringing' || NO_ANSWER.has(c)) return 'target_no_answer';
   return 'target_unreachable';
 }
+
+/**
+ * What a network's announcement most likely said, read from the cause the customer's leg ended
+ * with after early media: null when the cause says nothing (16, normal clearing, is what many
+ * networks send after any announcement). Codes only; telegram/texts.ts words them.
+ */
+export type AnnouncedReason = 'not_in_service' | 'number_changed' | 'busy' | 'no_answer' | 'unavailable' | 'rejected' | 'network_trouble';
+
+const ANNOUNCED: ReadonlyMap<number, AnnouncedReason> = new Map([
+  [1, 'not_in_service'], [28, 'not_in_service'], [22, 'number_changed'], [17, 'busy'], [18, 'no_answer'], [19, 'no_answer'],
+  [20, 'unavailable'], [27, 'unavailable'], [21, 'rejected'],
+  [3, 'network_trouble'], [34, 'network_trouble'], [38, 'network_trouble'], [41, 'network_trouble'], [42, 'network_trouble'],
+]);
+
+export function announcedReason(cause: number | null | undefined): AnnouncedReason | null {
+  return cause === null || cause === undefined ? null : ANNOUNCED.get(cause) ?? null;
+}

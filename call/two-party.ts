@@ -8,13 +8,18 @@ import { CHANNEL_GONE_GRACE_MS, TIMER_GRACE_MS } from './call-timing';
 import type { CallOutcome, LegId, LegName } from './call-types';
 import { endCall, persisting } from './call-ending';
 import { isFirstLeg, leg, unchanged, withLeg } from './leg-state';
+import { withEarlyMedia, wantsRingback } from './early-media';
 import { unansweredLegOutcome } from './outcomes';
 import { announce, announcesFirst, recordOnJoin, recordingPatch } from './recording';
 
 export function decideTwoParty(state: CallState, event: CallEvent): Transition {
   switch (event.type) {
     case 'CallStarted': return onCallStarted(state);
-    case 'LegRinging': return isFirstLeg(event.leg) ? onLegRinging(state, event.leg, event.at) : unchanged(state);
+    case 'LegRinging': {
+      if (!isFirstLeg(event.leg)) return unchanged(state);
+      const ringing = onLegRinging(state, event.leg, event.at);
+      return event.earlyMedia && event.leg === 'target' ? withEarlyMedia(state, ringing, event.at) : ringing;
+    }
     case 'LegAnswered': return isFirstLeg(event.leg) ? onLegAnswered(state, event.leg, event.at) : unchanged(state);
     case 'LegEnteredStasis': return isFirstLeg(event.leg) ? onLegEnteredStasis(state, event.leg, event.at) : unchanged(state);
     case 'LegEnded': return isFirstLeg(event.leg) ? onLegEnded(state, event.leg, event.cause, event.causeText ?? null, event.at) : unchanged(state);
@@ -163,7 +168,7 @@ function onLegEnteredStasis(state: CallState, id: LegName, at: number): Transiti
   next = withLeg(next, 'agent', { status: 'up', inStasis: true, bridge: 'main' });
   const { ids } = next;
   effects = [...effects, { type: 'AddToBridge', bridgeId: ids.bridgeId, channelId: ids.agentChannelId }];
-  if (next.targetDialed && !next.ringbackPlaying && next.stage !== 'connected') {
+  if (next.targetDialed && !next.ringbackPlaying && next.stage !== 'connected' && wantsRingback(next)) {
     effects.push({ type: 'StartRingback', channelId: ids.agentChannelId, playbackId: ids.ringbackId });
     next = { ...next, ringbackPlaying: true };
   }

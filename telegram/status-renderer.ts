@@ -5,7 +5,8 @@ import type { DispositionCode } from '../config/after-call-settings';
 import { endedCall, liveCall, noButtons } from './menus/keyboards';
 import { controlsOf, hasMoreThanTwoParties, isViewer, ownerOf, recordingControlOf, transferredTo } from './party-status';
 import type { TelegramOut } from './telegram-out';
-import { PARTY, RECORDING, STATUS } from './texts';
+import { announcedReason } from '../call/outcomes';
+import { EARLY_MEDIA, PARTY, RECORDING, STATUS } from './texts';
 
 /** Whose chat a status message is in, and whether transfer and conference can be asked for there. */
 export interface StatusViewer {
@@ -26,6 +27,8 @@ export function renderStatus(update: CallUpdate, confirmDigit?: string, viewer?:
   const lines = [STATUS.message(update, confirmDigit)];
   const recording = update.recording ? RECORDING.line(update.recording, update.final) : undefined;
   if (recording) lines.push(recording);
+  const earlyMedia = earlyMediaLine(update);
+  if (earlyMedia) lines.push(earlyMedia);
   if (viewer && hasMoreThanTwoParties(update)) {
     lines.push(...(update.parties ?? []).map((p) => PARTY.line(p, isViewer(p, update, viewer.agentId))));
   }
@@ -38,6 +41,18 @@ export function renderStatus(update: CallUpdate, confirmDigit?: string, viewer?:
   // The recording's button is the agent's who has the call now (the owner), in their own chat.
   const recordingButton = viewer && viewer.agentId === ownerOf(update) ? recordingControlOf(update) : undefined;
   return { text, markup: liveCall(context.callId, controls, recordingButton) };
+}
+
+/**
+ * The network's own audio: said while the customer's phone rings, and under a call that ended
+ * unanswered; the cause tells what an announcement said only when the customer's side ended it.
+ */
+function earlyMediaLine(update: CallUpdate): string | undefined {
+  if (!update.earlyMedia) return undefined;
+  if (!update.final) return update.stage === 'target_dialing' || update.stage === 'target_ringing' ? EARLY_MEDIA.live : undefined;
+  if (update.outcome === 'completed') return undefined;
+  const reason = update.endedBy === 'target' ? announcedReason(update.hangupCause) : null;
+  return EARLY_MEDIA.ended(reason, update.hangupCause);
 }
 
 /**

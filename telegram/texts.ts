@@ -2,6 +2,7 @@
 import type { CallFailure, CallOutcome, CallStage, ConsultEnd, LegName, PartyView, RecordingPolicy, RecordingView, RouteCode } from '../call/call-types';
 import { formatForDisplay, maskedForDisplay, type NumberCheck, type NumberRefusal } from '../phone/number-policy';
 import type { CallUpdate } from '../call/call-update';
+import type { AnnouncedReason } from '../call/outcomes';
 import type { CallRefusal } from '../engine/call-engine';
 import type { PartyAnswer, PartyRefusal } from '../engine/call-parties';
 import { CALL_REQUEST_MAX_AGE_MS } from '../engine/call-intake';
@@ -874,3 +875,24 @@ export const RECORDING_TEXT = {
   notAdmin: 'Only super admins can set the consent announcement.',
 } as const;
 
+
+/** What a network's announcement most likely said, from the cause the customer's leg ended with (call/outcomes.ts). */
+const ANNOUNCED: Record<AnnouncedReason, string> = {
+  not_in_service: 'the number is not in service',
+  number_changed: 'the number has changed',
+  busy: 'the line is busy',
+  no_answer: 'nobody answered',
+  unavailable: 'the phone is off or out of reach',
+  rejected: 'the call was rejected',
+  network_trouble: 'the network could not put the call through',
+};
+
+/** The customer's network's own audio before the answer (call/early-media.ts), as the status message says it. */
+export const EARLY_MEDIA = {
+  /** While the customer's phone rings: the agent hears the network, not callbot's ringback. */
+  live: "🔊 You hear the customer's network: its ringback or an announcement",
+  /** Under a call that ended unanswered after the network's audio; with what its cause says, when it says something. */
+  ended: (reason: AnnouncedReason | null, cause: number | null | undefined): string => (reason
+    ? `🔊 The customer's network played an announcement before the call failed: most likely ${ANNOUNCED[reason]} (cause ${cause}).`
+    : "🔊 The customer's network played its own audio (ringback or an announcement) before the call ended."),
+} as const;

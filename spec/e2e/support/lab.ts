@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeUlawTone } from '../../../bench/ulaw-tone';
 import { freePort } from '../../support/free-port';
 import { waitFor } from '../../support/wait-for';
 import { SipTrace } from './sip-trace';
@@ -21,6 +22,9 @@ import { SipTrace } from './sip-trace';
 export const REPO = process.env.E2E_ROOT ?? path.resolve(__dirname, '..', '..', '..');
 export const SIPP_DIR = path.join(REPO, 'spec', 'e2e', 'sipp');
 
+/** The tone provider-uas.xml streams as early media (…0183, …0184). */
+export const EARLY_MEDIA_HZ = 1000;
+
 /** Asterisk's SIP transport; the providers sit on other loopback addresses, same port. */
 export const ASTERISK_SIP = { ip: '127.0.0.1', port: 5060 } as const;
 export const PROVIDERS = { main: '127.0.0.2', dev: '127.0.0.3' } as const;
@@ -36,10 +40,14 @@ export interface ProviderSetup {
   args: string[];
 }
 
-/** provider-uas.xml and the RTP pcap of every digit its DTMF paths play. */
+/** provider-uas.xml, the RTP pcap of every digit its DTMF paths play, and the tone its early media streams. */
 function suiteProvider(pre: Prerequisites): ProviderSetup {
   const files: Record<string, string> = {};
   for (const digit of '0123456789') files[`dtmf_2833_${digit}.pcap`] = path.join(pre.pcapDir, `dtmf_2833_${digit}.pcap`);
+  const earlyMedia = path.join(pre.runDir, 'early.ulaw');
+  // 1 kHz: far from tone:ring's 440 + 480 Hz, so a spec can tell which of the two the agent heard.
+  if (!fs.existsSync(earlyMedia)) writeUlawTone(earlyMedia, 1, EARLY_MEDIA_HZ);
+  files['early.ulaw'] = earlyMedia;
   return { scenario: path.join(SIPP_DIR, 'provider-uas.xml'), files, args: [] };
 }
 

@@ -144,6 +144,8 @@ export class AriCore {
   /** Stored recordings: their format and file. */
   private readonly storedRecordings = new Map<string, { format: string; file: Buffer }>();
   private farEndChooser: FarEndChooser | undefined;
+  /** Channels whose far end sent 183 with SDP: their media is set up before the answer. */
+  private readonly earlyMedia = new WeakSet<SimChannel>();
   /** What the providers were sent: one entry per INVITE, with the From number (the connected line). */
   readonly invites: SimInvite[] = [];
   private startupTime = asteriskTime();
@@ -714,7 +716,8 @@ export class AriCore {
     const script = this.farEndChooser?.(ch.endpoint) ?? defaultFarEnd(ch.endpoint, defaults);
     const plan = planFor(script, defaults);
     this.after(ch, SIGNALLING_MS + (plan.ringingAfterMs ?? 0), () => {
-      if (plan.rings) this.farEndRinging(ch);
+      if (plan.earlyMedia) this.farEndProgress(ch);
+      else if (plan.rings) this.farEndRinging(ch);
       if (plan.outcome.kind === 'none') return;
       const outcome = plan.outcome;
       const settle = (): void => this.farEndSettles(ch, outcome);
@@ -730,6 +733,20 @@ export class AriCore {
     this.emitDial(ch, 'RINGING', ch.kind === 'originated' ? ch.dialstring : '');
   }
 
+  /** 183 with SDP: the state stays (Down for a created channel), only the Dial event says it (main/bridge_channel.c). */
+  private farEndProgress(ch: SimChannel): void {
+    if (ch.gone || ch.answered) return;
+    // The SDP sets up media: the bridge re-reads its peers, then publishes the progress.
+    const bridge = ch.bridge;
+    if (ch.kind === 'created' && bridge !== undefined && bridge.size >= 2) this.refreshPeerVars(bridge);
+    this.earlyMedia.add(ch);
+    this.emitDial(ch, 'PROGRESS', ch.kind === 'originated' ? ch.dialstring : '');
+    // The 183 carries the callee's identity to its peer, held while the peer plays its ringback.
+    if (ch.kind === 'created' && bridge !== undefined && bridge.size === 2) {
+      for (const peer of channelsOf(bridge)) if (peer !== ch) this.updateConnected(peer, ch.caller);
+    }
+  }
+
   private farEndSettles(ch: SimChannel, outcome: Exclude<FarEndPlan['outcome'], { kind: 'none' }>): void {
     if (ch.gone) return;
     if (outcome.kind === 'fail') {
@@ -738,7 +755,8 @@ export class AriCore {
     }
     ch.answered = true;
     const bridge = ch.bridge;
-    if (ch.kind === 'created' && bridge !== undefined && bridge.size >= 2) this.refreshPeerVars(bridge);
+    // Media set up by an earlier 183 is not set up again: no second re-read of the peers (target-early-media.json).
+    if (ch.kind === 'created' && bridge !== undefined && bridge.size >= 2 && !this.earlyMedia.has(ch)) this.refreshPeerVars(bridge);
     ch.state = 'Up';
     this.sink(ch.app, { type: 'ChannelStateChange', timestamp: asteriskTime(), channel: ch.toJson(), asterisk_id: ASTERISK_ID, application: ch.app });
     this.emitDial(ch, 'ANSWER', ch.kind === 'originated' ? ch.dialstring : '');

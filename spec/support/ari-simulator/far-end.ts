@@ -17,7 +17,9 @@ export type FarEndScript =
   | { kind: 'busy'; ringMs?: number }
   | { kind: 'notfound' }
   | { kind: 'unreachable' }
-  | { kind: 'ring-forever' };
+  | { kind: 'ring-forever' }
+  /** 183 Session Progress with SDP (its network's own audio) instead of 180, then after `ringMs` the answer or a failure with `failCause`. */
+  | { kind: 'early-media'; ringMs?: number; failCause?: number };
 
 export type FarEndChooser = (endpoint: string) => FarEndScript | undefined;
 
@@ -39,6 +41,8 @@ export interface FarEndPlan {
   ringMs: number;
   /** How long after the INVITE the 180 comes (a phone somewhere on the PSTN: tens of ms or more). */
   ringingAfterMs?: number;
+  /** The far end sends 183 with SDP rather than 180: chan_pjsip queues PROGRESS, and the bridge publishes Dial PROGRESS (no state change). */
+  earlyMedia?: true;
   outcome: { kind: 'answer'; hangupAfterMs?: number; dtmf?: { digit: string; afterMs: number }; keys?: KeyedDigits } | { kind: 'fail'; cause: number } | { kind: 'none' };
 }
 
@@ -71,6 +75,11 @@ export function defaultFarEnd(endpoint: string, defaults: FarEndDefaults): FarEn
       return { kind: 'ring-forever' };
     case '0503':
       return { kind: 'unreachable' };
+    // The e2e provider's early media: …0183 answers after it, …0184 ends with 404 (an announcement, then "not found").
+    case '0183':
+      return { kind: 'early-media' };
+    case '0184':
+      return { kind: 'early-media', failCause: CAUSE.UNALLOCATED };
     case '0777':
       return { kind: 'answer', hangupAfterMs: defaults.hangupAfterMs };
     // The e2e provider's …0712 stays up six times as long as its …0777 (12 s against 2 s).
@@ -103,5 +112,10 @@ export function planFor(script: FarEndScript, defaults: FarEndDefaults): FarEndP
       return { rings: false, ringMs: 0, outcome: { kind: 'fail', cause: FAILURE_CAUSE.unreachable } };
     case 'ring-forever':
       return { rings: true, ringMs: 0, outcome: { kind: 'none' } };
+    case 'early-media':
+      return {
+        rings: true, earlyMedia: true, ringMs: script.ringMs ?? defaults.ringMs,
+        outcome: script.failCause === undefined ? { kind: 'answer' } : { kind: 'fail', cause: script.failCause },
+      };
   }
 }
