@@ -91,6 +91,14 @@ export class AriAdapter implements AriPort {
     return this.requestUntilGone('hangup', 'DELETE', `/channels/${enc(channelId)}`);
   }
 
+  async ring(channelId: string): Promise<void> {
+    await this.request('ring', 'POST', `/channels/${enc(channelId)}/ring`);
+  }
+
+  async answer(channelId: string): Promise<void> {
+    await this.request('answer', 'POST', `/channels/${enc(channelId)}/answer`);
+  }
+
   async createBridge(bridgeId: string, name: string): Promise<void> {
     await this.request('create bridge', 'POST', '/bridges', { bridgeId, type: 'mixing', name });
   }

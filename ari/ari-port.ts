@@ -78,6 +78,10 @@ export interface AriPort {
   dial(channelId: string, timeoutS: number, callerChannelId?: string): Promise<void>;
   /** Resolves when the channel is gone, including when it was gone already (404). */
   hangup(channelId: string): Promise<void>;
+  /** Tells an inbound channel's caller it rings (SIP 180) without answering; 404 when there is no such channel. */
+  ring(channelId: string): Promise<void>;
+  /** Answers an inbound channel; 404 when there is no such channel. */
+  answer(channelId: string): Promise<void>;
   createBridge(bridgeId: string, name: string): Promise<void>;
   addToBridge(bridgeId: string, channelId: string): Promise<void>;
   /** Moves a channel from one bridge into another (Asterisk takes it out of the first as it adds it). */
