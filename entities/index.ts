@@ -28,6 +28,7 @@ import { ScheduledCallbacks1767100000000 } from './migrations/1767100000000-sche
 import { CallRecordings1767200000000 } from './migrations/1767200000000-call-recordings';
 import { ReportMarks1767400000000 } from './migrations/1767400000000-report-marks';
 import { CallsRecording1767500000000 } from './migrations/1767500000000-calls-recording';
+import { CallsDirection1767750000000 } from './migrations/1767750000000-calls-direction';
 import { SnakeCaseNaming } from './snake-case-naming';
 
 export {
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   ClusterCalls1766600000000, CallLegs1766700000000, CallsOneLivePerAgentOnCall1766800000000,
   CallAfterWork1767000000000, CallsStatusMessageIndex1767050000000, ScheduledCallbacks1767100000000, CallRecordings1767200000000,
   ReportMarks1767400000000, CallsRecording1767500000000,
+  CallsDirection1767750000000,
 ];
