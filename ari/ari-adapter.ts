@@ -99,6 +99,15 @@ export class AriAdapter implements AriPort {
     await this.request('answer', 'POST', `/channels/${enc(channelId)}/answer`);
   }
 
+  async reject(channelId: string): Promise<void> {
+    try {
+      await this.request('reject', 'DELETE', `/channels/${enc(channelId)}`, { reason: 'rejected' });
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+  }
+
   async createBridge(bridgeId: string, name: string): Promise<void> {
     await this.request('create bridge', 'POST', '/bridges', { bridgeId, type: 'mixing', name });
   }

@@ -44,6 +44,10 @@ export class FencedAri implements AriPort {
     return this.owned('answer', () => this.ari.answer(channelId));
   }
 
+  reject(channelId: string): Promise<void> {
+    return this.owned('reject', () => this.ari.reject(channelId));
+  }
+
   createBridge(bridgeId: string, name: string): Promise<void> {
     return this.owned('create bridge', () => this.ari.createBridge(bridgeId, name));
   }

@@ -180,6 +180,10 @@ export function describeAriPortContract(name: string, open: () => Promise<PortUn
       expect(await failure(ari.answer(TARGET))).toMatchObject({ status: 404 });
     });
 
+    it('given no such channel, then refusing it (an inbound call outside the pool) still resolves', async () => {
+      await expect(ari.reject(TARGET)).resolves.toBeUndefined();
+    });
+
     it('given nothing of that id, then reading a channel or a bridge gives null', async () => {
       expect(await ari.getChannel(TARGET)).toBeNull();
       expect(await ari.getBridge(BRIDGE)).toBeNull();

@@ -92,6 +92,11 @@ export class FakeAri implements AriPort {
     channel.state = 'Up';
   }
 
+  async reject(channelId: string): Promise<void> {
+    if (!this.recordTeardown('reject', { channelId })) return;
+    this.channels.delete(channelId);
+  }
+
   async createBridge(bridgeId: string, name: string): Promise<void> {
     this.record('createBridge', { bridgeId, name });
     this.bridges.set(bridgeId, { id: bridgeId, channelIds: [] });
