@@ -9,7 +9,8 @@ import { type Logger, createLogger } from '../config/logger';
 import { packageVersion } from '../config/version';
 import { openDatabase } from '../store/data-source';
 import { AriAdapter } from '../ari/ari-adapter';
-import { CallEngine } from '../engine/call-engine';
+import { CallEngine, DEFAULT_RETURN_CALL_SETTINGS } from '../engine/call-engine';
+import { returnCallSourcesOf } from '../store/return-call-sources';
 import { CallerIdVerification } from '../verification/caller-id-verification';
 import { VerificationRunner } from '../verification/verification-runner';
 import { type Stores, createStores } from '../store';
@@ -121,6 +122,7 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: 
   const engine = new CallEngine({
     config, ari, ...stores, parties: stores.legs, ...ops.engineHooks(stores.calls), rules, otherChannels: verifier, logger,
     recordingPolicies: recording.policies, consentAnnouncements: recording.announcements,
+    returnCalls: { sources: returnCallSourcesOf(stores), settings: { ...config.returnCalls, missedMessageTimeoutS: DEFAULT_RETURN_CALL_SETTINGS.missedMessageTimeoutS } },
   });
   const parties = callPartiesDesk(engine, { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
   const interrupted = await engine.start();

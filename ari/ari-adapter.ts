@@ -91,6 +91,23 @@ export class AriAdapter implements AriPort {
     return this.requestUntilGone('hangup', 'DELETE', `/channels/${enc(channelId)}`);
   }
 
+  async ring(channelId: string): Promise<void> {
+    await this.request('ring', 'POST', `/channels/${enc(channelId)}/ring`);
+  }
+
+  async answer(channelId: string): Promise<void> {
+    await this.request('answer', 'POST', `/channels/${enc(channelId)}/answer`);
+  }
+
+  async reject(channelId: string): Promise<void> {
+    try {
+      await this.request('reject', 'DELETE', `/channels/${enc(channelId)}`, { reason: 'rejected' });
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+  }
+
   async createBridge(bridgeId: string, name: string): Promise<void> {
     await this.request('create bridge', 'POST', '/bridges', { bridgeId, type: 'mixing', name });
   }

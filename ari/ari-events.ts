@@ -42,7 +42,7 @@ export function peekEventType(data: Buffer): string | undefined {
 
 interface RawEvent {
   type?: string;
-  channel?: { id?: string; state?: string };
+  channel?: { id?: string; state?: string; caller?: { number?: string } };
   peer?: { id?: string };
   args?: string[];
   dialstatus?: string;
@@ -71,7 +71,12 @@ export function toAriEvent(raw: unknown): AriEvent | undefined {
   const channelId = e.channel?.id;
   switch (e.type) {
     case 'StasisStart':
-      return channelId ? { type: 'StasisStart', channelId, channelState: (e.channel?.state ?? 'Unknown') as ChannelState, args: e.args ?? [] } : undefined;
+      if (!channelId) return undefined;
+      return {
+        type: 'StasisStart', channelId, channelState: (e.channel?.state ?? 'Unknown') as ChannelState, args: e.args ?? [],
+        // An inbound call's caller (the customer calling back); empty for channels we made without one.
+        ...(e.channel?.caller?.number ? { callerNumber: e.channel.caller.number } : {}),
+      };
     case 'StasisEnd':
       return channelId ? { type: 'StasisEnd', channelId } : undefined;
     case 'ChannelStateChange':

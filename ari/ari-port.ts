@@ -9,7 +9,7 @@ export type ChannelState = 'Down' | 'Rsrvd' | 'OffHook' | 'Dialing' | 'Ring' | '
 
 /** The events about a channel, routed to the leg that owns it. */
 export type AriChannelEvent =
-  | { type: 'StasisStart'; channelId: string; channelState: ChannelState; args: string[] }
+  | { type: 'StasisStart'; channelId: string; channelState: ChannelState; args: string[]; callerNumber?: string }
   | { type: 'StasisEnd'; channelId: string }
   | { type: 'ChannelStateChange'; channelId: string; channelState: ChannelState }
   | { type: 'Dial'; channelId: string; dialstatus: string }
@@ -78,6 +78,12 @@ export interface AriPort {
   dial(channelId: string, timeoutS: number, callerChannelId?: string): Promise<void>;
   /** Resolves when the channel is gone, including when it was gone already (404). */
   hangup(channelId: string): Promise<void>;
+  /** Tells an inbound channel's caller it rings (SIP 180) without answering; 404 when there is no such channel. */
+  ring(channelId: string): Promise<void>;
+  /** Answers an inbound channel; 404 when there is no such channel. */
+  answer(channelId: string): Promise<void>;
+  /** Refuses an inbound channel not answered (cause 21, call rejected: SIP 403); resolves when it was gone already (404). */
+  reject(channelId: string): Promise<void>;
   createBridge(bridgeId: string, name: string): Promise<void>;
   addToBridge(bridgeId: string, channelId: string): Promise<void>;
   /** Moves a channel from one bridge into another (Asterisk takes it out of the first as it adds it). */

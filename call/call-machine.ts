@@ -27,6 +27,7 @@ import { unchanged } from './leg-state';
 import { isPartyEvent, onPartyEvent } from './parties';
 import { isRecordingEvent, onRecordingEvent } from './recording';
 import { decideTwoParty } from './two-party';
+import { decideReturnCall, isReturnCallEvent, returnCallState } from './return-call';
 
 export { CHANNEL_GONE_GRACE_MS, DIAL_HOLD_MS, TIMER_GRACE_MS } from './call-timing';
 
@@ -37,7 +38,7 @@ export { leg, findLeg } from './leg-state';
 export function initialCallState(plan: CallPlan, requestedAt: number): CallState {
   const ids = callIds(plan.callId);
   const first = { status: 'idle', inStasis: false, bridge: null, requestedAt } as const;
-  return {
+  return returnCallState({
     plan,
     ids,
     stage: 'requested',
@@ -52,12 +53,12 @@ export function initialCallState(plan: CallPlan, requestedAt: number): CallState
     ringbackPlaying: false,
     targetDialed: false,
     times: { requestedAt },
-  };
+  });
 }
 
 export function transition(state: CallState, event: CallEvent): Transition {
   if (state.stage === 'ended') return unchanged(state);
-  const decided = isRecordingEvent(event) ? onRecordingEvent(state, event)
+  const decided = isReturnCallEvent(state) ? decideReturnCall(state, event) : isRecordingEvent(event) ? onRecordingEvent(state, event)
     : isPartyEvent(state, event) ? onPartyEvent(state, event) : decideTwoParty(state, event);
   const releases = state.held !== undefined && releasesHold(event);
   if (decided.state === state && !releases) return decided;

@@ -28,6 +28,40 @@ export interface CallPlan {
   confirmTimeoutS: number;
   /** The route's recording policy, read at dial time; none is `off`. */
   recording?: RecordingPlan;
+  /** Set for a customer's call coming in (call/return-call.ts): who to ring, in order, while the customer hears ringing. */
+  returnCall?: ReturnCallPlan;
+}
+
+/** An agent a return call may ring: their phone over the route, and why they are asked (call/return-call-routing.ts). */
+export interface ReturnCallAgent {
+  agentId: number;
+  label: string;
+  endpoint: string;
+  reason: 'last_caller' | 'caller' | 'idle';
+}
+
+/**
+ * A customer's inbound call: their channel (Asterisk named it, it is the `target` leg), who to
+ * ring in turn, and what the customer hears when nobody answers (Asterisk media, `sound:…`).
+ */
+export interface ReturnCallPlan {
+  customerChannelId: string;
+  customerNumber: string;
+  /** The pool number they dialled. */
+  calledNumber: string;
+  agents: readonly ReturnCallAgent[];
+  missedMessage: string;
+  /** How long the missed-call message may take before the call ends anyway. */
+  missedMessageTimeoutS: number;
+}
+
+/** Where a return call is: which agent is being rung, and how each earlier try ended. */
+export interface ReturnCallProgress {
+  /** Index into the plan's agents of the one being rung (or last rung). */
+  attempt: number;
+  tries: readonly { agentId: number; outcome: CallOutcome }[];
+  /** `ringing`: an agent's phone is being rung; `dropping`: that agent's leg is being hung up before the next; `missed`: the customer hears the missed-call message. */
+  phase: 'ringing' | 'dropping' | 'missed';
 }
 
 /** `announcement`: the media Asterisk plays the customer first when the policy is `consent` (e.g. `sound:http://…`). */
@@ -133,6 +167,8 @@ export interface CallState {
   recording?: RecordingState;
   /** When the customer's network first sent audio of its own before the answer (call/early-media.ts). */
   earlyMediaAt?: number;
+  /** Set on a return call until it is connected (call/return-call.ts). */
+  returnCall?: ReturnCallProgress;
 }
 
 export type TimerName =
@@ -234,7 +270,11 @@ export type CallEffect =
   | { type: 'UnpauseRecording'; name: string }
   | { type: 'StopRecording'; name: string }
   /** The call reached `stage` (or its parties changed) at `at`: its observers (the status message, metrics) hear of it. */
-  | { type: 'PublishUpdate'; stage: CallStage; at: number };
+  | { type: 'PublishUpdate'; stage: CallStage; at: number }
+  /** Tells an inbound channel's caller it rings (180), without answering it. */
+  | { type: 'RingLeg'; channelId: string }
+  /** Answers an inbound channel (200 OK). */
+  | { type: 'AnswerLeg'; channelId: string };
 
 export interface Transition {
   state: CallState;

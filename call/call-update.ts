@@ -13,6 +13,18 @@ export interface CallContext {
   target: string;
   route: RouteCode;
   callerId: string | null;
+  /** Set for a customer calling a pool number back (call/return-call.ts): what the agent's status message tells of it. */
+  returnCall?: ReturnCallContext;
+}
+
+/** A return call as the agent reads it: who calls, which of our numbers, the earlier call it answers, a do-not-call listing. */
+export interface ReturnCallContext {
+  customerNumber: string;
+  calledNumber: string;
+  /** The latest call an agent placed to this customer from the number, within the window. */
+  lastCall?: { callId: string; agentId: number; at: number; disposition?: string | null; note?: string | null };
+  /** The customer's number is on the do-not-call list (they called us, so the call goes on): the listing's reason. */
+  doNotCall?: string;
 }
 
 /** What subscribers (the bot, metrics, the admin view) see of a call after each transition. */
@@ -36,6 +48,8 @@ export interface CallUpdate {
   announcing?: boolean;
   /** The customer's network played its own audio (ringback, an announcement) before any answer; the agent heard it instead of callbot's ringback. */
   earlyMedia?: true;
+  /** A return call: the agent whose phone rings (or who answered) now; it changes as the call falls back to the next agent. */
+  ringingAgentId?: number;
 }
 
 /** The update for `stage`, reached at `at`; a final one carries the ended call's outcome from `state`. */
@@ -55,6 +69,7 @@ export function toCallUpdate(context: CallContext, stage: CallStage, state: Call
   if (state.recording) update.recording = recordingView(state.recording);
   if (state.announcing && !final) update.announcing = true;
   if (state.earlyMediaAt !== undefined) update.earlyMedia = true;
+  if (state.plan.returnCall) update.ringingAgentId = state.owner.agentId;
   if (final && state.outcome) {
     const talk = talkSeconds(state);
     update.outcome = state.outcome;

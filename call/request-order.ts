@@ -19,7 +19,8 @@ export type RequestKey =
 export type AriRequestEffect = Extract<CallEffect, {
   type: 'OriginateLeg' | 'CreateLeg' | 'DialLeg' | 'CreateBridge' | 'AddToBridge' | 'MoveToBridge' | 'StartRingback' | 'StopRingback'
     | 'StartHoldMusic' | 'StopHoldMusic' | 'HangupLeg' | 'DestroyBridge'
-    | 'PlayAnnouncement' | 'StartRecording' | 'PauseRecording' | 'UnpauseRecording' | 'StopRecording';
+    | 'PlayAnnouncement' | 'StartRecording' | 'PauseRecording' | 'UnpauseRecording' | 'StopRecording'
+    | 'RingLeg' | 'AnswerLeg';
 }>;
 
 /**

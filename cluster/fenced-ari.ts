@@ -36,6 +36,18 @@ export class FencedAri implements AriPort {
     return this.owned('hangup', () => this.ari.hangup(channelId));
   }
 
+  ring(channelId: string): Promise<void> {
+    return this.owned('ring', () => this.ari.ring(channelId));
+  }
+
+  answer(channelId: string): Promise<void> {
+    return this.owned('answer', () => this.ari.answer(channelId));
+  }
+
+  reject(channelId: string): Promise<void> {
+    return this.owned('reject', () => this.ari.reject(channelId));
+  }
+
   createBridge(bridgeId: string, name: string): Promise<void> {
     return this.owned('create bridge', () => this.ari.createBridge(bridgeId, name));
   }

@@ -11,6 +11,7 @@ import { type ReportSettings, reportEnv, reportSettings } from './report-setting
 import type { AlertThresholds } from './alert-settings';
 import { type MediaSettings, type RecordingSettings, mediaSettings, recordingEnv, recordingSettings } from './recording-settings';
 import { type AsteriskServerConfig, type ClusterSettings, asteriskServersSchema } from './cluster-settings';
+import { type ReturnCallConfig, returnCallEnv, returnCallSettings } from './return-call-settings';
 
 export type { RouteCode } from '../call/call-types';
 import type { RouteCode } from '../call/call-types';
@@ -70,6 +71,8 @@ export interface Config extends ComplianceSettings {
   media?: MediaSettings;
   /** Every secret value the environment holds, used or not in this mode, for the log scrubber. */
   secrets: readonly string[];
+  /** Customers calling a pool number back (return-call-settings.ts). */
+  returnCalls: ReturnCallConfig;
 }
 
 /** Thrown (never printed with values) when the environment does not describe a runnable service. */
@@ -168,6 +171,7 @@ const schema = z.object({
   ...afterCallEnv,
   ...reportEnv,
   ...recordingEnv,
+  ...returnCallEnv,
 }).superRefine((v, ctx) => {
   if (v.ASTERISK_SERVERS && v.CLUSTER !== 'on') {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['ASTERISK_SERVERS'], message: 'needs CLUSTER=on (several servers are coordinated through PostgreSQL)' });
@@ -253,5 +257,6 @@ export function loadConfig(env: Env): Config {
     media: mediaSettings(v),
     secrets: [v.TELEGRAM_BOT_TOKEN, v.ARI_PASSWORD, ...servers.map((s) => s.password), databasePassword(v.DATABASE_URL), v.TELEGRAM_WEBHOOK_SECRET]
       .filter((secret): secret is string => secret !== undefined && secret !== ''),
+    returnCalls: returnCallSettings(v),
   };
 }

@@ -35,6 +35,10 @@ export interface CallRequestRecord extends CallRowPatch {
   agentEndpoint?: string | null;
   targetEndpoint?: string | null;
   telegramChatId?: string | null;
+  /** `inbound`: a customer calling a pool number back (engine/return-call-intake.ts); the default is `outbound`. */
+  direction?: 'outbound' | 'inbound';
+  /** A return call: the earlier call it answers. */
+  returnsCallId?: string | null;
 }
 
 /** The call's recording while it runs (call/recording.ts recordingPatch), as its row keeps it; absent where a reader does not select it. */

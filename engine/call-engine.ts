@@ -19,6 +19,12 @@ import type { TeardownRetryPolicy } from './teardown-retry';
 import type { CallRule } from '../compliance/rules/call-rule';
 import type { RecordingPolicy } from '../call/call-types';
 import type { ConsentAnnouncements, RecordingPolicies } from './call-engine-ports';
+import { ReturnCallIntake, type ReturnCallSettings, type ReturnCallSources } from './return-call-intake';
+
+/** Without settings of its own, a return call rings each agent this long and says this when nobody answers. */
+export const DEFAULT_RETURN_CALL_SETTINGS: ReturnCallSettings = {
+  windowDays: 30, ringTimeoutS: 20, missedMessage: 'sound:vm-nobodyavail', missedMessageTimeoutS: 15,
+};
 
 export type { CallRefusal, CallRequest, PlaceCallResult, RefusedRequest, StopReason } from './call-intake';
 
@@ -74,6 +80,11 @@ export interface CallEngineDeps {
    * them up otherwise; when it fails, nothing is swept until the next connect.
    */
   adoptOnConnect?: () => Promise<void>;
+  /**
+   * Customers calling a pool number back (engine/return-call-intake.ts): what routing reads, and
+   * the settings; without sources every inbound call is refused, as before return calls.
+   */
+  returnCalls?: { sources?: ReturnCallSources; settings?: ReturnCallSettings };
   now?: () => number;
 }
 
@@ -104,6 +115,8 @@ export class CallEngine {
   /** The rows the previous run left live, until the first connect has resumed them. */
   private leftCalls: LeftCall[] = [];
   private readonly resumedCalls = new Subject<ResumedLeftCall>();
+  private readonly inbound: ReturnCallIntake;
+  private readonly returnCallStarts = new Subject<LiveCallView>();
 
   constructor(private readonly deps: CallEngineDeps) {
     this.now = deps.now ?? Date.now;
@@ -118,6 +131,18 @@ export class CallEngine {
       ...(deps.config.holdSound ? { holdSound: deps.config.holdSound } : {}),
     });
     this.intake = new CallIntake(deps, this.localPlacement());
+    this.inbound = new ReturnCallIntake({
+      ari: deps.ari, routes: deps.config.routes, calls: deps.calls, audit: deps.audit, logger: deps.logger, now: this.now,
+      settings: deps.returnCalls?.settings ?? DEFAULT_RETURN_CALL_SETTINGS,
+      ...(deps.returnCalls?.sources ? { sources: deps.returnCalls.sources } : {}),
+      isBusy: (agentId) => this.registry.liveCallOfAgent(agentId) !== undefined,
+      start: (context, plan) => this.returnCallStarts.next(viewOf(this.runner.start(context, plan))),
+    });
+  }
+
+  /** Each return call (a customer calling a pool number) as it starts, so the bot shows it to the agent it rings. */
+  get returnCalls(): Observable<LiveCallView> {
+    return this.returnCallStarts.asObservable();
   }
 
   /** The stream of every call's updates. */
@@ -148,7 +173,9 @@ export class CallEngine {
   async start(): Promise<InterruptedCall[]> {
     const { toResume, interrupted } = await reconcileOnStartup(this.deps.calls, this.deps.logger);
     this.leftCalls = toResume;
-    this.subscriptions.push(this.deps.ari.events.subscribe((event) => this.runner.handleAriEvent(event)));
+    this.subscriptions.push(this.deps.ari.events.subscribe((event) => {
+      if (!this.inbound.handle(event)) this.runner.handleAriEvent(event);
+    }));
     this.subscriptions.push(this.deps.ari.connection.subscribe((state) => {
       if (state !== 'connected') return;
       const reconnect = this.wasConnected;
@@ -179,6 +206,7 @@ export class CallEngine {
     for (const s of this.subscriptions) s.unsubscribe();
     this.subscriptions = [];
     this.runner.stopTimers();
+    await this.inbound.settled();
     await this.runner.settled();
   }
 
@@ -281,8 +309,9 @@ export class CallEngine {
   }
 
   /** Waits for in-flight teardown requests and writes (tests and shutdown). */
-  settled(): Promise<void> {
-    return this.runner.settled();
+  async settled(): Promise<void> {
+    await this.inbound.settled();
+    await this.runner.settled();
   }
 
   /**
@@ -378,7 +407,8 @@ export class CallEngine {
 
   /** One sweep at a time; a failed one is logged and the next period tries again. */
   private sweepOrphans(): Promise<void> {
-    this.sweeping ??= sweepOrphans(this.deps.ari, this.registry, this.deps.logger, this.deps.config.ari.app, this.deps.otherChannels)
+    const others = { ownedChannelIds: () => new Set([...this.deps.otherChannels?.ownedChannelIds() ?? [], ...this.inbound.ownedChannelIds()]) };
+    this.sweeping ??= sweepOrphans(this.deps.ari, this.registry, this.deps.logger, this.deps.config.ari.app, others)
       .then((result) => {
         this.swept.sweeps += 1;
         this.swept.channels += result.channels.length;

@@ -200,6 +200,13 @@ export class CallRunner {
       case 'PlayAnnouncement':
         this.recordingFailedOnError(live, 'announce', promise);
         return;
+      case 'RingLeg':
+        // The caller hears nothing but silence until answered: worth a warning, not the call.
+        this.warnOnError(live, 'ring the inbound channel', promise);
+        return;
+      case 'AnswerLeg':
+        this.failCallOnError(live, 'answer the customer', promise, { leg: 'target', addChannel: false });
+        return;
       case 'StartRecording':
         this.recordingFailedOnError(live, 'record', promise);
         return;
@@ -248,6 +255,10 @@ export class CallRunner {
         return this.interpreter.tearDown(live, 'destroy bridge', () => ari.destroyBridge(effect.bridgeId));
       case 'PlayAnnouncement':
         return ari.play(effect.channelId, effect.playbackId, effect.media);
+      case 'RingLeg':
+        return ari.ring(effect.channelId);
+      case 'AnswerLeg':
+        return ari.answer(effect.channelId);
       case 'StartRecording':
         return ari.recordBridge(effect.bridgeId, effect.name);
       case 'PauseRecording':

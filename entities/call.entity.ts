@@ -142,4 +142,14 @@ export class Call {
 
   @Column({ type: Date, nullable: true })
   recordingPausedAt!: Date | null;
+
+  /** `inbound`: a customer called a pool number back (call/return-call.ts); `outbound`: an agent placed the call. */
+  @Column({ type: 'varchar', length: 8, default: 'outbound' })
+  direction!: CallDirection;
+
+  /** For a return call: the earlier call to this customer it answers (the agent who made it is told of a missed one). */
+  @Column({ type: 'varchar', length: 36, nullable: true })
+  returnsCallId!: string | null;
 }
+
+export type CallDirection = 'outbound' | 'inbound';

@@ -29,6 +29,7 @@ import { CallRecordings1767200000000 } from './migrations/1767200000000-call-rec
 import { ReportMarks1767400000000 } from './migrations/1767400000000-report-marks';
 import { CallsRecording1767500000000 } from './migrations/1767500000000-calls-recording';
 import { CallRecordingsClaim1767600000000 } from './migrations/1767600000000-call-recordings-claim';
+import { CallsDirection1767750000000 } from './migrations/1767750000000-calls-direction';
 import { SnakeCaseNaming } from './snake-case-naming';
 
 export {
@@ -49,4 +50,5 @@ export const MIGRATIONS = [
   CallAfterWork1767000000000, CallsStatusMessageIndex1767050000000, ScheduledCallbacks1767100000000, CallRecordings1767200000000,
   ReportMarks1767400000000, CallsRecording1767500000000,
   CallRecordingsClaim1767600000000,
+  CallsDirection1767750000000,
 ];

@@ -1,4 +1,4 @@
-import { DataSource, type FindOptionsWhere, In, IsNull, MoreThan, Not, Or, type QueryRunner, Raw, Repository } from 'typeorm';
+import { DataSource, type FindOptionsWhere, In, IsNull, MoreThan, MoreThanOrEqual, Not, Or, type QueryRunner, Raw, Repository } from 'typeorm';
 import { Call, CallLeg } from '../entities';
 import { LIVE_STAGES } from '../call/call-types';
 import { CallRowSql, type CallRowQuery } from './call-row-sql';
@@ -167,6 +167,19 @@ export class CallStore {
 
   recentRequestsOfAgent(agentId: number, limit = 10): Promise<Call[]> {
     return this.calls.find({ where: { agentId }, order: { requestedAt: 'DESC' }, take: limit });
+  }
+
+  /**
+   * The calls agents placed to this customer since `since`, the latest first: who a return call
+   * rings (call/return-call-routing.ts). Refused requests never reached the customer; their own
+   * calls in (`inbound`) are not calls we made.
+   */
+  callsToCustomerSince(target: string, since: Date): Promise<Call[]> {
+    return this.calls.find({
+      where: { target, direction: 'outbound', requestedAt: MoreThanOrEqual(since), outcome: Or(IsNull(), Not('refused')) },
+      order: { requestedAt: 'DESC' },
+      take: 50,
+    });
   }
 
   /** The outcome the agent chose after the call; choosing again replaces it. */

@@ -175,6 +175,15 @@ export function describeAriPortContract(name: string, open: () => Promise<PortUn
       expect(await failure(ari.play(TARGET, `${ID}-consent`, 'sound:hello-world'))).toMatchObject({ status: 404 });
     });
 
+    it('given no such channel, then ringing or answering it (an inbound call) is a 404', async () => {
+      expect(await failure(ari.ring(TARGET))).toMatchObject({ status: 404 });
+      expect(await failure(ari.answer(TARGET))).toMatchObject({ status: 404 });
+    });
+
+    it('given no such channel, then refusing it (an inbound call outside the pool) still resolves', async () => {
+      await expect(ari.reject(TARGET)).resolves.toBeUndefined();
+    });
+
     it('given nothing of that id, then reading a channel or a bridge gives null', async () => {
       expect(await ari.getChannel(TARGET)).toBeNull();
       expect(await ari.getBridge(BRIDGE)).toBeNull();

@@ -168,6 +168,35 @@ describe(`data layer on ${kind}`, () => {
     await dataSource.query(insert.sql, insert.parameters);
   }
 
+  describe('the calls direction migration (return calls)', () => {
+    const at = (minute: number) => new Date(Date.UTC(2026, 11, 6, 10, minute));
+    it('given calls from before the column, when migrated, then they are outbound and return nothing; reverted and applied again, the schema matches', async () => {
+      const ann = (await stores.agents.authorize({ telegramId: '100', phone: '+12025550101', by: '1' })).id;
+      await undoMigrationsDownTo('CallsDirection1767750000000');
+      await recordOldCall({ id: 'old', agentId: ann, targetInput: 'x', stage: 'ended', outcome: 'completed', requestedAt: at(1), endedAt: at(2) });
+      await dataSource.runMigrations();
+      expect(await stores.calls.byId('old')).toMatchObject({ direction: 'outbound', returnsCallId: null });
+      expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+    });
+
+    it('given calls to a customer, then the return call reads the agents\' placed calls within the window, latest first, never refused requests nor the customer\'s own calls', async () => {
+      const ann = (await stores.agents.authorize({ telegramId: '100', phone: '+12025550101', by: '1' })).id;
+      const bob = (await stores.agents.authorize({ telegramId: '200', phone: '+12025550102', by: '1' })).id;
+      const customer = '+12025550123';
+      const ended = { stage: 'ended' as const, target: customer, targetInput: customer, callerId: '+15550001111', route: 'M' as const };
+      await stores.calls.recordCallRequest({ id: 'too-old', agentId: ann, ...ended, outcome: 'completed', requestedAt: at(1), endedAt: at(1) });
+      await stores.calls.recordCallRequest({ id: 'anns', agentId: ann, ...ended, outcome: 'completed', requestedAt: at(10), endedAt: at(11), disposition: 'callback', note: 'wants a quote' });
+      await stores.calls.recordCallRequest({ id: 'bobs', agentId: bob, ...ended, outcome: 'target_no_answer', requestedAt: at(20), endedAt: at(21) });
+      await stores.calls.recordCallRequest({ id: 'refused', agentId: bob, ...ended, outcome: 'refused', requestedAt: at(30), endedAt: at(30) });
+      await stores.calls.recordCallRequest({ id: 'theirs', agentId: ann, ...ended, direction: 'inbound', returnsCallId: 'anns', outcome: 'completed', requestedAt: at(40), endedAt: at(41) });
+      await stores.calls.recordCallRequest({ id: 'other', agentId: ann, ...ended, target: '+12025550199', outcome: 'completed', requestedAt: at(50), endedAt: at(51) });
+      const found = await stores.calls.callsToCustomerSince(customer, at(5));
+      expect(found.map((c) => c.id)).toEqual(['bobs', 'anns']);
+      expect(found[1]).toMatchObject({ agentId: ann, route: 'M', callerId: '+15550001111', disposition: 'callback', note: 'wants a quote' });
+      expect(await stores.calls.byId('theirs')).toMatchObject({ direction: 'inbound', returnsCallId: 'anns' });
+    });
+  });
+
   describe('the one-live-call-per-agent migration', () => {
     async function agents(...telegramIds: string[]): Promise<number[]> {
       const ids: number[] = [];

@@ -6,6 +6,8 @@ import type { AriPort } from '../../ari/ari-port';
 import { CallEngine, type CallEngineDeps } from '../../engine/call-engine';
 import type { CallRecords } from '../../engine/call-engine-ports';
 import { type Stores, createStores } from '../../store';
+import { returnCallSourcesOf } from '../../store/return-call-sources';
+import type { ReturnCallSettings } from '../../engine/return-call-intake';
 import { closeDatabase, freshDatabaseUrl } from './test-database';
 
 export const TEST_ENV = {
@@ -37,16 +39,19 @@ export async function startEngine(
     /** Records added legs and multi-party steps in the store's call_legs (stores.legs), and reads them back on a restart. */
     recordParties?: boolean;
     hooks?: (calls: CallRecords) => Pick<CallEngineDeps, 'calls' | 'setup'>;
+    /** Takes customers' calls to pool numbers (return calls) with these settings, routed by the stores. */
+    returnCalls?: ReturnCallSettings;
     databaseUrl?: string;
   } = {},
 ): Promise<EngineHarness> {
   const config = loadConfig({ ...TEST_ENV, ...env });
-  const { hooks, databaseUrl: shared, recordParties, ...deps } = options;
+  const { hooks, databaseUrl: shared, recordParties, returnCalls, ...deps } = options;
   const databaseUrl = shared ?? await freshDatabaseUrl();
   const { dataSource } = await openDatabase(databaseUrl);
   const stores = createStores(dataSource);
   const engine = new CallEngine({
-    config, ari, ...stores, ...hooks?.(stores.calls), logger: silentLogger(), ...(recordParties ? { parties: stores.legs } : {}), ...deps,
+    config, ari, ...stores, ...hooks?.(stores.calls), logger: silentLogger(), ...(recordParties ? { parties: stores.legs } : {}),
+    ...(returnCalls ? { returnCalls: { sources: returnCallSourcesOf(stores), settings: returnCalls } } : {}), ...deps,
   });
   return {
     databaseUrl, config, dataSource, stores, engine,

@@ -80,6 +80,23 @@ export class FakeAri implements AriPort {
     this.channels.delete(channelId);
   }
 
+  async ring(channelId: string): Promise<void> {
+    this.record('ring', { channelId });
+    if (!this.channels.has(channelId)) throw new AriRequestError('ring', 'Channel not found', 404);
+  }
+
+  async answer(channelId: string): Promise<void> {
+    this.record('answer', { channelId });
+    const channel = this.channels.get(channelId);
+    if (!channel) throw new AriRequestError('answer', 'Channel not found', 404);
+    channel.state = 'Up';
+  }
+
+  async reject(channelId: string): Promise<void> {
+    if (!this.recordTeardown('reject', { channelId })) return;
+    this.channels.delete(channelId);
+  }
+
   async createBridge(bridgeId: string, name: string): Promise<void> {
     this.record('createBridge', { bridgeId, name });
     this.bridges.set(bridgeId, { id: bridgeId, channelIds: [] });

@@ -104,10 +104,14 @@ describe('bundled Asterisk configuration', () => {
       }
     });
 
-    it('when rendered, then calls from a provider are refused and nothing dials out', () => {
+    it('when rendered, then calls from a provider to a number go, unanswered, into the app with the number (refused when it is not there), others are refused, and nothing dials out', () => {
       const dialplan = files['extensions.conf']!;
       const fromProvider = sections(dialplan).find((s) => s.name === 'from-provider');
-      expect(fromProvider?.options.exten).toEqual(['_X.,1,Hangup(21)', '_+X.,1,Hangup(21)', 's,1,Hangup(21)', 'i,1,Hangup(21)']);
+      expect(fromProvider?.options.exten).toEqual([
+        '_X.,1,Stasis(callbot,inbound,${EXTEN})', '_+X.,1,Stasis(callbot,inbound,${EXTEN})', 's,1,Hangup(21)', 'i,1,Hangup(21)',
+      ]);
+      expect(fromProvider?.options.same).toEqual(['n,Hangup(21)', 'n,Hangup(21)']);
+      expect(dialplan).not.toMatch(/\bAnswer\(/);
       expect(dialplan).not.toMatch(/\bDial\(/);
     });
 

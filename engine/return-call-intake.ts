@@ -1,0 +1,199 @@
+/**
+ * Calls coming in: the trunks send every inbound call into the Stasis app (asterisk/extensions.conf,
+ * args `inbound,<called number>`). A call to a number outside the caller-ID pool is refused as
+ * before (cause 21: SIP 403); one to a pool number becomes a return call, routed by
+ * call/return-call-routing.ts and run by the machine (call/return-call.ts). This file only reads
+ * what the decision needs and records the call's first row.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../config/logger';
+import type { AriEvent, AriPort } from '../ari/ari-port';
+import type { CallPlan, ReturnCallAgent } from '../call/call-machine';
+import type { RouteCode } from '../call/call-types';
+import type { CallContext, ReturnCallContext } from '../call/call-update';
+import { type AgentAvailability, type EarlierCall, routeReturnCall } from '../call/return-call-routing';
+import type { AgentRecord, AuditTrail, CallRecords } from './call-engine-ports';
+import { endpointOf } from './dial-checks';
+
+/** The Stasis argument the dialplan gives an inbound call. */
+export const INBOUND_ARG = 'inbound';
+
+/** What routing a return call reads (store/ implements it). */
+export interface ReturnCallSources {
+  /** The routes whose caller-ID pool holds the number; empty when it is not ours. */
+  poolRoutesOf(number: string): Promise<RouteCode[]>;
+  /** Agents' placed calls to the customer since `since` (CallStore.callsToCustomerSince). */
+  callsToCustomerSince(target: string, since: Date): Promise<readonly EarlierCallRow[]>;
+  /** Every authorized agent (neither pending, revoked nor suspended). */
+  activeAgents(): Promise<readonly AgentRecord[]>;
+  /** When the agent's last call ended (null: never called, or still on one). */
+  idleSince(agentId: number): Promise<Date | null>;
+  /** The number's do-not-call listing (its reason), or null when it is not listed. */
+  doNotCallListing?(number: string): Promise<string | null>;
+}
+
+export interface EarlierCallRow {
+  id: string;
+  agentId: number;
+  route: RouteCode | null;
+  callerId: string | null;
+  requestedAt: Date;
+  disposition?: string | null;
+  note?: string | null;
+}
+
+export interface ReturnCallSettings {
+  windowDays: number;
+  ringTimeoutS: number;
+  /** What the customer hears when nobody answers (Asterisk media, e.g. `sound:vm-nobodyavail`). */
+  missedMessage: string;
+  missedMessageTimeoutS: number;
+}
+
+export interface ReturnCallIntakeDeps {
+  ari: AriPort;
+  routes: Parameters<typeof endpointOf>[0];
+  calls: Pick<CallRecords, 'recordCallRequest'>;
+  audit: AuditTrail;
+  logger: Logger;
+  now: () => number;
+  /** Without sources, every inbound call is refused (return calls are off). */
+  sources?: ReturnCallSources;
+  settings: ReturnCallSettings;
+  /** Whether the agent is on a live call (or about to place one) here. */
+  isBusy(agentId: number): boolean;
+  /** Runs the call (the engine's runner). */
+  start(context: CallContext, plan: CallPlan): void;
+}
+
+export class ReturnCallIntake {
+  /** Inbound channels being decided: not orphans, though no call owns them yet. */
+  private readonly deciding = new Set<string>();
+  private inFlight: Promise<void>[] = [];
+
+  constructor(private readonly deps: ReturnCallIntakeDeps) {}
+
+  ownedChannelIds(): ReadonlySet<string> {
+    return this.deciding;
+  }
+
+  /** Takes the StasisStart of an inbound channel; every other event is someone else's. */
+  handle(event: AriEvent): boolean {
+    if (event.type !== 'StasisStart' || event.args[0] !== INBOUND_ARG) return false;
+    const { channelId } = event;
+    if (this.deciding.has(channelId)) return true;
+    this.deciding.add(channelId);
+    const work = this.take(channelId, event.args[1] ?? '', event.callerNumber ?? '')
+      .catch(async (err: unknown) => {
+        this.deps.logger.warn('an inbound call could not be taken; refusing it', { channelId, err });
+        await this.refuse(channelId);
+      })
+      .finally(() => {
+        this.deciding.delete(channelId);
+        this.inFlight = this.inFlight.filter((p) => p !== work);
+      });
+    this.inFlight.push(work);
+    return true;
+  }
+
+  /** Waits for the inbound calls being decided (tests and shutdown). */
+  async settled(): Promise<void> {
+    await Promise.all(this.inFlight);
+  }
+
+  private async take(channelId: string, exten: string, callerNumber: string): Promise<void> {
+    const { sources, settings, logger } = this.deps;
+    const calledNumber = asE164(exten);
+    const routes = sources && calledNumber ? await sources.poolRoutesOf(calledNumber) : [];
+    if (!sources || !calledNumber || routes.length === 0) {
+      // Numbers are logged masked elsewhere; a called number is ours or a provider's, not a customer's.
+      logger.info('refused an inbound call to a number outside the caller-ID pool', { channelId, called: exten });
+      await this.refuse(channelId);
+      return;
+    }
+    const customer = asE164(callerNumber) ?? callerNumber;
+    const now = this.deps.now();
+    const [earlier, agents, listing] = await Promise.all([
+      customer ? sources.callsToCustomerSince(customer, new Date(now - settings.windowDays * 86_400_000)) : Promise.resolve([]),
+      sources.activeAgents(),
+      customer && sources.doNotCallListing ? sources.doNotCallListing(customer) : Promise.resolve(null),
+    ]);
+    const availability: AgentAvailability[] = await Promise.all(agents.map(async (a) => ({
+      agentId: a.id, route: a.route, reachable: a.phone !== null, busy: this.deps.isBusy(a.id),
+      idleSince: (await sources.idleSince(a.id))?.getTime() ?? null,
+    })));
+    const earlierCalls: EarlierCall[] = earlier.filter((c) => c.route !== null).map((c) => ({
+      callId: c.id, agentId: c.agentId, route: c.route!, callerId: c.callerId, at: c.requestedAt.getTime(),
+      disposition: c.disposition ?? null, note: c.note ?? null,
+    }));
+    const routing = routeReturnCall({ calledNumber, poolRoutes: routes, earlierCalls, agents: availability, now, windowDays: settings.windowDays });
+    if (routing.kind === 'refused') {
+      await this.refuse(channelId);
+      return;
+    }
+    const byId = new Map(agents.map((a) => [a.id, a]));
+    const ringable: ReturnCallAgent[] = routing.candidates.map((c) => {
+      const agent = byId.get(c.agentId)!;
+      return { agentId: agent.id, label: agent.displayName || agent.phone!, endpoint: endpointOf(this.deps.routes, routing.route, agent.phone!), reason: c.reason };
+    });
+    // The row needs an agent: the one rung first, else the one who called them (told of the missed call).
+    const first = ringable[0];
+    const answerable = first ? byId.get(first.agentId) : routing.lastCall ? byId.get(routing.lastCall.agentId) : undefined;
+    if (!answerable) {
+      logger.warn('an inbound call to a pool number found no agent on the route at all; refusing it', { channelId, route: routing.route });
+      await this.refuse(channelId);
+      return;
+    }
+    const callId = randomUUID();
+    const returnCall: ReturnCallContext = {
+      customerNumber: customer, calledNumber,
+      ...(routing.lastCall ? {
+        lastCall: {
+          callId: routing.lastCall.callId, agentId: routing.lastCall.agentId, at: routing.lastCall.at,
+          disposition: routing.lastCall.disposition ?? null, note: routing.lastCall.note ?? null,
+        },
+      } : {}),
+      ...(listing !== null ? { doNotCall: listing } : {}),
+    };
+    const plan: CallPlan = {
+      callId, route: routing.route, agentId: answerable.id, agentLabel: answerable.displayName || answerable.phone || '',
+      customerLabel: customer, agentEndpoint: first?.endpoint ?? '', targetEndpoint: '', callerId: calledNumber,
+      agentRingTimeoutS: settings.ringTimeoutS, targetRingTimeoutS: settings.ringTimeoutS, confirmTimeoutS: 0,
+      returnCall: {
+        customerChannelId: channelId, customerNumber: customer, calledNumber, agents: ringable,
+        missedMessage: settings.missedMessage, missedMessageTimeoutS: settings.missedMessageTimeoutS,
+      },
+    };
+    // Calling hours, caps and the do-not-call list are for calls we make; this one the customer made.
+    await this.deps.calls.recordCallRequest({
+      id: callId, agentId: answerable.id, onCallAgentId: first ? first.agentId : null, agentPhone: answerable.phone,
+      targetInput: customer.slice(0, 64), target: customer, callerId: calledNumber, route: routing.route,
+      agentEndpoint: first?.endpoint ?? null, targetEndpoint: null, stage: 'requested', requestedAt: new Date(now),
+      direction: 'inbound', returnsCallId: routing.lastCall?.callId ?? null,
+    });
+    if (listing !== null) {
+      await this.deps.audit.record({ actor: 'system', action: 'return_call_do_not_call', subject: customer, details: `call ${callId}, listed: ${listing}` });
+    }
+    const context: CallContext = {
+      callId, agentId: answerable.id, agentTelegramId: answerable.telegramId, agentPhone: answerable.phone ?? '',
+      target: customer, route: routing.route, callerId: calledNumber, returnCall,
+    };
+    logger.info('an inbound call to a pool number is a return call', {
+      callId, channelId, route: routing.route, agents: ringable.map((a) => a.agentId), lastCaller: routing.lastCall?.agentId,
+    });
+    this.deps.start(context, plan);
+  }
+
+  private async refuse(channelId: string): Promise<void> {
+    await this.deps.ari.reject(channelId).catch((err: unknown) => {
+      this.deps.logger.warn('refusing an inbound call failed; the orphan sweep hangs it up', { channelId, err });
+    });
+  }
+}
+
+/** A called or calling number as the pool and the calls table keep it (E.164); undefined when it is not digits. */
+export function asE164(number: string): string | undefined {
+  const digits = number.trim().replace(/^\+/, '');
+  if (!/^\d{6,15}$/.test(digits)) return undefined;
+  return `+${digits}`;
+}
