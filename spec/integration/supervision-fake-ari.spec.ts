@@ -52,7 +52,7 @@ describe('supervisions on an in-memory ARI', () => {
     await waitFor(() => runner.get(SID) === undefined && audit.length === 1, { what: 'the supervision ended' });
     expect(ari.commands().slice(-2).sort()).toEqual(['destroyBridge', 'hangup']);
     expect(audit[0]).toMatchObject({ actor: '3001', action: 'call_supervised', subject: CALL });
-    expect(audit[0]!.details).toMatch(/^modes=whisper seconds=0 end=failed \(Snoop: snoop: Channel not found\)$/);
+    expect(audit[0]!.details).toMatch(/^modes=whisper seconds=0 end=failed \(Snoop: Channel not found\)$/);
   });
 
   it('given a live supervision, then the orphan sweep leaves its channels and bridge; once the process forgot it (a restart), the sweep removes them', async () => {
