@@ -26,6 +26,8 @@ export interface SupervisedCalls {
 export interface LiveCallRow {
   callId: string;
   agentId: number;
+  /** The chat of the agent who placed the call (the supervisor notice goes there). */
+  agentTelegramId: string;
   agentLabel: string;
   route: RouteCode;
   /** The customer's number, whole: the bot masks it. */
@@ -72,7 +74,7 @@ export class SupervisionDesk {
       const state = this.deps.calls.callState(context.callId);
       if (!state || state.stage === 'ended') return [];
       return [{
-        callId: context.callId, agentId: state.owner.agentId, agentLabel: state.plan.agentLabel, route: context.route, customer: context.target,
+        callId: context.callId, agentId: state.owner.agentId, agentTelegramId: context.agentTelegramId, agentLabel: state.plan.agentLabel, route: context.route, customer: context.target,
         stage: state.stage, ...(state.times.connectedAt !== undefined ? { connectedAt: state.times.connectedAt } : {}),
         monitorable: this.deps.config.monitorRoutes.includes(context.route),
       }];
