@@ -20,6 +20,9 @@ import { ChatLocks } from '../cluster/chat-locks';
 import { startClusterNode } from '../cluster/cluster-node';
 import { ClusterStoredRecordings } from '../cluster/cluster-recordings';
 import { engineDesk, withRefusals } from '../engine/call-desk';
+import { SupervisionDesk } from '../engine/supervision-desk';
+import { SupervisionRunner } from '../engine/supervision-runner';
+import { stopLiveRefresh } from '../telegram/commands/supervision';
 import { callPartiesDesk } from '../engine/call-engine-parties';
 import { BotTokenRefused, checkBotApi } from '../telegram/bot-api-check';
 import { answerCommandLine } from './command-line';
@@ -119,12 +122,17 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: 
   const rules = createCallRules(config, stores);
   // Recording: the policies and announcements read at dial time, and after each call its file from this Asterisk.
   const recording = new RecordingMedia({ config, stores, stored: ari, delivery: telegramRecordingDelivery(out), logger });
+  // Supervisors' listen, whisper and barge (call/supervision.ts): their own channels and bridges, which the orphan sweep leaves while live.
+  const supervisions = new SupervisionRunner({ ari, app: config.ari.app, audit: stores.audit, logger });
+  const supervisionEvents = ari.events.subscribe((event) => supervisions.handleAriEvent(event));
+  const otherChannels = { ownedChannelIds: () => new Set([...verifier.ownedChannelIds(), ...supervisions.ownedIds()]) };
   const engine = new CallEngine({
-    config, ari, ...stores, parties: stores.legs, ...ops.engineHooks(stores.calls), rules, otherChannels: verifier, logger,
+    config, ari, ...stores, parties: stores.legs, ...ops.engineHooks(stores.calls), rules, otherChannels, logger,
     recordingPolicies: recording.policies, consentAnnouncements: recording.announcements,
     returnCalls: { sources: returnCallSourcesOf(stores), settings: { ...config.returnCalls, missedMessageTimeoutS: DEFAULT_RETURN_CALL_SETTINGS.missedMessageTimeoutS } },
   });
   const parties = callPartiesDesk(engine, { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
+  const supervision = new SupervisionDesk({ calls: engine, runner: supervisions, config });
   const interrupted = await engine.start();
 
   // A status message of a call the last run left behind would otherwise show "live" forever.
@@ -133,7 +141,7 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: 
   }
   const callBot = new CallBot({
     config, desk: withRefusals(engineDesk(engine), parties.refusals), parties, verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
-    recording, recordingsPresent: (callIds) => recording.recordingsPresent(callIds),
+    recording, recordingsPresent: (callIds) => recording.recordingsPresent(callIds), supervision,
   }, bot);
   // The calls the last run left live are resumed on the first connect: their status messages are followed again.
   engine.resumed.subscribe(({ call, view }) => callBot.followResumedCall(
@@ -144,9 +152,15 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: 
   shutdown.add('live calls and Telegram', async () => {
     logger.info('ending live calls', { liveCalls: engine.liveCalls().length });
     for (const call of engine.liveCalls()) engine.cancelCall(call.context.callId, 'system');
+    supervisions.endAll();
+    stopLiveRefresh();
     await callBot.stop();
     await verifier.stop();
     await engine.stop(SHUTDOWN_CALLS_MS);
+    supervision.stop();
+    supervisionEvents.unsubscribe();
+    supervisions.stopTimers();
+    await supervisions.settled();
     // A recording not yet delivered is kept in its row and resumed at the next start.
     await recording.stop();
     // The ended calls' final statuses are in the outbox: give them a moment to reach the agents.

@@ -4,7 +4,7 @@ import { AriConnection } from './ari-connection';
 import { READ_EVENTS, peekEventType, readAriEvent, toAriEvent } from './ari-events';
 import {
   type AriConnectionState, type AriEvent, type AriPort, type BridgeSnapshot, type ChannelSnapshot, type ChannelState,
-  type CreateChannelRequest, type OriginateRequest, AriRequestError,
+  type CreateChannelRequest, type OriginateRequest, type SnoopRequest, AriRequestError,
 } from './ari-port';
 import { AriRest, type QueryValue } from './ari-rest';
 import { afterRequestsWritten } from './request-first';
@@ -85,6 +85,12 @@ export class AriAdapter implements AriPort {
 
   async dial(channelId: string, timeoutS: number, callerChannelId?: string): Promise<void> {
     await this.request('dial', 'POST', `/channels/${enc(channelId)}/dial`, { timeout: timeoutS, caller: callerChannelId });
+  }
+
+  async snoop(r: SnoopRequest): Promise<void> {
+    await this.request('snoop', 'POST', `/channels/${enc(r.channelId)}/snoop`, {
+      spy: r.spy, whisper: r.whisper, app: r.app, appArgs: r.appArgs, snoopId: r.snoopId,
+    });
   }
 
   hangup(channelId: string): Promise<void> {

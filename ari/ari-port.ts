@@ -66,6 +66,19 @@ export interface CreateChannelRequest {
   variables?: Record<string, string>;
 }
 
+/** Which audio a snoop channel hears (`spy`) or speaks into (`whisper`): `in` is what the channel receives from its far end, `out` what Asterisk sends it. */
+export type SnoopDirection = 'none' | 'both' | 'in' | 'out';
+
+/** A snoop channel on `channelId` (ARI's `POST /channels/{id}/snoop`), put into `app` as `snoopId`. */
+export interface SnoopRequest {
+  channelId: string;
+  snoopId: string;
+  spy: SnoopDirection;
+  whisper: SnoopDirection;
+  app: string;
+  appArgs: string;
+}
+
 export interface AriPort {
   /** Every event of our application, from whichever WebSocket connection is current. */
   readonly events: Observable<AriEvent>;
@@ -109,6 +122,11 @@ export interface AriPort {
   fetchStoredRecording(name: string): Promise<Buffer>;
   /** Resolves when the stored recording is gone, including when it was gone already (404). */
   deleteStoredRecording(name: string): Promise<void>;
+  /**
+   * Makes a snoop channel on a channel; it enters the app at once (StasisStart). Asterisk sends the
+   * app no ChannelDestroyed for it: its StasisEnd is the last event (as captured on 18.9 and 22).
+   */
+  snoop(request: SnoopRequest): Promise<void>;
   getChannel(channelId: string): Promise<ChannelSnapshot | null>;
   listChannels(): Promise<ChannelSnapshot[]>;
   getBridge(bridgeId: string): Promise<BridgeSnapshot | null>;

@@ -1,5 +1,5 @@
 import { type Observable, filter } from 'rxjs';
-import { type AriConnectionState, type AriEvent, type AriPort, AriRequestError, type BridgeSnapshot, type ChannelSnapshot, type CreateChannelRequest, type OriginateRequest } from '../ari/ari-port';
+import { type AriConnectionState, type AriEvent, type AriPort, AriRequestError, type BridgeSnapshot, type ChannelSnapshot, type CreateChannelRequest, type OriginateRequest, type SnoopRequest } from '../ari/ari-port';
 
 /**
  * An Asterisk server's ARI, usable only while this process owns the server (cluster mode): every
@@ -30,6 +30,10 @@ export class FencedAri implements AriPort {
 
   dial(channelId: string, timeoutS: number, callerChannelId?: string): Promise<void> {
     return this.owned('dial', () => this.ari.dial(channelId, timeoutS, callerChannelId));
+  }
+
+  snoop(request: SnoopRequest): Promise<void> {
+    return this.owned('snoop', () => this.ari.snoop(request));
   }
 
   hangup(channelId: string): Promise<void> {

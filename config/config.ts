@@ -10,6 +10,7 @@ import { type AfterCallSettings, afterCallEnv, afterCallSettings } from './after
 import { type ReportSettings, reportEnv, reportSettings } from './report-settings';
 import type { AlertThresholds } from './alert-settings';
 import { type MediaSettings, type RecordingSettings, mediaSettings, recordingEnv, recordingSettings } from './recording-settings';
+import { type SupervisionSettings, supervisionEnv, supervisionSettings } from './supervision-settings';
 import { type AsteriskServerConfig, type ClusterSettings, asteriskServersSchema } from './cluster-settings';
 import { type ReturnCallConfig, returnCallEnv, returnCallSettings } from './return-call-settings';
 
@@ -67,6 +68,9 @@ export interface Config extends ComplianceSettings {
   reports: ReportSettings;
   /** Call recording: policies, where and how long recordings are kept (recording-settings.ts). */
   recording: RecordingSettings;
+  /** Supervision: which routes' calls may be monitored (MONITOR_ROUTES), and whether agents are told (MONITOR_NOTICE). */
+  monitorRoutes: SupervisionSettings['monitorRoutes'];
+  monitorNotice: SupervisionSettings['monitorNotice'];
   /** The endpoint serving the consent announcements to Asterisk; absent unless MEDIA_PORT is set. */
   media?: MediaSettings;
   /** Every secret value the environment holds, used or not in this mode, for the log scrubber. */
@@ -172,6 +176,7 @@ const schema = z.object({
   ...reportEnv,
   ...recordingEnv,
   ...returnCallEnv,
+  ...supervisionEnv,
 }).superRefine((v, ctx) => {
   if (v.ASTERISK_SERVERS && v.CLUSTER !== 'on') {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['ASTERISK_SERVERS'], message: 'needs CLUSTER=on (several servers are coordinated through PostgreSQL)' });
@@ -254,6 +259,7 @@ export function loadConfig(env: Env): Config {
     callbackMissedAfterMin: v.CALLBACK_MISSED_AFTER_MIN,
     reports: reportSettings(v),
     recording: recordingSettings(v),
+    ...supervisionSettings(v),
     media: mediaSettings(v),
     secrets: [v.TELEGRAM_BOT_TOKEN, v.ARI_PASSWORD, ...servers.map((s) => s.password), databasePassword(v.DATABASE_URL), v.TELEGRAM_WEBHOOK_SECRET]
       .filter((secret): secret is string => secret !== undefined && secret !== ''),

@@ -1,5 +1,6 @@
 import { CALL_BRIDGE_ID, CALL_CHANNEL_ID } from '../call/call-ids';
 import { idsToRead, readBack } from '../call/read-back';
+import { SUPERVISION_BRIDGE_ID, SUPERVISION_CHANNEL_ID } from '../call/supervision';
 import type { Logger } from '../config/logger';
 import type { CallRecords, LeftLiveCall } from './call-engine-ports';
 import type { RowToResume } from './resume-calls';
@@ -81,9 +82,10 @@ export async function sweepOrphans(
   // Read after the lists: a call started while they were in flight owns its ids by now.
   const owned = registry.ownedIds();
   for (const id of others?.ownedChannelIds() ?? []) owned.add(id);
-  const isOurs = (appData: string, id: string) => CALL_CHANNEL_ID.test(id) || (app !== undefined && appData.startsWith(`${app},`));
+  // A supervision's channels and bridge (call/supervision.ts) are ours too: a restart left them without the supervision that made them.
+  const isOurs = (appData: string, id: string) => CALL_CHANNEL_ID.test(id) || SUPERVISION_CHANNEL_ID.test(id) || (app !== undefined && appData.startsWith(`${app},`));
   const orphanChannels = channels.filter((c) => isOurs(c.appData, c.id) && !owned.has(c.id)).map((c) => c.id);
-  const orphanBridges = bridges.filter((b) => CALL_BRIDGE_ID.test(b.id) && !owned.has(b.id)).map((b) => b.id);
+  const orphanBridges = bridges.filter((b) => (CALL_BRIDGE_ID.test(b.id) || SUPERVISION_BRIDGE_ID.test(b.id)) && !owned.has(b.id)).map((b) => b.id);
   const results = await Promise.allSettled([...orphanChannels.map((id) => ari.hangup(id)), ...orphanBridges.map((id) => ari.destroyBridge(id))]);
   const ids = [...orphanChannels, ...orphanBridges];
   const failed = ids.filter((_, i) => results[i]?.status === 'rejected');

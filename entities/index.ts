@@ -11,6 +11,7 @@ import { ScheduledCallback } from './scheduled-callback.entity';
 import { ReportMark } from './report-mark.entity';
 import { CallRecording } from './call-recording.entity';
 import { Setting } from './setting.entity';
+import { Supervisor } from './supervisor.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { SnakeCaseColumns1765000000000 } from './migrations/1765000000000-snake-case-columns';
 import { DoNotCallList1766000000000 } from './migrations/1766000000000-do-not-call-list';
@@ -30,18 +31,21 @@ import { ReportMarks1767400000000 } from './migrations/1767400000000-report-mark
 import { CallsRecording1767500000000 } from './migrations/1767500000000-calls-recording';
 import { CallRecordingsClaim1767600000000 } from './migrations/1767600000000-call-recordings-claim';
 import { CallsDirection1767750000000 } from './migrations/1767750000000-calls-direction';
+import { Supervisors1767700000000 } from './migrations/1767700000000-supervisors';
 import { SnakeCaseNaming } from './snake-case-naming';
 
 export {
   Agent, AsteriskServerState, AuditEvent, Call, CallLeg, CallRecording, CallerId, ClusterLease, DncListing, DncNumber, ReportMark, ScheduledCallback,
   Setting, SnakeCaseNaming,
 };
+export { Supervisor };
 export type { CallbackState } from './scheduled-callback.entity';
 export type { RecordingState } from './call-recording.entity';
 export type { DncListingKind } from './dnc-listing.entity';
 export const ENTITIES = [
   Agent, Call, CallLeg, AuditEvent, DncListing, DncNumber, CallerId, ClusterLease, AsteriskServerState, ScheduledCallback, ReportMark,
   CallRecording, Setting,
+  Supervisor,
 ];
 export const MIGRATIONS = [
   InitialSchema1764000000000, SnakeCaseColumns1765000000000, DoNotCallList1766000000000, CallsTargetIndex1766100000000,
@@ -51,4 +55,5 @@ export const MIGRATIONS = [
   ReportMarks1767400000000, CallsRecording1767500000000,
   CallRecordingsClaim1767600000000,
   CallsDirection1767750000000,
+  Supervisors1767700000000,
 ];

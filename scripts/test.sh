@@ -38,7 +38,9 @@ timeout 600 scripts/with-postgres.sh npx jest --runInBand --json --outputFile="$
   spec/integration/call-engine-two-instances.spec.ts spec/integration/cluster-harness.spec.ts spec/integration/cluster-unreachable.spec.ts spec/integration/fair-share.spec.ts \
   spec/integration/bot-after-call.spec.ts \
   spec/integration/recording-claim.spec.ts \
-  spec/integration/return-calls-fake-ari.spec.ts || pg_status=$?
+  spec/integration/return-calls-fake-ari.spec.ts \
+  spec/integration/bot-supervision.spec.ts \
+  spec/integration/supervisor-roster.spec.ts || pg_status=$?
 
 echo "== end-to-end on a real Asterisk"
 e2e_status=0

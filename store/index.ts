@@ -9,10 +9,12 @@ import { DncStore } from './dnc-store';
 import { ScheduledCallbackStore } from './scheduled-callback-store';
 import { ReportStore } from './report-store';
 import { SettingStore } from './setting-store';
+import { SupervisorStore } from './supervisor-store';
 
 export {
   AgentStore, AuditLog, CallLegStore, CallRecordingStore, CallStore, CallerIdStore, DncStore, ReportStore, ScheduledCallbackStore, SettingStore,
 };
+export { SupervisorStore };
 export type { NewCallback } from './scheduled-callback-store';
 
 export interface Stores {
@@ -31,6 +33,8 @@ export interface Stores {
   recordings: CallRecordingStore;
   /** What super admins set from Telegram (recording policies, announcements). */
   settings: SettingStore;
+  /** Who may monitor live calls (`/supervisors`, `/live`). */
+  supervisors: SupervisorStore;
 }
 
 export function createStores(dataSource: DataSource): Stores {
@@ -39,5 +43,6 @@ export function createStores(dataSource: DataSource): Stores {
     agents: new AgentStore(dataSource), calls: new CallStore(dataSource), legs: new CallLegStore(dataSource, audit), audit,
     dnc: new DncStore(dataSource), callerIds: new CallerIdStore(dataSource), callbacks: new ScheduledCallbackStore(dataSource),
     reports: new ReportStore(dataSource), recordings: new CallRecordingStore(dataSource), settings: new SettingStore(dataSource),
+    supervisors: new SupervisorStore(dataSource),
   };
 }

@@ -7,6 +7,7 @@ import { onHistory } from './commands/history';
 import * as numbers from './commands/numbers';
 import { onCancelRoute, onConfirmRoute, onPickRoute, onRouteThenCall, onSelectRoute, onSettings } from './commands/route';
 import { onSuspend } from './commands/suspend';
+import { onSuperviseTap, onSupervisionLeaveTap, onSupervisionModeTap } from './commands/supervision';
 import { onCancelInput, onConsultEnd, onPickAgent, onPickParty, onTransferMenu, onTypeNumber, partyButtonRefusal } from './commands/parties';
 import type { CommandAudience } from './command-table';
 import type { CallbackAction } from './menus/callback-data';
@@ -77,6 +78,10 @@ export const CALLBACKS: CallbackTable = {
   callbackCancel: { who: 'anyone', refuse: (m, a) => callbackRefusal(m, a.callbackId, 'cancel'), answersItself: true, run: (m, a) => onCallbackCancel(m, a.callbackId) },
   // ⏸/▶️ under a recorded call: its agent's (the call's owner now); the engine checks the recording allows it.
   recording: { who: 'agent', refuse: (m, a) => recordingButtonRefusal(m, a.callId), answersItself: true, run: onRecordingTap },
+  // Supervisors need not be agents: the handlers check the roster, and the desk who started a supervision.
+  supervise: { who: 'anyone', answersItself: true, run: (m, a) => onSuperviseTap(m, a.callId, a.mode) },
+  supervisionMode: { who: 'anyone', answersItself: true, run: (m, a) => onSupervisionModeTap(m, a.supervisionId, a.mode) },
+  supervisionLeave: { who: 'anyone', answersItself: true, run: (m, a) => onSupervisionLeaveTap(m, a.supervisionId) },
 };
 
 /** Runs a decoded tap through its entry: who may, whether it is stale, then its handler; the tap is always answered. */

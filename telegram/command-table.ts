@@ -8,6 +8,7 @@ import { onExport, onOnboard, onStats } from './commands/reports';
 import { onAnnouncement, onRecording, onRecordingPolicy } from './commands/recording';
 import { onRoute, onSettings } from './commands/route';
 import { onStart } from './commands/start';
+import { onLive, onSupervisors } from './commands/supervision';
 import type { Incoming } from './handler-context';
 import { COMMAND_TEXT, T } from './texts';
 
@@ -50,6 +51,9 @@ export const COMMANDS: readonly Command[] = [
   { name: 'recording', who: 'admin', run: onRecording, listed: true },
   { name: 'recording_policy', who: 'admin', run: onRecordingPolicy, listed: true },
   { name: 'announcement', who: 'admin', run: onAnnouncement, listed: true },
+  // Supervisors need not be agents: /live checks who may itself.
+  { name: 'live', who: 'anyone', run: onLive, noArgs: true, listed: true },
+  { name: 'supervisors', who: 'admin', run: onSupervisors, listed: true },
 ];
 
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));

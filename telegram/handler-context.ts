@@ -9,6 +9,7 @@ import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { CallDesk } from '../engine/call-desk';
 import type { CallParties } from '../engine/call-parties';
+import type { SupervisionDesk } from '../engine/supervision-desk';
 import type { CallerIdVerification } from '../verification/caller-id-verification';
 import type { BackgroundJobs } from '../ops/background-jobs';
 import type { CallReports } from '../reports/call-reports';
@@ -60,6 +61,8 @@ export interface BotDeps {
   callbackClock?: CallbackClock;
   /** Caller-ID verification calls. */
   verification: CallerIdVerification;
+  /** Supervisors' listen, whisper and barge on the calls this process runs; without it /live says it is not available. */
+  supervision?: SupervisionDesk;
   /** Call recording's admin side (policies, announcements, kept recordings); without it its commands say it is not set up. */
   recording?: RecordingAdmin;
   stores: Stores;

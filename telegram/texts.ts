@@ -237,6 +237,8 @@ export const COMMAND_TEXT = {
   recording: { help: '/recording <call id> — send a call\'s kept recording again', menu: "A call's recording" },
   recording_policy: { help: '/recording_policy [M|D] [off|on|consent] — show or set the recording policy of a route', menu: 'Recording policy' },
   announcement: { help: '/announcement M|D — then send a voice message or audio file: the consent announcement of that route', menu: 'Consent announcement' },
+  live: { help: '/live — (supervisors) live calls, each with 🎧 Listen, 🗣 Whisper and 📢 Barge', menu: 'Live calls to supervise' },
+  supervisors: { help: '/supervisors [add|remove <telegram_user_id> <phone>] — list, add or remove supervisors', menu: 'Supervisors' },
 } as const;
 
 const DNC_KIND: Record<DncEntry['kind'], string> = { admin: 'added by', import: 'imported by', agent: 'asked on a call, marked by' };
@@ -895,4 +897,48 @@ export const EARLY_MEDIA = {
   ended: (reason: AnnouncedReason | null, cause: number | null | undefined): string => (reason
     ? `🔊 The customer's network played an announcement before the call failed: most likely ${ANNOUNCED[reason]} (cause ${cause}).`
     : "🔊 The customer's network played its own audio (ringback or an announcement) before the call ended."),
+} as const;
+
+/** Supervisors (/supervisors, /live) and the messages of a supervision: the supervisor's and the agent's notice. */
+export const SUPERVISION = {
+  usage: 'Usage: /supervisors (list), /supervisors add <telegram_user_id> <phone>, /supervisors remove <telegram_user_id>',
+  none: 'No supervisors yet. Add one with /supervisors add <telegram_user_id> <phone>; super admins may supervise with their agent phone.',
+  list: (rows: readonly { telegramId: string; phone: string }[]) => `Supervisors (${rows.length}):\n${rows.map((r) => `${r.telegramId} · ${formatForDisplay(r.phone)}`).join('\n')}`,
+  added: (telegramId: string, phone: string, isNew: boolean) => (isNew
+    ? `✅ ${telegramId} is a supervisor; their phone ${formatForDisplay(phone)} rings when they listen. /live shows them the calls.`
+    : `✅ Supervisor ${telegramId}'s phone is now ${formatForDisplay(phone)}.`),
+  removed: (telegramId: string) => `${telegramId} is no longer a supervisor.`,
+  unknown: (telegramId: string) => `${telegramId} is not a supervisor.`,
+  notSupervisor: 'Only supervisors and super admins can see live calls.',
+  noPhone: 'You have no phone to ring: a super admin lists you with /supervisors add <your telegram id> <phone>.',
+  notSetUp: 'Supervision is not available on this instance.',
+  liveTitle: (count: number, at: string) => `📡 Live calls (${count}), updated ${at} UTC:`,
+  noLive: (at: string) => `📡 No live calls (updated ${at} UTC).`,
+  liveLine: (i: number, agent: string, route: RouteCode, customer: string, stage: CallStage, talk: string | null, monitorable: boolean) =>
+    `${i}. ${agent} [${route}] → ${maskedForDisplay(customer)} · ${STAGE_NAME[stage]}${talk ? ` · ${talk}` : ''}${monitorable ? '' : ' · not monitored'}`,
+  listenButton: (i: number) => `🎧 Listen ${i}`,
+  whisperButton: (i: number) => `🗣 Whisper ${i}`,
+  bargeButton: (i: number) => `📢 Barge ${i}`,
+  listen: '🎧 Listen',
+  whisper: '🗣 Whisper',
+  barge: '📢 Barge',
+  leave: '⏹ Leave',
+  modeName: { listen: 'listening', whisper: 'whispering to the agent', barge: 'in the call (barge)' } as Record<'listen' | 'whisper' | 'barge', string>,
+  ringing: (agent: string, customer: string) => `🎧 Ringing your phone to supervise ${agent} → ${maskedForDisplay(customer)}…`,
+  active: (agent: string, customer: string, mode: 'listen' | 'whisper' | 'barge') =>
+    `🎧 Supervising ${agent} → ${maskedForDisplay(customer)}: ${SUPERVISION.modeName[mode]}. Switch below; hanging up leaves the call going.`,
+  ended: (agent: string, customer: string, why: string, seconds: number | null) =>
+    `Supervision of ${agent} → ${maskedForDisplay(customer)} ended: ${why}${seconds !== null ? ` (${seconds} s)` : ''}.`,
+  endReason: {
+    call_ended: 'the call ended', supervisor_left: 'you hung up', supervisor_no_answer: 'your phone did not answer', agent_left: 'the agent left the call',
+    ended_by_supervisor: 'you left', failed: 'Asterisk refused a request',
+  } as Record<string, string>,
+  refusal: {
+    no_such_call: 'That call has ended.', not_connected: 'That call is not connected yet: try again once it is.',
+    not_monitored: 'Calls on that route may not be monitored (MONITOR_ROUTES).', own_call: 'That is your own call.',
+    already_supervising: 'You are supervising another call: leave it first.', no_such_supervision: 'This supervision has ended.',
+    not_now: 'That mode is not available now.',
+  } as Record<string, string>,
+  agentNotice: '🎧 A supervisor is listening to this call.',
+  agentNoticeEnded: 'The supervisor has left this call.',
 } as const;

@@ -171,6 +171,22 @@ export function describeAriPortContract(name: string, open: () => Promise<PortUn
       expect(await failure(ari.recordBridge(BRIDGE, REC))).toMatchObject({ status: 422 });
     });
 
+    it('given a channel in the app, when it is snooped on, then the snoop channel is in Stasis with the app\'s arguments, and hangs up like any other', async () => {
+      const snoop = `${ID}-snoop1`;
+      await ari.createChannel({ channelId: TARGET, endpoint: 'PJSIP/+12025550123@trunk-main', app: 'callbot', appArgs: `target,${ID}` });
+      await ari.snoop({ channelId: TARGET, snoopId: snoop, spy: 'both', whisper: 'out', app: 'callbot', appArgs: `supervision,${ID}` });
+      expect(await ari.getChannel(snoop)).toMatchObject({ id: snoop, state: 'Up', appName: 'Stasis', appData: `callbot,supervision,${ID}` });
+      await ari.createBridge(CONSULT, ID);
+      await ari.addToBridge(CONSULT, snoop);
+      expect(await ari.getBridge(CONSULT)).toEqual({ id: CONSULT, channelIds: [snoop] });
+      await ari.hangup(snoop);
+      expect(await ari.getChannel(snoop)).toBeNull();
+    });
+
+    it('given no such channel, then snooping on it is a 404', async () => {
+      expect(await failure(ari.snoop({ channelId: AGENT, snoopId: `${ID}-snoop1`, spy: 'both', whisper: 'none', app: 'callbot', appArgs: '' }))).toMatchObject({ status: 404 });
+    });
+
     it('given no such channel, then playing to it (the consent announcement) is a 404', async () => {
       expect(await failure(ari.play(TARGET, `${ID}-consent`, 'sound:hello-world'))).toMatchObject({ status: 404 });
     });

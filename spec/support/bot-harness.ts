@@ -13,6 +13,9 @@ import { CallEngine, type CallEngineDeps } from '../../engine/call-engine';
 import { type CallDesk, engineDesk, withRefusals } from '../../engine/call-desk';
 import type { CallParties } from '../../engine/call-parties';
 import { callPartiesDesk } from '../../engine/call-engine-parties';
+import { SupervisionDesk } from '../../engine/supervision-desk';
+import { SupervisionRunner } from '../../engine/supervision-runner';
+import { stopLiveRefresh } from '../../telegram/commands/supervision';
 import { CallerIdVerification } from '../../verification/caller-id-verification';
 import { VerificationRunner } from '../../verification/verification-runner';
 import type { CodeGenerator } from '../../verification/verification-code';
@@ -106,6 +109,9 @@ export type { BotMessage, TranscriptListener } from './bot-message-history';
 
 export class BotHarness {
   private readonly transcript: BotMessageHistory;
+  /** Supervisors' desk, wired as app/main.ts wires it. */
+  supervision!: SupervisionDesk;
+  private stopSupervision: () => Promise<void> = async () => undefined;
 
   private constructor(
     readonly server: TelegramServer,
@@ -177,11 +183,16 @@ export class BotHarness {
     });
     const rules = createCallRules(config, stores);
     const clock = opts.clock;
+    // As app/main.ts: supervisions run beside the engine, their channels left alone by its sweep.
+    const supervisions = new SupervisionRunner({ ari, app: config.ari.app, audit: stores.audit, logger });
+    const supervisionEvents = ari.events.subscribe((event) => supervisions.handleAriEvent(event));
+    const otherChannels = { ownedChannelIds: () => new Set([...verifier.ownedChannelIds(), ...supervisions.ownedIds()]) };
     const engine = new CallEngine({
-      config, ari, ...stores, parties: stores.legs, rules, otherChannels: verifier, logger, ...(clock ? { now: () => clock.now() } : {}),
+      config, ari, ...stores, parties: stores.legs, rules, otherChannels, logger, ...(clock ? { now: () => clock.now() } : {}),
       ...opts.engineRecording,
     });
     const partiesDesk = callPartiesDesk(engine, { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
+    const supervision = new SupervisionDesk({ calls: engine, runner: supervisions, config });
     const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot));
     const out = new TelegramOut(bot.api, logger);
     // As app/main.ts: a number refused when brought into a call counts for the abuse alerts.
@@ -194,11 +205,20 @@ export class BotHarness {
     const callBot = new CallBot({
       config, desk: opts.wrapDesk ? opts.wrapDesk(desk) : desk, verification, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000,
       ...(opts.inChatTurn ? { inChatTurn: opts.inChatTurn } : {}), parties: opts.parties ?? partiesDesk, ...(recording ? { recording } : {}),
-      ...(opts.callbackOffer ? { callbackOffer: opts.callbackOffer } : {}),
+      ...(opts.callbackOffer ? { callbackOffer: opts.callbackOffer } : {}), supervision,
       ...(clock ? { callbackClock: clock } : {}),
       ...(opts.now ? { now: opts.now } : {}), ...(opts.recordingsPresent ? { recordingsPresent: opts.recordingsPresent } : {}),
     }, bot);
     const harness = new BotHarness(server, sim, config, stores, engine, verification, verifier, callBot, ari, dataSource, databaseUrl, opts, proxy, out, files, recording);
+    harness.supervision = supervision;
+    harness.stopSupervision = async () => {
+      supervisions.endAll();
+      stopLiveRefresh();
+      supervision.stop();
+      supervisionEvents.unsubscribe();
+      supervisions.stopTimers();
+      await supervisions.settled();
+    };
     try {
       verifier.start();
       await engine.start();
@@ -344,6 +364,7 @@ export class BotHarness {
 
   /** The app's own parts, in the order app/main.ts stops them, after its requests in flight are answered; what the harness shares stays up. */
   private async stopApp(): Promise<void> {
+    await this.stopSupervision();
     await this.engine.settled();
     await this.recordingMedia?.stop();
     await this.callBot.stop();

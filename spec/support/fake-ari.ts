@@ -1,6 +1,6 @@
 import { BehaviorSubject, Subject } from 'rxjs';
 import type {
-  AriConnectionState, AriEvent, AriPort, BridgeSnapshot, ChannelSnapshot, CreateChannelRequest, OriginateRequest,
+  AriConnectionState, AriEvent, AriPort, BridgeSnapshot, ChannelSnapshot, CreateChannelRequest, OriginateRequest, SnoopRequest,
 } from '../../ari/ari-port';
 import { AriRequestError } from '../../ari/ari-port';
 
@@ -73,6 +73,12 @@ export class FakeAri implements AriPort {
   async dial(channelId: string, timeoutS: number, callerChannelId?: string): Promise<void> {
     this.record('dial', { channelId, timeoutS, callerChannelId });
     if (!this.channels.has(channelId)) throw new AriRequestError('dial', 'Channel not found', 404);
+  }
+
+  async snoop(request: SnoopRequest): Promise<void> {
+    this.record('snoop', { ...request });
+    if (!this.channels.has(request.channelId)) throw new AriRequestError('snoop', 'Channel not found', 404);
+    this.channels.set(request.snoopId, { id: request.snoopId, state: 'Up', appName: 'Stasis', appData: `${request.app},${request.appArgs}` });
   }
 
   async hangup(channelId: string): Promise<void> {

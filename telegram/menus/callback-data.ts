@@ -3,6 +3,7 @@
  * the way back in. Anything that does not decode is forged or stale and does nothing.
  */
 import type { ConsultEnd, RouteCode } from '../../call/call-types';
+import type { SupervisionMode } from '../../call/supervision';
 
 /** What a party is picked for: a cold or warm transfer, or to be added to the call. */
 export type PartyPurpose = 'cold' | 'warm' | 'add';
@@ -42,7 +43,12 @@ export type CallbackAction =
   | { kind: 'callbackCall'; callbackId: number }
   | { kind: 'callbackCancel'; callbackId: number }
   /** Under a recorded call: ⏸ pause (`pause`) or ▶️ resume its recording. */
-  | { kind: 'recording'; callId: string; pause: boolean };
+  | { kind: 'recording'; callId: string; pause: boolean }
+  /** Under /live: 🎧 Listen, 🗣 Whisper, 📢 Barge on a call (who may is checked server-side). */
+  | { kind: 'supervise'; callId: string; mode: SupervisionMode }
+  /** Under a supervisor's own message: switch mode, or ⏹ Leave. */
+  | { kind: 'supervisionMode'; supervisionId: string; mode: SupervisionMode }
+  | { kind: 'supervisionLeave'; supervisionId: string };
 
 export type CallbackPickButton = 'in_an_hour' | 'tomorrow_morning' | 'typed';
 
@@ -63,6 +69,8 @@ const END_CODE: Record<ConsultEnd, string> = { complete: 'k', back: 'b', confere
 const END_OF: Record<string, ConsultEnd> = { k: 'complete', b: 'back', f: 'conference' };
 const PICK_CODE: Record<CallbackPickButton, string> = { in_an_hour: 'h', tomorrow_morning: 'm', typed: 't' };
 const PICK_OF: Record<string, CallbackPickButton> = { h: 'in_an_hour', m: 'tomorrow_morning', t: 'typed' };
+const MODE_CODE: Record<SupervisionMode, string> = { listen: 'l', whisper: 'w', barge: 'b' };
+const MODE_OF: Record<string, SupervisionMode> = { l: 'listen', w: 'whisper', b: 'barge' };
 
 const DECODERS: ReadonlyArray<[RegExp, (m: RegExpMatchArray) => CallbackAction]> = [
   [/^mn:(settings|route|history)$/, (m) => ({ kind: 'menu', menu: m[1] as 'settings' | 'route' | 'history' })],
@@ -90,6 +98,9 @@ const DECODERS: ReadonlyArray<[RegExp, (m: RegExpMatchArray) => CallbackAction]>
   [new RegExp(`^bc:${CALLBACK_ID}$`), (m) => ({ kind: 'callbackCall', callbackId: Number(m[1]) })],
   [new RegExp(`^bx:${CALLBACK_ID}$`), (m) => ({ kind: 'callbackCancel', callbackId: Number(m[1]) })],
   [new RegExp(`^rk:([pr]):${UUID}$`), (m) => ({ kind: 'recording', pause: m[1] === 'p', callId: m[2]! })],
+  [new RegExp(`^sv:([lwb]):${UUID}$`), (m) => ({ kind: 'supervise', mode: MODE_OF[m[1]!]!, callId: m[2]! })],
+  [new RegExp(`^sm:([lwb]):${UUID}$`), (m) => ({ kind: 'supervisionMode', mode: MODE_OF[m[1]!]!, supervisionId: m[2]! })],
+  [new RegExp(`^sx:${UUID}$`), (m) => ({ kind: 'supervisionLeave', supervisionId: m[1]! })],
 ];
 
 export function encodeCallback(action: CallbackAction): string {
@@ -119,6 +130,9 @@ export function encodeCallback(action: CallbackAction): string {
     case 'callbackCall': return `bc:${action.callbackId}`;
     case 'callbackCancel': return `bx:${action.callbackId}`;
     case 'recording': return `rk:${action.pause ? 'p' : 'r'}:${action.callId}`;
+    case 'supervise': return `sv:${MODE_CODE[action.mode]}:${action.callId}`;
+    case 'supervisionMode': return `sm:${MODE_CODE[action.mode]}:${action.supervisionId}`;
+    case 'supervisionLeave': return `sx:${action.supervisionId}`;
   }
 }
 

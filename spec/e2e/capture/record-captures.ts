@@ -405,6 +405,9 @@ async function backFromConsult(call: Call, hold: 'moh' | 'tone'): Promise<void> 
   await call.cleanUp([call.agent, call.target]);
 }
 
+/** A supervisor's phone (call/supervision.ts rings it over the call's route); it answers like an agent's. */
+const SUPERVISOR = '+15551230002';
+
 const REST_SCENARIOS: RestScenario[] = [
   {
     kind: 'rest', name: 'happy', agent: AGENT.answers, target: TARGET.answers,
@@ -491,6 +494,45 @@ const REST_SCENARIOS: RestScenario[] = [
       await call.app.event('the target\'s early media', (e) => is('Dial', call.target)(e) && text(e, 'dialstatus') === 'PROGRESS');
       await call.app.expect([204], 'DELETE', `/playbacks/${call.ringback}`);
       await call.gone(call.target);
+      await call.cleanUp([call.agent, call.target]);
+    },
+  },
+  // ---- supervision, with exactly the product's requests (call/supervision.ts through ari/ari-adapter.ts) ----
+  {
+    kind: 'rest', name: 'supervise', agent: AGENT.answers, target: TARGET.answers,
+    what: 'connected call; the supervisor\'s leg originated into the app (appArgs supervision,<id>); on its StasisStart a mixing bridge of the supervision\'s, the supervisor in it, a snoop on the agent\'s leg (spy=both, whisper=none) whose StasisStart puts it in that bridge; 1 s later the snoop hung up and a second one made with whisper=out; 1 s later that one hung up, the supervisor moved into the call\'s bridge (barge) and the supervision\'s bridge destroyed; 1 s later the app hangs up the supervisor, then agent and customer, bridge destroyed',
+    async run(call) {
+      await call.connect(this.agent, this.target);
+      const supervisor = `${call.name}-supervisor`;
+      const own = `${call.name}-listen`;
+      const snoop = (n: number) => `${call.name}-snoop${n}`;
+      await call.app.expect([200], 'POST', `/channels/${supervisor}`, {
+        endpoint: `PJSIP/${SUPERVISOR}@trunk-main`, app: APP, appArgs: `supervision,${call.name}`, callerId: CALLER_ID, timeout: '20',
+      });
+      await call.app.event(`StasisStart of ${supervisor}`, is('StasisStart', supervisor));
+      await call.app.expect([200], 'POST', `/bridges/${own}`, { type: 'mixing', name: call.name });
+      await call.app.expect([204], 'POST', `/bridges/${own}/addChannel`, { channel: supervisor });
+      const snoopInto = async (n: number, whisper: 'none' | 'out') => {
+        await call.app.expect([200], 'POST', `/channels/${call.agent}/snoop`, {
+          spy: 'both', whisper, app: APP, appArgs: `supervision,${call.name}`, snoopId: snoop(n),
+        });
+        await call.app.event(`StasisStart of ${snoop(n)}`, is('StasisStart', snoop(n)));
+        await call.app.expect([204], 'POST', `/bridges/${own}/addChannel`, { channel: snoop(n) });
+      };
+      await snoopInto(1, 'none');
+      await sleep(1000);
+      await call.app.expect([204], 'DELETE', `/channels/${snoop(1)}`);
+      await snoopInto(2, 'out');
+      // A snoop channel is not the app's own: its StasisEnd is the last the app hears of it (no ChannelDestroyed, as captured).
+      await call.app.event(`StasisEnd of ${snoop(1)}`, is('StasisEnd', snoop(1)));
+      await sleep(1000);
+      await call.app.expect([204], 'DELETE', `/channels/${snoop(2)}`);
+      await call.move(supervisor, call.bridge);
+      await call.destroyBridge(own);
+      await call.app.event(`StasisEnd of ${snoop(2)}`, is('StasisEnd', snoop(2)));
+      await sleep(1000);
+      await call.app.expect([204], 'DELETE', `/channels/${supervisor}`);
+      await call.gone(supervisor);
       await call.cleanUp([call.agent, call.target]);
     },
   },

@@ -93,6 +93,14 @@ export interface OriginateParams {
   formats: string | undefined;
 }
 
+export interface SnoopParams {
+  spy: string | undefined;
+  whisper: string | undefined;
+  app: string | undefined;
+  appArgs: string | undefined;
+  snoopId: string | undefined;
+}
+
 export interface CreateParams {
   endpoint: string | undefined;
   app: string | undefined;
@@ -138,6 +146,7 @@ export class AriCore {
   private readonly appsByName = new Map<string, SimApplication>();
   private readonly timers = new TimerSet();
   private channelSeq = 0;
+  private snoopSeq = 0;
   private announcerSeq = 0;
   private recorderSeq = 0;
   private readonly recordingsByName = new Map<string, SimRecording>();
@@ -181,6 +190,7 @@ export class AriCore {
       app.bridgeIds.clear();
     }
     this.channelSeq = 0;
+    this.snoopSeq = 0;
     this.startupTime = asteriskTime();
   }
 
@@ -316,6 +326,28 @@ export class AriCore {
       } else ch.vars.set(name, value);
     }
     const body = ch.toJson();
+    this.enterStasis(ch);
+    return body;
+  }
+
+  /**
+   * POST /channels/{id}/snoop: a channel named `Snoop/<snooped>-<seq>`, Up at once and in the app
+   * (StasisStart, no ChannelDialplan); it goes when hung up or when the channel it snoops on does.
+   */
+  snoop(id: string, p: SnoopParams): AriChannel {
+    const of = this.channelOr404(id);
+    if (!p.app) throw new AriError(400, 'Application name is required');
+    const id2 = this.claimId(p.snoopId);
+    const seq = (this.snoopSeq++).toString(16).padStart(8, '0');
+    const ch = new SimChannel(id2, `Snoop/${of.id}-${seq}`, 'snoop', `Snoop/${of.id}`, of.id, p.app, p.appArgs ?? '', undefined, asteriskTime());
+    ch.snoop = { of, spy: p.spy ?? 'none', whisper: p.whisper ?? 'none' };
+    ch.state = 'Up';
+    ch.answered = true;
+    this.channelsById.set(id2, ch);
+    this.appsByName.get(p.app)?.channelIds.add(id2);
+    const body = ch.toJson();
+    // The audiohook makes the snooped channel's bridge set its peers' variables again (as captured).
+    if (of.bridge !== undefined && of.bridge.size >= 2) this.refreshPeerVars(of.bridge);
     this.enterStasis(ch);
     return body;
   }
@@ -630,7 +662,8 @@ export class AriCore {
       });
     }
     ch.inStasis = true;
-    this.setVar(ch, 'STASISSTATUS', '');
+    // A snoop channel never ran the Stasis dialplan application: no STASISSTATUS (as captured).
+    if (ch.kind !== 'snoop') this.setVar(ch, 'STASISSTATUS', '');
     this.sink(ch.app, { type: 'StasisStart', timestamp: asteriskTime(), args: ch.stasisArgs(), channel: ch.toJson(), asterisk_id: ASTERISK_ID, application: ch.app });
   }
 
@@ -667,10 +700,20 @@ export class AriCore {
     this.releaseHeldBridge(ch);
     if (ch.inStasis) {
       this.sink(ch.app, { type: 'StasisEnd', timestamp: asteriskTime(), channel: ch.toJson(), asterisk_id: ASTERISK_ID, application: ch.app });
-      this.setVar(ch, 'STASISSTATUS', 'SUCCESS');
+      if (ch.kind !== 'snoop') this.setVar(ch, 'STASISSTATUS', 'SUCCESS');
       ch.inStasis = false;
     }
     ch.dialplan = SimChannel.restingDialplan(ch.kind);
+    // The snoop channels on this one go with it.
+    for (const other of [...this.channelsById.values()]) {
+      if (other.snoop?.of === ch) this.tearDown(other, { request: { cause: CAUSE.NORMAL_CLEARING, soft: true }, destroyCause: CAUSE.NORMAL_CLEARING });
+    }
+    if (ch.kind === 'snoop') {
+      // Not the app's own channel: its StasisEnd was the last the app hears of it (as captured).
+      this.channelsById.delete(ch.id);
+      this.appsByName.get(ch.app)?.channelIds.delete(ch.id);
+      return;
+    }
     this.sink(ch.app, {
       type: 'ChannelDestroyed',
       timestamp: asteriskTime(),
@@ -811,11 +854,21 @@ export class AriCore {
     bridge.retune();
     if (bridge.size < 2) return;
     this.refreshPeerVars(bridge);
+    // An answered channel turning the bridge multi-party (a supervisor barging in): Asterisk sets the peer variables three times over (as captured: supervise).
+    if (party instanceof SimChannel && party.answered && bridge.size === 3 && bridge.members().every((m) => m instanceof SimChannel)) {
+      this.refreshPeerVars(bridge);
+      this.refreshPeerVars(bridge);
+    }
     // Only a two-party bridge passes identities on as connected lines when a party joins.
     if (bridge.size !== 2) return;
     if (party instanceof SimAnnouncer) {
       // The announcer's (empty) identity reaches the one channel it joins.
       for (const peer of channelsOf(bridge)) this.updateConnected(peer, party.caller);
+    } else if (party.kind === 'snoop') {
+      // A snoop channel and its peer take each other's identity, the snoop first (as captured: supervise).
+      const peer = bridge.members().find((other) => other !== party);
+      if (peer !== undefined) this.updateConnected(party, peer.caller);
+      if (peer instanceof SimChannel) this.updateConnected(peer, party.caller);
     } else if (party.state !== 'Up') {
       // A leg that has not answered takes its bridge peer's identity as connected line.
       const peer = bridge.members().find((other) => other !== party);

@@ -142,12 +142,13 @@ export function parseCallerId(text: string): CallerId {
   return Object.freeze({ name: trimmed.replace(/^"|"$/g, ''), number: '' });
 }
 
-/** How a leg got its far end: originated (AppDial2 until Stasis) or created and then dialled. */
-export type LegKind = 'originated' | 'created';
+/** How a leg got its far end: originated (AppDial2 until Stasis) or created and then dialled; a snoop has none (it spies on another channel). */
+export type LegKind = 'originated' | 'created' | 'snoop';
 
 // Shared by every snapshot, so frozen: a consumer of events() cannot change a channel through them.
 const ORIGINATED_DIALPLAN: DialplanCep = Object.freeze({ context: TRUNK_CONTEXT, exten: 's', priority: 1, app_name: 'AppDial2', app_data: '(Outgoing Line)' });
 const CREATED_DIALPLAN: DialplanCep = Object.freeze({ context: TRUNK_CONTEXT, exten: 's', priority: 1, app_name: '', app_data: '' });
+const SNOOP_DIALPLAN: DialplanCep = Object.freeze({ context: 'default', exten: 's', priority: 1, app_name: '', app_data: '' });
 
 export class SimChannel {
   state: ChannelState = 'Down';
@@ -179,6 +180,8 @@ export class SimChannel {
   originateTimer: NodeJS.Timeout | undefined;
   dialTimer: NodeJS.Timeout | undefined;
   gone = false;
+  /** A snoop channel's spy and whisper directions, and the channel it snoops on. */
+  snoop: { of: SimChannel; spy: string; whisper: string } | undefined;
 
   constructor(
     readonly id: string,
@@ -190,7 +193,7 @@ export class SimChannel {
     readonly app: string,
     readonly appArgs: string,
     /** The SIP Call-ID of this leg's dialog; peers see it as BRIDGEPVTCALLID. */
-    readonly sipCallId: string,
+    readonly sipCallId: string | undefined,
     readonly creationtime: string,
   ) {
     this.dialplan = SimChannel.restingDialplan(kind);
@@ -198,6 +201,7 @@ export class SimChannel {
 
   /** Where the channel sits outside Stasis: an originated leg in AppDial2, a created one nowhere. */
   static restingDialplan(kind: LegKind): DialplanCep {
+    if (kind === 'snoop') return SNOOP_DIALPLAN;
     return kind === 'originated' ? ORIGINATED_DIALPLAN : CREATED_DIALPLAN;
   }
 
@@ -295,7 +299,8 @@ export class SimBridge {
     if (this.bridgeType !== 'mixing') return;
     const members = this.members();
     if (members.length > 2) this.technology = 'softmix';
-    else if (members.length === 2 && members.every((m) => m.answered)) this.technology = 'native_rtp';
+    // A snoop channel has no RTP of its own to pass natively (as captured: supervise).
+    else if (members.length === 2 && members.every((m) => m.answered && !(m instanceof SimChannel && m.kind === 'snoop'))) this.technology = 'native_rtp';
     else this.technology = 'simple_bridge';
   }
 

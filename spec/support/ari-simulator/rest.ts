@@ -97,6 +97,9 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     core.dial(need(p, 'channelId'), q['caller'], int(q['timeout']) ?? 0);
     return NO_CONTENT;
   },
+  'channels.snoopChannel': (core, p, q) => ok(core.snoop(need(p, 'channelId'), {
+    spy: q['spy'], whisper: q['whisper'], app: q['app'], appArgs: q['appArgs'], snoopId: q['snoopId'],
+  })),
   'channels.play': (core, p, q) => played(core.play(need(p, 'channelId'), list(q['media']), q['lang'], q['playbackId'])),
   'channels.playWithId': (core, p, q) => played(core.play(need(p, 'channelId'), list(q['media']), q['lang'], need(p, 'playbackId'))),
 
