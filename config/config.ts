@@ -10,6 +10,7 @@ import { type AfterCallSettings, afterCallEnv, afterCallSettings } from './after
 import { type ReportSettings, reportEnv, reportSettings } from './report-settings';
 import type { AlertThresholds } from './alert-settings';
 import { type MediaSettings, type RecordingSettings, mediaSettings, recordingEnv, recordingSettings } from './recording-settings';
+import { type WebhookSettings, webhookEnv, webhookSettings } from './webhook-settings';
 import { type AsteriskServerConfig, type ClusterSettings, asteriskServersSchema } from './cluster-settings';
 
 export type { RouteCode } from '../call/call-types';
@@ -68,6 +69,8 @@ export interface Config extends ComplianceSettings {
   recording: RecordingSettings;
   /** The endpoint serving the consent announcements to Asterisk; absent unless MEDIA_PORT is set. */
   media?: MediaSettings;
+  /** Signed webhooks out: timeouts, retries, how long finished deliveries are kept (webhook-settings.ts). */
+  webhooks: WebhookSettings;
   /** Every secret value the environment holds, used or not in this mode, for the log scrubber. */
   secrets: readonly string[];
 }
@@ -168,6 +171,7 @@ const schema = z.object({
   ...afterCallEnv,
   ...reportEnv,
   ...recordingEnv,
+  ...webhookEnv,
 }).superRefine((v, ctx) => {
   if (v.ASTERISK_SERVERS && v.CLUSTER !== 'on') {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['ASTERISK_SERVERS'], message: 'needs CLUSTER=on (several servers are coordinated through PostgreSQL)' });
@@ -251,6 +255,7 @@ export function loadConfig(env: Env): Config {
     reports: reportSettings(v),
     recording: recordingSettings(v),
     media: mediaSettings(v),
+    webhooks: webhookSettings(v),
     secrets: [v.TELEGRAM_BOT_TOKEN, v.ARI_PASSWORD, ...servers.map((s) => s.password), databasePassword(v.DATABASE_URL), v.TELEGRAM_WEBHOOK_SECRET]
       .filter((secret): secret is string => secret !== undefined && secret !== ''),
   };
