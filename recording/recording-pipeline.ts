@@ -1,4 +1,4 @@
-import type { Observable, Subscription } from 'rxjs';
+import { type Observable, Subject, type Subscription } from 'rxjs';
 import type { CallUpdate } from '../call/call-update';
 import type { Logger } from '../config/logger';
 import type { CallRecording } from '../entities';
@@ -6,7 +6,7 @@ import type { CallRecordingStore } from '../store';
 import type { VoiceRecording } from './audio-conversion';
 import type { RecordingFiles } from './recording-files';
 import { DEFAULT_RETRY_LIMITS, NEXT_STATE, type RecordingStep, type RetryLimits, afterFailure, isLasting } from './recording-steps';
-import type { StoredRecordings } from './recording-types';
+import type { RecordingKept, StoredRecordings } from './recording-types';
 import { TaskLimit } from './task-limit';
 
 /** Where a call's recording goes: the chat its agent placed it from, under its final status message. */
@@ -75,11 +75,17 @@ export class RecordingPipeline {
   private readonly conversions: TaskLimit;
   private readonly now: () => number;
   private subscription?: Subscription;
+  private readonly keptRecordings = new Subject<RecordingKept>();
 
   constructor(private readonly deps: RecordingPipelineDeps) {
     this.limits = deps.limits ?? DEFAULT_RETRY_LIMITS;
     this.conversions = new TaskLimit(deps.conversions ?? 2);
     this.now = deps.now ?? Date.now;
+  }
+
+  /** Each recording once it is converted and kept, before it is sent. */
+  get kept(): Observable<RecordingKept> {
+    return this.keptRecordings.asObservable();
   }
 
   /** Follows the calls' updates: each final one with a stopped recording starts its pipeline. */
@@ -142,6 +148,7 @@ export class RecordingPipeline {
         row.state = NEXT_STATE[step];
         attempts = 0;
         await this.deps.recordings.change(row.callId, { state: row.state, attempts: 0, path: row.path, durationMs: row.durationMs, bytes: row.bytes });
+        if (step === 'fetching') this.keptRecordings.next({ callId: row.callId, durationMs: row.durationMs ?? 0, bytes: row.bytes ?? 0, at: this.now() });
         continue;
       } catch (err) {
         attempts += 1;

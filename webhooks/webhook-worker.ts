@@ -1,0 +1,236 @@
+import type { Logger } from '../config/logger';
+import type { WebhookDelivery } from '../entities';
+import type { WebhookDeliveryStore } from '../store';
+import type { EndpointDirectory, KnownEndpoint } from './endpoint-directory';
+import { type RetrySchedule, nextAttempt } from './retry-schedule';
+import { WEBHOOK_HEADERS, signatureHeader } from './webhook-signature';
+
+/** The worker's clock: the spec's manual clock drives retries without waiting for them. */
+export interface WorkerClock {
+  now(): number;
+  setTimer(fn: () => void, ms: number): () => void;
+}
+
+export const REAL_WORKER_CLOCK: WorkerClock = {
+  now: () => Date.now(),
+  setTimer: (fn, ms) => {
+    const timer = setTimeout(fn, ms);
+    timer.unref();
+    return () => clearTimeout(timer);
+  },
+};
+
+export interface WebhookWorkerSettings {
+  /** A receiver that has not answered in this long has failed this attempt. */
+  timeoutMs: number;
+  /** Deliveries posted at once. */
+  concurrency: number;
+  /** How often the queue is read for rows another instance wrote, or whose lease ran out. */
+  pollMs: number;
+  schedule: RetrySchedule;
+  /** Finished rows are deleted this long after they finished. */
+  keepFinishedMs: number;
+}
+
+export interface WebhookWorkerDeps {
+  deliveries: Pick<WebhookDeliveryStore, 'claimDue' | 'delivered' | 'failed' | 'retryLater' | 'release' | 'prune'>;
+  endpoints: Pick<EndpointDirectory, 'byId'>;
+  logger: Logger;
+  /** Names this worker's leases (the instance id in cluster mode). */
+  workerId: string;
+  settings: WebhookWorkerSettings;
+  clock?: WorkerClock;
+  fetch?: typeof fetch;
+  random?: () => number;
+}
+
+type Attempt = { ok: true; result: string } | { ok: false; result: string } | { ok: 'stopped' };
+
+const PRUNE_EVERY_MS = 3_600_000;
+
+/**
+ * Posts the queued deliveries (store/webhook-delivery-store.ts). Each row is claimed under a lease
+ * before it is posted, so of several workers on one database exactly one posts it, and a worker
+ * that dies lets its rows go when their leases run out. A failed attempt is tried again on the
+ * retry schedule; the call's next event waits for it (the store hands out only a call's first
+ * unfinished row per endpoint). Posting never blocks anything else: each request has a timeout, its
+ * body is never read, and at most `concurrency` are open.
+ */
+export class WebhookWorker {
+  private readonly clock: WorkerClock;
+  private readonly fetch: typeof fetch;
+  private readonly random: () => number;
+  private readonly inFlight = new Map<number, Promise<void>>();
+  private readonly stopping = new AbortController();
+  private claimCount = 0;
+  private running = false;
+  private claiming?: Promise<void>;
+  private again = false;
+  private cancelPoll?: () => void;
+  private cancelWake?: () => void;
+  private wakeAt = Infinity;
+  private lastPrune = 0;
+
+  constructor(private readonly deps: WebhookWorkerDeps) {
+    this.clock = deps.clock ?? REAL_WORKER_CLOCK;
+    this.fetch = deps.fetch ?? globalThis.fetch;
+    this.random = deps.random ?? Math.random;
+  }
+
+  start(): void {
+    this.running = true;
+    this.lastPrune = this.clock.now();
+    this.poke();
+  }
+
+  /** Reads the queue now (events were just written, or a delivery finished). */
+  poke(): void {
+    if (!this.running) return;
+    if (this.claiming) {
+      this.again = true;
+      return;
+    }
+    this.claiming = this.claimAndPost().finally(() => {
+      this.claiming = undefined;
+      if (this.again) {
+        this.again = false;
+        this.poke();
+      }
+    });
+  }
+
+  /** Resolves once nothing is being claimed or posted (specs, the bench). */
+  async idle(): Promise<void> {
+    while (this.claiming || this.inFlight.size > 0) await Promise.allSettled([this.claiming, ...this.inFlight.values()]);
+  }
+
+  /** Stops claiming; open requests are aborted and their rows let go for the next worker (this one, restarted, or another instance). */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.cancelPoll?.();
+    this.cancelWake?.();
+    this.stopping.abort();
+    await this.idle();
+  }
+
+  private async claimAndPost(): Promise<void> {
+    this.cancelPoll?.();
+    try {
+      const room = this.deps.settings.concurrency - this.inFlight.size;
+      if (room > 0) {
+        const now = this.clock.now();
+        const owner = `${this.deps.workerId}#${++this.claimCount}`;
+        const rows = await this.deps.deliveries.claimDue(owner, now, now + this.leaseMs(), room);
+        for (const row of rows) this.begin(row, owner);
+        // A full batch means more may be due at once.
+        if (rows.length === room) this.again = true;
+      }
+      await this.pruneNow();
+    } catch (err) {
+      this.deps.logger.error('webhook queue not read; trying again at the next poll', { err });
+    }
+    if (this.running) this.cancelPoll = this.clock.setTimer(() => this.poke(), this.deps.settings.pollMs);
+  }
+
+  /** Long enough for an attempt's timeout and its writes; a lease that runs out mid-attempt could mean a second post. */
+  private leaseMs(): number {
+    return this.deps.settings.timeoutMs * 2 + 30_000;
+  }
+
+  private begin(row: WebhookDelivery, owner: string): void {
+    const done = this.deliver(row, owner)
+      .catch((err: unknown) => this.deps.logger.error('webhook delivery not recorded; its lease runs out and it is posted again', { deliveryId: row.id, err }))
+      .finally(() => {
+        this.inFlight.delete(row.id);
+        // The call's next event may be due now.
+        this.poke();
+      });
+    this.inFlight.set(row.id, done);
+  }
+
+  private async deliver(row: WebhookDelivery, owner: string): Promise<void> {
+    const { deliveries } = this.deps;
+    const endpoint = await this.deps.endpoints.byId(row.endpointId);
+    const at = this.clock.now();
+    if (!endpoint) {
+      await deliveries.failed(row.id, owner, at, 'endpoint removed', row.attempts);
+      return;
+    }
+    const attempt = await this.post(row, endpoint);
+    if (attempt.ok === 'stopped') {
+      await deliveries.release([owner]);
+      return;
+    }
+    const finishedAt = this.clock.now();
+    const attempts = row.attempts + 1;
+    if (attempt.ok) {
+      await deliveries.delivered(row.id, owner, finishedAt, attempt.result);
+      return;
+    }
+    const next = nextAttempt(this.deps.settings.schedule, attempts, row.createdAt, finishedAt, this.random);
+    if (next.kind === 'give_up') {
+      await deliveries.failed(row.id, owner, finishedAt, attempt.result, attempts);
+      this.deps.logger.warn('webhook delivery given up', { endpointId: endpoint.id, eventId: row.eventId, attempts, result: attempt.result });
+      return;
+    }
+    await deliveries.retryLater(row.id, owner, finishedAt, attempt.result, attempts, finishedAt + next.delayMs);
+    this.wakeIn(next.delayMs);
+  }
+
+  private async post(row: WebhookDelivery, endpoint: KnownEndpoint): Promise<Attempt> {
+    const timestamp = Math.floor(this.clock.now() / 1000);
+    const signal = AbortSignal.any([AbortSignal.timeout(this.deps.settings.timeoutMs), this.stopping.signal]);
+    try {
+      const response = await this.fetch(endpoint.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'callbot-webhooks',
+          [WEBHOOK_HEADERS.id]: row.eventId,
+          [WEBHOOK_HEADERS.timestamp]: String(timestamp),
+          [WEBHOOK_HEADERS.signature]: signatureHeader(endpoint.secret, timestamp, row.body),
+        },
+        body: row.body,
+        // A redirect is the receiver's mistake to fix, not a place to send signed events to.
+        redirect: 'manual',
+        signal,
+      });
+      // The answer's body is never read: a huge one must not cost memory or time.
+      await response.body?.cancel().catch(() => undefined);
+      return response.ok ? { ok: true, result: `HTTP ${response.status}` } : { ok: false, result: `HTTP ${response.status}` };
+    } catch (err) {
+      if (this.stopping.signal.aborted) return { ok: 'stopped' };
+      return { ok: false, result: failureText(err) };
+    }
+  }
+
+  /** A retry falls due: read the queue then, besides the regular poll. */
+  private wakeIn(ms: number): void {
+    const at = this.clock.now() + ms;
+    if (!this.running || at >= this.wakeAt) return;
+    this.cancelWake?.();
+    this.wakeAt = at;
+    this.cancelWake = this.clock.setTimer(() => {
+      this.wakeAt = Infinity;
+      this.poke();
+    }, ms);
+  }
+
+  private async pruneNow(): Promise<void> {
+    const now = this.clock.now();
+    if (now - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = now;
+    const pruned = await this.deps.deliveries.prune(now - this.deps.settings.keepFinishedMs);
+    if (pruned > 0) this.deps.logger.info('finished webhook deliveries pruned', { deliveries: pruned });
+  }
+}
+
+/** What a failed attempt is recorded as: never the URL (it may hold a token) or a header. */
+function failureText(err: unknown): string {
+  if (err instanceof DOMException && err.name === 'TimeoutError') return 'timeout';
+  if (err instanceof Error) {
+    const cause = err.cause instanceof Error ? (err.cause as NodeJS.ErrnoException).code ?? err.cause.message : undefined;
+    return (cause ? `${err.message}: ${cause}` : err.message).slice(0, 200);
+  }
+  return String(err).slice(0, 200);
+}
