@@ -23,7 +23,7 @@ sqlite_status=0
 # one worker on the two-core CI machine.
 timeout 900 npx jest --maxWorkers=2 --json --outputFile="$results/sqlite.json" || sqlite_status=$?
 
-echo "== data layer, migrations, engine (two engines on one database too), do-not-call list, after-call work, scheduled callbacks, leases, server ownership and the three-instance cluster on PostgreSQL"
+echo "== data layer, migrations, engine (two engines on one database too), do-not-call list, after-call work, scheduled callbacks, leases, server ownership, the three-instance cluster and the webhook queue on PostgreSQL"
 pg_status=0
 # One worker: every spec there resets the one PostgreSQL database's public schema (test-database.ts).
 timeout 600 scripts/with-postgres.sh npx jest --runInBand --json --outputFile="$results/postgres.json" \
@@ -36,7 +36,8 @@ timeout 600 scripts/with-postgres.sh npx jest --runInBand --json --outputFile="$
   spec/integration/cluster-limits.spec.ts spec/integration/cluster-recording.spec.ts spec/integration/concurrent-writes.spec.ts \
   spec/integration/callback-reminders.spec.ts spec/integration/bot-callbacks.spec.ts \
   spec/integration/call-engine-two-instances.spec.ts spec/integration/cluster-harness.spec.ts spec/integration/cluster-unreachable.spec.ts spec/integration/fair-share.spec.ts \
-  spec/integration/bot-after-call.spec.ts || pg_status=$?
+  spec/integration/bot-after-call.spec.ts \
+  spec/integration/webhook-delivery.spec.ts || pg_status=$?
 
 echo "== end-to-end on a real Asterisk"
 e2e_status=0

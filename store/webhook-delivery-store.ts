@@ -49,7 +49,8 @@ export class WebhookDeliveryStore {
       const repo = manager.getRepository(WebhookDelivery);
       for (let i = 0; i < deliveries.length; i += ROWS_PER_INSERT) {
         await repo.insert(deliveries.slice(i, i + ROWS_PER_INSERT).map((d) => ({
-          ...d, state: 'pending' as const, attempts: 0, nextAttemptAt: d.createdAt, leaseOwner: null, leaseUntil: null,
+          // Due at once, whatever the clock of the instance that wrote it said.
+          ...d, state: 'pending' as const, attempts: 0, nextAttemptAt: 0, leaseOwner: null, leaseUntil: null,
           lastAttemptAt: null, lastResult: null, finishedAt: null,
         })));
       }
@@ -85,8 +86,8 @@ export class WebhookDeliveryStore {
   }
 
   /** The receiver took it. False when the claim was lost meanwhile (another worker took the row over). */
-  async delivered(id: number, owner: string, at: number, result: string): Promise<boolean> {
-    return this.finish(id, owner, { state: 'delivered', lastAttemptAt: at, finishedAt: at, lastResult: result, leaseOwner: null, leaseUntil: null });
+  async delivered(id: number, owner: string, at: number, result: string, attempts: number): Promise<boolean> {
+    return this.finish(id, owner, { state: 'delivered', attempts, lastAttemptAt: at, finishedAt: at, lastResult: result, leaseOwner: null, leaseUntil: null });
   }
 
   /** Given up after its retries. */

@@ -164,7 +164,7 @@ export class WebhookWorker {
     const finishedAt = this.clock.now();
     const attempts = row.attempts + 1;
     if (attempt.ok) {
-      await deliveries.delivered(row.id, owner, finishedAt, attempt.result);
+      await deliveries.delivered(row.id, owner, finishedAt, attempt.result, attempts);
       return;
     }
     const next = nextAttempt(this.deps.settings.schedule, attempts, row.createdAt, finishedAt, this.random);
