@@ -23,7 +23,7 @@ sqlite_status=0
 # one worker on the two-core CI machine.
 timeout 900 npx jest --maxWorkers=2 --json --outputFile="$results/sqlite.json" || sqlite_status=$?
 
-echo "== data layer, migrations, engine (two engines on one database too), do-not-call list, after-call work, scheduled callbacks, leases, server ownership, the three-instance cluster and the webhook queue on PostgreSQL"
+echo "== data layer, migrations, engine (two engines on one database too), do-not-call list, after-call work, scheduled callbacks, leases, server ownership and the three-instance cluster on PostgreSQL"
 pg_status=0
 # One worker: every spec there resets the one PostgreSQL database's public schema (test-database.ts).
 timeout 600 scripts/with-postgres.sh npx jest --runInBand --json --outputFile="$results/postgres.json" \
