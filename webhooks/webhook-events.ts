@@ -69,6 +69,20 @@ const STAGE_EVENTS: Partial<Record<CallStage, WebhookEventType>> = {
   ended: 'call.ended',
 };
 
+/** The live stages in the order a call passes them. */
+const STAGE_ORDER: readonly CallStage[] = ['requested', 'agent_dialing', 'agent_ringing', 'agent_answered', 'target_dialing', 'target_ringing', 'connected'];
+
+/**
+ * Without confirmation the machine goes from the agent's ringing straight to dialing the customer
+ * (call/two-party.ts): reaching any later live stage means the agent answered.
+ */
+function agentAnsweredBetween(from: CallStage, to: CallStage): boolean {
+  const answered = STAGE_ORDER.indexOf('agent_answered');
+  const before = STAGE_ORDER.indexOf(from);
+  const after = STAGE_ORDER.indexOf(to);
+  return before !== -1 && before < answered && after >= answered;
+}
+
 /** Stages before the agent's phone rings: a call first seen there is new, not one taken over mid-way. */
 const EARLY_STAGES: readonly CallStage[] = ['requested', 'agent_dialing'];
 
@@ -107,6 +121,9 @@ export class CallEventTracker {
         drafts.push({ type: 'call.transferred', callId, at: update.at, data: { fromAgentId: followed.owner, toAgentId: owner } });
       }
       stageIsNew = followed.stage !== update.stage;
+      if (stageIsNew && update.stage !== 'agent_answered' && agentAnsweredBetween(followed.stage, update.stage)) {
+        drafts.push({ type: 'call.agent_answered', callId, at: update.at, data: { agentId: context.agentId } });
+      }
     }
     const type = STAGE_EVENTS[update.stage];
     if (type && stageIsNew) drafts.push({ type, callId, at: update.at, data: stageData(update, owner) });

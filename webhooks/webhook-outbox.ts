@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../config/logger';
-import type { NewWebhookDelivery, WebhookDeliveryStore } from '../store';
+import type { WebhookDeliveryStore } from '../store';
+import type { NewWebhookDelivery } from '../store/webhook-delivery-store';
 import type { EndpointDirectory } from './endpoint-directory';
 import { wants } from './endpoint-directory';
 import { type CallEventDraft, eventBody } from './webhook-events';

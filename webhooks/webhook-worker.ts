@@ -139,7 +139,9 @@ export class WebhookWorker {
 
   private begin(row: WebhookDelivery, owner: string): void {
     const done = this.deliver(row, owner)
-      .catch((err: unknown) => this.deps.logger.error('webhook delivery not recorded; its lease runs out and it is posted again', { deliveryId: row.id, err }))
+      .catch((err: unknown) => {
+        this.deps.logger.error('webhook delivery not recorded; its lease runs out and it is posted again', { deliveryId: row.id, err });
+      })
       .finally(() => {
         this.inFlight.delete(row.id);
         // The call's next event may be due now.
