@@ -100,6 +100,14 @@ export class WebhookDeliveryStore {
     return this.finish(id, owner, { attempts, lastAttemptAt: at, lastResult: result, nextAttemptAt, leaseOwner: null, leaseUntil: null });
   }
 
+  /** The endpoint's waiting retries fall due now (it answers again after an outage). */
+  async retryNow(endpointId: number, now: number): Promise<number> {
+    const result = await this.rows.createQueryBuilder().update(WebhookDelivery).set({ nextAttemptAt: now })
+      .where('endpoint_id = :endpointId', { endpointId }).andWhere("state = 'pending'").andWhere('next_attempt_at > :now', { now })
+      .execute();
+    return result.affected ?? 0;
+  }
+
   /** Lets go of the rows `owners` still hold (a stopping worker), so another takes them at once. */
   async release(owners: readonly string[]): Promise<void> {
     if (owners.length === 0) return;

@@ -33,7 +33,7 @@ export interface WebhookWorkerSettings {
 }
 
 export interface WebhookWorkerDeps {
-  deliveries: Pick<WebhookDeliveryStore, 'claimDue' | 'delivered' | 'failed' | 'retryLater' | 'release' | 'prune'>;
+  deliveries: Pick<WebhookDeliveryStore, 'claimDue' | 'delivered' | 'failed' | 'retryLater' | 'release' | 'prune' | 'retryNow'>;
   endpoints: Pick<EndpointDirectory, 'byId'>;
   logger: Logger;
   /** Names this worker's leases (the instance id in cluster mode). */
@@ -47,6 +47,13 @@ export interface WebhookWorkerDeps {
 type Attempt = { ok: true; result: string } | { ok: false; result: string } | { ok: 'stopped' };
 
 const PRUNE_EVERY_MS = 3_600_000;
+/**
+ * Failed attempts in a row at one endpoint, with no success between, that read as an outage: the
+ * first success after them makes the endpoint's waiting retries due at once, so a backlog drains
+ * when the receiver is back rather than when each retry's wait runs out. One event a receiver keeps
+ * refusing between successes never reaches it, so it is not retried faster than its schedule.
+ */
+const OUTAGE_FAILURES = 3;
 
 /**
  * Posts the queued deliveries (store/webhook-delivery-store.ts). Each row is claimed under a lease
@@ -70,6 +77,8 @@ export class WebhookWorker {
   private cancelWake?: () => void;
   private wakeAt = Infinity;
   private lastPrune = 0;
+  /** Failed attempts in a row per endpoint, as this worker saw them. */
+  private readonly failuresInARow = new Map<number, number>();
 
   constructor(private readonly deps: WebhookWorkerDeps) {
     this.clock = deps.clock ?? REAL_WORKER_CLOCK;
@@ -167,8 +176,15 @@ export class WebhookWorker {
     const attempts = row.attempts + 1;
     if (attempt.ok) {
       await deliveries.delivered(row.id, owner, finishedAt, attempt.result, attempts);
+      const failures = this.failuresInARow.get(endpoint.id) ?? 0;
+      this.failuresInARow.delete(endpoint.id);
+      if (failures >= OUTAGE_FAILURES) {
+        const due = await deliveries.retryNow(endpoint.id, finishedAt);
+        this.deps.logger.info('webhook endpoint answers again; its waiting retries are due now', { endpointId: endpoint.id, deliveries: due });
+      }
       return;
     }
+    this.failuresInARow.set(endpoint.id, (this.failuresInARow.get(endpoint.id) ?? 0) + 1);
     const next = nextAttempt(this.deps.settings.schedule, attempts, row.createdAt, finishedAt, this.random);
     if (next.kind === 'give_up') {
       await deliveries.failed(row.id, owner, finishedAt, attempt.result, attempts);

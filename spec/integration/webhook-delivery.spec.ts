@@ -204,6 +204,24 @@ describe(`signed webhooks out on ${kind}`, () => {
     expect(await app.stores.webhookDeliveries.activityOf(1)).toMatchObject({ failed: 1, pending: 0, lastFailure: { result: 'HTTP 500' } });
   });
 
+  it('given a receiver that was down (every attempt failed), when it answers a new event again, then the waiting retries go out at once, without waiting for their backoff', async () => {
+    const clock = new ManualClock();
+    clock.skip(Date.now());
+    const app = await open({ clock, pollMs: 10 * HOUR });
+    await app.webhooks.endpoints.add('100', await receiver.start(), []);
+    receiver.answer = () => 503;
+    app.webhooks.start();
+    for (const call of ['H1', 'H2', 'H3', 'H4']) app.webhooks.outbox.add(draft(call, 'call.requested', clock.now()));
+    await waitFor(() => receiver.requests.length === 4, { what: 'four failed attempts' });
+    await app.webhooks.worker.idle();
+
+    receiver.answer = () => 200;
+    app.webhooks.outbox.add(draft('H5', 'call.requested', clock.now()));
+
+    await waitFor(() => receiver.accepted.length === 5, { what: 'the waiting retries delivered with the new event' });
+    expect(receiver.accepted[0]!.event.callId).toBe('H5');
+  });
+
   it('given events queued while the receiver was failing, when the app stops and a new instance starts over the same database, then the new one delivers them all, in order', async () => {
     const endpointUrl = await receiver.start();
     receiver.answer = () => 503;
