@@ -26,8 +26,25 @@ export interface WebhookEndpointActivity {
   lastFailure: { at: number; result: string | null } | null;
 }
 
-/** Rows per INSERT: well under SQLite's 999 parameters at eleven columns a row. */
-const ROWS_PER_INSERT = 60;
+/** What one attempt came to: delivered, given up, or tried again at `nextAttemptAt`. */
+export type AttemptResult =
+  | { state: 'delivered'; attempts: number; at: number; result: string }
+  | { state: 'failed'; attempts: number; at: number; result: string }
+  | { state: 'pending'; attempts: number; at: number; result: string; nextAttemptAt: number };
+
+export interface DeliveryResult {
+  id: number;
+  /** The claim it was posted under. */
+  owner: string;
+  change: AttemptResult;
+}
+
+/** What an INSERT sets; a new row is due at once (next_attempt_at 0), whatever the clock of the instance that wrote it. */
+const COLUMNS = ['endpoint_id', 'event_id', 'event_type', 'call_id', 'body', 'state', 'attempts', 'created_at', 'next_attempt_at'];
+/** Ids in one statement: well under SQLite's 999 parameters with an owner each. */
+const IDS_PER_QUERY = 400;
+/** Rows per INSERT: well under SQLite's 999 parameters at nine columns a row. */
+const ROWS_PER_INSERT = 100;
 
 /**
  * The webhook_deliveries table: the queue of events on their way to the endpoints. A row is posted by
@@ -37,24 +54,43 @@ const ROWS_PER_INSERT = 60;
  */
 export class WebhookDeliveryStore {
   private readonly rows: Repository<WebhookDelivery>;
+  /** SQLite: this store's writes one after another (see `exclusive`). */
+  private turn: Promise<unknown> = Promise.resolve();
+  private readonly sqlite: boolean;
 
   constructor(private readonly dataSource: DataSource) {
     this.rows = dataSource.getRepository(WebhookDelivery);
+    this.sqlite = dataSource.options.type === 'sqlite';
+  }
+
+  /**
+   * On SQLite every query shares one connection, so two transactions begun at once would nest
+   * (TypeORM turns the second into a savepoint, and interleaved they fail): the outbox's and the
+   * worker's batch writes take turns. PostgreSQL gives each its own pooled connection.
+   */
+  private exclusive<T>(write: () => Promise<T>): Promise<T> {
+    if (!this.sqlite) return write();
+    const result = this.turn.then(write, write);
+    this.turn = result.catch(() => undefined);
+    return result;
   }
 
   /** Writes the rows in one transaction, in the order given (their ids follow it). */
   async enqueue(deliveries: readonly NewWebhookDelivery[]): Promise<void> {
     if (deliveries.length === 0) return;
-    await this.dataSource.transaction(async (manager) => {
-      const repo = manager.getRepository(WebhookDelivery);
+    await this.exclusive(() => this.dataSource.transaction(async (manager) => {
       for (let i = 0; i < deliveries.length; i += ROWS_PER_INSERT) {
-        await repo.insert(deliveries.slice(i, i + ROWS_PER_INSERT).map((d) => ({
-          // Due at once, whatever the clock of the instance that wrote it said.
-          ...d, state: 'pending' as const, attempts: 0, nextAttemptAt: 0, leaseOwner: null, leaseUntil: null,
-          lastAttemptAt: null, lastResult: null, finishedAt: null,
-        })));
+        const chunk = deliveries.slice(i, i + ROWS_PER_INSERT);
+        // Plain SQL: TypeORM's insert costs more per row than the database does.
+        const values = chunk.map((_, r) => `(${COLUMNS.map((__, c) => this.placeholder(r * COLUMNS.length + c)).join(', ')})`).join(', ');
+        const params = chunk.flatMap((d) => [d.endpointId, d.eventId, d.eventType, d.callId, d.body, 'pending', 0, d.createdAt, 0]);
+        await manager.query(`INSERT INTO webhook_deliveries (${COLUMNS.join(', ')}) VALUES ${values}`, params);
       }
-    });
+    }));
+  }
+
+  private placeholder(index: number): string {
+    return this.sqlite ? '?' : `$${index + 1}`;
   }
 
   /**
@@ -65,39 +101,65 @@ export class WebhookDeliveryStore {
   async claimDue(owner: string, now: number, leaseUntil: number, limit: number): Promise<WebhookDelivery[]> {
     const heads = await this.rows.createQueryBuilder('d')
       .select('d.id', 'id')
-      .where('d.state = :pending', { pending: 'pending' })
+      .where("d.state = 'pending'")
       .andWhere('d.next_attempt_at <= :now', { now })
       .andWhere('(d.lease_until IS NULL OR d.lease_until < :now)')
       .andWhere(`NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.endpoint_id = d.endpoint_id AND e.call_id = d.call_id
-        AND e.state = :pending AND e.id < d.id)`)
+        AND e.state = 'pending' AND e.id < d.id)`)
       .orderBy('d.id', 'ASC')
       .limit(limit)
       .getRawMany<{ id: number | string }>();
     if (heads.length === 0) return [];
     const ids = heads.map((h) => Number(h.id));
-    await this.rows.createQueryBuilder()
+    await this.exclusive(() => this.rows.createQueryBuilder()
       .update(WebhookDelivery)
       .set({ leaseOwner: owner, leaseUntil })
       .where('id IN (:...ids)', { ids })
       .andWhere('state = :pending', { pending: 'pending' })
       .andWhere('(lease_until IS NULL OR lease_until < :now)', { now })
-      .execute();
+      .execute());
     return this.rows.find({ where: { id: In(ids), leaseOwner: owner }, order: { id: 'ASC' } });
   }
 
-  /** The receiver took it. False when the claim was lost meanwhile (another worker took the row over). */
-  async delivered(id: number, owner: string, at: number, result: string, attempts: number): Promise<boolean> {
-    return this.finish(id, owner, { state: 'delivered', attempts, lastAttemptAt: at, finishedAt: at, lastResult: result, leaseOwner: null, leaseUntil: null });
-  }
-
-  /** Given up after its retries. */
-  async failed(id: number, owner: string, at: number, result: string, attempts: number): Promise<boolean> {
-    return this.finish(id, owner, { state: 'failed', attempts, lastAttemptAt: at, finishedAt: at, lastResult: result, leaseOwner: null, leaseUntil: null });
-  }
-
-  /** Tried again at `nextAttemptAt`. */
-  async retryLater(id: number, owner: string, at: number, result: string, attempts: number, nextAttemptAt: number): Promise<boolean> {
-    return this.finish(id, owner, { attempts, lastAttemptAt: at, lastResult: result, nextAttemptAt, leaseOwner: null, leaseUntil: null });
+  /**
+   * Records the attempts' results in one transaction (one commit for a batch of deliveries, not one
+   * each). A result is written only while its worker still holds the row: one whose lease ran out
+   * and another worker took meanwhile keeps that worker's result. Finished rows with the same
+   * outcome share one statement, stamped with the batch's latest time.
+   */
+  async record(results: readonly DeliveryResult[]): Promise<void> {
+    if (results.length === 0) return;
+    const p = (i: number) => this.placeholder(i);
+    const finished = new Map<string, DeliveryResult[]>();
+    const retries: DeliveryResult[] = [];
+    for (const r of results) {
+      if (r.change.state === 'pending') retries.push(r);
+      else {
+        const key = JSON.stringify([r.change.state, r.change.attempts, r.change.result]);
+        finished.set(key, [...(finished.get(key) ?? []), r]);
+      }
+    }
+    const retry = `UPDATE webhook_deliveries SET attempts = ${p(0)}, last_attempt_at = ${p(1)}, last_result = ${p(2)}, next_attempt_at = ${p(3)},
+      lease_owner = NULL, lease_until = NULL WHERE id = ${p(4)} AND lease_owner = ${p(5)}`;
+    await this.exclusive(() => this.dataSource.transaction(async (manager) => {
+      for (const group of finished.values()) {
+        const { change } = group[0]!;
+        const at = Math.max(...group.map((r) => r.change.at));
+        for (let i = 0; i < group.length; i += IDS_PER_QUERY) {
+          const chunk = group.slice(i, i + IDS_PER_QUERY);
+          const ids = chunk.map((_, k) => p(5 + k)).join(', ');
+          const owners = chunk.map((_, k) => p(5 + chunk.length + k)).join(', ');
+          await manager.query(
+            `UPDATE webhook_deliveries SET state = ${p(0)}, attempts = ${p(1)}, last_attempt_at = ${p(2)}, last_result = ${p(3)}, finished_at = ${p(4)},
+              lease_owner = NULL, lease_until = NULL WHERE id IN (${ids}) AND lease_owner IN (${owners})`,
+            [change.state, change.attempts, at, change.result, at, ...chunk.map((r) => r.id), ...chunk.map((r) => r.owner)],
+          );
+        }
+      }
+      for (const { id, owner, change } of retries) {
+        if (change.state === 'pending') await manager.query(retry, [change.attempts, change.at, change.result, change.nextAttemptAt, id, owner]);
+      }
+    }));
   }
 
   /** The endpoint's waiting retries fall due now (it answers again after an outage). */
@@ -150,10 +212,5 @@ export class WebhookDeliveryStore {
       lastFailure: lastFailure ? { at: lastFailure.lastAttemptAt ?? 0, result: lastFailure.lastResult } : null,
       pending, retrying, failed,
     };
-  }
-
-  private async finish(id: number, owner: string, change: Partial<WebhookDelivery>): Promise<boolean> {
-    const result = await this.rows.update({ id, leaseOwner: owner }, change);
-    return (result.affected ?? 0) > 0;
   }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '../config/logger';
 import type { WebhookDelivery } from '../entities';
 import type { WebhookDeliveryStore } from '../store';
+import type { AttemptResult, DeliveryResult } from '../store/webhook-delivery-store';
 import type { EndpointDirectory, KnownEndpoint } from './endpoint-directory';
 import { type RetrySchedule, nextAttempt } from './retry-schedule';
 import { WEBHOOK_HEADERS, signatureHeader } from './webhook-signature';
@@ -33,7 +34,7 @@ export interface WebhookWorkerSettings {
 }
 
 export interface WebhookWorkerDeps {
-  deliveries: Pick<WebhookDeliveryStore, 'claimDue' | 'delivered' | 'failed' | 'retryLater' | 'release' | 'prune' | 'retryNow'>;
+  deliveries: Pick<WebhookDeliveryStore, 'claimDue' | 'record' | 'release' | 'prune' | 'retryNow'>;
   endpoints: Pick<EndpointDirectory, 'byId'>;
   logger: Logger;
   /** Names this worker's leases (the instance id in cluster mode). */
@@ -47,6 +48,11 @@ export interface WebhookWorkerDeps {
 type Attempt = { ok: true; result: string } | { ok: false; result: string } | { ok: 'stopped' };
 
 const PRUNE_EVERY_MS = 3_600_000;
+/**
+ * Rows claimed and not yet recorded, at most: a claim and a result write each cost a commit (an
+ * fsync on SQLite), so many rows share each, while only `concurrency` requests are open at once.
+ */
+const MAX_CLAIMED = 256;
 /**
  * Failed attempts in a row at one endpoint, with no success between, that read as an outage: the
  * first success after them makes the endpoint's waiting retries due at once, so a backlog drains
@@ -67,7 +73,11 @@ export class WebhookWorker {
   private readonly clock: WorkerClock;
   private readonly fetch: typeof fetch;
   private readonly random: () => number;
+  /** Every claimed row until its result is written. */
   private readonly inFlight = new Map<number, Promise<void>>();
+  /** Open requests, and the claimed rows waiting for one. */
+  private posting = 0;
+  private readonly waitingToPost: Array<() => void> = [];
   private readonly stopping = new AbortController();
   private claimCount = 0;
   private running = false;
@@ -77,6 +87,9 @@ export class WebhookWorker {
   private cancelWake?: () => void;
   private wakeAt = Infinity;
   private lastPrune = 0;
+  /** Results waiting for the next batch write, each with the promise its delivery waits on. */
+  private results: Array<{ result: DeliveryResult; written: () => void; failed: (err: unknown) => void }> = [];
+  private recording?: Promise<void>;
   /** Failed attempts in a row per endpoint, as this worker saw them. */
   private readonly failuresInARow = new Map<number, number>();
 
@@ -125,7 +138,7 @@ export class WebhookWorker {
   private async claimAndPost(): Promise<void> {
     this.cancelPoll?.();
     try {
-      const room = this.deps.settings.concurrency - this.inFlight.size;
+      const room = Math.max(MAX_CLAIMED, this.deps.settings.concurrency) - this.inFlight.size;
       if (room > 0) {
         const now = this.clock.now();
         const owner = `${this.deps.workerId}#${++this.claimCount}`;
@@ -160,39 +173,72 @@ export class WebhookWorker {
   }
 
   private async deliver(row: WebhookDelivery, owner: string): Promise<void> {
-    const { deliveries } = this.deps;
     const endpoint = await this.deps.endpoints.byId(row.endpointId);
-    const at = this.clock.now();
     if (!endpoint) {
-      await deliveries.failed(row.id, owner, at, 'endpoint removed', row.attempts);
+      await this.record(row.id, owner, { state: 'failed', attempts: row.attempts, at: this.clock.now(), result: 'endpoint removed' });
       return;
     }
-    const attempt = await this.post(row, endpoint);
+    const attempt = await this.whenPostingAllowed(() => this.post(row, endpoint));
     if (attempt.ok === 'stopped') {
-      await deliveries.release([owner]);
+      await this.deps.deliveries.release([owner]);
       return;
     }
-    const finishedAt = this.clock.now();
+    const at = this.clock.now();
     const attempts = row.attempts + 1;
     if (attempt.ok) {
-      await deliveries.delivered(row.id, owner, finishedAt, attempt.result, attempts);
+      await this.record(row.id, owner, { state: 'delivered', attempts, at, result: attempt.result });
       const failures = this.failuresInARow.get(endpoint.id) ?? 0;
       this.failuresInARow.delete(endpoint.id);
       if (failures >= OUTAGE_FAILURES) {
-        const due = await deliveries.retryNow(endpoint.id, finishedAt);
+        const due = await this.deps.deliveries.retryNow(endpoint.id, at);
         this.deps.logger.info('webhook endpoint answers again; its waiting retries are due now', { endpointId: endpoint.id, deliveries: due });
       }
       return;
     }
     this.failuresInARow.set(endpoint.id, (this.failuresInARow.get(endpoint.id) ?? 0) + 1);
-    const next = nextAttempt(this.deps.settings.schedule, attempts, row.createdAt, finishedAt, this.random);
+    const next = nextAttempt(this.deps.settings.schedule, attempts, row.createdAt, at, this.random);
     if (next.kind === 'give_up') {
-      await deliveries.failed(row.id, owner, finishedAt, attempt.result, attempts);
+      await this.record(row.id, owner, { state: 'failed', attempts, at, result: attempt.result });
       this.deps.logger.warn('webhook delivery given up', { endpointId: endpoint.id, eventId: row.eventId, attempts, result: attempt.result });
       return;
     }
-    await deliveries.retryLater(row.id, owner, finishedAt, attempt.result, attempts, finishedAt + next.delayMs);
+    await this.record(row.id, owner, { state: 'pending', attempts, at, result: attempt.result, nextAttemptAt: at + next.delayMs });
     this.wakeIn(next.delayMs);
+  }
+
+  /** Runs `post` once fewer than `concurrency` requests are open, in the order rows were claimed. */
+  private async whenPostingAllowed<T>(post: () => Promise<T>): Promise<T> {
+    if (this.posting >= this.deps.settings.concurrency) await new Promise<void>((resolve) => this.waitingToPost.push(resolve));
+    this.posting += 1;
+    try {
+      return await post();
+    } finally {
+      this.posting -= 1;
+      this.waitingToPost.shift()?.();
+    }
+  }
+
+  /**
+   * Queues an attempt's result for the next batch write and resolves once it is written: results
+   * that come in while a batch is being written go out together in the next, one commit for all.
+   */
+  private record(id: number, owner: string, change: AttemptResult): Promise<void> {
+    return new Promise((written, failed) => {
+      this.results.push({ result: { id, owner, change }, written, failed });
+      this.recording ??= this.writeResults().finally(() => { this.recording = undefined; });
+    });
+  }
+
+  private async writeResults(): Promise<void> {
+    while (this.results.length > 0) {
+      const batch = this.results.splice(0);
+      try {
+        await this.deps.deliveries.record(batch.map((b) => b.result));
+        for (const b of batch) b.written();
+      } catch (err) {
+        for (const b of batch) b.failed(err);
+      }
+    }
   }
 
   private async post(row: WebhookDelivery, endpoint: KnownEndpoint): Promise<Attempt> {
