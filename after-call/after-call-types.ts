@@ -5,3 +5,12 @@
 export interface CallbackOffer {
   offer(request: { chatId: string; agentTelegramId: string; callId: string; statusMessageId?: number }): Promise<void>;
 }
+
+/** An agent chose (or changed) a call's disposition: told after it is recorded and audited (the webhooks' `call.disposition_set`). */
+export interface DispositionChosen {
+  callId: string;
+  disposition: string;
+  previous: string | null;
+  agentId: number | null;
+  at: number;
+}

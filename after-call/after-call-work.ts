@@ -8,7 +8,8 @@ import type { DncService } from '../compliance/dnc-service';
 import type { Call } from '../entities';
 import type { AuditLog, CallStore } from '../store';
 import type { DncEntry } from '../store/dnc-store';
-import type { CallbackOffer } from './after-call-types';
+import { type Observable, Subject } from 'rxjs';
+import type { CallbackOffer, DispositionChosen } from './after-call-types';
 import { type AfterCallRefusal, afterCallRefusal, checkNote, codeNamed, codesFor, effectOf } from './dispositions';
 
 export interface AfterCallDeps {
@@ -52,9 +53,15 @@ export type NoteAnswer =
 
 export class AfterCallWork {
   private readonly now: () => number;
+  private readonly chosen = new Subject<DispositionChosen>();
 
   constructor(private readonly deps: AfterCallDeps) {
     this.now = deps.now ?? Date.now;
+  }
+
+  /** Every disposition recorded, once written (a choice made again that changes nothing is not told). */
+  get dispositions(): Observable<DispositionChosen> {
+    return this.chosen.asObservable();
   }
 
   /** The codes under this call's final status, in order. */
@@ -80,6 +87,7 @@ export class AfterCallWork {
       await this.deps.audit.record({ actor: by.telegramId, action: 'call_disposition', subject: call.id, details: previous ? `${chosen.code} (was ${previous})` : chosen.code });
       call.disposition = chosen.code;
       call.dispositionAt = at;
+      this.chosen.next({ callId: call.id, disposition: chosen.code, previous, agentId: by.agentId, at: at.getTime() });
     }
     return { ok: true, call, chosen, previous, followUp: await this.followUp(by, call, chosen.code, statusMessageId) };
   }

@@ -33,6 +33,7 @@ import { OPERATOR, T } from '../telegram/texts';
 import { RecordingMedia } from '../recording/recording-media';
 import { FfmpegMissing } from '../recording/ffmpeg';
 import { telegramRecordingDelivery } from '../telegram/recording-delivery';
+import { Webhooks } from '../webhooks/webhooks';
 
 /** How long a stopping process gives live calls to end, then queued Telegram messages to leave (within the stop's hard cap). */
 const SHUTDOWN_CALLS_MS = 4000;
@@ -133,6 +134,9 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: 
   });
   const parties = callPartiesDesk(engine, { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
   const supervision = new SupervisionDesk({ calls: engine, runner: supervisions, config });
+  // Signed webhooks out: the engine's streams are followed before it starts, so no early update is missed.
+  const webhooks = new Webhooks({ stores, settings: config.webhooks, logger, workerId: `callbot-${process.pid}` });
+  webhooks.follow({ updates: engine.updates, refusals: engine.refusals, recordings: recording.pipeline.kept });
   const interrupted = await engine.start();
 
   // A status message of a call the last run left behind would otherwise show "live" forever.
@@ -142,7 +146,9 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: 
   const callBot = new CallBot({
     config, desk: withRefusals(engineDesk(engine), parties.refusals), parties, verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
     recording, recordingsPresent: (callIds) => recording.recordingsPresent(callIds), supervision,
+    webhooks: webhooks.endpoints,
   }, bot);
+  webhooks.follow({ updates: NEVER, dispositions: callBot.dispositions });
   // The calls the last run left live are resumed on the first connect: their status messages are followed again.
   engine.resumed.subscribe(({ call, view }) => callBot.followResumedCall(
     { chatId: call.telegramChatId ?? call.context.agentTelegramId, context: call.context, stage: call.stage, statusMessageId: call.statusMessageId },
@@ -163,9 +169,12 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: 
     await supervisions.settled();
     // A recording not yet delivered is kept in its row and resumed at the next start.
     await recording.stop();
+    // The ended calls' events are written to the queue; what is not posted yet is the next start's.
+    await webhooks.stop();
     // The ended calls' final statuses are in the outbox: give them a moment to reach the agents.
     await out.outbox.drained(SHUTDOWN_DRAIN_MS);
   });
+  webhooks.start();
   await callBot.start();
   try {
     await recording.start({ updates: engine.updates, jobs: callBot.jobs });
@@ -193,11 +202,15 @@ async function startCluster({ config, bot, dataSource, stores, out, logger, ops,
   const chatLocks = new ChatLocks(config.databaseUrl);
   // A party request is answered for the calls this instance runs (cluster-node.ts); refused numbers count for the abuse alerts.
   const desk = withRefusals(node.desk, node.parties.refusals);
+  // Signed webhooks out: every instance tells the events of the calls it runs; the queue's leases decide who posts each.
+  const webhooks = new Webhooks({ stores, settings: config.webhooks, logger, workerId: cluster.instanceId });
   const callBot = new CallBot({
     config, desk, parties: node.parties, verification: node.verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
     inChatTurn: (chatId, handle) => chatLocks.run(chatId, handle),
     recording, recordingsPresent: (callIds) => recording.recordingsPresent(callIds),
+    webhooks: webhooks.endpoints,
   }, bot);
+  webhooks.follow({ updates: node.desk.updates, refusals: node.desk.refusals, dispositions: callBot.dispositions, recordings: recording.pipeline.kept });
   // A stopping instance hands its servers over: their calls go on, and the next owner takes them over.
   shutdown.add('this instance\'s servers and Telegram', async () => {
     await callBot.stop();
@@ -205,9 +218,11 @@ async function startCluster({ config, bot, dataSource, stores, out, logger, ops,
     await node.stop();
     // A recording not yet delivered is kept in its row and resumed at the next start.
     await recording.stop();
+    await webhooks.stop();
     stored.close();
     await out.outbox.drained(SHUTDOWN_DRAIN_MS);
   });
+  webhooks.start();
   await callBot.start({ polling: 'when-told' });
   try {
     // The final updates of the calls this instance's engines end: one that took a server over mid-call

@@ -11,6 +11,7 @@ import { type ReportSettings, reportEnv, reportSettings } from './report-setting
 import type { AlertThresholds } from './alert-settings';
 import { type MediaSettings, type RecordingSettings, mediaSettings, recordingEnv, recordingSettings } from './recording-settings';
 import { type SupervisionSettings, supervisionEnv, supervisionSettings } from './supervision-settings';
+import { type WebhookSettings, webhookEnv, webhookSettings } from './webhook-settings';
 import { type AsteriskServerConfig, type ClusterSettings, asteriskServersSchema } from './cluster-settings';
 import { type ReturnCallConfig, returnCallEnv, returnCallSettings } from './return-call-settings';
 
@@ -73,6 +74,8 @@ export interface Config extends ComplianceSettings {
   monitorNotice: SupervisionSettings['monitorNotice'];
   /** The endpoint serving the consent announcements to Asterisk; absent unless MEDIA_PORT is set. */
   media?: MediaSettings;
+  /** Signed webhooks out: timeouts, retries, how long finished deliveries are kept (webhook-settings.ts). */
+  webhooks: WebhookSettings;
   /** Every secret value the environment holds, used or not in this mode, for the log scrubber. */
   secrets: readonly string[];
   /** Customers calling a pool number back (return-call-settings.ts). */
@@ -177,6 +180,7 @@ const schema = z.object({
   ...recordingEnv,
   ...returnCallEnv,
   ...supervisionEnv,
+  ...webhookEnv,
 }).superRefine((v, ctx) => {
   if (v.ASTERISK_SERVERS && v.CLUSTER !== 'on') {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['ASTERISK_SERVERS'], message: 'needs CLUSTER=on (several servers are coordinated through PostgreSQL)' });
@@ -261,6 +265,7 @@ export function loadConfig(env: Env): Config {
     recording: recordingSettings(v),
     ...supervisionSettings(v),
     media: mediaSettings(v),
+    webhooks: webhookSettings(v),
     secrets: [v.TELEGRAM_BOT_TOKEN, v.ARI_PASSWORD, ...servers.map((s) => s.password), databasePassword(v.DATABASE_URL), v.TELEGRAM_WEBHOOK_SECRET]
       .filter((secret): secret is string => secret !== undefined && secret !== ''),
     returnCalls: returnCallSettings(v),

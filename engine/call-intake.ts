@@ -70,6 +70,10 @@ export interface RefusalFacts {
 
 /** A refused request of a known agent, told once its Call row and audit event are written. */
 export interface RefusedRequest {
+  /** The refused request's Call row (absent for a party refused on a live call: no row of its own). */
+  callId?: string;
+  /** The checked number, when it was valid. */
+  target?: string;
   agentId: number;
   agentTelegramId: string;
   refusal: CallRefusal;
@@ -365,13 +369,17 @@ export class CallIntake<W extends object> {
   ): Promise<PlaceCallResult> {
     const now = new Date(this.now());
     const rule = refusalRecord(refusal, facts);
+    const callId = randomUUID();
     await this.deps.calls.recordCallRequest({
-      id: randomUUID(), agentId: agent.id, agentPhone: agent.phone, targetInput: request.targetInput.slice(0, 64), target: facts.target ?? null,
+      id: callId, agentId: agent.id, agentPhone: agent.phone, targetInput: request.targetInput.slice(0, 64), target: facts.target ?? null,
       route: agent.route, callerId: agent.callerId, stage: 'ended', outcome: 'refused', detail: rule.slice(0, 512),
       requestedAt: now, endedAt: now, telegramChatId: request.telegramChatId ?? null,
     });
     await this.deps.audit.record({ actor: agent.telegramId, action: 'call_refused', subject: agent.telegramId, details: rule });
-    this.refused.next({ agentId: agent.id, agentTelegramId: agent.telegramId, refusal, ...(facts.rule ? { rule: facts.rule } : {}), at: now.getTime() });
+    this.refused.next({
+      callId, ...(facts.target ? { target: facts.target } : {}), agentId: agent.id, agentTelegramId: agent.telegramId, refusal,
+      ...(facts.rule ? { rule: facts.rule } : {}), at: now.getTime(),
+    });
     return {
       ok: false, refusal,
       ...(facts.number ? { number: facts.number } : {}), ...(facts.liveCallId ? { liveCallId: facts.liveCallId } : {}), ...(facts.target ? { target: facts.target } : {}),

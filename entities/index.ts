@@ -12,6 +12,8 @@ import { ReportMark } from './report-mark.entity';
 import { CallRecording } from './call-recording.entity';
 import { Setting } from './setting.entity';
 import { Supervisor } from './supervisor.entity';
+import { WebhookEndpoint } from './webhook-endpoint.entity';
+import { WebhookDelivery } from './webhook-delivery.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { SnakeCaseColumns1765000000000 } from './migrations/1765000000000-snake-case-columns';
 import { DoNotCallList1766000000000 } from './migrations/1766000000000-do-not-call-list';
@@ -32,6 +34,7 @@ import { CallsRecording1767500000000 } from './migrations/1767500000000-calls-re
 import { CallRecordingsClaim1767600000000 } from './migrations/1767600000000-call-recordings-claim';
 import { CallsDirection1767750000000 } from './migrations/1767750000000-calls-direction';
 import { Supervisors1767700000000 } from './migrations/1767700000000-supervisors';
+import { Webhooks1767850000000 } from './migrations/1767850000000-webhooks';
 import { SnakeCaseNaming } from './snake-case-naming';
 
 export {
@@ -39,6 +42,8 @@ export {
   Setting, SnakeCaseNaming,
 };
 export { Supervisor };
+export { WebhookDelivery, WebhookEndpoint };
+export type { WebhookDeliveryState } from './webhook-delivery.entity';
 export type { CallbackState } from './scheduled-callback.entity';
 export type { RecordingState } from './call-recording.entity';
 export type { DncListingKind } from './dnc-listing.entity';
@@ -46,6 +51,7 @@ export const ENTITIES = [
   Agent, Call, CallLeg, AuditEvent, DncListing, DncNumber, CallerId, ClusterLease, AsteriskServerState, ScheduledCallback, ReportMark,
   CallRecording, Setting,
   Supervisor,
+  WebhookEndpoint, WebhookDelivery,
 ];
 export const MIGRATIONS = [
   InitialSchema1764000000000, SnakeCaseColumns1765000000000, DoNotCallList1766000000000, CallsTargetIndex1766100000000,
@@ -56,4 +62,5 @@ export const MIGRATIONS = [
   CallRecordingsClaim1767600000000,
   CallsDirection1767750000000,
   Supervisors1767700000000,
+  Webhooks1767850000000,
 ];

@@ -1,4 +1,4 @@
-import type { Observable, Subscription } from 'rxjs';
+import { type Observable, Subject, type Subscription } from 'rxjs';
 import type { CallUpdate } from '../call/call-update';
 import type { Logger } from '../config/logger';
 import type { CallRecording } from '../entities';
@@ -7,7 +7,7 @@ import type { RecordingChange } from '../store/call-recording-store';
 import type { VoiceRecording } from './audio-conversion';
 import type { RecordingFiles } from './recording-files';
 import { DEFAULT_RETRY_LIMITS, NEXT_STATE, type RecordingStep, type RetryLimits, afterFailure, isLasting } from './recording-steps';
-import type { StoredRecordings } from './recording-types';
+import type { RecordingKept, StoredRecordings } from './recording-types';
 import { TaskLimit } from './task-limit';
 
 /** Where a call's recording goes: the chat its agent placed it from, under its final status message. */
@@ -106,6 +106,7 @@ export class RecordingPipeline {
   private subscription?: Subscription;
   private ticker?: NodeJS.Timeout;
   private ticking = false;
+  private readonly keptRecordings = new Subject<RecordingKept>();
 
   constructor(private readonly deps: RecordingPipelineDeps) {
     this.limits = deps.limits ?? DEFAULT_RETRY_LIMITS;
@@ -113,6 +114,11 @@ export class RecordingPipeline {
     this.now = deps.now ?? Date.now;
     this.owner = deps.owner ?? SINGLE_OWNER;
     this.claimMs = deps.claimMs ?? DEFAULT_CLAIM_MS;
+  }
+
+  /** Each recording once it is converted and kept, before it is sent. */
+  get kept(): Observable<RecordingKept> {
+    return this.keptRecordings.asObservable();
   }
 
   /** Follows the calls' updates: each final one with a stopped recording starts its pipeline. */
@@ -229,6 +235,7 @@ export class RecordingPipeline {
         row.state = NEXT_STATE[step];
         attempts = 0;
         await this.write(row.callId, { state: row.state, attempts: 0, path: row.path, durationMs: row.durationMs, bytes: row.bytes });
+        if (step === 'fetching') this.keptRecordings.next({ callId: row.callId, durationMs: row.durationMs ?? 0, bytes: row.bytes ?? 0, at: this.now() });
         continue;
       } catch (err) {
         if (err instanceof ClaimLost) throw err;

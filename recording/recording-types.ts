@@ -13,3 +13,11 @@ export interface StoredRecordings {
   fetchStoredRecording(name: string): Promise<Buffer>;
   deleteStoredRecording(name: string): Promise<void>;
 }
+
+/** A call's recording is converted and kept: told once per recording (the webhooks' `call.recording_ready`). */
+export interface RecordingKept {
+  callId: string;
+  durationMs: number;
+  bytes: number;
+  at: number;
+}

@@ -10,12 +10,15 @@ import { ScheduledCallbackStore } from './scheduled-callback-store';
 import { ReportStore } from './report-store';
 import { SettingStore } from './setting-store';
 import { SupervisorStore } from './supervisor-store';
+import { WebhookDeliveryStore } from './webhook-delivery-store';
+import { WebhookEndpointStore } from './webhook-endpoint-store';
 
 export {
   AgentStore, AuditLog, CallLegStore, CallRecordingStore, CallStore, CallerIdStore, DncStore, ReportStore, ScheduledCallbackStore, SettingStore,
 };
 export { SupervisorStore };
 export type { NewCallback } from './scheduled-callback-store';
+export { WebhookDeliveryStore, WebhookEndpointStore };
 
 export interface Stores {
   agents: AgentStore;
@@ -35,6 +38,10 @@ export interface Stores {
   settings: SettingStore;
   /** Who may monitor live calls (`/supervisors`, `/live`). */
   supervisors: SupervisorStore;
+  /** The URLs that receive the call events (webhooks/). */
+  webhookEndpoints: WebhookEndpointStore;
+  /** The call events on their way to those URLs. */
+  webhookDeliveries: WebhookDeliveryStore;
 }
 
 export function createStores(dataSource: DataSource): Stores {
@@ -44,5 +51,6 @@ export function createStores(dataSource: DataSource): Stores {
     dnc: new DncStore(dataSource), callerIds: new CallerIdStore(dataSource), callbacks: new ScheduledCallbackStore(dataSource),
     reports: new ReportStore(dataSource), recordings: new CallRecordingStore(dataSource), settings: new SettingStore(dataSource),
     supervisors: new SupervisorStore(dataSource),
+    webhookEndpoints: new WebhookEndpointStore(dataSource), webhookDeliveries: new WebhookDeliveryStore(dataSource),
   };
 }

@@ -17,7 +17,7 @@ import type { CallUpdate } from '../call/call-update';
 import { onPartyNumber } from './commands/parties';
 import { Callbacks, REAL_CALLBACK_CLOCK } from '../after-call/callbacks';
 import { CallbackReminders } from '../after-call/callback-reminders';
-import type { CallbackOffer } from '../after-call/after-call-types';
+import type { CallbackOffer, DispositionChosen } from '../after-call/after-call-types';
 import { TelegramCallbackNotices, TelegramCallbackOffer, onCallbackTime } from './commands/callbacks';
 import { PendingInputs } from './pending-input';
 import * as admin from './commands/admin';
@@ -108,6 +108,11 @@ export class CallBot {
     });
     this.bot.use(async (ctx) => this.inChatOrder(ctx.update));
     this.bot.catch((err) => this.deps.logger.error('update handler failed', { err }));
+  }
+
+  /** Every disposition an agent records (the webhooks' `call.disposition_set`). */
+  get dispositions(): Observable<DispositionChosen> {
+    return this.deps.afterCall.dispositions;
   }
 
   /** `Call back` under a final status: what the disposition keyboard calls. */

@@ -9,6 +9,7 @@ import { onAnnouncement, onRecording, onRecordingPolicy } from './commands/recor
 import { onRoute, onSettings } from './commands/route';
 import { onStart } from './commands/start';
 import { onLive, onSupervisors } from './commands/supervision';
+import { onWebhooks } from './commands/webhooks';
 import type { Incoming } from './handler-context';
 import { COMMAND_TEXT, T } from './texts';
 
@@ -54,6 +55,7 @@ export const COMMANDS: readonly Command[] = [
   // Supervisors need not be agents: /live checks who may itself.
   { name: 'live', who: 'anyone', run: onLive, noArgs: true, listed: true },
   { name: 'supervisors', who: 'admin', run: onSupervisors, listed: true },
+  { name: 'webhooks', who: 'admin', run: onWebhooks, listed: true },
 ];
 
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));

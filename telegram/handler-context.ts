@@ -16,6 +16,7 @@ import type { CallReports } from '../reports/call-reports';
 import type { RecordingsPresent } from '../reports/call-export';
 import type { RecordingAdmin } from '../recording/recording-media';
 import type { Stores } from '../store';
+import type { WebhookEndpoints } from '../webhooks/webhook-endpoints';
 import type { CallViews } from './call-views';
 import type { PendingInputs } from './pending-input';
 import type { Role } from './roles';
@@ -65,6 +66,8 @@ export interface BotDeps {
   supervision?: SupervisionDesk;
   /** Call recording's admin side (policies, announcements, kept recordings); without it its commands say it is not set up. */
   recording?: RecordingAdmin;
+  /** The endpoints of the signed webhooks out (/webhooks); without them the command says they are not set up. */
+  webhooks?: WebhookEndpoints;
   stores: Stores;
   out: TelegramOut;
   logger: Logger;

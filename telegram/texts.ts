@@ -19,6 +19,8 @@ import type { DocumentProblem, InvalidLine, LineProblem, OnboardingSummary } fro
 import type { CallStats } from '../reports/call-stats';
 import type { ReportPeriod } from '../reports/report-period';
 import type { ChartWords } from '../reports/stats-chart';
+import type { EndpointListing, UrlProblem } from '../webhooks/webhook-endpoints';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../webhooks/webhook-events';
 
 const NUMBER_REFUSAL: Record<NumberRefusal, string> = {
   not_a_number: 'That is not a phone number. Use digits, spaces and + ( ) - . only.',
@@ -239,6 +241,7 @@ export const COMMAND_TEXT = {
   announcement: { help: '/announcement M|D — then send a voice message or audio file: the consent announcement of that route', menu: 'Consent announcement' },
   live: { help: '/live — (supervisors) live calls, each with 🎧 Listen, 🗣 Whisper and 📢 Barge', menu: 'Live calls to supervise' },
   supervisors: { help: '/supervisors [add|remove <telegram_user_id> <phone>] — list, add or remove supervisors', menu: 'Supervisors' },
+  webhooks: { help: '/webhooks [add <url> [events] | remove <id>] — the URLs that receive the call events, signed', menu: 'Webhooks' },
 } as const;
 
 const DNC_KIND: Record<DncEntry['kind'], string> = { admin: 'added by', import: 'imported by', agent: 'asked on a call, marked by' };
@@ -941,4 +944,50 @@ export const SUPERVISION = {
   } as Record<string, string>,
   agentNotice: '🎧 A supervisor is listening to this call.',
   agentNoticeEnded: 'The supervisor has left this call.',
+} as const;
+
+/** A time as `/webhooks` shows it: UTC to the second, the clock receivers log by. */
+function webhookTime(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+const URL_PROBLEM: Record<UrlProblem, string> = {
+  not_a_url: 'That is not a URL. Write it whole, e.g. https://crm.example.com/callbot-events',
+  not_http: 'Only http:// and https:// URLs can receive events.',
+  has_credentials: 'The URL holds a user name or password. Leave them out: receivers check the signature instead.',
+  too_long: 'That URL is longer than 2048 characters.',
+};
+
+const eventNames = (events: readonly WebhookEventType[] | null) => (events ? events.map((e) => e.slice('call.'.length)).join(', ') : 'all events');
+
+export const WEBHOOK_TEXT = {
+  usage: 'Usage: /webhooks (lists them) · /webhooks add <url> [events] · /webhooks remove <id>\n'
+    + `Events (all when none are named): ${WEBHOOK_EVENT_TYPES.map((e) => e.slice('call.'.length)).join(', ')}`,
+  notSetUp: 'Webhooks are not set up on this instance.',
+  urlRefused: (problem: UrlProblem) => `❌ ${URL_PROBLEM[problem]}`,
+  unknownEvents: (unknown: readonly string[]) =>
+    `❌ Unknown event${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}. Known: ${WEBHOOK_EVENT_TYPES.map((e) => e.slice('call.'.length)).join(', ')}.`,
+  added: (id: number, url: string, events: readonly WebhookEventType[] | null, secret: string) => [
+    `✅ Webhook #${id} added: ${url} (${eventNames(events)}).`,
+    '',
+    `Signing secret (shown only this once; keep it in the receiver's settings, then delete this message):`,
+    secret,
+    '',
+    'Each request carries Callbot-Event-Id, Callbot-Timestamp and Callbot-Signature (t=<timestamp>,v1=<HMAC-SHA256 of "<timestamp>.<body>">); see docs/webhooks.md.',
+  ].join('\n'),
+  badId: 'Usage: /webhooks remove <id> (the number /webhooks shows after #).',
+  removed: (id: number) => `✅ Webhook #${id} removed, with the events still queued for it.`,
+  noSuchEndpoint: (id: number) => `There is no webhook #${id}. /webhooks lists them.`,
+  none: 'No webhooks yet. Add one with /webhooks add <url> [events].',
+  listTitle: (count: number) => `Webhooks (${count}):`,
+  listing: (e: EndpointListing) => {
+    const a = e.activity;
+    const lines = [
+      `#${e.id} ${e.url} — ${eventNames(e.events)}`,
+      `  Last delivered: ${a.lastDelivered ? `${webhookTime(a.lastDelivered.at)} (${a.lastDelivered.result ?? '—'})` : 'never'}`,
+      `  Queued: ${a.pending}${a.retrying > 0 ? ` (${a.retrying} retrying)` : ''} · given up: ${a.failed}`,
+    ];
+    if (a.lastFailure) lines.push(`  Last failure: ${webhookTime(a.lastFailure.at)} (${a.lastFailure.result ?? '—'})`);
+    return lines.join('\n');
+  },
 } as const;

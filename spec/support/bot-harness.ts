@@ -38,6 +38,8 @@ import { RecordingMedia } from '../../recording/recording-media';
 import type { RetryLimits } from '../../recording/recording-steps';
 import type { StoredRecordings } from '../../recording/recording-types';
 import { telegramRecordingDelivery } from '../../telegram/recording-delivery';
+import type { WebhookSettings } from '../../config/webhook-settings';
+import { Webhooks } from '../../webhooks/webhooks';
 
 export const BOT_TOKEN = '123456789:AAtest-token_for_the_local_bot_api';
 export const ADMIN_ID = 1000;
@@ -93,6 +95,8 @@ export interface BotHarnessOptions {
     /** How many recordings are converted at once (one per core without it). */
     conversions?: number;
   };
+  /** Signed webhooks out, wired as app/main.ts does (the worker's settings, e.g. a short timeout). */
+  webhooks?: { settings?: Partial<WebhookSettings> };
   /** Each route's recording policy and consent announcement, as app/main.ts passes them to the engine. */
   engineRecording?: Pick<CallEngineDeps, 'recordingPolicies' | 'consentAnnouncements'>;
 }
@@ -112,6 +116,8 @@ export class BotHarness {
   /** Supervisors' desk, wired as app/main.ts wires it. */
   supervision!: SupervisionDesk;
   private stopSupervision: () => Promise<void> = async () => undefined;
+  /** Signed webhooks out (with the `webhooks` option). */
+  webhooks?: Webhooks;
 
   private constructor(
     readonly server: TelegramServer,
@@ -202,7 +208,11 @@ export class BotHarness {
       ...(opts.recording.limits ? { limits: opts.recording.limits } : {}), ...(opts.recording.now ? { now: opts.recording.now } : {}),
       ...(opts.recording.conversions ? { conversions: opts.recording.conversions } : {}),
     }) : undefined;
+    const webhooks = opts.webhooks ? new Webhooks({
+      stores, settings: { ...config.webhooks, ...opts.webhooks.settings }, logger, workerId: 'bot-harness', pollMs: 100,
+    }) : undefined;
     const callBot = new CallBot({
+      ...(webhooks ? { webhooks: webhooks.endpoints } : {}),
       config, desk: opts.wrapDesk ? opts.wrapDesk(desk) : desk, verification, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000,
       ...(opts.inChatTurn ? { inChatTurn: opts.inChatTurn } : {}), parties: opts.parties ?? partiesDesk, ...(recording ? { recording } : {}),
       ...(opts.callbackOffer ? { callbackOffer: opts.callbackOffer } : {}), supervision,
@@ -219,6 +229,12 @@ export class BotHarness {
       supervisions.stopTimers();
       await supervisions.settled();
     };
+    if (webhooks) {
+      // As app/main.ts: the engine's updates and refusals, the dispositions and the kept recordings.
+      harness.webhooks = webhooks;
+      webhooks.follow({ updates: engine.updates, refusals: desk.refusals, dispositions: callBot.dispositions, ...(recording ? { recordings: recording.pipeline.kept } : {}) });
+      webhooks.start();
+    }
     try {
       verifier.start();
       await engine.start();
@@ -370,6 +386,7 @@ export class BotHarness {
     await this.callBot.stop();
     await this.verifier.stop();
     await this.engine.stop();
+    await this.webhooks?.stop();
     await this.ari.close();
   }
 

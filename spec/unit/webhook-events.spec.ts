@@ -1,0 +1,93 @@
+import type { CallStage } from '../../call/call-types';
+import type { CallContext, CallUpdate } from '../../call/call-update';
+import { DEFAULT_RETRY_SCHEDULE, nextAttempt } from '../../webhooks/retry-schedule';
+import { urlProblem } from '../../webhooks/webhook-endpoints';
+import { CallEventTracker, parseEventTypes } from '../../webhooks/webhook-events';
+import { signatureHeader, verifyWebhook } from '../../webhooks/webhook-signature';
+
+const context: CallContext = { callId: 'c1', agentId: 7, agentTelegramId: '700', agentPhone: '+12025550100', target: '+12025550123', route: 'M', callerId: null };
+
+function typesOf(stages: Array<CallStage | { stage: CallStage; owner: number }>, start = 1000): string[][] {
+  const tracker = new CallEventTracker();
+  return stages.map((s, i) => {
+    const stage = typeof s === 'string' ? s : s.stage;
+    const update: CallUpdate = { context, stage, at: start + i, final: stage === 'ended', ...(typeof s === 'string' ? {} : { ownerAgentId: s.owner }) };
+    return tracker.eventsOf(update).map((d) => d.type.slice('call.'.length));
+  });
+}
+
+describe('call events from a call\'s updates', () => {
+  it.each<[string, Array<CallStage | { stage: CallStage; owner: number }>, string[][]]>([
+    ['a call with confirmation, from request to end',
+      ['requested', 'agent_dialing', 'agent_ringing', 'agent_answered', 'target_dialing', 'target_ringing', 'connected', 'ended'],
+      [['requested'], [], ['agent_ringing'], ['agent_answered'], [], ['customer_ringing'], ['connected'], ['ended']]],
+    ['a call without confirmation (the agent\'s answer dials the customer at once)',
+      ['requested', 'agent_ringing', 'target_dialing', 'connected', 'ended'],
+      [['requested'], ['agent_ringing'], ['agent_answered'], ['connected'], ['ended']]],
+    ['a repeated update of the same stage', ['agent_dialing', 'agent_ringing', 'agent_ringing', 'ended'], [['requested'], ['agent_ringing'], [], ['ended']]],
+    ['an agent who never answers', ['requested', 'agent_ringing', 'ended'], [['requested'], ['agent_ringing'], ['ended']]],
+    ['a call first seen mid-way (taken over from another instance)', ['connected', 'ended'], [[], ['ended']]],
+    ['a transfer to agent 9', ['requested', 'connected', { stage: 'connected', owner: 9 }, { stage: 'ended', owner: 9 }],
+      [['requested'], ['agent_answered', 'connected'], ['transferred'], ['ended']]],
+  ])('given %s, then each update becomes its events', (_what, stages, expected) => {
+    expect(typesOf(stages)).toEqual(expected);
+  });
+
+  it('given a transfer, then its event names both agents and the end names the agent who answers for the call', () => {
+    const tracker = new CallEventTracker();
+    tracker.eventsOf({ context, stage: 'connected', at: 1, final: false });
+    expect(tracker.eventsOf({ context, stage: 'connected', at: 2, final: false, ownerAgentId: 9 })).toEqual([
+      { type: 'call.transferred', callId: 'c1', at: 2, data: { fromAgentId: 7, toAgentId: 9 } },
+    ]);
+    const [ended] = tracker.eventsOf({ context, stage: 'ended', at: 3, final: true, ownerAgentId: 9, outcome: 'completed', talkSeconds: 30, endedBy: 'target', hangupCause: 16 });
+    expect(ended!.data).toEqual({ outcome: 'completed', talkSeconds: 30, endedBy: 'target', hangupCause: 16, agentId: 9, customer: '+12025550123' });
+  });
+
+  it.each([
+    [['ended', 'disposition_set'], { ok: true, types: ['call.ended', 'call.disposition_set'] }],
+    [['call.ended,connected', 'ENDED'], { ok: true, types: ['call.ended', 'call.connected'] }],
+    [[], { ok: true, types: [] }],
+    [['ended,sold', 'x'], { ok: false, unknown: ['sold', 'x'] }],
+  ])('given the event words %j, then they read as %j', (words, expected) => {
+    expect(parseEventTypes(words)).toEqual(expected);
+  });
+});
+
+describe('retry schedule', () => {
+  const HOUR = 3_600_000;
+  const delays = (random: number) => Array.from({ length: 12 }, (_, i) => nextAttempt(DEFAULT_RETRY_SCHEDULE, i + 1, 0, HOUR, () => random));
+
+  it('given failed attempts, then the waits double from 5 s, are capped at an hour, and are drawn from the upper half of each', () => {
+    expect(delays(0).map((d) => (d.kind === 'retry' ? d.delayMs : d.kind))).toEqual([2500, 5000, 10000, 20000, 40000, 80000, 160000, 320000, 640000, 1280000, 1800000, 1800000]);
+    expect(delays(0.999999).map((d) => (d.kind === 'retry' ? Math.round(d.delayMs / 1000) : d.kind))).toEqual([5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600, 3600]);
+  });
+
+  it('given an event younger than a day, then it is retried; once a day old, it is given up', () => {
+    expect(nextAttempt(DEFAULT_RETRY_SCHEDULE, 40, 0, 24 * HOUR - 1, () => 0.5).kind).toBe('retry');
+    expect(nextAttempt(DEFAULT_RETRY_SCHEDULE, 40, 0, 24 * HOUR, () => 0.5).kind).toBe('give_up');
+  });
+});
+
+describe('endpoint URLs and signatures', () => {
+  it.each([
+    ['https://crm.example.com/hooks?x=1', undefined],
+    ['http://127.0.0.1:8080/', undefined],
+    ['crm.example.com', 'not_a_url'],
+    ['ftp://crm.example.com/', 'not_http'],
+    ['javascript:alert(1)', 'not_http'],
+    ['https://user:secret@crm.example.com/', 'has_credentials'],
+    ['a URL of more than 2048 characters', 'too_long'],
+  ])('given %s, then its problem is %s', (url, problem) => {
+    const input = url.startsWith('a URL') ? `https://crm.example.com/${'a'.repeat(2048)}` : url;
+    expect(urlProblem(input)).toBe(problem);
+  });
+
+  it('given a signed body, then it verifies with its secret within five minutes only, and not once changed', () => {
+    const header = signatureHeader('whsec_a', 1_700_000_000, '{"id":"e1"}');
+    expect(verifyWebhook('whsec_a', header, '{"id":"e1"}', 1_700_000_100)).toBe(true);
+    expect(verifyWebhook('whsec_a', header, '{"id":"e1"}', 1_700_000_301)).toBe(false);
+    expect(verifyWebhook('whsec_b', header, '{"id":"e1"}', 1_700_000_000)).toBe(false);
+    expect(verifyWebhook('whsec_a', header, '{"id":"e2"}', 1_700_000_000)).toBe(false);
+    expect(verifyWebhook('whsec_a', 'v1=00', '{"id":"e1"}', 1_700_000_000)).toBe(false);
+  });
+});

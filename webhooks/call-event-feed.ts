@@ -1,0 +1,59 @@
+import type { Observable, Subscription } from 'rxjs';
+import type { CallUpdate } from '../call/call-update';
+import type { Logger } from '../config/logger';
+import type { RefusedRequest } from '../engine/call-engine';
+import { ruleRecord } from '../compliance/rules/call-rule';
+import type { DispositionChosen } from '../after-call/after-call-types';
+import type { RecordingKept } from '../recording/recording-types';
+import { CallEventTracker, type CallEventDraft } from './webhook-events';
+
+/** Where call events come from: the engine's (or the cluster desk's) streams, after-call work and the recording pipeline. */
+export interface CallEventSources {
+  updates: Observable<CallUpdate>;
+  refusals?: Observable<RefusedRequest>;
+  dispositions?: Observable<DispositionChosen>;
+  recordings?: Observable<RecordingKept>;
+}
+
+/**
+ * The thin adapter between the call streams and the outbox: each source's values become events,
+ * added synchronously (the outbox writes them later), so the engine's reaction to an ARI event
+ * never waits on webhooks.
+ */
+export function followCallEvents(sources: CallEventSources, add: (draft: CallEventDraft) => void, logger: Logger): Subscription[] {
+  const tracker = new CallEventTracker();
+  const guarded = <T>(what: string, handle: (value: T) => void) => (value: T) => {
+    try {
+      handle(value);
+    } catch (err) {
+      logger.error('a call event was not queued for the webhooks', { what, err });
+    }
+  };
+  const subscriptions = [sources.updates.subscribe(guarded('update', (update: CallUpdate) => {
+    for (const draft of tracker.eventsOf(update)) add(draft);
+  }))];
+  if (sources.refusals) {
+    subscriptions.push(sources.refusals.subscribe(guarded('refusal', (refused: RefusedRequest) => {
+      if (!refused.callId) return;
+      add({
+        type: 'call.refused', callId: refused.callId, at: refused.at,
+        data: {
+          agentId: refused.agentId, customer: refused.target ?? null, refusal: refused.refusal,
+          rule: refused.rule ? { ...refused.rule, record: ruleRecord(refused.rule) } : null,
+        },
+      });
+    })));
+  }
+  if (sources.dispositions) {
+    subscriptions.push(sources.dispositions.subscribe(guarded('disposition', (chosen: DispositionChosen) => add({
+      type: 'call.disposition_set', callId: chosen.callId, at: chosen.at,
+      data: { disposition: chosen.disposition, previous: chosen.previous, agentId: chosen.agentId },
+    }))));
+  }
+  if (sources.recordings) {
+    subscriptions.push(sources.recordings.subscribe(guarded('recording', (kept: RecordingKept) => add({
+      type: 'call.recording_ready', callId: kept.callId, at: kept.at, data: { durationMs: kept.durationMs, bytes: kept.bytes },
+    }))));
+  }
+  return subscriptions;
+}

@@ -1,0 +1,154 @@
+/**
+ * The call events webhooks carry: their names, their JSON bodies, and how a call's updates become
+ * them. No I/O here; ids and clocks come from the caller.
+ */
+import type { CallStage } from '../call/call-types';
+import type { CallUpdate } from '../call/call-update';
+
+export const WEBHOOK_EVENT_TYPES = [
+  'call.requested',
+  'call.refused',
+  'call.agent_ringing',
+  'call.agent_answered',
+  'call.customer_ringing',
+  'call.connected',
+  'call.transferred',
+  'call.ended',
+  'call.disposition_set',
+  'call.recording_ready',
+] as const;
+
+export type WebhookEventType = typeof WEBHOOK_EVENT_TYPES[number];
+
+/** An event before it has an id: what happened to which call, when, and its facts. */
+export interface CallEventDraft {
+  type: WebhookEventType;
+  callId: string;
+  /** Milliseconds since the epoch. */
+  at: number;
+  data: Record<string, unknown>;
+}
+
+/** The JSON body every endpoint receives. */
+export interface WebhookEventBody {
+  id: string;
+  type: WebhookEventType;
+  occurredAt: string;
+  callId: string;
+  data: Record<string, unknown>;
+}
+
+export function eventBody(id: string, draft: CallEventDraft): string {
+  const body: WebhookEventBody = { id, type: draft.type, occurredAt: new Date(draft.at).toISOString(), callId: draft.callId, data: draft.data };
+  return JSON.stringify(body);
+}
+
+/** Event types as typed after `/webhooks add <url>`: `ended` or `call.ended`, comma- or space-separated. */
+export function parseEventTypes(words: readonly string[]): { ok: true; types: WebhookEventType[] } | { ok: false; unknown: string[] } {
+  const names = words.flatMap((w) => w.split(',')).map((w) => w.trim().toLowerCase()).filter(Boolean);
+  const types: WebhookEventType[] = [];
+  const unknown: string[] = [];
+  for (const name of names) {
+    const full = name.startsWith('call.') ? name : `call.${name}`;
+    const type = WEBHOOK_EVENT_TYPES.find((t) => t === full);
+    if (type) {
+      if (!types.includes(type)) types.push(type);
+    } else {
+      unknown.push(name.slice(0, 40));
+    }
+  }
+  return unknown.length > 0 ? { ok: false, unknown } : { ok: true, types };
+}
+
+/** The stages that have an event of their own; the others (dialing) are steps inside one. */
+const STAGE_EVENTS: Partial<Record<CallStage, WebhookEventType>> = {
+  agent_ringing: 'call.agent_ringing',
+  agent_answered: 'call.agent_answered',
+  target_ringing: 'call.customer_ringing',
+  connected: 'call.connected',
+  ended: 'call.ended',
+};
+
+/** The live stages in the order a call passes them. */
+const STAGE_ORDER: readonly CallStage[] = ['requested', 'agent_dialing', 'agent_ringing', 'agent_answered', 'target_dialing', 'target_ringing', 'connected'];
+
+/**
+ * Without confirmation the machine goes from the agent's ringing straight to dialing the customer
+ * (call/two-party.ts): reaching any later live stage means the agent answered.
+ */
+function agentAnsweredBetween(from: CallStage, to: CallStage): boolean {
+  const answered = STAGE_ORDER.indexOf('agent_answered');
+  const before = STAGE_ORDER.indexOf(from);
+  const after = STAGE_ORDER.indexOf(to);
+  return before !== -1 && before < answered && after >= answered;
+}
+
+/** Stages before the agent's phone rings: a call first seen there is new, not one taken over mid-way. */
+const EARLY_STAGES: readonly CallStage[] = ['requested', 'agent_dialing'];
+
+interface Followed {
+  stage: CallStage;
+  owner: number;
+}
+
+/**
+ * Turns each call's stream of updates into its events: one per stage that has one, `call.requested`
+ * when a call is first seen early, and `call.transferred` when the agent who answers for it changes.
+ * A repeated update of the same stage says nothing new.
+ */
+export class CallEventTracker {
+  private readonly calls = new Map<string, Followed>();
+
+  eventsOf(update: CallUpdate): CallEventDraft[] {
+    const { context } = update;
+    const callId = context.callId;
+    const drafts: CallEventDraft[] = [];
+    const followed = this.calls.get(callId);
+    const owner = update.ownerAgentId ?? followed?.owner ?? context.agentId;
+    let stageIsNew: boolean;
+    if (!followed) {
+      // A call first seen mid-way was taken over from an instance that already told its earlier stages.
+      const isNew = EARLY_STAGES.includes(update.stage);
+      if (isNew) {
+        drafts.push({
+          type: 'call.requested', callId, at: update.at,
+          data: { agentId: context.agentId, customer: context.target, route: context.route, callerId: context.callerId },
+        });
+      }
+      stageIsNew = isNew || update.final;
+    } else {
+      if (owner !== followed.owner && !update.final) {
+        drafts.push({ type: 'call.transferred', callId, at: update.at, data: { fromAgentId: followed.owner, toAgentId: owner } });
+      }
+      stageIsNew = followed.stage !== update.stage;
+      if (stageIsNew && update.stage !== 'agent_answered' && agentAnsweredBetween(followed.stage, update.stage)) {
+        drafts.push({ type: 'call.agent_answered', callId, at: update.at, data: { agentId: context.agentId } });
+      }
+    }
+    const type = STAGE_EVENTS[update.stage];
+    if (type && stageIsNew) drafts.push({ type, callId, at: update.at, data: stageData(update, owner) });
+    if (update.final) this.calls.delete(callId);
+    else this.calls.set(callId, { stage: update.stage, owner });
+    return drafts;
+  }
+}
+
+function stageData(update: CallUpdate, owner: number): Record<string, unknown> {
+  const { context } = update;
+  switch (update.stage) {
+    case 'agent_ringing':
+    case 'agent_answered':
+      return { agentId: context.agentId };
+    case 'target_ringing':
+      return { customer: context.target };
+    case 'connected':
+      return { agentId: owner, customer: context.target };
+    case 'ended':
+      return {
+        outcome: update.outcome ?? null, talkSeconds: update.talkSeconds ?? null, endedBy: update.endedBy ?? null,
+        hangupCause: update.hangupCause ?? null, agentId: owner, customer: context.target,
+      };
+    default:
+      return {};
+  }
+}
