@@ -11,6 +11,7 @@ import { type ReportSettings, reportEnv, reportSettings } from './report-setting
 import type { AlertThresholds } from './alert-settings';
 import { type MediaSettings, type RecordingSettings, mediaSettings, recordingEnv, recordingSettings } from './recording-settings';
 import { type AsteriskServerConfig, type ClusterSettings, asteriskServersSchema } from './cluster-settings';
+import { type ApiSettings, apiEnv, apiSettings } from './api-settings';
 
 export type { RouteCode } from '../call/call-types';
 import type { RouteCode } from '../call/call-types';
@@ -68,6 +69,8 @@ export interface Config extends ComplianceSettings {
   recording: RecordingSettings;
   /** The endpoint serving the consent announcements to Asterisk; absent unless MEDIA_PORT is set. */
   media?: MediaSettings;
+  /** The HTTP API (api-settings.ts): its server is absent unless API_PORT is set. */
+  api: { server?: ApiSettings; defaultRatePerMin: number; promptTtlS: number };
   /** Every secret value the environment holds, used or not in this mode, for the log scrubber. */
   secrets: readonly string[];
 }
@@ -168,6 +171,7 @@ const schema = z.object({
   ...afterCallEnv,
   ...reportEnv,
   ...recordingEnv,
+  ...apiEnv,
 }).superRefine((v, ctx) => {
   if (v.ASTERISK_SERVERS && v.CLUSTER !== 'on') {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['ASTERISK_SERVERS'], message: 'needs CLUSTER=on (several servers are coordinated through PostgreSQL)' });
@@ -183,6 +187,9 @@ const schema = z.object({
   }
   if (v.MEDIA_PORT !== undefined && (v.MEDIA_PORT === v.METRICS_PORT || (v.TELEGRAM_WEBHOOK_URL && v.MEDIA_PORT === v.WEBHOOK_PORT))) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['MEDIA_PORT'], message: 'must differ from METRICS_PORT and WEBHOOK_PORT' });
+  }
+  if (v.API_PORT !== undefined && (v.API_PORT === v.METRICS_PORT || v.API_PORT === v.MEDIA_PORT || (v.TELEGRAM_WEBHOOK_URL && v.API_PORT === v.WEBHOOK_PORT))) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['API_PORT'], message: 'must differ from METRICS_PORT, MEDIA_PORT and WEBHOOK_PORT' });
   }
 });
 
@@ -251,6 +258,7 @@ export function loadConfig(env: Env): Config {
     reports: reportSettings(v),
     recording: recordingSettings(v),
     media: mediaSettings(v),
+    api: apiSettings(v),
     secrets: [v.TELEGRAM_BOT_TOKEN, v.ARI_PASSWORD, ...servers.map((s) => s.password), databasePassword(v.DATABASE_URL), v.TELEGRAM_WEBHOOK_SECRET]
       .filter((secret): secret is string => secret !== undefined && secret !== ''),
   };

@@ -11,6 +11,8 @@ import { ScheduledCallback } from './scheduled-callback.entity';
 import { ReportMark } from './report-mark.entity';
 import { CallRecording } from './call-recording.entity';
 import { Setting } from './setting.entity';
+import { ApiKey } from './api-key.entity';
+import { ApiCallRequest } from './api-call-request.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { SnakeCaseColumns1765000000000 } from './migrations/1765000000000-snake-case-columns';
 import { DoNotCallList1766000000000 } from './migrations/1766000000000-do-not-call-list';
@@ -28,18 +30,22 @@ import { ScheduledCallbacks1767100000000 } from './migrations/1767100000000-sche
 import { CallRecordings1767200000000 } from './migrations/1767200000000-call-recordings';
 import { ReportMarks1767400000000 } from './migrations/1767400000000-report-marks';
 import { CallsRecording1767500000000 } from './migrations/1767500000000-calls-recording';
+import { ApiKeys1767800000000 } from './migrations/1767800000000-api-keys';
 import { SnakeCaseNaming } from './snake-case-naming';
 
 export {
   Agent, AsteriskServerState, AuditEvent, Call, CallLeg, CallRecording, CallerId, ClusterLease, DncListing, DncNumber, ReportMark, ScheduledCallback,
   Setting, SnakeCaseNaming,
 };
+export { ApiCallRequest, ApiKey };
+export type { ApiCallRequestState } from './api-call-request.entity';
 export type { CallbackState } from './scheduled-callback.entity';
 export type { RecordingState } from './call-recording.entity';
 export type { DncListingKind } from './dnc-listing.entity';
 export const ENTITIES = [
   Agent, Call, CallLeg, AuditEvent, DncListing, DncNumber, CallerId, ClusterLease, AsteriskServerState, ScheduledCallback, ReportMark,
   CallRecording, Setting,
+  ApiKey, ApiCallRequest,
 ];
 export const MIGRATIONS = [
   InitialSchema1764000000000, SnakeCaseColumns1765000000000, DoNotCallList1766000000000, CallsTargetIndex1766100000000,
@@ -47,4 +53,5 @@ export const MIGRATIONS = [
   ClusterCalls1766600000000, CallLegs1766700000000, CallsOneLivePerAgentOnCall1766800000000,
   CallAfterWork1767000000000, CallsStatusMessageIndex1767050000000, ScheduledCallbacks1767100000000, CallRecordings1767200000000,
   ReportMarks1767400000000, CallsRecording1767500000000,
+  ApiKeys1767800000000,
 ];
