@@ -9,11 +9,14 @@ import { DncStore } from './dnc-store';
 import { ScheduledCallbackStore } from './scheduled-callback-store';
 import { ReportStore } from './report-store';
 import { SettingStore } from './setting-store';
+import { ApiKeyStore } from './api-key-store';
+import { ApiCallRequestStore } from './api-call-request-store';
 
 export {
   AgentStore, AuditLog, CallLegStore, CallRecordingStore, CallStore, CallerIdStore, DncStore, ReportStore, ScheduledCallbackStore, SettingStore,
 };
 export type { NewCallback } from './scheduled-callback-store';
+export { ApiCallRequestStore, ApiKeyStore };
 
 export interface Stores {
   agents: AgentStore;
@@ -31,6 +34,10 @@ export interface Stores {
   recordings: CallRecordingStore;
   /** What super admins set from Telegram (recording policies, announcements). */
   settings: SettingStore;
+  /** The HTTP API's keys (hashed). */
+  apiKeys: ApiKeyStore;
+  /** Calls asked for through the HTTP API, with their idempotency records. */
+  apiCallRequests: ApiCallRequestStore;
 }
 
 export function createStores(dataSource: DataSource): Stores {
@@ -39,5 +46,6 @@ export function createStores(dataSource: DataSource): Stores {
     agents: new AgentStore(dataSource), calls: new CallStore(dataSource), legs: new CallLegStore(dataSource, audit), audit,
     dnc: new DncStore(dataSource), callerIds: new CallerIdStore(dataSource), callbacks: new ScheduledCallbackStore(dataSource),
     reports: new ReportStore(dataSource), recordings: new CallRecordingStore(dataSource), settings: new SettingStore(dataSource),
+    apiKeys: new ApiKeyStore(dataSource), apiCallRequests: new ApiCallRequestStore(dataSource),
   };
 }
