@@ -11,7 +11,7 @@ import type { Logger } from '../config/logger';
 import type { Config } from '../config/config';
 import type { DncService } from '../compliance/dnc-service';
 import type { AuditLog } from '../store';
-import type { CallPages } from '../store/call-pages';
+import type { CallPages } from '../store';
 import { checkListableNumber } from '../phone/number-policy';
 import type { ApiCaller, ApiKeys, ApiScope } from './api-keys';
 import { callViewOf, cursorAfter, cursorOf } from './call-view';

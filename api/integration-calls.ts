@@ -134,7 +134,7 @@ export class IntegrationCalls {
       return { status: 202, body: prompted };
     }
     const result = await agentSide.placeNow({ agentTelegramId: agent.telegramId, number: body.number, requester });
-    return this.settle(id, agent.telegramId, result, caller.name);
+    return this.settle(id, agent.telegramId, result, { keyName: caller.name, answers: true });
   }
 
   /** A tap on a prompt's Call: the number to place, once, by its own agent, while the prompt is fresh. */
@@ -157,19 +157,24 @@ export class IntegrationCalls {
     return true;
   }
 
-  /** What came of a claimed request: the call placed, or the intake's refusal; kept as the request's answer. */
-  async settle(requestId: string, agentTelegramId: string, result: PlaceCallResult | undefined, keyName = ''): Promise<ApiAnswer> {
+  /**
+   * What came of a claimed request: the call placed, or the intake's refusal. Placed at once
+   * (`answers`), it is the request's HTTP answer and kept for replays; after a prompt's tap, the
+   * answer already given (202 prompted) stays the one replayed.
+   */
+  async settle(requestId: string, agentTelegramId: string, result: PlaceCallResult | undefined, opts: { keyName?: string; answers?: boolean } = {}): Promise<ApiAnswer> {
     const at = new Date(this.now());
+    const keep = (answer: ApiAnswer) => (opts.answers ? { responseStatus: answer.status, responseBody: JSON.stringify(answer.body) } : {});
     if (result?.ok) {
       const answer = { status: 202, body: { requestId, state: 'placed', agent: agentTelegramId, number: result.context.target, callId: result.callId } };
-      await this.deps.requests.move(requestId, 'placing', 'placed', { callId: result.callId, responseStatus: answer.status, responseBody: JSON.stringify(answer.body) });
+      await this.deps.requests.move(requestId, 'placing', 'placed', { callId: result.callId, ...keep(answer) });
       this.happened.next({ kind: 'placed', requestId, agentTelegramId, callId: result.callId, at });
       return answer;
     }
     const answer = result ? refusalProblem(result) : problem(503, 'not_placed', 'The call could not be placed for the agent.');
-    await this.deps.requests.move(requestId, 'placing', 'refused', { responseStatus: answer.status, responseBody: JSON.stringify(answer.body) });
+    await this.deps.requests.move(requestId, 'placing', 'refused', keep(answer));
     this.happened.next({
-      kind: 'refused', requestId, keyName, agentTelegramId, code: String(answer.body.code), record: String(answer.body.detail ?? ''),
+      kind: 'refused', requestId, keyName: opts.keyName ?? '', agentTelegramId, code: String(answer.body.code), record: String(answer.body.detail ?? ''),
       ...(result && !result.ok && result.rule ? { rule: result.rule } : {}), at,
     });
     return answer;

@@ -11,12 +11,13 @@ import { ReportStore } from './report-store';
 import { SettingStore } from './setting-store';
 import { ApiKeyStore } from './api-key-store';
 import { ApiCallRequestStore } from './api-call-request-store';
+import { CallPages } from './call-pages';
 
 export {
   AgentStore, AuditLog, CallLegStore, CallRecordingStore, CallStore, CallerIdStore, DncStore, ReportStore, ScheduledCallbackStore, SettingStore,
 };
 export type { NewCallback } from './scheduled-callback-store';
-export { ApiCallRequestStore, ApiKeyStore };
+export { ApiCallRequestStore, ApiKeyStore, CallPages };
 
 export interface Stores {
   agents: AgentStore;
@@ -38,6 +39,8 @@ export interface Stores {
   apiKeys: ApiKeyStore;
   /** Calls asked for through the HTTP API, with their idempotency records. */
   apiCallRequests: ApiCallRequestStore;
+  /** Calls as the HTTP API reads them, with their legs and recordings. */
+  callPages: CallPages;
 }
 
 export function createStores(dataSource: DataSource): Stores {
@@ -47,5 +50,6 @@ export function createStores(dataSource: DataSource): Stores {
     dnc: new DncStore(dataSource), callerIds: new CallerIdStore(dataSource), callbacks: new ScheduledCallbackStore(dataSource),
     reports: new ReportStore(dataSource), recordings: new CallRecordingStore(dataSource), settings: new SettingStore(dataSource),
     apiKeys: new ApiKeyStore(dataSource), apiCallRequests: new ApiCallRequestStore(dataSource),
+    callPages: new CallPages(dataSource),
   };
 }

@@ -36,6 +36,8 @@ import { activeAgent, mayUse, roleOf, type Role } from './roles';
 import { CALLBACK_TEXT, DNC_TEXT, PARTY, RECORDING_TEXT, REPORT_TEXT, T } from './texts';
 import type { HttpListener } from '../ops/http-listener';
 import { startWebhookServer } from './webhook-server';
+import type { AgentSide } from '../api/integration-calls';
+import { TelegramAgentSide } from './commands/integration';
 
 
 /** Longer than any command needs; anything beyond is refused before it is parsed. */
@@ -108,6 +110,11 @@ export class CallBot {
     });
     this.bot.use(async (ctx) => this.inChatOrder(ctx.update));
     this.bot.catch((err) => this.deps.logger.error('update handler failed', { err }));
+  }
+
+  /** How the HTTP API's call requests reach agents (IntegrationCalls.connect takes it). */
+  agentSide(): AgentSide {
+    return new TelegramAgentSide(this.deps);
   }
 
   /** `Call back` under a final status: what the disposition keyboard calls. */

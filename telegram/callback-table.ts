@@ -12,6 +12,7 @@ import type { CommandAudience } from './command-table';
 import type { CallbackAction } from './menus/callback-data';
 import { activeAgent, mayUse } from './roles';
 import { ownerOf } from './party-status';
+import { onIntegrationAuto, onIntegrationCall, onIntegrationNotNow, onLinkCancel } from './commands/integration';
 import { ALERT, RECORDING, T } from './texts';
 import type { Tap } from './tap';
 
@@ -77,6 +78,11 @@ export const CALLBACKS: CallbackTable = {
   callbackCancel: { who: 'anyone', refuse: (m, a) => callbackRefusal(m, a.callbackId, 'cancel'), answersItself: true, run: (m, a) => onCallbackCancel(m, a.callbackId) },
   // ⏸/▶️ under a recorded call: its agent's (the call's owner now); the engine checks the recording allows it.
   recording: { who: 'agent', refuse: (m, a) => recordingButtonRefusal(m, a.callId), answersItself: true, run: onRecordingTap },
+  // A CRM's call request (HTTP API): its own agent's, claimed once while fresh; then placed as /call.
+  integrationCall: { who: 'agent', answersItself: true, run: (m, a) => onIntegrationCall(m, a.requestId) },
+  integrationNotNow: { who: 'agent', answersItself: true, run: (m, a) => onIntegrationNotNow(m, a.requestId) },
+  integrationAuto: { who: 'agent', run: (m, a) => onIntegrationAuto(m, a.on) },
+  linkCancel: { who: 'anyone', answersItself: true, run: (m) => onLinkCancel(m) },
 };
 
 /** Runs a decoded tap through its entry: who may, whether it is stale, then its handler; the tap is always answered. */

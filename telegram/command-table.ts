@@ -8,6 +8,7 @@ import { onExport, onOnboard, onStats } from './commands/reports';
 import { onAnnouncement, onRecording, onRecordingPolicy } from './commands/recording';
 import { onRoute, onSettings } from './commands/route';
 import { onStart } from './commands/start';
+import { onApiKeys } from './commands/integration';
 import type { Incoming } from './handler-context';
 import { COMMAND_TEXT, T } from './texts';
 
@@ -50,6 +51,7 @@ export const COMMANDS: readonly Command[] = [
   { name: 'recording', who: 'admin', run: onRecording, listed: true },
   { name: 'recording_policy', who: 'admin', run: onRecordingPolicy, listed: true },
   { name: 'announcement', who: 'admin', run: onAnnouncement, listed: true },
+  { name: 'apikeys', who: 'admin', run: onApiKeys, listed: true },
 ];
 
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));

@@ -15,6 +15,8 @@ import type { CallReports } from '../reports/call-reports';
 import type { RecordingsPresent } from '../reports/call-export';
 import type { RecordingAdmin } from '../recording/recording-media';
 import type { Stores } from '../store';
+import type { ApiKeys } from '../api/api-keys';
+import type { IntegrationCalls } from '../api/integration-calls';
 import type { CallViews } from './call-views';
 import type { PendingInputs } from './pending-input';
 import type { Role } from './roles';
@@ -62,6 +64,10 @@ export interface BotDeps {
   verification: CallerIdVerification;
   /** Call recording's admin side (policies, announcements, kept recordings); without it its commands say it is not set up. */
   recording?: RecordingAdmin;
+  /** The HTTP API's call requests (prompts, taps, the /settings switch); without it they are not offered. */
+  integration?: IntegrationCalls;
+  /** The HTTP API's keys, for /apikeys; without it the command says the API is not set up. */
+  apiKeys?: ApiKeys;
   stores: Stores;
   out: TelegramOut;
   logger: Logger;

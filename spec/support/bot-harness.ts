@@ -35,6 +35,9 @@ import { RecordingMedia } from '../../recording/recording-media';
 import type { RetryLimits } from '../../recording/recording-steps';
 import type { StoredRecordings } from '../../recording/recording-types';
 import { telegramRecordingDelivery } from '../../telegram/recording-delivery';
+import { ApiKeys } from '../../api/api-keys';
+import { IntegrationCalls } from '../../api/integration-calls';
+import { DncService } from '../../compliance/dnc-service';
 
 export const BOT_TOKEN = '123456789:AAtest-token_for_the_local_bot_api';
 export const ADMIN_ID = 1000;
@@ -90,6 +93,8 @@ export interface BotHarnessOptions {
   };
   /** Each route's recording policy and consent announcement, as app/main.ts passes them to the engine. */
   engineRecording?: Pick<CallEngineDeps, 'recordingPolicies' | 'consentAnnouncements'>;
+  /** The HTTP API's call requests and keys, wired as app/main.ts does (`integration` and `apiKeys` on the harness). */
+  integration?: boolean;
 }
 
 /** What a restarted app keeps of the harness it replaces: the Bot API server, Asterisk and the database. */
@@ -104,6 +109,9 @@ export type { BotMessage, TranscriptListener } from './bot-message-history';
 
 export class BotHarness {
   private readonly transcript: BotMessageHistory;
+  /** The HTTP API's call requests and keys (with the `integration` option). */
+  integration?: IntegrationCalls;
+  apiKeys?: ApiKeys;
 
   private constructor(
     readonly server: TelegramServer,
@@ -188,7 +196,13 @@ export class BotHarness {
       config, stores, stored: opts.recording.stored ?? ari, delivery: telegramRecordingDelivery(out), logger,
       ...(opts.recording.limits ? { limits: opts.recording.limits } : {}), ...(opts.recording.now ? { now: opts.recording.now } : {}),
     }) : undefined;
+    const integration = opts.integration ? new IntegrationCalls({
+      requests: stores.apiCallRequests, agents: stores.agents, settings: stores.settings, audit: stores.audit, config,
+      dnc: new DncService({ dnc: stores.dnc, calls: stores.calls, audit: stores.audit, numbers: config }),
+    }) : undefined;
+    const apiKeys = opts.integration ? new ApiKeys({ keys: stores.apiKeys, audit: stores.audit, defaultRatePerMin: config.api.defaultRatePerMin }) : undefined;
     const callBot = new CallBot({
+      ...(integration && apiKeys ? { integration, apiKeys } : {}),
       config, desk: opts.wrapDesk ? opts.wrapDesk(desk) : desk, verification, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000,
       ...(opts.inChatTurn ? { inChatTurn: opts.inChatTurn } : {}), parties: opts.parties ?? partiesDesk, ...(recording ? { recording } : {}),
       ...(opts.callbackOffer ? { callbackOffer: opts.callbackOffer } : {}),
@@ -196,6 +210,9 @@ export class BotHarness {
       ...(opts.now ? { now: opts.now } : {}), ...(opts.recordingsPresent ? { recordingsPresent: opts.recordingsPresent } : {}),
     }, bot);
     const harness = new BotHarness(server, sim, config, stores, engine, verification, verifier, callBot, ari, dataSource, databaseUrl, opts, proxy, out, files, recording);
+    integration?.connect(callBot.agentSide());
+    harness.integration = integration;
+    harness.apiKeys = apiKeys;
     try {
       verifier.start();
       await engine.start();

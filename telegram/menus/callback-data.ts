@@ -42,7 +42,14 @@ export type CallbackAction =
   | { kind: 'callbackCall'; callbackId: number }
   | { kind: 'callbackCancel'; callbackId: number }
   /** Under a recorded call: ⏸ pause (`pause`) or ▶️ resume its recording. */
-  | { kind: 'recording'; callId: string; pause: boolean };
+  | { kind: 'recording'; callId: string; pause: boolean }
+  /** Under a call request from the HTTP API: 📞 Call or Not now; the number is read from the request, server-side. */
+  | { kind: 'integrationCall'; requestId: string }
+  | { kind: 'integrationNotNow'; requestId: string }
+  /** /settings: whether calls the CRM asks for are placed without asking (`on`). */
+  | { kind: 'integrationAuto'; on: boolean }
+  /** Under a click-to-call link's question: Cancel (its 📞 Call is a `call`). */
+  | { kind: 'linkCancel' };
 
 export type CallbackPickButton = 'in_an_hour' | 'tomorrow_morning' | 'typed';
 
@@ -90,6 +97,10 @@ const DECODERS: ReadonlyArray<[RegExp, (m: RegExpMatchArray) => CallbackAction]>
   [new RegExp(`^bc:${CALLBACK_ID}$`), (m) => ({ kind: 'callbackCall', callbackId: Number(m[1]) })],
   [new RegExp(`^bx:${CALLBACK_ID}$`), (m) => ({ kind: 'callbackCancel', callbackId: Number(m[1]) })],
   [new RegExp(`^rk:([pr]):${UUID}$`), (m) => ({ kind: 'recording', pause: m[1] === 'p', callId: m[2]! })],
+  [new RegExp(`^ir:${UUID}$`), (m) => ({ kind: 'integrationCall', requestId: m[1]! })],
+  [new RegExp(`^ix:${UUID}$`), (m) => ({ kind: 'integrationNotNow', requestId: m[1]! })],
+  [/^ia:([01])$/, (m) => ({ kind: 'integrationAuto', on: m[1] === '1' })],
+  [/^lx$/, () => ({ kind: 'linkCancel' })],
 ];
 
 export function encodeCallback(action: CallbackAction): string {
@@ -119,6 +130,10 @@ export function encodeCallback(action: CallbackAction): string {
     case 'callbackCall': return `bc:${action.callbackId}`;
     case 'callbackCancel': return `bx:${action.callbackId}`;
     case 'recording': return `rk:${action.pause ? 'p' : 'r'}:${action.callId}`;
+    case 'integrationCall': return `ir:${action.requestId}`;
+    case 'integrationNotNow': return `ix:${action.requestId}`;
+    case 'integrationAuto': return `ia:${action.on ? '1' : '0'}`;
+    case 'linkCancel': return 'lx';
   }
 }
 
