@@ -17,14 +17,19 @@ export class ApiCallRequestStore {
 
   /** The new row, or the one already there for the same key and Idempotency-Key. */
   async add(request: NewApiCallRequest): Promise<{ added: true; row: ApiCallRequest } | { added: false; row: ApiCallRequest }> {
+    // One INSERT, not save(): save wraps it in a transaction, and on SQLite's one connection a failed
+    // one rolls back the concurrent request's insert with it.
     try {
-      return { added: true, row: await this.rows.save(this.rows.create({ ...request, callId: request.callId ?? null })) };
+      await this.rows.insert({ ...request, callId: request.callId ?? null });
     } catch (err) {
       if (!violatesUniqueIndex(err, { name: 'uq_api_call_requests_key_idempotency', table: 'api_call_requests', columns: ['key_id', 'idempotency_key'] })) throw err;
       const row = await this.byIdempotencyKey(request.keyId, request.idempotencyKey);
       if (!row) throw new Error('an API call request was refused as a duplicate, yet none is stored; try the request again', { cause: err });
       return { added: false, row };
     }
+    const row = await this.byId(request.id);
+    if (!row) throw new Error(`the API call request ${request.id} was written but cannot be read back; check the database`);
+    return { added: true, row };
   }
 
   byIdempotencyKey(keyId: number, idempotencyKey: string): Promise<ApiCallRequest | null> {

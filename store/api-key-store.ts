@@ -14,12 +14,16 @@ export class ApiKeyStore {
 
   /** The new key, or `name_taken` when a key (revoked ones included) has that name. */
   async add(key: NewApiKey): Promise<ApiKey | 'name_taken'> {
+    // One INSERT, not save(): on SQLite's one connection a failed save's transaction rolls back concurrent writes.
     try {
-      return await this.keys.save(this.keys.create({ ...key, revokedAt: null }));
+      await this.keys.insert({ ...key, revokedAt: null });
     } catch (err) {
       if (violatesUniqueIndex(err, { name: 'uq_api_keys_name', table: 'api_keys', columns: ['name'] })) return 'name_taken';
       throw err;
     }
+    const added = await this.byName(key.name);
+    if (!added) throw new Error(`the API key ${key.name} was written but cannot be read back; check the database`);
+    return added;
   }
 
   byName(name: string): Promise<ApiKey | null> {

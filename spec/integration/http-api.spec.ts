@@ -1,9 +1,10 @@
+import { PassThrough } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { ApiKeys } from '../../api/api-keys';
 import { apiPlugin } from '../../api/api-plugin';
 import { type AgentSide, IntegrationCalls, type IntegrationCallEvent, type PromptedCall } from '../../api/integration-calls';
 import { DncService } from '../../compliance/dnc-service';
-import { silentLogger } from '../../config/logger';
+import { createLogger, silentLogger } from '../../config/logger';
 import type { PlaceCallResult } from '../../engine/call-intake';
 import { type HttpServer, startHttpServer } from '../../http/http-server';
 import { createStores, type Stores } from '../../store';
@@ -108,6 +109,27 @@ describe(`the HTTP API on ${kind}`, () => {
       expect(other).toMatchObject({ status: 409, type: expect.stringContaining('application/problem+json'), body: { code: 'idempotency_key_reused' } });
     });
 
+    it('given two requests with one Idempotency-Key at the same moment, then both get one answer and Ann is prompted once', async () => {
+      const token = await keyWith(['calls:place']);
+      const [one, two] = await Promise.all([place(token, { agent: ANN, number: '+12025550123' }, 'race'), place(token, { agent: ANN, number: '+12025550123' }, 'race')]);
+      expect(one).toEqual(two);
+      expect(side.prompts).toHaveLength(1);
+    });
+
+    it('given a prompt older than API_PROMPT_TTL_S, when Ann taps Call, then it is expired and nothing is claimed; a fresh one is claimed once, by Ann only', async () => {
+      const token = await keyWith(['calls:place']);
+      const { body } = await place(token, { agent: ANN, number: '+12025550123' });
+      const requestId = String(body.requestId);
+      expect(await calls.claimPrompt(requestId, '2002')).toEqual({ ok: false, why: 'not_yours' });
+      const later = new IntegrationCalls({
+        requests: stores.apiCallRequests, agents: stores.agents, settings: stores.settings, audit: stores.audit, dnc: { lookup: async () => null },
+        config: { defaultRegion: 'US', allowedCountries: ['US'], api: { promptTtlS: 600 } }, now: () => Date.now() + 601_000,
+      });
+      expect(await later.claimPrompt(requestId, ANN)).toEqual({ ok: false, why: 'expired' });
+      expect(await calls.claimPrompt(requestId, ANN)).toEqual({ ok: true, number: '+12025550123', requester: 'crm' });
+      expect(await calls.claimPrompt(requestId, ANN)).toEqual({ ok: false, why: 'taken' });
+    });
+
     it('given Ann accepts integration calls without asking, when a CRM asks, then the call is placed at once and 202 carries its id', async () => {
       await calls.setAcceptsWithoutAsking(ANN, true);
       const token = await keyWith(['calls:place']);
@@ -189,6 +211,34 @@ describe(`the HTTP API on ${kind}`, () => {
       expect((await call('GET', '/v1/calls', slow)).status).toBe(200);
       expect(await call('GET', '/v1/calls', slow)).toMatchObject({ status: 429, body: { code: 'rate_limited' } });
       expect((await call('GET', '/v1/calls', other)).status).toBe(200);
+    });
+
+    it('given the database fails under a request, then the answer is a 500 problem without a stack, and the log holds the key\'s name but never its secret', async () => {
+      const token = await keyWith(['calls:read']);
+      const written: string[] = [];
+      const stream = new PassThrough();
+      stream.on('data', (chunk: Buffer) => written.push(chunk.toString()));
+      const logger = createLogger({ level: 'debug', format: 'json', secrets: [], stream });
+      const failing = await startHttpServer({
+        host: '127.0.0.1', port: 0, bodyLimitBytes: BODY_LIMIT, logger,
+        parts: [apiPlugin({
+          keys, calls, dnc: new DncService({ dnc: stores.dnc, calls: stores.calls, audit: stores.audit, numbers: { defaultRegion: 'US' } }), audit: stores.audit,
+          pages: { page: async () => { throw new Error('database gone'); }, byId: async () => undefined } as unknown as CallPages,
+          config: { defaultRegion: 'US' }, logger,
+        })],
+      });
+      try {
+        const response = await fetch(`http://127.0.0.1:${failing.address.port}/v1/calls`, { headers: { authorization: `Bearer ${token}` } });
+        expect(response.status).toBe(500);
+        const body = await response.text();
+        expect(JSON.parse(body)).toMatchObject({ status: 500, code: 'internal_error' });
+        expect(body).not.toMatch(/database gone|at .*\.ts/);
+      } finally {
+        await failing.close();
+      }
+      const log = written.join('');
+      expect(log).toContain('database gone');
+      expect(log).not.toContain(token.split('.')[2]);
     });
 
     it('given a key, then its token is stored only as a hash', async () => {
