@@ -33,7 +33,7 @@ export interface PromptedCall {
 export type IntegrationCallEvent =
   | { kind: 'requested'; requestId: string; keyName: string; agentTelegramId: string; number: string; requester: string; mode: 'prompt' | 'auto'; at: Date }
   /** Refused before the agent was asked (the number, the do-not-call list), or by the intake when placed; `record` as the audit log keeps it. */
-  | { kind: 'refused'; requestId?: string; keyName: string; agentTelegramId: string; code: string; record: string; rule?: RuleRefusal; at: Date }
+  | { kind: 'refused'; requestId?: string; keyName?: string; agentTelegramId: string; code: string; record: string; rule?: RuleRefusal; at: Date }
   | { kind: 'placed'; requestId: string; agentTelegramId: string; callId: string; at: Date }
   | { kind: 'declined'; requestId: string; agentTelegramId: string; at: Date };
 
@@ -174,7 +174,7 @@ export class IntegrationCalls {
     const answer = result ? refusalProblem(result) : problem(503, 'not_placed', 'The call could not be placed for the agent.');
     await this.deps.requests.move(requestId, 'placing', 'refused', keep(answer));
     this.happened.next({
-      kind: 'refused', requestId, keyName: opts.keyName ?? '', agentTelegramId, code: String(answer.body.code), record: String(answer.body.detail ?? ''),
+      kind: 'refused', requestId, ...(opts.keyName ? { keyName: opts.keyName } : {}), agentTelegramId, code: String(answer.body.code), record: String(answer.body.detail ?? ''),
       ...(result && !result.ok && result.rule ? { rule: result.rule } : {}), at,
     });
     return answer;
