@@ -34,6 +34,11 @@ import { RecordingMedia } from '../recording/recording-media';
 import { FfmpegMissing } from '../recording/ffmpeg';
 import { telegramRecordingDelivery } from '../telegram/recording-delivery';
 import { Webhooks } from '../webhooks/webhooks';
+import { ApiKeys } from '../api/api-keys';
+import { apiPlugin } from '../api/api-plugin';
+import { IntegrationCalls } from '../api/integration-calls';
+import { DncService } from '../compliance/dnc-service';
+import { type HttpPart, startHttpServer } from '../http/http-server';
 
 /** How long a stopping process gives live calls to end, then queued Telegram messages to leave (within the stop's hard cap). */
 const SHUTDOWN_CALLS_MS = 4000;
@@ -82,8 +87,22 @@ async function main(): Promise<void> {
   const stores = createStores(dataSource);
 
   const out = new TelegramOut(bot.api, logger);
-  const parts: Parts = { config, bot, dataSource, stores, out, logger, ops, shutdown };
+  // The HTTP API's call requests and keys: the bot takes the taps and /apikeys, the API the requests.
+  const dnc = new DncService({ dnc: stores.dnc, calls: stores.calls, audit: stores.audit, numbers: config });
+  const integration = new IntegrationCalls({
+    requests: stores.apiCallRequests, agents: stores.agents, settings: stores.settings, audit: stores.audit, dnc, config,
+  });
+  const apiKeys = new ApiKeys({ keys: stores.apiKeys, audit: stores.audit, defaultRatePerMin: config.api.defaultRatePerMin });
+  const parts: Parts = { config, bot, dataSource, stores, out, logger, ops, shutdown, integration, apiKeys };
   const started = config.cluster ? await startCluster(parts, config.cluster) : await startSingle(parts);
+  integration.connect(started.callBot.agentSide());
+  const server = config.api.server;
+  if (server) {
+    // One server for the API and the Mini App (its plugin joins this list).
+    const httpParts: HttpPart[] = [apiPlugin({ keys: apiKeys, calls: integration, pages: stores.callPages, dnc, audit: stores.audit, config, logger })];
+    const http = await startHttpServer({ host: server.host, port: server.port, bodyLimitBytes: server.bodyLimitBytes, logger, parts: httpParts });
+    shutdown.add('the HTTP API', () => http.close());
+  }
   await ops.start({ database: dataSource, outbox: out.outbox, ...started.operations });
   shutdown.add('the operators\' endpoint', () => ops.stop());
   void started.callBot.registerCommands();
@@ -100,6 +119,8 @@ interface Parts {
   logger: Logger;
   ops: Operations;
   shutdown: Shutdown;
+  integration: IntegrationCalls;
+  apiKeys: ApiKeys;
 }
 
 interface Started {
@@ -109,7 +130,7 @@ interface Started {
 }
 
 /** One instance, one Asterisk: the engine in this process; calls a previous run left live are resumed once ARI connects. */
-async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: Parts): Promise<Started> {
+async function startSingle({ config, bot, stores, out, logger, ops, shutdown, integration, apiKeys }: Parts): Promise<Started> {
   const ari = new AriAdapter({
     url: config.ari.url, username: config.ari.username, password: config.ari.password, app: config.ari.app,
     requestTimeoutMs: config.ari.requestTimeoutMs, logger,
@@ -145,7 +166,7 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: 
   }
   const callBot = new CallBot({
     config, desk: withRefusals(engineDesk(engine), parties.refusals), parties, verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
-    recording, recordingsPresent: (callIds) => recording.recordingsPresent(callIds), supervision,
+    recording, recordingsPresent: (callIds) => recording.recordingsPresent(callIds), supervision, integration, apiKeys,
     webhooks: webhooks.endpoints,
   }, bot);
   webhooks.follow({ updates: NEVER, dispositions: callBot.dispositions });
@@ -187,7 +208,7 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown }: 
 }
 
 /** One instance of several on PostgreSQL (cluster-node.ts): servers by lease, Telegram by webhook or the polling lease. */
-async function startCluster({ config, bot, dataSource, stores, out, logger, ops, shutdown }: Parts, cluster: ClusterSettings): Promise<Started> {
+async function startCluster({ config, bot, dataSource, stores, out, logger, ops, shutdown, integration, apiKeys }: Parts, cluster: ClusterSettings): Promise<Started> {
   const hooks = ops.engineHooks(stores.calls);
   // Recording: every server's engine reads the policies and announcements at dial time; after each call
   // this instance ran to its end, the file comes from the server the call ran on (its row says which).
@@ -207,7 +228,7 @@ async function startCluster({ config, bot, dataSource, stores, out, logger, ops,
   const callBot = new CallBot({
     config, desk, parties: node.parties, verification: node.verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
     inChatTurn: (chatId, handle) => chatLocks.run(chatId, handle),
-    recording, recordingsPresent: (callIds) => recording.recordingsPresent(callIds),
+    recording, recordingsPresent: (callIds) => recording.recordingsPresent(callIds), integration, apiKeys,
     webhooks: webhooks.endpoints,
   }, bot);
   webhooks.follow({ updates: node.desk.updates, refusals: node.desk.refusals, dispositions: callBot.dispositions, recordings: recording.pipeline.kept });

@@ -14,6 +14,7 @@ import { type SupervisionSettings, supervisionEnv, supervisionSettings } from '.
 import { type WebhookSettings, webhookEnv, webhookSettings } from './webhook-settings';
 import { type AsteriskServerConfig, type ClusterSettings, asteriskServersSchema } from './cluster-settings';
 import { type ReturnCallConfig, returnCallEnv, returnCallSettings } from './return-call-settings';
+import { type ApiSettings, apiEnv, apiSettings } from './api-settings';
 
 export type { RouteCode } from '../call/call-types';
 import type { RouteCode } from '../call/call-types';
@@ -76,6 +77,8 @@ export interface Config extends ComplianceSettings {
   media?: MediaSettings;
   /** Signed webhooks out: timeouts, retries, how long finished deliveries are kept (webhook-settings.ts). */
   webhooks: WebhookSettings;
+  /** The HTTP API (api-settings.ts): its server is absent unless API_PORT is set. */
+  api: { server?: ApiSettings; defaultRatePerMin: number; promptTtlS: number };
   /** Every secret value the environment holds, used or not in this mode, for the log scrubber. */
   secrets: readonly string[];
   /** Customers calling a pool number back (return-call-settings.ts). */
@@ -181,6 +184,7 @@ const schema = z.object({
   ...returnCallEnv,
   ...supervisionEnv,
   ...webhookEnv,
+  ...apiEnv,
 }).superRefine((v, ctx) => {
   if (v.ASTERISK_SERVERS && v.CLUSTER !== 'on') {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['ASTERISK_SERVERS'], message: 'needs CLUSTER=on (several servers are coordinated through PostgreSQL)' });
@@ -196,6 +200,9 @@ const schema = z.object({
   }
   if (v.MEDIA_PORT !== undefined && (v.MEDIA_PORT === v.METRICS_PORT || (v.TELEGRAM_WEBHOOK_URL && v.MEDIA_PORT === v.WEBHOOK_PORT))) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['MEDIA_PORT'], message: 'must differ from METRICS_PORT and WEBHOOK_PORT' });
+  }
+  if (v.API_PORT !== undefined && (v.API_PORT === v.METRICS_PORT || v.API_PORT === v.MEDIA_PORT || (v.TELEGRAM_WEBHOOK_URL && v.API_PORT === v.WEBHOOK_PORT))) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['API_PORT'], message: 'must differ from METRICS_PORT, MEDIA_PORT and WEBHOOK_PORT' });
   }
 });
 
@@ -266,6 +273,7 @@ export function loadConfig(env: Env): Config {
     ...supervisionSettings(v),
     media: mediaSettings(v),
     webhooks: webhookSettings(v),
+    api: apiSettings(v),
     secrets: [v.TELEGRAM_BOT_TOKEN, v.ARI_PASSWORD, ...servers.map((s) => s.password), databasePassword(v.DATABASE_URL), v.TELEGRAM_WEBHOOK_SECRET]
       .filter((secret): secret is string => secret !== undefined && secret !== ''),
     returnCalls: returnCallSettings(v),

@@ -14,6 +14,8 @@ import { Setting } from './setting.entity';
 import { Supervisor } from './supervisor.entity';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { WebhookDelivery } from './webhook-delivery.entity';
+import { ApiKey } from './api-key.entity';
+import { ApiCallRequest } from './api-call-request.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { SnakeCaseColumns1765000000000 } from './migrations/1765000000000-snake-case-columns';
 import { DoNotCallList1766000000000 } from './migrations/1766000000000-do-not-call-list';
@@ -35,6 +37,7 @@ import { CallRecordingsClaim1767600000000 } from './migrations/1767600000000-cal
 import { CallsDirection1767750000000 } from './migrations/1767750000000-calls-direction';
 import { Supervisors1767700000000 } from './migrations/1767700000000-supervisors';
 import { Webhooks1767850000000 } from './migrations/1767850000000-webhooks';
+import { ApiKeys1767800000000 } from './migrations/1767800000000-api-keys';
 import { SnakeCaseNaming } from './snake-case-naming';
 
 export {
@@ -44,6 +47,8 @@ export {
 export { Supervisor };
 export { WebhookDelivery, WebhookEndpoint };
 export type { WebhookDeliveryState } from './webhook-delivery.entity';
+export { ApiCallRequest, ApiKey };
+export type { ApiCallRequestState } from './api-call-request.entity';
 export type { CallbackState } from './scheduled-callback.entity';
 export type { RecordingState } from './call-recording.entity';
 export type { DncListingKind } from './dnc-listing.entity';
@@ -52,6 +57,7 @@ export const ENTITIES = [
   CallRecording, Setting,
   Supervisor,
   WebhookEndpoint, WebhookDelivery,
+  ApiKey, ApiCallRequest,
 ];
 export const MIGRATIONS = [
   InitialSchema1764000000000, SnakeCaseColumns1765000000000, DoNotCallList1766000000000, CallsTargetIndex1766100000000,
@@ -63,4 +69,5 @@ export const MIGRATIONS = [
   CallsDirection1767750000000,
   Supervisors1767700000000,
   Webhooks1767850000000,
+  ApiKeys1767800000000,
 ];

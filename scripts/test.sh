@@ -41,7 +41,9 @@ timeout 600 scripts/with-postgres.sh npx jest --runInBand --json --outputFile="$
   spec/integration/return-calls-fake-ari.spec.ts \
   spec/integration/bot-supervision.spec.ts \
   spec/integration/supervisor-roster.spec.ts \
-  spec/integration/webhook-delivery.spec.ts || pg_status=$?
+  spec/integration/webhook-delivery.spec.ts \
+  spec/integration/http-api.spec.ts \
+  spec/integration/bot-integration.spec.ts || pg_status=$?
 
 echo "== end-to-end on a real Asterisk"
 e2e_status=0

@@ -12,6 +12,9 @@ import { SettingStore } from './setting-store';
 import { SupervisorStore } from './supervisor-store';
 import { WebhookDeliveryStore } from './webhook-delivery-store';
 import { WebhookEndpointStore } from './webhook-endpoint-store';
+import { ApiKeyStore } from './api-key-store';
+import { ApiCallRequestStore } from './api-call-request-store';
+import { CallPages } from './call-pages';
 
 export {
   AgentStore, AuditLog, CallLegStore, CallRecordingStore, CallStore, CallerIdStore, DncStore, ReportStore, ScheduledCallbackStore, SettingStore,
@@ -19,6 +22,7 @@ export {
 export { SupervisorStore };
 export type { NewCallback } from './scheduled-callback-store';
 export { WebhookDeliveryStore, WebhookEndpointStore };
+export { ApiCallRequestStore, ApiKeyStore, CallPages };
 
 export interface Stores {
   agents: AgentStore;
@@ -42,6 +46,12 @@ export interface Stores {
   webhookEndpoints: WebhookEndpointStore;
   /** The call events on their way to those URLs. */
   webhookDeliveries: WebhookDeliveryStore;
+  /** The HTTP API's keys (hashed). */
+  apiKeys: ApiKeyStore;
+  /** Calls asked for through the HTTP API, with their idempotency records. */
+  apiCallRequests: ApiCallRequestStore;
+  /** Calls as the HTTP API reads them, with their legs and recordings. */
+  callPages: CallPages;
 }
 
 export function createStores(dataSource: DataSource): Stores {
@@ -52,5 +62,7 @@ export function createStores(dataSource: DataSource): Stores {
     reports: new ReportStore(dataSource), recordings: new CallRecordingStore(dataSource), settings: new SettingStore(dataSource),
     supervisors: new SupervisorStore(dataSource),
     webhookEndpoints: new WebhookEndpointStore(dataSource), webhookDeliveries: new WebhookDeliveryStore(dataSource),
+    apiKeys: new ApiKeyStore(dataSource), apiCallRequests: new ApiCallRequestStore(dataSource),
+    callPages: new CallPages(dataSource),
   };
 }

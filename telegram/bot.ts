@@ -36,6 +36,8 @@ import { activeAgent, mayUse, roleOf, type Role } from './roles';
 import { CALLBACK_TEXT, DNC_TEXT, PARTY, RECORDING_TEXT, REPORT_TEXT, T } from './texts';
 import type { HttpListener } from '../ops/http-listener';
 import { startWebhookServer } from './webhook-server';
+import type { AgentSide } from '../api/integration-calls';
+import { TelegramAgentSide } from './commands/integration';
 
 
 /** Longer than any command needs; anything beyond is refused before it is parsed. */
@@ -113,6 +115,11 @@ export class CallBot {
   /** Every disposition an agent records (the webhooks' `call.disposition_set`). */
   get dispositions(): Observable<DispositionChosen> {
     return this.deps.afterCall.dispositions;
+  }
+
+  /** How the HTTP API's call requests reach agents (IntegrationCalls.connect takes it). */
+  agentSide(): AgentSide {
+    return new TelegramAgentSide(this.deps);
   }
 
   /** `Call back` under a final status: what the disposition keyboard calls. */

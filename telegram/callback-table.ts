@@ -13,6 +13,7 @@ import type { CommandAudience } from './command-table';
 import type { CallbackAction } from './menus/callback-data';
 import { activeAgent, mayUse } from './roles';
 import { ownerOf } from './party-status';
+import { onIntegrationAuto, onIntegrationCall, onIntegrationNotNow, onLinkCancel } from './commands/integration';
 import { ALERT, RECORDING, T } from './texts';
 import type { Tap } from './tap';
 
@@ -82,6 +83,11 @@ export const CALLBACKS: CallbackTable = {
   supervise: { who: 'anyone', answersItself: true, run: (m, a) => onSuperviseTap(m, a.callId, a.mode) },
   supervisionMode: { who: 'anyone', answersItself: true, run: (m, a) => onSupervisionModeTap(m, a.supervisionId, a.mode) },
   supervisionLeave: { who: 'anyone', answersItself: true, run: (m, a) => onSupervisionLeaveTap(m, a.supervisionId) },
+  // A CRM's call request (HTTP API): its own agent's, claimed once while fresh; then placed as /call.
+  integrationCall: { who: 'agent', answersItself: true, run: (m, a) => onIntegrationCall(m, a.requestId) },
+  integrationNotNow: { who: 'agent', answersItself: true, run: (m, a) => onIntegrationNotNow(m, a.requestId) },
+  integrationAuto: { who: 'agent', run: (m, a) => onIntegrationAuto(m, a.on) },
+  linkCancel: { who: 'anyone', answersItself: true, run: (m) => onLinkCancel(m) },
 };
 
 /** Runs a decoded tap through its entry: who may, whether it is stale, then its handler; the tap is always answered. */

@@ -10,6 +10,7 @@ import { onRoute, onSettings } from './commands/route';
 import { onStart } from './commands/start';
 import { onLive, onSupervisors } from './commands/supervision';
 import { onWebhooks } from './commands/webhooks';
+import { onApiKeys } from './commands/integration';
 import type { Incoming } from './handler-context';
 import { COMMAND_TEXT, T } from './texts';
 
@@ -56,6 +57,7 @@ export const COMMANDS: readonly Command[] = [
   { name: 'live', who: 'anyone', run: onLive, noArgs: true, listed: true },
   { name: 'supervisors', who: 'admin', run: onSupervisors, listed: true },
   { name: 'webhooks', who: 'admin', run: onWebhooks, listed: true },
+  { name: 'apikeys', who: 'admin', run: onApiKeys, listed: true },
 ];
 
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));

@@ -17,6 +17,8 @@ import type { RecordingsPresent } from '../reports/call-export';
 import type { RecordingAdmin } from '../recording/recording-media';
 import type { Stores } from '../store';
 import type { WebhookEndpoints } from '../webhooks/webhook-endpoints';
+import type { ApiKeys } from '../api/api-keys';
+import type { IntegrationCalls } from '../api/integration-calls';
 import type { CallViews } from './call-views';
 import type { PendingInputs } from './pending-input';
 import type { Role } from './roles';
@@ -68,6 +70,10 @@ export interface BotDeps {
   recording?: RecordingAdmin;
   /** The endpoints of the signed webhooks out (/webhooks); without them the command says they are not set up. */
   webhooks?: WebhookEndpoints;
+  /** The HTTP API's call requests (prompts, taps, the /settings switch); without it they are not offered. */
+  integration?: IntegrationCalls;
+  /** The HTTP API's keys, for /apikeys; without it the command says the API is not set up. */
+  apiKeys?: ApiKeys;
   stores: Stores;
   out: TelegramOut;
   logger: Logger;

@@ -242,6 +242,7 @@ export const COMMAND_TEXT = {
   live: { help: '/live — (supervisors) live calls, each with 🎧 Listen, 🗣 Whisper and 📢 Barge', menu: 'Live calls to supervise' },
   supervisors: { help: '/supervisors [add|remove <telegram_user_id> <phone>] — list, add or remove supervisors', menu: 'Supervisors' },
   webhooks: { help: '/webhooks [add <url> [events] | remove <id>] — the URLs that receive the call events, signed', menu: 'Webhooks' },
+  apikeys: { help: '/apikeys — the HTTP API\'s keys (/apikeys add <name> <scopes…> [rate/min] · /apikeys revoke <name>)', menu: 'HTTP API keys' },
 } as const;
 
 const DNC_KIND: Record<DncEntry['kind'], string> = { admin: 'added by', import: 'imported by', agent: 'asked on a call, marked by' };
@@ -990,4 +991,41 @@ export const WEBHOOK_TEXT = {
     if (a.lastFailure) lines.push(`  Last failure: ${webhookTime(a.lastFailure.at)} (${a.lastFailure.result ?? '—'})`);
     return lines.join('\n');
   },
+/** The HTTP API's side in Telegram: call requests from a CRM, click-to-call links, /apikeys and the /settings switch. */
+export const INTEGRATION_TEXT = {
+  prompt: (requester: string, e164: string) => `📞 ${requester} asks you to call ${formatForDisplay(e164)}`,
+  callButton: '📞 Call',
+  notNowButton: 'Not now',
+  placing: (requester: string, e164: string) => `📞 ${requester} asked for a call to ${formatForDisplay(e164)}: calling your phone now.`,
+  notNow: 'Not called.',
+  expired: 'This call request has expired: ask for it again from your CRM.',
+  taken: 'This call request was already answered.',
+  notYours: 'This call request is for another agent.',
+  linkPrompt: (e164: string) => `📞 Call ${formatForDisplay(e164)}?`,
+  linkCancelButton: 'Cancel',
+  linkCancelled: 'Not called.',
+  linkBad: 'This link does not hold a number I can call. A click-to-call link looks like t.me/<bot>?start=call_12025550123.',
+  autoLine: (on: boolean) => `Calls from your CRM: ${on ? 'placed at once, without asking' : 'asked first (📞 Call / Not now)'}`,
+  autoOnButton: '📲 Accept CRM calls without asking',
+  autoOffButton: '📲 Ask me before CRM calls',
+  autoChanged: (on: boolean) => (on
+    ? '✅ Calls your CRM asks for are now placed at once, without asking you first.'
+    : '✅ Calls your CRM asks for now wait for your 📞 Call.'),
+  keysTitle: 'HTTP API keys:',
+  keysEmpty: 'No API keys yet. Make one with /apikeys add <name> <scopes…> [rate/min], scopes: calls:place calls:read dnc:manage.',
+  keyLine: (name: string, scopes: string, rate: number, created: Date, revoked: Date | null) =>
+    `${revoked ? '⛔' : '🔑'} ${name} · ${scopes.split(' ').join(', ')} · ${rate}/min · made ${dateText(created)}${revoked ? ` · revoked ${dateText(revoked)}` : ''}`,
+  keysUsage: 'Usage: /apikeys · /apikeys add <name> <scopes…> [rate/min] · /apikeys revoke <name>. Scopes: calls:place calls:read dnc:manage. Example: /apikeys add hubspot calls:place calls:read 120',
+  keyMade: (name: string, token: string) =>
+    `🔑 Key ${name} made. This is the only time it is shown; keep it in your CRM's secret settings:\n\n${token}\n\nSend it as: Authorization: Bearer <key>`,
+  keyRevoked: (name: string) => `⛔ Key ${name} revoked: requests with it are refused from now on.`,
+  keyUnknown: (name: string) => `No live key is named ${name}.`,
+  keyRefused: {
+    bad_name: 'A key\'s name is 1-16 characters of a-z 0-9 _ - (starting with a letter or digit).',
+    no_scopes: 'Name at least one scope: calls:place calls:read dnc:manage.',
+    unknown_scope: 'Unknown scope. The scopes are: calls:place calls:read dnc:manage.',
+    bad_rate: 'The rate is a whole number of requests per minute, from 1 to 100000.',
+    name_taken: 'A key with that name exists (or existed): choose another name.',
+  },
+  apiOff: 'The HTTP API is not set up on this instance.',
 } as const;

@@ -40,6 +40,9 @@ import type { StoredRecordings } from '../../recording/recording-types';
 import { telegramRecordingDelivery } from '../../telegram/recording-delivery';
 import type { WebhookSettings } from '../../config/webhook-settings';
 import { Webhooks } from '../../webhooks/webhooks';
+import { ApiKeys } from '../../api/api-keys';
+import { IntegrationCalls } from '../../api/integration-calls';
+import { DncService } from '../../compliance/dnc-service';
 
 export const BOT_TOKEN = '123456789:AAtest-token_for_the_local_bot_api';
 export const ADMIN_ID = 1000;
@@ -99,6 +102,8 @@ export interface BotHarnessOptions {
   webhooks?: { settings?: Partial<WebhookSettings> };
   /** Each route's recording policy and consent announcement, as app/main.ts passes them to the engine. */
   engineRecording?: Pick<CallEngineDeps, 'recordingPolicies' | 'consentAnnouncements'>;
+  /** The HTTP API's call requests and keys, wired as app/main.ts does (`integration` and `apiKeys` on the harness). */
+  integration?: boolean;
 }
 
 /** What a restarted app keeps of the harness it replaces: the Bot API server, Asterisk and the database. */
@@ -118,6 +123,9 @@ export class BotHarness {
   private stopSupervision: () => Promise<void> = async () => undefined;
   /** Signed webhooks out (with the `webhooks` option). */
   webhooks?: Webhooks;
+  /** The HTTP API's call requests and keys (with the `integration` option). */
+  integration?: IntegrationCalls;
+  apiKeys?: ApiKeys;
 
   private constructor(
     readonly server: TelegramServer,
@@ -211,8 +219,14 @@ export class BotHarness {
     const webhooks = opts.webhooks ? new Webhooks({
       stores, settings: { ...config.webhooks, ...opts.webhooks.settings }, logger, workerId: 'bot-harness', pollMs: 100,
     }) : undefined;
+    const integration = opts.integration ? new IntegrationCalls({
+      requests: stores.apiCallRequests, agents: stores.agents, settings: stores.settings, audit: stores.audit, config,
+      dnc: new DncService({ dnc: stores.dnc, calls: stores.calls, audit: stores.audit, numbers: config }),
+    }) : undefined;
+    const apiKeys = opts.integration ? new ApiKeys({ keys: stores.apiKeys, audit: stores.audit, defaultRatePerMin: config.api.defaultRatePerMin }) : undefined;
     const callBot = new CallBot({
       ...(webhooks ? { webhooks: webhooks.endpoints } : {}),
+      ...(integration && apiKeys ? { integration, apiKeys } : {}),
       config, desk: opts.wrapDesk ? opts.wrapDesk(desk) : desk, verification, stores, out, logger, statusEditIntervalMs: opts.statusEditIntervalMs ?? 1000,
       ...(opts.inChatTurn ? { inChatTurn: opts.inChatTurn } : {}), parties: opts.parties ?? partiesDesk, ...(recording ? { recording } : {}),
       ...(opts.callbackOffer ? { callbackOffer: opts.callbackOffer } : {}), supervision,
@@ -235,6 +249,9 @@ export class BotHarness {
       webhooks.follow({ updates: engine.updates, refusals: desk.refusals, dispositions: callBot.dispositions, ...(recording ? { recordings: recording.pipeline.kept } : {}) });
       webhooks.start();
     }
+    integration?.connect(callBot.agentSide());
+    harness.integration = integration;
+    harness.apiKeys = apiKeys;
     try {
       verifier.start();
       await engine.start();

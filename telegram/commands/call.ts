@@ -17,11 +17,16 @@ export async function onCall(m: Incoming): Promise<void> {
 
 /** Places a call as /call does; whether it went out (a refusal was told to the agent). */
 export async function placeCall(m: Incoming, targetInput: string): Promise<boolean> {
+  return (await placeCallFor(m, targetInput))?.ok === true;
+}
+
+/** Places a call as /call does, and says what came of it (a refusal is told to the agent); undefined when they may not call. */
+export async function placeCallFor(m: Incoming, targetInput: string): Promise<PlaceCallResult | undefined> {
   const { deps } = m;
   const agent = activeAgent(m.role);
   if (!agent) {
     await m.reply(T.notAllowed);
-    return false;
+    return undefined;
   }
   const result = await deps.desk.placeCall({
     agentTelegramId: agent.telegramId, targetInput, telegramChatId: String(m.chatId),
@@ -31,21 +36,21 @@ export async function placeCall(m: Incoming, targetInput: string): Promise<boole
   });
   if (!result.ok) {
     // Revoked or suspended while it waited: the admin's action tells the agent why, once.
-    if (result.refusal === 'stopped') return false;
+    if (result.refusal === 'stopped') return result;
     // Without a route the agent chooses one first; the checked number rides along in the buttons.
     if (result.refusal === 'no_route' && result.target) {
       await m.reply(`${T.chooseRouteFirst}\n${formatForDisplay(result.target)}`, routeChoiceThenCall(result.target));
-      return false;
+      return result;
     }
     // The call waiting for its outcome gets its buttons here too: its status may be far up the chat, or lost.
     const waiting = result.rule?.rule === 'disposition_required' ? result.rule : undefined;
     const markup = waiting && dispositionChoice({ callId: waiting.callId, outcome: waiting.outcome, codes: deps.config.afterCall.dispositions });
     await m.reply(callRefusalText(result.refusal, result.number, result.rule), markup);
-    return false;
+    return result;
   }
   // In cluster mode the owner of the call's Asterisk server runs it and shows its status.
   if (result.runsHere) showLiveStatus(m, result);
-  return true;
+  return result;
 }
 
 function showLiveStatus(m: Incoming, result: Extract<PlaceCallResult, { ok: true }>): void {

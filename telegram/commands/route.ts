@@ -3,7 +3,8 @@ import type { Incoming } from '../handler-context';
 import { routeChoice, routeConfirmation, settingsMenu } from '../menus/keyboards';
 import type { Agent } from '../../entities';
 import { activeAgent, type Role } from '../roles';
-import { T } from '../texts';
+import { INTEGRATION_TEXT, T } from '../texts';
+import { integrationAutoOf } from './integration';
 import { placeCall } from './call';
 
 /** /route, /route M, /route D. */
@@ -23,7 +24,9 @@ export async function onRoute(m: Incoming): Promise<void> {
 export async function onSettings(m: Incoming): Promise<void> {
   const agent = activeAgent(m.role);
   if (!agent) return void (await m.reply(T.notAllowed));
-  await m.reply(T.settings(agent.callerId ?? m.deps.config.defaultCallerId ?? null, agent.route, agent.phone), settingsMenu());
+  const auto = await integrationAutoOf(m.deps, agent.telegramId);
+  const text = T.settings(agent.callerId ?? m.deps.config.defaultCallerId ?? null, agent.route, agent.phone);
+  await m.reply(auto === undefined ? text : `${text}\n${INTEGRATION_TEXT.autoLine(auto)}`, settingsMenu(auto));
 }
 
 /** The `Select Route 🌐` button. */

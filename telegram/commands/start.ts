@@ -1,13 +1,16 @@
 import { accessRequest, mainMenu } from '../menus/keyboards';
 import { displayName, type Incoming } from '../handler-context';
 import { T } from '../texts';
+import { onStartParameter } from './integration';
 
 /**
- * /start: greets agents, and turns an unknown user into an access request for every super admin;
+ * /start: greets agents (or, from a click-to-call link, asks to call its number), and turns an unknown user into an access request for every super admin;
  * whoever has no access is told their Telegram user id, which /authorize takes.
  */
 export async function onStart(m: Incoming): Promise<void> {
   const { role, deps } = m;
+  // A t.me link's parameter (click-to-call); whoever may not call gets the plain /start's answer.
+  if (await onStartParameter(m)) return;
   switch (role.kind) {
     case 'admin':
       await m.reply(T.adminGreeting(m.from.first_name), role.agent ? mainMenu() : undefined);

@@ -48,7 +48,14 @@ export type CallbackAction =
   | { kind: 'supervise'; callId: string; mode: SupervisionMode }
   /** Under a supervisor's own message: switch mode, or ⏹ Leave. */
   | { kind: 'supervisionMode'; supervisionId: string; mode: SupervisionMode }
-  | { kind: 'supervisionLeave'; supervisionId: string };
+  | { kind: 'supervisionLeave'; supervisionId: string }
+  /** Under a call request from the HTTP API: 📞 Call or Not now; the number is read from the request, server-side. */
+  | { kind: 'integrationCall'; requestId: string }
+  | { kind: 'integrationNotNow'; requestId: string }
+  /** /settings: whether calls the CRM asks for are placed without asking (`on`). */
+  | { kind: 'integrationAuto'; on: boolean }
+  /** Under a click-to-call link's question: Cancel (its 📞 Call is a `call`). */
+  | { kind: 'linkCancel' };
 
 export type CallbackPickButton = 'in_an_hour' | 'tomorrow_morning' | 'typed';
 
@@ -101,6 +108,10 @@ const DECODERS: ReadonlyArray<[RegExp, (m: RegExpMatchArray) => CallbackAction]>
   [new RegExp(`^sv:([lwb]):${UUID}$`), (m) => ({ kind: 'supervise', mode: MODE_OF[m[1]!]!, callId: m[2]! })],
   [new RegExp(`^sm:([lwb]):${UUID}$`), (m) => ({ kind: 'supervisionMode', mode: MODE_OF[m[1]!]!, supervisionId: m[2]! })],
   [new RegExp(`^sx:${UUID}$`), (m) => ({ kind: 'supervisionLeave', supervisionId: m[1]! })],
+  [new RegExp(`^ir:${UUID}$`), (m) => ({ kind: 'integrationCall', requestId: m[1]! })],
+  [new RegExp(`^ix:${UUID}$`), (m) => ({ kind: 'integrationNotNow', requestId: m[1]! })],
+  [/^ia:([01])$/, (m) => ({ kind: 'integrationAuto', on: m[1] === '1' })],
+  [/^lx$/, () => ({ kind: 'linkCancel' })],
 ];
 
 export function encodeCallback(action: CallbackAction): string {
@@ -133,6 +144,10 @@ export function encodeCallback(action: CallbackAction): string {
     case 'supervise': return `sv:${MODE_CODE[action.mode]}:${action.callId}`;
     case 'supervisionMode': return `sm:${MODE_CODE[action.mode]}:${action.supervisionId}`;
     case 'supervisionLeave': return `sx:${action.supervisionId}`;
+    case 'integrationCall': return `ir:${action.requestId}`;
+    case 'integrationNotNow': return `ix:${action.requestId}`;
+    case 'integrationAuto': return `ia:${action.on ? '1' : '0'}`;
+    case 'linkCancel': return 'lx';
   }
 }
 

@@ -4,7 +4,7 @@ import type { DispositionCode } from '../../config/after-call-settings';
 import { codesFor, effectOf } from '../../after-call/dispositions';
 import type { TransferCandidate } from '../../engine/call-parties';
 import type { PartyControls } from '../party-status';
-import { AFTER_CALL, ALERT, BUTTON, CALLBACK_TEXT, DNC_TEXT, PARTY, RECORDING } from '../texts';
+import { AFTER_CALL, ALERT, BUTTON, CALLBACK_TEXT, DNC_TEXT, INTEGRATION_TEXT, PARTY, RECORDING } from '../texts';
 import { type CallbackAction, encodeCallback, type PartyPurpose } from './callback-data';
 
 const button = (text: string, action: CallbackAction): InlineKeyboardButton => ({ text, callback_data: encodeCallback(action) });
@@ -15,7 +15,23 @@ export const mainMenu = (): InlineKeyboardMarkup => keyboard(
   [button(BUTTON.selectRoute, { kind: 'menu', menu: 'route' })],
 );
 
-export const settingsMenu = (): InlineKeyboardMarkup => keyboard([button(BUTTON.selectRoute, { kind: 'menu', menu: 'route' })]);
+export const settingsMenu = (integrationAuto?: boolean): InlineKeyboardMarkup => keyboard(
+  [button(BUTTON.selectRoute, { kind: 'menu', menu: 'route' })],
+  // Only where the HTTP API is set up: the switch of "accept integration calls without asking".
+  ...(integrationAuto === undefined ? [] : [[integrationAuto
+    ? button(INTEGRATION_TEXT.autoOffButton, { kind: 'integrationAuto', on: false })
+    : button(INTEGRATION_TEXT.autoOnButton, { kind: 'integrationAuto', on: true })]]),
+);
+
+/** Under a call request from the HTTP API. */
+export const integrationPrompt = (requestId: string): InlineKeyboardMarkup => keyboard(
+  [button(INTEGRATION_TEXT.callButton, { kind: 'integrationCall', requestId }), button(INTEGRATION_TEXT.notNowButton, { kind: 'integrationNotNow', requestId })],
+);
+
+/** Under a click-to-call link's question: the number rides in 📞 Call, checked again as /call checks it. */
+export const linkPrompt = (e164: string): InlineKeyboardMarkup => keyboard(
+  [button(INTEGRATION_TEXT.callButton, { kind: 'call', number: e164 }), button(INTEGRATION_TEXT.linkCancelButton, { kind: 'linkCancel' })],
+);
 
 export const routeChoice = (): InlineKeyboardMarkup => keyboard(
   [button(BUTTON.mainRoute, { kind: 'pickRoute', route: 'M' })],
