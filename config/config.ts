@@ -11,6 +11,7 @@ import { type ReportSettings, reportEnv, reportSettings } from './report-setting
 import type { AlertThresholds } from './alert-settings';
 import { type MediaSettings, type RecordingSettings, mediaSettings, recordingEnv, recordingSettings } from './recording-settings';
 import { type AsteriskServerConfig, type ClusterSettings, asteriskServersSchema } from './cluster-settings';
+import { type MiniAppSettings, miniappEnv, miniappSettings } from './miniapp-settings';
 
 export type { RouteCode } from '../call/call-types';
 import type { RouteCode } from '../call/call-types';
@@ -68,6 +69,8 @@ export interface Config extends ComplianceSettings {
   recording: RecordingSettings;
   /** The endpoint serving the consent announcements to Asterisk; absent unless MEDIA_PORT is set. */
   media?: MediaSettings;
+  /** The Telegram Mini App (miniapp-settings.ts). */
+  miniapp: MiniAppSettings;
   /** Every secret value the environment holds, used or not in this mode, for the log scrubber. */
   secrets: readonly string[];
 }
@@ -168,6 +171,7 @@ const schema = z.object({
   ...afterCallEnv,
   ...reportEnv,
   ...recordingEnv,
+  ...miniappEnv,
 }).superRefine((v, ctx) => {
   if (v.ASTERISK_SERVERS && v.CLUSTER !== 'on') {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['ASTERISK_SERVERS'], message: 'needs CLUSTER=on (several servers are coordinated through PostgreSQL)' });
@@ -251,6 +255,7 @@ export function loadConfig(env: Env): Config {
     reports: reportSettings(v),
     recording: recordingSettings(v),
     media: mediaSettings(v),
+    miniapp: miniappSettings(v),
     secrets: [v.TELEGRAM_BOT_TOKEN, v.ARI_PASSWORD, ...servers.map((s) => s.password), databasePassword(v.DATABASE_URL), v.TELEGRAM_WEBHOOK_SECRET]
       .filter((secret): secret is string => secret !== undefined && secret !== ''),
   };
