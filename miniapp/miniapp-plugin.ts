@@ -1,0 +1,266 @@
+/**
+ * The Telegram Mini App's server side, as a Fastify plugin mounted at /app: the page's static
+ * bundle, the sign-in that checks Telegram's initData, and the API the page calls. Every call it
+ * places goes through the same desk as `/call` (engine/call-intake.ts, every rule); hang-up and
+ * transfer go through the same desk and party desk as the status message's buttons.
+ */
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config/config';
+import type { Logger } from '../config/logger';
+import type { TransferMode } from '../call/call-types';
+import type { CallDesk } from '../engine/call-desk';
+import type { CallParties } from '../engine/call-parties';
+import type { PlaceCallResult } from '../engine/call-intake';
+import type { Agent, Call, ScheduledCallback } from '../entities';
+import { type Role, activeAgent, roleOf } from '../telegram/roles';
+import { MINIAPP, PARTY, T, callRefusalText } from '../telegram/texts';
+import { cardOfLive, cardOfUpdate, pendingOf, recentOf } from './call-cards';
+import { checkInitData } from './init-data';
+import type { MiniAppRole, SessionAnswer, SignInRefused, StreamEvent, SupervisorAction, Viewer } from './miniapp-types';
+import { issueSessionToken, readSessionToken } from './session-token';
+import { readWallboard } from './wallboard';
+
+/**
+ * The supervisors' capability, when the service has one: who is a supervisor, and the actions on a
+ * live call it offers. Without it only super admins watch, and the wallboard shows no action.
+ */
+export interface SupervisorHook {
+  isSupervisor(telegramId: string): Promise<boolean>;
+  actions: readonly SupervisorAction[];
+  act(callId: string, action: SupervisorAction, by: { telegramId: string; isAdmin: boolean }): Promise<{ ok: true } | { ok: false; message: string }>;
+}
+
+export interface MiniAppDeps {
+  config: Pick<Config, 'telegram' | 'miniapp' | 'afterCall' | 'reports' | 'defaultRegion'>;
+  desk: CallDesk;
+  /** Transfers; without it the page shows no Transfer button. */
+  parties?: CallParties;
+  agents: { byTelegramId(telegramId: string): Promise<Agent | null>; list(): Promise<Agent[]> };
+  calls: { recentCallsOfAgent(agentId: number, limit?: number): Promise<Call[]> };
+  reports: { callPages(range: { from: Date; to: Date }): AsyncGenerator<Call[]> };
+  callbacks: { open(agentId?: number, limit?: number): Promise<ScheduledCallback[]> };
+  logger: Logger;
+  /** The built page (dist/miniapp/web). */
+  bundleDir: string;
+  supervisors?: SupervisorHook;
+  /** Told of every call placed from the app (app/main.ts shows its status message in the agent's chat too). */
+  onCallPlaced?: (placed: Extract<PlaceCallResult, { ok: true }>) => void;
+  /** How often the wallboard is read again while watched, beside each call update (agents' states change without one). */
+  wallboardRefreshMs?: number;
+  now?: () => number;
+}
+
+const RECENT_SHOWN = 10;
+const CALLBACKS_SHOWN = 20;
+/** A wallboard is read at most this often, however many updates the call stream carries. */
+const WALLBOARD_MIN_INTERVAL_MS = 250;
+/** A comment this often keeps proxies from closing an idle event stream. */
+const STREAM_KEEPALIVE_MS = 15_000;
+
+interface Signed {
+  viewer: Viewer;
+  role: Role;
+  agent: Agent | null;
+}
+
+/** Who is signed in, as the app sees them: agents dial, supervisors and admins watch; anyone else is refused. */
+async function viewerOf(telegramId: string, deps: MiniAppDeps): Promise<Signed | { refused: string }> {
+  const role = await roleOf(telegramId, deps.config.telegram.superAdminIds, deps.agents as Parameters<typeof roleOf>[2]);
+  const agent = activeAgent(role);
+  const supervisor = role.kind !== 'admin' && (await deps.supervisors?.isSupervisor(telegramId)) === true;
+  if (role.kind !== 'admin' && role.kind !== 'agent' && !supervisor) return { refused: role.kind };
+  const kind: MiniAppRole = role.kind === 'admin' ? 'admin' : supervisor ? 'supervisor' : 'agent';
+  const name = role.kind === 'unknown' ? `user ${telegramId}` : role.agent?.displayName ?? `user ${telegramId}`;
+  return {
+    role, agent,
+    viewer: {
+      telegramId, name, role: kind, watches: kind !== 'agent',
+      ...(agent ? { agent: { route: agent.route, callerId: agent.callerId, phone: agent.phone } } : {}),
+    },
+  };
+}
+
+function bearerOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice(7);
+  // An EventSource cannot set headers: the event stream carries its token in the query.
+  const query = request.query as Record<string, unknown> | undefined;
+  return typeof query?.token === 'string' ? query.token : undefined;
+}
+
+export function miniAppPlugin(deps: MiniAppDeps): FastifyPluginAsync {
+  const now = deps.now ?? Date.now;
+  const botToken = deps.config.telegram.botToken;
+  const routes: FastifyPluginAsync = async (app) => {
+    app.get('/', (_request, reply) => reply.redirect('/app/'));
+    await app.register(fastifyStatic, { root: deps.bundleDir, prefix: '/app/', index: 'index.html' });
+    await app.register(async (api) => apiRoutes(api, deps, now, botToken), { prefix: '/app/api' });
+  };
+  return routes;
+}
+
+async function apiRoutes(api: FastifyInstance, deps: MiniAppDeps, now: () => number, botToken: string): Promise<void> {
+  const signed = new WeakMap<FastifyRequest, Signed>();
+  const { desk, config } = deps;
+
+  api.get('/texts', async () => ({ page: MINIAPP.PAGE, agentStates: MINIAPP.agentState }));
+
+  api.post('/session', {
+    schema: { body: { type: 'object', required: ['initData'], properties: { initData: { type: 'string', maxLength: 8192 } } } },
+  }, async (request, reply) => {
+    const { initData } = request.body as { initData: string };
+    const check = checkInitData(initData, botToken, now(), config.miniapp.initDataMaxAgeS);
+    if (!check.ok) {
+      deps.logger.info('mini app sign-in refused', { reason: check.reason });
+      return reply.code(401).send({ error: 'initdata_refused', reason: check.reason, message: MINIAPP.signInRefused[check.reason] ?? check.reason } satisfies SignInRefused);
+    }
+    const found = await viewerOf(String(check.user.id), deps);
+    if ('refused' in found) {
+      return reply.code(403).send({ error: 'not_allowed', reason: found.refused, message: MINIAPP.notAllowed[found.refused] ?? MINIAPP.notAllowed.unknown! } satisfies SignInRefused);
+    }
+    const expiresAtMs = now() + config.miniapp.sessionTtlS * 1000;
+    return { token: issueSessionToken({ telegramId: found.viewer.telegramId, expiresAtMs }, botToken), expiresAtMs, me: found.viewer, region: config.defaultRegion } satisfies SessionAnswer;
+  });
+
+  // Every other route: a session signed here, and the user's role read again now (a revoke takes effect at once).
+  api.addHook('preHandler', async (request, reply) => {
+    if (request.routeOptions.url === '/app/api/session' || request.routeOptions.url === '/app/api/texts') return;
+    const claims = readSessionToken(bearerOf(request), botToken, now());
+    if (!claims) return reply.code(401).send({ error: 'session_ended', message: MINIAPP.sessionEnded });
+    const found = await viewerOf(claims.telegramId, deps);
+    if ('refused' in found) return reply.code(403).send({ error: 'not_allowed', reason: found.refused, message: MINIAPP.notAllowed[found.refused] ?? MINIAPP.notAllowed.unknown });
+    signed.set(request, found);
+  });
+  const who = (request: FastifyRequest): Signed => signed.get(request)!;
+  const agentOf = (request: FastifyRequest, reply: FastifyReply): Agent | undefined => {
+    const agent = who(request).agent;
+    if (!agent) void reply.code(403).send({ error: 'not_an_agent', message: MINIAPP.noAgent });
+    return agent ?? undefined;
+  };
+
+  api.get('/me', async (request) => who(request).viewer);
+
+  api.post('/calls', {
+    schema: { body: { type: 'object', required: ['number'], properties: { number: { type: 'string', minLength: 1, maxLength: 64 } } } },
+  }, async (request, reply) => {
+    const agent = agentOf(request, reply);
+    if (!agent) return reply;
+    const { number } = request.body as { number: string };
+    const result = await desk.placeCall({ agentTelegramId: agent.telegramId, targetInput: number, telegramChatId: agent.telegramId, receivedAt: now() });
+    if (!result.ok) {
+      return reply.code(422).send({ error: 'call_refused', refusal: result.refusal, ...(result.rule ? { rule: result.rule.rule } : {}), message: callRefusalText(result.refusal, result.number, result.rule) });
+    }
+    if (result.runsHere) deps.onCallPlaced?.(result);
+    return { callId: result.callId };
+  });
+
+  api.get('/calls/live', async (request) => {
+    const agent = who(request).agent;
+    const live = agent ? await desk.liveCallOfAgent(agent.id) : undefined;
+    return { call: live ? cardOfLive(live) : null };
+  });
+
+  api.post('/calls/:callId/hangup', async (request, reply) => {
+    const { callId } = request.params as { callId: string };
+    const { agent, role } = who(request);
+    const answer = await desk.cancelCallAs(callId, { agentId: agent?.id ?? null, isAdmin: role.kind === 'admin' });
+    if (answer === 'cancelled') return { ok: true };
+    return reply.code(answer === 'not_yours' ? 403 : 404).send({ error: answer, message: answer === 'not_yours' ? T.notYourCall : MINIAPP.noSuchCall });
+  });
+
+  if (deps.parties) {
+    const parties = deps.parties;
+    const requester = (request: FastifyRequest) => {
+      const { agent, role, viewer } = who(request);
+      return { agentId: agent?.id ?? null, isAdmin: role.kind === 'admin', telegramId: viewer.telegramId };
+    };
+    api.get('/calls/:callId/transfer-candidates', async (request) => {
+      const { callId } = request.params as { callId: string };
+      return { agents: await parties.transferCandidates(callId, requester(request)) };
+    });
+    api.post('/calls/:callId/transfer', {
+      schema: {
+        body: {
+          type: 'object', required: ['mode'],
+          properties: { mode: { enum: ['cold', 'warm'] }, agentId: { type: 'integer', minimum: 1 }, number: { type: 'string', minLength: 1, maxLength: 64 } },
+        },
+      },
+    }, async (request, reply) => {
+      const { callId } = request.params as { callId: string };
+      const body = request.body as { mode: TransferMode; agentId?: number; number?: string };
+      const to = body.agentId !== undefined ? { kind: 'agent' as const, agentId: body.agentId } : body.number ? { kind: 'number' as const, number: body.number } : undefined;
+      if (!to) return reply.code(400).send({ error: 'no_party', message: MINIAPP.badNumber });
+      const answer = await parties.transfer(callId, requester(request), to, body.mode);
+      if (answer.ok) return { ok: true, label: answer.label };
+      return reply.code(422).send({ error: 'transfer_refused', refusal: answer.refusal, message: PARTY.refusal(answer) });
+    });
+  }
+
+  api.get('/recent', async (request) => {
+    const agent = who(request).agent;
+    return { calls: agent ? (await deps.calls.recentCallsOfAgent(agent.id, RECENT_SHOWN)).map(recentOf) : [] };
+  });
+
+  api.get('/callbacks', async (request) => {
+    const agent = who(request).agent;
+    return { callbacks: agent ? (await deps.callbacks.open(agent.id, CALLBACKS_SHOWN)).map(pendingOf) : [] };
+  });
+
+  const wallboard = () => readWallboard({ ...deps, actions: deps.supervisors?.actions ?? [], now });
+
+  api.get('/wallboard', async (request, reply) => {
+    if (!who(request).viewer.watches) return reply.code(403).send({ error: 'not_a_supervisor', message: MINIAPP.notWatcher });
+    return wallboard();
+  });
+
+  if (deps.supervisors) {
+    const supervisors = deps.supervisors;
+    api.post('/calls/:callId/supervise', {
+      schema: { body: { type: 'object', required: ['action'], properties: { action: { enum: ['listen', 'whisper', 'barge'] } } } },
+    }, async (request, reply) => {
+      const { viewer, role } = who(request);
+      if (!viewer.watches) return reply.code(403).send({ error: 'not_a_supervisor', message: MINIAPP.notWatcher });
+      const { callId } = request.params as { callId: string };
+      const { action } = request.body as { action: SupervisorAction };
+      const done = await supervisors.act(callId, action, { telegramId: viewer.telegramId, isAdmin: role.kind === 'admin' });
+      return done.ok ? { ok: true } : reply.code(422).send({ error: 'supervise_refused', message: done.message });
+    });
+  }
+
+  api.get('/events', (request, reply) => {
+    const { viewer, agent } = who(request);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    const send = (event: StreamEvent) => { if (!res.writableEnded) res.write(`data: ${JSON.stringify(event)}\n\n`); };
+    const cleanups: Array<() => void> = [];
+    if (agent) {
+      void desk.liveCallOfAgent(agent.id).then((live) => live && send({ type: 'call', call: cardOfLive(live) }), () => undefined);
+      const sub = desk.updates.subscribe((update) => {
+        if (update.context.agentId === agent.id || update.ownerAgentId === agent.id) send({ type: 'call', call: cardOfUpdate(update) });
+      });
+      cleanups.push(() => sub.unsubscribe());
+    }
+    if (viewer.watches) {
+      // One read at a time, at most every WALLBOARD_MIN_INTERVAL_MS: a busy call stream asks for one more read, not one each.
+      let reading = false;
+      let again = false;
+      const refresh = () => {
+        if (reading) { again = true; return; }
+        reading = true;
+        wallboard().then((board) => send({ type: 'wallboard', wallboard: board }), (err: unknown) => deps.logger.warn('reading the mini app wallboard failed; the next update reads it again', { err }))
+          .finally(() => setTimeout(() => { reading = false; if (again) { again = false; refresh(); } }, WALLBOARD_MIN_INTERVAL_MS).unref());
+      };
+      refresh();
+      const sub = desk.updates.subscribe(() => refresh());
+      const timer = setInterval(refresh, deps.wallboardRefreshMs ?? 10_000);
+      timer.unref();
+      cleanups.push(() => { sub.unsubscribe(); clearInterval(timer); });
+    }
+    const keepalive = setInterval(() => { if (!res.writableEnded) res.write(': keepalive\n\n'); }, STREAM_KEEPALIVE_MS);
+    keepalive.unref();
+    cleanups.push(() => clearInterval(keepalive));
+    res.on('close', () => { for (const cleanup of cleanups) cleanup(); });
+  });
+}
