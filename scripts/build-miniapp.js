@@ -13,20 +13,20 @@ const ROOT = path.resolve(__dirname, '..');
 const SOURCE = path.join(ROOT, 'miniapp', 'web');
 const OUT = path.join(ROOT, 'dist', 'miniapp', 'web');
 
-/** Returns undefined when built, or a sentence saying why not. */
-function buildMiniApp() {
+/** Builds into `out` (dist/miniapp/web unless told); returns undefined when built, or a sentence saying why not. */
+function buildMiniApp(out = OUT) {
   let esbuild;
   try {
     esbuild = require(require.resolve('esbuild', { paths: [ROOT] }));
   } catch {
     return 'esbuild is not installed: run `npm ci` (with dev dependencies), then `npm run build`';
   }
-  fs.rmSync(OUT, { recursive: true, force: true });
-  fs.mkdirSync(OUT, { recursive: true });
+  fs.rmSync(out, { recursive: true, force: true });
+  fs.mkdirSync(out, { recursive: true });
   try {
     esbuild.buildSync({
       entryPoints: [path.join(SOURCE, 'main.ts')],
-      outfile: path.join(OUT, 'app.js'),
+      outfile: path.join(out, 'app.js'),
       bundle: true,
       minify: true,
       sourcemap: true,
@@ -39,7 +39,7 @@ function buildMiniApp() {
   } catch {
     return 'the Mini App\'s bundle failed to build (esbuild said why above)';
   }
-  for (const file of ['index.html', 'app.css']) fs.copyFileSync(path.join(SOURCE, file), path.join(OUT, file));
+  for (const file of ['index.html', 'app.css']) fs.copyFileSync(path.join(SOURCE, file), path.join(out, file));
   return undefined;
 }
 
