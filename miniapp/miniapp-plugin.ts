@@ -4,6 +4,8 @@
  * places goes through the same desk as `/call` (engine/call-intake.ts, every rule); hang-up and
  * transfer go through the same desk and party desk as the status message's buttons.
  */
+import type { ServerResponse } from 'node:http';
+import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config';
@@ -50,6 +52,9 @@ export interface MiniAppDeps {
   wallboardRefreshMs?: number;
   now?: () => number;
 }
+
+/** Where the build puts the page (scripts/build-miniapp.js): dist/miniapp/web, beside this file once compiled. */
+export const MINIAPP_BUNDLE_DIR = path.join(__dirname, 'web');
 
 const RECENT_SHOWN = 10;
 const CALLBACKS_SHOWN = 20;
@@ -103,6 +108,9 @@ export function miniAppPlugin(deps: MiniAppDeps): FastifyPluginAsync {
 async function apiRoutes(api: FastifyInstance, deps: MiniAppDeps, now: () => number, botToken: string): Promise<void> {
   const signed = new WeakMap<FastifyRequest, Signed>();
   const { desk, config } = deps;
+  /** Open event streams: a closing server ends them, or it would wait for them forever. */
+  const streams = new Set<ServerResponse>();
+  api.addHook('preClose', async () => { for (const stream of streams) stream.end(); });
 
   api.get('/texts', async () => ({ page: MINIAPP.PAGE, agentStates: MINIAPP.agentState }));
 
@@ -232,6 +240,7 @@ async function apiRoutes(api: FastifyInstance, deps: MiniAppDeps, now: () => num
     const { viewer, agent } = who(request);
     reply.hijack();
     const res = reply.raw;
+    streams.add(res);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     const send = (event: StreamEvent) => { if (!res.writableEnded) res.write(`data: ${JSON.stringify(event)}\n\n`); };
     const cleanups: Array<() => void> = [];
@@ -261,6 +270,9 @@ async function apiRoutes(api: FastifyInstance, deps: MiniAppDeps, now: () => num
     const keepalive = setInterval(() => { if (!res.writableEnded) res.write(': keepalive\n\n'); }, STREAM_KEEPALIVE_MS);
     keepalive.unref();
     cleanups.push(() => clearInterval(keepalive));
-    res.on('close', () => { for (const cleanup of cleanups) cleanup(); });
+    res.on('close', () => {
+      streams.delete(res);
+      for (const cleanup of cleanups) cleanup();
+    });
   });
 }

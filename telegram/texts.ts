@@ -893,6 +893,8 @@ export const MINIAPP = {
     suspended: 'Your access is suspended. An admin can lift it.',
   } as Record<string, string>,
   sessionEnded: 'Your session ended. Reopen the app.',
+  /** The menu button's label in every private chat (Telegram shows it beside the message field). */
+  menuButton: 'Dialer',
   noAgent: 'Only an active agent can place calls.',
   notWatcher: 'Only supervisors and admins see the wallboard.',
   badNumber: 'Type the customer\'s number.',
