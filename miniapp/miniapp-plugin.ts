@@ -71,7 +71,7 @@ interface Signed {
 
 /** Who is signed in, as the app sees them: agents dial, supervisors and admins watch; anyone else is refused. */
 async function viewerOf(telegramId: string, deps: MiniAppDeps): Promise<Signed | { refused: string }> {
-  const role = await roleOf(telegramId, deps.config.telegram.superAdminIds, deps.agents as Parameters<typeof roleOf>[2]);
+  const role = await roleOf(telegramId, deps.config.telegram.superAdminIds, deps.agents);
   const agent = activeAgent(role);
   const supervisor = role.kind !== 'admin' && (await deps.supervisors?.isSupervisor(telegramId)) === true;
   if (role.kind !== 'admin' && role.kind !== 'agent' && !supervisor) return { refused: role.kind };

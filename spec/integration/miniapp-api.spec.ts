@@ -1,5 +1,6 @@
 import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
 import { MiniAppService } from '../support/miniapp-service';
+import { waitFor } from '../support/wait-for';
 
 /** The Mini App's HTTP side on the ARI simulator: sign-in by initData, and calls placed through the same desk as /call. */
 describe('miniapp: API', () => {
@@ -84,6 +85,26 @@ describe('miniapp: API', () => {
     const recent = await get('recent', token);
     expect(recent.body.calls).toEqual([expect.objectContaining({ callId, number: '+12025550123', route: 'M' })]);
     expect(h.sim.invites().map((i) => i.endpoint)).toEqual(['PJSIP/+15551230001@trunk-main', 'PJSIP/+12025550123@trunk-main']);
+  });
+
+  it('given a connected call, when its agent transfers it to a free colleague from the app, then the party desk dials the colleague', async () => {
+    await h.stores.agents.authorize({ telegramId: '2002', phone: '+15551230002', callerId: null, by: String(ADMIN_ID), displayName: 'Bob' });
+    await h.stores.agents.setRoute('2002', 'M');
+    h.sim.setFarEnd((endpoint) => (endpoint.includes('+12025550123') ? { kind: 'answer', ringMs: 50 } : undefined));
+    const token = await signIn(annUser);
+    const callId = (await post('calls', { number: '+12025550123' }, token)).body.callId as string;
+    await ann.waitFor(/Connected/, 10000);
+    const candidates = await get(`calls/${callId}/transfer-candidates`, token);
+    const bob = await h.stores.agents.byTelegramId('2002');
+    expect(candidates.body).toEqual({ agents: [{ agentId: bob!.id, label: expect.stringContaining('Bob') }] });
+    expect(await post(`calls/${callId}/transfer`, { mode: 'cold', agentId: bob!.id }, token)).toMatchObject({ status: 200, body: { ok: true } });
+    await waitFor(() => h.sim.invites().some((i) => i.endpoint === 'PJSIP/+15551230002@trunk-main'), { what: 'the colleague\'s phone dialed' });
+  });
+
+  it('given an admin who is also an active agent, when they sign in, then they get both the dialer and the wallboard', async () => {
+    await h.stores.agents.authorize({ telegramId: String(ADMIN_ID), phone: '+15551230009', callerId: null, by: String(ADMIN_ID), displayName: 'Ada' });
+    const answer = await post('session', { initData: app.initDataFor({ id: ADMIN_ID, first_name: 'Ada' }) });
+    expect(answer).toMatchObject({ status: 200, body: { me: { role: 'admin', watches: true, agent: { phone: '+15551230009' } } } });
   });
 
   it('given a number the policy refuses, when placed from the app, then 422 with the same words as /call, and nothing is dialed', async () => {
