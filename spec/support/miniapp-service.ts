@@ -12,7 +12,8 @@ import { createCallRules } from '../../compliance/rules';
 import { engineDesk, withRefusals } from '../../engine/call-desk';
 import { callPartiesDesk } from '../../engine/call-engine-parties';
 import { signInitData } from '../../miniapp/init-data';
-import { type SupervisorHook, miniAppPlugin } from '../../miniapp/miniapp-plugin';
+import type { SupervisorHook } from '../../miniapp/miniapp-plugin';
+import { miniAppPart } from '../../miniapp/miniapp-part';
 import { BOT_TOKEN, type BotHarness } from './bot-harness';
 
 const { buildMiniApp } = require('../../scripts/build-miniapp') as { buildMiniApp(out?: string): string | undefined };
@@ -43,14 +44,9 @@ export class MiniAppService {
     const parties = callPartiesDesk(engine, { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
     const desk = withRefusals(engineDesk(engine), parties.refusals);
     const app = Fastify({ logger: false });
-    await app.register(miniAppPlugin({
-      config, desk, parties, agents: stores.agents, calls: stores.calls, reports: stores.reports, callbacks: stores.callbacks,
-      logger: silentLogger(), bundleDir: builtMiniAppBundle(), ...opts,
-      // As app/main.ts: a call placed from the app shows its status message in the agent's chat too.
-      onCallPlaced: (placed) => h.callBot.followResumedCall(
-        { chatId: placed.context.agentTelegramId, context: placed.context, stage: 'requested', statusMessageId: null }, placed.updates,
-        (chatId, messageId) => engine.attachStatusMessage(placed.callId, chatId, messageId),
-      ),
+    // Wired as app/main.ts wires it, on the harness's engine (the bot's desk and party desk).
+    await app.register(miniAppPart({
+      config, stores, desk, parties, callBot: h.callBot, logger: silentLogger(), bundleDir: builtMiniAppBundle(), ...opts,
     }));
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     return new MiniAppService(app, address);
