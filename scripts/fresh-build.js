@@ -9,7 +9,6 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { buildMiniApp } = require('./build-miniapp');
 
 const ROOT = path.resolve(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
@@ -108,6 +107,8 @@ function ensureBuilt({ always = false } = {}) {
     const result = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
     if (result.status !== 0) return 'the TypeScript build failed (see above)';
     // The Mini App's page (miniapp/web) is bundled beside the compiled service, which serves it.
+    // Required here, not at the top: a production install runs this script only to find dist/ fresh.
+    const { buildMiniApp } = require('./build-miniapp');
     const miniApp = buildMiniApp();
     if (miniApp) return miniApp;
     fs.writeFileSync(STAMP, '');
