@@ -91,6 +91,14 @@ if (!executablePath && inCi) {
 
   it('given an agent and an admin, when the agent dials from the app, then the call connects and ends on the dialer, and the wallboard shows it live, then in today\'s figures', async () => {
     h.sim.setFarEnd((endpoint) => (endpoint.includes('+12025550123') ? { kind: 'answer', ringMs: 300, hangupAfterMs: 4000 } : undefined));
+    // Ann's earlier call a minute ago (today, whatever the hour) and a callback she owes: the lists have something to show.
+    const ann = (await h.stores.agents.byTelegramId('2001'))!;
+    const minuteAgo = Date.now() - 60_000;
+    await h.stores.calls.recordCallRequest({
+      id: 'earlier-call', agentId: ann.id, targetInput: '+14155550199', target: '+14155550199', route: 'M', stage: 'ended', outcome: 'completed',
+      requestedAt: new Date(minuteAgo), connectedAt: new Date(minuteAgo + 5000), endedAt: new Date(minuteAgo + 47_000), disposition: 'callback',
+    });
+    await h.stores.callbacks.add({ callId: 'earlier-call', agentId: ann.id, number: '+14155550199', route: 'M', dueAt: new Date(Date.now() + 3_600_000), createdAt: new Date() });
     const agent = await open(app.initDataFor({ id: 2001, first_name: 'Ann' }));
     const agentDark = await open(app.initDataFor({ id: 2001, first_name: 'Ann' }), 'dark');
     const admin = await open(app.initDataFor({ id: ADMIN_ID, first_name: 'Admin' }));
@@ -100,8 +108,13 @@ if (!executablePath && inCi) {
     expect(await admin.locator('#dialer-view').isHidden()).toBe(true);
     expect(await admin.locator('#agents').innerText()).toMatch(/Ann\s+Idle[\s\S]*Bob\s+Idle/);
 
-    // Typed key by key, as a person types: formatted as typed; the keyboard alone places the call.
-    await agent.getByLabel('Customer\'s number').pressSequentially('2025550123');
+    expect(await agent.getByRole('button', { name: 'Call again +1 415-555-0199' }).isVisible()).toBe(true);
+    expect(await agent.getByRole('button', { name: 'Call back +1 415-555-0199' }).isVisible()).toBe(true);
+
+    // The keyboard alone: Tab reaches the number first; typed key by key, it is formatted as typed; Enter places the call.
+    await agent.keyboard.press('Tab');
+    expect(await agent.evaluate('document.activeElement && document.activeElement.id')).toBe('number');
+    await agent.keyboard.type('2025550123');
     expect(await agent.locator('#number').inputValue()).toBe('(202) 555-0123');
     await agent.keyboard.press('Enter');
 
@@ -119,9 +132,11 @@ if (!executablePath && inCi) {
     // The customer hangs up: the dialer says how it ended and lists it with redial; the wallboard counts it.
     await agent.locator('#call-status', { hasText: /Call ended/ }).waitFor({ timeout: 10000 });
     await agent.getByRole('button', { name: 'Call again +1 202-555-0123' }).waitFor();
-    await admin.locator('#today-calls', { hasText: '1' }).waitFor();
+    await admin.locator('#today-calls', { hasText: '2' }).waitFor();
     expect(await admin.locator('#today-rate').innerText()).toBe('100%');
     await admin.getByText('No live calls.').waitFor();
+    // Her answered call has no disposition yet: she is in after-call work.
+    await admin.locator('#agents li', { hasText: 'Ann' }).filter({ hasText: 'After-call work' }).waitFor();
     expect(h.sim.invites().map((i) => i.endpoint)).toEqual(['PJSIP/+15551230001@trunk-main', 'PJSIP/+12025550123@trunk-main']);
   }, BROWSER_TEST_MS);
 });
