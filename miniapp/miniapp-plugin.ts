@@ -56,6 +56,9 @@ export interface MiniAppDeps {
 /** Where the build puts the page (scripts/build-miniapp.js): dist/miniapp/web, beside this file once compiled. */
 export const MINIAPP_BUNDLE_DIR = path.join(__dirname, 'web');
 
+/** Inline style attributes are allowed: Telegram's own script sets some on the page. */
+const PAGE_POLICY = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'";
+
 const RECENT_SHOWN = 10;
 const CALLBACKS_SHOWN = 20;
 /** A wallboard is read at most this often, however many updates the call stream carries. */
@@ -98,8 +101,13 @@ export function miniAppPlugin(deps: MiniAppDeps): FastifyPluginAsync {
   const now = deps.now ?? Date.now;
   const botToken = deps.config.telegram.botToken;
   const routes: FastifyPluginAsync = async (app) => {
-    app.get('/', (_request, reply) => reply.redirect('/app/'));
-    await app.register(fastifyStatic, { root: deps.bundleDir, prefix: '/app/', index: 'index.html' });
+    // The page's relative URLs (api/…, app.js) need the trailing slash.
+    app.get('/app', (_request, reply) => reply.redirect('/app/'));
+    await app.register(fastifyStatic, {
+      root: deps.bundleDir, prefix: '/app/', index: 'index.html',
+      // Everything the page loads is its own: no script, style or connection elsewhere. Telegram frames it, so framing stays allowed.
+      setHeaders: (res) => res.setHeader('content-security-policy', PAGE_POLICY),
+    });
     await app.register(async (api) => apiRoutes(api, deps, now, botToken), { prefix: '/app/api' });
   };
   return routes;

@@ -2,8 +2,9 @@
 import type { SessionAnswer, SignInRefused, StreamEvent } from '../miniapp-types';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly body: { message?: string; error?: string }) {
-    super(body.message ?? `request failed (${status})`);
+  /** The server's sentence: `message` from the app's own routes, `detail` from the HTTP server's problem+json (a body it refused). */
+  constructor(readonly status: number, readonly body: { message?: string; detail?: string; error?: string }) {
+    super(body.message ?? body.detail ?? `request failed (${status})`);
   }
 }
 

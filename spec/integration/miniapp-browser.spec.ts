@@ -46,6 +46,8 @@ if (!executablePath && inCi) {
   let h: BotHarness;
   let app: MiniAppService;
   let browser: Browser;
+  /** What the pages reported as errors (script errors, refused loads, a blocked resource under the page's policy). */
+  let pageErrors: string[];
 
   beforeEach(async () => {
     h = await BotHarness.start();
@@ -55,6 +57,7 @@ if (!executablePath && inCi) {
     await h.stores.agents.authorize({ telegramId: '2002', phone: '+15551230002', callerId: null, by: String(ADMIN_ID), displayName: 'Bob' });
     app = await MiniAppService.start(h);
     // Root (CI's user) cannot use chromium's sandbox.
+    pageErrors = [];
     browser = await chromium.launch({ executablePath: executablePath!, headless: true, args: ['--no-sandbox'] });
   });
 
@@ -68,6 +71,9 @@ if (!executablePath && inCi) {
   async function open(initData: string, theme: keyof typeof THEMES = 'light'): Promise<Page> {
     const context = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, colorScheme: theme });
     const page = await context.newPage();
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('console', (message) => { if (message.type() === 'error') pageErrors.push(message.text()); });
+    page.on('response', (response) => { if (response.status() >= 400) pageErrors.push(`${response.status()} ${response.url()}`); });
     const hash = new URLSearchParams({ tgWebAppData: initData, tgWebAppVersion: '8.0', tgWebAppPlatform: 'web', tgWebAppThemeParams: JSON.stringify(THEMES[theme]) });
     await page.goto(`${app.url}/app/#${hash.toString()}`);
     return page;
@@ -138,5 +144,6 @@ if (!executablePath && inCi) {
     // Her answered call has no disposition yet: she is in after-call work.
     await admin.locator('#agents li', { hasText: 'Ann' }).filter({ hasText: 'After-call work' }).waitFor();
     expect(h.sim.invites().map((i) => i.endpoint)).toEqual(['PJSIP/+15551230001@trunk-main', 'PJSIP/+12025550123@trunk-main']);
+    expect(pageErrors).toEqual([]);
   }, BROWSER_TEST_MS);
 });
