@@ -15,23 +15,16 @@ import type { CallDesk } from '../engine/call-desk';
 import type { CallParties } from '../engine/call-parties';
 import type { PlaceCallResult } from '../engine/call-intake';
 import type { Agent, Call, ScheduledCallback } from '../entities';
-import { type Role, activeAgent, roleOf } from '../telegram/roles';
 import { MINIAPP, PARTY, T, callRefusalText } from '../telegram/texts';
-import { cardOfLive, cardOfUpdate, pendingOf, recentOf } from './call-cards';
+import { cardOfLive, pendingOf, recentOf } from './call-cards';
+import { streamEvents } from './event-stream';
 import { checkInitData } from './init-data';
-import type { MiniAppRole, SessionAnswer, SignInRefused, StreamEvent, SupervisorAction, Viewer } from './miniapp-types';
+import type { SessionAnswer, SignInRefused, SupervisorAction } from './miniapp-types';
 import { issueSessionToken, readSessionToken } from './session-token';
+import { type Signed, type SupervisorHook, bearerOf, viewerOf } from './viewers';
 import { readWallboard } from './wallboard';
 
-/**
- * The supervisors' capability, when the service has one: who is a supervisor, and the actions on a
- * live call it offers. Without it only super admins watch, and the wallboard shows no action.
- */
-export interface SupervisorHook {
-  isSupervisor(telegramId: string): Promise<boolean>;
-  actions: readonly SupervisorAction[];
-  act(callId: string, action: SupervisorAction, by: { telegramId: string; isAdmin: boolean }): Promise<{ ok: true } | { ok: false; message: string }>;
-}
+export type { SupervisorHook } from './viewers';
 
 export interface MiniAppDeps {
   config: Pick<Config, 'telegram' | 'miniapp' | 'afterCall' | 'reports' | 'defaultRegion'>;
@@ -61,41 +54,8 @@ const PAGE_POLICY = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-s
 
 const RECENT_SHOWN = 10;
 const CALLBACKS_SHOWN = 20;
-/** A wallboard is read at most this often, however many updates the call stream carries. */
-const WALLBOARD_MIN_INTERVAL_MS = 250;
-/** A comment this often keeps proxies from closing an idle event stream. */
-const STREAM_KEEPALIVE_MS = 15_000;
-
-interface Signed {
-  viewer: Viewer;
-  role: Role;
-  agent: Agent | null;
-}
-
-/** Who is signed in, as the app sees them: agents dial, supervisors and admins watch; anyone else is refused. */
-async function viewerOf(telegramId: string, deps: MiniAppDeps): Promise<Signed | { refused: string }> {
-  const role = await roleOf(telegramId, deps.config.telegram.superAdminIds, deps.agents);
-  const agent = activeAgent(role);
-  const supervisor = role.kind !== 'admin' && (await deps.supervisors?.isSupervisor(telegramId)) === true;
-  if (role.kind !== 'admin' && role.kind !== 'agent' && !supervisor) return { refused: role.kind };
-  const kind: MiniAppRole = role.kind === 'admin' ? 'admin' : supervisor ? 'supervisor' : 'agent';
-  const name = role.kind === 'unknown' ? `user ${telegramId}` : role.agent?.displayName ?? `user ${telegramId}`;
-  return {
-    role, agent,
-    viewer: {
-      telegramId, name, role: kind, watches: kind !== 'agent',
-      ...(agent ? { agent: { route: agent.route, callerId: agent.callerId, phone: agent.phone } } : {}),
-    },
-  };
-}
-
-function bearerOf(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice(7);
-  // An EventSource cannot set headers: the event stream carries its token in the query.
-  const query = request.query as Record<string, unknown> | undefined;
-  return typeof query?.token === 'string' ? query.token : undefined;
-}
+/** The wallboard's agents change state without a call update (a disposition chosen): it is read again this often while watched. */
+const WALLBOARD_REFRESH_MS = 10_000;
 
 export function miniAppPlugin(deps: MiniAppDeps): FastifyPluginAsync {
   const now = deps.now ?? Date.now;
@@ -249,38 +209,10 @@ async function apiRoutes(api: FastifyInstance, deps: MiniAppDeps, now: () => num
     reply.hijack();
     const res = reply.raw;
     streams.add(res);
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const send = (event: StreamEvent) => { if (!res.writableEnded) res.write(`data: ${JSON.stringify(event)}\n\n`); };
-    const cleanups: Array<() => void> = [];
-    if (agent) {
-      void desk.liveCallOfAgent(agent.id).then((live) => live && send({ type: 'call', call: cardOfLive(live) }), () => undefined);
-      const sub = desk.updates.subscribe((update) => {
-        if (update.context.agentId === agent.id || update.ownerAgentId === agent.id) send({ type: 'call', call: cardOfUpdate(update) });
-      });
-      cleanups.push(() => sub.unsubscribe());
-    }
-    if (viewer.watches) {
-      // One read at a time, at most every WALLBOARD_MIN_INTERVAL_MS: a busy call stream asks for one more read, not one each.
-      let reading = false;
-      let again = false;
-      const refresh = () => {
-        if (reading) { again = true; return; }
-        reading = true;
-        wallboard().then((board) => send({ type: 'wallboard', wallboard: board }), (err: unknown) => deps.logger.warn('reading the mini app wallboard failed; the next update reads it again', { err }))
-          .finally(() => setTimeout(() => { reading = false; if (again) { again = false; refresh(); } }, WALLBOARD_MIN_INTERVAL_MS).unref());
-      };
-      refresh();
-      const sub = desk.updates.subscribe(() => refresh());
-      const timer = setInterval(refresh, deps.wallboardRefreshMs ?? 10_000);
-      timer.unref();
-      cleanups.push(() => { sub.unsubscribe(); clearInterval(timer); });
-    }
-    const keepalive = setInterval(() => { if (!res.writableEnded) res.write(': keepalive\n\n'); }, STREAM_KEEPALIVE_MS);
-    keepalive.unref();
-    cleanups.push(() => clearInterval(keepalive));
-    res.on('close', () => {
-      streams.delete(res);
-      for (const cleanup of cleanups) cleanup();
+    res.on('close', () => streams.delete(res));
+    streamEvents(res, {
+      desk, ...(agent ? { agentId: agent.id } : {}), ...(viewer.watches ? { wallboard } : {}),
+      wallboardRefreshMs: deps.wallboardRefreshMs ?? WALLBOARD_REFRESH_MS, logger: deps.logger,
     });
   });
 }
