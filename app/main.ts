@@ -39,6 +39,7 @@ import { apiPlugin } from '../api/api-plugin';
 import { IntegrationCalls } from '../api/integration-calls';
 import { DncService } from '../compliance/dnc-service';
 import { type HttpPart, startHttpServer } from '../http/http-server';
+import { setMiniAppMenuButton } from '../telegram/menu-button';
 
 /** How long a stopping process gives live calls to end, then queued Telegram messages to leave (within the stop's hard cap). */
 const SHUTDOWN_CALLS_MS = 4000;
@@ -106,6 +107,8 @@ async function main(): Promise<void> {
   await ops.start({ database: dataSource, outbox: out.outbox, ...started.operations });
   shutdown.add('the operators\' endpoint', () => ops.stop());
   void started.callBot.registerCommands();
+  // The Mini App (miniapp/) opens from the menu button when its public URL is configured.
+  void setMiniAppMenuButton(bot.api, config.miniapp.url, logger);
   logger.info('callbot started', { version, mode: config.telegram.webhook ? 'webhook' : 'polling', ariApp: config.ari.app, ...started.logFields });
 }
 

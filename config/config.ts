@@ -15,6 +15,7 @@ import { type WebhookSettings, webhookEnv, webhookSettings } from './webhook-set
 import { type AsteriskServerConfig, type ClusterSettings, asteriskServersSchema } from './cluster-settings';
 import { type ReturnCallConfig, returnCallEnv, returnCallSettings } from './return-call-settings';
 import { type ApiSettings, apiEnv, apiSettings } from './api-settings';
+import { type MiniAppSettings, miniappEnv, miniappSettings } from './miniapp-settings';
 
 export type { RouteCode } from '../call/call-types';
 import type { RouteCode } from '../call/call-types';
@@ -79,6 +80,8 @@ export interface Config extends ComplianceSettings {
   webhooks: WebhookSettings;
   /** The HTTP API (api-settings.ts): its server is absent unless API_PORT is set. */
   api: { server?: ApiSettings; defaultRatePerMin: number; promptTtlS: number };
+  /** The Telegram Mini App (miniapp-settings.ts). */
+  miniapp: MiniAppSettings;
   /** Every secret value the environment holds, used or not in this mode, for the log scrubber. */
   secrets: readonly string[];
   /** Customers calling a pool number back (return-call-settings.ts). */
@@ -185,6 +188,7 @@ const schema = z.object({
   ...supervisionEnv,
   ...webhookEnv,
   ...apiEnv,
+  ...miniappEnv,
 }).superRefine((v, ctx) => {
   if (v.ASTERISK_SERVERS && v.CLUSTER !== 'on') {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['ASTERISK_SERVERS'], message: 'needs CLUSTER=on (several servers are coordinated through PostgreSQL)' });
@@ -274,6 +278,7 @@ export function loadConfig(env: Env): Config {
     media: mediaSettings(v),
     webhooks: webhookSettings(v),
     api: apiSettings(v),
+    miniapp: miniappSettings(v),
     secrets: [v.TELEGRAM_BOT_TOKEN, v.ARI_PASSWORD, ...servers.map((s) => s.password), databasePassword(v.DATABASE_URL), v.TELEGRAM_WEBHOOK_SECRET]
       .filter((secret): secret is string => secret !== undefined && secret !== ''),
     returnCalls: returnCallSettings(v),

@@ -32,7 +32,7 @@ function sources() {
     }
     if (stat.isDirectory()) {
       for (const entry of fs.readdirSync(p)) if (entry !== 'node_modules') walk(path.join(p, entry));
-    } else if (/\.(ts|json)$/.test(p) && !p.endsWith('.d.ts')) {
+    } else if (/\.(ts|json|html|css)$/.test(p) && !p.endsWith('.d.ts')) {
       files.push(p);
     }
   };
@@ -106,6 +106,11 @@ function ensureBuilt({ always = false } = {}) {
     const started = Date.now();
     const result = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
     if (result.status !== 0) return 'the TypeScript build failed (see above)';
+    // The Mini App's page (miniapp/web) is bundled beside the compiled service, which serves it.
+    // Required here, not at the top: a production install runs this script only to find dist/ fresh.
+    const { buildMiniApp } = require('./build-miniapp');
+    const miniApp = buildMiniApp();
+    if (miniApp) return miniApp;
     fs.writeFileSync(STAMP, '');
     // The stamp carries the build's start: a source saved during the build still counts as newer.
     fs.utimesSync(STAMP, started / 1000, started / 1000);

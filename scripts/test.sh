@@ -15,6 +15,8 @@ trap 'rm -rf "$results"' EXIT
 
 echo "== type check (tsc --strict)"
 npx tsc --noEmit -p tsconfig.json
+# The Mini App's page is browser code (DOM types), checked with its own settings.
+npx tsc --noEmit -p miniapp/web/tsconfig.json
 
 echo "== all specs on SQLite"
 sqlite_status=0

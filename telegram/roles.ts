@@ -10,7 +10,7 @@ export type Role =
   | { kind: 'suspended'; agent: Agent }
   | { kind: 'unknown' };
 
-export async function roleOf(telegramId: string, superAdminIds: readonly string[], agents: AgentStore): Promise<Role> {
+export async function roleOf(telegramId: string, superAdminIds: readonly string[], agents: Pick<AgentStore, 'byTelegramId'>): Promise<Role> {
   const agent = await agents.byTelegramId(telegramId);
   if (superAdminIds.includes(telegramId)) return { kind: 'admin', agent: agent?.status === 'active' ? agent : null };
   if (!agent) return { kind: 'unknown' };

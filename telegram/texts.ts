@@ -991,6 +991,8 @@ export const WEBHOOK_TEXT = {
     if (a.lastFailure) lines.push(`  Last failure: ${webhookTime(a.lastFailure.at)} (${a.lastFailure.result ?? '—'})`);
     return lines.join('\n');
   },
+} as const;
+
 /** The HTTP API's side in Telegram: call requests from a CRM, click-to-call links, /apikeys and the /settings switch. */
 export const INTEGRATION_TEXT = {
   prompt: (requester: string, e164: string) => `📞 ${requester} asks you to call ${formatForDisplay(e164)}`,
@@ -1028,4 +1030,86 @@ export const INTEGRATION_TEXT = {
     name_taken: 'A key with that name exists (or existed): choose another name.',
   },
   apiOff: 'The HTTP API is not set up on this instance.',
+} as const;
+
+/**
+ * The Telegram Mini App (miniapp/): what its server answers, and every word its page shows (the page
+ * reads PAGE from /app/api/texts, so its wording lives here too).
+ */
+export const MINIAPP = {
+  signInRefused: {
+    missing: 'Open this app from the bot\'s menu button in Telegram.',
+    malformed: 'This sign-in is not one Telegram made. Open the app from the bot\'s menu button.',
+    bad_hash: 'This sign-in is not signed by Telegram for this bot. Open the app from the bot\'s menu button.',
+    stale: 'This sign-in has expired. Close the app and open it again from the bot\'s menu button.',
+    from_the_future: 'This sign-in is dated in the future: check this device\'s clock, then open the app again.',
+    no_user: 'Telegram did not say who you are. Open the app from the bot\'s menu button in a private chat.',
+  } as Record<string, string>,
+  notAllowed: {
+    unknown: 'You are not an agent of this bot. Send /start to the bot to ask for access.',
+    pending: 'Your access request is waiting for an admin\'s approval.',
+    revoked: 'Your access was revoked.',
+    suspended: 'Your access is suspended. An admin can lift it.',
+  } as Record<string, string>,
+  sessionEnded: 'Your session ended. Reopen the app.',
+  /** The menu button's label in every private chat (Telegram shows it beside the message field). */
+  menuButton: 'Dialer',
+  noAgent: 'Only an active agent can place calls.',
+  notWatcher: 'Only supervisors and admins see the wallboard.',
+  badNumber: 'Type the customer\'s number.',
+  noSuchCall: 'That call has ended.',
+  stage: {
+    requested: 'Starting…',
+    agent_dialing: 'Calling your phone…',
+    agent_ringing: 'Your phone is ringing',
+    agent_answered: 'You answered — dialing the customer…',
+    target_dialing: 'Dialing the customer…',
+    target_ringing: 'The customer\'s phone is ringing',
+    connected: 'Connected',
+    ended: 'Call ended',
+  } as Record<CallStage, string>,
+  agentState: { idle: 'Idle', ringing: 'Ringing', in_call: 'In a call', after_call: 'After-call work', suspended: 'Suspended' },
+  /** The page's own words. */
+  PAGE: {
+    title: 'callbot',
+    signingIn: 'Signing in…',
+    dialer: 'Dialer',
+    wallboard: 'Wallboard',
+    numberLabel: 'Customer\'s number',
+    numberHint: 'Type it as you would dial it; it is formatted as you type.',
+    route: 'Route',
+    callerId: 'Caller ID',
+    notSet: 'not set',
+    call: 'Call',
+    placing: 'Placing the call…',
+    hangUp: 'Hang up',
+    transfer: 'Transfer',
+    transferTo: 'Transfer to',
+    transferCold: 'Transfer now',
+    transferWarm: 'Talk to them first',
+    transferNumberLabel: 'Or a number',
+    transferNoAgents: 'No colleague is free on this route.',
+    cancel: 'Cancel',
+    yourCall: 'Your call',
+    recent: 'Recent calls',
+    recentEmpty: 'No calls yet.',
+    redial: 'Call again',
+    callbacks: 'Callbacks due',
+    callbacksEmpty: 'No callbacks pending.',
+    callBack: 'Call back',
+    liveCalls: 'Live calls',
+    liveCallsEmpty: 'No live calls.',
+    agents: 'Agents',
+    today: 'Today',
+    calls: 'Calls',
+    answered: 'Answered',
+    answerRate: 'Answer rate',
+    talkTime: 'Talk time',
+    listen: 'Listen',
+    whisper: 'Whisper',
+    barge: 'Barge in',
+    live: 'Live',
+    reconnecting: 'Reconnecting…',
+    talk: 'Talk',
+  },
 } as const;
