@@ -44,6 +44,13 @@ describe('early media: the customer\'s network plays its own audio before the an
     expect(state.stage).toBe('target_ringing');
   });
 
+  it('given early media within the dial\'s hold, then the held ringback goes out first and is stopped right after, in that order', () => {
+    const { last } = runMachine(TEST_PLAN, [...dialed.slice(0, -1), ev.earlyMedia('target')]);
+    const order = types(last);
+    expect(order.indexOf('StartRingback')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('StartRingback')).toBeLessThan(order.indexOf('StopRingback'));
+  });
+
   it('given early media was heard, when more progress comes, then nothing is stopped twice', () => {
     const { last } = runMachine(TEST_PLAN, [...dialed, ev.earlyMedia('target'), ev.earlyMedia('target')]);
     expect(last).toEqual([]);

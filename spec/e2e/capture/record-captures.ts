@@ -342,7 +342,7 @@ class Call {
 const AGENT = { answers: '+15551230001', busy: '+15551230486', ringsForever: '+15551230480', hangsUpAfter2s: '+15551230777' } as const;
 const TARGET = {
   answers: '+12025550123', busy: '+12025550486', notFound: '+12025550404', ringsForever: '+12025550480', hangsUpAfter2s: '+12025550777',
-  /** 183 with SDP and a tone as early media for 2.5 s, then answers; …0184: the tone 2 s, then 404. */
+  /** 183 with SDP and a tone as early media for 4 s, then answers; …0184: the tone 2 s, then 404. */
   earlyMediaThenAnswers: '+12025550183', announcementThenNotFound: '+12025550184',
 } as const;
 /** The added party of the multi-party scenarios (transferred to, consulted or conferenced); …0712 hangs up 12 s after the ACK. */
@@ -474,7 +474,7 @@ const REST_SCENARIOS: RestScenario[] = [
   // ---- early media (issue 25), with the product's requests (call/early-media.ts) ----
   {
     kind: 'rest', name: 'target-early-media', agent: AGENT.answers, target: TARGET.earlyMediaThenAnswers,
-    what: 'agent answers, ringback, the target created in the bridge and dialed; the target sends 183 with SDP and streams a tone: on its Dial PROGRESS the ringback is stopped (the agent hears the tone through the bridge); the target answers 2.5 s later, talks 1 s, the app hangs up agent then customer, bridge destroyed',
+    what: 'agent answers, ringback, the target created in the bridge and dialed; the target sends 183 with SDP and streams a tone: on its Dial PROGRESS the ringback is stopped (the agent hears the tone through the bridge); the target answers 4 s later, talks 1 s, the app hangs up agent then customer, bridge destroyed',
     async run(call) {
       if (!(await call.originateAgent(this.agent, 20))) throw new Error('the agent leg did not answer');
       await call.dialTarget(this.target, 20);
