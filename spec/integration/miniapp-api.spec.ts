@@ -114,6 +114,11 @@ describe('miniapp: API', () => {
     expect(h.sim.invites()).toEqual([]);
   });
 
+  it('given no session and a malformed body, when placing a call, then 401 before the body is read', async () => {
+    const response = await fetch(`${app.url}/app/api/calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"number":' });
+    expect(response.status).toBe(401);
+  });
+
   it('given a malformed body, when placing a call, then 400 and nothing is dialed', async () => {
     const token = await signIn(annUser);
     const response = await fetch(`${app.url}/app/api/calls`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"number":' });
