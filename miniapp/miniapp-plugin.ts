@@ -99,8 +99,9 @@ async function apiRoutes(api: FastifyInstance, deps: MiniAppDeps, now: () => num
     return { token: issueSessionToken({ telegramId: found.viewer.telegramId, expiresAtMs }, botToken), expiresAtMs, me: found.viewer, region: config.defaultRegion } satisfies SessionAnswer;
   });
 
-  // Every other route: a session signed here, and the user's role read again now (a revoke takes effect at once).
-  api.addHook('preHandler', async (request, reply) => {
+  // Every other route: a session signed here, and the user's role read again now (a revoke takes effect at once);
+  // checked before the body is read, so a stranger learns nothing from how a body is refused.
+  api.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.url === '/app/api/session' || request.routeOptions.url === '/app/api/texts') return;
     const claims = readSessionToken(bearerOf(request), botToken, now());
     if (!claims) return reply.code(401).send({ error: 'session_ended', message: MINIAPP.sessionEnded });

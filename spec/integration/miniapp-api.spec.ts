@@ -114,6 +114,11 @@ describe('miniapp: API', () => {
     expect(h.sim.invites()).toEqual([]);
   });
 
+  it('given no session and a malformed body, when placing a call, then 401 before the body is read', async () => {
+    const response = await fetch(`${app.url}/app/api/calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"number":' });
+    expect(response.status).toBe(401);
+  });
+
   it('given a malformed body, when placing a call, then 400 and nothing is dialed', async () => {
     const token = await signIn(annUser);
     const response = await fetch(`${app.url}/app/api/calls`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"number":' });
@@ -127,5 +132,24 @@ describe('miniapp: API', () => {
     expect((await get('wallboard', agentToken)).status).toBe(403);
     const board = await get('wallboard', adminToken);
     expect(board).toMatchObject({ status: 200, body: { liveCalls: [], agents: [{ name: 'Ann', state: 'idle' }], today: { calls: 0, answerRatePct: 0 }, actions: [] } });
+  });
+
+  it('given the supervisors\' capability, when a supervisor signs in, then they watch the wallboard with its actions, and an action goes to the capability', async () => {
+    await app.stop();
+    const acted: unknown[] = [];
+    app = await MiniAppService.start(h, {
+      supervisors: {
+        isSupervisor: async (telegramId) => telegramId === '3001',
+        actions: ['listen', 'whisper', 'barge'],
+        act: async (callId, action, by) => { acted.push({ callId, action, by }); return { ok: true }; },
+      },
+    });
+    const signedIn = await post('session', { initData: app.initDataFor({ id: 3001, first_name: 'Sue' }) });
+    expect(signedIn).toMatchObject({ status: 200, body: { me: { role: 'supervisor', watches: true } } });
+    const token = signedIn.body.token as string;
+    expect((await get('wallboard', token)).body).toMatchObject({ actions: ['listen', 'whisper', 'barge'] });
+    expect(await post('calls/some-call/supervise', { action: 'whisper' }, token)).toMatchObject({ status: 200 });
+    expect(acted).toEqual([{ callId: 'some-call', action: 'whisper', by: { telegramId: '3001', isAdmin: false } }]);
+    expect((await post('calls', { number: '+12025550123' }, token)).status).toBe(403);
   });
 });
