@@ -40,6 +40,7 @@ import { IntegrationCalls } from '../api/integration-calls';
 import { DncService } from '../compliance/dnc-service';
 import { type HttpPart, startHttpServer } from '../http/http-server';
 import { setMiniAppMenuButton } from '../telegram/menu-button';
+import { miniAppPart } from '../miniapp/miniapp-part';
 
 /** How long a stopping process gives live calls to end, then queued Telegram messages to leave (within the stop's hard cap). */
 const SHUTDOWN_CALLS_MS = 4000;
@@ -100,7 +101,9 @@ async function main(): Promise<void> {
   const server = config.api.server;
   if (server) {
     // One server for the API and the Mini App (its plugin joins this list).
-    const httpParts: HttpPart[] = [apiPlugin({ keys: apiKeys, calls: integration, pages: stores.callPages, dnc, audit: stores.audit, config, logger })];
+    const httpParts: HttpPart[] = [
+      apiPlugin({ keys: apiKeys, calls: integration, pages: stores.callPages, dnc, audit: stores.audit, config, logger }), started.miniApp,
+    ];
     const http = await startHttpServer({ host: server.host, port: server.port, bodyLimitBytes: server.bodyLimitBytes, logger, parts: httpParts });
     shutdown.add('the HTTP API', () => http.close());
   }
@@ -128,6 +131,8 @@ interface Parts {
 
 interface Started {
   callBot: CallBot;
+  /** The Mini App on this mode's desk and party desk, for the HTTP server. */
+  miniApp: HttpPart;
   operations: Pick<OperationsSources, 'ari' | 'engine' | 'servers'>;
   logFields: Record<string, unknown>;
 }
@@ -167,8 +172,9 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown, in
   for (const call of interrupted) {
     if (call.telegramChatId && call.statusMessageId) void out.edit(call.telegramChatId, call.statusMessageId, T.interrupted, undefined, 'final');
   }
+  const desk = withRefusals(engineDesk(engine), parties.refusals);
   const callBot = new CallBot({
-    config, desk: withRefusals(engineDesk(engine), parties.refusals), parties, verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
+    config, desk, parties, verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
     recording, recordingsPresent: (callIds) => recording.recordingsPresent(callIds), supervision, integration, apiKeys,
     webhooks: webhooks.endpoints,
   }, bot);
@@ -207,7 +213,8 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown, in
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }
-  return { callBot, operations: { ari, engine }, logFields: {} };
+  const miniApp = miniAppPart({ config, stores, desk, parties, callBot, logger });
+  return { callBot, miniApp, operations: { ari, engine }, logFields: {} };
 }
 
 /** One instance of several on PostgreSQL (cluster-node.ts): servers by lease, Telegram by webhook or the polling lease. */
@@ -263,6 +270,7 @@ async function startCluster({ config, bot, dataSource, stores, out, logger, ops,
   }
   return {
     callBot,
+    miniApp: miniAppPart({ config, stores, desk, parties: node.parties, callBot, logger }),
     operations: {
       ari: { isConnected: () => node.owners.some((o) => o.isConnected()), connection: NEVER },
       engine: { updates: node.desk.updates, liveCalls: () => node.owners.flatMap((o) => o.engine?.liveCalls() ?? []) },
