@@ -153,6 +153,15 @@ describe(`the HTTP API on ${kind}`, () => {
       expect(side.placed).toHaveLength(1);
     });
 
+    it('given Ann accepts without asking and placing throws, then 503 not_placed, kept for replays instead of a request stuck in progress', async () => {
+      await calls.setAcceptsWithoutAsking(ANN, true);
+      side.answer = () => { throw new Error('Telegram unreachable'); };
+      const token = await keyWith(['calls:place']);
+      const answer = await place(token, { agent: ANN, number: '+12025550123' });
+      expect(answer).toMatchObject({ status: 503, body: { code: 'not_placed' } });
+      expect(await place(token, { agent: ANN, number: '+12025550123' })).toEqual(answer);
+    });
+
     it.each([
       ['an emergency number', '911', 'emergency_or_service'],
       ['a premium number', '+19005550123', 'premium_or_shared_cost'],
