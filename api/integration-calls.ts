@@ -7,6 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Observable, Subject } from 'rxjs';
 import type { Config } from '../config/config';
+import type { Logger } from '../config/logger';
 import type { RuleRefusal } from '../compliance/rules/call-rule';
 import { ruleRecord } from '../compliance/rules/call-rule';
 import type { DncService } from '../compliance/dnc-service';
@@ -60,6 +61,7 @@ export interface IntegrationCallsDeps {
   audit: AuditLog;
   dnc: Pick<DncService, 'lookup'>;
   config: Pick<Config, 'defaultRegion' | 'allowedCountries'> & { api: Pick<Config['api'], 'promptTtlS'> };
+  logger?: Logger;
   now?: () => number;
 }
 
@@ -133,7 +135,13 @@ export class IntegrationCalls {
       await agentSide.prompt({ requestId: id, agentTelegramId: agent.telegramId, e164: number.e164, requester });
       return { status: 202, body: prompted };
     }
-    const result = await agentSide.placeNow({ agentTelegramId: agent.telegramId, number: body.number, requester });
+    let result: PlaceCallResult | undefined;
+    try {
+      result = await agentSide.placeNow({ agentTelegramId: agent.telegramId, number: body.number, requester });
+    } catch (err) {
+      // Kept as refused (503 not_placed), so the key's replays do not wait for a placement that failed.
+      this.deps.logger?.warn('placing an integration call failed', { requestId: id, agent: agent.telegramId, err });
+    }
     return this.settle(id, agent.telegramId, result, { keyName: caller.name, answers: true });
   }
 

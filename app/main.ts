@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   // The HTTP API's call requests and keys: the bot takes the taps and /apikeys, the API the requests.
   const dnc = new DncService({ dnc: stores.dnc, calls: stores.calls, audit: stores.audit, numbers: config });
   const integration = new IntegrationCalls({
-    requests: stores.apiCallRequests, agents: stores.agents, settings: stores.settings, audit: stores.audit, dnc, config,
+    requests: stores.apiCallRequests, agents: stores.agents, settings: stores.settings, audit: stores.audit, dnc, config, logger,
   });
   const apiKeys = new ApiKeys({ keys: stores.apiKeys, audit: stores.audit, defaultRatePerMin: config.api.defaultRatePerMin });
   const parts: Parts = { config, bot, dataSource, stores, out, logger, ops, shutdown, integration, apiKeys };

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { ApiKeys } from '../../api/api-keys';
@@ -150,6 +153,15 @@ describe(`the HTTP API on ${kind}`, () => {
       expect(side.placed).toHaveLength(1);
     });
 
+    it('given Ann accepts without asking and placing throws, then 503 not_placed, kept for replays instead of a request stuck in progress', async () => {
+      await calls.setAcceptsWithoutAsking(ANN, true);
+      side.answer = () => { throw new Error('Telegram unreachable'); };
+      const token = await keyWith(['calls:place']);
+      const answer = await place(token, { agent: ANN, number: '+12025550123' });
+      expect(answer).toMatchObject({ status: 503, body: { code: 'not_placed' } });
+      expect(await place(token, { agent: ANN, number: '+12025550123' })).toEqual(answer);
+    });
+
     it.each([
       ['an emergency number', '911', 'emergency_or_service'],
       ['a premium number', '+19005550123', 'premium_or_shared_cost'],
@@ -290,6 +302,22 @@ describe(`the HTTP API on ${kind}`, () => {
       expect(await call('GET', '/v1/calls?limit=1000', token)).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
       expect(await call('GET', '/v1/calls?cursor=bm9wZQ', token)).toMatchObject({ status: 400, body: { code: 'bad_cursor' } });
       expect(await call('GET', '/v1/calls/00000000-0000-4000-8000-000000000002/recording', token)).toMatchObject({ status: 404, body: { code: 'no_recording' } });
+    });
+
+    it('given a call whose recording is kept, then the call links to it and the link serves the file', async () => {
+      await seedCalls();
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'callbot-api-rec-')), 'call.ogg');
+      fs.writeFileSync(file, 'OggS recording bytes');
+      const callId = '00000000-0000-4000-8000-000000000002';
+      await stores.recordings.begin({ callId, recordingName: 'c2-rec', deleteAfter: new Date(Date.now() + 86_400_000) });
+      await stores.recordings.change(callId, { state: 'kept', path: file, durationMs: 5000 });
+      const token = await keyWith(['calls:read']);
+      const shown = await call('GET', `/v1/calls/${callId}`, token);
+      expect(shown.body.recording).toEqual({ state: 'kept', durationMs: 5000, url: `/v1/calls/${callId}/recording` });
+      const audio = await fetch(`${base}/v1/calls/${callId}/recording`, { headers: { authorization: `Bearer ${token}` } });
+      expect(audio.status).toBe(200);
+      expect(audio.headers.get('content-type')).toBe('audio/ogg');
+      expect(await audio.text()).toBe('OggS recording bytes');
     });
   });
 

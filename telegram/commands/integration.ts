@@ -55,8 +55,13 @@ export async function onIntegrationCall(m: Tap, requestId: string): Promise<void
   if (!claim.ok) return m.answer(claim.why === 'expired' ? INTEGRATION_TEXT.expired : claim.why === 'not_yours' ? INTEGRATION_TEXT.notYours : INTEGRATION_TEXT.taken);
   await m.answer();
   if (m.messageId) await m.deps.out.editMarkup(m.chatId, m.messageId, { inline_keyboard: [] });
-  const result = await placeCallFor(m, claim.number);
-  await integration.settle(requestId, agent.telegramId, result);
+  let result: PlaceCallResult | undefined;
+  try {
+    result = await placeCallFor(m, claim.number);
+  } finally {
+    // Settled even when placing threw (the bot's error boundary logs it), so the request does not stay `placing`.
+    await integration.settle(requestId, agent.telegramId, result);
+  }
 }
 
 /** Not now under a CRM's request. */
