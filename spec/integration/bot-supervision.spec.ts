@@ -109,3 +109,37 @@ describe('bot: supervisors listen, whisper and barge on the engine and the ARI s
     expect(h.sim.requests().slice(before).filter((r) => r.method === 'POST')).toEqual([]);
   });
 });
+
+describe('bot: supervision with MONITOR_NOTICE=false', () => {
+  let h: BotHarness;
+
+  afterEach(async () => {
+    try {
+      await waitFor(() => h.sim.channels().length === 0 && h.sim.bridges().length === 0, { what: 'no channel or bridge left in the simulator' });
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('given agents are not to be told, when a supervisor listens, then the agent gets no notice while the supervisor\'s message follows as usual', async () => {
+    h = await BotHarness.start({ statusEditIntervalMs: 100, env: { MONITOR_NOTICE: 'false' } });
+    const { ann } = await h.annAndBob([]);
+    const admin = h.user(ADMIN_ID, 'Admin');
+    const sue = h.user(3001, 'Sue');
+    await admin.send('/supervisors add 3001 +12025550142');
+    await admin.waitFor(/is a supervisor/);
+    await ann.send('/call +12025550123');
+    await ann.waitFor(/^🟢 Connected/, 15000);
+    const before = ann.messages().length;
+    await sue.send('/live');
+    await sue.waitFor(/^📡 Live calls \(1\)/);
+    await sue.tap('🎧 Listen 1');
+    await sue.waitFor(/^🎧 Supervising .*: listening/, 15000);
+    await sue.tap(SUPERVISION.leave);
+    await sue.waitFor(/ended: you left/);
+    // The supervisor's message has said the end: a notice would have been sent, and edited, by now.
+    await h.out.outbox.drained(2000);
+    expect(ann.messages().slice(before).map((m) => m.history[0])).not.toContain(SUPERVISION.agentNotice);
+    await ann.send('/hangup');
+  });
+});
