@@ -41,6 +41,8 @@ import { DncService } from '../compliance/dnc-service';
 import { type HttpPart, startHttpServer } from '../http/http-server';
 import { setMiniAppMenuButton } from '../telegram/menu-button';
 import { miniAppPart } from '../miniapp/miniapp-part';
+import { supervisorHook } from '../miniapp/supervisor-hook';
+import { SupervisorRoster } from '../agents/supervisor-roster';
 
 /** How long a stopping process gives live calls to end, then queued Telegram messages to leave (within the stop's hard cap). */
 const SHUTDOWN_CALLS_MS = 4000;
@@ -213,7 +215,8 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown, in
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }
-  const miniApp = miniAppPart({ config, stores, desk, parties, callBot, logger });
+  const roster = new SupervisorRoster({ supervisors: stores.supervisors, agents: stores.agents, audit: stores.audit, config });
+  const miniApp = miniAppPart({ config, stores, desk, parties, callBot, logger, supervisors: supervisorHook(supervision, roster) });
   return { callBot, miniApp, operations: { ari, engine }, logFields: {} };
 }
 
