@@ -181,6 +181,7 @@ async function main(): Promise<void> {
   await waitFor(() => liveKeys.every((k) => receiver.arrivals.has(k)), { timeoutMs: 120_000, everyMs: 50, what: 'every live event delivered' });
   const liveLatency = summarize(latencies(source, receiver, liveKeys));
 
+  process.stderr.write(`live: p99 ${ms(liveLatency.p99, 0)} ms; queueing the outage's backlog\n`);
   // 2. The outage's backlog, queued while the receiver answers 503.
   receiver.status = 503;
   const backlogCalls = OUTAGE_S * RATE;
@@ -197,6 +198,7 @@ async function main(): Promise<void> {
   const queuedS = (now() - queueStart) / 1000;
   const pendingAtRecovery = await stores.webhookDeliveries.pendingCount();
 
+  process.stderr.write(`backlog of ${backlogKeys.length} events queued in ${queuedS.toFixed(1)} s; the receiver is back\n`);
   // The receiver is back; the live load goes on meanwhile.
   receiver.status = 200;
   const recovered = now();

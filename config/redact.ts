@@ -8,6 +8,8 @@ const REDACTED = '[redacted]';
 
 const PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [/\bbot\d{3,}:[A-Za-z0-9_-]{10,}/g, `bot${REDACTED}`],
+  // A webhook endpoint's signing secret (webhooks/webhook-signature.ts), whatever carried it into a line.
+  [/\bwhsec_[A-Za-z0-9_-]{16,}/g, `whsec_${REDACTED}`],
   [/\b\d{5,}:[A-Za-z0-9_-]{30,}\b/g, REDACTED],
   [/([?&](?:api_key|apikey|token|password|secret)=)[^&\s"']+/gi, `$1${REDACTED}`],
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"']*:)[^\s@/"']+@/gi, `$1${REDACTED}@`],

@@ -14,7 +14,7 @@ const epochMs: ValueTransformer = {
  * The id orders a call's events; a row is claimed by one worker at a time through its lease.
  */
 @Entity('webhook_deliveries')
-@Index('ix_webhook_deliveries_pending', ['id'], { where: "state = 'pending'" })
+@Index('ix_webhook_deliveries_pending', ['nextAttemptAt', 'id'], { where: "state = 'pending'" })
 @Index('ix_webhook_deliveries_chain', ['endpointId', 'callId', 'id'])
 @Index('ix_webhook_deliveries_finished', ['endpointId', 'finishedAt'])
 export class WebhookDelivery {

@@ -34,6 +34,8 @@ export type AttemptResult =
 
 export interface DeliveryResult {
   id: number;
+  endpointId: number;
+  callId: string;
   /** The claim it was posted under. */
   owner: string;
   change: AttemptResult;
@@ -106,7 +108,8 @@ export class WebhookDeliveryStore {
       .andWhere('(d.lease_until IS NULL OR d.lease_until < :now)')
       .andWhere(`NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.endpoint_id = d.endpoint_id AND e.call_id = d.call_id
         AND e.state = 'pending' AND e.id < d.id)`)
-      .orderBy('d.id', 'ASC')
+      .orderBy('d.next_attempt_at', 'ASC')
+      .addOrderBy('d.id', 'ASC')
       .limit(limit)
       .getRawMany<{ id: number | string }>();
     if (heads.length === 0) return [];
@@ -141,6 +144,9 @@ export class WebhookDeliveryStore {
     }
     const retry = `UPDATE webhook_deliveries SET attempts = ${p(0)}, last_attempt_at = ${p(1)}, last_result = ${p(2)}, next_attempt_at = ${p(3)},
       lease_owner = NULL, lease_until = NULL WHERE id = ${p(4)} AND lease_owner = ${p(5)}`;
+    // The rows behind a retried one wait for it: due no sooner, so claims do not read them again and again meanwhile.
+    const park = `UPDATE webhook_deliveries SET next_attempt_at = ${p(0)} WHERE endpoint_id = ${p(1)} AND call_id = ${p(2)} AND state = 'pending'
+      AND id > ${p(3)} AND next_attempt_at < ${p(0)}`;
     await this.exclusive(() => this.dataSource.transaction(async (manager) => {
       for (const group of finished.values()) {
         const { change } = group[0]!;
@@ -156,8 +162,10 @@ export class WebhookDeliveryStore {
           );
         }
       }
-      for (const { id, owner, change } of retries) {
-        if (change.state === 'pending') await manager.query(retry, [change.attempts, change.at, change.result, change.nextAttemptAt, id, owner]);
+      for (const { id, owner, change, endpointId, callId } of retries) {
+        if (change.state !== 'pending') continue;
+        await manager.query(retry, [change.attempts, change.at, change.result, change.nextAttemptAt, id, owner]);
+        await manager.query(park, [change.nextAttemptAt, endpointId, callId, id]);
       }
     }));
   }

@@ -175,7 +175,7 @@ export class WebhookWorker {
   private async deliver(row: WebhookDelivery, owner: string): Promise<void> {
     const endpoint = await this.deps.endpoints.byId(row.endpointId);
     if (!endpoint) {
-      await this.record(row.id, owner, { state: 'failed', attempts: row.attempts, at: this.clock.now(), result: 'endpoint removed' });
+      await this.record(row, owner, { state: 'failed', attempts: row.attempts, at: this.clock.now(), result: 'endpoint removed' });
       return;
     }
     const attempt = await this.whenPostingAllowed(() => this.post(row, endpoint));
@@ -186,7 +186,7 @@ export class WebhookWorker {
     const at = this.clock.now();
     const attempts = row.attempts + 1;
     if (attempt.ok) {
-      await this.record(row.id, owner, { state: 'delivered', attempts, at, result: attempt.result });
+      await this.record(row, owner, { state: 'delivered', attempts, at, result: attempt.result });
       const failures = this.failuresInARow.get(endpoint.id) ?? 0;
       this.failuresInARow.delete(endpoint.id);
       if (failures >= OUTAGE_FAILURES) {
@@ -198,11 +198,11 @@ export class WebhookWorker {
     this.failuresInARow.set(endpoint.id, (this.failuresInARow.get(endpoint.id) ?? 0) + 1);
     const next = nextAttempt(this.deps.settings.schedule, attempts, row.createdAt, at, this.random);
     if (next.kind === 'give_up') {
-      await this.record(row.id, owner, { state: 'failed', attempts, at, result: attempt.result });
+      await this.record(row, owner, { state: 'failed', attempts, at, result: attempt.result });
       this.deps.logger.warn('webhook delivery given up', { endpointId: endpoint.id, eventId: row.eventId, attempts, result: attempt.result });
       return;
     }
-    await this.record(row.id, owner, { state: 'pending', attempts, at, result: attempt.result, nextAttemptAt: at + next.delayMs });
+    await this.record(row, owner, { state: 'pending', attempts, at, result: attempt.result, nextAttemptAt: at + next.delayMs });
     this.wakeIn(next.delayMs);
   }
 
@@ -222,9 +222,9 @@ export class WebhookWorker {
    * Queues an attempt's result for the next batch write and resolves once it is written: results
    * that come in while a batch is being written go out together in the next, one commit for all.
    */
-  private record(id: number, owner: string, change: AttemptResult): Promise<void> {
+  private record(row: WebhookDelivery, owner: string, change: AttemptResult): Promise<void> {
     return new Promise((written, failed) => {
-      this.results.push({ result: { id, owner, change }, written, failed });
+      this.results.push({ result: { id: row.id, endpointId: row.endpointId, callId: row.callId, owner, change }, written, failed });
       this.recording ??= this.writeResults().finally(() => { this.recording = undefined; });
     });
   }

@@ -39,8 +39,8 @@ export class Webhooks1767850000000 implements MigrationInterface {
         { name: 'finished_at', type: 'bigint', isNullable: true },
       ],
       indices: [
-        // The queue's pending rows in id order, so a claim reads only those (finished rows pile up until pruned).
-        new TableIndex({ name: 'ix_webhook_deliveries_pending', columnNames: ['id'], where: "state = 'pending'" }),
+        // The queue's pending rows by when they are due, so a claim reads only those due now (finished rows pile up until pruned).
+        new TableIndex({ name: 'ix_webhook_deliveries_pending', columnNames: ['next_attempt_at', 'id'], where: "state = 'pending'" }),
         new TableIndex({ name: 'ix_webhook_deliveries_chain', columnNames: ['endpoint_id', 'call_id', 'id'] }),
         new TableIndex({ name: 'ix_webhook_deliveries_finished', columnNames: ['endpoint_id', 'finished_at'] }),
       ],

@@ -3,7 +3,8 @@ import type { CallContext, CallUpdate } from '../../call/call-update';
 import { DEFAULT_RETRY_SCHEDULE, nextAttempt } from '../../webhooks/retry-schedule';
 import { urlProblem } from '../../webhooks/webhook-endpoints';
 import { CallEventTracker, parseEventTypes } from '../../webhooks/webhook-events';
-import { signatureHeader, verifyWebhook } from '../../webhooks/webhook-signature';
+import { SecretRedactor } from '../../config/redact';
+import { newWebhookSecret, signatureHeader, verifyWebhook } from '../../webhooks/webhook-signature';
 
 const context: CallContext = { callId: 'c1', agentId: 7, agentTelegramId: '700', agentPhone: '+12025550100', target: '+12025550123', route: 'M', callerId: null };
 
@@ -89,5 +90,10 @@ describe('endpoint URLs and signatures', () => {
     expect(verifyWebhook('whsec_b', header, '{"id":"e1"}', 1_700_000_000)).toBe(false);
     expect(verifyWebhook('whsec_a', header, '{"id":"e2"}', 1_700_000_000)).toBe(false);
     expect(verifyWebhook('whsec_a', 'v1=00', '{"id":"e1"}', 1_700_000_000)).toBe(false);
+  });
+
+  it('given an endpoint\'s secret in a log line, then the line never shows it', () => {
+    const secret = newWebhookSecret();
+    expect(new SecretRedactor([]).redact(`adding failed: ${secret} was refused`)).toBe('adding failed: whsec_[redacted] was refused');
   });
 });
