@@ -36,7 +36,7 @@ timeout 600 scripts/with-postgres.sh npx jest --runInBand --json --outputFile="$
   spec/integration/cluster-limits.spec.ts spec/integration/cluster-recording.spec.ts spec/integration/concurrent-writes.spec.ts \
   spec/integration/callback-reminders.spec.ts spec/integration/bot-callbacks.spec.ts \
   spec/integration/call-engine-two-instances.spec.ts spec/integration/cluster-harness.spec.ts spec/integration/cluster-unreachable.spec.ts spec/integration/fair-share.spec.ts \
-  spec/integration/bot-after-call.spec.ts spec/integration/return-calls-fake-ari.spec.ts || pg_status=$?
+  spec/integration/bot-after-call.spec.ts spec/integration/return-calls-fake-ari.spec.ts spec/integration/bot-return-calls.spec.ts || pg_status=$?
 
 echo "== end-to-end on a real Asterisk"
 e2e_status=0

@@ -359,11 +359,38 @@ export class AriCore {
     this.queueCommand(ch, () => this.runDial(ch, timeoutS));
   }
 
+  /**
+   * A provider's INVITE to `calledNumber` from `callerNumber`, which the bundled dialplan hands,
+   * unanswered, to the app with `inbound,<number>` (a return call). Not learned from a capture yet:
+   * the events are those of a created channel entering Stasis, in state Ring.
+   */
+  callIn(p: { channelId: string; endpoint: string; app: string; calledNumber: string; callerNumber: string }): AriChannel {
+    const endpoint = splitEndpoint(p.endpoint);
+    if (endpoint === undefined) throw new AriError(400, 'Invalid endpoint specified');
+    const ch = this.newChannel(this.claimId(p.channelId), 'inbound', p.endpoint, endpoint, p.app, `inbound,${p.calledNumber}`);
+    ch.caller = { ...ch.caller, number: p.callerNumber };
+    ch.state = 'Ring';
+    const body = ch.toJson();
+    this.enterStasis(ch);
+    return body;
+  }
+
+  /** An inbound channel not yet answered is answered (Up); any other channel must be Up already, as captured. */
   answer(id: string): void {
+    const ch = this.channelOr404(id);
+    if (ch.kind === 'inbound' && ch.inStasis && ch.state !== 'Up') {
+      ch.answered = true;
+      ch.state = 'Up';
+      this.sink(ch.app, { type: 'ChannelStateChange', timestamp: asteriskTime(), channel: ch.toJson(), asterisk_id: ASTERISK_ID, application: ch.app });
+      return;
+    }
     this.controllable(id);
   }
 
+  /** An inbound channel rings its caller (180); any other channel must be Up, as captured. */
   ring(id: string): void {
+    const ch = this.channelOr404(id);
+    if (ch.kind === 'inbound' && ch.inStasis) return;
     this.controllable(id);
   }
 
