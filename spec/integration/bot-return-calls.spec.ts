@@ -51,6 +51,16 @@ describe('bot: return calls', () => {
     expect(row).toMatchObject({ direction: 'inbound', stage: 'ended', outcome: 'completed', statusMessageId: status.messageId });
   });
 
+  it('given the call is connected, when the customer hangs up, then the call ends completed and the engine holds nothing', async () => {
+    await startWith('+15551230001');
+    await customerCalls();
+    await ann.waitFor(/🟢 Connected/, 10000);
+    h.sim.farEndHangup('in-1');
+    await ann.waitFor(/Call ended/, 10000);
+    await waitFor(() => h.engine.callsInFlight() === 0, { what: 'the engine holds no call' });
+    await waitFor(() => h.sim.channels().length === 0 && h.sim.bridges().length === 0, { what: 'no channel or bridge left' });
+  });
+
   it('given Ann\'s phone is busy and nobody else is free, then the customer hears the message, and Ann gets a missed-call message with 📞 Call back', async () => {
     await startWith('+15551230486');
     await customerCalls();

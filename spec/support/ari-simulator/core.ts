@@ -593,7 +593,7 @@ export class AriCore {
   farEndHangup(channelId: string, cause: number = CAUSE.NORMAL_CLEARING): void {
     const ch = this.channelsById.get(channelId);
     if (ch === undefined) throw new Error(`farEndHangup: no channel ${channelId}`);
-    if (!ch.dialling) throw new Error(`farEndHangup: channel ${channelId} was never dialled, so it has no far end`);
+    if (!ch.dialling && ch.kind !== 'inbound') throw new Error(`farEndHangup: channel ${channelId} was never dialled, so it has no far end`);
     this.tearDown(ch, { request: { cause: ch.answered ? this.byeCause(ch, cause) : cause }, destroyCause: cause, ...this.finalDialStatus(ch, cause) });
   }
 
