@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { firstValueFrom } from 'rxjs';
 import { seedVerifiedCallerIds } from '../support/caller-id-pool';
 import { waitFor } from '../support/wait-for';
 import { ADMIN_ID, E2eBot } from './support/e2e-bot';
@@ -51,10 +52,11 @@ describe('e2e: return calls through a real Asterisk', () => {
     });
   }
 
-  it('a customer calling the pool number Ann called them from hears ringing, reaches Ann\'s phone (showing their number), and talks to her', async () => {
+  it('a customer calling the pool number Ann called them from hears ringing, reaches Ann\'s phone (showing their number), and talks to her until they hang up; nothing is left', async () => {
     const ann = await agent('3001', PHONE.answers);
     await calledThem(ann);
     const mark = lab.main.trace.mark();
+    const started = firstValueFrom(bot.engine.returnCalls);
     const { code, trace, stdout } = await lab.uac('customer-ann', '127.0.0.2', 5070, POOL_NUMBER, 'customer-uac.xml');
     expect({ code, stdout: code === 0 ? '' : stdout }).toEqual({ code: 0, stdout: '' });
     const answers = trace.since(0).filter((m) => m.dir === 'in' && m.status !== undefined).map((m) => m.status);
@@ -63,26 +65,32 @@ describe('e2e: return calls through a real Asterisk', () => {
     const toAgent = invitesIn(lab.main.trace.since(mark)).filter((m) => m.requestUser === PHONE.answers);
     expect(toAgent).toHaveLength(1);
     expect(callerIdOf(toAgent[0]!).from).toBe(CUSTOMER);
-    await waitFor(() => bot.engine.liveCalls()[0]?.stage === 'connected', { what: 'the return call connected in the engine' });
-    const [live] = bot.engine.liveCalls();
-    expect(live?.context).toMatchObject({ agentId: ann, target: CUSTOMER, callerId: POOL_NUMBER });
-    expect(await bot.stores.calls.byId(live!.context.callId)).toMatchObject({ direction: 'inbound', agentId: ann, callerId: POOL_NUMBER });
-    // Known gap: the customer's hangup on a real Asterisk does not reach the call yet (it stays connected
-    // until afterEach cancels it), so the end, its row and "nothing left" are not checked here.
+    const live = await started;
+    expect(live.context).toMatchObject({ agentId: ann, target: CUSTOMER, callerId: POOL_NUMBER });
+    // The customer hung up (sipp's BYE): the call ends, Ann's leg is hung up, nothing is left.
+    await waitFor(() => bot.engine.callsInFlight() === 0, { timeoutMs: 10000, what: 'the return call over in the engine' });
+    await bot.engine.writesSettled();
+    expect(await bot.stores.calls.byId(live.context.callId)).toMatchObject({
+      direction: 'inbound', stage: 'ended', outcome: 'completed', endedBy: 'target', agentId: ann, callerId: POOL_NUMBER,
+    });
+    await lab.expectNothingLeft();
   });
 
-  it('given Ann\'s phone is busy, then Bob\'s phone rings next and he takes the call', async () => {
+  it('given Ann\'s phone is busy, then Bob\'s phone rings next and he takes the call; nothing is left', async () => {
     const ann = await agent('3002', PHONE.busy);
     const bob = await agent('3003', PHONE.answers);
     await calledThem(ann);
     const mark = lab.main.trace.mark();
+    const started = firstValueFrom(bot.engine.returnCalls);
     const { code, stdout } = await lab.uac('customer-busy', '127.0.0.2', 5070, POOL_NUMBER, 'customer-uac.xml');
     expect({ code, stdout: code === 0 ? '' : stdout }).toEqual({ code: 0, stdout: '' });
     const rung = invitesIn(lab.main.trace.since(mark)).map((m) => m.requestUser);
     expect(rung).toEqual([PHONE.busy, PHONE.answers]);
-    await waitFor(() => bot.engine.liveCalls()[0]?.stage === 'connected', { what: 'the return call connected to Bob' });
-    const [live] = bot.engine.liveCalls();
-    expect(bot.engine.callState(live!.context.callId)?.owner.agentId).toBe(bob);
+    const live = await started;
+    await waitFor(() => bot.engine.callsInFlight() === 0, { timeoutMs: 10000, what: 'the return call over in the engine' });
+    await bot.engine.writesSettled();
+    expect(await bot.stores.calls.byId(live.context.callId)).toMatchObject({ direction: 'inbound', stage: 'ended', outcome: 'completed', onCallAgentId: bob });
+    await lab.expectNothingLeft();
   });
 
   it('a call to a number outside the pool is refused (403) and nothing is answered or left', async () => {
