@@ -186,6 +186,11 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown, in
     { chatId: call.telegramChatId ?? call.context.agentTelegramId, context: call.context, stage: call.stage, statusMessageId: call.statusMessageId },
     view.updates, (chatId, messageId) => engine.attachStatusMessage(call.id, chatId, messageId),
   ));
+  // Customers calling a pool number back: shown to the agent their call rings.
+  engine.returnCalls.subscribe((view) => callBot.followReturnCall(
+    { chatId: view.context.agentTelegramId, context: view.context, stage: view.stage },
+    view.updates, (chatId, messageId) => engine.attachStatusMessage(view.context.callId, chatId, messageId),
+  ));
   void ari.start();
   shutdown.add('live calls and Telegram', async () => {
     logger.info('ending live calls', { liveCalls: engine.liveCalls().length });

@@ -115,8 +115,13 @@ export function toMediaCallEvent(event: AriMediaEvent, at: number): CallEvent | 
   }
 }
 
-/** The machine's event for an ARI event on a leg's channel; undefined for what the machine does not read. */
-export function toCallEvent(event: AriChannelEvent, leg: LegId, at: number): CallEvent | undefined {
+/**
+ * The machine's event for an ARI event on a leg's channel; undefined for what the machine does not read.
+ * `inbound`: the channel came in through the dialplan (a return call's customer). Hung up, it leaves
+ * the app (ChannelHangupRequest, StasisEnd) and Asterisk sends its ChannelDestroyed to no app (seen
+ * on 18.9-cert4): for such a channel the hangup is its end.
+ */
+export function toCallEvent(event: AriChannelEvent, leg: LegId, at: number, inbound = false): CallEvent | undefined {
   switch (event.type) {
     case 'StasisStart':
       return { type: 'LegEnteredStasis', leg, at };
@@ -136,7 +141,8 @@ export function toCallEvent(event: AriChannelEvent, leg: LegId, at: number): Cal
     case 'ChannelDtmfReceived':
       return { type: 'DtmfReceived', leg, digit: event.digit, at };
     case 'ChannelHangupRequest':
+      return inbound && !event.soft ? { type: 'LegEnded', leg, cause: event.cause, causeText: null, at } : undefined;
     case 'StasisEnd':
-      return undefined;
+      return inbound ? { type: 'LegEnded', leg, cause: null, causeText: null, at } : undefined;
   }
 }

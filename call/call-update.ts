@@ -69,7 +69,12 @@ export function toCallUpdate(context: CallContext, stage: CallStage, state: Call
   if (state.recording) update.recording = recordingView(state.recording);
   if (state.announcing && !final) update.announcing = true;
   if (state.earlyMediaAt !== undefined) update.earlyMedia = true;
-  if (state.plan.returnCall) update.ringingAgentId = state.owner.agentId;
+  if (state.plan.returnCall) {
+    // A return call passes from agent to agent until one answers: each rung agent is its owner for the while, named in the parties.
+    update.ringingAgentId = state.owner.agentId;
+    update.ownerAgentId = state.owner.agentId;
+    update.parties ??= partiesOf(state);
+  }
   if (final && state.outcome) {
     const talk = talkSeconds(state);
     update.outcome = state.outcome;

@@ -115,7 +115,8 @@ export class CallRunner {
     }
     const owner = this.deps.registry.byChannelId(event.channelId);
     if (!owner) return;
-    const callEvent = toCallEvent(event, owner.leg, this.now());
+    const inbound = owner.leg === 'target' && owner.call.state.plan.returnCall !== undefined;
+    const callEvent = toCallEvent(event, owner.leg, this.now(), inbound);
     if (callEvent) this.dispatch(owner.call, callEvent);
   }
 

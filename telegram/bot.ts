@@ -33,7 +33,8 @@ import type { BotDeps, BotWiring, Incoming } from './handler-context';
 import { decodeCallback } from './menus/callback-data';
 import { pollUpdates } from './polling';
 import { activeAgent, mayUse, roleOf, type Role } from './roles';
-import { CALLBACK_TEXT, DNC_TEXT, PARTY, RECORDING_TEXT, REPORT_TEXT, T } from './texts';
+import { CALLBACK_TEXT, DNC_TEXT, PARTY, RECORDING_TEXT, REPORT_TEXT, RETURN_CALL, T } from './texts';
+import { callBack } from './menus/keyboards';
 import type { HttpListener } from '../ops/http-listener';
 import { startWebhookServer } from './webhook-server';
 import type { AgentSide } from '../api/integration-calls';
@@ -133,6 +134,28 @@ export class CallBot {
    */
   followResumedCall(call: ShownCall, updates: Observable<CallUpdate>, attach: (chatId: string, messageId: number) => void): void {
     showCallStatus(statusDepsOf(this.deps), call, updates, attach);
+  }
+
+  /**
+   * A customer calling a pool number back (the engine's returnCalls): its status message goes to
+   * the agent rung, and to each agent rung after them; if nobody took it, the agent who called the
+   * customer is told, with a one-tap 📞 Call back (a normal /call, through every rule).
+   */
+  followReturnCall(call: ShownCall, updates: Observable<CallUpdate>, attach: (chatId: string, messageId: number) => void): void {
+    const deps = statusDepsOf(this.deps);
+    showCallStatus(deps, call, updates, attach);
+    const returnCall = call.context.returnCall;
+    const lastCall = returnCall?.lastCall;
+    if (!returnCall || !lastCall) return;
+    updates.subscribe({
+      next: (update) => {
+        if (!update.final || update.outcome === 'completed') return;
+        void (async () => {
+          const chatId = await deps.chatOfAgent?.(lastCall.agentId);
+          if (chatId) await this.deps.out.send(chatId, RETURN_CALL.missed(returnCall, update.at), callBack(returnCall.customerNumber));
+        })().catch((err: unknown) => this.deps.logger.warn('telling an agent of a missed return call failed', { callId: call.context.callId, err }));
+      },
+    });
   }
 
   /** Registers the command menus; a failure only earns a warning that says what failed. */

@@ -6,7 +6,7 @@ import { endedCall, liveCall, noButtons } from './menus/keyboards';
 import { controlsOf, hasMoreThanTwoParties, isViewer, ownerOf, recordingControlOf, transferredTo } from './party-status';
 import type { TelegramOut } from './telegram-out';
 import { announcedReason } from '../call/outcomes';
-import { EARLY_MEDIA, PARTY, RECORDING, STATUS } from './texts';
+import { EARLY_MEDIA, PARTY, RECORDING, RETURN_CALL, STATUS } from './texts';
 
 /** Whose chat a status message is in, and whether transfer and conference can be asked for there. */
 export interface StatusViewer {
@@ -25,6 +25,8 @@ export interface StatusViewer {
 export function renderStatus(update: CallUpdate, confirmDigit?: string, viewer?: StatusViewer): { text: string; markup: InlineKeyboardMarkup } {
   const { context } = update;
   const lines = [STATUS.message(update, confirmDigit)];
+  // A customer calling back: who, and the earlier call the agent made, above the call's own lines.
+  if (context.returnCall) lines.unshift(...RETURN_CALL.lines(context.returnCall, update.at, viewer?.agentId));
   const recording = update.recording ? RECORDING.line(update.recording, update.final) : undefined;
   if (recording) lines.push(recording);
   const earlyMedia = earlyMediaLine(update);

@@ -1,7 +1,7 @@
 /** Every user-facing string of the bot, in one place: the core and the engine return codes and facts. */
 import type { CallFailure, CallOutcome, CallStage, ConsultEnd, LegName, PartyView, RecordingPolicy, RecordingView, RouteCode } from '../call/call-types';
 import { formatForDisplay, maskedForDisplay, type NumberCheck, type NumberRefusal } from '../phone/number-policy';
-import type { CallUpdate } from '../call/call-update';
+import type { CallUpdate, ReturnCallContext } from '../call/call-update';
 import type { AnnouncedReason } from '../call/outcomes';
 import type { CallRefusal } from '../engine/call-engine';
 import type { PartyAnswer, PartyRefusal } from '../engine/call-parties';
@@ -1112,4 +1112,33 @@ export const MINIAPP = {
     reconnecting: 'Reconnecting…',
     talk: 'Talk',
   },
+} as const;
+
+/** How long ago, for a return call's "you called them 2 h ago". */
+function agoText(ms: number): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  if (minutes < 60) return minutes <= 1 ? 'a minute ago' : `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `${hours} h ago`;
+  return `${Math.round(hours / 24)} days ago`;
+}
+
+/** A customer calling a pool number back (docs/return-calls.md). */
+export const RETURN_CALL = {
+  /** The status message's first lines: who calls back, the earlier call (its outcome and note), a do-not-call listing. */
+  lines: (call: ReturnCallContext, at: number, viewerAgentId?: number): string[] => {
+    const { lastCall } = call;
+    const who = lastCall ? (lastCall.agentId === viewerAgentId ? 'you called them' : 'a colleague called them') : undefined;
+    const lines = [`📲 Return call from ${formatForDisplay(call.customerNumber)}${lastCall ? ` — ${who} ${agoText(at - lastCall.at)}` : ''}`];
+    if (lastCall?.disposition) lines.push(`Last outcome: ${lastCall.disposition}`);
+    if (lastCall?.note) lines.push(`Note: ${lastCall.note}`);
+    if (call.doNotCall !== undefined) lines.push(`🚫 On the do-not-call list (${call.doNotCall || 'listed'}): they called us, so this call goes on; do not call them back.`);
+    return lines;
+  },
+  /** To the agent who called them, when nobody took their call back. */
+  missed: (call: ReturnCallContext, at: number): string => {
+    const earlier = call.lastCall ? ` You called them ${agoText(at - call.lastCall.at)}.` : '';
+    return `📵 Missed return call from ${formatForDisplay(call.customerNumber)} to ${formatForDisplay(call.calledNumber)}: nobody answered.${earlier}`;
+  },
+  callBackButton: '📞 Call back',
 } as const;

@@ -301,7 +301,7 @@ describe('e2e: calls through a real Asterisk', () => {
       await expectCleanAsterisk();
     });
 
-    it('an INVITE from the Main provider\'s own address is identified as trunk-main and refused (403): callbot takes no inbound calls', async () => {
+    it('an INVITE from the Main provider\'s own address is identified as trunk-main and, the number dialled being outside the caller-ID pool, refused (403)', async () => {
       const { code, trace, stdout } = await lab.uac('provider-inbound', '127.0.0.2', 5070, TARGET.answers);
       const answers = trace.since(0).filter((m) => m.dir === 'in' && m.status !== undefined && m.status >= 200).map((m) => m.status);
       expect({ code, answers, stdout: code === 0 ? '' : stdout }).toEqual({ code: 0, answers: [403], stdout: '' });

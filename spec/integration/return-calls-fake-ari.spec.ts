@@ -76,6 +76,23 @@ describe('return calls on an in-memory ARI (a customer calls a pool number back)
     expect(ari.bridges.size).toBe(0);
   });
 
+  it('given the call is connected, when the customer hangs up, then its hangup request and StasisEnd end the call (a real Asterisk sends the inbound channel\'s ChannelDestroyed to no app)', async () => {
+    await annCalledThem();
+    const started = firstValueFrom(h.engine.returnCalls);
+    await customerCalls();
+    const { context: { callId } } = await started;
+    await waitFor(() => originates().length === 1, { what: 'Ann\'s phone rung' });
+    await send({ type: 'StasisStart', channelId: `${callId}-agent`, channelState: 'Up', args: ['agent', callId] });
+    await waitFor(() => h.engine.liveCall(callId)?.stage === 'connected', { what: 'connected' });
+    ari.channels.delete('in-1');
+    await send({ type: 'ChannelHangupRequest', channelId: 'in-1', cause: 16, soft: false });
+    await send({ type: 'StasisEnd', channelId: 'in-1' });
+    await h.engine.settled();
+    expect(await h.stores.calls.byId(callId)).toMatchObject({ stage: 'ended', outcome: 'completed', endedBy: 'target', hangupCause: 16 });
+    expect(ari.channels.has(`${callId}-agent`)).toBe(false);
+    expect(h.engine.callsInFlight()).toBe(0);
+  });
+
   it('given Ann is busy (her phone answers 486), then Bob is rung next and takes the call', async () => {
     await annCalledThem();
     const started = firstValueFrom(h.engine.returnCalls);

@@ -9,7 +9,8 @@ import { type Config, loadConfig } from '../../config/config';
 import { type Logger, silentLogger } from '../../config/logger';
 import { openDatabase } from '../../store/data-source';
 import { AriAdapter, type AriAdapterOptions } from '../../ari/ari-adapter';
-import { CallEngine, type CallEngineDeps } from '../../engine/call-engine';
+import { CallEngine, type CallEngineDeps, DEFAULT_RETURN_CALL_SETTINGS } from '../../engine/call-engine';
+import { returnCallSourcesOf } from '../../store/return-call-sources';
 import { type CallDesk, engineDesk, withRefusals } from '../../engine/call-desk';
 import type { CallParties } from '../../engine/call-parties';
 import { callPartiesDesk } from '../../engine/call-engine-parties';
@@ -204,6 +205,8 @@ export class BotHarness {
     const engine = new CallEngine({
       config, ari, ...stores, parties: stores.legs, rules, otherChannels, logger, ...(clock ? { now: () => clock.now() } : {}),
       ...opts.engineRecording,
+      // As app/main.ts: customers calling a pool number back.
+      returnCalls: { sources: returnCallSourcesOf(stores), settings: { ...config.returnCalls, missedMessageTimeoutS: DEFAULT_RETURN_CALL_SETTINGS.missedMessageTimeoutS } },
     });
     const partiesDesk = callPartiesDesk(engine, { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
     const supervision = new SupervisionDesk({ calls: engine, runner: supervisions, config });
@@ -259,6 +262,10 @@ export class BotHarness {
       engine.resumed.subscribe(({ call, view }) => callBot.followResumedCall(
         { chatId: call.telegramChatId ?? call.context.agentTelegramId, context: call.context, stage: call.stage, statusMessageId: call.statusMessageId },
         view.updates, (chatId, messageId) => engine.attachStatusMessage(call.id, chatId, messageId),
+      ));
+      engine.returnCalls.subscribe((view) => callBot.followReturnCall(
+        { chatId: view.context.agentTelegramId, context: view.context, stage: view.stage },
+        view.updates, (chatId, messageId) => engine.attachStatusMessage(view.context.callId, chatId, messageId),
       ));
       await ari.start();
       await callBot.start();

@@ -4,7 +4,7 @@ import type { DispositionCode } from '../../config/after-call-settings';
 import { codesFor, effectOf } from '../../after-call/dispositions';
 import type { TransferCandidate } from '../../engine/call-parties';
 import type { PartyControls } from '../party-status';
-import { AFTER_CALL, ALERT, BUTTON, CALLBACK_TEXT, DNC_TEXT, INTEGRATION_TEXT, PARTY, RECORDING } from '../texts';
+import { AFTER_CALL, ALERT, BUTTON, CALLBACK_TEXT, DNC_TEXT, INTEGRATION_TEXT, PARTY, RECORDING, RETURN_CALL } from '../texts';
 import { type CallbackAction, encodeCallback, type PartyPurpose } from './callback-data';
 
 const button = (text: string, action: CallbackAction): InlineKeyboardButton => ({ text, callback_data: encodeCallback(action) });
@@ -106,6 +106,9 @@ export interface EndedCallKeys {
  * one marked. Where no configured code lists the number as do-not-call, a call someone answered
  * keeps the 🚫 Asked not to be called button of its own.
  */
+/** Under a missed return call: one tap places a normal call to the customer, through every rule. */
+export const callBack = (number: string): InlineKeyboardMarkup => keyboard([button(RETURN_CALL.callBackButton, { kind: 'call', number })]);
+
 export const endedCall = (number: string, keys?: EndedCallKeys): InlineKeyboardMarkup => {
   if (!keys) return keyboard([button(BUTTON.callAgain, { kind: 'call', number })]);
   const ownDncButton = keys.outcome === 'completed' && !keys.codes.some((c) => effectOf(c.code) === 'do_not_call');

@@ -187,11 +187,13 @@ export class Sipp {
   }
 
   /** Sends one INVITE from `ip:port` to Asterisk and waits for sipp to finish (scenario stranger-uac.xml). */
-  static async uac(pre: Prerequisites, labDir: string, name: string, ip: string, port: number, dialed: string): Promise<{ code: number | null; trace: SipTrace; stdout: string }> {
+  static async uac(
+    pre: Prerequisites, labDir: string, name: string, ip: string, port: number, dialed: string, scenario = 'stranger-uac.xml',
+  ): Promise<{ code: number | null; trace: SipTrace; stdout: string }> {
     const dir = path.join(labDir, `sipp-${name}`);
     fs.mkdirSync(dir, { recursive: true });
     const args = [
-      '-sf', path.join(SIPP_DIR, 'stranger-uac.xml'),
+      '-sf', path.join(SIPP_DIR, scenario),
       '-i', ip, '-p', String(port), '-bind_local', '-mi', ip, '-mp', String(port + 1000),
       '-s', dialed, '-m', '1', '-timeout', '10s', '-timeout_error',
       '-trace_msg', '-message_file', path.join(dir, 'messages.log'),
@@ -491,8 +493,9 @@ export class AsteriskLab {
     ]);
   }
 
-  uac(name: string, ip: string, port: number, dialed: string) {
-    return Sipp.uac(this.pre, this.dir, name, ip, port, dialed);
+  /** One INVITE from `ip:port`; `scenario`: a UAC scenario of spec/e2e/sipp/ (default stranger-uac.xml, which expects a refusal). */
+  uac(name: string, ip: string, port: number, dialed: string, scenario?: string) {
+    return Sipp.uac(this.pre, this.dir, name, ip, port, dialed, scenario);
   }
 
   provider(name: ProviderName): Sipp {

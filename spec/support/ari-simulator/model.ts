@@ -17,7 +17,8 @@ export function asteriskTime(ms: number = Date.now()): string {
   return new Date(ms).toISOString().replace('Z', '+0000');
 }
 
-export type ChannelState = 'Down' | 'Ringing' | 'Up';
+/** `Ring`: an inbound channel (a provider's INVITE) not yet answered. */
+export type ChannelState = 'Down' | 'Ring' | 'Ringing' | 'Up';
 export type PlaybackState = 'queued' | 'playing' | 'continuing' | 'done' | 'failed';
 
 /** Immutable: a channel swaps in a new object when it changes, so snapshots can share it. */
@@ -143,7 +144,8 @@ export function parseCallerId(text: string): CallerId {
 }
 
 /** How a leg got its far end: originated (AppDial2 until Stasis) or created and then dialled; a snoop has none (it spies on another channel). */
-export type LegKind = 'originated' | 'created' | 'snoop';
+/** `inbound`: a provider's INVITE the dialplan put into Stasis (asterisk/extensions.conf), ringing, not answered. */
+export type LegKind = 'originated' | 'created' | 'snoop' | 'inbound';
 
 // Shared by every snapshot, so frozen: a consumer of events() cannot change a channel through them.
 const ORIGINATED_DIALPLAN: DialplanCep = Object.freeze({ context: TRUNK_CONTEXT, exten: 's', priority: 1, app_name: 'AppDial2', app_data: '(Outgoing Line)' });

@@ -108,6 +108,11 @@ export class AriSimulator {
     this.core.farEndHangup(channelId, cause);
   }
 
+  /** A customer calls a number of ours: an inbound channel, ringing, handed to the app (see SimCore.callIn). */
+  callIn(p: { channelId: string; endpoint: string; app: string; calledNumber: string; callerNumber: string }): void {
+    this.core.callIn(p);
+  }
+
   farEndDtmf(channelId: string, digit: string): void {
     this.core.farEndDtmf(channelId, digit);
   }

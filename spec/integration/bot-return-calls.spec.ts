@@ -1,0 +1,74 @@
+import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
+import { waitFor } from '../support/wait-for';
+
+const POOL_NUMBER = '+15551234567';
+const CUSTOMER = '+12025550123';
+
+/**
+ * Return calls as the agent sees them in Telegram, through the local Bot API server, the real
+ * adapter and the ARI simulator, whose inbound channel has the app arguments and Caller ID the
+ * bundled dialplan gives one (asterisk/extensions.conf).
+ */
+describe('bot: return calls', () => {
+  let h: BotHarness;
+  let ann: TestUser;
+  let annId: number;
+
+  async function startWith(annPhone: string) {
+    h = await BotHarness.start({ sim: { ringMs: 300 } });
+    await h.verifiedCallerIds([POOL_NUMBER]);
+    await h.stores.agents.authorize({ telegramId: '2001', phone: annPhone, callerId: POOL_NUMBER, by: String(ADMIN_ID), displayName: 'Ann' });
+    await h.stores.agents.setRoute('2001', 'M');
+    annId = (await h.stores.agents.byTelegramId('2001'))!.id;
+    ann = h.user(2001, 'Ann', 'ann');
+    // Ann called the customer from the pool number two hours ago, and wrote down what they wanted.
+    const at = new Date(Date.now() - 2 * 3600_000);
+    await h.stores.calls.recordCallRequest({
+      id: '11111111-1111-4111-8111-111111111111', agentId: annId, targetInput: CUSTOMER, target: CUSTOMER, callerId: POOL_NUMBER, route: 'M',
+      stage: 'ended', outcome: 'completed', requestedAt: at, endedAt: at, disposition: 'callback', note: 'wants a quote',
+    });
+  }
+
+  afterEach(() => h.stop());
+
+  /** The customer's INVITE to the pool number, as Asterisk hands it to the app: a ringing channel in Stasis with `inbound,<number>`. */
+  async function customerCalls(): Promise<void> {
+    h.sim.callIn({ channelId: 'in-1', endpoint: 'PJSIP/trunk-main', app: 'callbot', calledNumber: POOL_NUMBER.slice(1), callerNumber: CUSTOMER });
+  }
+
+  it('given Ann called the customer, when they call back, then her status message says so with her outcome and note, goes live with Hang up and Transfer, and her Hang up ends it', async () => {
+    await startWith('+15551230001');
+    await customerCalls();
+    const status = await ann.waitFor(/🟢 Connected/, 10000);
+    expect(status.text).toMatch(/^📲 Return call from \+1 202-555-0123 — you called them 2 h ago\nLast outcome: callback\nNote: wants a quote\n/);
+    expect(status.buttons.map((b) => b.text)).toEqual(expect.arrayContaining(['⏹ Hang up', '↪️ Transfer']));
+    await ann.tap('⏹ Hang up');
+    const ended = await ann.waitFor(/Call ended/, 10000);
+    expect(ended.messageId).toBe(status.messageId);
+    await waitFor(() => h.sim.channels().length === 0 && h.sim.bridges().length === 0, { what: 'no channel or bridge left' });
+    await h.engine.settled();
+    const [row] = await h.stores.calls.recentRequestsOfAgent(annId, 1);
+    expect(row).toMatchObject({ direction: 'inbound', stage: 'ended', outcome: 'completed', statusMessageId: status.messageId });
+  });
+
+  it('given the call is connected, when the customer hangs up, then the call ends completed and the engine holds nothing', async () => {
+    await startWith('+15551230001');
+    await customerCalls();
+    await ann.waitFor(/🟢 Connected/, 10000);
+    h.sim.farEndHangup('in-1');
+    await ann.waitFor(/Call ended/, 10000);
+    await waitFor(() => h.engine.callsInFlight() === 0, { what: 'the engine holds no call' });
+    await waitFor(() => h.sim.channels().length === 0 && h.sim.bridges().length === 0, { what: 'no channel or bridge left' });
+  });
+
+  it('given Ann\'s phone is busy and nobody else is free, then the customer hears the message, and Ann gets a missed-call message with 📞 Call back', async () => {
+    await startWith('+15551230486');
+    await customerCalls();
+    const missed = await ann.waitFor(/Missed return call/, 15000);
+    expect(missed.text).toBe('📵 Missed return call from +1 202-555-0123 to +1 555-123-4567: nobody answered. You called them 2 h ago.');
+    expect(missed.buttons.map((b) => b.text)).toEqual(['📞 Call back']);
+    const play = h.sim.requests().find((r) => r.method === 'POST' && r.path === '/ari/channels/in-1/play');
+    expect(play).toBeDefined();
+    await waitFor(() => h.sim.channels().length === 0 && h.sim.bridges().length === 0, { what: 'no channel or bridge left' });
+  });
+});
