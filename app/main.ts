@@ -180,7 +180,7 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown, in
     recording, recordingsPresent: (callIds) => recording.recordingsPresent(callIds), supervision, integration, apiKeys,
     webhooks: webhooks.endpoints,
   }, bot);
-  webhooks.follow({ updates: NEVER, dispositions: callBot.dispositions });
+  webhooks.follow({ updates: NEVER, dispositions: callBot.dispositions, integration: integration.events });
   // The calls the last run left live are resumed on the first connect: their status messages are followed again.
   engine.resumed.subscribe(({ call, view }) => callBot.followResumedCall(
     { chatId: call.telegramChatId ?? call.context.agentTelegramId, context: call.context, stage: call.stage, statusMessageId: call.statusMessageId },
@@ -244,7 +244,7 @@ async function startCluster({ config, bot, dataSource, stores, out, logger, ops,
     recording, recordingsPresent: (callIds) => recording.recordingsPresent(callIds), integration, apiKeys,
     webhooks: webhooks.endpoints,
   }, bot);
-  webhooks.follow({ updates: node.desk.updates, refusals: node.desk.refusals, dispositions: callBot.dispositions, recordings: recording.pipeline.kept });
+  webhooks.follow({ updates: node.desk.updates, refusals: node.desk.refusals, dispositions: callBot.dispositions, recordings: recording.pipeline.kept, integration: integration.events });
   // A stopping instance hands its servers over: their calls go on, and the next owner takes them over.
   shutdown.add('this instance\'s servers and Telegram', async () => {
     await callBot.stop();

@@ -16,6 +16,9 @@ export const WEBHOOK_EVENT_TYPES = [
   'call.ended',
   'call.disposition_set',
   'call.recording_ready',
+  'call.api_requested',
+  'call.api_placed',
+  'call.api_declined',
 ] as const;
 
 export type WebhookEventType = typeof WEBHOOK_EVENT_TYPES[number];
