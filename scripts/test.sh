@@ -45,6 +45,7 @@ timeout 600 scripts/with-postgres.sh npx jest --runInBand --json --outputFile="$
   spec/integration/supervisor-roster.spec.ts \
   spec/integration/webhook-delivery.spec.ts \
   spec/integration/http-api.spec.ts \
+  spec/integration/crm-integration.spec.ts \
   spec/integration/bot-integration.spec.ts || pg_status=$?
 
 echo "== end-to-end on a real Asterisk"
