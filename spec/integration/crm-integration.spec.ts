@@ -3,6 +3,7 @@ import path from 'node:path';
 import { apiPlugin } from '../../api/api-plugin';
 import { DncService } from '../../compliance/dnc-service';
 import { silentLogger } from '../../config/logger';
+import { endedEventId } from '../../webhooks/webhook-events';
 import { type HttpServer, startHttpServer } from '../../http/http-server';
 import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
 import { waitFor } from '../support/wait-for';
@@ -157,5 +158,38 @@ describe('a CRM places a call through the API and follows it by signed webhooks'
     expect(receiver.accepted.map((r) => r.event.type).filter((t) => t !== 'call.api_requested' && t !== 'call.api_placed')).toEqual(CALL_EVENTS);
     for (const r of receiver.requests) expect(verify(secret, String(r.headers['callbot-signature']), r.body)).toBe(true);
     await waitFor(async () => (await h.stores.webhookDeliveries.pendingCount()) === 0, { what: 'the queue empty' });
+  }, 60000);
+
+  it('given the process dies before its outbox wrote a call\'s end, when the app starts again, then the end is queued from the calls table and delivered, with the id the live event would have had', async () => {
+    const { token, secret } = await connectCrm();
+    const base = await startApi();
+    // From the moment the call's end is to be written, nothing more reaches the database: the process is gone.
+    const store = h.stores.webhookDeliveries;
+    const enqueue = store.enqueue.bind(store);
+    let dead = false;
+    store.enqueue = async (rows) => {
+      dead ||= rows.some((r) => r.eventType === 'call.ended');
+      if (!dead) await enqueue(rows);
+    };
+    await placeThroughApi(base, token, { agent: '2001', number: '+12025550123', crm: 'HubSpot' }, 'lead-45');
+    await ann.waitFor(/HubSpot asks you to call/);
+    const before = ann.messages().length;
+    await ann.tap('📞 Call');
+    const ended = await ann.waitFor(/Call ended/, 15000, before);
+    const callId = ended.buttons.find((b) => b.text === 'Interested')!.data.split(':')[2]!;
+    await waitFor(() => dead, { what: 'the end lost with the process' });
+    await waitFor(() => typesOf(callId).includes('call.connected'), { what: 'the events before the end delivered' });
+    expect(typesOf(callId)).not.toContain('call.ended');
+
+    await api?.close();
+    api = undefined;
+    h = await h.restarted();
+
+    await waitFor(() => typesOf(callId).includes('call.ended'), { what: 'the end delivered after the restart', timeoutMs: 15000 });
+    expect(typesOf(callId)).toEqual(CALL_EVENTS.slice(0, -1));
+    const end = keptEvents().find((e) => e.type === 'call.ended')!;
+    expect(end.id).toBe(endedEventId(callId));
+    expect(end.data).toMatchObject({ outcome: 'completed', talkSeconds: expect.any(Number), customer: '+12025550123' });
+    for (const r of receiver.requests) expect(verify(secret, String(r.headers['callbot-signature']), r.body)).toBe(true);
   }, 60000);
 });
