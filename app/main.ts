@@ -49,6 +49,8 @@ const SHUTDOWN_CALLS_MS = 4000;
 const SHUTDOWN_DRAIN_MS = 3000;
 /** At most one intermediate edit of a status message a second (Telegram throttles edits of one message at about that). */
 const STATUS_EDIT_INTERVAL_MS = 1000;
+/** Cluster mode: how long a starting instance waits before queuing the call ends no outbox wrote (another instance may be writing one just then). */
+const CLUSTER_MISSED_ENDS_AFTER_MS = 10_000;
 
 /** The composition root: configuration, database, ARI, engine and bot, and a clean shutdown. */
 async function main(): Promise<void> {
@@ -180,7 +182,7 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown, in
     recording, recordingsPresent: (callIds) => recording.recordingsPresent(callIds), supervision, integration, apiKeys,
     webhooks: webhooks.endpoints,
   }, bot);
-  webhooks.follow({ updates: NEVER, dispositions: callBot.dispositions });
+  webhooks.follow({ updates: NEVER, dispositions: callBot.dispositions, integration: integration.events });
   // The calls the last run left live are resumed on the first connect: their status messages are followed again.
   engine.resumed.subscribe(({ call, view }) => callBot.followResumedCall(
     { chatId: call.telegramChatId ?? call.context.agentTelegramId, context: call.context, stage: call.stage, statusMessageId: call.statusMessageId },
@@ -242,14 +244,14 @@ async function startCluster({ config, bot, dataSource, stores, out, logger, ops,
   // A party request is answered for the calls this instance runs (cluster-node.ts); refused numbers count for the abuse alerts.
   const desk = withRefusals(node.desk, node.parties.refusals);
   // Signed webhooks out: every instance tells the events of the calls it runs; the queue's leases decide who posts each.
-  const webhooks = new Webhooks({ stores, settings: config.webhooks, logger, workerId: cluster.instanceId });
+  const webhooks = new Webhooks({ stores, settings: config.webhooks, logger, workerId: cluster.instanceId, missedEndsAfterMs: CLUSTER_MISSED_ENDS_AFTER_MS });
   const callBot = new CallBot({
     config, desk, parties: node.parties, verification: node.verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
     inChatTurn: (chatId, handle) => chatLocks.run(chatId, handle),
     recording, recordingsPresent: (callIds) => recording.recordingsPresent(callIds), integration, apiKeys,
     webhooks: webhooks.endpoints,
   }, bot);
-  webhooks.follow({ updates: node.desk.updates, refusals: node.desk.refusals, dispositions: callBot.dispositions, recordings: recording.pipeline.kept });
+  webhooks.follow({ updates: node.desk.updates, refusals: node.desk.refusals, dispositions: callBot.dispositions, recordings: recording.pipeline.kept, integration: integration.events });
   // A stopping instance hands its servers over: their calls go on, and the next owner takes them over.
   shutdown.add('this instance\'s servers and Telegram', async () => {
     await callBot.stop();

@@ -46,7 +46,8 @@ timeout 600 scripts/with-postgres.sh npx jest --runInBand --json --outputFile="$
   spec/integration/webhook-delivery.spec.ts \
   spec/integration/http-api.spec.ts \
   spec/integration/bot-integration.spec.ts \
-  spec/integration/bot-return-calls.spec.ts || pg_status=$?
+  spec/integration/bot-return-calls.spec.ts \
+  spec/integration/crm-integration.spec.ts || pg_status=$?
 
 echo "== end-to-end on a real Asterisk"
 e2e_status=0

@@ -129,6 +129,11 @@ export class CallStore {
     return this.calls.findOneBy({ id });
   }
 
+  /** Calls that ended (not refused) at or after `since`: what a restart checks the webhooks told (webhooks/missed-ends.ts). */
+  endedSince(since: Date): Promise<Call[]> {
+    return this.calls.find({ where: { stage: 'ended', endedAt: MoreThanOrEqual(since), outcome: Not('refused') } });
+  }
+
   /** The live rows, each with its agent (a restart resumes them, and their context names the agent's Telegram id). */
   liveCalls(): Promise<Call[]> {
     return this.calls.find({ where: { stage: In([...LIVE_STAGES]) }, relations: { agent: true }, order: { requestedAt: 'ASC' } });

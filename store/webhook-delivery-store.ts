@@ -199,6 +199,16 @@ export class WebhookDeliveryStore {
     return this.rows.countBy({ state: 'pending' });
   }
 
+  /** Which of `callIds` have an event of `eventType` queued (or sent) for the endpoint. */
+  async callsWithEvent(endpointId: number, eventType: string, callIds: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < callIds.length; i += IDS_PER_QUERY) {
+      const rows = await this.rows.find({ select: { callId: true }, where: { endpointId, eventType, callId: In(callIds.slice(i, i + IDS_PER_QUERY)) } });
+      for (const row of rows) found.add(row.callId);
+    }
+    return found;
+  }
+
   /** A delivery row, for specs and the bench. */
   byEvent(endpointId: number, eventId: string): Promise<WebhookDelivery | null> {
     return this.rows.findOneBy({ endpointId, eventId });

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { Observable, Subscription } from 'rxjs';
+import type { IntegrationCallEvent } from '../api/integration-calls';
 import type { CallUpdate } from '../call/call-update';
 import type { Logger } from '../config/logger';
 import type { RefusedRequest } from '../engine/call-engine';
@@ -13,6 +15,8 @@ export interface CallEventSources {
   refusals?: Observable<RefusedRequest>;
   dispositions?: Observable<DispositionChosen>;
   recordings?: Observable<RecordingKept>;
+  /** Calls asked for through the HTTP API: requested, refused (before any call existed, too), placed, declined. */
+  integration?: Observable<IntegrationCallEvent>;
 }
 
 /**
@@ -55,5 +59,36 @@ export function followCallEvents(sources: CallEventSources, add: (draft: CallEve
       type: 'call.recording_ready', callId: kept.callId, at: kept.at, data: { durationMs: kept.durationMs, bytes: kept.bytes },
     }))));
   }
+  if (sources.integration) {
+    subscriptions.push(sources.integration.subscribe(guarded('integration', (event: IntegrationCallEvent) => add(integrationEvent(event)))));
+  }
   return subscriptions;
+}
+
+/**
+ * An API request's event. A request's events share its id where a call's events carry the call's, so
+ * they reach each endpoint in order (requested, then placed, declined or refused); a request refused
+ * before it was kept has no id, and its one event gets a fresh one.
+ */
+export function integrationEvent(event: IntegrationCallEvent): CallEventDraft {
+  const at = event.at.getTime();
+  switch (event.kind) {
+    case 'requested':
+      return {
+        type: 'call.api_requested', callId: event.requestId, at,
+        data: { requestId: event.requestId, apiKey: event.keyName, requester: event.requester, agentTelegramId: event.agentTelegramId, customer: event.number, mode: event.mode },
+      };
+    case 'placed':
+      return { type: 'call.api_placed', callId: event.requestId, at, data: { requestId: event.requestId, agentTelegramId: event.agentTelegramId, placedCallId: event.callId } };
+    case 'declined':
+      return { type: 'call.api_declined', callId: event.requestId, at, data: { requestId: event.requestId, agentTelegramId: event.agentTelegramId } };
+    case 'refused':
+      return {
+        type: 'call.refused', callId: event.requestId ?? randomUUID(), at,
+        data: {
+          requestId: event.requestId ?? null, apiKey: event.keyName ?? null, agentTelegramId: event.agentTelegramId, refusal: event.code, record: event.record,
+          rule: event.rule ? { ...event.rule, record: ruleRecord(event.rule) } : null,
+        },
+      };
+  }
 }

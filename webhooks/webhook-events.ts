@@ -2,6 +2,7 @@
  * The call events webhooks carry: their names, their JSON bodies, and how a call's updates become
  * them. No I/O here; ids and clocks come from the caller.
  */
+import { createHash } from 'node:crypto';
 import type { CallStage } from '../call/call-types';
 import type { CallUpdate } from '../call/call-update';
 
@@ -16,6 +17,9 @@ export const WEBHOOK_EVENT_TYPES = [
   'call.ended',
   'call.disposition_set',
   'call.recording_ready',
+  'call.api_requested',
+  'call.api_placed',
+  'call.api_declined',
 ] as const;
 
 export type WebhookEventType = typeof WEBHOOK_EVENT_TYPES[number];
@@ -41,6 +45,16 @@ export interface WebhookEventBody {
 export function eventBody(id: string, draft: CallEventDraft): string {
   const body: WebhookEventBody = { id, type: draft.type, occurredAt: new Date(draft.at).toISOString(), callId: draft.callId, data: draft.data };
   return JSON.stringify(body);
+}
+
+/**
+ * A call's `call.ended` event id, the same wherever and however often it is told: the id of the
+ * live event and of one a restart re-derives from the calls table (missed-ends.ts), so a receiver
+ * that drops repeats by id keeps one. A UUID's shape (version 8: made by our own rule).
+ */
+export function endedEventId(callId: string): string {
+  const hex = createHash('sha256').update(`call.ended:${callId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** Event types as typed after `/webhooks add <url>`: `ended` or `call.ended`, comma- or space-separated. */

@@ -77,6 +77,8 @@ export class WebhookWorker {
   private readonly inFlight = new Map<number, Promise<void>>();
   /** Open requests, and the claimed rows waiting for one. */
   private posting = 0;
+  /** Rows never tried nor held back (a live call's new events) post before a backlog's retries. */
+  private readonly waitingFresh: Array<() => void> = [];
   private readonly waitingToPost: Array<() => void> = [];
   private readonly stopping = new AbortController();
   private claimCount = 0;
@@ -178,7 +180,7 @@ export class WebhookWorker {
       await this.record(row, owner, { state: 'failed', attempts: row.attempts, at: this.clock.now(), result: 'endpoint removed' });
       return;
     }
-    const attempt = await this.whenPostingAllowed(() => this.post(row, endpoint));
+    const attempt = await this.whenPostingAllowed(isFresh(row), () => this.post(row, endpoint));
     if (attempt.ok === 'stopped') {
       await this.deps.deliveries.release([owner]);
       return;
@@ -206,15 +208,19 @@ export class WebhookWorker {
     this.wakeIn(next.delayMs);
   }
 
-  /** Runs `post` once fewer than `concurrency` requests are open, in the order rows were claimed. */
-  private async whenPostingAllowed<T>(post: () => Promise<T>): Promise<T> {
-    if (this.posting >= this.deps.settings.concurrency) await new Promise<void>((resolve) => this.waitingToPost.push(resolve));
+  /**
+   * Runs `post` once fewer than `concurrency` requests are open: fresh rows first, then the others,
+   * each in the order claimed. A drained backlog fills the claimed rows; without the lanes a live
+   * call's events would wait behind all of them.
+   */
+  private async whenPostingAllowed<T>(fresh: boolean, post: () => Promise<T>): Promise<T> {
+    if (this.posting >= this.deps.settings.concurrency) await new Promise<void>((resolve) => (fresh ? this.waitingFresh : this.waitingToPost).push(resolve));
     this.posting += 1;
     try {
       return await post();
     } finally {
       this.posting -= 1;
-      this.waitingToPost.shift()?.();
+      (this.waitingFresh.shift() ?? this.waitingToPost.shift())?.();
     }
   }
 
@@ -297,4 +303,9 @@ function failureText(err: unknown): string {
     return (cause ? `${err.message}: ${cause}` : err.message).slice(0, 200);
   }
   return String(err).slice(0, 200);
+}
+
+/** Never tried and never held back behind a retry: written by an outbox moments ago (a new row is due at 0). */
+function isFresh(row: WebhookDelivery): boolean {
+  return row.attempts === 0 && row.nextAttemptAt === 0;
 }

@@ -7,15 +7,18 @@ import { EndpointDirectory } from './endpoint-directory';
 import { DEFAULT_RETRY_SCHEDULE } from './retry-schedule';
 import { WebhookEndpoints } from './webhook-endpoints';
 import { WebhookOutbox } from './webhook-outbox';
+import { enqueueMissedEnds } from './missed-ends';
 import { REAL_WORKER_CLOCK, WebhookWorker, type WorkerClock } from './webhook-worker';
 
 /** How often the queue is read for what other instances wrote (or leases that ran out); this instance's own events are posted at once. */
 const POLL_MS = 1000;
 /** How long an endpoint added on another instance may go unnoticed here. */
 const ENDPOINTS_MAX_AGE_MS = 10_000;
+/** How far back a start looks for calls whose end the last run may not have queued (a crashed process is restarted well within it). */
+const MISSED_ENDS_LOOKBACK_MS = 3_600_000;
 
 export interface WebhooksDeps {
-  stores: Pick<Stores, 'webhookEndpoints' | 'webhookDeliveries' | 'audit'>;
+  stores: Pick<Stores, 'webhookEndpoints' | 'webhookDeliveries' | 'audit' | 'calls'>;
   settings: WebhookSettings;
   logger: Logger;
   /** Names this instance's claims (cluster mode: its instance id). */
@@ -24,6 +27,11 @@ export interface WebhooksDeps {
   fetch?: typeof fetch;
   random?: () => number;
   pollMs?: number;
+  /**
+   * How long after start the calls table is checked for ends the last run did not queue. Cluster
+   * mode waits a moment: another instance's outbox may be writing a call's end just then.
+   */
+  missedEndsAfterMs?: number;
 }
 
 /**
@@ -37,6 +45,8 @@ export class Webhooks {
   readonly worker: WebhookWorker;
   private readonly directory: EndpointDirectory;
   private subscriptions: Subscription[] = [];
+  private missedEndsTimer?: NodeJS.Timeout;
+  private missedEnds?: Promise<void>;
 
   constructor(private readonly deps: WebhooksDeps) {
     const { stores, settings, logger } = deps;
@@ -61,12 +71,35 @@ export class Webhooks {
 
   start(): void {
     this.worker.start();
+    const check = () => {
+      this.missedEndsTimer = undefined;
+      const { stores, logger } = this.deps;
+      const now = (this.deps.clock ?? REAL_WORKER_CLOCK).now();
+      this.missedEnds = enqueueMissedEnds({ calls: stores.calls, deliveries: stores.webhookDeliveries, endpoints: stores.webhookEndpoints }, now, MISSED_ENDS_LOOKBACK_MS)
+        .then((queued) => {
+          if (queued === 0) return;
+          logger.warn('call ends the last run did not queue for the webhooks were queued from the calls table', { queued });
+          this.worker.poke();
+        })
+        .catch((err: unknown) => {
+          logger.error('the calls table could not be checked for call ends the webhooks missed; the next start checks again', { err });
+        });
+    };
+    if (this.deps.missedEndsAfterMs) this.missedEndsTimer = setTimeout(check, this.deps.missedEndsAfterMs).unref();
+    else check();
+  }
+
+  /** Resolves once the start's check for missed call ends is done (specs). */
+  async checkedMissedEnds(): Promise<void> {
+    await this.missedEnds;
   }
 
   /** Stops following, writes the events still in memory, then stops posting (the queue keeps the rest for the next start). */
   async stop(): Promise<void> {
     for (const s of this.subscriptions) s.unsubscribe();
     this.subscriptions = [];
+    clearTimeout(this.missedEndsTimer);
+    await this.missedEnds;
     await this.outbox.stop();
     await this.worker.stop();
   }

@@ -8,7 +8,8 @@ import { silentLogger } from '../../config/logger';
 import type { WebhookSettings } from '../../config/webhook-settings';
 import { openDatabase } from '../../store/data-source';
 import { createStores, type Stores } from '../../store';
-import type { CallEventDraft, WebhookEventType } from '../../webhooks/webhook-events';
+import { type CallEventDraft, type WebhookEventType, eventBody } from '../../webhooks/webhook-events';
+import { WebhookDelivery } from '../../entities';
 import { Webhooks } from '../../webhooks/webhooks';
 import type { WorkerClock } from '../../webhooks/webhook-worker';
 import { ManualClock } from '../support/manual-clock';
@@ -37,11 +38,11 @@ interface App {
 }
 
 /** One instance of the app's webhook side over the database at `url`. */
-async function openApp(url: string, options: { clock?: WorkerClock; workerId?: string; pollMs?: number; timeoutMs?: number } = {}): Promise<App> {
+async function openApp(url: string, options: { clock?: WorkerClock; workerId?: string; pollMs?: number; timeoutMs?: number; concurrency?: number } = {}): Promise<App> {
   const { dataSource } = await openDatabase(url);
   const stores = createStores(dataSource);
   const webhooks = new Webhooks({
-    stores, settings: { ...SETTINGS, timeoutMs: options.timeoutMs ?? SETTINGS.timeoutMs }, logger: silentLogger(), workerId: options.workerId ?? 'instance-1', random: () => 0.5,
+    stores, settings: { ...SETTINGS, timeoutMs: options.timeoutMs ?? SETTINGS.timeoutMs, concurrency: options.concurrency ?? SETTINGS.concurrency }, logger: silentLogger(), workerId: options.workerId ?? 'instance-1', random: () => 0.5,
     ...(options.clock ? { clock: options.clock } : {}), pollMs: options.pollMs ?? 50,
   });
   let stopped = false;
@@ -282,5 +283,24 @@ describe(`signed webhooks out on ${kind}`, () => {
     const rows = await a.dataSource.query("SELECT attempts, last_result FROM webhook_deliveries WHERE attempts <> 1 OR state <> 'delivered'") as unknown[];
     expect(rows).toEqual([]);
     for (let call = 0; call < 25; call++) expect(eventsOfCall(`G${call}`)).toEqual(types);
+  });
+
+  it('given a backlog of retries claimed and waiting to be posted, when a live call\'s new event comes, then it is posted before the backlog', async () => {
+    const app = await open({ concurrency: 1, timeoutMs: 1000 });
+    const added = await app.webhooks.endpoints.add('100', await receiver.start(), []);
+    if (!added.ok) throw new Error('endpoint not added');
+    // The first post hangs (and times out): everything else claimed waits behind it.
+    receiver.answer = (_d, n) => (n === 0 ? 'hang' : 200);
+    const now = Date.now();
+    await app.dataSource.getRepository(WebhookDelivery).insert(Array.from({ length: 30 }, (_, i) => ({
+      endpointId: added.id, eventId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, eventType: 'call.connected', callId: `B${i}`,
+      body: eventBody(`backlog-${i}`, draft(`B${i}`, 'call.connected', now)), state: 'pending' as const, attempts: 1, createdAt: now, nextAttemptAt: 1,
+    })));
+    app.webhooks.start();
+    await waitFor(() => receiver.requests.length === 1, { what: 'the first backlog post hanging' });
+
+    app.webhooks.outbox.add(draft('live', 'call.requested', Date.now()));
+    await waitFor(() => receiver.requests.some((r) => r.event.callId === 'live'), { what: 'the live event posted', timeoutMs: 10000 });
+    expect(receiver.requests.findIndex((r) => r.event.callId === 'live')).toBe(1);
   });
 });

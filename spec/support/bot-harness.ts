@@ -249,7 +249,8 @@ export class BotHarness {
     if (webhooks) {
       // As app/main.ts: the engine's updates and refusals, the dispositions and the kept recordings.
       harness.webhooks = webhooks;
-      webhooks.follow({ updates: engine.updates, refusals: desk.refusals, dispositions: callBot.dispositions, ...(recording ? { recordings: recording.pipeline.kept } : {}) });
+      webhooks.follow({ updates: engine.updates, refusals: desk.refusals, dispositions: callBot.dispositions, ...(recording ? { recordings: recording.pipeline.kept } : {}),
+        ...(integration ? { integration: integration.events } : {}) });
       webhooks.start();
     }
     integration?.connect(callBot.agentSide());

@@ -2,7 +2,8 @@ import type { CallStage } from '../../call/call-types';
 import type { CallContext, CallUpdate } from '../../call/call-update';
 import { DEFAULT_RETRY_SCHEDULE, nextAttempt } from '../../webhooks/retry-schedule';
 import { urlProblem } from '../../webhooks/webhook-endpoints';
-import { CallEventTracker, parseEventTypes } from '../../webhooks/webhook-events';
+import { CallEventTracker, endedEventId, parseEventTypes } from '../../webhooks/webhook-events';
+import { integrationEvent } from '../../webhooks/call-event-feed';
 import { SecretRedactor } from '../../config/redact';
 import { newWebhookSecret, signatureHeader, verifyWebhook } from '../../webhooks/webhook-signature';
 
@@ -95,5 +96,36 @@ describe('endpoint URLs and signatures', () => {
   it('given an endpoint\'s secret in a log line, then the line never shows it', () => {
     const secret = newWebhookSecret();
     expect(new SecretRedactor([]).redact(`adding failed: ${secret} was refused`)).toBe('adding failed: whsec_[redacted] was refused');
+  });
+});
+
+describe('a call\'s ended event id', () => {
+  it('given a call id, then the id is a UUID, the same every time, and another call\'s differs', () => {
+    expect(endedEventId('c1')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(endedEventId('c1')).toBe(endedEventId('c1'));
+    expect(endedEventId('c2')).not.toBe(endedEventId('c1'));
+  });
+});
+
+describe('the HTTP API\'s events as webhooks', () => {
+  const at = new Date(5000);
+
+  it('given a request\'s events, then they share the request\'s id, so they reach an endpoint in order', () => {
+    const drafts = [
+      integrationEvent({ kind: 'requested', requestId: 'r1', keyName: 'hubspot', agentTelegramId: '700', number: '+12025550123', requester: 'HubSpot', mode: 'prompt', at }),
+      integrationEvent({ kind: 'placed', requestId: 'r1', agentTelegramId: '700', callId: 'c1', at }),
+      integrationEvent({ kind: 'declined', requestId: 'r1', agentTelegramId: '700', at }),
+    ];
+    expect(drafts.map((d) => [d.type, d.callId])).toEqual([['call.api_requested', 'r1'], ['call.api_placed', 'r1'], ['call.api_declined', 'r1']]);
+    expect(drafts[1]!.data).toEqual({ requestId: 'r1', agentTelegramId: '700', placedCallId: 'c1' });
+  });
+
+  it('given a request a rule refused before it was kept, then it is a call.refused with the rule and an id of its own', () => {
+    const draft = integrationEvent({ kind: 'refused', keyName: 'hubspot', agentTelegramId: '700', code: 'rule', record: 'rule: do_not_call', rule: { rule: 'do_not_call', since: new Date('2026-01-01T00:00:00Z') }, at });
+    expect(draft).toMatchObject({
+      type: 'call.refused', at: 5000,
+      data: { requestId: null, apiKey: 'hubspot', refusal: 'rule', rule: { rule: 'do_not_call', record: expect.any(String) } },
+    });
+    expect(draft.callId).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

@@ -1,0 +1,195 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { apiPlugin } from '../../api/api-plugin';
+import { DncService } from '../../compliance/dnc-service';
+import { silentLogger } from '../../config/logger';
+import { endedEventId } from '../../webhooks/webhook-events';
+import { type HttpServer, startHttpServer } from '../../http/http-server';
+import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
+import { waitFor } from '../support/wait-for';
+import { type ReceivedDelivery, WebhookReceiver } from '../support/webhook-receiver';
+
+/** The verification function of docs/webhooks.md, run as a CRM's receiver would run it. */
+function documentedVerifier(): (secret: string, header: string, rawBody: string) => boolean {
+  const page = fs.readFileSync(path.join(__dirname, '../../docs/webhooks.md'), 'utf8');
+  const code = [...page.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!).find((c) => c.includes('function verifyCallbotSignature'));
+  if (!code) throw new Error('docs/webhooks.md has no verifyCallbotSignature snippet');
+  return new Function('require', `${code}\nreturn verifyCallbotSignature;`)(require) as (secret: string, header: string, rawBody: string) => boolean;
+}
+
+const CALL_EVENTS = [
+  'call.requested', 'call.agent_ringing', 'call.agent_answered', 'call.customer_ringing', 'call.connected', 'call.ended', 'call.disposition_set',
+];
+
+/**
+ * The issue's "done when", end to end on the ARI simulator and the local Bot API server: a CRM with
+ * a key made in /apikeys and a receiver registered with /webhooks asks over HTTP for a call, the
+ * agent taps 📞 Call in Telegram, the call connects and ends, the agent sets its outcome, and the
+ * receiver gets every event signed and in order, across a restart of the app.
+ */
+describe('a CRM places a call through the API and follows it by signed webhooks', () => {
+  let h: BotHarness;
+  let admin: TestUser;
+  let ann: TestUser;
+  let receiver: WebhookReceiver;
+  let api: HttpServer | undefined;
+  const verify = documentedVerifier();
+
+  beforeEach(async () => {
+    receiver = new WebhookReceiver();
+    h = await BotHarness.start({ integration: true, webhooks: { settings: { timeoutMs: 1000, maxRetryDelayMs: 2000 } } });
+    admin = h.user(ADMIN_ID, 'Ada', 'ada_admin');
+    await h.verifiedCallerIds(['+15551234567']);
+    await h.stores.agents.authorize({ telegramId: '2001', phone: '+15551230001', callerId: '+15551234567', by: String(ADMIN_ID), displayName: 'Ann' });
+    await h.stores.agents.setRoute('2001', 'M');
+    ann = h.user(2001, 'Ann', 'ann');
+    h.sim.setFarEnd((endpoint) => (endpoint.includes('+12025550123') ? { kind: 'answer', ringMs: 50, hangupAfterMs: 300 } : undefined));
+  });
+
+  afterEach(async () => {
+    await api?.close();
+    api = undefined;
+    await h.stop();
+    await receiver.close();
+  });
+
+  async function answer(user: TestUser, text: string): Promise<string> {
+    const before = user.messages().length;
+    await user.send(text);
+    return (await user.waitForNew(before)).text;
+  }
+
+  /** The HTTP API on 127.0.0.1 over the harness's app, wired as app/main.ts wires it. */
+  async function startApi(): Promise<string> {
+    const { stores, config } = h;
+    const dnc = new DncService({ dnc: stores.dnc, calls: stores.calls, audit: stores.audit, numbers: config });
+    api = await startHttpServer({
+      host: '127.0.0.1', port: 0, bodyLimitBytes: 4096, logger: silentLogger(),
+      parts: [apiPlugin({ keys: h.apiKeys!, calls: h.integration!, pages: stores.callPages, dnc, audit: stores.audit, config, logger: silentLogger() })],
+    });
+    return `http://127.0.0.1:${api.address.port}`;
+  }
+
+  /** The CRM's setup, all from Telegram: its key from /apikeys, its receiver from /webhooks; the key and the endpoint's secret. */
+  async function connectCrm(): Promise<{ token: string; secret: string; hooksUrl: string }> {
+    const token = /^(cb\.hubspot\.\S+)$/m.exec(await answer(admin, '/apikeys add hubspot calls:place calls:read'))?.[1];
+    const hooksUrl = await receiver.start();
+    const secret = /^(whsec_[A-Za-z0-9_-]{43})$/m.exec(await answer(admin, `/webhooks add ${hooksUrl}`))?.[1];
+    if (!token || !secret) throw new Error('no key or no secret in the replies');
+    return { token, secret, hooksUrl };
+  }
+
+  async function placeThroughApi(base: string, token: string, body: unknown, idempotencyKey: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await fetch(`${base}/v1/calls`, {
+      method: 'POST', body: JSON.stringify(body),
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+    });
+    return { status: response.status, body: await response.json() as Record<string, unknown> };
+  }
+
+  /** What the CRM keeps: each event once (deliveries are at least once), in the order they came. */
+  function keptEvents(): ReceivedDelivery['event'][] {
+    const seen = new Set<string>();
+    return receiver.accepted.map((r) => r.event).filter((e) => !seen.has(e.id) && seen.add(e.id));
+  }
+  const typesOf = (chainId: string) => keptEvents().filter((e) => e.callId === chainId).map((e) => e.type);
+
+  /** Ann's prompt tapped, the call through to its end, Interested chosen; the call's id. */
+  async function annTakesTheCall(): Promise<string> {
+    await ann.waitFor(/HubSpot asks you to call \+1 202-555-0123/);
+    const before = ann.messages().length;
+    await ann.tap('📞 Call');
+    const ended = await ann.waitFor(/Call ended/, 15000, before);
+    const callId = ended.buttons.find((b) => b.text === 'Interested')!.data.split(':')[2]!;
+    await ann.tap('Interested');
+    await waitFor(async () => (await h.stores.calls.byId(callId))?.disposition === 'interested', { what: 'the disposition kept' });
+    return callId;
+  }
+
+  it('given a key from /apikeys and a receiver from /webhooks, when the CRM asks for a call, Ann taps 📞 Call and the call connects and ends, then the receiver gets every event signed by the documented check, in order; and a request a rule refuses is told as call.refused with the rule before any call existed', async () => {
+    const { token, secret } = await connectCrm();
+    const base = await startApi();
+    expect(await answer(admin, '/dnc add +12025550199 asked')).toMatch(/do-not-call list now/);
+
+    const asked = await placeThroughApi(base, token, { agent: '2001', number: '(202) 555-0123', crm: 'HubSpot' }, 'lead-42');
+    expect(asked).toMatchObject({ status: 202, body: { state: 'prompted', number: '+12025550123' } });
+    const requestId = String(asked.body.requestId);
+    const callId = await annTakesTheCall();
+
+    const refused = await placeThroughApi(base, token, { agent: '2001', number: '+12025550199', crm: 'HubSpot' }, 'lead-43');
+    expect(refused).toMatchObject({ status: 422, body: { code: 'rule', rule: { rule: 'do_not_call' } } });
+
+    await waitFor(() => typesOf(callId).length === CALL_EVENTS.length && keptEvents().some((e) => e.type === 'call.refused'), { what: 'every event delivered', timeoutMs: 15000 });
+    expect(typesOf(requestId)).toEqual(['call.api_requested', 'call.api_placed']);
+    expect(typesOf(callId)).toEqual(CALL_EVENTS);
+    const events = keptEvents();
+    // The request was told before its call was.
+    expect(events.findIndex((e) => e.type === 'call.api_requested')).toBeLessThan(events.findIndex((e) => e.type === 'call.requested'));
+    const of = (type: string) => events.find((e) => e.type === type)!;
+    expect(of('call.api_requested').data).toMatchObject({ requestId, apiKey: 'hubspot', requester: 'HubSpot', agentTelegramId: '2001', customer: '+12025550123', mode: 'prompt' });
+    expect(of('call.api_placed').data).toMatchObject({ requestId, placedCallId: callId });
+    expect(of('call.ended').data).toMatchObject({ outcome: 'completed', talkSeconds: expect.any(Number), customer: '+12025550123' });
+    expect(of('call.disposition_set').data).toMatchObject({ disposition: 'interested' });
+    expect(of('call.refused').data).toMatchObject({ requestId: null, apiKey: 'hubspot', agentTelegramId: '2001', refusal: 'rule', rule: { rule: 'do_not_call', record: expect.any(String) } });
+    for (const r of receiver.requests) expect(verify(secret, String(r.headers['callbot-signature']), r.body)).toBe(true);
+    expect(verify(`${secret}x`, String(receiver.requests[0]!.headers['callbot-signature']), receiver.requests[0]!.body)).toBe(false);
+  }, 40000);
+
+  it('given the receiver goes down after the request was told, when the call runs and ends meanwhile and the app restarts, then once the receiver is back every remaining event arrives, signed and in order, none lost', async () => {
+    const { token, secret, hooksUrl } = await connectCrm();
+    const base = await startApi();
+    const asked = await placeThroughApi(base, token, { agent: '2001', number: '+12025550123', crm: 'HubSpot' }, 'lead-44');
+    const requestId = String(asked.body.requestId);
+    await waitFor(() => typesOf(requestId).length === 1, { what: 'call.api_requested delivered' });
+
+    // The CRM's receiver is down (connections refused) for the whole call and the restart.
+    await receiver.close();
+    const callId = await annTakesTheCall();
+    await waitFor(async () => (await h.stores.webhookDeliveries.pendingCount()) === CALL_EVENTS.length + 1, { what: 'the rest queued', timeoutMs: 10000 });
+
+    await api?.close();
+    api = undefined;
+    h = await h.restarted();
+    await receiver.start(Number(new URL(hooksUrl).port));
+
+    await waitFor(() => typesOf(callId).length === CALL_EVENTS.length && typesOf(requestId).length === 2, { what: 'the rest delivered after the restart', timeoutMs: 20000 });
+    expect(typesOf(requestId)).toEqual(['call.api_requested', 'call.api_placed']);
+    expect(typesOf(callId)).toEqual(CALL_EVENTS);
+    expect(receiver.accepted.map((r) => r.event.type).filter((t) => t !== 'call.api_requested' && t !== 'call.api_placed')).toEqual(CALL_EVENTS);
+    for (const r of receiver.requests) expect(verify(secret, String(r.headers['callbot-signature']), r.body)).toBe(true);
+    await waitFor(async () => (await h.stores.webhookDeliveries.pendingCount()) === 0, { what: 'the queue empty' });
+  }, 60000);
+
+  it('given the process dies before its outbox wrote a call\'s end, when the app starts again, then the end is queued from the calls table and delivered, with the id the live event would have had', async () => {
+    const { token, secret } = await connectCrm();
+    const base = await startApi();
+    // From the moment the call's end is to be written, nothing more reaches the database: the process is gone.
+    const store = h.stores.webhookDeliveries;
+    const enqueue = store.enqueue.bind(store);
+    let dead = false;
+    store.enqueue = async (rows) => {
+      dead ||= rows.some((r) => r.eventType === 'call.ended');
+      if (!dead) await enqueue(rows);
+    };
+    await placeThroughApi(base, token, { agent: '2001', number: '+12025550123', crm: 'HubSpot' }, 'lead-45');
+    await ann.waitFor(/HubSpot asks you to call/);
+    const before = ann.messages().length;
+    await ann.tap('📞 Call');
+    const ended = await ann.waitFor(/Call ended/, 15000, before);
+    const callId = ended.buttons.find((b) => b.text === 'Interested')!.data.split(':')[2]!;
+    await waitFor(() => dead, { what: 'the end lost with the process' });
+    await waitFor(() => typesOf(callId).includes('call.connected'), { what: 'the events before the end delivered' });
+    expect(typesOf(callId)).not.toContain('call.ended');
+
+    await api?.close();
+    api = undefined;
+    h = await h.restarted();
+
+    await waitFor(() => typesOf(callId).includes('call.ended'), { what: 'the end delivered after the restart', timeoutMs: 15000 });
+    expect(typesOf(callId)).toEqual(CALL_EVENTS.slice(0, -1));
+    const end = keptEvents().find((e) => e.type === 'call.ended')!;
+    expect(end.id).toBe(endedEventId(callId));
+    expect(end.data).toMatchObject({ outcome: 'completed', talkSeconds: expect.any(Number), customer: '+12025550123' });
+    for (const r of receiver.requests) expect(verify(secret, String(r.headers['callbot-signature']), r.body)).toBe(true);
+  }, 60000);
+});
