@@ -66,9 +66,20 @@ export function snoopChannelId(supervisionId: string, n: number): string {
   return `${supervisionId}-snoop${n}`;
 }
 
-/** The Stasis app's arguments of a supervision's channels: the runner routes their StasisStart by them. */
-export function supervisionAppArgs(supervisionId: string): string {
-  return `supervision,${supervisionId}`;
+/**
+ * The Stasis app's arguments of a supervision's channels: which supervision, of which call, by whom.
+ * Asterisk keeps them on the channel, so a process that starts after a crash can still audit a
+ * supervision it finds left over (supervisionOfAppData).
+ */
+export function supervisionAppArgs(plan: Pick<SupervisionPlan, 'supervisionId' | 'callId' | 'supervisorTelegramId'>): string {
+  return `supervision,${plan.supervisionId},${plan.callId},${plan.supervisorTelegramId}`;
+}
+
+/** Whose supervision a channel's `appData` (`app,supervision,<id>,<call>,<supervisor>`) says it belongs to, if it says. */
+export function supervisionOfAppData(appData: string): { supervisionId: string; callId: string; supervisorTelegramId: string } | undefined {
+  const [, tag, supervisionId, callId, supervisorTelegramId] = appData.split(',');
+  if (tag !== 'supervision' || !supervisionId || !callId || !supervisorTelegramId) return undefined;
+  return { supervisionId, callId, supervisorTelegramId };
 }
 
 export interface ModeSpan {
@@ -179,7 +190,7 @@ function onStarted(state: SupervisionState): SupervisionTransition {
     effects: [
       {
         type: 'OriginateSupervisor', channelId: ids.supervisorChannelId, endpoint: plan.endpoint, callerId: plan.callerId,
-        timeoutS: plan.ringTimeoutS, appArgs: supervisionAppArgs(plan.supervisionId),
+        timeoutS: plan.ringTimeoutS, appArgs: supervisionAppArgs(plan),
       },
       { type: 'StartTimer', timer: 'ring', ms: plan.ringTimeoutS * 1000 + RING_GRACE_MS },
     ],
@@ -222,7 +233,7 @@ function snoop(state: SupervisionState, mode: 'listen' | 'whisper'): Supervision
     state: { ...state, snoops: n, snoop: { channelId, inStasis: false } },
     effects: [{
       type: 'Snoop', snoopChannelId: channelId, targetChannelId: state.plan.agentChannelId, whisper: mode === 'whisper' ? 'out' : 'none',
-      appArgs: supervisionAppArgs(state.plan.supervisionId),
+      appArgs: supervisionAppArgs(state.plan),
     }],
   };
 }

@@ -414,6 +414,11 @@ export class CallEngine {
         this.swept.channels += result.channels.length;
         this.swept.bridges += result.bridges.length;
         this.swept.failed += result.failed.length;
+        // A supervision cut off by a crash never recorded its end: the sweep that clears it does.
+        for (const s of result.supervisions) {
+          this.deps.audit.record({ actor: s.supervisorTelegramId, action: 'call_supervised', subject: s.callId, details: 'modes=unknown seconds=unknown end=restart' })
+            .catch((err: unknown) => this.deps.logger.warn('recording a cut-off supervision in the audit log failed', { supervisionId: s.supervisionId, err }));
+        }
       })
       .catch((err: unknown) => {
         this.deps.logger.warn('orphan sweep failed; the next one tries again', { inS: this.deps.config.ari.orphanSweepIntervalS, err });

@@ -1,6 +1,6 @@
 import { CALL_BRIDGE_ID, CALL_CHANNEL_ID } from '../call/call-ids';
 import { idsToRead, readBack } from '../call/read-back';
-import { SUPERVISION_BRIDGE_ID, SUPERVISION_CHANNEL_ID } from '../call/supervision';
+import { SUPERVISION_BRIDGE_ID, SUPERVISION_CHANNEL_ID, supervisionOfAppData } from '../call/supervision';
 import type { Logger } from '../config/logger';
 import type { CallRecords, LeftLiveCall } from './call-engine-ports';
 import type { RowToResume } from './resume-calls';
@@ -69,6 +69,8 @@ export interface SweepResult {
   bridges: string[];
   /** Ids whose hang-up or destroy failed this time; the next sweep tries them again. */
   failed: string[];
+  /** Supervisions whose supervisor's leg was hung up here: a previous process ran them and did not record their end. */
+  supervisions: Array<{ supervisionId: string; callId: string; supervisorTelegramId: string }>;
 }
 
 /**
@@ -93,6 +95,10 @@ export async function sweepOrphans(
     channels: orphanChannels.filter((id) => !failed.includes(id)),
     bridges: orphanBridges.filter((id) => !failed.includes(id)),
     failed,
+    supervisions: channels.flatMap((c) => {
+      const of = c.id.endsWith('-supervisor') && orphanChannels.includes(c.id) && !failed.includes(c.id) ? supervisionOfAppData(c.appData) : undefined;
+      return of ? [of] : [];
+    }),
   };
   if (ids.length > 0) {
     logger.warn('cleaned up orphan channels and bridges', {

@@ -1,4 +1,4 @@
-import type { Observable } from 'rxjs';
+import { filter, type Observable } from 'rxjs';
 import type { CallStage } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
 import type { DispositionCode } from '../config/after-call-settings';
@@ -6,6 +6,7 @@ import type { Logger } from '../config/logger';
 import type { CallViews } from './call-views';
 import { CallStatusMessage, type FinalDelivery } from './status-renderer';
 import type { TelegramOut } from './telegram-out';
+import { SUPERVISION } from './texts';
 
 export interface CallStatusDeps {
   out: TelegramOut;
@@ -20,6 +21,8 @@ export interface CallStatusDeps {
   views?: CallViews;
   /** The disposition codes under each final status. */
   dispositions?: readonly DispositionCode[];
+  /** Whether a supervisor is on a call, when agents are told (MONITOR_NOTICE): a line on its status message while one is. */
+  monitoring?: Observable<{ callId: string; monitored: boolean }>;
 }
 
 /** Where a call's status is shown, and from which stage it is followed. */
@@ -46,6 +49,7 @@ export function showCallStatus(
   // The agent whose chat follows the call now; a message whose agent handed it on has stopped.
   let following = call.context.agentId;
   let latest: CallUpdate = { context: call.context, stage: call.stage, at: Date.now(), final: false };
+  let notes: readonly string[] = [];
 
   const open = (chatId: string | number, agentId: number, initial: CallUpdate, resumeId?: number | null): void => {
     const status = new CallStatusMessage(deps.out, chatId, {
@@ -54,6 +58,7 @@ export function showCallStatus(
       viewer: { agentId, partyButtons: deps.partyButtons === true, ...(deps.dispositions ? { dispositions: deps.dispositions } : {}) },
       onMessageId: (messageId) => attach(String(chatId), messageId),
     }, initial);
+    status.annotate(notes);
     messages.push(status);
     const delivered: Promise<FinalDelivery> = resumeId != null ? status.resumeAt(resumeId) : status.start();
     void delivered.then((delivery) => {
@@ -73,6 +78,11 @@ export function showCallStatus(
   };
 
   open(call.chatId, call.context.agentId, latest, call.statusMessageId);
+  // Ends with the call: the desk ends its supervision as the call's final update goes out.
+  const monitoring = deps.monitoring?.pipe(filter((m) => m.callId === callId)).subscribe(({ monitored }) => {
+    notes = monitored ? [SUPERVISION.agentNotice] : [];
+    for (const status of messages) status.annotate(notes);
+  });
   updates.subscribe({
     next: (update) => {
       latest = update;
@@ -83,6 +93,7 @@ export function showCallStatus(
         following = owner;
         void handTo(owner);
       }
+      if (update.final) monitoring?.unsubscribe();
     },
   });
 }

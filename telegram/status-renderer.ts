@@ -22,7 +22,9 @@ export interface StatusViewer {
  * call was handed away from, or whose own leg left it to others (a cold transfer to a number), it
  * ends with whom it went to and has no buttons: the call is no longer theirs to talk on.
  */
-export function renderStatus(update: CallUpdate, confirmDigit?: string, viewer?: StatusViewer): { text: string; markup: InlineKeyboardMarkup } {
+export function renderStatus(
+  update: CallUpdate, confirmDigit?: string, viewer?: StatusViewer, notes: readonly string[] = [],
+): { text: string; markup: InlineKeyboardMarkup } {
   const { context } = update;
   const lines = [STATUS.message(update, confirmDigit)];
   // A customer calling back: who, and the earlier call the agent made, above the call's own lines.
@@ -31,6 +33,8 @@ export function renderStatus(update: CallUpdate, confirmDigit?: string, viewer?:
   if (recording) lines.push(recording);
   const earlyMedia = earlyMediaLine(update);
   if (earlyMedia) lines.push(earlyMedia);
+  // What happens beside the call while it is live (a supervisor on it); the final status has none.
+  if (!update.final) lines.push(...notes);
   if (viewer && hasMoreThanTwoParties(update)) {
     lines.push(...(update.parties ?? []).map((p) => PARTY.line(p, isViewer(p, update, viewer.agentId))));
   }
@@ -107,6 +111,7 @@ export class CallStatusMessage {
   private lastEditAt = -Infinity;
   private edit?: { cancel(): boolean };
   private finalStarted = false;
+  private notes: readonly string[] = [];
   private readonly done: Promise<FinalDelivery>;
   private resolveDone!: (delivery: FinalDelivery) => void;
   private readonly now: () => number;
@@ -163,13 +168,20 @@ export class CallStatusMessage {
     this.pump();
   }
 
+  /** Lines beside the call's own state (a supervisor on it), shown from the next edit on while the call is live. */
+  annotate(notes: readonly string[]): void {
+    if (this.final) return;
+    this.notes = notes;
+    this.pump();
+  }
+
   /** "Press 1 to confirm": the call waits for the agent, so the agent must see it at once. */
   private asksAgentToAct(update: CallUpdate): boolean {
     return update.stage === 'agent_answered' && this.options.confirmDigit !== undefined;
   }
 
   private render(update: CallUpdate) {
-    return renderStatus(update, this.options.confirmDigit, this.options.viewer);
+    return renderStatus(update, this.options.confirmDigit, this.options.viewer, this.notes);
   }
 
   /** The live text, read when a request goes out; `sent` learns what it was. */

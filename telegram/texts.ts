@@ -943,8 +943,8 @@ export const SUPERVISION = {
     already_supervising: 'You are supervising another call: leave it first.', no_such_supervision: 'This supervision has ended.',
     not_now: 'That mode is not available now.',
   } as Record<string, string>,
-  agentNotice: '🎧 A supervisor is listening to this call.',
-  agentNoticeEnded: 'The supervisor has left this call.',
+  /** A line on the agent's call status message while a supervisor is on the call (MONITOR_NOTICE). */
+  agentNotice: '🎧 A supervisor is on this call.',
 } as const;
 
 /** A time as `/webhooks` shows it: UTC to the second, the clock receivers log by. */

@@ -1,39 +1,67 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { writeUlawTone } from '../../bench/ulaw-tone';
 import type { SupervisionMode } from '../../call/supervision';
 import { waitFor } from '../support/wait-for';
+import { toneAmplitude, wavSamples } from './support/channel-ear';
 import { E2eBot } from './support/e2e-bot';
-import { AsteriskLab, SIPP_DIR } from './support/lab';
+import { AsteriskLab, PROVIDERS, SIPP_DIR } from './support/lab';
+import { RtpPhone } from './support/rtp-phone';
 import { ANN, PHONE, PlacedCall, TARGET } from './support/scenario';
 import { report, table } from './support/report';
 
-/** Every leg's far end talks this long (sipp's -d: load-uas.xml streams a tone on each leg, then hangs up). */
+/** The customer talks this long (sipp's -d), then hangs up. */
 const TALK_MS = 20_000;
-/** The supervisor's phone, rung over the call's route. */
+/** The supervisor's phone, rung over the call's route (supervision-uas.xml knows its number). */
 const SUPERVISOR = { telegramId: '3001', phone: '+15551230002', agentId: null };
-/** Between one source of the tone (about 5700 RMS) and two (about 11300). */
-const TWO_SOURCES = 8500;
+/** Each party's own tone, so what a leg is sent says by frequency whom it hears. */
+const HZ = { customer: 400, agent: 600, supervisor: 1000 } as const;
+/** Where supervision-uas.xml puts the agent's audio: the spec's RTP phone. */
+const AGENT_MEDIA = { address: PROVIDERS.main, port: 16500 } as const;
+/** A tone written at amplitude 8000 reads about that much when heard; an absent one reads near 0. */
+const HEARD = 2000;
 /** Half a second of RTP at 50 packets a second. */
 const HALF_A_SECOND = 25;
 
+type Party = keyof typeof HZ;
+type Heard = Record<Party, number>;
+
+/** How loud each party's tone is in some audio. */
+function tones(samples: Int16Array): Heard {
+  return { customer: Math.round(toneAmplitude(samples, HZ.customer)), agent: Math.round(toneAmplitude(samples, HZ.agent)), supervisor: Math.round(toneAmplitude(samples, HZ.supervisor)) };
+}
+
+/** Which parties' tones some audio holds. */
+function whom(heard: Heard): Party[] {
+  return (Object.keys(heard) as Party[]).filter((party) => heard[party] > HEARD);
+}
+
 /**
  * Supervision on a real Asterisk: a call placed from Telegram, then supervised through the bot's
- * supervision desk (as /live's buttons do), every leg's far end streaming a tone (load-uas.xml).
- * Asterisk's own RTP counters (`pjsip show channelstats`) say which leg is sent audio and in which
- * bridge each leg is; ARI says who is in which bridge; and Asterisk holds nothing afterwards.
+ * supervision desk (as /live's buttons do), each party's far end streaming a tone of its own
+ * (supervision-uas.xml; the agent's phone is the spec's RtpPhone, which keeps the RTP the agent's leg
+ * is actually sent). Asterisk's own RTP counters (`pjsip show channelstats`) say which leg is sent
+ * audio and in which bridge each leg is; ARI says who is in which bridge; and Asterisk holds nothing afterwards.
  */
 describe('e2e: supervisors listen, whisper and barge on a real Asterisk', () => {
   let lab: AsteriskLab;
   let bot: E2eBot;
+  let agentPhone: RtpPhone;
   const stats: string[] = [];
-  /** The loudest half second each leg was sent, per mode. */
-  const levels: Array<Array<string | number>> = [];
+  /** How loud each party's tone is in what each leg is sent, per mode. */
+  const levels: string[][] = [];
 
   beforeAll(async () => {
-    const audio = path.join(process.env.E2E_RUN_DIR ?? '', 'talk.ulaw');
-    writeUlawTone(audio, 1, 400);
+    const runDir = process.env.E2E_RUN_DIR ?? '';
+    const ulaw = (party: Party): string => {
+      const file = path.join(runDir, `${party}.ulaw`);
+      writeUlawTone(file, 1, HZ[party]);
+      return file;
+    };
+    const files = { 'talk.ulaw': ulaw('customer'), 'supervisor.ulaw': ulaw('supervisor') };
+    agentPhone = await RtpPhone.open(AGENT_MEDIA.address, AGENT_MEDIA.port, fs.readFileSync(ulaw('agent')));
     lab = await AsteriskLab.start('supervision', {
-      provider: { scenario: path.join(SIPP_DIR, 'load-uas.xml'), files: { 'talk.ulaw': audio }, args: ['-d', String(TALK_MS)] },
+      provider: { scenario: path.join(SIPP_DIR, 'supervision-uas.xml'), files, args: ['-d', String(TALK_MS)] },
     });
     bot = await E2eBot.start(lab, 'supervision');
   });
@@ -47,10 +75,12 @@ describe('e2e: supervisors listen, whisper and barge on a real Asterisk', () => 
   afterAll(async () => {
     await bot?.stop();
     await lab?.stop();
+    await agentPhone?.close();
     if (stats.length) {
       report('supervision', [
-        'What each leg is sent, as RMS of its loudest half second (one tone about 5700, two about 11300)', '',
-        table(['mode', 'supervisor', 'agent', 'customer'], levels.map((row) => row.map(String))), '', 'RTP counters of each leg (pjsip show channelstats)', '', ...stats,
+        `Each party's tone (customer ${HZ.customer} Hz, agent ${HZ.agent} Hz, supervisor ${HZ.supervisor} Hz) in what each leg is sent, as its amplitude (written at 8000; heard above ${HEARD}).`,
+        'The agent: the RTP its phone received. The customer and the supervisor: a spy=out snoop on their leg, recorded.', '',
+        table(['mode', 'leg', 'customer tone', 'agent tone', 'supervisor tone'], levels), '', 'RTP counters of each leg (pjsip show channelstats)', '', ...stats,
       ]);
     }
   });
@@ -81,11 +111,12 @@ describe('e2e: supervisors listen, whisper and barge on a real Asterisk', () => 
   }
 
   /**
-   * How loud what Asterisk sends a leg is, over about a second: a probe snoop on it hearing only that
-   * direction (spy=out), recorded in a bridge of its own. Every far end streams the same tone, so
-   * one source is about 5700 RMS and two (the other party and a whisper) about 11300.
+   * What Asterisk sends a leg over about a second, by a probe snoop on it hearing only that direction
+   * (spy=out), recorded in a bridge of its own. Asterisk hands a spy the frame before it mixes a
+   * whisper in (audiohook.c), so this serves for the legs no snoop whispers to; the agent's is heard
+   * by its phone instead (agentHears).
    */
-  async function heardBy(channelId: string, label: string): Promise<number> {
+  async function heardBy(channelId: string, label: string): Promise<Heard> {
     const probe = `${label}-probe`;
     const bridge = `${label}-probe-bridge`;
     const name = `${label}-probe-rec`;
@@ -103,7 +134,16 @@ describe('e2e: supervisors listen, whisper and barge on a real Asterisk', () => 
     await bot.ari.destroyBridge(bridge);
     const file = await waitFor(async () => bot.ari.fetchStoredRecording(name).catch(() => undefined), { timeoutMs: 5000, what: `the stored recording ${name}` });
     await bot.ari.deleteStoredRecording(name);
-    return loudestHalfSecond(file);
+    return tones(wavSamples(file));
+  }
+
+  /** What the agent's leg is actually sent over a second: the RTP its phone received. */
+  async function agentHears(): Promise<Heard> {
+    return tones(await agentPhone.hear(1));
+  }
+
+  function level(mode: string, leg: Party, heard: Heard): void {
+    levels.push([mode, leg, String(heard.customer), String(heard.agent), String(heard.supervisor)]);
   }
 
   async function connectedCall(): Promise<{ call: PlacedCall; callId: string }> {
@@ -124,7 +164,7 @@ describe('e2e: supervisors listen, whisper and barge on a real Asterisk', () => 
     return (await bot.stores.audit.latest(50)).filter((e) => e.action === 'call_supervised' && e.subject === callId).map((e) => e.details);
   }
 
-  it('given listen then whisper, then the supervisor\'s leg is sent the call\'s audio from a bridge of its own with the snoop, the call\'s bridge keeps its two parties, and the supervisor hanging up leaves the call going', async () => {
+  it('given listen then whisper, then the supervisor hears both parties from a bridge of its own with the snoop, listening neither party hears the supervisor, whispering only the agent\'s phone is sent the supervisor, and the supervisor hanging up leaves the call going', async () => {
     const { callId } = await connectedCall();
     const id = await supervise(callId, 'listen');
     await waitFor(async () => (await members(`${id}-listen`)).join() === [`${id}-snoop1`, `${id}-supervisor`].join(), { timeoutMs: 5000, what: 'supervisor and snoop bridged' });
@@ -133,24 +173,22 @@ describe('e2e: supervisors listen, whisper and barge on a real Asterisk', () => 
     await sentGrowsIn(id.slice(0, 8), 1, 'RTP to the supervisor\'s leg');
     await sentGrowsIn(callId.slice(0, 8), 2, 'RTP to the agent\'s and the customer\'s legs');
     stats.push('listen:', lab.cli('pjsip show channelstats'));
-    // Listening: the supervisor hears two sources (agent and customer); each party hears one (the other), not the supervisor.
-    const listening = {
-      supervisor: await heardBy(`${id}-supervisor`, `${id}-l-s`), agent: await heardBy(`${callId}-agent`, `${id}-l-a`), customer: await heardBy(`${callId}-target`, `${id}-l-c`),
-    };
-    levels.push(['listen', listening.supervisor, listening.agent, listening.customer]);
-    expect(listening.supervisor).toBeGreaterThan(TWO_SOURCES);
-    expect(listening.agent).toBeLessThan(TWO_SOURCES);
-    expect(listening.customer).toBeLessThan(TWO_SOURCES);
+    // Listening: the supervisor hears both parties; each party hears the other, not the supervisor.
+    const listening = { supervisor: await heardBy(`${id}-supervisor`, `${id}-l-s`), agent: await agentHears(), customer: await heardBy(`${callId}-target`, `${id}-l-c`) };
+    for (const leg of ['supervisor', 'agent', 'customer'] as const) level('listen', leg, listening[leg]);
+    expect(whom(listening.supervisor)).toEqual(['customer', 'agent']);
+    expect(whom(listening.agent)).toEqual(['customer']);
+    expect(whom(listening.customer)).toEqual(['agent']);
 
     expect(bot.h.supervision.switchMode(id, SUPERVISOR.telegramId, 'whisper')).toBe('ok');
     await waitFor(async () => (await members(`${id}-listen`)).join() === [`${id}-snoop2`, `${id}-supervisor`].join(), { timeoutMs: 5000, what: 'the whisper snoop bridged' });
     await sentGrowsIn(id.slice(0, 8), 1, 'RTP to the supervisor\'s leg while whispering');
     stats.push('whisper:', lab.cli('pjsip show channelstats'));
-    // Whispering: the customer still hears only the agent. (What the agent hears cannot be probed so: Asterisk hands a
-    // spy the frame before it mixes whispers in, audiohook.c; the snoop's whisper=out request is checked on the simulator.)
-    const whispering = { customer: await heardBy(`${callId}-target`, `${id}-w-c`) };
-    levels.push(['whisper', '', '', whispering.customer]);
-    expect(whispering.customer).toBeLessThan(TWO_SOURCES);
+    // Whispering: the agent's phone is sent the supervisor beside the customer; the customer still hears only the agent.
+    const whispering = { agent: await agentHears(), customer: await heardBy(`${callId}-target`, `${id}-w-c`) };
+    for (const leg of ['agent', 'customer'] as const) level('whisper', leg, whispering[leg]);
+    expect(whom(whispering.agent)).toEqual(['customer', 'supervisor']);
+    expect(whom(whispering.customer)).toEqual(['agent']);
 
     // Asterisk hangs up the supervisor's leg as its far end would: the call goes on.
     await bot.ari.hangup(`${id}-supervisor`);
@@ -163,17 +201,18 @@ describe('e2e: supervisors listen, whisper and barge on a real Asterisk', () => 
     await lab.expectNothingLeft();
   }, 60_000);
 
-  it('given barge, then the supervisor is a third party of the call\'s bridge, sent audio like the others, and the call ending ends the supervision', async () => {
+  it('given barge, then the supervisor is a third party of the call\'s bridge, everybody hears the two others, and the call ending ends the supervision', async () => {
     const { callId } = await connectedCall();
     const id = await supervise(callId, 'barge');
     await waitFor(async () => (await members(`${callId}-bridge`)).length === 3, { timeoutMs: 5000, what: 'the supervisor in the call\'s bridge' });
     await sentGrowsIn(callId.slice(0, 8), 3, 'RTP to all three legs');
     stats.push('barge:', lab.cli('pjsip show channelstats'));
     // Barging: everybody hears the two others.
-    const barging = { agent: await heardBy(`${callId}-agent`, `${id}-b-a`), customer: await heardBy(`${callId}-target`, `${id}-b-c`) };
-    levels.push(['barge', '', barging.agent, barging.customer]);
-    expect(barging.agent).toBeGreaterThan(TWO_SOURCES);
-    expect(barging.customer).toBeGreaterThan(TWO_SOURCES);
+    const barging = { supervisor: await heardBy(`${id}-supervisor`, `${id}-b-s`), agent: await agentHears(), customer: await heardBy(`${callId}-target`, `${id}-b-c`) };
+    for (const leg of ['supervisor', 'agent', 'customer'] as const) level('barge', leg, barging[leg]);
+    expect(whom(barging.supervisor)).toEqual(['customer', 'agent']);
+    expect(whom(barging.agent)).toEqual(['customer', 'supervisor']);
+    expect(whom(barging.customer)).toEqual(['agent', 'supervisor']);
     bot.engine.cancelCall(callId, 'system');
     await lab.expectNothingLeft();
     await waitFor(async () => (await audited(callId)).length === 1, { what: 'the session audited' });
@@ -181,26 +220,3 @@ describe('e2e: supervisors listen, whisper and barge on a real Asterisk', () => 
     expect(bot.h.supervision.supervisionOf(SUPERVISOR.telegramId)).toBeUndefined();
   }, 60_000);
 });
-
-/** The loudest half second of a WAV (Asterisk writes 8 kHz, 16-bit, mono PCM for `wav`), as RMS. */
-function loudestHalfSecond(file: Buffer): number {
-  let offset = 12;
-  while (offset + 8 <= file.length) {
-    const id = file.toString('latin1', offset, offset + 4);
-    const size = file.readUInt32LE(offset + 4);
-    const body = offset + 8;
-    if (id === 'data') {
-      const count = Math.floor(Math.min(size, file.length - body) / 2);
-      const window = 4000;
-      let loudest = 0;
-      for (let from = 0; from + window <= count; from += window) {
-        let sum = 0;
-        for (let i = from; i < from + window; i += 1) sum += file.readInt16LE(body + i * 2) ** 2;
-        loudest = Math.max(loudest, Math.sqrt(sum / window));
-      }
-      return Math.round(loudest);
-    }
-    offset = body + size + (size % 2);
-  }
-  throw new Error('the WAV file has no data chunk');
-}

@@ -541,6 +541,22 @@ describe('call engine on an in-memory ARI', () => {
       expect(ari.channels.has(`${live.callId}-agent`)).toBe(true);
     });
 
+    it('given a supervision a crash cut off, when ARI connects, then its legs and bridge are cleared and the supervision is audited as ended by the restart', async () => {
+      const supervision = '0b5ad9c3-2222-4222-8333-944445555666';
+      const call = '0b5ad9c3-4444-4222-8333-944445555666';
+      for (const leg of ['supervisor', 'snoop1']) {
+        ari.channels.set(`${supervision}-${leg}`, { id: `${supervision}-${leg}`, state: 'Up', appName: 'Stasis', appData: `callbot,supervision,${supervision},${call},3001` });
+      }
+      ari.bridges.set(`${supervision}-listen`, { id: `${supervision}-listen`, channelIds: [] });
+      ari.setConnection('disconnected');
+      ari.setConnection('connected');
+      await waitFor(() => ari.ops().includes('destroyBridge'), { what: 'the supervision\'s bridge destroyed' });
+      expect(ari.requests.filter((r) => r.op === 'hangup').map((r) => r.args.channelId).sort()).toEqual([`${supervision}-snoop1`, `${supervision}-supervisor`]);
+      const audited = async () => (await h.stores.audit.latest(10)).filter((e) => e.action === 'call_supervised');
+      await waitFor(async () => (await audited()).length === 1, { what: 'the cut-off supervision audited' });
+      expect((await audited())[0]).toMatchObject({ actor: '3001', subject: call, details: 'modes=unknown seconds=unknown end=restart' });
+    });
+
     it('given the agent leg vanished while ARI was disconnected, when it reconnects, then the call ends', async () => {
       await addAgent(h.stores);
       const call = await place();

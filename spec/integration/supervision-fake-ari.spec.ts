@@ -42,7 +42,7 @@ describe('supervisions on an in-memory ARI', () => {
     answered();
     await waitFor(() => ari.commands().includes('snoop'), { what: 'the snoop asked for' });
     expect(ari.commandRequests().map((r) => r.op)).toEqual(['originate', 'createBridge', 'addToBridge', 'snoop']);
-    expect(ari.commandRequests()[3]!.args).toMatchObject({ channelId: `${CALL}-agent`, snoopId: `${SID}-snoop1`, spy: 'both', whisper: 'none', appArgs: `supervision,${SID}` });
+    expect(ari.commandRequests()[3]!.args).toMatchObject({ channelId: `${CALL}-agent`, snoopId: `${SID}-snoop1`, spy: 'both', whisper: 'none', appArgs: `supervision,${SID},${CALL},3001` });
   });
 
   it('given the snoop refused (the agent\'s leg gone), then the supervision ends: supervisor hung up, its bridge destroyed, the session audited as failed', async () => {
@@ -55,18 +55,19 @@ describe('supervisions on an in-memory ARI', () => {
     expect(audit[0]!.details).toMatch(/^modes=whisper seconds=0 end=failed \(Snoop: Channel not found\)$/);
   });
 
-  it('given a live supervision, then the orphan sweep leaves its channels and bridge; once the process forgot it (a restart), the sweep removes them', async () => {
+  it('given a live supervision, then the orphan sweep leaves its channels and bridge; once the process forgot it (a restart), the sweep removes them and names the supervision it cut off', async () => {
     runner.start(plan('listen'));
     await waitFor(() => ari.commands().includes('originate'), { what: 'the supervisor rung' });
-    ari.channels.set(`${SID}-supervisor`, { id: `${SID}-supervisor`, state: 'Up', appName: 'Stasis', appData: `callbot,supervision,${SID}` });
+    ari.channels.set(`${SID}-supervisor`, { id: `${SID}-supervisor`, state: 'Up', appName: 'Stasis', appData: `callbot,supervision,${SID},${CALL},3001` });
     answered();
     await waitFor(() => ari.commands().includes('snoop'), { what: 'the snoop asked for' });
     // The call's own leg stands for a call this process runs.
     const call = `${CALL}-agent`;
     const kept = await sweepOrphans(ari, new CallRegistry(), silentLogger(), 'callbot', { ownedChannelIds: () => new Set([...runner.ownedIds(), call]) });
-    expect(kept).toEqual({ channels: [], bridges: [], failed: [] });
+    expect(kept).toEqual({ channels: [], bridges: [], failed: [], supervisions: [] });
     const swept = await sweepOrphans(ari, new CallRegistry(), silentLogger(), 'callbot', { ownedChannelIds: () => new Set([call]) });
     expect(swept.channels.sort()).toEqual([`${SID}-snoop1`, `${SID}-supervisor`].sort());
     expect(swept.bridges).toEqual([`${SID}-listen`]);
+    expect(swept.supervisions).toEqual([{ supervisionId: SID, callId: CALL, supervisorTelegramId: '3001' }]);
   });
 });

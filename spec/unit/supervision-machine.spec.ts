@@ -42,7 +42,7 @@ describe('a supervision', () => {
   it('given a request, when it starts, then the supervisor\'s phone is rung into the app with a ring timer', () => {
     const { effects, state } = run('listen', [ev.started()]);
     expect(effects).toEqual([
-      { type: 'OriginateSupervisor', channelId: SUP, endpoint: 'PJSIP/+15550009000@trunk-main', callerId: '+15550001111', timeoutS: 20, appArgs: `supervision,${SID}` },
+      { type: 'OriginateSupervisor', channelId: SUP, endpoint: 'PJSIP/+15550009000@trunk-main', callerId: '+15550001111', timeoutS: 20, appArgs: `supervision,${SID},call,900` },
       { type: 'StartTimer', timer: 'ring', ms: 25000 },
     ]);
     expect(state.stage).toBe('ringing');
@@ -53,7 +53,7 @@ describe('a supervision', () => {
     expect(requests(last)).toEqual([
       { type: 'CreateBridge', bridgeId: OWN },
       { type: 'AddToBridge', bridgeId: OWN, channelId: SUP },
-      { type: 'Snoop', snoopChannelId: snoop(1), targetChannelId: AGENT, whisper: 'none', appArgs: `supervision,${SID}` },
+      { type: 'Snoop', snoopChannelId: snoop(1), targetChannelId: AGENT, whisper: 'none', appArgs: `supervision,${SID},call,900` },
     ]);
     expect(state.stage).toBe('active');
     expect(requests(run('listen', [...answered, ev.stasis(snoop(1))]).last)).toEqual([{ type: 'AddToBridge', bridgeId: OWN, channelId: snoop(1) }]);
@@ -75,7 +75,7 @@ describe('a supervision', () => {
       const { last, state } = run('listen', [...answered, ev.stasis(snoop(1)), ev.mode('whisper')]);
       expect(requests(last)).toEqual([
         { type: 'HangupChannel', channelId: snoop(1) },
-        { type: 'Snoop', snoopChannelId: snoop(2), targetChannelId: AGENT, whisper: 'out', appArgs: `supervision,${SID}` },
+        { type: 'Snoop', snoopChannelId: snoop(2), targetChannelId: AGENT, whisper: 'out', appArgs: `supervision,${SID},call,900` },
       ]);
       expect(state.mode).toBe('whisper');
     });
@@ -100,7 +100,7 @@ describe('a supervision', () => {
       expect(requests(last)).toEqual([
         { type: 'CreateBridge', bridgeId: OWN },
         { type: 'MoveToBridge', channelId: SUP, from: CALL_BRIDGE, to: OWN },
-        { type: 'Snoop', snoopChannelId: snoop(1), targetChannelId: AGENT, whisper: 'none', appArgs: `supervision,${SID}` },
+        { type: 'Snoop', snoopChannelId: snoop(1), targetChannelId: AGENT, whisper: 'none', appArgs: `supervision,${SID},call,900` },
       ]);
     });
 

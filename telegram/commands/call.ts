@@ -1,3 +1,4 @@
+import { map } from 'rxjs';
 import { formatForDisplay } from '../../phone/number-policy';
 import type { PlaceCallResult } from '../../engine/call-engine';
 import { dispositionChoice, routeChoiceThenCall } from '../menus/keyboards';
@@ -68,6 +69,8 @@ export function statusDepsOf(deps: BotDeps): CallStatusDeps {
     out: deps.out, logger: deps.logger, statusEditIntervalMs: deps.statusEditIntervalMs, ...(deps.config.agentConfirmDigit ? { confirmDigit: deps.config.agentConfirmDigit } : {}),
     partyButtons: deps.parties !== undefined, views: deps.views, dispositions: deps.config.afterCall.dispositions,
     chatOfAgent: async (agentId) => (await deps.stores.agents.byId(agentId))?.telegramId,
+    ...(deps.config.monitorNotice && deps.supervision
+      ? { monitoring: deps.supervision.updates.pipe(map((v) => ({ callId: v.callId, monitored: v.stage === 'active' }))) } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
  * Supervisors in Telegram: super admins manage them (`/supervisors`), supervisors list live calls
  * (`/live`, one message refreshed in place) and tap 🎧 Listen, 🗣 Whisper or 📢 Barge; their own
  * message then follows the supervision and switches its mode. The agent is told when MONITOR_NOTICE
- * says so. Decisions are the engine's desk's (engine/supervision-desk.ts); this is the wording.
+ * says so, by a line on their call's status message (telegram/call-status.ts). Decisions are the engine's desk's (engine/supervision-desk.ts); this is the wording.
  */
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'node-telegram-bot-api/types';
 import { filter, takeWhile } from 'rxjs';
@@ -117,11 +117,9 @@ export async function onSuperviseTap(m: Tap, callId: string, mode: SupervisionMo
   await m.answer();
 }
 
-/** The supervisor's message (and the agent's notice) follow the supervision until it ends. */
+/** The supervisor's message follows the supervision until it ends. */
 function followSupervision(deps: BotDeps, supervisionId: string, chatId: number, message: Promise<number | undefined>, call: LiveCallRow): void {
   const desk = deps.supervision!;
-  const agentChat = call.agentTelegramId;
-  let notice: Promise<number | undefined> | undefined;
   desk.updates.pipe(filter((v) => v.supervisionId === supervisionId), takeWhile((v) => v.stage !== 'ended', true)).subscribe((view: SupervisionView) => {
     void message.then((messageId) => show(view, messageId));
   });
@@ -131,12 +129,10 @@ function followSupervision(deps: BotDeps, supervisionId: string, chatId: number,
       const seconds = view.answeredAt !== undefined && view.endedAt !== undefined ? Math.round((view.endedAt - view.answeredAt) / 1000) : null;
       const text = SUPERVISION.ended(call.agentLabel, call.customer, SUPERVISION.endReason[view.end ?? 'failed'] ?? view.end ?? '', seconds);
       if (messageId !== undefined) void deps.out.edit(chatId, messageId, text, { inline_keyboard: [] }, 'final');
-      void notice?.then((id) => (id !== undefined ? deps.out.edit(agentChat, id, SUPERVISION.agentNoticeEnded, undefined, 'final') : undefined));
       return;
     }
     if (view.stage !== 'active') return;
     if (messageId !== undefined) void deps.out.edit(chatId, messageId, SUPERVISION.active(call.agentLabel, call.customer, view.mode), supervisionKeys(supervisionId, view.mode));
-    if (deps.config.monitorNotice && !notice) notice = deps.out.send(agentChat, SUPERVISION.agentNotice);
   }
 }
 
