@@ -109,6 +109,23 @@ describe('return calls on an in-memory ARI (a customer calls a pool number back)
     expect(await h.stores.calls.byId(callId)).toMatchObject({ stage: 'connected', onCallAgentId: bob });
   });
 
+  it('given Ann is busy and Bob is rung as the fallback, when Bob asks for a call meanwhile, then it is refused as his live call, and Ann is free to place hers', async () => {
+    await annCalledThem();
+    const started = firstValueFrom(h.engine.returnCalls);
+    await customerCalls();
+    const { context: { callId } } = await started;
+    await waitFor(() => originates().length === 1, { what: 'Ann\'s phone rung' });
+    ari.channels.delete(`${callId}-agent`);
+    await send({ type: 'ChannelDestroyed', channelId: `${callId}-agent`, cause: 17, causeText: 'User busy' });
+    await waitFor(() => originates().length === 2, { what: 'Bob\'s phone rung' });
+
+    expect(h.engine.liveCallOfAgent(bob)?.context.callId).toBe(callId);
+    expect(await h.engine.placeCall({ agentTelegramId: '2002', targetInput: '202-555-0199' })).toMatchObject({ ok: false, refusal: 'live_call_exists' });
+    expect(originates()).toHaveLength(2);
+    expect(h.engine.liveCallOfAgent(ann)).toBeUndefined();
+    expect(await h.engine.placeCall({ agentTelegramId: '2001', targetInput: '202-555-0199' })).toMatchObject({ ok: true });
+  });
+
   it('given Ann on a live call, then Bob is rung first', async () => {
     await annCalledThem();
     const placed = await h.engine.placeCall({ agentTelegramId: '2001', targetInput: '202-555-0199' });
