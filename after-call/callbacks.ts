@@ -136,6 +136,19 @@ export class Callbacks {
     return { ok: true, callback, local };
   }
 
+  /**
+   * A customer's return call nobody took: a callback for the agent who called them, due now (they
+   * called us, so no calling hours are judged here; the call back itself goes through every rule).
+   * The missed-call message is its reminder, so it is written as reminded: the reminders do not tell
+   * the agent twice, and the admins hear of it if nobody calls back.
+   */
+  async missedReturnCall(missed: { callId: string; agentId: number; number: string; route: RouteCode | null }): Promise<ScheduledCallback> {
+    const now = new Date(this.now());
+    const callback = await this.deps.callbacks.add({ ...missed, dueAt: now, createdAt: now, remindedAt: now });
+    this.deps.onScheduled?.();
+    return callback;
+  }
+
   /** Cancels a callback still to be made: its agent's, or any for an admin. */
   async cancel(id: number, who: { agentId: number | null; isAdmin: boolean; telegramId: string }): Promise<CloseAnswer> {
     const callback = await this.deps.callbacks.byId(id);

@@ -13,12 +13,13 @@
  * The customer's channel is only answered once someone is there to talk (or for the message):
  * until then Asterisk sends the caller 180 Ringing, which their own phone turns into ringback.
  */
-import type { CallEvent, CallState, ReturnCallAgent, ReturnCallProgress, Transition } from './call-state';
+import type { CallEffect, CallEvent, CallState, ReturnCallAgent, ReturnCallProgress, Transition } from './call-state';
 import { CHANNEL_GONE_GRACE_MS, TIMER_GRACE_MS } from './call-timing';
 import type { CallOutcome } from './call-types';
 import { endCall } from './call-ending';
 import { leg, unchanged, withLeg } from './leg-state';
 import { unansweredLegOutcome } from './outcomes';
+import { announce, announcesFirst, recordOnJoin, recordingPatch } from './recording';
 
 /** The customer's channel named by Asterisk stands as the `target` leg; it is in Stasis and ringing from the start. */
 export function returnCallState(state: CallState): CallState {
@@ -141,14 +142,30 @@ function join(state: CallState, at: number): Transition {
   const joined = withLeg(withLeg(rest, 'agent', { status: 'up', answeredAt, inStasis: true, bridge: 'main' }), 'target', {
     status: 'up', answeredAt: at, bridge: 'main',
   });
+  const agentJoins: CallEffect[] = [
+    { type: 'CancelTimer', timer: 'agent_ring' },
+    { type: 'AddToBridge', bridgeId: ids.bridgeId, channelId: ids.agentChannelId },
+    { type: 'AnswerLeg', channelId: ids.targetChannelId },
+  ];
+  if (announcesFirst(state)) {
+    // The route's policy `consent`: the customer hears the announcement alone first, then joins
+    // and the recording starts, as on an outbound call (call/recording.ts).
+    const waiting = withLeg(joined, 'target', { bridge: null });
+    const announced = announce({ ...waiting, times: { ...state.times, agentAnsweredAt: answeredAt } }, at);
+    return {
+      state: announced.state,
+      effects: [...agentJoins, { type: 'PersistCall', patch: { agentAnsweredAt: new Date(answeredAt) } }, ...announced.effects],
+    };
+  }
+  // The route's policy `on`: the bridge is recorded from the moment the two are joined.
+  const recorded = recordOnJoin({ ...joined, stage: 'connected', times: { ...state.times, agentAnsweredAt: answeredAt, connectedAt: at } }, at);
   return {
-    state: { ...joined, stage: 'connected', times: { ...state.times, agentAnsweredAt: answeredAt, connectedAt: at } },
+    state: recorded.state,
     effects: [
-      { type: 'CancelTimer', timer: 'agent_ring' },
-      { type: 'AddToBridge', bridgeId: ids.bridgeId, channelId: ids.agentChannelId },
-      { type: 'AnswerLeg', channelId: ids.targetChannelId },
+      ...agentJoins,
       { type: 'AddToBridge', bridgeId: ids.bridgeId, channelId: ids.targetChannelId },
-      { type: 'PersistCall', patch: { stage: 'connected', agentAnsweredAt: new Date(answeredAt), connectedAt: new Date(at) } },
+      { type: 'PersistCall', patch: { stage: 'connected', agentAnsweredAt: new Date(answeredAt), connectedAt: new Date(at), ...recordingPatch(recorded.state.recording) } },
+      ...recorded.effects,
     ],
   };
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../config/logger';
 import type { AriPort } from '../ari/ari-port';
 import type { AgentDirectory, AuditTrail, CallRecords, PartyRecords } from './call-engine-ports';
 import type { CallEvent, CallPlan, CallState, CancelSource, Transition } from '../call/call-machine';
-import { CallIntake, type CallPlacement, type CallRequest, type PlaceCallResult, type RefusedRequest, type StopReason } from './call-intake';
+import { CallIntake, recordingPlanOf, type CallPlacement, type CallRequest, type PlaceCallResult, type RefusedRequest, type StopReason } from './call-intake';
 import { CallRegistry, type LiveCall } from './call-registry';
 import { CallRowWriter } from './call-row-writer';
 import { CallRunner } from './call-runner';
@@ -137,6 +137,7 @@ export class CallEngine {
       ...(deps.returnCalls?.sources ? { sources: deps.returnCalls.sources } : {}),
       isBusy: (agentId) => this.registry.liveCallOfAgent(agentId) !== undefined,
       start: (context, plan) => this.returnCallStarts.next(viewOf(this.runner.start(context, plan))),
+      recordingOf: (route) => recordingPlanOf(deps, route),
     });
   }
 

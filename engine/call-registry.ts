@@ -32,7 +32,7 @@ export class CallRegistry {
 
   /** Holds an agent's single live-call slot while their request is checked and recorded. */
   reserveAgent(agentId: number, route?: RouteCode): boolean {
-    if (this.byAgent.has(agentId) || this.reservedAgents.has(agentId)) return false;
+    if (this.liveCallOfAgent(agentId) !== undefined || this.reservedAgents.has(agentId)) return false;
     this.reservedAgents.set(agentId, route);
     return true;
   }
@@ -75,7 +75,10 @@ export class CallRegistry {
 
   liveCallOfAgent(agentId: number): LiveCall | undefined {
     const callId = this.byAgent.get(agentId);
-    return callId ? this.calls.get(callId) : undefined;
+    const bound = callId ? this.calls.get(callId) : undefined;
+    if (bound !== undefined && (!ringsAgents(bound) || rungAgentOf(bound) === agentId)) return bound;
+    for (const live of this.calls.values()) if (ringsAgents(live) && rungAgentOf(live) === agentId) return live;
+    return undefined;
   }
 
   list(): LiveCall[] {
@@ -143,4 +146,19 @@ export class CallRegistry {
     }
     return ids;
   }
+}
+
+/**
+ * A return call still between its customer and one agent leg rings one agent after another, with
+ * no update published when it moves on: the agent rung (or talking) now holds it as their live
+ * call, so their /call meanwhile is refused, and one passed over is free again.
+ */
+function ringsAgents(live: LiveCall): boolean {
+  return live.state.returnCall !== undefined && live.state.stage !== 'ended' && live.state.legs.length <= 2;
+}
+
+function rungAgentOf(live: LiveCall): number | undefined {
+  const leg = live.state.legs.find((l) => l.id === 'agent');
+  if (leg === undefined || leg.status === 'idle' || leg.status === 'ended') return undefined;
+  return leg.agentId ?? live.context.agentId;
 }

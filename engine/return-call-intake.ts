@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../config/logger';
 import type { AriEvent, AriPort } from '../ari/ari-port';
-import type { CallPlan, ReturnCallAgent } from '../call/call-machine';
+import type { CallPlan, RecordingPlan, ReturnCallAgent } from '../call/call-machine';
 import type { RouteCode } from '../call/call-types';
 import type { CallContext, ReturnCallContext } from '../call/call-update';
 import { type AgentAvailability, type EarlierCall, routeReturnCall } from '../call/return-call-routing';
@@ -64,6 +64,8 @@ export interface ReturnCallIntakeDeps {
   isBusy(agentId: number): boolean;
   /** Runs the call (the engine's runner). */
   start(context: CallContext, plan: CallPlan): void;
+  /** The route's recording policy (engine/call-intake.ts recordingPlanOf); without it, return calls are not recorded. */
+  recordingOf?(route: RouteCode): Promise<RecordingPlan>;
 }
 
 export class ReturnCallIntake {
@@ -145,6 +147,8 @@ export class ReturnCallIntake {
       return;
     }
     const callId = randomUUID();
+    // The route's recording policy holds for a call the customer made too (consent asked the same way).
+    const recording = this.deps.recordingOf ? await this.deps.recordingOf(routing.route) : { policy: 'off' as const };
     const returnCall: ReturnCallContext = {
       customerNumber: customer, calledNumber,
       ...(routing.lastCall ? {
@@ -159,6 +163,7 @@ export class ReturnCallIntake {
       callId, route: routing.route, agentId: answerable.id, agentLabel: answerable.displayName || answerable.phone || '',
       customerLabel: customer, agentEndpoint: first?.endpoint ?? '', targetEndpoint: '', callerId: calledNumber,
       agentRingTimeoutS: settings.ringTimeoutS, targetRingTimeoutS: settings.ringTimeoutS, confirmTimeoutS: 0,
+      ...(recording.policy !== 'off' ? { recording } : {}),
       returnCall: {
         customerChannelId: channelId, customerNumber: customer, calledNumber, agents: ringable,
         missedMessage: settings.missedMessage, missedMessageTimeoutS: settings.missedMessageTimeoutS,

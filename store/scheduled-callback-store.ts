@@ -9,6 +9,8 @@ export interface NewCallback {
   route: RouteCode | null;
   dueAt: Date;
   createdAt: Date;
+  /** Written as reminded already, at this time (a missed return call's message is its reminder). */
+  remindedAt?: Date;
 }
 
 /** The states of a callback still to be made: waiting for its time, or its agent reminded. */
@@ -26,7 +28,10 @@ export class ScheduledCallbackStore {
   }
 
   async add(callback: NewCallback): Promise<ScheduledCallback> {
-    return this.rows.save(this.rows.create({ ...callback, state: 'pending', remindedAt: null, missedNotifiedAt: null, closedAt: null, closedBy: null }));
+    const remindedAt = callback.remindedAt ?? null;
+    return this.rows.save(this.rows.create({
+      ...callback, state: remindedAt ? 'reminded' : 'pending', remindedAt, missedNotifiedAt: null, closedAt: null, closedBy: null,
+    }));
   }
 
   byId(id: number): Promise<ScheduledCallback | null> {

@@ -139,7 +139,8 @@ export class CallBot {
   /**
    * A customer calling a pool number back (the engine's returnCalls): its status message goes to
    * the agent rung, and to each agent rung after them; if nobody took it, the agent who called the
-   * customer is told, with a one-tap 📞 Call back (a normal /call, through every rule).
+   * customer is told, with a one-tap 📞 Call back (a normal /call, through every rule), and gets a
+   * callback task for it.
    */
   followReturnCall(call: ShownCall, updates: Observable<CallUpdate>, attach: (chatId: string, messageId: number) => void): void {
     const deps = statusDepsOf(this.deps);
@@ -153,6 +154,10 @@ export class CallBot {
         void (async () => {
           const chatId = await deps.chatOfAgent?.(lastCall.agentId);
           if (chatId) await this.deps.out.send(chatId, RETURN_CALL.missed(returnCall, update.at), callBack(returnCall.customerNumber));
+          // And a callback task, listed in their /callbacks until they call back.
+          await this.deps.callbacks.missedReturnCall({
+            callId: call.context.callId, agentId: lastCall.agentId, number: returnCall.customerNumber, route: call.context.route,
+          });
         })().catch((err: unknown) => this.deps.logger.warn('telling an agent of a missed return call failed', { callId: call.context.callId, err }));
       },
     });

@@ -119,7 +119,7 @@ function ownEffect(r: CapturedRest, e: JsonObject, previousAnswer: number): bool
     if (parts[0] === 'recordings') return text(recording, 'name') === parts[2];
     return r.method === 'DELETE' && (parts[0] === 'channels' || parts[0] === 'bridges');
   }
-  if (parts[0] === 'bridges') return bridge === parts[1] || (parts[2] === 'play' && playback === (parts[3] ?? r.query['playbackId'])) || (parts[2] === 'addChannel' && channel === r.query['channel'] && playback === '');
+  if (parts[0] === 'bridges') return bridge === parts[1] || (parts[2] === 'play' && playback === (parts[3] ?? r.query['playbackId'])) || (parts[2] === 'addChannel' && channel === r.query['channel'] && playback === '' && type !== 'StasisStart');
   if (parts[0] === 'playbacks') return playback === parts[1];
   return false;
 }
@@ -450,15 +450,50 @@ function rewrite(r: CapturedRest): Record<string, string> {
  */
 const PEER_VARS_NOT_COMPARED: ReadonlySet<string> = new Set(['recording', 'consent-announcement']);
 
+/**
+ * An inbound capture's customer (`inbound`: the channel Asterisk named): they call in first, and
+ * hang up on their own when the app never hung their channel up, at the moment their
+ * ChannelHangupRequest shows, once every event before it has arrived.
+ */
+interface InboundCustomer {
+  channel: string;
+  calledNumber: string;
+  callerNumber: string;
+  hangsUpAt?: JsonObject;
+}
+
+function inboundOf(capture: JsonObject, events: readonly JsonObject[], calls: readonly CapturedRest[]): InboundCustomer | undefined {
+  const inbound = obj(capture, 'inbound');
+  if (inbound === undefined) return undefined;
+  const channel = text(inbound, 'channel');
+  const start = events.find((e) => text(e, 'type') === 'StasisStart' && channelIdOf(e) === channel);
+  const hungUpByApp = calls.some((c) => c.method === 'DELETE' && c.path === `/channels/${channel}`);
+  const hangsUpAt = hungUpByApp ? undefined : events.find((e) => text(e, 'type') === 'ChannelHangupRequest' && channelIdOf(e) === channel);
+  return { channel, calledNumber: text(inbound, 'calledNumber'), callerNumber: text(obj(obj(start, 'channel'), 'caller'), 'number'), ...(hangsUpAt !== undefined ? { hangsUpAt } : {}) };
+}
+
 async function replayRestCapture(capture: JsonObject): Promise<void> {
   const peersCompared = !PEER_VARS_NOT_COMPARED.has(text(capture, 'scenario'));
   const events = list(capture, 'events').filter((e) => peersCompared || !isPeerVarset(e));
   const calls = readRest(capture);
+  const customer = inboundOf(capture, events, calls);
   const sim = await startSimulator();
   const socket = await EventSocket.open(sim.port);
   try {
+    let customerHungUp = false;
+    const customerHangsUpBefore = async (t: number): Promise<void> => {
+      if (customer?.hangsUpAt === undefined || customerHungUp || eventTime(customer.hangsUpAt) >= t) return;
+      const at = eventTime(customer.hangsUpAt);
+      await socket.awaitEvents(events.filter((e) => eventTime(e) < at), events);
+      sim.farEndHangup(customer.channel);
+      customerHungUp = true;
+    };
+    if (customer !== undefined) {
+      sim.callIn({ channelId: customer.channel, endpoint: 'PJSIP/trunk-main', app: APP, calledNumber: customer.calledNumber, callerNumber: customer.callerNumber });
+    }
     let previousAnswer = -Infinity;
     for (const call of calls) {
+      await customerHangsUpBefore(call.t);
       // Strictly earlier: an event stamped in the answer's own millisecond may have come after it.
       const before = events.filter((e) => eventTime(e) < call.t && !ownEffect(call, e, previousAnswer));
       await socket.awaitEvents(before, events);
@@ -470,6 +505,7 @@ async function replayRestCapture(capture: JsonObject): Promise<void> {
       });
       previousAnswer = call.t;
     }
+    await customerHangsUpBefore(Infinity);
     await socket.awaitEvents(events, events);
     await settled(sim, socket);
     expectSameSequences(socket.received.filter((e) => peersCompared || !isPeerVarset(e)), events);

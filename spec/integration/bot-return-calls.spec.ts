@@ -71,4 +71,16 @@ describe('bot: return calls', () => {
     expect(play).toBeDefined();
     await waitFor(() => h.sim.channels().length === 0 && h.sim.bridges().length === 0, { what: 'no channel or bridge left' });
   });
+
+  it('given nobody took the customer\'s return call, then Ann also has a callback task for them, already reminded by the missed-call message', async () => {
+    await startWith('+15551230486');
+    await customerCalls();
+    await ann.waitFor(/Missed return call/, 15000);
+    const [inbound] = await h.stores.calls.recentRequestsOfAgent(annId, 1);
+    await waitFor(async () => (await h.stores.callbacks.open(annId)).length === 1, { what: 'Ann\'s callback task' });
+    const [task] = await h.stores.callbacks.open(annId);
+    expect(task).toMatchObject({ agentId: annId, number: CUSTOMER, route: 'M', callId: inbound!.id, state: 'reminded' });
+    await ann.send('/callbacks');
+    expect((await ann.waitFor(/Pending callbacks/, 8000)).text).toMatch(/202-555-0123/);
+  });
 });

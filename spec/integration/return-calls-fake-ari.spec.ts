@@ -14,16 +14,18 @@ describe('return calls on an in-memory ARI (a customer calls a pool number back)
   let ann: number;
   let bob: number;
 
-  beforeEach(async () => {
+  beforeEach(() => setUp());
+
+  async function setUp(options: Omit<Parameters<typeof startEngine>[2], 'returnCalls'> = {}): Promise<void> {
     ari = new FakeAri();
-    h = await startEngine(ari, {}, { returnCalls: SETTINGS });
+    h = await startEngine(ari, {}, { returnCalls: SETTINGS, ...options });
     await h.engine.start();
     ann = (await addAgent(h.stores, '2001')).id;
     await h.stores.agents.authorize({ telegramId: '2002', phone: '+15551230002', callerId: POOL_NUMBER, by: '1000', displayName: 'Bob Agent' });
     await h.stores.agents.setRoute('2002', 'M');
     bob = (await h.stores.agents.byTelegramId('2002'))!.id;
     await h.stores.callerIds.add(POOL_NUMBER, 'M', '1000');
-  });
+  }
 
   afterEach(() => h.close());
 
@@ -107,6 +109,37 @@ describe('return calls on an in-memory ARI (a customer calls a pool number back)
     await waitFor(() => h.engine.liveCall(callId)?.stage === 'connected', { what: 'connected to Bob' });
     await h.engine.writesSettled();
     expect(await h.stores.calls.byId(callId)).toMatchObject({ stage: 'connected', onCallAgentId: bob });
+  });
+
+  it('given Ann is busy and Bob is rung as the fallback, when Bob asks for a call meanwhile, then it is refused as his live call, and Ann is free to place hers', async () => {
+    await annCalledThem();
+    const started = firstValueFrom(h.engine.returnCalls);
+    await customerCalls();
+    const { context: { callId } } = await started;
+    await waitFor(() => originates().length === 1, { what: 'Ann\'s phone rung' });
+    ari.channels.delete(`${callId}-agent`);
+    await send({ type: 'ChannelDestroyed', channelId: `${callId}-agent`, cause: 17, causeText: 'User busy' });
+    await waitFor(() => originates().length === 2, { what: 'Bob\'s phone rung' });
+
+    expect(h.engine.liveCallOfAgent(bob)?.context.callId).toBe(callId);
+    expect(await h.engine.placeCall({ agentTelegramId: '2002', targetInput: '202-555-0199' })).toMatchObject({ ok: false, refusal: 'live_call_exists' });
+    expect(originates()).toHaveLength(2);
+    expect(h.engine.liveCallOfAgent(ann)).toBeUndefined();
+    expect(await h.engine.placeCall({ agentTelegramId: '2001', targetInput: '202-555-0199' })).toMatchObject({ ok: true });
+  });
+
+  it('given the route records its calls, when Ann answers the customer\'s call, then the bridge is recorded once both are in it', async () => {
+    await h.close();
+    await setUp({ recordingPolicies: { policyFor: async () => 'on' } });
+    await annCalledThem();
+    const started = firstValueFrom(h.engine.returnCalls);
+    await customerCalls();
+    const { context: { callId } } = await started;
+    await waitFor(() => originates().length === 1, { what: 'Ann\'s phone rung' });
+    await send({ type: 'StasisStart', channelId: `${callId}-agent`, channelState: 'Up', args: ['agent', callId] });
+    await waitFor(() => h.engine.liveCall(callId)?.stage === 'connected', { what: 'connected' });
+    await waitFor(() => ari.commands().includes('recordBridge'), { what: 'the bridge recorded' });
+    expect(ari.commands().slice(-3)).toEqual(['answer', 'addToBridge', 'recordBridge']);
   });
 
   it('given Ann on a live call, then Bob is rung first', async () => {

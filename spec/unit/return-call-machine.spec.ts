@@ -109,6 +109,28 @@ describe('a return call (a customer calling a pool number)', () => {
       expect(state.owner).toEqual({ agentId: 1, legId: 'agent' });
     });
 
+    it('given the route records (policy on), when the agent answers, then the bridge is recorded once both are in it, and stopped at the end', () => {
+      const recorded: CallPlan = { ...plan, recording: { policy: 'on' } };
+      const { state, last } = runMachine(recorded, [ev.started, ev.answered('agent'), ev.stasis('agent')]);
+      expect(types(last).filter((t) => t !== 'PersistCall' && t !== 'PublishUpdate' && t !== 'CancelTimer')).toEqual(['AddToBridge', 'AnswerLeg', 'AddToBridge', 'StartRecording']);
+      expect(state).toMatchObject({ stage: 'connected', recording: { status: 'recording', name: 'c1-rec' } });
+      const ended = transition(state, ev.ended('target'));
+      expect(types(ended.effects)).toContain('StopRecording');
+    });
+
+    it('given the route asks consent, when the agent answers, then the customer is answered and hears the announcement alone, and joins, recorded, once it played', () => {
+      const consent: CallPlan = { ...plan, recording: { policy: 'consent', announcement: 'sound:conf-now-recording' } };
+      const { state, last } = runMachine(consent, [ev.started, ev.answered('agent'), ev.stasis('agent')]);
+      expect(of(last, 'AddToBridge').map((e) => e.channelId)).toEqual(['c1-agent']);
+      expect(of(last, 'AnswerLeg')).toEqual([{ type: 'AnswerLeg', channelId: CUSTOMER_CHANNEL }]);
+      expect(of(last, 'PlayAnnouncement')).toEqual([{ type: 'PlayAnnouncement', channelId: CUSTOMER_CHANNEL, playbackId: 'c1-consent', media: 'sound:conf-now-recording' }]);
+      expect(types(last)).not.toContain('StartRecording');
+      const joined = transition(state, { type: 'PlaybackFinished', playbackId: 'c1-consent', failed: false, at: 5 });
+      expect(types(joined.effects)).toEqual(expect.arrayContaining(['StartRecording', 'AddToBridge']));
+      expect(of(joined.effects, 'AddToBridge').map((e) => e.channelId)).toEqual([CUSTOMER_CHANNEL]);
+      expect(joined.state).toMatchObject({ stage: 'connected', recording: { status: 'recording' } });
+    });
+
     it('given it is connected, when the customer hangs up, then the call ends completed and the agent\'s leg is hung up', () => {
       const { state, last } = runMachine(plan, [ev.started, ev.answered('agent'), ev.stasis('agent'), ev.ended('target')]);
       expect(state).toMatchObject({ stage: 'ended', outcome: 'completed', endedBy: 'target' });

@@ -199,6 +199,8 @@ class Call {
   /** The bridge recording (`<call>-rec`) and the consent announcement's playback (`<call>-consent`), as call/call-ids.ts names them. */
   readonly recording: string;
   readonly announcement: string;
+  /** An inbound scenario's customer channel, named by Asterisk (set once its StasisStart came). */
+  inboundChannel?: string;
 
   constructor(readonly app: AppConnection, readonly name: string) {
     this.agent = `${name}-agent`;
@@ -370,7 +372,7 @@ interface RestScenario {
   /** Needs a music-on-hold class `default` (the lab configures one when <data dir>/moh holds files). */
   moh?: boolean;
   what: string;
-  run(call: Call): Promise<void>;
+  run(call: Call, lab: AsteriskLab): Promise<void>;
 }
 
 /** A target that ends on its own (busy, not found, dial timeout): the app then hangs up both legs. */
@@ -670,19 +672,76 @@ const REST_SCENARIOS: RestScenario[] = [
   },
 ];
 
+/** The pool number a customer calls back in the inbound scenarios (the dialplan sends any number into Stasis). */
+const POOL_NUMBER = '+15550001111';
+
+/**
+ * A customer's INVITE from the Main provider's address (sipp `scenario`, spec/e2e/sipp/), which the
+ * bundled dialplan hands unanswered to the app as `inbound,<number>`; resolves with its channel id
+ * and the sipp run's end (its exit status is the scenario's to judge).
+ */
+async function callIn(call: Call, lab: AsteriskLab, scenario: string): Promise<{ customer: string; done: Promise<number | null> }> {
+  const done = lab.uac(`${call.name}-customer`, '127.0.0.2', 5070, POOL_NUMBER, scenario).then((r) => r.code);
+  const start = await call.app.event('the customer\'s StasisStart (inbound)', (e) => {
+    const args = isObject(e) ? e['args'] : undefined;
+    return text(e, 'type') === 'StasisStart' && Array.isArray(args) && args[0] === 'inbound';
+  });
+  call.inboundChannel = channelOf(start);
+  return { customer: call.inboundChannel, done };
+}
+
+const INBOUND_SCENARIOS: RestScenario[] = [
+  {
+    kind: 'rest', name: 'return-call', agent: AGENT.answers, target: TARGET.answers,
+    what: 'a customer (sipp customer-uac.xml) calls a pool number: StasisStart inbound,<number> in state Ring; the app rings it (180), creates the bridge and originates the agent with the customer\'s number as caller ID; the agent answers: the agent into the bridge, the customer answered and added; the customer hangs up 2 s after the ACK (StasisEnd, no ChannelDestroyed for a dialplan channel); the app hangs up the agent and destroys the bridge',
+    async run(call, lab) {
+      const { customer, done } = await callIn(call, lab, 'customer-uac.xml');
+      await call.app.expect([204], 'POST', `/channels/${customer}/ring`);
+      await call.app.expect([200], 'POST', `/bridges/${call.bridge}`, { type: 'mixing', name: call.name });
+      await call.app.expect([200], 'POST', `/channels/${call.agent}`, {
+        endpoint: `PJSIP/${AGENT.answers}@trunk-main`, app: APP, appArgs: `agent,${call.name}`, callerId: TARGET.answers, timeout: '20',
+      });
+      await call.app.event(`StasisStart of ${call.agent}`, is('StasisStart', call.agent));
+      await call.app.expect([204], 'POST', `/bridges/${call.bridge}/addChannel`, { channel: call.agent });
+      await call.app.expect([204], 'POST', `/channels/${customer}/answer`);
+      await call.app.expect([204], 'POST', `/bridges/${call.bridge}/addChannel`, { channel: customer });
+      await call.app.event(`StasisEnd of ${customer}`, is('StasisEnd', customer));
+      await call.app.expect([204], 'DELETE', `/channels/${call.agent}`);
+      await call.gone(call.agent);
+      await sleep(500);
+      await call.app.expect([204], 'DELETE', `/bridges/${call.bridge}`);
+      const code = await done;
+      if (code !== 0) throw new Error(`the customer's sipp run failed (exit status ${String(code)})`);
+    },
+  },
+  {
+    kind: 'rest', name: 'return-call-refused', agent: AGENT.answers, target: TARGET.answers,
+    what: 'a call from the Main provider\'s address (sipp stranger-uac.xml) to a number outside the pool: StasisStart inbound,<number> in state Ring; the app refuses it with DELETE /channels/{id}?reason=rejected (the caller gets 403); nothing else',
+    async run(call, lab) {
+      const { customer, done } = await callIn(call, lab, 'stranger-uac.xml');
+      await call.app.expect([204], 'DELETE', `/channels/${customer}`, { reason: 'rejected' });
+      await call.app.event(`StasisEnd of ${customer}`, is('StasisEnd', customer));
+      const code = await done;
+      if (code !== 0) throw new Error(`the caller's sipp run did not end on a refusal (exit status ${String(code)})`);
+    },
+  },
+];
+
 const WS_DROP = {
   name: 'ws-drop', agent: AGENT.answers, target: TARGET.answers,
   what: 'connected call; the app\'s WebSocket is closed for 3 s and reopened, then the app hangs up',
 } as const;
-const SCENARIO_NAMES = [...REST_SCENARIOS.map((s) => s.name), WS_DROP.name];
+const SCENARIO_NAMES = [...REST_SCENARIOS.map((s) => s.name), ...INBOUND_SCENARIOS.map((s) => s.name), WS_DROP.name];
 
 async function recordRest(lab: AsteriskLab, scenario: RestScenario): Promise<JsonObject> {
   const app = new AppConnection(lab);
   const sip = lab.provider('main').trace;
   const sipFrom = sip.mark();
+  let call: Call | undefined;
   await app.open();
   try {
-    await scenario.run(new Call(app, scenario.name));
+    call = new Call(app, scenario.name);
+    await scenario.run(call, lab);
     await app.quiet();
   } finally {
     await app.close();
@@ -696,6 +755,8 @@ async function recordRest(lab: AsteriskLab, scenario: RestScenario): Promise<Jso
   return {
     scenario: scenario.name, what: scenario.what, agent: scenario.agent, target: scenario.target,
     ...(scenario.third !== undefined ? { third: scenario.third, thirdInviteFrom: thirdFrom ?? null } : {}),
+    // The customer's channel of an inbound scenario: Asterisk named it, the replay has it call in.
+    ...(call?.inboundChannel !== undefined ? { inbound: { channel: call.inboundChannel, calledNumber: POOL_NUMBER } } : {}),
     rest: app.rest.map((r) => ({ ...r })), events: app.events,
   };
 }
@@ -809,7 +870,7 @@ async function main(): Promise<void> {
     if (REST_SCENARIOS.some((s) => s.moh === true && chosen(s.name)) && !/Class:\s*default\b/.test(lab.cli('moh show classes'))) {
       throw new Error('Asterisk has no music-on-hold class "default": put music-on-hold files (e.g. Debian\'s asterisk-moh-opsound-wav) in the moh directory of ASTERISK_DATA_DIR (see spec/e2e/README.md)');
     }
-    for (const scenario of REST_SCENARIOS.filter((s) => chosen(s.name))) {
+    for (const scenario of [...REST_SCENARIOS, ...INBOUND_SCENARIOS].filter((s) => chosen(s.name))) {
       console.log(`capture: ${scenario.name}`);
       staged.push([scenario.name, { recorded, ...(await recordRest(lab, scenario)) }]);
     }

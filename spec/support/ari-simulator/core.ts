@@ -395,8 +395,8 @@ export class AriCore {
 
   /**
    * A provider's INVITE to `calledNumber` from `callerNumber`, which the bundled dialplan hands,
-   * unanswered, to the app with `inbound,<number>` (a return call). Not learned from a capture yet:
-   * the events are those of a created channel entering Stasis, in state Ring.
+   * unanswered, to the app with `inbound,<number>` (a return call): StasisStart in state Ring, the
+   * dialplan at the called number's extension (captures return-call, return-call-refused).
    */
   callIn(p: { channelId: string; endpoint: string; app: string; calledNumber: string; callerNumber: string }): AriChannel {
     const endpoint = splitEndpoint(p.endpoint);
@@ -404,6 +404,7 @@ export class AriCore {
     const ch = this.newChannel(this.claimId(p.channelId), 'inbound', p.endpoint, endpoint, p.app, `inbound,${p.calledNumber}`);
     ch.caller = { ...ch.caller, number: p.callerNumber };
     ch.state = 'Ring';
+    ch.dialplan = Object.freeze({ ...ch.dialplan, exten: p.calledNumber });
     const body = ch.toJson();
     this.enterStasis(ch);
     return body;
@@ -689,8 +690,9 @@ export class AriCore {
       });
     }
     ch.inStasis = true;
-    // A snoop channel never ran the Stasis dialplan application: no STASISSTATUS (as captured).
-    if (ch.kind !== 'snoop') this.setVar(ch, 'STASISSTATUS', '');
+    // A snoop channel never ran the Stasis dialplan application: no STASISSTATUS (as captured); a
+    // dialplan channel sets it while the app is not yet (and no longer) subscribed to it.
+    if (ch.kind !== 'snoop' && ch.kind !== 'inbound') this.setVar(ch, 'STASISSTATUS', '');
     this.sink(ch.app, { type: 'StasisStart', timestamp: asteriskTime(), args: ch.stasisArgs(), channel: ch.toJson(), asterisk_id: ASTERISK_ID, application: ch.app });
   }
 
@@ -727,7 +729,7 @@ export class AriCore {
     this.releaseHeldBridge(ch);
     if (ch.inStasis) {
       this.sink(ch.app, { type: 'StasisEnd', timestamp: asteriskTime(), channel: ch.toJson(), asterisk_id: ASTERISK_ID, application: ch.app });
-      if (ch.kind !== 'snoop') this.setVar(ch, 'STASISSTATUS', 'SUCCESS');
+      if (ch.kind !== 'snoop' && ch.kind !== 'inbound') this.setVar(ch, 'STASISSTATUS', 'SUCCESS');
       ch.inStasis = false;
     }
     ch.dialplan = SimChannel.restingDialplan(ch.kind);
@@ -898,6 +900,13 @@ export class AriCore {
       const peer = bridge.members().find((other) => other !== party);
       if (peer !== undefined) this.updateConnected(party, peer.caller);
       if (peer instanceof SimChannel) this.updateConnected(peer, party.caller);
+    } else if (party.kind === 'inbound') {
+      // A customer's own channel, answered, joining its agent: the peer variables set three times
+      // over and the customer takes the agent's identity as connected line (captured: return-call).
+      this.refreshPeerVars(bridge);
+      this.refreshPeerVars(bridge);
+      const peer = bridge.members().find((other) => other !== party);
+      if (peer !== undefined) this.updateConnected(party, peer.caller);
     } else if (party.state !== 'Up') {
       // A leg that has not answered takes its bridge peer's identity as connected line.
       const peer = bridge.members().find((other) => other !== party);
