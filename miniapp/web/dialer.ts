@@ -3,7 +3,7 @@ import { AsYouType, type CountryCode } from 'libphonenumber-js';
 import type { CallCard, PendingCallback, RecentCall } from '../miniapp-types';
 import { type Api, ApiError } from './api';
 import { el, routeTag } from './dom';
-import type { PageWords } from './main';
+import type { PageWords } from './page-words';
 
 export class Dialer {
   private call: CallCard | undefined;

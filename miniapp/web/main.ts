@@ -8,9 +8,8 @@ import type { AgentState } from '../miniapp-types';
 import { Api, ApiError } from './api';
 import { Dialer } from './dialer';
 import { $, el } from './dom';
+import type { PageWords } from './page-words';
 import { WallboardView } from './wallboard';
-
-export type PageWords = Record<string, string>;
 
 interface Texts {
   page: PageWords;

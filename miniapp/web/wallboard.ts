@@ -2,7 +2,7 @@
 import type { AgentState, SupervisorAction, Wallboard } from '../miniapp-types';
 import { type Api, ApiError } from './api';
 import { el, routeTag } from './dom';
-import type { PageWords } from './main';
+import type { PageWords } from './page-words';
 
 const STATE_ORDER: AgentState[] = ['in_call', 'ringing', 'after_call', 'idle', 'suspended'];
 
