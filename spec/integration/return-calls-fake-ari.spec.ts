@@ -51,6 +51,29 @@ describe('return calls on an in-memory ARI (a customer calls a pool number back)
 
   const originates = () => ari.commandRequests().filter((r) => r.op === 'originate').map((r) => r.args['endpoint']);
 
+  /** Ann called them; they call back; Ann's phone rings. Returns the return call's id. */
+  async function annRung(): Promise<string> {
+    await annCalledThem();
+    const started = firstValueFrom(h.engine.returnCalls);
+    await customerCalls();
+    const { context: { callId } } = await started;
+    await waitFor(() => originates().length === 1, { what: 'Ann\'s phone rung' });
+    return callId;
+  }
+
+  /** The rung agent's phone answers: its channel enters the app; the call connects. */
+  async function agentAnswers(callId: string, what = 'connected'): Promise<void> {
+    await send({ type: 'StasisStart', channelId: `${callId}-agent`, channelState: 'Up', args: ['agent', callId] });
+    await waitFor(() => h.engine.liveCall(callId)?.stage === 'connected', { what });
+  }
+
+  /** Ann's phone answers 486: Bob, who called them too, is rung next. */
+  async function annBusyBobRung(callId: string): Promise<void> {
+    ari.channels.delete(`${callId}-agent`);
+    await send({ type: 'ChannelDestroyed', channelId: `${callId}-agent`, cause: 17, causeText: 'User busy' });
+    await waitFor(() => originates().length === 2, { what: 'Bob\'s phone rung' });
+  }
+
   it('given Ann called the customer from the pool number, when they call it back, then it rings while Ann\'s phone rings, and her answer joins them', async () => {
     await annCalledThem();
     const started = firstValueFrom(h.engine.returnCalls);
@@ -79,13 +102,8 @@ describe('return calls on an in-memory ARI (a customer calls a pool number back)
   });
 
   it('given the call is connected, when the customer hangs up, then its hangup request and StasisEnd end the call (a real Asterisk sends the inbound channel\'s ChannelDestroyed to no app)', async () => {
-    await annCalledThem();
-    const started = firstValueFrom(h.engine.returnCalls);
-    await customerCalls();
-    const { context: { callId } } = await started;
-    await waitFor(() => originates().length === 1, { what: 'Ann\'s phone rung' });
-    await send({ type: 'StasisStart', channelId: `${callId}-agent`, channelState: 'Up', args: ['agent', callId] });
-    await waitFor(() => h.engine.liveCall(callId)?.stage === 'connected', { what: 'connected' });
+    const callId = await annRung();
+    await agentAnswers(callId);
     ari.channels.delete('in-1');
     await send({ type: 'ChannelHangupRequest', channelId: 'in-1', cause: 16, soft: false });
     await send({ type: 'StasisEnd', channelId: 'in-1' });
@@ -96,30 +114,17 @@ describe('return calls on an in-memory ARI (a customer calls a pool number back)
   });
 
   it('given Ann is busy (her phone answers 486), then Bob is rung next and takes the call', async () => {
-    await annCalledThem();
-    const started = firstValueFrom(h.engine.returnCalls);
-    await customerCalls();
-    const { context: { callId } } = await started;
-    await waitFor(() => originates().length === 1, { what: 'Ann\'s phone rung' });
-    ari.channels.delete(`${callId}-agent`);
-    await send({ type: 'ChannelDestroyed', channelId: `${callId}-agent`, cause: 17, causeText: 'User busy' });
-    await waitFor(() => originates().length === 2, { what: 'Bob\'s phone rung' });
+    const callId = await annRung();
+    await annBusyBobRung(callId);
     expect(originates()[1]).toBe('PJSIP/+15551230002@trunk-main');
-    await send({ type: 'StasisStart', channelId: `${callId}-agent`, channelState: 'Up', args: ['agent', callId] });
-    await waitFor(() => h.engine.liveCall(callId)?.stage === 'connected', { what: 'connected to Bob' });
+    await agentAnswers(callId, 'connected to Bob');
     await h.engine.writesSettled();
     expect(await h.stores.calls.byId(callId)).toMatchObject({ stage: 'connected', onCallAgentId: bob });
   });
 
   it('given Ann is busy and Bob is rung as the fallback, when Bob asks for a call meanwhile, then it is refused as his live call, and Ann is free to place hers', async () => {
-    await annCalledThem();
-    const started = firstValueFrom(h.engine.returnCalls);
-    await customerCalls();
-    const { context: { callId } } = await started;
-    await waitFor(() => originates().length === 1, { what: 'Ann\'s phone rung' });
-    ari.channels.delete(`${callId}-agent`);
-    await send({ type: 'ChannelDestroyed', channelId: `${callId}-agent`, cause: 17, causeText: 'User busy' });
-    await waitFor(() => originates().length === 2, { what: 'Bob\'s phone rung' });
+    const callId = await annRung();
+    await annBusyBobRung(callId);
 
     expect(h.engine.liveCallOfAgent(bob)?.context.callId).toBe(callId);
     expect(await h.engine.placeCall({ agentTelegramId: '2002', targetInput: '202-555-0199' })).toMatchObject({ ok: false, refusal: 'live_call_exists' });
@@ -131,13 +136,8 @@ describe('return calls on an in-memory ARI (a customer calls a pool number back)
   it('given the route records its calls, when Ann answers the customer\'s call, then the bridge is recorded once both are in it', async () => {
     await h.close();
     await setUp({ recordingPolicies: { policyFor: async () => 'on' } });
-    await annCalledThem();
-    const started = firstValueFrom(h.engine.returnCalls);
-    await customerCalls();
-    const { context: { callId } } = await started;
-    await waitFor(() => originates().length === 1, { what: 'Ann\'s phone rung' });
-    await send({ type: 'StasisStart', channelId: `${callId}-agent`, channelState: 'Up', args: ['agent', callId] });
-    await waitFor(() => h.engine.liveCall(callId)?.stage === 'connected', { what: 'connected' });
+    const callId = await annRung();
+    await agentAnswers(callId);
     await waitFor(() => ari.commands().includes('recordBridge'), { what: 'the bridge recorded' });
     expect(ari.commands().slice(-3)).toEqual(['answer', 'addToBridge', 'recordBridge']);
   });
