@@ -26,10 +26,7 @@ describe('early media through the engine', () => {
 
     afterEach(() => h.close());
 
-    async function send(event: Parameters<FakeAri['emit']>[0]): Promise<void> {
-      ari.emit(event);
-      await new Promise((r) => setImmediate(r));
-    }
+    const send = (event: Parameters<FakeAri['emit']>[0]) => ari.deliver(event);
 
     /** The agent answered and hears ringback; the customer's channel, in the bridge, is dialed. */
     async function ringbackPlaying() {

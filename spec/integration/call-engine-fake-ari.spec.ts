@@ -20,11 +20,7 @@ describe('call engine on an in-memory ARI', () => {
 
   afterEach(() => h.close());
 
-  /** Emits an event, then lets the requests it causes go out, as a network would. */
-  async function send(event: Parameters<FakeAri['emit']>[0]): Promise<void> {
-    ari.emit(event);
-    await new Promise((r) => setImmediate(r));
-  }
+  const send = (event: Parameters<FakeAri['emit']>[0]) => ari.deliver(event);
 
   /** The target's channel, made at the call's start, has entered Stasis (Down, not dialed). */
   async function targetReady(call: { callId: string }): Promise<void> {

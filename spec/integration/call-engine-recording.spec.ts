@@ -24,10 +24,7 @@ describe('call engine: the call\'s recording', () => {
     return h;
   }
 
-  async function send(event: Parameters<FakeAri['emit']>[0]): Promise<void> {
-    ari.emit(event);
-    await new Promise((r) => setImmediate(r));
-  }
+  const send = (event: Parameters<FakeAri['emit']>[0]) => ari.deliver(event);
 
   /** Places a call and brings it up to the customer's answer; returns its id and its updates so far. */
   async function answeredCall(engine: EngineHarness): Promise<{ callId: string; updates: CallUpdate[] }> {

@@ -29,10 +29,7 @@ describe('return calls on an in-memory ARI (a customer calls a pool number back)
 
   afterEach(() => h.close());
 
-  async function send(event: Parameters<FakeAri['emit']>[0]): Promise<void> {
-    ari.emit(event);
-    await new Promise((r) => setImmediate(r));
-  }
+  const send = (event: Parameters<FakeAri['emit']>[0]) => ari.deliver(event);
 
   /** Ann called the customer from the pool number an hour ago. */
   async function annCalledThem(): Promise<void> {

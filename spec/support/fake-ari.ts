@@ -39,6 +39,12 @@ export class FakeAri implements AriPort {
     this.eventSubject.next(event);
   }
 
+  /** Emits an event, then lets the requests it causes go out, as a network would. */
+  async deliver(event: AriEvent): Promise<void> {
+    this.emit(event);
+    await new Promise((r) => setImmediate(r));
+  }
+
   /** The next request (or `times` requests) of that kind rejects with this message (and HTTP status, as Asterisk would answer). */
   failNext(op: string, message: string, status?: number, times = 1): void {
     this.failures.set(op, { message, status, times });
