@@ -142,6 +142,8 @@ describe(`signed webhooks out on ${kind}`, () => {
 
     await clock.advance(10_000);
     await waitFor(() => eventsOfCall('A').length === 3, { what: 'call A delivered after the retry' });
+    // The receiver has them; the worker writes each result after its answer.
+    await app.webhooks.worker.idle();
     expect(eventsOfCall('A')).toEqual(['call.requested', 'call.agent_ringing', 'call.connected']);
     const firstOfA = await app.stores.webhookDeliveries.byEvent(1, receiver.accepted.find((r) => r.event.callId === 'A')!.event.id);
     expect(firstOfA).toMatchObject({ state: 'delivered', attempts: 2, lastResult: 'HTTP 200' });
@@ -162,7 +164,7 @@ describe(`signed webhooks out on ${kind}`, () => {
     const afterTimeout = await waitFor(async () => {
       const row = await app.stores.webhookDeliveries.byEvent(1, eventId);
       return row?.attempts === 1 ? row : undefined;
-    }, { what: 'the timed-out attempt recorded' });
+    }, { what: 'the timed-out attempt recorded', timeoutMs: 20_000 });
     expect(afterTimeout).toMatchObject({ state: 'pending', lastResult: 'timeout' });
     expect(afterTimeout.nextAttemptAt).toBeGreaterThan(clock.now());
 
