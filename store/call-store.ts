@@ -129,7 +129,7 @@ export class CallStore {
     return this.calls.findOneBy({ id });
   }
 
-  /** Calls that ended (not refused) at or after `since`: what a restart checks the webhooks told (webhooks/missed-ends.ts). */
+  /** Calls that ended (not refused) at or after `since`: what a restart checks the webhooks told (webhooks/missed-events.ts). */
   endedSince(since: Date): Promise<Call[]> {
     return this.calls.find({ where: { stage: 'ended', endedAt: MoreThanOrEqual(since), outcome: Not('refused') } });
   }

@@ -199,12 +199,14 @@ export class WebhookDeliveryStore {
     return this.rows.countBy({ state: 'pending' });
   }
 
-  /** Which of `callIds` have an event of `eventType` queued (or sent) for the endpoint. */
-  async callsWithEvent(endpointId: number, eventType: string, callIds: readonly string[]): Promise<Set<string>> {
-    const found = new Set<string>();
+  /** The event types queued (or sent) for the endpoint, by call, for those of `callIds` that have any. */
+  async eventTypesOfCalls(endpointId: number, callIds: readonly string[]): Promise<Map<string, Set<string>>> {
+    const found = new Map<string, Set<string>>();
     for (let i = 0; i < callIds.length; i += IDS_PER_QUERY) {
-      const rows = await this.rows.find({ select: { callId: true }, where: { endpointId, eventType, callId: In(callIds.slice(i, i + IDS_PER_QUERY)) } });
-      for (const row of rows) found.add(row.callId);
+      const rows = await this.rows.createQueryBuilder('d').select('d.call_id', 'callId').addSelect('d.event_type', 'eventType').distinct(true)
+        .where('d.endpoint_id = :endpointId', { endpointId }).andWhere('d.call_id IN (:...ids)', { ids: callIds.slice(i, i + IDS_PER_QUERY) })
+        .getRawMany<{ callId: string; eventType: string }>();
+      for (const row of rows) found.set(row.callId, (found.get(row.callId) ?? new Set<string>()).add(row.eventType));
     }
     return found;
   }

@@ -48,13 +48,35 @@ export function eventBody(id: string, draft: CallEventDraft): string {
 }
 
 /**
- * A call's `call.ended` event id, the same wherever and however often it is told: the id of the
- * live event and of one a restart re-derives from the calls table (missed-ends.ts), so a receiver
- * that drops repeats by id keeps one. A UUID's shape (version 8: made by our own rule).
+ * The events a call has at most once each (its stages; the machine never goes back to one), in the
+ * order a call passes them. Their ids are derived from the call's id, so a restart can re-derive the
+ * ones a killed process lost from the calls table (missed-events.ts) under the ids the live events had.
  */
-export function endedEventId(callId: string): string {
-  const hex = createHash('sha256').update(`call.ended:${callId}`).digest('hex');
+export const STAGE_EVENT_TYPES = [
+  'call.requested', 'call.agent_ringing', 'call.agent_answered', 'call.customer_ringing', 'call.connected', 'call.ended',
+] as const satisfies readonly WebhookEventType[];
+
+export type StageEventType = typeof STAGE_EVENT_TYPES[number];
+
+export function isStageEvent(type: WebhookEventType): type is StageEventType {
+  return (STAGE_EVENT_TYPES as readonly WebhookEventType[]).includes(type);
+}
+
+/**
+ * A call's stage event id, the same wherever and however often it is told: the id of the live event
+ * and of one a restart re-derives, so a receiver that drops repeats by id keeps one. `occurrence`
+ * counts from 1 (a stage happens once a call; the first keeps the id rule `call.ended` always had).
+ * A UUID's shape (version 8: made by our own rule).
+ */
+export function stageEventId(callId: string, type: StageEventType, occurrence = 1): string {
+  const key = occurrence === 1 ? `${type}:${callId}` : `${type}:${callId}:${occurrence}`;
+  const hex = createHash('sha256').update(key).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** A call's `call.ended` event id (see `stageEventId`). */
+export function endedEventId(callId: string): string {
+  return stageEventId(callId, 'call.ended');
 }
 
 /** Event types as typed after `/webhooks add <url>`: `ended` or `call.ended`, comma- or space-separated. */

@@ -7,14 +7,14 @@ import { EndpointDirectory } from './endpoint-directory';
 import { DEFAULT_RETRY_SCHEDULE } from './retry-schedule';
 import { WebhookEndpoints } from './webhook-endpoints';
 import { WebhookOutbox } from './webhook-outbox';
-import { enqueueMissedEnds } from './missed-ends';
+import { enqueueMissedEvents } from './missed-events';
 import { REAL_WORKER_CLOCK, WebhookWorker, type WorkerClock } from './webhook-worker';
 
 /** How often the queue is read for what other instances wrote (or leases that ran out); this instance's own events are posted at once. */
 const POLL_MS = 1000;
 /** How long an endpoint added on another instance may go unnoticed here. */
 const ENDPOINTS_MAX_AGE_MS = 10_000;
-/** How far back a start looks for calls whose end the last run may not have queued (a crashed process is restarted well within it). */
+/** How far back a start looks for ended calls whose last events the last run may not have queued (a crashed process is restarted well within it). */
 const MISSED_ENDS_LOOKBACK_MS = 3_600_000;
 
 export interface WebhooksDeps {
@@ -75,21 +75,21 @@ export class Webhooks {
       this.missedEndsTimer = undefined;
       const { stores, logger } = this.deps;
       const now = (this.deps.clock ?? REAL_WORKER_CLOCK).now();
-      this.missedEnds = enqueueMissedEnds({ calls: stores.calls, deliveries: stores.webhookDeliveries, endpoints: stores.webhookEndpoints }, now, MISSED_ENDS_LOOKBACK_MS)
+      this.missedEnds = enqueueMissedEvents({ calls: stores.calls, deliveries: stores.webhookDeliveries, endpoints: stores.webhookEndpoints }, now, MISSED_ENDS_LOOKBACK_MS)
         .then((queued) => {
           if (queued === 0) return;
-          logger.warn('call ends the last run did not queue for the webhooks were queued from the calls table', { queued });
+          logger.warn('call events the last run did not queue for the webhooks were queued from the calls table', { queued });
           this.worker.poke();
         })
         .catch((err: unknown) => {
-          logger.error('the calls table could not be checked for call ends the webhooks missed; the next start checks again', { err });
+          logger.error('the calls table could not be checked for call events the webhooks missed; the next start checks again', { err });
         });
     };
     if (this.deps.missedEndsAfterMs) this.missedEndsTimer = setTimeout(check, this.deps.missedEndsAfterMs).unref();
     else check();
   }
 
-  /** Resolves once the start's check for missed call ends is done (specs). */
+  /** Resolves once the start's check for call events the last run missed is done (specs). */
   async checkedMissedEnds(): Promise<void> {
     await this.missedEnds;
   }

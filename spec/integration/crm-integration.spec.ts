@@ -3,7 +3,7 @@ import path from 'node:path';
 import { apiPlugin } from '../../api/api-plugin';
 import { DncService } from '../../compliance/dnc-service';
 import { silentLogger } from '../../config/logger';
-import { endedEventId } from '../../webhooks/webhook-events';
+import { endedEventId, type StageEventType, stageEventId } from '../../webhooks/webhook-events';
 import { type HttpServer, startHttpServer } from '../../http/http-server';
 import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
 import { waitFor } from '../support/wait-for';
@@ -160,15 +160,15 @@ describe('a CRM places a call through the API and follows it by signed webhooks'
     await waitFor(async () => (await h.stores.webhookDeliveries.pendingCount()) === 0, { what: 'the queue empty' });
   }, 60000);
 
-  it('given the process dies before its outbox wrote a call\'s end, when the app starts again, then the end is queued from the calls table and delivered, with the id the live event would have had', async () => {
+  it('given the process dies just as its outbox writes a call\'s connected event, when the app starts again, then the events after the last one written (connected, then ended) are queued from the calls table and delivered in order, with the ids the live events would have had', async () => {
     const { token, secret } = await connectCrm();
     const base = await startApi();
-    // From the moment the call's end is to be written, nothing more reaches the database: the process is gone.
+    // From the moment the call's connected event is to be written, nothing more reaches the database: the process is gone.
     const store = h.stores.webhookDeliveries;
     const enqueue = store.enqueue.bind(store);
     let dead = false;
     store.enqueue = async (rows) => {
-      dead ||= rows.some((r) => r.eventType === 'call.ended');
+      dead ||= rows.some((r) => r.eventType === 'call.connected');
       if (!dead) await enqueue(rows);
     };
     await placeThroughApi(base, token, { agent: '2001', number: '+12025550123', crm: 'HubSpot' }, 'lead-45');
@@ -177,19 +177,24 @@ describe('a CRM places a call through the API and follows it by signed webhooks'
     await ann.tap('📞 Call');
     const ended = await ann.waitFor(/Call ended/, 15000, before);
     const callId = ended.buttons.find((b) => b.text === 'Interested')!.data.split(':')[2]!;
-    await waitFor(() => dead, { what: 'the end lost with the process' });
-    await waitFor(() => typesOf(callId).includes('call.connected'), { what: 'the events before the end delivered' });
-    expect(typesOf(callId)).not.toContain('call.ended');
+    await waitFor(() => dead, { what: 'the connected event lost with the process' });
+    await waitFor(() => typesOf(callId).includes('call.customer_ringing'), { what: 'the events before it delivered' });
+    expect(typesOf(callId)).toEqual(['call.requested', 'call.agent_ringing', 'call.agent_answered', 'call.customer_ringing']);
 
     await api?.close();
     api = undefined;
     h = await h.restarted();
 
-    await waitFor(() => typesOf(callId).includes('call.ended'), { what: 'the end delivered after the restart', timeoutMs: 15000 });
+    await waitFor(() => typesOf(callId).includes('call.ended'), { what: 'the rest delivered after the restart', timeoutMs: 15000 });
     expect(typesOf(callId)).toEqual(CALL_EVENTS.slice(0, -1));
-    const end = keptEvents().find((e) => e.type === 'call.ended')!;
-    expect(end.id).toBe(endedEventId(callId));
-    expect(end.data).toMatchObject({ outcome: 'completed', talkSeconds: expect.any(Number), customer: '+12025550123' });
+    const callEvents = receiver.accepted.map((r) => r.event).filter((e) => e.callId === callId);
+    // Nothing before the lost suffix is told again: the restart queued only what came after the last event written.
+    expect(callEvents.map((e) => e.type)).toEqual(CALL_EVENTS.slice(0, -1));
+    const of = (type: StageEventType) => keptEvents().find((e) => e.type === type)!;
+    expect(of('call.connected').id).toBe(stageEventId(callId, 'call.connected'));
+    expect(of('call.connected').data).toMatchObject({ customer: '+12025550123' });
+    expect(of('call.ended').id).toBe(endedEventId(callId));
+    expect(of('call.ended').data).toMatchObject({ outcome: 'completed', talkSeconds: expect.any(Number), customer: '+12025550123' });
     for (const r of receiver.requests) expect(verify(secret, String(r.headers['callbot-signature']), r.body)).toBe(true);
   }, 60000);
 });
