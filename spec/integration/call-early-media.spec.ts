@@ -2,7 +2,7 @@ import { firstValueFrom, last } from 'rxjs';
 import type { AriAdapter } from '../../ari/ari-adapter';
 import type { CallUpdate } from '../../call/call-update';
 import type { AriSimulator } from '../support/ari-simulator';
-import { addAgent, type EngineHarness, startEngine } from '../support/engine-harness';
+import { addAgent, callWithAgentAnswered, type EngineHarness, startEngine } from '../support/engine-harness';
 import { FakeAri } from '../support/fake-ari';
 import { closeEngineOnSimulator, simulatedAri } from '../support/simulated-ari';
 import { waitFor } from '../support/wait-for';
@@ -31,16 +31,9 @@ describe('early media through the engine', () => {
     /** The agent answered and hears ringback; the customer's channel, in the bridge, is dialed. */
     async function ringbackPlaying() {
       await addAgent(h.stores);
-      const result = await h.engine.placeCall({ agentTelegramId: '2001', targetInput: '202-555-0123', telegramChatId: '2001' });
-      if (!result.ok) throw new Error(`refused: ${result.refusal}`);
-      const updates: CallUpdate[] = [];
-      result.updates.subscribe((u) => updates.push(u));
-      const { callId } = result;
-      await send({ type: 'StasisStart', channelId: `${callId}-target`, channelState: 'Down', args: ['target', callId] });
-      await send({ type: 'ChannelStateChange', channelId: `${callId}-agent`, channelState: 'Up' });
-      await send({ type: 'StasisStart', channelId: `${callId}-agent`, channelState: 'Up', args: ['agent', callId] });
+      const call = await callWithAgentAnswered(h, ari);
       await waitFor(() => ari.commands().includes('play'), { timeoutMs: 1000, what: 'the ringback' });
-      return { callId, updates };
+      return call;
     }
 
     it('given the agent hears ringback, when the customer\'s channel reports Dial PROGRESS, then the ringback is stopped and the update says early media', async () => {

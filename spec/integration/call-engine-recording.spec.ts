@@ -1,7 +1,7 @@
 import type { CallUpdate } from '../../call/call-update';
 import type { RecordingPolicy } from '../../call/call-types';
 import type { CallEngineDeps } from '../../engine/call-engine';
-import { addAgent, type EngineHarness, startEngine } from '../support/engine-harness';
+import { addAgent, callWithAgentAnswered, type EngineHarness, startEngine } from '../support/engine-harness';
 import { FakeAri } from '../support/fake-ari';
 import { waitFor } from '../support/wait-for';
 
@@ -28,14 +28,7 @@ describe('call engine: the call\'s recording', () => {
 
   /** Places a call and brings it up to the customer's answer; returns its id and its updates so far. */
   async function answeredCall(engine: EngineHarness): Promise<{ callId: string; updates: CallUpdate[] }> {
-    const result = await engine.engine.placeCall({ agentTelegramId: '2001', targetInput: '202-555-0123', telegramChatId: '2001' });
-    if (!result.ok) throw new Error(`refused: ${result.refusal}`);
-    const updates: CallUpdate[] = [];
-    result.updates.subscribe((u) => updates.push(u));
-    const { callId } = result;
-    await send({ type: 'StasisStart', channelId: `${callId}-target`, channelState: 'Down', args: ['target', callId] });
-    await send({ type: 'ChannelStateChange', channelId: `${callId}-agent`, channelState: 'Up' });
-    await send({ type: 'StasisStart', channelId: `${callId}-agent`, channelState: 'Up', args: ['agent', callId] });
+    const { callId, updates } = await callWithAgentAnswered(engine, ari);
     await send({ type: 'Dial', channelId: `${callId}-target`, dialstatus: 'RINGING' });
     await send({ type: 'ChannelStateChange', channelId: `${callId}-target`, channelState: 'Up' });
     return { callId, updates };

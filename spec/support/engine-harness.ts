@@ -8,6 +8,8 @@ import type { CallRecords } from '../../engine/call-engine-ports';
 import { type Stores, createStores } from '../../store';
 import { returnCallSourcesOf } from '../../store/return-call-sources';
 import type { ReturnCallSettings } from '../../engine/return-call-intake';
+import type { CallUpdate } from '../../call/call-update';
+import type { FakeAri } from './fake-ari';
 import { closeDatabase, freshDatabaseUrl } from './test-database';
 
 export const TEST_ENV = {
@@ -66,4 +68,20 @@ export async function addAgent(stores: Stores, telegramId = '2001', route: 'M' |
   await stores.agents.authorize({ telegramId, phone: '+15551230001', callerId: '+15550001111', by: '1000', displayName: 'Ann Agent' });
   if (route) await stores.agents.setRoute(telegramId, route);
   return (await stores.agents.byTelegramId(telegramId))!;
+}
+
+/**
+ * Places agent 2001's call to 202-555-0123 on an in-memory ARI and brings it to the agent's answer:
+ * the customer's channel is in the app (not dialed yet), the agent's is up and in Stasis.
+ */
+export async function callWithAgentAnswered(h: EngineHarness, ari: FakeAri): Promise<{ callId: string; updates: CallUpdate[] }> {
+  const result = await h.engine.placeCall({ agentTelegramId: '2001', targetInput: '202-555-0123', telegramChatId: '2001' });
+  if (!result.ok) throw new Error(`refused: ${result.refusal}`);
+  const updates: CallUpdate[] = [];
+  result.updates.subscribe((u) => updates.push(u));
+  const { callId } = result;
+  await ari.deliver({ type: 'StasisStart', channelId: `${callId}-target`, channelState: 'Down', args: ['target', callId] });
+  await ari.deliver({ type: 'ChannelStateChange', channelId: `${callId}-agent`, channelState: 'Up' });
+  await ari.deliver({ type: 'StasisStart', channelId: `${callId}-agent`, channelState: 'Up', args: ['agent', callId] });
+  return { callId, updates };
 }
