@@ -27,8 +27,9 @@ timeout 900 npx jest --maxWorkers=2 --json --outputFile="$results/sqlite.json" |
 
 echo "== data layer, migrations, engine (two engines on one database too), do-not-call list, after-call work, scheduled callbacks, leases, server ownership and the three-instance cluster on PostgreSQL"
 pg_status=0
-# One worker: every spec there resets the one PostgreSQL database's public schema (test-database.ts).
-timeout 600 scripts/with-postgres.sh npx jest --runInBand --json --outputFile="$results/postgres.json" \
+# Two workers, as on SQLite: each jest worker resets the schema of its own database on the one
+# server (test-database.ts), and the multi-process specs make throwaway databases of their own.
+timeout 600 scripts/with-postgres.sh npx jest --maxWorkers=2 --json --outputFile="$results/postgres.json" \
   spec/integration/data-layer.spec.ts spec/integration/call-leg-store.spec.ts spec/integration/call-engine-fake-ari.spec.ts spec/integration/call-engine-storage.spec.ts \
   spec/integration/call-engine-restart.spec.ts \
   spec/integration/call-teardown.spec.ts spec/integration/database-open-errors.spec.ts spec/integration/call-counts.spec.ts \

@@ -13,8 +13,9 @@ export function testDatabaseKind(): 'postgres' | 'sqlite' {
 }
 
 export async function freshDatabaseUrl(): Promise<string> {
-  const pg = process.env.TEST_DATABASE_URL;
-  if (pg?.startsWith('postgres')) {
+  const server = process.env.TEST_DATABASE_URL;
+  if (server?.startsWith('postgres')) {
+    const pg = await workerDatabase(server);
     const admin = createDataSource(pg);
     await admin.initialize();
     try {
@@ -27,6 +28,34 @@ export async function freshDatabaseUrl(): Promise<string> {
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callbot-db-'));
   return `sqlite:${path.join(dir, 'callbot.sqlite')}`;
+}
+
+const workerDatabases = new Map<string, Promise<string>>();
+
+/**
+ * The database of this jest worker on the server: each worker resets its own schema, so the
+ * PostgreSQL pass can run on several workers at once. Created on first use; the server is
+ * throwaway (scripts/with-postgres.sh), so nothing drops it.
+ */
+function workerDatabase(server: string): Promise<string> {
+  const known = workerDatabases.get(server);
+  if (known) return known;
+  const created = (async () => {
+    const url = new URL(server);
+    const name = `${url.pathname.slice(1)}_worker_${process.env.JEST_WORKER_ID ?? '1'}`;
+    const admin = createDataSource(server);
+    await admin.initialize();
+    try {
+      const found: unknown[] = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (found.length === 0) await admin.query(`CREATE DATABASE "${name}"`);
+    } finally {
+      await admin.destroy();
+    }
+    url.pathname = `/${name}`;
+    return url.toString();
+  })();
+  workerDatabases.set(server, created);
+  return created;
 }
 
 export async function closeDatabase(dataSource: DataSource | undefined): Promise<void> {

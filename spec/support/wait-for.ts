@@ -1,5 +1,8 @@
-/** Polls until `check` returns a truthy value (or stops throwing); never a fixed sleep. */
-export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 5000, everyMs = 5, what = 'condition' } = {}): Promise<NonNullable<T>> {
+/**
+ * Polls until `check` returns a truthy value (or stops throwing); never a fixed sleep. The default
+ * deadline is generous because a passing check returns at once: only a loaded CI machine reaches it.
+ */
+export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 15000, everyMs = 5, what = 'condition' } = {}): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
