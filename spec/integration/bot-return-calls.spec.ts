@@ -14,8 +14,8 @@ describe('bot: return calls', () => {
   let ann: TestUser;
   let annId: number;
 
-  async function startWith(annPhone: string) {
-    h = await BotHarness.start({ sim: { ringMs: 300 } });
+  async function startWith(annPhone: string, env: Record<string, string> = {}) {
+    h = await BotHarness.start({ sim: { ringMs: 300 }, env });
     await h.verifiedCallerIds([POOL_NUMBER]);
     await h.stores.agents.authorize({ telegramId: '2001', phone: annPhone, callerId: POOL_NUMBER, by: String(ADMIN_ID), displayName: 'Ann' });
     await h.stores.agents.setRoute('2001', 'M');
@@ -108,4 +108,18 @@ describe('bot: return calls', () => {
     await waitFor(async () => (await h.stores.callbacks.byId(task.id))?.state === 'done', { what: 'Ann\'s callback done' });
     expect(await h.stores.callbacks.open(annId)).toEqual([]);
   });
+
+  it('given RETURN_CALL_ANNOUNCE=digits, when Ann answers, then her phone is read the customer\'s number before the customer is answered, and then they are connected', async () => {
+    await startWith('+15551230001', { RETURN_CALL_ANNOUNCE: 'digits' });
+    await customerCalls();
+    await ann.waitFor(/🟢 Connected/, 10000);
+    const requests = h.sim.requests();
+    const announced = requests.findIndex((r) => r.method === 'POST' && /^\/ari\/channels\/[^/]+-agent\/play$/.test(r.path) && r.query['media'] === 'digits:12025550123');
+    const answered = requests.findIndex((r) => r.method === 'POST' && r.path === '/ari/channels/in-1/answer');
+    expect(announced).toBeGreaterThanOrEqual(0);
+    expect(answered).toBeGreaterThan(announced);
+    await ann.tap('⏹ Hang up');
+    await waitFor(() => h.sim.channels().length === 0 && h.sim.bridges().length === 0, { what: 'no channel or bridge left' });
+  });
 });
+
