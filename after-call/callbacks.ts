@@ -36,6 +36,7 @@ export interface CallbackRecords {
     add(callback: NewCallback): Promise<ScheduledCallback>;
     byId(id: number): Promise<ScheduledCallback | null>;
     markDone(id: number, now: Date): Promise<boolean>;
+    markDoneFor(agentId: number, number: string, now: Date): Promise<number>;
     cancel(id: number, by: string, now: Date): Promise<boolean>;
     open(agentId?: number, limit?: number): Promise<ScheduledCallback[]>;
   };
@@ -147,6 +148,14 @@ export class Callbacks {
     const callback = await this.deps.callbacks.add({ ...missed, dueAt: now, createdAt: now, remindedAt: now });
     this.deps.onScheduled?.();
     return callback;
+  }
+
+  /**
+   * A return call from the customer that the agent answered: their open callbacks to that customer
+   * are done (the two have spoken), so neither a reminder nor a missed-callback alert follows.
+   */
+  async reachedByReturnCall(reached: { agentId: number; number: string }): Promise<number> {
+    return this.deps.callbacks.markDoneFor(reached.agentId, reached.number, new Date(this.now()));
   }
 
   /** Cancels a callback still to be made: its agent's, or any for an admin. */

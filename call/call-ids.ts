@@ -12,6 +12,8 @@ export interface CallIds {
   recordingName: string;
   /** The consent announcement played to the customer before they are joined. */
   announcementId: string;
+  /** A return call's announcement to the agent (the customer's number, or a beep) before the customer is joined. */
+  agentAnnouncementId: string;
 }
 
 export function callIds(callId: string): CallIds {
@@ -23,6 +25,7 @@ export function callIds(callId: string): CallIds {
     ringbackId: `${callId}-ringback`,
     recordingName: `${callId}-rec`,
     announcementId: `${callId}-consent`,
+    agentAnnouncementId: `${callId}-agent-announce`,
   };
 }
 
@@ -52,9 +55,9 @@ export function addedLegOfChannel(channelId: string): { callId: string; legId: L
   return m ? { callId: m[1]!, legId: m[2]! } : undefined;
 }
 
-/** The call a recording or announcement playback of ours belongs to (their ids are `<callId>-rec`, `<callId>-consent`). */
+/** The call a recording or announcement playback of ours belongs to (their ids are `<callId>-rec`, `<callId>-consent`, `<callId>-agent-announce`). */
 export function callOfMedia(id: string): string | undefined {
-  const m = /^(.+)-(rec|consent)$/.exec(id);
+  const m = /^(.+)-(rec|consent|agent-announce)$/.exec(id);
   return m ? m[1] : undefined;
 }
 

@@ -115,6 +115,11 @@ export function resumeCall(plan: CallPlan, recorded: RecordedCall, view: Asteris
     if (state.stage !== recorded.stage) effects.push({ type: 'PersistCall', patch: { stage: state.stage } });
   }
   if (recorded.recording) state = { ...state, recording: resumedRecording(recorded.recording) };
+  if (state.returnCall) {
+    // Only a connected return call is resumed: its steps before the join are over (return-call.ts's join drops them too).
+    const { returnCall: _steps, ...connected } = state;
+    state = connected;
+  }
   // The events Asterisk would have sent while no instance listened, in the order they would have come.
   for (const event of readBack(state, view, false, now)) {
     const next = transition(state, event);

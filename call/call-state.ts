@@ -53,15 +53,24 @@ export interface ReturnCallPlan {
   missedMessage: string;
   /** How long the missed-call message may take before the call ends anyway. */
   missedMessageTimeoutS: number;
+  /** What the agent hears on answering, before the customer is joined (RETURN_CALL_ANNOUNCE); none is `off`. */
+  agentAnnouncement?: ReturnCallAnnouncement;
 }
+
+/** `tone`: a beep; `digits`: the customer's number read out with Asterisk's sounds. */
+export type ReturnCallAnnouncement = 'off' | 'tone' | 'digits';
 
 /** Where a return call is: which agent is being rung, and how each earlier try ended. */
 export interface ReturnCallProgress {
   /** Index into the plan's agents of the one being rung (or last rung). */
   attempt: number;
   tries: readonly { agentId: number; outcome: CallOutcome }[];
-  /** `ringing`: an agent's phone is being rung; `dropping`: that agent's leg is being hung up before the next; `missed`: the customer hears the missed-call message. */
-  phase: 'ringing' | 'dropping' | 'missed';
+  /**
+   * `ringing`: an agent's phone is being rung; `announcing`: the agent answered and hears who calls
+   * before the customer is joined; `dropping`: that agent's leg is being hung up before the next;
+   * `missed`: the customer hears the missed-call message.
+   */
+  phase: 'ringing' | 'announcing' | 'dropping' | 'missed';
 }
 
 /** `announcement`: the media Asterisk plays the customer first when the policy is `consent` (e.g. `sound:http://…`). */

@@ -9,6 +9,8 @@
  * | none             | TransferRequested warm        | create the consult bridge, move A into it, music on hold in main (C held), create P,     |
  * |                  |                               | ringback to A, ring timer; step transfer_started                                         |
  * | none             | AddPartyRequested             | create P (conferenced), ringback to A, ring timer; step party_added                      |
+ * | any              | P rings with early media      | stop ringback: the party's network (its ringback, an announcement) is heard through P's  |
+ * |                  |                               | bridge instead                                                                           |
  * | any              | P enters Stasis               | P into its bridge (consult for a consultation, else main), dialed with A as caller; if   |
  * |                  |                               | A has left, P is not dialed (it would go out as Anonymous): P ends, as a failure         |
  * | cold             | P answers                     | stop ringback, hang up A; owner := P's agent; step transfer_completed                    |
@@ -70,7 +72,7 @@ export function onPartyEvent(state: CallState, event: CallEvent): Transition {
     case 'TransferRequested': return onTransferRequested(state, event.mode, event.party, event.by, event.at);
     case 'AddPartyRequested': return onAddPartyRequested(state, event.party, event.by, event.at);
     case 'ConsultFinished': return canFinishConsult(state, event.how) ? finishConsult(state, event.how, event.by, event.at) : unchanged(state);
-    case 'LegRinging': return onRinging(state, event.leg, event.at);
+    case 'LegRinging': return onRinging(state, event.leg, event.at, event.earlyMedia === true);
     case 'LegAnswered': return onAnswered(state, event.leg, event.at);
     case 'LegEnteredStasis': return onEnteredStasis(state, event.leg, event.at);
     case 'LegEnded': return onLeft(state, event.leg, event.cause, event.at, event.causeText ?? null);
@@ -166,9 +168,18 @@ function onEnteredStasis(state: CallState, id: LegId, at: number): Transition {
   };
 }
 
-function onRinging(state: CallState, id: LegId, at: number): Transition {
+/**
+ * The party's phone rings. With early media (Dial PROGRESS: its network's own ringback or an
+ * announcement), that audio reaches whoever hears callbot's ringback through the bridge the party
+ * waits in (call/early-media.ts does the same for the customer): the ringback, which covered it, stops.
+ */
+function onRinging(state: CallState, id: LegId, at: number, earlyMedia: boolean): Transition {
   const l = findLeg(state, id);
-  if (isFirstLeg(id) || l?.status !== 'dialing') return unchanged(state);
+  if (isFirstLeg(id) || !l || (l.status !== 'dialing' && l.status !== 'ringing')) return unchanged(state);
+  const op = state.operation;
+  const hearsParty = earlyMedia && op.kind !== 'none' && op.legId === id && l.bridge !== null && state.partyRingback !== undefined;
+  if (hearsParty) return published(withoutRingback(withLeg(state, id, { status: 'ringing' })), stopPartyRingback(state), at);
+  if (l.status === 'ringing') return unchanged(state);
   return published(withLeg(state, id, { status: 'ringing' }), [], at);
 }
 

@@ -5,6 +5,8 @@
  *
  *   requested ─CallStarted→ RingLeg(customer), CreateBridge, OriginateLeg(agent #1) → agent_dialing
  *     ─ringing→ agent_ringing ─agent in Stasis→ AddToBridge(agent), AnswerLeg(customer), AddToBridge(customer) → connected
+ *   with an announcement to the agent (RETURN_CALL_ANNOUNCE): agent in Stasis → PlayAnnouncement(agent)
+ *     ─PlaybackFinished (or its failure, or the timer)→ the same joining steps
  *   agent busy, unreachable, ends or rings past the timeout → their leg is hung up, then the next
  *   agent is rung on the same leg (`<callId>-agent`, free again once the last one is gone)
  *   nobody left → AnswerLeg(customer), the missed-call message → ended (the last try's outcome)
@@ -13,13 +15,30 @@
  * The customer's channel is only answered once someone is there to talk (or for the message):
  * until then Asterisk sends the caller 180 Ringing, which their own phone turns into ringback.
  */
-import type { CallEffect, CallEvent, CallState, ReturnCallAgent, ReturnCallProgress, Transition } from './call-state';
+import type { CallEffect, CallEvent, CallState, ReturnCallAgent, ReturnCallPlan, ReturnCallProgress, Transition } from './call-state';
 import { CHANNEL_GONE_GRACE_MS, TIMER_GRACE_MS } from './call-timing';
 import type { CallOutcome } from './call-types';
 import { endCall } from './call-ending';
 import { leg, unchanged, withLeg } from './leg-state';
 import { unansweredLegOutcome } from './outcomes';
 import { announce, announcesFirst, recordOnJoin, recordingPatch } from './recording';
+
+/** What the agent hears for `tone` (and for `digits` when the customer's number has none): Asterisk's core sound. */
+export const AGENT_ANNOUNCEMENT_TONE = 'sound:beep';
+
+/** The media played to the agent before the customer is joined; undefined when there is none. */
+export function agentAnnouncementMedia(plan: ReturnCallPlan): string | undefined {
+  const how = plan.agentAnnouncement ?? 'off';
+  if (how === 'off') return undefined;
+  const digits = plan.customerNumber.replace(/\D/g, '');
+  return how === 'digits' && digits !== '' ? `digits:${digits}` : AGENT_ANNOUNCEMENT_TONE;
+}
+
+/** How long the agent's announcement may take before the customer is joined anyway (its PlaybackFinished lost): a second a digit, and some. */
+export function agentAnnouncementMaxMs(media: string): number {
+  const digits = media.startsWith('digits:') ? media.length - 'digits:'.length : 1;
+  return digits * 1000 + 5000;
+}
 
 /** The customer's channel named by Asterisk stands as the `target` leg; it is in Stasis and ringing from the start. */
 export function returnCallState(state: CallState): CallState {
@@ -55,7 +74,7 @@ export function decideReturnCall(state: CallState, event: CallEvent): Transition
       };
     case 'LegEnteredStasis':
       if (event.leg !== 'agent' || progress.phase !== 'ringing') return unchanged(state);
-      return join(state, event.at);
+      return onAgentInStasis(state, event.at);
     case 'LegEnded':
     case 'LegGoneUnseen':
       if (event.leg === 'target') {
@@ -70,10 +89,17 @@ export function decideReturnCall(state: CallState, event: CallEvent): Transition
       if (event.timer === 'agent_ring' && progress.phase === 'ringing' && isRinging(state)) return dropAgent(state, 'agent_no_answer');
       if (event.timer === 'agent_gone' && progress.phase === 'dropping') return onAgentGone(state, null, event.at);
       if (event.timer === 'announcement' && progress.phase === 'missed') return endMissed(state, event.at);
+      if (event.timer === 'announcement' && progress.phase === 'announcing') return join(state, event.at);
       return unchanged(state);
     case 'PlaybackFinished':
+      // Played or not (no such sound), the agent's announcement is over: the customer is joined.
+      if (progress.phase === 'announcing' && event.playbackId === state.ids.agentAnnouncementId) return join(state, event.at);
       if (progress.phase !== 'missed' || event.playbackId !== state.ids.announcementId) return unchanged(state);
       return endMissed(state, event.at);
+    case 'RecordingRequestFailed':
+      // Asterisk refused to play the agent's announcement: they are joined without it (a gone agent's LegEnded comes on its own).
+      if (event.request !== 'announce' || progress.phase !== 'announcing' || event.channelGone) return unchanged(state);
+      return join(state, event.at);
     case 'RequestFailed':
       // The agent's phone could not even be called: that agent is unreachable, the next one is tried.
       if (event.request === 'originate agent' && progress.phase === 'ringing') {
@@ -132,18 +158,44 @@ function ringAgent(state: CallState, attempt: number, at: number): Transition {
   };
 }
 
-/** The agent is in Stasis, answered: both join the bridge, and only now is the customer answered. */
-function join(state: CallState, at: number): Transition {
+/**
+ * The agent is in Stasis, answered: with an announcement to the agent, they hear it alone first
+ * (the customer still hears ringing, their channel unanswered); otherwise they are joined now.
+ */
+function onAgentInStasis(state: CallState, at: number): Transition {
   const agent = leg(state, 'agent');
   if (agent.status === 'ended' || agent.inStasis) return unchanged(state);
+  const media = agentAnnouncementMedia(state.plan.returnCall!);
+  if (media === undefined) return join(state, at);
+  const answeredAt = agent.answeredAt ?? at;
+  const { ids } = state;
+  return {
+    state: {
+      ...withLeg(state, 'agent', { status: 'up', answeredAt, inStasis: true }),
+      times: { ...state.times, agentAnsweredAt: answeredAt },
+      returnCall: { ...state.returnCall!, phase: 'announcing' },
+    },
+    effects: [
+      { type: 'CancelTimer', timer: 'agent_ring' },
+      { type: 'PlayAnnouncement', channelId: ids.agentChannelId, playbackId: ids.agentAnnouncementId, media },
+      { type: 'StartTimer', timer: 'announcement', ms: agentAnnouncementMaxMs(media) },
+      { type: 'PersistCall', patch: { agentAnsweredAt: new Date(answeredAt) } },
+    ],
+  };
+}
+
+/** Both join the bridge, and only now is the customer answered. */
+function join(state: CallState, at: number): Transition {
+  const agent = leg(state, 'agent');
   const { ids } = state;
   const answeredAt = agent.answeredAt ?? at;
+  const wasAnnouncing = state.returnCall?.phase === 'announcing';
   const { returnCall: _progress, ...rest } = state;
   const joined = withLeg(withLeg(rest, 'agent', { status: 'up', answeredAt, inStasis: true, bridge: 'main' }), 'target', {
     status: 'up', answeredAt: at, bridge: 'main',
   });
   const agentJoins: CallEffect[] = [
-    { type: 'CancelTimer', timer: 'agent_ring' },
+    ...(wasAnnouncing ? [{ type: 'CancelTimer', timer: 'announcement' } as const] : [{ type: 'CancelTimer', timer: 'agent_ring' } as const]),
     { type: 'AddToBridge', bridgeId: ids.bridgeId, channelId: ids.agentChannelId },
     { type: 'AnswerLeg', channelId: ids.targetChannelId },
   ];
@@ -196,7 +248,8 @@ function onAgentGone(state: CallState, cause: number | null, at: number): Transi
     return withCancel(nextAgent(ended, at), 'agent_gone');
   }
   const outcome: CallOutcome = agent.status === 'up' ? 'agent_hung_up' : unansweredLegOutcome('agent', agent.status === 'ringing' ? 'ringing' : 'dialing', cause);
-  return withCancel(nextAgent(withTry(ended, outcome), at), 'agent_ring');
+  // An agent who hangs up during their announcement did not take the call: the next one is rung.
+  return withCancel(nextAgent(withTry(ended, outcome), at), progress.phase === 'announcing' ? 'announcement' : 'agent_ring');
 }
 
 function nextAgent(state: CallState, at: number): Transition {
@@ -234,6 +287,6 @@ function withTry(state: CallState, outcome: CallOutcome): CallState {
   return { ...state, returnCall: { ...progress, tries: [...progress.tries, { agentId, outcome }] } };
 }
 
-function withCancel(decided: Transition, timer: 'agent_ring' | 'agent_gone'): Transition {
+function withCancel(decided: Transition, timer: 'agent_ring' | 'agent_gone' | 'announcement'): Transition {
   return { state: decided.state, effects: [{ type: 'CancelTimer', timer }, ...decided.effects] };
 }

@@ -11,6 +11,8 @@ export interface ReturnCallConfig {
   ringTimeoutS: number;
   /** What the customer hears when nobody answers, as Asterisk media (RETURN_CALL_MISSED_MESSAGE). */
   missedMessage: string;
+  /** What the agent hears on answering, before the customer is joined: nothing, a beep, or the customer's number read out (RETURN_CALL_ANNOUNCE). */
+  agentAnnouncement: 'off' | 'tone' | 'digits';
 }
 
 const whole = (min: number, max: number, dflt: number, what: string) => z.string().trim().optional().transform((v, ctx) => {
@@ -28,10 +30,15 @@ export const returnCallEnv = {
   // One media URI: a comma would split ARI's media list, a space or a quote has no place in one.
   RETURN_CALL_MISSED_MESSAGE: z.string().trim().default('sound:vm-nobodyavail')
     .refine((v) => /^(sound|tone|recording|digits|number):[^\s,"']{1,200}$/.test(v), 'expects one Asterisk media URI such as sound:vm-nobodyavail'),
+  RETURN_CALL_ANNOUNCE: z.string().trim().toLowerCase().default('off')
+    .pipe(z.enum(['off', 'tone', 'digits'], { errorMap: () => ({ message: 'expects off, tone or digits' }) })),
 };
 
 type ReturnCallEnv = z.infer<z.ZodObject<typeof returnCallEnv>>;
 
 export function returnCallSettings(v: ReturnCallEnv): ReturnCallConfig {
-  return { windowDays: v.RETURN_CALL_WINDOW_DAYS, ringTimeoutS: v.RETURN_CALL_RING_TIMEOUT_S, missedMessage: v.RETURN_CALL_MISSED_MESSAGE };
+  return {
+    windowDays: v.RETURN_CALL_WINDOW_DAYS, ringTimeoutS: v.RETURN_CALL_RING_TIMEOUT_S, missedMessage: v.RETURN_CALL_MISSED_MESSAGE,
+    agentAnnouncement: v.RETURN_CALL_ANNOUNCE,
+  };
 }

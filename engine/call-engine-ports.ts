@@ -69,6 +69,12 @@ export interface LeftLiveCall extends RecordingColumns {
   agentAnsweredAt: Date | null;
   targetRingingAt: Date | null;
   connectedAt: Date | null;
+  /** `inbound`: a customer's return call (engine/return-call-intake.ts); absent reads as outbound. */
+  direction?: 'outbound' | 'inbound';
+  /** A return call's earlier call, the one it answers. */
+  returnsCallId?: string | null;
+  /** The agent on the call now, when the row says (a return call taken by a fallback agent names them). */
+  onCallAgentId?: number | null;
 }
 
 export { AgentHasLiveCall } from '../call/agent-has-live-call';

@@ -2,6 +2,7 @@ import type { Config } from '../config/config';
 import type { AriPort } from '../ari/ari-port';
 import type { CallPlan, Transition } from '../call/call-machine';
 import { type AskedAs, type RecordedCall, type RecordedLeg, idsToResume, resumeCall } from '../call/call-resume';
+import { callIds } from '../call/call-ids';
 import type { LegId, LegRole } from '../call/call-types';
 import type { CallContext } from '../call/call-update';
 import { callPlanOf } from './call-intake';
@@ -20,6 +21,11 @@ export interface RowToResume extends RecordingColumns {
   agentAnsweredAt: Date | null;
   targetRingingAt: Date | null;
   connectedAt: Date | null;
+  /**
+   * Set for a customer's return call that was connected: the pool number they called. Its customer's
+   * channel was named by Asterisk, not derived from the call id: it is found in the call's bridge.
+   */
+  returnCall?: { calledNumber: string };
 }
 
 /** A leg's row (the call_legs table) as resuming reads it. */
@@ -68,7 +74,8 @@ export async function resumeCalls<R extends RowToResume>(deps: ResumeDeps, rows:
     ? await Promise.all([deps.partyRows.legsOf(ids), deps.partyRows.askedAs(ids)])
     : [new Map<string, LegRow[]>(), new Map<string, Map<LegId, AskedAs>>()];
   return Promise.all(rows.map(async (row) => {
-    const { context, plan } = callOfRow(deps.config, row);
+    const { context, plan: planOfRow } = callOfRow(deps.config, row);
+    const plan = row.returnCall ? await returnCallPlanOf(deps.ari, planOfRow, row.returnCall) : planOfRow;
     const recorded = recordedOf(row, legs.get(row.id) ?? [], asked.get(row.id));
     const view = await readAsterisk(deps.ari, idsToResume(plan, recorded));
     return { row, context, resumed: resumeCall(plan, recorded, view, deps.now()) };
@@ -86,6 +93,22 @@ export function callOfRow(
       callId: row.id, route: row.context.route, agentEndpoint: row.agentEndpoint, targetEndpoint: row.targetEndpoint, callerId: row.context.callerId,
       agentId: row.context.agentId, agentLabel: row.context.agentPhone, customerLabel: row.context.target,
     }),
+  };
+}
+
+/**
+ * A connected return call's plan: its customer's channel is the member of the call's bridge that is
+ * none of the call's own legs (`<callId>-…`). When the bridge or the customer is gone, the plan names
+ * none, and Asterisk's view ends the call as one whose customer left.
+ */
+async function returnCallPlanOf(ari: AriPort, plan: CallPlan, returnCall: { calledNumber: string }): Promise<CallPlan> {
+  const bridge = await ari.getBridge(callIds(plan.callId).bridgeId);
+  const customerChannelId = bridge?.channelIds.find((id) => !id.startsWith(`${plan.callId}-`));
+  if (customerChannelId === undefined) return plan;
+  return {
+    ...plan,
+    // Who was rung and the missed-call message belong to the steps before it connected, which are over.
+    returnCall: { customerChannelId, customerNumber: plan.customerLabel ?? '', calledNumber: returnCall.calledNumber, agents: [], missedMessage: '', missedMessageTimeoutS: 0 },
   };
 }
 

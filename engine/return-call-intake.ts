@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../config/logger';
 import type { AriEvent, AriPort } from '../ari/ari-port';
-import type { CallPlan, RecordingPlan, ReturnCallAgent } from '../call/call-machine';
+import type { CallPlan, RecordingPlan, ReturnCallAgent, ReturnCallAnnouncement } from '../call/call-machine';
 import type { RouteCode } from '../call/call-types';
 import type { CallContext, ReturnCallContext } from '../call/call-update';
 import { type AgentAvailability, type EarlierCall, routeReturnCall } from '../call/return-call-routing';
@@ -48,6 +48,8 @@ export interface ReturnCallSettings {
   /** What the customer hears when nobody answers (Asterisk media, e.g. `sound:vm-nobodyavail`). */
   missedMessage: string;
   missedMessageTimeoutS: number;
+  /** What the agent hears on answering, before the customer is joined (RETURN_CALL_ANNOUNCE); none is `off`. */
+  agentAnnouncement?: ReturnCallAnnouncement;
 }
 
 export interface ReturnCallIntakeDeps {
@@ -167,6 +169,7 @@ export class ReturnCallIntake {
       returnCall: {
         customerChannelId: channelId, customerNumber: customer, calledNumber, agents: ringable,
         missedMessage: settings.missedMessage, missedMessageTimeoutS: settings.missedMessageTimeoutS,
+        ...(settings.agentAnnouncement && settings.agentAnnouncement !== 'off' ? { agentAnnouncement: settings.agentAnnouncement } : {}),
       },
     };
     // Calling hours, caps and the do-not-call list are for calls we make; this one the customer made.

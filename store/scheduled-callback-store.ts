@@ -76,6 +76,12 @@ export class ScheduledCallbackStore {
     return (result.affected ?? 0) > 0;
   }
 
+  /** Every open callback of the agent to the number, marked done (the customer was reached); how many were. */
+  async markDoneFor(agentId: number, number: string, now: Date): Promise<number> {
+    const result = await this.rows.update({ agentId, number, state: In(OPEN) }, { state: 'done', closedAt: now });
+    return result.affected ?? 0;
+  }
+
   /** Cancelled: true only when it was still open. */
   async cancel(id: number, by: string, now: Date): Promise<boolean> {
     const result = await this.rows.update({ id, state: In(OPEN) }, { state: 'cancelled', closedAt: now, closedBy: by.slice(0, 20) });

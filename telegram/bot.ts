@@ -139,26 +139,38 @@ export class CallBot {
   /**
    * A customer calling a pool number back (the engine's returnCalls): its status message goes to
    * the agent rung, and to each agent rung after them; if nobody took it, the agent who called the
-   * customer is told, with a one-tap 📞 Call back (a normal /call, through every rule), and gets a
-   * callback task for it.
+   * customer gets a callback task and is told, with a one-tap 📞 Call back that is the task's own
+   * (a normal /call, through every rule; the task is done once the call goes out). An agent who
+   * answers it has reached the customer: their open callbacks to them are done.
    */
   followReturnCall(call: ShownCall, updates: Observable<CallUpdate>, attach: (chatId: string, messageId: number) => void): void {
     const deps = statusDepsOf(this.deps);
     showCallStatus(deps, call, updates, attach);
     const returnCall = call.context.returnCall;
-    const lastCall = returnCall?.lastCall;
-    if (!returnCall || !lastCall) return;
+    if (!returnCall) return;
+    const { callId } = call.context;
+    let answered = false;
     updates.subscribe({
       next: (update) => {
-        if (!update.final || update.outcome === 'completed') return;
+        if (update.stage === 'connected' && !answered) {
+          answered = true;
+          const agentId = update.ownerAgentId ?? call.context.agentId;
+          void this.deps.callbacks.reachedByReturnCall({ agentId, number: returnCall.customerNumber })
+            .catch((err: unknown) => this.deps.logger.warn('closing the callbacks of an answered return call failed', { callId, err }));
+        }
+        const lastCall = returnCall.lastCall;
+        if (!lastCall || !update.final || update.outcome === 'completed') return;
         void (async () => {
-          const chatId = await deps.chatOfAgent?.(lastCall.agentId);
-          if (chatId) await this.deps.out.send(chatId, RETURN_CALL.missed(returnCall, update.at), callBack(returnCall.customerNumber));
-          // And a callback task, listed in their /callbacks until they call back.
-          await this.deps.callbacks.missedReturnCall({
-            callId: call.context.callId, agentId: lastCall.agentId, number: returnCall.customerNumber, route: call.context.route,
+          // The task first, so that the message's 📞 Call back is the task's and closes it.
+          const task = await this.deps.callbacks.missedReturnCall({
+            callId, agentId: lastCall.agentId, number: returnCall.customerNumber, route: call.context.route,
+          }).catch((err: unknown) => {
+            this.deps.logger.warn('writing the callback task of a missed return call failed; its message calls back without one', { callId, err });
+            return undefined;
           });
-        })().catch((err: unknown) => this.deps.logger.warn('telling an agent of a missed return call failed', { callId: call.context.callId, err }));
+          const chatId = await deps.chatOfAgent?.(lastCall.agentId);
+          if (chatId) await this.deps.out.send(chatId, RETURN_CALL.missed(returnCall, update.at), callBack(returnCall.customerNumber, task?.id));
+        })().catch((err: unknown) => this.deps.logger.warn('telling an agent of a missed return call failed', { callId, err }));
       },
     });
   }

@@ -100,3 +100,72 @@ describe('e2e: return calls through a real Asterisk', () => {
     await lab.expectNothingLeft();
   });
 });
+
+/**
+ * The announcement to the agent (RETURN_CALL_ANNOUNCE=digits) on a real Asterisk: the agent's phone
+ * answers and is read the customer's number (Asterisk's digit sounds, Debian's
+ * asterisk-core-sounds-en-wav) while the customer's call still rings unanswered; only then are the
+ * two joined. Asterisk's RTP counters (`pjsip show channelstats`) say what is sent to the legs.
+ */
+describe('e2e: a return call announced to the agent before the customer is joined', () => {
+  let lab: AsteriskLab;
+  let bot: E2eBot;
+  const CUSTOMER = TARGET.answers;
+  const POOL_NUMBER = ANN.callerId;
+  /** Half a second of RTP at 50 packets a second. */
+  const HALF_A_SECOND = 25;
+
+  beforeAll(async () => {
+    lab = await AsteriskLab.start('return-calls-announce');
+    bot = await E2eBot.start(lab, 'return-calls-announce', { env: { RETURN_CALL_RING_TIMEOUT_S: '5', RETURN_CALL_ANNOUNCE: 'digits' } });
+    await seedVerifiedCallerIds(bot.stores, [POOL_NUMBER], ['M']);
+  });
+
+  afterAll(async () => {
+    await bot?.stop();
+    await lab?.stop();
+  });
+
+  /** RTP packets Asterisk has sent the trunk's legs that are in no bridge (the counters' 18-character names cannot tell legs apart). */
+  function sentOutsideBridges(): number {
+    return lab.cli('pjsip show channelstats').split('\n').reduce((sum, line) => {
+      const words = line.trim().split(/\s+/);
+      if (!words[0]?.startsWith('trunk-main-')) return sum;
+      return sum + Number(words[7] ?? 0);
+    }, 0);
+  }
+
+  it('given digits, when Ann answers, then her leg alone is sent the customer\'s number while the customer still rings, and they are joined once it was read; nothing is left', async () => {
+    await bot.stores.agents.authorize({ telegramId: '3101', phone: PHONE.answers, callerId: POOL_NUMBER, by: String(ADMIN_ID), displayName: 'Ann' });
+    await bot.stores.agents.setRoute('3101', 'M');
+    const ann = (await bot.stores.agents.byTelegramId('3101'))!.id;
+    const at = new Date(Date.now() - 3600_000);
+    await bot.stores.calls.recordCallRequest({
+      id: randomUUID(), agentId: ann, targetInput: CUSTOMER, target: CUSTOMER, callerId: POOL_NUMBER, route: 'M', stage: 'ended', outcome: 'completed',
+      requestedAt: at, endedAt: at,
+    });
+    const started = firstValueFrom(bot.engine.returnCalls);
+    // Eleven digits take Asterisk about nine seconds to read: the customer's scenario may take longer than the default.
+    const customer = lab.uac('customer-announced', '127.0.0.2', 5070, POOL_NUMBER, 'customer-uac.xml', 30);
+    const { context: { callId } } = await started;
+    await waitFor(async () => (await bot.ari.getChannel(`${callId}-agent`))?.state === 'Up', { timeoutMs: 10000, what: 'Ann\'s phone answered' });
+    const before = sentOutsideBridges();
+    await waitFor(() => sentOutsideBridges() - before >= HALF_A_SECOND, { timeoutMs: 4000, everyMs: 100, what: 'half a second of RTP sent to Ann\'s leg' });
+    // Meanwhile the customer's call is still ringing, unanswered, and nobody is in the call's bridge.
+    const customerChannel = (await bot.ari.listChannels()).find((c) => c.id !== `${callId}-agent`);
+    expect(customerChannel?.state).toBe('Ring');
+    expect((await bot.ari.getBridge(`${callId}-bridge`))?.channelIds ?? []).toEqual([]);
+
+    const { code, trace, stdout } = await customer;
+    expect({ code, stdout: code === 0 ? '' : stdout }).toEqual({ code: 0, stdout: '' });
+    const answers = trace.since(0).filter((m) => m.dir === 'in' && m.status !== undefined).map((m) => m.status);
+    expect(answers.indexOf(180)).toBeLessThan(answers.indexOf(200));
+    await waitFor(() => bot.engine.callsInFlight() === 0, { timeoutMs: 10000, what: 'the return call over in the engine' });
+    await bot.engine.writesSettled();
+    const row = await bot.stores.calls.byId(callId);
+    expect(row).toMatchObject({ direction: 'inbound', stage: 'ended', outcome: 'completed', endedBy: 'target' });
+    // Joined once the number was read (PlaybackFinished), not at once nor on a failed playback: several seconds after Ann answered.
+    expect(row!.connectedAt!.getTime() - row!.agentAnsweredAt!.getTime()).toBeGreaterThan(5000);
+    await lab.expectNothingLeft();
+  });
+});

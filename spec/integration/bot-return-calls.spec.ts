@@ -14,8 +14,8 @@ describe('bot: return calls', () => {
   let ann: TestUser;
   let annId: number;
 
-  async function startWith(annPhone: string) {
-    h = await BotHarness.start({ sim: { ringMs: 300 } });
+  async function startWith(annPhone: string, env: Record<string, string> = {}) {
+    h = await BotHarness.start({ sim: { ringMs: 300 }, env });
     await h.verifiedCallerIds([POOL_NUMBER]);
     await h.stores.agents.authorize({ telegramId: '2001', phone: annPhone, callerId: POOL_NUMBER, by: String(ADMIN_ID), displayName: 'Ann' });
     await h.stores.agents.setRoute('2001', 'M');
@@ -83,4 +83,43 @@ describe('bot: return calls', () => {
     await ann.send('/callbacks');
     expect((await ann.waitFor(/Pending callbacks/, 8000)).text).toMatch(/202-555-0123/);
   });
+
+  it('given a missed return call left Ann a callback task, when she taps 📞 Call back on the missed-call message, then a call to the customer goes out and the task is done', async () => {
+    await startWith('+15551230486');
+    await customerCalls();
+    await ann.waitFor(/Missed return call/, 15000);
+    await waitFor(async () => (await h.stores.callbacks.open(annId)).length === 1, { what: 'Ann\'s callback task' });
+    const [task] = await h.stores.callbacks.open(annId);
+    await waitFor(() => h.sim.channels().length === 0, { what: 'the return call gone from Asterisk' });
+    await ann.tap('📞 Call back');
+    await waitFor(async () => (await h.stores.callbacks.byId(task!.id))?.state === 'done', { what: 'the callback task done', timeoutMs: 10000 });
+    const [placed] = await h.stores.calls.recentRequestsOfAgent(annId, 1);
+    expect(placed).toMatchObject({ direction: 'outbound', target: CUSTOMER });
+    expect(await h.stores.callbacks.open(annId)).toEqual([]);
+  });
+
+  it('given Ann has a callback to make to the customer, when the customer calls back and Ann answers, then her callback is done and nothing reminds her of it', async () => {
+    await startWith('+15551230001');
+    const task = await h.stores.callbacks.add({
+      callId: '11111111-1111-4111-8111-111111111111', agentId: annId, number: CUSTOMER, route: 'M', dueAt: new Date(Date.now() + 3600_000), createdAt: new Date(),
+    });
+    await customerCalls();
+    await ann.waitFor(/🟢 Connected/, 10000);
+    await waitFor(async () => (await h.stores.callbacks.byId(task.id))?.state === 'done', { what: 'Ann\'s callback done' });
+    expect(await h.stores.callbacks.open(annId)).toEqual([]);
+  });
+
+  it('given RETURN_CALL_ANNOUNCE=digits, when Ann answers, then her phone is read the customer\'s number before the customer is answered, and then they are connected', async () => {
+    await startWith('+15551230001', { RETURN_CALL_ANNOUNCE: 'digits' });
+    await customerCalls();
+    await ann.waitFor(/🟢 Connected/, 10000);
+    const requests = h.sim.requests();
+    const announced = requests.findIndex((r) => r.method === 'POST' && /^\/ari\/channels\/[^/]+-agent\/play$/.test(r.path) && r.query['media'] === 'digits:12025550123');
+    const answered = requests.findIndex((r) => r.method === 'POST' && r.path === '/ari/channels/in-1/answer');
+    expect(announced).toBeGreaterThanOrEqual(0);
+    expect(answered).toBeGreaterThan(announced);
+    await ann.tap('⏹ Hang up');
+    await waitFor(() => h.sim.channels().length === 0 && h.sim.bridges().length === 0, { what: 'no channel or bridge left' });
+  });
 });
+

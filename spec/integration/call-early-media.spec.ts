@@ -52,6 +52,39 @@ describe('early media through the engine', () => {
       expect(ari.commands()).not.toContain('stopPlayback');
       expect(updates.at(-1)?.earlyMedia).toBeUndefined();
     });
+
+    describe('a party added to the connected call', () => {
+      const party = {
+        target: { kind: 'number' as const, number: '+12025550199' }, label: '+12025550199', endpoint: 'PJSIP/+12025550199@trunk-main', callerId: '+15550001111', ringTimeoutS: 20,
+      };
+
+      /** The call connected, then a party added: its channel in the main bridge, dialed, and the agent hearing callbot's ringback. */
+      async function partyRinging(): Promise<string> {
+        const { callId } = await ringbackPlaying();
+        await send({ type: 'ChannelStateChange', channelId: `${callId}-target`, channelState: 'Up' });
+        await waitFor(() => h.engine.liveCall(callId)?.stage === 'connected', { timeoutMs: 1000, what: 'connected' });
+        expect(h.engine.sendPartyEvent(callId, { type: 'AddPartyRequested', party, by: '2001', at: Date.now() })).toBe(true);
+        await waitFor(() => ari.commands().includes('createChannel'), { timeoutMs: 1000, what: 'the party\'s channel made' });
+        await send({ type: 'StasisStart', channelId: `${callId}-p3`, channelState: 'Down', args: ['p3', callId] });
+        await waitFor(() => ari.commandRequests().some((r) => r.op === 'play' && r.args['playbackId'] === `${callId}-p3-ringback`), { timeoutMs: 1000, what: 'the agent\'s ringback for the party' });
+        return callId;
+      }
+
+      const stopped = (callId: string) => ari.commandRequests().filter((r) => r.op === 'stopPlayback' && r.args['playbackId'] === `${callId}-p3-ringback`);
+
+      it('given the agent hears ringback for the party, when the party\'s channel reports Dial PROGRESS, then that ringback stops so the agent hears the party\'s network', async () => {
+        const callId = await partyRinging();
+        await send({ type: 'Dial', channelId: `${callId}-p3`, dialstatus: 'PROGRESS' });
+        await waitFor(() => stopped(callId).length === 1, { timeoutMs: 1000, what: 'the party\'s ringback stopped' });
+      });
+
+      it('given the agent hears ringback for the party, when the party only rings (Dial RINGING), then the ringback plays on', async () => {
+        const callId = await partyRinging();
+        await send({ type: 'Dial', channelId: `${callId}-p3`, dialstatus: 'RINGING' });
+        await h.engine.settled();
+        expect(stopped(callId)).toEqual([]);
+      });
+    });
   });
 
   describe('on the ARI simulator through the adapter', () => {

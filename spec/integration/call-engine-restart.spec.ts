@@ -1,4 +1,4 @@
-import type { Subscription } from 'rxjs';
+import { firstValueFrom, type Subscription } from 'rxjs';
 import { AriAdapter } from '../../ari/ari-adapter';
 import { silentLogger } from '../../config/logger';
 import type { CallEvent } from '../../call/call-machine';
@@ -10,6 +10,11 @@ import { SIM_CREDENTIALS, simulatedAri } from '../support/simulated-ari';
 import { addAgent, type EngineHarness, startEngine } from '../support/engine-harness';
 import { testDatabaseKind } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
+
+/** Return calls on: a customer calling the pool number back is put through (engine/return-call-intake.ts). */
+const RETURN_CALLS = { windowDays: 30, ringTimeoutS: 20, missedMessage: 'sound:vm-nobodyavail', missedMessageTimeoutS: 15 };
+const POOL_NUMBER = '+15550001111';
+const CUSTOMER = '+12025550123';
 
 type PartyEvent = Extract<CallEvent, { type: 'TransferRequested' | 'ConsultFinished' }>;
 type Untimed<T> = T extends unknown ? Omit<T, 'at'> : never;
@@ -35,7 +40,7 @@ describe(`a single instance restarted with live calls, on ${testDatabaseKind()}`
 
   beforeEach(async () => {
     ({ sim, ari: firstAri } = await simulatedAri({ ringMs: 30 }));
-    first = await startEngine(firstAri, { ARI_URL: sim.url }, { recordParties: true, recordingPolicies });
+    first = await startEngine(firstAri, { ARI_URL: sim.url }, { recordParties: true, recordingPolicies, returnCalls: RETURN_CALLS });
     await first.engine.start();
     await firstAri.start();
     await waitFor(() => firstAri.isConnected(), { what: 'ARI connected' });
@@ -95,7 +100,7 @@ describe(`a single instance restarted with live calls, on ${testDatabaseKind()}`
       url: sim.url, ...SIM_CREDENTIALS, app: 'callbot', logger: silentLogger(), requestTimeoutMs: 1000, reconnectMinMs: 50, reconnectMaxMs: 200, keepaliveMs: 500,
     });
     secondAri = ari;
-    const next = await startEngine(ari, { ARI_URL: sim.url }, { recordParties: true, recordingPolicies, databaseUrl: first.databaseUrl });
+    const next = await startEngine(ari, { ARI_URL: sim.url }, { recordParties: true, recordingPolicies, databaseUrl: first.databaseUrl, returnCalls: RETURN_CALLS });
     second = next;
     subscriptions.push(next.engine.resumed.subscribe((call) => {
       resumed.push(call);
@@ -105,6 +110,21 @@ describe(`a single instance restarted with live calls, on ${testDatabaseKind()}`
     await ari.start();
     await waitFor(() => resumed.length > 0, { what: 'the call resumed' });
     return next;
+  }
+
+  /** The customer Ann called from the pool number an hour ago calls it back; Ann's phone (`annPhone`) is rung. Returns the call's id. */
+  async function returnCall(annPhone?: string): Promise<string> {
+    if (annPhone) await first.stores.agents.authorize({ telegramId: '2001', phone: annPhone, callerId: POOL_NUMBER, by: '1000', displayName: 'Ann Agent' });
+    const ann = (await first.stores.agents.byTelegramId('2001'))!.id;
+    await first.stores.callerIds.add(POOL_NUMBER, 'M', '1000');
+    const at = new Date(Date.now() - 3600_000);
+    await first.stores.calls.recordCallRequest({
+      id: '11111111-1111-4111-8111-111111111111', agentId: ann, targetInput: CUSTOMER, target: CUSTOMER, callerId: POOL_NUMBER, route: 'M',
+      stage: 'ended', outcome: 'completed', requestedAt: at, endedAt: at,
+    });
+    const started = firstValueFrom(first.engine.returnCalls);
+    sim.callIn({ channelId: 'in-1', endpoint: 'PJSIP/trunk-main', app: 'callbot', calledNumber: POOL_NUMBER.slice(1), callerNumber: CUSTOMER });
+    return (await started).context.callId;
   }
 
   const finals = (callId: string) => updates.filter((u) => u.context.callId === callId && u.final);
@@ -263,4 +283,51 @@ describe(`a single instance restarted with live calls, on ${testDatabaseKind()}`
     await next.engine.settled();
     expect(finals(callId)).toHaveLength(1);
   });
+
+  describe('a return call (a customer calling a pool number back)', () => {
+    it('given it is connected, when the process restarts, then it goes on with the customer\'s own channel where its status was shown, and the customer hanging up ends it once with nothing left', async () => {
+      const callId = await returnCall();
+      const { agent, main } = ids(callId);
+      await waitFor(() => first.engine.callState(callId)?.stage === 'connected' && members(main) === [agent, 'in-1'].sort().join(), { what: 'Ann and the customer bridged' });
+      first.engine.attachStatusMessage(callId, '2001', 41);
+      await first.engine.writesSettled();
+      const next = await restarted();
+
+      expect(resumed.map((r) => [r.call.id, r.call.telegramChatId, r.call.statusMessageId, r.view.stage])).toEqual([[callId, '2001', 41, 'connected']]);
+      // Its status message goes on saying who called back.
+      expect(resumed[0]!.view.context.returnCall).toEqual({ customerNumber: CUSTOMER, calledNumber: POOL_NUMBER });
+      await waitFor(() => next.engine.sweepCounts().sweeps > 0, { what: 'the first sweep' });
+      expect(members(main)).toBe([agent, 'in-1'].sort().join());
+      expect([agent, 'in-1'].every(upInAsterisk)).toBe(true);
+
+      sim.farEndHangup('in-1');
+      await waitFor(nothingLeft, { what: 'no channel or bridge left' });
+      await waitFor(async () => (await next.stores.calls.byId(callId))?.stage === 'ended', { what: 'the call row ended' });
+      expect(await next.stores.calls.byId(callId)).toMatchObject({ outcome: 'completed', endedBy: 'target', direction: 'inbound' });
+      await next.engine.settled();
+      expect(finals(callId).map((u) => u.outcome)).toEqual(['completed']);
+    });
+
+    it('given Ann\'s phone still rings, when the process restarts, then the call ends once as interrupted, where its status was shown, and the customer\'s and Ann\'s channels are hung up', async () => {
+      const callId = await returnCall('+15551230480');
+      const { agent } = ids(callId);
+      await waitFor(() => sim.channels().some((c) => c.id === agent), { what: 'Ann\'s phone rung' });
+      first.engine.attachStatusMessage(callId, '2001', 41);
+      await first.engine.writesSettled();
+      await killFirst();
+      const ari = new AriAdapter({
+        url: sim.url, ...SIM_CREDENTIALS, app: 'callbot', logger: silentLogger(), requestTimeoutMs: 1000, reconnectMinMs: 50, reconnectMaxMs: 200, keepaliveMs: 500,
+      });
+      secondAri = ari;
+      const next = await startEngine(ari, { ARI_URL: sim.url }, { recordParties: true, recordingPolicies, databaseUrl: first.databaseUrl, returnCalls: RETURN_CALLS });
+      second = next;
+      // Told once: the bot edits this status message to say the restart interrupted the call.
+      expect(await next.engine.start()).toEqual([{ callId, telegramChatId: '2001', statusMessageId: 41 }]);
+      expect(await next.stores.calls.byId(callId)).toMatchObject({ stage: 'ended', outcome: 'interrupted', endedBy: 'app' });
+      await ari.start();
+      await waitFor(nothingLeft, { what: 'no channel or bridge left' });
+      expect(resumed).toEqual([]);
+    });
+  });
 });
+

@@ -138,4 +138,16 @@ describe('callback reminders on one database', () => {
     await advance(5 * MINUTE);
     expect(p.reminded).toEqual([]);
   });
+
+  it('given an agent\'s open callbacks to a customer who reached them, when they are marked done for that agent and number, then only those close and are never reminded', async () => {
+    const p = await startProcess();
+    const [first, other] = await schedule(p.stores, 2, MINUTE);
+    const number = (await p.stores.callbacks.byId(first!))!.number;
+    const colleagues = await p.stores.callbacks.add({ callId: null, agentId: 2, number, route: 'M', dueAt: new Date(clock.now() + MINUTE), createdAt: new Date(clock.now()) });
+    expect(await p.stores.callbacks.markDoneFor(1, number, new Date(clock.now()))).toBe(1);
+    expect(await p.stores.callbacks.markDoneFor(1, number, new Date(clock.now()))).toBe(0);
+    await advance(5 * MINUTE);
+    expect(p.reminded.sort()).toEqual([other!, colleagues.id].sort());
+  });
 });
+

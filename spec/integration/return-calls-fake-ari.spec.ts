@@ -16,9 +16,9 @@ describe('return calls on an in-memory ARI (a customer calls a pool number back)
 
   beforeEach(() => setUp());
 
-  async function setUp(options: Omit<Parameters<typeof startEngine>[2], 'returnCalls'> = {}): Promise<void> {
+  async function setUp(options: Omit<Parameters<typeof startEngine>[2], 'returnCalls'> = {}, settings: typeof SETTINGS & { agentAnnouncement?: 'tone' | 'digits' } = SETTINGS): Promise<void> {
     ari = new FakeAri();
-    h = await startEngine(ari, {}, { returnCalls: SETTINGS, ...options });
+    h = await startEngine(ari, {}, { returnCalls: settings, ...options });
     await h.engine.start();
     ann = (await addAgent(h.stores, '2001')).id;
     await h.stores.agents.authorize({ telegramId: '2002', phone: '+15551230002', callerId: POOL_NUMBER, by: '1000', displayName: 'Bob Agent' });
@@ -186,4 +186,42 @@ describe('return calls on an in-memory ARI (a customer calls a pool number back)
     const [audit] = await h.stores.audit.latest(1);
     expect(audit).toMatchObject({ action: 'return_call_do_not_call', subject: CUSTOMER });
   });
+
+  describe('with RETURN_CALL_ANNOUNCE=digits', () => {
+    beforeEach(async () => {
+      await h.close();
+      await setUp({}, { ...SETTINGS, agentAnnouncement: 'digits' });
+    });
+
+    const plays = () => ari.commandRequests().filter((r) => r.op === 'play').map((r) => r.args);
+
+    it('given Ann answers, then her channel alone hears the customer\'s number, the customer still rings unanswered, and once it played they are joined', async () => {
+      const callId = await annRung();
+      await send({ type: 'StasisStart', channelId: `${callId}-agent`, channelState: 'Up', args: ['agent', callId] });
+      await waitFor(() => plays().length === 1, { what: 'the announcement to Ann' });
+      expect(plays()).toEqual([{ channelId: `${callId}-agent`, playbackId: `${callId}-agent-announce`, media: 'digits:12025550123' }]);
+      expect(ari.commands()).not.toContain('answer');
+      expect(ari.commands()).not.toContain('addToBridge');
+      expect(h.engine.liveCall(callId)?.stage).not.toBe('connected');
+
+      await send({ type: 'PlaybackFinished', playbackId: `${callId}-agent-announce`, failed: false });
+      await waitFor(() => h.engine.liveCall(callId)?.stage === 'connected', { what: 'connected once it played' });
+      expect(ari.bridges.get(`${callId}-bridge`)?.channelIds).toEqual([`${callId}-agent`, 'in-1']);
+      expect(ari.channels.get('in-1')?.state).toBe('Up');
+    });
+
+    it('given the customer hangs up while Ann hears the announcement, then the call ends cancelled and nothing is left', async () => {
+      const callId = await annRung();
+      await send({ type: 'StasisStart', channelId: `${callId}-agent`, channelState: 'Up', args: ['agent', callId] });
+      await waitFor(() => plays().length === 1, { what: 'the announcement to Ann' });
+      ari.channels.delete('in-1');
+      await send({ type: 'ChannelHangupRequest', channelId: 'in-1', cause: 16, soft: false });
+      await send({ type: 'StasisEnd', channelId: 'in-1' });
+      await h.engine.settled();
+      expect(await h.stores.calls.byId(callId)).toMatchObject({ stage: 'ended', outcome: 'cancelled', endedBy: 'target' });
+      expect(ari.channels.has(`${callId}-agent`)).toBe(false);
+      expect(ari.bridges.size).toBe(0);
+    });
+  });
 });
+

@@ -389,4 +389,44 @@ describe('a call of more than two parties', () => {
       expect(records.find((r) => r.legId === 'target')?.patch).toMatchObject({ role: 'customer', hangupCause: 16 });
     });
   });
+
+  describe('a party\'s early media (its network plays ringback or an announcement before answering)', () => {
+    const progress = (l: string): CallEvent => ({ type: 'LegRinging', leg: l, at: 0, earlyMedia: true });
+
+    it('given a consultation, when the consulted party\'s channel reports Dial PROGRESS, then the agent\'s ringback stops so they hear the party\'s network through the consult bridge', () => {
+      const { state, last } = run([...connected, ev.warm(), ev.stasis('p3'), progress('p3')]);
+      expect(of(last, 'StopRingback')).toEqual([{ type: 'StopRingback', playbackId: 'c1-p3-ringback' }]);
+      expect(last.at(-1)).toMatchObject({ type: 'PublishUpdate', stage: 'connected' });
+      expect(state.partyRingback).toBeUndefined();
+      expect(leg(state, 'p3')).toMatchObject({ status: 'ringing', bridge: 'consult' });
+    });
+
+    it('given a party being added, when it first rings (180) and then sends early media (183), then the agent\'s ringback stops at the 183', () => {
+      const { state } = run([...connected, ev.add(), ev.stasis('p3'), ev.ringing('p3')]);
+      expect(state.partyRingback).toBeDefined();
+      const next = transition(state, progress('p3'));
+      expect(of(next.effects, 'StopRingback')).toEqual([{ type: 'StopRingback', playbackId: 'c1-p3-ringback' }]);
+      // A second 183 has nothing left to stop.
+      expect(transition(next.state, progress('p3')).effects).toEqual([]);
+    });
+
+    it('given a cold transfer, when the party sends early media, then the customer\'s ringback stops so they hear it, and the party\'s answer later stops nothing more', () => {
+      const { state, last } = run([...connected, ev.cold(), ev.stasis('p3'), progress('p3')]);
+      expect(of(last, 'StopRingback')).toEqual([{ type: 'StopRingback', playbackId: 'c1-p3-ringback' }]);
+      expect(of(transition(state, ev.answered('p3')).effects, 'StopRingback')).toEqual([]);
+    });
+
+    it('given a party that only rings (no early media), then the ringback plays on until the answer', () => {
+      const { state, last } = run([...connected, ev.warm(), ev.stasis('p3'), ev.ringing('p3')]);
+      expect(of(last, 'StopRingback')).toEqual([]);
+      expect(state.partyRingback).toBeDefined();
+      expect(of(transition(state, ev.answered('p3')).effects, 'StopRingback')).toEqual([{ type: 'StopRingback', playbackId: 'c1-p3-ringback' }]);
+    });
+
+    it('given a party not yet in its bridge (not dialed), then early media changes nothing', () => {
+      const { state } = run([...connected, ev.warm()]);
+      expect(transition(state, progress('p3')).effects).toEqual([]);
+    });
+  });
 });
+

@@ -72,6 +72,7 @@ function records(call: { agentId: number; target: string } | null): CallbackReco
       },
       byId: async () => null,
       markDone: async () => false,
+      markDoneFor: async () => 0,
       cancel: async () => false,
       open: async () => [],
     },

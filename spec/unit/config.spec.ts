@@ -141,6 +141,13 @@ describe('configuration', () => {
     expect(config.routes.D.endpointTemplate).toBe('PJSIP/{number}@other');
     expect(config.allowedCountries).toEqual(['US']);
   });
+
+  it('given RETURN_CALL_ANNOUNCE, then the agent\'s announcement is off by default, tone or digits when set, and anything else is refused', () => {
+    expect(loadConfig(minimal).returnCalls.agentAnnouncement).toBe('off');
+    expect(loadConfig({ ...minimal, RETURN_CALL_ANNOUNCE: 'Digits' }).returnCalls.agentAnnouncement).toBe('digits');
+    expect(loadConfig({ ...minimal, RETURN_CALL_ANNOUNCE: 'tone' }).returnCalls.agentAnnouncement).toBe('tone');
+    expect(problemsOf({ ...minimal, RETURN_CALL_ANNOUNCE: 'loud' })).toEqual([expect.stringMatching(/^RETURN_CALL_ANNOUNCE: expects off, tone or digits/)]);
+  });
 });
 
 describe('configuration for several instances', () => {

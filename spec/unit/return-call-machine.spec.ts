@@ -209,4 +209,76 @@ describe('a return call (a customer calling a pool number)', () => {
       expect(state.legs.find((l) => l.id === 'target')?.channelId).toBe('c1-target');
     });
   });
+
+  describe('the announcement to the agent before the customer is joined (RETURN_CALL_ANNOUNCE)', () => {
+    const announced = (how: 'off' | 'tone' | 'digits', customerNumber = '+12025550123'): CallPlan => ({
+      ...plan, returnCall: { ...plan.returnCall!, customerNumber, agentAnnouncement: how },
+    });
+    const answeredBy = [ev.started, ev.ringing('agent'), ev.answered('agent'), ev.stasis('agent')];
+    const played = (failed = false): CallEvent => ({ type: 'PlaybackFinished', playbackId: 'c1-agent-announce', failed, at: 0 });
+
+    it('given digits, when the agent answers, then the customer\'s number is read to the agent\'s channel alone, and the customer is neither answered nor joined yet', () => {
+      const { state, last } = runMachine(announced('digits'), answeredBy);
+      expect(of(last, 'PlayAnnouncement')).toEqual([{ type: 'PlayAnnouncement', channelId: 'c1-agent', playbackId: 'c1-agent-announce', media: 'digits:12025550123' }]);
+      expect(of(last, 'StartTimer')).toEqual([{ type: 'StartTimer', timer: 'announcement', ms: 16_000 }]);
+      expect(types(last)).not.toContain('AddToBridge');
+      expect(types(last)).not.toContain('AnswerLeg');
+      expect(state.stage).not.toBe('connected');
+      expect(state.returnCall?.phase).toBe('announcing');
+    });
+
+    it('given the agent\'s announcement played, then both join the bridge, the customer is answered only then, and the call is connected', () => {
+      const { state } = runMachine(announced('digits'), answeredBy);
+      const joined = transition(state, { ...played(), at: 9_000 });
+      expect(types(joined.effects).filter((t) => t !== 'PersistCall' && t !== 'PublishUpdate')).toEqual(['CancelTimer', 'AddToBridge', 'AnswerLeg', 'AddToBridge']);
+      expect(of(joined.effects, 'CancelTimer')).toEqual([{ type: 'CancelTimer', timer: 'announcement' }]);
+      expect(of(joined.effects, 'AddToBridge').map((e) => e.channelId)).toEqual(['c1-agent', CUSTOMER_CHANNEL]);
+      expect(joined.state).toMatchObject({ stage: 'connected', times: { agentAnsweredAt: 3000, connectedAt: 9_000 } });
+      expect(joined.state.returnCall).toBeUndefined();
+    });
+
+    it('given tone, or digits with no digits to read, then the agent hears a beep', () => {
+      expect(of(runMachine(announced('tone'), answeredBy).last, 'PlayAnnouncement')[0]?.media).toBe('sound:beep');
+      expect(of(runMachine(announced('digits', 'anonymous'), answeredBy).last, 'PlayAnnouncement')[0]?.media).toBe('sound:beep');
+    });
+
+    it('given off, then the agent is joined at once, as without the setting', () => {
+      expect(runMachine(announced('off'), answeredBy).state.stage).toBe('connected');
+    });
+
+    it('given the announcement\'s end is never reported, or it could not be played, then the customer is joined anyway', () => {
+      const { state } = runMachine(announced('digits'), answeredBy);
+      expect(transition(state, ev.timer('announcement')).state.stage).toBe('connected');
+      expect(transition(state, played(true)).state.stage).toBe('connected');
+      expect(transition(state, { type: 'RecordingRequestFailed', request: 'announce', error: 'no such sound', at: 0 }).state.stage).toBe('connected');
+    });
+
+    it('given another playback ends, or the agent\'s channel is gone when the play is refused, then the customer stays unjoined', () => {
+      const { state } = runMachine(announced('digits'), answeredBy);
+      expect(transition(state, { type: 'PlaybackFinished', playbackId: 'c1-consent', failed: false, at: 0 }).state).toBe(state);
+      expect(transition(state, { type: 'RecordingRequestFailed', request: 'announce', error: 'gone', channelGone: true, at: 0 }).state).toBe(state);
+    });
+
+    it('given the agent hangs up during the announcement, then the next agent is rung and the timer is cancelled', () => {
+      const { state, last } = runMachine(announced('tone'), [...answeredBy, ev.ended('agent')]);
+      expect(of(last, 'CancelTimer')).toEqual([{ type: 'CancelTimer', timer: 'announcement' }]);
+      expect(of(last, 'OriginateLeg')[0]).toMatchObject({ endpoint: 'PJSIP/+15551230002@trunk-main' });
+      expect(state.returnCall).toMatchObject({ phase: 'ringing', attempt: 1, tries: [{ agentId: 1, outcome: 'agent_hung_up' }] });
+    });
+
+    it('given the customer hangs up during the announcement, then the call ends cancelled and the agent\'s leg is hung up', () => {
+      const { state, last } = runMachine(announced('digits'), [...answeredBy, ev.ended('target')]);
+      expect(state).toMatchObject({ stage: 'ended', outcome: 'cancelled', endedBy: 'target' });
+      expect(of(last, 'HangupLeg').map((e) => e.channelId)).toEqual(['c1-agent']);
+    });
+
+    it('given the route asks consent, then after the agent\'s announcement the customer hears the consent announcement alone, as without it', () => {
+      const both: CallPlan = { ...announced('tone'), recording: { policy: 'consent', announcement: 'sound:conf-now-recording' } };
+      const { state } = runMachine(both, answeredBy);
+      const next = transition(state, played());
+      expect(types(next.effects).indexOf('CancelTimer')).toBeLessThan(types(next.effects).indexOf('StartTimer'));
+      expect(of(next.effects, 'PlayAnnouncement')).toEqual([{ type: 'PlayAnnouncement', channelId: CUSTOMER_CHANNEL, playbackId: 'c1-consent', media: 'sound:conf-now-recording' }]);
+      expect(next.state.announcing).toBe(true);
+    });
+  });
 });

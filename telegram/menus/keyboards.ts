@@ -106,8 +106,13 @@ export interface EndedCallKeys {
  * one marked. Where no configured code lists the number as do-not-call, a call someone answered
  * keeps the 🚫 Asked not to be called button of its own.
  */
-/** Under a missed return call: one tap places a normal call to the customer, through every rule. */
-export const callBack = (number: string): InlineKeyboardMarkup => keyboard([button(RETURN_CALL.callBackButton, { kind: 'call', number })]);
+/**
+ * Under a missed return call: one tap places a normal call to the customer, through every rule. With
+ * the callback task the missed call left, it is that task's 📞 Call (done once the call goes out).
+ */
+export const callBack = (number: string, callbackId?: number): InlineKeyboardMarkup => keyboard([button(
+  RETURN_CALL.callBackButton, callbackId !== undefined ? { kind: 'callbackCall', callbackId } : { kind: 'call', number },
+)]);
 
 export const endedCall = (number: string, keys?: EndedCallKeys): InlineKeyboardMarkup => {
   if (!keys) return keyboard([button(BUTTON.callAgain, { kind: 'call', number })]);

@@ -188,14 +188,14 @@ export class Sipp {
 
   /** Sends one INVITE from `ip:port` to Asterisk and waits for sipp to finish (scenario stranger-uac.xml). */
   static async uac(
-    pre: Prerequisites, labDir: string, name: string, ip: string, port: number, dialed: string, scenario = 'stranger-uac.xml',
+    pre: Prerequisites, labDir: string, name: string, ip: string, port: number, dialed: string, scenario = 'stranger-uac.xml', timeoutS = 10,
   ): Promise<{ code: number | null; trace: SipTrace; stdout: string }> {
     const dir = path.join(labDir, `sipp-${name}`);
     fs.mkdirSync(dir, { recursive: true });
     const args = [
       '-sf', path.join(SIPP_DIR, scenario),
       '-i', ip, '-p', String(port), '-bind_local', '-mi', ip, '-mp', String(port + 1000),
-      '-s', dialed, '-m', '1', '-timeout', '10s', '-timeout_error',
+      '-s', dialed, '-m', '1', '-timeout', `${timeoutS}s`, '-timeout_error',
       '-trace_msg', '-message_file', path.join(dir, 'messages.log'),
       '-trace_err', '-error_file', path.join(dir, 'errors.log'),
       '-nostdin',
@@ -494,8 +494,9 @@ export class AsteriskLab {
   }
 
   /** One INVITE from `ip:port`; `scenario`: a UAC scenario of spec/e2e/sipp/ (default stranger-uac.xml, which expects a refusal). */
-  uac(name: string, ip: string, port: number, dialed: string, scenario?: string) {
-    return Sipp.uac(this.pre, this.dir, name, ip, port, dialed, scenario);
+  /** `timeoutS`: how long the whole scenario may take before sipp gives up (a call that waits for an announcement takes longer). */
+  uac(name: string, ip: string, port: number, dialed: string, scenario?: string, timeoutS?: number) {
+    return Sipp.uac(this.pre, this.dir, name, ip, port, dialed, scenario, timeoutS);
   }
 
   provider(name: ProviderName): Sipp {
