@@ -16,6 +16,7 @@ import path from 'node:path';
 
 import { WebSocket } from 'ws';
 
+import { snoopChannelId, supervisionAppArgs, supervisionIds } from '../../../call/supervision';
 import { AsteriskLab } from '../support/lab';
 import { type SipMessage, header as sipHeader, invitesIn, uriUser } from '../support/sip-trace';
 
@@ -409,6 +410,8 @@ async function backFromConsult(call: Call, hold: 'moh' | 'tone'): Promise<void> 
 
 /** A supervisor's phone (call/supervision.ts rings it over the call's route); it answers like an agent's. */
 const SUPERVISOR = '+15551230002';
+/** The supervisor's Telegram id, which the product puts in its supervision channels' Stasis arguments (supervisionAppArgs). */
+const SUPERVISOR_TELEGRAM_ID = '700001';
 
 const REST_SCENARIOS: RestScenario[] = [
   {
@@ -502,21 +505,24 @@ const REST_SCENARIOS: RestScenario[] = [
   // ---- supervision, with exactly the product's requests (call/supervision.ts through ari/ari-adapter.ts) ----
   {
     kind: 'rest', name: 'supervise', agent: AGENT.answers, target: TARGET.answers,
-    what: 'connected call; the supervisor\'s leg originated into the app (appArgs supervision,<id>); on its StasisStart a mixing bridge of the supervision\'s, the supervisor in it, a snoop on the agent\'s leg (spy=both, whisper=none) whose StasisStart puts it in that bridge; 1 s later the snoop hung up and a second one made with whisper=out; 1 s later that one hung up, the supervisor moved into the call\'s bridge (barge) and the supervision\'s bridge destroyed; 1 s later the app hangs up the supervisor, then agent and customer, bridge destroyed',
+    what: 'connected call; the supervisor\'s leg originated into the app (appArgs supervision,<supervision>,<call>,<supervisor\'s Telegram id>, as call/supervision.ts makes them; the snoops carry the same); on its StasisStart a mixing bridge of the supervision\'s, the supervisor in it, a snoop on the agent\'s leg (spy=both, whisper=none) whose StasisStart puts it in that bridge; 1 s later the snoop hung up and a second one made with whisper=out; 1 s later that one hung up, the supervisor moved into the call\'s bridge (barge) and the supervision\'s bridge destroyed; 1 s later the app hangs up the supervisor, then agent and customer, bridge destroyed',
     async run(call) {
       await call.connect(this.agent, this.target);
-      const supervisor = `${call.name}-supervisor`;
-      const own = `${call.name}-listen`;
-      const snoop = (n: number) => `${call.name}-snoop${n}`;
+      // The product's ids and Stasis arguments (call/supervision.ts), so the capture cannot drift from what the app sends.
+      const supervision = { supervisionId: `${call.name}-s1`, callId: call.name, supervisorTelegramId: SUPERVISOR_TELEGRAM_ID };
+      const { supervisorChannelId: supervisor, bridgeId: own } = supervisionIds(supervision.supervisionId);
+      const snoop = (n: number) => snoopChannelId(supervision.supervisionId, n);
+      const appArgs = supervisionAppArgs(supervision);
       await call.app.expect([200], 'POST', `/channels/${supervisor}`, {
-        endpoint: `PJSIP/${SUPERVISOR}@trunk-main`, app: APP, appArgs: `supervision,${call.name}`, callerId: CALLER_ID, timeout: '20',
+        endpoint: `PJSIP/${SUPERVISOR}@trunk-main`, app: APP, appArgs, callerId: CALLER_ID, timeout: '20',
       });
       await call.app.event(`StasisStart of ${supervisor}`, is('StasisStart', supervisor));
-      await call.app.expect([200], 'POST', `/bridges/${own}`, { type: 'mixing', name: call.name });
+      // AriAdapter.createBridge as the supervision runner calls it: the bridge named after its own id.
+      await call.app.expect([200], 'POST', '/bridges', { bridgeId: own, type: 'mixing', name: own });
       await call.app.expect([204], 'POST', `/bridges/${own}/addChannel`, { channel: supervisor });
       const snoopInto = async (n: number, whisper: 'none' | 'out') => {
         await call.app.expect([200], 'POST', `/channels/${call.agent}/snoop`, {
-          spy: 'both', whisper, app: APP, appArgs: `supervision,${call.name}`, snoopId: snoop(n),
+          spy: 'both', whisper, app: APP, appArgs, snoopId: snoop(n),
         });
         await call.app.event(`StasisStart of ${snoop(n)}`, is('StasisStart', snoop(n)));
         await call.app.expect([204], 'POST', `/bridges/${own}/addChannel`, { channel: snoop(n) });
