@@ -1,7 +1,7 @@
 /**
  * The simulator against real Asterisk: every capture of each supported version (the fixtures in
  * spec/fixtures/asterisk-<version>/, recorded by `npm run capture:asterisk`) is replayed against the
- * simulator playing that version (spec/support/capture-replay.ts says how), and the Stasis
+ * simulator playing that version (spec/integration/support/capture-replay.ts says how), and the Stasis
  * arguments each capture shows are checked against the ones the app gives today.
  */
 import fs from 'node:fs';
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { channelIdOfLeg } from '../../call/call-ids';
 import { snoopChannelId, supervisionIds, supervisionOfAppData } from '../../call/supervision';
 import { ASTERISK_VERSIONS, simulatedVersionOf, type AsteriskVersion } from '../support/ari-simulator';
-import { isObject, obj, replayCapture, text, type Json, type JsonObject } from '../support/capture-replay';
+import { isObject, obj, replayCapture, text, type Json, type JsonObject } from './support/capture-replay';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures');
 /** The capture directory of each version the simulator plays. */

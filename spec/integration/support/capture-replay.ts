@@ -11,13 +11,14 @@
  * The only rewritten request is the 30 s dial timeout of agent-hangs-up-while-target-rings
  * (→ 2 s, still well after the agent's hang-up), to keep the file under 20 s; the 4 s timeouts
  * stay as captured. Scenarios run concurrently, each against its own simulator.
+ * It lives beside its spec, not in spec/support: it uses jest's expect, and spec/support is built with the app.
  */
 import http from 'node:http';
 
 import { WebSocket } from 'ws';
 
-import { toAriEvent } from '../../ari/ari-events';
-import { AriSimulator, type AsteriskVersion } from './ari-simulator';
+import { toAriEvent } from '../../../ari/ari-events';
+import { AriSimulator, type AsteriskVersion } from '../../support/ari-simulator';
 
 const USER = 'callbot';
 const PASS = 'capture-secret';
@@ -123,7 +124,8 @@ function ownEffect(r: CapturedRest, e: JsonObject, previousAnswer: number): bool
     // A hang-up lets go of the bridge the channel was moved out of: a destroyed one goes with it; and
     // the last channel to leave a recorded bridge ends its recording (22: before the hang-up's answer).
     if (r.method === 'DELETE' && (type === 'BridgeDestroyed' || type === 'RecordingFinished')) return true;
-    if (parts[1] === 'create') return channel === r.query['channelId'];
+    // An originate (`POST /channels?channelId=…`) or a create names its channel in the query.
+    if (parts[1] === undefined || parts[1] === 'create') return channel === r.query['channelId'];
     if (parts[2] === 'play') return playback === (parts[3] ?? r.query['playbackId']);
     // A snoop's channel enters the app (StasisStart) as the request is answered, in the same millisecond or before.
     if (parts[2] === 'snoop') return channel === r.query['snoopId'] || channel === parts[1];
@@ -136,7 +138,7 @@ function ownEffect(r: CapturedRest, e: JsonObject, previousAnswer: number): bool
     if (parts[0] === 'recordings') return text(recording, 'name') === parts[2];
     return r.method === 'DELETE' && (parts[0] === 'channels' || parts[0] === 'bridges');
   }
-  if (parts[0] === 'bridges') return bridge === parts[1] || (parts[2] === 'play' && playback === (parts[3] ?? r.query['playbackId'])) || (parts[2] === 'addChannel' && channel === r.query['channel'] && playback === '' && type !== 'StasisStart');
+  if (parts[0] === 'bridges') return bridge === (parts[1] ?? r.query['bridgeId']) || (parts[2] === 'play' && playback === (parts[3] ?? r.query['playbackId'])) || (parts[2] === 'addChannel' && channel === r.query['channel'] && playback === '' && type !== 'StasisStart');
   if (parts[0] === 'playbacks') return playback === parts[1];
   return false;
 }
