@@ -36,7 +36,8 @@ export interface VersionProfile {
   readonly byeCause: (moved: boolean) => boolean;
   /**
    * /dial of a channel in a bridge of two or more: 18.9 sends the Dial event, then the bridge sets
-   * its peers' variables again; 22 sets them first (happy, target-early-media, cold-transfer).
+   * its peers' variables again; 22 mostly sets them first (happy, target-early-media, cold-transfer;
+   * not agent-hangs-up-while-target-rings: the two race, and the replay takes either order).
    */
   readonly peersBeforeDial: boolean;
   /**
