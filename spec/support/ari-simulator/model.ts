@@ -6,7 +6,6 @@
 
 /** The Asterisk system identity the captures show in every event. */
 export const ASTERISK_ID = '02:fc:00:00:00:01';
-export const ASTERISK_VERSION = '18.9-cert4';
 /**
  * The context of the bundle's `trunk-main` endpoint (asterisk/pjsip.conf), where an outbound
  * channel sits before Stasis; the recorded fixtures show it in every channel snapshot.

@@ -262,6 +262,7 @@ export class AriSimulator {
     this.server = await AriServer.listen(port, {
       username: this.opts.username,
       password: this.opts.password,
+      serverVersion: versionProfile(this.opts.asterisk ?? '18.9').systemVersion,
       rest: (method, pathname, params, host) => {
         const fault = this.faults.draw(method, pathname);
         if (fault !== undefined) return Promise.resolve({ status: fault, body: { message: 'Internal Server Error' } });
