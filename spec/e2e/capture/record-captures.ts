@@ -16,6 +16,7 @@ import path from 'node:path';
 
 import { WebSocket } from 'ws';
 
+import { snoopChannelId, supervisionAppArgs, supervisionIds } from '../../../call/supervision';
 import { AsteriskLab } from '../support/lab';
 import { type SipMessage, header as sipHeader, invitesIn, uriUser } from '../support/sip-trace';
 
@@ -221,24 +222,29 @@ class Call {
     await this.app.event(`RecordingStarted of ${this.recording}`, recordingEvent('RecordingStarted', this.recording));
   }
 
-  /** Originates the agent leg into the app; resolves on its StasisStart, or false if it ended first. */
+  /** Originates the agent leg into the app as AriAdapter.originate does (`POST /channels?channelId=…`); resolves on its StasisStart, or false if it ended first. */
   async originateAgent(number: string, timeoutS: number, withCallerId = true): Promise<boolean> {
-    await this.app.expect([200], 'POST', `/channels/${this.agent}`, {
-      endpoint: `PJSIP/${number}@trunk-main`, app: APP, appArgs: `agent,${this.name}`,
-      ...(withCallerId ? { callerId: CALLER_ID } : {}),
+    await this.app.expect([200], 'POST', '/channels', {
+      channelId: this.agent, endpoint: `PJSIP/${number}@trunk-main`, app: APP, appArgs: `agent,${this.name}`,
       timeout: String(timeoutS),
+      ...(withCallerId ? { callerId: CALLER_ID } : {}),
     });
     const first = await this.app.event(`StasisStart or ChannelDestroyed of ${this.agent}`, (e) => is('StasisStart', this.agent)(e) || is('ChannelDestroyed', this.agent)(e));
     return text(first, 'type') === 'StasisStart';
   }
 
-  /** The agent into a mixing bridge (with ringback), the target created, added and dialled. */
-  async dialTarget(number: string, dialTimeoutS: number, { ringback = true, bridgeName = true } = {}): Promise<void> {
-    await this.app.expect([200], 'POST', `/bridges/${this.bridge}`, { type: 'mixing', ...(bridgeName ? { name: this.name } : {}) });
+  /** The product's bridge (AriAdapter.createBridge): `POST /bridges?bridgeId=…`, mixing, named after the call. */
+  async createBridge(): Promise<void> {
+    await this.app.expect([200], 'POST', '/bridges', { bridgeId: this.bridge, type: 'mixing', name: this.name });
+  }
+
+  /** The agent into a mixing bridge (with ringback), the target created, added and dialled: the product's requests (engine/call-runner.ts through ari/ari-adapter.ts). */
+  async dialTarget(number: string, dialTimeoutS: number, { ringback = true } = {}): Promise<void> {
+    await this.createBridge();
     await this.app.expect([204], 'POST', `/bridges/${this.bridge}/addChannel`, { channel: this.agent });
-    if (ringback) await this.app.expect([201], 'POST', `/channels/${this.agent}/play/${this.ringback}`, { media: 'tone:ring;tonezone=us' });
+    if (ringback) await this.app.expect([201], 'POST', `/channels/${this.agent}/play`, { media: 'tone:ring', playbackId: this.ringback });
     await this.app.expect([200], 'POST', '/channels/create', {
-      endpoint: `PJSIP/${number}@trunk-main`, app: APP, appArgs: `target,${this.name}`, channelId: this.target, originator: this.agent,
+      channelId: this.target, endpoint: `PJSIP/${number}@trunk-main`, app: APP, appArgs: `target,${this.name}`,
     });
     // addChannel answers 422 until the created channel's thread has entered Stasis.
     await this.app.event(`StasisStart of ${this.target}`, is('StasisStart', this.target));
@@ -409,6 +415,8 @@ async function backFromConsult(call: Call, hold: 'moh' | 'tone'): Promise<void> 
 
 /** A supervisor's phone (call/supervision.ts rings it over the call's route); it answers like an agent's. */
 const SUPERVISOR = '+15551230002';
+/** The supervisor's Telegram id, which the product puts in its supervision channels' Stasis arguments (supervisionAppArgs). */
+const SUPERVISOR_TELEGRAM_ID = '700001';
 
 const REST_SCENARIOS: RestScenario[] = [
   {
@@ -502,21 +510,24 @@ const REST_SCENARIOS: RestScenario[] = [
   // ---- supervision, with exactly the product's requests (call/supervision.ts through ari/ari-adapter.ts) ----
   {
     kind: 'rest', name: 'supervise', agent: AGENT.answers, target: TARGET.answers,
-    what: 'connected call; the supervisor\'s leg originated into the app (appArgs supervision,<id>); on its StasisStart a mixing bridge of the supervision\'s, the supervisor in it, a snoop on the agent\'s leg (spy=both, whisper=none) whose StasisStart puts it in that bridge; 1 s later the snoop hung up and a second one made with whisper=out; 1 s later that one hung up, the supervisor moved into the call\'s bridge (barge) and the supervision\'s bridge destroyed; 1 s later the app hangs up the supervisor, then agent and customer, bridge destroyed',
+    what: 'connected call; the supervisor\'s leg originated into the app (appArgs supervision,<supervision>,<call>,<supervisor\'s Telegram id>, as call/supervision.ts makes them; the snoops carry the same); on its StasisStart a mixing bridge of the supervision\'s, the supervisor in it, a snoop on the agent\'s leg (spy=both, whisper=none) whose StasisStart puts it in that bridge; 1 s later the snoop hung up and a second one made with whisper=out; 1 s later that one hung up, the supervisor moved into the call\'s bridge (barge) and the supervision\'s bridge destroyed; 1 s later the app hangs up the supervisor, then agent and customer, bridge destroyed',
     async run(call) {
       await call.connect(this.agent, this.target);
-      const supervisor = `${call.name}-supervisor`;
-      const own = `${call.name}-listen`;
-      const snoop = (n: number) => `${call.name}-snoop${n}`;
-      await call.app.expect([200], 'POST', `/channels/${supervisor}`, {
-        endpoint: `PJSIP/${SUPERVISOR}@trunk-main`, app: APP, appArgs: `supervision,${call.name}`, callerId: CALLER_ID, timeout: '20',
+      // The product's ids and Stasis arguments (call/supervision.ts), so the capture cannot drift from what the app sends.
+      const supervision = { supervisionId: `${call.name}-s1`, callId: call.name, supervisorTelegramId: SUPERVISOR_TELEGRAM_ID };
+      const { supervisorChannelId: supervisor, bridgeId: own } = supervisionIds(supervision.supervisionId);
+      const snoop = (n: number) => snoopChannelId(supervision.supervisionId, n);
+      const appArgs = supervisionAppArgs(supervision);
+      await call.app.expect([200], 'POST', '/channels', {
+        channelId: supervisor, endpoint: `PJSIP/${SUPERVISOR}@trunk-main`, app: APP, appArgs, timeout: '20', callerId: CALLER_ID,
       });
       await call.app.event(`StasisStart of ${supervisor}`, is('StasisStart', supervisor));
-      await call.app.expect([200], 'POST', `/bridges/${own}`, { type: 'mixing', name: call.name });
+      // AriAdapter.createBridge as the supervision runner calls it: the bridge named after its own id.
+      await call.app.expect([200], 'POST', '/bridges', { bridgeId: own, type: 'mixing', name: own });
       await call.app.expect([204], 'POST', `/bridges/${own}/addChannel`, { channel: supervisor });
       const snoopInto = async (n: number, whisper: 'none' | 'out') => {
         await call.app.expect([200], 'POST', `/channels/${call.agent}/snoop`, {
-          spy: 'both', whisper, app: APP, appArgs: `supervision,${call.name}`, snoopId: snoop(n),
+          spy: 'both', whisper, app: APP, appArgs, snoopId: snoop(n),
         });
         await call.app.event(`StasisStart of ${snoop(n)}`, is('StasisStart', snoop(n)));
         await call.app.expect([204], 'POST', `/bridges/${own}/addChannel`, { channel: snoop(n) });
@@ -647,11 +658,11 @@ const REST_SCENARIOS: RestScenario[] = [
     what: 'agent answers: bridge, the agent in it, ringback to the agent; the customer created and dialed OUTSIDE the bridge; on the answer a sound that does not exist is played to the customer (what Asterisk says), then the announcement (sound:hello-world, playback <call>-consent); on its PlaybackFinished ringback stopped, the bridge recorded (the agent and the recorder), then the customer added to it; 1.5 s later the app hangs up agent then customer and destroys the bridge (the recording ends with it)',
     async run(call) {
       if (!(await call.originateAgent(this.agent, 20))) throw new Error('the agent leg did not answer');
-      await call.app.expect([200], 'POST', `/bridges/${call.bridge}`, { type: 'mixing', name: call.name });
+      await call.createBridge();
       await call.app.expect([204], 'POST', `/bridges/${call.bridge}/addChannel`, { channel: call.agent });
       await call.app.expect([201], 'POST', `/channels/${call.agent}/play`, { media: 'tone:ring', playbackId: call.ringback });
       await call.app.expect([200], 'POST', '/channels/create', {
-        endpoint: `PJSIP/${this.target}@trunk-main`, app: APP, appArgs: `target,${call.name}`, channelId: call.target,
+        channelId: call.target, endpoint: `PJSIP/${this.target}@trunk-main`, app: APP, appArgs: `target,${call.name}`,
       });
       await call.app.event(`StasisStart of ${call.target}`, is('StasisStart', call.target));
       await call.app.expect([204], 'POST', `/channels/${call.target}/dial`, { caller: call.agent, timeout: '20' });
@@ -697,9 +708,9 @@ const INBOUND_SCENARIOS: RestScenario[] = [
     async run(call, lab) {
       const { customer, done } = await callIn(call, lab, 'customer-uac.xml');
       await call.app.expect([204], 'POST', `/channels/${customer}/ring`);
-      await call.app.expect([200], 'POST', `/bridges/${call.bridge}`, { type: 'mixing', name: call.name });
-      await call.app.expect([200], 'POST', `/channels/${call.agent}`, {
-        endpoint: `PJSIP/${AGENT.answers}@trunk-main`, app: APP, appArgs: `agent,${call.name}`, callerId: TARGET.answers, timeout: '20',
+      await call.createBridge();
+      await call.app.expect([200], 'POST', '/channels', {
+        channelId: call.agent, endpoint: `PJSIP/${AGENT.answers}@trunk-main`, app: APP, appArgs: `agent,${call.name}`, timeout: '20', callerId: TARGET.answers,
       });
       await call.app.event(`StasisStart of ${call.agent}`, is('StasisStart', call.agent));
       await call.app.expect([204], 'POST', `/bridges/${call.bridge}/addChannel`, { channel: call.agent });
@@ -787,7 +798,7 @@ async function recordWsDrop(lab: AsteriskLab): Promise<JsonObject> {
   let stateAfterAgentHangup: JsonObject = {};
   try {
     if (!(await call.originateAgent(WS_DROP.agent, 20, false))) throw new Error('the agent leg did not answer');
-    await call.dialTarget(WS_DROP.target, 20, { ringback: false, bridgeName: false });
+    await call.dialTarget(WS_DROP.target, 20, { ringback: false });
     await app.event('the target answering', (e) => text(e, 'type') === 'Dial' && text(e, 'dialstatus') === 'ANSWER' && channelOf(e) === call.target);
     await app.quiet();
 

@@ -112,3 +112,20 @@ export function dialStatusForCause(cause: number): string {
       return 'NOANSWER';
   }
 }
+
+/**
+ * The SIP response chan_pjsip maps to each cause a far end's failure gives (hangup_sip2cause, read
+ * backwards), which 22 reports as `tech_cause`: the lab provider's 486, 404 and 503, a 403 refusal,
+ * and the 480 of a leg that rang out (captures agent-busy, target-notfound, target-noanswer).
+ */
+const SIP_CODE: ReadonlyMap<number, number> = new Map([
+  [CAUSE.USER_BUSY, 486],
+  [CAUSE.UNALLOCATED, 404],
+  [CAUSE.CONGESTION, 503],
+  [CAUSE.CALL_REJECTED, 403],
+  [CAUSE.NO_ANSWER, 480],
+]);
+
+export function sipCodeForCause(cause: number): number | undefined {
+  return SIP_CODE.get(cause);
+}

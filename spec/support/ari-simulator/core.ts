@@ -1,16 +1,15 @@
 /**
- * The simulated Asterisk 18.9: what happens to channels, bridges and playbacks on each ARI
- * operation and each far-end reaction, emitting the events in the order the real-Asterisk captures
- * in spec/fixtures/asterisk-18.9-cert4 show (recorded by `npm run capture:asterisk`). Transport-free:
- * REST and WebSocket live in rest.ts and server.ts.
+ * The simulated Asterisk (18.9-cert4, or 22 where versions.ts says 22 differs): what happens to
+ * channels, bridges and playbacks on each ARI operation and each far-end reaction, emitting the
+ * events in the order the real-Asterisk captures in spec/fixtures/asterisk-<version> show (recorded
+ * by `npm run capture:asterisk`). Transport-free: REST and WebSocket live in rest.ts and server.ts.
  */
 import { randomUUID } from 'node:crypto';
 
-import { CAUSE, causeText, dialStatusForCause, hangupReasonCause } from './causes';
+import { CAUSE, causeText, dialStatusForCause, hangupReasonCause, sipCodeForCause } from './causes';
 import { defaultFarEnd, planFor, type FarEndChooser, type FarEndDefaults, type FarEndPlan } from './far-end';
 import {
   ASTERISK_ID,
-  ASTERISK_VERSION,
   SimApplication,
   SimAnnouncer,
   SimBridge,
@@ -30,6 +29,7 @@ import {
   type LegKind,
 } from './model';
 import { TimerSet } from './timers';
+import { RTP_STATISTICS, type VersionProfile } from './versions';
 
 /** An ARI error answer: the HTTP status and the `message` Asterisk puts in its JSON body. */
 export class AriError extends Error {
@@ -52,6 +52,8 @@ export interface CoreOptions extends FarEndDefaults {
   apps: readonly string[];
   /** The `sound:` names this Asterisk has (others fail to play, as a missing file does); `sound:http…` always plays. */
   sounds?: readonly string[];
+  /** What the Asterisk version played shows differently (versions.ts). */
+  profile: VersionProfile;
 }
 
 /** Asterisk's core sounds the product and its specs play (Debian's asterisk-core-sounds-en-wav has them). */
@@ -132,8 +134,10 @@ const MAX_UNIQUEID = 128;
 
 interface HangupPlan {
   /** ChannelHangupRequest to publish (without `cause` when undefined); omitted when the channel is torn down without one. */
-  request?: { cause: number | undefined; soft?: true };
+  request?: { cause: number | undefined; soft?: true; sipCode?: number };
   destroyCause: number;
+  /** The SIP code behind the end, published as `tech_cause` where the version does (22). */
+  destroySipCode?: number;
   /** Final Dial status, only for an originated leg that never answered. */
   dialStatus?: string;
 }
@@ -236,7 +240,7 @@ export class AriCore {
   asteriskInfo(only: readonly string[]): Record<string, object> {
     const all: Record<string, object> = {
       build: { os: 'Linux', kernel: 'simulated', machine: 'x86_64', options: 'BUILD_NATIVE, OPTIONAL_API', date: '2022-01-01 00:00:00 UTC', user: 'sim' },
-      system: { version: ASTERISK_VERSION, entity_id: ASTERISK_ID },
+      system: { version: this.opts.profile.systemVersion, entity_id: ASTERISK_ID },
       config: { name: '', default_language: 'en', setid: { user: '', group: '' } },
       status: { startup_time: this.startupTime, last_reload_time: this.startupTime },
     };
@@ -339,7 +343,7 @@ export class AriCore {
     if (!p.app) throw new AriError(400, 'Application name is required');
     const id2 = this.claimId(p.snoopId);
     const seq = (this.snoopSeq++).toString(16).padStart(8, '0');
-    const ch = new SimChannel(id2, `Snoop/${of.id}-${seq}`, 'snoop', `Snoop/${of.id}`, of.id, p.app, p.appArgs ?? '', undefined, asteriskTime());
+    const ch = new SimChannel(id2, `Snoop/${of.id}-${seq}`, 'snoop', `Snoop/${of.id}`, of.id, p.app, p.appArgs ?? '', undefined, asteriskTime(), this.opts.profile.protocolId);
     ch.snoop = { of, spy: p.spy ?? 'none', whisper: p.whisper ?? 'none' };
     ch.state = 'Up';
     ch.answered = true;
@@ -629,12 +633,24 @@ export class AriCore {
     const ch = this.channelsById.get(channelId);
     if (ch === undefined) throw new Error(`farEndHangup: no channel ${channelId}`);
     if (!ch.dialling && ch.kind !== 'inbound') throw new Error(`farEndHangup: channel ${channelId} was never dialled, so it has no far end`);
-    this.tearDown(ch, { request: { cause: ch.answered ? this.byeCause(ch, cause) : cause }, destroyCause: cause, ...this.finalDialStatus(ch, cause) });
+    if (ch.answered) this.tearDown(ch, { request: { cause: this.byeCause(ch, cause) }, destroyCause: cause });
+    else this.tearDown(ch, this.farEndFailure(ch, cause));
   }
 
-  /** A BYE's ChannelHangupRequest says its cause, except for a channel once moved between bridges (as captured). */
+  /** A BYE's ChannelHangupRequest says its cause or none, by the version and whether the channel was once moved between bridges (versions.ts). */
   private byeCause(ch: SimChannel, cause: number): number | undefined {
-    return ch.moved ? undefined : cause;
+    return this.opts.profile.byeCause(ch.moved) ? cause : undefined;
+  }
+
+  /** A final failure response before the answer: its cause, and its SIP code as 22 reports it. */
+  private farEndFailure(ch: SimChannel, cause: number): HangupPlan {
+    const sipCode = sipCodeForCause(cause);
+    return {
+      request: { cause, ...(sipCode !== undefined ? { sipCode } : {}) },
+      destroyCause: cause,
+      ...(sipCode !== undefined ? { destroySipCode: sipCode } : {}),
+      ...this.finalDialStatus(ch, cause),
+    };
   }
 
   farEndDtmf(channelId: string, digit: string): void {
@@ -656,7 +672,7 @@ export class AriCore {
 
   private newChannel(id: string, kind: LegKind, endpoint: string, parts: EndpointParts, app: string, appArgs: string): SimChannel {
     const seq = (this.channelSeq++).toString(16).padStart(8, '0');
-    const ch = new SimChannel(id, `${parts.tech}/${parts.peer}-${seq}`, kind, endpoint, parts.resource, app, appArgs, randomUUID(), asteriskTime());
+    const ch = new SimChannel(id, `${parts.tech}/${parts.peer}-${seq}`, kind, endpoint, parts.resource, app, appArgs, randomUUID(), asteriskTime(), this.opts.profile.protocolId);
     this.channelsById.set(id, ch);
     this.appsByName.get(app)?.channelIds.add(id);
     return ch;
@@ -711,9 +727,12 @@ export class AriCore {
     ch.gone = true;
     for (const handle of ch.timers) this.timers.cancel(handle);
     ch.timers.clear();
+    const techCause = this.opts.profile.techCause;
+    if (this.opts.profile.rtpStatistics) this.publishRtpStatistics(ch);
     if (plan.request !== undefined) {
       this.sink(ch.app, {
         ...(plan.request.cause !== undefined ? { cause: plan.request.cause } : {}),
+        ...(techCause && plan.request.sipCode !== undefined ? { tech_cause: plan.request.sipCode } : {}),
         ...(plan.request.soft ? { soft: true } : {}),
         type: 'ChannelHangupRequest',
         timestamp: asteriskTime(),
@@ -750,6 +769,7 @@ export class AriCore {
       timestamp: asteriskTime(),
       cause: plan.destroyCause,
       cause_txt: causeText(plan.destroyCause),
+      ...(techCause && plan.destroySipCode !== undefined ? { tech_cause: plan.destroySipCode } : {}),
       channel: ch.toJson(),
       asterisk_id: ASTERISK_ID,
       application: ch.app,
@@ -762,20 +782,36 @@ export class AriCore {
     if (pending !== undefined) for (const run of pending) run();
   }
 
+  /**
+   * chan_pjsip's hang-up of a channel that had media (answered, or early media): its RTP
+   * statistics, and the same as *BRIDGED on its one bridge peer (a bridge of exactly two parties).
+   */
+  private publishRtpStatistics(ch: SimChannel): void {
+    if (ch.kind === 'snoop' || !(ch.answered || this.earlyMedia.has(ch))) return;
+    const bridge = ch.bridge;
+    const peer = bridge !== undefined && bridge.size === 2 ? bridge.members().find((m) => m !== ch) : undefined;
+    for (const [variable, value] of RTP_STATISTICS) this.setVar(ch, variable, value);
+    if (peer instanceof SimChannel) for (const [variable, value] of RTP_STATISTICS) this.setVar(peer, `${variable}BRIDGED`, value);
+  }
+
   private originateTimedOut(ch: SimChannel): void {
-    // main/dial.c hangs the leg up itself: no ChannelHangupRequest, no Dial, cause 0.
-    if (!ch.answered) this.tearDown(ch, { destroyCause: CAUSE.UNKNOWN });
+    // main/dial.c hangs the leg up itself: no ChannelHangupRequest, no Dial; the cause by the version.
+    const { originateCause, sipCode } = this.opts.profile.ringOut;
+    if (!ch.answered) this.tearDown(ch, { destroyCause: originateCause, ...(sipCode !== undefined ? { destroySipCode: sipCode } : {}) });
   }
 
   private runDial(ch: SimChannel, timeoutS: number): void {
     if (ch.gone) return;
     // app_control_dial parks a lone channel in Stasis' hidden dial bridge (no events for it).
     if (ch.bridge === undefined) ch.inDialBridge = true;
+    const refreshPeers = ch.bridge !== undefined && ch.bridge.size >= 2 ? ch.bridge : undefined;
+    if (refreshPeers !== undefined && this.opts.profile.peersBeforeDial) this.refreshPeerVars(refreshPeers);
     this.emitDial(ch, '', ch.dialstring);
-    if (ch.bridge !== undefined && ch.bridge.size >= 2) this.refreshPeerVars(ch.bridge);
+    if (refreshPeers !== undefined && !this.opts.profile.peersBeforeDial) this.refreshPeerVars(refreshPeers);
     if (timeoutS > 0) {
+      const { dialCause, sipCode } = this.opts.profile.ringOut;
       ch.dialTimer = this.after(ch, timeoutS * 1000, () => {
-        if (!ch.answered) this.tearDown(ch, { request: { cause: CAUSE.SOFTHANGUP_EXPLICIT, soft: true }, destroyCause: CAUSE.NORMAL_CLEARING });
+        if (!ch.answered) this.tearDown(ch, { request: { cause: CAUSE.SOFTHANGUP_EXPLICIT, soft: true }, destroyCause: dialCause, ...(sipCode !== undefined ? { destroySipCode: sipCode } : {}) });
       });
     }
     this.startFarEnd(ch);
@@ -824,7 +860,7 @@ export class AriCore {
   private farEndSettles(ch: SimChannel, outcome: Exclude<FarEndPlan['outcome'], { kind: 'none' }>): void {
     if (ch.gone) return;
     if (outcome.kind === 'fail') {
-      this.tearDown(ch, { request: { cause: outcome.cause }, destroyCause: outcome.cause, ...this.finalDialStatus(ch, outcome.cause) });
+      this.tearDown(ch, this.farEndFailure(ch, outcome.cause));
       return;
     }
     ch.answered = true;

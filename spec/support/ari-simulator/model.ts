@@ -1,11 +1,11 @@
 /**
  * The simulated Asterisk's objects (channels, bridges, playbacks, applications) and the JSON
- * shapes ARI 18.9 gives them on the wire, including every event type the simulator sends.
+ * shapes ARI gives them on the wire (18.9's; 22 adds the fields marked so, see versions.ts),
+ * including every event type the simulator sends.
  */
 
 /** The Asterisk system identity the captures show in every event. */
 export const ASTERISK_ID = '02:fc:00:00:00:01';
-export const ASTERISK_VERSION = '18.9-cert4';
 /**
  * The context of the bundle's `trunk-main` endpoint (asterisk/pjsip.conf), where an outbound
  * channel sits before Stasis; the recorded fixtures show it in every channel snapshot.
@@ -39,6 +39,8 @@ export interface AriChannel {
   id: string;
   name: string;
   state: ChannelState;
+  /** 22 only: the SIP Call-ID, empty for a channel without one (a snoop). */
+  protocol_id?: string;
   caller: CallerId;
   connected: CallerId;
   accountcode: string;
@@ -88,8 +90,9 @@ export interface ChannelVarsetEvent extends EventTail { variable: string; value:
 export interface StasisStartEvent extends EventTail { type: 'StasisStart'; timestamp: string; args: string[]; channel: AriChannel }
 export interface StasisEndEvent extends EventTail { type: 'StasisEnd'; timestamp: string; channel: AriChannel }
 export interface ChannelDialplanEvent extends EventTail { type: 'ChannelDialplan'; timestamp: string; dialplan_app: string; dialplan_app_data: string; channel: AriChannel }
-export interface ChannelHangupRequestEvent extends EventTail { cause?: number; soft?: boolean; type: 'ChannelHangupRequest'; timestamp: string; channel: AriChannel }
-export interface ChannelDestroyedEvent extends EventTail { type: 'ChannelDestroyed'; timestamp: string; cause: number; cause_txt: string; channel: AriChannel }
+/** `tech_cause` (22 only): the SIP response or request code behind the hang-up. */
+export interface ChannelHangupRequestEvent extends EventTail { cause?: number; tech_cause?: number; soft?: boolean; type: 'ChannelHangupRequest'; timestamp: string; channel: AriChannel }
+export interface ChannelDestroyedEvent extends EventTail { type: 'ChannelDestroyed'; timestamp: string; cause: number; cause_txt: string; tech_cause?: number; channel: AriChannel }
 export interface ChannelEnteredBridgeEvent extends EventTail { type: 'ChannelEnteredBridge'; timestamp: string; bridge: AriBridge; channel: AriChannel }
 export interface ChannelLeftBridgeEvent extends EventTail { type: 'ChannelLeftBridge'; timestamp: string; bridge: AriBridge; channel: AriChannel }
 export interface ChannelConnectedLineEvent extends EventTail { type: 'ChannelConnectedLine'; timestamp: string; channel: AriChannel }
@@ -197,6 +200,8 @@ export class SimChannel {
     /** The SIP Call-ID of this leg's dialog; peers see it as BRIDGEPVTCALLID. */
     readonly sipCallId: string | undefined,
     readonly creationtime: string,
+    /** Whether snapshots carry `protocol_id` (Asterisk 22). */
+    readonly withProtocolId = false,
   ) {
     this.dialplan = SimChannel.restingDialplan(kind);
   }
@@ -221,6 +226,7 @@ export class SimChannel {
       id: this.id,
       name: this.name,
       state: this.state,
+      ...(this.withProtocolId ? { protocol_id: this.sipCallId ?? '' } : {}),
       caller: this.caller,
       connected: this.connected,
       accountcode: '',

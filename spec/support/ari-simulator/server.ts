@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 
 import { WebSocket, WebSocketServer } from 'ws';
 
-import { ASTERISK_ID, ASTERISK_VERSION, asteriskTime, type ApplicationReplacedEvent } from './model';
+import { ASTERISK_ID, asteriskTime, type ApplicationReplacedEvent } from './model';
 import type { Params, RestResult } from './rest';
 
 export interface RecordedRequest {
@@ -32,6 +32,8 @@ export interface RecordedRequest {
 export interface ServerHandlers {
   username: string;
   password: string;
+  /** The Asterisk version the answers' `Server` header names. */
+  serverVersion: string;
   rest(method: string, pathname: string, params: Params, host: string): Promise<RestResult>;
   requested(r: RecordedRequest): void;
   appConnected(app: string): void;
@@ -135,8 +137,8 @@ export class AriServer {
     });
     req.on('end', () => {
       this.answer(req, url, record, Buffer.concat(chunks).toString('utf8'))
-        .then((result) => write(res, record, result))
-        .catch((err: unknown) => write(res, record, { status: 500, body: { message: describe(err) } }));
+        .then((result) => write(res, record, result, this.handlers.serverVersion))
+        .catch((err: unknown) => write(res, record, { status: 500, body: { message: describe(err) } }, this.handlers.serverVersion));
     });
     req.on('error', () => res.destroy());
   }
@@ -239,9 +241,9 @@ function queryOf(url: URL): Record<string, string> {
   return query;
 }
 
-function write(res: http.ServerResponse, record: RecordedRequest, result: RestResult): void {
+function write(res: http.ServerResponse, record: RecordedRequest, result: RestResult, serverVersion: string): void {
   record.status = result.status;
-  const headers: Record<string, string | number> = { Server: `Asterisk/${ASTERISK_VERSION}`, ...result.headers };
+  const headers: Record<string, string | number> = { Server: `Asterisk/${serverVersion}`, ...result.headers };
   if (result.body === undefined) {
     res.writeHead(result.status, headers);
     res.end();

@@ -10,10 +10,13 @@ import type { FarEndChooser } from './far-end';
 import type { AriEvent } from './model';
 import { RestApi } from './rest';
 import { AriServer, type RecordedRequest } from './server';
+import { versionProfile, type AsteriskVersion } from './versions';
 
 export interface AriSimulatorOptions {
   username: string;
   password: string;
+  /** The Asterisk whose wire the simulator shows (versions.ts); default 18.9-cert4. */
+  asterisk?: AsteriskVersion;
   /** Applications registered from the start and active without a WebSocket (others register when a socket subscribes). */
   apps?: string[];
   /** How long a normal far end rings before answering; default 1000, like the lab provider. */
@@ -76,6 +79,7 @@ export class AriSimulator {
         stasisLoopMs: opts.stasisLoopMs ?? 0,
         playbackMs: opts.playbackMs ?? 1000,
         apps: opts.apps ?? [],
+        profile: versionProfile(opts.asterisk ?? '18.9'),
       },
       (app, event) => this.deliver(app, event),
     );
@@ -258,6 +262,7 @@ export class AriSimulator {
     this.server = await AriServer.listen(port, {
       username: this.opts.username,
       password: this.opts.password,
+      serverVersion: versionProfile(this.opts.asterisk ?? '18.9').systemVersion,
       rest: (method, pathname, params, host) => {
         const fault = this.faults.draw(method, pathname);
         if (fault !== undefined) return Promise.resolve({ status: fault, body: { message: 'Internal Server Error' } });
