@@ -17,15 +17,20 @@ export class ApiRateCounter {
 
   /** Counts one request of `counter`: its requests in the current window, this one included, and how long the window has left. */
   async hit(counter: string, windowMs: number): Promise<{ hits: number; ttlMs: number }> {
-    const p = (i: number) => this.dataSource.driver.createParameter(`p${i}`, i);
-    const expired = `api_rate_windows.window_start + ${p(1)} <= excluded.window_start`;
+    // One placeholder per use: SQLite's `?` are positional, PostgreSQL's numbered.
+    const parameters: unknown[] = [];
+    const p = (value: unknown): string => {
+      parameters.push(value);
+      return this.dataSource.driver.createParameter(`p${parameters.length - 1}`, parameters.length - 1);
+    };
+    const expired = () => `api_rate_windows.window_start + ${p(windowMs)} <= excluded.window_start`;
     const rows = await returningRows(this.dataSource,
-      `INSERT INTO api_rate_windows (counter, window_start, hits) VALUES (${p(0)}, ${this.now}, 1)
+      `INSERT INTO api_rate_windows (counter, window_start, hits) VALUES (${p(counter.slice(0, 64))}, ${this.now}, 1)
        ON CONFLICT (counter) DO UPDATE SET
-         hits = CASE WHEN ${expired} THEN 1 ELSE api_rate_windows.hits + 1 END,
-         window_start = CASE WHEN ${expired} THEN excluded.window_start ELSE api_rate_windows.window_start END
-       RETURNING hits, window_start + ${p(1)} - ${this.now} AS ttl`,
-      [counter.slice(0, 64), windowMs]);
+         hits = CASE WHEN ${expired()} THEN 1 ELSE api_rate_windows.hits + 1 END,
+         window_start = CASE WHEN ${expired()} THEN excluded.window_start ELSE api_rate_windows.window_start END
+       RETURNING hits, window_start + ${p(windowMs)} - ${this.now} AS ttl`,
+      parameters);
     const row = rows[0];
     if (!row) throw new Error(`the API's request count for ${counter} was not written; check the database`);
     return { hits: Number(row.hits), ttlMs: Math.max(0, Number(row.ttl)) };
