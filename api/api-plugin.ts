@@ -21,6 +21,7 @@ import {
   dncParamsSchema, problemSchema,
 } from './api-schemas';
 import { packageVersion } from '../config/version';
+import { type RateCounter, sharedRateStore } from './shared-rate-limit';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,6 +41,11 @@ export interface ApiDeps {
   audit: AuditLog;
   config: Pick<Config, 'defaultRegion'>;
   logger: Logger;
+  /**
+   * Where the keys' requests are counted when several instances serve the API (cluster mode): a
+   * counter they share. Without it each process counts its own, in memory.
+   */
+  rateCounter?: RateCounter;
 }
 
 const RATE_WINDOW_MS = 60_000;
@@ -77,6 +83,7 @@ export function apiPlugin(deps: ApiDeps) {
     });
     await app.register(rateLimit, {
       global: true, hook: 'preHandler', timeWindow: RATE_WINDOW_MS,
+      ...(deps.rateCounter ? { store: sharedRateStore(deps.rateCounter) } : {}),
       keyGenerator: (request) => request.apiCaller?.name ?? request.ip,
       max: (request) => request.apiCaller?.ratePerMin ?? 60,
       allowList: (request) => !request.routeOptions.config.scope,

@@ -41,6 +41,7 @@ import { DncService } from '../compliance/dnc-service';
 import { type HttpPart, startHttpServer } from '../http/http-server';
 import { setMiniAppMenuButton } from '../telegram/menu-button';
 import { miniAppPart } from '../miniapp/miniapp-part';
+import { ApiRateCounter } from '../cluster/api-rate-counter';
 import { supervisorHook } from '../miniapp/supervisor-hook';
 import { SupervisorRoster } from '../agents/supervisor-roster';
 
@@ -106,7 +107,11 @@ async function main(): Promise<void> {
   if (server) {
     // One server for the API and the Mini App (its plugin joins this list).
     const httpParts: HttpPart[] = [
-      apiPlugin({ keys: apiKeys, calls: integration, pages: stores.callPages, dnc, audit: stores.audit, config, logger }), started.miniApp,
+      apiPlugin({
+        keys: apiKeys, calls: integration, pages: stores.callPages, dnc, audit: stores.audit, config, logger,
+        // Several instances serve the API: a key's requests are counted in the database, over all of them.
+        ...(config.cluster ? { rateCounter: new ApiRateCounter(dataSource) } : {}),
+      }), started.miniApp,
     ];
     const http = await startHttpServer({ host: server.host, port: server.port, bodyLimitBytes: server.bodyLimitBytes, logger, parts: httpParts });
     shutdown.add('the HTTP API', () => http.close());

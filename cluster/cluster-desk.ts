@@ -7,7 +7,7 @@ import { chooseServer } from './server-choice';
 import type { CancelAnswer } from '../engine/call-engine';
 import type { CallRecorder } from '../engine/call-row-writer';
 import { CallIntake, type CallIntakeDeps, type CallPlacement, type CallRequest, type PlaceCallResult, type RefusedRequest, type StopReason } from '../engine/call-intake';
-import type { CallDesk, LiveCallSummary } from '../engine/call-desk';
+import type { CallChange, CallDesk, LiveCallSummary } from '../engine/call-desk';
 import type { RouteCode } from '../call/call-types';
 import type { ServerOwner } from './server-owner';
 
@@ -23,6 +23,8 @@ export interface ClusterDeskDeps extends CallIntakeDeps {
   owners: readonly ServerOwner[];
   /** Status message ids go on the row directly: the owner may be another instance. */
   rows: CallRecorder;
+  /** Every instance's calls as their rows change (call-changes.ts). */
+  changes?: Observable<CallChange>;
 }
 
 /**
@@ -46,6 +48,10 @@ export class ClusterDesk implements CallDesk {
 
   get refusals(): Observable<RefusedRequest> {
     return this.intake.refusals;
+  }
+
+  get changes(): Observable<CallChange> | undefined {
+    return this.deps.changes;
   }
 
   placeCall(request: CallRequest): Promise<PlaceCallResult> {

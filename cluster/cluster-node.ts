@@ -6,6 +6,8 @@ import { CALLS_CHANNEL, ClusterCallStore } from './cluster-call-store';
 import { Lease } from './lease';
 import { LeaseStore } from './lease-store';
 import { PgNotifications } from './pg-notifications';
+import { callChangesOf } from './call-changes';
+import { CALL_CHANGES_CHANNEL } from '../entities/migrations/1768100000000-api-rate-and-call-changes';
 import { ClusterDesk } from './cluster-desk';
 import { FairShare } from './fair-share';
 import { withinGlobalLimits } from './global-limits';
@@ -68,6 +70,9 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
   const clusterCalls = new ClusterCallStore(dataSource);
   const notifications = new PgNotifications(config.databaseUrl, CALLS_CHANNEL, logger);
   await notifications.start();
+  // Every instance's calls as their rows change: the Mini App's live views follow the whole cluster.
+  const callChanges = new PgNotifications(config.databaseUrl, CALL_CHANGES_CHANNEL, logger);
+  await callChanges.start();
   const share = new FairShare({
     leases, instanceId: cluster.instanceId, ttlMs: cluster.leaseTtlMs, serverCount: config.asteriskServers.length, servers: () => owners, logger,
   });
@@ -94,7 +99,7 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
   }));
   const desk = new ClusterDesk({
     config, agents: stores.agents, calls: withinGlobalLimits(config, stores.calls), audit: stores.audit, logger, rules,
-    servers: config.asteriskServers, clusterCalls, owners, rows: stores.calls,
+    servers: config.asteriskServers, clusterCalls, owners, rows: stores.calls, changes: callChangesOf(callChanges.payloads, logger),
   });
   // Verification calls have an ARI app of their own per instance: a second connection under the
   // calls' app name would take the server's events away from its owner (ApplicationReplaced).
@@ -125,6 +130,7 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
       await verifier.stop();
       await verifyAri.close();
       await notifications.stop();
+      await callChanges.stop();
     },
   };
 }

@@ -10,6 +10,12 @@ export interface LiveCallSummary {
   readonly stage: CallStage;
 }
 
+/** A call recorded or changed (its stage, or the agent on it), wherever it runs: which call, and the agents it concerns. */
+export interface CallChange {
+  readonly callId: string;
+  readonly agentIds: readonly number[];
+}
+
 /**
  * What the bot asks of calls. On a single instance every call is in this process (engineDesk); in
  * cluster mode a call may run on another instance, so the answers come from the database and a
@@ -38,6 +44,11 @@ export interface CallDesk {
   readonly updates: Observable<CallUpdate>;
   /** Every request this process refused. */
   readonly refusals: Observable<RefusedRequest>;
+  /**
+   * Cluster mode: every change of every instance's calls, as their rows announce it (the row says
+   * what changed). Absent on a single instance, whose `updates` carry every call.
+   */
+  readonly changes?: Observable<CallChange>;
 }
 
 /** A single instance's desk: the engine itself, every answer at once. */
@@ -70,5 +81,6 @@ export function withRefusals(desk: CallDesk, more: Observable<RefusedRequest>): 
     toggleRecording: (callId, pause, by) => desk.toggleRecording(callId, pause, by),
     get updates() { return desk.updates; },
     refusals,
+    ...(desk.changes ? { changes: desk.changes } : {}),
   };
 }

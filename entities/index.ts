@@ -16,6 +16,7 @@ import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { ApiKey } from './api-key.entity';
 import { ApiCallRequest } from './api-call-request.entity';
+import { ApiRateWindow } from './api-rate-window.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { SnakeCaseColumns1765000000000 } from './migrations/1765000000000-snake-case-columns';
 import { DoNotCallList1766000000000 } from './migrations/1766000000000-do-not-call-list';
@@ -38,6 +39,7 @@ import { CallsDirection1767750000000 } from './migrations/1767750000000-calls-di
 import { Supervisors1767700000000 } from './migrations/1767700000000-supervisors';
 import { Webhooks1767850000000 } from './migrations/1767850000000-webhooks';
 import { ApiKeys1767800000000 } from './migrations/1767800000000-api-keys';
+import { ApiRateAndCallChanges1768100000000 } from './migrations/1768100000000-api-rate-and-call-changes';
 import { SnakeCaseNaming } from './snake-case-naming';
 
 export {
@@ -48,6 +50,7 @@ export { Supervisor };
 export { WebhookDelivery, WebhookEndpoint };
 export type { WebhookDeliveryState } from './webhook-delivery.entity';
 export { ApiCallRequest, ApiKey };
+export { ApiRateWindow };
 export type { ApiCallRequestState } from './api-call-request.entity';
 export type { CallbackState } from './scheduled-callback.entity';
 export type { RecordingState } from './call-recording.entity';
@@ -58,6 +61,7 @@ export const ENTITIES = [
   Supervisor,
   WebhookEndpoint, WebhookDelivery,
   ApiKey, ApiCallRequest,
+  ApiRateWindow,
 ];
 export const MIGRATIONS = [
   InitialSchema1764000000000, SnakeCaseColumns1765000000000, DoNotCallList1766000000000, CallsTargetIndex1766100000000,
@@ -70,4 +74,5 @@ export const MIGRATIONS = [
   Supervisors1767700000000,
   Webhooks1767850000000,
   ApiKeys1767800000000,
+  ApiRateAndCallChanges1768100000000,
 ];

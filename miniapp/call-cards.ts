@@ -27,6 +27,23 @@ export function cardOfLive(live: LiveCallSummary): CallCard {
   return cardOfUpdate({ context: live.context, stage: live.stage, at: 0, final: false });
 }
 
+/** A stored call as the status card shows it; undefined for a request refused before its number was read. */
+export function cardOfCall(call: Call): CallCard | undefined {
+  if (!call.target || !call.route) return undefined;
+  const final = call.stage === 'ended';
+  const talkSeconds = call.connectedAt && call.endedAt ? talkSecondsOf(call) : null;
+  return {
+    callId: call.id,
+    stage: call.stage,
+    status: final && call.outcome ? outcomeText(call.outcome, { endedBy: call.endedBy, talkSeconds }) : MINIAPP.stage[call.stage],
+    customer: formatForDisplay(call.target),
+    route: call.route,
+    callerId: call.callerId,
+    final,
+    ...(final ? { talkSeconds } : {}),
+  };
+}
+
 export function recentOf(call: Call): RecentCall {
   const talk = talkSecondsOf(call);
   return {

@@ -1,11 +1,13 @@
 /**
- * The page's server-sent event stream: the viewer's own call as the engine's call updates move it,
- * and, for supervisors and admins, the wallboard read again after updates (one read at a time).
+ * The page's server-sent event stream: the viewer's own call as it changes, and, for supervisors
+ * and admins, the wallboard read again after changes (one read at a time). What changed comes from
+ * the feed (call-feed.ts): this process's calls, or in cluster mode every instance's.
  */
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../config/logger';
 import type { CallDesk } from '../engine/call-desk';
-import { cardOfLive, cardOfUpdate } from './call-cards';
+import { cardOfLive } from './call-cards';
+import type { CallFeed } from './call-feed';
 import type { StreamEvent, Wallboard } from './miniapp-types';
 
 /** A wallboard is read at most this often, however many updates the call stream carries. */
@@ -14,12 +16,13 @@ const WALLBOARD_MIN_INTERVAL_MS = 250;
 const STREAM_KEEPALIVE_MS = 15_000;
 
 export interface StreamSources {
-  desk: Pick<CallDesk, 'updates' | 'liveCallOfAgent'>;
+  desk: Pick<CallDesk, 'liveCallOfAgent'>;
+  feed: CallFeed;
   /** The agent whose calls the stream follows, if the viewer is one. */
   agentId?: number;
   /** Reads the wallboard, if the viewer watches it. */
   wallboard?: () => Promise<Wallboard>;
-  /** How often the wallboard is read again beside the call updates (agents' states change without one). */
+  /** How often the wallboard is read again beside the calls' changes (agents' states change without one). */
   wallboardRefreshMs: number;
   logger: Logger;
 }
@@ -32,9 +35,7 @@ export function streamEvents(res: ServerResponse, s: StreamSources): void {
   const { agentId, wallboard } = s;
   if (agentId !== undefined) {
     void s.desk.liveCallOfAgent(agentId).then((live) => live && send({ type: 'call', call: cardOfLive(live) }), () => undefined);
-    const sub = s.desk.updates.subscribe((update) => {
-      if (update.context.agentId === agentId || update.ownerAgentId === agentId) send({ type: 'call', call: cardOfUpdate(update) });
-    });
+    const sub = s.feed.cardsOf(agentId).subscribe((call) => send({ type: 'call', call }));
     cleanups.push(() => sub.unsubscribe());
   }
   if (wallboard) {
@@ -55,7 +56,7 @@ export function streamEvents(res: ServerResponse, s: StreamSources): void {
       }, WALLBOARD_MIN_INTERVAL_MS).unref());
     };
     refresh();
-    const sub = s.desk.updates.subscribe(() => refresh());
+    const sub = s.feed.ticks.subscribe(() => refresh());
     const timer = setInterval(refresh, s.wallboardRefreshMs);
     timer.unref();
     cleanups.push(() => { closed = true; sub.unsubscribe(); clearInterval(timer); });

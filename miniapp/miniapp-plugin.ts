@@ -17,6 +17,7 @@ import type { PlaceCallResult } from '../engine/call-intake';
 import type { Agent, Call, ScheduledCallback } from '../entities';
 import { MINIAPP, PARTY, T, callRefusalText } from '../telegram/texts';
 import { cardOfLive, pendingOf, recentOf } from './call-cards';
+import { storedCallFeed, updatesFeed } from './call-feed';
 import { streamEvents } from './event-stream';
 import { checkInitData } from './init-data';
 import type { SessionAnswer, SignInRefused, SupervisorAction } from './miniapp-types';
@@ -32,7 +33,7 @@ export interface MiniAppDeps {
   /** Transfers; without it the page shows no Transfer button. */
   parties?: CallParties;
   agents: { byTelegramId(telegramId: string): Promise<Agent | null>; list(): Promise<Agent[]> };
-  calls: { recentCallsOfAgent(agentId: number, limit?: number): Promise<Call[]> };
+  calls: { recentCallsOfAgent(agentId: number, limit?: number): Promise<Call[]>; byId(id: string): Promise<Call | null> };
   reports: { callPages(range: { from: Date; to: Date }): AsyncGenerator<Call[]> };
   callbacks: { open(agentId?: number, limit?: number): Promise<ScheduledCallback[]> };
   logger: Logger;
@@ -185,6 +186,8 @@ async function apiRoutes(api: FastifyInstance, deps: MiniAppDeps, now: () => num
   });
 
   const wallboard = () => readWallboard({ ...deps, actions: deps.supervisors?.actions ?? [], now });
+  // Cluster mode: every instance's calls, as the database announces their changes.
+  const feed = desk.changes ? storedCallFeed(desk.changes, deps.calls, deps.logger) : updatesFeed(desk.updates);
 
   api.get('/wallboard', async (request, reply) => {
     if (!who(request).viewer.watches) return reply.code(403).send({ error: 'not_a_supervisor', message: MINIAPP.notWatcher });
@@ -212,7 +215,7 @@ async function apiRoutes(api: FastifyInstance, deps: MiniAppDeps, now: () => num
     streams.add(res);
     res.on('close', () => streams.delete(res));
     streamEvents(res, {
-      desk, ...(agent ? { agentId: agent.id } : {}), ...(viewer.watches ? { wallboard } : {}),
+      desk, feed, ...(agent ? { agentId: agent.id } : {}), ...(viewer.watches ? { wallboard } : {}),
       wallboardRefreshMs: deps.wallboardRefreshMs ?? WALLBOARD_REFRESH_MS, logger: deps.logger,
     });
   });

@@ -48,7 +48,8 @@ timeout 600 scripts/with-postgres.sh npx jest --maxWorkers=2 --json --outputFile
   spec/integration/http-api.spec.ts \
   spec/integration/bot-integration.spec.ts \
   spec/integration/bot-return-calls.spec.ts \
-  spec/integration/crm-integration.spec.ts || pg_status=$?
+  spec/integration/crm-integration.spec.ts \
+  spec/integration/cluster-miniapp-api.spec.ts spec/integration/cluster-api-requests.spec.ts spec/integration/api-rate-counter.spec.ts spec/integration/call-changes.spec.ts || pg_status=$?
 
 echo "== end-to-end on a real Asterisk"
 e2e_status=0

@@ -1,0 +1,112 @@
+import { ApiKeys } from '../../api/api-keys';
+import { signInitData } from '../../miniapp/init-data';
+import type { CallCard, StreamEvent, Wallboard } from '../../miniapp/miniapp-types';
+import { createStores } from '../../store';
+import { ADMIN_ID, BOT_TOKEN } from '../support/bot-harness';
+import { buildApp } from '../support/built-app';
+import { ANN, ANN_AND_BOB, ClusterHarness, type ClusterInstance } from '../support/cluster-harness';
+import { EventStreamReader } from '../support/event-stream-reader';
+import { freePort } from '../support/free-port';
+import { testDatabaseKind } from '../support/test-database';
+import { waitFor } from '../support/wait-for';
+
+jest.setTimeout(90_000);
+
+const onPostgres = testDatabaseKind() === 'postgres' ? describe : describe.skip;
+
+/** Well under the wallboard's periodic read (10 s): what arrives within it came with the call's change. */
+const LIVE_MS = 3000;
+
+/**
+ * The Mini App and the HTTP API in cluster mode, with real processes: two instances on one
+ * PostgreSQL database and one Asterisk server, so one instance (B) runs every call and the other (A)
+ * runs none. Whatever instance a page or a CRM reaches sees and counts the whole cluster.
+ */
+onPostgres('cluster: the Mini App and the HTTP API see the whole cluster', () => {
+  let h: ClusterHarness;
+  let apiPorts: number[];
+  let a: ClusterInstance;
+  let b: ClusterInstance;
+  const streams: EventStreamReader<StreamEvent>[] = [];
+
+  beforeAll(() => buildApp(), 180_000);
+  beforeEach(async () => {
+    apiPorts = [await freePort(), await freePort()];
+    h = await ClusterHarness.start({ instances: 2, simulators: 1, agents: ANN_AND_BOB, envOf: (i) => ({ API_PORT: String(apiPorts[i]) }) });
+    await h.serversSettled();
+    const owner = await h.holderOf('asterisk:a1');
+    if (!owner) throw new Error('nobody owns the server');
+    b = owner;
+    a = h.instances.find((i) => i !== owner)!;
+  });
+  afterEach(async () => {
+    for (const stream of streams.splice(0)) await stream.close();
+    await h.stop();
+  });
+
+  const apiOf = (instance: ClusterInstance) => `http://127.0.0.1:${apiPorts[instance.index]}`;
+
+  async function signIn(instance: ClusterInstance, user: { id: number; first_name: string }): Promise<string> {
+    const initData = signInitData({ user: JSON.stringify(user), auth_date: String(Math.floor(Date.now() / 1000)) }, BOT_TOKEN);
+    const response = await fetch(`${apiOf(instance)}/app/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ initData }) });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { token: string }).token;
+  }
+
+  async function watch(instance: ClusterInstance, token: string): Promise<EventStreamReader<StreamEvent>> {
+    const stream = await EventStreamReader.open<StreamEvent>(`${apiOf(instance)}/app/api/events?token=${encodeURIComponent(token)}`);
+    streams.push(stream);
+    return stream;
+  }
+
+  const cards = (stream: EventStreamReader<StreamEvent>): CallCard[] => stream.events.flatMap((e) => (e.type === 'call' ? [e.call] : []));
+  const boards = (stream: EventStreamReader<StreamEvent>): Wallboard[] => stream.events.flatMap((e) => (e.type === 'wallboard' ? [e.wallboard] : []));
+
+  it('given Ann\'s call runs on instance B, when Ann and an admin watch instance A\'s Mini App, then Ann\'s card follows the call live and the wallboard lists it live; when Ann hangs up from A\'s Mini App, then B ends the call and both views on A show it ended', async () => {
+    const annToken = await signIn(a, { id: ANN, first_name: 'Ann' });
+    const annView = await watch(a, annToken);
+    const wallboard = await watch(a, await signIn(a, { id: ADMIN_ID, first_name: 'Admin' }));
+    await waitFor(() => boards(wallboard).length > 0, { what: 'the first wallboard' });
+
+    await h.sendCommand(ANN, '/call +12025550123');
+    const connected = await waitFor(async () => {
+      const row = await h.lastCallOf(ANN);
+      return row.stage === 'connected' ? row : undefined;
+    }, { what: 'the call connected', timeoutMs: 20_000 });
+    expect(connected.server_id).toBe('a1');
+    // Ann's card on A goes through the stages B runs the call through, the first one included.
+    await waitFor(() => cards(annView).some((c) => c.callId === connected.id && c.stage === 'connected' && !c.final),
+      { what: 'Ann\'s card connected on A', timeoutMs: LIVE_MS });
+    expect(cards(annView).map((c) => c.stage)).toContain('agent_ringing');
+    await waitFor(() => boards(wallboard).some((w) => w.liveCalls.some((c) => c.callId === connected.id && c.stage === 'connected')),
+      { what: 'the call connected on A\'s wallboard', timeoutMs: LIVE_MS });
+
+    const hangup = await fetch(`${apiOf(a)}/app/api/calls/${connected.id}/hangup`, { method: 'POST', headers: { authorization: `Bearer ${annToken}` } });
+    expect(hangup.status).toBe(200);
+    await waitFor(() => h.sim(0).channels().length === 0, { what: 'B hung up the call\'s channels', timeoutMs: 10_000 });
+    await waitFor(async () => (await h.lastCallOf(ANN)).stage === 'ended', { what: 'the call row ended' });
+    expect(await h.lastCallOf(ANN)).toMatchObject({ outcome: 'completed', ended_by: 'agent' });
+    await waitFor(() => cards(annView).some((c) => c.callId === connected.id && c.final && c.stage === 'ended'),
+      { what: 'Ann\'s card ended on A', timeoutMs: LIVE_MS });
+    const last = cards(annView).filter((c) => c.callId === connected.id).at(-1)!;
+    expect(last.final).toBe(true);
+    await waitFor(() => boards(wallboard).at(-1)?.liveCalls.length === 0, { what: 'no live call on A\'s wallboard', timeoutMs: LIVE_MS });
+    expect(b.index).not.toBe(a.index);
+  });
+
+  it('given a key allowed 5 requests a minute, when a CRM spreads its requests over both instances, then 5 succeed and the rest get 429, wherever they land', async () => {
+    const token = await h.withDatabase(async (db) => {
+      const stores = createStores(db);
+      const made = await new ApiKeys({ keys: stores.apiKeys, audit: stores.audit, defaultRatePerMin: 60 }).create(String(ADMIN_ID), 'crm', ['calls:read'], 5);
+      if (!made.ok) throw new Error(`the key was not made: ${made.refusal}`);
+      return made.token;
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i += 1) {
+      const response = await fetch(`${apiOf(i % 2 === 0 ? a : b)}/v1/calls`, { headers: { authorization: `Bearer ${token}` } });
+      statuses.push(response.status);
+      await response.arrayBuffer();
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
+  });
+});
