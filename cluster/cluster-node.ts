@@ -23,6 +23,10 @@ import type { Stores } from '../store';
 import type { ServerState } from '../ops/metrics';
 import { showCallStatus } from '../telegram/call-status';
 import type { TelegramOut } from '../telegram/telegram-out';
+import { supervisorMessages } from '../telegram/commands/supervision';
+import { SupervisorRoster } from '../agents/supervisor-roster';
+import { ClusterSupervisions } from './cluster-supervisions';
+import { SupervisionRequests } from './supervision-requests';
 
 /** The lease whose holder alone long-polls Telegram (polling mode): Telegram hands updates to one poller. */
 export const POLLING_LEASE = 'telegram:polling';
@@ -35,6 +39,8 @@ export interface ClusterNode {
    */
   parties: CallPartiesDesk<CallState>;
   verification: CallerIdVerification;
+  /** Supervisors' /live and taps: asked for on this instance, run by the owner of the call's server. */
+  supervision: ClusterSupervisions;
   owners: readonly ServerOwner[];
   servers(): Promise<readonly ServerState[]>;
   /** Polling mode: held while this instance is the one that polls. */
@@ -72,6 +78,8 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
     leases, instanceId: cluster.instanceId, ttlMs: cluster.leaseTtlMs, serverCount: config.asteriskServers.length, servers: () => owners, logger,
   });
   const rules = createCallRules(config, stores);
+  const supervisionRequests = new SupervisionRequests(dataSource);
+  const roster = new SupervisorRoster({ supervisors: stores.supervisors, agents: stores.agents, audit: stores.audit, config });
   const parties = callPartiesDesk(() => owners.map((o) => o.engine), { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
   const owners: ServerOwner[] = config.asteriskServers.map((server) => new ServerOwner({
     wants: () => share.mayTake(server.id),
@@ -82,6 +90,7 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
     ...(deps.setup ? { setup: deps.setup } : {}),
     ...(deps.recordingPolicies ? { recordingPolicies: deps.recordingPolicies } : {}),
     ...(deps.consentAnnouncements ? { consentAnnouncements: deps.consentAnnouncements } : {}),
+    supervisions: { requests: supervisionRequests, roster, messages: supervisorMessages(out) },
     follow: (row, updates, attach) => showCallStatus(
       {
         out, logger, statusEditIntervalMs: deps.statusEditIntervalMs, ...(config.agentConfirmDigit ? { confirmDigit: config.agentConfirmDigit } : {}),
@@ -113,8 +122,9 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
   for (const owner of owners) owner.start();
   const pollingLease = new Lease(leases, { name: POLLING_LEASE, holder: cluster.instanceId, ttlMs: cluster.leaseTtlMs });
   const ids = config.asteriskServers.map((s) => s.id);
+  const supervision = new ClusterSupervisions({ clusterCalls, requests: supervisionRequests, agents: stores.agents, config });
   return {
-    desk, parties, verification, owners, pollingLease,
+    desk, parties, verification, supervision, owners, pollingLease,
     servers: async () => (await clusterCalls.servers(ids)).map((view) => ({
       id: view.id, connected: view.connected, ownedHere: owners.some((o) => o.serverId === view.id && o.isOwner()),
     })),
