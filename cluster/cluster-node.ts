@@ -1,3 +1,4 @@
+import { map, merge } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config/config';
 import type { ClusterSettings } from '../config/cluster-settings';
@@ -96,6 +97,9 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
         out, logger, statusEditIntervalMs: deps.statusEditIntervalMs, ...(config.agentConfirmDigit ? { confirmDigit: config.agentConfirmDigit } : {}),
         // The owner of the call's server runs it: its party buttons are asked of this instance's desk.
         partyButtons: true, chatOfAgent: async (agentId) => (await stores.agents.byId(agentId))?.telegramId,
+        // The owner runs the call's supervisions too: the agent's message says when one is on (MONITOR_NOTICE).
+        ...(config.monitorNotice
+          ? { monitoring: merge(...owners.map((o) => o.supervisionUpdates)).pipe(map((v) => ({ callId: v.callId, monitored: v.stage === 'active' }))) } : {}),
       },
       { chatId: row.telegramChatId ?? row.context.agentTelegramId, context: row.context, stage: row.stage, statusMessageId: row.statusMessageId },
       updates, attach,

@@ -16,6 +16,7 @@ import type { CallSetupObserver } from '../engine/call-setup-observer';
 import { FencedAri } from './fenced-ari';
 import { type PartyRows, ServerCalls } from './server-calls';
 import { type ServerSupervisionsDeps, ServerSupervisions } from './server-supervisions';
+import type { SupervisionView } from '../engine/supervision-runner';
 
 /** How often the owner looks for work even without a notification (one may be missed while reconnecting). */
 const POLL_MS = 1000;
@@ -108,6 +109,7 @@ export class ServerOwner {
   private leaseEvents?: Subscription;
   private readonly now: () => number;
   private readonly allUpdates = new Subject<CallUpdate>();
+  private readonly supervisionChanges = new Subject<SupervisionView>();
   /** Until when this instance leaves the server to the others, after it could not reach it. */
   private awayUntil = Number.NEGATIVE_INFINITY;
 
@@ -131,6 +133,11 @@ export class ServerOwner {
   /** Every update of the calls this instance runs on the server, across changes of ownership. */
   get updates(): Observable<CallUpdate> {
     return this.allUpdates.asObservable();
+  }
+
+  /** Every change of the supervisions this instance runs on the server, across changes of ownership. */
+  get supervisionUpdates(): Observable<SupervisionView> {
+    return this.supervisionChanges.asObservable();
   }
 
   isOwner(): boolean {
@@ -234,6 +241,7 @@ export class ServerOwner {
       }
     }));
     owned.subscriptions.push(engine.updates.subscribe((update) => this.allUpdates.next(update)));
+    if (supervisions) owned.subscriptions.push(supervisions.updates.subscribe((view) => this.supervisionChanges.next(view)));
     owned.subscriptions.push(this.deps.wakeUps.pipe(filter((id) => id === server.id)).subscribe(() => this.serve(owned)));
     void raw.start();
   }

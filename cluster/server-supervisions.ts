@@ -1,10 +1,10 @@
-import type { Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import type { AriPort } from '../ari/ari-port';
 import type { SupervisionMode, SupervisionRecord } from '../call/supervision';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { AuditTrail } from '../engine/call-engine-ports';
-import { type SupervisedCalls, SupervisionDesk, type Supervisor } from '../engine/supervision-desk';
+import { type SupervisedCalls, SupervisionDesk, type SupervisionRefusal, type Supervisor } from '../engine/supervision-desk';
 import { SupervisionRunner, type SupervisionView } from '../engine/supervision-runner';
 import type { Fence } from './fenced-update';
 import { STALE_REQUEST_MS } from './server-calls';
@@ -20,7 +20,7 @@ export interface SupervisedParties {
 }
 
 /** Why a supervision ended without ringing the supervisor (the owner checked again). */
-export type SupervisionNotRun = 'not_supervisor' | 'no_phone' | 'stale' | 'no_such_call' | 'not_connected' | 'not_monitored' | 'own_call' | 'already_supervising';
+export type SupervisionNotRun = 'not_supervisor' | 'no_phone' | 'stale' | SupervisionRefusal;
 
 /** The supervisor's message in Telegram, as the owner of the call's server keeps it (telegram/commands/supervision.ts words it). */
 export interface SupervisorMessages {
@@ -59,6 +59,8 @@ interface Followed {
   row: SupervisionRequestRow;
   /** The message's id once sent; every edit waits for it, so edits keep the order of the changes. */
   message: Promise<number | undefined>;
+  /** The row's last write: each change is written after the one before, so the row never goes back to an older mode. */
+  written: Promise<void>;
 }
 
 /**
@@ -89,6 +91,11 @@ export class ServerSupervisions {
     this.desk = new SupervisionDesk({ calls: deps.calls, runner: this.runner, config: deps.config });
     this.subscriptions.push(deps.ari.events.subscribe((event) => this.runner.handleAriEvent(event)));
     this.subscriptions.push(this.runner.updates.subscribe((view) => this.show(view)));
+  }
+
+  /** Every change of the supervisions run here (the agent's status message notes one that is on, MONITOR_NOTICE). */
+  get updates(): Observable<SupervisionView> {
+    return this.runner.updates;
   }
 
   /** The channels and bridges of the supervisions run here: the orphan sweep leaves them. */
@@ -129,7 +136,10 @@ export class ServerSupervisions {
     }
   }
 
-  /** The orphan sweep hung up a supervision's channels (its owner is gone): ended and audited, once, if not already. */
+  /**
+   * The orphan sweep hung up a supervision's channels (its owner is gone): ended and audited, once,
+   * if not already. Channels without a row (left by a single-instance run) are only cleared.
+   */
   cutOff(supervisionId: string): void {
     void this.deps.requests.byId(supervisionId)
       .then((row) => (row && row.stage !== 'ended' && !this.runner.get(row.id) ? this.endRestarted(row) : undefined))
@@ -154,18 +164,22 @@ export class ServerSupervisions {
     // Checked again here: a supervisor removed since they tapped is not rung.
     const supervisor = (await roster.mayMonitor(row.supervisorTelegramId)) ? await roster.acting(row.supervisorTelegramId) : null;
     if (!supervisor) return this.notRun(row, (await roster.mayMonitor(row.supervisorTelegramId)) ? 'no_phone' : 'not_supervisor');
-    const parties: SupervisedParties = { agentLabel: row.agentLabel, customer: row.customer };
-    const message = messages.ringing(row.chatId, parties);
-    this.followed.set(row.id, { row, message });
+    // The call is checked again here too: it may have ended or changed hands since the tap.
     const answer = this.desk.supervise(row.callId, supervisor, row.mode, row.id);
-    if (!answer.ok) {
-      this.followed.delete(row.id);
-      if (await requests.end(row.id, { reason: answer.refusal, at: this.now() }, fence)) this.tellEnded(row, message, { end: answer.refusal });
-      return;
-    }
+    if (!answer.ok) return this.notRun(row, answer.refusal);
+    // Followed before any of its events can come: the runner's first request has not even gone out yet.
+    const message = messages.ringing(row.chatId, { agentLabel: row.agentLabel, customer: row.customer });
+    const followed: Followed = { row, message, written: Promise.resolve() };
+    this.followed.set(row.id, followed);
     void message.then((messageId) => (messageId === undefined ? undefined : requests.messageSent(row.id, messageId, fence)))
       .catch((err: unknown) => this.deps.logger.warn('recording the supervisor\'s message failed', { supervisionId: row.id, err }));
-    await requests.progressed(row.id, { stage: 'ringing', mode: row.mode, modes: [] }, fence);
+    this.write(followed, () => requests.progressed(row.id, { stage: 'ringing', mode: row.mode, modes: [] }, fence));
+  }
+
+  /** Writes a change of the supervision on its row after the ones before it; a failed write is logged and the next one goes on. */
+  private write(followed: Followed, change: () => Promise<void>): void {
+    followed.written = followed.written.then(change)
+      .catch((err: unknown) => { this.deps.logger.warn('recording a supervision\'s change failed', { supervisionId: followed.row.id, err }); });
   }
 
   private async notRun(row: SupervisionRequestRow, why: SupervisionNotRun): Promise<void> {
@@ -187,9 +201,9 @@ export class ServerSupervisions {
     } else {
       const state = this.runner.get(view.supervisionId);
       const modes: SupervisionMode[] = state ? state.modes.map((m) => m.mode) : [];
-      void this.deps.requests.progressed(row.id, {
+      this.write(followed, () => this.deps.requests.progressed(row.id, {
         stage: view.stage === 'active' ? 'active' : 'ringing', mode: view.mode, modes, ...(view.answeredAt !== undefined ? { answeredAt: view.answeredAt } : {}),
-      }, this.deps.fence).catch((err: unknown) => this.deps.logger.warn('recording a supervision\'s change failed', { supervisionId: row.id, err }));
+      }, this.deps.fence));
     }
     void message.then((messageId) => {
       if (messageId !== undefined) this.deps.messages.changed(row.chatId, messageId, row.id, { agentLabel: row.agentLabel, customer: row.customer }, view);
@@ -204,15 +218,11 @@ export class ServerSupervisions {
       actor: row.supervisorTelegramId, action: 'call_supervised', subject: row.callId,
       details: `modes=${row.modes.join('>') || 'none'} seconds=${seconds} end=restart`,
     });
-    if (row.messageId !== null) this.tellEnded(row, Promise.resolve(row.messageId), { end: 'restart', ...(row.answeredAt !== null ? { answeredAt: row.answeredAt } : {}), endedAt: at });
-  }
-
-  private tellEnded(row: SupervisionRequestRow, message: Promise<number | undefined>, how: { end: string; answeredAt?: number; endedAt?: number }): void {
+    if (row.messageId === null) return;
     const view: ShownSupervision = {
-      supervisionId: row.id, callId: row.callId, supervisorTelegramId: row.supervisorTelegramId, stage: 'ended', mode: row.mode, ...how,
+      supervisionId: row.id, callId: row.callId, supervisorTelegramId: row.supervisorTelegramId, stage: 'ended', mode: row.mode, end: 'restart', endedAt: at,
+      ...(row.answeredAt !== null ? { answeredAt: row.answeredAt } : {}),
     };
-    void message.then((messageId) => {
-      if (messageId !== undefined) this.deps.messages.changed(row.chatId, messageId, row.id, { agentLabel: row.agentLabel, customer: row.customer }, view);
-    });
+    this.deps.messages.changed(row.chatId, row.messageId, row.id, { agentLabel: row.agentLabel, customer: row.customer }, view);
   }
 }

@@ -173,8 +173,13 @@ onPostgres('cluster: a supervisor on one instance supervises a call another inst
     const listed = await supervisionsOnA.liveCalls();
     expect(listed).toEqual([expect.objectContaining({ callId, agentLabel: 'Ann', route: 'M', customer: CUSTOMER, stage: 'connected', monitorable: true })]);
 
+    // B's changes of the supervision: the agent's status message on B notes a supervisor while one is on (MONITOR_NOTICE).
+    const onB: string[] = [];
+    const followed = b.supervisionUpdates.subscribe((v) => onB.push(`${v.callId} ${v.stage} ${v.mode}`));
     const id = await superviseFromA(callId, 'listen');
     await waitFor(() => members(`${id}-listen`) === [`${id}-supervisor`, `${id}-snoop1`].sort().join(), { what: 'Sue and the snoop bridged on the call\'s server' });
+    expect(onB).toEqual([`${callId} active listen`]);
+    followed.unsubscribe();
     expect(supervisorOriginates()).toEqual([`${id}-supervisor`]);
     expect(snoops().map((r) => [r.path, r.query['spy'], r.query['whisper']])).toEqual([[`/ari/channels/${callId}-agent/snoop`, 'both', 'none']]);
     // A's own server hears nothing of it.
