@@ -3,6 +3,7 @@ import type { SupervisionMode } from '../call/supervision';
 import type { Config } from '../config/config';
 import type { LiveCallRow, RequestedSupervisions, SuperviseAnswer, Supervisor, SupervisionRefusal } from '../engine/supervision-desk';
 import type { ClusterCallStore, ServerCallRow } from './cluster-call-store';
+import { STALE_REQUEST_MS } from './server-calls';
 import type { SupervisionRequests } from './supervision-requests';
 
 export interface ClusterSupervisionsDeps {
@@ -38,7 +39,9 @@ export class ClusterSupervisions implements RequestedSupervisions {
       const onCall = await clusterCalls.liveCallOfAgent(supervisor.agentId);
       if (row.context.agentId === supervisor.agentId || onCall?.id === callId) return { ok: false, refusal: 'own_call' };
     }
-    if (await requests.liveOf(supervisor.telegramId)) return { ok: false, refusal: 'already_supervising' };
+    const theirs = await requests.liveOf(supervisor.telegramId);
+    // A request no owner took in time (its server had none) is given up rather than holding them back.
+    if (theirs && !(!theirs.claimed && await requests.expireUnclaimed(theirs.id, STALE_REQUEST_MS))) return { ok: false, refusal: 'already_supervising' };
     if (row.stage !== 'connected') return { ok: false, refusal: 'not_connected' };
     const live = await this.liveRow(row);
     const supervisionId = (this.deps.newId ?? randomUUID)();

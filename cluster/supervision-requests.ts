@@ -93,6 +93,21 @@ export class SupervisionRequests {
     return (await this.rows(`s.supervisor_telegram_id = ${this.parameter(0)} AND s.stage <> 'ended'`, [supervisorTelegramId]))[0] ?? null;
   }
 
+  /**
+   * Ends a request no owner has claimed for `olderThanMs` (its server has none that can serve it
+   * now), so that it no longer holds its supervisor's one supervision; nothing was rung, so nothing
+   * is audited. False when an owner claimed it meanwhile or it is younger.
+   */
+  async expireUnclaimed(id: string, olderThanMs: number): Promise<boolean> {
+    const p = this.parameter;
+    const changed = await returningRows(this.dataSource,
+      `UPDATE supervision_requests SET stage = 'ended', end_reason = 'stale', ended_at = ${this.now}
+       WHERE id = ${p(0)} AND stage = 'requested' AND owner_token IS NULL AND requested_at < ${this.now} - ${p(1)}
+       RETURNING id`,
+      [id, olderThanMs]);
+    return changed.length > 0;
+  }
+
   async byId(id: string): Promise<SupervisionRequestRow | null> {
     return (await this.rows(`s.id = ${this.parameter(0)}`, [id]))[0] ?? null;
   }

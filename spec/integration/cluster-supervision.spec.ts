@@ -260,6 +260,22 @@ onPostgres('cluster: a supervisor on one instance supervises a call another inst
     expect((await audited()).filter((line) => line.endsWith('end=restart'))).toHaveLength(1);
   });
 
+  it('given her earlier request was never claimed (no instance could serve the call\'s server), when she taps again, then that one is given up and the new one recorded', async () => {
+    const callId = await connectedCallOnB();
+    // B lets the server go and nobody takes it: her request waits unclaimed.
+    await b.stop();
+    const requests = new SupervisionRequests(dataSource);
+    const waiting = '0b5ad9c3-6666-4222-8333-944445555666';
+    expect(await requests.request({ id: waiting, callId, supervisorTelegramId: SUE.telegramId, chatId: SUE_CHAT, agentLabel: 'Ann', mode: 'listen' })).toBe('recorded');
+    expect(await supervisionsOnA.supervise(callId, { ...SUE, agentId: null }, 'listen', SUE_CHAT)).toEqual({ ok: false, refusal: 'already_supervising' });
+
+    await dataSource.query('UPDATE supervision_requests SET requested_at = requested_at - 20000 WHERE id = $1', [waiting]);
+    const again = await supervisionsOnA.supervise(callId, { ...SUE, agentId: null }, 'listen', SUE_CHAT);
+    expect(again).toEqual({ ok: true, supervisionId: expect.any(String) });
+    expect(await requestRow(waiting)).toMatchObject({ stage: 'ended', endReason: 'stale' });
+    expect(await audited()).toEqual([]);
+  });
+
   it('given Sue was removed as a supervisor after her tap was recorded, when B picks the request up, then it rings nobody and tells her why', async () => {
     const callId = await connectedCallOnB();
     await stores.supervisors.remove(SUE.telegramId);
