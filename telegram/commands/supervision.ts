@@ -3,12 +3,13 @@
  * (`/live`, one message refreshed in place) and tap 🎧 Listen, 🗣 Whisper or 📢 Barge; their own
  * message then follows the supervision and switches its mode. The agent is told when MONITOR_NOTICE
  * says so, by a line on their call's status message (telegram/call-status.ts). Decisions are the engine's desk's (engine/supervision-desk.ts); this is the wording.
+ * In cluster mode the taps are recorded for the owner of the call's server (clusterSupervision), which sends and edits the supervisor's message (supervisorMessages).
  */
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'node-telegram-bot-api/types';
 import { filter, takeWhile } from 'rxjs';
 import { SupervisorRoster } from '../../agents/supervisor-roster';
 import { SUPERVISION_MODES, type SupervisionMode } from '../../call/supervision';
-import type { LiveCallRow, RequestedSupervisions } from '../../engine/supervision-desk';
+import type { LiveCallRow, RequestedSupervisions, Supervisor } from '../../engine/supervision-desk';
 import type { SupervisionView } from '../../engine/supervision-runner';
 import type { BotDeps, Incoming } from '../handler-context';
 import { encodeCallback } from '../menus/callback-data';
@@ -132,7 +133,7 @@ export async function onSuperviseTap(m: Tap, callId: string, mode: SupervisionMo
 }
 
 /** Cluster mode: recorded for the owner of the call's server, which rings the supervisor there and sends their message. */
-async function superviseInCluster(m: Tap, remote: RequestedSupervisions, callId: string, supervisor: { telegramId: string; phone: string; agentId: number | null }, mode: SupervisionMode): Promise<void> {
+async function superviseInCluster(m: Tap, remote: RequestedSupervisions, callId: string, supervisor: Supervisor, mode: SupervisionMode): Promise<void> {
   const answer = await remote.supervise(callId, supervisor, mode, String(m.chatId));
   await m.answer(answer.ok ? undefined : SUPERVISION.refusal[answer.refusal]);
 }
