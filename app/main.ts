@@ -255,10 +255,13 @@ async function startCluster({ config, bot, dataSource, stores, out, logger, ops,
     inChatTurn: (chatId, handle) => chatLocks.run(chatId, handle),
     recording, recordingsPresent: (callIds) => recording.recordingsPresent(callIds), integration, apiKeys,
     webhooks: webhooks.endpoints,
+    // Supervision: asked for here, run by the owner of the call's server (cluster/server-supervisions.ts).
+    clusterSupervision: node.supervision,
   }, bot);
   webhooks.follow({ updates: node.desk.updates, refusals: node.desk.refusals, dispositions: callBot.dispositions, recordings: recording.pipeline.kept, integration: integration.events });
   // A stopping instance hands its servers over: their calls go on, and the next owner takes them over.
   shutdown.add('this instance\'s servers and Telegram', async () => {
+    stopLiveRefresh();
     await callBot.stop();
     await chatLocks.end();
     await node.stop();

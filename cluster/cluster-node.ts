@@ -1,3 +1,4 @@
+import { map, merge } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config/config';
 import type { ClusterSettings } from '../config/cluster-settings';
@@ -25,6 +26,10 @@ import type { Stores } from '../store';
 import type { ServerState } from '../ops/metrics';
 import { showCallStatus } from '../telegram/call-status';
 import type { TelegramOut } from '../telegram/telegram-out';
+import { supervisorMessages } from '../telegram/commands/supervision';
+import { SupervisorRoster } from '../agents/supervisor-roster';
+import { ClusterSupervisions } from './cluster-supervisions';
+import { SupervisionRequests } from './supervision-requests';
 
 /** The lease whose holder alone long-polls Telegram (polling mode): Telegram hands updates to one poller. */
 export const POLLING_LEASE = 'telegram:polling';
@@ -37,6 +42,8 @@ export interface ClusterNode {
    */
   parties: CallPartiesDesk<CallState>;
   verification: CallerIdVerification;
+  /** Supervisors' /live and taps: asked for on this instance, run by the owner of the call's server. */
+  supervision: ClusterSupervisions;
   owners: readonly ServerOwner[];
   servers(): Promise<readonly ServerState[]>;
   /** Polling mode: held while this instance is the one that polls. */
@@ -77,6 +84,8 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
     leases, instanceId: cluster.instanceId, ttlMs: cluster.leaseTtlMs, serverCount: config.asteriskServers.length, servers: () => owners, logger,
   });
   const rules = createCallRules(config, stores);
+  const supervisionRequests = new SupervisionRequests(dataSource);
+  const roster = new SupervisorRoster({ supervisors: stores.supervisors, agents: stores.agents, audit: stores.audit, config });
   const parties = callPartiesDesk(() => owners.map((o) => o.engine), { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
   const owners: ServerOwner[] = config.asteriskServers.map((server) => new ServerOwner({
     wants: () => share.mayTake(server.id),
@@ -87,11 +96,15 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
     ...(deps.setup ? { setup: deps.setup } : {}),
     ...(deps.recordingPolicies ? { recordingPolicies: deps.recordingPolicies } : {}),
     ...(deps.consentAnnouncements ? { consentAnnouncements: deps.consentAnnouncements } : {}),
+    supervisions: { requests: supervisionRequests, roster, messages: supervisorMessages(out) },
     follow: (row, updates, attach) => showCallStatus(
       {
         out, logger, statusEditIntervalMs: deps.statusEditIntervalMs, ...(config.agentConfirmDigit ? { confirmDigit: config.agentConfirmDigit } : {}),
         // The owner of the call's server runs it: its party buttons are asked of this instance's desk.
         partyButtons: true, chatOfAgent: async (agentId) => (await stores.agents.byId(agentId))?.telegramId,
+        // The owner runs the call's supervisions too: the agent's message says when one is on (MONITOR_NOTICE).
+        ...(config.monitorNotice
+          ? { monitoring: merge(...owners.map((o) => o.supervisionUpdates)).pipe(map((v) => ({ callId: v.callId, monitored: v.stage === 'active' }))) } : {}),
       },
       { chatId: row.telegramChatId ?? row.context.agentTelegramId, context: row.context, stage: row.stage, statusMessageId: row.statusMessageId },
       updates, attach,
@@ -118,8 +131,9 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
   for (const owner of owners) owner.start();
   const pollingLease = new Lease(leases, { name: POLLING_LEASE, holder: cluster.instanceId, ttlMs: cluster.leaseTtlMs });
   const ids = config.asteriskServers.map((s) => s.id);
+  const supervision = new ClusterSupervisions({ clusterCalls, requests: supervisionRequests, agents: stores.agents, config });
   return {
-    desk, parties, verification, owners, pollingLease,
+    desk, parties, verification, supervision, owners, pollingLease,
     servers: async () => (await clusterCalls.servers(ids)).map((view) => ({
       id: view.id, connected: view.connected, ownedHere: owners.some((o) => o.serverId === view.id && o.isOwner()),
     })),

@@ -15,6 +15,8 @@ import type { AgentDirectory, AuditTrail, CallRecords, ConsentAnnouncements, Rec
 import type { CallSetupObserver } from '../engine/call-setup-observer';
 import { FencedAri } from './fenced-ari';
 import { type PartyRows, ServerCalls } from './server-calls';
+import { type ServerSupervisionsDeps, ServerSupervisions } from './server-supervisions';
+import type { SupervisionView } from '../engine/supervision-runner';
 
 /** How often the owner looks for work even without a notification (one may be missed while reconnecting). */
 const POLL_MS = 1000;
@@ -65,6 +67,8 @@ export interface ServerOwnerDeps {
   now?: () => number;
   /** Asked before each attempt to take the server (fair-share.ts); default: always. */
   wants?: () => Promise<boolean>;
+  /** Supervisors' listen, whisper and barge on the server's calls, asked for on any instance (server-supervisions.ts); none without it. */
+  supervisions?: Pick<ServerSupervisionsDeps, 'requests' | 'roster' | 'messages'>;
 }
 
 /** While this instance owns the server: its ARI, its engine, and what keeps them going. */
@@ -83,6 +87,7 @@ interface Ownership {
   serving?: Promise<void>;
   /** A wake-up came during a round: its request may have been recorded after that round's claim, so another round follows. */
   serveAgain?: boolean;
+  supervisions?: ServerSupervisions;
 }
 
 /**
@@ -104,6 +109,7 @@ export class ServerOwner {
   private leaseEvents?: Subscription;
   private readonly now: () => number;
   private readonly allUpdates = new Subject<CallUpdate>();
+  private readonly supervisionChanges = new Subject<SupervisionView>();
   /** Until when this instance leaves the server to the others, after it could not reach it. */
   private awayUntil = Number.NEGATIVE_INFINITY;
 
@@ -127,6 +133,11 @@ export class ServerOwner {
   /** Every update of the calls this instance runs on the server, across changes of ownership. */
   get updates(): Observable<CallUpdate> {
     return this.allUpdates.asObservable();
+  }
+
+  /** Every change of the supervisions this instance runs on the server, across changes of ownership. */
+  get supervisionUpdates(): Observable<SupervisionView> {
+    return this.supervisionChanges.asObservable();
   }
 
   isOwner(): boolean {
@@ -169,6 +180,7 @@ export class ServerOwner {
     const isOwner = () => this.lease.token === token;
     const raw = (this.deps.connectAri ?? this.adapterFor.bind(this))(server, isOwner);
     const ari = new FencedAri(raw, isOwner, server.id);
+    let supervisions: ServerSupervisions | undefined;
     const engine: CallEngine = new CallEngine({
       config: { ...this.deps.config, ari: { ...this.deps.config.ari, url: server.url, username: server.username, password: server.password } },
       ari, agents: this.deps.agents, audit: this.deps.audit, logger, calls: this.fencedRecords(fence),
@@ -183,8 +195,25 @@ export class ServerOwner {
         } catch (err) {
           throw new Error(`taking over the calls of Asterisk server ${server.id} failed`, { cause: err });
         }
+      }).then(async () => {
+        try {
+          await supervisions?.endLeftOver();
+        } catch (err) {
+          logger.warn('ending the supervisions a previous owner ran failed; the next connect tries again', { server: server.id, err });
+        }
       }),
+      // The supervisions run here keep their channels through the sweep; one a previous owner ran is ended and audited once.
+      ...(this.deps.supervisions ? {
+        otherChannels: { ownedChannelIds: () => supervisions?.ownedIds() ?? new Set<string>() },
+        supervisionCutOff: (cut: { supervisionId: string }) => supervisions?.cutOff(cut.supervisionId),
+      } : {}),
     });
+    if (this.deps.supervisions) {
+      supervisions = new ServerSupervisions({
+        ...this.deps.supervisions, serverId: server.id, fence, calls: engine, ari, config: this.deps.config, audit: this.deps.audit, logger,
+        ...(this.deps.now ? { now: this.deps.now } : {}),
+      });
+    }
     const calls: ServerCalls = new ServerCalls({
       serverId: server.id, engine, ari, config: this.deps.config, logger, ...(this.deps.now ? { now: this.deps.now } : {}),
       ...(this.deps.parties ? { partyRows: this.deps.parties } : {}),
@@ -192,7 +221,9 @@ export class ServerOwner {
       ...(this.deps.consentAnnouncements ? { consentAnnouncements: this.deps.consentAnnouncements } : {}),
       onRun: (row, updates) => this.deps.follow(row, updates, (chatId, messageId) => engine.attachStatusMessage(row.id, chatId, messageId)),
     });
-    const owned: Ownership = { fence, ari: raw, engine, calls, subscriptions: [], poll: setInterval(() => this.serve(owned), POLL_MS), downHandled: false };
+    const owned: Ownership = {
+      fence, ari: raw, engine, calls, subscriptions: [], poll: setInterval(() => this.serve(owned), POLL_MS), downHandled: false, ...(supervisions ? { supervisions } : {}),
+    };
     this.owned = owned;
     logger.info('owning Asterisk server', { server: server.id, token: String(token) });
     await engine.start();
@@ -210,6 +241,7 @@ export class ServerOwner {
       }
     }));
     owned.subscriptions.push(engine.updates.subscribe((update) => this.allUpdates.next(update)));
+    if (supervisions) owned.subscriptions.push(supervisions.updates.subscribe((view) => this.supervisionChanges.next(view)));
     owned.subscriptions.push(this.deps.wakeUps.pipe(filter((id) => id === server.id)).subscribe(() => this.serve(owned)));
     void raw.start();
   }
@@ -242,6 +274,7 @@ export class ServerOwner {
       for (const row of await clusterCalls.claimRequests(server.id, owned.fence)) await owned.calls.runRequested(row);
     });
     for (const row of await clusterCalls.cancelRequests(server.id)) owned.calls.cancelRequested(row);
+    await owned.supervisions?.serve();
   }
 
   /**
@@ -297,6 +330,7 @@ export class ServerOwner {
     this.owned = undefined;
     clearInterval(owned.poll);
     for (const s of owned.subscriptions) s.unsubscribe();
+    owned.supervisions?.stop();
     this.deps.logger.warn('no longer owning Asterisk server', { server: this.serverId, reason, liveCalls: owned.engine.liveCalls().length });
     await owned.ari.close();
     await owned.engine.stop();

@@ -72,6 +72,11 @@ export interface CallEngineDeps {
   setup?: CallSetupObserver;
   /** Channels of the app that are not calls (caller-ID verification): the orphan sweep leaves them while live. */
   otherChannels?: { ownedChannelIds(): ReadonlySet<string> };
+  /**
+   * A supervision the orphan sweep cut off (its process is gone): recorded here instead of audited
+   * directly (cluster mode ends its request row, so that it is audited once across instances).
+   */
+  supervisionCutOff?: (supervision: { supervisionId: string; callId: string; supervisorTelegramId: string }) => void;
   /** Where added legs and multi-party steps are recorded (store/), and read back when a restart resumes a call; without it they are neither. */
   parties?: PartyRecords & Partial<PartyRows>;
   /**
@@ -417,6 +422,10 @@ export class CallEngine {
         this.swept.failed += result.failed.length;
         // A supervision cut off by a crash never recorded its end: the sweep that clears it does.
         for (const s of result.supervisions) {
+          if (this.deps.supervisionCutOff) {
+            this.deps.supervisionCutOff(s);
+            continue;
+          }
           this.deps.audit.record({ actor: s.supervisorTelegramId, action: 'call_supervised', subject: s.callId, details: 'modes=unknown seconds=unknown end=restart' })
             .catch((err: unknown) => this.deps.logger.warn('recording a cut-off supervision in the audit log failed', { supervisionId: s.supervisionId, err }));
         }

@@ -50,6 +50,18 @@ export type SupervisionRefusal =
 
 export type SuperviseAnswer = { ok: true; supervisionId: string } | { ok: false; refusal: SupervisionRefusal };
 
+/**
+ * Supervision across instances (cluster mode): asked for on whichever instance Telegram's update
+ * reached, run by the owner of the call's server, which rings the supervisor and keeps their message.
+ */
+export interface RequestedSupervisions {
+  liveCalls(): Promise<LiveCallRow[]>;
+  /** `chatId`: where the owner shows the supervisor's message. */
+  supervise(callId: string, supervisor: Supervisor, mode: SupervisionMode, chatId: string): Promise<SuperviseAnswer>;
+  switchMode(supervisionId: string, telegramId: string, mode: SupervisionMode): Promise<SupervisionRefusal | 'ok'>;
+  leave(supervisionId: string, telegramId: string): Promise<SupervisionRefusal | 'ok'>;
+}
+
 export interface SupervisionDeskDeps {
   calls: SupervisedCalls;
   runner: SupervisionRunner;
@@ -87,7 +99,8 @@ export class SupervisionDesk {
     return state ? { supervisionId: state.plan.supervisionId, callId: state.plan.callId, supervisorTelegramId: telegramId, stage: state.stage, mode: state.mode } : undefined;
   }
 
-  supervise(callId: string, supervisor: Supervisor, mode: SupervisionMode): SuperviseAnswer {
+  /** `supervisionId`: the one a cluster request was recorded under; a new one otherwise. */
+  supervise(callId: string, supervisor: Supervisor, mode: SupervisionMode, supervisionId?: string): SuperviseAnswer {
     const { calls, config, runner } = this.deps;
     const state = calls.callState(callId);
     const context = calls.liveCall(callId)?.context;
@@ -98,12 +111,12 @@ export class SupervisionDesk {
     // The agent's leg to listen on and the bridge to join: the call's owner's, once the call is connected.
     const ownerLeg = state.legs.find((l) => l.id === state.owner.legId && l.status === 'up' && l.bridge === 'main');
     if (state.stage !== 'connected' || !ownerLeg) return { ok: false, refusal: 'not_connected' };
-    const supervisionId = (this.deps.newId ?? randomUUID)();
+    const id = supervisionId ?? (this.deps.newId ?? randomUUID)();
     runner.start({
-      supervisionId, callId, supervisorTelegramId: supervisor.telegramId, endpoint: endpointOf(config.routes, context.route, supervisor.phone),
+      supervisionId: id, callId, supervisorTelegramId: supervisor.telegramId, endpoint: endpointOf(config.routes, context.route, supervisor.phone),
       callerId: context.callerId, ringTimeoutS: config.agentRingTimeoutS, agentChannelId: ownerLeg.channelId, callBridgeId: state.ids.bridgeId, mode,
     });
-    return { ok: true, supervisionId };
+    return { ok: true, supervisionId: id };
   }
 
   /** Only the supervisor who started it may switch or leave a supervision. */

@@ -13,7 +13,7 @@ import type { AriEvent, AriPort } from '../ari/ari-port';
 import { isChannelEvent } from '../ari/ari-port';
 import {
   SUPERVISION_BRIDGE_ID, SUPERVISION_CHANNEL_ID, type SupervisionEffect, type SupervisionEvent, type SupervisionMode, type SupervisionPlan,
-  type SupervisionState, type SupervisionTimer, initialSupervisionState, supervisionTransition,
+  type SupervisionRecord, type SupervisionState, type SupervisionTimer, initialSupervisionState, supervisionTransition,
 } from '../call/supervision';
 import type { AuditTrail } from './call-engine-ports';
 import { EffectInterpreter, type OwnEffect, type Run, failureText } from './effect-interpreter';
@@ -42,6 +42,11 @@ export interface SupervisionRunnerDeps {
   logger: Logger;
   now?: () => number;
   teardownRetry?: TeardownRetryPolicy;
+  /**
+   * Where a session's end is recorded once (cluster mode: on its request row, so that only the first
+   * instance to end it audits it); true when this ending is the one to audit. Without it, every end is audited.
+   */
+  sessions?: { ended(record: SupervisionRecord): Promise<boolean> };
 }
 
 /** The tail of a supervision's requests: the next one goes once it has settled. */
@@ -152,6 +157,15 @@ export class SupervisionRunner {
     for (const holder of [...this.live.values()]) this.interpreter.dispatch(holder, { type: 'EndRequested', at: this.now() });
   }
 
+  /**
+   * Forgets every supervision without a request or a record (cluster mode: this instance no longer
+   * owns the server; the next owner ends and records them).
+   */
+  forgetAll(): void {
+    this.interpreter.stopTimers();
+    this.live.clear();
+  }
+
   stopTimers(): void {
     this.interpreter.stopTimers();
   }
@@ -169,7 +183,8 @@ export class SupervisionRunner {
       case 'RecordSession': {
         const { record } = effect;
         const details = `modes=${record.modes.join('>') || 'none'} seconds=${record.seconds ?? 'unanswered'} end=${record.end}${record.detail ? ` (${record.detail})` : ''}`;
-        this.deps.audit.record({ actor: record.supervisorTelegramId, action: 'call_supervised', subject: record.callId, details })
+        const first = this.deps.sessions ? this.deps.sessions.ended(record) : Promise.resolve(true);
+        first.then((audit) => (audit ? this.deps.audit.record({ actor: record.supervisorTelegramId, action: 'call_supervised', subject: record.callId, details }) : undefined))
           .catch((err: unknown) => this.deps.logger.warn('recording a supervision in the audit log failed', { supervisionId: record.supervisionId, err }));
         return;
       }

@@ -17,6 +17,7 @@ import { WebhookDelivery } from './webhook-delivery.entity';
 import { ApiKey } from './api-key.entity';
 import { ApiCallRequest } from './api-call-request.entity';
 import { ApiRateWindow } from './api-rate-window.entity';
+import { SupervisionRequest } from './supervision-request.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { SnakeCaseColumns1765000000000 } from './migrations/1765000000000-snake-case-columns';
 import { DoNotCallList1766000000000 } from './migrations/1766000000000-do-not-call-list';
@@ -40,6 +41,7 @@ import { Supervisors1767700000000 } from './migrations/1767700000000-supervisors
 import { Webhooks1767850000000 } from './migrations/1767850000000-webhooks';
 import { ApiKeys1767800000000 } from './migrations/1767800000000-api-keys';
 import { ApiRateAndCallChanges1768100000000 } from './migrations/1768100000000-api-rate-and-call-changes';
+import { SupervisionRequests1767950000000 } from './migrations/1767950000000-supervision-requests';
 import { SnakeCaseNaming } from './snake-case-naming';
 
 export {
@@ -52,6 +54,8 @@ export type { WebhookDeliveryState } from './webhook-delivery.entity';
 export { ApiCallRequest, ApiKey };
 export { ApiRateWindow };
 export type { ApiCallRequestState } from './api-call-request.entity';
+export { SupervisionRequest };
+export type { SupervisionRequestStage } from './supervision-request.entity';
 export type { CallbackState } from './scheduled-callback.entity';
 export type { RecordingState } from './call-recording.entity';
 export type { DncListingKind } from './dnc-listing.entity';
@@ -62,6 +66,7 @@ export const ENTITIES = [
   WebhookEndpoint, WebhookDelivery,
   ApiKey, ApiCallRequest,
   ApiRateWindow,
+  SupervisionRequest,
 ];
 export const MIGRATIONS = [
   InitialSchema1764000000000, SnakeCaseColumns1765000000000, DoNotCallList1766000000000, CallsTargetIndex1766100000000,
@@ -74,5 +79,6 @@ export const MIGRATIONS = [
   Supervisors1767700000000,
   Webhooks1767850000000,
   ApiKeys1767800000000,
+  SupervisionRequests1767950000000,
   ApiRateAndCallChanges1768100000000,
 ];

@@ -43,6 +43,8 @@ timeout 600 scripts/with-postgres.sh npx jest --maxWorkers=2 --json --outputFile
   spec/integration/recording-claim.spec.ts \
   spec/integration/return-calls-fake-ari.spec.ts \
   spec/integration/bot-supervision.spec.ts \
+  spec/integration/cluster-supervision.spec.ts \
+  spec/integration/cluster-supervision-bot.spec.ts \
   spec/integration/supervisor-roster.spec.ts \
   spec/integration/webhook-delivery.spec.ts \
   spec/integration/http-api.spec.ts \

@@ -9,7 +9,7 @@ import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { CallDesk } from '../engine/call-desk';
 import type { CallParties } from '../engine/call-parties';
-import type { SupervisionDesk } from '../engine/supervision-desk';
+import type { RequestedSupervisions, SupervisionDesk } from '../engine/supervision-desk';
 import type { CallerIdVerification } from '../verification/caller-id-verification';
 import type { BackgroundJobs } from '../ops/background-jobs';
 import type { CallReports } from '../reports/call-reports';
@@ -66,6 +66,8 @@ export interface BotDeps {
   verification: CallerIdVerification;
   /** Supervisors' listen, whisper and barge on the calls this process runs; without it /live says it is not available. */
   supervision?: SupervisionDesk;
+  /** Cluster mode: supervision asked for here and run by the owner of the call's server; /live lists the whole cluster's calls. */
+  clusterSupervision?: RequestedSupervisions;
   /** Call recording's admin side (policies, announcements, kept recordings); without it its commands say it is not set up. */
   recording?: RecordingAdmin;
   /** The endpoints of the signed webhooks out (/webhooks); without them the command says they are not set up. */

@@ -947,6 +947,12 @@ export const SUPERVISION = {
   agentNotice: '🎧 A supervisor is on this call.',
 } as const;
 
+/** Supervision in cluster mode: why the owner of the call's server ended one or did not ring. */
+export const CLUSTER_SUPERVISION = {
+  endReason: { restart: 'the instance running the call stopped' } as Record<string, string>,
+  stale: 'Your request to supervise waited too long for the instance running the call: tap again under /live.',
+} as const;
+
 /** A time as `/webhooks` shows it: UTC to the second, the clock receivers log by. */
 function webhookTime(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;

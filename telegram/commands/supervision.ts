@@ -3,16 +3,18 @@
  * (`/live`, one message refreshed in place) and tap 🎧 Listen, 🗣 Whisper or 📢 Barge; their own
  * message then follows the supervision and switches its mode. The agent is told when MONITOR_NOTICE
  * says so, by a line on their call's status message (telegram/call-status.ts). Decisions are the engine's desk's (engine/supervision-desk.ts); this is the wording.
+ * In cluster mode the taps are recorded for the owner of the call's server (clusterSupervision), which sends and edits the supervisor's message (supervisorMessages).
  */
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'node-telegram-bot-api/types';
 import { filter, takeWhile } from 'rxjs';
 import { SupervisorRoster } from '../../agents/supervisor-roster';
 import { SUPERVISION_MODES, type SupervisionMode } from '../../call/supervision';
-import type { LiveCallRow } from '../../engine/supervision-desk';
+import type { LiveCallRow, RequestedSupervisions, Supervisor } from '../../engine/supervision-desk';
 import type { SupervisionView } from '../../engine/supervision-runner';
 import type { BotDeps, Incoming } from '../handler-context';
 import { encodeCallback } from '../menus/callback-data';
-import { SUPERVISION, numberRefusalText } from '../texts';
+import { CLUSTER_SUPERVISION, SUPERVISION, numberRefusalText } from '../texts';
+import type { TelegramOut } from '../telegram-out';
 import type { Tap } from '../tap';
 
 const USER_ID = /^[1-9]\d{0,19}$/;
@@ -45,13 +47,21 @@ export async function onSupervisors(m: Incoming): Promise<void> {
 /** Per chat, the /live message being refreshed and its timer: a new /live replaces it. */
 const refreshing = new Map<number, { messageId: number; timer: NodeJS.Timeout }>();
 
-/** /live: the calls live here, refreshed in place for a while. */
+/** The live calls /live lists: this process's (single instance), or the whole cluster's from the database. */
+function liveCallsOf(deps: BotDeps): (() => Promise<LiveCallRow[]>) | undefined {
+  const remote = deps.clusterSupervision;
+  if (remote) return () => remote.liveCalls();
+  const desk = deps.supervision;
+  return desk ? () => Promise.resolve(desk.liveCalls()) : undefined;
+}
+
+/** /live: the live calls, refreshed in place for a while. */
 export async function onLive(m: Incoming): Promise<void> {
-  const desk = m.deps.supervision;
-  if (!desk) return void (await m.reply(SUPERVISION.notSetUp));
+  const liveCalls = liveCallsOf(m.deps);
+  if (!liveCalls) return void (await m.reply(SUPERVISION.notSetUp));
   if (!(await rosterOf(m.deps).mayMonitor(m.userId))) return void (await m.reply(SUPERVISION.notSupervisor));
   const now = m.deps.now ?? Date.now;
-  const first = liveMessage(desk.liveCalls(), now());
+  const first = liveMessage(await liveCalls(), now());
   const messageId = await m.reply(first.text, first.markup);
   if (messageId === undefined) return;
   const previous = refreshing.get(m.chatId);
@@ -64,11 +74,13 @@ export async function onLive(m: Incoming): Promise<void> {
       refreshing.delete(m.chatId);
       return;
     }
-    const next = liveMessage(desk.liveCalls(), now());
-    // The outbox paces edits per chat; an unchanged text is not sent at all.
-    if (next.text === shown) return;
-    shown = next.text;
-    void m.deps.out.edit(m.chatId, messageId, next.text, next.markup);
+    void liveCalls().then((calls) => {
+      const next = liveMessage(calls, now());
+      // The outbox paces edits per chat; an unchanged text is not sent at all.
+      if (next.text === shown) return;
+      shown = next.text;
+      void m.deps.out.edit(m.chatId, messageId, next.text, next.markup);
+    }).catch((err: unknown) => m.deps.logger.warn('refreshing /live failed; the next refresh tries again', { err }));
   }, LIVE_REFRESH_MS);
   timer.unref();
   refreshing.set(m.chatId, { messageId, timer });
@@ -103,11 +115,14 @@ function talk(call: LiveCallRow, now: number): string | null {
 /** 🎧/🗣/📢 under /live: rings the supervisor's phone; their own message follows the supervision from here. */
 export async function onSuperviseTap(m: Tap, callId: string, mode: SupervisionMode): Promise<void> {
   const desk = m.deps.supervision;
-  if (!desk) return m.answer(SUPERVISION.notSetUp);
+  const remote = m.deps.clusterSupervision;
+  if (!desk && !remote) return m.answer(SUPERVISION.notSetUp);
   const roster = rosterOf(m.deps);
   if (!(await roster.mayMonitor(m.userId))) return m.answer(SUPERVISION.notSupervisor);
   const supervisor = await roster.acting(m.userId);
   if (!supervisor) return m.answer(SUPERVISION.noPhone);
+  if (remote) return superviseInCluster(m, remote, callId, supervisor, mode);
+  if (!desk) return m.answer(SUPERVISION.notSetUp);
   const call = desk.liveCalls().find((c) => c.callId === callId);
   const answer = desk.supervise(callId, supervisor, mode);
   if (!answer.ok || !call) return m.answer(SUPERVISION.refusal[answer.ok ? 'no_such_call' : answer.refusal]);
@@ -115,6 +130,12 @@ export async function onSuperviseTap(m: Tap, callId: string, mode: SupervisionMo
   const message = m.deps.out.send(m.chatId, SUPERVISION.ringing(call.agentLabel, call.customer));
   followSupervision(m.deps, answer.supervisionId, m.chatId, message, call);
   await m.answer();
+}
+
+/** Cluster mode: recorded for the owner of the call's server, which rings the supervisor there and sends their message. */
+async function superviseInCluster(m: Tap, remote: RequestedSupervisions, callId: string, supervisor: Supervisor, mode: SupervisionMode): Promise<void> {
+  const answer = await remote.supervise(callId, supervisor, mode, String(m.chatId));
+  await m.answer(answer.ok ? undefined : SUPERVISION.refusal[answer.refusal]);
 }
 
 /** The supervisor's message follows the supervision until it ends. */
@@ -125,15 +146,46 @@ function followSupervision(deps: BotDeps, supervisionId: string, chatId: number,
   });
   // Edits go out in the order the supervision changed: each waits for the message to exist, then the outbox keeps their order.
   function show(view: SupervisionView, messageId: number | undefined): void {
-    if (view.stage === 'ended') {
-      const seconds = view.answeredAt !== undefined && view.endedAt !== undefined ? Math.round((view.endedAt - view.answeredAt) / 1000) : null;
-      const text = SUPERVISION.ended(call.agentLabel, call.customer, SUPERVISION.endReason[view.end ?? 'failed'] ?? view.end ?? '', seconds);
-      if (messageId !== undefined) void deps.out.edit(chatId, messageId, text, { inline_keyboard: [] }, 'final');
-      return;
-    }
-    if (view.stage !== 'active') return;
-    if (messageId !== undefined) void deps.out.edit(chatId, messageId, SUPERVISION.active(call.agentLabel, call.customer, view.mode), supervisionKeys(supervisionId, view.mode));
+    if (messageId !== undefined) showSupervision(deps.out, chatId, messageId, supervisionId, call, view);
   }
+}
+
+/** A supervision as its supervisor's message shows it; in cluster mode `end` may also be `restart` or a refusal at ringing time. */
+export type ShownSupervision = Omit<SupervisionView, 'end'> & { end?: string };
+
+/** Edits the supervisor's message to the supervision's stage: its mode and switches while on, why and how long once ended. */
+export function showSupervision(
+  out: Pick<TelegramOut, 'edit'>, chatId: number | string, messageId: number, supervisionId: string, call: { agentLabel: string; customer: string }, view: ShownSupervision,
+): void {
+  if (view.stage === 'ended') {
+    const seconds = view.answeredAt !== undefined && view.endedAt !== undefined ? Math.round((view.endedAt - view.answeredAt) / 1000) : null;
+    const end = view.end ?? 'failed';
+    const why = SUPERVISION.endReason[end] ?? CLUSTER_SUPERVISION.endReason[end] ?? SUPERVISION.refusal[end] ?? end;
+    void out.edit(chatId, messageId, SUPERVISION.ended(call.agentLabel, call.customer, why, seconds), { inline_keyboard: [] }, 'final');
+    return;
+  }
+  if (view.stage !== 'active') return;
+  void out.edit(chatId, messageId, SUPERVISION.active(call.agentLabel, call.customer, view.mode), supervisionKeys(supervisionId, view.mode));
+}
+
+/**
+ * The supervisor's messages as the owner of the call's server keeps them in cluster mode
+ * (cluster/server-supervisions.ts): the ringing message, its edits, and why one was not rung.
+ */
+export function supervisorMessages(out: Pick<TelegramOut, 'send' | 'edit'>): {
+  ringing(chatId: string, call: { agentLabel: string; customer: string }): Promise<number | undefined>;
+  changed(chatId: string, messageId: number, supervisionId: string, call: { agentLabel: string; customer: string }, view: ShownSupervision): void;
+  notRun(chatId: string, why: string): void;
+} {
+  return {
+    ringing: (chatId, call) => out.send(chatId, SUPERVISION.ringing(call.agentLabel, call.customer)),
+    changed: (chatId, messageId, supervisionId, call, view) => showSupervision(out, chatId, messageId, supervisionId, call, view),
+    notRun: (chatId, why) => {
+      const text = why === 'stale' ? CLUSTER_SUPERVISION.stale
+        : why === 'not_supervisor' ? SUPERVISION.notSupervisor : why === 'no_phone' ? SUPERVISION.noPhone : SUPERVISION.refusal[why] ?? why;
+      void out.send(chatId, text);
+    },
+  };
 }
 
 function supervisionKeys(supervisionId: string, mode: SupervisionMode): InlineKeyboardMarkup {
@@ -145,6 +197,11 @@ function supervisionKeys(supervisionId: string, mode: SupervisionMode): InlineKe
 
 /** A mode button under the supervisor's message: theirs only, while the supervision is on. */
 export async function onSupervisionModeTap(m: Tap, supervisionId: string, mode: SupervisionMode): Promise<void> {
+  const remote = m.deps.clusterSupervision;
+  if (remote) {
+    const asked = await remote.switchMode(supervisionId, m.userId, mode);
+    return m.answer(asked === 'ok' ? undefined : SUPERVISION.refusal[asked]);
+  }
   const desk = m.deps.supervision;
   if (!desk) return m.answer(SUPERVISION.notSetUp);
   const result = desk.switchMode(supervisionId, m.userId, mode);
@@ -152,6 +209,11 @@ export async function onSupervisionModeTap(m: Tap, supervisionId: string, mode: 
 }
 
 export async function onSupervisionLeaveTap(m: Tap, supervisionId: string): Promise<void> {
+  const remote = m.deps.clusterSupervision;
+  if (remote) {
+    const asked = await remote.leave(supervisionId, m.userId);
+    return m.answer(asked === 'ok' ? undefined : SUPERVISION.refusal[asked]);
+  }
   const desk = m.deps.supervision;
   if (!desk) return m.answer(SUPERVISION.notSetUp);
   const result = desk.leave(supervisionId, m.userId);
