@@ -6,7 +6,8 @@ import type { Fence } from './fenced-update';
 import { fencedUpdate } from './fenced-update';
 import { returningRows } from './statement-result';
 import { CallRowSql } from '../store/call-row-sql';
-import type { CallPatch } from '../store/call-store';
+import { type CallPatch, ONE_LIVE_CALL_PER_AGENT } from '../store/call-store';
+import { violatesUniqueIndex } from '../store/unique-violation';
 
 /** The channel every instance listens on: the payload is the id of the server whose owner should look. */
 export const CALLS_CHANNEL = 'callbot_calls';
@@ -72,7 +73,15 @@ export class ClusterCallStore {
   async recordFencedTransition(id: string, patch: CallPatch, fence: Fence): Promise<boolean> {
     const update = this.writes.update(id, patch);
     if (!update) return true;
-    return (await fencedUpdate(this.dataSource, update.sql, update.parameters, fence)) > 0;
+    try {
+      return (await fencedUpdate(this.dataSource, update.sql, update.parameters, fence)) > 0;
+    } catch (err) {
+      // A return call's next agent went on another call before their claim (cluster-return-calls.ts):
+      // they are not rung, and the rest of the change is still written.
+      if (patch.onCallAgentId === undefined || !violatesUniqueIndex(err, ONE_LIVE_CALL_PER_AGENT)) throw err;
+      const { onCallAgentId: _busy, ...rest } = patch;
+      return this.recordFencedTransition(id, rest, fence);
+    }
   }
 
   /** Wakes the owner of `serverId` (a request to start, or a cancel). */

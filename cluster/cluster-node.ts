@@ -2,7 +2,10 @@ import type { DataSource } from 'typeorm';
 import type { Config } from '../config/config';
 import type { ClusterSettings } from '../config/cluster-settings';
 import type { Logger } from '../config/logger';
+import { type Observable, Subject } from 'rxjs';
 import { CALLS_CHANNEL, ClusterCallStore } from './cluster-call-store';
+import { clusterReturnCalls } from './cluster-return-calls';
+import { DEFAULT_RETURN_CALL_SETTINGS, type LiveCallView } from '../engine/call-engine';
 import { Lease } from './lease';
 import { LeaseStore } from './lease-store';
 import { PgNotifications } from './pg-notifications';
@@ -41,6 +44,8 @@ export interface ClusterNode {
   pollingLease: Lease;
   /** Lets go of every server (their calls go on in Asterisk, for the next owner) and of the polling lease. */
   stop(): Promise<void>;
+  /** Each return call this instance's servers take (cluster-return-calls.ts), to show to the agent it rings. */
+  returnCalls: Observable<{ view: LiveCallView; attach: (chatId: string, messageId: number) => void }>;
 }
 
 export interface ClusterNodeDeps {
@@ -73,7 +78,11 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
   });
   const rules = createCallRules(config, stores);
   const parties = callPartiesDesk(() => owners.map((o) => o.engine), { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
+  const returnCalls = new Subject<{ view: LiveCallView; attach: (chatId: string, messageId: number) => void }>();
+  const returnCallSettings = { ...config.returnCalls, missedMessageTimeoutS: DEFAULT_RETURN_CALL_SETTINGS.missedMessageTimeoutS };
   const owners: ServerOwner[] = config.asteriskServers.map((server) => new ServerOwner({
+    returnCalls: (fence) => clusterReturnCalls({ dataSource, stores, settings: returnCallSettings }, server.id, fence),
+    followReturnCall: (view, attach) => returnCalls.next({ view, attach }),
     wants: () => share.mayTake(server.id),
     reach: { othersToTry: () => share.othersToTry(server.id), markAway: (ms) => share.markAway(server.id, ms) },
     server, config, instanceId: cluster.instanceId, leaseTtlMs: cluster.leaseTtlMs, serverDownAfterS: cluster.serverDownAfterS,
@@ -114,7 +123,7 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
   const pollingLease = new Lease(leases, { name: POLLING_LEASE, holder: cluster.instanceId, ttlMs: cluster.leaseTtlMs });
   const ids = config.asteriskServers.map((s) => s.id);
   return {
-    desk, parties, verification, owners, pollingLease,
+    desk, parties, verification, owners, pollingLease, returnCalls: returnCalls.asObservable(),
     servers: async () => (await clusterCalls.servers(ids)).map((view) => ({
       id: view.id, connected: view.connected, ownedHere: owners.some((o) => o.serverId === view.id && o.isOwner()),
     })),

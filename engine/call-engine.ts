@@ -84,7 +84,13 @@ export interface CallEngineDeps {
    * Customers calling a pool number back (engine/return-call-intake.ts): what routing reads, and
    * the settings; without sources every inbound call is refused, as before return calls.
    */
-  returnCalls?: { sources?: ReturnCallSources; settings?: ReturnCallSettings };
+  returnCalls?: {
+    sources?: ReturnCallSources; settings?: ReturnCallSettings;
+    /** Where a return call's first row goes; default `calls` (cluster mode writes it with its server, under the owner's lease). */
+    records?: Pick<CallRecords, 'recordCallRequest'>;
+    /** See CallRunnerDeps.claimAgent (cluster mode: the agent taken in the database before their phone rings). */
+    claimAgent?: (callId: string, agentId: number) => Promise<boolean>;
+  };
   now?: () => number;
 }
 
@@ -129,10 +135,11 @@ export class CallEngine {
       ...(deps.parties ? { parties: deps.parties } : {}),
       ...(deps.config.holdMusicClass ? { holdMusicClass: deps.config.holdMusicClass } : {}),
       ...(deps.config.holdSound ? { holdSound: deps.config.holdSound } : {}),
+      ...(deps.returnCalls?.claimAgent ? { claimAgent: deps.returnCalls.claimAgent } : {}),
     });
     this.intake = new CallIntake(deps, this.localPlacement());
     this.inbound = new ReturnCallIntake({
-      ari: deps.ari, routes: deps.config.routes, calls: deps.calls, audit: deps.audit, logger: deps.logger, now: this.now,
+      ari: deps.ari, routes: deps.config.routes, calls: deps.returnCalls?.records ?? deps.calls, audit: deps.audit, logger: deps.logger, now: this.now,
       settings: deps.returnCalls?.settings ?? DEFAULT_RETURN_CALL_SETTINGS,
       ...(deps.returnCalls?.sources ? { sources: deps.returnCalls.sources } : {}),
       isBusy: (agentId) => this.registry.liveCallOfAgent(agentId) !== undefined,
