@@ -285,6 +285,7 @@ function recordedState(plan: CallPlan, recorded: RecordedCall, bridged: Readonly
     return { status, inStasis, bridge: inStasis ? 'main' : null };
   };
   const withLegs = withLeg(withLeg(base, 'agent', legState('agent', legs.agent)), 'target', legState('target', legs.target));
+  if (base.returnCall) return returnCallRecorded(withLegs, recorded);
   return {
     ...withLegs,
     stage: recorded.stage === 'requested' ? 'agent_dialing' : recorded.stage,
@@ -294,6 +295,21 @@ function recordedState(plan: CallPlan, recorded: RecordedCall, bridged: Readonly
     ringbackPlaying: legs.targetDialed && legs.target !== 'up',
     times: timesOf(recorded),
   };
+}
+
+/**
+ * A return call (call/return-call.ts) as its row says: connected, a call like any other; before
+ * that, the customer's channel still rings in Stasis outside the bridge while the agent the row
+ * names is rung, the last one the plan knows (no answer now is a missed call).
+ */
+function returnCallRecorded(state: CallState, recorded: RecordedCall): CallState {
+  const times = timesOf(recorded);
+  if (recorded.stage === 'connected') {
+    const { returnCall: _progress, ...connected } = state;
+    return { ...connected, stage: 'connected', bridges: ['main'], times };
+  }
+  const ringing = withLeg(state, 'target', { status: 'ringing', inStasis: true, bridge: null });
+  return { ...ringing, stage: recorded.stage === 'agent_ringing' ? 'agent_ringing' : 'agent_dialing', bridges: ['main'], times };
 }
 
 /** The machine's timers for the stage, with what is left of them since the first owner started them. */

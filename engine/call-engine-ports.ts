@@ -39,6 +39,8 @@ export interface CallRequestRecord extends CallRowPatch {
   direction?: 'outbound' | 'inbound';
   /** A return call: the earlier call it answers. */
   returnsCallId?: string | null;
+  /** A return call: the customer's inbound channel (Asterisk's id), for a take-over or a restart to find it. */
+  customerChannelId?: string | null;
 }
 
 /** The call's recording while it runs (call/recording.ts recordingPatch), as its row keeps it; absent where a reader does not select it. */

@@ -19,12 +19,9 @@ import type { TeardownRetryPolicy } from './teardown-retry';
 import type { CallRule } from '../compliance/rules/call-rule';
 import type { RecordingPolicy } from '../call/call-types';
 import type { ConsentAnnouncements, RecordingPolicies } from './call-engine-ports';
-import { ReturnCallIntake, type ReturnCallSettings, type ReturnCallSources } from './return-call-intake';
+import { DEFAULT_RETURN_CALL_SETTINGS, ReturnCallIntake, type ReturnCallSettings, type ReturnCallSources } from './return-call-intake';
 
-/** Without settings of its own, a return call rings each agent this long and says this when nobody answers. */
-export const DEFAULT_RETURN_CALL_SETTINGS: ReturnCallSettings = {
-  windowDays: 30, ringTimeoutS: 20, missedMessage: 'sound:vm-nobodyavail', missedMessageTimeoutS: 15,
-};
+export { DEFAULT_RETURN_CALL_SETTINGS } from './return-call-intake';
 
 export type { CallRefusal, CallRequest, PlaceCallResult, RefusedRequest, StopReason } from './call-intake';
 

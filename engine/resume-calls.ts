@@ -7,6 +7,7 @@ import type { CallContext } from '../call/call-update';
 import { callPlanOf } from './call-intake';
 import type { RecordingColumns } from './call-engine-ports';
 import { readAsterisk } from './read-asterisk';
+import { DEFAULT_RETURN_CALL_SETTINGS } from './return-call-intake';
 
 /** A live call's row as the process that ran it left it: who calls whom, where, and how far it got. */
 export interface RowToResume extends RecordingColumns {
@@ -20,6 +21,8 @@ export interface RowToResume extends RecordingColumns {
   agentAnsweredAt: Date | null;
   targetRingingAt: Date | null;
   connectedAt: Date | null;
+  /** A return call's customer channel (Asterisk named it); absent or null for a call callbot placed. */
+  customerChannelId?: string | null;
 }
 
 /** A leg's row (the call_legs table) as resuming reads it. */
@@ -42,7 +45,7 @@ export interface PartyRows {
 
 export interface ResumeDeps {
   ari: AriPort;
-  config: Pick<Config, 'agentRingTimeoutS' | 'targetRingTimeoutS' | 'agentConfirmDigit' | 'agentConfirmTimeoutS'>;
+  config: Pick<Config, 'agentRingTimeoutS' | 'targetRingTimeoutS' | 'agentConfirmDigit' | 'agentConfirmTimeoutS'> & Partial<Pick<Config, 'returnCalls'>>;
   /** Without it, every call is resumed as one of two parties. */
   partyRows?: PartyRows;
   now: () => number;
@@ -78,14 +81,28 @@ export async function resumeCalls<R extends RowToResume>(deps: ResumeDeps, rows:
 /** The call's context and plan as its row records them. */
 export function callOfRow(
   config: ResumeDeps['config'],
-  row: Pick<RowToResume, 'id' | 'context' | 'agentEndpoint' | 'targetEndpoint'>,
+  row: Pick<RowToResume, 'id' | 'context' | 'agentEndpoint' | 'targetEndpoint' | 'customerChannelId'>,
 ): { context: CallContext; plan: CallPlan } {
+  const plan = callPlanOf(config, {
+    callId: row.id, route: row.context.route, agentEndpoint: row.agentEndpoint, targetEndpoint: row.targetEndpoint, callerId: row.context.callerId,
+    agentId: row.context.agentId, agentLabel: row.context.agentPhone, customerLabel: row.context.target,
+  });
+  if (!row.customerChannelId) return { context: row.context, plan };
+  // A return call: the customer's channel is Asterisk's, and the agent the row names is the one rung
+  // (or talking); nobody after them is known, so one who does not answer now means a missed call.
+  const settings = { ...DEFAULT_RETURN_CALL_SETTINGS, ...config.returnCalls };
+  const { confirmDigit: _none, ...withoutConfirm } = plan;
   return {
     context: row.context,
-    plan: callPlanOf(config, {
-      callId: row.id, route: row.context.route, agentEndpoint: row.agentEndpoint, targetEndpoint: row.targetEndpoint, callerId: row.context.callerId,
-      agentId: row.context.agentId, agentLabel: row.context.agentPhone, customerLabel: row.context.target,
-    }),
+    plan: {
+      ...withoutConfirm, targetEndpoint: '',
+      agentRingTimeoutS: settings.ringTimeoutS, targetRingTimeoutS: settings.ringTimeoutS, confirmTimeoutS: 0,
+      returnCall: {
+        customerChannelId: row.customerChannelId, customerNumber: row.context.target, calledNumber: row.context.callerId ?? '',
+        agents: [{ agentId: row.context.agentId, label: row.context.agentPhone, endpoint: row.agentEndpoint, reason: 'last_caller' }],
+        missedMessage: settings.missedMessage, missedMessageTimeoutS: settings.missedMessageTimeoutS,
+      },
+    },
   };
 }
 

@@ -56,6 +56,11 @@ export interface ReturnCallSettings {
   missedMessageTimeoutS: number;
 }
 
+/** Without settings of its own, a return call rings each agent this long and says this when nobody answers. */
+export const DEFAULT_RETURN_CALL_SETTINGS: ReturnCallSettings = {
+  windowDays: 30, ringTimeoutS: 20, missedMessage: 'sound:vm-nobodyavail', missedMessageTimeoutS: 15,
+};
+
 export interface ReturnCallIntakeDeps {
   ari: AriPort;
   routes: Parameters<typeof endpointOf>[0];
@@ -201,7 +206,7 @@ export class ReturnCallIntake {
         id: callId, agentId: answerable.id, onCallAgentId: first ? first.agentId : null, agentPhone: answerable.phone,
         targetInput: customer.slice(0, 64), target: customer, callerId: calledNumber, route: routing.route,
         agentEndpoint: first?.endpoint ?? null, targetEndpoint: null, stage: 'requested', requestedAt: new Date(now),
-        direction: 'inbound', returnsCallId: routing.lastCall?.callId ?? null,
+        direction: 'inbound', returnsCallId: routing.lastCall?.callId ?? null, customerChannelId: channelId,
       });
     } catch (err) {
       // The store names the row's agent; the one the unique index refused is the agent rung first.

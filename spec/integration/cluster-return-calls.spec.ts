@@ -28,7 +28,9 @@ const CUSTOMER = '+12025550123';
 const OTHER_CUSTOMER = '+12025550188';
 const ANN_PHONE = '+15551230001';
 const BOB_PHONE = '+15551230002';
-const SETTINGS = { ...DEFAULT_RETURN_CALL_SETTINGS, ringTimeoutS: 20 };
+/** Short enough for a spec to see an agent not answer (RETURN_CALL_RING_TIMEOUT_S's least). */
+const RING_TIMEOUT_S = 5;
+const SETTINGS = { ...DEFAULT_RETURN_CALL_SETTINGS, ringTimeoutS: RING_TIMEOUT_S };
 
 type Instance = 'one' | 'two';
 interface Shown {
@@ -36,6 +38,8 @@ interface Shown {
   callId: string;
   agentTelegramId: string;
   how: 'return call' | 'taken over';
+  /** The agent the follower tells of a missed call: who called the customer before. */
+  lastCallAgentId?: number;
 }
 
 /**
@@ -51,7 +55,6 @@ describe(`return calls in a cluster of two instances and two servers, on ${kind}
   let ann: number;
   let bob: number;
   const sims: Partial<Record<'a1' | 'a2', AriSimulator>> = {};
-  const adapters: AriAdapter[] = [];
   const owners: ServerOwner[] = [];
   const wake = new Subject<string>();
   const shown: Shown[] = [];
@@ -63,13 +66,29 @@ describe(`return calls in a cluster of two instances and two servers, on ${kind}
 
   const sim = (id: 'a1' | 'a2'): AriSimulator => sims[id]!;
   const server = (id: 'a1' | 'a2') => ({ id, url: sim(id).url, ...SIM_CREDENTIALS, routes: ['M' as const, 'D' as const], weight: 1 });
-  const adapter = (id: 'a1' | 'a2', mayConnect: () => boolean): AriAdapter & OwnedAri => {
+  /** Each owner's adapter, with its ARI requests still waiting for an answer. */
+  const adapters: { ari: AriAdapter; inFlight: number }[] = [];
+  const adapter = (id: 'a1' | 'a2', mayConnect: () => boolean): OwnedAri => {
     const made = new AriAdapter({
       url: sim(id).url, ...SIM_CREDENTIALS, app: config.ari.app, logger: silentLogger(),
       requestTimeoutMs: 1000, reconnectMinMs: 50, reconnectMaxMs: 200, keepaliveMs: 500, mayConnect,
     });
-    adapters.push(made);
-    return made;
+    const entry = { ari: made, inFlight: 0 };
+    adapters.push(entry);
+    return new Proxy(made, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function' || property === 'start' || property === 'close') return value;
+        return (...args: unknown[]) => {
+          const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+          if (result instanceof Promise) {
+            entry.inFlight += 1;
+            result.then(() => { entry.inFlight -= 1; }, () => { entry.inFlight -= 1; });
+          }
+          return result;
+        };
+      },
+    });
   };
   const follow = (owner: Instance, updates: Observable<CallUpdate>) => {
     subscriptions.push(updates.subscribe((update) => { if (update.final) finals.push({ owner, update }); }));
@@ -82,7 +101,8 @@ describe(`return calls in a cluster of two instances and two servers, on ${kind}
       leases: new LeaseStore(dataSource), clusterCalls: new ClusterCallStore(dataSource), parties: stores.legs,
       agents: stores.agents, audit: stores.audit, logger: silentLogger(), wakeUps: wake,
       follow: (row, updates) => {
-        shown.push({ owner: instance, callId: row.id, agentTelegramId: row.context.agentTelegramId, how: 'taken over' });
+        const lastCallAgentId = row.context.returnCall?.lastCall?.agentId;
+        shown.push({ owner: instance, callId: row.id, agentTelegramId: row.context.agentTelegramId, how: 'taken over', ...(lastCallAgentId !== undefined ? { lastCallAgentId } : {}) });
         follow(instance, updates);
       },
       returnCalls: (fence) => {
@@ -117,7 +137,7 @@ describe(`return calls in a cluster of two instances and two servers, on ${kind}
     sims.a2 = (await simulatedAri({ ringMs: 30 })).sim;
     config = loadConfig({
       TELEGRAM_BOT_TOKEN: '1:test', SUPER_ADMIN_IDS: '1', ARI_URL: sim('a1').url, ARI_USERNAME: SIM_CREDENTIALS.username, ARI_PASSWORD: SIM_CREDENTIALS.password,
-      ...OPEN_RULES_ENV,
+      RETURN_CALL_RING_TIMEOUT_S: String(RING_TIMEOUT_S), ...OPEN_RULES_ENV,
     });
     ({ dataSource } = await openDatabase(await freshDatabaseUrl()));
     stores = createStores(dataSource);
@@ -137,7 +157,7 @@ describe(`return calls in a cluster of two instances and two servers, on ${kind}
     shown.splice(0);
     finals.splice(0);
     for (const owner of owners.splice(0)) await owner.stop();
-    for (const made of adapters.splice(0)) await made.close();
+    for (const made of adapters.splice(0)) await made.ari.close();
     await closeDatabase(dataSource);
     await sim('a1').stop();
     await sim('a2').stop();
@@ -260,27 +280,69 @@ describe(`return calls in a cluster of two instances and two servers, on ${kind}
     expect(await stores.calls.liveCalls()).toEqual([]);
   });
 
-  it('given a return call connected on a1, when its owner dies, then the instance that takes a1 over ends nothing twice: no channel, bridge or live row is left, and one final status is shown', async () => {
-    await annCalled(CUSTOMER);
-    // Instance one's clock stands still: it never renews its lease, which lapses once it is killed.
+  const bridged = (callId: string) => sim('a1').bridges().find((b) => b.id === `${callId}-bridge`)?.channels.slice().sort().join() === [`${callId}-agent`, 'in-1'].sort().join();
+
+  /** Instance one owns a1 with a clock that stands still: it never renews its lease, which lapses once it is killed. */
+  async function dyingOwnerOfA1(): Promise<ServerOwner> {
     const dying = ownerOn('one', 'a1', new ManualClock());
     dying.start();
     await waitFor(() => dying.isConnected(), { what: 'instance one owns a1' });
+    return dying;
+  }
+
+  /** Killed: the server hears nothing more from it (its event socket cut, its timers stopped, nothing ended in order); instance two takes a1 once the lease lapses. */
+  async function killedAndTakenOver(dying: ServerOwner, callId: string): Promise<ServerOwner> {
+    await dying.engine!.stop();
+    // Its requests already sent are answered first: cut off mid-request, it would end the call itself.
+    await waitFor(() => adapters[0]!.inFlight === 0, { what: 'instance one\'s requests answered' });
+    await dying.engine!.writesSettled();
+    await adapters[0]!.ari.close();
+    const successor = ownerOn('two', 'a1');
+    successor.start();
+    await waitFor(() => successor.engine?.callState(callId) !== undefined, { what: 'instance two took the call over', timeoutMs: TTL_MS + 5000 });
+    return successor;
+  }
+
+  it('given a return call connected on a1, when its owner dies, then the instance that takes a1 over carries it on, and when the customer hangs up no channel, bridge or live row is left and one final status is shown', async () => {
+    await annCalled(CUSTOMER);
+    const dying = await dyingOwnerOfA1();
     customerCalls('a1', 'in-1');
     const callId = await returnCallOn('a1');
     await waitFor(async () => (await stores.calls.byId(callId))?.stage === 'connected', { what: 'Ann answered' });
+    await waitFor(() => bridged(callId), { what: 'Ann and the customer bridged on a1' });
 
-    // Killed: the server hears nothing more from it (its event socket cut); its lease lapses.
-    await adapters[0]!.close();
-    const successor = ownerOn('two', 'a1');
-    successor.start();
-    await waitFor(() => successor.isConnected(), { what: 'instance two took a1 over', timeoutMs: TTL_MS + 5000 });
+    const successor = await killedAndTakenOver(dying, callId);
+
+    // Still talking: the customer and Ann bridged, the call connected, shown to Ann as the return call it is.
+    expect(successor.engine!.callState(callId)).toMatchObject({ stage: 'connected' });
+    expect(bridged(callId)).toBe(true);
+    expect(shown.filter((s) => s.how === 'taken over')).toEqual([{ owner: 'two', callId, agentTelegramId: '2001', how: 'taken over', lastCallAgentId: ann }]);
 
     sim('a1').farEndHangup('in-1');
     await waitFor(() => nothingLeft('a1'), { what: 'no channel or bridge left on a1' });
     await waitFor(async () => (await stores.calls.byId(callId))?.stage === 'ended', { what: 'the call row ended' });
+    expect(await stores.calls.byId(callId)).toMatchObject({ outcome: 'completed', endedBy: 'target' });
     expect(await stores.calls.liveCalls()).toEqual([]);
-    await waitFor(() => finals.some((f) => f.owner === 'two'), { what: 'the final status shown by the successor' });
     expect(finals.map((f) => [f.owner, f.update.context.callId])).toEqual([['two', callId]]);
+  });
+
+  it('given Ann\'s phone ringing for a return call on a1, when its owner dies and nobody answers, then the instance that takes a1 over plays the customer the missed-call message and ends the call once, with nothing left', async () => {
+    await annCalled(CUSTOMER);
+    sim('a1').setFarEnd((endpoint) => (endpoint.includes('+1555123') ? { kind: 'ring-forever' } : undefined));
+    const dying = await dyingOwnerOfA1();
+    customerCalls('a1', 'in-1');
+    const callId = await returnCallOn('a1');
+    await waitFor(async () => (await stores.calls.byId(callId))?.stage === 'agent_ringing', { what: 'Ann\'s phone ringing' });
+
+    await killedAndTakenOver(dying, callId);
+    expect(shown.filter((s) => s.how === 'taken over')).toEqual([{ owner: 'two', callId, agentTelegramId: '2001', how: 'taken over', lastCallAgentId: ann }]);
+
+    await waitFor(async () => (await stores.calls.byId(callId))?.stage === 'ended', { what: 'the call ended unanswered', timeoutMs: 15_000 });
+    await waitFor(() => nothingLeft('a1'), { what: 'no channel or bridge left on a1' });
+    expect(sim('a1').requests().some((r) => r.method === 'POST' && r.path === '/ari/channels/in-1/play')).toBe(true);
+    expect(await stores.calls.byId(callId)).toMatchObject({ outcome: 'agent_no_answer', endedBy: 'app' });
+    expect(await stores.calls.liveCalls()).toEqual([]);
+    // One final status, the successor's: the one whose agent the follower tells of the missed call (lastCallAgentId above).
+    expect(finals.map((f) => [f.owner, f.update.context.callId, f.update.outcome])).toEqual([['two', callId, 'agent_no_answer']]);
   });
 });
