@@ -47,6 +47,7 @@ timeout 600 scripts/with-postgres.sh npx jest --runInBand --json --outputFile="$
   spec/integration/http-api.spec.ts \
   spec/integration/bot-integration.spec.ts \
   spec/integration/bot-return-calls.spec.ts \
+  spec/integration/cluster-return-calls.spec.ts \
   spec/integration/crm-integration.spec.ts || pg_status=$?
 
 echo "== end-to-end on a real Asterisk"

@@ -188,6 +188,19 @@ describe(`return calls in a cluster of two instances and two servers, on ${kind}
   const agentInvites = (serverId: 'a1' | 'a2') => sim(serverId).invites().map((i) => i.endpoint).filter((e) => e.includes('+1555123'));
   const nothingLeft = (serverId: 'a1' | 'a2') => sim(serverId).channels().length === 0 && sim(serverId).bridges().length === 0;
 
+  /** The agent's own call, placed through the cluster's desk on a1 (owned by instance one) and connected there. */
+  async function placedAndConnectedOnA1(agentTelegramId: string): Promise<string> {
+    const desk = new ClusterDesk({
+      config, agents: stores.agents, calls: stores.calls, audit: stores.audit, logger: silentLogger(),
+      servers: [server('a1')], clusterCalls: new ClusterCallStore(dataSource), owners: owners.filter((o) => o.serverId === 'a1'), rows: stores.calls,
+    });
+    const placed = await desk.placeCall({ agentTelegramId, targetInput: OTHER_CUSTOMER });
+    if (!placed.ok) throw new Error(`the agent's call was refused: ${placed.refusal}`);
+    wake.next('a1');
+    await waitFor(async () => (await stores.calls.byId(placed.callId))?.stage === 'connected', { what: 'the agent\'s call connected on a1' });
+    return placed.callId;
+  }
+
   /** The return call an owner took on server `serverId` and showed to its agent (one per server in each case). */
   async function returnCallOn(serverId: 'a1' | 'a2'): Promise<string> {
     let found: string | undefined;
@@ -225,15 +238,7 @@ describe(`return calls in a cluster of two instances and two servers, on ${kind}
   it('given Ann is on a call on server a1, when the customer she called calls back on a2, then instance two rings Bob, not Ann', async () => {
     await annCalled(CUSTOMER);
     await owning(['one', 'a1'], ['two', 'a2']);
-    // Ann's own call, placed through the cluster's desk on a1 and connected there by instance one.
-    const desk = new ClusterDesk({
-      config, agents: stores.agents, calls: stores.calls, audit: stores.audit, logger: silentLogger(),
-      servers: [server('a1')], clusterCalls: new ClusterCallStore(dataSource), owners: owners.slice(0, 1), rows: stores.calls,
-    });
-    const placed = await desk.placeCall({ agentTelegramId: '2001', targetInput: OTHER_CUSTOMER });
-    if (!placed.ok) throw new Error(`Ann's call refused: ${placed.refusal}`);
-    wake.next('a1');
-    await waitFor(async () => (await stores.calls.byId(placed.callId))?.stage === 'connected', { what: 'Ann\'s call connected on a1' });
+    const annsCall = await placedAndConnectedOnA1('2001');
 
     customerCalls('a2', 'in-1');
     const callId = await returnCallOn('a2');
@@ -242,7 +247,7 @@ describe(`return calls in a cluster of two instances and two servers, on ${kind}
     expect(agentInvites('a2')).toEqual([`PJSIP/${BOB_PHONE}@trunk-main`]);
     expect(shown.filter((s) => s.how === 'return call')).toEqual([{ owner: 'two', callId, agentTelegramId: '2002', how: 'return call' }]);
     expect(await stores.calls.byId(callId)).toMatchObject({ onCallAgentId: bob, serverId: 'a2' });
-    expect(await stores.calls.byId(placed.callId)).toMatchObject({ stage: 'connected', onCallAgentId: ann });
+    expect(await stores.calls.byId(annsCall)).toMatchObject({ stage: 'connected', onCallAgentId: ann });
   });
 
   it('given Ann called two customers and both call back at the same moment, one on each server, with both owners deciding at once, then one call rings Ann and the other Bob: never Ann twice', async () => {
@@ -265,6 +270,24 @@ describe(`return calls in a cluster of two instances and two servers, on ${kind}
     expect([...agentInvites('a1'), ...agentInvites('a2')].sort()).toEqual([`PJSIP/${ANN_PHONE}@trunk-main`, `PJSIP/${BOB_PHONE}@trunk-main`]);
     const onCall = [(await stores.calls.byId(first))?.onCallAgentId, (await stores.calls.byId(second))?.onCallAgentId];
     expect(onCall.sort()).toEqual([ann, bob].sort());
+  });
+
+  it('given the return call rings Ann with Bob next, when Bob takes a call on server a1 meanwhile and Ann does not answer, then Bob is not rung: the customer hears the missed-call message', async () => {
+    await annCalled(CUSTOMER);
+    sim('a2').setFarEnd((endpoint) => (endpoint.includes(ANN_PHONE) ? { kind: 'ring-forever' } : undefined));
+    await owning(['one', 'a1'], ['two', 'a2']);
+    customerCalls('a2', 'in-1');
+    const callId = await returnCallOn('a2');
+    await waitFor(async () => (await stores.calls.byId(callId))?.stage === 'agent_ringing', { what: 'Ann\'s phone ringing' });
+
+    const bobsCall = await placedAndConnectedOnA1('2002');
+    await waitFor(async () => (await stores.calls.byId(callId))?.stage === 'ended', { what: 'the return call ended unanswered', timeoutMs: 15_000 });
+
+    expect(agentInvites('a2')).toEqual([`PJSIP/${ANN_PHONE}@trunk-main`]);
+    expect(sim('a2').requests().some((r) => r.method === 'POST' && r.path === '/ari/channels/in-1/play')).toBe(true);
+    expect(await stores.calls.byId(callId)).toMatchObject({ outcome: 'agent_unreachable', onCallAgentId: ann });
+    expect(await stores.calls.byId(bobsCall)).toMatchObject({ stage: 'connected', onCallAgentId: bob });
+    await waitFor(() => nothingLeft('a2'), { what: 'no channel or bridge left on a2' });
   });
 
   it('given a customer calls a number outside the caller-ID pool on a2, then instance two refuses it: nothing rings, no call is recorded', async () => {
