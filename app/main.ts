@@ -259,6 +259,8 @@ async function startCluster({ config, bot, dataSource, stores, out, logger, ops,
     clusterSupervision: node.supervision,
   }, bot);
   webhooks.follow({ updates: node.desk.updates, refusals: node.desk.refusals, dispositions: callBot.dispositions, recordings: recording.pipeline.kept, integration: integration.events });
+  // Customers calling a pool number back, taken by the owner of the server they call: shown to the agent their call rings.
+  node.returnCalls.subscribe(({ shown, updates, attach }) => callBot.followReturnCall(shown, updates, attach));
   // A stopping instance hands its servers over: their calls go on, and the next owner takes them over.
   shutdown.add('this instance\'s servers and Telegram', async () => {
     stopLiveRefresh();

@@ -115,11 +115,6 @@ export function resumeCall(plan: CallPlan, recorded: RecordedCall, view: Asteris
     if (state.stage !== recorded.stage) effects.push({ type: 'PersistCall', patch: { stage: state.stage } });
   }
   if (recorded.recording) state = { ...state, recording: resumedRecording(recorded.recording) };
-  if (state.returnCall) {
-    // Only a connected return call is resumed: its steps before the join are over (return-call.ts's join drops them too).
-    const { returnCall: _steps, ...connected } = state;
-    state = connected;
-  }
   // The events Asterisk would have sent while no instance listened, in the order they would have come.
   for (const event of readBack(state, view, false, now)) {
     const next = transition(state, event);
@@ -290,6 +285,7 @@ function recordedState(plan: CallPlan, recorded: RecordedCall, bridged: Readonly
     return { status, inStasis, bridge: inStasis ? 'main' : null };
   };
   const withLegs = withLeg(withLeg(base, 'agent', legState('agent', legs.agent)), 'target', legState('target', legs.target));
+  if (base.returnCall) return returnCallRecorded(withLegs, recorded);
   return {
     ...withLegs,
     stage: recorded.stage === 'requested' ? 'agent_dialing' : recorded.stage,
@@ -299,6 +295,21 @@ function recordedState(plan: CallPlan, recorded: RecordedCall, bridged: Readonly
     ringbackPlaying: legs.targetDialed && legs.target !== 'up',
     times: timesOf(recorded),
   };
+}
+
+/**
+ * A return call (call/return-call.ts) as its row says: connected, a call like any other; before
+ * that, the customer's channel still rings in Stasis outside the bridge while the agent the row
+ * names is rung, the last one the plan knows (no answer now is a missed call).
+ */
+function returnCallRecorded(state: CallState, recorded: RecordedCall): CallState {
+  const times = timesOf(recorded);
+  if (recorded.stage === 'connected') {
+    const { returnCall: _progress, ...connected } = state;
+    return { ...connected, stage: 'connected', bridges: ['main'], times };
+  }
+  const ringing = withLeg(state, 'target', { status: 'ringing', inStasis: true, bridge: null });
+  return { ...ringing, stage: recorded.stage === 'agent_ringing' ? 'agent_ringing' : 'agent_dialing', bridges: ['main'], times };
 }
 
 /** The machine's timers for the stage, with what is left of them since the first owner started them. */

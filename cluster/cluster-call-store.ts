@@ -1,12 +1,13 @@
 import type { DataSource } from 'typeorm';
 import type { CallStage, RouteCode } from '../call/call-types';
-import type { CallContext } from '../call/call-update';
+import type { CallContext, ReturnCallContext } from '../call/call-update';
 import { databaseNowMs } from './database-clock';
 import type { Fence } from './fenced-update';
 import { fencedUpdate } from './fenced-update';
 import { returningRows } from './statement-result';
 import { CallRowSql } from '../store/call-row-sql';
-import type { CallPatch } from '../store/call-store';
+import { type CallPatch, ONE_LIVE_CALL_PER_AGENT } from '../store/call-store';
+import { violatesUniqueIndex } from '../store/unique-violation';
 
 /** The channel every instance listens on: the payload is the id of the server whose owner should look. */
 export const CALLS_CHANNEL = 'callbot_calls';
@@ -37,6 +38,8 @@ export interface ServerCallRow {
   recordingStartedAt: Date | null;
   recordingPausedMs: number | null;
   recordingPausedAt: Date | null;
+  /** A return call's customer channel (Asterisk's id); null for a call callbot placed. */
+  customerChannelId?: string | null;
 }
 
 /** A server as every instance sees it: whether an owner holds it and says its ARI is connected, and its live calls. */
@@ -72,7 +75,15 @@ export class ClusterCallStore {
   async recordFencedTransition(id: string, patch: CallPatch, fence: Fence): Promise<boolean> {
     const update = this.writes.update(id, patch);
     if (!update) return true;
-    return (await fencedUpdate(this.dataSource, update.sql, update.parameters, fence)) > 0;
+    try {
+      return (await fencedUpdate(this.dataSource, update.sql, update.parameters, fence)) > 0;
+    } catch (err) {
+      // A return call's next agent went on another call before their claim (cluster-return-calls.ts):
+      // they are not rung, and the rest of the change is still written.
+      if (patch.onCallAgentId === undefined || !violatesUniqueIndex(err, ONE_LIVE_CALL_PER_AGENT)) throw err;
+      const { onCallAgentId: _busy, ...rest } = patch;
+      return this.recordFencedTransition(id, rest, fence);
+    }
   }
 
   /** Wakes the owner of `serverId` (a request to start, or a cancel). */
@@ -204,8 +215,10 @@ export class ClusterCallStore {
       `SELECT c.id, c.agent_id, a.telegram_id, c.agent_phone, c.target, c.route, c.caller_id, c.agent_endpoint, c.target_endpoint,
               c.stage, c.requested_at, c.agent_ringing_at, c.agent_answered_at, c.target_ringing_at, c.connected_at,
               c.telegram_chat_id, c.status_message_id, c.cancel_requested_by,
-              c.recording_name, c.recording_started_at, c.recording_paused_ms, c.recording_paused_at
-       FROM calls c JOIN agents a ON a.id = c.agent_id WHERE ${where} ORDER BY c.requested_at`,
+              c.recording_name, c.recording_started_at, c.recording_paused_ms, c.recording_paused_at,
+              c.customer_channel_id, c.returns_call_id, r.agent_id AS returns_agent_id, r.requested_at AS returns_requested_at,
+              r.disposition AS returns_disposition, r.note AS returns_note
+       FROM calls c JOIN agents a ON a.id = c.agent_id LEFT JOIN calls r ON r.id = c.returns_call_id WHERE ${where} ORDER BY c.requested_at`,
       parameters) as Row[];
     return rows.map(toServerCallRow);
   }
@@ -235,6 +248,7 @@ function toServerCallRow(r: Row): ServerCallRow {
       target: String(r.target),
       route: r.route as RouteCode,
       callerId: r.caller_id === null ? null : String(r.caller_id),
+      ...(returnCallOf(r) ? { returnCall: returnCallOf(r)! } : {}),
     },
     agentEndpoint: String(r.agent_endpoint),
     targetEndpoint: String(r.target_endpoint),
@@ -251,5 +265,21 @@ function toServerCallRow(r: Row): ServerCallRow {
     recordingStartedAt: date(r.recording_started_at),
     recordingPausedMs: r.recording_paused_ms === null || r.recording_paused_ms === undefined ? null : Number(r.recording_paused_ms),
     recordingPausedAt: date(r.recording_paused_at),
+    customerChannelId: r.customer_channel_id === null || r.customer_channel_id === undefined ? null : String(r.customer_channel_id),
+  };
+}
+
+/** A return call's context as its row and the earlier call it answers say (the agent who made that one is told of a missed one). */
+function returnCallOf(r: Row): ReturnCallContext | undefined {
+  if (r.customer_channel_id === null || r.customer_channel_id === undefined) return undefined;
+  const earlierAt = date(r.returns_requested_at);
+  return {
+    customerNumber: String(r.target), calledNumber: r.caller_id === null ? '' : String(r.caller_id),
+    ...(r.returns_call_id !== null && r.returns_agent_id !== null && earlierAt ? {
+      lastCall: {
+        callId: String(r.returns_call_id), agentId: Number(r.returns_agent_id), at: earlierAt.getTime(),
+        disposition: r.returns_disposition === null ? null : String(r.returns_disposition), note: r.returns_note === null ? null : String(r.returns_note),
+      },
+    } : {}),
   };
 }

@@ -3,7 +3,11 @@ import type { DataSource } from 'typeorm';
 import type { Config } from '../config/config';
 import type { ClusterSettings } from '../config/cluster-settings';
 import type { Logger } from '../config/logger';
+import { type Observable, Subject } from 'rxjs';
 import { CALLS_CHANNEL, ClusterCallStore } from './cluster-call-store';
+import { clusterReturnCalls } from './cluster-return-calls';
+import { DEFAULT_RETURN_CALL_SETTINGS } from '../engine/call-engine';
+import type { CallUpdate } from '../call/call-update';
 import { Lease } from './lease';
 import { LeaseStore } from './lease-store';
 import { PgNotifications } from './pg-notifications';
@@ -24,7 +28,7 @@ import { CallerIdVerification } from '../verification/caller-id-verification';
 import { VerificationRunner } from '../verification/verification-runner';
 import type { Stores } from '../store';
 import type { ServerState } from '../ops/metrics';
-import { showCallStatus } from '../telegram/call-status';
+import { type ShownCall, showCallStatus } from '../telegram/call-status';
 import type { TelegramOut } from '../telegram/telegram-out';
 import { supervisorMessages } from '../telegram/commands/supervision';
 import { SupervisorRoster } from '../agents/supervisor-roster';
@@ -50,6 +54,15 @@ export interface ClusterNode {
   pollingLease: Lease;
   /** Lets go of every server (their calls go on in Asterisk, for the next owner) and of the polling lease. */
   stop(): Promise<void>;
+  /** Each return call this instance's servers take (cluster-return-calls.ts), to show to the agent it rings. */
+  returnCalls: Observable<FollowedReturnCall>;
+}
+
+/** A return call to show its agent (and tell of a missed one): taken here, or taken over from an owner that stopped. */
+export interface FollowedReturnCall {
+  shown: ShownCall;
+  updates: Observable<CallUpdate>;
+  attach: (chatId: string, messageId: number) => void;
 }
 
 export interface ClusterNodeDeps {
@@ -87,7 +100,13 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
   const supervisionRequests = new SupervisionRequests(dataSource);
   const roster = new SupervisorRoster({ supervisors: stores.supervisors, agents: stores.agents, audit: stores.audit, config });
   const parties = callPartiesDesk(() => owners.map((o) => o.engine), { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
+  const returnCalls = new Subject<FollowedReturnCall>();
+  const returnCallSettings = { ...config.returnCalls, missedMessageTimeoutS: DEFAULT_RETURN_CALL_SETTINGS.missedMessageTimeoutS };
   const owners: ServerOwner[] = config.asteriskServers.map((server) => new ServerOwner({
+    returnCalls: (fence) => clusterReturnCalls({ dataSource, stores, settings: returnCallSettings }, server.id, fence),
+    followReturnCall: (view, attach) => returnCalls.next({
+      shown: { chatId: view.context.agentTelegramId, context: view.context, stage: view.stage }, updates: view.updates, attach,
+    }),
     wants: () => share.mayTake(server.id),
     reach: { othersToTry: () => share.othersToTry(server.id), markAway: (ms) => share.markAway(server.id, ms) },
     server, config, instanceId: cluster.instanceId, leaseTtlMs: cluster.leaseTtlMs, serverDownAfterS: cluster.serverDownAfterS,
@@ -97,7 +116,11 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
     ...(deps.recordingPolicies ? { recordingPolicies: deps.recordingPolicies } : {}),
     ...(deps.consentAnnouncements ? { consentAnnouncements: deps.consentAnnouncements } : {}),
     supervisions: { requests: supervisionRequests, roster, messages: supervisorMessages(out) },
-    follow: (row, updates, attach) => showCallStatus(
+    // A return call taken over goes on showing as one: its agent's status message, and the missed-call message if nobody answers.
+    follow: (row, updates, attach) => (row.context.returnCall ? returnCalls.next({
+      shown: { chatId: row.telegramChatId ?? row.context.agentTelegramId, context: row.context, stage: row.stage, statusMessageId: row.statusMessageId },
+      updates, attach,
+    }) : showCallStatus(
       {
         out, logger, statusEditIntervalMs: deps.statusEditIntervalMs, ...(config.agentConfirmDigit ? { confirmDigit: config.agentConfirmDigit } : {}),
         // The owner of the call's server runs it: its party buttons are asked of this instance's desk.
@@ -108,7 +131,7 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
       },
       { chatId: row.telegramChatId ?? row.context.agentTelegramId, context: row.context, stage: row.stage, statusMessageId: row.statusMessageId },
       updates, attach,
-    ),
+    )),
   }));
   const desk = new ClusterDesk({
     config, agents: stores.agents, calls: withinGlobalLimits(config, stores.calls), audit: stores.audit, logger, rules,
@@ -133,7 +156,7 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
   const ids = config.asteriskServers.map((s) => s.id);
   const supervision = new ClusterSupervisions({ clusterCalls, requests: supervisionRequests, agents: stores.agents, config });
   return {
-    desk, parties, verification, supervision, owners, pollingLease,
+    desk, parties, verification, supervision, owners, pollingLease, returnCalls: returnCalls.asObservable(),
     servers: async () => (await clusterCalls.servers(ids)).map((view) => ({
       id: view.id, connected: view.connected, ownedHere: owners.some((o) => o.serverId === view.id && o.isOwner()),
     })),

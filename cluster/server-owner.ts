@@ -11,6 +11,7 @@ import type { LeaseStore } from './lease-store';
 import { AriAdapter } from '../ari/ari-adapter';
 import type { AriPort } from '../ari/ari-port';
 import { CallEngine } from '../engine/call-engine';
+import type { CallEngineDeps, LiveCallView } from '../engine/call-engine';
 import type { AgentDirectory, AuditTrail, CallRecords, ConsentAnnouncements, RecordingPolicies } from '../engine/call-engine-ports';
 import type { CallSetupObserver } from '../engine/call-setup-observer';
 import { FencedAri } from './fenced-ari';
@@ -69,6 +70,10 @@ export interface ServerOwnerDeps {
   wants?: () => Promise<boolean>;
   /** Supervisors' listen, whisper and barge on the server's calls, asked for on any instance (server-supervisions.ts); none without it. */
   supervisions?: Pick<ServerSupervisionsDeps, 'requests' | 'roster' | 'messages'>;
+  /** Customers calling a pool number back on this server (cluster-return-calls.ts), under the holding `fence`; without it they are refused. */
+  returnCalls?: (fence: Fence) => CallEngineDeps['returnCalls'];
+  /** Told of each return call this owner takes, to show it to the agent it rings (and tell of a missed one). */
+  followReturnCall?(view: LiveCallView, attach: (chatId: string, messageId: number) => void): void;
 }
 
 /** While this instance owns the server: its ARI, its engine, and what keeps them going. */
@@ -188,6 +193,7 @@ export class ServerOwner {
       ...(this.deps.setup ? { setup: this.deps.setup } : {}),
       ...(this.deps.recordingPolicies ? { recordingPolicies: this.deps.recordingPolicies } : {}),
       ...(this.deps.consentAnnouncements ? { consentAnnouncements: this.deps.consentAnnouncements } : {}),
+      ...(this.deps.returnCalls ? { returnCalls: this.deps.returnCalls(fence) } : {}),
       // Another owner's calls on the server are taken over on every connect, before the engine sweeps orphans.
       adoptOnConnect: (): Promise<void> => calls.exclusively(async () => {
         try {
@@ -242,6 +248,9 @@ export class ServerOwner {
     }));
     owned.subscriptions.push(engine.updates.subscribe((update) => this.allUpdates.next(update)));
     if (supervisions) owned.subscriptions.push(supervisions.updates.subscribe((view) => this.supervisionChanges.next(view)));
+    owned.subscriptions.push(engine.returnCalls.subscribe((view) => this.deps.followReturnCall?.(
+      view, (chatId, messageId) => engine.attachStatusMessage(view.context.callId, chatId, messageId),
+    )));
     owned.subscriptions.push(this.deps.wakeUps.pipe(filter((id) => id === server.id)).subscribe(() => this.serve(owned)));
     void raw.start();
   }

@@ -39,6 +39,8 @@ export interface CallRequestRecord extends CallRowPatch {
   direction?: 'outbound' | 'inbound';
   /** A return call: the earlier call it answers. */
   returnsCallId?: string | null;
+  /** A return call: the customer's inbound channel (Asterisk's id), for a take-over or a restart to find it. */
+  customerChannelId?: string | null;
 }
 
 /** The call's recording while it runs (call/recording.ts recordingPatch), as its row keeps it; absent where a reader does not select it. */
@@ -75,6 +77,8 @@ export interface LeftLiveCall extends RecordingColumns {
   returnsCallId?: string | null;
   /** The agent on the call now, when the row says (a return call taken by a fallback agent names them). */
   onCallAgentId?: number | null;
+  /** A return call's customer channel, named by Asterisk (engine/return-call-intake.ts records it). */
+  customerChannelId?: string | null;
 }
 
 export { AgentHasLiveCall } from '../call/agent-has-live-call';

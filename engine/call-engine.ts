@@ -19,12 +19,9 @@ import type { TeardownRetryPolicy } from './teardown-retry';
 import type { CallRule } from '../compliance/rules/call-rule';
 import type { RecordingPolicy } from '../call/call-types';
 import type { ConsentAnnouncements, RecordingPolicies } from './call-engine-ports';
-import { ReturnCallIntake, type ReturnCallSettings, type ReturnCallSources } from './return-call-intake';
+import { DEFAULT_RETURN_CALL_SETTINGS, ReturnCallIntake, type ReturnCallSettings, type ReturnCallSources } from './return-call-intake';
 
-/** Without settings of its own, a return call rings each agent this long and says this when nobody answers. */
-export const DEFAULT_RETURN_CALL_SETTINGS: ReturnCallSettings = {
-  windowDays: 30, ringTimeoutS: 20, missedMessage: 'sound:vm-nobodyavail', missedMessageTimeoutS: 15,
-};
+export { DEFAULT_RETURN_CALL_SETTINGS } from './return-call-intake';
 
 export type { CallRefusal, CallRequest, PlaceCallResult, RefusedRequest, StopReason } from './call-intake';
 
@@ -89,7 +86,13 @@ export interface CallEngineDeps {
    * Customers calling a pool number back (engine/return-call-intake.ts): what routing reads, and
    * the settings; without sources every inbound call is refused, as before return calls.
    */
-  returnCalls?: { sources?: ReturnCallSources; settings?: ReturnCallSettings };
+  returnCalls?: {
+    sources?: ReturnCallSources; settings?: ReturnCallSettings;
+    /** Where a return call's first row goes; default `calls` (cluster mode writes it with its server, under the owner's lease). */
+    records?: Pick<CallRecords, 'recordCallRequest'>;
+    /** See CallRunnerDeps.claimAgent (cluster mode: the agent taken in the database before their phone rings). */
+    claimAgent?: (callId: string, agentId: number) => Promise<boolean>;
+  };
   now?: () => number;
 }
 
@@ -134,10 +137,11 @@ export class CallEngine {
       ...(deps.parties ? { parties: deps.parties } : {}),
       ...(deps.config.holdMusicClass ? { holdMusicClass: deps.config.holdMusicClass } : {}),
       ...(deps.config.holdSound ? { holdSound: deps.config.holdSound } : {}),
+      ...(deps.returnCalls?.claimAgent ? { claimAgent: deps.returnCalls.claimAgent } : {}),
     });
     this.intake = new CallIntake(deps, this.localPlacement());
     this.inbound = new ReturnCallIntake({
-      ari: deps.ari, routes: deps.config.routes, calls: deps.calls, audit: deps.audit, logger: deps.logger, now: this.now,
+      ari: deps.ari, routes: deps.config.routes, calls: deps.returnCalls?.records ?? deps.calls, audit: deps.audit, logger: deps.logger, now: this.now,
       settings: deps.returnCalls?.settings ?? DEFAULT_RETURN_CALL_SETTINGS,
       ...(deps.returnCalls?.sources ? { sources: deps.returnCalls.sources } : {}),
       isBusy: (agentId) => this.registry.liveCallOfAgent(agentId) !== undefined,

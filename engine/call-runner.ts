@@ -32,6 +32,12 @@ export interface CallRunnerDeps {
   holdMusicClass?: string;
   /** What a customer on hold hears (HOLD_SOUND): that music (the default), or HOLD_TONE. */
   holdSound?: HoldSound;
+  /**
+   * Asked before a return call rings an agent's phone: takes the agent for the call (cluster mode:
+   * in the database, where one live call per agent holds across servers); false when they are on
+   * another call now, and that agent counts as unreachable (call/return-call.ts rings the next).
+   */
+  claimAgent?: (callId: string, agentId: number) => Promise<boolean>;
 }
 
 /**
@@ -158,7 +164,9 @@ export class CallRunner {
   private request(live: LiveCall, run: CallRun, effect: AriRequestEffect): void {
     const prerequisite = prerequisiteOf(effect);
     const first = prerequisite ? allOf(prerequisite.after.flatMap((key) => run.own.get(requestKeyName(key)) ?? [])) : undefined;
-    const send = () => this.send(live, effect);
+    // The agent a return call rings now (call/return-call.ts puts them in the plan), read before the request waits its turn.
+    const claim = effect.type === 'OriginateLeg' && effect.leg === 'agent' && live.state.returnCall && this.deps.claimAgent ? live.state.plan.agentId : undefined;
+    const send = () => (claim !== undefined && effect.type === 'OriginateLeg' ? this.claimedOriginate(live, effect, claim) : this.send(live, effect));
     const promise = prerequisite?.onFailure === 'skip' ? afterSuccess(first, send) : after(first, send);
     const key = requestKeyOf(effect);
     if (key) run.own.set(requestKeyName(key), tracked(promise));
@@ -272,6 +280,16 @@ export class CallRunner {
           this.deps.logger.warn('stopping the call\'s recording failed; the bridge\'s end stops it', { callId: live.context.callId, err });
         });
     }
+  }
+
+  /** A return call's agent is rung only once taken for the call; one taken by another call meanwhile fails the originate. */
+  private async claimedOriginate(live: LiveCall, effect: Extract<AriRequestEffect, { type: 'OriginateLeg' }>, agentId: number): Promise<void> {
+    if (!(await this.deps.claimAgent!(live.context.callId, agentId))) {
+      throw new Error(`agent ${agentId} is on another call now; the next agent is rung`);
+    }
+    await this.deps.ari.originate({
+      channelId: effect.channelId, endpoint: effect.endpoint, app: this.deps.app, appArgs: effect.appArgs, callerId: effect.callerId, timeoutS: effect.timeoutS,
+    });
   }
 
   /** A refused recording request only changes what the call says of its recording (call/recording.ts): the call goes on. */

@@ -61,12 +61,12 @@ function resumable(call: LeftLiveCall): LeftCall | undefined {
   if (stage === 'ended' || !agent || agentPhone === null || target === null || route === null || agentEndpoint === null || targetEndpoint === null) return undefined;
   // Taken by a fallback agent, the call is theirs, while the row's agent (and endpoint) is the one rung first: not resumed as someone else's.
   const answeredByAnother = call.onCallAgentId != null && call.onCallAgentId !== call.agentId;
-  if (inbound && (stage !== 'connected' || call.callerId === null || answeredByAnother)) return undefined;
+  if (inbound && (stage !== 'connected' || call.callerId === null || !call.customerChannelId || answeredByAnother)) return undefined;
   const returnCall = inbound ? { customerNumber: target, calledNumber: call.callerId! } : undefined;
   return {
     id: call.id,
     context: { callId: call.id, agentId: call.agentId, agentTelegramId: agent.telegramId, agentPhone, target, route, callerId: call.callerId, ...(returnCall ? { returnCall } : {}) },
-    ...(returnCall ? { returnCall: { calledNumber: returnCall.calledNumber } } : {}),
+    ...(returnCall ? { customerChannelId: call.customerChannelId } : {}),
     agentEndpoint, targetEndpoint, stage,
     requestedAt: call.requestedAt, agentRingingAt: call.agentRingingAt, agentAnsweredAt: call.agentAnsweredAt,
     targetRingingAt: call.targetRingingAt, connectedAt: call.connectedAt,

@@ -2,12 +2,12 @@ import type { Config } from '../config/config';
 import type { AriPort } from '../ari/ari-port';
 import type { CallPlan, Transition } from '../call/call-machine';
 import { type AskedAs, type RecordedCall, type RecordedLeg, idsToResume, resumeCall } from '../call/call-resume';
-import { callIds } from '../call/call-ids';
 import type { LegId, LegRole } from '../call/call-types';
 import type { CallContext } from '../call/call-update';
 import { callPlanOf } from './call-intake';
 import type { RecordingColumns } from './call-engine-ports';
 import { readAsterisk } from './read-asterisk';
+import { DEFAULT_RETURN_CALL_SETTINGS } from './return-call-intake';
 
 /** A live call's row as the process that ran it left it: who calls whom, where, and how far it got. */
 export interface RowToResume extends RecordingColumns {
@@ -21,11 +21,8 @@ export interface RowToResume extends RecordingColumns {
   agentAnsweredAt: Date | null;
   targetRingingAt: Date | null;
   connectedAt: Date | null;
-  /**
-   * Set for a customer's return call that was connected: the pool number they called. Its customer's
-   * channel was named by Asterisk, not derived from the call id: it is found in the call's bridge.
-   */
-  returnCall?: { calledNumber: string };
+  /** A return call's customer channel (Asterisk named it); absent or null for a call callbot placed. */
+  customerChannelId?: string | null;
 }
 
 /** A leg's row (the call_legs table) as resuming reads it. */
@@ -48,7 +45,7 @@ export interface PartyRows {
 
 export interface ResumeDeps {
   ari: AriPort;
-  config: Pick<Config, 'agentRingTimeoutS' | 'targetRingTimeoutS' | 'agentConfirmDigit' | 'agentConfirmTimeoutS'>;
+  config: Pick<Config, 'agentRingTimeoutS' | 'targetRingTimeoutS' | 'agentConfirmDigit' | 'agentConfirmTimeoutS'> & Partial<Pick<Config, 'returnCalls'>>;
   /** Without it, every call is resumed as one of two parties. */
   partyRows?: PartyRows;
   now: () => number;
@@ -74,8 +71,7 @@ export async function resumeCalls<R extends RowToResume>(deps: ResumeDeps, rows:
     ? await Promise.all([deps.partyRows.legsOf(ids), deps.partyRows.askedAs(ids)])
     : [new Map<string, LegRow[]>(), new Map<string, Map<LegId, AskedAs>>()];
   return Promise.all(rows.map(async (row) => {
-    const { context, plan: planOfRow } = callOfRow(deps.config, row);
-    const plan = row.returnCall ? await returnCallPlanOf(deps.ari, planOfRow, row.returnCall) : planOfRow;
+    const { context, plan } = callOfRow(deps.config, row);
     const recorded = recordedOf(row, legs.get(row.id) ?? [], asked.get(row.id));
     const view = await readAsterisk(deps.ari, idsToResume(plan, recorded));
     return { row, context, resumed: resumeCall(plan, recorded, view, deps.now()) };
@@ -85,30 +81,28 @@ export async function resumeCalls<R extends RowToResume>(deps: ResumeDeps, rows:
 /** The call's context and plan as its row records them. */
 export function callOfRow(
   config: ResumeDeps['config'],
-  row: Pick<RowToResume, 'id' | 'context' | 'agentEndpoint' | 'targetEndpoint'>,
+  row: Pick<RowToResume, 'id' | 'context' | 'agentEndpoint' | 'targetEndpoint' | 'customerChannelId'>,
 ): { context: CallContext; plan: CallPlan } {
+  const plan = callPlanOf(config, {
+    callId: row.id, route: row.context.route, agentEndpoint: row.agentEndpoint, targetEndpoint: row.targetEndpoint, callerId: row.context.callerId,
+    agentId: row.context.agentId, agentLabel: row.context.agentPhone, customerLabel: row.context.target,
+  });
+  if (!row.customerChannelId) return { context: row.context, plan };
+  // A return call: the customer's channel is Asterisk's, and the agent the row names is the one rung
+  // (or talking); nobody after them is known, so one who does not answer now means a missed call.
+  const settings = { ...DEFAULT_RETURN_CALL_SETTINGS, ...config.returnCalls };
+  const { confirmDigit: _none, ...withoutConfirm } = plan;
   return {
     context: row.context,
-    plan: callPlanOf(config, {
-      callId: row.id, route: row.context.route, agentEndpoint: row.agentEndpoint, targetEndpoint: row.targetEndpoint, callerId: row.context.callerId,
-      agentId: row.context.agentId, agentLabel: row.context.agentPhone, customerLabel: row.context.target,
-    }),
-  };
-}
-
-/**
- * A connected return call's plan: its customer's channel is the member of the call's bridge that is
- * none of the call's own legs (`<callId>-…`). When the bridge or the customer is gone, the plan names
- * none, and Asterisk's view ends the call as one whose customer left.
- */
-async function returnCallPlanOf(ari: AriPort, plan: CallPlan, returnCall: { calledNumber: string }): Promise<CallPlan> {
-  const bridge = await ari.getBridge(callIds(plan.callId).bridgeId);
-  const customerChannelId = bridge?.channelIds.find((id) => !id.startsWith(`${plan.callId}-`));
-  if (customerChannelId === undefined) return plan;
-  return {
-    ...plan,
-    // Who was rung and the missed-call message belong to the steps before it connected, which are over.
-    returnCall: { customerChannelId, customerNumber: plan.customerLabel ?? '', calledNumber: returnCall.calledNumber, agents: [], missedMessage: '', missedMessageTimeoutS: 0 },
+    plan: {
+      ...withoutConfirm, targetEndpoint: '',
+      agentRingTimeoutS: settings.ringTimeoutS, targetRingTimeoutS: settings.ringTimeoutS, confirmTimeoutS: 0,
+      returnCall: {
+        customerChannelId: row.customerChannelId, customerNumber: row.context.target, calledNumber: row.context.callerId ?? '',
+        agents: [{ agentId: row.context.agentId, label: row.context.agentPhone, endpoint: row.agentEndpoint, reason: 'last_caller' }],
+        missedMessage: settings.missedMessage, missedMessageTimeoutS: settings.missedMessageTimeoutS,
+      },
+    },
   };
 }
 

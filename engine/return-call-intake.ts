@@ -12,6 +12,7 @@ import type { CallPlan, RecordingPlan, ReturnCallAgent, ReturnCallAnnouncement }
 import type { RouteCode } from '../call/call-types';
 import type { CallContext, ReturnCallContext } from '../call/call-update';
 import { type AgentAvailability, type EarlierCall, routeReturnCall } from '../call/return-call-routing';
+import { AgentHasLiveCall } from '../call/agent-has-live-call';
 import type { AgentRecord, AuditTrail, CallRecords } from './call-engine-ports';
 import { endpointOf } from './dial-checks';
 
@@ -30,6 +31,11 @@ export interface ReturnCallSources {
   idleSince(agentId: number): Promise<Date | null>;
   /** The number's do-not-call listing (its reason), or null when it is not listed. */
   doNotCallListing?(number: string): Promise<string | null>;
+  /**
+   * The agents on a live call anywhere (cluster mode: on any server, as the calls table says), on
+   * top of the ones this engine runs; without it, only this engine's calls make an agent busy.
+   */
+  busyAgents?(): Promise<ReadonlySet<number>>;
 }
 
 export interface EarlierCallRow {
@@ -51,6 +57,11 @@ export interface ReturnCallSettings {
   /** What the agent hears on answering, before the customer is joined (RETURN_CALL_ANNOUNCE); none is `off`. */
   agentAnnouncement?: ReturnCallAnnouncement;
 }
+
+/** Without settings of its own, a return call rings each agent this long and says this when nobody answers. */
+export const DEFAULT_RETURN_CALL_SETTINGS: ReturnCallSettings = {
+  windowDays: 30, ringTimeoutS: 20, missedMessage: 'sound:vm-nobodyavail', missedMessageTimeoutS: 15,
+};
 
 export interface ReturnCallIntakeDeps {
   ari: AriPort;
@@ -106,7 +117,7 @@ export class ReturnCallIntake {
   }
 
   private async take(channelId: string, exten: string, callerNumber: string): Promise<void> {
-    const { sources, settings, logger } = this.deps;
+    const { sources, logger } = this.deps;
     const calledNumber = asE164(exten);
     const routes = sources && calledNumber ? await sources.poolRoutesOf(calledNumber) : [];
     if (!sources || !calledNumber || routes.length === 0) {
@@ -116,14 +127,34 @@ export class ReturnCallIntake {
       return;
     }
     const customer = asE164(callerNumber) ?? callerNumber;
+    // The agent rung first is taken for the call by its row (one live call per agent, database-wide):
+    // one another call took meanwhile is left out and the call routed again.
+    const taken = new Set<number>();
+    for (;;) {
+      try {
+        await this.route(channelId, calledNumber, routes, customer, sources, taken);
+        return;
+      } catch (err) {
+        if (!(err instanceof AgentHasLiveCall) || taken.has(err.agentId)) throw err;
+        logger.info('the agent chosen for a return call took another call meanwhile; routing it again', { channelId, agentId: err.agentId });
+        taken.add(err.agentId);
+      }
+    }
+  }
+
+  private async route(
+    channelId: string, calledNumber: string, routes: RouteCode[], customer: string, sources: ReturnCallSources, taken: ReadonlySet<number>,
+  ): Promise<void> {
+    const { settings, logger } = this.deps;
     const now = this.deps.now();
-    const [earlier, agents, listing] = await Promise.all([
+    const [earlier, agents, listing, busyElsewhere] = await Promise.all([
       customer ? sources.callsToCustomerSince(customer, new Date(now - settings.windowDays * 86_400_000)) : Promise.resolve([]),
       sources.activeAgents(),
       customer && sources.doNotCallListing ? sources.doNotCallListing(customer) : Promise.resolve(null),
+      sources.busyAgents ? sources.busyAgents() : Promise.resolve(new Set<number>()),
     ]);
     const availability: AgentAvailability[] = await Promise.all(agents.map(async (a) => ({
-      agentId: a.id, route: a.route, reachable: a.phone !== null, busy: this.deps.isBusy(a.id),
+      agentId: a.id, route: a.route, reachable: a.phone !== null, busy: this.deps.isBusy(a.id) || busyElsewhere.has(a.id) || taken.has(a.id),
       idleSince: (await sources.idleSince(a.id))?.getTime() ?? null,
     })));
     const earlierCalls: EarlierCall[] = earlier.filter((c) => c.route !== null).map((c) => ({
@@ -173,12 +204,18 @@ export class ReturnCallIntake {
       },
     };
     // Calling hours, caps and the do-not-call list are for calls we make; this one the customer made.
-    await this.deps.calls.recordCallRequest({
-      id: callId, agentId: answerable.id, onCallAgentId: first ? first.agentId : null, agentPhone: answerable.phone,
-      targetInput: customer.slice(0, 64), target: customer, callerId: calledNumber, route: routing.route,
-      agentEndpoint: first?.endpoint ?? null, targetEndpoint: null, stage: 'requested', requestedAt: new Date(now),
-      direction: 'inbound', returnsCallId: routing.lastCall?.callId ?? null,
-    });
+    try {
+      await this.deps.calls.recordCallRequest({
+        id: callId, agentId: answerable.id, onCallAgentId: first ? first.agentId : null, agentPhone: answerable.phone,
+        targetInput: customer.slice(0, 64), target: customer, callerId: calledNumber, route: routing.route,
+        agentEndpoint: first?.endpoint ?? null, targetEndpoint: null, stage: 'requested', requestedAt: new Date(now),
+        direction: 'inbound', returnsCallId: routing.lastCall?.callId ?? null, customerChannelId: channelId,
+      });
+    } catch (err) {
+      // The store names the row's agent; the one the unique index refused is the agent rung first.
+      if (err instanceof AgentHasLiveCall && first) throw new AgentHasLiveCall(first.agentId, { cause: err });
+      throw err;
+    }
     if (listing !== null) {
       await this.deps.audit.record({ actor: 'system', action: 'return_call_do_not_call', subject: customer, details: `call ${callId}, listed: ${listing}` });
     }

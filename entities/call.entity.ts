@@ -150,6 +150,10 @@ export class Call {
   /** For a return call: the earlier call to this customer it answers (the agent who made it is told of a missed one). */
   @Column({ type: 'varchar', length: 36, nullable: true })
   returnsCallId!: string | null;
+
+  /** For a return call: the customer's inbound channel, named by Asterisk; a take-over finds it by this. */
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  customerChannelId!: string | null;
 }
 
 export type CallDirection = 'outbound' | 'inbound';

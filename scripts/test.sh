@@ -51,7 +51,11 @@ timeout 600 scripts/with-postgres.sh npx jest --maxWorkers=2 --json --outputFile
   spec/integration/bot-integration.spec.ts \
   spec/integration/bot-return-calls.spec.ts \
   spec/integration/crm-integration.spec.ts \
-  spec/integration/cluster-miniapp-api.spec.ts spec/integration/cluster-api-requests.spec.ts spec/integration/api-rate-counter.spec.ts spec/integration/call-changes.spec.ts || pg_status=$?
+  spec/integration/cluster-miniapp-api.spec.ts \
+  spec/integration/cluster-api-requests.spec.ts \
+  spec/integration/api-rate-counter.spec.ts \
+  spec/integration/call-changes.spec.ts \
+  spec/integration/cluster-return-calls.spec.ts || pg_status=$?
 
 echo "== end-to-end on a real Asterisk"
 e2e_status=0

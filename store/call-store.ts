@@ -9,7 +9,7 @@ import type { RouteCode } from '../call/call-types';
 import { violatesUniqueIndex } from './unique-violation';
 
 /** The index keeping one live call per agent on the line (entities/call.entity.ts). */
-const ONE_LIVE_CALL_PER_AGENT = { name: 'uq_calls_on_call_agent_live', table: 'calls', columns: ['on_call_agent_id'] } as const;
+export const ONE_LIVE_CALL_PER_AGENT = { name: 'uq_calls_on_call_agent_live', table: 'calls', columns: ['on_call_agent_id'] } as const;
 
 export type NewCall = Pick<Call, 'id' | 'agentId' | 'targetInput' | 'stage' | 'requestedAt'> & Partial<Call>;
 

@@ -179,6 +179,21 @@ describe(`data layer on ${kind}`, () => {
       expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
     });
 
+    it('given calls from before the customer channel column (return calls in cluster mode), when migrated, then they name no channel; a return call names its own; reverted and applied again, the schema matches', async () => {
+      const ann = (await stores.agents.authorize({ telegramId: '100', phone: '+12025550101', by: '1' })).id;
+      await undoMigrationsDownTo('CallsCustomerChannel1768000000000');
+      await recordOldCall({ id: 'old', agentId: ann, targetInput: 'x', stage: 'ended', outcome: 'completed', requestedAt: at(1), endedAt: at(2) });
+      await dataSource.runMigrations();
+      expect(await stores.calls.byId('old')).toMatchObject({ customerChannelId: null });
+      await stores.calls.recordCallRequest({
+        id: 'back', agentId: ann, targetInput: 'x', stage: 'requested', requestedAt: at(3), direction: 'inbound', customerChannelId: '1733480000.42',
+      });
+      expect(await stores.calls.byId('back')).toMatchObject({ direction: 'inbound', customerChannelId: '1733480000.42' });
+      await undoMigrationsDownTo('CallsCustomerChannel1768000000000');
+      await dataSource.runMigrations();
+      expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+    });
+
     it('given calls to a customer, then the return call reads the agents\' placed calls within the window, latest first, never refused requests nor the customer\'s own calls', async () => {
       const ann = (await stores.agents.authorize({ telegramId: '100', phone: '+12025550101', by: '1' })).id;
       const bob = (await stores.agents.authorize({ telegramId: '200', phone: '+12025550102', by: '1' })).id;

@@ -150,3 +150,57 @@ describe('a call taken over from a stopped instance', () => {
     expect(effects).toContainEqual({ type: 'HangupLeg', channelId: ids.targetChannelId });
   });
 });
+
+describe('a return call taken over from a stopped instance (the customer\'s channel is Asterisk\'s, named on the row)', () => {
+  const CUSTOMER_CHANNEL = 'in-1';
+  const returnPlan = {
+    ...plan, targetEndpoint: '', confirmTimeoutS: 0, agentRingTimeoutS: 20,
+    returnCall: {
+      customerChannelId: CUSTOMER_CHANNEL, customerNumber: '+12025550123', calledNumber: '+15550001111',
+      agents: [{ agentId: 1, label: 'Ann', endpoint: plan.agentEndpoint, reason: 'last_caller' as const }],
+      missedMessage: 'sound:vm-nobodyavail', missedMessageTimeoutS: 15,
+    },
+  };
+  const returnResumed = (recorded: RecordedCall, customer: ChannelView | null, agent: ChannelView | null, members: readonly string[] | null, now = 10_000) =>
+    resumeCall(returnPlan, recorded, {
+      channels: { [ids.agentChannelId]: agent, [CUSTOMER_CHANNEL]: customer },
+      bridges: { [ids.bridgeId]: members === null ? null : { members } },
+    }, now);
+
+  it('given it connected, with the customer and the agent still in the bridge, then it stays connected as a call like any other and nothing is sent', () => {
+    const { state, effects } = returnResumed(
+      { stage: 'connected', requestedAt: 0, agentAnsweredAt: 2000, connectedAt: 2000 }, up, up, bridged(ids.agentChannelId, CUSTOMER_CHANNEL),
+    );
+    expect(state.stage).toBe('connected');
+    expect(state.returnCall).toBeUndefined();
+    expect(state.legs.find((l) => l.id === 'target')).toMatchObject({ channelId: CUSTOMER_CHANNEL, status: 'up', bridge: 'main' });
+    expect(effects).toEqual([]);
+  });
+
+  it('given it connected and the customer hung up while no instance followed it, then it ends completed and the agent is hung up', () => {
+    const { state, effects } = returnResumed(
+      { stage: 'connected', requestedAt: 0, agentAnsweredAt: 2000, connectedAt: 2000 }, null, up, bridged(ids.agentChannelId),
+    );
+    expect(state).toMatchObject({ stage: 'ended', outcome: 'completed', endedBy: 'target' });
+    expect(effects).toContainEqual({ type: 'HangupLeg', channelId: ids.agentChannelId });
+    expect(effects).toContainEqual({ type: 'DestroyBridge', bridgeId: ids.bridgeId });
+  });
+
+  it('given the agent\'s phone ringing, then the customer still rings outside the bridge, the ring timer runs on, and the agent\'s answer joins them', () => {
+    const { state, effects } = returnResumed({ stage: 'agent_ringing', requestedAt: 0, agentRingingAt: 500 }, downInStasis, ringing, bridged());
+    expect(state.stage).toBe('agent_ringing');
+    expect(state.legs.find((l) => l.id === 'target')).toMatchObject({ channelId: CUSTOMER_CHANNEL, status: 'ringing', inStasis: true, bridge: null });
+    expect(started(effects, 'agent_ring')?.ms).toBe(20_000 + TIMER_GRACE_MS - 10_000);
+    const answered = transition(state, { type: 'LegEnteredStasis', leg: 'agent', at: 12_000 });
+    expect(answered.state.stage).toBe('connected');
+    expect(answered.effects).toContainEqual({ type: 'AnswerLeg', channelId: CUSTOMER_CHANNEL });
+  });
+
+  it('given the agent\'s phone ringing, when nobody answers, then the customer hears the missed-call message (the row names no agent after this one)', () => {
+    const { state } = returnResumed({ stage: 'agent_ringing', requestedAt: 0, agentRingingAt: 500 }, downInStasis, ringing, bridged());
+    const dropped = transition(state, { type: 'TimerExpired', timer: 'agent_ring', at: 21_000 });
+    const gone = transition(dropped.state, { type: 'LegEnded', leg: 'agent', cause: 16, causeText: 'Normal Clearing', at: 21_100 });
+    expect(types(gone.effects)).toEqual(expect.arrayContaining(['AnswerLeg', 'PlayAnnouncement']));
+    expect(gone.state.returnCall?.phase).toBe('missed');
+  });
+});
