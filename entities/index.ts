@@ -38,6 +38,7 @@ import { CallsDirection1767750000000 } from './migrations/1767750000000-calls-di
 import { Supervisors1767700000000 } from './migrations/1767700000000-supervisors';
 import { Webhooks1767850000000 } from './migrations/1767850000000-webhooks';
 import { ApiKeys1767800000000 } from './migrations/1767800000000-api-keys';
+import { WebhookEventOnce1768050000000 } from './migrations/1768050000000-webhook-event-once';
 import { SnakeCaseNaming } from './snake-case-naming';
 
 export {
@@ -70,4 +71,5 @@ export const MIGRATIONS = [
   Supervisors1767700000000,
   Webhooks1767850000000,
   ApiKeys1767800000000,
+  WebhookEventOnce1768050000000,
 ];

@@ -134,6 +134,11 @@ export class CallStore {
     return this.calls.find({ where: { stage: 'ended', endedAt: MoreThanOrEqual(since), outcome: Not('refused') } });
   }
 
+  /** The requests refused since `since` (a restart re-derives their `call.refused` events). */
+  refusedSince(since: Date): Promise<Call[]> {
+    return this.calls.find({ where: { outcome: 'refused', requestedAt: MoreThanOrEqual(since) } });
+  }
+
   /** The live rows, each with its agent (a restart resumes them, and their context names the agent's Telegram id). */
   liveCalls(): Promise<Call[]> {
     return this.calls.find({ where: { stage: In([...LIVE_STAGES]) }, relations: { agent: true }, order: { requestedAt: 'ASC' } });

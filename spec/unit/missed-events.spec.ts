@@ -1,7 +1,7 @@
 import type { Call, WebhookEndpoint } from '../../entities';
 import type { NewWebhookDelivery } from '../../store/webhook-delivery-store';
 import { enqueueMissedEvents } from '../../webhooks/missed-events';
-import { stageEventId } from '../../webhooks/webhook-events';
+import { eventIdOf, stageEventId, type WebhookEventType } from '../../webhooks/webhook-events';
 
 const NOW = Date.parse('2026-12-06T10:00:00Z');
 const at = (seconds: number) => new Date(NOW - 600_000 + seconds * 1000);
@@ -22,13 +22,18 @@ function endpoint(fields: Partial<WebhookEndpoint> = {}): WebhookEndpoint {
 async function check(calls: { ended?: Call[]; live?: Call[] }, queued: Record<string, string[]>, endpoints = [endpoint()]): Promise<NewWebhookDelivery[]> {
   const written: NewWebhookDelivery[] = [];
   await enqueueMissedEvents({
-    calls: { endedSince: async () => calls.ended ?? [], liveCalls: async () => calls.live ?? [] },
+    calls: { endedSince: async () => calls.ended ?? [], liveCalls: async () => calls.live ?? [], refusedSince: async () => [] },
+    recordings: { readyOfCalls: async () => [] },
+    requests: { madeSince: async () => [] },
+    apiKeys: { namesOf: async () => new Map() },
     deliveries: {
-      eventTypesOfCalls: async (_endpointId, callIds) => new Map(callIds.filter((id) => queued[id]).map((id) => [id, new Set(queued[id])])),
+      queuedOfCalls: async (_endpointId: number, callIds: readonly string[]) => new Map(callIds.filter((id) => queued[id]).map((id) => [id, {
+        eventIds: new Set(queued[id]!.map((type) => eventIdOf({ type: type as WebhookEventType, callId: id, at: 0 }) ?? type)), types: new Set(queued[id]), lastDisposition: null,
+      }])),
       enqueue: async (rows) => { written.push(...rows); },
     },
     endpoints: { all: async () => endpoints },
-  }, NOW, 3_600_000);
+  }, { now: NOW, lookbackMs: 3_600_000 });
   return written;
 }
 
