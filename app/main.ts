@@ -170,7 +170,7 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown, in
   const parties = callPartiesDesk(engine, { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
   const supervision = new SupervisionDesk({ calls: engine, runner: supervisions, config });
   // Signed webhooks out: the engine's streams are followed before it starts, so no early update is missed.
-  const webhooks = new Webhooks({ stores, settings: config.webhooks, logger, workerId: `callbot-${process.pid}` });
+  const webhooks = new Webhooks({ stores, settings: config.webhooks, logger, workerId: `callbot-${process.pid}`, requestStepsWithinMs: config.api.promptTtlS * 1000 });
   webhooks.follow({ updates: engine.updates, refusals: engine.refusals, recordings: recording.pipeline.kept });
   const interrupted = await engine.start();
 
@@ -247,7 +247,7 @@ async function startCluster({ config, bot, dataSource, stores, out, logger, ops,
   const desk = withRefusals(node.desk, node.parties.refusals);
   // Signed webhooks out: every instance tells the events of the calls it runs; the queue's leases decide who posts each.
   const webhooks = new Webhooks({ stores, settings: config.webhooks, logger, workerId: cluster.instanceId, missedEndsAfterMs: CLUSTER_MISSED_ENDS_AFTER_MS,
-    recheckEveryMs: CLUSTER_RECHECK_EVERY_MS });
+    recheckEveryMs: CLUSTER_RECHECK_EVERY_MS, requestStepsWithinMs: config.api.promptTtlS * 1000 });
   const callBot = new CallBot({
     config, desk, parties: node.parties, verification: node.verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
     inChatTurn: (chatId, handle) => chatLocks.run(chatId, handle),

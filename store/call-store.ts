@@ -131,12 +131,15 @@ export class CallStore {
 
   /** Calls that ended (not refused) at or after `since`: what a restart checks the webhooks told (webhooks/missed-events.ts). */
   endedSince(since: Date): Promise<Call[]> {
-    return this.calls.find({ where: { stage: 'ended', endedAt: MoreThanOrEqual(since), outcome: Not('refused') } });
+    const ended = { stage: 'ended' as const, outcome: Not('refused' as const) };
+    // A disposition may be chosen long after the end: such a call counts as changed when it is.
+    return this.calls.find({ where: [{ ...ended, endedAt: MoreThanOrEqual(since) }, { ...ended, dispositionAt: MoreThanOrEqual(since) }] });
   }
 
   /** The requests refused since `since` (a restart re-derives their `call.refused` events). */
   refusedSince(since: Date): Promise<Call[]> {
-    return this.calls.find({ where: { outcome: 'refused', requestedAt: MoreThanOrEqual(since) } });
+    // A refused request ends as it is requested.
+    return this.calls.find({ where: { outcome: 'refused', endedAt: MoreThanOrEqual(since) } });
   }
 
   /** The live rows, each with its agent (a restart resumes them, and their context names the agent's Telegram id). */

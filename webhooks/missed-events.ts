@@ -19,6 +19,8 @@ export interface CheckWindow {
   now: number;
   lookbackMs: number;
   settleMs?: number;
+  /** API requests are read further back: their agent's tap (or Not now) comes up to a prompt's lifetime later. */
+  requestsLookbackMs?: number;
 }
 
 /** A stage event's draft: one whose id the call's id decides. */
@@ -184,7 +186,8 @@ export async function enqueueMissedEvents(deps: MissedEventsDeps, window: CheckW
 async function chainsIn(deps: MissedEventsDeps, window: CheckWindow): Promise<Chain[]> {
   const since = new Date(window.now - window.lookbackMs);
   const [ended, live, refused, requests] = await Promise.all([
-    deps.calls.endedSince(since), deps.calls.liveCalls(), deps.calls.refusedSince(since), deps.requests.madeSince(since),
+    deps.calls.endedSince(since), deps.calls.liveCalls(), deps.calls.refusedSince(since),
+    deps.requests.madeSince(new Date(window.now - Math.max(window.lookbackMs, window.requestsLookbackMs ?? 0))),
   ]);
   const recordings = new Map((await deps.recordings.readyOfCalls(ended.map((c) => c.id))).map((r) => [r.callId, r]));
   const keyNames = await deps.apiKeys.namesOf(requests.map((r) => r.keyId));

@@ -16,8 +16,8 @@ const POLL_MS = 1000;
 const ENDPOINTS_MAX_AGE_MS = 10_000;
 /** How far back a start looks for ended calls whose last events the last run may not have queued (a crashed process is restarted well within it). */
 const MISSED_ENDS_LOOKBACK_MS = 3_600_000;
-/** How far back a periodic check looks (cluster mode): another instance's death is noticed within a check or two. */
-const RECHECK_LOOKBACK_MS = 600_000;
+/** How far back a periodic check looks (cluster mode): each call's end (or disposition) is in several checks' windows. */
+const RECHECK_LOOKBACK_MS = 180_000;
 /** Events younger than this are left to the live outbox that tells them (it writes within milliseconds). */
 const RECHECK_SETTLE_MS = 15_000;
 
@@ -41,6 +41,8 @@ export interface WebhooksDeps {
    * queue (its calls go on, or end, on another instance; its taps and API requests are in the database).
    */
   recheckEveryMs?: number;
+  /** How long after an API request its agent may still tap its prompt (the prompt's lifetime): its steps are checked that far back. */
+  requestStepsWithinMs?: number;
 }
 
 /**
@@ -83,7 +85,7 @@ export class Webhooks {
     this.worker.start();
     const check = () => {
       this.missedEndsTimer = undefined;
-      this.missedEnds = this.checkMissed({ lookbackMs: MISSED_ENDS_LOOKBACK_MS }, 'the last run');
+      this.missedEnds = this.checkMissed({ lookbackMs: MISSED_ENDS_LOOKBACK_MS, requestsLookbackMs: MISSED_ENDS_LOOKBACK_MS + (this.deps.requestStepsWithinMs ?? 0) }, 'the last run');
       const every = this.deps.recheckEveryMs;
       if (every) this.recheckTimer = setInterval(() => this.recheck(), every).unref();
     };
@@ -94,13 +96,14 @@ export class Webhooks {
   /** One periodic check, unless the one before it is still running. */
   private recheck(): void {
     if (this.rechecking) return;
-    this.rechecking = this.checkMissed({ lookbackMs: RECHECK_LOOKBACK_MS, settleMs: RECHECK_SETTLE_MS }, 'an instance that stopped')
+    const requestsLookbackMs = RECHECK_LOOKBACK_MS + (this.deps.requestStepsWithinMs ?? 0);
+    this.rechecking = this.checkMissed({ lookbackMs: RECHECK_LOOKBACK_MS, settleMs: RECHECK_SETTLE_MS, requestsLookbackMs }, 'an instance that stopped')
       .finally(() => { this.rechecking = undefined; });
   }
 
   private rechecking?: Promise<void>;
 
-  private async checkMissed(window: { lookbackMs: number; settleMs?: number }, who: string): Promise<void> {
+  private async checkMissed(window: { lookbackMs: number; settleMs?: number; requestsLookbackMs: number }, who: string): Promise<void> {
     const { stores, logger } = this.deps;
     const now = (this.deps.clock ?? REAL_WORKER_CLOCK).now();
     const deps = {
