@@ -129,17 +129,13 @@ export class CallStore {
     return this.calls.findOneBy({ id });
   }
 
-  /** Calls that ended (not refused) at or after `since`: what a restart checks the webhooks told (webhooks/missed-events.ts). */
+  /**
+   * Calls that ended (refused requests included: they end as they are requested) or were given a
+   * disposition at or after `since`: what a check of the webhooks' events reads (webhooks/missed-events.ts).
+   * By the two times' indexes alone, so that the database reads only the window's rows.
+   */
   endedSince(since: Date): Promise<Call[]> {
-    const ended = { stage: 'ended' as const, outcome: Not('refused' as const) };
-    // A disposition may be chosen long after the end: such a call counts as changed when it is.
-    return this.calls.find({ where: [{ ...ended, endedAt: MoreThanOrEqual(since) }, { ...ended, dispositionAt: MoreThanOrEqual(since) }] });
-  }
-
-  /** The requests refused since `since` (a restart re-derives their `call.refused` events). */
-  refusedSince(since: Date): Promise<Call[]> {
-    // A refused request ends as it is requested.
-    return this.calls.find({ where: { outcome: 'refused', endedAt: MoreThanOrEqual(since) } });
+    return this.calls.find({ where: [{ endedAt: MoreThanOrEqual(since) }, { dispositionAt: MoreThanOrEqual(since) }] });
   }
 
   /** The live rows, each with its agent (a restart resumes them, and their context names the agent's Telegram id). */

@@ -6,7 +6,7 @@ import { knownEndpoint, wants } from './endpoint-directory';
 import { type CallEventDraft, eventBody, eventIdOf, type StageEventType } from './webhook-events';
 
 export interface MissedEventsDeps {
-  calls: Pick<CallStore, 'endedSince' | 'liveCalls' | 'refusedSince'>;
+  calls: Pick<CallStore, 'endedSince' | 'liveCalls'>;
   recordings: Pick<CallRecordingStore, 'readyOfCalls'>;
   requests: Pick<ApiCallRequestStore, 'madeSince'>;
   apiKeys: Pick<ApiKeyStore, 'namesOf'>;
@@ -185,10 +185,12 @@ export async function enqueueMissedEvents(deps: MissedEventsDeps, window: CheckW
 
 async function chainsIn(deps: MissedEventsDeps, window: CheckWindow): Promise<Chain[]> {
   const since = new Date(window.now - window.lookbackMs);
-  const [ended, live, refused, requests] = await Promise.all([
-    deps.calls.endedSince(since), deps.calls.liveCalls(), deps.calls.refusedSince(since),
+  const [over, live, requests] = await Promise.all([
+    deps.calls.endedSince(since), deps.calls.liveCalls(),
     deps.requests.madeSince(new Date(window.now - Math.max(window.lookbackMs, window.requestsLookbackMs ?? 0))),
   ]);
+  const ended = over.filter((call) => call.stage === 'ended' && call.outcome !== 'refused');
+  const refused = over.filter((call) => call.outcome === 'refused');
   const recordings = new Map((await deps.recordings.readyOfCalls(ended.map((c) => c.id))).map((r) => [r.callId, r]));
   const keyNames = await deps.apiKeys.namesOf(requests.map((r) => r.keyId));
   const refusedById = new Map(refused.map((c) => [c.id, c]));

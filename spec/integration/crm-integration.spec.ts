@@ -325,22 +325,6 @@ describe('a CRM places a call through the API and follows it by signed webhooks'
     expect(keptEvents().filter((e) => e.type === 'call.refused')).toHaveLength(1);
   }, 60000);
 
-  it('given a CRM\'s request Ann taps when the number was put on the do-not-call list meanwhile, then the receiver gets one call.refused, the request\'s, and none for the refused call', async () => {
-    const { token } = await connectCrm();
-    const base = await startApi();
-    const asked = await placeThroughApi(base, token, { agent: '2001', number: '+12025550123', crm: 'HubSpot' }, 'lead-51');
-    const requestId = String(asked.body.requestId);
-    expect(await answer(admin, '/dnc add +12025550123 asked')).toMatch(/do-not-call list now/);
-    await ann.waitFor(/HubSpot asks you to call/);
-    const before = ann.messages().length;
-    await ann.tap('📞 Call');
-    await ann.waitForNew(before);
-    await waitFor(() => typesOf(requestId).length === 2, { what: 'the refusal told', timeoutMs: 15000 });
-    await h.webhooks!.outbox.written();
-    await waitFor(async () => (await h.stores.webhookDeliveries.pendingCount()) === 0, { what: 'the queue empty', timeoutMs: 15000 });
-    expect(keptEvents().filter((e) => e.type === 'call.refused').map((e) => e.callId)).toEqual([requestId]);
-  }, 60000);
-
   it('given a prompted request Ann tapped, when the CRM repeats it with the same Idempotency-Key, then the answer is the placed call with its id', async () => {
     const { token } = await connectCrm();
     const base = await startApi();

@@ -25,7 +25,7 @@ async function check(
 ): Promise<NewWebhookDelivery[]> {
   const written: NewWebhookDelivery[] = [];
   await enqueueMissedEvents({
-    calls: { endedSince: async () => calls.ended ?? [], liveCalls: async () => calls.live ?? [], refusedSince: async () => calls.refused ?? [] },
+    calls: { endedSince: async () => [...calls.ended ?? [], ...calls.refused ?? []], liveCalls: async () => calls.live ?? [] },
     recordings: { readyOfCalls: async () => calls.recordings ?? [] },
     requests: { madeSince: async () => calls.requests ?? [] },
     apiKeys: { namesOf: async () => new Map([[3, 'hubspot']]) },
