@@ -27,7 +27,7 @@ const RUNS = 5;
 
 async function scenario(name: string, requestedAtOf: (i: number, now: number) => number): Promise<string[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callbot-check-bench-'));
-  const url = process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : `sqlite:${path.join(dir, 'bench.sqlite')}`;
+  const url = process.env.TEST_DATABASE_URL?.startsWith('postgres') ? process.env.TEST_DATABASE_URL : `sqlite:${path.join(dir, 'bench.sqlite')}`;
   const { dataSource } = await openDatabase(url);
   try {
     if (url.startsWith('postgres')) await dataSource.query('TRUNCATE calls, webhook_deliveries, webhook_endpoints, agents CASCADE');
@@ -83,7 +83,7 @@ async function scenario(name: string, requestedAtOf: (i: number, now: number) =>
 }
 
 async function main(): Promise<void> {
-  const kind = process.env.DATABASE_URL?.startsWith('postgres') ? 'PostgreSQL' : 'SQLite';
+  const kind = process.env.TEST_DATABASE_URL?.startsWith('postgres') ? 'PostgreSQL' : 'SQLite';
   const rows = [
     await scenario(`${CALLS} calls over a day`, (i, now) => now - 86_400_000 + Math.floor((i * 86_400_000) / CALLS)),
     await scenario(`${CALLS} calls, the last 30,000 at 50/s`, (i, now) => (i < CALLS - 30_000 ? now - 86_400_000 + i * 1000 : now - 600_000 + (i - (CALLS - 30_000)) * 20)),
