@@ -33,7 +33,7 @@ export const callRequestAnswerSchema = {
     state: { type: 'string', enum: ['prompted', 'placed'] },
     agent: { type: 'string' },
     number: { type: 'string', description: 'E.164' },
-    callId: { type: 'string', description: 'Present once the call is placed.' },
+    callId: { type: 'string', description: 'Present once the call is placed: a prompted request repeated with the same Idempotency-Key after the agent\'s tap answers `placed` with it.' },
   },
 } as const;
 

@@ -13,6 +13,7 @@ import { ruleRecord } from '../compliance/rules/call-rule';
 import type { DncService } from '../compliance/dnc-service';
 import { type PlaceCallResult, refusalRecord } from '../engine/call-intake';
 import { checkDialableNumber } from '../phone/number-policy';
+import type { ApiCallRequest } from '../entities';
 import type { AgentStore, ApiCallRequestStore, AuditLog, SettingStore } from '../store';
 import type { ApiCaller } from './api-keys';
 
@@ -20,7 +21,7 @@ import type { ApiCaller } from './api-keys';
 export interface AgentSide {
   prompt(request: PromptedCall): Promise<void>;
   /** Places the call now for the agent, its status shown in their chat; the intake's answer. */
-  placeNow(request: { agentTelegramId: string; number: string; requester: string }): Promise<PlaceCallResult>;
+  placeNow(request: { requestId: string; agentTelegramId: string; number: string; requester: string }): Promise<PlaceCallResult>;
 }
 
 export interface PromptedCall {
@@ -137,7 +138,7 @@ export class IntegrationCalls {
     }
     let result: PlaceCallResult | undefined;
     try {
-      result = await agentSide.placeNow({ agentTelegramId: agent.telegramId, number: body.number, requester });
+      result = await agentSide.placeNow({ requestId: id, agentTelegramId: agent.telegramId, number: body.number, requester });
     } catch (err) {
       // Kept as refused (503 not_placed), so the key's replays do not wait for a placement that failed.
       this.deps.logger?.warn('placing an integration call failed', { requestId: id, agent: agent.telegramId, err });
@@ -180,7 +181,8 @@ export class IntegrationCalls {
       return answer;
     }
     const answer = result ? refusalProblem(result) : problem(503, 'not_placed', 'The call could not be placed for the agent.');
-    await this.deps.requests.move(requestId, 'placing', 'refused', keep(answer));
+    // The refused call's row (when the intake kept one) tells the refusal again to a restart that lost its event.
+    await this.deps.requests.move(requestId, 'placing', 'refused', { ...keep(answer), ...(result && !result.ok && result.callId ? { callId: result.callId } : {}) });
     this.happened.next({
       kind: 'refused', requestId, ...(opts.keyName ? { keyName: opts.keyName } : {}), agentTelegramId, code: String(answer.body.code), record: String(answer.body.detail ?? ''),
       ...(result && !result.ok && result.rule ? { rule: result.rule } : {}), at,
@@ -197,13 +199,19 @@ export class IntegrationCalls {
   }
 }
 
-/** The first answer again, or 409 for another body under the same key (or one still being placed). */
-function replayOf(row: { bodyHash: string; responseStatus: number; responseBody: string }, bodyHash: string): ApiAnswer {
+/**
+ * The first answer again, or 409 for another body under the same key (or one still being placed). A
+ * prompt's answer (202 prompted) becomes the placed call's once the agent's tap placed it, so a CRM
+ * that repeats its request learns the call's id.
+ */
+function replayOf(row: Pick<ApiCallRequest, 'bodyHash' | 'responseStatus' | 'responseBody' | 'state' | 'callId'>, bodyHash: string): ApiAnswer {
   if (row.bodyHash !== bodyHash) {
     return problem(409, 'idempotency_key_reused', 'This Idempotency-Key was used with another body; use a new key for a new request.');
   }
   if (row.responseBody === '') return problem(409, 'request_in_progress', 'The request with this Idempotency-Key is still being placed; repeat it in a moment.');
-  return { status: row.responseStatus, body: JSON.parse(row.responseBody) as Record<string, unknown> };
+  const first = JSON.parse(row.responseBody) as Record<string, unknown>;
+  if (row.state === 'placed' && row.callId && first.state === 'prompted') return { status: 202, body: { ...first, state: 'placed', callId: row.callId } };
+  return { status: row.responseStatus, body: first };
 }
 
 /** The intake's refusal as a problem: its code and facts, and its record as the audit log keeps it. */

@@ -52,6 +52,8 @@ const SHUTDOWN_DRAIN_MS = 3000;
 const STATUS_EDIT_INTERVAL_MS = 1000;
 /** Cluster mode: how long a starting instance waits before queuing the call ends no outbox wrote (another instance may be writing one just then). */
 const CLUSTER_MISSED_ENDS_AFTER_MS = 10_000;
+/** Cluster mode: how often each instance checks the database for the events an instance that died did not queue. */
+const CLUSTER_RECHECK_EVERY_MS = 30_000;
 
 /** The composition root: configuration, database, ARI, engine and bot, and a clean shutdown. */
 async function main(): Promise<void> {
@@ -173,7 +175,7 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown, in
   const parties = callPartiesDesk(engine, { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
   const supervision = new SupervisionDesk({ calls: engine, runner: supervisions, config });
   // Signed webhooks out: the engine's streams are followed before it starts, so no early update is missed.
-  const webhooks = new Webhooks({ stores, settings: config.webhooks, logger, workerId: `callbot-${process.pid}` });
+  const webhooks = new Webhooks({ stores, settings: config.webhooks, logger, workerId: `callbot-${process.pid}`, requestStepsWithinMs: config.api.promptTtlS * 1000 });
   webhooks.follow({ updates: engine.updates, refusals: engine.refusals, recordings: recording.pipeline.kept });
   const interrupted = await engine.start();
 
@@ -249,7 +251,8 @@ async function startCluster({ config, bot, dataSource, stores, out, logger, ops,
   // A party request is answered for the calls this instance runs (cluster-node.ts); refused numbers count for the abuse alerts.
   const desk = withRefusals(node.desk, node.parties.refusals);
   // Signed webhooks out: every instance tells the events of the calls it runs; the queue's leases decide who posts each.
-  const webhooks = new Webhooks({ stores, settings: config.webhooks, logger, workerId: cluster.instanceId, missedEndsAfterMs: CLUSTER_MISSED_ENDS_AFTER_MS });
+  const webhooks = new Webhooks({ stores, settings: config.webhooks, logger, workerId: cluster.instanceId, missedEndsAfterMs: CLUSTER_MISSED_ENDS_AFTER_MS,
+    recheckEveryMs: CLUSTER_RECHECK_EVERY_MS, requestStepsWithinMs: config.api.promptTtlS * 1000 });
   const callBot = new CallBot({
     config, desk, parties: node.parties, verification: node.verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
     inChatTurn: (chatId, handle) => chatLocks.run(chatId, handle),

@@ -53,7 +53,11 @@ export type PlaceCallResult =
      */
     runsHere: boolean;
   }
-  | ({ ok: false; refusal: CallRefusal } & RefusalFacts);
+  | ({
+    ok: false; refusal: CallRefusal;
+    /** The refused request's Call row (a refusal before any row, e.g. of an unknown agent, has none). */
+    callId?: string;
+  } & RefusalFacts);
 
 /** What a refusal says beside its code. */
 export interface RefusalFacts {
@@ -79,6 +83,8 @@ export interface RefusedRequest {
   refusal: CallRefusal;
   /** The compliance rule that refused it, when one did. */
   rule?: RuleRefusal;
+  /** The HTTP API request it was placed for (its refusal is that request's event). */
+  apiRequestId?: string;
   at: number;
 }
 
@@ -95,6 +101,8 @@ export interface CallRequest {
   receivedAt?: number;
   /** When the user sent it by Telegram's clock, to the second (the update's `date`). */
   sentAt?: number;
+  /** The HTTP API request this call is placed for: its refusal is told as the request's (api/integration-calls.ts), not as a call's too. */
+  apiRequestId?: string;
 }
 
 /**
@@ -378,10 +386,10 @@ export class CallIntake<W extends object> {
     await this.deps.audit.record({ actor: agent.telegramId, action: 'call_refused', subject: agent.telegramId, details: rule });
     this.refused.next({
       callId, ...(facts.target ? { target: facts.target } : {}), agentId: agent.id, agentTelegramId: agent.telegramId, refusal,
-      ...(facts.rule ? { rule: facts.rule } : {}), at: now.getTime(),
+      ...(facts.rule ? { rule: facts.rule } : {}), ...(request.apiRequestId ? { apiRequestId: request.apiRequestId } : {}), at: now.getTime(),
     });
     return {
-      ok: false, refusal,
+      ok: false, refusal, callId,
       ...(facts.number ? { number: facts.number } : {}), ...(facts.liveCallId ? { liveCallId: facts.liveCallId } : {}), ...(facts.target ? { target: facts.target } : {}),
       ...(facts.rule ? { rule: facts.rule } : {}), ...(facts.ageS !== undefined ? { ageS: facts.ageS } : {}), ...(facts.stopped ? { stopped: facts.stopped } : {}),
     };

@@ -10,6 +10,8 @@ import { Agent } from './agent.entity';
 @Entity('calls')
 @Index('ix_calls_agent_requested', ['agentId', 'requestedAt'])
 @Index('ix_calls_stage', ['stage'])
+@Index('ix_calls_ended_at', ['endedAt'])
+@Index('ix_calls_disposition_at', ['dispositionAt'])
 @Index('ix_calls_target_requested', ['target', 'requestedAt'])
 @Index('ix_calls_server_stage', ['serverId', 'stage'])
 /** A note replies to a call's status message: the call is found by the chat and that message. */

@@ -43,6 +43,7 @@ import { ApiKeys1767800000000 } from './migrations/1767800000000-api-keys';
 import { ApiRateAndCallChanges1768100000000 } from './migrations/1768100000000-api-rate-and-call-changes';
 import { SupervisionRequests1767950000000 } from './migrations/1767950000000-supervision-requests';
 import { CallsCustomerChannel1768000000000 } from './migrations/1768000000000-calls-customer-channel';
+import { WebhookEventOnce1768050000000 } from './migrations/1768050000000-webhook-event-once';
 import { SnakeCaseNaming } from './snake-case-naming';
 
 export {
@@ -82,5 +83,6 @@ export const MIGRATIONS = [
   ApiKeys1767800000000,
   SupervisionRequests1767950000000,
   CallsCustomerChannel1768000000000,
+  WebhookEventOnce1768050000000,
   ApiRateAndCallChanges1768100000000,
 ];

@@ -17,6 +17,7 @@ const epochMs: ValueTransformer = {
 @Index('ix_webhook_deliveries_pending', ['nextAttemptAt', 'id'], { where: "state = 'pending'" })
 @Index('ix_webhook_deliveries_chain', ['endpointId', 'callId', 'id'])
 @Index('ix_webhook_deliveries_finished', ['endpointId', 'finishedAt'])
+@Index('uq_webhook_deliveries_event', ['endpointId', 'eventId'], { unique: true })
 export class WebhookDelivery {
   @PrimaryGeneratedColumn()
   id!: number;

@@ -47,6 +47,7 @@ timeout 600 scripts/with-postgres.sh npx jest --maxWorkers=2 --json --outputFile
   spec/integration/cluster-supervision-bot.spec.ts \
   spec/integration/supervisor-roster.spec.ts \
   spec/integration/webhook-delivery.spec.ts \
+  spec/integration/webhook-rederive-cluster.spec.ts \
   spec/integration/http-api.spec.ts \
   spec/integration/bot-integration.spec.ts \
   spec/integration/bot-return-calls.spec.ts \

@@ -1,4 +1,4 @@
-import type { DataSource, Repository } from 'typeorm';
+import { type DataSource, MoreThanOrEqual, type Repository } from 'typeorm';
 import { ApiCallRequest, type ApiCallRequestState } from '../entities';
 import { violatesUniqueIndex } from './unique-violation';
 
@@ -44,5 +44,10 @@ export class ApiCallRequestStore {
   async move(id: string, from: ApiCallRequestState, to: ApiCallRequestState, change: Partial<Pick<ApiCallRequest, 'callId' | 'responseStatus' | 'responseBody'>> = {}): Promise<boolean> {
     const result = await this.rows.update({ id, state: from }, { state: to, ...change });
     return (result.affected ?? 0) > 0;
+  }
+
+  /** The requests made since `since`, oldest first (a restart re-derives their webhook events). */
+  madeSince(since: Date): Promise<ApiCallRequest[]> {
+    return this.rows.find({ where: { createdAt: MoreThanOrEqual(since) }, order: { createdAt: 'ASC' } });
   }
 }

@@ -1,4 +1,4 @@
-import { type DataSource, IsNull, type Repository } from 'typeorm';
+import { type DataSource, In, IsNull, type Repository } from 'typeorm';
 import { ApiKey } from '../entities';
 import { violatesUniqueIndex } from './unique-violation';
 
@@ -39,5 +39,12 @@ export class ApiKeyStore {
   async revoke(name: string, at: Date): Promise<boolean> {
     const result = await this.keys.update({ name, revokedAt: IsNull() }, { revokedAt: at });
     return (result.affected ?? 0) > 0;
+  }
+
+  /** The names of these keys, by id (revoked ones included). */
+  async namesOf(ids: readonly number[]): Promise<Map<number, string>> {
+    if (ids.length === 0) return new Map();
+    const keys = await this.keys.find({ select: { id: true, name: true }, where: { id: In([...new Set(ids)]) } });
+    return new Map(keys.map((k) => [k.id, k.name]));
   }
 }

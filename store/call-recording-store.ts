@@ -103,4 +103,15 @@ export class CallRecordingStore {
     }
     return found;
   }
+
+  /** The recordings of these calls that were converted and kept (what `call.recording_ready` told), whatever came of them after. */
+  async readyOfCalls(callIds: readonly string[]): Promise<CallRecording[]> {
+    const found: CallRecording[] = [];
+    for (let i = 0; i < callIds.length; i += IDS_PER_QUERY) {
+      found.push(...await this.rows.find({
+        where: { callId: In(callIds.slice(i, i + IDS_PER_QUERY)), state: Not(In(['fetching', 'failed'])), durationMs: Not(IsNull()) },
+      }));
+    }
+    return found;
+  }
 }

@@ -129,9 +129,13 @@ export class CallStore {
     return this.calls.findOneBy({ id });
   }
 
-  /** Calls that ended (not refused) at or after `since`: what a restart checks the webhooks told (webhooks/missed-events.ts). */
+  /**
+   * Calls that ended (refused requests included: they end as they are requested) or were given a
+   * disposition at or after `since`: what a check of the webhooks' events reads (webhooks/missed-events.ts).
+   * By the two times' indexes alone, so that the database reads only the window's rows.
+   */
   endedSince(since: Date): Promise<Call[]> {
-    return this.calls.find({ where: { stage: 'ended', endedAt: MoreThanOrEqual(since), outcome: Not('refused') } });
+    return this.calls.find({ where: [{ endedAt: MoreThanOrEqual(since) }, { dispositionAt: MoreThanOrEqual(since) }] });
   }
 
   /** The live rows, each with its agent (a restart resumes them, and their context names the agent's Telegram id). */

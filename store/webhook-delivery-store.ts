@@ -41,6 +41,23 @@ export interface DeliveryResult {
   change: AttemptResult;
 }
 
+/** What an endpoint's queue holds of one call (or API request). */
+export interface QueuedOfCall {
+  eventIds: Set<string>;
+  types: Set<string>;
+  /** The disposition the latest queued `call.disposition_set` told, or null. */
+  lastDisposition: string | null;
+}
+
+function dispositionIn(body: string): string | null {
+  try {
+    const disposition = (JSON.parse(body) as { data?: { disposition?: unknown } }).data?.disposition;
+    return typeof disposition === 'string' ? disposition : null;
+  } catch {
+    return null;
+  }
+}
+
 /** What an INSERT sets; a new row is due at once (next_attempt_at 0), whatever the clock of the instance that wrote it. */
 const COLUMNS = ['endpoint_id', 'event_id', 'event_type', 'call_id', 'body', 'state', 'attempts', 'created_at', 'next_attempt_at'];
 /** Ids in one statement: well under SQLite's 999 parameters with an owner each. */
@@ -77,7 +94,7 @@ export class WebhookDeliveryStore {
     return result;
   }
 
-  /** Writes the rows in one transaction, in the order given (their ids follow it). */
+  /** Writes the rows in one transaction, in the order given (their ids follow it); an event the endpoint already has is skipped. */
   async enqueue(deliveries: readonly NewWebhookDelivery[]): Promise<void> {
     if (deliveries.length === 0) return;
     await this.exclusive(() => this.dataSource.transaction(async (manager) => {
@@ -86,7 +103,8 @@ export class WebhookDeliveryStore {
         // Plain SQL: TypeORM's insert costs more per row than the database does.
         const values = chunk.map((_, r) => `(${COLUMNS.map((__, c) => this.placeholder(r * COLUMNS.length + c)).join(', ')})`).join(', ');
         const params = chunk.flatMap((d) => [d.endpointId, d.eventId, d.eventType, d.callId, d.body, 'pending', 0, d.createdAt, 0]);
-        await manager.query(`INSERT INTO webhook_deliveries (${COLUMNS.join(', ')}) VALUES ${values}`, params);
+        // An event already queued for the endpoint (re-derived, or written live meanwhile) stays as it is.
+        await manager.query(`INSERT INTO webhook_deliveries (${COLUMNS.join(', ')}) VALUES ${values} ON CONFLICT (endpoint_id, event_id) DO NOTHING`, params);
       }
     }));
   }
@@ -199,14 +217,25 @@ export class WebhookDeliveryStore {
     return this.rows.countBy({ state: 'pending' });
   }
 
-  /** The event types queued (or sent) for the endpoint, by call, for those of `callIds` that have any. */
-  async eventTypesOfCalls(endpointId: number, callIds: readonly string[]): Promise<Map<string, Set<string>>> {
-    const found = new Map<string, Set<string>>();
+  /**
+   * What the endpoint's queue holds (pending, sent or given up) of each of `callIds` that has any: the
+   * event ids and types, and the disposition its latest `call.disposition_set` told.
+   */
+  async queuedOfCalls(endpointId: number, callIds: readonly string[]): Promise<Map<string, QueuedOfCall>> {
+    const found = new Map<string, QueuedOfCall>();
     for (let i = 0; i < callIds.length; i += IDS_PER_QUERY) {
-      const rows = await this.rows.createQueryBuilder('d').select('d.call_id', 'callId').addSelect('d.event_type', 'eventType').distinct(true)
+      const rows = await this.rows.createQueryBuilder('d').select('d.call_id', 'callId').addSelect('d.event_id', 'eventId').addSelect('d.event_type', 'eventType')
+        .addSelect("CASE WHEN d.event_type = 'call.disposition_set' THEN d.body END", 'body')
         .where('d.endpoint_id = :endpointId', { endpointId }).andWhere('d.call_id IN (:...ids)', { ids: callIds.slice(i, i + IDS_PER_QUERY) })
-        .getRawMany<{ callId: string; eventType: string }>();
-      for (const row of rows) found.set(row.callId, (found.get(row.callId) ?? new Set<string>()).add(row.eventType));
+        .orderBy('d.id', 'ASC')
+        .getRawMany<{ callId: string; eventId: string; eventType: string; body: string | null }>();
+      for (const row of rows) {
+        const queued = found.get(row.callId) ?? { eventIds: new Set<string>(), types: new Set<string>(), lastDisposition: null };
+        queued.eventIds.add(row.eventId);
+        queued.types.add(row.eventType);
+        if (row.body !== null) queued.lastDisposition = dispositionIn(row.body);
+        found.set(row.callId, queued);
+      }
     }
     return found;
   }

@@ -38,7 +38,8 @@ export function followCallEvents(sources: CallEventSources, add: (draft: CallEve
   }))];
   if (sources.refusals) {
     subscriptions.push(sources.refusals.subscribe(guarded('refusal', (refused: RefusedRequest) => {
-      if (!refused.callId) return;
+      // An HTTP API request's refusal is told once, under the request's id (call.refused of the request).
+      if (!refused.callId || refused.apiRequestId) return;
       add({
         type: 'call.refused', callId: refused.callId, at: refused.at,
         data: {

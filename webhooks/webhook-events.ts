@@ -66,12 +66,39 @@ export function isStageEvent(type: WebhookEventType): type is StageEventType {
  * A call's stage event id, the same wherever and however often it is told: the id of the live event
  * and of one a restart re-derives, so a receiver that drops repeats by id keeps one. `occurrence`
  * counts from 1 (a stage happens once a call; the first keeps the id rule `call.ended` always had).
- * A UUID's shape (version 8: made by our own rule).
  */
 export function stageEventId(callId: string, type: StageEventType, occurrence = 1): string {
-  const key = occurrence === 1 ? `${type}:${callId}` : `${type}:${callId}:${occurrence}`;
+  return derivedEventId(occurrence === 1 ? `${type}:${callId}` : `${type}:${callId}:${occurrence}`);
+}
+
+/** An id made from what the database keeps of an event, in a UUID's shape (version 8: made by our own rule). */
+function derivedEventId(key: string): string {
   const hex = createHash('sha256').update(key).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * The id of every event the database proves (missed-events.ts re-derives those a killed process lost):
+ * each stage, a refusal, an API request's steps (once each for the call or request), a disposition
+ * (by the moment it was chosen: choosing again is another event) and the recording. Undefined for a
+ * transfer, which the database does not keep, and a request refused before it was kept (no id of
+ * its own): those get a fresh id.
+ */
+export function eventIdOf(draft: Pick<CallEventDraft, 'type' | 'callId' | 'at'>): string | undefined {
+  const { type, callId } = draft;
+  if (isStageEvent(type)) return stageEventId(callId, type);
+  switch (type) {
+    case 'call.refused':
+    case 'call.recording_ready':
+    case 'call.api_requested':
+    case 'call.api_placed':
+    case 'call.api_declined':
+      return derivedEventId(`${type}:${callId}`);
+    case 'call.disposition_set':
+      return derivedEventId(`${type}:${callId}:${draft.at}`);
+    default:
+      return undefined;
+  }
 }
 
 /** A call's `call.ended` event id (see `stageEventId`). */

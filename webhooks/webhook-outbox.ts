@@ -4,7 +4,7 @@ import type { WebhookDeliveryStore } from '../store';
 import type { NewWebhookDelivery } from '../store/webhook-delivery-store';
 import type { EndpointDirectory } from './endpoint-directory';
 import { wants } from './endpoint-directory';
-import { type CallEventDraft, eventBody, isStageEvent, stageEventId } from './webhook-events';
+import { type CallEventDraft, eventBody, eventIdOf } from './webhook-events';
 
 /** Events written in one transaction at most. */
 const MAX_BATCH = 500;
@@ -37,8 +37,7 @@ export class WebhookOutbox {
   }
 
   add(draft: CallEventDraft): void {
-    const { type } = draft;
-    this.buffer.push({ id: isStageEvent(type) ? stageEventId(draft.callId, type) : this.newId(), draft });
+    this.buffer.push({ id: eventIdOf(draft) ?? this.newId(), draft });
     if (this.buffer.length > MAX_BUFFERED) {
       const dropped = this.buffer.splice(0, this.buffer.length - MAX_BUFFERED);
       this.deps.logger.error('webhook events dropped: the database has refused writes for too long', { dropped: dropped.length });

@@ -16,9 +16,13 @@ const POLL_MS = 1000;
 const ENDPOINTS_MAX_AGE_MS = 10_000;
 /** How far back a start looks for ended calls whose last events the last run may not have queued (a crashed process is restarted well within it). */
 const MISSED_ENDS_LOOKBACK_MS = 3_600_000;
+/** How far back a periodic check looks (cluster mode): each call's end (or disposition) is in several checks' windows. */
+const RECHECK_LOOKBACK_MS = 180_000;
+/** Events younger than this are left to the live outbox that tells them (it writes within milliseconds). */
+const RECHECK_SETTLE_MS = 15_000;
 
 export interface WebhooksDeps {
-  stores: Pick<Stores, 'webhookEndpoints' | 'webhookDeliveries' | 'audit' | 'calls'>;
+  stores: Pick<Stores, 'webhookEndpoints' | 'webhookDeliveries' | 'audit' | 'calls' | 'recordings' | 'apiCallRequests' | 'apiKeys'>;
   settings: WebhookSettings;
   logger: Logger;
   /** Names this instance's claims (cluster mode: its instance id). */
@@ -32,6 +36,13 @@ export interface WebhooksDeps {
    * mode waits a moment: another instance's outbox may be writing a call's end just then.
    */
   missedEndsAfterMs?: number;
+  /**
+   * Cluster mode: how often the database is checked again for events an instance that died did not
+   * queue (its calls go on, or end, on another instance; its taps and API requests are in the database).
+   */
+  recheckEveryMs?: number;
+  /** How long after an API request its agent may still tap its prompt (the prompt's lifetime): its steps are checked that far back. */
+  requestStepsWithinMs?: number;
 }
 
 /**
@@ -47,6 +58,7 @@ export class Webhooks {
   private subscriptions: Subscription[] = [];
   private missedEndsTimer?: NodeJS.Timeout;
   private missedEnds?: Promise<void>;
+  private recheckTimer?: NodeJS.Timeout;
 
   constructor(private readonly deps: WebhooksDeps) {
     const { stores, settings, logger } = deps;
@@ -73,20 +85,39 @@ export class Webhooks {
     this.worker.start();
     const check = () => {
       this.missedEndsTimer = undefined;
-      const { stores, logger } = this.deps;
-      const now = (this.deps.clock ?? REAL_WORKER_CLOCK).now();
-      this.missedEnds = enqueueMissedEvents({ calls: stores.calls, deliveries: stores.webhookDeliveries, endpoints: stores.webhookEndpoints }, now, MISSED_ENDS_LOOKBACK_MS)
-        .then((queued) => {
-          if (queued === 0) return;
-          logger.warn('call events the last run did not queue for the webhooks were queued from the calls table', { queued });
-          this.worker.poke();
-        })
-        .catch((err: unknown) => {
-          logger.error('the calls table could not be checked for call events the webhooks missed; the next start checks again', { err });
-        });
+      this.missedEnds = this.checkMissed({ lookbackMs: MISSED_ENDS_LOOKBACK_MS, requestsLookbackMs: MISSED_ENDS_LOOKBACK_MS + (this.deps.requestStepsWithinMs ?? 0) }, 'the last run');
+      const every = this.deps.recheckEveryMs;
+      if (every) this.recheckTimer = setInterval(() => this.recheck(), every).unref();
     };
     if (this.deps.missedEndsAfterMs) this.missedEndsTimer = setTimeout(check, this.deps.missedEndsAfterMs).unref();
     else check();
+  }
+
+  /** One periodic check, unless the one before it is still running. */
+  private recheck(): void {
+    if (this.rechecking) return;
+    const requestsLookbackMs = RECHECK_LOOKBACK_MS + (this.deps.requestStepsWithinMs ?? 0);
+    this.rechecking = this.checkMissed({ lookbackMs: RECHECK_LOOKBACK_MS, settleMs: RECHECK_SETTLE_MS, requestsLookbackMs }, 'an instance that stopped')
+      .finally(() => { this.rechecking = undefined; });
+  }
+
+  private rechecking?: Promise<void>;
+
+  private async checkMissed(window: { lookbackMs: number; settleMs?: number; requestsLookbackMs: number }, who: string): Promise<void> {
+    const { stores, logger } = this.deps;
+    const now = (this.deps.clock ?? REAL_WORKER_CLOCK).now();
+    const deps = {
+      calls: stores.calls, recordings: stores.recordings, requests: stores.apiCallRequests, apiKeys: stores.apiKeys,
+      deliveries: stores.webhookDeliveries, endpoints: stores.webhookEndpoints,
+    };
+    try {
+      const queued = await enqueueMissedEvents(deps, { now, ...window });
+      if (queued === 0) return;
+      logger.warn(`call events ${who} did not queue for the webhooks were queued from the database`, { queued });
+      this.worker.poke();
+    } catch (err) {
+      logger.error('the database could not be checked for call events the webhooks missed; the next check tries again', { err });
+    }
   }
 
   /** Resolves once the start's check for call events the last run missed is done (specs). */
@@ -99,7 +130,9 @@ export class Webhooks {
     for (const s of this.subscriptions) s.unsubscribe();
     this.subscriptions = [];
     clearTimeout(this.missedEndsTimer);
+    clearInterval(this.recheckTimer);
     await this.missedEnds;
+    await this.rechecking;
     await this.outbox.stop();
     await this.worker.stop();
   }

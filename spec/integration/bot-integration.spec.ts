@@ -82,8 +82,10 @@ describe('bot: integration calls and click-to-call links', () => {
     await ann.tapData(callData, prompt.messageId);
     await waitFor(() => answers.includes(INTEGRATION_TEXT.taken), { what: 'the second tap answered' });
     expect(h.sim.invites().filter((i) => i.endpoint === 'PJSIP/+15551230001@trunk-main')).toHaveLength(1);
-    // The same request again gets the first answer, not a second prompt.
-    expect(await post({ agent: '2001', number: '(202) 555-0123', crm: 'HubSpot' }, 'lead-42')).toEqual(answer);
+    // The same request again prompts nobody twice: it answers with the call the tap placed.
+    expect(await post({ agent: '2001', number: '(202) 555-0123', crm: 'HubSpot' }, 'lead-42')).toEqual({
+      status: 202, body: { ...answer.body, state: 'placed', callId: row.callId },
+    });
   }, 30000);
 
   it('given a prompt, when Ann taps Not now, then nothing is dialed and the request is declined', async () => {

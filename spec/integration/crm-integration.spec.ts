@@ -3,7 +3,7 @@ import path from 'node:path';
 import { apiPlugin } from '../../api/api-plugin';
 import { DncService } from '../../compliance/dnc-service';
 import { silentLogger } from '../../config/logger';
-import { endedEventId, type StageEventType, stageEventId } from '../../webhooks/webhook-events';
+import { endedEventId, eventIdOf, type StageEventType, stageEventId } from '../../webhooks/webhook-events';
 import { type HttpServer, startHttpServer } from '../../http/http-server';
 import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
 import { waitFor } from '../support/wait-for';
@@ -196,5 +196,144 @@ describe('a CRM places a call through the API and follows it by signed webhooks'
     expect(of('call.ended').id).toBe(endedEventId(callId));
     expect(of('call.ended').data).toMatchObject({ outcome: 'completed', talkSeconds: expect.any(Number), customer: '+12025550123' });
     for (const r of receiver.requests) expect(verify(secret, String(r.headers['callbot-signature']), r.body)).toBe(true);
+  }, 60000);
+
+  /** From the moment an event of `type` is to be written, nothing more reaches the queue: the process is gone (SIGKILL between the state's write and the event's). */
+  function dieWhenWriting(type: string): { dead: () => boolean } {
+    const store = h.stores.webhookDeliveries;
+    const enqueue = store.enqueue.bind(store);
+    let dead = false;
+    store.enqueue = async (rows) => {
+      dead ||= rows.some((r) => r.eventType === type);
+      if (!dead) await enqueue(rows);
+    };
+    return { dead: () => dead };
+  }
+
+  async function restart(): Promise<void> {
+    await api?.close();
+    api = undefined;
+    h = await h.restarted();
+  }
+
+  it('given the process dies as it writes the disposition\'s event (the choice is on the calls row), when the app starts again, then call.disposition_set is delivered after the call\'s end, with the id the live event has', async () => {
+    const { token } = await connectCrm();
+    const base = await startApi();
+    const process = dieWhenWriting('call.disposition_set');
+    await placeThroughApi(base, token, { agent: '2001', number: '+12025550123', crm: 'HubSpot' }, 'lead-46');
+    const callId = await annTakesTheCall();
+    await waitFor(() => process.dead(), { what: 'the disposition\'s event lost with the process' });
+    await waitFor(() => typesOf(callId).includes('call.ended'), { what: 'the call\'s events before it delivered' });
+    expect(typesOf(callId)).not.toContain('call.disposition_set');
+
+    await restart();
+    await waitFor(() => typesOf(callId).includes('call.disposition_set'), { what: 'the disposition delivered after the restart', timeoutMs: 15000 });
+    expect(typesOf(callId)).toEqual(CALL_EVENTS);
+    const told = keptEvents().find((e) => e.type === 'call.disposition_set')!;
+    const row = await h.stores.calls.byId(callId);
+    expect(told.id).toBe(eventIdOf({ type: 'call.disposition_set', callId, at: row!.dispositionAt!.getTime() }));
+    expect(told.data).toMatchObject({ disposition: 'interested', previous: null });
+  }, 60000);
+
+  it('given the process dies as it writes the request\'s call.api_requested (the request is kept), when the app starts again, then the request is told, and Ann\'s tap then tells call.api_placed after it', async () => {
+    const { token } = await connectCrm();
+    const base = await startApi();
+    const process = dieWhenWriting('call.api_requested');
+    const asked = await placeThroughApi(base, token, { agent: '2001', number: '(202) 555-0123', crm: 'HubSpot' }, 'lead-47');
+    const requestId = String(asked.body.requestId);
+    await waitFor(() => process.dead(), { what: 'the request\'s event lost with the process' });
+
+    await restart();
+    await waitFor(() => typesOf(requestId).length === 1, { what: 'the request told after the restart', timeoutMs: 15000 });
+    const requested = keptEvents().find((e) => e.type === 'call.api_requested')!;
+    expect(requested.id).toBe(eventIdOf({ type: 'call.api_requested', callId: requestId, at: 0 }));
+    expect(requested.data).toMatchObject({ requestId, apiKey: 'hubspot', requester: 'HubSpot', agentTelegramId: '2001', customer: '+12025550123', mode: 'prompt' });
+    const callId = await annTakesTheCall();
+    await waitFor(() => typesOf(callId).length === CALL_EVENTS.length, { what: 'the call told' });
+    expect(typesOf(requestId)).toEqual(['call.api_requested', 'call.api_placed']);
+  }, 60000);
+
+  it('given the process dies as it writes call.api_placed (the request is placed, the call runs), when the app starts again, then call.api_placed and the call\'s events are delivered, each once, in order', async () => {
+    const { token } = await connectCrm();
+    const base = await startApi();
+    const process = dieWhenWriting('call.api_placed');
+    const asked = await placeThroughApi(base, token, { agent: '2001', number: '+12025550123', crm: 'HubSpot' }, 'lead-48');
+    const requestId = String(asked.body.requestId);
+    const callId = await annTakesTheCall();
+    expect(process.dead()).toBe(true);
+    expect(typesOf(requestId)).toEqual(['call.api_requested']);
+
+    await restart();
+    await waitFor(() => typesOf(requestId).length === 2 && typesOf(callId).length === CALL_EVENTS.length, { what: 'the rest told after the restart', timeoutMs: 15000 });
+    expect(typesOf(requestId)).toEqual(['call.api_requested', 'call.api_placed']);
+    expect(keptEvents().find((e) => e.type === 'call.api_placed')!.data).toMatchObject({ requestId, placedCallId: callId });
+    expect(typesOf(callId)).toEqual(CALL_EVENTS);
+    expect(receiver.accepted.filter((r) => r.event.callId === callId).map((r) => r.event.type)).toEqual(CALL_EVENTS);
+  }, 60000);
+
+  it('given the process dies as it writes call.api_declined (Ann tapped Not now), when the app starts again, then the request\'s Not now is delivered after its request', async () => {
+    const { token } = await connectCrm();
+    const base = await startApi();
+    const asked = await placeThroughApi(base, token, { agent: '2001', number: '+12025550123', crm: 'HubSpot' }, 'lead-49');
+    const requestId = String(asked.body.requestId);
+    await waitFor(() => typesOf(requestId).length === 1, { what: 'the request told' });
+    const process = dieWhenWriting('call.api_declined');
+    await ann.waitFor(/HubSpot asks you to call/);
+    await ann.tap('Not now');
+    await waitFor(() => process.dead(), { what: 'the Not now\'s event lost with the process' });
+
+    await restart();
+    await waitFor(() => typesOf(requestId).length === 2, { what: 'the Not now told after the restart', timeoutMs: 15000 });
+    expect(typesOf(requestId)).toEqual(['call.api_requested', 'call.api_declined']);
+  }, 60000);
+
+  it('given the process dies as it writes the call.refused of Ann\'s /call to a number on the do-not-call list (the refused request is on the calls table), when the app starts again, then call.refused is delivered with its rule', async () => {
+    await connectCrm();
+    expect(await answer(admin, '/dnc add +12025550199 asked')).toMatch(/do-not-call list now/);
+    const process = dieWhenWriting('call.refused');
+    await answer(ann, '/call +12025550199');
+    await waitFor(() => process.dead(), { what: 'the refusal\'s event lost with the process' });
+
+    await restart();
+    await waitFor(() => keptEvents().some((e) => e.type === 'call.refused'), { what: 'the refusal told after the restart', timeoutMs: 15000 });
+    const refused = keptEvents().find((e) => e.type === 'call.refused')!;
+    expect(refused.id).toBe(eventIdOf({ type: 'call.refused', callId: refused.callId, at: 0 }));
+    expect(refused.data).toMatchObject({ agentId: expect.any(Number), customer: '+12025550199', refusal: 'rule', rule: { record: expect.stringContaining('do_not_call') } });
+  }, 60000);
+
+  it('given a CRM\'s request Ann taps when the number was put on the do-not-call list meanwhile, then one call.refused is told, the request\'s, after its call.api_requested; and a process that dies as it writes it tells it after the restart', async () => {
+    const { token } = await connectCrm();
+    const base = await startApi();
+    const asked = await placeThroughApi(base, token, { agent: '2001', number: '+12025550123', crm: 'HubSpot' }, 'lead-50');
+    const requestId = String(asked.body.requestId);
+    await waitFor(() => typesOf(requestId).length === 1, { what: 'the request told' });
+    expect(await answer(admin, '/dnc add +12025550123 asked')).toMatch(/do-not-call list now/);
+    const process = dieWhenWriting('call.refused');
+    await ann.waitFor(/HubSpot asks you to call/);
+    const before = ann.messages().length;
+    await ann.tap('📞 Call');
+    await ann.waitForNew(before);
+    await waitFor(() => process.dead(), { what: 'the refusal\'s event lost with the process' });
+
+    await restart();
+    await waitFor(() => typesOf(requestId).length === 2, { what: 'the refusal told after the restart', timeoutMs: 15000 });
+    expect(typesOf(requestId)).toEqual(['call.api_requested', 'call.refused']);
+    expect(keptEvents().find((e) => e.type === 'call.refused')!.data).toMatchObject({ requestId, refusal: 'rule', record: expect.stringContaining('do_not_call') });
+    // The refused call's own row is not told a second time.
+    await h.webhooks!.checkedMissedEnds();
+    await waitFor(async () => (await h.stores.webhookDeliveries.pendingCount()) === 0, { what: 'the queue empty', timeoutMs: 15000 });
+    expect(keptEvents().filter((e) => e.type === 'call.refused')).toHaveLength(1);
+  }, 60000);
+
+  it('given a prompted request Ann tapped, when the CRM repeats it with the same Idempotency-Key, then the answer is the placed call with its id', async () => {
+    const { token } = await connectCrm();
+    const base = await startApi();
+    const body = { agent: '2001', number: '+12025550123', crm: 'HubSpot' };
+    const asked = await placeThroughApi(base, token, body, 'lead-52');
+    expect(await placeThroughApi(base, token, body, 'lead-52')).toEqual(asked);
+    const callId = await annTakesTheCall();
+    expect(await placeThroughApi(base, token, body, 'lead-52')).toEqual({
+      status: 202, body: { requestId: asked.body.requestId, state: 'placed', agent: '2001', number: '+12025550123', callId },
+    });
   }, 60000);
 });

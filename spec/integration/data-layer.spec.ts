@@ -168,6 +168,27 @@ describe(`data layer on ${kind}`, () => {
     await dataSource.query(insert.sql, insert.parameters);
   }
 
+  describe('the webhook events once migration', () => {
+    const row = (eventId: string, body: string) => ({ endpointId: 1, eventId, eventType: 'call.ended', callId: 'c1', body, createdAt: 1 });
+    it('given one event queued twice for an endpoint before the index, when migrated, then the first row is kept and queuing it again adds nothing; reverted and applied again, the schema matches', async () => {
+      await undoMigrationsDownTo('WebhookEventOnce1768050000000');
+      const insert = (eventId: string, body: string) => dataSource.query(
+        `INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, call_id, body, state, attempts, created_at, next_attempt_at) VALUES (1, '${eventId}', 'call.ended', 'c1', '${body}', 'pending', 0, 1, 0)`,
+      );
+      await insert('e1', 'first');
+      await insert('e1', 'second');
+      await insert('e2', 'other');
+      await dataSource.runMigrations();
+      const bodies = async () => (await dataSource.query('SELECT event_id, body FROM webhook_deliveries ORDER BY id') as Array<{ event_id: string; body: string }>).map((r) => `${r.event_id}:${r.body}`);
+      expect(await bodies()).toEqual(['e1:first', 'e2:other']);
+      await stores.webhookDeliveries.enqueue([row('e1', 'again'), row('e3', 'new')]);
+      expect(await bodies()).toEqual(['e1:first', 'e2:other', 'e3:new']);
+      await dataSource.undoLastMigration();
+      await dataSource.runMigrations();
+      expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+    });
+  });
+
   describe('the calls direction migration (return calls)', () => {
     const at = (minute: number) => new Date(Date.UTC(2026, 11, 6, 10, minute));
     it('given calls from before the column, when migrated, then they are outbound and return nothing; reverted and applied again, the schema matches', async () => {

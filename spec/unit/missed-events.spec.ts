@@ -1,7 +1,7 @@
-import type { Call, WebhookEndpoint } from '../../entities';
+import type { ApiCallRequest, Call, CallRecording, WebhookEndpoint } from '../../entities';
 import type { NewWebhookDelivery } from '../../store/webhook-delivery-store';
 import { enqueueMissedEvents } from '../../webhooks/missed-events';
-import { stageEventId } from '../../webhooks/webhook-events';
+import { eventIdOf, stageEventId, type WebhookEventType } from '../../webhooks/webhook-events';
 
 const NOW = Date.parse('2026-12-06T10:00:00Z');
 const at = (seconds: number) => new Date(NOW - 600_000 + seconds * 1000);
@@ -19,16 +19,24 @@ function endpoint(fields: Partial<WebhookEndpoint> = {}): WebhookEndpoint {
 }
 
 /** The start's check over one calls table and one queue, in memory; the rows it queued. */
-async function check(calls: { ended?: Call[]; live?: Call[] }, queued: Record<string, string[]>, endpoints = [endpoint()]): Promise<NewWebhookDelivery[]> {
+async function check(
+  calls: { ended?: Call[]; live?: Call[]; refused?: Call[]; recordings?: CallRecording[]; requests?: ApiCallRequest[] }, queued: Record<string, string[]>,
+  endpoints = [endpoint()], window: { settleMs?: number; lastDisposition?: string } = {},
+): Promise<NewWebhookDelivery[]> {
   const written: NewWebhookDelivery[] = [];
   await enqueueMissedEvents({
-    calls: { endedSince: async () => calls.ended ?? [], liveCalls: async () => calls.live ?? [] },
+    calls: { endedSince: async () => [...calls.ended ?? [], ...calls.refused ?? []], liveCalls: async () => calls.live ?? [] },
+    recordings: { readyOfCalls: async () => calls.recordings ?? [] },
+    requests: { madeSince: async () => calls.requests ?? [] },
+    apiKeys: { namesOf: async () => new Map([[3, 'hubspot']]) },
     deliveries: {
-      eventTypesOfCalls: async (_endpointId, callIds) => new Map(callIds.filter((id) => queued[id]).map((id) => [id, new Set(queued[id])])),
+      queuedOfCalls: async (_endpointId: number, callIds: readonly string[]) => new Map(callIds.filter((id) => queued[id]).map((id) => [id, {
+        eventIds: new Set(queued[id]!.map((type) => eventIdOf({ type: type as WebhookEventType, callId: id, at: 0 }) ?? type)), types: new Set(queued[id]), lastDisposition: window.lastDisposition ?? null,
+      }])),
       enqueue: async (rows) => { written.push(...rows); },
     },
     endpoints: { all: async () => endpoints },
-  }, NOW, 3_600_000);
+  }, { now: NOW, lookbackMs: 3_600_000, ...(window.settleMs ? { settleMs: window.settleMs } : {}) });
   return written;
 }
 
@@ -60,5 +68,50 @@ describe('the events a restart re-derives from the calls table', () => {
     expect(await check({ ended: [ended] }, { c1: ['call.ended'] })).toEqual([]);
     expect(await check({ ended: [ended] }, {}, [endpoint({ createdAt: at(30) })])).toEqual([]);
     expect((await check({ ended: [ended] }, { c1: ['call.requested'] }, [endpoint({ events: 'call.ended' })])).map((r) => r.eventType)).toEqual(['call.ended']);
+  });
+
+  const body = (row: NewWebhookDelivery) => JSON.parse(row.body) as { id: string; type: string; callId: string; data: Record<string, unknown> };
+
+  it('given an ended call with a kept recording and a disposition whose events are missing, then both follow its end, in time order, with the ids the live events have; the disposition\'s previous is what the endpoint was told last', async () => {
+    const ended = callRow({ stage: 'ended', outcome: 'completed', connectedAt: at(6), endedAt: at(66), disposition: 'callback', dispositionAt: at(90) });
+    const recording = { callId: 'c1', state: 'kept', durationMs: 60_000, bytes: 4096, createdAt: at(6) } as CallRecording;
+    const rows = await check({ ended: [ended], recordings: [recording] }, { c1: ['call.requested', 'call.agent_answered', 'call.connected', 'call.ended', 'call.disposition_set'] }, [endpoint()], { lastDisposition: 'interested' });
+    expect(rows.map((r) => r.eventType)).toEqual(['call.recording_ready', 'call.disposition_set']);
+    expect(rows.map((r) => r.eventId)).toEqual([
+      eventIdOf({ type: 'call.recording_ready', callId: 'c1', at: 0 }), eventIdOf({ type: 'call.disposition_set', callId: 'c1', at: at(90).getTime() }),
+    ]);
+    expect(body(rows[0]!).data).toEqual({ durationMs: 60_000, bytes: 4096 });
+    expect(body(rows[1]!).data).toEqual({ disposition: 'callback', previous: 'interested', agentId: 7 });
+  });
+
+  it('given a refused request whose call.refused is missing, then it is queued with the refusal and the rule\'s record; one refused after an API request\'s tap is told as the request\'s, not again as a call', async () => {
+    const refused = callRow({ id: 'r1', stage: 'ended', outcome: 'refused', detail: 'rule: do_not_call (since=2026-12-01)', requestedAt: at(10), endedAt: at(10) });
+    const tapped = callRow({ id: 'r2', stage: 'ended', outcome: 'refused', detail: 'capacity', requestedAt: at(20), endedAt: at(20) });
+    const request = {
+      id: 'q1', keyId: 3, agentTelegramId: '700', number: '2025550123', requester: 'HubSpot', state: 'refused', callId: 'r2', createdAt: at(15),
+      responseStatus: 202, responseBody: JSON.stringify({ requestId: 'q1', state: 'prompted', agent: '700', number: '+12025550123' }),
+    } as ApiCallRequest;
+    const rows = await check({ refused: [refused, tapped], requests: [request] }, {});
+    expect(rows.map((r) => [r.callId, r.eventType])).toEqual([['r1', 'call.refused'], ['q1', 'call.api_requested'], ['q1', 'call.refused']]);
+    expect(body(rows[0]!).data).toEqual({ agentId: 7, customer: '+12025550123', refusal: 'rule', rule: { record: 'do_not_call (since=2026-12-01)' } });
+    expect(body(rows[1]!).data).toEqual({ requestId: 'q1', apiKey: 'hubspot', requester: 'HubSpot', agentTelegramId: '700', customer: '+12025550123', mode: 'prompt' });
+    expect(body(rows[2]!).data).toMatchObject({ requestId: 'q1', refusal: 'capacity', record: 'capacity', rule: null });
+  });
+
+  it('given an API request placed at once whose call.api_placed is missing, then only call.api_placed is queued after the request already told; a declined one whose events are all queued adds nothing', async () => {
+    const placed = {
+      id: 'q1', keyId: 3, agentTelegramId: '700', number: '2025550123', requester: 'HubSpot', state: 'placed', callId: 'c9', createdAt: at(15), responseStatus: 202,
+      responseBody: JSON.stringify({ requestId: 'q1', state: 'placed', agent: '700', number: '+12025550123', callId: 'c9' }),
+    } as ApiCallRequest;
+    const declined = { ...placed, id: 'q2', state: 'declined', callId: null } as ApiCallRequest;
+    const rows = await check({ requests: [placed, declined] }, { q1: ['call.api_requested'], q2: ['call.api_requested', 'call.api_declined'] });
+    expect(rows.map((r) => [r.callId, r.eventType])).toEqual([['q1', 'call.api_placed']]);
+    expect(body(rows[0]!).data).toEqual({ requestId: 'q1', agentTelegramId: '700', placedCallId: 'c9' });
+  });
+
+  it('given a periodic check beside live outboxes, then events younger than the settling time are left to them, and the ones after such a step wait too', async () => {
+    const live = callRow({ stage: 'connected', agentRingingAt: at(1), targetRingingAt: at(4), connectedAt: at(595) });
+    const rows = await check({ live: [live] }, { c1: ['call.requested'] }, [endpoint()], { settleMs: 15_000 });
+    expect(rows.map((r) => r.eventType)).toEqual(['call.agent_ringing', 'call.agent_answered', 'call.customer_ringing']);
   });
 });

@@ -64,4 +64,12 @@ describe('the OpenAPI document', () => {
       expect(Object.keys(operation.responses).sort()).toEqual(Object.keys(schema.response ?? {}).sort());
     }
   });
+
+  it('given a prompted request repeated after the agent\'s tap, then the document says its 202 answer is placed, with the call\'s id', async () => {
+    const { document } = await served();
+    const answer = (document.paths['/v1/calls']!.post!.responses['202'] as { content: Record<string, { schema: { properties: Record<string, { enum?: string[]; description?: string }> } }> })
+      .content['application/json']!.schema.properties;
+    expect(answer.state!.enum).toEqual(['prompted', 'placed']);
+    expect(answer.callId!.description).toMatch(/same Idempotency-Key after the agent's tap answers `placed`/);
+  });
 });

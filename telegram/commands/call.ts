@@ -22,7 +22,7 @@ export async function placeCall(m: Incoming, targetInput: string): Promise<boole
 }
 
 /** Places a call as /call does, and says what came of it (a refusal is told to the agent); undefined when they may not call. */
-export async function placeCallFor(m: Incoming, targetInput: string): Promise<PlaceCallResult | undefined> {
+export async function placeCallFor(m: Incoming, targetInput: string, apiRequestId?: string): Promise<PlaceCallResult | undefined> {
   const { deps } = m;
   const agent = activeAgent(m.role);
   if (!agent) {
@@ -34,6 +34,7 @@ export async function placeCallFor(m: Incoming, targetInput: string): Promise<Pl
     // A request held for its route's set-up slot says so at once; the status follows when it goes.
     onWaiting: (wait) => { void m.reply(ruleWaitText(wait)); },
     ...(m.receivedAt !== undefined ? { receivedAt: m.receivedAt } : {}), ...(m.sentAt !== undefined ? { sentAt: m.sentAt } : {}),
+    ...(apiRequestId ? { apiRequestId } : {}),
   });
   if (!result.ok) {
     // Revoked or suspended while it waited: the admin's action tells the agent why, once.

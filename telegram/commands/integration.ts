@@ -25,11 +25,11 @@ export class TelegramAgentSide implements AgentSide {
     await this.deps.out.send(request.agentTelegramId, INTEGRATION_TEXT.prompt(request.requester, request.e164), integrationPrompt(request.requestId));
   }
 
-  async placeNow(request: { agentTelegramId: string; number: string; requester: string }): Promise<PlaceCallResult> {
+  async placeNow(request: { requestId: string; agentTelegramId: string; number: string; requester: string }): Promise<PlaceCallResult> {
     const m = await this.asAgent(request.agentTelegramId);
     const checked = checkDialableNumber(request.number, this.deps.config);
     if (checked.ok) await m.reply(INTEGRATION_TEXT.placing(request.requester, checked.e164));
-    return await placeCallFor(m, request.number) ?? { ok: false, refusal: 'not_authorized' };
+    return await placeCallFor(m, request.number, request.requestId) ?? { ok: false, refusal: 'not_authorized' };
   }
 
   /** The agent, as an update from their own private chat would show them. */
@@ -57,7 +57,7 @@ export async function onIntegrationCall(m: Tap, requestId: string): Promise<void
   if (m.messageId) await m.deps.out.editMarkup(m.chatId, m.messageId, { inline_keyboard: [] });
   let result: PlaceCallResult | undefined;
   try {
-    result = await placeCallFor(m, claim.number);
+    result = await placeCallFor(m, claim.number, requestId);
   } finally {
     // Settled even when placing threw (the bot's error boundary logs it), so the request does not stay `placing`.
     await integration.settle(requestId, agent.telegramId, result);
