@@ -75,6 +75,16 @@ export interface LeftLiveCall extends RecordingColumns {
   returnsCallId?: string | null;
   /** The agent on the call now, when the row says (a return call taken by a fallback agent names them). */
   onCallAgentId?: number | null;
+  /** A return call's earlier call as its row records it (who placed it, when, what they wrote down); absent when not read. */
+  returnsCall?: EarlierCallOfRow | null;
+}
+
+/** The earlier call a return call answers, as a restart reads it: enough to tell its agent of a missed call back. */
+export interface EarlierCallOfRow {
+  agentId: number;
+  requestedAt: Date;
+  disposition: string | null;
+  note: string | null;
 }
 
 export { AgentHasLiveCall } from '../call/agent-has-live-call';
