@@ -181,4 +181,18 @@ describe('e2e: early media reaches the agent', () => {
     await call.status(/📴 Call ended/, 10000);
     await lab.expectNothingLeft();
   }, 60_000);
+
+  it('given a connected call, when the agent adds a number whose network plays an announcement then 404, then the agent hears it and the status message says what it most likely said (cause 1); the call goes on', async () => {
+    const call = await PlacedCall.place(bot, lab, ANN, PHONE.answers, TARGET.answers);
+    await call.status(/🟢 Connected/, 15000);
+    await callInParty(call.user, 'add', EARLY.thenNotFound);
+    await partyIs('ringing');
+    const heard = await agentHears('added party: 183 + 1 kHz, then 404');
+    expect(heard.early).toBeGreaterThan(1000);
+    await call.status(/\+1 202-555-0184's network played an announcement before the call failed: most likely the number is not in service \(cause 1\)/, 10000);
+    expect(bot.engine.callState(live().callId)?.stage).toBe('connected');
+    await tapOnceShown(call.user, '⏹ Hang up');
+    await call.status(/📴 Call ended/, 10000);
+    await lab.expectNothingLeft();
+  }, 60_000);
 });
