@@ -29,7 +29,7 @@ import { answerCommandLine } from './command-line';
 import { Operations, type OperationsSources } from '../ops/operations';
 import { Shutdown } from './shutdown';
 import { TelegramOut, botOptions } from '../telegram/telegram-out';
-import { OPERATOR, T } from '../telegram/texts';
+import { OPERATOR } from '../telegram/texts';
 import { RecordingMedia } from '../recording/recording-media';
 import { FfmpegMissing } from '../recording/ffmpeg';
 import { telegramRecordingDelivery } from '../telegram/recording-delivery';
@@ -179,10 +179,6 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown, in
   webhooks.follow({ updates: engine.updates, refusals: engine.refusals, recordings: recording.pipeline.kept });
   const interrupted = await engine.start();
 
-  // A status message of a call the last run left behind would otherwise show "live" forever.
-  for (const call of interrupted) {
-    if (call.telegramChatId && call.statusMessageId) void out.edit(call.telegramChatId, call.statusMessageId, T.interrupted, undefined, 'final');
-  }
   const desk = withRefusals(engineDesk(engine), parties.refusals);
   const callBot = new CallBot({
     config, desk, parties, verification, stores, out, logger, statusEditIntervalMs: STATUS_EDIT_INTERVAL_MS,
@@ -190,6 +186,9 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown, in
     webhooks: webhooks.endpoints,
   }, bot);
   webhooks.follow({ updates: NEVER, dispositions: callBot.dispositions, integration: integration.events });
+  // A status message of a call the last run left behind would otherwise show "live" forever; a
+  // return call nobody had taken is a missed call back.
+  callBot.tellInterrupted(interrupted);
   // The calls the last run left live are resumed on the first connect: their status messages are followed again.
   engine.resumed.subscribe(({ call, view }) => callBot.followResumedCall(
     { chatId: call.telegramChatId ?? call.context.agentTelegramId, context: call.context, stage: call.stage, statusMessageId: call.statusMessageId },

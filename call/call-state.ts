@@ -117,6 +117,8 @@ export interface LegState {
   answeredAt?: number;
   endedAt?: number;
   hangupCause?: number | null;
+  /** A party's network played early media (its Dial PROGRESS) while it rang: what the status message tells if its dial then fails. */
+  earlyMediaAt?: number;
 }
 
 /** The multi-party operation under way, if any: at most one at a time, about one added leg. */

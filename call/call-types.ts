@@ -88,6 +88,8 @@ export interface PartyView {
   status: 'created' | 'dialing' | 'ringing' | 'up' | 'held' | 'ended';
   answeredAt?: number;
   endedAt?: number;
+  /** Ended unanswered after its network played early media (ringback or an announcement), with the cause it ended with. */
+  failedAfterEarlyMedia?: { hangupCause: number | null };
 }
 
 /** A step of a multi-party call, for the audit log and the call's record. */

@@ -178,9 +178,10 @@ function onRinging(state: CallState, id: LegId, at: number, earlyMedia: boolean)
   if (isFirstLeg(id) || !l || (l.status !== 'dialing' && l.status !== 'ringing')) return unchanged(state);
   const op = state.operation;
   const hearsParty = earlyMedia && op.kind !== 'none' && op.legId === id && l.bridge !== null && state.partyRingback !== undefined;
-  if (hearsParty) return published(withoutRingback(withLeg(state, id, { status: 'ringing' })), stopPartyRingback(state), at);
-  if (l.status === 'ringing') return unchanged(state);
-  return published(withLeg(state, id, { status: 'ringing' }), [], at);
+  const heard = earlyMedia && l.earlyMediaAt === undefined ? { earlyMediaAt: at } : {};
+  if (hearsParty) return published(withoutRingback(withLeg(state, id, { status: 'ringing', ...heard })), stopPartyRingback(state), at);
+  if (l.status === 'ringing') return { state: withLeg(state, id, heard), effects: [] };
+  return published(withLeg(state, id, { status: 'ringing', ...heard }), [], at);
 }
 
 function onAnswered(state: CallState, id: LegId, at: number): Transition {

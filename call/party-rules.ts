@@ -48,5 +48,6 @@ export function partiesOf(state: CallState): PartyView[] {
     ...(l.agentId !== undefined ? { agentId: l.agentId } : {}),
     ...(l.answeredAt !== undefined ? { answeredAt: l.answeredAt } : {}),
     ...(l.endedAt !== undefined ? { endedAt: l.endedAt } : {}),
+    ...(l.status === 'ended' && l.answeredAt === undefined && l.earlyMediaAt !== undefined ? { failedAfterEarlyMedia: { hangupCause: l.hangupCause ?? null } } : {}),
   }]));
 }

@@ -79,6 +79,16 @@ export interface LeftLiveCall extends RecordingColumns {
   onCallAgentId?: number | null;
   /** A return call's customer channel, named by Asterisk (engine/return-call-intake.ts records it). */
   customerChannelId?: string | null;
+  /** A return call's earlier call as its row records it (who placed it, when, what they wrote down); absent when not read. */
+  returnsCall?: EarlierCallOfRow | null;
+}
+
+/** The earlier call a return call answers, as a restart reads it: enough to tell its agent of a missed call back. */
+export interface EarlierCallOfRow {
+  agentId: number;
+  requestedAt: Date;
+  disposition: string | null;
+  note: string | null;
 }
 
 export { AgentHasLiveCall } from '../call/agent-has-live-call';

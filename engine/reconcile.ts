@@ -2,6 +2,8 @@ import { CALL_BRIDGE_ID, CALL_CHANNEL_ID } from '../call/call-ids';
 import { idsToRead, readBack } from '../call/read-back';
 import { SUPERVISION_BRIDGE_ID, SUPERVISION_CHANNEL_ID, supervisionOfAppData } from '../call/supervision';
 import type { Logger } from '../config/logger';
+import type { RouteCode } from '../call/call-types';
+import type { ReturnCallContext } from '../call/call-update';
 import type { CallRecords, LeftLiveCall } from './call-engine-ports';
 import type { RowToResume } from './resume-calls';
 import type { AriPort } from '../ari/ari-port';
@@ -15,6 +17,17 @@ export interface InterruptedCall {
   callId: string;
   telegramChatId: string | null;
   statusMessageId: number | null;
+  /** A customer's return call: its status message keeps saying who called back. */
+  returnCall?: InterruptedReturnCall;
+}
+
+export interface InterruptedReturnCall {
+  context: ReturnCallContext;
+  route: RouteCode | null;
+  /** The agent whose chat shows its status message (the one rung first). */
+  agentId: number;
+  /** Nobody had taken it: the agent who called the customer is told of a missed call back, as when nobody answers. */
+  missed: boolean;
 }
 
 /** A row left live that records enough to be resumed, with where its status message was. */
@@ -42,11 +55,25 @@ export async function reconcileOnStartup(calls: CallRecords, logger: Logger): Pr
     await calls.recordCallTransition(call.id, {
       stage: 'ended', outcome: 'interrupted', endedBy: 'app', endedAt, detail: `interrupted at stage ${call.stage} by a restart`,
     });
-    interrupted.push({ callId: call.id, telegramChatId: call.telegramChatId, statusMessageId: call.statusMessageId });
+    const returnCall = interruptedReturnCall(call);
+    interrupted.push({ callId: call.id, telegramChatId: call.telegramChatId, statusMessageId: call.statusMessageId, ...(returnCall ? { returnCall } : {}) });
   }
   if (interrupted.length > 0) logger.warn('ended calls left live by a previous run that never reached Asterisk', { count: interrupted.length, callIds: interrupted.map((c) => c.callId) });
   if (toResume.length > 0) logger.info('calls left live by a previous run are resumed once ARI connects', { count: toResume.length, callIds: toResume.map((c) => c.id) });
   return { toResume, interrupted };
+}
+
+/** A return call's row as the bot tells of it: who called back, the earlier call, and whether anyone had taken it. */
+function interruptedReturnCall(call: LeftLiveCall): InterruptedReturnCall | undefined {
+  if (call.direction !== 'inbound' || call.target === null || call.callerId === null) return undefined;
+  const earlier = call.returnsCall;
+  const context: ReturnCallContext = {
+    customerNumber: call.target, calledNumber: call.callerId,
+    ...(earlier && call.returnsCallId ? {
+      lastCall: { callId: call.returnsCallId, agentId: earlier.agentId, at: earlier.requestedAt.getTime(), disposition: earlier.disposition, note: earlier.note },
+    } : {}),
+  };
+  return { context, route: call.route, agentId: call.agentId, missed: call.connectedAt === null && call.stage !== 'connected' };
 }
 
 /**

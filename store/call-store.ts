@@ -25,6 +25,8 @@ export interface PlacementLimits {
 const PLACEMENT_LOCK = 0x706c6163;
 const DAY_MS = 24 * 60 * 60 * 1000;
 export type CallPatch = Partial<Omit<Call, 'id' | 'agentId' | 'agent'>>;
+/** The earlier call a return call answers, read with it (engine/call-engine-ports.ts EarlierCallOfRow). */
+type EarlierCall = Pick<Call, 'agentId' | 'requestedAt' | 'disposition' | 'note'>;
 
 /** The Call rows: written at the first step of every request and at every transition after it. */
 export class CallStore {
@@ -138,9 +140,17 @@ export class CallStore {
     return this.calls.find({ where: [{ endedAt: MoreThanOrEqual(since) }, { dispositionAt: MoreThanOrEqual(since) }] });
   }
 
-  /** The live rows, each with its agent (a restart resumes them, and their context names the agent's Telegram id). */
-  liveCalls(): Promise<Call[]> {
-    return this.calls.find({ where: { stage: In([...LIVE_STAGES]) }, relations: { agent: true }, order: { requestedAt: 'ASC' } });
+  /**
+   * The live rows, each with its agent (a restart resumes them, and their context names the agent's
+   * Telegram id), and a return call's with the earlier call it answers (its agent is told of a missed one).
+   */
+  async liveCalls(): Promise<Array<Call & { returnsCall?: EarlierCall | null }>> {
+    const rows = await this.calls.find({ where: { stage: In([...LIVE_STAGES]) }, relations: { agent: true }, order: { requestedAt: 'ASC' } });
+    const earlierIds = [...new Set(rows.flatMap((r) => (r.returnsCallId ? [r.returnsCallId] : [])))];
+    if (earlierIds.length === 0) return rows;
+    const earlier = await this.calls.find({ select: { id: true, agentId: true, requestedAt: true, disposition: true, note: true }, where: { id: In(earlierIds) } });
+    const byId = new Map(earlier.map((c) => [c.id, { agentId: c.agentId, requestedAt: c.requestedAt, disposition: c.disposition, note: c.note }]));
+    return rows.map((r) => (r.returnsCallId ? Object.assign(r, { returnsCall: byId.get(r.returnsCallId) ?? null }) : r));
   }
 
   /**

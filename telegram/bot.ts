@@ -13,7 +13,9 @@ import { CallViews } from './call-views';
 import { type ShownCall, showCallStatus } from './call-status';
 import { statusDepsOf } from './commands/call';
 import type { Observable } from 'rxjs';
-import type { CallUpdate } from '../call/call-update';
+import type { CallUpdate, ReturnCallContext } from '../call/call-update';
+import type { RouteCode } from '../call/call-types';
+import type { InterruptedCall } from '../engine/reconcile';
 import { onPartyNumber } from './commands/parties';
 import { Callbacks, REAL_CALLBACK_CLOCK } from '../after-call/callbacks';
 import { CallbackReminders } from '../after-call/callback-reminders';
@@ -158,21 +160,45 @@ export class CallBot {
           void this.deps.callbacks.reachedByReturnCall({ agentId, number: returnCall.customerNumber })
             .catch((err: unknown) => this.deps.logger.warn('closing the callbacks of an answered return call failed', { callId, err }));
         }
-        const lastCall = returnCall.lastCall;
-        if (!lastCall || !update.final || update.outcome === 'completed') return;
-        void (async () => {
-          // The task first, so that the message's 📞 Call back is the task's and closes it.
-          const task = await this.deps.callbacks.missedReturnCall({
-            callId, agentId: lastCall.agentId, number: returnCall.customerNumber, route: call.context.route,
-          }).catch((err: unknown) => {
-            this.deps.logger.warn('writing the callback task of a missed return call failed; its message calls back without one', { callId, err });
-            return undefined;
-          });
-          const chatId = await deps.chatOfAgent?.(lastCall.agentId);
-          if (chatId) await this.deps.out.send(chatId, RETURN_CALL.missed(returnCall, update.at), callBack(returnCall.customerNumber, task?.id));
-        })().catch((err: unknown) => this.deps.logger.warn('telling an agent of a missed return call failed', { callId, err }));
+        if (!update.final || update.outcome === 'completed') return;
+        void this.tellMissedReturnCall(callId, call.context.route, returnCall, update.at);
       },
     });
+  }
+
+  /**
+   * The calls a restart ended at once (engine.start()): each status message says so, a return
+   * call's still under who called back; one nobody had taken is a missed call back, told to the
+   * agent who called the customer as when nobody answers.
+   */
+  tellInterrupted(calls: readonly InterruptedCall[], at: number = Date.now()): void {
+    for (const call of calls) {
+      const { returnCall } = call;
+      if (call.telegramChatId && call.statusMessageId) {
+        const header = returnCall ? RETURN_CALL.lines(returnCall.context, at, returnCall.agentId) : [];
+        void this.deps.out.edit(call.telegramChatId, call.statusMessageId, [...header, T.interrupted].join('\n'), undefined, 'final');
+      }
+      if (returnCall?.missed) void this.tellMissedReturnCall(call.callId, returnCall.route, returnCall.context, at);
+    }
+  }
+
+  /** The agent who called the customer gets a callback task and a message with a one-tap 📞 Call back (the task's own). */
+  private async tellMissedReturnCall(callId: string, route: RouteCode | null, returnCall: ReturnCallContext, at: number): Promise<void> {
+    const lastCall = returnCall.lastCall;
+    if (!lastCall) return;
+    try {
+      // The task first, so that the message's 📞 Call back is the task's and closes it.
+      const task = await this.deps.callbacks.missedReturnCall({
+        callId, agentId: lastCall.agentId, number: returnCall.customerNumber, route,
+      }).catch((err: unknown) => {
+        this.deps.logger.warn('writing the callback task of a missed return call failed; its message calls back without one', { callId, err });
+        return undefined;
+      });
+      const chatId = await statusDepsOf(this.deps).chatOfAgent?.(lastCall.agentId);
+      if (chatId) await this.deps.out.send(chatId, RETURN_CALL.missed(returnCall, at), callBack(returnCall.customerNumber, task?.id));
+    } catch (err) {
+      this.deps.logger.warn('telling an agent of a missed return call failed', { callId, err });
+    }
   }
 
   /** Registers the command menus; a failure only earns a warning that says what failed. */

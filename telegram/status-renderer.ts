@@ -1,6 +1,7 @@
 import type { InlineKeyboardMarkup } from 'node-telegram-bot-api/types';
 import type { Observable } from 'rxjs';
 import type { CallUpdate } from '../call/call-update';
+import type { PartyView } from '../call/call-types';
 import type { DispositionCode } from '../config/after-call-settings';
 import { endedCall, liveCall, noButtons } from './menus/keyboards';
 import { controlsOf, hasMoreThanTwoParties, isViewer, ownerOf, recordingControlOf, transferredTo } from './party-status';
@@ -37,6 +38,7 @@ export function renderStatus(
   if (!update.final) lines.push(...notes);
   if (viewer && hasMoreThanTwoParties(update)) {
     lines.push(...(update.parties ?? []).map((p) => PARTY.line(p, isViewer(p, update, viewer.agentId))));
+    lines.push(...(update.parties ?? []).flatMap((p) => partyAnnouncementLine(p)));
   }
   const transferred = viewer ? transferredTo(update, viewer.agentId) : undefined;
   if (transferred) lines.push(PARTY.transferredTo(transferred.label));
@@ -53,6 +55,13 @@ export function renderStatus(
  * The network's own audio: said while the customer's phone rings, and under a call that ended
  * unanswered; the cause tells what an announcement said only when the customer's side ended it.
  */
+/** A party whose dial failed after an announcement: what it most likely said, where its cause tells (as for the customer). */
+function partyAnnouncementLine(party: PartyView): string[] {
+  const cause = party.failedAfterEarlyMedia?.hangupCause;
+  const reason = announcedReason(cause);
+  return reason ? [EARLY_MEDIA.partyEnded(party.label, reason, cause)] : [];
+}
+
 function earlyMediaLine(update: CallUpdate): string | undefined {
   if (!update.earlyMedia) return undefined;
   if (!update.final) return update.stage === 'target_dialing' || update.stage === 'target_ringing' ? EARLY_MEDIA.live : undefined;

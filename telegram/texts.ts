@@ -901,6 +901,9 @@ export const EARLY_MEDIA = {
   ended: (reason: AnnouncedReason | null, cause: number | null | undefined): string => (reason
     ? `🔊 The customer's network played an announcement before the call failed: most likely ${ANNOUNCED[reason]} (cause ${cause}).`
     : "🔊 The customer's network played its own audio (ringback or an announcement) before the call ended."),
+  /** Under the parties of a call, for one called in whose dial failed after an announcement its cause explains. */
+  partyEnded: (label: string, reason: AnnouncedReason, cause: number | null | undefined): string =>
+    `🔊 ${formatForDisplay(label)}'s network played an announcement before the call failed: most likely ${ANNOUNCED[reason]} (cause ${cause}).`,
 } as const;
 
 /** Supervisors (/supervisors, /live) and the messages of a supervision: the supervisor's and the agent's notice. */

@@ -1,4 +1,6 @@
-import { E2eBot } from './support/e2e-bot';
+import { PARTY } from '../../telegram/texts';
+import { waitFor } from '../support/wait-for';
+import { E2eBot, type E2eUser } from './support/e2e-bot';
 import { ChannelEar, toneAmplitude, wavSamples } from './support/channel-ear';
 import { AsteriskLab, EARLY_MEDIA_HZ } from './support/lab';
 import { ANN, PHONE, PlacedCall, TARGET } from './support/scenario';
@@ -12,7 +14,8 @@ const LISTEN_S = 1;
 /**
  * Early media on a real Asterisk: the customer's channel waits in the call's bridge while it is
  * dialed, so the audio of a 183 with SDP reaches the agent through the bridge once callbot's
- * `tone:ring` stops. What the agent's phone is sent is recorded by Asterisk (a snoop on the
+ * `tone:ring` stops; a number the agent consults or adds to a connected call waits in the bridge
+ * the agent is in, and is heard the same way. What the agent's phone is sent is recorded by Asterisk (a snoop on the
  * agent's channel) and told apart by frequency: the provider's 1 kHz tone against tone:ring's
  * 440 + 480 Hz.
  */
@@ -40,8 +43,39 @@ describe('e2e: early media reaches the agent', () => {
     ear?.close();
     await bot?.stop();
     await lab?.stop();
-    if (rows.length) report('early-media', ['What the agent\'s channel was sent before the customer answered (Goertzel amplitude, 16-bit)', '', table(['scenario', `${EARLY_MEDIA_HZ} Hz`, '440 Hz', '480 Hz', 'stage once recorded'], rows)]);
+    if (rows.length) report('early-media', ['What the agent\'s channel was sent before the customer, or the number consulted or added, answered (Goertzel amplitude, 16-bit)', '', table(['scenario', `${EARLY_MEDIA_HZ} Hz`, '440 Hz', '480 Hz', 'stage once recorded'], rows)]);
   });
+
+  /** The agent's taps from the connected call's status message to the prompt for a number, then the number. */
+  async function callInParty(user: E2eUser, how: 'warm' | 'add', number: string): Promise<void> {
+    const before = user.messages().length;
+    if (how === 'add') {
+      await user.tap(PARTY.addButton);
+    } else {
+      await user.tap(PARTY.transferButton);
+      await user.waitFor(/Cold: the customer goes/, 8000, before);
+      await user.tap(PARTY.warmButton);
+    }
+    await user.waitFor(/to whom\?|Who should join/, 8000, before);
+    await user.tap(PARTY.typeNumberButton);
+    await user.waitFor(/Send the number to/, 8000, before);
+    await user.send(number);
+    await user.waitFor(how === 'add' ? /into the call/ : /the customer is on hold/, 8000, before);
+  }
+
+  /** The party's leg (p3) of the live call, once it is `status` in the engine. */
+  async function partyIs(status: 'ringing' | 'up'): Promise<void> {
+    const { callId } = live();
+    await waitFor(() => bot.engine.callState(callId)?.legs.find((l) => l.id === 'p3')?.status === status, { timeoutMs: 8000, what: `the party's leg ${status}` });
+  }
+
+  /** Taps the button once the status message shows it: its edits are paced as Telegram asks. */
+  async function tapOnceShown(user: E2eUser, label: string): Promise<void> {
+    await waitFor(() => user.messages().some((m) => m.buttons.some((b) => b.text === label)), { timeoutMs: 8000, what: `a ${label} button` });
+    await user.tap(label);
+  }
+
+  const partyStatus = () => bot.engine.callState(live().callId)?.legs.find((l) => l.id === 'p3')?.status;
 
   /** The live call's id and its agent's channel. */
   function live(): { callId: string; agentChannel: string } {
@@ -98,4 +132,67 @@ describe('e2e: early media reaches the agent', () => {
     expect(row).toMatchObject({ outcome: 'target_invalid_number', hangupCause: 1 });
     await lab.expectNothingLeft();
   }, 40_000);
+
+  it('given a connected call, when the agent consults a number whose network answers with 183 and audio, then the agent is sent that audio, not tone:ring, before the number answers; Back leaves nothing behind', async () => {
+    const call = await PlacedCall.place(bot, lab, ANN, PHONE.answers, TARGET.answers);
+    await call.status(/🟢 Connected/, 15000);
+    await callInParty(call.user, 'warm', EARLY.thenAnswers);
+    await partyIs('ringing');
+    const heard = await agentHears('consultation: 183 + 1 kHz, then answer');
+    // Recorded before the answer (4 s after the 183): the consulted number was still ringing.
+    expect(partyStatus()).toBe('ringing');
+    expect(heard.early).toBeGreaterThan(1000);
+    expect(heard.ring).toBeLessThan(heard.early / 10);
+    await partyIs('up');
+    await tapOnceShown(call.user, PARTY.backButton);
+    await waitFor(() => partyStatus() === 'ended', { timeoutMs: 8000, what: 'the consulted number hung up after Back' });
+    await call.user.tap('⏹ Hang up');
+    await call.status(/📴 Call ended/, 10000);
+    await lab.expectNothingLeft();
+  }, 60_000);
+
+  it('given a connected call, when the agent adds a number whose network answers with 183 and audio, then the agent is sent that audio, not tone:ring, before the number answers', async () => {
+    const call = await PlacedCall.place(bot, lab, ANN, PHONE.answers, TARGET.answers);
+    await call.status(/🟢 Connected/, 15000);
+    await callInParty(call.user, 'add', EARLY.thenAnswers);
+    await partyIs('ringing');
+    const heard = await agentHears('added party: 183 + 1 kHz, then answer');
+    expect(partyStatus()).toBe('ringing');
+    expect(heard.early).toBeGreaterThan(1000);
+    expect(heard.ring).toBeLessThan(heard.early / 10);
+    await partyIs('up');
+    await call.user.tap('⏹ Hang up');
+    await call.status(/📴 Call ended/, 10000);
+    await lab.expectNothingLeft();
+  }, 60_000);
+
+  it('given a connected call, when the agent consults a number that rings without early media (180 without SDP), then the agent is sent callbot\'s tone:ring while it rings', async () => {
+    const call = await PlacedCall.place(bot, lab, ANN, PHONE.answers, TARGET.answers);
+    await call.status(/🟢 Connected/, 15000);
+    await callInParty(call.user, 'warm', TARGET.ringsForever);
+    await partyIs('ringing');
+    const heard = await agentHears('consultation: 180, no early media');
+    expect(partyStatus()).toBe('ringing');
+    expect(heard.ring).toBeGreaterThan(500);
+    expect(heard.early).toBeLessThan(heard.ring / 10);
+    await tapOnceShown(call.user, PARTY.backButton);
+    await waitFor(() => partyStatus() === 'ended', { timeoutMs: 8000, what: 'the consulted number cancelled after Back' });
+    await call.user.tap('⏹ Hang up');
+    await call.status(/📴 Call ended/, 10000);
+    await lab.expectNothingLeft();
+  }, 60_000);
+
+  it('given a connected call, when the agent adds a number whose network plays an announcement then 404, then the agent hears it and the status message says what it most likely said (cause 1); the call goes on', async () => {
+    const call = await PlacedCall.place(bot, lab, ANN, PHONE.answers, TARGET.answers);
+    await call.status(/🟢 Connected/, 15000);
+    await callInParty(call.user, 'add', EARLY.thenNotFound);
+    await partyIs('ringing');
+    const heard = await agentHears('added party: 183 + 1 kHz, then 404');
+    expect(heard.early).toBeGreaterThan(1000);
+    await call.status(/\+1 202-555-0184's network played an announcement before the call failed: most likely the number is not in service \(cause 1\)/, 10000);
+    expect(bot.engine.callState(live().callId)?.stage).toBe('connected');
+    await tapOnceShown(call.user, '⏹ Hang up');
+    await call.status(/📴 Call ended/, 10000);
+    await lab.expectNothingLeft();
+  }, 60_000);
 });

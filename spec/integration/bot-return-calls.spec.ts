@@ -121,5 +121,40 @@ describe('bot: return calls', () => {
     await ann.tap('⏹ Hang up');
     await waitFor(() => h.sim.channels().length === 0 && h.sim.bridges().length === 0, { what: 'no channel or bridge left' });
   });
-});
 
+  describe('a restart before anyone took the return call', () => {
+    /** Ann's phone rings without answer while the customer waits; her status message is recorded; then the app restarts. */
+    async function restartedWhileAnnRings(): Promise<{ statusId: number; callId: string }> {
+      await startWith('+15551230480');
+      await customerCalls();
+      const ringing = await ann.waitFor(/^📲 Return call from/, 10000);
+      const [inbound] = await h.stores.calls.recentRequestsOfAgent(annId, 1);
+      await waitFor(async () => (await h.stores.calls.byId(inbound!.id))?.statusMessageId === ringing.messageId, { what: 'the status message recorded' });
+      await h.engine.writesSettled();
+      h = await h.restarted();
+      ann = h.user(2001, 'Ann', 'ann');
+      return { statusId: ringing.messageId, callId: inbound!.id };
+    }
+
+    it('given Ann\'s phone still rang, when the app restarts, then her status message says the restart interrupted the return call under who called back, and nothing is left in Asterisk', async () => {
+      const { statusId, callId } = await restartedWhileAnnRings();
+      const status = await waitFor(() => ann.messages().find((m) => m.messageId === statusId && /Interrupted/.test(m.text)), { what: 'the status message told of the restart' });
+      expect(status.text).toBe('📲 Return call from +1 202-555-0123 — you called them 2 h ago\nLast outcome: callback\nNote: wants a quote\n⚠️ Interrupted: the service restarted during this call.');
+      expect(await h.stores.calls.byId(callId)).toMatchObject({ stage: 'ended', outcome: 'interrupted', direction: 'inbound' });
+      await waitFor(() => h.sim.channels().length === 0 && h.sim.bridges().length === 0, { what: 'no channel or bridge left' });
+    });
+
+    it('given Ann\'s phone still rang, when the app restarts, then Ann gets the missed-call message with 📞 Call back and a callback task, as when nobody answers', async () => {
+      const { callId } = await restartedWhileAnnRings();
+      const missed = await ann.waitFor(/Missed return call/, 10000);
+      expect(missed.text).toBe('📵 Missed return call from +1 202-555-0123 to +1 555-123-4567: nobody answered. You called them 2 h ago.');
+      expect(missed.buttons.map((b) => b.text)).toEqual(['📞 Call back']);
+      await waitFor(async () => (await h.stores.callbacks.open(annId)).length === 1, { what: 'Ann\'s callback task' });
+      const [task] = await h.stores.callbacks.open(annId);
+      expect(task).toMatchObject({ agentId: annId, number: CUSTOMER, route: 'M', callId, state: 'reminded' });
+      await waitFor(() => h.sim.channels().length === 0, { what: 'the return call gone from Asterisk' });
+      await ann.tap('📞 Call back');
+      await waitFor(async () => (await h.stores.callbacks.byId(task!.id))?.state === 'done', { what: 'the callback task done', timeoutMs: 10000 });
+    });
+  });
+});

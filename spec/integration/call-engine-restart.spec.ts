@@ -321,8 +321,19 @@ describe(`a single instance restarted with live calls, on ${testDatabaseKind()}`
       secondAri = ari;
       const next = await startEngine(ari, { ARI_URL: sim.url }, { recordParties: true, recordingPolicies, databaseUrl: first.databaseUrl, returnCalls: RETURN_CALLS });
       second = next;
-      // Told once: the bot edits this status message to say the restart interrupted the call.
-      expect(await next.engine.start()).toEqual([{ callId, telegramChatId: '2001', statusMessageId: 41 }]);
+      // Told once: the bot edits this status message to say the restart interrupted the call, under
+      // who called back, and tells Ann, who called the customer an hour ago, of a missed call back.
+      const ann = (await next.stores.agents.byTelegramId('2001'))!.id;
+      expect(await next.engine.start()).toEqual([{
+        callId, telegramChatId: '2001', statusMessageId: 41,
+        returnCall: {
+          context: {
+            customerNumber: CUSTOMER, calledNumber: POOL_NUMBER,
+            lastCall: { callId: '11111111-1111-4111-8111-111111111111', agentId: ann, at: expect.any(Number), disposition: null, note: null },
+          },
+          route: 'M', agentId: ann, missed: true,
+        },
+      }]);
       expect(await next.stores.calls.byId(callId)).toMatchObject({ stage: 'ended', outcome: 'interrupted', endedBy: 'app' });
       await ari.start();
       await waitFor(nothingLeft, { what: 'no channel or bridge left' });

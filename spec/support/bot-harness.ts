@@ -258,7 +258,8 @@ export class BotHarness {
     harness.apiKeys = apiKeys;
     try {
       verifier.start();
-      await engine.start();
+      // As app/main.ts: the calls a previous run left that never reached Asterisk are told as interrupted.
+      callBot.tellInterrupted(await engine.start());
       // As app/main.ts: the calls a previous run left live are followed again once resumed.
       engine.resumed.subscribe(({ call, view }) => callBot.followResumedCall(
         { chatId: call.telegramChatId ?? call.context.agentTelegramId, context: call.context, stage: call.stage, statusMessageId: call.statusMessageId },

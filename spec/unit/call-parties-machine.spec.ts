@@ -427,6 +427,23 @@ describe('a call of more than two parties', () => {
       const { state } = run([...connected, ev.warm()]);
       expect(transition(state, progress('p3')).effects).toEqual([]);
     });
+
+    it('given an added party that played early media, when its dial fails (cause 1), then observers see it failed after its network\'s audio, with that cause', () => {
+      const { state } = run([...connected, ev.add(), ev.stasis('p3'), progress('p3'), ev.ended('p3', 1)]);
+      expect(partiesOf(state).find((p) => p.legId === 'p3')).toMatchObject({ status: 'ended', failedAfterEarlyMedia: { hangupCause: 1 } });
+    });
+
+    it('given a party that rang (180) and then sent early media before failing, then it failed after early media too', () => {
+      const { state } = run([...connected, ev.warm(outside), ev.stasis('p3'), ev.ringing('p3'), progress('p3'), ev.ended('p3', 1)]);
+      expect(partiesOf(state).find((p) => p.legId === 'p3')?.failedAfterEarlyMedia).toEqual({ hangupCause: 1 });
+    });
+
+    it('given a party that played early media and then answered, or one that only rang before failing, then neither failed after early media', () => {
+      const answered = run([...connected, ev.add(), ev.stasis('p3'), progress('p3'), ev.answered('p3'), ev.ended('p3')]).state;
+      expect(partiesOf(answered).find((p) => p.legId === 'p3')?.failedAfterEarlyMedia).toBeUndefined();
+      const rangOnly = run([...connected, ev.add(), ev.stasis('p3'), ev.ringing('p3'), ev.ended('p3', 1)]).state;
+      expect(partiesOf(rangOnly).find((p) => p.legId === 'p3')?.failedAfterEarlyMedia).toBeUndefined();
+    });
   });
 });
 

@@ -150,3 +150,23 @@ describe('the recording in a call\'s status message', () => {
     expect(markup.inline_keyboard.flat().map((b) => b.text)).not.toContain('⏸ Pause recording');
   });
 });
+
+describe('a party whose dial failed after its network\'s audio, in a call\'s status message', () => {
+  const added = (failedAfterEarlyMedia: PartyView['failedAfterEarlyMedia']): PartyView => ({
+    legId: 'p3', role: 'conferenced', label: '+12025550184', status: 'ended', ...(failedAfterEarlyMedia ? { failedAfterEarlyMedia } : {}),
+  });
+
+  it('given its cause tells what the announcement said (1), then the status message says so under the parties, as for a customer', () => {
+    const { text } = renderStatus(connected([ann, customer, added({ hangupCause: 1 })]), undefined, viewer(ANN));
+    expect(text.split('\n').slice(3)).toEqual([
+      '• You: on the line', '• Customer +1 202-555-0123: on the line', '• +1 202-555-0184: left',
+      '🔊 +1 202-555-0184\'s network played an announcement before the call failed: most likely the number is not in service (cause 1).',
+    ]);
+  });
+
+  it('given a cause that says nothing (16), or no early media, then only that it left is shown', () => {
+    for (const party of [added({ hangupCause: 16 }), added(undefined)]) {
+      expect(renderStatus(connected([ann, customer, party]), undefined, viewer(ANN)).text).not.toMatch(/🔊/);
+    }
+  });
+});
