@@ -324,7 +324,8 @@ describe('the call parties desk: transfer, consultation and conference requests,
         start: () => Promise.reject(new Error('a refused request was started')),
       };
       const intake = new CallIntake({ config, agents: records, calls: records, audit: records, logger: silentLogger(), rules, now: () => now }, placement);
-      const answer = await intake.placeCall({ agentTelegramId: ann.telegramId, targetInput: input });
+      // A refused /call names the row that records it; a refused party is recorded in the audit log only.
+      const { callId: _row, ...answer } = await intake.placeCall({ agentTelegramId: ann.telegramId, targetInput: input });
       return { answer, recorded: records.audit.at(-1)?.details };
     }
 
