@@ -19,7 +19,7 @@ import type { AriSimulator } from '../support/ari-simulator';
 import { OPEN_RULES_ENV } from '../support/bot-harness';
 import { seedVerifiedCallerIds } from '../support/caller-id-pool';
 import { FakeAri } from '../support/fake-ari';
-import { ManualClock } from '../support/manual-clock';
+import { KillableClock } from '../support/killable-clock';
 import { SIM_CREDENTIALS, simulatedAri } from '../support/simulated-ari';
 import { closeDatabase, freshDatabaseUrl, testDatabaseKind } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
@@ -27,7 +27,7 @@ import { waitFor } from '../support/wait-for';
 jest.setTimeout(60_000);
 
 const onPostgres = testDatabaseKind() === 'postgres' ? describe : describe.skip;
-/** Real milliseconds for the database's expiry of a lease. */
+/** Real milliseconds for the database's expiry of a lease: how soon A may take the server once B is killed. */
 const TTL_MS = 1500;
 const CUSTOMER = '+12025550123';
 const SUE = { telegramId: '3001', phone: '+15551230002' };
@@ -75,6 +75,8 @@ onPostgres('cluster: a supervisor on one instance supervises a call another inst
   let b: ServerOwner;
   let aOther: ServerOwner;
   let aTakesOver: ServerOwner | undefined;
+  /** B's lease clock: it renews B's lease until the spec kills B. */
+  let bClock: KillableClock;
   let desk: ClusterDesk;
   /** Instance A's side of supervision: where /live and the taps are answered. */
   let supervisionsOnA: ClusterSupervisions;
@@ -85,7 +87,7 @@ onPostgres('cluster: a supervisor on one instance supervises a call another inst
     url: sim.url, ...SIM_CREDENTIALS, app: config.ari.app, logger: silentLogger(),
     requestTimeoutMs: 1000, reconnectMinMs: 50, reconnectMaxMs: 200, keepaliveMs: 500, mayConnect,
   });
-  const ownerOf = (instanceId: string, serverConfig: ReturnType<typeof server>, ari: (mayConnect: () => boolean) => OwnedAri, clock?: ManualClock) => new ServerOwner({
+  const ownerOf = (instanceId: string, serverConfig: ReturnType<typeof server>, ari: (mayConnect: () => boolean) => OwnedAri, clock?: KillableClock) => new ServerOwner({
     server: serverConfig, config, instanceId, leaseTtlMs: TTL_MS, serverDownAfterS: 60, handBackAfterS: 60, stayAwayS: 60,
     leases: new LeaseStore(dataSource), clusterCalls: new ClusterCallStore(dataSource), parties: stores.legs,
     agents: stores.agents, audit: stores.audit, logger: silentLogger(), wakeUps: notifications.payloads,
@@ -95,7 +97,7 @@ onPostgres('cluster: a supervisor on one instance supervises a call another inst
       roster: new SupervisorRoster({ supervisors: stores.supervisors, agents: stores.agents, audit: stores.audit, config }),
       messages: supervisorMessages(chat.out),
     },
-    // The lease's clock only: B's stands still, so its lease lapses once it is killed.
+    // The lease's clock only: killing B stops its renewals, so its lease lapses in the database.
     ...(clock ? { clock } : {}),
   });
 
@@ -116,7 +118,8 @@ onPostgres('cluster: a supervisor on one instance supervises a call another inst
     await notifications.start();
     chat = new SupervisorChat();
     otherServer = Object.assign(new FakeAri(), { start: () => Promise.resolve() });
-    b = ownerOf('B', server(), (mayConnect) => (bAri = adapter(mayConnect)), new ManualClock());
+    bClock = new KillableClock();
+    b = ownerOf('B', server(), (mayConnect) => (bAri = adapter(mayConnect)), bClock);
     aOther = ownerOf('A', { ...server(), id: 'a2', url: 'http://127.0.0.1:1' }, () => otherServer);
     desk = new ClusterDesk({
       config, agents: stores.agents, calls: stores.calls, audit: stores.audit, logger: silentLogger(),
@@ -239,6 +242,7 @@ onPostgres('cluster: a supervisor on one instance supervises a call another inst
     await waitFor(async () => (await requestRow(id)).messageId !== null, { what: 'her message recorded on the row' });
 
     // Killed: the server and the database hear nothing more from B; its lease lapses, and A takes the server.
+    bClock.kill();
     await bAri.close();
     aTakesOver = ownerOf('A', server(), adapter);
     aTakesOver.start();

@@ -16,7 +16,7 @@ import { createStores, type Stores } from '../../store';
 import type { AriSimulator } from '../support/ari-simulator';
 import { OPEN_RULES_ENV } from '../support/bot-harness';
 import { seedVerifiedCallerIds } from '../support/caller-id-pool';
-import { ManualClock } from '../support/manual-clock';
+import { KillableClock } from '../support/killable-clock';
 import { SIM_CREDENTIALS, simulatedAri } from '../support/simulated-ari';
 import { closeDatabase, freshDatabaseUrl, testDatabaseKind } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
@@ -44,6 +44,8 @@ describe(`a call in consultation whose owner dies, on ${kind}`, () => {
   let sim: AriSimulator;
   let firstAri: AriAdapter;
   let first: ServerOwner;
+  /** The first owner's lease clock: it renews the lease until the spec kills that owner. */
+  let firstClock: KillableClock;
   let second: ServerOwner | undefined;
   let desk: ClusterDesk;
   let config: ReturnType<typeof loadConfig>;
@@ -56,7 +58,7 @@ describe(`a call in consultation whose owner dies, on ${kind}`, () => {
     url: sim.url, ...SIM_CREDENTIALS, app: config.ari.app, logger: silentLogger(),
     requestTimeoutMs: 1000, reconnectMinMs: 50, reconnectMaxMs: 200, keepaliveMs: 500, mayConnect,
   });
-  const ownerNamed = (name: 'first' | 'second', options: { clock?: ManualClock; ari: (mayConnect: () => boolean) => OwnedAri }) => new ServerOwner({
+  const ownerNamed = (name: 'first' | 'second', options: { clock?: KillableClock; ari: (mayConnect: () => boolean) => OwnedAri }) => new ServerOwner({
     server: server(), config, instanceId: name, leaseTtlMs: TTL_MS, serverDownAfterS: 60, handBackAfterS: 60, stayAwayS: 60,
     leases: new LeaseStore(dataSource), clusterCalls: new ClusterCallStore(dataSource), parties: stores.legs,
     agents: stores.agents, audit: stores.audit, logger: silentLogger(), wakeUps: wake,
@@ -75,8 +77,9 @@ describe(`a call in consultation whose owner dies, on ${kind}`, () => {
     await stores.agents.authorize({ telegramId: '2001', phone: '+15551230001', callerId: '+15550001111', by: '1', displayName: 'Ann' });
     await stores.agents.setRoute('2001', 'M');
     await seedVerifiedCallerIds(stores, ['+15550001111'], ['M']);
-    // The first owner's own clock stands still: it never renews its lease, which lapses once it is killed.
-    first = ownerNamed('first', { clock: new ManualClock(), ari: (mayConnect) => (firstAri = adapter(mayConnect)) });
+    // The first owner's own clock: killing it stops its renewals, so its lease lapses in the database.
+    firstClock = new KillableClock();
+    first = ownerNamed('first', { clock: firstClock, ari: (mayConnect) => (firstAri = adapter(mayConnect)) });
     desk = new ClusterDesk({
       config, agents: stores.agents, calls: stores.calls, audit: stores.audit, logger: silentLogger(),
       servers: [server()], clusterCalls: new ClusterCallStore(dataSource), owners: [first], rows: stores.calls,
@@ -132,6 +135,7 @@ describe(`a call in consultation whose owner dies, on ${kind}`, () => {
 
   /** Killed: the server and the database hear nothing more from it; its lease lapses; the second owner takes the server. */
   async function firstKilledAndSecondTakesOver(callId: string): Promise<ServerOwner> {
+    firstClock.kill();
     await firstAri.close();
     const successor = ownerNamed('second', { ari: adapter });
     second = successor;
