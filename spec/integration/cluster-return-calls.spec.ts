@@ -15,7 +15,7 @@ import { createStores, type Stores } from '../../store';
 import type { AriSimulator } from '../support/ari-simulator';
 import { OPEN_RULES_ENV } from '../support/bot-harness';
 import { seedVerifiedCallerIds } from '../support/caller-id-pool';
-import { ManualClock } from '../support/manual-clock';
+import { KillableClock } from '../support/killable-clock';
 import { SIM_CREDENTIALS, simulatedAri } from '../support/simulated-ari';
 import { closeDatabase, freshDatabaseUrl, testDatabaseKind } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
@@ -94,8 +94,8 @@ describe(`return calls in a cluster of two instances and two servers, on ${kind}
     subscriptions.push(updates.subscribe((update) => { if (update.final) finals.push({ owner, update }); }));
   };
 
-  /** The owner, on instance `instance`, of server `serverId`; its clock stands still when given one (it never renews its lease). */
-  function ownerOn(instance: Instance, serverId: 'a1' | 'a2', clock?: ManualClock): ServerOwner {
+  /** The owner, on instance `instance`, of server `serverId`; given a clock, it stops renewing its lease when the spec kills it. */
+  function ownerOn(instance: Instance, serverId: 'a1' | 'a2', clock?: KillableClock): ServerOwner {
     const owner = new ServerOwner({
       server: server(serverId), config, instanceId: instance, leaseTtlMs: TTL_MS, serverDownAfterS: 60, handBackAfterS: 60, stayAwayS: 60,
       leases: new LeaseStore(dataSource), clusterCalls: new ClusterCallStore(dataSource), parties: stores.legs,
@@ -305,9 +305,13 @@ describe(`return calls in a cluster of two instances and two servers, on ${kind}
 
   const bridged = (callId: string) => sim('a1').bridges().find((b) => b.id === `${callId}-bridge`)?.channels.slice().sort().join() === [`${callId}-agent`, 'in-1'].sort().join();
 
-  /** Instance one owns a1 with a clock that stands still: it never renews its lease, which lapses once it is killed. */
+  const dyingClock = new Map<ServerOwner, KillableClock>();
+
+  /** Instance one owns a1 and renews its lease like any owner until the spec kills it (killedAndTakenOver). */
   async function dyingOwnerOfA1(): Promise<ServerOwner> {
-    const dying = ownerOn('one', 'a1', new ManualClock());
+    const clock = new KillableClock();
+    const dying = ownerOn('one', 'a1', clock);
+    dyingClock.set(dying, clock);
     dying.start();
     await waitFor(() => dying.isConnected(), { what: 'instance one owns a1' });
     return dying;
@@ -315,6 +319,7 @@ describe(`return calls in a cluster of two instances and two servers, on ${kind}
 
   /** Killed: the server hears nothing more from it (its event socket cut, its timers stopped, nothing ended in order); instance two takes a1 once the lease lapses. */
   async function killedAndTakenOver(dying: ServerOwner, callId: string): Promise<ServerOwner> {
+    dyingClock.get(dying)!.kill();
     await dying.engine!.stop();
     // Its requests already sent are answered first: cut off mid-request, it would end the call itself.
     await waitFor(() => adapters[0]!.inFlight === 0, { what: 'instance one\'s requests answered' });
