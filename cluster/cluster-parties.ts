@@ -22,6 +22,8 @@ export interface ClusterPartiesDeps {
   calls: { latestPlacedCallOfAgent(agentId: number): Promise<{ endedAt: Date | null } | null> };
   /** How often the waiting instance reads the request's row for the owner's answer. */
   answerPollMs?: number;
+  /** How long a request no owner claims is waited for before it is withdrawn (its server has no owner that serves now). */
+  unclaimedTimeoutMs?: number;
   /** How long a request claimed by an owner may go unanswered before the requester is told it was not taken. */
   answerTimeoutMs?: number;
   newId?: () => string;
@@ -91,7 +93,7 @@ export class ClusterParties implements CallParties {
       const answer = await this.deps.requests.answerOf(id);
       if (typeof answer === 'object') return answer;
       const waited = Date.now() - started;
-      if (answer === 'waiting' && waited > STALE_REQUEST_MS && await this.deps.requests.withdraw(id)) return { ok: false, refusal: 'not_now' };
+      if (answer === 'waiting' && waited > (this.deps.unclaimedTimeoutMs ?? STALE_REQUEST_MS) && await this.deps.requests.withdraw(id)) return { ok: false, refusal: 'not_now' };
       if (answer === 'claimed' && waited > (this.deps.answerTimeoutMs ?? ANSWER_TIMEOUT_MS)) return { ok: false, refusal: 'not_now' };
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
