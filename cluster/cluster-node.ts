@@ -18,9 +18,7 @@ import { FairShare } from './fair-share';
 import { withinGlobalLimits } from './global-limits';
 import { ServerOwner } from './server-owner';
 import { createCallRules } from '../compliance/rules';
-import type { CallState } from '../call/call-machine';
 import { callPartiesDesk } from '../engine/call-engine-parties';
-import type { CallPartiesDesk } from '../engine/call-parties-desk';
 import { AriAdapter } from '../ari/ari-adapter';
 import type { CallSetupObserver } from '../engine/call-setup-observer';
 import type { ConsentAnnouncements, RecordingPolicies } from '../engine/call-engine-ports';
@@ -34,6 +32,8 @@ import { supervisorMessages } from '../telegram/commands/supervision';
 import { SupervisorRoster } from '../agents/supervisor-roster';
 import { ClusterSupervisions } from './cluster-supervisions';
 import { SupervisionRequests } from './supervision-requests';
+import { ClusterParties, servePartyRequests } from './cluster-parties';
+import { PartyRequests } from './party-requests';
 
 /** The lease whose holder alone long-polls Telegram (polling mode): Telegram hands updates to one poller. */
 export const POLLING_LEASE = 'telegram:polling';
@@ -41,10 +41,10 @@ export const POLLING_LEASE = 'telegram:polling';
 export interface ClusterNode {
   desk: ClusterDesk;
   /**
-   * Transfer and conference for the calls this instance's engines run now; a call another instance
-   * runs is answered 'no_such_call' (the request is not passed on to its owner).
+   * Transfer and conference for the calls this instance's engines run now; a cold transfer of a call
+   * another instance runs is passed to its owner, which checks and carries it out (cluster-parties.ts).
    */
-  parties: CallPartiesDesk<CallState>;
+  parties: ClusterParties;
   verification: CallerIdVerification;
   /** Supervisors' /live and taps: asked for on this instance, run by the owner of the call's server. */
   supervision: ClusterSupervisions;
@@ -99,7 +99,12 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
   const rules = createCallRules(config, stores);
   const supervisionRequests = new SupervisionRequests(dataSource);
   const roster = new SupervisorRoster({ supervisors: stores.supervisors, agents: stores.agents, audit: stores.audit, config });
-  const parties = callPartiesDesk(() => owners.map((o) => o.engine), { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
+  const localParties = callPartiesDesk(() => owners.map((o) => o.engine), { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
+  const partyRequests = new PartyRequests(dataSource);
+  const parties = new ClusterParties({
+    local: localParties, runsHere: (callId) => owners.some((o) => o.engine?.callState(callId) !== undefined),
+    requests: partyRequests, clusterCalls, agents: stores.agents, calls: stores.calls,
+  });
   const returnCalls = new Subject<FollowedReturnCall>();
   const returnCallSettings = { ...config.returnCalls, missedMessageTimeoutS: DEFAULT_RETURN_CALL_SETTINGS.missedMessageTimeoutS };
   const owners: ServerOwner[] = config.asteriskServers.map((server) => new ServerOwner({
@@ -116,6 +121,8 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
     ...(deps.recordingPolicies ? { recordingPolicies: deps.recordingPolicies } : {}),
     ...(deps.consentAnnouncements ? { consentAnnouncements: deps.consentAnnouncements } : {}),
     supervisions: { requests: supervisionRequests, roster, messages: supervisorMessages(out) },
+    // Transfers asked for on other instances: this instance's party desk checks and carries them out.
+    partyRequests: servePartyRequests(partyRequests, localParties),
     // A return call taken over goes on showing as one: its agent's status message, and the missed-call message if nobody answers.
     follow: (row, updates, attach) => (row.context.returnCall ? returnCalls.next({
       shown: { chatId: row.telegramChatId ?? row.context.agentTelegramId, context: row.context, stage: row.stage, statusMessageId: row.statusMessageId },

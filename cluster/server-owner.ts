@@ -70,6 +70,8 @@ export interface ServerOwnerDeps {
   wants?: () => Promise<boolean>;
   /** Supervisors' listen, whisper and barge on the server's calls, asked for on any instance (server-supervisions.ts); none without it. */
   supervisions?: Pick<ServerSupervisionsDeps, 'requests' | 'roster' | 'messages'>;
+  /** Carries out the server's transfer requests recorded on other instances under this holding (cluster-parties.ts); none without it. */
+  partyRequests?: (serverId: string, fence: Fence) => Promise<void>;
   /** Customers calling a pool number back on this server (cluster-return-calls.ts), under the holding `fence`; without it they are refused. */
   returnCalls?: (fence: Fence) => CallEngineDeps['returnCalls'];
   /** Told of each return call this owner takes, to show it to the agent it rings (and tell of a missed one). */
@@ -284,6 +286,7 @@ export class ServerOwner {
     });
     for (const row of await clusterCalls.cancelRequests(server.id)) owned.calls.cancelRequested(row);
     await owned.supervisions?.serve();
+    await this.deps.partyRequests?.(server.id, owned.fence);
   }
 
   /**

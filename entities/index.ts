@@ -42,6 +42,7 @@ import { Webhooks1767850000000 } from './migrations/1767850000000-webhooks';
 import { ApiKeys1767800000000 } from './migrations/1767800000000-api-keys';
 import { ApiRateAndCallChanges1768100000000 } from './migrations/1768100000000-api-rate-and-call-changes';
 import { SupervisionRequests1767950000000 } from './migrations/1767950000000-supervision-requests';
+import { PartyRequests1768200000000 } from './migrations/1768200000000-party-requests';
 import { CallsCustomerChannel1768000000000 } from './migrations/1768000000000-calls-customer-channel';
 import { WebhookEventOnce1768050000000 } from './migrations/1768050000000-webhook-event-once';
 import { SnakeCaseNaming } from './snake-case-naming';
@@ -85,4 +86,5 @@ export const MIGRATIONS = [
   CallsCustomerChannel1768000000000,
   WebhookEventOnce1768050000000,
   ApiRateAndCallChanges1768100000000,
+  PartyRequests1768200000000,
 ];

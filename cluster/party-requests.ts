@@ -1,0 +1,104 @@
+import type { DataSource } from 'typeorm';
+import type { PartyTarget, TransferMode } from '../call/call-types';
+import type { PartyAnswer, PartyRequester } from '../engine/call-parties';
+import { CALLS_CHANNEL } from './cluster-call-store';
+import { databaseNowMs } from './database-clock';
+import { type Fence, fencedUpdate } from './fenced-update';
+import { returningRows } from './statement-result';
+
+/** A transfer asked for on an instance that does not run the call, as its owner reads it. */
+export interface PartyRequestRow {
+  id: string;
+  callId: string;
+  by: PartyRequester;
+  to: PartyTarget;
+  mode: TransferMode;
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * The statements by which a transfer asked for on one instance reaches the owner of the call's
+ * server, as a supervision's request does (supervision-requests.ts): the row is the queue, a
+ * notification on the calls channel wakes the owner, its poll finds what a missed one left. The
+ * owner claims a request once under its lease and writes its answer fenced by it; the instance
+ * that asked reads the answer from the row.
+ */
+export class PartyRequests {
+  private readonly now: string;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.now = databaseNowMs(dataSource);
+  }
+
+  /** Records the request on the server the call runs on, as its row says; false when the call is not live. */
+  async request(id: string, callId: string, by: PartyRequester, to: PartyTarget, mode: TransferMode): Promise<boolean> {
+    const p = this.parameter;
+    const rows = await returningRows(this.dataSource,
+      `INSERT INTO party_requests (id, call_id, server_id, requester_telegram_id, requester_agent_id, requester_is_admin, mode, target_agent_id, target_number, stage, requested_at)
+       SELECT ${p(0)}, c.id, c.server_id, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, 'requested', ${this.now}
+       FROM calls c WHERE c.id = ${p(7)} AND c.stage <> 'ended' AND c.server_id IS NOT NULL
+       RETURNING server_id`,
+      [id, by.telegramId, by.agentId, by.isAdmin, mode, to.kind === 'agent' ? to.agentId : null, to.kind === 'number' ? to.number.slice(0, 64) : null, callId]);
+    const serverId = rows[0]?.server_id;
+    if (typeof serverId !== 'string') return false;
+    if (this.dataSource.options.type === 'postgres') await this.dataSource.query('SELECT pg_notify($1, $2)', [CALLS_CHANNEL, serverId]);
+    return true;
+  }
+
+  /** The owner's answer once written; 'waiting' before, 'claimed' once an owner took it and has not answered yet. */
+  async answerOf(id: string): Promise<PartyAnswer | 'waiting' | 'claimed'> {
+    const rows = await this.dataSource.query(`SELECT stage, answer, owner_token FROM party_requests WHERE id = ${this.parameter(0)}`, [id]) as Row[];
+    const row = rows[0];
+    if (!row) return 'waiting';
+    if (row.stage === 'answered' && typeof row.answer === 'string') return JSON.parse(row.answer, withDates) as PartyAnswer;
+    return row.owner_token === null || row.owner_token === undefined ? 'waiting' : 'claimed';
+  }
+
+  /** Gives up a request no owner claimed: true when it was still unclaimed (no owner will carry it out now). */
+  async withdraw(id: string): Promise<boolean> {
+    const p = this.parameter;
+    const rows = await returningRows(this.dataSource,
+      `UPDATE party_requests SET stage = 'withdrawn', answered_at = ${this.now} WHERE id = ${p(0)} AND stage = 'requested' AND owner_token IS NULL RETURNING id`, [id]);
+    return rows.length > 0;
+  }
+
+  /** Takes the server's waiting requests for this owner; none when its fence is no longer the lease's. */
+  async claim(serverId: string, fence: Fence): Promise<PartyRequestRow[]> {
+    const p = this.parameter;
+    const lock = this.dataSource.options.type === 'postgres' ? ' FOR SHARE' : '';
+    const rows = await returningRows(this.dataSource,
+      `UPDATE party_requests SET owner_token = CAST(${p(0)} AS bigint)
+       WHERE server_id = ${p(1)} AND stage = 'requested' AND owner_token IS NULL
+         AND (SELECT token FROM leases WHERE name = ${p(2)} AND holder = ${p(3)}${lock}) = CAST(${p(4)} AS bigint)
+       RETURNING id, call_id, requester_telegram_id, requester_agent_id, requester_is_admin, mode, target_agent_id, target_number`,
+      [String(fence.token), serverId, fence.name, fence.holder, String(fence.token)]);
+    return rows.map(toRow);
+  }
+
+  /** Writes the owner's answer under its lease. */
+  async answer(id: string, answer: PartyAnswer, fence: Fence): Promise<void> {
+    const p = this.parameter;
+    await fencedUpdate(this.dataSource,
+      `UPDATE party_requests SET stage = 'answered', answer = ${p(0)}, answered_at = ${this.now} WHERE id = ${p(1)} AND stage = 'requested'`,
+      [JSON.stringify(answer), id], fence);
+  }
+
+  private readonly parameter = (index: number): string => this.dataSource.driver.createParameter(`p${index}`, index);
+}
+
+/** A rule's refusal carries dates (do_not_call's `since`, disposition_required's `endedAt`): JSON wrote them as strings. */
+function withDates(key: string, value: unknown): unknown {
+  return (key === 'since' || key === 'endedAt') && typeof value === 'string' ? new Date(value) : value;
+}
+
+function toRow(r: Row): PartyRequestRow {
+  const agentId = r.requester_agent_id === null || r.requester_agent_id === undefined ? null : Number(r.requester_agent_id);
+  const to: PartyTarget = r.target_agent_id === null || r.target_agent_id === undefined
+    ? { kind: 'number', number: String(r.target_number ?? '') }
+    : { kind: 'agent', agentId: Number(r.target_agent_id) };
+  return {
+    id: String(r.id), callId: String(r.call_id), mode: r.mode as TransferMode, to,
+    by: { agentId, isAdmin: r.requester_is_admin === true || Number(r.requester_is_admin) === 1, telegramId: String(r.requester_telegram_id) },
+  };
+}

@@ -1,0 +1,97 @@
+import { signInitData } from '../../miniapp/init-data';
+import { createStores } from '../../store';
+import { ADMIN_ID, BOT_TOKEN } from '../support/bot-harness';
+import { buildApp } from '../support/built-app';
+import { ANN, ANN_AND_BOB, BOB, ClusterHarness, type ClusterInstance } from '../support/cluster-harness';
+import { freePort } from '../support/free-port';
+import { testDatabaseKind } from '../support/test-database';
+import { waitFor } from '../support/wait-for';
+
+jest.setTimeout(90_000);
+
+const onPostgres = testDatabaseKind() === 'postgres' ? describe : describe.skip;
+
+const CUSTOMER = '+12025550123';
+const LISTED = '+12025550177';
+
+/**
+ * A cold transfer asked for in the Mini App of an instance that does not run the call, with real
+ * processes: two instances on one PostgreSQL database and one Asterisk server, so one instance (B)
+ * runs every call and the other (A) runs none. A passes the request to B, which checks it with the
+ * same rules as its own and carries it out; the page on A gets B's answer.
+ */
+onPostgres('cluster: a Mini App transfer on an instance that does not run the call', () => {
+  let h: ClusterHarness;
+  let apiPorts: number[];
+  let a: ClusterInstance;
+
+  beforeAll(() => buildApp(), 180_000);
+  beforeEach(async () => {
+    apiPorts = [await freePort(), await freePort()];
+    h = await ClusterHarness.start({ instances: 2, simulators: 1, agents: ANN_AND_BOB, envOf: (i) => ({ API_PORT: String(apiPorts[i]) }) });
+    await h.serversSettled();
+    const owner = await h.holderOf('asterisk:a1');
+    if (!owner) throw new Error('nobody owns the server');
+    a = h.instances.find((i) => i !== owner)!;
+  });
+  afterEach(() => h.stop());
+
+  const apiOf = (instance: ClusterInstance) => `http://127.0.0.1:${apiPorts[instance.index]}`;
+
+  async function signIn(instance: ClusterInstance, user: { id: number; first_name: string }): Promise<string> {
+    const initData = signInitData({ user: JSON.stringify(user), auth_date: String(Math.floor(Date.now() / 1000)) }, BOT_TOKEN);
+    const response = await fetch(`${apiOf(instance)}/app/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ initData }) });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { token: string }).token;
+  }
+
+  async function connectedCallOfAnn(): Promise<{ id: string; server_id: string | null }> {
+    await h.sendCommand(ANN, `/call ${CUSTOMER}`);
+    const connected = await waitFor(async () => {
+      const row = await h.lastCallOf(ANN);
+      return row.stage === 'connected' ? row : undefined;
+    }, { what: 'the call connected', timeoutMs: 20_000 });
+    expect(connected.server_id).toBe('a1');
+    return connected;
+  }
+
+  const transferOn = (instance: ClusterInstance, token: string, callId: string, body: object) => fetch(`${apiOf(instance)}/app/api/calls/${callId}/transfer`, {
+    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+
+  it('given Ann\'s call runs on instance B, when Ann transfers it cold to Bob from instance A\'s Mini App, then A lists Bob from the database, B carries the transfer out, A answers with B\'s label, and Bob\'s chat follows the call', async () => {
+    const annToken = await signIn(a, { id: ANN, first_name: 'Ann' });
+    const call = await connectedCallOfAnn();
+
+    const candidates = await fetch(`${apiOf(a)}/app/api/calls/${call.id}/transfer-candidates`, { headers: { authorization: `Bearer ${annToken}` } });
+    expect(candidates.status).toBe(200);
+    const { agents } = (await candidates.json()) as { agents: { agentId: number; label: string }[] };
+    expect(agents.map((c) => c.label)).toEqual(['Bob']);
+
+    const response = await transferOn(a, annToken, call.id, { mode: 'cold', agentId: agents[0]!.agentId });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, label: 'Bob' });
+    // B ran it: Bob's phone rang on B's server and the call is now his.
+    await waitFor(() => /^🟢 Connected/.test(h.statusOf(BOB)?.text ?? ''), { what: 'Bob\'s status connected', timeoutMs: 15_000 });
+    await waitFor(() => /↪️ Transferred to Bob$/.test(h.statusOf(ANN)?.text ?? ''), { what: 'Ann\'s status handed off', timeoutMs: 15_000 });
+    const onCall = await h.withDatabase((db) => db.query('SELECT on_call_agent_id, stage FROM calls WHERE id = $1', [call.id])) as { on_call_agent_id: number; stage: string }[];
+    const bob = await h.withDatabase((db) => createStores(db).agents.byTelegramId(String(BOB)));
+    expect(onCall[0]).toEqual({ on_call_agent_id: bob!.id, stage: 'connected' });
+  });
+
+  it('given Ann\'s call runs on instance B and a number is on the do-not-call list, when Ann transfers the call to it from instance A\'s Mini App, then B refuses it by the rule, A answers with the refusal a `/call` would get, and nothing is dialed', async () => {
+    await h.withDatabase((db) => createStores(db).dnc.add(LISTED, { kind: 'admin', addedBy: String(ADMIN_ID) }));
+    const annToken = await signIn(a, { id: ANN, first_name: 'Ann' });
+    const call = await connectedCallOfAnn();
+    const channels = h.sim(0).channels().length;
+
+    const response = await transferOn(a, annToken, call.id, { mode: 'cold', number: LISTED });
+    expect(response.status).toBe(422);
+    const body = (await response.json()) as { refusal: string; message: string };
+    expect(body.refusal).toBe('rule');
+    expect(body.message).toMatch(/on the do-not-call list/);
+    expect(h.sim(0).channels()).toHaveLength(channels);
+    const audited = await h.withDatabase((db) => db.query(`SELECT details FROM audit_events WHERE action = 'call_refused' AND subject = $1`, [call.id])) as { details: string }[];
+    expect(audited.map((r) => r.details)).toEqual([expect.stringMatching(/^transfer\(cold\) number=/)]);
+  });
+});
