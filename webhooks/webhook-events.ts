@@ -156,8 +156,8 @@ interface Followed {
 
 /**
  * Turns each call's stream of updates into its events: one per stage that has one, `call.requested`
- * when a call is first seen early, and `call.transferred` when the agent who answers for it changes.
- * A repeated update of the same stage says nothing new.
+ * when a call is first seen early, and `call.transferred` when the agent who answers for a connected
+ * call changes. A repeated update of the same stage says nothing new.
  */
 export class CallEventTracker {
   private readonly calls = new Map<string, Followed>();
@@ -180,7 +180,8 @@ export class CallEventTracker {
       }
       stageIsNew = isNew || update.final;
     } else {
-      if (owner !== followed.owner && !update.final) {
+      // Only a connected call is transferred: before that, a new agent is a return call passing to the next one in line.
+      if (owner !== followed.owner && !update.final && followed.stage === 'connected') {
         drafts.push({ type: 'call.transferred', callId, at: update.at, data: { fromAgentId: followed.owner, toAgentId: owner } });
       }
       stageIsNew = followed.stage !== update.stage;

@@ -31,6 +31,9 @@ describe('call events from a call\'s updates', () => {
     ['a call first seen mid-way (taken over from another instance)', ['connected', 'ended'], [[], ['ended']]],
     ['a transfer to agent 9', ['requested', 'connected', { stage: 'connected', owner: 9 }, { stage: 'ended', owner: 9 }],
       [['requested'], ['agent_answered', 'connected'], ['transferred'], ['ended']]],
+    ['a return call that nobody took passing from agent 7 to agent 9, who answers (no transfer: the call was never connected)',
+      ['requested', 'agent_ringing', { stage: 'agent_ringing', owner: 9 }, { stage: 'connected', owner: 9 }, { stage: 'ended', owner: 9 }],
+      [['requested'], ['agent_ringing'], [], ['agent_answered', 'connected'], ['ended']]],
   ])('given %s, then each update becomes its events', (_what, stages, expected) => {
     expect(typesOf(stages)).toEqual(expected);
   });
