@@ -62,7 +62,7 @@ async function scenario(name: string, requestedAtOf: (i: number, now: number) =>
     }
     const deps = {
       calls: stores.calls, recordings: stores.recordings, requests: stores.apiCallRequests, apiKeys: stores.apiKeys,
-      deliveries: stores.webhookDeliveries, endpoints: stores.webhookEndpoints,
+      deliveries: stores.webhookDeliveries, endpoints: stores.webhookEndpoints, legs: stores.legs,
     };
     const timed = async (lookbackMs: number, settleMs: number) => {
       const times: number[] = [];

@@ -2,7 +2,7 @@ import type { CallState } from './call-machine';
 import { talkSeconds } from './call-machine';
 import { partiesOf } from './party-rules';
 import { recordingView } from './recording';
-import type { CallOutcome, CallStage, LegName, PartyView, RecordingView, RouteCode, CallFailure } from './call-types';
+import type { CallOutcome, CallStage, LegName, PartyView, RecordingView, RouteCode, CallFailure, LegId } from './call-types';
 
 /** Who and what a call is about; fixed when the call is placed. */
 export interface CallContext {
@@ -42,6 +42,8 @@ export interface CallUpdate {
   parties?: PartyView[];
   /** The agent who answers for the call now: the one who placed it until a transfer passes it on. */
   ownerAgentId?: number;
+  /** The leg the owner answers on (null once it left): with the call's id it names a transfer, so a restart re-derives it under the same id. */
+  ownerLegId?: LegId | null;
   /** Set once the call's bridge recording was asked for; the final update's view names the stored recording to fetch. */
   recording?: RecordingView;
   /** The customer answered and hears the consent announcement before being joined (the route's policy `consent`). */
@@ -65,6 +67,7 @@ export function toCallUpdate(context: CallContext, stage: CallStage, state: Call
   if (state.legs.length > 2) {
     update.parties = partiesOf(state);
     update.ownerAgentId = state.owner.agentId;
+    update.ownerLegId = state.owner.legId;
   }
   if (state.recording) update.recording = recordingView(state.recording);
   if (state.announcing && !final) update.announcing = true;
@@ -73,6 +76,7 @@ export function toCallUpdate(context: CallContext, stage: CallStage, state: Call
     // A return call passes from agent to agent until one answers: each rung agent is its owner for the while, named in the parties.
     update.ringingAgentId = state.owner.agentId;
     update.ownerAgentId = state.owner.agentId;
+    update.ownerLegId = state.owner.legId;
     update.parties ??= partiesOf(state);
   }
   if (final && state.outcome) {

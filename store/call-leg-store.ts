@@ -6,6 +6,21 @@ import type { AskedAs } from '../call/call-resume';
 import type { AuditEntry } from './audit-log';
 import { runWrite } from './sqlite-connection';
 
+/** A call passing to another agent's leg, as its audit row tells it. */
+export interface OwnerChange {
+  agentId: number;
+  legId: LegId;
+  at: Date;
+}
+
+/** `agent=<id> leg=<legId> at=<iso>` (recordStep's facts of an owner_changed step); undefined for a row of another shape. */
+function ownerChangeOf(details: string | null): OwnerChange | undefined {
+  const match = /^agent=(\d+) leg=(\S+) at=(\S+)$/.exec(details ?? '');
+  if (!match) return undefined;
+  const at = new Date(match[3]!);
+  return Number.isNaN(at.getTime()) ? undefined : { agentId: Number(match[1]), legId: match[2] as LegId, at };
+}
+
 /** The audit log's action for each step of a multi-party call. */
 const STEP_ACTION: Record<PartyStep['kind'], string> = {
   transfer_started: 'call_transfer_started',
@@ -73,6 +88,24 @@ export class CallLegStore {
       const legs = byCall.get(step.subject) ?? new Map<LegId, AskedAs>();
       legs.set(asked.legId, asked.as);
       byCall.set(step.subject, legs);
+    }
+    return byCall;
+  }
+
+  /**
+   * Each of these calls' owner changes (the `call_owner_changed` steps), in the order they were
+   * written: what a restart re-derives the call's transfers from.
+   */
+  async ownerChangesOf(callIds: readonly string[]): Promise<Map<string, OwnerChange[]>> {
+    const byCall = new Map<string, OwnerChange[]>();
+    if (callIds.length === 0) return byCall;
+    const steps = await this.dataSource.getRepository(AuditEvent).find({
+      where: { subject: In([...callIds]), action: STEP_ACTION.owner_changed }, order: { id: 'ASC' },
+    });
+    for (const step of steps) {
+      const change = ownerChangeOf(step.details);
+      if (!change || step.subject === null) continue;
+      byCall.set(step.subject, [...(byCall.get(step.subject) ?? []), change]);
     }
     return byCall;
   }

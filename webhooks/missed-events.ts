@@ -1,6 +1,7 @@
 import type { ApiCallRequest, Call, CallRecording, WebhookEndpoint } from '../entities';
-import type { ApiCallRequestStore, ApiKeyStore, CallRecordingStore, CallStore, WebhookDeliveryStore, WebhookEndpointStore } from '../store';
+import type { ApiCallRequestStore, ApiKeyStore, CallLegStore, CallRecordingStore, CallStore, WebhookDeliveryStore, WebhookEndpointStore } from '../store';
 import type { NewWebhookDelivery, QueuedOfCall } from '../store/webhook-delivery-store';
+import type { OwnerChange } from '../store/call-leg-store';
 import { type RuleRefusal, ruleRecord } from '../compliance/rules/call-rule';
 import { knownEndpoint, wants } from './endpoint-directory';
 import { type CallEventDraft, eventBody, eventIdOf, type StageEventType } from './webhook-events';
@@ -12,6 +13,7 @@ export interface MissedEventsDeps {
   apiKeys: Pick<ApiKeyStore, 'namesOf'>;
   deliveries: Pick<WebhookDeliveryStore, 'queuedOfCalls' | 'enqueue'>;
   endpoints: Pick<WebhookEndpointStore, 'all'>;
+  legs: Pick<CallLegStore, 'ownerChangesOf'>;
 }
 
 /** Which rows a check reads: those of the last `lookbackMs`, and of them only events older than `settleMs` (a live outbox writes those first). */
@@ -44,9 +46,9 @@ export function endedDraftOf(call: Call): StageDraft {
  * ended). The agent answered once the customer's side began, whether or not the row stamped it
  * (without confirmation the machine goes straight on, as the live tracker infers too).
  */
-export function stageDraftsOf(call: Call): StageDraft[] {
+export function stageDraftsOf(call: Call, ownerChanges: readonly OwnerChange[] = []): CallEventDraft[] {
   const callId = call.id;
-  const drafts: StageDraft[] = [
+  const drafts: CallEventDraft[] = [
     { type: 'call.requested', callId, at: call.requestedAt.getTime(), data: { agentId: call.agentId, customer: call.target, route: call.route, callerId: call.callerId } },
   ];
   if (call.agentRingingAt) drafts.push({ type: 'call.agent_ringing', callId, at: call.agentRingingAt.getTime(), data: { agentId: call.agentId } });
@@ -55,7 +57,28 @@ export function stageDraftsOf(call: Call): StageDraft[] {
   if (call.targetRingingAt) drafts.push({ type: 'call.customer_ringing', callId, at: call.targetRingingAt.getTime(), data: { customer: call.target } });
   // Transfers happen once connected: the agent who took the call then is the one who placed it.
   if (call.connectedAt) drafts.push({ type: 'call.connected', callId, at: call.connectedAt.getTime(), data: { agentId: call.agentId, customer: call.target } });
+  if (call.connectedAt) drafts.push(...transferDraftsOf(call, call.connectedAt.getTime(), ownerChanges));
   if (call.stage === 'ended') drafts.push(endedDraftOf(call));
+  return drafts;
+}
+
+/**
+ * The transfers the audit log's owner changes prove, as the live tracker tells them: each change of
+ * a connected call to another agent, from the one before (the placer first); none at the call's end
+ * (its final update tells no transfer).
+ */
+function transferDraftsOf(call: Call, connectedAt: number, changes: readonly OwnerChange[]): CallEventDraft[] {
+  const endedAt = call.stage === 'ended' ? call.endedAt?.getTime() ?? Infinity : Infinity;
+  const drafts: CallEventDraft[] = [];
+  let owner = call.agentId;
+  for (const change of changes) {
+    const at = change.at.getTime();
+    if (at >= endedAt) break;
+    if (at > connectedAt && change.agentId !== owner) {
+      drafts.push({ type: 'call.transferred', callId: call.id, at, data: { fromAgentId: owner, toAgentId: change.agentId }, legId: change.legId });
+    }
+    owner = change.agentId;
+  }
   return drafts;
 }
 
@@ -192,6 +215,7 @@ async function chainsIn(deps: MissedEventsDeps, window: CheckWindow): Promise<Ch
   const ended = over.filter((call) => call.stage === 'ended' && call.outcome !== 'refused');
   const refused = over.filter((call) => call.outcome === 'refused');
   const recordings = new Map((await deps.recordings.readyOfCalls(ended.map((c) => c.id))).map((r) => [r.callId, r]));
+  const ownerChanges = await deps.legs.ownerChangesOf([...ended, ...live].filter((c) => c.connectedAt).map((c) => c.id));
   const keyNames = await deps.apiKeys.namesOf(requests.map((r) => r.keyId));
   const refusedById = new Map(refused.map((c) => [c.id, c]));
   // A request refused after its agent's tap is told once, as the request's refusal.
@@ -199,7 +223,7 @@ async function chainsIn(deps: MissedEventsDeps, window: CheckWindow): Promise<Ch
   const chains: Chain[] = [];
   for (const call of [...ended, ...live]) {
     chains.push({
-      id: call.id, startedAt: call.requestedAt.getTime(), steps: stageDraftsOf(call),
+      id: call.id, startedAt: call.requestedAt.getTime(), steps: stageDraftsOf(call, ownerChanges.get(call.id)),
       after: (queued) => (call.stage === 'ended' ? [...recordingDraftOf(call, recordings.get(call.id)), ...dispositionDraftOf(call, queued)].sort((a, b) => a.at - b.at) : []),
     });
   }

@@ -31,6 +31,8 @@ export interface CallEventDraft {
   /** Milliseconds since the epoch. */
   at: number;
   data: Record<string, unknown>;
+  /** A transfer's leg: the one the new owner answers on, which with the call's id names the transfer (a leg becomes the owner once at most). */
+  legId?: string;
 }
 
 /** The JSON body every endpoint receives. */
@@ -80,11 +82,12 @@ function derivedEventId(key: string): string {
 /**
  * The id of every event the database proves (missed-events.ts re-derives those a killed process lost):
  * each stage, a refusal, an API request's steps (once each for the call or request), a disposition
- * (by the moment it was chosen: choosing again is another event) and the recording. Undefined for a
- * transfer, which the database does not keep, and a request refused before it was kept (no id of
- * its own): those get a fresh id.
+ * (by the moment it was chosen: choosing again is another event), the recording and a transfer (by
+ * the leg that took the call, which the audit log's `call_owner_changed` row keeps). Undefined for a
+ * transfer whose new owner has no leg and a request refused before it was kept (no id of its own):
+ * those get a fresh id.
  */
-export function eventIdOf(draft: Pick<CallEventDraft, 'type' | 'callId' | 'at'>): string | undefined {
+export function eventIdOf(draft: Pick<CallEventDraft, 'type' | 'callId' | 'at' | 'legId'>): string | undefined {
   const { type, callId } = draft;
   if (isStageEvent(type)) return stageEventId(callId, type);
   switch (type) {
@@ -96,6 +99,8 @@ export function eventIdOf(draft: Pick<CallEventDraft, 'type' | 'callId' | 'at'>)
       return derivedEventId(`${type}:${callId}`);
     case 'call.disposition_set':
       return derivedEventId(`${type}:${callId}:${draft.at}`);
+    case 'call.transferred':
+      return draft.legId === undefined ? undefined : derivedEventId(`${type}:${callId}:${draft.legId}`);
     default:
       return undefined;
   }
@@ -182,7 +187,8 @@ export class CallEventTracker {
     } else {
       // Only a connected call is transferred: before that, a new agent is a return call passing to the next one in line.
       if (owner !== followed.owner && !update.final && followed.stage === 'connected') {
-        drafts.push({ type: 'call.transferred', callId, at: update.at, data: { fromAgentId: followed.owner, toAgentId: owner } });
+        const legId = update.ownerLegId ?? undefined;
+        drafts.push({ type: 'call.transferred', callId, at: update.at, data: { fromAgentId: followed.owner, toAgentId: owner }, ...(legId ? { legId } : {}) });
       }
       stageIsNew = followed.stage !== update.stage;
       if (stageIsNew && update.stage !== 'agent_answered' && agentAnsweredBetween(followed.stage, update.stage)) {

@@ -22,7 +22,7 @@ const RECHECK_LOOKBACK_MS = 180_000;
 const RECHECK_SETTLE_MS = 15_000;
 
 export interface WebhooksDeps {
-  stores: Pick<Stores, 'webhookEndpoints' | 'webhookDeliveries' | 'audit' | 'calls' | 'recordings' | 'apiCallRequests' | 'apiKeys'>;
+  stores: Pick<Stores, 'webhookEndpoints' | 'webhookDeliveries' | 'audit' | 'calls' | 'recordings' | 'apiCallRequests' | 'apiKeys' | 'legs'>;
   settings: WebhookSettings;
   logger: Logger;
   /** Names this instance's claims (cluster mode: its instance id). */
@@ -108,7 +108,7 @@ export class Webhooks {
     const now = (this.deps.clock ?? REAL_WORKER_CLOCK).now();
     const deps = {
       calls: stores.calls, recordings: stores.recordings, requests: stores.apiCallRequests, apiKeys: stores.apiKeys,
-      deliveries: stores.webhookDeliveries, endpoints: stores.webhookEndpoints,
+      deliveries: stores.webhookDeliveries, endpoints: stores.webhookEndpoints, legs: stores.legs,
     };
     try {
       const queued = await enqueueMissedEvents(deps, { now, ...window });

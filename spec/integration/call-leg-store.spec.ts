@@ -120,6 +120,18 @@ describe(`a call's legs on ${kind}`, () => {
     ]);
   });
 
+  it('given a call\'s owner changes among its other steps, then they read back in the order written, each with its agent, leg and moment (what a restart re-derives transfers from)', async () => {
+    await records.recordStep('call-1', { kind: 'transfer_completed', legId: 'p3', label: 'Bob' }, at(500), '100');
+    await records.recordStep('call-1', { kind: 'owner_changed', agentId: 9, legId: 'p3' }, at(500), 'system');
+    await records.recordStep('call-2', { kind: 'owner_changed', agentId: 5, legId: 'p3' }, at(510), 'system');
+    await records.recordStep('call-1', { kind: 'owner_changed', agentId: 11, legId: 'p4' }, at(520), 'system');
+
+    const changes = await stores.legs.ownerChangesOf(['call-1', 'no-such-call']);
+    expect([...changes.keys()]).toEqual(['call-1']);
+    expect(changes.get('call-1')).toEqual([{ agentId: 9, legId: 'p3', at: at(500) }, { agentId: 11, legId: 'p4', at: at(520) }]);
+    expect(await stores.legs.ownerChangesOf([])).toEqual(new Map());
+  });
+
   it('given the steps that asked for added legs, then a new owner reads back how each was asked for: a cold or warm transfer, or an added party', async () => {
     const when = at(500);
     await records.recordStep('call-1', { kind: 'transfer_started', mode: 'cold', legId: 'p3', label: 'a label with leg=p9 in it' }, when, '100');

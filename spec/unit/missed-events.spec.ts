@@ -1,5 +1,6 @@
 import type { ApiCallRequest, Call, CallRecording, WebhookEndpoint } from '../../entities';
 import type { NewWebhookDelivery } from '../../store/webhook-delivery-store';
+import type { OwnerChange } from '../../store/call-leg-store';
 import { enqueueMissedEvents } from '../../webhooks/missed-events';
 import { eventIdOf, stageEventId, type WebhookEventType } from '../../webhooks/webhook-events';
 
@@ -20,7 +21,7 @@ function endpoint(fields: Partial<WebhookEndpoint> = {}): WebhookEndpoint {
 
 /** The start's check over one calls table and one queue, in memory; the rows it queued. */
 async function check(
-  calls: { ended?: Call[]; live?: Call[]; refused?: Call[]; recordings?: CallRecording[]; requests?: ApiCallRequest[] }, queued: Record<string, string[]>,
+  calls: { ended?: Call[]; live?: Call[]; refused?: Call[]; recordings?: CallRecording[]; requests?: ApiCallRequest[]; ownerChanges?: OwnerChange[] }, queued: Record<string, string[]>,
   endpoints = [endpoint()], window: { settleMs?: number; lastDisposition?: string } = {},
 ): Promise<NewWebhookDelivery[]> {
   const written: NewWebhookDelivery[] = [];
@@ -36,6 +37,7 @@ async function check(
       enqueue: async (rows) => { written.push(...rows); },
     },
     endpoints: { all: async () => endpoints },
+    legs: { ownerChangesOf: async () => new Map(calls.ownerChanges ? [['c1', calls.ownerChanges]] : []) },
   }, { now: NOW, lookbackMs: 3_600_000, ...(window.settleMs ? { settleMs: window.settleMs } : {}) });
   return written;
 }
@@ -54,6 +56,33 @@ describe('the events a restart re-derives from the calls table', () => {
     const rows = await check({ ended: [ended] }, { c1: ['call.requested', 'call.transferred'] });
     expect(rows.map((r) => r.eventType)).toEqual(['call.ended']);
     expect(JSON.parse(rows[0]!.body).data).toMatchObject({ outcome: 'completed', talkSeconds: 60, agentId: 9 });
+  });
+
+  it('given an ended call transferred twice (the audit log\'s owner changes) and queued up to its connection, then both transfers are queued before its end, from the agent before each, with the live events\' ids', async () => {
+    const ended = callRow({ stage: 'ended', outcome: 'completed', agentRingingAt: at(1), targetRingingAt: at(4), connectedAt: at(6), endedAt: at(66), onCallAgentId: 11 });
+    const ownerChanges = [{ agentId: 9, legId: 'p3', at: at(20) }, { agentId: 11, legId: 'p4', at: at(40) }];
+    const rows = await check({ ended: [ended], ownerChanges }, { c1: ['call.requested', 'call.agent_ringing', 'call.agent_answered', 'call.customer_ringing', 'call.connected'] });
+    expect(rows.map((r) => r.eventType)).toEqual(['call.transferred', 'call.transferred', 'call.ended']);
+    expect(rows.map((r) => r.eventId).slice(0, 2)).toEqual([
+      eventIdOf({ type: 'call.transferred', callId: 'c1', at: 0, legId: 'p3' }), eventIdOf({ type: 'call.transferred', callId: 'c1', at: 0, legId: 'p4' }),
+    ]);
+    expect(rows.map((r) => JSON.parse(r.body).data).slice(0, 2)).toEqual([{ fromAgentId: 7, toAgentId: 9 }, { fromAgentId: 9, toAgentId: 11 }]);
+    expect(JSON.parse(rows[0]!.body).occurredAt).toBe(at(20).toISOString());
+  });
+
+  it('given a live call whose first transfer was queued (by its id), then only the second is queued', async () => {
+    const live = callRow({ stage: 'connected', agentRingingAt: at(1), targetRingingAt: at(4), connectedAt: at(6) });
+    const ownerChanges = [{ agentId: 9, legId: 'p3', at: at(20) }, { agentId: 11, legId: 'p4', at: at(40) }];
+    const firstId = eventIdOf({ type: 'call.transferred', callId: 'c1', at: 0, legId: 'p3' })!;
+    const rows = await check({ live: [live], ownerChanges }, { c1: ['call.requested', 'call.connected', firstId] });
+    expect(rows.map((r) => [r.eventType, JSON.parse(r.body).data])).toEqual([['call.transferred', { fromAgentId: 9, toAgentId: 11 }]]);
+  });
+
+  it('given owner changes before the connection, to the same agent, or at the end, then they tell no transfer (as the live stream tells none)', async () => {
+    const ended = callRow({ stage: 'ended', outcome: 'completed', agentRingingAt: at(1), targetRingingAt: at(4), connectedAt: at(6), endedAt: at(66) });
+    const ownerChanges = [{ agentId: 9, legId: 'p2', at: at(5) }, { agentId: 9, legId: 'p3', at: at(20) }, { agentId: 11, legId: 'p4', at: at(66) }];
+    const rows = await check({ ended: [ended], ownerChanges }, { c1: ['call.requested', 'call.connected'] });
+    expect(rows.map((r) => r.eventType)).toEqual(['call.ended']);
   });
 
   it('given an ended call with nothing queued, then its whole sequence is queued in order; an agent\'s answer the row did not stamp is proved by the customer\'s ringing', async () => {

@@ -2,7 +2,7 @@ import type { CallStage } from '../../call/call-types';
 import type { CallContext, CallUpdate } from '../../call/call-update';
 import { DEFAULT_RETRY_SCHEDULE, nextAttempt } from '../../webhooks/retry-schedule';
 import { urlProblem } from '../../webhooks/webhook-endpoints';
-import { CallEventTracker, endedEventId, parseEventTypes } from '../../webhooks/webhook-events';
+import { CallEventTracker, endedEventId, eventIdOf, parseEventTypes } from '../../webhooks/webhook-events';
 import { integrationEvent } from '../../webhooks/call-event-feed';
 import { SecretRedactor } from '../../config/redact';
 import { newWebhookSecret, signatureHeader, verifyWebhook } from '../../webhooks/webhook-signature';
@@ -46,6 +46,18 @@ describe('call events from a call\'s updates', () => {
     ]);
     const [ended] = tracker.eventsOf({ context, stage: 'ended', at: 3, final: true, ownerAgentId: 9, outcome: 'completed', talkSeconds: 30, endedBy: 'target', hangupCause: 16 });
     expect(ended!.data).toEqual({ outcome: 'completed', talkSeconds: 30, endedBy: 'target', hangupCause: 16, agentId: 9, customer: '+12025550123' });
+  });
+
+  it('given a transfer to the agent on leg p3, then its id is decided by the call and that leg (a restart re-derives the same one) and differs from another leg\'s', () => {
+    const tracker = new CallEventTracker();
+    tracker.eventsOf({ context, stage: 'connected', at: 1, final: false });
+    const [transfer] = tracker.eventsOf({ context, stage: 'connected', at: 2, final: false, ownerAgentId: 9, ownerLegId: 'p3' });
+    expect(transfer).toMatchObject({ type: 'call.transferred', legId: 'p3', data: { fromAgentId: 7, toAgentId: 9 } });
+    const id = eventIdOf(transfer!);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(eventIdOf({ type: 'call.transferred', callId: 'c1', at: 999, legId: 'p3' })).toBe(id);
+    expect(eventIdOf({ type: 'call.transferred', callId: 'c1', at: 2, legId: 'p4' })).not.toBe(id);
+    expect(eventIdOf({ type: 'call.transferred', callId: 'c1', at: 2 })).toBeUndefined();
   });
 
   it.each([
