@@ -3,7 +3,7 @@ import type { PartyTarget, TransferMode } from '../call/call-types';
 import type { PartyAnswer, PartyRequester } from '../engine/call-parties';
 import { CALLS_CHANNEL } from './cluster-call-store';
 import { databaseNowMs } from './database-clock';
-import { type Fence, fencedUpdate } from './fenced-update';
+import { type Fence, claimWaitingRequests, fencedUpdate } from './fenced-update';
 import { returningRows } from './statement-result';
 
 /** A transfer asked for on an instance that does not run the call, as its owner reads it. */
@@ -65,14 +65,8 @@ export class PartyRequests {
 
   /** Takes the server's waiting requests for this owner; none when its fence is no longer the lease's. */
   async claim(serverId: string, fence: Fence): Promise<PartyRequestRow[]> {
-    const p = this.parameter;
-    const lock = this.dataSource.options.type === 'postgres' ? ' FOR SHARE' : '';
-    const rows = await returningRows(this.dataSource,
-      `UPDATE party_requests SET owner_token = CAST(${p(0)} AS bigint)
-       WHERE server_id = ${p(1)} AND stage = 'requested' AND owner_token IS NULL
-         AND (SELECT token FROM leases WHERE name = ${p(2)} AND holder = ${p(3)}${lock}) = CAST(${p(4)} AS bigint)
-       RETURNING id, call_id, requester_telegram_id, requester_agent_id, requester_is_admin, mode, target_agent_id, target_number`,
-      [String(fence.token), serverId, fence.name, fence.holder, String(fence.token)]);
+    const rows = await claimWaitingRequests(this.dataSource, 'party_requests', serverId, fence,
+      'id, call_id, requester_telegram_id, requester_agent_id, requester_is_admin, mode, target_agent_id, target_number');
     return rows.map(toRow);
   }
 

@@ -3,7 +3,7 @@ import type { SupervisionMode } from '../call/supervision';
 import type { SupervisionRequestStage } from '../entities';
 import { CALLS_CHANNEL } from './cluster-call-store';
 import { databaseNowMs } from './database-clock';
-import { type Fence, fencedUpdate } from './fenced-update';
+import { type Fence, claimWaitingRequests, fencedUpdate } from './fenced-update';
 import { returningRows } from './statement-result';
 
 /** A supervision request as the instances read it (entities/supervision-request.entity.ts). */
@@ -115,13 +115,7 @@ export class SupervisionRequests {
   /** Takes the server's waiting requests for this owner; none when its fence is no longer the lease's. */
   async claim(serverId: string, fence: Fence): Promise<SupervisionRequestRow[]> {
     const p = this.parameter;
-    const lock = this.dataSource.options.type === 'postgres' ? ' FOR SHARE' : '';
-    const claimed = await returningRows(this.dataSource,
-      `UPDATE supervision_requests SET owner_token = CAST(${p(0)} AS bigint)
-       WHERE server_id = ${p(1)} AND stage = 'requested' AND owner_token IS NULL
-         AND (SELECT token FROM leases WHERE name = ${p(2)} AND holder = ${p(3)}${lock}) = CAST(${p(4)} AS bigint)
-       RETURNING id`,
-      [String(fence.token), serverId, fence.name, fence.holder, String(fence.token)]);
+    const claimed = await claimWaitingRequests(this.dataSource, 'supervision_requests', serverId, fence, 'id');
     if (claimed.length === 0) return [];
     return this.rows(`s.id IN (${claimed.map((_, i) => p(i)).join(', ')})`, claimed.map((r) => String(r.id)));
   }
