@@ -24,7 +24,13 @@ export interface CallEventSources {
  * added synchronously (the outbox writes them later), so the engine's reaction to an ARI event
  * never waits on webhooks.
  */
-export function followCallEvents(sources: CallEventSources, add: (draft: CallEventDraft) => void, logger: Logger): Subscription[] {
+/**
+ * `catchUp` is told of a call first seen mid-way (taken over from another instance), before any of
+ * its events is added: the outbox then queues what the database proves of the call first.
+ */
+export function followCallEvents(
+  sources: CallEventSources, add: (draft: CallEventDraft) => void, logger: Logger, catchUp?: (callId: string) => void,
+): Subscription[] {
   const tracker = new CallEventTracker();
   const guarded = <T>(what: string, handle: (value: T) => void) => (value: T) => {
     try {
@@ -34,6 +40,7 @@ export function followCallEvents(sources: CallEventSources, add: (draft: CallEve
     }
   };
   const subscriptions = [sources.updates.subscribe(guarded('update', (update: CallUpdate) => {
+    if (catchUp && tracker.takesOver(update)) catchUp(update.context.callId);
     for (const draft of tracker.eventsOf(update)) add(draft);
   }))];
   if (sources.refusals) {

@@ -182,8 +182,35 @@ export async function enqueueMissedEvents(deps: MissedEventsDeps, window: CheckW
   const endpoints = await deps.endpoints.all();
   if (endpoints.length === 0) return 0;
   const chains = await chainsIn(deps, window);
+  return enqueueChains(deps, endpoints, chains, window.now - (window.settleMs ?? 0));
+}
+
+export type CallCatchUpDeps = Omit<MissedEventsDeps, 'calls' | 'requests' | 'apiKeys'> & { calls: Pick<CallStore, 'byId'> };
+
+/**
+ * One call's events its rows prove that the queue lacks, queued now under the live ids (as
+ * `enqueueMissedEvents` does for a window): what an instance that took the call over mid-way asks
+ * before it queues the call's next events, so the stages the instance before it lost keep their place.
+ * Returns how many rows were queued.
+ */
+export async function enqueueMissedEventsOfCall(deps: CallCatchUpDeps, callId: string, now: number): Promise<number> {
+  const endpoints = await deps.endpoints.all();
+  if (endpoints.length === 0) return 0;
+  const call = await deps.calls.byId(callId);
+  if (!call || call.outcome === 'refused') return 0;
+  const ended = call.stage === 'ended';
+  const [recordings, ownerChanges] = await Promise.all([
+    ended ? deps.recordings.readyOfCalls([call.id]) : Promise.resolve([]),
+    call.connectedAt ? deps.legs.ownerChangesOf([call.id]) : Promise.resolve(new Map<string, OwnerChange[]>()),
+  ]);
+  return enqueueChains(deps, endpoints, [callChainOf(call, ownerChanges.get(call.id), recordings[0])], now);
+}
+
+/** Queues, for each endpoint, what each chain proves and the endpoint's queue lacks, of events up to `settledBy`. */
+async function enqueueChains(
+  deps: Pick<MissedEventsDeps, 'deliveries'>, endpoints: readonly WebhookEndpoint[], chains: readonly Chain[], settledBy: number,
+): Promise<number> {
   if (chains.length === 0) return 0;
-  const settledBy = window.now - (window.settleMs ?? 0);
   const rows: NewWebhookDelivery[] = [];
   for (const endpoint of endpoints) {
     const known = knownEndpoint(endpoint);
@@ -206,6 +233,14 @@ export async function enqueueMissedEvents(deps: MissedEventsDeps, window: CheckW
   return rows.length;
 }
 
+/** A placed call's chain: its stages, then (once ended) its recording and disposition. */
+function callChainOf(call: Call, ownerChanges: readonly OwnerChange[] | undefined, recording: CallRecording | undefined): Chain {
+  return {
+    id: call.id, startedAt: call.requestedAt.getTime(), steps: stageDraftsOf(call, ownerChanges),
+    after: (queued) => (call.stage === 'ended' ? [...recordingDraftOf(call, recording), ...dispositionDraftOf(call, queued)].sort((a, b) => a.at - b.at) : []),
+  };
+}
+
 async function chainsIn(deps: MissedEventsDeps, window: CheckWindow): Promise<Chain[]> {
   const since = new Date(window.now - window.lookbackMs);
   const [over, live, requests] = await Promise.all([
@@ -222,10 +257,7 @@ async function chainsIn(deps: MissedEventsDeps, window: CheckWindow): Promise<Ch
   const toldAsRequests = new Set(requests.map((r) => r.callId).filter((id): id is string => id !== null));
   const chains: Chain[] = [];
   for (const call of [...ended, ...live]) {
-    chains.push({
-      id: call.id, startedAt: call.requestedAt.getTime(), steps: stageDraftsOf(call, ownerChanges.get(call.id)),
-      after: (queued) => (call.stage === 'ended' ? [...recordingDraftOf(call, recordings.get(call.id)), ...dispositionDraftOf(call, queued)].sort((a, b) => a.at - b.at) : []),
-    });
+    chains.push(callChainOf(call, ownerChanges.get(call.id), recordings.get(call.id)));
   }
   for (const call of refused) {
     if (!toldAsRequests.has(call.id)) chains.push({ id: call.id, startedAt: call.requestedAt.getTime(), steps: [refusedDraftOf(call)], after: () => [] });

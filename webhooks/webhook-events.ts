@@ -167,6 +167,14 @@ interface Followed {
 export class CallEventTracker {
   private readonly calls = new Map<string, Followed>();
 
+  /**
+   * Whether `update` is the first one seen of a call taken over mid-way: the instance before may have
+   * died before it queued the call's earlier events (ask before `eventsOf`, which starts following it).
+   */
+  takesOver(update: CallUpdate): boolean {
+    return !this.calls.has(update.context.callId) && !EARLY_STAGES.includes(update.stage);
+  }
+
   eventsOf(update: CallUpdate): CallEventDraft[] {
     const { context } = update;
     const callId = context.callId;

@@ -7,7 +7,7 @@ import { EndpointDirectory } from './endpoint-directory';
 import { DEFAULT_RETRY_SCHEDULE } from './retry-schedule';
 import { WebhookEndpoints } from './webhook-endpoints';
 import { WebhookOutbox } from './webhook-outbox';
-import { enqueueMissedEvents } from './missed-events';
+import { enqueueMissedEvents, enqueueMissedEventsOfCall } from './missed-events';
 import { REAL_WORKER_CLOCK, WebhookWorker, type WorkerClock } from './webhook-worker';
 
 /** How often the queue is read for what other instances wrote (or leases that ran out); this instance's own events are posted at once. */
@@ -73,12 +73,24 @@ export class Webhooks {
       },
       ...(deps.fetch ? { fetch: deps.fetch } : {}), ...(deps.random ? { random: deps.random } : {}),
     });
-    this.outbox = new WebhookOutbox({ deliveries: stores.webhookDeliveries, endpoints: this.directory, logger, onWritten: () => this.worker.poke() });
+    this.outbox = new WebhookOutbox({
+      deliveries: stores.webhookDeliveries, endpoints: this.directory, logger, onWritten: () => this.worker.poke(),
+      catchUp: (callId) => this.catchUp(callId),
+    });
   }
 
   /** Follows the call streams; may be called again for more sources (a stream that appears later). */
   follow(sources: CallEventSources): void {
-    this.subscriptions.push(...followCallEvents(sources, (draft) => this.outbox.add(draft), this.deps.logger));
+    this.subscriptions.push(...followCallEvents(sources, (draft) => this.outbox.add(draft), this.deps.logger, (callId) => this.outbox.catchUp(callId)));
+  }
+
+  /** Queues what the database proves of a call taken over mid-way that the instance before did not queue (it may have died first). */
+  private async catchUp(callId: string): Promise<number> {
+    const { stores, logger } = this.deps;
+    const deps = { calls: stores.calls, recordings: stores.recordings, deliveries: stores.webhookDeliveries, endpoints: stores.webhookEndpoints, legs: stores.legs };
+    const queued = await enqueueMissedEventsOfCall(deps, callId, (this.deps.clock ?? REAL_WORKER_CLOCK).now());
+    if (queued > 0) logger.warn('call events the instance before did not queue for the webhooks were queued from the database', { callId, queued });
+    return queued;
   }
 
   start(): void {
