@@ -108,4 +108,56 @@ describe(`an instance that dies between a call's state and its webhook events, o
     const [{ n }] = await b.dataSource.query('SELECT COUNT(*) AS n FROM webhook_deliveries') as Array<{ n: number | string }>;
     expect(Number(n)).toBe(7);
   }, 30000);
+  it('given instance A told a call up to the customer\'s ringing and died as its outbox wrote connected, when instance B takes the call over at connected and it ends there, then the receiver gets every stage in order, connected before ended, each once with the live event\'s id', async () => {
+    const a = await instance('instance-a');
+    const b = await instance('instance-b', { recheckEveryMs: 100 });
+    const added = await a.webhooks.endpoints.add('100', await receiver.start(), []);
+    if (!added.ok) throw new Error('endpoint refused');
+    const agent = await a.stores.agents.authorize({ telegramId: '700', phone: '+12025550100', callerId: '+15551234567', by: '100', displayName: 'Ann' });
+    // The call ran a minute ago: the periodic checks would count its stages as settled.
+    const t0 = Date.now() - 60_000;
+    const callId = '0b8e3f4a-6c1d-4e2f-9a7b-5d3c2e1f0a99';
+    const at = (s: number) => new Date(t0 + s * 1000);
+    await a.dataSource.getRepository('WebhookEndpoint').update({ id: added.id }, { createdAt: at(-10) });
+    await a.stores.calls.recordCallRequest({
+      id: callId, agentId: agent.id, agentPhone: '+12025550100', targetInput: '+12025550123', target: '+12025550123', route: 'M', callerId: '+15551234567',
+      stage: 'connected', requestedAt: at(0), agentRingingAt: at(1), agentAnsweredAt: at(2), targetRingingAt: at(3), connectedAt: at(5),
+    });
+
+    // A's outbox dies as it writes connected: what it wrote before stays queued.
+    const enqueue = a.stores.webhookDeliveries.enqueue.bind(a.stores.webhookDeliveries);
+    let dead = false;
+    a.stores.webhookDeliveries.enqueue = async (rows) => {
+      dead ||= rows.some((r) => r.eventType === 'call.connected');
+      if (!dead) await enqueue(rows);
+    };
+    const onA = new Subject<CallUpdate>();
+    a.webhooks.follow({ updates: onA });
+    const context: CallContext = { callId, agentId: agent.id, agentTelegramId: '700', agentPhone: '+12025550100', target: '+12025550123', route: 'M', callerId: '+15551234567' };
+    const stages = [['requested', 0], ['agent_dialing', 0], ['agent_ringing', 1], ['agent_answered', 2], ['target_dialing', 2], ['target_ringing', 3]] as const;
+    for (const [stage, s] of stages) onA.next({ context, stage, at: at(s).getTime(), final: false });
+    await a.webhooks.outbox.written();
+    onA.next({ context, stage: 'connected', at: at(5).getTime(), final: false });
+    await a.webhooks.outbox.written();
+    expect(dead).toBe(true);
+
+    // B takes the server over: it first sees the call connected, then the call ends on B.
+    const onB = new Subject<CallUpdate>();
+    b.webhooks.follow({ updates: onB });
+    onB.next({ context, stage: 'connected', at: at(6).getTime(), final: false });
+    await b.stores.calls.recordCallTransition(callId, { stage: 'ended', outcome: 'completed', endedBy: 'target', hangupCause: 16, endedAt: at(35) });
+    onB.next({ context, stage: 'ended', outcome: 'completed', endedBy: 'target', talkSeconds: 30, hangupCause: 16, at: at(35).getTime(), final: true });
+    await b.webhooks.outbox.written();
+    // B's periodic checks run too: what B queued live stays after what the catch-up queued.
+    b.webhooks.start();
+    const types = ['call.requested', 'call.agent_ringing', 'call.agent_answered', 'call.customer_ringing', 'call.connected', 'call.ended'] as const;
+    await waitFor(() => typesOf(callId).length === types.length, { what: 'every stage of the call delivered', timeoutMs: 10000 });
+    expect(typesOf(callId)).toEqual(types);
+    const events = receiver.accepted.map((r) => r.event).filter((e) => e.callId === callId);
+    expect(events.map((e) => e.id)).toEqual(types.map((type) => eventIdOf({ type, callId, at: 0 })));
+    expect(events.find((e) => e.type === 'call.connected')!.occurredAt).toBe(at(5).toISOString());
+    await waitFor(async () => (await b.stores.webhookDeliveries.pendingCount()) === 0, { what: 'the queue empty' });
+    const [{ n }] = await b.dataSource.query('SELECT COUNT(*) AS n FROM webhook_deliveries') as Array<{ n: number | string }>;
+    expect(Number(n)).toBe(types.length);
+  }, 30000);
 });
