@@ -820,7 +820,7 @@ export class AriCore {
   // ---- internals: the far end ------------------------------------------------------------
 
   private startFarEnd(ch: SimChannel): void {
-    const defaults: FarEndDefaults = { ringMs: this.opts.ringMs, hangupAfterMs: this.opts.hangupAfterMs, dtmfAfterMs: this.opts.dtmfAfterMs };
+    const defaults: FarEndDefaults = { ringMs: this.opts.ringMs, hangupAfterMs: this.opts.hangupAfterMs, dtmfAfterMs: this.opts.dtmfAfterMs, earlyMediaMs: this.opts.earlyMediaMs };
     // chan_pjsip puts the connected line in the INVITE's From (res_pjsip_session.c set_from_header).
     this.invites.push({ channelId: ch.id, endpoint: ch.endpoint, fromNumber: ch.connected.number });
     const script = this.farEndChooser?.(ch.endpoint) ?? defaultFarEnd(ch.endpoint, defaults);

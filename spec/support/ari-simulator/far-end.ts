@@ -30,6 +30,8 @@ export interface FarEndDefaults {
   hangupAfterMs: number;
   /** How long after answering `…0151` sends its DTMF '1'. */
   dtmfAfterMs: number;
+  /** How long `…0183`'s and `…0184`'s early media plays before they answer or fail; `ringMs` when not given. */
+  earlyMediaMs?: number | undefined;
 }
 
 /**
@@ -77,9 +79,9 @@ export function defaultFarEnd(endpoint: string, defaults: FarEndDefaults): FarEn
       return { kind: 'unreachable' };
     // The e2e provider's early media: …0183 answers after it, …0184 ends with 404 (an announcement, then "not found").
     case '0183':
-      return { kind: 'early-media' };
+      return { kind: 'early-media', ...(defaults.earlyMediaMs !== undefined ? { ringMs: defaults.earlyMediaMs } : {}) };
     case '0184':
-      return { kind: 'early-media', failCause: CAUSE.UNALLOCATED };
+      return { kind: 'early-media', failCause: CAUSE.UNALLOCATED, ...(defaults.earlyMediaMs !== undefined ? { ringMs: defaults.earlyMediaMs } : {}) };
     case '0777':
       return { kind: 'answer', hangupAfterMs: defaults.hangupAfterMs };
     // The e2e provider's …0712 stays up six times as long as its …0777 (12 s against 2 s).

@@ -37,6 +37,8 @@ export interface AriSimulatorOptions {
   dtmfAfterMs?: number;
   /** How long a non-`tone:` media plays; default 1000. */
   playbackMs?: number;
+  /** How long `…0183`'s and `…0184`'s early media plays before they answer or fail; default `ringMs`. */
+  earlyMediaMs?: number;
 }
 
 export interface SentEvent {
@@ -76,6 +78,7 @@ export class AriSimulator {
         ringMs: opts.ringMs ?? 1000,
         hangupAfterMs: opts.hangupAfterMs ?? 3000,
         dtmfAfterMs: opts.dtmfAfterMs ?? 300,
+        earlyMediaMs: opts.earlyMediaMs,
         stasisLoopMs: opts.stasisLoopMs ?? 0,
         playbackMs: opts.playbackMs ?? 1000,
         apps: opts.apps ?? [],
