@@ -51,6 +51,8 @@ export interface EffectInterpreterDeps<S, E, F extends { type: string }, T, H ex
  */
 export class EffectInterpreter<S, E, F extends { type: string }, T, H extends { state: S }, O> {
   private readonly runs = new Map<H, Run<T, O>>();
+  /** Requests sent and not yet answered: a run's machine still hears how each ends. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   /** Aborted at shutdown: teardown still failing then is left to the next start's orphan sweep. */
   private stopping = new AbortController();
 
@@ -83,7 +85,9 @@ export class EffectInterpreter<S, E, F extends { type: string }, T, H extends { 
 
   /** When `request` fails, the run's machine hears of it as the event `toEvent` makes (it may log why). */
   failOnError(holder: H, request: Promise<unknown>, toEvent: (err: unknown, at: number) => E): void {
-    request.catch((err: unknown) => this.dispatch(holder, toEvent(err, this.deps.now())));
+    const answered = request.then(() => undefined, (err: unknown) => this.dispatch(holder, toEvent(err, this.deps.now())));
+    this.inFlight.add(answered);
+    void answered.finally(() => this.inFlight.delete(answered));
   }
 
   /** A teardown request, retried until Asterisk confirms it (see teardown-retry.ts); never rejects. */
@@ -109,9 +113,16 @@ export class EffectInterpreter<S, E, F extends { type: string }, T, H extends { 
     }
   }
 
-  /** Waits until every run's teardown has settled. */
+  /**
+   * Waits until every request sent has been answered (and a failed one heard by its machine) and
+   * every run's teardown has settled, including teardown that such an answer started.
+   */
   async settled(): Promise<void> {
-    await Promise.allSettled([...this.runs.values()].flatMap((run) => run.teardown));
+    for (;;) {
+      const waiting = [...this.inFlight, ...[...this.runs.values()].flatMap((run) => run.teardown)];
+      await Promise.allSettled(waiting);
+      if (this.inFlight.size === 0) return;
+    }
   }
 
   private execute(holder: H, run: Run<T, O>, effect: F): void {

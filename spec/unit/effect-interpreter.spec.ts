@@ -64,6 +64,25 @@ describe('the effect interpreter shared by the call and verification runners', (
     expect(toy.state.heard).toEqual(['Start', 'failed: Error: refused']);
   });
 
+  it('given a request in flight, when the runner is asked whether it has settled, then it waits for the answer and for the teardown the failure started', async () => {
+    let refuse!: (err: Error) => void;
+    let hungUp = false;
+    const { toys } = interpreter(() => new Promise((_, reject) => { refuse = reject; }), async () => { hungUp = true; });
+    const toy: Toy = { state: { stage: 'live', heard: [] } };
+    toys.begin(toy, undefined);
+    toys.dispatch(toy, { type: 'Start', at: 0 });
+    let settled = false;
+    const settling = toys.settled().then(() => { settled = true; });
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+
+    refuse(new Error('socket hang up'));
+    await settling;
+    expect(toy.state).toMatchObject({ stage: 'ended' });
+    expect(toy.state.heard).toContain('failed: Error: socket hang up');
+    expect(hungUp).toBe(true);
+  });
+
   it('given a run that ended while its hang-up fails twice, then the hang-up is retried and the run is forgotten only once it went through', async () => {
     let tries = 0;
     const { toys, forgotten } = interpreter(() => new Promise(() => undefined), async () => {
