@@ -165,7 +165,7 @@ async function startSingle({ config, bot, stores, out, logger, ops, shutdown, in
   const recording = new RecordingMedia({ config, stores, stored: ari, delivery: telegramRecordingDelivery(out), logger });
   // Supervisors' listen, whisper and barge (call/supervision.ts): their own channels and bridges, which the orphan sweep leaves while live.
   const supervisions = new SupervisionRunner({ ari, app: config.ari.app, audit: stores.audit, logger });
-  const supervisionEvents = ari.events.subscribe((event) => supervisions.handleAriEvent(event));
+  const supervisionEvents = supervisions.follow(ari);
   const otherChannels = { ownedChannelIds: () => new Set([...verifier.ownedChannelIds(), ...supervisions.ownedIds()]) };
   const engine = new CallEngine({
     config, ari, ...stores, parties: stores.legs, ...ops.engineHooks(stores.calls), rules, otherChannels, logger,

@@ -89,7 +89,7 @@ export class ServerSupervisions {
       sessions: { ended: (record) => this.ended(record) },
     });
     this.desk = new SupervisionDesk({ calls: deps.calls, runner: this.runner, config: deps.config });
-    this.subscriptions.push(deps.ari.events.subscribe((event) => this.runner.handleAriEvent(event)));
+    this.subscriptions.push(this.runner.follow(deps.ari));
     this.subscriptions.push(this.runner.updates.subscribe((view) => this.show(view)));
   }
 

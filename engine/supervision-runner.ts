@@ -7,7 +7,7 @@
  * A supervision's requests go out one after the other: each of its steps needs the one before (the
  * supervisor into a bridge just made, a snoop into it), and a supervisor waits a moment anyway.
  */
-import { type Observable, Subject } from 'rxjs';
+import { type Observable, Subject, Subscription } from 'rxjs';
 import type { Logger } from '../config/logger';
 import type { AriEvent, AriPort } from '../ari/ari-port';
 import { isChannelEvent } from '../ari/ari-port';
@@ -128,6 +128,41 @@ export class SupervisionRunner {
     for (const holder of [...this.live.values()]) {
       if (holder.state.plan.callId === callId) this.interpreter.dispatch(holder, { type: 'CallEnded', at: this.now() });
     }
+  }
+
+  /**
+   * Follows the ARI connection the supervisions run on: its events, and each reconnect, after which
+   * the supervisions are read back (`resync`). Unsubscribe to stop.
+   */
+  follow(ari: Pick<AriPort, 'events' | 'connection'>): Subscription {
+    const followed = new Subscription();
+    let wasConnected = false;
+    followed.add(ari.events.subscribe((event) => this.handleAriEvent(event)));
+    followed.add(ari.connection.subscribe((state) => {
+      if (state !== 'connected') return;
+      if (wasConnected) {
+        void this.resync().catch((err: unknown) => this.deps.logger.warn('reading supervisions back after an ARI reconnect failed; the next reconnect tries again', { err }));
+      }
+      wasConnected = true;
+    }));
+    return followed;
+  }
+
+  /**
+   * The events sent while ARI was disconnected are lost: each answered supervision's channels are
+   * read again, and one gone meanwhile ends it as its ChannelDestroyed would have. A supervisor
+   * still being rung is left to the ring timer, since their channel may not be made yet.
+   */
+  async resync(): Promise<void> {
+    await Promise.all([...this.live.values()].map(async (holder) => {
+      const { state } = holder;
+      if (state.stage === 'ended' || state.supervisor.status !== 'up') return;
+      const ids = [state.ids.supervisorChannelId, ...(state.snoop?.inStasis ? [state.snoop.channelId] : [])];
+      const channels = await Promise.all(ids.map((id) => this.deps.ari.getChannel(id)));
+      ids.forEach((channelId, i) => {
+        if (channels[i] === null) this.interpreter.dispatch(holder, { type: 'ChannelEnded', channelId, at: this.now() });
+      });
+    }));
   }
 
   /** The ARI events about a supervision's channels; the rest are the calls'. */

@@ -1,4 +1,4 @@
-import type { Subscription } from 'rxjs';
+import { type Subscription, skip } from 'rxjs';
 import type { AriAdapter } from '../../ari/ari-adapter';
 import { silentLogger } from '../../config/logger';
 import { SupervisionDesk } from '../../engine/supervision-desk';
@@ -26,9 +26,10 @@ describe('supervising a call on the ARI simulator', () => {
 
   beforeEach(async () => {
     ({ sim, ari } = await simulatedAri({ ringMs: 30, stasisLoopMs: 0, reconnectMaxMs: 400 }));
-    h = await startEngine(ari, { ARI_URL: sim.url, MONITOR_ROUTES: 'M' });
+    // As the app wires it: the engine's orphan sweep leaves the supervisions' channels and bridges.
+    h = await startEngine(ari, { ARI_URL: sim.url, MONITOR_ROUTES: 'M' }, { otherChannels: { ownedChannelIds: () => runner.ownedIds() } });
     runner = new SupervisionRunner({ ari, app: h.config.ari.app, audit: h.stores.audit, logger: silentLogger() });
-    events = ari.events.subscribe((e) => runner.handleAriEvent(e));
+    events = runner.follow(ari);
     desk = new SupervisionDesk({ calls: h.engine, runner, config: h.config });
     await h.engine.start();
     await ari.start();
@@ -96,6 +97,26 @@ describe('supervising a call on the ARI simulator', () => {
     await waitFor(() => sim.channels().length === 0 && sim.bridges().length === 0, { what: 'nothing left' });
     await waitFor(async () => (await audited()).length === 1, { what: 'the session audited' });
     expect((await audited())[0]).toMatch(/modes=whisper>listen>barge seconds=\d+ end=call_ended$/);
+  });
+
+  it('given a supervisor listening, when they hang up while the event socket is down, then on the reconnect the supervision ends, its snoop and bridge are cleared and the call goes on', async () => {
+    const id = await supervise('listen');
+    await waitFor(() => members(`${id}-listen`).length === 2, { what: 'supervisor and snoop bridged' });
+    let connects = 0;
+    const counting = ari.connection.pipe(skip(1)).subscribe((state) => { if (state === 'connected') connects += 1; });
+    sim.dropWebSockets();
+    // Asterisk sends the hang-up's events to nobody: the socket is gone.
+    sim.farEndHangup(`${id}-supervisor`);
+    await waitFor(() => connects === 1, { what: 'ARI reconnected' });
+    counting.unsubscribe();
+
+    await waitFor(() => !channel(snoopOf(id, 1)) && !sim.bridges().some((b) => b.id === `${id}-listen`), { what: 'snoop and supervision bridge gone' });
+    expect(runner.get(id)).toBeUndefined();
+    await waitFor(async () => (await audited()).length === 1, { what: 'the session audited' });
+    expect((await audited())[0]).toMatch(/modes=listen seconds=\d+ end=supervisor_left$/);
+    expect(h.engine.callState(callId)?.stage).toBe('connected');
+    h.engine.cancelCall(callId, 'system');
+    await waitFor(() => sim.channels().length === 0 && sim.bridges().length === 0, { what: 'nothing left' });
   });
 
   it('given barge back to listen, then a new supervision bridge and snoop take the supervisor out of the call\'s bridge', async () => {

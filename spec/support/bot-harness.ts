@@ -200,7 +200,7 @@ export class BotHarness {
     const clock = opts.clock;
     // As app/main.ts: supervisions run beside the engine, their channels left alone by its sweep.
     const supervisions = new SupervisionRunner({ ari, app: config.ari.app, audit: stores.audit, logger });
-    const supervisionEvents = ari.events.subscribe((event) => supervisions.handleAriEvent(event));
+    const supervisionEvents = supervisions.follow(ari);
     const otherChannels = { ownedChannelIds: () => new Set([...verifier.ownedChannelIds(), ...supervisions.ownedIds()]) };
     const engine = new CallEngine({
       config, ari, ...stores, parties: stores.legs, rules, otherChannels, logger, ...(clock ? { now: () => clock.now() } : {}),
