@@ -16,14 +16,26 @@ export class PartyRequestKinds1768250000000 implements MigrationInterface {
       new TableColumn({ name: 'kind', type: 'varchar', length: '8', default: "'transfer'" }),
       new TableColumn({ name: 'consult_end', type: 'varchar', length: '12', isNullable: true }),
     ]);
-    await queryRunner.changeColumn('party_requests', MODE.name, new TableColumn({ ...MODE, isNullable: true }));
+    await modeNullable(queryRunner, true);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     // Before, a row could only be a transfer: the other kinds' rows have no meaning there.
     await queryRunner.query("DELETE FROM party_requests WHERE kind <> 'transfer'");
-    await queryRunner.changeColumn('party_requests', MODE.name, new TableColumn({ ...MODE }));
+    await modeNullable(queryRunner, false);
     await queryRunner.dropColumn('party_requests', 'consult_end');
     await queryRunner.dropColumn('party_requests', 'kind');
   }
+}
+
+/**
+ * PostgreSQL changes the column in place (typeorm's changeColumn would drop and add it again, losing
+ * its values); SQLite cannot, so typeorm copies the table, rows included.
+ */
+async function modeNullable(queryRunner: QueryRunner, nullable: boolean): Promise<void> {
+  if (queryRunner.connection.options.type === 'postgres') {
+    await queryRunner.query(`ALTER TABLE party_requests ALTER COLUMN mode ${nullable ? 'DROP' : 'SET'} NOT NULL`);
+    return;
+  }
+  await queryRunner.changeColumn('party_requests', MODE.name, new TableColumn({ ...MODE, isNullable: nullable }));
 }
