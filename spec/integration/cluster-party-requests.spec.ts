@@ -42,6 +42,8 @@ describe(`cluster: warm transfer, consultation and conference asked for on an in
   let desk: ClusterDesk;
   /** The party desk of an instance that runs no call of the server. */
   let elsewhere: ClusterParties;
+  /** The owner's own party desk: a tap that reached the instance that runs the call. */
+  let ownerDesk: ReturnType<typeof callPartiesDesk>;
   let config: ReturnType<typeof loadConfig>;
   const wake = new Subject<string>();
   let ann: PartyRequester;
@@ -68,6 +70,7 @@ describe(`cluster: warm transfer, consultation and conference asked for on an in
     carol = { agentId: carolRow.id, isAdmin: false, telegramId: '2003' };
     const requests = new PartyRequests(dataSource);
     const clusterCalls = new ClusterCallStore(dataSource);
+    ownerDesk = partyDesk(() => [owner.engine]);
     owner = new ServerOwner({
       server: server(), config, instanceId: 'owner', leaseTtlMs: 3000, serverDownAfterS: 60, handBackAfterS: 60, stayAwayS: 60,
       leases: new LeaseStore(dataSource), clusterCalls, parties: stores.legs,
@@ -76,7 +79,7 @@ describe(`cluster: warm transfer, consultation and conference asked for on an in
         url: sim.url, ...SIM_CREDENTIALS, app: config.ari.app, logger: silentLogger(),
         requestTimeoutMs: 1000, reconnectMinMs: 50, reconnectMaxMs: 200, keepaliveMs: 500, mayConnect,
       })),
-      partyRequests: servePartyRequests(requests, partyDesk(() => [owner.engine])),
+      partyRequests: servePartyRequests(requests, ownerDesk),
     });
     desk = new ClusterDesk({
       config, agents: stores.agents, calls: stores.calls, audit: stores.audit, logger: silentLogger(),
@@ -119,18 +122,19 @@ describe(`cluster: warm transfer, consultation and conference asked for on an in
     return callId;
   }
 
-  /** The warm transfer asked for elsewhere: the owner dials the colleague and the agent consults them while the customer waits. */
-  async function consultingFromElsewhere(): Promise<string> {
+  /** The warm transfer asked for elsewhere (or of the owner itself): the owner dials the colleague and the agent consults them while the customer waits. */
+  async function consulting(askedOf: 'elsewhere' | 'owner'): Promise<string> {
     const callId = await connectedCall();
     const { agent, customer, p3, main, consult } = ids(callId);
-    await expect(elsewhere.transfer(callId, ann, { kind: 'number', number: COLLEAGUE }, 'warm')).resolves.toEqual({ ok: true, legId: 'p3', label: COLLEAGUE_LABEL });
+    const parties = askedOf === 'elsewhere' ? elsewhere : ownerDesk;
+    await expect(parties.transfer(callId, ann, { kind: 'number', number: COLLEAGUE }, 'warm')).resolves.toEqual({ ok: true, legId: 'p3', label: COLLEAGUE_LABEL });
     await waitFor(() => upInAsterisk(p3) && members(consult) === [agent, p3].sort().join() && members(main) === customer, { what: 'the agent consulting on the owner, the customer on hold' });
     await waitFor(() => owner.engine?.callState(callId)?.operation.kind === 'consult', { what: 'the owner\'s call in consultation' });
     return callId;
   }
 
   it('given Ann\'s call runs on the owner, when she asks another instance for a warm transfer to a number and then for Complete, then the owner runs the consultation and then joins the customer and the consulted party, the agent gone', async () => {
-    const callId = await consultingFromElsewhere();
+    const callId = await consulting('elsewhere');
     const { agent, customer, p3, main, consult } = ids(callId);
 
     await expect(elsewhere.finishConsult(callId, ann, 'complete')).resolves.toEqual({ ok: true });
@@ -142,8 +146,8 @@ describe(`cluster: warm transfer, consultation and conference asked for on an in
     ]);
   });
 
-  it('given Ann consults a number through another instance, when she asks that instance for Back, then the owner hangs the consulted party up and she is with the customer again', async () => {
-    const callId = await consultingFromElsewhere();
+  it('given Ann consults a number on the owner (her warm transfer reached it), when she asks another instance for Back, then the owner hangs the consulted party up and she is with the customer again', async () => {
+    const callId = await consulting('owner');
     const { agent, customer, p3, main, consult } = ids(callId);
 
     await expect(elsewhere.finishConsult(callId, ann, 'back')).resolves.toEqual({ ok: true });
@@ -160,29 +164,29 @@ describe(`cluster: warm transfer, consultation and conference asked for on an in
     expect(await requestRows()).toEqual([expect.objectContaining({ kind: 'add', mode: null, stage: 'answered' })]);
   });
 
-  it('given Ann\'s call runs on the owner, when Carol, an agent not on it, asks another instance to add a party or to complete Ann\'s consultation, then the owner refuses her as not the call\'s agent, nothing is dialed, and her add is audited as refused', async () => {
-    const callId = await consultingFromElsewhere();
+  it('given Ann\'s call runs on the owner, when Carol, an agent not on it, asks another instance to complete Ann\'s consultation or to add a party, then the owner refuses her as not the call\'s agent, nothing is dialed, and her add is audited as refused', async () => {
+    const callId = await consulting('owner');
     const channels = sim.channels().length;
 
-    await expect(elsewhere.addParty(callId, carol, { kind: 'number', number: '+12025550188' })).resolves.toEqual({ ok: false, refusal: 'not_owner' });
     await expect(elsewhere.finishConsult(callId, carol, 'complete')).resolves.toEqual({ ok: false, refusal: 'not_owner' });
+    await expect(elsewhere.addParty(callId, carol, { kind: 'number', number: '+12025550188' })).resolves.toEqual({ ok: false, refusal: 'not_owner' });
     expect(sim.channels()).toHaveLength(channels);
     expect(owner.engine?.callState(callId)?.operation.kind).toBe('consult');
     const audited = await dataSource.query(`SELECT actor, details FROM audit_events WHERE action = 'call_refused' AND subject = '${callId}'`) as { actor: string; details: string }[];
     expect(audited).toEqual([{ actor: '2003', details: expect.stringMatching(/^add_party number=.*not_owner/) }]);
   });
 
-  it('given Ann\'s call is live on a server whose owner stopped and no instance serves yet, when she asks another instance for a warm transfer or Complete, then nobody claims the request: it is withdrawn and answered not now, never that the call ended, and nothing is dialed', async () => {
+  it('given Ann\'s call is live on a server whose owner stopped and no instance serves yet, when she asks another instance for Complete or a warm transfer, then nobody claims the request: it is withdrawn and answered not now, never that the call ended, and nothing is dialed', async () => {
     const callId = await connectedCall();
     await owner.stop();
     const channels = sim.channels().length;
     const impatient = elsewhereWaiting(new PartyRequests(dataSource), new ClusterCallStore(dataSource), 300);
 
-    await expect(impatient.transfer(callId, ann, { kind: 'number', number: COLLEAGUE }, 'warm')).resolves.toEqual({ ok: false, refusal: 'not_now' });
     await expect(impatient.finishConsult(callId, ann, 'complete')).resolves.toEqual({ ok: false, refusal: 'not_now' });
+    await expect(impatient.transfer(callId, ann, { kind: 'number', number: COLLEAGUE }, 'warm')).resolves.toEqual({ ok: false, refusal: 'not_now' });
     expect(await requestRows()).toEqual([
-      expect.objectContaining({ kind: 'transfer', mode: 'warm', stage: 'withdrawn', answer: null }),
       expect.objectContaining({ kind: 'finish', consult_end: 'complete', stage: 'withdrawn', answer: null }),
+      expect.objectContaining({ kind: 'transfer', mode: 'warm', stage: 'withdrawn', answer: null }),
     ]);
     expect(sim.channels()).toHaveLength(channels);
   });
