@@ -17,12 +17,13 @@ const LISTED = '+12025550177';
 const COLLEAGUE = '+12025550199';
 
 /**
- * A cold transfer asked for in the Mini App of an instance that does not run the call, with real
- * processes: two instances on one PostgreSQL database and one Asterisk server, so one instance (B)
- * runs every call and the other (A) runs none. A passes the request to B, which checks it with the
- * same rules as its own and carries it out; the page on A gets B's answer.
+ * A transfer (cold or warm) asked for in the Mini App of an instance that does not run the call, and
+ * a consultation's end or an added party tapped in the chat with the taps reaching that instance,
+ * with real processes: two instances on one PostgreSQL database and one Asterisk server, so one
+ * instance (B) runs every call and the other (A) runs none. A passes the request to B, which checks
+ * it with the same rules as its own and carries it out; the page or chat on A gets B's answer.
  */
-onPostgres('cluster: a Mini App transfer on an instance that does not run the call', () => {
+onPostgres('cluster: a Mini App transfer, consultation or conference on an instance that does not run the call', () => {
   let h: ClusterHarness;
   let apiPorts: number[];
   let a: ClusterInstance;
