@@ -41,8 +41,8 @@ export const POLLING_LEASE = 'telegram:polling';
 export interface ClusterNode {
   desk: ClusterDesk;
   /**
-   * Transfer and conference for the calls this instance's engines run now; a cold transfer of a call
-   * another instance runs is passed to its owner, which checks and carries it out (cluster-parties.ts).
+   * Transfer, consultation and conference for the calls this instance's engines run now; the same
+   * requests of a call another instance runs are passed to its owner, which checks and carries them out (cluster-parties.ts).
    */
   parties: ClusterParties;
   verification: CallerIdVerification;
@@ -121,7 +121,7 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
     ...(deps.recordingPolicies ? { recordingPolicies: deps.recordingPolicies } : {}),
     ...(deps.consentAnnouncements ? { consentAnnouncements: deps.consentAnnouncements } : {}),
     supervisions: { requests: supervisionRequests, roster, messages: supervisorMessages(out) },
-    // Transfers asked for on other instances: this instance's party desk checks and carries them out.
+    // Transfers, added parties and consultations' ends asked for on other instances: this instance's party desk checks and carries them out.
     partyRequests: servePartyRequests(partyRequests, localParties),
     // A return call taken over goes on showing as one: its agent's status message, and the missed-call message if nobody answers.
     follow: (row, updates, attach) => (row.context.returnCall ? returnCalls.next({

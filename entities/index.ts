@@ -45,6 +45,7 @@ import { SupervisionRequests1767950000000 } from './migrations/1767950000000-sup
 import { PartyRequests1768200000000 } from './migrations/1768200000000-party-requests';
 import { CallsCustomerChannel1768000000000 } from './migrations/1768000000000-calls-customer-channel';
 import { WebhookEventOnce1768050000000 } from './migrations/1768050000000-webhook-event-once';
+import { PartyRequestKinds1768250000000 } from './migrations/1768250000000-party-request-kinds';
 import { SnakeCaseNaming } from './snake-case-naming';
 
 export {
@@ -87,4 +88,5 @@ export const MIGRATIONS = [
   WebhookEventOnce1768050000000,
   ApiRateAndCallChanges1768100000000,
   PartyRequests1768200000000,
+  PartyRequestKinds1768250000000,
 ];

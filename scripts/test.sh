@@ -58,6 +58,7 @@ timeout 600 scripts/with-postgres.sh npx jest --maxWorkers=2 --json --outputFile
   spec/integration/api-rate-counter.spec.ts \
   spec/integration/call-changes.spec.ts \
   spec/integration/cluster-miniapp-transfer.spec.ts \
+  spec/integration/cluster-party-requests.spec.ts \
   spec/integration/cluster-return-calls.spec.ts || pg_status=$?
 
 echo "== end-to-end on a real Asterisk"

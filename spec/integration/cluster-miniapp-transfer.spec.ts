@@ -1,5 +1,6 @@
 import { signInitData } from '../../miniapp/init-data';
 import { createStores } from '../../store';
+import { PARTY } from '../../telegram/texts';
 import { ADMIN_ID, BOT_TOKEN } from '../support/bot-harness';
 import { buildApp } from '../support/built-app';
 import { ANN, ANN_AND_BOB, BOB, ClusterHarness, type ClusterInstance } from '../support/cluster-harness';
@@ -13,14 +14,16 @@ const onPostgres = testDatabaseKind() === 'postgres' ? describe : describe.skip;
 
 const CUSTOMER = '+12025550123';
 const LISTED = '+12025550177';
+const COLLEAGUE = '+12025550199';
 
 /**
- * A cold transfer asked for in the Mini App of an instance that does not run the call, with real
- * processes: two instances on one PostgreSQL database and one Asterisk server, so one instance (B)
- * runs every call and the other (A) runs none. A passes the request to B, which checks it with the
- * same rules as its own and carries it out; the page on A gets B's answer.
+ * A transfer (cold or warm) asked for in the Mini App of an instance that does not run the call, and
+ * a consultation's end or an added party tapped in the chat with the taps reaching that instance,
+ * with real processes: two instances on one PostgreSQL database and one Asterisk server, so one
+ * instance (B) runs every call and the other (A) runs none. A passes the request to B, which checks
+ * it with the same rules as its own and carries it out; the page or chat on A gets B's answer.
  */
-onPostgres('cluster: a Mini App transfer on an instance that does not run the call', () => {
+onPostgres('cluster: a Mini App transfer, consultation or conference on an instance that does not run the call', () => {
   let h: ClusterHarness;
   let apiPorts: number[];
   let a: ClusterInstance;
@@ -77,6 +80,52 @@ onPostgres('cluster: a Mini App transfer on an instance that does not run the ca
     const onCall = await h.withDatabase((db) => db.query('SELECT on_call_agent_id, stage FROM calls WHERE id = $1', [call.id])) as { on_call_agent_id: number; stage: string }[];
     const bob = await h.withDatabase((db) => createStores(db).agents.byTelegramId(String(BOB)));
     expect(onCall[0]).toEqual({ on_call_agent_id: bob!.id, stage: 'connected' });
+  });
+
+  const members = (bridgeId: string) => h.sim(0).bridges().find((b) => b.id === bridgeId)?.channels.slice().sort().join() ?? null;
+  const upInAsterisk = (channelId: string) => h.sim(0).channels().some((c) => c.id === channelId && c.state === 'Up');
+  const gone = (id: string) => !h.sim(0).channels().some((c) => c.id === id) && !h.sim(0).bridges().some((b) => b.id === id);
+  const idsOf = (callId: string) => ({ agent: `${callId}-agent`, customer: `${callId}-target`, p3: `${callId}-p3`, main: `${callId}-bridge`, consult: `${callId}-consult` });
+
+  it.each([
+    [PARTY.completeButton, 'B joins the customer and the number, Ann gone', 'complete'],
+    [PARTY.backButton, 'B hangs the number up and Ann is with the customer again', 'back'],
+  ] as const)('given Ann\'s call runs on instance B, when Ann transfers it warm to a number from instance A\'s Mini App, then B runs the consultation (Ann with the number, the customer on hold); when she taps %s and the tap reaches A, then %s', async (button, _then, how) => {
+    const annToken = await signIn(a, { id: ANN, first_name: 'Ann' });
+    const call = await connectedCallOfAnn();
+    const { agent, customer, p3, main, consult } = idsOf(call.id);
+
+    const response = await transferOn(a, annToken, call.id, { mode: 'warm', number: COLLEAGUE });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, label: '+1 202-555-0199' });
+    await waitFor(() => upInAsterisk(p3) && members(consult) === [agent, p3].sort().join() && members(main) === customer,
+      { what: 'Ann consulting the number on B, the customer on hold', timeoutMs: 15_000 });
+    // B shows the consultation's buttons under Ann's status; her tap reaches A alone.
+    await waitFor(() => h.statusOf(ANN)?.buttons.some((b) => b.text === button), { what: `the ${button} button`, timeoutMs: 15_000 });
+    h.proxy.setUpstreams([a.url]);
+    await h.pressButton(ANN, button);
+    if (how === 'complete') {
+      await waitFor(() => gone(agent) && gone(consult) && members(main) === [customer, p3].sort().join(), { what: 'the customer and the number bridged, Ann gone', timeoutMs: 15_000 });
+    } else {
+      await waitFor(() => gone(p3) && gone(consult) && members(main) === [agent, customer].sort().join(), { what: 'Ann and the customer bridged again, the number gone', timeoutMs: 15_000 });
+    }
+    expect((await h.lastCallOf(ANN)).stage).toBe('connected');
+    expect(h.user(ANN).messages().map((m) => m.text)).not.toContainEqual(expect.stringMatching(/call has ended/));
+  });
+
+  it('given Ann\'s call runs on instance B and her chat\'s taps reach only instance A, when she adds a number with ➕ Add, then B dials it into the call: a conference of Ann, the customer and the number', async () => {
+    const call = await connectedCallOfAnn();
+    const { agent, customer, p3, main } = idsOf(call.id);
+    await waitFor(() => h.statusOf(ANN)?.buttons.some((b) => b.text === PARTY.addButton), { what: 'the Add button under the connected call', timeoutMs: 15_000 });
+    h.proxy.setUpstreams([a.url]);
+
+    await h.pressButton(ANN, PARTY.addButton);
+    await h.user(ANN).waitFor(/Who should join the call\?/);
+    await h.pressButton(ANN, PARTY.typeNumberButton);
+    await h.user(ANN).waitFor(/Send the number to add to the call/);
+    await h.sendCommand(ANN, COLLEAGUE);
+    await waitFor(() => upInAsterisk(p3) && members(main) === [agent, customer, p3].sort().join(), { what: 'the three of them in the call\'s bridge on B', timeoutMs: 15_000 });
+    expect(h.user(ANN).messages().map((m) => m.text)).not.toContainEqual(expect.stringMatching(/call has ended/));
   });
 
   it('given Ann\'s call runs on instance B and a number is on the do-not-call list, when Ann transfers the call to it from instance A\'s Mini App, then B refuses it by the rule, A answers with the refusal a `/call` would get, and nothing is dialed', async () => {

@@ -11,7 +11,7 @@ const onPostgres = testDatabaseKind() === 'postgres' ? describe : describe.skip;
 /**
  * Transfer in cluster mode, on the instance that runs the call: its status message carries the
  * party buttons, the request is answered by that instance's engines, and the agent who takes the
- * call gets its status message. (A call another instance runs is answered "no such call".)
+ * call gets its status message. (A call another instance runs is passed to its owner: cluster-party-requests.spec.ts.)
  */
 onPostgres('cluster: transfer on the instance that runs the call', () => {
   let h: ClusterHarness;
@@ -50,8 +50,8 @@ const COLLEAGUE = '+12025550199';
 
 /**
  * A warm transfer whose owner dies mid-consultation, with real processes: two instances on one
- * server, Telegram's updates sent only to the instance that runs the call (another would answer the
- * party request "no such call"), the owner SIGKILLed while the agent talks to the consulted party.
+ * server, Telegram's updates sent only to the instance that runs the call (its own party desk takes
+ * them, not another's request to it), the owner SIGKILLed while the agent talks to the consulted party.
  */
 onPostgres('cluster: a call in consultation survives its owner\'s SIGKILL', () => {
   let h: ClusterHarness;
@@ -84,7 +84,7 @@ onPostgres('cluster: a call in consultation survives its owner\'s SIGKILL', () =
     await waitFor(() => h.statusOf(ANN)?.buttons.some((b) => b.text === PARTY.transferButton), { what: 'the Transfer button under the connected call', timeoutMs: 20_000 });
     const call = await h.lastCallOf(ANN);
     const owner = await ownerOf(call.server_id!);
-    // Every tap goes to the instance that runs the call, as a party request must.
+    // Every tap goes to the instance that runs the call: its own party desk answers, no request is passed.
     h.proxy.setUpstreams([owner.url]);
     const ids = { agent: `${call.id}-agent`, customer: `${call.id}-target`, p3: `${call.id}-p3`, main: `${call.id}-bridge`, consult: `${call.id}-consult` };
 

@@ -189,6 +189,26 @@ describe(`data layer on ${kind}`, () => {
     });
   });
 
+  describe('the party request kinds migration (cluster party requests)', () => {
+    const kinds = async () => (await dataSource.query('SELECT id, kind, mode, consult_end FROM party_requests ORDER BY id') as Array<Record<string, unknown>>)
+      .map((r) => `${String(r.id)}:${String(r.kind)}:${String(r.mode)}:${String(r.consult_end)}`);
+    it('given a transfer request from before the kinds, when migrated, then it reads as a transfer and a consultation\'s end can be asked; reverted, only the transfer is kept; applied again, it is still a transfer', async () => {
+      await undoMigrationsDownTo('PartyRequestKinds1768250000000');
+      await dataSource.query(`INSERT INTO party_requests (id, call_id, server_id, requester_telegram_id, requester_agent_id, requester_is_admin, mode, target_agent_id, stage, requested_at)
+        VALUES ('r1', 'c1', 'a1', '2001', 1, ${kind === 'postgres' ? 'false' : '0'}, 'cold', 2, 'requested', 1)`);
+      await dataSource.runMigrations();
+      expect(await kinds()).toEqual(['r1:transfer:cold:null']);
+      await dataSource.query(`INSERT INTO party_requests (id, call_id, server_id, requester_telegram_id, requester_agent_id, requester_is_admin, kind, consult_end, stage, requested_at)
+        VALUES ('r2', 'c1', 'a1', '2001', 1, ${kind === 'postgres' ? 'false' : '0'}, 'finish', 'back', 'requested', 2)`);
+      expect(await kinds()).toEqual(['r1:transfer:cold:null', 'r2:finish:null:back']);
+      await dataSource.undoLastMigration();
+      expect((await dataSource.query('SELECT id, mode FROM party_requests') as Array<Record<string, unknown>>).map((r) => `${String(r.id)}:${String(r.mode)}`)).toEqual(['r1:cold']);
+      await dataSource.runMigrations();
+      expect(await kinds()).toEqual(['r1:transfer:cold:null']);
+      expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+    });
+  });
+
   describe('the calls direction migration (return calls)', () => {
     const at = (minute: number) => new Date(Date.UTC(2026, 11, 6, 10, minute));
     it('given calls from before the column, when migrated, then they are outbound and return nothing; reverted and applied again, the schema matches', async () => {
