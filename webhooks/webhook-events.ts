@@ -162,7 +162,8 @@ interface Followed {
 /**
  * Turns each call's stream of updates into its events: one per stage that has one, `call.requested`
  * when a call is first seen early, and `call.transferred` when the agent who answers for a connected
- * call changes. A repeated update of the same stage says nothing new.
+ * call changes. A call first seen mid-way is told from the stage it is at. A repeated update of the
+ * same stage says nothing new.
  */
 export class CallEventTracker {
   private readonly calls = new Map<string, Followed>();
