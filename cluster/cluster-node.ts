@@ -33,6 +33,7 @@ import { SupervisorRoster } from '../agents/supervisor-roster';
 import { ClusterSupervisions } from './cluster-supervisions';
 import { SupervisionRequests } from './supervision-requests';
 import { ClusterParties, servePartyRequests } from './cluster-parties';
+import { RequestPruning } from './request-pruning';
 import { PartyRequests } from './party-requests';
 
 /** The lease whose holder alone long-polls Telegram (polling mode): Telegram hands updates to one poller. */
@@ -159,6 +160,8 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
   });
   share.start();
   for (const owner of owners) owner.start();
+  const pruning = new RequestPruning({ tables: { party_requests: partyRequests, supervision_requests: supervisionRequests }, logger });
+  pruning.start();
   const pollingLease = new Lease(leases, { name: POLLING_LEASE, holder: cluster.instanceId, ttlMs: cluster.leaseTtlMs });
   const ids = config.asteriskServers.map((s) => s.id);
   const supervision = new ClusterSupervisions({ clusterCalls, requests: supervisionRequests, agents: stores.agents, config });
@@ -168,6 +171,7 @@ export async function startClusterNode(deps: ClusterNodeDeps): Promise<ClusterNo
       id: view.id, connected: view.connected, ownedHere: owners.some((o) => o.serverId === view.id && o.isOwner()),
     })),
     stop: async () => {
+      await pruning.stop();
       await pollingLease.stop();
       await share.stop();
       await Promise.all(owners.map((o) => o.stop()));

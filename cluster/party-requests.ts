@@ -93,6 +93,16 @@ export class PartyRequests {
   }
 
   private readonly parameter = (index: number): string => this.dataSource.driver.createParameter(`p${index}`, index);
+
+  /**
+   * Deletes the requests last changed more than `olderThanMs` ago: answered, withdrawn, or never
+   * answered (its requester stopped waiting long before). Returns how many.
+   */
+  async prune(olderThanMs: number): Promise<number> {
+    const rows = await returningRows(this.dataSource,
+      `DELETE FROM party_requests WHERE COALESCE(answered_at, requested_at) < ${this.now} - ${this.parameter(0)} RETURNING id`, [olderThanMs]);
+    return rows.length;
+  }
 }
 
 /** A rule's refusal carries dates (do_not_call's `since`, disposition_required's `endedAt`): JSON wrote them as strings. */

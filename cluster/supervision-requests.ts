@@ -4,7 +4,7 @@ import type { SupervisionRequestStage } from '../entities';
 import { CALLS_CHANNEL } from './cluster-call-store';
 import { databaseNowMs } from './database-clock';
 import { type Fence, claimWaitingRequests, fencedUpdate } from './fenced-update';
-import { returningRows } from './statement-result';
+import { affectedRows, returningRows } from './statement-result';
 
 /** A supervision request as the instances read it (entities/supervision-request.entity.ts). */
 export interface SupervisionRequestRow {
@@ -201,6 +201,20 @@ export class SupervisionRequests {
   }
 
   private readonly parameter = (index: number): string => this.dataSource.driver.createParameter(`p${index}`, index);
+
+  /**
+   * Deletes the supervisions ended more than `olderThanMs` ago, and requests no owner claimed in
+   * that time (nothing was rung, so there is no end to audit). A claimed one that never ended is
+   * kept: its end is audited by the owner that ends it. Returns how many.
+   */
+  async prune(olderThanMs: number): Promise<number> {
+    const p = this.parameter;
+    return affectedRows(this.dataSource,
+      `DELETE FROM supervision_requests
+       WHERE (stage = 'ended' AND ended_at < ${this.now} - ${p(0)})
+          OR (stage = 'requested' AND owner_token IS NULL AND requested_at < ${this.now} - ${p(1)})`,
+      [olderThanMs, olderThanMs]);
+  }
 }
 
 const ms = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));

@@ -1,5 +1,5 @@
 import { Observable, ReplaySubject, Subject } from 'rxjs';
-import { afterRequestsWritten } from '../ari/request-first';
+import { afterRequestsWritten, requestsWritten } from '../ari/request-first';
 import type { CallState } from '../call/call-machine';
 import { addedLegOfChannel } from '../call/call-ids';
 import type { LegId, LegName, RouteCode } from '../call/call-types';
@@ -90,7 +90,12 @@ export class CallRegistry {
    * have been written (request-first.ts): rendering a status message never holds back the request
    * that dials a phone. The agent's slot is freed at once.
    */
-  publish(live: LiveCall, update: CallUpdate): void {
+  /**
+   * Tells the call's streams of `update`. With `after`, the update (and every later one of the call,
+   * so their order holds) is told only once `after` has settled: a write that must be durable before
+   * anyone learns what it records.
+   */
+  publish(live: LiveCall, update: CallUpdate, after?: Promise<unknown>): void {
     if (update.final) {
       // Its agents may place the next call at once; the call itself stays findable by its channels
       // until its teardown has finished (remove()).
@@ -98,12 +103,26 @@ export class CallRegistry {
     } else if (live.state.legs.length > 2) {
       this.bindAgents(live);
     }
-    afterRequestsWritten(() => {
+    const tell = () => {
       live.updates.next(update);
       this.all.next(update);
       if (update.final) live.updates.complete();
+    };
+    const callId = live.context.callId;
+    const before = this.telling.get(callId);
+    if (!after && !before) {
+      afterRequestsWritten(tell);
+      return;
+    }
+    const told: Promise<void> = Promise.all([before, after?.catch(() => undefined)]).then(() => requestsWritten()).then(tell);
+    this.telling.set(callId, told);
+    void told.finally(() => {
+      if (this.telling.get(callId) === told) this.telling.delete(callId);
     });
   }
+
+  /** Per call, the update being held until a write settles: the call's later updates are told after it. */
+  private readonly telling = new Map<string, Promise<void>>();
 
   remove(callId: string): void {
     const live = this.calls.get(callId);

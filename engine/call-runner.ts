@@ -68,6 +68,12 @@ const CALL_MACHINE = {
  */
 export class CallRunner {
   private readonly now: () => number;
+  /**
+   * Per call, the owner change being written to the audit log: the update that tells the new owner
+   * waits for it, so a process killed once anyone (the webhooks' outbox above all) has seen the
+   * transfer has its row, from which the next start re-derives call.transferred.
+   */
+  private readonly ownerWrites = new Map<string, Promise<void>>();
   private readonly interpreter: EffectInterpreter<CallState, CallEvent, CallEffect, TimerName, LiveCall, Requests>;
 
   constructor(private readonly deps: CallRunnerDeps) {
@@ -143,18 +149,24 @@ export class CallRunner {
 
   private execute(live: LiveCall, effect: OwnEffect<CallEffect>, run: CallRun): void {
     switch (effect.type) {
-      case 'PublishUpdate':
-        this.deps.registry.publish(live, toCallUpdate(live.context, effect.stage, live.state, effect.at));
+      case 'PublishUpdate': {
+        const ownerWritten = this.ownerWrites.get(live.context.callId);
+        this.ownerWrites.delete(live.context.callId);
+        this.deps.registry.publish(live, toCallUpdate(live.context, effect.stage, live.state, effect.at), ownerWritten);
         return;
+      }
       case 'PersistCall':
         this.deps.writer.write(live.context.callId, effect.patch);
         return;
       case 'PersistLeg':
         this.record(live, 'record a leg', this.deps.parties?.recordLeg(live.context.callId, effect.legId, effect.patch));
         return;
-      case 'RecordStep':
-        this.record(live, 'record a step', this.deps.parties?.recordStep(live.context.callId, effect.step, new Date(effect.at), effect.by));
+      case 'RecordStep': {
+        const write = this.deps.parties?.recordStep(live.context.callId, effect.step, new Date(effect.at), effect.by);
+        this.record(live, 'record a step', write);
+        if (write && effect.step.kind === 'owner_changed') this.ownerWrites.set(live.context.callId, write);
         return;
+      }
       default:
         this.request(live, run, effect);
     }

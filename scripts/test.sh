@@ -49,6 +49,7 @@ timeout 600 scripts/with-postgres.sh npx jest --maxWorkers=2 --json --outputFile
   spec/integration/webhook-delivery.spec.ts \
   spec/integration/webhook-rederive-cluster.spec.ts \
   spec/integration/webhook-transfer-restart.spec.ts \
+  spec/integration/cluster-request-pruning.spec.ts \
   spec/integration/http-api.spec.ts \
   spec/integration/bot-integration.spec.ts \
   spec/integration/bot-return-calls.spec.ts \

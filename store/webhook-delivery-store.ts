@@ -47,6 +47,8 @@ export interface QueuedOfCall {
   types: Set<string>;
   /** The disposition the latest queued `call.disposition_set` told, or null. */
   lastDisposition: string | null;
+  /** How many `call.transferred` are queued, whatever their ids (those queued before transfers had ids of their own had random ones). */
+  transfers: number;
 }
 
 function dispositionIn(body: string): string | null {
@@ -230,9 +232,10 @@ export class WebhookDeliveryStore {
         .orderBy('d.id', 'ASC')
         .getRawMany<{ callId: string; eventId: string; eventType: string; body: string | null }>();
       for (const row of rows) {
-        const queued = found.get(row.callId) ?? { eventIds: new Set<string>(), types: new Set<string>(), lastDisposition: null };
+        const queued = found.get(row.callId) ?? { eventIds: new Set<string>(), types: new Set<string>(), lastDisposition: null, transfers: 0 };
         queued.eventIds.add(row.eventId);
         queued.types.add(row.eventType);
+        if (row.eventType === 'call.transferred') queued.transfers += 1;
         if (row.body !== null) queued.lastDisposition = dispositionIn(row.body);
         found.set(row.callId, queued);
       }

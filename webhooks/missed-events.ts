@@ -217,7 +217,7 @@ async function enqueueChains(
     const followed = chains.filter((chain) => startedAfter(chain, endpoint));
     const queued = await deps.deliveries.queuedOfCalls(endpoint.id, followed.map((c) => c.id));
     for (const chain of followed) {
-      const told = queued.get(chain.id);
+      const told = withQueuedTransfers(chain.steps, queued.get(chain.id));
       const steps = chain.steps.slice(toldCount(chain.steps, told));
       const settled = steps.slice(0, firstUnsettled(steps, settledBy));
       const missing = [...settled, ...(settled.length === steps.length ? chain.after(told) : [])]
@@ -287,6 +287,19 @@ function toldCount(steps: readonly CallEventDraft[], queued: QueuedOfCall | unde
     if (queued.eventIds.has(idOf(step)) || (step.type === 'call.connected' && queued.types.has('call.transferred'))) told = i + 1;
   });
   return told;
+}
+
+/**
+ * The queue as the chain reads it: its first transfers count as queued when as many transfers are
+ * queued, under whatever ids. A call's transfers are queued in the order they happened, and those
+ * queued before transfers had ids of their own carry random ones: without this, each would be
+ * queued again under its derived id.
+ */
+function withQueuedTransfers(steps: readonly CallEventDraft[], queued: QueuedOfCall | undefined): QueuedOfCall | undefined {
+  if (!queued || queued.transfers === 0) return queued;
+  const transfers = steps.filter((step) => step.type === 'call.transferred').slice(0, queued.transfers);
+  if (transfers.every((step) => queued.eventIds.has(idOf(step)))) return queued;
+  return { ...queued, eventIds: new Set([...queued.eventIds, ...transfers.map(idOf)]) };
 }
 
 /** The index of the first step too recent to re-derive (a live outbox may be writing it): the ones after it wait too. */

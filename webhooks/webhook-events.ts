@@ -162,7 +162,8 @@ interface Followed {
 /**
  * Turns each call's stream of updates into its events: one per stage that has one, `call.requested`
  * when a call is first seen early, and `call.transferred` when the agent who answers for a connected
- * call changes. A repeated update of the same stage says nothing new.
+ * call changes. A call first seen mid-way is told from the stage it is at. A repeated update of the
+ * same stage says nothing new.
  */
 export class CallEventTracker {
   private readonly calls = new Map<string, Followed>();
@@ -183,15 +184,19 @@ export class CallEventTracker {
     const owner = update.ownerAgentId ?? followed?.owner ?? context.agentId;
     let stageIsNew: boolean;
     if (!followed) {
-      // A call first seen mid-way was taken over from an instance that already told its earlier stages.
       const isNew = EARLY_STAGES.includes(update.stage);
       if (isNew) {
         drafts.push({
           type: 'call.requested', callId, at: update.at,
           data: { agentId: context.agentId, customer: context.target, route: context.route, callerId: context.callerId },
         });
+      } else if (update.stage !== 'agent_answered' && agentAnsweredBetween('agent_ringing', update.stage)) {
+        drafts.push({ type: 'call.agent_answered', callId, at: update.at, data: { agentId: context.agentId } });
       }
-      stageIsNew = isNew || update.final;
+      // A call first seen mid-way (taken over) is told from the stage it is at: the catch-up queued
+      // before it may have read the row before this stage was stamped on it, and a stage's id is
+      // fixed, so the queue keeps one of the two.
+      stageIsNew = true;
     } else {
       // Only a connected call is transferred: before that, a new agent is a return call passing to the next one in line.
       if (owner !== followed.owner && !update.final && followed.stage === 'connected') {

@@ -23,38 +23,71 @@ export interface WebhookOutboxDeps {
   catchUp?: (callId: string) => Promise<number>;
 }
 
-/** An event to write, or a call taken over whose missed events are queued before anything added after it. */
-type Entry = { kind: 'event'; id: string; draft: CallEventDraft } | { kind: 'catch-up'; callId: string };
+/** An event to write, with the id it is queued under. */
+type Entry = { id: string; draft: CallEventDraft };
 
 /**
  * Where call events enter the queue. `add` only appends to memory: the call path never waits for the
  * database. Batches are written in the background, in the order events were added, one row per
- * endpoint that wants the event; a failed write is tried again and logged.
+ * endpoint that wants the event; a failed write is tried again and logged. A call taken over has its
+ * catch-up run beside the batches: only that call's events wait for it.
  */
 export class WebhookOutbox {
   private buffer: Entry[] = [];
   private writing?: Promise<void>;
   private stopped = false;
   private readonly newId: () => string;
+  /** Calls whose catch-up is running, each with its events added meanwhile (written once it is done). */
+  private readonly held = new Map<string, Entry[]>();
+  private readonly catchUps = new Set<Promise<void>>();
 
   constructor(private readonly deps: WebhookOutboxDeps) {
     this.newId = deps.newId ?? randomUUID;
   }
 
   add(draft: CallEventDraft): void {
-    this.append({ kind: 'event', id: eventIdOf(draft) ?? this.newId(), draft });
+    const entry = { id: eventIdOf(draft) ?? this.newId(), draft };
+    const held = this.held.get(draft.callId);
+    if (held) held.push(entry);
+    else this.append([entry]);
   }
 
   /**
    * A call first seen mid-way (taken over): its events the instance before did not queue are
-   * re-derived from the database and queued before the events added after this, keeping its order.
+   * re-derived from the database and queued before the call's events added after this, keeping its
+   * order; other calls' events are written meanwhile.
    */
   catchUp(callId: string): void {
-    if (this.deps.catchUp) this.append({ kind: 'catch-up', callId });
+    if (!this.deps.catchUp || this.held.has(callId)) return;
+    this.held.set(callId, []);
+    const running: Promise<void> = this.runCatchUp(callId).finally(() => { this.catchUps.delete(running); });
+    this.catchUps.add(running);
   }
 
-  private append(entry: Entry): void {
-    this.buffer.push(entry);
+  private async runCatchUp(callId: string): Promise<void> {
+    for (;;) {
+      try {
+        const rows = await this.deps.catchUp?.(callId) ?? 0;
+        if (rows > 0) this.deps.onWritten?.();
+        break;
+      } catch (err) {
+        this.deps.logger.error('a taken-over call\'s missed webhook events were not queued; trying again', { callId, err });
+        if (this.stopped) {
+          // Its later events are dropped too: queued without the ones before, they would hide those from the next start's check.
+          this.held.delete(callId);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, RETRY_WRITE_MS));
+      }
+    }
+    const held = this.held.get(callId) ?? [];
+    this.held.delete(callId);
+    this.append(held);
+  }
+
+  private append(entries: readonly Entry[]): void {
+    if (entries.length === 0) return;
+    this.buffer.push(...entries);
     if (this.buffer.length > MAX_BUFFERED) {
       const dropped = this.buffer.splice(0, this.buffer.length - MAX_BUFFERED);
       this.deps.logger.error('webhook events dropped: the database has refused writes for too long', { dropped: dropped.length });
@@ -64,7 +97,7 @@ export class WebhookOutbox {
 
   /** Resolves once everything added so far is written (or, stopped, given up on). */
   async written(): Promise<void> {
-    while (this.writing) await this.writing;
+    while (this.writing || this.catchUps.size > 0) await Promise.all([this.writing, ...this.catchUps]);
   }
 
   /** Writes what is left, trying once more; after that, `add` still writes but failures are not retried. */
@@ -78,18 +111,13 @@ export class WebhookOutbox {
     // One turn of the event loop: the events of the same ARI event are written in one batch.
     await new Promise((resolve) => setImmediate(resolve));
     while (this.buffer.length > 0) {
-      // A batch ends before the next catch-up: the call's events after it wait for what it queues.
-      const next = this.buffer.findIndex((entry) => entry.kind === 'catch-up');
-      const taken = this.buffer.splice(0, next === 0 ? 1 : Math.min(next === -1 ? this.buffer.length : next, MAX_BATCH));
-      const events = taken.flatMap((entry) => (entry.kind === 'event' ? [entry] : []));
+      const batch = this.buffer.splice(0, MAX_BATCH);
       try {
-        const head = taken[0];
-        const rows = head?.kind === 'catch-up' ? await this.deps.catchUp?.(head.callId) ?? 0 : await this.writeEvents(events);
-        if (rows > 0) this.deps.onWritten?.();
+        if (await this.writeEvents(batch) > 0) this.deps.onWritten?.();
       } catch (err) {
-        this.deps.logger.error('webhook events not written to the queue; trying again', { events: events.length, err });
+        this.deps.logger.error('webhook events not written to the queue; trying again', { events: batch.length, err });
         if (this.stopped) return;
-        this.buffer.unshift(...taken);
+        this.buffer.unshift(...batch);
         await new Promise((resolve) => setTimeout(resolve, RETRY_WRITE_MS));
       }
     }

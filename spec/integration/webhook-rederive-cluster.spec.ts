@@ -160,4 +160,46 @@ describe(`an instance that dies between a call's state and its webhook events, o
     const [{ n }] = await b.dataSource.query('SELECT COUNT(*) AS n FROM webhook_deliveries') as Array<{ n: number | string }>;
     expect(Number(n)).toBe(types.length);
   }, 30000);
+
+  it('given instance A told a call up to the customer\'s ringing and died, when instance B first sees the call connected and stamps connected on the row only after its catch-up read the row, then the receiver still gets connected, between the customer\'s ringing and the end, each stage once', async () => {
+    const a = await instance('instance-a');
+    const b = await instance('instance-b', { recheckEveryMs: 100 });
+    const added = await a.webhooks.endpoints.add('100', await receiver.start(), []);
+    if (!added.ok) throw new Error('endpoint refused');
+    const agent = await a.stores.agents.authorize({ telegramId: '700', phone: '+12025550100', callerId: '+15551234567', by: '100', displayName: 'Ann' });
+    const t0 = Date.now() - 60_000;
+    const callId = '7d2a9c41-1e5b-4f3a-8c6d-0b9e8f7a6c55';
+    const at = (s: number) => new Date(t0 + s * 1000);
+    await a.dataSource.getRepository('WebhookEndpoint').update({ id: added.id }, { createdAt: at(-10) });
+    // The row as A left it: the customer's phone rang; connected is not on it yet.
+    await a.stores.calls.recordCallRequest({
+      id: callId, agentId: agent.id, agentPhone: '+12025550100', targetInput: '+12025550123', target: '+12025550123', route: 'M', callerId: '+15551234567',
+      stage: 'target_ringing', requestedAt: at(0), agentRingingAt: at(1), agentAnsweredAt: at(2), targetRingingAt: at(3),
+    });
+    const onA = new Subject<CallUpdate>();
+    a.webhooks.follow({ updates: onA });
+    const context: CallContext = { callId, agentId: agent.id, agentTelegramId: '700', agentPhone: '+12025550100', target: '+12025550123', route: 'M', callerId: '+15551234567' };
+    const stages = [['requested', 0], ['agent_dialing', 0], ['agent_ringing', 1], ['agent_answered', 2], ['target_dialing', 2], ['target_ringing', 3]] as const;
+    for (const [stage, s] of stages) onA.next({ context, stage, at: at(s).getTime(), final: false });
+    await a.webhooks.outbox.written();
+
+    // B takes the server over as the customer answers: its catch-up reads the row before B's writer stamps connected.
+    const onB = new Subject<CallUpdate>();
+    b.webhooks.follow({ updates: onB });
+    onB.next({ context, stage: 'connected', at: at(5).getTime(), final: false });
+    await b.webhooks.outbox.written();
+    await b.stores.calls.recordCallTransition(callId, { stage: 'connected', connectedAt: at(5) });
+    await b.stores.calls.recordCallTransition(callId, { stage: 'ended', outcome: 'completed', endedBy: 'target', hangupCause: 16, endedAt: at(35) });
+    onB.next({ context, stage: 'ended', outcome: 'completed', endedBy: 'target', talkSeconds: 30, hangupCause: 16, at: at(35).getTime(), final: true });
+    await b.webhooks.outbox.written();
+    b.webhooks.start();
+    await b.webhooks.checkedMissedEnds();
+
+    const types = ['call.requested', 'call.agent_ringing', 'call.agent_answered', 'call.customer_ringing', 'call.connected', 'call.ended'] as const;
+    await waitFor(() => typesOf(callId).includes('call.ended'), { what: 'the call\'s end delivered', timeoutMs: 10000 });
+    await waitFor(async () => (await b.stores.webhookDeliveries.pendingCount()) === 0, { what: 'the queue empty' });
+    expect(typesOf(callId)).toEqual(types);
+    const events = receiver.accepted.map((r) => r.event).filter((e) => e.callId === callId);
+    expect(events.map((e) => e.id)).toEqual(types.map((type) => eventIdOf({ type, callId, at: 0 })));
+  }, 30000);
 });

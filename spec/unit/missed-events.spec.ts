@@ -33,6 +33,7 @@ async function check(
     deliveries: {
       queuedOfCalls: async (_endpointId: number, callIds: readonly string[]) => new Map(callIds.filter((id) => queued[id]).map((id) => [id, {
         eventIds: new Set(queued[id]!.map((type) => eventIdOf({ type: type as WebhookEventType, callId: id, at: 0 }) ?? type)), types: new Set(queued[id]), lastDisposition: window.lastDisposition ?? null,
+        transfers: queued[id]!.filter((type) => type === 'call.transferred').length,
       }])),
       enqueue: async (rows) => { written.push(...rows); },
     },
@@ -76,6 +77,13 @@ describe('the events a restart re-derives from the calls table', () => {
     const firstId = eventIdOf({ type: 'call.transferred', callId: 'c1', at: 0, legId: 'p3' })!;
     const rows = await check({ live: [live], ownerChanges }, { c1: ['call.requested', 'call.connected', firstId] });
     expect(rows.map((r) => [r.eventType, JSON.parse(r.body).data])).toEqual([['call.transferred', { fromAgentId: 9, toAgentId: 11 }]]);
+  });
+
+  it('given an ended call whose transfer was queued before the upgrade under a random id, and nothing after it, then only its end is queued: the transfer is not told twice', async () => {
+    const ended = callRow({ stage: 'ended', outcome: 'completed', agentRingingAt: at(1), targetRingingAt: at(4), connectedAt: at(6), endedAt: at(66), onCallAgentId: 9 });
+    const ownerChanges = [{ agentId: 9, legId: 'p3', at: at(20) }, { agentId: 11, legId: 'p4', at: at(40) }];
+    const rows = await check({ ended: [ended], ownerChanges }, { c1: ['call.requested', 'call.agent_ringing', 'call.agent_answered', 'call.customer_ringing', 'call.connected', 'call.transferred'] });
+    expect(rows.map((r) => [r.eventType, JSON.parse(r.body).data.toAgentId ?? null])).toEqual([['call.transferred', 11], ['call.ended', null]]);
   });
 
   it('given owner changes before the connection, to the same agent, or at the end, then they tell no transfer (as the live stream tells none)', async () => {

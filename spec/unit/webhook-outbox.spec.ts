@@ -38,7 +38,7 @@ describe('the webhook outbox and a call taken over mid-way', () => {
     outbox.add(draft('call.ended', 'c0'));
     outbox.catchUp('c1');
     outbox.add(draft('call.ended', 'c1'));
-    await waitFor(() => asked.length === 1, { what: 'the catch-up asked for' });
+    await waitFor(() => asked.length === 1 && queued.length === 1, { what: 'the catch-up asked for' });
     expect(queued).toEqual([{ eventType: 'call.ended', callId: 'c0' }]);
     release();
     await outbox.written();
@@ -47,13 +47,28 @@ describe('the webhook outbox and a call taken over mid-way', () => {
     ]);
   });
 
-  it('given the call feed, when a call is first seen mid-way, then its catch-up is asked for before its events, once; a call first seen at its start asks none', () => {
+  it('given a call\'s catch-up is still reading the database, when another call\'s events are added, then they are queued without waiting for it, and the taken-over call\'s after its catch-up', async () => {
+    const { outbox, queued, asked, release } = outboxWithHeldCatchUp();
+    outbox.catchUp('c1');
+    outbox.add(draft('call.ended', 'c1'));
+    await waitFor(() => asked.length === 1, { what: 'the catch-up asked for' });
+    outbox.add(draft('call.connected', 'c2'));
+    await waitFor(() => queued.length === 1, { what: 'the other call\'s event queued' });
+    expect(queued).toEqual([{ eventType: 'call.connected', callId: 'c2' }]);
+    release();
+    await outbox.written();
+    expect(queued).toEqual([
+      { eventType: 'call.connected', callId: 'c2' }, { eventType: 'call.connected', callId: 'c1' }, { eventType: 'call.ended', callId: 'c1' },
+    ]);
+  });
+
+  it('given the call feed, when a call is first seen mid-way, then its catch-up is asked for before its events, once, and the stage it is first seen at is told (with the agent\'s answer it implies); a call first seen at its start asks none', () => {
     const updates = new Subject<CallUpdate>();
     const told: string[] = [];
     followCallEvents({ updates }, (d) => told.push(`${d.callId} ${d.type}`), silentLogger(), (callId) => told.push(`${callId} catch-up`));
     updates.next({ context, stage: 'connected', at: 1, final: false });
     updates.next({ context, stage: 'ended', at: 2, final: true });
     updates.next({ context: { ...context, callId: 'c2' }, stage: 'requested', at: 3, final: false });
-    expect(told).toEqual(['c1 catch-up', 'c1 call.ended', 'c2 call.requested']);
+    expect(told).toEqual(['c1 catch-up', 'c1 call.agent_answered', 'c1 call.connected', 'c1 call.ended', 'c2 call.requested']);
   });
 });
