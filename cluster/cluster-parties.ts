@@ -34,7 +34,7 @@ const ANSWER_TIMEOUT_MS = 30_000;
 
 type FinishAnswer = { ok: true } | { ok: false; refusal: PartyRefusal };
 /** What this instance answers by itself for a call another instance runs. */
-type NotCarriedOut = { ok: false; refusal: 'not_now' | 'no_such_call' };
+type NotCarriedOut = { ok: false; refusal: 'not_now' | 'not_reached' | 'no_such_call' };
 
 /**
  * Party requests in cluster mode, on whichever instance the request reached. A call run here goes
@@ -87,8 +87,8 @@ export class ClusterParties implements CallParties {
   /**
    * The request carried out here when this instance runs the call (or no row says it is live
    * anywhere), otherwise by the owner of its server. A call the database still has live is never
-   * answered as ended: one not started yet, or one its owner did not find (a take-over under way),
-   * is answered 'not_now'.
+   * answered as ended: one not started yet is answered 'not_now', one its owner did not find (a
+   * take-over under way) 'not_reached'.
    */
   private async ofOwner<A extends PartyRequestAnswer>(callId: string, by: PartyRequester, ask: PartyAsk, here: () => Promise<A>): Promise<A | NotCarriedOut> {
     if (this.deps.runsHere(callId)) return here();
@@ -98,11 +98,11 @@ export class ClusterParties implements CallParties {
     const id = (this.deps.newId ?? randomUUID)();
     if (!await this.deps.requests.request(id, callId, by, ask)) return { ok: false, refusal: 'no_such_call' };
     const answer = await this.answerOf<A>(id);
-    if (!answer.ok && answer.refusal === 'no_such_call' && await this.deps.clusterCalls.liveCall(callId)) return { ok: false, refusal: 'not_now' };
+    if (!answer.ok && answer.refusal === 'no_such_call' && await this.deps.clusterCalls.liveCall(callId)) return { ok: false, refusal: 'not_reached' };
     return answer;
   }
 
-  /** Waits for the owner's answer; a request no owner claims in time is withdrawn and answered 'not_now'. */
+  /** Waits for the owner's answer; a request no owner claims (or answers) in time is answered 'not_reached' (an unclaimed one withdrawn). */
   private async answerOf<A extends PartyRequestAnswer>(id: string): Promise<A | NotCarriedOut> {
     const pollMs = this.deps.answerPollMs ?? ANSWER_POLL_MS;
     const started = Date.now();
@@ -111,8 +111,8 @@ export class ClusterParties implements CallParties {
       // The owner answered with its party desk's answer to the same ask.
       if (typeof answer === 'object') return answer as A;
       const waited = Date.now() - started;
-      if (answer === 'waiting' && waited > (this.deps.unclaimedTimeoutMs ?? STALE_REQUEST_MS) && await this.deps.requests.withdraw(id)) return { ok: false, refusal: 'not_now' };
-      if (answer === 'claimed' && waited > (this.deps.answerTimeoutMs ?? ANSWER_TIMEOUT_MS)) return { ok: false, refusal: 'not_now' };
+      if (answer === 'waiting' && waited > (this.deps.unclaimedTimeoutMs ?? STALE_REQUEST_MS) && await this.deps.requests.withdraw(id)) return { ok: false, refusal: 'not_reached' };
+      if (answer === 'claimed' && waited > (this.deps.answerTimeoutMs ?? ANSWER_TIMEOUT_MS)) return { ok: false, refusal: 'not_reached' };
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
   }
@@ -122,7 +122,7 @@ export class ClusterParties implements CallParties {
  * The owner's side: each round, the server's waiting party requests are claimed under its lease,
  * carried out by this instance's party desk (every check again, here: who asks, the call's state,
  * whom to dial) and answered on their rows. One that waited longer than its asker waits for a claim
- * (its asker gone, or told 'not_now' already) is answered 'not_now' and not carried out.
+ * (its asker gone, or told 'not_reached' already) is answered 'not_now' and not carried out.
  */
 export function servePartyRequests(requests: PartyRequests, local: CallParties): (serverId: string, fence: Fence) => Promise<void> {
   return async (serverId, fence) => {

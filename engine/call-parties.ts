@@ -22,6 +22,8 @@ export type PartyRefusal =
   | 'not_owner'
   /** The call is not in a state that allows it (not connected; a transfer or consultation already going on; no consultation to finish). */
   | 'not_now'
+  /** Cluster mode: the instance that runs the call did not take the request in time (a take-over under way, or it is stopping). */
+  | 'not_reached'
   | 'agent_unavailable'
   | 'agent_busy'
   | 'same_party';

@@ -356,6 +356,7 @@ const PARTY_REFUSAL: Record<PartyRefusal, string> = {
   no_such_call: 'This call has ended.',
   not_owner: 'Only the agent who has this call (or an admin) can do that.',
   not_now: 'Not now: the call is not connected, or a transfer or consultation is already going on.',
+  not_reached: 'The app instance running this call did not take the request in time. Look at the call\'s status before you try again.',
   agent_unavailable: 'That agent cannot take calls now (not active, not on this route, or without a phone).',
   agent_busy: 'That agent is on another call.',
   same_party: 'That party is already on this call.',

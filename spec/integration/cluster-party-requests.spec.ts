@@ -176,14 +176,14 @@ describe(`cluster: warm transfer, consultation and conference asked for on an in
     expect(audited).toEqual([{ actor: '2003', details: expect.stringMatching(/^add_party number=.*not_owner/) }]);
   });
 
-  it('given Ann\'s call is live on a server whose owner stopped and no instance serves yet, when she asks another instance for Complete or a warm transfer, then nobody claims the request: it is withdrawn and answered not now, never that the call ended, and nothing is dialed', async () => {
+  it('given Ann\'s call is live on a server whose owner stopped and no instance serves yet, when she asks another instance for Complete or a warm transfer, then nobody claims the request: it is withdrawn and answered not taken in time, never that the call ended, and nothing is dialed', async () => {
     const callId = await connectedCall();
     await owner.stop();
     const channels = sim.channels().length;
     const impatient = elsewhereWaiting(new PartyRequests(dataSource), new ClusterCallStore(dataSource), 300);
 
-    await expect(impatient.finishConsult(callId, ann, 'complete')).resolves.toEqual({ ok: false, refusal: 'not_now' });
-    await expect(impatient.transfer(callId, ann, { kind: 'number', number: COLLEAGUE }, 'warm')).resolves.toEqual({ ok: false, refusal: 'not_now' });
+    await expect(impatient.finishConsult(callId, ann, 'complete')).resolves.toEqual({ ok: false, refusal: 'not_reached' });
+    await expect(impatient.transfer(callId, ann, { kind: 'number', number: COLLEAGUE }, 'warm')).resolves.toEqual({ ok: false, refusal: 'not_reached' });
     expect(await requestRows()).toEqual([
       expect.objectContaining({ kind: 'finish', consult_end: 'complete', stage: 'withdrawn', answer: null }),
       expect.objectContaining({ kind: 'transfer', mode: 'warm', stage: 'withdrawn', answer: null }),

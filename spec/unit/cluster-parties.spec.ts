@@ -83,9 +83,9 @@ describe('ClusterParties: a party request asked for on any instance of a cluster
     await expect(parties.finishConsult('call-1', CAROL, 'complete')).resolves.toEqual({ ok: false, refusal: 'not_owner' });
   });
 
-  it('given the owner did not find the call while its row is still live (a take-over under way), when the agent adds a party, then the answer is not now, never that the call ended', async () => {
+  it('given the owner did not find the call while its row is still live (a take-over under way), when the agent adds a party, then the answer is that the request was not taken in time, never that the call ended', async () => {
     const { parties } = setUp({ answers: [{ ok: false, refusal: 'no_such_call' }] });
-    await expect(parties.addParty('call-1', ANN, { kind: 'agent', agentId: 2 })).resolves.toEqual({ ok: false, refusal: 'not_now' });
+    await expect(parties.addParty('call-1', ANN, { kind: 'agent', agentId: 2 })).resolves.toEqual({ ok: false, refusal: 'not_reached' });
   });
 
   it('given the call ended while the owner had the request, when the owner answers it found no such call, then the answer is that the call ended', async () => {
@@ -100,15 +100,15 @@ describe('ClusterParties: a party request asked for on any instance of a cluster
     expect(local.transfer).not.toHaveBeenCalled();
   });
 
-  it('given no owner claims the request in time, when its agent transfers it cold, then the request is withdrawn and answered not now', async () => {
+  it('given no owner claims the request in time, when its agent transfers it cold, then the request is withdrawn and answered not taken in time', async () => {
     const { parties, requests } = setUp({ answers: ['waiting'], timeoutMs: 20 });
-    await expect(parties.transfer('call-1', ANN, { kind: 'agent', agentId: 2 }, 'cold')).resolves.toEqual({ ok: false, refusal: 'not_now' });
+    await expect(parties.transfer('call-1', ANN, { kind: 'agent', agentId: 2 }, 'cold')).resolves.toEqual({ ok: false, refusal: 'not_reached' });
     expect(requests.withdraw).toHaveBeenCalledWith('req-1');
   });
 
-  it('given no owner claims the request in time, when its agent ends the consultation, then the request is withdrawn and answered not now', async () => {
+  it('given no owner claims the request in time, when its agent ends the consultation, then the request is withdrawn and answered not taken in time', async () => {
     const { parties, requests } = setUp({ answers: ['waiting'], timeoutMs: 20 });
-    await expect(parties.finishConsult('call-1', ANN, 'complete')).resolves.toEqual({ ok: false, refusal: 'not_now' });
+    await expect(parties.finishConsult('call-1', ANN, 'complete')).resolves.toEqual({ ok: false, refusal: 'not_reached' });
     expect(requests.withdraw).toHaveBeenCalledWith('req-1');
   });
 
