@@ -299,8 +299,8 @@ function recordedState(plan: CallPlan, recorded: RecordedCall, bridged: Readonly
 
 /**
  * A return call (call/return-call.ts) as its row says: connected, a call like any other; before
- * that, the customer's channel still rings in Stasis outside the bridge while the agent the row
- * names is rung, the last one the plan knows (no answer now is a missed call).
+ * that, the customer's channel still rings in Stasis outside the bridge while the plan's first agent
+ * (the one rung now) is rung; the plan's next agents follow if they do not answer.
  */
 function returnCallRecorded(state: CallState, recorded: RecordedCall): CallState {
   const times = timesOf(recorded);

@@ -83,3 +83,17 @@ export function routeReturnCall(q: ReturnCallQuestion): ReturnCallRouting {
 function idleRank(agent: AgentAvailability): number {
   return agent.idleSince ?? Number.NEGATIVE_INFINITY;
 }
+
+/**
+ * Who a return call still ringing `ringing` goes on to after a restart or a take-over: routing asked
+ * again on the call's route (its sources read afresh, so busy and revoked agents are left out), the
+ * candidates after `ringing` in that order, none of those the call rang already (`rung`). The agent
+ * being rung counts as free for finding their place: the call they are busy with is this one.
+ */
+export function candidatesAfter(q: Omit<ReturnCallQuestion, 'poolRoutes'> & { route: RouteCode }, ringing: number, rung: readonly number[]): ReturnCallCandidate[] {
+  const agents = q.agents.map((a) => (a.agentId === ringing ? { ...a, busy: false, reachable: true } : a));
+  const routing = routeReturnCall({ ...q, poolRoutes: [q.route], agents });
+  if (routing.kind === 'refused') return [];
+  const at = routing.candidates.findIndex((c) => c.agentId === ringing);
+  return routing.candidates.slice(at + 1).filter((c) => c.agentId !== ringing && !rung.includes(c.agentId));
+}

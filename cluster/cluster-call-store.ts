@@ -40,6 +40,8 @@ export interface ServerCallRow {
   recordingPausedAt: Date | null;
   /** A return call's customer channel (Asterisk's id); null for a call callbot placed. */
   customerChannelId?: string | null;
+  /** The agent on the call now (a return call still ringing: the one rung now); null once none is. */
+  onCallAgentId?: number | null;
 }
 
 /** A server as every instance sees it: whether an owner holds it and says its ARI is connected, and its live calls. */
@@ -216,7 +218,7 @@ export class ClusterCallStore {
               c.stage, c.requested_at, c.agent_ringing_at, c.agent_answered_at, c.target_ringing_at, c.connected_at,
               c.telegram_chat_id, c.status_message_id, c.cancel_requested_by,
               c.recording_name, c.recording_started_at, c.recording_paused_ms, c.recording_paused_at,
-              c.customer_channel_id, c.returns_call_id, r.agent_id AS returns_agent_id, r.requested_at AS returns_requested_at,
+              c.customer_channel_id, c.on_call_agent_id, c.returns_call_id, r.agent_id AS returns_agent_id, r.requested_at AS returns_requested_at,
               r.disposition AS returns_disposition, r.note AS returns_note
        FROM calls c JOIN agents a ON a.id = c.agent_id LEFT JOIN calls r ON r.id = c.returns_call_id WHERE ${where} ORDER BY c.requested_at`,
       parameters) as Row[];
@@ -266,6 +268,7 @@ function toServerCallRow(r: Row): ServerCallRow {
     recordingPausedMs: r.recording_paused_ms === null || r.recording_paused_ms === undefined ? null : Number(r.recording_paused_ms),
     recordingPausedAt: date(r.recording_paused_at),
     customerChannelId: r.customer_channel_id === null || r.customer_channel_id === undefined ? null : String(r.customer_channel_id),
+    onCallAgentId: r.on_call_agent_id === null || r.on_call_agent_id === undefined ? null : Number(r.on_call_agent_id),
   };
 }
 

@@ -102,7 +102,10 @@ export class ServerCalls {
   async takeOver(rows: readonly ServerCallRow[]): Promise<void> {
     const { engine, ari, logger, serverId, config } = this.deps;
     const fresh = rows.filter((row): row is ServerCallRow & { stage: RowToResume['stage'] } => row.stage !== 'ended' && !engine.liveCall(row.id));
-    const resumed = await resumeCalls({ ari, config, now: this.now, ...(this.deps.partyRows ? { partyRows: this.deps.partyRows } : {}) }, fresh);
+    const returnCalls = engine.returnCallResume;
+    const resumed = await resumeCalls({
+      ari, config, now: this.now, ...(this.deps.partyRows ? { partyRows: this.deps.partyRows } : {}), ...(returnCalls ? { returnCalls } : {}),
+    }, fresh);
     for (const { row, context, resumed: transition } of resumed) {
       const adopted = engine.adopt(context, transition);
       if (!adopted) continue;

@@ -20,6 +20,7 @@ import type { CallRule } from '../compliance/rules/call-rule';
 import type { RecordingPolicy } from '../call/call-types';
 import type { ConsentAnnouncements, RecordingPolicies } from './call-engine-ports';
 import { DEFAULT_RETURN_CALL_SETTINGS, ReturnCallIntake, type ReturnCallSettings, type ReturnCallSources } from './return-call-intake';
+import { type ReturnCallResume, returnCallResume } from './return-call-resume';
 
 export { DEFAULT_RETURN_CALL_SETTINGS } from './return-call-intake';
 
@@ -125,6 +126,11 @@ export class CallEngine {
   private readonly resumedCalls = new Subject<ResumedLeftCall>();
   private readonly inbound: ReturnCallIntake;
   private readonly returnCallStarts = new Subject<LiveCallView>();
+  /**
+   * Who a return call still ringing when its process stopped goes on to (resuming here, or a
+   * cluster's take-over of this server); undefined when return calls are off.
+   */
+  readonly returnCallResume: ReturnCallResume | undefined;
 
   constructor(private readonly deps: CallEngineDeps) {
     this.now = deps.now ?? Date.now;
@@ -148,6 +154,11 @@ export class CallEngine {
       start: (context, plan) => this.returnCallStarts.next(viewOf(this.runner.start(context, plan))),
       recordingOf: (route) => recordingPlanOf(deps, route),
     });
+    const sources = deps.returnCalls?.sources;
+    this.returnCallResume = sources ? returnCallResume({
+      sources, settings: deps.returnCalls?.settings ?? DEFAULT_RETURN_CALL_SETTINGS, routes: deps.config.routes, now: this.now,
+      isBusy: (agentId) => this.registry.liveCallOfAgent(agentId) !== undefined,
+    }) : undefined;
   }
 
   /** Each return call (a customer calling a pool number) as it starts, so the bot shows it to the agent it rings. */
@@ -406,7 +417,9 @@ export class CallEngine {
     if (left.length === 0) return;
     const { ari, config, parties, logger } = this.deps;
     const partyRows = parties?.legsOf && parties.askedAs ? { legsOf: parties.legsOf.bind(parties), askedAs: parties.askedAs.bind(parties) } : undefined;
-    const resumed = await resumeCalls({ ari, config, now: this.now, ...(partyRows ? { partyRows } : {}) }, left);
+    const resumed = await resumeCalls({
+      ari, config, now: this.now, ...(partyRows ? { partyRows } : {}), ...(this.returnCallResume ? { returnCalls: this.returnCallResume } : {}),
+    }, left);
     this.leftCalls = [];
     for (const { row, context, resumed: transition } of resumed) {
       const live = this.runner.adopt(context, transition);

@@ -77,23 +77,24 @@ function interruptedReturnCall(call: LeftLiveCall): InterruptedReturnCall | unde
 }
 
 /**
- * A return call is resumed once connected: from then on it is a call like any other. Before, its
- * steps (who is rung next, the missed-call message) live in the process that took it and are not
- * recorded, so it ends as interrupted, and the sweep hangs up the customer and the agent's phone.
+ * A return call is resumed with the customer's channel: connected, it is a call like any other;
+ * still ringing an agent, it rings them on, then whoever routing finds after them
+ * (engine/return-call-resume.ts). One connected to a fallback agent is not: the row's agent (and
+ * endpoint) is the one rung first, so it would be resumed as someone else's; it ends as
+ * interrupted, and the sweep hangs up the customer and the agent's phone.
  */
 function resumable(call: LeftLiveCall): LeftCall | undefined {
   const { agent, agentPhone, target, route, agentEndpoint, stage } = call;
   const inbound = call.direction === 'inbound';
   const targetEndpoint = inbound ? '' : call.targetEndpoint;
   if (stage === 'ended' || !agent || agentPhone === null || target === null || route === null || agentEndpoint === null || targetEndpoint === null) return undefined;
-  // Taken by a fallback agent, the call is theirs, while the row's agent (and endpoint) is the one rung first: not resumed as someone else's.
   const answeredByAnother = call.onCallAgentId != null && call.onCallAgentId !== call.agentId;
-  if (inbound && (stage !== 'connected' || call.callerId === null || !call.customerChannelId || answeredByAnother)) return undefined;
-  const returnCall = inbound ? { customerNumber: target, calledNumber: call.callerId! } : undefined;
+  if (inbound && (call.callerId === null || !call.customerChannelId || (stage === 'connected' && answeredByAnother))) return undefined;
+  const returnCall = inbound ? interruptedReturnCall(call)?.context : undefined;
   return {
     id: call.id,
     context: { callId: call.id, agentId: call.agentId, agentTelegramId: agent.telegramId, agentPhone, target, route, callerId: call.callerId, ...(returnCall ? { returnCall } : {}) },
-    ...(returnCall ? { customerChannelId: call.customerChannelId } : {}),
+    ...(returnCall ? { customerChannelId: call.customerChannelId, onCallAgentId: call.onCallAgentId ?? null } : {}),
     agentEndpoint, targetEndpoint, stage,
     requestedAt: call.requestedAt, agentRingingAt: call.agentRingingAt, agentAnsweredAt: call.agentAnsweredAt,
     targetRingingAt: call.targetRingingAt, connectedAt: call.connectedAt,

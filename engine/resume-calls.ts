@@ -8,6 +8,8 @@ import { callPlanOf } from './call-intake';
 import type { RecordingColumns } from './call-engine-ports';
 import { readAsterisk } from './read-asterisk';
 import { DEFAULT_RETURN_CALL_SETTINGS } from './return-call-intake';
+import type { ReturnCallResume } from './return-call-resume';
+import type { ReturnCallAgent } from '../call/call-machine';
 
 /** A live call's row as the process that ran it left it: who calls whom, where, and how far it got. */
 export interface RowToResume extends RecordingColumns {
@@ -23,6 +25,8 @@ export interface RowToResume extends RecordingColumns {
   connectedAt: Date | null;
   /** A return call's customer channel (Asterisk named it); absent or null for a call callbot placed. */
   customerChannelId?: string | null;
+  /** The agent on the call now: for a return call still ringing, the one its phone rings for; absent or null reads as the row's agent. */
+  onCallAgentId?: number | null;
 }
 
 /** A leg's row (the call_legs table) as resuming reads it. */
@@ -48,6 +52,8 @@ export interface ResumeDeps {
   config: Pick<Config, 'agentRingTimeoutS' | 'targetRingTimeoutS' | 'agentConfirmDigit' | 'agentConfirmTimeoutS'> & Partial<Pick<Config, 'returnCalls'>>;
   /** Without it, every call is resumed as one of two parties. */
   partyRows?: PartyRows;
+  /** Who a return call still ringing goes on to (engine/return-call-resume.ts); without it, nobody after the agent rung now. */
+  returnCalls?: ReturnCallResume;
   now: () => number;
 }
 
@@ -71,35 +77,57 @@ export async function resumeCalls<R extends RowToResume>(deps: ResumeDeps, rows:
     ? await Promise.all([deps.partyRows.legsOf(ids), deps.partyRows.askedAs(ids)])
     : [new Map<string, LegRow[]>(), new Map<string, Map<LegId, AskedAs>>()];
   return Promise.all(rows.map(async (row) => {
-    const { context, plan } = callOfRow(deps.config, row);
+    const { context, plan } = callOfRow(deps.config, row, await returnCallAgentsOf(deps, row));
     const recorded = recordedOf(row, legs.get(row.id) ?? [], asked.get(row.id));
     const view = await readAsterisk(deps.ari, idsToResume(plan, recorded));
     return { row, context, resumed: resumeCall(plan, recorded, view, deps.now()) };
   }));
 }
 
-/** The call's context and plan as its row records them. */
+/**
+ * Who a return call still ringing an agent rings, in order, from the agent rung now: without them,
+ * the next agents would be unknown, and the agent rung now not answering would be a missed call.
+ */
+async function returnCallAgentsOf(deps: ResumeDeps, row: RowToResume): Promise<readonly ReturnCallAgent[] | undefined> {
+  if (!row.customerChannelId || row.stage === 'connected' || !deps.returnCalls) return undefined;
+  const ringingAgentId = row.onCallAgentId ?? row.context.agentId;
+  const { ringing, next } = await deps.returnCalls.agentsAfter({
+    route: row.context.route, customerNumber: row.context.target, calledNumber: row.context.callerId ?? '',
+    firstAgentId: row.context.agentId, ringingAgentId,
+  });
+  // An agent revoked while their phone rings still rings: the call knows their phone as the row does.
+  const now = ringing ?? { agentId: ringingAgentId, label: row.context.agentPhone, endpoint: row.agentEndpoint, reason: 'last_caller' as const };
+  return [now, ...next];
+}
+
+/**
+ * The call's context and plan as its row records them; a return call still ringing rings `agents`
+ * in turn (the first is the one rung now), else only the row's agent.
+ */
 export function callOfRow(
   config: ResumeDeps['config'],
   row: Pick<RowToResume, 'id' | 'context' | 'agentEndpoint' | 'targetEndpoint' | 'customerChannelId'>,
+  agents?: readonly ReturnCallAgent[],
 ): { context: CallContext; plan: CallPlan } {
   const plan = callPlanOf(config, {
     callId: row.id, route: row.context.route, agentEndpoint: row.agentEndpoint, targetEndpoint: row.targetEndpoint, callerId: row.context.callerId,
     agentId: row.context.agentId, agentLabel: row.context.agentPhone, customerLabel: row.context.target,
   });
   if (!row.customerChannelId) return { context: row.context, plan };
-  // A return call: the customer's channel is Asterisk's, and the agent the row names is the one rung
-  // (or talking); nobody after them is known, so one who does not answer now means a missed call.
+  // A return call: the customer's channel is Asterisk's, and the agent rung now (or talking) is the
+  // first of `agents`; without them, the row's agent, and nobody after them is known.
   const settings = { ...DEFAULT_RETURN_CALL_SETTINGS, ...config.returnCalls };
   const { confirmDigit: _none, ...withoutConfirm } = plan;
+  const ringing = agents?.[0];
   return {
     context: row.context,
     plan: {
       ...withoutConfirm, targetEndpoint: '',
+      ...(ringing ? { agentId: ringing.agentId, agentLabel: ringing.label, agentEndpoint: ringing.endpoint } : {}),
       agentRingTimeoutS: settings.ringTimeoutS, targetRingTimeoutS: settings.ringTimeoutS, confirmTimeoutS: 0,
       returnCall: {
         customerChannelId: row.customerChannelId, customerNumber: row.context.target, calledNumber: row.context.callerId ?? '',
-        agents: [{ agentId: row.context.agentId, label: row.context.agentPhone, endpoint: row.agentEndpoint, reason: 'last_caller' }],
+        agents: ringing ? agents! : [{ agentId: row.context.agentId, label: row.context.agentPhone, endpoint: row.agentEndpoint, reason: 'last_caller' }],
         missedMessage: settings.missedMessage, missedMessageTimeoutS: settings.missedMessageTimeoutS,
       },
     },

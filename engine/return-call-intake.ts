@@ -147,20 +147,11 @@ export class ReturnCallIntake {
   ): Promise<void> {
     const { settings, logger } = this.deps;
     const now = this.deps.now();
-    const [earlier, agents, listing, busyElsewhere] = await Promise.all([
-      customer ? sources.callsToCustomerSince(customer, new Date(now - settings.windowDays * 86_400_000)) : Promise.resolve([]),
-      sources.activeAgents(),
+    const isBusy = (agentId: number) => this.deps.isBusy(agentId) || taken.has(agentId);
+    const [{ agents, availability, earlierCalls }, listing] = await Promise.all([
+      readRoutingInputs(sources, settings, customer, now, isBusy),
       customer && sources.doNotCallListing ? sources.doNotCallListing(customer) : Promise.resolve(null),
-      sources.busyAgents ? sources.busyAgents() : Promise.resolve(new Set<number>()),
     ]);
-    const availability: AgentAvailability[] = await Promise.all(agents.map(async (a) => ({
-      agentId: a.id, route: a.route, reachable: a.phone !== null, busy: this.deps.isBusy(a.id) || busyElsewhere.has(a.id) || taken.has(a.id),
-      idleSince: (await sources.idleSince(a.id))?.getTime() ?? null,
-    })));
-    const earlierCalls: EarlierCall[] = earlier.filter((c) => c.route !== null).map((c) => ({
-      callId: c.id, agentId: c.agentId, route: c.route!, callerId: c.callerId, at: c.requestedAt.getTime(),
-      disposition: c.disposition ?? null, note: c.note ?? null,
-    }));
     const routing = routeReturnCall({ calledNumber, poolRoutes: routes, earlierCalls, agents: availability, now, windowDays: settings.windowDays });
     if (routing.kind === 'refused') {
       await this.refuse(channelId);
@@ -234,6 +225,33 @@ export class ReturnCallIntake {
       this.deps.logger.warn('refusing an inbound call failed; the orphan sweep hangs it up', { channelId, err });
     });
   }
+}
+
+/** What routing reads for a customer's call: their earlier calls within the window, the active agents, and who of them is free now. */
+export interface RoutingInputs {
+  agents: readonly AgentRecord[];
+  availability: AgentAvailability[];
+  earlierCalls: EarlierCall[];
+}
+
+/** Reads what call/return-call-routing.ts decides from; `isBusy`: on a live call this engine runs (cluster mode adds the database's). */
+export async function readRoutingInputs(
+  sources: ReturnCallSources, settings: Pick<ReturnCallSettings, 'windowDays'>, customer: string, now: number, isBusy: (agentId: number) => boolean,
+): Promise<RoutingInputs> {
+  const [earlier, agents, busyElsewhere] = await Promise.all([
+    customer ? sources.callsToCustomerSince(customer, new Date(now - settings.windowDays * 86_400_000)) : Promise.resolve([]),
+    sources.activeAgents(),
+    sources.busyAgents ? sources.busyAgents() : Promise.resolve(new Set<number>()),
+  ]);
+  const availability: AgentAvailability[] = await Promise.all(agents.map(async (a) => ({
+    agentId: a.id, route: a.route, reachable: a.phone !== null, busy: isBusy(a.id) || busyElsewhere.has(a.id),
+    idleSince: (await sources.idleSince(a.id))?.getTime() ?? null,
+  })));
+  const earlierCalls: EarlierCall[] = earlier.filter((c) => c.route !== null).map((c) => ({
+    callId: c.id, agentId: c.agentId, route: c.route!, callerId: c.callerId, at: c.requestedAt.getTime(),
+    disposition: c.disposition ?? null, note: c.note ?? null,
+  }));
+  return { agents, availability, earlierCalls };
 }
 
 /** A called or calling number as the pool and the calls table keep it (E.164); undefined when it is not digits. */

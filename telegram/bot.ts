@@ -135,6 +135,11 @@ export class CallBot {
    * the same message is edited (or a new one sent where there was none), with its buttons.
    */
   followResumedCall(call: ShownCall, updates: Observable<CallUpdate>, attach: (chatId: string, messageId: number) => void): void {
+    // A return call resumed still ringing may yet be missed: its last caller is told as when it was never resumed.
+    if (call.context.returnCall) {
+      this.followReturnCall(call, updates, attach);
+      return;
+    }
     showCallStatus(statusDepsOf(this.deps), call, updates, attach);
   }
 

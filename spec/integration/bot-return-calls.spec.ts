@@ -1,5 +1,6 @@
 import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
 import { waitFor } from '../support/wait-for';
+import { CAUSE } from '../support/ari-simulator/causes';
 
 const POOL_NUMBER = '+15551234567';
 const CUSTOMER = '+12025550123';
@@ -122,7 +123,7 @@ describe('bot: return calls', () => {
     await waitFor(() => h.sim.channels().length === 0 && h.sim.bridges().length === 0, { what: 'no channel or bridge left' });
   });
 
-  describe('a restart before anyone took the return call', () => {
+  describe('a restart before anyone took the return call (its resumed call goes on: spec/integration/call-engine-restart.spec.ts)', () => {
     /** Ann's phone rings without answer while the customer waits; her status message is recorded; then the app restarts. */
     async function restartedWhileAnnRings(): Promise<{ statusId: number; callId: string }> {
       await startWith('+15551230480');
@@ -136,16 +137,20 @@ describe('bot: return calls', () => {
       return { statusId: ringing.messageId, callId: inbound!.id };
     }
 
-    it('given Ann\'s phone still rang, when the app restarts, then her status message says the restart interrupted the return call under who called back, and nothing is left in Asterisk', async () => {
+    it('given Ann\'s phone still rang, when the app restarts, then the return call goes on ringing her, and her status message is followed again under who called back', async () => {
       const { statusId, callId } = await restartedWhileAnnRings();
-      const status = await waitFor(() => ann.messages().find((m) => m.messageId === statusId && /Interrupted/.test(m.text)), { what: 'the status message told of the restart' });
-      expect(status.text).toBe('📲 Return call from +1 202-555-0123 — you called them 2 h ago\nLast outcome: callback\nNote: wants a quote\n⚠️ Interrupted: the service restarted during this call.');
-      expect(await h.stores.calls.byId(callId)).toMatchObject({ stage: 'ended', outcome: 'interrupted', direction: 'inbound' });
-      await waitFor(() => h.sim.channels().length === 0 && h.sim.bridges().length === 0, { what: 'no channel or bridge left' });
+      await waitFor(() => h.engine.callState(callId)?.stage === 'agent_ringing', { what: 'the return call resumed' });
+      const status = await waitFor(() => ann.messages().find((m) => m.messageId === statusId), { what: 'the status message' });
+      expect(status.text).toMatch(/^📲 Return call from \+1 202-555-0123 — you called them 2 h ago\nLast outcome: callback\nNote: wants a quote\n/);
+      expect(status.text).not.toMatch(/Interrupted/);
+      expect(await h.stores.calls.byId(callId)).toMatchObject({ stage: 'agent_ringing', direction: 'inbound' });
+      expect(h.sim.channels().map((c) => c.id).sort()).toEqual([`${callId}-agent`, 'in-1']);
     });
 
-    it('given Ann\'s phone still rang, when the app restarts, then Ann gets the missed-call message with 📞 Call back and a callback task, as when nobody answers', async () => {
+    it('given Ann\'s phone still rang and nobody else is on the route, when the app restarts and she does not answer, then Ann gets the missed-call message with 📞 Call back and a callback task, as when nobody answers', async () => {
       const { callId } = await restartedWhileAnnRings();
+      await waitFor(() => h.engine.callState(callId) !== undefined, { what: 'the return call resumed' });
+      h.sim.farEndHangup(`${callId}-agent`, CAUSE.NO_ANSWER);
       const missed = await ann.waitFor(/Missed return call/, 10000);
       expect(missed.text).toBe('📵 Missed return call from +1 202-555-0123 to +1 555-123-4567: nobody answered. You called them 2 h ago.');
       expect(missed.buttons.map((b) => b.text)).toEqual(['📞 Call back']);

@@ -7,6 +7,7 @@ import type { CallUpdate } from '../../call/call-update';
 import type { ResumedLeftCall } from '../../engine/call-engine';
 import type { AriSimulator } from '../support/ari-simulator';
 import { SIM_CREDENTIALS, simulatedAri } from '../support/simulated-ari';
+import { CAUSE } from '../support/ari-simulator/causes';
 import { addAgent, type EngineHarness, startEngine } from '../support/engine-harness';
 import { testDatabaseKind } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
@@ -295,7 +296,7 @@ describe(`a single instance restarted with live calls, on ${testDatabaseKind()}`
 
       expect(resumed.map((r) => [r.call.id, r.call.telegramChatId, r.call.statusMessageId, r.view.stage])).toEqual([[callId, '2001', 41, 'connected']]);
       // Its status message goes on saying who called back.
-      expect(resumed[0]!.view.context.returnCall).toEqual({ customerNumber: CUSTOMER, calledNumber: POOL_NUMBER });
+      expect(resumed[0]!.view.context.returnCall).toMatchObject({ customerNumber: CUSTOMER, calledNumber: POOL_NUMBER });
       await waitFor(() => next.engine.sweepCounts().sweeps > 0, { what: 'the first sweep' });
       expect(members(main)).toBe([agent, 'in-1'].sort().join());
       expect([agent, 'in-1'].every(upInAsterisk)).toBe(true);
@@ -308,36 +309,62 @@ describe(`a single instance restarted with live calls, on ${testDatabaseKind()}`
       expect(finals(callId).map((u) => u.outcome)).toEqual(['completed']);
     });
 
-    it('given Ann\'s phone still rings, when the process restarts, then the call ends once as interrupted, where its status was shown, and the customer\'s and Ann\'s channels are hung up', async () => {
+    /** Bob, on Ann's route, answers his phone: the candidate after Ann, the one who last called the customer. */
+    async function bobOnTheRoute(): Promise<number> {
+      await first.stores.agents.authorize({ telegramId: '2002', phone: '+15551230002', callerId: POOL_NUMBER, by: '1000', displayName: 'Bob Agent' });
+      await first.stores.agents.setRoute('2002', 'M');
+      return (await first.stores.agents.byTelegramId('2002'))!.id;
+    }
+
+    /** Ann's phone, still ringing for the call, gives up unanswered. */
+    const annDoesNotAnswer = (callId: string) => sim.farEndHangup(ids(callId).agent, CAUSE.NO_ANSWER);
+    const agentInvites = () => sim.invites().map((i) => i.endpoint).filter((e) => e.includes('+1555123'));
+
+    it('given Ann\'s phone still rings with Bob next on the route, when the process restarts and Ann does not answer, then Bob is rung, and his answer joins him to the customer', async () => {
+      const bob = await bobOnTheRoute();
       const callId = await returnCall('+15551230480');
-      const { agent } = ids(callId);
-      await waitFor(() => sim.channels().some((c) => c.id === agent), { what: 'Ann\'s phone rung' });
+      const { agent, main } = ids(callId);
+      await waitFor(() => sim.channels().some((c) => c.id === agent && c.state === 'Ringing'), { what: 'Ann\'s phone ringing' });
       first.engine.attachStatusMessage(callId, '2001', 41);
       await first.engine.writesSettled();
-      await killFirst();
-      const ari = new AriAdapter({
-        url: sim.url, ...SIM_CREDENTIALS, app: 'callbot', logger: silentLogger(), requestTimeoutMs: 1000, reconnectMinMs: 50, reconnectMaxMs: 200, keepaliveMs: 500,
-      });
-      secondAri = ari;
-      const next = await startEngine(ari, { ARI_URL: sim.url }, { recordParties: true, recordingPolicies, databaseUrl: first.databaseUrl, returnCalls: RETURN_CALLS });
-      second = next;
-      // Told once: the bot edits this status message to say the restart interrupted the call, under
-      // who called back, and tells Ann, who called the customer an hour ago, of a missed call back.
-      const ann = (await next.stores.agents.byTelegramId('2001'))!.id;
-      expect(await next.engine.start()).toEqual([{
-        callId, telegramChatId: '2001', statusMessageId: 41,
-        returnCall: {
-          context: {
-            customerNumber: CUSTOMER, calledNumber: POOL_NUMBER,
-            lastCall: { callId: '11111111-1111-4111-8111-111111111111', agentId: ann, at: expect.any(Number), disposition: null, note: null },
-          },
-          route: 'M', agentId: ann, missed: true,
-        },
-      }]);
-      expect(await next.stores.calls.byId(callId)).toMatchObject({ stage: 'ended', outcome: 'interrupted', endedBy: 'app' });
-      await ari.start();
+      const next = await restarted();
+
+      expect(resumed.map((r) => [r.call.id, r.call.statusMessageId, r.view.stage])).toEqual([[callId, 41, 'agent_ringing']]);
+      annDoesNotAnswer(callId);
+      await waitFor(() => next.engine.callState(callId)?.stage === 'connected' && members(main) === [agent, 'in-1'].sort().join(), { what: 'Bob and the customer bridged' });
+
+      expect(agentInvites()).toEqual(['PJSIP/+15551230480@trunk-main', 'PJSIP/+15551230002@trunk-main']);
+      await next.engine.writesSettled();
+      expect(await next.stores.calls.byId(callId)).toMatchObject({ stage: 'connected', onCallAgentId: bob, direction: 'inbound' });
+      sim.farEndHangup('in-1');
       await waitFor(nothingLeft, { what: 'no channel or bridge left' });
-      expect(resumed).toEqual([]);
+      await waitFor(async () => (await next.stores.calls.byId(callId))?.stage === 'ended', { what: 'the call row ended' });
+      expect(await next.stores.calls.byId(callId)).toMatchObject({ outcome: 'completed', endedBy: 'target' });
+      await next.engine.settled();
+      expect(finals(callId).map((u) => u.outcome)).toEqual(['completed']);
+    });
+
+    it('given Ann\'s phone still rings and nobody else is on the route, when the process restarts and Ann does not answer, then the customer hears the missed-call message and the call ends once, where its status was shown, with nothing left', async () => {
+      const callId = await returnCall('+15551230480');
+      const { agent } = ids(callId);
+      await waitFor(() => sim.channels().some((c) => c.id === agent && c.state === 'Ringing'), { what: 'Ann\'s phone ringing' });
+      first.engine.attachStatusMessage(callId, '2001', 41);
+      await first.engine.writesSettled();
+      const next = await restarted();
+
+      expect(resumed.map((r) => [r.call.id, r.call.statusMessageId, r.view.stage])).toEqual([[callId, 41, 'agent_ringing']]);
+      // Its status message goes on saying who called back, and whose call they return (Ann is told of the missed call).
+      const ann = (await next.stores.agents.byTelegramId('2001'))!.id;
+      expect(resumed[0]!.view.context.returnCall).toMatchObject({ customerNumber: CUSTOMER, calledNumber: POOL_NUMBER, lastCall: { agentId: ann } });
+      annDoesNotAnswer(callId);
+      await waitFor(async () => (await next.stores.calls.byId(callId))?.stage === 'ended', { what: 'the call ended unanswered', timeoutMs: 20_000 });
+      await waitFor(nothingLeft, { what: 'no channel or bridge left' });
+
+      expect(agentInvites()).toEqual(['PJSIP/+15551230480@trunk-main']);
+      expect(sim.requests().some((r) => r.method === 'POST' && r.path === '/ari/channels/in-1/play')).toBe(true);
+      expect(await next.stores.calls.byId(callId)).toMatchObject({ outcome: 'agent_no_answer', endedBy: 'app' });
+      await next.engine.settled();
+      expect(finals(callId).map((u) => u.outcome)).toEqual(['agent_no_answer']);
     });
   });
 });

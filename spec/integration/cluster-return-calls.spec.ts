@@ -17,6 +17,7 @@ import { OPEN_RULES_ENV } from '../support/bot-harness';
 import { seedVerifiedCallerIds } from '../support/caller-id-pool';
 import { KillableClock } from '../support/killable-clock';
 import { SIM_CREDENTIALS, simulatedAri } from '../support/simulated-ari';
+import { CAUSE } from '../support/ari-simulator/causes';
 import { closeDatabase, freshDatabaseUrl, testDatabaseKind } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
 
@@ -354,8 +355,32 @@ describe(`return calls in a cluster of two instances and two servers, on ${kind}
     expect(finals.map((f) => [f.owner, f.update.context.callId])).toEqual([['two', callId]]);
   });
 
-  it('given Ann\'s phone ringing for a return call on a1, when its owner dies and nobody answers, then the instance that takes a1 over plays the customer the missed-call message and ends the call once, with nothing left', async () => {
+  it('given Ann\'s phone ringing for a return call on a1 with Bob next, when its owner dies and Ann does not answer, then the instance that takes a1 over rings Bob, and his answer joins him to the customer', async () => {
     await annCalled(CUSTOMER);
+    sim('a1').setFarEnd((endpoint) => (endpoint.includes(ANN_PHONE) ? { kind: 'ring-forever' } : undefined));
+    const dying = await dyingOwnerOfA1();
+    customerCalls('a1', 'in-1');
+    const callId = await returnCallOn('a1');
+    await waitFor(async () => (await stores.calls.byId(callId))?.stage === 'agent_ringing', { what: 'Ann\'s phone ringing' });
+
+    await killedAndTakenOver(dying, callId);
+    sim('a1').farEndHangup(`${callId}-agent`, CAUSE.NO_ANSWER);
+    await waitFor(async () => (await stores.calls.byId(callId))?.stage === 'connected', { what: 'Bob answered', timeoutMs: 15_000 });
+    await waitFor(() => bridged(callId), { what: 'Bob and the customer bridged on a1' });
+
+    expect(agentInvites('a1')).toEqual([`PJSIP/${ANN_PHONE}@trunk-main`, `PJSIP/${BOB_PHONE}@trunk-main`]);
+    expect(await stores.calls.byId(callId)).toMatchObject({ onCallAgentId: bob, serverId: 'a1' });
+    sim('a1').farEndHangup('in-1');
+    await waitFor(() => nothingLeft('a1'), { what: 'no channel or bridge left on a1' });
+    await waitFor(async () => (await stores.calls.byId(callId))?.stage === 'ended', { what: 'the call row ended' });
+    expect(await stores.calls.byId(callId)).toMatchObject({ outcome: 'completed', endedBy: 'target' });
+    expect(finals.map((f) => [f.owner, f.update.context.callId, f.update.outcome])).toEqual([['two', callId, 'completed']]);
+  });
+
+  it('given Ann\'s phone ringing for a return call on a1 and nobody else on the route, when its owner dies and nobody answers, then the instance that takes a1 over plays the customer the missed-call message and ends the call once, with nothing left', async () => {
+    await annCalled(CUSTOMER);
+    // Bob takes the other route's calls: Ann is the last agent the call can ring.
+    await stores.agents.setRoute('2002', 'D');
     sim('a1').setFarEnd((endpoint) => (endpoint.includes('+1555123') ? { kind: 'ring-forever' } : undefined));
     const dying = await dyingOwnerOfA1();
     customerCalls('a1', 'in-1');

@@ -196,11 +196,26 @@ describe('a return call taken over from a stopped instance (the customer\'s chan
     expect(answered.effects).toContainEqual({ type: 'AnswerLeg', channelId: CUSTOMER_CHANNEL });
   });
 
-  it('given the agent\'s phone ringing, when nobody answers, then the customer hears the missed-call message (the row names no agent after this one)', () => {
+  it('given the agent\'s phone ringing and nobody after them in the plan, when nobody answers, then the customer hears the missed-call message', () => {
     const { state } = returnResumed({ stage: 'agent_ringing', requestedAt: 0, agentRingingAt: 500 }, downInStasis, ringing, bridged());
     const dropped = transition(state, { type: 'TimerExpired', timer: 'agent_ring', at: 21_000 });
     const gone = transition(dropped.state, { type: 'LegEnded', leg: 'agent', cause: 16, causeText: 'Normal Clearing', at: 21_100 });
     expect(types(gone.effects)).toEqual(expect.arrayContaining(['AnswerLeg', 'PlayAnnouncement']));
     expect(gone.state.returnCall?.phase).toBe('missed');
+  });
+
+  it('given the agent\'s phone ringing with Bob after them in the plan (engine/return-call-resume.ts asks the routing again), when the agent does not answer, then Bob is rung on the same leg with the customer\'s number', () => {
+    const bob = { agentId: 2, label: 'Bob', endpoint: 'PJSIP/+15551230002@trunk-main', reason: 'idle' as const };
+    const withBob = { ...returnPlan, returnCall: { ...returnPlan.returnCall, agents: [...returnPlan.returnCall.agents, bob] } };
+    const { state } = resumeCall(withBob, { stage: 'agent_ringing', requestedAt: 0, agentRingingAt: 500 }, {
+      channels: { [ids.agentChannelId]: ringing, [CUSTOMER_CHANNEL]: downInStasis },
+      bridges: { [ids.bridgeId]: { members: [] } },
+    }, 10_000);
+    const gone = transition(state, { type: 'LegEnded', leg: 'agent', cause: 19, causeText: 'No Answer', at: 12_000 });
+    expect(gone.effects).toContainEqual(expect.objectContaining({
+      type: 'OriginateLeg', leg: 'agent', channelId: ids.agentChannelId, endpoint: bob.endpoint, callerId: '+12025550123',
+    }));
+    expect(gone.effects).toContainEqual({ type: 'PersistCall', patch: { stage: 'agent_dialing', onCallAgentId: 2 } });
+    expect(gone.state.returnCall?.phase).toBe('ringing');
   });
 });

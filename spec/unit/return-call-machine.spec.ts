@@ -1,5 +1,5 @@
 import { type CallEffect, type CallEvent, type CallPlan, transition } from '../../call/call-machine';
-import { routeReturnCall, type AgentAvailability, type EarlierCall, type ReturnCallQuestion } from '../../call/return-call-routing';
+import { candidatesAfter, routeReturnCall, type AgentAvailability, type EarlierCall, type ReturnCallQuestion } from '../../call/return-call-routing';
 import { TEST_PLAN } from '../support/call-plan';
 import { runMachine } from '../support/machine-run';
 
@@ -87,6 +87,33 @@ describe('a return call (a customer calling a pool number)', () => {
     it('given nobody free, then the call is routed with no candidate (the customer hears the missed-call message)', () => {
       const routing = ask({ earlierCalls: [call(2, 1)], agents: [agent(2, { busy: true })] });
       expect(routing).toMatchObject({ kind: 'route', candidates: [], lastCall: { agentId: 2 } });
+    });
+
+    describe('after a restart or a take-over, with an agent still ringing', () => {
+      const after = (ringing: number, rung: number[], patch: Partial<ReturnCallQuestion> = {}) => candidatesAfter({
+        calledNumber: '+15550001111', route: 'M', earlierCalls: [call(3, 10), call(2, 1)], agents: [agent(1), agent(2), agent(3)], now, windowDays: 30, ...patch,
+      }, ringing, rung);
+
+      it('given the last caller rings (busy with this very call), then the call goes on to the candidates after them, in routing\'s order', () => {
+        expect(after(2, [2], { agents: [agent(1), agent(2, { busy: true }), agent(3)] })).toEqual([{ agentId: 3, reason: 'caller' }, { agentId: 1, reason: 'idle' }]);
+      });
+
+      it('given a later candidate rings, then only those after them are left, and none the call rang already', () => {
+        expect(after(3, [2, 3])).toEqual([{ agentId: 1, reason: 'idle' }]);
+        expect(after(2, [2, 1])).toEqual([{ agentId: 3, reason: 'caller' }]);
+      });
+
+      it('given the ringing agent was the last candidate, then nobody is left (no answer is a missed call)', () => {
+        expect(after(1, [2, 1])).toEqual([]);
+      });
+
+      it('given a next candidate went on a call or was revoked meanwhile, then they are left out', () => {
+        expect(after(2, [2], { agents: [agent(1, { busy: true }), agent(2), agent(3, { reachable: false })] })).toEqual([]);
+      });
+
+      it('given the ringing agent left the route, then every free candidate not rung yet comes next', () => {
+        expect(after(2, [2], { agents: [agent(1), agent(2, { route: 'D' }), agent(3)] })).toEqual([{ agentId: 3, reason: 'caller' }, { agentId: 1, reason: 'idle' }]);
+      });
     });
   });
 
