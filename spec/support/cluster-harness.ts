@@ -379,6 +379,38 @@ export class ClusterHarness implements ChatSide {
     await this.ready(instance.process);
   }
 
+  /**
+   * Cluster mode, between tests that share one cluster: every instance running again (the exited
+   * restarted, the frozen thawed) behind the proxy, every call ended (what is left is hung up from
+   * the far end), the simulators' far ends back to their default and their logs forgotten, and the
+   * servers settled. What it keeps: the chats and the calls table, so each test uses agents of its own.
+   * Simulators stopped by a test are not started again here.
+   */
+  async startOver(timeoutMs = 20_000): Promise<void> {
+    for (const instance of this.instances) {
+      if (instance.process.child.exitCode !== null || instance.process.child.signalCode !== null) await this.restart(instance.index);
+      else this.kill(instance.index, 'SIGCONT');
+    }
+    this.proxy.setUpstreams(this.instances.map((inst) => inst.url));
+    for (const sim of this.simulators) {
+      sim.setFarEnd(() => undefined);
+      for (const channel of sim.channels()) {
+        try {
+          sim.farEndHangup(channel.id);
+        } catch {
+          // A channel with no far end (never dialled) goes when the app hangs up its call.
+        }
+      }
+    }
+    await this.withDatabase((db) => waitFor(async () => {
+      const [row] = await db.query(`SELECT count(*) AS live FROM calls WHERE stage <> 'ended'`) as { live: string }[];
+      return Number(row?.live) === 0;
+    }, { what: 'every call ended', timeoutMs }));
+    await waitFor(() => this.simulators.every((sim) => sim.channels().length === 0), { what: 'every channel hung up', timeoutMs });
+    await this.serversSettled(timeoutMs);
+    for (const sim of this.simulators) sim.clearLogs();
+  }
+
   /** The JSON log lines instance i's current run has written so far. */
   logsOf(i: number): LogLine[] {
     return this.instance(i).process.logLines();
