@@ -29,14 +29,16 @@ onPostgres('cluster: the Mini App and the HTTP API see the whole cluster', () =>
   let signIn: ApiCluster['signIn'];
   const streams: EventStreamReader<StreamEvent>[] = [];
 
-  beforeAll(() => buildApp(), 180_000);
-  beforeEach(async () => {
+  // One cluster for the tests: after each, its streams are closed and every call has ended (startOver).
+  beforeAll(async () => {
+    buildApp();
     ({ h, a, b, apiOf, signIn } = await startApiCluster());
-  });
+  }, 180_000);
   afterEach(async () => {
     for (const stream of streams.splice(0)) await stream.close();
-    await h.stop();
-  });
+    await h.startOver();
+  }, 60_000);
+  afterAll(() => h?.stop());
 
   async function watch(instance: ClusterInstance, token: string): Promise<EventStreamReader<StreamEvent>> {
     const stream = await EventStreamReader.open<StreamEvent>(`${apiOf(instance)}/app/api/events?token=${encodeURIComponent(token)}`);
