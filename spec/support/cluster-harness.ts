@@ -194,18 +194,21 @@ export class ClusterHarness implements ChatSide {
   /** Cluster mode: the database every instance shares. */
   databaseUrl?: string;
 
+  /** The harness's own connections to the shared database, opened at the first withDatabase and closed at stop(). */
+  private database: Promise<DataSource> | undefined;
+
   /**
-   * Runs `fn` on a connection of its own to the shared database (cluster mode), closed after:
-   * specs read rows and leases as an operator would, never through an instance.
+   * Runs `fn` on the harness's own connections to the shared database (cluster mode): specs read
+   * rows and leases as an operator would, never through an instance. They are opened (and the
+   * migrations checked) once, not at each call: specs poll through here every few milliseconds.
    */
   async withDatabase<T>(fn: (db: DataSource) => Promise<T>): Promise<T> {
     if (!this.databaseUrl) throw new Error('withDatabase needs cluster mode (a shared PostgreSQL database)');
-    const { dataSource } = await openDatabase(this.databaseUrl);
-    try {
-      return await fn(dataSource);
-    } finally {
-      await closeDatabase(dataSource);
-    }
+    this.database ??= openDatabase(this.databaseUrl).then(({ dataSource }) => dataSource, (err: unknown) => {
+      this.database = undefined;
+      throw err;
+    });
+    return fn(await this.database);
   }
 
   /** Which instance holds a lease now (by the database's clock); undefined when nobody does. */
@@ -510,6 +513,9 @@ export class ClusterHarness implements ChatSide {
     await attempt(() => this.proxy.stop());
     await attempt(() => this.files.stop());
     await attempt(() => this.server.stop());
+    const database = this.database;
+    this.database = undefined;
+    if (database) await attempt(async () => closeDatabase(await database));
     if (this.dropDatabase) await attempt(this.dropDatabase);
     for (const dir of this.tempDirs) if (isTemporary(dir)) await attempt(() => fs.rmSync(dir, { recursive: true, force: true }));
     if (failures.length > 0) throw new AggregateError(failures, 'the cluster harness did not stop cleanly');
