@@ -38,7 +38,7 @@ timeout 600 scripts/with-postgres.sh npx jest --maxWorkers=2 --json --outputFile
   spec/integration/server-owner.spec.ts spec/integration/cluster-calls.spec.ts spec/integration/cluster-takeover-parties.spec.ts spec/integration/cluster-parties.spec.ts spec/integration/chat-locks.spec.ts \
   spec/integration/cluster-limits.spec.ts spec/integration/cluster-recording.spec.ts spec/integration/concurrent-writes.spec.ts \
   spec/integration/callback-reminders.spec.ts spec/integration/bot-callbacks.spec.ts \
-  spec/integration/call-engine-two-instances.spec.ts spec/integration/cluster-harness.spec.ts spec/integration/cluster-unreachable.spec.ts spec/integration/fair-share.spec.ts \
+  spec/integration/call-engine-two-instances.spec.ts spec/integration/cluster-harness-postgres.spec.ts spec/integration/cluster-unreachable.spec.ts spec/integration/fair-share.spec.ts \
   spec/integration/bot-after-call.spec.ts \
   spec/integration/recording-claim.spec.ts \
   spec/integration/return-calls-fake-ari.spec.ts \

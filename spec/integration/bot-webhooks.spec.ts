@@ -1,7 +1,8 @@
 import { verifyWebhook } from '../../webhooks/webhook-signature';
-import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
+import { ADMIN_ID, type BotHarness, type TestUser } from '../support/bot-harness';
 import { waitFor } from '../support/wait-for';
-import { WebhookReceiver } from '../support/webhook-receiver';
+import { addReceiver as addReceiverAs, answer, startWebhookBot, stopWebhookBot } from '../support/webhook-bot';
+import type { WebhookReceiver } from '../support/webhook-receiver';
 
 /**
  * Signed webhooks out through the whole app: super admins manage the endpoints with /webhooks over
@@ -15,34 +16,13 @@ describe('bot: signed webhooks out', () => {
   let receiver: WebhookReceiver;
 
   beforeEach(async () => {
-    receiver = new WebhookReceiver();
-    h = await BotHarness.start({ webhooks: { settings: { timeoutMs: 1000 } } });
-    admin = h.user(ADMIN_ID, 'Ada', 'ada_admin');
-    await h.verifiedCallerIds(['+15551234567']);
-    await h.stores.agents.authorize({ telegramId: '2001', phone: '+15551230001', callerId: '+15551234567', by: String(ADMIN_ID), displayName: 'Ann' });
-    await h.stores.agents.setRoute('2001', 'M');
-    ann = h.user(2001, 'Ann', 'ann');
+    ({ h, admin, ann, receiver } = await startWebhookBot({ webhooks: { settings: { timeoutMs: 1000 } } }));
   });
 
-  afterEach(async () => {
-    await h.stop();
-    await receiver.close();
-  });
-
-  async function answer(user: TestUser, text: string): Promise<string> {
-    const before = user.messages().length;
-    await user.send(text);
-    return (await user.waitForNew(before)).text;
-  }
+  afterEach(() => stopWebhookBot(h, receiver));
 
   /** Adds the receiver as an endpoint from Telegram; the secret the reply showed. */
-  async function addReceiver(events = ''): Promise<string> {
-    const url = await receiver.start();
-    const reply = await answer(admin, `/webhooks add ${url} ${events}`.trim());
-    const secret = /^(whsec_[A-Za-z0-9_-]{43})$/m.exec(reply)?.[1];
-    if (!secret) throw new Error(`no secret in the reply: ${reply}`);
-    return secret;
-  }
+  const addReceiver = async (events = ''): Promise<string> => (await addReceiverAs(admin, receiver, events)).secret;
 
   const typesOf = (callId: string) => receiver.accepted.filter((r) => r.event.callId === callId).map((r) => r.event.type);
 

@@ -1,12 +1,11 @@
 import { ApiKeys } from '../../api/api-keys';
-import { signInitData } from '../../miniapp/init-data';
 import type { CallCard, StreamEvent, Wallboard } from '../../miniapp/miniapp-types';
 import { createStores } from '../../store';
-import { ADMIN_ID, BOT_TOKEN } from '../support/bot-harness';
+import { type ApiCluster, startApiCluster } from '../support/api-cluster';
+import { ADMIN_ID } from '../support/bot-harness';
 import { buildApp } from '../support/built-app';
-import { ANN, ANN_AND_BOB, ClusterHarness, type ClusterInstance } from '../support/cluster-harness';
+import { ANN, type ClusterHarness, type ClusterInstance } from '../support/cluster-harness';
 import { EventStreamReader } from '../support/event-stream-reader';
-import { freePort } from '../support/free-port';
 import { testDatabaseKind } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
 
@@ -24,34 +23,22 @@ const LIVE_MS = 3000;
  */
 onPostgres('cluster: the Mini App and the HTTP API see the whole cluster', () => {
   let h: ClusterHarness;
-  let apiPorts: number[];
   let a: ClusterInstance;
   let b: ClusterInstance;
+  let apiOf: ApiCluster['apiOf'];
+  let signIn: ApiCluster['signIn'];
   const streams: EventStreamReader<StreamEvent>[] = [];
 
-  beforeAll(() => buildApp(), 180_000);
-  beforeEach(async () => {
-    apiPorts = [await freePort(), await freePort()];
-    h = await ClusterHarness.start({ instances: 2, simulators: 1, agents: ANN_AND_BOB, envOf: (i) => ({ API_PORT: String(apiPorts[i]) }) });
-    await h.serversSettled();
-    const owner = await h.holderOf('asterisk:a1');
-    if (!owner) throw new Error('nobody owns the server');
-    b = owner;
-    a = h.instances.find((i) => i !== owner)!;
-  });
+  // One cluster for the tests: after each, its streams are closed and every call has ended (startOver).
+  beforeAll(async () => {
+    buildApp();
+    ({ h, a, b, apiOf, signIn } = await startApiCluster());
+  }, 180_000);
   afterEach(async () => {
     for (const stream of streams.splice(0)) await stream.close();
-    await h.stop();
-  });
-
-  const apiOf = (instance: ClusterInstance) => `http://127.0.0.1:${apiPorts[instance.index]}`;
-
-  async function signIn(instance: ClusterInstance, user: { id: number; first_name: string }): Promise<string> {
-    const initData = signInitData({ user: JSON.stringify(user), auth_date: String(Math.floor(Date.now() / 1000)) }, BOT_TOKEN);
-    const response = await fetch(`${apiOf(instance)}/app/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ initData }) });
-    expect(response.status).toBe(200);
-    return ((await response.json()) as { token: string }).token;
-  }
+    await h.startOver();
+  }, 60_000);
+  afterAll(() => h?.stop());
 
   async function watch(instance: ClusterInstance, token: string): Promise<EventStreamReader<StreamEvent>> {
     const stream = await EventStreamReader.open<StreamEvent>(`${apiOf(instance)}/app/api/events?token=${encodeURIComponent(token)}`);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildApp } from '../support/built-app';
-import { ANN, ClusterHarness, type SeedAgent } from '../support/cluster-harness';
+import { ANN, ClusterHarness, type ClusterHarnessOptions, type SeedAgent } from '../support/cluster-harness';
 import { testDatabaseKind } from '../support/test-database';
 import { isOggOpus } from '../support/test-audio';
 import { waitFor } from '../support/wait-for';
@@ -20,26 +20,33 @@ const onPostgres = testDatabaseKind() === 'postgres' ? describe : describe.skip;
  * a server other than the first one configured.
  */
 onPostgres('cluster: a recorded call reaches its agent as a voice message', () => {
-  let h: ClusterHarness;
+  let h: ClusterHarness | undefined;
   let dirs: string[];
 
   beforeAll(() => buildApp(), 180_000);
-  beforeEach(async () => {
+  beforeEach(() => {
     dirs = [0, 1].map(() => fs.mkdtempSync(path.join(os.tmpdir(), 'callbot-cluster-recordings-')));
+  });
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Two instances over two servers, the second server for the Main route, which records; each test its own, for they differ in RECORDING_DIR. */
+  async function start(options: Pick<ClusterHarnessOptions, 'envOf' | 'leaseTtlMs'>): Promise<ClusterHarness> {
     h = await ClusterHarness.start({
       instances: 2, simulators: 2, agents: AGENTS,
       asteriskServer: (j) => ({ routes: j === 0 ? ['D'] : ['M'] }),
       env: { RECORDING_POLICY_M: 'on' },
-      envOf: (i) => ({ RECORDING_DIR: dirs[i]! }),
+      ...options,
     });
     await h.serversSettled();
-  });
-  afterEach(async () => {
-    await h.stop();
-    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-  });
+    return h;
+  }
 
   it('given the Main route records (policy on), when Ann\'s call on the second server ends, then she gets its recording once, under the call\'s final status, and the server keeps no copy', async () => {
+    const h = await start({ envOf: (i) => ({ RECORDING_DIR: dirs[i]! }) });
     await h.sendCommand(ANN, `/call ${CUSTOMER}`);
     await waitFor(() => /Recording/.test(h.statusOf(ANN)?.text ?? ''), { what: 'the call connected and recording', timeoutMs: 20_000 });
     const call = await h.lastCallOf(ANN);
@@ -63,15 +70,8 @@ onPostgres('cluster: a recorded call reaches its agent as a voice message', () =
   });
 
   it('given the owner of the call\'s server is killed (SIGKILL) mid-call, then the instance that takes the call over carries its recording on: when the customer hangs up, Ann gets it once and the server keeps no copy', async () => {
-    await h.stop();
-    h = await ClusterHarness.start({
-      instances: 2, simulators: 2, agents: AGENTS, leaseTtlMs: 3000,
-      asteriskServer: (j) => ({ routes: j === 0 ? ['D'] : ['M'] }),
-      env: { RECORDING_POLICY_M: 'on' },
-      // One directory for both instances, as docs/recording.md asks of a cluster.
-      envOf: () => ({ RECORDING_DIR: dirs[0]! }),
-    });
-    await h.serversSettled();
+    // One directory for both instances, as docs/recording.md asks of a cluster.
+    const h = await start({ leaseTtlMs: 3000, envOf: () => ({ RECORDING_DIR: dirs[0]! }) });
     await h.sendCommand(ANN, `/call ${CUSTOMER}`);
     await waitFor(() => /Recording/.test(h.statusOf(ANN)?.text ?? ''), { what: 'the call connected and recording', timeoutMs: 20_000 });
     const call = await h.lastCallOf(ANN);

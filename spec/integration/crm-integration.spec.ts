@@ -5,9 +5,10 @@ import { DncService } from '../../compliance/dnc-service';
 import { silentLogger } from '../../config/logger';
 import { endedEventId, eventIdOf, type StageEventType, stageEventId } from '../../webhooks/webhook-events';
 import { type HttpServer, startHttpServer } from '../../http/http-server';
-import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
+import type { BotHarness, TestUser } from '../support/bot-harness';
 import { waitFor } from '../support/wait-for';
-import { type ReceivedDelivery, WebhookReceiver } from '../support/webhook-receiver';
+import { addReceiver, answer, startWebhookBot, stopWebhookBot } from '../support/webhook-bot';
+import type { ReceivedDelivery, WebhookReceiver } from '../support/webhook-receiver';
 
 /** The verification function of docs/webhooks.md, run as a CRM's receiver would run it. */
 function documentedVerifier(): (secret: string, header: string, rawBody: string) => boolean {
@@ -36,28 +37,15 @@ describe('a CRM places a call through the API and follows it by signed webhooks'
   const verify = documentedVerifier();
 
   beforeEach(async () => {
-    receiver = new WebhookReceiver();
-    h = await BotHarness.start({ integration: true, webhooks: { settings: { timeoutMs: 1000, maxRetryDelayMs: 2000 } } });
-    admin = h.user(ADMIN_ID, 'Ada', 'ada_admin');
-    await h.verifiedCallerIds(['+15551234567']);
-    await h.stores.agents.authorize({ telegramId: '2001', phone: '+15551230001', callerId: '+15551234567', by: String(ADMIN_ID), displayName: 'Ann' });
-    await h.stores.agents.setRoute('2001', 'M');
-    ann = h.user(2001, 'Ann', 'ann');
+    ({ h, admin, ann, receiver } = await startWebhookBot({ integration: true, webhooks: { settings: { timeoutMs: 1000, maxRetryDelayMs: 2000 } } }));
     h.sim.setFarEnd((endpoint) => (endpoint.includes('+12025550123') ? { kind: 'answer', ringMs: 50, hangupAfterMs: 300 } : undefined));
   });
 
   afterEach(async () => {
     await api?.close();
     api = undefined;
-    await h.stop();
-    await receiver.close();
+    await stopWebhookBot(h, receiver);
   });
-
-  async function answer(user: TestUser, text: string): Promise<string> {
-    const before = user.messages().length;
-    await user.send(text);
-    return (await user.waitForNew(before)).text;
-  }
 
   /** The HTTP API on 127.0.0.1 over the harness's app, wired as app/main.ts wires it. */
   async function startApi(): Promise<string> {
@@ -73,9 +61,8 @@ describe('a CRM places a call through the API and follows it by signed webhooks'
   /** The CRM's setup, all from Telegram: its key from /apikeys, its receiver from /webhooks; the key and the endpoint's secret. */
   async function connectCrm(): Promise<{ token: string; secret: string; hooksUrl: string }> {
     const token = /^(cb\.hubspot\.\S+)$/m.exec(await answer(admin, '/apikeys add hubspot calls:place calls:read'))?.[1];
-    const hooksUrl = await receiver.start();
-    const secret = /^(whsec_[A-Za-z0-9_-]{43})$/m.exec(await answer(admin, `/webhooks add ${hooksUrl}`))?.[1];
-    if (!token || !secret) throw new Error('no key or no secret in the replies');
+    if (!token) throw new Error('no key in the reply to /apikeys add');
+    const { url: hooksUrl, secret } = await addReceiver(admin, receiver);
     return { token, secret, hooksUrl };
   }
 

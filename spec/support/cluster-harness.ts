@@ -194,18 +194,21 @@ export class ClusterHarness implements ChatSide {
   /** Cluster mode: the database every instance shares. */
   databaseUrl?: string;
 
+  /** The harness's own connections to the shared database, opened at the first withDatabase and closed at stop(). */
+  private database: Promise<DataSource> | undefined;
+
   /**
-   * Runs `fn` on a connection of its own to the shared database (cluster mode), closed after:
-   * specs read rows and leases as an operator would, never through an instance.
+   * Runs `fn` on the harness's own connections to the shared database (cluster mode): specs read
+   * rows and leases as an operator would, never through an instance. They are opened (and the
+   * migrations checked) once, not at each call: specs poll through here every few milliseconds.
    */
   async withDatabase<T>(fn: (db: DataSource) => Promise<T>): Promise<T> {
     if (!this.databaseUrl) throw new Error('withDatabase needs cluster mode (a shared PostgreSQL database)');
-    const { dataSource } = await openDatabase(this.databaseUrl);
-    try {
-      return await fn(dataSource);
-    } finally {
-      await closeDatabase(dataSource);
-    }
+    this.database ??= openDatabase(this.databaseUrl).then(({ dataSource }) => dataSource, (err: unknown) => {
+      this.database = undefined;
+      throw err;
+    });
+    return fn(await this.database);
   }
 
   /** Which instance holds a lease now (by the database's clock); undefined when nobody does. */
@@ -379,6 +382,38 @@ export class ClusterHarness implements ChatSide {
     await this.ready(instance.process);
   }
 
+  /**
+   * Cluster mode, between tests that share one cluster: every instance running again (the exited
+   * restarted, the frozen thawed) behind the proxy, every call ended (what is left is hung up from
+   * the far end), the simulators' far ends back to their default and their logs forgotten, and the
+   * servers settled. What it keeps: the chats and the calls table, so each test uses agents of its own.
+   * Simulators stopped by a test are not started again here.
+   */
+  async startOver(timeoutMs = 20_000): Promise<void> {
+    for (const instance of this.instances) {
+      if (instance.process.child.exitCode !== null || instance.process.child.signalCode !== null) await this.restart(instance.index);
+      else this.kill(instance.index, 'SIGCONT');
+    }
+    this.proxy.setUpstreams(this.instances.map((inst) => inst.url));
+    for (const sim of this.simulators) {
+      sim.setFarEnd(() => undefined);
+      for (const channel of sim.channels()) {
+        try {
+          sim.farEndHangup(channel.id);
+        } catch {
+          // A channel with no far end (never dialled) goes when the app hangs up its call.
+        }
+      }
+    }
+    await this.withDatabase((db) => waitFor(async () => {
+      const [row] = await db.query(`SELECT count(*) AS live FROM calls WHERE stage <> 'ended'`) as { live: string }[];
+      return Number(row?.live) === 0;
+    }, { what: 'every call ended', timeoutMs }));
+    await waitFor(() => this.simulators.every((sim) => sim.channels().length === 0), { what: 'every channel hung up', timeoutMs });
+    await this.serversSettled(timeoutMs);
+    for (const sim of this.simulators) sim.clearLogs();
+  }
+
   /** The JSON log lines instance i's current run has written so far. */
   logsOf(i: number): LogLine[] {
     return this.instance(i).process.logLines();
@@ -478,6 +513,9 @@ export class ClusterHarness implements ChatSide {
     await attempt(() => this.proxy.stop());
     await attempt(() => this.files.stop());
     await attempt(() => this.server.stop());
+    const database = this.database;
+    this.database = undefined;
+    if (database) await attempt(async () => closeDatabase(await database));
     if (this.dropDatabase) await attempt(this.dropDatabase);
     for (const dir of this.tempDirs) if (isTemporary(dir)) await attempt(() => fs.rmSync(dir, { recursive: true, force: true }));
     if (failures.length > 0) throw new AggregateError(failures, 'the cluster harness did not stop cleanly');

@@ -56,15 +56,18 @@ export class ServiceProcess {
     return this.err;
   }
 
+  /** The complete lines of stdout parsed so far, and where the rest begins: waits call logLines() every few milliseconds. */
+  private parsed: LogLine[] = [];
+  private parsedUpTo = 0;
+
   /** The JSON log lines written so far. */
-  logLines(): Array<{ level: string; message: string } & Record<string, unknown>> {
-    return this.out.split('\n').flatMap((line) => {
-      try {
-        return [JSON.parse(line) as { level: string; message: string }];
-      } catch {
-        return [];
-      }
-    });
+  logLines(): LogLine[] {
+    const end = this.out.lastIndexOf('\n') + 1;
+    if (end > this.parsedUpTo) {
+      this.parsed.push(...parseLogLines(this.out.slice(this.parsedUpTo, end - 1)));
+      this.parsedUpTo = end;
+    }
+    return [...this.parsed, ...parseLogLines(this.out.slice(this.parsedUpTo))];
   }
 
   async waitForLog(message: string | RegExp, timeoutMs = 20_000): Promise<Record<string, unknown>> {
@@ -84,6 +87,19 @@ export class ServiceProcess {
       // already gone
     }
   }
+}
+
+type LogLine = { level: string; message: string } & Record<string, unknown>;
+
+/** The lines of `text` that are JSON; the others are passed over. */
+function parseLogLines(text: string): LogLine[] {
+  return text.split('\n').flatMap((line) => {
+    try {
+      return [JSON.parse(line) as LogLine];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** Every process whose parent chain leads to `pid`, from /proc (Linux). */
