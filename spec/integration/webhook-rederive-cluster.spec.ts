@@ -53,6 +53,40 @@ describe(`an instance that dies between a call's state and its webhook events, o
     return opened1;
   }
 
+  type At = (seconds: number) => Date;
+
+  /**
+   * Instances A and B, a receiver registered before the call, and Ann's call as A left its row a
+   * minute ago (the periodic checks count its stages as settled): rung, answered, the customer
+   * ringing, and what `rest` adds.
+   */
+  async function callLeftByA(callId: string, rest: (at: At) => { stage: 'connected' | 'target_ringing'; connectedAt?: Date }) {
+    const a = await instance('instance-a');
+    const b = await instance('instance-b', { recheckEveryMs: 100 });
+    const added = await a.webhooks.endpoints.add('100', await receiver.start(), []);
+    if (!added.ok) throw new Error('endpoint refused');
+    const agent = await a.stores.agents.authorize({ telegramId: '700', phone: '+12025550100', callerId: '+15551234567', by: '100', displayName: 'Ann' });
+    const t0 = Date.now() - 60_000;
+    const at: At = (seconds) => new Date(t0 + seconds * 1000);
+    await a.dataSource.getRepository('WebhookEndpoint').update({ id: added.id }, { createdAt: at(-10) });
+    await a.stores.calls.recordCallRequest({
+      id: callId, agentId: agent.id, agentPhone: '+12025550100', targetInput: '+12025550123', target: '+12025550123', route: 'M', callerId: '+15551234567',
+      requestedAt: at(0), agentRingingAt: at(1), agentAnsweredAt: at(2), targetRingingAt: at(3), ...rest(at),
+    });
+    const context: CallContext = { callId, agentId: agent.id, agentTelegramId: '700', agentPhone: '+12025550100', target: '+12025550123', route: 'M', callerId: '+15551234567' };
+    return { a, b, at, context };
+  }
+
+  /** A follows the call and tells it live up to the customer's ringing; returns A's update stream. */
+  async function toldByAUpToCustomerRinging(a: Instance, context: CallContext, at: At): Promise<Subject<CallUpdate>> {
+    const onA = new Subject<CallUpdate>();
+    a.webhooks.follow({ updates: onA });
+    const stages = [['requested', 0], ['agent_dialing', 0], ['agent_ringing', 1], ['agent_answered', 2], ['target_dialing', 2], ['target_ringing', 3]] as const;
+    for (const [stage, s] of stages) onA.next({ context, stage, at: at(s).getTime(), final: false });
+    await a.webhooks.outbox.written();
+    return onA;
+  }
+
   const typesOf = (callId: string) => receiver.accepted.map((r) => r.event).filter((e) => e.callId === callId).map((e) => e.type);
 
   it('given instance A told a call up to the customer\'s ringing and died as its outbox wrote connected, after the call\'s row was ended and its disposition chosen, when instance B checks the database, then B delivers connected, ended and the disposition after what A wrote, each once and in order', async () => {
@@ -108,21 +142,10 @@ describe(`an instance that dies between a call's state and its webhook events, o
     const [{ n }] = await b.dataSource.query('SELECT COUNT(*) AS n FROM webhook_deliveries') as Array<{ n: number | string }>;
     expect(Number(n)).toBe(7);
   }, 30000);
+
   it('given instance A told a call up to the customer\'s ringing and died as its outbox wrote connected, when instance B takes the call over at connected and it ends there, then the receiver gets every stage in order, connected before ended, each once with the live event\'s id', async () => {
-    const a = await instance('instance-a');
-    const b = await instance('instance-b', { recheckEveryMs: 100 });
-    const added = await a.webhooks.endpoints.add('100', await receiver.start(), []);
-    if (!added.ok) throw new Error('endpoint refused');
-    const agent = await a.stores.agents.authorize({ telegramId: '700', phone: '+12025550100', callerId: '+15551234567', by: '100', displayName: 'Ann' });
-    // The call ran a minute ago: the periodic checks would count its stages as settled.
-    const t0 = Date.now() - 60_000;
     const callId = '0b8e3f4a-6c1d-4e2f-9a7b-5d3c2e1f0a99';
-    const at = (s: number) => new Date(t0 + s * 1000);
-    await a.dataSource.getRepository('WebhookEndpoint').update({ id: added.id }, { createdAt: at(-10) });
-    await a.stores.calls.recordCallRequest({
-      id: callId, agentId: agent.id, agentPhone: '+12025550100', targetInput: '+12025550123', target: '+12025550123', route: 'M', callerId: '+15551234567',
-      stage: 'connected', requestedAt: at(0), agentRingingAt: at(1), agentAnsweredAt: at(2), targetRingingAt: at(3), connectedAt: at(5),
-    });
+    const { a, b, at, context } = await callLeftByA(callId, (at) => ({ stage: 'connected', connectedAt: at(5) }));
 
     // A's outbox dies as it writes connected: what it wrote before stays queued.
     const enqueue = a.stores.webhookDeliveries.enqueue.bind(a.stores.webhookDeliveries);
@@ -131,12 +154,7 @@ describe(`an instance that dies between a call's state and its webhook events, o
       dead ||= rows.some((r) => r.eventType === 'call.connected');
       if (!dead) await enqueue(rows);
     };
-    const onA = new Subject<CallUpdate>();
-    a.webhooks.follow({ updates: onA });
-    const context: CallContext = { callId, agentId: agent.id, agentTelegramId: '700', agentPhone: '+12025550100', target: '+12025550123', route: 'M', callerId: '+15551234567' };
-    const stages = [['requested', 0], ['agent_dialing', 0], ['agent_ringing', 1], ['agent_answered', 2], ['target_dialing', 2], ['target_ringing', 3]] as const;
-    for (const [stage, s] of stages) onA.next({ context, stage, at: at(s).getTime(), final: false });
-    await a.webhooks.outbox.written();
+    const onA = await toldByAUpToCustomerRinging(a, context, at);
     onA.next({ context, stage: 'connected', at: at(5).getTime(), final: false });
     await a.webhooks.outbox.written();
     expect(dead).toBe(true);
@@ -162,26 +180,10 @@ describe(`an instance that dies between a call's state and its webhook events, o
   }, 30000);
 
   it('given instance A told a call up to the customer\'s ringing and died, when instance B first sees the call connected and stamps connected on the row only after its catch-up read the row, then the receiver still gets connected, between the customer\'s ringing and the end, each stage once', async () => {
-    const a = await instance('instance-a');
-    const b = await instance('instance-b', { recheckEveryMs: 100 });
-    const added = await a.webhooks.endpoints.add('100', await receiver.start(), []);
-    if (!added.ok) throw new Error('endpoint refused');
-    const agent = await a.stores.agents.authorize({ telegramId: '700', phone: '+12025550100', callerId: '+15551234567', by: '100', displayName: 'Ann' });
-    const t0 = Date.now() - 60_000;
     const callId = '7d2a9c41-1e5b-4f3a-8c6d-0b9e8f7a6c55';
-    const at = (s: number) => new Date(t0 + s * 1000);
-    await a.dataSource.getRepository('WebhookEndpoint').update({ id: added.id }, { createdAt: at(-10) });
     // The row as A left it: the customer's phone rang; connected is not on it yet.
-    await a.stores.calls.recordCallRequest({
-      id: callId, agentId: agent.id, agentPhone: '+12025550100', targetInput: '+12025550123', target: '+12025550123', route: 'M', callerId: '+15551234567',
-      stage: 'target_ringing', requestedAt: at(0), agentRingingAt: at(1), agentAnsweredAt: at(2), targetRingingAt: at(3),
-    });
-    const onA = new Subject<CallUpdate>();
-    a.webhooks.follow({ updates: onA });
-    const context: CallContext = { callId, agentId: agent.id, agentTelegramId: '700', agentPhone: '+12025550100', target: '+12025550123', route: 'M', callerId: '+15551234567' };
-    const stages = [['requested', 0], ['agent_dialing', 0], ['agent_ringing', 1], ['agent_answered', 2], ['target_dialing', 2], ['target_ringing', 3]] as const;
-    for (const [stage, s] of stages) onA.next({ context, stage, at: at(s).getTime(), final: false });
-    await a.webhooks.outbox.written();
+    const { a, b, at, context } = await callLeftByA(callId, () => ({ stage: 'target_ringing' }));
+    await toldByAUpToCustomerRinging(a, context, at);
 
     // B takes the server over as the customer answers: its catch-up reads the row before B's writer stamps connected.
     const onB = new Subject<CallUpdate>();
