@@ -2,7 +2,7 @@ import { Subject } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import { AriAdapter } from '../../ari/ari-adapter';
 import { createCallRules } from '../../compliance/rules';
-import { loadConfig } from '../../config/config';
+import type { Config } from '../../config/config';
 import { silentLogger } from '../../config/logger';
 import { ClusterCallStore } from '../../cluster/cluster-call-store';
 import { ClusterDesk } from '../../cluster/cluster-desk';
@@ -12,13 +12,12 @@ import { PartyRequests } from '../../cluster/party-requests';
 import { ServerOwner } from '../../cluster/server-owner';
 import type { PartyRequester } from '../../engine/call-parties';
 import { callPartiesDesk } from '../../engine/call-engine-parties';
-import { openDatabase } from '../../store/data-source';
-import { createStores, type Stores } from '../../store';
+import type { Stores } from '../../store';
 import type { AriSimulator } from '../support/ari-simulator';
-import { OPEN_RULES_ENV } from '../support/bot-harness';
 import { seedVerifiedCallerIds } from '../support/caller-id-pool';
-import { SIM_CREDENTIALS, simulatedAri } from '../support/simulated-ari';
-import { closeDatabase, freshDatabaseUrl, testDatabaseKind } from '../support/test-database';
+import { SIM_CREDENTIALS } from '../support/simulated-ari';
+import { closeDatabase, testDatabaseKind } from '../support/test-database';
+import { simulatedServerWorld } from '../support/simulated-server-world';
 import { waitFor } from '../support/wait-for';
 
 const kind = testDatabaseKind();
@@ -44,7 +43,7 @@ describe(`cluster: warm transfer, consultation and conference asked for on an in
   let elsewhere: ClusterParties;
   /** The owner's own party desk: a tap that reached the instance that runs the call. */
   let ownerDesk: ReturnType<typeof callPartiesDesk>;
-  let config: ReturnType<typeof loadConfig>;
+  let config: Config;
   const wake = new Subject<string>();
   let ann: PartyRequester;
   let carol: PartyRequester;
@@ -55,12 +54,7 @@ describe(`cluster: warm transfer, consultation and conference asked for on an in
   });
 
   beforeEach(async () => {
-    ({ sim } = await simulatedAri({ ringMs: 30 }));
-    config = loadConfig({
-      TELEGRAM_BOT_TOKEN: '1:test', SUPER_ADMIN_IDS: '1', ARI_URL: sim.url, ARI_USERNAME: SIM_CREDENTIALS.username, ARI_PASSWORD: SIM_CREDENTIALS.password, ...OPEN_RULES_ENV,
-    });
-    ({ dataSource } = await openDatabase(await freshDatabaseUrl()));
-    stores = createStores(dataSource);
+    ({ sim, config, dataSource, stores } = await simulatedServerWorld());
     const annRow = await stores.agents.authorize({ telegramId: '2001', phone: '+15551230001', callerId: '+15550001111', by: '1', displayName: 'Ann' });
     const carolRow = await stores.agents.authorize({ telegramId: '2003', phone: '+15551230003', callerId: '+15550001113', by: '1', displayName: 'Carol' });
     await stores.agents.setRoute('2001', 'M');

@@ -5,20 +5,19 @@ import type { CallEvent } from '../../call/call-machine';
 import { partyRingbackId } from '../../call/call-ids';
 import type { PartyPlan } from '../../call/call-types';
 import type { CallUpdate } from '../../call/call-update';
-import { loadConfig } from '../../config/config';
+import type { Config } from '../../config/config';
 import { silentLogger } from '../../config/logger';
 import { ClusterCallStore } from '../../cluster/cluster-call-store';
 import { ClusterDesk } from '../../cluster/cluster-desk';
 import { LeaseStore } from '../../cluster/lease-store';
 import { type OwnedAri, ServerOwner } from '../../cluster/server-owner';
-import { openDatabase } from '../../store/data-source';
-import { createStores, type Stores } from '../../store';
+import type { Stores } from '../../store';
 import type { AriSimulator } from '../support/ari-simulator';
-import { OPEN_RULES_ENV } from '../support/bot-harness';
 import { seedVerifiedCallerIds } from '../support/caller-id-pool';
 import { KillableClock } from '../support/killable-clock';
-import { SIM_CREDENTIALS, simulatedAri } from '../support/simulated-ari';
-import { closeDatabase, freshDatabaseUrl, testDatabaseKind } from '../support/test-database';
+import { SIM_CREDENTIALS } from '../support/simulated-ari';
+import { closeDatabase, testDatabaseKind } from '../support/test-database';
+import { simulatedServerWorld } from '../support/simulated-server-world';
 import { waitFor } from '../support/wait-for';
 
 const kind = testDatabaseKind();
@@ -48,7 +47,7 @@ describe(`a call in consultation whose owner dies, on ${kind}`, () => {
   let firstClock: KillableClock;
   let second: ServerOwner | undefined;
   let desk: ClusterDesk;
-  let config: ReturnType<typeof loadConfig>;
+  let config: Config;
   const wake = new Subject<string>();
   const updates: { owner: 'first' | 'second'; update: CallUpdate }[] = [];
   const subscriptions: Subscription[] = [];
@@ -68,12 +67,7 @@ describe(`a call in consultation whose owner dies, on ${kind}`, () => {
   });
 
   beforeEach(async () => {
-    ({ sim } = await simulatedAri({ ringMs: 30 }));
-    config = loadConfig({
-      TELEGRAM_BOT_TOKEN: '1:test', SUPER_ADMIN_IDS: '1', ARI_URL: sim.url, ARI_USERNAME: SIM_CREDENTIALS.username, ARI_PASSWORD: SIM_CREDENTIALS.password, ...OPEN_RULES_ENV,
-    });
-    ({ dataSource } = await openDatabase(await freshDatabaseUrl()));
-    stores = createStores(dataSource);
+    ({ sim, config, dataSource, stores } = await simulatedServerWorld());
     await stores.agents.authorize({ telegramId: '2001', phone: '+15551230001', callerId: '+15550001111', by: '1', displayName: 'Ann' });
     await stores.agents.setRoute('2001', 'M');
     await seedVerifiedCallerIds(stores, ['+15550001111'], ['M']);
