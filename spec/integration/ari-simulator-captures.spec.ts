@@ -1,28 +1,27 @@
 /**
- * The simulator against real Asterisk: every capture of each supported version (the fixtures in
+ * The simulator against real Asterisk: every capture of each captured build (the fixtures in
  * spec/fixtures/asterisk-<version>/, recorded by `npm run capture:asterisk`) is replayed against the
- * simulator playing that version (spec/integration/support/capture-replay.ts says how), and the Stasis
- * arguments each capture shows are checked against the ones the app gives today.
+ * simulator playing the version it stands for (CAPTURED_BUILDS: 20 LTS is played as 22;
+ * spec/integration/support/capture-replay.ts says how), and the Stasis arguments each capture shows
+ * are checked against the ones the app gives today.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 
 import { channelIdOfLeg } from '../../call/call-ids';
 import { snoopChannelId, supervisionIds, supervisionOfAppData } from '../../call/supervision';
-import { ASTERISK_VERSIONS, simulatedVersionOf, type AsteriskVersion } from '../support/ari-simulator';
+import { CAPTURED_BUILDS, simulatedVersionOf } from '../support/ari-simulator';
 import { isObject, obj, replayCapture, text, type Json, type JsonObject } from './support/capture-replay';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures');
-/** The capture directory of each version the simulator plays. */
-const CAPTURE_DIRS: Readonly<Record<AsteriskVersion, string>> = { '18.9': 'asterisk-18.9-cert4', '22': 'asterisk-22.10.1' };
 
-function captureFiles(version: AsteriskVersion): string[] {
-  const dir = path.join(FIXTURES, CAPTURE_DIRS[version]);
-  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
+function captureFiles(dir: string): string[] {
+  const at = path.join(FIXTURES, dir);
+  return fs.existsSync(at) ? fs.readdirSync(at).filter((f) => f.endsWith('.json')).sort() : [];
 }
 
-function readCapture(version: AsteriskVersion, file: string): Json {
-  return JSON.parse(fs.readFileSync(path.join(FIXTURES, CAPTURE_DIRS[version], file), 'utf8')) as Json;
+function readCapture(dir: string, file: string): Json {
+  return JSON.parse(fs.readFileSync(path.join(FIXTURES, dir, file), 'utf8')) as Json;
 }
 
 function eventsOf(capture: Json): JsonObject[] {
@@ -55,26 +54,26 @@ function argsMismatch(channelId: string, args: readonly string[]): string | unde
   return undefined;
 }
 
-describe.each(ASTERISK_VERSIONS)('ARI simulator playing Asterisk %s, against that version\'s captures', (version) => {
-  const files = captureFiles(version);
+describe.each(CAPTURED_BUILDS.map((b) => [b.plays, b.dir, b] as const))('ARI simulator playing Asterisk %s, against the captures in %s', (version, dir, build) => {
+  const files = captureFiles(dir);
 
-  test('the captures are there, each recorded on this version', () => {
+  test('the captures are there, each recorded on this build, which the simulator plays as this version', () => {
     if (files.length === 0) {
-      throw new Error(`Asterisk capture fixtures missing: ${path.join(FIXTURES, CAPTURE_DIRS[version])}; record them with \`ASTERISK_BIN=<Asterisk ${version}'s sbin/asterisk> npm run capture:asterisk\` (see spec/e2e/README.md)`);
+      throw new Error(`Asterisk capture fixtures missing: ${path.join(FIXTURES, dir)}; record them with \`ASTERISK_BIN=<Asterisk ${build.systemVersion}'s sbin/asterisk> npm run capture:asterisk\` (see spec/e2e/README.md)`);
     }
     for (const file of files) {
-      const recordedOn = text(obj(readCapture(version, file), 'recorded'), 'asterisk');
-      expect({ file, version: simulatedVersionOf(recordedOn) }).toEqual({ file, version });
+      const recordedOn = text(obj(readCapture(dir, file), 'recorded'), 'asterisk');
+      expect({ file, thisBuild: recordedOn.endsWith(` ${build.systemVersion}`), version: simulatedVersionOf(recordedOn) }).toEqual({ file, thisBuild: true, version });
     }
   });
 
-  test('every scenario captured on any version is captured on this one', () => {
-    const everyScenario = [...new Set(ASTERISK_VERSIONS.flatMap(captureFiles))].sort();
+  test('every scenario captured on any build is captured on this one', () => {
+    const everyScenario = [...new Set(CAPTURED_BUILDS.flatMap((b) => captureFiles(b.dir)))].sort();
     expect(files).toEqual(everyScenario);
   });
 
   test('given every StasisStart of the captures, then its arguments are the ones the app gives such a channel today', () => {
-    const stale = files.flatMap((file) => eventsOf(readCapture(version, file))
+    const stale = files.flatMap((file) => eventsOf(readCapture(dir, file))
       .filter((e) => text(e, 'type') === 'StasisStart')
       .flatMap((e) => {
         const channelId = text(obj(e, 'channel'), 'id');
@@ -87,7 +86,7 @@ describe.each(ASTERISK_VERSIONS)('ARI simulator playing Asterisk %s, against tha
 
   if (files.length > 0) {
     test.concurrent.each(files)('%s replays to the same per-channel event sequences', async (file) => {
-      await replayCapture(file, readCapture(version, file), { asterisk: version });
+      await replayCapture(file, readCapture(dir, file), { asterisk: version });
     }, 20_000);
   }
 });
@@ -106,7 +105,7 @@ describe('a 22 capture replayed against the simulator playing 18.9', () => {
     // A dial that rang out: 22 ends the leg with cause 19, 18.9 with 16; the app records the leg's end with it.
     ['target-noanswer.json', 'ChannelDestroyed', '"cause": 19'],
   ])('given %s, then the replay fails on the %s the app reads (%s)', async (file, type, field) => {
-    const capture = readCapture('22', file);
+    const capture = readCapture('asterisk-22.10.1', file);
     // The same comparison passes against the simulator playing 22: what fails is the version's field, not the comparison.
     const [same, other] = await Promise.all([
       replayCapture(file, capture, { asterisk: '22', compare: 'app-reads' }).then(() => undefined, (err: unknown) => err),

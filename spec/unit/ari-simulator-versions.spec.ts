@@ -1,24 +1,24 @@
 /**
  * Each version profile of the simulator (spec/support/ari-simulator/versions.ts) against the
- * captures of that version: a field or cause the profile states is read back from what the real
- * Asterisk sent, so the table cannot drift from its evidence. The replay suite checks the rest.
+ * captures of every build it is played for (CAPTURED_BUILDS: 18.9-cert4's, and 20.20.1's and
+ * 22.10.1's for 22): a field or cause the profile states is read back from what the real Asterisk
+ * sent, so the table cannot drift from its evidence. The replay suite checks the rest.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { ASTERISK_VERSIONS, simulatedVersionOf, type AsteriskVersion } from '../support/ari-simulator';
+import { ASTERISK_VERSIONS, CAPTURED_BUILDS, simulatedVersionOf } from '../support/ari-simulator';
 import { versionProfile } from '../support/ari-simulator/versions';
 
 type Event = Record<string, unknown> & { type?: string; channel?: Record<string, unknown>; peer?: Record<string, unknown> };
 
 const FIXTURES = path.resolve(__dirname, '../fixtures');
 
-/** Every capture of a version, with its events, from the directory whose header names that version. */
-function capturesOf(version: AsteriskVersion): Array<{ file: string; capture: Record<string, unknown>; events: Event[] }> {
-  return fs.readdirSync(FIXTURES).filter((d) => d.startsWith('asterisk-')).flatMap((dir) => fs.readdirSync(path.join(FIXTURES, dir))
+/** Every capture of a build, with its events. */
+function capturesIn(dir: string): Array<{ file: string; capture: Record<string, unknown>; events: Event[] }> {
+  return fs.readdirSync(path.join(FIXTURES, dir))
     .filter((f) => f.endsWith('.json'))
-    .map((file) => ({ file, capture: JSON.parse(fs.readFileSync(path.join(FIXTURES, dir, file), 'utf8')) as Record<string, unknown> })))
-    .filter(({ capture }) => simulatedVersionOf(String((capture['recorded'] as { asterisk?: string } | undefined)?.asterisk ?? '')) === version)
+    .map((file) => ({ file, capture: JSON.parse(fs.readFileSync(path.join(FIXTURES, dir, file), 'utf8')) as Record<string, unknown> }))
     .map(({ file, capture }) => ({
       file, capture,
       events: ['events', 'eventsBeforeDrop', 'eventsAfterReconnect'].flatMap((key) => (Array.isArray(capture[key]) ? (capture[key] as Event[]) : [])),
@@ -29,9 +29,9 @@ function destroyedCause(events: readonly Event[], channelSuffix: string): unknow
   return events.find((e) => e.type === 'ChannelDestroyed' && String(e.channel?.['id']).endsWith(channelSuffix))?.['cause'];
 }
 
-describe.each(ASTERISK_VERSIONS)('the simulator\'s profile of Asterisk %s, against its captures', (version) => {
+describe.each(CAPTURED_BUILDS.map((b) => [b.plays, b.dir, b] as const))('the simulator\'s profile of Asterisk %s, against the captures in %s', (version, dir, build) => {
   const profile = versionProfile(version);
-  const captures = capturesOf(version);
+  const captures = capturesIn(dir);
 
   it('given the captures, then every channel snapshot has protocol_id exactly when the profile says so', () => {
     expect(captures.length).toBeGreaterThan(0);
@@ -66,8 +66,17 @@ describe.each(ASTERISK_VERSIONS)('the simulator\'s profile of Asterisk %s, again
     expect(published).toBe(profile.rtpStatistics);
   });
 
-  it('given the captures\' headers, then ARI\'s own version is the profile\'s', () => {
+  it('given the captures\' headers, then they are of this build, which the simulator plays as this version', () => {
     const versions = new Set(captures.map(({ capture }) => String((capture['recorded'] as { ariAsteriskInfo?: { system?: { version?: string } } }).ariAsteriskInfo?.system?.version)));
-    expect([...versions].every((v) => v.endsWith(profile.systemVersion))).toBe(true);
+    expect([...versions]).toEqual([build.systemVersion]);
+    const recordedOn = new Set(captures.map(({ capture }) => simulatedVersionOf(String((capture['recorded'] as { asterisk?: string }).asterisk))));
+    expect([...recordedOn]).toEqual([version]);
+  });
+});
+
+describe.each(ASTERISK_VERSIONS)('the simulator\'s profile of Asterisk %s', (version) => {
+  it('given its GET /asterisk/info, then it says the version of a build it is played for, captured', () => {
+    const own = CAPTURED_BUILDS.filter((b) => b.plays === version && b.systemVersion.endsWith(versionProfile(version).systemVersion));
+    expect(own).toHaveLength(1);
   });
 });

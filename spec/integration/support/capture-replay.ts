@@ -220,6 +220,12 @@ function comparable(e: JsonObject, nameToId: ReadonlyMap<string, string>): JsonO
   const bridge = obj(e, 'bridge');
   if (bridge !== undefined) {
     out['bridge'] = { fields: Object.keys(bridge).sort().join(','), ...pick(bridge, 'id', 'technology', 'bridge_type', 'bridge_class', 'creator', 'name', 'channels', 'video_mode') };
+    // Asterisk hides its own recorder or announcer in a bridge only while that channel's snapshot is
+    // cached (res_stasis.c channel_id_sanitizer), so one leaving with the bridge's last party may be
+    // listed (20.20.1's consent-announcement, not 22's: a race): only channels the events show count.
+    const known = new Set(nameToId.values());
+    const channels = bridge['channels'];
+    if (Array.isArray(channels)) out['bridge']['channels'] = channels.filter((id) => typeof id === 'string' && known.has(id));
   }
   const playback = obj(e, 'playback');
   if (playback !== undefined) {

@@ -5,7 +5,7 @@
  * holds each against that version's captures, so a rule here that a capture contradicts fails there.
  */
 
-/** The versions the simulator plays: 18.9-cert4 (certified) and 22 LTS. */
+/** The versions the simulator plays: 18.9-cert4 (certified) and 22 LTS (which also stands for 20 LTS: CAPTURED_BUILDS). */
 export type AsteriskVersion = '18.9' | '22';
 
 export const ASTERISK_VERSIONS: readonly AsteriskVersion[] = ['18.9', '22'];
@@ -74,12 +74,36 @@ export function versionProfile(version: AsteriskVersion): VersionProfile {
   return PROFILES[version];
 }
 
-/** `Asterisk certified/18.9-cert4` → 18.9, `Asterisk 22.10.1` → 22 (a capture's `recorded.asterisk`); undefined for a version not simulated. */
+/**
+ * `Asterisk certified/18.9-cert4` → 18.9, `Asterisk 22.10.1` → 22, and `Asterisk 20.20.1` → 22 as
+ * well (a capture's `recorded.asterisk`; see CAPTURED_BUILDS); undefined for a version not simulated.
+ */
 export function simulatedVersionOf(versionLine: string): AsteriskVersion | undefined {
   if (/\b18\.9-cert\d+\b/.test(versionLine)) return '18.9';
-  if (/\b22\.\d+\.\d+\b/.test(versionLine)) return '22';
+  if (/\b(20|22)\.\d+\.\d+\b/.test(versionLine)) return '22';
   return undefined;
 }
+
+export interface CapturedBuild {
+  /** The version the simulator plays for this build. */
+  readonly plays: AsteriskVersion;
+  /** Its captures: spec/fixtures/<dir>/. */
+  readonly dir: string;
+  /** What its GET /asterisk/info's `system.version` says. */
+  readonly systemVersion: string;
+}
+
+/**
+ * Each Asterisk build whose traffic is captured, and the version the simulator plays for it. 20 LTS
+ * has no profile of its own: its captures (all the scenarios, 20.20.1) show 22's wire on every line
+ * of the profile and replay against the simulator playing 22, so 22 stands for it; the replay and
+ * version specs hold each build's captures to the version it is played as.
+ */
+export const CAPTURED_BUILDS: readonly CapturedBuild[] = [
+  { plays: '18.9', dir: 'asterisk-18.9-cert4', systemVersion: 'certified/18.9-cert4' },
+  { plays: '22', dir: 'asterisk-20.20.1', systemVersion: '20.20.1' },
+  { plays: '22', dir: 'asterisk-22.10.1', systemVersion: '22.10.1' },
+];
 
 /**
  * The RTP statistics of a call whose media the simulator does not carry: what the 22 captures show
