@@ -318,7 +318,10 @@ function timersRunningOn(state: CallState, now: number): CallEffect[] {
   const left = (fullMs: number, since: number) => Math.max(0, fullMs - (now - since));
   const timers: CallEffect[] = [];
   if (leg(state, 'agent').status === 'dialing' || leg(state, 'agent').status === 'ringing') {
-    timers.push({ type: 'StartTimer', timer: 'agent_ring', ms: left(plan.agentRingTimeoutS * 1000 + TIMER_GRACE_MS, times.requestedAt) });
+    // A return call rings its agents one after another: the one ringing now has rung since the row's
+    // agentRingingAt, not since the customer's call came in (a placed call's agent is its first).
+    const ringingSince = state.returnCall && state.stage === 'agent_ringing' && times.agentRingingAt !== undefined ? times.agentRingingAt : times.requestedAt;
+    timers.push({ type: 'StartTimer', timer: 'agent_ring', ms: left(plan.agentRingTimeoutS * 1000 + TIMER_GRACE_MS, ringingSince) });
   }
   const answeredAt = times.agentAnsweredAt ?? times.requestedAt;
   if (state.stage === 'agent_answered') {

@@ -190,10 +190,16 @@ describe('a return call taken over from a stopped instance (the customer\'s chan
     const { state, effects } = returnResumed({ stage: 'agent_ringing', requestedAt: 0, agentRingingAt: 500 }, downInStasis, ringing, bridged());
     expect(state.stage).toBe('agent_ringing');
     expect(state.legs.find((l) => l.id === 'target')).toMatchObject({ channelId: CUSTOMER_CHANNEL, status: 'ringing', inStasis: true, bridge: null });
-    expect(started(effects, 'agent_ring')?.ms).toBe(20_000 + TIMER_GRACE_MS - 10_000);
+    // Rung since 500 (the row's agentRingingAt), read back at 10 000.
+    expect(started(effects, 'agent_ring')?.ms).toBe(20_000 + TIMER_GRACE_MS - 9_500);
     const answered = transition(state, { type: 'LegEnteredStasis', leg: 'agent', at: 12_000 });
     expect(answered.state.stage).toBe('connected');
     expect(answered.effects).toContainEqual({ type: 'AnswerLeg', channelId: CUSTOMER_CHANNEL });
+  });
+
+  it('given a later agent\'s phone ringing (the first did not answer), then their ring timer runs on from when their phone began to ring, not from the customer\'s call', () => {
+    const { effects } = returnResumed({ stage: 'agent_ringing', requestedAt: 0, agentRingingAt: 25_000 }, downInStasis, ringing, bridged(), 30_000);
+    expect(started(effects, 'agent_ring')?.ms).toBe(20_000 + TIMER_GRACE_MS - 5_000);
   });
 
   it('given the agent\'s phone ringing and nobody after them in the plan, when nobody answers, then the customer hears the missed-call message', () => {
