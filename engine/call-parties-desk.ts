@@ -102,8 +102,8 @@ export class CallPartiesDesk<S> implements CallParties {
   async finishConsult(callId: string, by: PartyRequester, how: ConsultEnd): Promise<{ ok: true } | { ok: false; refusal: PartyRefusal }> {
     const { engine, core } = this.deps;
     const allowed = this.allowed(callId, by, (state) => core.canFinishConsult(state));
-    if (!allowed.ok) return allowed;
-    if (!engine.sendPartyEvent(callId, { type: 'ConsultFinished', how, by: by.telegramId, at: this.now() })) return { ok: false, refusal: 'no_such_call' };
+    if (!allowed.ok) return this.refuseFinish(callId, by, how, allowed.refusal);
+    if (!engine.sendPartyEvent(callId, { type: 'ConsultFinished', how, by: by.telegramId, at: this.now() })) return this.refuseFinish(callId, by, how, 'no_such_call');
     return { ok: true };
   }
 
@@ -206,6 +206,12 @@ export class CallPartiesDesk<S> implements CallParties {
    * Every refused transfer or added party is in the audit log as a refused `/call` is (`call_refused`,
    * with the same record of the refusal); a typed number's refusal is told to the abuse alerts too.
    */
+  /** A consultation's end refused is audited as a refused transfer is: who tried what on whose call. */
+  private async refuseFinish(callId: string, by: PartyRequester, how: ConsultEnd, refusal: PartyRefusal): Promise<{ ok: false; refusal: PartyRefusal }> {
+    await this.deps.audit.record({ actor: by.telegramId, action: 'call_refused', subject: callId, details: `consult_end(${how}): ${refusal}` });
+    return { ok: false, refusal };
+  }
+
   private async refuse(callId: string, by: PartyRequester, to: PartyTarget, asked: Asked, refused: Refused): Promise<PartyAnswer> {
     const { ok: _ok, refusal, ...facts } = refused;
     const whom = to.kind === 'agent' ? `agent=${to.agentId}` : `number=${to.number.slice(0, 64)}`;

@@ -158,6 +158,7 @@ describe('the call parties desk: transfer, consultation and conference requests,
       expect(audit.map((a) => [a.actor, a.action, a.subject, a.details])).toEqual([
         ['2005', 'call_refused', 'call-1', 'transfer(cold) agent=2: not_owner'],
         ['2005', 'call_refused', 'call-1', 'add_party number=202-555-0199: not_owner'],
+        ['2005', 'call_refused', 'call-1', 'consult_end(complete): not_owner'],
       ]);
     });
 
