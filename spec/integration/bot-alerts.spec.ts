@@ -1,5 +1,5 @@
 import { ALERT, T } from '../../telegram/texts';
-import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
+import { ADMIN_ID, BotHarness, type TestUser, UNPACED_OUTBOX } from '../support/bot-harness';
 import { waitFor } from '../support/wait-for';
 
 /** Every alert off but the one a spec turns on, at a threshold a spec reaches in a few calls. */
@@ -14,7 +14,7 @@ describe('bot: abuse alerts', () => {
   let admin: TestUser;
 
   async function startWith(env: Record<string, string>) {
-    h = await BotHarness.start({ env: { ...ALERTS_OFF, ...env } });
+    h = await BotHarness.start({ env: { ...ALERTS_OFF, ...env }, outboxLimits: UNPACED_OUTBOX });
     await h.stores.agents.authorize({ telegramId: '2001', phone: '+15551230001', by: String(ADMIN_ID), displayName: 'Ann', username: 'ann' });
     await h.stores.agents.setRoute('2001', 'M');
     agent = h.user(2001, 'Ann', 'ann');

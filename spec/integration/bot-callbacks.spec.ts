@@ -1,4 +1,4 @@
-import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
+import { ADMIN_ID, BotHarness, type TestUser, UNPACED_OUTBOX } from '../support/bot-harness';
 import { ManualClock } from '../support/manual-clock';
 import { waitFor } from '../support/wait-for';
 
@@ -25,7 +25,7 @@ describe('bot: scheduled callbacks', () => {
     callbackId = undefined;
     clock = new ManualClock();
     clock.skip(T0);
-    h = await BotHarness.start({ clock, env: { CALLING_HOURS: '08:00-21:00' } });
+    h = await BotHarness.start({ clock, env: { CALLING_HOURS: '08:00-21:00' }, outboxLimits: UNPACED_OUTBOX });
     await h.verifiedCallerIds(['+15551234567']);
     await h.stores.agents.authorize({ telegramId: '2001', phone: '+15551230001', callerId: '+15551234567', by: String(ADMIN_ID), displayName: 'Ann' });
     await h.stores.agents.setRoute('2001', 'M');

@@ -6,7 +6,7 @@ import type { CallUpdate } from '../../call/call-update';
 import type { RetryLimits } from '../../recording/recording-steps';
 import type { StoredRecordings } from '../../recording/recording-types';
 import { ANNOUNCEMENT_UPLOAD_MAX_BYTES } from '../../telegram/commands/recording';
-import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
+import { ADMIN_ID, BotHarness, type TestUser, UNPACED_OUTBOX } from '../support/bot-harness';
 import { freePort } from '../support/free-port';
 import { isOggOpus, toneVoiceOgg, toneWav } from '../support/test-audio';
 import { waitFor } from '../support/wait-for';
@@ -62,6 +62,7 @@ describe('bot: call recordings (the media side), through the local Bot API serve
     clock = { offsetMs: 0 };
     h = await BotHarness.start({
       env: { RECORDING_DIR: dir, RECORDING_POLICY_M: 'on', RECORDING_RETENTION_DAYS: '30', ...env },
+      outboxLimits: UNPACED_OUTBOX,
       recording: { stored, limits, now: () => Date.now() + clock.offsetMs, updates: (engine) => merge(engine.pipe(map(recorded)), extra) },
     });
     await h.verifiedCallerIds(['+15551234567']);

@@ -5,7 +5,7 @@ import type { CallDesk } from '../../engine/call-desk';
 import type { CallParties, PartyAnswer, PartyRefusal, PartyRequester, TransferCandidate } from '../../engine/call-parties';
 import type { RuleRefusal } from '../../compliance/rules/call-rule';
 import { callRefusalText, PARTY, T } from '../../telegram/texts';
-import { BotHarness, type TestUser } from '../support/bot-harness';
+import { BotHarness, type TestUser, UNPACED_OUTBOX } from '../support/bot-harness';
 import { waitFor } from '../support/wait-for';
 
 /** What the bot asked of the call's parties, and what the spec has it answer (a stand-in until the engine's own is wired). */
@@ -70,7 +70,7 @@ describe('bot: transfer and conference from the status message', () => {
     extra = new Subject<CallUpdate>();
     latest = undefined;
     answers.length = 0;
-    h = await BotHarness.start({ parties, wrapDesk: withExtraUpdates, statusEditIntervalMs: 100 });
+    h = await BotHarness.start({ parties, wrapDesk: withExtraUpdates, statusEditIntervalMs: 100, outboxLimits: UNPACED_OUTBOX });
     ({ ann, bob, annId, bobId } = await h.annAndBob(answers));
     parties.candidates = [{ agentId: bobId, label: 'Bob' }];
   });

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { CallBot } from '../../telegram/bot';
 import type { BotDeps } from '../../telegram/handler-context';
 import { TelegramOut, botOptions } from '../../telegram/telegram-out';
+import { type OutboxLimits, TELEGRAM_LIMITS, TelegramOutbox } from '../../telegram/telegram-outbox';
 import { PARTY } from '../../telegram/texts';
 import { type Config, loadConfig } from '../../config/config';
 import { type Logger, silentLogger } from '../../config/logger';
@@ -56,10 +57,21 @@ export const OPEN_RULES_ENV = { CALLING_HOURS: '00:00-24:00', CAP_NUMBER_PER_DAY
  * the real ARI adapter, the engine on a fresh database, and the bot polling over HTTP.
  * Users talk to it exactly as Telegram clients would: messages, commands and callback queries.
  */
+/**
+ * An outbox that does not hold a chat's messages a second apart, for specs whose subject is not
+ * Telegram's pacing (the outbox's, the faults' and the concurrent /call specs keep the real limits).
+ */
+export const UNPACED_OUTBOX: Partial<OutboxLimits> = { perChatRate: 50, perChatBurst: 50 };
+
 export interface BotHarnessOptions {
   env?: Record<string, string>;
   sim?: Partial<AriSimulatorOptions>;
   statusEditIntervalMs?: number;
+  /**
+   * The outbox's pacing instead of Telegram's limits: for specs whose subject is not the pacing
+   * (the outbox's and the faults' specs keep the real limits), so that many messages to one chat do not wait a second each.
+   */
+  outboxLimits?: Partial<OutboxLimits>;
   /** A real Asterisk's ARI instead of the simulator. */
   ari?: { url: string; username: string; password: string };
   logger?: Logger;
@@ -211,7 +223,7 @@ export class BotHarness {
     const partiesDesk = callPartiesDesk(engine, { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
     const supervision = new SupervisionDesk({ calls: engine, runner: supervisions, config });
     const bot = new Bot(config.telegram.botToken, botOptions(config.telegram.apiRoot));
-    const out = new TelegramOut(bot.api, logger);
+    const out = new TelegramOut(bot.api, logger, new TelegramOutbox({ ...TELEGRAM_LIMITS, ...opts.outboxLimits }));
     // As app/main.ts: a number refused when brought into a call counts for the abuse alerts.
     const desk = opts.parties ? engineDesk(engine) : withRefusals(engineDesk(engine), partiesDesk.refusals);
     const recording = opts.recording ? new RecordingMedia({
