@@ -1,5 +1,5 @@
 import type { CallbackOffer } from '../../after-call/after-call-types';
-import { ADMIN_ID, BotHarness, type BotHarnessOptions, type BotMessage, type TestUser, UNPACED_OUTBOX } from '../support/bot-harness';
+import { ADMIN_ID, BotHarness, type BotHarnessOptions, type BotMessage, type TestUser } from '../support/bot-harness';
 import { waitFor } from '../support/wait-for';
 
 /**
@@ -15,7 +15,7 @@ describe('bot: after-call work', () => {
   const CODES = ['Interested', 'Call back', 'Not interested', 'Wrong number', 'Voicemail', 'Asked not to be called'];
 
   async function startWith(opts: BotHarnessOptions = {}): Promise<void> {
-    h = await BotHarness.start({ outboxLimits: UNPACED_OUTBOX, ...opts });
+    h = await BotHarness.start(opts);
     await h.verifiedCallerIds(['+15551234567']);
     for (const [id, phone, name] of [['2001', '+15551230001', 'Ann'], ['2002', '+15551230002', 'Bob']] as const) {
       await h.stores.agents.authorize({ telegramId: id, phone, callerId: '+15551234567', by: String(ADMIN_ID), displayName: name });

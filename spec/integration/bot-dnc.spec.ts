@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ADMIN_ID, BotHarness, type TestUser, UNPACED_OUTBOX } from '../support/bot-harness';
+import { ADMIN_ID, BotHarness, type TestUser } from '../support/bot-harness';
 import { waitFor } from '../support/wait-for';
 
 /**
@@ -20,7 +20,6 @@ describe('bot: do-not-call list', () => {
   beforeEach(async () => {
     openTurns.clear();
     h = await BotHarness.start({
-      outboxLimits: UNPACED_OUTBOX,
       inChatTurn: async (chatId, handle) => {
         openTurns.set(chatId, (openTurns.get(chatId) ?? 0) + 1);
         try {
@@ -253,7 +252,7 @@ describe('bot: do-not-call list', () => {
 
   it('given no do-not-call code among DISPOSITION_CODES, then a completed call keeps the 🚫 Asked not to be called button of its own', async () => {
     await h.stop();
-    h = await BotHarness.start({ env: { DISPOSITION_CODES: 'sale:Sale,no_sale:No sale' }, outboxLimits: UNPACED_OUTBOX });
+    h = await BotHarness.start({ env: { DISPOSITION_CODES: 'sale:Sale,no_sale:No sale' } });
     await h.verifiedCallerIds(['+15551234567']);
     await h.stores.agents.authorize({ telegramId: '2001', phone: '+15551230001', callerId: '+15551234567', by: String(ADMIN_ID), displayName: 'Ann' });
     await h.stores.agents.setRoute('2001', 'M');

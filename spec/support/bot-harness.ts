@@ -59,7 +59,8 @@ export const OPEN_RULES_ENV = { CALLING_HOURS: '00:00-24:00', CAP_NUMBER_PER_DAY
  */
 /**
  * An outbox that does not hold a chat's messages a second apart, for specs whose subject is not
- * Telegram's pacing (the outbox's, the faults' and the concurrent /call specs keep the real limits).
+ * Telegram's pacing and that wait only for messages that stay as they are (the outbox's, the faults',
+ * the concurrent /call specs and those waiting for a status message's passing text keep the real limits).
  */
 export const UNPACED_OUTBOX: Partial<OutboxLimits> = { perChatRate: 50, perChatBurst: 50 };
 
