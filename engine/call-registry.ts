@@ -88,12 +88,9 @@ export class CallRegistry {
   /**
    * Observers (the bot, metrics, tests) hear of a transition, in order, once the requests it made
    * have been written (request-first.ts): rendering a status message never holds back the request
-   * that dials a phone. The agent's slot is freed at once.
-   */
-  /**
-   * Tells the call's streams of `update`. With `after`, the update (and every later one of the call,
-   * so their order holds) is told only once `after` has settled: a write that must be durable before
-   * anyone learns what it records.
+   * that dials a phone. The agent's slot is freed at once. With `after`, the update (and every
+   * later one of the call, so their order holds) is told only once `after` has settled: a write that
+   * must be durable before anyone learns what it records.
    */
   publish(live: LiveCall, update: CallUpdate, after?: Promise<unknown>): void {
     if (update.final) {
