@@ -324,7 +324,8 @@ describe(`a single instance restarted with live calls, on ${testDatabaseKind()}`
       const bob = await bobOnTheRoute();
       const callId = await returnCall('+15551230480');
       const { agent, main } = ids(callId);
-      await waitFor(() => sim.channels().some((c) => c.id === agent && c.state === 'Ringing'), { what: 'Ann\'s phone ringing' });
+      // The engine, not only Asterisk, has seen the ringing: only then is its write queued for writesSettled to wait for.
+      await waitFor(() => sim.channels().some((c) => c.id === agent && c.state === 'Ringing') && first.engine.callState(callId)?.stage === 'agent_ringing', { what: 'Ann\'s phone ringing' });
       first.engine.attachStatusMessage(callId, '2001', 41);
       await first.engine.writesSettled();
       const next = await restarted();
@@ -347,7 +348,8 @@ describe(`a single instance restarted with live calls, on ${testDatabaseKind()}`
     it('given Ann\'s phone still rings and nobody else is on the route, when the process restarts and Ann does not answer, then the customer hears the missed-call message and the call ends once, where its status was shown, with nothing left', async () => {
       const callId = await returnCall('+15551230480');
       const { agent } = ids(callId);
-      await waitFor(() => sim.channels().some((c) => c.id === agent && c.state === 'Ringing'), { what: 'Ann\'s phone ringing' });
+      // The engine, not only Asterisk, has seen the ringing: only then is its write queued for writesSettled to wait for.
+      await waitFor(() => sim.channels().some((c) => c.id === agent && c.state === 'Ringing') && first.engine.callState(callId)?.stage === 'agent_ringing', { what: 'Ann\'s phone ringing' });
       first.engine.attachStatusMessage(callId, '2001', 41);
       await first.engine.writesSettled();
       const next = await restarted();
