@@ -13,7 +13,7 @@ import type { CallStage, RouteCode } from '../call/call-types';
 import { ownerOf } from '../call/party-rules';
 import { recordingToggle } from '../call/recording';
 import type { CallContext, CallUpdate } from '../call/call-update';
-import { type InterruptedCall, type LeftCall, reconcileOnStartup, resyncAfterReconnect, sweepOrphans } from './reconcile';
+import { ArrivingInbound, type InterruptedCall, type LeftCall, reconcileOnStartup, resyncAfterReconnect, sweepOrphans } from './reconcile';
 import { type PartyRows, resumeCalls } from './resume-calls';
 import type { TeardownRetryPolicy } from './teardown-retry';
 import type { CallRule } from '../compliance/rules/call-rule';
@@ -94,6 +94,8 @@ export interface CallEngineDeps {
     /** See CallRunnerDeps.claimAgent (cluster mode: the agent taken in the database before their phone rings). */
     claimAgent?: (callId: string, agentId: number) => Promise<boolean>;
   };
+  /** How long an inbound channel no call has taken is left by the orphan sweep (ArrivingInbound); default 10 s. */
+  inboundGraceMs?: number;
   now?: () => number;
 }
 
@@ -120,6 +122,10 @@ export class CallEngine {
   private wasConnected = false;
   private sweepTimer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
+  private readonly arriving: ArrivingInbound;
+  private stopped = false;
+  /** The sweep that looks again at inbound channels a sweep left for their grace. */
+  private recheckTimer?: NodeJS.Timeout;
   private readonly swept: SweepCounts = { sweeps: 0, channels: 0, bridges: 0, failed: 0 };
   /** The rows the previous run left live, until the first connect has resumed them. */
   private leftCalls: LeftCall[] = [];
@@ -134,6 +140,7 @@ export class CallEngine {
 
   constructor(private readonly deps: CallEngineDeps) {
     this.now = deps.now ?? Date.now;
+    this.arriving = new ArrivingInbound(deps.inboundGraceMs ?? 10_000, this.now);
     this.writer = new CallRowWriter(deps.calls, deps.logger);
     this.runner = new CallRunner({
       ari: deps.ari, registry: this.registry, writer: this.writer, app: deps.config.ari.app, logger: deps.logger,
@@ -218,6 +225,8 @@ export class CallEngine {
    */
   async stop(teardownGraceMs = 0): Promise<void> {
     clearInterval(this.sweepTimer);
+    clearTimeout(this.recheckTimer);
+    this.stopped = true;
     await this.sweeping;
     if (teardownGraceMs > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -431,8 +440,14 @@ export class CallEngine {
   /** One sweep at a time; a failed one is logged and the next period tries again. */
   private sweepOrphans(): Promise<void> {
     const others = { ownedChannelIds: () => new Set([...this.deps.otherChannels?.ownedChannelIds() ?? [], ...this.inbound.ownedChannelIds()]) };
-    this.sweeping ??= sweepOrphans(this.deps.ari, this.registry, this.deps.logger, this.deps.config.ari.app, others)
+    this.sweeping ??= sweepOrphans(this.deps.ari, this.registry, this.deps.logger, { app: this.deps.config.ari.app, others, arriving: this.arriving })
       .then((result) => {
+        if (result.waiting.length > 0 && this.recheckTimer === undefined && !this.stopped) {
+          this.recheckTimer = setTimeout(() => {
+            this.recheckTimer = undefined;
+            if (this.deps.ari.isConnected() && this.leftCalls.length === 0) void this.sweepOrphans();
+          }, this.arriving.graceMs);
+        }
         this.swept.sweeps += 1;
         this.swept.channels += result.channels.length;
         this.swept.bridges += result.bridges.length;

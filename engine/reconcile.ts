@@ -10,6 +10,7 @@ import type { AriPort } from '../ari/ari-port';
 import type { CallRegistry } from './call-registry';
 import type { CallRunner } from './call-runner';
 import { readAsterisk } from './read-asterisk';
+import { INBOUND_ARG } from './return-call-intake';
 
 
 /** A row left live whose call never reached the point of being resumed: ended at once, its agent told. */
@@ -106,6 +107,8 @@ function resumable(call: LeftLiveCall): LeftCall | undefined {
 
 export interface SweepResult {
   channels: string[];
+  /** Inbound channels no call has taken yet, left this time (ArrivingInbound): a sweep after the grace looks again. */
+  waiting: string[];
   bridges: string[];
   /** Ids whose hang-up or destroy failed this time; the next sweep tries them again. */
   failed: string[];
@@ -114,25 +117,61 @@ export interface SweepResult {
 }
 
 /**
- * Hangs up our channels and destroys our bridges that no live call owns, nor anything else of the
- * app that places channels (`others`: caller-ID verification calls).
+ * A customer's call can reach the app's Stasis while a sweep lists channels, before its StasisStart
+ * reaches the return-call intake: such an inbound channel is not an orphan until it has stayed
+ * unclaimed for a grace (a previous process's leftover is then hung up by a sweep after it).
  */
-export async function sweepOrphans(
-  ari: AriPort, registry: CallRegistry, logger: Logger, app?: string, others?: { ownedChannelIds(): ReadonlySet<string> },
-): Promise<SweepResult> {
+export class ArrivingInbound {
+  private readonly firstSeen = new Map<string, number>();
+
+  constructor(readonly graceMs: number, private readonly now: () => number = Date.now) {}
+
+  /** Of the unclaimed inbound channels listed now, those unclaimed for the whole grace; the others are remembered. */
+  overdue(unclaimed: readonly string[]): string[] {
+    const now = this.now();
+    for (const id of [...this.firstSeen.keys()]) if (!unclaimed.includes(id)) this.firstSeen.delete(id);
+    return unclaimed.filter((id) => {
+      const seen = this.firstSeen.get(id);
+      if (seen === undefined) this.firstSeen.set(id, now);
+      return seen !== undefined && now - seen >= this.graceMs;
+    });
+  }
+}
+
+export interface SweepScope {
+  /** The Stasis application: channels in it (appData `app,…`) are ours even under ids the app did not choose. */
+  app?: string;
+  /** Channels of the app that are not calls (caller-ID verification, inbound calls being decided). */
+  others?: { ownedChannelIds(): ReadonlySet<string> };
+  /** Without it, an unclaimed inbound channel is hung up at once. */
+  arriving?: ArrivingInbound;
+}
+
+/**
+ * Hangs up our channels and destroys our bridges that no live call owns, nor anything else of the
+ * app that places channels (`others`), nor an inbound call that may be arriving (`arriving`).
+ */
+export async function sweepOrphans(ari: AriPort, registry: CallRegistry, logger: Logger, scope: SweepScope = {}): Promise<SweepResult> {
+  const { app, others, arriving } = scope;
   const [channels, bridges] = await Promise.all([ari.listChannels(), ari.listBridges()]);
   // Read after the lists: a call started while they were in flight owns its ids by now.
   const owned = registry.ownedIds();
   for (const id of others?.ownedChannelIds() ?? []) owned.add(id);
   // A supervision's channels and bridge (call/supervision.ts) are ours too: a restart left them without the supervision that made them.
   const isOurs = (appData: string, id: string) => CALL_CHANNEL_ID.test(id) || SUPERVISION_CHANNEL_ID.test(id) || (app !== undefined && appData.startsWith(`${app},`));
-  const orphanChannels = channels.filter((c) => isOurs(c.appData, c.id) && !owned.has(c.id)).map((c) => c.id);
+  const unowned = channels.filter((c) => isOurs(c.appData, c.id) && !owned.has(c.id));
+  const isInbound = (c: { id: string; appData: string }) => app !== undefined && (c.appData === `${app},${INBOUND_ARG}` || c.appData.startsWith(`${app},${INBOUND_ARG},`)) && !CALL_CHANNEL_ID.test(c.id);
+  const inbound = unowned.filter(isInbound).map((c) => c.id);
+  const overdue = arriving ? arriving.overdue(inbound) : inbound;
+  const waiting = inbound.filter((id) => !overdue.includes(id));
+  const orphanChannels = unowned.filter((c) => !waiting.includes(c.id)).map((c) => c.id);
   const orphanBridges = bridges.filter((b) => (CALL_BRIDGE_ID.test(b.id) || SUPERVISION_BRIDGE_ID.test(b.id)) && !owned.has(b.id)).map((b) => b.id);
   const results = await Promise.allSettled([...orphanChannels.map((id) => ari.hangup(id)), ...orphanBridges.map((id) => ari.destroyBridge(id))]);
   const ids = [...orphanChannels, ...orphanBridges];
   const failed = ids.filter((_, i) => results[i]?.status === 'rejected');
   const result: SweepResult = {
     channels: orphanChannels.filter((id) => !failed.includes(id)),
+    waiting,
     bridges: orphanBridges.filter((id) => !failed.includes(id)),
     failed,
     supervisions: channels.flatMap((c) => {

@@ -63,9 +63,9 @@ describe('supervisions on an in-memory ARI', () => {
     await waitFor(() => ari.commands().includes('snoop'), { what: 'the snoop asked for' });
     // The call's own leg stands for a call this process runs.
     const call = `${CALL}-agent`;
-    const kept = await sweepOrphans(ari, new CallRegistry(), silentLogger(), 'callbot', { ownedChannelIds: () => new Set([...runner.ownedIds(), call]) });
-    expect(kept).toEqual({ channels: [], bridges: [], failed: [], supervisions: [] });
-    const swept = await sweepOrphans(ari, new CallRegistry(), silentLogger(), 'callbot', { ownedChannelIds: () => new Set([call]) });
+    const kept = await sweepOrphans(ari, new CallRegistry(), silentLogger(), { app: 'callbot', others: { ownedChannelIds: () => new Set([...runner.ownedIds(), call]) } });
+    expect(kept).toEqual({ channels: [], waiting: [], bridges: [], failed: [], supervisions: [] });
+    const swept = await sweepOrphans(ari, new CallRegistry(), silentLogger(), { app: 'callbot', others: { ownedChannelIds: () => new Set([call]) } });
     expect(swept.channels.sort()).toEqual([`${SID}-snoop1`, `${SID}-supervisor`].sort());
     expect(swept.bridges).toEqual([`${SID}-listen`]);
     expect(swept.supervisions).toEqual([{ supervisionId: SID, callId: CALL, supervisorTelegramId: '3001' }]);

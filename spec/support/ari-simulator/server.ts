@@ -49,6 +49,8 @@ export class AriServer {
   private readonly subscribers = new Map<string, WebSocket>();
   private refusing = false;
   private closed = false;
+  /** Events written while held (holdEvents), in order, with the socket each was for. */
+  private held?: Array<{ ws: WebSocket; data: string }>;
   /** TCP connections accepted so far (HTTP keep-alive reuse shows as requests without new ones). */
   connectionsAccepted = 0;
   /** Of those, how many have closed since (from either end). */
@@ -89,8 +91,21 @@ export class AriServer {
   send(app: string, data: string): boolean {
     const ws = this.subscribers.get(app);
     if (ws === undefined || ws.readyState !== WebSocket.OPEN) return false;
-    ws.send(data);
+    if (this.held) this.held.push({ ws, data });
+    else ws.send(data);
     return true;
+  }
+
+  /** Events are kept from the app's sockets until releaseEvents, as a busy app reads them late. */
+  holdEvents(): void {
+    this.held ??= [];
+  }
+
+  /** Writes the held events, in order, to the sockets still open that they were for. */
+  releaseEvents(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const { ws, data } of held) if (ws.readyState === WebSocket.OPEN) ws.send(data);
   }
 
   setRefusing(on: boolean): void {

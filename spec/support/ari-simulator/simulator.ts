@@ -199,6 +199,18 @@ export class AriSimulator {
     return this.wire().send(app, data);
   }
 
+  /**
+   * Events still happen in Asterisk (and in events()) but reach the app's socket only at
+   * releaseEvents(), in order: the app hears of them late, as under load.
+   */
+  holdEvents(): void {
+    this.wire().holdEvents();
+  }
+
+  releaseEvents(): void {
+    this.wire().releaseEvents();
+  }
+
   /** Open event sockets stay open but go silent: no pong to a ping (a dead path the client must detect). */
   silenceWebSockets(): void {
     this.wire().silenceSockets();
