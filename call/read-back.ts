@@ -15,6 +15,7 @@
  *   leg idle (not asked for yet) or ended            anything                     none
  *   live leg                                         channel gone, followed       LegEnded (cause null, "gone while ARI was disconnected")
  *   live leg                                         channel gone, not followed   LegGoneUnseen
+ *   leg dialing                                      channel Ringing (or Ring)    LegRinging (its event was missed)
  *   live leg, not up                                 channel Up                   LegAnswered
  *   live leg, not in Stasis                          channel in Stasis            LegEnteredStasis (after LegAnswered)
  *   live leg, up / in Stasis                         the same                     none
@@ -26,7 +27,8 @@
  *   a bridge the call asked for                      bridge not read              none
  *
  * Order: the legs in the call's order, each leg's events as listed; then the bridges. A channel's
- * other states (Ringing, Down) say nothing the machine does not know already. The take-over builds
+ * other states (Down, or Ringing once the leg is past dialing) say nothing the machine does not know
+ * already. The take-over builds
  * its legs' Stasis flags from the bridge's members before reading back (call-resume.ts).
  */
 import { callBridges, callEnded, callLegs } from './call-legs';
@@ -63,6 +65,8 @@ export function readBack(state: CallState, view: AsteriskView, followed: boolean
         : { type: 'LegGoneUnseen', leg: leg.legId, at });
       continue;
     }
+    // A leg that rang while nobody followed it (a restart before its ringing was written, events lost in a gap).
+    if ((channel.state === 'Ringing' || channel.state === 'Ring') && leg.status === 'dialing') events.push({ type: 'LegRinging', leg: leg.legId, at });
     if (channel.state === 'Up' && leg.status !== 'up') events.push({ type: 'LegAnswered', leg: leg.legId, at });
     if (channel.inStasis && !leg.inStasis) events.push({ type: 'LegEnteredStasis', leg: leg.legId, at });
   }

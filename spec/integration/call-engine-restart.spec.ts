@@ -345,6 +345,26 @@ describe(`a single instance restarted with live calls, on ${testDatabaseKind()}`
       expect(finals(callId).map((u) => u.outcome)).toEqual(['completed']);
     });
 
+    it('given Ann\'s phone started ringing but the process died before it heard so, when it restarts, then reading Asterisk back finds her phone ringing: the call resumes as ringing and says so in its row', async () => {
+      const callId = await returnCall('+15551230480');
+      const { agent } = ids(callId);
+      // From here the first process hears nothing: Ann's ringing never reaches it.
+      sim.holdEvents();
+      await waitFor(() => sim.channels().some((c) => c.id === agent && c.state === 'Ringing'), { what: 'Ann\'s phone ringing in Asterisk' });
+      expect(first.engine.callState(callId)?.stage).toBe('agent_dialing');
+      first.engine.attachStatusMessage(callId, '2001', 41);
+      await first.engine.writesSettled();
+      const next = await restarted();
+
+      await waitFor(() => next.engine.callState(callId)?.stage === 'agent_ringing', { what: 'the call resumed as ringing' });
+      await next.engine.writesSettled();
+      expect(await next.stores.calls.byId(callId)).toMatchObject({ stage: 'agent_ringing', agentRingingAt: expect.any(Date) });
+      annDoesNotAnswer(callId);
+      await waitFor(async () => (await next.stores.calls.byId(callId))?.stage === 'ended', { what: 'the call ended unanswered', timeoutMs: 20_000 });
+      await waitFor(nothingLeft, { what: 'no channel or bridge left' });
+      expect(await next.stores.calls.byId(callId)).toMatchObject({ outcome: 'agent_no_answer' });
+    });
+
     it('given Ann\'s phone still rings and nobody else is on the route, when the process restarts and Ann does not answer, then the customer hears the missed-call message and the call ends once, where its status was shown, with nothing left', async () => {
       const callId = await returnCall('+15551230480');
       const { agent } = ids(callId);

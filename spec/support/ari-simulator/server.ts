@@ -49,8 +49,8 @@ export class AriServer {
   private readonly subscribers = new Map<string, WebSocket>();
   private refusing = false;
   private closed = false;
-  /** Events written while held (holdEvents), in order, with the socket each was for. */
-  private held?: Array<{ ws: WebSocket; data: string }>;
+  /** The sockets whose events are held (holdEvents), and those events in order, with the socket each was for. */
+  private held?: { sockets: ReadonlySet<WebSocket>; events: Array<{ ws: WebSocket; data: string }> };
   /** TCP connections accepted so far (HTTP keep-alive reuse shows as requests without new ones). */
   connectionsAccepted = 0;
   /** Of those, how many have closed since (from either end). */
@@ -91,21 +91,21 @@ export class AriServer {
   send(app: string, data: string): boolean {
     const ws = this.subscribers.get(app);
     if (ws === undefined || ws.readyState !== WebSocket.OPEN) return false;
-    if (this.held) this.held.push({ ws, data });
+    if (this.held?.sockets.has(ws)) this.held.events.push({ ws, data });
     else ws.send(data);
     return true;
   }
 
-  /** Events are kept from the app's sockets until releaseEvents, as a busy app reads them late. */
+  /** Events for the sockets open now are kept until releaseEvents (a socket opened later is not held). */
   holdEvents(): void {
-    this.held ??= [];
+    this.held ??= { sockets: new Set(this.subscribers.values()), events: [] };
   }
 
   /** Writes the held events, in order, to the sockets still open that they were for. */
   releaseEvents(): void {
-    const held = this.held ?? [];
+    const events = this.held?.events ?? [];
     this.held = undefined;
-    for (const { ws, data } of held) if (ws.readyState === WebSocket.OPEN) ws.send(data);
+    for (const { ws, data } of events) if (ws.readyState === WebSocket.OPEN) ws.send(data);
   }
 
   setRefusing(on: boolean): void {

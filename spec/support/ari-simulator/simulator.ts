@@ -200,8 +200,9 @@ export class AriSimulator {
   }
 
   /**
-   * Events still happen in Asterisk (and in events()) but reach the app's socket only at
-   * releaseEvents(), in order: the app hears of them late, as under load.
+   * Events still happen in Asterisk (and in events()) but reach the app's sockets open now only at
+   * releaseEvents(), in order: the app hears of them late, as under load (or never, if the socket
+   * closes first). A socket opened meanwhile gets its events as they happen.
    */
   holdEvents(): void {
     this.wire().holdEvents();
