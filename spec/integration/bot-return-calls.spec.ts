@@ -143,6 +143,7 @@ describe('bot: return calls', () => {
       const status = await waitFor(() => ann.messages().find((m) => m.messageId === statusId), { what: 'the status message' });
       expect(status.text).toMatch(/^📲 Return call from \+1 202-555-0123 — you called them 2 h ago\nLast outcome: callback\nNote: wants a quote\n/);
       expect(status.text).not.toMatch(/Interrupted/);
+      await h.engine.writesSettled();
       expect(await h.stores.calls.byId(callId)).toMatchObject({ stage: 'agent_ringing', direction: 'inbound' });
       expect(h.sim.channels().map((c) => c.id).sort()).toEqual([`${callId}-agent`, 'in-1']);
     });
