@@ -4,11 +4,18 @@ import type { LiveCallSummary } from '../engine/call-desk';
 import type { Call, ScheduledCallback } from '../entities';
 import { formatForDisplay } from '../phone/number-policy';
 import { talkSecondsOf } from '../reports/call-stats';
+import { type PartyControls, consultedOf, controlsOf, ownerOf } from '../telegram/party-status';
 import { MINIAPP, T, formatDuration, outcomeName, outcomeText } from '../telegram/texts';
-import type { CallCard, PendingCallback, RecentCall } from './miniapp-types';
+import type { CallCard, CardControls, PendingCallback, RecentCall } from './miniapp-types';
 
-export function cardOfUpdate(update: CallUpdate): CallCard {
+/**
+ * The call as `viewerAgentId` sees it: the buttons beside Hang up are the ones its status message
+ * gives the call's owner (telegram/party-status.ts), and none for an agent it passed from.
+ */
+export function cardOfUpdate(update: CallUpdate, viewerAgentId: number): CallCard {
   const { context } = update;
+  const controls: CardControls = ownerOf(update) !== viewerAgentId ? 'none' : cardControlsOf(controlsOf(update));
+  const consulted = consultedOf(update);
   return {
     callId: context.callId,
     stage: update.stage,
@@ -20,11 +27,30 @@ export function cardOfUpdate(update: CallUpdate): CallCard {
     callerId: context.callerId,
     final: update.final,
     ...(update.final ? { talkSeconds: update.talkSeconds ?? null } : {}),
+    controls,
+    ...((controls === 'consulting' || controls === 'consult_ringing') && consulted ? { consulted: formatForDisplay(consulted.label) } : {}),
   };
 }
 
-export function cardOfLive(live: LiveCallSummary): CallCard {
-  return cardOfUpdate({ context: live.context, stage: live.stage, at: 0, final: false });
+/** The page offers Transfer where the status message offers Transfer and Add. */
+function cardControlsOf(controls: PartyControls): CardControls {
+  return controls === 'transfer_or_add' ? 'transfer' : controls;
+}
+
+/**
+ * The agent's live call as read at the page's load. Its parties, when the engine gave them (a call
+ * running here), set its buttons as an update's would; without them (cluster mode reads the row)
+ * the card leaves its buttons to the page.
+ */
+export function cardOfLive(live: LiveCallSummary, viewerAgentId: number): CallCard {
+  const card = cardOfUpdate({
+    context: live.context, stage: live.stage, at: 0, final: false,
+    ...(live.parties ? { parties: [...live.parties] } : {}),
+    ...(live.ownerAgentId !== undefined ? { ownerAgentId: live.ownerAgentId } : {}),
+  }, viewerAgentId);
+  if (live.parties) return card;
+  const { controls: _unknown, ...withoutControls } = card;
+  return withoutControls;
 }
 
 /** A stored call as the status card shows it; undefined for a request refused before its number was read. */

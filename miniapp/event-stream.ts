@@ -34,7 +34,7 @@ export function streamEvents(res: ServerResponse, s: StreamSources): void {
   const cleanups: Array<() => void> = [];
   const { agentId, wallboard } = s;
   if (agentId !== undefined) {
-    void s.desk.liveCallOfAgent(agentId).then((live) => live && send({ type: 'call', call: cardOfLive(live) }), () => undefined);
+    void s.desk.liveCallOfAgent(agentId).then((live) => live && send({ type: 'call', call: cardOfLive(live, agentId) }), () => undefined);
     const sub = s.feed.cardsOf(agentId).subscribe((call) => send({ type: 'call', call }));
     cleanups.push(() => sub.unsubscribe());
   }
