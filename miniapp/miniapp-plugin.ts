@@ -181,7 +181,8 @@ async function apiRoutes(api: FastifyInstance, deps: MiniAppDeps, now: () => num
       const { how } = request.body as { how: ConsultEnd };
       const answer = await parties.finishConsult(callId, requester(request), how);
       if (answer.ok) return { ok: true };
-      return reply.code(answer.refusal === 'not_owner' ? 403 : 422).send({ error: 'consultation_refused', refusal: answer.refusal, message: PARTY.refusalOf(answer.refusal) });
+      const status = answer.refusal === 'not_owner' ? 403 : answer.refusal === 'no_such_call' ? 404 : 422;
+      return reply.code(status).send({ error: 'consultation_refused', refusal: answer.refusal, message: PARTY.refusalOf(answer.refusal) });
     });
   }
 
