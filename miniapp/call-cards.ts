@@ -4,30 +4,33 @@ import type { LiveCallSummary } from '../engine/call-desk';
 import type { Call, ScheduledCallback } from '../entities';
 import { formatForDisplay } from '../phone/number-policy';
 import { talkSecondsOf } from '../reports/call-stats';
-import { type PartyControls, consultedOf, controlsOf, ownerOf } from '../telegram/party-status';
-import { MINIAPP, T, formatDuration, outcomeName, outcomeText } from '../telegram/texts';
+import { type PartyControls, consultedOf, controlsOf, ownerOf, transferredTo } from '../telegram/party-status';
+import { MINIAPP, PARTY, T, formatDuration, outcomeName, outcomeText } from '../telegram/texts';
 import type { CallCard, CardControls, PendingCallback, RecentCall } from './miniapp-types';
 
 /**
  * The call as `viewerAgentId` sees it: the buttons beside Hang up are the ones its status message
- * gives the call's owner (telegram/party-status.ts), and none for an agent it passed from.
+ * gives the call's owner (telegram/party-status.ts); once the call passed from the viewer (a
+ * transfer completed), it says to whom, as the status message does, and offers nothing.
  */
 export function cardOfUpdate(update: CallUpdate, viewerAgentId: number): CallCard {
   const { context } = update;
-  const controls: CardControls = ownerOf(update) !== viewerAgentId ? 'none' : cardControlsOf(controlsOf(update));
+  const passed = update.final ? undefined : transferredTo(update, viewerAgentId);
+  const controls: CardControls = passed || ownerOf(update) !== viewerAgentId ? 'none' : cardControlsOf(controlsOf(update));
   const consulted = consultedOf(update);
   return {
     callId: context.callId,
     stage: update.stage,
     status: update.final && update.outcome
       ? outcomeText(update.outcome, { endedBy: update.endedBy ?? null, talkSeconds: update.talkSeconds ?? null, ...(update.failure ? { failure: update.failure } : {}) })
-      : MINIAPP.stage[update.stage],
+      : passed ? PARTY.transferredTo(passed.label) : MINIAPP.stage[update.stage],
     customer: formatForDisplay(context.target),
     route: context.route,
     callerId: context.callerId,
     final: update.final,
     ...(update.final ? { talkSeconds: update.talkSeconds ?? null } : {}),
     controls,
+    ...(passed ? { transferred: true } : {}),
     ...((controls === 'consulting' || controls === 'consult_ringing') && consulted ? { consulted: formatForDisplay(consulted.label) } : {}),
   };
 }

@@ -52,6 +52,8 @@ export interface CallCard {
   controls?: CardControls;
   /** Who the consultation is with (a colleague's name or a number), while controls say so. */
   consulted?: string;
+  /** The call passed from the viewer to someone else (a transfer completed) and goes on without them: nothing to hang up. */
+  transferred?: true;
 }
 
 export type CardControls = 'transfer' | 'consulting' | 'consult_ringing' | 'none';

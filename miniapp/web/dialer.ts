@@ -132,7 +132,8 @@ export class Dialer {
 
   private renderCall(call: CallCard): HTMLElement {
     const { w } = this;
-    const live = !call.final;
+    // A call passed to someone else goes on without this agent: the card says to whom and offers nothing.
+    const live = !call.final && !call.transferred;
     // A card without controls comes from a server that does not know the call's parties: Transfer on a connected call, as before.
     const controls = call.controls ?? (call.stage === 'connected' ? 'transfer' : 'none');
     const consulting = live && (controls === 'consulting' || controls === 'consult_ringing');

@@ -68,8 +68,8 @@ describe('miniapp: ending a warm transfer\'s consultation', () => {
   const up = (name: string) => h.sim.channels().some((c) => c.id === leg(name) && c.state === 'Up');
   const gone = (name: string) => !h.sim.channels().some((c) => c.id === leg(name));
 
-  /** The newest card of the agent's stream that reads as `expected`. */
-  const streamShows = (expected: Partial<CallCard>, what: string) => waitFor(() => stream!.events.find((e) => e.type === 'call'
+  /** A card of the agent's stream (from its `from`th event on) that reads as `expected`. */
+  const streamShows = (expected: Partial<CallCard>, what: string, from = 0) => waitFor(() => stream!.events.slice(from).find((e) => e.type === 'call'
     && e.call.callId === callId && Object.entries(expected).every(([k, v]) => e.call[k as keyof CallCard] === v)), { what: `the card: ${what}` });
 
   /** Ann, signed in to the app with her stream open, places a call that connects, then consults Bob from the card. */
@@ -84,7 +84,7 @@ describe('miniapp: ending a warm transfer\'s consultation', () => {
     return token;
   }
 
-  it('given Ann consulting Bob from the app, when she completes the transfer, then the card showed the consultation with Bob, the customer and Bob are bridged and Ann has left', async () => {
+  it('given Ann consulting Bob from the app, when she completes the transfer, then the card showed the consultation with Bob, the customer and Bob are bridged, Ann has left, and her card says the call is Bob\'s', async () => {
     const token = await annConsultsBob();
     await streamShows({ controls: 'consulting', consulted: 'Bob' }, 'consulting Bob');
     await waitFor(() => up('p3') && members('consult') === together('agent', 'p3') && members('bridge') === together('target'), { what: 'Ann with Bob, the customer on hold' });
@@ -92,8 +92,9 @@ describe('miniapp: ending a warm transfer\'s consultation', () => {
 
     expect(await post(`calls/${callId}/consultation`, { how: 'complete' }, token)).toEqual({ status: 200, body: { ok: true } });
     await waitFor(() => gone('agent') && members('consult') === null && members('bridge') === together('target', 'p3'), { what: 'the customer and Bob bridged, Ann gone' });
-    // The call is Bob's now: Ann's card offers her nothing on it.
-    await streamShows({ stage: 'connected', controls: 'none' }, 'handed to Bob, no buttons for Ann');
+    // The call is Bob's now: Ann's card says so, as her status message does, and offers her nothing on it.
+    await streamShows({ stage: 'connected', status: PARTY.transferredTo('Bob'), controls: 'none', transferred: true }, 'handed to Bob, no buttons for Ann');
+    expect(await post(`calls/${callId}/consultation`, { how: 'back' }, token)).toMatchObject({ status: 403, body: { refusal: 'not_owner' } });
   }, 40_000);
 
   it('given Ann consulting Bob from the app, when she goes back, then Bob is hung up, Ann and the customer are bridged again, and the card offers Transfer again', async () => {
@@ -104,8 +105,17 @@ describe('miniapp: ending a warm transfer\'s consultation', () => {
 
     expect(await post(`calls/${callId}/consultation`, { how: 'back' }, token)).toEqual({ status: 200, body: { ok: true } });
     await waitFor(() => gone('p3') && members('consult') === null && members('bridge') === together('agent', 'target'), { what: 'Ann and the customer together again, Bob gone' });
-    await waitFor(() => stream!.events.slice(before).find((e) => e.type === 'call' && e.call.controls === 'transfer' && e.call.consulted === undefined), { what: 'the card offering Transfer again' });
+    await streamShows({ controls: 'transfer', consulted: undefined }, 'Transfer again', before);
     expect(await liveCard(token)).toMatchObject({ callId, stage: 'connected', controls: 'transfer' });
+  }, 40_000);
+
+  it('given Ann consulting Bob from the app, when she turns it into a conference, then Ann, the customer and Bob share the call\'s bridge and the card offers Transfer again', async () => {
+    const token = await annConsultsBob();
+    await streamShows({ controls: 'consulting', consulted: 'Bob' }, 'consulting Bob');
+    const before = stream!.events.length;
+    expect(await post(`calls/${callId}/consultation`, { how: 'conference' }, token)).toEqual({ status: 200, body: { ok: true } });
+    await waitFor(() => members('consult') === null && members('bridge') === together('agent', 'target', 'p3'), { what: 'all three in the call\'s bridge' });
+    await streamShows({ controls: 'transfer', consulted: undefined }, 'Transfer again', before);
   }, 40_000);
 
   it('given Bob\'s phone still ringing for a consultation, then the card offers only Back: Complete is refused (422) and Back hangs Bob up', async () => {
@@ -117,9 +127,10 @@ describe('miniapp: ending a warm transfer\'s consultation', () => {
     expect(await post(`calls/${callId}/consultation`, { how: 'complete' }, token)).toEqual({
       status: 422, body: { error: 'consultation_refused', refusal: 'not_now', message: PARTY.refusalOf('not_now') },
     });
+    const before = stream!.events.length;
     expect(await post(`calls/${callId}/consultation`, { how: 'back' }, token)).toMatchObject({ status: 200 });
     await waitFor(() => gone('p3') && members('bridge') === together('agent', 'target'), { what: 'Bob\'s phone hung up, Ann with the customer' });
-    await streamShows({ controls: 'transfer' }, 'Transfer again');
+    await streamShows({ controls: 'transfer', consulted: undefined }, 'Transfer again', before);
   }, 40_000);
 
   it('given Ann consulting Bob, when another agent, a forged session or a malformed body asks to end it, then each is refused (403, 401, 400; 404 for a call that is not running) and the consultation goes on', async () => {
