@@ -55,10 +55,9 @@ export class Dialer {
   /** A call update from the stream: the card follows it; once it ends, the recent calls are read again. */
   onCall(card: CallCard): void {
     this.call = card;
-    if (card.final) {
-      this.transferOpen = false;
-      void this.load();
-    }
+    // The transfer panel closes once Transfer is no longer offered (a consultation began, the call passed on).
+    if (card.final || (card.controls !== undefined && card.controls !== 'transfer')) this.transferOpen = false;
+    if (card.final) void this.load();
     this.render();
   }
 
@@ -141,8 +140,7 @@ export class Dialer {
       el('h2', {}, w.yourCall),
       el('div', { class: 'status', id: 'call-status' }, call.status),
       el('div', {}, `${call.customer} `, el('span', { class: 'tag' }, routeTag(call.route)), el('span', { class: 'muted' }, ` · ${w.callerId} ${call.callerId ?? w.notSet} ${routeTag(call.route)}`)),
-      consulting ? el('div', { class: 'status', id: 'consult-status' },
-        controls === 'consulting' ? `${w.consulting} ${call.consulted ?? ''}` : `${w.consultRinging} ${call.consulted ?? ''}…`) : null,
+      consulting ? el('div', { class: 'status', id: 'consult-status' }, this.consultLine(call, controls === 'consulting')) : null,
       live ? el('div', { class: 'row', style: 'margin-top:10px' },
         el('button', { class: 'danger grow', type: 'button', id: 'hangup', onclick: () => void this.act(() => this.api.post(`calls/${call.callId}/hangup`)) }, w.hangUp),
         controls === 'transfer' ? el('button', {
@@ -154,12 +152,18 @@ export class Dialer {
     );
   }
 
+  /** "Consulting Bob" once the colleague answered, "Calling Bob…" while their phone rings. */
+  private consultLine(call: CallCard, answered: boolean): string {
+    const who = call.consulted ?? '';
+    return answered ? `${this.w.consulting} ${who}` : `${this.w.consultRinging} ${who}…`;
+  }
+
   /** A consultation's end, as the status message's ✅ Complete, ↩️ Back and 👥 Conference; while the colleague's phone rings, only Back. */
   private renderConsultation(call: CallCard, answered: boolean): HTMLElement {
     const { w } = this;
     const who = call.consulted ?? '';
     const finish = (how: ConsultEnd) => () => void this.act(() => this.api.post(`calls/${call.callId}/consultation`, { how }));
-    return el('div', { class: 'row', role: 'group', 'aria-label': `${w.consulting} ${who}`, style: 'margin-top:8px' },
+    return el('div', { class: 'row', role: 'group', 'aria-label': this.consultLine(call, answered), style: 'margin-top:8px' },
       answered ? el('button', { type: 'button', class: 'grow', id: 'consult-complete', 'aria-label': `${w.consultCompleteHint} ${who}`, onclick: finish('complete') }, w.consultComplete) : null,
       el('button', { type: 'button', class: 'secondary grow', id: 'consult-back', 'aria-label': `${w.consultBackHint} ${who}`, onclick: finish('back') }, w.consultBack),
       answered ? el('button', { type: 'button', class: 'secondary grow', id: 'consult-conference', 'aria-label': `${w.consultConferenceHint} ${who}`, onclick: finish('conference') }, w.consultConference) : null,
