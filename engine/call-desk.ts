@@ -1,6 +1,6 @@
 import { type Observable, merge } from 'rxjs';
 import type { CancelSource } from '../call/call-machine';
-import type { CallStage } from '../call/call-types';
+import type { CallStage, PartyView } from '../call/call-types';
 import type { CallContext, CallUpdate } from '../call/call-update';
 import type { CancelAnswer, CallEngine, CallRequest, PlaceCallResult, RefusedRequest, StopReason } from './call-engine';
 
@@ -8,6 +8,10 @@ import type { CancelAnswer, CallEngine, CallRequest, PlaceCallResult, RefusedReq
 export interface LiveCallSummary {
   readonly context: CallContext;
   readonly stage: CallStage;
+  /** Who is on it, when the call runs in this process (the engine knows); absent when read from the database. */
+  readonly parties?: readonly PartyView[];
+  /** The agent who answers for it now, given with `parties`. */
+  readonly ownerAgentId?: number;
 }
 
 /** A call recorded or changed (its stage, or the agent on it), wherever it runs: which call, and the agents it concerns. */

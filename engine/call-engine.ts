@@ -9,8 +9,8 @@ import { CallRegistry, type LiveCall } from './call-registry';
 import { CallRowWriter } from './call-row-writer';
 import { CallRunner } from './call-runner';
 import type { CallSetupObserver } from './call-setup-observer';
-import type { CallStage, RouteCode } from '../call/call-types';
-import { ownerOf } from '../call/party-rules';
+import type { CallStage, PartyView, RouteCode } from '../call/call-types';
+import { ownerOf, partiesOf } from '../call/party-rules';
 import { recordingToggle } from '../call/recording';
 import type { CallContext, CallUpdate } from '../call/call-update';
 import { ArrivingInbound, type InterruptedCall, type LeftCall, reconcileOnStartup, resyncAfterReconnect, sweepOrphans } from './reconcile';
@@ -31,6 +31,9 @@ export interface LiveCallView {
   readonly context: CallContext;
   readonly stage: CallStage;
   readonly updates: Observable<CallUpdate>;
+  /** Who is on it now, and who answers for it: the Mini App's card reads them at page load for its buttons. */
+  readonly parties: readonly PartyView[];
+  readonly ownerAgentId: number;
 }
 
 /** Where a call runs on a single instance: here, with nothing to add to its record. */
@@ -45,7 +48,10 @@ export interface ResumedLeftCall {
 export type CancelAnswer = 'cancelled' | 'no_such_call' | 'not_yours';
 
 function viewOf(live: LiveCall): LiveCallView {
-  return { context: live.context, stage: live.state.stage, updates: live.updates.asObservable() };
+  return {
+    context: live.context, stage: live.state.stage, updates: live.updates.asObservable(),
+    parties: partiesOf(live.state), ownerAgentId: ownerOf(live.state).agentId,
+  };
 }
 
 export interface CallEngineDeps {

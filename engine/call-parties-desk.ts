@@ -46,7 +46,8 @@ export interface PartyEngine<S> {
 export interface PartyCore<S> {
   canTransfer(state: S): boolean;
   canAddParty(state: S): boolean;
-  canFinishConsult(state: S): boolean;
+  /** Back ends a consultation at any time; Complete and Conference only once the consulted party answered. */
+  canFinishConsult(state: S, how: ConsultEnd): boolean;
   /** The agent who answers for the call now (it changes with a transfer). */
   ownerOf(state: S): number;
   partiesOf(state: S): readonly PartyView[];
@@ -101,7 +102,7 @@ export class CallPartiesDesk<S> implements CallParties {
 
   async finishConsult(callId: string, by: PartyRequester, how: ConsultEnd): Promise<{ ok: true } | { ok: false; refusal: PartyRefusal }> {
     const { engine, core } = this.deps;
-    const allowed = this.allowed(callId, by, (state) => core.canFinishConsult(state));
+    const allowed = this.allowed(callId, by, (state) => core.canFinishConsult(state, how));
     if (!allowed.ok) return this.refuseFinish(callId, by, how, allowed.refusal);
     if (!engine.sendPartyEvent(callId, { type: 'ConsultFinished', how, by: by.telegramId, at: this.now() })) return this.refuseFinish(callId, by, how, 'no_such_call');
     return { ok: true };

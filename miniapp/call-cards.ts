@@ -4,27 +4,56 @@ import type { LiveCallSummary } from '../engine/call-desk';
 import type { Call, ScheduledCallback } from '../entities';
 import { formatForDisplay } from '../phone/number-policy';
 import { talkSecondsOf } from '../reports/call-stats';
-import { MINIAPP, T, formatDuration, outcomeName, outcomeText } from '../telegram/texts';
-import type { CallCard, PendingCallback, RecentCall } from './miniapp-types';
+import { type PartyControls, consultedOf, controlsOf, ownerOf, transferredTo } from '../telegram/party-status';
+import { MINIAPP, PARTY, T, formatDuration, outcomeName, outcomeText } from '../telegram/texts';
+import type { CallCard, CardControls, PendingCallback, RecentCall } from './miniapp-types';
 
-export function cardOfUpdate(update: CallUpdate): CallCard {
+/**
+ * The call as `viewerAgentId` sees it: the buttons beside Hang up are the ones its status message
+ * gives the call's owner (telegram/party-status.ts); once the call passed from the viewer (a
+ * transfer completed), it says to whom, as the status message does, and offers nothing.
+ */
+export function cardOfUpdate(update: CallUpdate, viewerAgentId: number): CallCard {
   const { context } = update;
+  const passed = update.final ? undefined : transferredTo(update, viewerAgentId);
+  const controls: CardControls = passed || ownerOf(update) !== viewerAgentId ? 'none' : cardControlsOf(controlsOf(update));
+  const consulted = consultedOf(update);
   return {
     callId: context.callId,
     stage: update.stage,
     status: update.final && update.outcome
       ? outcomeText(update.outcome, { endedBy: update.endedBy ?? null, talkSeconds: update.talkSeconds ?? null, ...(update.failure ? { failure: update.failure } : {}) })
-      : MINIAPP.stage[update.stage],
+      : passed ? PARTY.transferredTo(passed.label) : MINIAPP.stage[update.stage],
     customer: formatForDisplay(context.target),
     route: context.route,
     callerId: context.callerId,
     final: update.final,
     ...(update.final ? { talkSeconds: update.talkSeconds ?? null } : {}),
+    controls,
+    ...(passed ? { transferred: true } : {}),
+    ...((controls === 'consulting' || controls === 'consult_ringing') && consulted ? { consulted: formatForDisplay(consulted.label) } : {}),
   };
 }
 
-export function cardOfLive(live: LiveCallSummary): CallCard {
-  return cardOfUpdate({ context: live.context, stage: live.stage, at: 0, final: false });
+/** The page offers Transfer where the status message offers Transfer and Add. */
+function cardControlsOf(controls: PartyControls): CardControls {
+  return controls === 'transfer_or_add' ? 'transfer' : controls;
+}
+
+/**
+ * The agent's live call as read at the page's load. Its parties, when the engine gave them (a call
+ * running here), set its buttons as an update's would; without them (cluster mode reads the row)
+ * the card leaves its buttons to the page.
+ */
+export function cardOfLive(live: LiveCallSummary, viewerAgentId: number): CallCard {
+  const card = cardOfUpdate({
+    context: live.context, stage: live.stage, at: 0, final: false,
+    ...(live.parties ? { parties: [...live.parties] } : {}),
+    ...(live.ownerAgentId !== undefined ? { ownerAgentId: live.ownerAgentId } : {}),
+  }, viewerAgentId);
+  if (live.parties) return card;
+  const { controls: _unknown, ...withoutControls } = card;
+  return withoutControls;
 }
 
 /** A stored call as the status card shows it; undefined for a request refused before its number was read. */

@@ -23,7 +23,7 @@ export function updatesFeed(updates: Observable<CallUpdate>): CallFeed {
   return {
     cardsOf: (agentId) => updates.pipe(
       filter((update) => update.context.agentId === agentId || update.ownerAgentId === agentId),
-      map(cardOfUpdate),
+      map((update) => cardOfUpdate(update, agentId)),
     ),
     ticks: updates,
   };

@@ -30,11 +30,13 @@ export interface StreamSources {
 /** Writes the stream on `res` until the client leaves (or the server ends it). */
 export function streamEvents(res: ServerResponse, s: StreamSources): void {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  // Node holds the head back until the first write: a viewer with no call would wait for the first keepalive to see the stream open.
+  res.flushHeaders();
   const send = (event: StreamEvent) => { if (!res.writableEnded) res.write(`data: ${JSON.stringify(event)}\n\n`); };
   const cleanups: Array<() => void> = [];
   const { agentId, wallboard } = s;
   if (agentId !== undefined) {
-    void s.desk.liveCallOfAgent(agentId).then((live) => live && send({ type: 'call', call: cardOfLive(live) }), () => undefined);
+    void s.desk.liveCallOfAgent(agentId).then((live) => live && send({ type: 'call', call: cardOfLive(live, agentId) }), () => undefined);
     const sub = s.feed.cardsOf(agentId).subscribe((call) => send({ type: 'call', call }));
     cleanups.push(() => sub.unsubscribe());
   }

@@ -1,8 +1,8 @@
 /**
  * The Telegram Mini App's server side, as a Fastify plugin mounted at /app: the page's static
  * bundle, the sign-in that checks Telegram's initData, and the API the page calls. Every call it
- * places goes through the same desk as `/call` (engine/call-intake.ts, every rule); hang-up and
- * transfer go through the same desk and party desk as the status message's buttons.
+ * places goes through the same desk as `/call` (engine/call-intake.ts, every rule); hang-up,
+ * transfer and a consultation's end go through the same desk and party desk as the status message's buttons.
  */
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config';
 import type { Logger } from '../config/logger';
-import type { TransferMode } from '../call/call-types';
+import type { ConsultEnd, TransferMode } from '../call/call-types';
 import type { CallDesk } from '../engine/call-desk';
 import type { CallParties } from '../engine/call-parties';
 import type { PlaceCallResult } from '../engine/call-intake';
@@ -136,7 +136,7 @@ async function apiRoutes(api: FastifyInstance, deps: MiniAppDeps, now: () => num
   api.get('/calls/live', async (request) => {
     const agent = who(request).agent;
     const live = agent ? await desk.liveCallOfAgent(agent.id) : undefined;
-    return { call: live ? cardOfLive(live) : null };
+    return { call: live && agent ? cardOfLive(live, agent.id) : null };
   });
 
   api.post('/calls/:callId/hangup', async (request, reply) => {
@@ -172,6 +172,17 @@ async function apiRoutes(api: FastifyInstance, deps: MiniAppDeps, now: () => num
       const answer = await parties.transfer(callId, requester(request), to, body.mode);
       if (answer.ok) return { ok: true, label: answer.label };
       return reply.code(422).send({ error: 'transfer_refused', refusal: answer.refusal, message: PARTY.refusal(answer) });
+    });
+    // The end of a warm transfer's consultation, as the status message's ✅ Complete, ↩️ Back and 👥 Conference end it.
+    api.post('/calls/:callId/consultation', {
+      schema: { body: { type: 'object', required: ['how'], properties: { how: { enum: ['complete', 'back', 'conference'] } } } },
+    }, async (request, reply) => {
+      const { callId } = request.params as { callId: string };
+      const { how } = request.body as { how: ConsultEnd };
+      const answer = await parties.finishConsult(callId, requester(request), how);
+      if (answer.ok) return { ok: true };
+      const status = answer.refusal === 'not_owner' ? 403 : answer.refusal === 'no_such_call' ? 404 : 422;
+      return reply.code(status).send({ error: 'consultation_refused', refusal: answer.refusal, message: PARTY.refusalOf(answer.refusal) });
     });
   }
 

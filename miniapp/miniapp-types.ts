@@ -42,7 +42,21 @@ export interface CallCard {
   callerId: string | null;
   final: boolean;
   talkSeconds?: number | null;
+  /**
+   * The buttons beside Hang up, for the viewer, as the status message's (telegram/party-status.ts):
+   * Transfer on a connected call of theirs; Complete, Back and Conference while they consult a
+   * colleague; only Back while the colleague's phone rings; nothing otherwise. Absent when the
+   * server does not know the call's parties (cluster mode reads the call's row): the page then
+   * offers Transfer on a connected call.
+   */
+  controls?: CardControls;
+  /** Who the consultation is with (a colleague's name or a number), while controls say so. */
+  consulted?: string;
+  /** The call passed from the viewer to someone else (a transfer completed) and goes on without them: nothing to hang up. */
+  transferred?: true;
 }
+
+export type CardControls = 'transfer' | 'consulting' | 'consult_ringing' | 'none';
 
 export interface RecentCall {
   callId: string;

@@ -58,11 +58,16 @@ function newestOnLine(parties: readonly PartyView[], update: CallUpdate, viewerA
   return [...parties].reverse().find((p) => p.role !== 'customer' && p.status === 'up' && !isViewer(p, update, viewerAgentId));
 }
 
+/** The colleague or number a consultation is with (being called, or on the line), while it lasts. */
+export function consultedOf(update: CallUpdate): PartyView | undefined {
+  return (update.parties ?? []).find((p) => p.role === 'consulted' && LIVE.has(p.status));
+}
+
 /** The buttons the owner gets under a live call, from its stage and its parties. */
 export function controlsOf(update: CallUpdate): PartyControls {
   if (update.final || update.stage !== 'connected') return 'none';
   const parties = update.parties ?? [];
-  const consulted = parties.find((p) => p.role === 'consulted' && LIVE.has(p.status));
+  const consulted = consultedOf(update);
   if (consulted) return consulted.status === 'up' ? 'consulting' : 'consult_ringing';
   // A party being dialed (a cold transfer or an add under way) is waited for.
   if (parties.some((p) => p.status === 'created' || p.status === 'dialing' || p.status === 'ringing')) return 'none';

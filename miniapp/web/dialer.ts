@@ -1,5 +1,9 @@
-/** The agent's view: the dialer, their live call with Hang up and Transfer, recent calls with redial, pending callbacks. */
+/**
+ * The agent's view: the dialer, their live call with Hang up and Transfer (and a warm transfer's
+ * Complete, Back and Conference while it lasts), recent calls with redial, pending callbacks.
+ */
 import { AsYouType, type CountryCode } from 'libphonenumber-js';
+import type { ConsultEnd } from '../../call/call-types';
 import type { CallCard, PendingCallback, RecentCall } from '../miniapp-types';
 import { type Api, ApiError } from './api';
 import { el, routeTag } from './dom';
@@ -51,10 +55,9 @@ export class Dialer {
   /** A call update from the stream: the card follows it; once it ends, the recent calls are read again. */
   onCall(card: CallCard): void {
     this.call = card;
-    if (card.final) {
-      this.transferOpen = false;
-      void this.load();
-    }
+    // The transfer panel closes once Transfer is no longer offered (a consultation began, the call passed on).
+    if (card.final || (card.controls !== undefined && card.controls !== 'transfer')) this.transferOpen = false;
+    if (card.final) void this.load();
     this.render();
   }
 
@@ -128,18 +131,42 @@ export class Dialer {
 
   private renderCall(call: CallCard): HTMLElement {
     const { w } = this;
-    const live = !call.final;
+    // A call passed to someone else goes on without this agent: the card says to whom and offers nothing.
+    const live = !call.final && !call.transferred;
+    // A card without controls comes from a server that does not know the call's parties: Transfer on a connected call, as before.
+    const controls = call.controls ?? (call.stage === 'connected' ? 'transfer' : 'none');
+    const consulting = live && (controls === 'consulting' || controls === 'consult_ringing');
     return el('section', { class: 'card', 'aria-label': w.yourCall },
       el('h2', {}, w.yourCall),
       el('div', { class: 'status', id: 'call-status' }, call.status),
       el('div', {}, `${call.customer} `, el('span', { class: 'tag' }, routeTag(call.route)), el('span', { class: 'muted' }, ` · ${w.callerId} ${call.callerId ?? w.notSet} ${routeTag(call.route)}`)),
+      consulting ? el('div', { class: 'status', id: 'consult-status' }, this.consultLine(call, controls === 'consulting')) : null,
       live ? el('div', { class: 'row', style: 'margin-top:10px' },
         el('button', { class: 'danger grow', type: 'button', id: 'hangup', onclick: () => void this.act(() => this.api.post(`calls/${call.callId}/hangup`)) }, w.hangUp),
-        call.stage === 'connected' ? el('button', {
+        controls === 'transfer' ? el('button', {
           class: 'secondary grow', type: 'button', id: 'transfer', 'aria-expanded': String(this.transferOpen), onclick: () => void this.toggleTransfer(call.callId),
         }, w.transfer) : null,
       ) : null,
-      live && this.transferOpen ? this.renderTransfer(call.callId) : null,
+      consulting ? this.renderConsultation(call, controls === 'consulting') : null,
+      live && controls === 'transfer' && this.transferOpen ? this.renderTransfer(call.callId) : null,
+    );
+  }
+
+  /** "Consulting Bob" once the colleague answered, "Calling Bob…" while their phone rings. */
+  private consultLine(call: CallCard, answered: boolean): string {
+    const who = call.consulted ?? '';
+    return answered ? `${this.w.consulting} ${who}` : `${this.w.consultRinging} ${who}…`;
+  }
+
+  /** A consultation's end, as the status message's ✅ Complete, ↩️ Back and 👥 Conference; while the colleague's phone rings, only Back. */
+  private renderConsultation(call: CallCard, answered: boolean): HTMLElement {
+    const { w } = this;
+    const who = call.consulted ?? '';
+    const finish = (how: ConsultEnd) => () => void this.act(() => this.api.post(`calls/${call.callId}/consultation`, { how }));
+    return el('div', { class: 'row', role: 'group', 'aria-label': this.consultLine(call, answered), style: 'margin-top:8px' },
+      answered ? el('button', { type: 'button', class: 'grow', id: 'consult-complete', 'aria-label': `${w.consultCompleteHint} ${who}`, onclick: finish('complete') }, w.consultComplete) : null,
+      el('button', { type: 'button', class: 'secondary grow', id: 'consult-back', 'aria-label': `${w.consultBackHint} ${who}`, onclick: finish('back') }, w.consultBack),
+      answered ? el('button', { type: 'button', class: 'secondary grow', id: 'consult-conference', 'aria-label': `${w.consultConferenceHint} ${who}`, onclick: finish('conference') }, w.consultConference) : null,
     );
   }
 

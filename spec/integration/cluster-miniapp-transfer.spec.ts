@@ -113,6 +113,26 @@ onPostgres('cluster: a Mini App transfer, consultation or conference on an insta
     expect(h.user(ANN).messages().map((m) => m.text)).not.toContainEqual(expect.stringMatching(/call has ended/));
   });
 
+  it('given Ann\'s call runs on instance B and she consults a number from instance A\'s Mini App, when she completes it from A\'s Mini App, then A passes it to B, which joins the customer and the number; another agent is refused on A with 403', async () => {
+    const annToken = await signIn(a, { id: ANN, first_name: 'Ann' });
+    const bobToken = await signIn(a, { id: BOB, first_name: 'Bob' });
+    const call = await connectedCallOfAnn();
+    const { agent, customer, p3, main, consult } = idsOf(call.id);
+    expect((await transferOn(a, annToken, call.id, { mode: 'warm', number: COLLEAGUE })).status).toBe(200);
+    await waitFor(() => upInAsterisk(p3) && members(consult) === [agent, p3].sort().join(), { what: 'Ann consulting the number on B', timeoutMs: 15_000 });
+
+    const finishOn = (token: string) => fetch(`${apiOf(a)}/app/api/calls/${call.id}/consultation`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ how: 'complete' }),
+    });
+    const refused = await finishOn(bobToken);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ refusal: 'not_owner' });
+    expect(members(consult)).toBe([agent, p3].sort().join());
+    const done = await finishOn(annToken);
+    expect(done.status).toBe(200);
+    await waitFor(() => gone(agent) && gone(consult) && members(main) === [customer, p3].sort().join(), { what: 'the customer and the number bridged on B, Ann gone', timeoutMs: 15_000 });
+  });
+
   it('given Ann\'s call runs on instance B and her chat\'s taps reach only instance A, when she adds a number with ➕ Add, then B dials it into the call: a conference of Ann, the customer and the number', async () => {
     const call = await connectedCallOfAnn();
     const { agent, customer, p3, main } = idsOf(call.id);

@@ -101,6 +101,15 @@ describe('miniapp: API', () => {
     await waitFor(() => h.sim.invites().some((i) => i.endpoint === 'PJSIP/+15551230002@trunk-main'), { what: 'the colleague\'s phone dialed' });
   });
 
+  it('given an agent with no call, when the page opens its event stream, then the stream answers at once, not with its first event or keepalive', async () => {
+    const token = await signIn(annUser);
+    // The keepalive comes after 15 s: a head held back until then fails this bound.
+    const response = await fetch(`${app.url}/app/api/events?token=${encodeURIComponent(token)}`, { signal: AbortSignal.timeout(5000) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    await response.body?.cancel();
+  });
+
   it('given an admin who is also an active agent, when they sign in, then they get both the dialer and the wallboard', async () => {
     await h.stores.agents.authorize({ telegramId: String(ADMIN_ID), phone: '+15551230009', callerId: null, by: String(ADMIN_ID), displayName: 'Ada' });
     const answer = await post('session', { initData: app.initDataFor({ id: ADMIN_ID, first_name: 'Ada' }) });

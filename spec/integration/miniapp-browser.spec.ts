@@ -4,6 +4,7 @@ import path from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { ADMIN_ID, BotHarness } from '../support/bot-harness';
 import { MiniAppService } from '../support/miniapp-service';
+import { waitFor } from '../support/wait-for';
 
 /**
  * The Mini App in a real browser (Debian's chromium, driven by playwright-core) against the service
@@ -145,5 +146,34 @@ if (!executablePath && inCi) {
     await admin.locator('#agents li', { hasText: 'Ann' }).filter({ hasText: 'After-call work' }).waitFor();
     expect(h.sim.invites().map((i) => i.endpoint)).toEqual(['PJSIP/+15551230001@trunk-main', 'PJSIP/+12025550123@trunk-main']);
     expect(pageErrors).toEqual([]);
+  }, BROWSER_TEST_MS);
+
+  it('given an agent on a connected call, when she talks to a colleague first from the card and completes the transfer with the keyboard, then the card showed the consultation\'s buttons, the customer is with the colleague and the card says so', async () => {
+    await h.stores.agents.setRoute('2002', 'M');
+    const agent = await open(app.initDataFor({ id: 2001, first_name: 'Ann' }));
+    await agent.waitForSelector('body[data-ready="yes"]');
+    await agent.locator('#number').fill('2025550123');
+    await agent.locator('#number').press('Enter');
+    await agent.locator('#call-status', { hasText: 'Connected' }).waitFor({ timeout: 10000 });
+    const callId = h.engine.liveCalls()[0]!.context.callId;
+
+    await agent.locator('#transfer').click();
+    await agent.getByRole('button', { name: 'Talk to them first: Bob' }).click();
+    await agent.locator('#consult-status', { hasText: 'Consulting Bob' }).waitFor({ timeout: 10000 });
+    expect(await agent.locator('#transfer').count()).toBe(0);
+    const consultation = agent.getByRole('group', { name: 'Consulting Bob' });
+    expect(await consultation.getByRole('button').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label')))).toEqual([
+      'Complete the transfer: the customer goes to Bob', 'Back to the customer; hang up on Bob', 'Conference: the customer, you and Bob',
+    ]);
+    await screenshot(agent, 'dialer-consulting-light');
+
+    await agent.getByRole('button', { name: 'Complete the transfer: the customer goes to Bob' }).focus();
+    await agent.keyboard.press('Enter');
+    await agent.locator('#call-status', { hasText: 'Transferred to Bob' }).waitFor({ timeout: 10000 });
+    await waitFor(() => h.sim.bridges().find((b) => b.id === `${callId}-bridge`)?.channels.slice().sort().join() === `${callId}-p3,${callId}-target`
+      && !h.sim.channels().some((c) => c.id === `${callId}-agent`), { what: 'the customer and Bob bridged, Ann gone' });
+    expect(await agent.locator('#hangup').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+    h.sim.farEndHangup(`${callId}-target`);
   }, BROWSER_TEST_MS);
 });

@@ -43,7 +43,7 @@ export class MiniAppService {
     const rules = createCallRules(config, stores);
     const parties = callPartiesDesk(engine, { config, agents: stores.agents, calls: stores.calls, audit: stores.audit, rules });
     const desk = withRefusals(engineDesk(engine), parties.refusals);
-    const app = Fastify({ logger: false });
+    const app = Fastify({ logger: false, forceCloseConnections: true });
     // Wired as app/main.ts wires it, on the harness's engine (the bot's desk and party desk).
     await app.register(miniAppPart({
       config, stores, desk, parties, callBot: h.callBot, logger: silentLogger(), bundleDir: builtMiniAppBundle(), ...opts,

@@ -20,7 +20,7 @@ import { TEST_ENV } from '../support/engine-harness';
 
 /** A call's state as the fake machine keeps it: enough for call/'s predicates to read. */
 interface FakeState {
-  stage: 'ringing' | 'connected' | 'consulting';
+  stage: 'ringing' | 'connected' | 'consulting' | 'consult_ringing';
   owner: number;
   parties: PartyView[];
 }
@@ -33,7 +33,7 @@ const CUSTOMER = '+12025550123';
 const core: PartyCore<FakeState> = {
   canTransfer: (s) => s.stage === 'connected',
   canAddParty: (s) => s.stage === 'connected',
-  canFinishConsult: (s) => s.stage === 'consulting',
+  canFinishConsult: (s, how) => s.stage === 'consulting' || (s.stage === 'consult_ringing' && how === 'back'),
   ownerOf: (s) => s.owner,
   partiesOf: (s) => s.parties,
 };
@@ -198,6 +198,15 @@ describe('the call parties desk: transfer, consultation and conference requests,
     it('given the machine takes the request but adds no leg, then the answer is not_now', async () => {
       engine.takesParties = false;
       expect(await desk.addParty('call-1', owner, { kind: 'agent', agentId: 2 })).toEqual({ ok: false, refusal: 'not_now' });
+    });
+
+    it('given a consultation whose party has not answered, when its owner asks to complete it or to conference, then not_now and the machine hears nothing; Back is taken', async () => {
+      engine.calls.get('call-1')!.state.stage = 'consult_ringing';
+      expect(await desk.finishConsult('call-1', owner, 'complete')).toEqual({ ok: false, refusal: 'not_now' });
+      expect(await desk.finishConsult('call-1', owner, 'conference')).toEqual({ ok: false, refusal: 'not_now' });
+      expect(engine.sent).toEqual([]);
+      expect(await desk.finishConsult('call-1', owner, 'back')).toEqual({ ok: true });
+      expect(engine.sent).toEqual([{ callId: 'call-1', event: { type: 'ConsultFinished', how: 'back', by: '2001', at: DAYTIME } }]);
     });
 
     it('given a consultation, when its owner finishes it, then the machine hears how', async () => {
