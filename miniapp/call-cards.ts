@@ -54,8 +54,8 @@ function cardControlsOf(controls: PartyControls): CardControls {
 
 /**
  * The agent's live call as read at the page's load. Its parties, when the engine gave them (a call
- * running here), set its buttons as an update's would; without them (cluster mode reads the row)
- * the card leaves its buttons to the page.
+ * running here), set its buttons as an update's would; without them the card leaves its buttons to
+ * the page (cluster mode reads such a call from its rows first: call-feed.ts).
  */
 export function cardOfLive(live: LiveCallSummary, viewerAgentId: number): CallCard {
   const card = cardOfUpdate({
