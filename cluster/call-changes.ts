@@ -4,7 +4,8 @@ import type { CallChange } from '../engine/call-desk';
 
 /**
  * The calls' changes as the database announces them (the calls_changed trigger, migration
- * 1768100000000): each notification's payload names the call and its agents. A payload that does not
+ * 1768100000000, and call_legs_changed, migration 1768350000000): each notification's payload
+ * names the call and its agents. A payload that does not
  * read as one is logged and skipped; the Mini App's periodic wallboard read covers what it missed.
  */
 export function callChangesOf(payloads: Observable<string>, logger: Logger): Observable<CallChange> {

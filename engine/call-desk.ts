@@ -14,7 +14,7 @@ export interface LiveCallSummary {
   readonly ownerAgentId?: number;
 }
 
-/** A call recorded or changed (its stage, or the agent on it), wherever it runs: which call, and the agents it concerns. */
+/** A call recorded or changed (its stage, the agent on it, or one of its legs), wherever it runs: which call, and the agents it concerns. */
 export interface CallChange {
   readonly callId: string;
   readonly agentIds: readonly number[];

@@ -46,6 +46,7 @@ import { PartyRequests1768200000000 } from './migrations/1768200000000-party-req
 import { CallsCustomerChannel1768000000000 } from './migrations/1768000000000-calls-customer-channel';
 import { WebhookEventOnce1768050000000 } from './migrations/1768050000000-webhook-event-once';
 import { PartyRequestKinds1768250000000 } from './migrations/1768250000000-party-request-kinds';
+import { CallLegChanges1768350000000 } from './migrations/1768350000000-call-leg-changes';
 import { SnakeCaseNaming } from './snake-case-naming';
 
 export {
@@ -89,4 +90,5 @@ export const MIGRATIONS = [
   ApiRateAndCallChanges1768100000000,
   PartyRequests1768200000000,
   PartyRequestKinds1768250000000,
+  CallLegChanges1768350000000,
 ];

@@ -1,14 +1,14 @@
 /**
  * Where the Mini App's event stream learns that calls changed. A single instance runs every call,
  * so the engine's updates say it all; in cluster mode a call may run on another instance, so the
- * database's announcements (CallDesk.changes) say which call changed and its row is read.
+ * database's announcements (CallDesk.changes) say which call changed and its rows are read.
  */
 import { Observable, filter, map } from 'rxjs';
 import type { CallUpdate } from '../call/call-update';
 import type { Logger } from '../config/logger';
-import type { CallChange } from '../engine/call-desk';
+import type { CallChange, LiveCallSummary } from '../engine/call-desk';
 import type { Call } from '../entities';
-import { cardOfCall, cardOfUpdate } from './call-cards';
+import { type StoredLeg, cardOfCall, cardOfLive, cardOfUpdate } from './call-cards';
 import type { CallCard } from './miniapp-types';
 
 export interface CallFeed {
@@ -16,6 +16,8 @@ export interface CallFeed {
   cardsOf(agentId: number): Observable<CallCard>;
   /** A tick for every change of any call (the wallboard is read again). */
   readonly ticks: Observable<unknown>;
+  /** The card of the agent's live call as the desk found it (the page's load, the stream's start), read as this feed reads cards. */
+  liveCardOf(live: LiveCallSummary, agentId: number): Promise<CallCard>;
 }
 
 /** This process's calls, from the engine's updates. */
@@ -26,21 +28,31 @@ export function updatesFeed(updates: Observable<CallUpdate>): CallFeed {
       map((update) => cardOfUpdate(update, agentId)),
     ),
     ticks: updates,
+    liveCardOf: (live, agentId) => Promise.resolve(cardOfLive(live, agentId)),
   };
 }
 
-/** Every instance's calls, from the database's announcements, each card read from the call's row. */
-export function storedCallFeed(changes: Observable<CallChange>, calls: { byId(id: string): Promise<Call | null> }, logger: Logger): CallFeed {
+/** What the stored feed reads of a changed call: its row, and its legs' rows (who is on it). */
+export interface StoredCalls {
+  byId(id: string): Promise<Call | null>;
+  legsOf(callIds: readonly string[]): Promise<ReadonlyMap<string, readonly StoredLeg[]>>;
+}
+
+/**
+ * Every instance's calls, from the database's announcements (a change of the call's row or of one
+ * of its legs), each card read from the call's row and its legs', so it offers the viewer the
+ * buttons an engine update would (a consultation's too).
+ */
+export function storedCallFeed(changes: Observable<CallChange>, calls: StoredCalls, logger: Logger): CallFeed {
+  const read = async (callId: string, agentId: number): Promise<CallCard | undefined> => {
+    const [call, legs] = await Promise.all([calls.byId(callId), calls.legsOf([callId])]);
+    return call ? cardOfCall(call, { viewerAgentId: agentId, legs: legs.get(callId) ?? [] }) : undefined;
+  };
   return {
-    cardsOf: (agentId) => latestReads(
-      changes.pipe(filter((change) => change.agentIds.includes(agentId))),
-      async (callId) => {
-        const call = await calls.byId(callId);
-        return call ? cardOfCall(call) : undefined;
-      },
-      logger,
-    ),
+    cardsOf: (agentId) => latestReads(changes.pipe(filter((change) => change.agentIds.includes(agentId))), (callId) => read(callId, agentId), logger),
     ticks: changes,
+    // A call the desk found without its parties (another instance runs it) is read from its rows, as its changes are.
+    liveCardOf: async (live, agentId) => (live.parties ? undefined : await read(live.context.callId, agentId)) ?? cardOfLive(live, agentId),
   };
 }
 

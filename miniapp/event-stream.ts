@@ -6,7 +6,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../config/logger';
 import type { CallDesk } from '../engine/call-desk';
-import { cardOfLive } from './call-cards';
 import type { CallFeed } from './call-feed';
 import type { StreamEvent, Wallboard } from './miniapp-types';
 
@@ -36,7 +35,8 @@ export function streamEvents(res: ServerResponse, s: StreamSources): void {
   const cleanups: Array<() => void> = [];
   const { agentId, wallboard } = s;
   if (agentId !== undefined) {
-    void s.desk.liveCallOfAgent(agentId).then((live) => live && send({ type: 'call', call: cardOfLive(live, agentId) }), () => undefined);
+    void s.desk.liveCallOfAgent(agentId).then(async (live) => live && send({ type: 'call', call: await s.feed.liveCardOf(live, agentId) }))
+      .catch((err: unknown) => s.logger.warn('reading the agent\'s live call for the mini app stream failed; its next change sends it', { agentId, err }));
     const sub = s.feed.cardsOf(agentId).subscribe((call) => send({ type: 'call', call }));
     cleanups.push(() => sub.unsubscribe());
   }

@@ -14,7 +14,7 @@ import { MINIAPP_BUNDLE_DIR, type SupervisorHook, miniAppPlugin } from './miniap
 
 export interface MiniAppWiring {
   config: Config;
-  stores: Pick<Stores, 'agents' | 'calls' | 'reports' | 'callbacks'>;
+  stores: Pick<Stores, 'agents' | 'calls' | 'reports' | 'callbacks' | 'legs'>;
   desk: CallDesk;
   parties?: CallParties;
   callBot: Pick<CallBot, 'followResumedCall'>;
@@ -29,7 +29,7 @@ export function miniAppPart(w: MiniAppWiring): FastifyPluginAsync {
   const { stores, desk } = w;
   return miniAppPlugin({
     config: w.config, desk, ...(w.parties ? { parties: w.parties } : {}),
-    agents: stores.agents, calls: stores.calls, reports: stores.reports, callbacks: stores.callbacks,
+    agents: stores.agents, calls: stores.calls, reports: stores.reports, callbacks: stores.callbacks, legs: stores.legs,
     logger: w.logger, bundleDir: w.bundleDir ?? MINIAPP_BUNDLE_DIR,
     ...(w.supervisors ? { supervisors: w.supervisors } : {}), ...(w.wallboardRefreshMs ? { wallboardRefreshMs: w.wallboardRefreshMs } : {}),
     // The status message with its buttons, in the agent's chat, as for a /call (the status follows whoever holds the call).

@@ -16,8 +16,8 @@ import type { CallParties } from '../engine/call-parties';
 import type { PlaceCallResult } from '../engine/call-intake';
 import type { Agent, Call, ScheduledCallback } from '../entities';
 import { MINIAPP, PARTY, T, callRefusalText } from '../telegram/texts';
-import { cardOfLive, pendingOf, recentOf } from './call-cards';
-import { storedCallFeed, updatesFeed } from './call-feed';
+import { pendingOf, recentOf } from './call-cards';
+import { type StoredCalls, storedCallFeed, updatesFeed } from './call-feed';
 import { streamEvents } from './event-stream';
 import { checkInitData } from './init-data';
 import type { SessionAnswer, SignInRefused, SupervisorAction } from './miniapp-types';
@@ -34,6 +34,8 @@ export interface MiniAppDeps {
   parties?: CallParties;
   agents: { byTelegramId(telegramId: string): Promise<Agent | null>; list(): Promise<Agent[]> };
   calls: { recentCallsOfAgent(agentId: number, limit?: number): Promise<Call[]>; byId(id: string): Promise<Call | null> };
+  /** The calls' legs: in cluster mode, who is on a call another instance runs (its card's buttons). */
+  legs: Pick<StoredCalls, 'legsOf'>;
   reports: { callPages(range: { from: Date; to: Date }): AsyncGenerator<Call[]> };
   callbacks: { open(agentId?: number, limit?: number): Promise<ScheduledCallback[]> };
   logger: Logger;
@@ -133,10 +135,14 @@ async function apiRoutes(api: FastifyInstance, deps: MiniAppDeps, now: () => num
     return { callId: result.callId };
   });
 
+  // Cluster mode: every instance's calls, as the database announces their changes, each read from its rows.
+  const storedCalls: StoredCalls = { byId: (id) => deps.calls.byId(id), legsOf: (ids) => deps.legs.legsOf(ids) };
+  const feed = desk.changes ? storedCallFeed(desk.changes, storedCalls, deps.logger) : updatesFeed(desk.updates);
+
   api.get('/calls/live', async (request) => {
     const agent = who(request).agent;
     const live = agent ? await desk.liveCallOfAgent(agent.id) : undefined;
-    return { call: live && agent ? cardOfLive(live, agent.id) : null };
+    return { call: live && agent ? await feed.liveCardOf(live, agent.id) : null };
   });
 
   api.post('/calls/:callId/hangup', async (request, reply) => {
@@ -197,8 +203,6 @@ async function apiRoutes(api: FastifyInstance, deps: MiniAppDeps, now: () => num
   });
 
   const wallboard = () => readWallboard({ ...deps, actions: deps.supervisors?.actions ?? [], now });
-  // Cluster mode: every instance's calls, as the database announces their changes.
-  const feed = desk.changes ? storedCallFeed(desk.changes, deps.calls, deps.logger) : updatesFeed(desk.updates);
 
   api.get('/wallboard', async (request, reply) => {
     if (!who(request).viewer.watches) return reply.code(403).send({ error: 'not_a_supervisor', message: MINIAPP.notWatcher });

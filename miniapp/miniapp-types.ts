@@ -45,9 +45,9 @@ export interface CallCard {
   /**
    * The buttons beside Hang up, for the viewer, as the status message's (telegram/party-status.ts):
    * Transfer on a connected call of theirs; Complete, Back and Conference while they consult a
-   * colleague; only Back while the colleague's phone rings; nothing otherwise. Absent when the
-   * server does not know the call's parties (cluster mode reads the call's row): the page then
-   * offers Transfer on a connected call.
+   * colleague; only Back while the colleague's phone rings; nothing otherwise (in cluster mode, read
+   * from the call's row and its legs' rows). Absent when the server does not know the call's
+   * parties: the page then offers Transfer on a connected call.
    */
   controls?: CardControls;
   /** Who the consultation is with (a colleague's name or a number), while controls say so. */

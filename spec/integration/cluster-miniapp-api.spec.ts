@@ -16,6 +16,9 @@ const onPostgres = testDatabaseKind() === 'postgres' ? describe : describe.skip;
 
 /** Well under the wallboard's periodic read (10 s): what arrives within it came with the call's change. */
 const LIVE_MS = 3000;
+/** Bob's phone (ANN_AND_BOB), and how long it rings before he answers a consultation. */
+const BOB_PHONE = '15551230002';
+const BOB_RINGS_MS = 2500;
 
 /**
  * The Mini App and the HTTP API in cluster mode, with real processes: two instances on one
@@ -84,6 +87,45 @@ onPostgres('cluster: the Mini App and the HTTP API see the whole cluster', () =>
     expect(last.final).toBe(true);
     await waitFor(() => boards(wallboard).at(-1)?.liveCalls.length === 0, { what: 'no live call on A\'s wallboard', timeoutMs: LIVE_MS });
     expect(b.index).not.toBe(a.index);
+  });
+
+  it('given Ann\'s call runs on instance B and she watches instance A\'s Mini App, when she consults Bob, his phone rings, he answers and she goes back, then her card on A follows the consultation from the legs (Back only while it rings, its buttons with Bob\'s name once he answers, Transfer again after Back), and a page opened on A mid-consultation shows it too', async () => {
+    const annToken = await signIn(a, { id: ANN, first_name: 'Ann' });
+    const annView = await watch(a, annToken);
+    const api = (route: string, init: { method?: string; body?: object } = {}) => fetch(`${apiOf(a)}/app/api/${route}`, {
+      method: init.method ?? 'GET',
+      headers: { authorization: `Bearer ${annToken}`, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+      ...(init.body ? { body: JSON.stringify(init.body) } : {}),
+    });
+    // Bob's phone rings long enough for A to read the call while it rings.
+    h.sim(0).setFarEnd((endpoint) => (endpoint.includes(BOB_PHONE) ? { kind: 'answer', ringMs: BOB_RINGS_MS } : undefined));
+    await h.sendCommand(ANN, '/call +12025550123');
+    const call = await waitFor(async () => {
+      const row = await h.lastCallOf(ANN);
+      return row.stage === 'connected' ? row : undefined;
+    }, { what: 'the call connected', timeoutMs: 20_000 });
+    expect(call.server_id).toBe('a1');
+    const cardOf = () => cards(annView).filter((c) => c.callId === call.id).at(-1);
+    await waitFor(() => cardOf()?.controls === 'transfer', { what: 'Ann\'s card on A offering Transfer', timeoutMs: LIVE_MS });
+
+    const candidates = (await (await api(`calls/${call.id}/transfer-candidates`)).json()) as { agents: { agentId: number; label: string }[] };
+    const bob = candidates.agents.find((c) => c.label === 'Bob');
+    expect(bob).toBeDefined();
+    const warm = await api(`calls/${call.id}/transfer`, { method: 'POST', body: { mode: 'warm', agentId: bob!.agentId } });
+    expect(warm.status).toBe(200);
+
+    await waitFor(() => cardOf()?.controls === 'consult_ringing', { what: 'Ann\'s card on A with Back only while Bob\'s phone rings', timeoutMs: BOB_RINGS_MS });
+    expect(cardOf()).toMatchObject({ stage: 'connected', consulted: 'Bob' });
+    await waitFor(() => cardOf()?.controls === 'consulting', { what: 'Ann\'s card on A consulting Bob', timeoutMs: BOB_RINGS_MS + LIVE_MS });
+    expect(cardOf()).toMatchObject({ stage: 'connected', consulted: 'Bob', status: 'Connected' });
+    // A page opened (or a stream reconnecting) on A now reads the call from its rows the same way.
+    expect(((await (await api('calls/live')).json()) as { call: CallCard }).call).toMatchObject({ callId: call.id, controls: 'consulting', consulted: 'Bob' });
+
+    const back = await api(`calls/${call.id}/consultation`, { method: 'POST', body: { how: 'back' } });
+    expect(back.status).toBe(200);
+    await waitFor(() => cardOf()?.controls === 'transfer', { what: 'Ann\'s card on A offering Transfer again after Back', timeoutMs: LIVE_MS });
+    expect(cardOf()?.consulted).toBeUndefined();
+    expect(cardOf()?.final).toBe(false);
   });
 
   it('given a key allowed 5 requests a minute, when a CRM spreads its requests over both instances, then 5 succeed and the rest get 429, wherever they land', async () => {

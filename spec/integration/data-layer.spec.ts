@@ -201,10 +201,31 @@ describe(`data layer on ${kind}`, () => {
       await dataSource.query(`INSERT INTO party_requests (id, call_id, server_id, requester_telegram_id, requester_agent_id, requester_is_admin, kind, consult_end, stage, requested_at)
         VALUES ('r2', 'c1', 'a1', '2001', 1, ${kind === 'postgres' ? 'false' : '0'}, 'finish', 'back', 'requested', 2)`);
       expect(await kinds()).toEqual(['r1:transfer:cold:null', 'r2:finish:null:back']);
-      await dataSource.undoLastMigration();
+      await undoMigrationsDownTo('PartyRequestKinds1768250000000');
       expect((await dataSource.query('SELECT id, mode FROM party_requests') as Array<Record<string, unknown>>).map((r) => `${String(r.id)}:${String(r.mode)}`)).toEqual(['r1:cold']);
       await dataSource.runMigrations();
       expect(await kinds()).toEqual(['r1:transfer:cold:null']);
+      expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+    });
+  });
+
+  describe('the call legs\' change announcements migration (cluster cards)', () => {
+    const triggers = async () => (kind === 'postgres'
+      ? (await dataSource.query(`SELECT tgname FROM pg_trigger WHERE tgname = 'call_legs_changed'`) as Array<{ tgname: string }>).map((r) => r.tgname)
+      : []);
+    it('given a call with legs, when the migration is reverted and applied again, then the legs are kept and written as before, the trigger is there on PostgreSQL alone, and the schema matches', async () => {
+      const ann = (await stores.agents.authorize({ telegramId: '100', phone: '+12025550101', by: '1' })).id;
+      await stores.calls.recordCallRequest({ id: 'c1', agentId: ann, targetInput: 'x', stage: 'requested', requestedAt: new Date(), serverId: 'a1' });
+      await stores.legs.recordLeg('c1', 'p3', { role: 'consulted', label: 'Bob', requestedAt: new Date(1000) });
+      expect(await triggers()).toEqual(kind === 'postgres' ? ['call_legs_changed'] : []);
+      await undoMigrationsDownTo('CallLegChanges1768350000000');
+      expect(await triggers()).toEqual([]);
+      await stores.legs.recordLeg('c1', 'p3', { answeredAt: new Date(2000) });
+      await dataSource.runMigrations();
+      expect(await triggers()).toEqual(kind === 'postgres' ? ['call_legs_changed'] : []);
+      await stores.legs.recordLeg('c1', 'p3', { endedAt: new Date(3000) });
+      const [leg] = (await stores.legs.legsOf(['c1'])).get('c1') ?? [];
+      expect(leg).toMatchObject({ legId: 'p3', role: 'consulted', label: 'Bob', answeredAt: new Date(2000), endedAt: new Date(3000) });
       expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
     });
   });
