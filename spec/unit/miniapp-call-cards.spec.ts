@@ -1,22 +1,10 @@
 import type { PartyView } from '../../call/call-types';
-import type { CallUpdate } from '../../call/call-update';
 import type { Call } from '../../entities';
 import { type StoredLeg, cardOfCall, cardOfLive, cardOfUpdate, partiesOfLegs, storedOwnerOf } from '../../miniapp/call-cards';
 import { PARTY } from '../../telegram/texts';
+import { ANN, BOB, ann, connected, context, customer } from '../support/party-updates';
 
-const ANN = 7;
-const BOB = 8;
-const context = {
-  callId: '0f0e0d0c-0b0a-4908-8706-050403020100', agentId: ANN, agentTelegramId: '2001', agentPhone: '+15551230001',
-  target: '+12025550123', route: 'M' as const, callerId: '+15551234567',
-};
-const ann: PartyView = { legId: 'agent', role: 'agent', label: 'Ann', agentId: ANN, status: 'up' };
-const customer: PartyView = { legId: 'target', role: 'customer', label: '+12025550123', status: 'up' };
 const held: PartyView = { ...customer, status: 'held' };
-
-function connected(parties?: PartyView[], extra: Partial<CallUpdate> = {}): CallUpdate {
-  return { context, stage: 'connected', at: 0, final: false, ...(parties ? { parties } : {}), ...extra };
-}
 
 /** The Mini App's call card: the buttons its status message gives the viewer, in the card's own terms. */
 describe('the Mini App\'s call card', () => {

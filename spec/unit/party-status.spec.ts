@@ -3,19 +3,8 @@ import { T } from '../../telegram/texts';
 import type { CallUpdate } from '../../call/call-update';
 import { controlsOf } from '../../telegram/party-status';
 import { handsOff, renderStatus } from '../../telegram/status-renderer';
+import { ANN, BOB, ann, connected, context, customer } from '../support/party-updates';
 
-const ANN = 7;
-const BOB = 8;
-const context = {
-  callId: '0f0e0d0c-0b0a-4908-8706-050403020100', agentId: ANN, agentTelegramId: '2001', agentPhone: '+15551230001',
-  target: '+12025550123', route: 'M' as const, callerId: '+15551234567',
-};
-const ann: PartyView = { legId: 'agent', role: 'agent', label: 'Ann', agentId: ANN, status: 'up' };
-const customer: PartyView = { legId: 'target', role: 'customer', label: '+12025550123', status: 'up' };
-
-function connected(parties: PartyView[], extra: Partial<CallUpdate> = {}): CallUpdate {
-  return { context, stage: 'connected', at: 0, final: false, parties, ...extra };
-}
 
 const viewer = (agentId: number) => ({ agentId, partyButtons: true });
 const labels = (update: CallUpdate, agentId = ANN) => renderStatus(update, undefined, viewer(agentId)).markup.inline_keyboard.flat().map((b) => b.text);
