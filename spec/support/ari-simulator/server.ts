@@ -51,6 +51,13 @@ export class AriServer {
   private closed = false;
   /** The sockets whose events are held (holdEvents), and those events in order, with the socket each was for. */
   private held?: { sockets: ReadonlySet<WebSocket>; events: Array<{ ws: WebSocket; data: string }> };
+  /**
+   * Every event up to this many ms late, in order (ARI_SIM_EVENT_JITTER_MS; unset: at once): a hunt
+   * for specs that race the app's reading of events, as a loaded CI machine does (docs/development.md).
+   */
+  private readonly jitterMs = Math.max(0, Number(process.env['ARI_SIM_EVENT_JITTER_MS'] ?? 0) || 0);
+  /** Each socket's last late event: the next one is written after it. */
+  private readonly lateEvents = new WeakMap<WebSocket, Promise<void>>();
   /** TCP connections accepted so far (HTTP keep-alive reuse shows as requests without new ones). */
   connectionsAccepted = 0;
   /** Of those, how many have closed since (from either end). */
@@ -92,8 +99,17 @@ export class AriServer {
     const ws = this.subscribers.get(app);
     if (ws === undefined || ws.readyState !== WebSocket.OPEN) return false;
     if (this.held?.sockets.has(ws)) this.held.events.push({ ws, data });
+    else if (this.jitterMs > 0) this.sendLate(ws, data);
     else ws.send(data);
     return true;
+  }
+
+  private sendLate(ws: WebSocket, data: string): void {
+    const delayMs = Math.random() * this.jitterMs;
+    const sent = (this.lateEvents.get(ws) ?? Promise.resolve())
+      .then(() => new Promise<void>((resolve) => { setTimeout(resolve, delayMs); }))
+      .then(() => { if (ws.readyState === WebSocket.OPEN) ws.send(data); });
+    this.lateEvents.set(ws, sent);
   }
 
   /** Events for the sockets open now are kept until releaseEvents (a socket opened later is not held). */
