@@ -120,6 +120,9 @@ onPostgres('cluster: a Mini App transfer, consultation or conference on an insta
     const { agent, customer, p3, main, consult } = idsOf(call.id);
     expect((await transferOn(a, annToken, call.id, { mode: 'warm', number: COLLEAGUE })).status).toBe(200);
     await waitFor(() => upInAsterisk(p3) && members(consult) === [agent, p3].sort().join(), { what: 'Ann consulting the number on B', timeoutMs: 15_000 });
+    // B has heard the number answer (its row says so), as Ann's card showing Complete would tell her: until then Complete is refused not_now.
+    await waitFor(async () => (await h.withDatabase((db) => createStores(db).legs.legsOf([call.id]))).get(call.id)?.find((l) => l.legId === 'p3')?.answeredAt != null,
+      { what: 'B recorded the number answered', timeoutMs: 15_000 });
 
     const finishOn = (token: string) => fetch(`${apiOf(a)}/app/api/calls/${call.id}/consultation`, {
       method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ how: 'complete' }),
